@@ -1,0 +1,71 @@
+/**
+ * Bundles each `functions/<name>/index.ts` into `dist/<name>/index.js` (CommonJS, node20, minified,
+ * with a source map): the folder `s deploy` uploads, with the handler `index.handler`.
+ *
+ *   npm run build            build and print sizes
+ *   npm run build -- --quiet build silently (used by the tests)
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+const root = resolve(import.meta.dirname, '..');
+const quiet = process.argv.includes('--quiet');
+
+/** The function names: every folder under `functions/` with an `index.ts`. */
+export function findFunctionNames(): string[] {
+  const dir = join(root, 'functions');
+  return readdirSync(dir)
+    .filter((name) => statSync(join(dir, name, 'index.ts'), { throwIfNoEntry: false })?.isFile() === true)
+    .sort();
+}
+
+function readBuildVersion(): string {
+  const date = new Date().toISOString().slice(0, 10);
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .toString()
+      .trim();
+    return `${sha}-${date}`;
+  } catch {
+    return `nogit-${date}`;
+  }
+}
+
+async function main(): Promise<void> {
+  const names = findFunctionNames();
+  const version = readBuildVersion();
+  rmSync(join(root, 'dist'), { recursive: true, force: true });
+  const rows: string[] = [];
+  for (const name of names) {
+    const outfile = join(root, 'dist', name, 'index.js');
+    await build({
+      entryPoints: [join(root, 'functions', name, 'index.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      minify: true,
+      sourcemap: 'linked',
+      sourcesContent: false,
+      legalComments: 'none',
+      define: { __BUILD_VERSION__: JSON.stringify(version) },
+      logLevel: 'warning',
+    });
+    const bytes = statSync(outfile).size;
+    rows.push(`  dist/${name}/index.js  ${(bytes / 1024).toFixed(1).padStart(6)} KB`);
+  }
+  if (!quiet) console.log(`built ${names.length} functions (${version}):\n${rows.join('\n')}`);
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,47 @@
+import { readFileSync, statSync } from 'node:fs';
+import { BUILD_VERSION, getConfig } from '../config/config';
+import { createFcHandler, type FcHttpResult } from '../fc/http-trigger';
+import type { CallOrigin } from '../flow/decide-next-action';
+import { createProcessLogger } from '../log/process-logger';
+import { MAX_BODY_BYTES } from '../protocol/http';
+import { createRulesCache } from '../rules/rules-cache';
+import { handleCallbackRequest } from './handle-callback';
+import { RecentKeys } from './recent-keys';
+
+/**
+ * Builds the FC handler of a callback function (`inbound` or `outbound`) with the real clock, process
+ * environment, file system and stdout. Nothing is read until the first request.
+ */
+export function createCallbackFunction(options: {
+  readonly name: string;
+  readonly origin: CallOrigin;
+}): (event: unknown, context?: unknown) => Promise<FcHttpResult> {
+  const log = createProcessLogger(options.name);
+  const deps = {
+    functionName: options.name,
+    origin: options.origin,
+    buildVersion: BUILD_VERSION,
+    getConfig,
+    getRules: createRulesCache(
+      {
+        readText: (path) => readFileSync(path, 'utf8'),
+        fingerprint: (path) => {
+          const stat = statSync(path);
+          return `${stat.mtimeMs}:${stat.size}`;
+        },
+      },
+      Date.now,
+      log,
+    ),
+    now: Date.now,
+    get log() {
+      return log();
+    },
+    recent: new RecentKeys(2048),
+  };
+  return createFcHandler((request) => handleCallbackRequest(request, deps), {
+    maxBodyBytes: MAX_BODY_BYTES,
+    functionName: options.name,
+    log,
+  });
+}

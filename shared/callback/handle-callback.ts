@@ -1,0 +1,196 @@
+import type { Config } from '../config/config';
+import { type CallOrigin, decideNextAction } from '../flow/decide-next-action';
+import type { LogFields, Logger } from '../log/logger';
+import { describeError } from '../log/logger';
+import { maskDigitsInText, maskPhoneNumber } from '../log/mask';
+import { type CallbackEvent, parseCallback } from '../protocol/callback-request';
+import {
+  type HttpRequest,
+  type HttpResponse,
+  MAX_BODY_BYTES,
+  respondFail,
+  respondJson,
+} from '../protocol/http';
+import { buildCallinReply, buildEventReply, type SuccessReply } from '../protocol/reply';
+import type { LoadedRules } from '../rules/load-rules';
+import { isAcceptedSecret, readPresentedSecret } from '../security/callback-secret';
+import { decodeState, encodeState } from '../state/state-token';
+import { buildFallbackReply, buildFollowUp, DEFAULT_FALLBACK, isFallbackFollowUp } from './fallback';
+import type { RecentKeys } from './recent-keys';
+
+/** Everything a callback function needs from the outside world, passed in so tests can fake it. */
+export type CallbackDeps = {
+  readonly functionName: string;
+  readonly origin: CallOrigin;
+  readonly buildVersion: string;
+  /** Throws a ConfigError when the environment is invalid. */
+  readonly getConfig: () => Config;
+  readonly getRules: (config: Config) => LoadedRules;
+  readonly now: () => number;
+  readonly log: Logger;
+  readonly recent: RecentKeys;
+};
+
+/**
+ * Answers one HTTP request to a callback function. Never throws: junk gets a 4xx with the fail
+ * envelope, a platform callback always gets HTTP 200 with a valid reply (the fallback if anything
+ * inside fails), and every request is logged once, phone numbers masked.
+ */
+export function handleCallbackRequest(request: HttpRequest, deps: CallbackDeps): HttpResponse {
+  const started = deps.now();
+  const { log } = deps;
+  let config: Config | undefined;
+  let configError: unknown;
+  try {
+    config = deps.getConfig();
+  } catch (error) {
+    configError = error;
+  }
+  const method = request.method.toUpperCase();
+  if (method === 'GET' || method === 'HEAD') return respondStatus(deps, config);
+  if (method !== 'POST')
+    return reject(deps, request, 405, `method ${method} is not allowed; callbacks are POST`);
+
+  if (config === undefined) {
+    log.error('configuration is invalid; every callback gets the fallback reply', describeError(configError));
+  } else if (config.callbackSecrets.length === 0) {
+    log.warnOnce('no-secret', 'CALLBACK_SECRETS is not set: anyone who finds the URL can drive calls');
+  } else if (!isAcceptedSecret(readPresentedSecret(request, deps.functionName), config.callbackSecrets)) {
+    return reject(deps, request, 403, 'forbidden: missing or wrong callback secret');
+  }
+  if (request.bodyBytes > MAX_BODY_BYTES) {
+    return reject(deps, request, 413, `body is larger than ${MAX_BODY_BYTES} bytes`);
+  }
+  const parsed = parseCallback(request);
+  if (!parsed.ok) return reject(deps, request, parsed.status, parsed.message);
+  const { event } = parsed;
+
+  const fields: LogFields = { fn: deps.functionName, ...describeEvent(event) };
+  const dedupeKey = `${event.callId}|${event.type}|${event.timestamp ?? ''}|${dynamicIdOf(event) ?? ''}`;
+  if (deps.recent.hasSeen(dedupeKey)) fields.duplicate = true;
+
+  let reply: SuccessReply;
+  let rules: LoadedRules | undefined;
+  try {
+    if (config === undefined) throw configError;
+    rules = deps.getRules(config);
+    reply = decideReply(event, config, rules, deps, fields);
+  } catch (error) {
+    const fallback =
+      rules?.ok === true ? (rules.compiled.rules.fallback ?? DEFAULT_FALLBACK) : DEFAULT_FALLBACK;
+    reply = buildFallbackReply(event, fallback);
+    log.error('callback failed; answered with the fallback', {
+      ...fields,
+      action: reply.data.action,
+      ms: deps.now() - started,
+      ...describeError(error),
+    });
+    return respondJson(200, reply);
+  }
+  log.info('callback', { ...fields, action: reply.data.action, ms: deps.now() - started });
+  return respondJson(200, reply);
+}
+
+function decideReply(
+  event: CallbackEvent,
+  config: Config,
+  rules: LoadedRules,
+  deps: CallbackDeps,
+  fields: LogFields,
+): SuccessReply {
+  if (event.type === 'unknown') {
+    fields.trace = [`unknown content_type ${event.contentType} → donothing`];
+    return buildEventReply(event.callId, { action: 'donothing' });
+  }
+  if (isFallbackFollowUp(event)) {
+    const fallback = rules.ok ? (rules.compiled.rules.fallback ?? DEFAULT_FALLBACK) : DEFAULT_FALLBACK;
+    fields.trace = ['follow-up to the fallback'];
+    return buildFollowUp(event.callId, fallback);
+  }
+  if (!rules.ok) {
+    const where = rules.issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`);
+    throw new Error(`rules from ${rules.source} are invalid: ${where.join('; ')}`);
+  }
+  if (!config.hasStateSecret) {
+    deps.log.warnOnce(
+      'no-state-secret',
+      'STATE_SECRETS is not set: call states are signed with a public development key',
+    );
+  }
+  const decoded = decodeState(
+    event.type === 'callin' ? undefined : event.content.dynamic_id,
+    config.stateSecrets,
+  );
+  const decision = decideNextAction(rules.compiled, event, decoded, deps.now(), deps.origin);
+  fields.trace = decision.trace;
+  if (decision.state !== undefined) fields.node = decision.state.node;
+  const dynamicId =
+    decision.state === undefined ? undefined : encodeState(decision.state, config.stateSecrets);
+  return decision.replyTo === 'callin'
+    ? buildCallinReply(event.callId, decision.action, dynamicId)
+    : buildEventReply(event.callId, decision.action, dynamicId);
+}
+
+function dynamicIdOf(event: CallbackEvent): string | undefined {
+  if (event.type === 'callin' || event.type === 'unknown') return undefined;
+  return event.content.dynamic_id;
+}
+
+/** The log fields of an event: what happened, never a full phone number, key sequence or number read out. */
+function describeEvent(event: CallbackEvent): LogFields {
+  const fields: LogFields = { callId: event.callId, type: event.type };
+  if (!event.contentOk) fields.contentUnreadable = true;
+  switch (event.type) {
+    case 'callin':
+      if (event.content.caller !== undefined) fields.caller = maskPhoneNumber(event.content.caller);
+      if (event.content.callee !== undefined) fields.callee = maskPhoneNumber(event.content.callee);
+      if (event.content.orgcallee !== undefined) fields.orgcallee = maskPhoneNumber(event.content.orgcallee);
+      break;
+    case 'normal':
+      fields.words = maskDigitsInText(event.content.words);
+      break;
+    case 'dtmf': {
+      const digits = event.content.dtmf_digits;
+      fields.dtmf = digits.length <= 1 || digits === 'noInputTimeout' ? digits : '*'.repeat(digits.length);
+      break;
+    }
+    case 'parallel_transfer':
+      fields.transferStatus = event.content.transfer_status;
+      break;
+    case 'unknown':
+      fields.contentType = event.contentType;
+      break;
+    case 'mute':
+    case 'timebreak':
+      break;
+  }
+  return fields;
+}
+
+function reject(deps: CallbackDeps, request: HttpRequest, status: number, reason: string): HttpResponse {
+  deps.log.warn('request rejected', {
+    fn: deps.functionName,
+    status,
+    reason,
+    method: request.method,
+    bytes: request.bodyBytes,
+    ...(request.sourceIp === undefined ? {} : { sourceIp: request.sourceIp }),
+  });
+  return respondFail(status, reason);
+}
+
+function respondStatus(deps: CallbackDeps, config: Config | undefined): HttpResponse {
+  let rules: LoadedRules | undefined;
+  try {
+    rules = config === undefined ? undefined : deps.getRules(config);
+  } catch {
+    rules = undefined;
+  }
+  return respondJson(200, {
+    function: deps.functionName,
+    build: deps.buildVersion,
+    rulesVersion: rules?.ok === true ? rules.compiled.rules.version : null,
+    rulesSource: rules?.source ?? null,
+    ok: config !== undefined && rules?.ok === true,
+  });
+}

@@ -1,0 +1,87 @@
+import * as v from 'valibot';
+
+/** Comma-separated list of secrets; each at least 16 characters so that none can be guessed. */
+const SecretListSchema = v.pipe(
+  v.string(),
+  v.transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== ''),
+  ),
+  v.check((list) => list.every((x) => x.length >= 16), 'each secret must be at least 16 characters'),
+  v.check(
+    (list) => list.every((x) => /^[A-Za-z0-9._~-]+$/.test(x)),
+    'secrets may only use A–Z a–z 0–9 . _ ~ -',
+  ),
+);
+
+const optionalText = v.optional(
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.transform((s) => (s === '' ? undefined : s)),
+  ),
+);
+
+/** The environment the functions read. Names never start with `FC_` (reserved by Function Compute). */
+export const EnvSchema = v.object({
+  /** Secrets accepted as the last path segment or `?token=`; several during rotation. Unset = open. */
+  CALLBACK_SECRETS: v.optional(SecretListSchema, ''),
+  /** Keys that sign `dynamic_id`; the first signs, all verify (rotation). */
+  STATE_SECRETS: v.optional(SecretListSchema, ''),
+  /** A rules document as JSON, inline. The whole environment is limited to 4 KB on FC. */
+  RULES: optionalText,
+  /** Path of a rules document (JSON), e.g. on an OSS bucket mounted with `ossMountConfig`. */
+  RULES_FILE: optionalText,
+  LOG_LEVEL: v.optional(v.picklist(['debug', 'info', 'warn', 'error']), 'info'),
+});
+
+export type Config = {
+  readonly callbackSecrets: readonly string[];
+  /** Never empty: without configured keys, a fixed development key is used (and warned about). */
+  readonly stateSecrets: readonly [string, ...string[]];
+  readonly hasStateSecret: boolean;
+  readonly rulesJson: string | undefined;
+  readonly rulesFile: string | undefined;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+};
+
+/** Used when STATE_SECRETS is unset, so that a local run works; states are then forgeable. */
+const DEVELOPMENT_STATE_KEY = 'vms-callflow-development-key-not-for-production';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Reads the configuration from an environment; throws {@link ConfigError} naming the bad variable. */
+export function readConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const parsed = v.safeParse(EnvSchema, env);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    throw new ConfigError(`environment variable ${v.getDotPath(issue) ?? '?'} is invalid: ${issue.message}`);
+  }
+  const out = parsed.output;
+  const [firstKey, ...otherKeys] = out.STATE_SECRETS;
+  return {
+    callbackSecrets: out.CALLBACK_SECRETS,
+    stateSecrets: firstKey === undefined ? [DEVELOPMENT_STATE_KEY] : [firstKey, ...otherKeys],
+    hasStateSecret: firstKey !== undefined,
+    rulesJson: out.RULES,
+    rulesFile: out.RULES_FILE,
+    logLevel: out.LOG_LEVEL,
+  };
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration, read once. The only place that touches `process.env`. */
+export function getConfig(): Config {
+  cached ??= readConfig(process.env);
+  return cached;
+}
+
+declare const __BUILD_VERSION__: string | undefined;
+
+/** Set by the build (git commit and date); `dev` when running from source. */
+export const BUILD_VERSION: string = typeof __BUILD_VERSION__ === 'string' ? __BUILD_VERSION__ : 'dev';

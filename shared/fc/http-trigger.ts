@@ -1,0 +1,124 @@
+import * as v from 'valibot';
+import { describeError, type Logger } from '../log/logger';
+import type { HttpRequest, HttpResponse } from '../protocol/http';
+import { respondFail } from '../protocol/http';
+
+/** A header or query value: FC joins repeated ones with commas, but be ready for arrays too. */
+const JoinedValueSchema = v.union([
+  v.string(),
+  v.pipe(
+    v.array(v.string()),
+    v.transform((a) => a.join(',')),
+  ),
+  v.pipe(v.union([v.number(), v.boolean()]), v.transform(String)),
+]);
+
+/** The event an FC 3.0 HTTP trigger hands to an event handler (as a JSON Buffer). */
+export const FcHttpEventSchema = v.object({
+  version: v.optional(v.string()),
+  rawPath: v.optional(v.string(), '/'),
+  body: v.optional(v.nullable(v.string()), ''),
+  isBase64Encoded: v.optional(v.boolean(), false),
+  headers: v.optional(v.record(v.string(), JoinedValueSchema), {}),
+  queryParameters: v.optional(v.record(v.string(), JoinedValueSchema), {}),
+  requestContext: v.optional(
+    v.object({
+      requestId: v.optional(v.string()),
+      http: v.optional(
+        v.object({
+          method: v.optional(v.string()),
+          path: v.optional(v.string()),
+          sourceIp: v.optional(v.string()),
+        }),
+      ),
+    }),
+  ),
+});
+
+/** What an FC 3.0 event handler returns for an HTTP trigger. */
+export type FcHttpResult = {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+  isBase64Encoded: false;
+};
+
+export type ToRequestResult =
+  | { readonly ok: true; readonly request: HttpRequest }
+  | { readonly ok: false; readonly response: HttpResponse };
+
+/**
+ * Turns an FC 3.0 HTTP trigger event into a plain request. The raw event is never seen past this
+ * point. Oversized events are refused before they are parsed, so a hostile body costs little.
+ */
+export function toHttpRequest(event: unknown, maxBodyBytes: number): ToRequestResult {
+  // Base64 inflates a body by 4/3; headers and the rest of the event are limited to a few KB by FC.
+  const maxEventBytes = Math.ceil((maxBodyBytes * 4) / 3) + 64 * 1024;
+  let decoded: unknown = event;
+  if (Buffer.isBuffer(event) || typeof event === 'string') {
+    const size = Buffer.isBuffer(event) ? event.length : Buffer.byteLength(event);
+    if (size > maxEventBytes)
+      return { ok: false, response: respondFail(413, `body is larger than ${maxBodyBytes} bytes`) };
+    try {
+      decoded = JSON.parse(event.toString());
+    } catch {
+      return { ok: false, response: respondFail(400, 'not an HTTP trigger event') };
+    }
+  }
+  const parsed = v.safeParse(FcHttpEventSchema, decoded);
+  if (!parsed.success) return { ok: false, response: respondFail(400, 'not an HTTP trigger event') };
+  const e = parsed.output;
+  const rawBody = e.body ?? '';
+  const bodyBuffer = e.isBase64Encoded ? Buffer.from(rawBody, 'base64') : Buffer.from(rawBody, 'utf8');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(e.headers)) headers[name.toLowerCase()] = value;
+  const http = e.requestContext?.http;
+  return {
+    ok: true,
+    request: {
+      method: http?.method ?? (bodyBuffer.length > 0 ? 'POST' : 'GET'),
+      path: e.rawPath,
+      query: e.queryParameters,
+      headers,
+      // A body over the limit is still measured but not decoded to text: it will be refused.
+      body: bodyBuffer.length > maxBodyBytes ? '' : bodyBuffer.toString('utf8'),
+      bodyBytes: bodyBuffer.length,
+      sourceIp: http?.sourceIp,
+    },
+  };
+}
+
+/** Turns a plain response into what FC expects back. */
+export function toFcResult(response: HttpResponse): FcHttpResult {
+  return {
+    statusCode: response.status,
+    headers: { ...response.headers },
+    body: response.body,
+    isBase64Encoded: false,
+  };
+}
+
+/**
+ * Wraps a request handler as an FC 3.0 event handler (`index.handler`). The request handler is
+ * expected never to throw; if it does anyway, the caller still gets a valid JSON error, never a stack.
+ */
+export function createFcHandler(
+  handle: (request: HttpRequest) => HttpResponse,
+  options: { readonly maxBodyBytes: number; readonly functionName: string; readonly log: () => Logger },
+): (event: unknown, context?: unknown) => Promise<FcHttpResult> {
+  return async (event) => {
+    try {
+      const converted = toHttpRequest(event, options.maxBodyBytes);
+      if (converted.ok) return toFcResult(handle(converted.request));
+      options.log().warn('request rejected', {
+        fn: options.functionName,
+        status: converted.response.status,
+        reason: 'not a readable HTTP trigger event',
+      });
+      return toFcResult(converted.response);
+    } catch (error) {
+      options.log().error('request handler crashed', { fn: options.functionName, ...describeError(error) });
+      return toFcResult(respondFail(500, 'internal error'));
+    }
+  };
+}

@@ -1,0 +1,229 @@
+import * as v from 'valibot';
+import { BooleanLikeSchema, lenient, NumberLikeSchema, TextLikeSchema } from './coerce';
+import type { HttpRequest } from './http';
+
+/** The `content_type` values the platform is known to send. */
+export const KNOWN_CONTENT_TYPES = [
+  'callin',
+  'normal',
+  'mute',
+  'dtmf',
+  'timebreak',
+  'parallel_transfer',
+] as const;
+
+/** A phone number as the platform writes it (digits, sometimes `+`); kept as text. */
+const PhoneLikeSchema = v.pipe(TextLikeSchema, v.regex(/^\+?[0-9-]{1,32}$/));
+
+/** `dynamic_id` echoes what our last reply set; anything else is dropped here and treated as lost state. */
+const DynamicIdSchema = v.pipe(TextLikeSchema, v.maxLength(512));
+
+export const CallinContentSchema = v.object({
+  caller: lenient(PhoneLikeSchema),
+  callee: lenient(PhoneLikeSchema),
+  orgcallee: lenient(PhoneLikeSchema),
+  partnerId: lenient(TextLikeSchema),
+});
+
+export const NormalContentSchema = v.object({
+  words: v.optional(v.fallback(TextLikeSchema, ''), ''),
+  role: lenient(TextLikeSchema),
+  identity: lenient(TextLikeSchema),
+  begin_offset: lenient(NumberLikeSchema),
+  end_offset: lenient(NumberLikeSchema),
+  /** Call start; real traffic has epoch seconds although the docs say milliseconds. */
+  begin_time: lenient(NumberLikeSchema),
+  is_playing: lenient(BooleanLikeSchema),
+  current_media_code: lenient(TextLikeSchema),
+  dynamic_id: lenient(DynamicIdSchema),
+  record_begin_time: lenient(NumberLikeSchema),
+  asr_begin_time: lenient(NumberLikeSchema),
+  asr_end_time: lenient(NumberLikeSchema),
+  play_begin_time: lenient(NumberLikeSchema),
+  play_end_time: lenient(NumberLikeSchema),
+});
+
+export const MuteContentSchema = v.object({
+  dynamic_id: lenient(DynamicIdSchema),
+});
+
+export const DtmfContentSchema = v.object({
+  /** The keys pressed, or the literal `noInputTimeout` when nothing was pressed in time. */
+  dtmf_digits: v.optional(v.fallback(TextLikeSchema, ''), ''),
+  dynamic_id: lenient(DynamicIdSchema),
+});
+
+export const TimebreakContentSchema = v.object({
+  current_media_code: lenient(TextLikeSchema),
+  asr_begin_time: lenient(NumberLikeSchema),
+  play_begin_time: lenient(NumberLikeSchema),
+  dynamic_id: lenient(DynamicIdSchema),
+});
+
+export const ParallelTransferContentSchema = v.object({
+  transfer_status: lenient(v.pipe(TextLikeSchema, v.toLowerCase(), v.picklist(['success', 'fail']))),
+  fail_cause: lenient(TextLikeSchema),
+  is_monitor: lenient(BooleanLikeSchema),
+  cc_name: lenient(TextLikeSchema),
+  dynamic_id: lenient(DynamicIdSchema),
+});
+
+export type CallinContent = v.InferOutput<typeof CallinContentSchema>;
+export type NormalContent = v.InferOutput<typeof NormalContentSchema>;
+export type MuteContent = v.InferOutput<typeof MuteContentSchema>;
+export type DtmfContent = v.InferOutput<typeof DtmfContentSchema>;
+export type TimebreakContent = v.InferOutput<typeof TimebreakContentSchema>;
+export type ParallelTransferContent = v.InferOutput<typeof ParallelTransferContentSchema>;
+
+/** `call_id` looks like `130301340124^117079730123`; this also admits other plain ids, not markup. */
+const CallIdSchema = v.pipe(
+  TextLikeSchema,
+  v.minLength(1, 'call_id is empty'),
+  v.maxLength(128, 'call_id is too long'),
+  v.regex(/^[0-9A-Za-z^._:-]+$/, 'call_id has characters a VMS call id never has'),
+);
+
+const ContentTypeSchema = v.pipe(
+  TextLikeSchema,
+  v.minLength(1, 'content_type is empty'),
+  v.maxLength(64, 'content_type is too long'),
+  v.regex(/^[A-Za-z_]+$/, 'content_type is not a word'),
+);
+
+/** The four transport parameters every callback carries, wherever they travelled. */
+export const CallbackEnvelopeSchema = v.object({
+  call_id: v.pipe(
+    v.unknown(),
+    v.check((x) => x !== undefined, 'call_id is missing'),
+    CallIdSchema,
+  ),
+  content_type: v.pipe(
+    v.unknown(),
+    v.check((x) => x !== undefined, 'content_type is missing'),
+    ContentTypeSchema,
+  ),
+  timestamp: lenient(NumberLikeSchema),
+  content: v.optional(v.unknown()),
+});
+
+type Envelope = { callId: string; timestamp: number | undefined; contentOk: boolean };
+
+/** A parsed callback, discriminated by `type`. `contentOk` is false when `content` was unreadable. */
+export type CallbackEvent = Envelope &
+  (
+    | { type: 'callin'; content: CallinContent }
+    | { type: 'normal'; content: NormalContent }
+    | { type: 'mute'; content: MuteContent }
+    | { type: 'dtmf'; content: DtmfContent }
+    | { type: 'timebreak'; content: TimebreakContent }
+    | { type: 'parallel_transfer'; content: ParallelTransferContent }
+    | { type: 'unknown'; contentType: string; content: Record<string, unknown> }
+  );
+
+export type ParseCallbackResult =
+  | { readonly ok: true; readonly event: CallbackEvent }
+  | { readonly ok: false; readonly status: 400; readonly message: string };
+
+const CURLY_QUOTES = /[\u201C\u201D\u201E\u201F\u2033\uFF02]/g;
+
+/**
+ * Reads `content` — a JSON object serialised into a string — tolerantly: keys are trimmed (the doc
+ * samples have `" callee"`) and, when the first parse fails, it is retried once with curly quotes
+ * straightened (the doc samples and the console's test button use “ ”). Returns undefined when no
+ * object can be read.
+ */
+export function readContentObject(raw: unknown): Record<string, unknown> | undefined {
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    value = parseJsonOrUndefined(raw) ?? parseJsonOrUndefined(raw.replace(CURLY_QUOTES, '"'));
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  return trimKeys(value as Record<string, unknown>);
+}
+
+function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function trimKeys(record: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) out[key.trim()] = value;
+  return out;
+}
+
+export type ReadParamsResult =
+  | { readonly ok: true; readonly params: Record<string, unknown> }
+  | { readonly ok: false; readonly message: string };
+
+/**
+ * Collects the transport parameters from the query string and the body (urlencoded or JSON; the docs
+ * never say which the platform uses). Body values win over query values; keys are trimmed.
+ */
+export function readCallbackParams(request: HttpRequest): ReadParamsResult {
+  const params: Record<string, unknown> = trimKeys(request.query);
+  const body = request.body.trim();
+  if (body === '') return { ok: true, params };
+  const contentType = request.headers['content-type'] ?? '';
+  if (contentType.includes('json') || body.startsWith('{')) {
+    const parsed = parseJsonOrUndefined(body);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      return { ok: false, message: 'body is not a JSON object' };
+    }
+    Object.assign(params, trimKeys(parsed as Record<string, unknown>));
+    return { ok: true, params };
+  }
+  if (!isPlausibleFormBody(body)) return { ok: false, message: 'body is neither JSON nor form-urlencoded' };
+  for (const [key, value] of new URLSearchParams(body)) params[key.trim()] = value;
+  return { ok: true, params };
+}
+
+/** A form body is printable ASCII made of `k=v` pairs; binary or free text is not a callback. */
+function isPlausibleFormBody(body: string): boolean {
+  return /^[\x21-\x7E]*$/.test(body) && body.includes('=');
+}
+
+const CONTENT_SCHEMAS = {
+  callin: CallinContentSchema,
+  normal: NormalContentSchema,
+  mute: MuteContentSchema,
+  dtmf: DtmfContentSchema,
+  timebreak: TimebreakContentSchema,
+  parallel_transfer: ParallelTransferContentSchema,
+} as const;
+
+function isKnownContentType(type: string): type is keyof typeof CONTENT_SCHEMAS {
+  return Object.hasOwn(CONTENT_SCHEMAS, type);
+}
+
+/**
+ * Turns an HTTP request into a callback event, or says in plain words why it is not one. A request
+ * with a valid envelope always parses: unreadable `content` yields an event with `contentOk: false`
+ * and default content, so a caller is never dropped because of a parse.
+ */
+export function parseCallback(request: HttpRequest): ParseCallbackResult {
+  const read = readCallbackParams(request);
+  if (!read.ok) return { ok: false, status: 400, message: `not a VMS callback: ${read.message}` };
+  const envelope = v.safeParse(CallbackEnvelopeSchema, read.params);
+  if (!envelope.success) {
+    const first = envelope.issues[0];
+    return {
+      ok: false,
+      status: 400,
+      message: `not a VMS callback: ${first?.message ?? 'malformed parameters'}`,
+    };
+  }
+  const { call_id: callId, content_type: contentType, timestamp, content } = envelope.output;
+  const rawContent = readContentObject(content);
+  const base = { callId, timestamp, contentOk: rawContent !== undefined };
+  if (!isKnownContentType(contentType)) {
+    return { ok: true, event: { ...base, type: 'unknown', contentType, content: rawContent ?? {} } };
+  }
+  // The content schemas are lenient field by field, so they accept any object; an unreadable content
+  // becomes `{}` and the event still gets a sensible reply.
+  const parsed = v.parse(CONTENT_SCHEMAS[contentType], rawContent ?? {});
+  return { ok: true, event: { ...base, type: contentType, content: parsed } as CallbackEvent };
+}

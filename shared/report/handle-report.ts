@@ -1,0 +1,98 @@
+import * as v from 'valibot';
+import type { RecentKeys } from '../callback/recent-keys';
+import type { Config } from '../config/config';
+import type { Logger } from '../log/logger';
+import { describeError } from '../log/logger';
+import { type HttpRequest, type HttpResponse, respondFail, respondJson } from '../protocol/http';
+import { isAcceptedSecret, readPresentedSecret } from '../security/callback-secret';
+import { ConsoleTestSchema, classifyReceipt, ReceiptRecordSchema, toReceiptLogFields } from './receipt';
+
+/** Receipt batches are larger than callbacks: many records per push. */
+export const MAX_REPORT_BODY_BYTES = 1024 * 1024;
+
+/** The only reply the platform accepts (it checks that `code` is a number); anything else is retried. */
+export const RECEIVED = { code: 0, msg: '接收成功' } as const;
+
+export type ReportDeps = {
+  readonly functionName: string;
+  readonly buildVersion: string;
+  readonly getConfig: () => Config;
+  readonly log: Logger;
+  readonly recent: RecentKeys;
+};
+
+/**
+ * Answers a receipt push: each record is checked and written as one JSON log line (phone numbers
+ * masked); a bad record is logged and skipped, never failing the batch. Replies within the platform's
+ * 700 ms because it does nothing but parse and log.
+ */
+export function handleReportRequest(request: HttpRequest, deps: ReportDeps): HttpResponse {
+  const { log } = deps;
+  let config: Config | undefined;
+  try {
+    config = deps.getConfig();
+  } catch (error) {
+    log.error('configuration is invalid; receipts are still accepted', describeError(error));
+  }
+  const method = request.method.toUpperCase();
+  if (method === 'GET' || method === 'HEAD') {
+    return respondJson(200, {
+      function: deps.functionName,
+      build: deps.buildVersion,
+      ok: config !== undefined,
+    });
+  }
+  if (method !== 'POST') return reject(deps, 405, `method ${method} is not allowed; receipts are POST`);
+  if (config !== undefined && config.callbackSecrets.length === 0) {
+    log.warnOnce('no-secret', 'CALLBACK_SECRETS is not set: anyone who finds the URL can post receipts');
+  } else if (
+    config !== undefined &&
+    !isAcceptedSecret(readPresentedSecret(request, deps.functionName), config.callbackSecrets)
+  ) {
+    return reject(deps, 403, 'forbidden: missing or wrong callback secret');
+  }
+  if (request.bodyBytes > MAX_REPORT_BODY_BYTES)
+    return reject(deps, 413, `body is larger than ${MAX_REPORT_BODY_BYTES} bytes`);
+
+  let body: unknown;
+  try {
+    body = JSON.parse(request.body);
+  } catch {
+    return reject(deps, 400, 'not a receipt push: body is not JSON');
+  }
+  if (v.is(ConsoleTestSchema, body)) {
+    log.info('receipt test push from the console');
+    return respondJson(200, RECEIVED);
+  }
+  if (body === null || typeof body !== 'object') {
+    return reject(deps, 400, 'not a receipt push: expected a JSON array of records');
+  }
+  // A lone object is taken as a batch of one: hand-made pushes and some console pages send that.
+  const records: unknown[] = Array.isArray(body) ? body : [body];
+  let accepted = 0;
+  records.forEach((record, index) => {
+    const checked = v.safeParse(ReceiptRecordSchema, record);
+    if (!checked.success) {
+      log.warn('receipt record skipped', { fn: deps.functionName, index, reason: checked.issues[0].message });
+      return;
+    }
+    const fields = toReceiptLogFields(checked.output);
+    const type = classifyReceipt(checked.output);
+    const key = `${type}|${fields.call_id}|${fields.status_code ?? ''}|${fields.status_time ?? ''}|${fields.record_file ?? ''}`;
+    log.info('receipt', {
+      fn: deps.functionName,
+      receiptType: type,
+      ...fields,
+      ...(deps.recent.hasSeen(key) ? { duplicate: true } : {}),
+    });
+    accepted++;
+  });
+  if (accepted < records.length)
+    log.warn('receipt batch had bad records', { fn: deps.functionName, accepted, total: records.length });
+  return respondJson(200, RECEIVED);
+}
+
+function reject(deps: ReportDeps, status: number, reason: string): HttpResponse {
+  deps.log.warn('request rejected', { fn: deps.functionName, status, reason });
+  return respondFail(status, reason);
+}

@@ -1,0 +1,26 @@
+import { RecentKeys } from '../callback/recent-keys';
+import { BUILD_VERSION, getConfig } from '../config/config';
+import { createFcHandler, type FcHttpResult } from '../fc/http-trigger';
+import { createProcessLogger } from '../log/process-logger';
+import { handleReportRequest, MAX_REPORT_BODY_BYTES } from './handle-report';
+
+/** Builds the FC handler of the receipts function with the real environment and stdout. */
+export function createReportFunction(
+  name: string,
+): (event: unknown, context?: unknown) => Promise<FcHttpResult> {
+  const log = createProcessLogger(name);
+  const deps = {
+    functionName: name,
+    buildVersion: BUILD_VERSION,
+    getConfig,
+    get log() {
+      return log();
+    },
+    recent: new RecentKeys(4096),
+  };
+  return createFcHandler((request) => handleReportRequest(request, deps), {
+    maxBodyBytes: MAX_REPORT_BODY_BYTES,
+    functionName: name,
+    log,
+  });
+}
