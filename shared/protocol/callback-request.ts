@@ -92,16 +92,8 @@ const ContentTypeSchema = v.pipe(
 
 /** The four transport parameters every callback carries, wherever they travelled. */
 export const CallbackEnvelopeSchema = v.object({
-  call_id: v.pipe(
-    v.unknown(),
-    v.check((x) => x !== undefined, 'call_id is missing'),
-    CallIdSchema,
-  ),
-  content_type: v.pipe(
-    v.unknown(),
-    v.check((x) => x !== undefined, 'content_type is missing'),
-    ContentTypeSchema,
-  ),
+  call_id: CallIdSchema,
+  content_type: ContentTypeSchema,
   timestamp: lenient(NumberLikeSchema),
   content: v.optional(v.unknown()),
 });
@@ -207,6 +199,10 @@ function isKnownContentType(type: string): type is keyof typeof CONTENT_SCHEMAS 
 export function parseCallback(request: HttpRequest): ParseCallbackResult {
   const read = readCallbackParams(request);
   if (!read.ok) return { ok: false, status: 400, message: `not a VMS callback: ${read.message}` };
+  for (const key of ['call_id', 'content_type']) {
+    if (read.params[key] === undefined)
+      return { ok: false, status: 400, message: `not a VMS callback: ${key} is missing` };
+  }
   const envelope = v.safeParse(CallbackEnvelopeSchema, read.params);
   if (!envelope.success) {
     const first = envelope.issues[0];

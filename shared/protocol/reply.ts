@@ -226,6 +226,9 @@ function renderPlayback(playback: Playback | undefined): WireFields {
   const params: Record<string, string> = {};
   for (const item of playback.items) {
     if ('audio' in item) {
+      // Checked one by one: joined, a code with a comma in it would pass as two.
+      if (!v.is(AudioCodeSchema, item.audio))
+        throw new InvalidReplyError('an audio code is not a plain file code');
       codes.push(item.audio);
       continue;
     }

@@ -107,10 +107,19 @@ export const FlowSchema = v.strictObject({
 });
 export type Flow = v.InferOutput<typeof FlowSchema>;
 
+/** A number as people write it; spaces, dashes and brackets are ignored when routing. */
+const ServiceNumberSchema = v.pipe(
+  v.string(),
+  v.regex(
+    /^\+?[0-9][0-9 ()-]{2,30}$/,
+    'a service number is digits, optionally with +, spaces, dashes or brackets',
+  ),
+);
+
 const LineSchema = v.strictObject({
   name: NameSchema,
-  /** Service numbers (callee) routed to this line, as dialled, e.g. `05923391657`. */
-  numbers: v.pipe(v.array(PhoneNumberSchema), v.minLength(1)),
+  /** Service numbers (callee) routed to this line: `05923391657`, `+86 592 3391657`, `400-800-1234`. */
+  numbers: v.pipe(v.array(ServiceNumberSchema), v.minLength(1)),
   flow: NameSchema,
   settings: v.optional(CallSettingsSchema),
 });

@@ -4,7 +4,12 @@ import { join, resolve } from 'node:path';
 /** The repository's root folder. */
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 
-export type FcResult = { statusCode: number; headers: Record<string, string>; body: string; isBase64Encoded: boolean };
+export type FcResult = {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+  isBase64Encoded: boolean;
+};
 export type FcHandler = (event: Buffer, context?: unknown) => Promise<FcResult>;
 
 /**
@@ -54,7 +59,12 @@ export function fcEvent(options: EventOptions = {}): Buffer {
   );
 }
 
-export type CallbackParams = { call_id?: string; content_type?: string; content?: string; timestamp?: string };
+export type CallbackParams = {
+  call_id?: string;
+  content_type?: string;
+  content?: string;
+  timestamp?: string;
+};
 
 /** A callback POSTed as an urlencoded form (the captured real encoding), optionally base64 as on FC. */
 export function formCallback(params: CallbackParams, options: Omit<EventOptions, 'body'> = {}): Buffer {
@@ -72,10 +82,24 @@ export function queryCallback(params: CallbackParams, options: Omit<EventOptions
 
 /** A callback as a JSON body. */
 export function jsonCallback(params: CallbackParams, options: Omit<EventOptions, 'body'> = {}): Buffer {
-  return fcEvent({ ...options, headers: { 'Content-Type': 'application/json', ...options.headers }, body: JSON.stringify(params) });
+  return fcEvent({
+    ...options,
+    headers: { 'Content-Type': 'application/json', ...options.headers },
+    body: JSON.stringify(params),
+  });
 }
 
 /** Parses a handler result's JSON body. */
-export function replyOf(result: FcResult): { result: string; msg: string; code?: number; data: Record<string, unknown> } {
-  return JSON.parse(result.body) as { result: string; msg: string; code?: number; data: Record<string, unknown> };
+export function replyOf(result: FcResult): {
+  result: string;
+  msg: string;
+  code?: number;
+  data: Record<string, unknown>;
+} {
+  return JSON.parse(result.body) as {
+    result: string;
+    msg: string;
+    code?: number;
+    data: Record<string, unknown>;
+  };
 }

@@ -1,0 +1,370 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  type CallOrigin,
+  type Decision,
+  decideNextAction,
+  type FlowEvent,
+} from '../../shared/flow/decide-next-action';
+import type { PromptItem } from '../../shared/protocol/reply';
+import { type CompiledRules, compileRules } from '../../shared/rules/compile-rules';
+import { DEFAULT_RULES } from '../../shared/rules/default-rules';
+import type { Rules } from '../../shared/rules/rules-schema';
+import { type CallState, decodeState, encodeState } from '../../shared/state/state-token';
+
+const KEYS: [string] = ['test-state-key-0123456789'];
+const NOW = Date.UTC(2026, 10, 23, 2, 0, 0);
+
+function compile(rules: unknown): CompiledRules {
+  const result = compileRules(rules);
+  if (!result.ok) throw new Error(JSON.stringify(result.issues));
+  return result.compiled;
+}
+
+const defaults = compile(DEFAULT_RULES);
+
+type Content = Record<string, unknown>;
+
+function event(type: FlowEvent['type'], content: Content): FlowEvent {
+  return { callId: '1^2', timestamp: NOW, contentOk: true, type, content } as FlowEvent;
+}
+
+/** Plays a call turn by turn, carrying only what the platform carries: the reply's dynamic_id. */
+class Call {
+  dynamicId: string | undefined;
+  last: Decision | undefined;
+  constructor(
+    readonly rules: CompiledRules = defaults,
+    readonly origin: CallOrigin = 'inbound',
+  ) {}
+
+  send(type: FlowEvent['type'], content: Content = {}, now = NOW): Decision {
+    const withState = type === 'callin' ? content : { dynamic_id: this.dynamicId, ...content };
+    const decoded = decodeState(
+      type === 'callin' ? undefined : (withState.dynamic_id as string | undefined),
+      KEYS,
+    );
+    const decision = decideNextAction(this.rules, event(type, withState), decoded, now, this.origin);
+    this.dynamicId = decision.state === undefined ? undefined : encodeState(decision.state, KEYS);
+    this.last = decision;
+    return decision;
+  }
+}
+
+function spoken(decision: Decision): string[] {
+  const action = decision.action as { playback?: { items: readonly PromptItem[] } };
+  return (action.playback?.items ?? []).map((item) => ('tts' in item ? item.tts : `audio:${item.audio}`));
+}
+
+describe('decideNextAction on callin', () => {
+  it('answers with the greeting and the menu of the default line, keys not yet armed', () => {
+    const decision = new Call().send('callin', { caller: '15201030105', callee: '05923391657' });
+    assert.equal(decision.replyTo, 'callin');
+    assert.equal(decision.action.action, 'answer');
+    assert.deepEqual(spoken(decision), [
+      '您好，欢迎致电客户服务热线。',
+      '查询营业时间请按1或说「查询」，转人工服务请按0或说「人工」，结束通话请按9或说「再见」。',
+    ]);
+    assert.equal(decision.state?.node, 'menu');
+    assert.equal(decision.state?.phase, 'keysUnarmed');
+    assert.equal(decision.state?.startedAt, NOW / 1000);
+    assert.deepEqual(decision.trace.slice(0, 1), ['default line → flow hotline']);
+  });
+
+  it('routes by the number dialled, written in any common form', () => {
+    const rules = compile({
+      ...DEFAULT_RULES,
+      lines: [{ name: 'vip', numbers: ['+86 592 3391657'], flow: 'vip' }],
+      flows: {
+        ...DEFAULT_RULES.flows,
+        vip: { start: 'hello', nodes: { hello: { type: 'hangup', say: '贵宾您好' } } },
+      },
+    } satisfies Rules);
+    assert.equal(rules.lineByNumber.size, 1);
+    assert.deepEqual(
+      new Call(rules).send('callin', { callee: '05923391657' }).trace[0],
+      'line vip → flow vip',
+    );
+    assert.match(new Call(rules).send('callin', { callee: '05923391658' }).trace[0] ?? '', /default line/);
+  });
+
+  it('answers with the default line when the callee is missing', () => {
+    const decision = new Call().send('callin', {});
+    assert.equal(decision.action.action, 'answer');
+    assert.match(decision.trace[0] ?? '', /default line/);
+  });
+
+  it('merges settings: document, then flow, then line', () => {
+    const rules = compile({
+      ...DEFAULT_RULES,
+      settings: { muteTimeMs: 5000, tts: { voice: 'xiaoyun', volume: 50 } },
+      defaultLine: { flow: 'hotline', settings: { tts: { volume: 80 } } },
+      flows: { hotline: { ...DEFAULT_RULES.flows.hotline!, settings: { muteTimeMs: 7000 } } },
+    });
+    const decision = new Call(rules).send('callin', {});
+    assert.ok(decision.action.action === 'answer');
+    assert.equal(decision.action.settings.muteTimeMs, 7000);
+    assert.deepEqual(decision.action.settings.tts, { voice: 'xiaoyun', volume: 80 });
+  });
+
+  it('hangs up at once when the line starts with a silent hangup', () => {
+    const rules = compile({
+      version: 'x',
+      defaultLine: { flow: 'closed' },
+      flows: { closed: { start: 'bye', nodes: { bye: { type: 'hangup' } } } },
+    });
+    const decision = new Call(rules).send('callin', {});
+    assert.deepEqual(decision.action, { action: 'hangup' });
+    assert.equal(decision.state, undefined);
+  });
+
+  it('defers a transfer chosen on callin to the next event, since only answer may follow callin', () => {
+    const rules = compile({
+      version: 'x',
+      defaultLine: { flow: 'direct' },
+      flows: {
+        direct: { start: 'agent', nodes: { agent: { type: 'transfer', say: '请稍候', to: '95555' } } },
+      },
+    });
+    const call = new Call(rules);
+    const first = call.send('callin', {});
+    assert.equal(first.action.action, 'answer');
+    assert.equal(first.state?.phase, 'transferPending');
+    const second = call.send('mute');
+    assert.deepEqual(second.action, { action: 'transfer', number: '95555' });
+  });
+});
+
+describe('decideNextAction through the default hotline', () => {
+  it('follows callin → mute → dtmf → normal → mute → dtmf to the goodbye and hangs up', () => {
+    const call = new Call();
+    call.send('callin', { caller: '15201030105', callee: '05923391657' });
+
+    const armed = call.send('mute');
+    assert.ok(armed.action.action === 'dtmf');
+    assert.equal(armed.action.maxDigits, 1);
+    assert.equal(armed.state?.noInput, 0, 'arming the keys is not a retry');
+
+    const hours = call.send('dtmf', { dtmf_digits: '1' });
+    assert.equal(hours.action.action, 'dtmf');
+    assert.deepEqual(spoken(hours), [
+      '我们的服务时间是每天早上九点到晚上六点。',
+      '返回主菜单请按1，转人工服务请按0，结束通话请按9。',
+    ]);
+    assert.equal(hours.state?.node, 'more');
+
+    const back = call.send('normal', { words: '返回主菜单。' });
+    assert.equal(back.state?.node, 'menu');
+
+    const silence = call.send('mute');
+    assert.deepEqual(spoken(silence)[0], '抱歉，我没有听到您的声音。');
+    assert.equal(silence.state?.noInput, 1);
+
+    const bye = call.send('dtmf', { dtmf_digits: '9' });
+    assert.ok(bye.action.action === 'play');
+    assert.deepEqual(spoken(bye), ['感谢您的来电，再见。']);
+    assert.equal(bye.state?.phase, 'ending');
+    assert.equal(bye.state?.turns, 5);
+
+    assert.deepEqual(call.send('mute').action, { action: 'hangup' });
+  });
+
+  it('transfers to an agent on the keyword 人工, in full-width or with punctuation', () => {
+    const call = new Call();
+    call.send('callin', {});
+    const decision = call.send('normal', { words: '我要转，人工！' });
+    assert.ok(decision.action.action === 'transfer');
+    assert.equal(decision.action.number, '4000000000');
+    assert.match(decision.trace.join('\n'), /intent agent \(keyword 人工\)/);
+    assert.deepEqual(
+      call.send('mute').action,
+      { action: 'donothing' },
+      'events after a transfer change nothing',
+    );
+  });
+
+  it('takes a spoken key such as 幺 or 按零 as the key itself', () => {
+    const one = new Call();
+    one.send('callin', {});
+    assert.equal(one.send('normal', { words: '幺' }).state?.node, 'more');
+    const zero = new Call();
+    zero.send('callin', {});
+    assert.equal(zero.send('normal', { words: '按零' }).action.action, 'transfer');
+  });
+
+  it('asks again with the next wording on no match, then escalates to the agent', () => {
+    const call = new Call();
+    call.send('callin', {});
+    call.send('mute');
+    const first = call.send('dtmf', { dtmf_digits: '5' });
+    assert.equal(spoken(first)[0], '抱歉，我没有听懂。');
+    assert.equal(first.state?.noMatch, 1);
+    const second = call.send('normal', { words: '天气怎么样' });
+    assert.equal(spoken(second)[0], '还是没有听懂，请按键选择。');
+    const third = call.send('dtmf', { dtmf_digits: '7' });
+    assert.equal(third.action.action, 'transfer');
+    assert.match(third.trace.join(), /noMatch retries used up → agent/);
+  });
+
+  it('treats noInputTimeout from a key collection as no input and ends after the retries', () => {
+    const call = new Call();
+    call.send('callin', {});
+    call.send('mute');
+    assert.equal(call.send('dtmf', { dtmf_digits: 'noInputTimeout' }).state?.noInput, 1);
+    assert.equal(call.send('dtmf', { dtmf_digits: 'noInputTimeout' }).state?.noInput, 2);
+    const last = call.send('dtmf', { dtmf_digits: 'noInputTimeout' });
+    assert.equal(last.state?.node, 'goodbye');
+    assert.equal(last.state?.phase, 'ending');
+  });
+
+  it('stops the prompt on a timebreak and keeps the call where it was', () => {
+    const call = new Call();
+    const answer = call.send('callin', {});
+    const decision = call.send('timebreak', { current_media_code: 'x' });
+    assert.deepEqual(decision.action, { action: 'break' });
+    assert.deepEqual(decision.state, answer.state);
+  });
+
+  it('answers a duplicated event exactly as the first time', () => {
+    const call = new Call();
+    call.send('callin', {});
+    const state = call.dynamicId;
+    const first = call.send('dtmf', { dtmf_digits: '1' });
+    call.dynamicId = state;
+    const again = call.send('dtmf', { dtmf_digits: '1' });
+    assert.deepEqual(again, first);
+  });
+
+  it('ends the call politely once the flow turn limit is passed', () => {
+    const rules = compile({
+      ...DEFAULT_RULES,
+      flows: { hotline: { ...DEFAULT_RULES.flows.hotline!, maxTurns: 2 } },
+    });
+    const call = new Call(rules);
+    call.send('callin', {});
+    call.send('normal', { words: '嗯' });
+    call.send('normal', { words: '嗯' });
+    const over = call.send('normal', { words: '嗯' });
+    assert.equal(over.state?.phase, 'ending');
+    assert.match(over.trace.join(), /over the flow's limit/);
+  });
+});
+
+describe('decideNextAction with a lost or foreign state', () => {
+  it('restarts the default flow after the recovery prompt when dynamic_id is missing', () => {
+    const call = new Call();
+    const decision = call.send('normal', { words: '你好', dynamic_id: undefined });
+    assert.equal(decision.replyTo, 'event');
+    assert.equal(decision.action.action, 'dtmf');
+    assert.deepEqual(spoken(decision).slice(0, 2), [
+      '抱歉，刚才没有跟上，我们回到主菜单。',
+      '您好，欢迎致电客户服务热线。',
+    ]);
+    assert.match(decision.trace[0] ?? '', /state is missing/);
+  });
+
+  it('recovers the same way from a tampered dynamic_id', () => {
+    const call = new Call();
+    call.send('callin', {});
+    const [format, payload] = (call.dynamicId ?? '').split('.');
+    const forged = `${format}.${payload}.AAAAAAAAAAAAAAAA`;
+    const decision = call.send('dtmf', { dtmf_digits: '1', dynamic_id: forged });
+    assert.match(decision.trace[0] ?? '', /state is tampered/);
+    assert.equal(decision.state?.node, 'menu');
+  });
+
+  it('recovers from a state written under other rules', () => {
+    const call = new Call();
+    call.send('callin', {});
+    const newer = new Call(compile({ ...DEFAULT_RULES, version: 'default-2' }));
+    const decision = newer.send('dtmf', { dtmf_digits: '1', dynamic_id: call.dynamicId });
+    assert.match(decision.trace[0] ?? '', /state is from rules/);
+  });
+
+  it('never answers a later event with answer', () => {
+    for (const dynamicId of [undefined, 'garbage', '1.x.y', 'nosuchflow']) {
+      const decision = new Call().send('mute', { dynamic_id: dynamicId });
+      assert.equal(decision.replyTo, 'event');
+      assert.notEqual(decision.action.action, 'answer');
+    }
+  });
+});
+
+describe('decideNextAction on outbound calls', () => {
+  const rules = compile({
+    ...DEFAULT_RULES,
+    outbound: { defaultFlow: 'remind' },
+    flows: {
+      ...DEFAULT_RULES.flows,
+      remind: {
+        start: 'confirm',
+        nodes: {
+          confirm: {
+            type: 'menu',
+            say: '明天上午十点的预约，确认请按1或说确认，取消请按2或说取消。',
+            keys: { '1': 'confirmed', '2': 'cancelled' },
+            intents: [
+              { keywords: ['确认', '好的'], goto: 'confirmed' },
+              { keywords: ['取消'], goto: 'cancelled' },
+            ],
+          },
+          confirmed: { type: 'hangup', say: '已为您确认，再见。' },
+          cancelled: { type: 'hangup', say: '已为您取消，再见。' },
+        },
+      },
+    },
+  } satisfies Rules);
+
+  it('starts the flow named by SmartCall DynamicId and takes the first utterance as the answer to its opening', () => {
+    const call = new Call(rules, 'outbound');
+    const decision = call.send('normal', { words: '好的', dynamic_id: 'remind' });
+    assert.deepEqual(spoken(decision), ['已为您确认，再见。']);
+    assert.match(decision.trace[0] ?? '', /DynamicId names flow → flow remind/);
+  });
+
+  it('arms the keys with the opening question when the callee stays silent', () => {
+    const call = new Call(rules, 'outbound');
+    const decision = call.send('mute', { dynamic_id: 'remind' });
+    assert.equal(decision.action.action, 'dtmf');
+    assert.equal(decision.state?.node, 'confirm');
+  });
+
+  it('uses the outbound default flow when SmartCall gave no DynamicId', () => {
+    const call = new Call(rules, 'outbound');
+    const decision = call.send('dtmf', { dtmf_digits: '2', dynamic_id: undefined });
+    assert.deepEqual(spoken(decision), ['已为您取消，再见。']);
+  });
+});
+
+describe('decideNextAction on a broken flow', () => {
+  it('throws a FlowError on a loop of say nodes, for the caller to answer with the fallback', () => {
+    const rules = compile({
+      version: 'x',
+      defaultLine: { flow: 'loop' },
+      flows: {
+        loop: {
+          start: 'a',
+          nodes: { a: { type: 'say', say: 'a', next: 'b' }, b: { type: 'say', say: 'b', next: 'a' } },
+        },
+      },
+    });
+    assert.throws(() => new Call(rules).send('callin', {}), { name: 'FlowError' });
+  });
+});
+
+describe('call state size', () => {
+  it('stays well under 200 characters with the longest names', () => {
+    const long = 'n'.repeat(32);
+    const state: CallState = {
+      rulesTag: 'zzzzzzz',
+      flow: long,
+      node: long,
+      phase: 'transferPending',
+      noInput: 9,
+      noMatch: 9,
+      turns: 500,
+      startedAt: 1_800_000_000,
+    };
+    assert.ok(encodeState(state, KEYS).length < 200);
+  });
+});
