@@ -22,6 +22,7 @@ function compile(rules: unknown): CompiledRules {
 }
 
 const defaults = compile(DEFAULT_RULES);
+const HOTLINE = DEFAULT_RULES.flows.hotline ?? assert.fail('the default rules have a hotline flow');
 
 type Content = Record<string, unknown>;
 
@@ -99,7 +100,7 @@ describe('decideNextAction on callin', () => {
       ...DEFAULT_RULES,
       settings: { muteTimeMs: 5000, tts: { voice: 'xiaoyun', volume: 50 } },
       defaultLine: { flow: 'hotline', settings: { tts: { volume: 80 } } },
-      flows: { hotline: { ...DEFAULT_RULES.flows.hotline!, settings: { muteTimeMs: 7000 } } },
+      flows: { hotline: { ...HOTLINE, settings: { muteTimeMs: 7000 } } },
     });
     const decision = new Call(rules).send('callin', {});
     assert.ok(decision.action.action === 'answer');
@@ -238,7 +239,7 @@ describe('decideNextAction through the default hotline', () => {
   it('ends the call politely once the flow turn limit is passed', () => {
     const rules = compile({
       ...DEFAULT_RULES,
-      flows: { hotline: { ...DEFAULT_RULES.flows.hotline!, maxTurns: 2 } },
+      flows: { hotline: { ...HOTLINE, maxTurns: 2 } },
     });
     const call = new Call(rules);
     call.send('callin', {});

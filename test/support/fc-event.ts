@@ -103,3 +103,45 @@ export function replyOf(result: FcResult): {
     data: Record<string, unknown>;
   };
 }
+
+/** Runs `action` while collecting the JSON lines the handler writes to stdout (and not printing them). */
+export async function captureLogs<T>(
+  action: () => Promise<T>,
+): Promise<{ result: T; logs: Record<string, unknown>[] }> {
+  const lines: string[] = [];
+  const original = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    lines.push(chunk.toString());
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    const result = await action();
+    return {
+      result,
+      logs: lines
+        .join('')
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    };
+  } finally {
+    process.stdout.write = original;
+  }
+}
+
+/**
+ * Loads a fresh instance of a built handler under exactly these environment variables (ours others
+ * cleared). The bundle reads its environment once, on its first request, so this sends a GET status
+ * request at once: later changes to `process.env` by other tests do not reach this instance.
+ */
+export async function loadWithEnv(
+  name: 'inbound' | 'outbound' | 'report',
+  env: Record<string, string>,
+): Promise<FcHandler> {
+  for (const key of ['CALLBACK_SECRETS', 'STATE_SECRETS', 'RULES', 'RULES_FILE', 'LOG_LEVEL'])
+    delete process.env[key];
+  Object.assign(process.env, env);
+  const handler = loadBuiltHandler(name);
+  await captureLogs(() => handler(fcEvent({ method: 'GET' })));
+  return handler;
+}

@@ -1,0 +1,319 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as v from 'valibot';
+import { SuccessReplySchema } from '../../shared/protocol/reply';
+import callin from '../fixtures/callbacks/callin.json';
+import docSample from '../fixtures/callbacks/callin-doc-sample.json';
+import normal from '../fixtures/callbacks/normal.json';
+import {
+  type CallbackParams,
+  captureLogs,
+  type FcHandler,
+  fcEvent,
+  formCallback,
+  jsonCallback,
+  loadWithEnv,
+  queryCallback,
+  replyOf,
+} from '../support/fc-event';
+
+const STATE_SECRETS = 'state-key-for-tests-0001';
+const SECRET = 'callback-secret-0123456789';
+const OLD_SECRET = 'callback-secret-old-987654';
+
+function assertValidReply(body: string): v.InferOutput<typeof SuccessReplySchema> {
+  const parsed = v.safeParse(SuccessReplySchema, JSON.parse(body));
+  assert.ok(parsed.success, `reply is not valid: ${body}`);
+  return parsed.output;
+}
+
+async function post(handler: FcHandler, params: CallbackParams, path = '/inbound') {
+  const result = await handler(formCallback(params, { path }));
+  return { status: result.statusCode, reply: replyOf(result), body: result.body, headers: result.headers };
+}
+
+describe('inbound bundle: the PROTOCOL.md samples', () => {
+  let handler: FcHandler;
+  before(async () => {
+    handler = await loadWithEnv('inbound', { STATE_SECRETS, LOG_LEVEL: 'error' });
+  });
+  const encodings = {
+    'query string': (p: CallbackParams) => queryCallback(p, { path: '/inbound' }),
+    'urlencoded form': (p: CallbackParams) => formCallback(p, { path: '/inbound' }),
+    'base64 urlencoded form': (p: CallbackParams) => formCallback(p, { path: '/inbound', base64: true }),
+    'JSON body': (p: CallbackParams) => jsonCallback(p, { path: '/inbound' }),
+  };
+  for (const [name, encode] of Object.entries(encodings)) {
+    it(`answers the real callin sample sent as a ${name}`, async () => {
+      const result = await handler(encode(callin));
+      assert.equal(result.statusCode, 200);
+      assert.equal(result.headers['content-type'], 'application/json;charset=UTF-8');
+      assert.equal(result.isBase64Encoded, false);
+      const reply = assertValidReply(result.body);
+      assert.equal(reply.data.action, 'answer');
+      assert.equal(reply.data.call_id, '130301340124^117079730123');
+      assert.match(reply.data.dynamic_id ?? '', /^1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{16}$/);
+    });
+
+    it(`answers the real normal sample sent as a ${name}, carrying the callin's state`, async () => {
+      const answer = replyOf(await handler(encode(callin)));
+      const content = JSON.stringify({ ...JSON.parse(normal.content), dynamic_id: answer.data.dynamic_id });
+      const reply = assertValidReply((await handler(encode({ ...normal, content }))).body);
+      assert.notEqual(reply.data.action, 'answer');
+    });
+  }
+
+  it('answers the documentation sample with curly quotes', async () => {
+    const reply = assertValidReply((await handler(formCallback(docSample))).body);
+    assert.equal(reply.data.action, 'answer');
+  });
+});
+
+describe('inbound bundle: a call carried only by dynamic_id', () => {
+  let handler: FcHandler;
+  before(async () => {
+    handler = await loadWithEnv('inbound', { STATE_SECRETS, LOG_LEVEL: 'error' });
+  });
+
+  it('follows the default flow through callin → mute → dtmf → normal → mute → normal', async () => {
+    const callId = '130301340124^117079730123';
+    let dynamicId: unknown;
+    const send = async (content_type: string, content: Record<string, string>) => {
+      const body = JSON.stringify(
+        content_type === 'callin' ? content : { ...content, dynamic_id: dynamicId },
+      );
+      const result = await handler(
+        formCallback({ call_id: callId, content_type, content: body, timestamp: '1' }),
+      );
+      const reply = assertValidReply(result.body);
+      dynamicId = reply.data.dynamic_id;
+      return reply.data as Record<string, unknown>;
+    };
+    const answer = await send('callin', { caller: '15201030105', callee: '05923391657' });
+    assert.equal(answer.action, 'answer');
+    assert.equal(answer.mute_time, 6000);
+    assert.equal((await send('mute', {})).action, 'dtmf');
+    const hours = await send('dtmf', { dtmf_digits: '1' });
+    assert.match(String(hours.action_code_param), /九点到晚上六点/);
+    const menu = await send('normal', { words: '返回主菜单', is_playing: 'false' });
+    assert.match(String(menu.action_code_param), /查询营业时间请按1/);
+    const retry = await send('mute', {});
+    assert.match(String(retry.action_code_param), /没有听到您的声音/);
+    const transfer = await send('normal', { words: '帮我转人工吧' });
+    assert.equal(transfer.action, 'transfer');
+    assert.equal(transfer.number, '4000000000');
+  });
+});
+
+describe('inbound bundle: bad input', () => {
+  let handler: FcHandler;
+  before(async () => {
+    handler = await loadWithEnv('inbound', { STATE_SECRETS });
+  });
+
+  it('refuses a request without call_id with 400 and the fail envelope, echoing nothing', async () => {
+    const { result, logs } = await captureLogs(() =>
+      handler(formCallback({ content_type: 'callin', content: '{"caller":"13912345678"}' })),
+    );
+    assert.equal(result.statusCode, 400);
+    assert.deepEqual(replyOf(result), {
+      result: 'fail',
+      msg: 'not a VMS callback: call_id is missing',
+      data: {},
+    });
+    assert.doesNotMatch(result.body, /13912345678/);
+    const rejected = logs.filter((line) => line.msg === 'request rejected');
+    assert.equal(rejected.length, 1);
+    assert.equal(rejected[0]?.status, 400);
+    assert.doesNotMatch(JSON.stringify(logs), /13912345678/);
+  });
+
+  it('refuses an unreadable body with 400', async () => {
+    const result = await handler(fcEvent({ body: Buffer.from([0xff, 0x00, 0x13, 0x37]), base64: true }));
+    assert.equal(result.statusCode, 400);
+    assert.equal(replyOf(result).result, 'fail');
+  });
+
+  it('refuses an event that is not an HTTP trigger event with 400', async () => {
+    const result = await handler(Buffer.from('definitely not json'));
+    assert.equal(result.statusCode, 400);
+  });
+
+  it('refuses a body over 64 KB with 413', async () => {
+    const content = JSON.stringify({ words: 'x'.repeat(70 * 1024) });
+    const result = await handler(formCallback({ call_id: '1^2', content_type: 'normal', content }));
+    assert.equal(result.statusCode, 413);
+    assert.equal(replyOf(result).result, 'fail');
+  });
+
+  it('refuses a huge event before parsing it', async () => {
+    const result = await handler(Buffer.alloc(2 * 1024 * 1024, 0x20));
+    assert.equal(result.statusCode, 413);
+  });
+
+  it('answers an unknown content_type with donothing', async () => {
+    const { reply, status } = await post(handler, {
+      call_id: '1^2',
+      content_type: 'future_event',
+      content: '{}',
+    });
+    assert.equal(status, 200);
+    assert.deepEqual(reply.data, { call_id: '1^2', action: 'donothing' });
+  });
+
+  it('answers a callin with unreadable content from the default line', async () => {
+    const { reply } = await post(handler, { call_id: '1^2', content_type: 'callin', content: '{{{{' });
+    assert.equal(reply.data.action, 'answer');
+    assert.match(String(reply.data.action_code_param), /欢迎致电/);
+  });
+
+  it('answers a later event with a forged dynamic_id sensibly', async () => {
+    const content = JSON.stringify({ dtmf_digits: '0', dynamic_id: '1.eyJ4IjoxfQ.AAAAAAAAAAAAAAAA' });
+    const { reply, status } = await post(handler, { call_id: '1^2', content_type: 'dtmf', content });
+    assert.equal(status, 200);
+    assertValidReply(JSON.stringify(reply));
+    assert.match(String(reply.data.action_code_param), /回到主菜单/);
+  });
+
+  it('refuses other methods with 405', async () => {
+    const result = await handler(fcEvent({ method: 'DELETE' }));
+    assert.equal(result.statusCode, 405);
+  });
+
+  it('logs each callback once, with phone numbers masked', async () => {
+    const { logs } = await captureLogs(() => handler(formCallback(callin)));
+    const callbackLines = logs.filter((line) => line.msg === 'callback');
+    assert.equal(callbackLines.length, 1);
+    assert.equal(callbackLines[0]?.caller, '152****0105');
+    assert.doesNotMatch(JSON.stringify(logs), /15201030105/);
+  });
+
+  it('marks a redelivered callback as a duplicate in the log and answers it the same', async () => {
+    const event = { ...callin, call_id: '9^9' };
+    const first = await captureLogs(() => handler(formCallback(event)));
+    const second = await captureLogs(() => handler(formCallback(event)));
+    assert.equal(second.logs.find((l) => l.msg === 'callback')?.duplicate, true);
+    assert.equal(first.result.body, second.result.body);
+  });
+});
+
+describe('inbound bundle: internal errors', () => {
+  it('answers callin with the fallback apology when the rules are invalid, and hangs up next', async () => {
+    const handler = await loadWithEnv('inbound', { STATE_SECRETS, RULES: '{"version": 1}' });
+    const { result, logs } = await captureLogs(() => handler(formCallback(callin)));
+    assert.equal(result.statusCode, 200);
+    const reply = assertValidReply(result.body);
+    assert.equal(reply.data.action, 'answer');
+    assert.match(String(reply.data.action_code_param), /系统暂时繁忙/);
+    assert.doesNotMatch(result.body, /stack|Error|rules/i);
+    const errors = logs.filter(
+      (line) => line.level === 'error' && line.msg === 'callback failed; answered with the fallback',
+    );
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0]?.callId, '130301340124^117079730123');
+    const next = await handler(
+      formCallback({
+        call_id: '1^2',
+        content_type: 'mute',
+        content: JSON.stringify({ dynamic_id: reply.data.dynamic_id }),
+      }),
+    );
+    assert.deepEqual(replyOf(next).data, { call_id: '1^2', action: 'hangup' });
+  });
+
+  it('apologises and transfers when the rules configure a fallback number and the flow breaks', async () => {
+    const rules = {
+      version: 'loop',
+      fallback: { say: '抱歉，为您转接人工。', transferTo: '95555' },
+      defaultLine: { flow: 'loop' },
+      flows: {
+        loop: {
+          start: 'menu',
+          nodes: {
+            menu: { type: 'menu', say: '请说', intents: [{ keywords: ['a'], goto: 'x' }] },
+            x: { type: 'say', say: 'x', next: 'y' },
+            y: { type: 'say', say: 'y', next: 'x' },
+          },
+        },
+      },
+    };
+    const handler = await loadWithEnv('inbound', { STATE_SECRETS, RULES: JSON.stringify(rules) });
+    const answer = replyOf(await handler(formCallback(callin)));
+    const content = JSON.stringify({ words: 'a', dynamic_id: answer.data.dynamic_id });
+    const { result } = await captureLogs(() =>
+      handler(formCallback({ call_id: '1^2', content_type: 'normal', content })),
+    );
+    assert.equal(result.statusCode, 200);
+    const reply = assertValidReply(result.body);
+    assert.equal(reply.data.action, 'transfer');
+    assert.ok(reply.data.action === 'transfer');
+    assert.equal(reply.data.number, '95555');
+  });
+
+  it('still answers with the fallback when the environment is invalid', async () => {
+    const handler = await loadWithEnv('inbound', { STATE_SECRETS: 'short' });
+    const { result, logs } = await captureLogs(() => handler(formCallback(callin)));
+    assert.equal(result.statusCode, 200);
+    assert.equal(assertValidReply(result.body).data.action, 'answer');
+    assert.ok(logs.some((line) => String(line.msg).startsWith('configuration is invalid')));
+  });
+});
+
+describe('inbound bundle: callback secrets', () => {
+  let handler: FcHandler;
+  before(async () => {
+    handler = await loadWithEnv('inbound', {
+      STATE_SECRETS,
+      CALLBACK_SECRETS: `${SECRET},${OLD_SECRET}`,
+      LOG_LEVEL: 'error',
+    });
+  });
+
+  it('refuses a callback without the secret with 403 and does no processing', async () => {
+    const { result, logs } = await captureLogs(() => handler(formCallback(callin, { path: '/inbound' })));
+    assert.equal(result.statusCode, 403);
+    assert.deepEqual(replyOf(result), {
+      result: 'fail',
+      msg: 'forbidden: missing or wrong callback secret',
+      data: {},
+    });
+    assert.equal(logs.filter((line) => line.msg === 'callback').length, 0);
+  });
+
+  it('refuses a wrong secret', async () => {
+    assert.equal((await post(handler, callin, '/inbound/not-the-secret-000000')).status, 403);
+  });
+
+  it('accepts the secret as the last path segment', async () => {
+    const { status, reply } = await post(handler, callin, `/inbound/${SECRET}`);
+    assert.equal(status, 200);
+    assert.equal(reply.data.action, 'answer');
+  });
+
+  it('accepts the previous secret during rotation, and a token query parameter', async () => {
+    assert.equal((await post(handler, callin, `/${OLD_SECRET}`)).status, 200);
+    const viaToken = await handler(formCallback(callin, { path: '/inbound', query: { token: SECRET } }));
+    assert.equal(viaToken.statusCode, 200);
+  });
+
+  it('answers GET with a status that names the function and versions, and nothing else', async () => {
+    const result = await handler(fcEvent({ method: 'GET', path: '/inbound' }));
+    assert.equal(result.statusCode, 200);
+    const status = JSON.parse(result.body) as Record<string, unknown>;
+    assert.equal(status.function, 'inbound');
+    assert.equal(status.rulesVersion, 'default-1');
+    assert.match(String(status.build), /.+-\d{4}-\d{2}-\d{2}$/);
+  });
+});
+
+describe('inbound bundle: no secret configured', () => {
+  it('works and warns once per instance', async () => {
+    const handler = await loadWithEnv('inbound', { STATE_SECRETS });
+    const { logs } = await captureLogs(async () => {
+      await handler(formCallback(callin));
+      await handler(formCallback(callin));
+    });
+    assert.equal(logs.filter((line) => String(line.msg).startsWith('CALLBACK_SECRETS is not set')).length, 1);
+    assert.equal(logs.filter((line) => line.msg === 'callback').length, 2);
+  });
+});

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { DEFAULT_RULES } from '../../shared/rules/default-rules';
+import type { Rules } from '../../shared/rules/rules-schema';
+import { type FcHandler, formCallback, loadWithEnv, replyOf } from '../support/fc-event';
+
+const RULES: Rules = {
+  ...DEFAULT_RULES,
+  version: 'outbound-test',
+  outbound: { defaultFlow: 'survey' },
+  flows: {
+    ...DEFAULT_RULES.flows,
+    survey: {
+      start: 'ask',
+      nodes: {
+        ask: {
+          type: 'menu',
+          say: '满意请说满意或按1，不满意请按2。',
+          keys: { '1': 'thanks', '2': 'sorry' },
+          intents: [{ keywords: ['满意'], goto: 'thanks' }],
+        },
+        thanks: { type: 'hangup', say: '感谢您的评价，再见。' },
+        sorry: { type: 'hangup', say: '我们会改进，再见。' },
+      },
+    },
+  },
+};
+
+describe('outbound bundle', () => {
+  let handler: FcHandler;
+  before(async () => {
+    handler = await loadWithEnv('outbound', {
+      STATE_SECRETS: 'state-key-for-tests-0001',
+      RULES: JSON.stringify(RULES),
+      LOG_LEVEL: 'error',
+    });
+  });
+
+  const send = async (content_type: string, content: Record<string, string>) =>
+    replyOf(
+      await handler(
+        formCallback({ call_id: '200^300', content_type, content: JSON.stringify(content), timestamp: '1' }),
+      ),
+    ).data;
+
+  it('starts the flow named by SmartCall DynamicId on the first event, without answer', async () => {
+    const data = await send('normal', { words: '满意', dynamic_id: 'survey' });
+    assert.equal(data.action, 'play');
+    assert.match(String(data.action_code_param), /感谢您的评价/);
+    assert.deepEqual((await send('mute', { dynamic_id: String(data.dynamic_id) })).action, 'hangup');
+  });
+
+  it('starts the outbound default flow when the first event carries no DynamicId', async () => {
+    const data = await send('mute', {});
+    assert.equal(data.action, 'dtmf');
+    const next = await send('dtmf', { dtmf_digits: '2', dynamic_id: String(data.dynamic_id) });
+    assert.match(String(next.action_code_param), /我们会改进/);
+  });
+
+  it('recovers through the default line when DynamicId names no flow', async () => {
+    const data = await send('normal', { words: '喂', dynamic_id: 'nosuchflow' });
+    assert.notEqual(data.action, 'answer');
+    assert.match(String(data.action_code_param), /回到主菜单/);
+  });
+
+  it('still answers a callin sent to the outbound URL by mistake', async () => {
+    const data = await send('callin', { caller: '13800138000', callee: '05923391657' });
+    assert.equal(data.action, 'answer');
+  });
+});
