@@ -110,9 +110,13 @@ export async function captureLogs<T>(
 ): Promise<{ result: T; logs: Record<string, unknown>[] }> {
   const lines: string[] = [];
   const original = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    lines.push(chunk.toString());
-    return true;
+  // Only our JSON log lines are taken: the test runner itself reports through stdout meanwhile.
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    if (typeof chunk === 'string' && chunk.startsWith('{"level":')) {
+      lines.push(chunk);
+      return true;
+    }
+    return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
   }) as typeof process.stdout.write;
   try {
     const result = await action();

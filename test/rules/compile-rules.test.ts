@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { compileRules, tagVersion } from '../../shared/rules/compile-rules';
+import { DEFAULT_RULES } from '../../shared/rules/default-rules';
+
+const minimal = {
+  version: 'v1',
+  defaultLine: { flow: 'main' },
+  flows: { main: { start: 'bye', nodes: { bye: { type: 'hangup', say: '再见' } } } },
+};
+
+describe('compileRules', () => {
+  it('accepts the embedded default hotline', () => {
+    const result = compileRules(DEFAULT_RULES);
+    assert.ok(result.ok);
+    assert.equal(result.compiled.rules.version, 'default-1');
+  });
+
+  it('refuses an unknown key, saying where it is', () => {
+    const result = compileRules({ ...minimal, flows: { main: { ...minimal.flows.main, colour: 'red' } } });
+    assert.ok(!result.ok);
+    assert.equal(result.issues[0]?.path, 'flows.main.colour');
+  });
+
+  it('names every reference to a flow or node that does not exist', () => {
+    const result = compileRules({
+      ...minimal,
+      defaultLine: { flow: 'nope' },
+      lines: [{ name: 'sales', numbers: ['4008001234'], flow: 'gone' }],
+      flows: {
+        main: {
+          start: 'menu',
+          noInput: { retries: 1, escalateTo: 'missing1' },
+          nodes: {
+            menu: {
+              type: 'menu',
+              say: '请选择',
+              keys: { '1': 'missing2' },
+              intents: [{ keywords: ['a'], goto: 'missing3' }],
+              noMatch: { retries: 1, escalateTo: 'missing4' },
+            },
+            hello: { type: 'say', say: '你好', next: 'missing5' },
+          },
+        },
+      },
+    });
+    assert.ok(!result.ok);
+    assert.deepEqual(
+      result.issues.map((issue) => issue.path),
+      [
+        'defaultLine.flow',
+        'lines.0.flow',
+        'flows.main.noInput.escalateTo',
+        'flows.main.nodes.menu.keys.1',
+        'flows.main.nodes.menu.intents.0.goto',
+        'flows.main.nodes.menu.noMatch.escalateTo',
+        'flows.main.nodes.hello.next',
+      ],
+    );
+  });
+
+  it('refuses a number routed to two lines, however it is written', () => {
+    const result = compileRules({
+      ...minimal,
+      lines: [
+        { name: 'a', numbers: ['05923391657'], flow: 'main' },
+        { name: 'b', numbers: ['+86 592 3391657'], flow: 'main' },
+      ],
+    });
+    assert.ok(!result.ok);
+    assert.match(result.issues[0]?.message ?? '', /already routed to line a/);
+  });
+
+  it('refuses values outside the platform ranges', () => {
+    const result = compileRules({ ...minimal, settings: { muteTimeMs: 30000, pauseTimeMs: 100 } });
+    assert.ok(!result.ok);
+    assert.deepEqual(
+      result.issues.map((issue) => issue.path),
+      ['settings.muteTimeMs', 'settings.pauseTimeMs'],
+    );
+  });
+
+  it('refuses names that could not travel in dynamic_id', () => {
+    const result = compileRules({ ...minimal, flows: { 'main flow': minimal.flows.main } });
+    assert.ok(!result.ok);
+  });
+
+  it('indexes lines by normalised number and tags the version compactly', () => {
+    const result = compileRules({
+      ...minimal,
+      lines: [{ name: 'a', numbers: ['+86 138 0013 8000'], flow: 'main' }],
+    });
+    assert.ok(result.ok);
+    assert.equal(result.compiled.lineByNumber.get('13800138000')?.name, 'a');
+    assert.equal(result.compiled.tag, tagVersion('v1'));
+    assert.notEqual(tagVersion('v1'), tagVersion('v2'));
+    assert.match(tagVersion('a much longer version string 2026-11-23'), /^[0-9a-z]{1,7}$/);
+  });
+});

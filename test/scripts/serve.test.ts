@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { createLocalServer, loadBuiltHandlers } from '../../scripts/serve';
+import callin from '../fixtures/callbacks/callin.json';
+import { captureLogs } from '../support/fc-event';
+
+describe('local server', () => {
+  const server = createLocalServer(loadBuiltHandlers());
+  let base = '';
+  before(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('serves the built inbound bundle: a form POST gets the answer to a callin', async () => {
+    const { result } = await captureLogs(async () => {
+      const response = await fetch(`${base}/inbound`, { method: 'POST', body: new URLSearchParams(callin) });
+      return {
+        status: response.status,
+        type: response.headers.get('content-type'),
+        body: (await response.json()) as { data: { action: string } },
+      };
+    });
+    assert.equal(result.status, 200);
+    assert.equal(result.type, 'application/json;charset=UTF-8');
+    assert.equal(result.body.data.action, 'answer');
+  });
+
+  it('passes the query string through, as the trigger does', async () => {
+    const { result } = await captureLogs(async () => {
+      const response = await fetch(`${base}/inbound?${new URLSearchParams(callin)}`, { method: 'POST' });
+      return (await response.json()) as { data: { action: string } };
+    });
+    assert.equal(result.data.action, 'answer');
+  });
+
+  it('answers the status of each function on GET', async () => {
+    for (const name of ['inbound', 'outbound', 'report']) {
+      const response = await fetch(`${base}/${name}`);
+      assert.equal(response.status, 200);
+      assert.equal(((await response.json()) as { function: string }).function, name);
+    }
+  });
+
+  it('says which paths exist when asked for another', async () => {
+    const response = await fetch(`${base}/nope`);
+    assert.equal(response.status, 404);
+    assert.match(((await response.json()) as { msg: string }).msg, /\/inbound, \/outbound, \/report/);
+  });
+});
