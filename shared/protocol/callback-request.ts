@@ -141,9 +141,15 @@ function parseJsonOrUndefined(text: string): unknown {
   }
 }
 
-function trimKeys(record: Record<string, unknown>): Record<string, unknown> {
+/** Keys that would reach an object's prototype if assigned; a callback never has them. */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function trimKeys(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(record)) out[key.trim()] = value;
+  for (const [key, value] of Object.entries(record)) {
+    const name = key.trim();
+    if (!UNSAFE_KEYS.has(name)) out[name] = value;
+  }
   return out;
 }
 
@@ -169,7 +175,10 @@ export function readCallbackParams(request: HttpRequest): ReadParamsResult {
     return { ok: true, params };
   }
   if (!isPlausibleFormBody(body)) return { ok: false, message: 'body is neither JSON nor form-urlencoded' };
-  for (const [key, value] of new URLSearchParams(body)) params[key.trim()] = value;
+  for (const [key, value] of new URLSearchParams(body)) {
+    const name = key.trim();
+    if (!UNSAFE_KEYS.has(name)) params[name] = value;
+  }
   return { ok: true, params };
 }
 

@@ -152,6 +152,12 @@ describe('parseCallback', () => {
 });
 
 describe('readContentObject', () => {
+  it('ignores keys that would reach the prototype', () => {
+    const content = readContentObject('{"__proto__":{"dynamic_id":"x"}," constructor":1,"words":"hi"}');
+    assert.deepEqual(content, { words: 'hi' });
+    assert.equal(Object.getPrototypeOf(content), Object.prototype);
+  });
+
   it('returns undefined for arrays, numbers and broken JSON', () => {
     assert.equal(readContentObject('[1]'), undefined);
     assert.equal(readContentObject('42'), undefined);
