@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 
 const root = resolve(import.meta.dirname, '..');
 const quiet = process.argv.includes('--quiet');
@@ -36,6 +36,20 @@ function readBuildVersion(): string {
   }
 }
 
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1).padStart(6)} KB`;
+
+/** What each dependency adds to a bundle, so the cost of a library stays visible. */
+function describeShares(metafile: Metafile): string {
+  const shares = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [file, input] of Object.entries(output.inputs)) {
+      const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? 'own code';
+      shares.set(pkg, (shares.get(pkg) ?? 0) + input.bytesInOutput);
+    }
+  }
+  return [...shares].map(([pkg, bytes]) => `${pkg} ${kb(bytes).trim()}`).join(', ');
+}
+
 async function main(): Promise<void> {
   const names = findFunctionNames();
   const version = readBuildVersion();
@@ -43,7 +57,7 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   for (const name of names) {
     const outfile = join(root, 'dist', name, 'index.js');
-    await build({
+    const result = await build({
       entryPoints: [join(root, 'functions', name, 'index.ts')],
       outfile,
       bundle: true,
@@ -56,9 +70,10 @@ async function main(): Promise<void> {
       legalComments: 'none',
       define: { __BUILD_VERSION__: JSON.stringify(version) },
       logLevel: 'warning',
+      metafile: true,
     });
     const bytes = statSync(outfile).size;
-    rows.push(`  dist/${name}/index.js  ${(bytes / 1024).toFixed(1).padStart(6)} KB`);
+    rows.push(`  dist/${name}/index.js  ${kb(bytes)}  (${describeShares(result.metafile)})`);
   }
   if (!quiet) console.log(`built ${names.length} functions (${version}):\n${rows.join('\n')}`);
 }
