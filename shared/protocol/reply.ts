@@ -313,21 +313,54 @@ function muteTime(ms: number | undefined): WireFields {
   return ms === undefined ? {} : { mute_time: ms };
 }
 
-function buildReply(
-  callId: string,
-  action: CallinAction | EventAction,
-  dynamicId: string | undefined,
-): SuccessReply {
-  const data: WireFields = { call_id: callId, ...renderAction(action) };
-  if (dynamicId !== undefined) data.dynamic_id = dynamicId;
-  const checked = v.safeParse(SuccessReplySchema, { result: 'success', msg: '成功', code: 200, data });
+/**
+ * Action fields already checked against {@link SuccessReplySchema}, by the action they render. A call
+ * meets a handful of distinct replies (one per node, mostly), so each is validated once per instance
+ * and only the per-call fields (`call_id`, `dynamic_id`) are checked on every reply.
+ */
+const checkedActions = new Map<string, WireFields>();
+const CHECKED_ACTIONS_MAX = 512;
+const CallIdCheck = WireCommon.call_id;
+
+function renderCheckedAction(action: CallinAction | EventAction): WireFields {
+  const key = JSON.stringify(action);
+  const cached = checkedActions.get(key);
+  if (cached !== undefined) return cached;
+  const fields = renderAction(action);
+  const checked = v.safeParse(SuccessReplySchema, {
+    result: 'success',
+    msg: '成功',
+    code: 200,
+    data: { call_id: 'x', ...fields },
+  });
   if (!checked.success) {
     const issue = checked.issues[0];
     throw new InvalidReplyError(
       `invalid ${action.action} reply at ${v.getDotPath(issue) ?? '?'}: ${issue.message}`,
     );
   }
-  return checked.output;
+  if (checkedActions.size >= CHECKED_ACTIONS_MAX) checkedActions.clear();
+  checkedActions.set(key, fields);
+  return fields;
+}
+
+function buildReply(
+  callId: string,
+  action: CallinAction | EventAction,
+  dynamicId: string | undefined,
+): SuccessReply {
+  const fields = renderCheckedAction(action);
+  if (!v.is(CallIdCheck, callId)) throw new InvalidReplyError('invalid call_id in reply');
+  if (dynamicId !== undefined && !v.is(WireDynamicIdSchema, dynamicId)) {
+    throw new InvalidReplyError('invalid dynamic_id in reply');
+  }
+  // Field order as the platform's samples show it: call_id, then the action and its fields.
+  const data = (
+    dynamicId === undefined
+      ? { call_id: callId, ...fields }
+      : { call_id: callId, dynamic_id: dynamicId, ...fields }
+  ) as ReplyData;
+  return { result: 'success', msg: '成功', code: 200, data };
 }
 
 /** Builds the reply to a `callin`: only `answer` or `hangup` are possible. Throws {@link InvalidReplyError}. */
