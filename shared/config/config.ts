@@ -34,7 +34,13 @@ export const EnvSchema = v.object({
   RULES: optionalText,
   /** Path of a rules document (JSON), e.g. on an OSS bucket mounted with `ossMountConfig`. */
   RULES_FILE: optionalText,
-  LOG_LEVEL: v.optional(v.picklist(['debug', 'info', 'warn', 'error']), 'info'),
+  /** `debug`, `info` (default), `warn` or `error`; empty means unset, as s.yaml renders unset variables. */
+  LOG_LEVEL: v.pipe(
+    v.optional(v.string(), ''),
+    v.trim(),
+    v.transform((s) => (s === '' ? 'info' : s)),
+    v.picklist(['debug', 'info', 'warn', 'error']),
+  ),
 });
 
 export type Config = {

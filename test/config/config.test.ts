@@ -23,7 +23,8 @@ describe('readConfig', () => {
   });
 
   it('treats empty variables as unset, as s.yaml renders unset ones', () => {
-    const config = readConfig({ RULES: '', RULES_FILE: '  ', CALLBACK_SECRETS: '' });
+    const config = readConfig({ RULES: '', RULES_FILE: '  ', CALLBACK_SECRETS: '', LOG_LEVEL: '' });
+    assert.equal(config.logLevel, 'info');
     assert.equal(config.rulesJson, undefined);
     assert.equal(config.rulesFile, undefined);
     assert.deepEqual(config.callbackSecrets, []);

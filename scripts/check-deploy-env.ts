@@ -1,0 +1,40 @@
+/**
+ * Runs before `s deploy` (an s.yaml pre-deploy action): refuses to deploy functions that would be open
+ * to anyone (no CALLBACK_SECRETS), whose call states could be forged (no STATE_SECRETS), or whose inline
+ * rules would fail validation on the first call. Set ALLOW_OPEN_DEPLOY=1 to deploy an open test stage.
+ *
+ *   npm run deploy:check
+ */
+import { ConfigError, readConfig } from '../shared/config/config';
+import { loadRules } from '../shared/rules/load-rules';
+
+function fail(lines: readonly string[]): never {
+  for (const line of lines) console.error(`deploy check: ${line}`);
+  process.exit(1);
+}
+
+let config: ReturnType<typeof readConfig>;
+try {
+  config = readConfig(process.env);
+} catch (error) {
+  fail([error instanceof ConfigError ? error.message : String(error)]);
+}
+
+const open: string[] = [];
+if (config.callbackSecrets.length === 0) {
+  open.push('CALLBACK_SECRETS is empty: anyone who finds the trigger URL could drive your calls');
+}
+if (!config.hasStateSecret) {
+  open.push('STATE_SECRETS is empty: callers could forge their place in a flow');
+}
+if (open.length > 0 && process.env.ALLOW_OPEN_DEPLOY !== '1') {
+  fail([...open, 'set them (in the shell or a .env beside s.yaml), or ALLOW_OPEN_DEPLOY=1 for a test stage']);
+}
+
+if (config.rulesJson !== undefined) {
+  const loaded = loadRules(config, () => '');
+  if (!loaded.ok)
+    fail(['RULES is invalid:', ...loaded.issues.map((issue) => `  ${issue.path}: ${issue.message}`)]);
+}
+for (const warning of open) console.error(`deploy check: warning: ${warning}`);
+console.error('deploy check: environment ok');

@@ -1,0 +1,400 @@
+/**
+ * s.yaml as `s` itself reads it: rendered offline with `s preview`, checked against functions/ and dist/,
+ * and deployed with `s deploy` against a stub component (test/fixtures/fc3-stub) in a scratch copy of the
+ * project, so that the real dist/, which other test files load meanwhile, is never rebuilt under them.
+ *
+ * What makes `s` 3.1.10 run offline, quietly and in a second or two (found by reading and tracing it):
+ * - `serverless_devs_config_home=<temp>`: `s` keeps its state in `<that>/.s` (logs, the update check,
+ *   secrets.yaml) instead of `~/.s`.
+ * - `NODE_ENV=test`: the one switch that stops `s` from spawning its detached daemons (update-cli.js,
+ *   update-component.js, report.js), which otherwise call its registry and telemetry after `s` exits and
+ *   linger for up to 30 s.
+ * - `AccountID`, `AccessKeyID`, `AccessKeySecret`: dummy credentials, returned by `inputs.getCredential()`
+ *   instead of "Not found access: default".
+ * - `-o json --silent`: stdout is exactly the JSON of the rendered file or of the deploy results; without
+ *   `--silent` a warning about running as root (and the build's output) comes first.
+ * - `npm_config_update_notifier=false`: the pre-deploy `npm run build` does not ask the registry about npm.
+ * Every child process has a timeout, and nothing here opens a network connection.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as v from 'valibot';
+import { findFunctionNames } from '../../scripts/build';
+import { EnvSchema, readConfig } from '../../shared/config/config';
+import { ROOT } from '../support/fc-event';
+
+const S_BIN = join(ROOT, 'node_modules', '.bin', 's');
+const STUB_COMPONENT = join(ROOT, 'test', 'fixtures', 'fc3-stub');
+/** Per `s` run; a deploy (with its build) takes about 2 s, a preview under 1 s. */
+const S_TIMEOUT_MS = 30_000;
+const DUMMY_ACCOUNT_ID = '1234567890123456';
+
+/** The variables s.yaml reads from the deploy shell: cleared so that the developer's own never leak in. */
+const DEPLOY_VARIABLES = [
+  ...Object.keys(EnvSchema.entries),
+  'REGION',
+  'FUNCTION_PREFIX',
+  'FC_COMPONENT',
+  'STUB_RECORD_FILE',
+  'ALLOW_OPEN_DEPLOY',
+];
+
+/** What the build needs: the copy deploys from these alone (no dist/, which the deploy must build). */
+const PROJECT_FILES = ['s.yaml', 'package.json', 'tsconfig.json', 'scripts', 'functions', 'shared'];
+
+const TriggerSchema = v.object({
+  triggerName: v.string(),
+  triggerType: v.string(),
+  triggerConfig: v.object({ authType: v.string(), methods: v.array(v.string()) }),
+});
+
+const FunctionPropsSchema = v.object({
+  region: v.string(),
+  functionName: v.string(),
+  runtime: v.string(),
+  code: v.string(),
+  handler: v.string(),
+  memorySize: v.number(),
+  timeout: v.number(),
+  logConfig: v.unknown(),
+  environmentVariables: v.record(v.string(), v.string()),
+  triggers: v.array(TriggerSchema),
+});
+
+const ActionSchema = v.object({ run: v.string(), path: v.string(), allow_failure: v.optional(v.boolean()) });
+
+/** `s preview -o json`: the whole file with every `${…}` resolved and every merge key applied. */
+const RenderedSYamlSchema = v.object({
+  edition: v.string(),
+  name: v.string(),
+  access: v.string(),
+  actions: v.optional(v.record(v.string(), v.array(ActionSchema))),
+  resources: v.record(v.string(), v.object({ component: v.string(), props: FunctionPropsSchema })),
+});
+type RenderedSYaml = v.InferOutput<typeof RenderedSYamlSchema>;
+
+/** One line of the stub component's record (test/fixtures/fc3-stub/index.js). */
+const DeployRecordSchema = v.object({
+  command: v.string(),
+  resource: v.string(),
+  accountId: v.string(),
+  props: FunctionPropsSchema,
+  entry: v.object({ path: v.string(), exists: v.boolean(), mtimeMs: v.nullable(v.number()) }),
+});
+type DeployRecord = v.InferOutput<typeof DeployRecordSchema>;
+
+type SRun = { exitCode: number | string; stdout: string; stderr: string };
+
+let scratch: string;
+
+before(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'vms-callflow-s-yaml-'));
+});
+
+after(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/** Runs `s` with the offline environment described at the top of this file, never rejecting. */
+function runS(args: readonly string[], cwd: string, variables: Record<string, string> = {}): Promise<SRun> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of [...DEPLOY_VARIABLES, 'NODE_TEST_CONTEXT']) delete env[name];
+  Object.assign(env, {
+    NODE_ENV: 'test',
+    serverless_devs_config_home: mkdtempSync(join(scratch, 'home-')),
+    AccountID: DUMMY_ACCOUNT_ID,
+    AccessKeyID: 'dummy-access-key-id',
+    AccessKeySecret: 'dummy-access-key-secret',
+    npm_config_update_notifier: 'false',
+    ...variables,
+  });
+  return new Promise((resolveRun) => {
+    execFile(
+      process.execPath,
+      [S_BIN, ...args],
+      { cwd, env, timeout: S_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const exitCode = error === null ? 0 : (error.code ?? error.signal ?? 'failed');
+        resolveRun({ exitCode, stdout, stderr });
+      },
+    );
+  });
+}
+
+function describeRun(run: SRun): string {
+  return `s exited with ${run.exitCode}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
+}
+
+/**
+ * Renders s.yaml from a folder holding only a copy of it, so that a developer's `.env` beside the real
+ * one cannot change what is rendered.
+ */
+async function renderSYaml(variables: Record<string, string> = {}): Promise<RenderedSYaml> {
+  const dir = mkdtempSync(join(scratch, 'render-'));
+  cpSync(join(ROOT, 's.yaml'), join(dir, 's.yaml'));
+  const run = await runS(['preview', '-t', 's.yaml', '-o', 'json', '--silent'], dir, variables);
+  assert.equal(run.exitCode, 0, describeRun(run));
+  return v.parse(RenderedSYamlSchema, JSON.parse(run.stdout));
+}
+
+/** A copy of the project's sources, with node_modules linked and no dist/. */
+function createProjectCopy(): string {
+  const dir = mkdtempSync(join(scratch, 'project-'));
+  for (const name of PROJECT_FILES) cpSync(join(ROOT, name), join(dir, name), { recursive: true });
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  return dir;
+}
+
+/** Deploys a project copy through the stub component; returns the run and what the stub recorded. */
+async function deployWithStub(
+  project: string,
+  args: readonly string[],
+  variables: Record<string, string> = {},
+): Promise<{ run: SRun; records: DeployRecord[] }> {
+  const recordFile = join(project, 'deploy-record.jsonl');
+  const run = await runS(args, project, {
+    FC_COMPONENT: STUB_COMPONENT,
+    STUB_RECORD_FILE: recordFile,
+    CALLBACK_SECRETS: 'deploy-test-callback-secret',
+    STATE_SECRETS: 'deploy-test-state-secret-0',
+    ...variables,
+  });
+  const lines = existsSync(recordFile) ? readFileSync(recordFile, 'utf8').split('\n') : [];
+  const records = lines
+    .filter((line) => line.trim() !== '')
+    .map((line) => v.parse(DeployRecordSchema, JSON.parse(line)));
+  return { run, records };
+}
+
+function loadModule(file: string): Record<string, unknown> {
+  const require = createRequire(import.meta.filename);
+  return require(file) as Record<string, unknown>;
+}
+
+function listBuiltFunctions(): string[] {
+  const dist = join(ROOT, 'dist');
+  assert.ok(existsSync(dist), 'dist/ is missing: run `npm run build` (npm test does) before this file');
+  return readdirSync(dist)
+    .filter((name) => existsSync(join(dist, name, 'index.js')))
+    .sort();
+}
+
+function propsOf(rendered: RenderedSYaml, name: string) {
+  const resource = rendered.resources[name];
+  assert.ok(resource !== undefined, `s.yaml has no resource ${name}`);
+  return resource.props;
+}
+
+describe('s.yaml rendered by s preview', { timeout: 60_000 }, () => {
+  let rendered: RenderedSYaml;
+
+  before(async () => {
+    rendered = await renderSYaml();
+  });
+
+  it('renders offline with none of its variables set', () => {
+    assert.equal(rendered.edition, '3.0.0');
+    assert.equal(rendered.name, 'vms-callflow');
+    assert.equal(rendered.access, 'default');
+  });
+
+  it('declares one fc3 resource per function, named after it', () => {
+    assert.deepEqual(Object.keys(rendered.resources).sort(), findFunctionNames());
+    for (const [name, resource] of Object.entries(rendered.resources)) {
+      assert.equal(resource.component, 'fc3', name);
+      assert.equal(resource.props.functionName, `vms-callflow-${name}`);
+      assert.equal(resource.props.region, 'cn-hangzhou', name);
+    }
+  });
+
+  it('runs each function on nodejs20 as index.handler from its own dist folder', () => {
+    for (const name of findFunctionNames()) {
+      const props = propsOf(rendered, name);
+      assert.equal(props.runtime, 'nodejs20', name);
+      assert.equal(props.handler, 'index.handler', name);
+      assert.equal(props.code, `./dist/${name}`);
+    }
+  });
+
+  it('points each code folder at a built bundle whose module exports handler', () => {
+    for (const name of findFunctionNames()) {
+      const entry = join(ROOT, propsOf(rendered, name).code, 'index.js');
+      assert.ok(existsSync(entry), `${entry} is missing: run \`npm run build\``);
+      assert.equal(typeof loadModule(entry).handler, 'function', entry);
+    }
+  });
+
+  it('gives each function one anonymous HTTP trigger for POST and GET', () => {
+    for (const name of findFunctionNames()) {
+      const [trigger, ...others] = propsOf(rendered, name).triggers;
+      assert.equal(others.length, 0, name);
+      assert.equal(trigger?.triggerType, 'http', name);
+      assert.equal(trigger.triggerConfig.authType, 'anonymous', name);
+      assert.deepEqual([...trigger.triggerConfig.methods].sort(), ['GET', 'POST'], name);
+    }
+  });
+
+  it('sizes memory in multiples of 64 MB and keeps timeouts to seconds', () => {
+    for (const name of findFunctionNames()) {
+      const props = propsOf(rendered, name);
+      assert.ok(props.memorySize >= 128 && props.memorySize % 64 === 0, `${name}: ${props.memorySize} MB`);
+      assert.ok(props.timeout >= 1 && props.timeout <= 30, `${name}: ${props.timeout} s`);
+      assert.equal(props.logConfig, 'auto', name);
+    }
+  });
+
+  it('passes exactly the variables the functions read, in a form they accept when none is set', () => {
+    for (const name of findFunctionNames()) {
+      const environment = propsOf(rendered, name).environmentVariables;
+      assert.deepEqual(Object.keys(environment).sort(), Object.keys(EnvSchema.entries).sort(), name);
+      assert.doesNotThrow(() => readConfig(environment), name);
+      // FC rejects names starting with FC_ and caps the whole environment at 4 KB.
+      assert.ok(
+        Object.keys(environment).every((key) => !key.startsWith('FC_')),
+        name,
+      );
+      assert.ok(Buffer.byteLength(JSON.stringify(environment)) <= 4096, name);
+    }
+  });
+
+  it('takes the region, the name prefix and the secrets from the deploy shell', async () => {
+    const secrets = 'callback-secret-0123456789';
+    const custom = await renderSYaml({
+      REGION: 'cn-shanghai',
+      FUNCTION_PREFIX: 'vms-staging',
+      CALLBACK_SECRETS: secrets,
+      LOG_LEVEL: 'debug',
+    });
+    for (const name of findFunctionNames()) {
+      const props = propsOf(custom, name);
+      assert.equal(props.region, 'cn-shanghai');
+      assert.equal(props.functionName, `vms-staging-${name}`);
+      assert.equal(props.environmentVariables.CALLBACK_SECRETS, secrets);
+      assert.equal(props.environmentVariables.LOG_LEVEL, 'debug');
+    }
+  });
+
+  it('checks the environment, then builds, before any deploy, and neither may fail silently', () => {
+    const [check, build, ...others] = rendered.actions?.['pre-deploy'] ?? [];
+    assert.equal(others.length, 0);
+    assert.equal(check?.run, 'npm run --silent deploy:check');
+    assert.equal(check.allow_failure, false);
+    assert.equal(build?.run, 'npm run build');
+    assert.equal(build.path, './');
+    assert.equal(build.allow_failure, false);
+  });
+});
+
+describe('functions/, dist/ and s.yaml', { timeout: 60_000 }, () => {
+  it('name the same functions', async () => {
+    const rendered = await renderSYaml();
+    const declared = Object.keys(rendered.resources).sort();
+    assert.ok(findFunctionNames().length > 0);
+    assert.deepEqual(listBuiltFunctions(), findFunctionNames(), 'dist/ against functions/');
+    assert.deepEqual(declared, findFunctionNames(), 's.yaml against functions/');
+    for (const name of declared) assert.equal(propsOf(rendered, name).code, `./dist/${name}`);
+  });
+});
+
+describe('s deploy through a stub component', { timeout: 60_000 }, () => {
+  it('builds, then hands each function to the component once with its code folder and handler', async () => {
+    const project = createProjectCopy();
+    assert.equal(existsSync(join(project, 'dist')), false);
+    const { run, records } = await deployWithStub(project, [
+      'deploy',
+      '-y',
+      '-t',
+      's.yaml',
+      '-o',
+      'json',
+      '--silent',
+    ]);
+    assert.equal(run.exitCode, 0, describeRun(run));
+
+    assert.deepEqual(records.map((record) => record.resource).sort(), findFunctionNames());
+    for (const record of records) {
+      const name = record.resource;
+      assert.equal(record.command, 'deploy');
+      assert.equal(record.accountId, DUMMY_ACCOUNT_ID);
+      assert.equal(record.props.code, `./dist/${name}`);
+      assert.equal(record.props.handler, 'index.handler');
+      assert.equal(record.props.functionName, `vms-callflow-${name}`);
+      // The copy had no dist/: the bundle was there when the component ran, so the build came first.
+      assert.equal(record.entry.path, join(project, 'dist', name, 'index.js'));
+      assert.equal(record.entry.exists, true, `${name}: no bundle at deploy time`);
+      assert.equal(typeof loadModule(record.entry.path).handler, 'function', name);
+    }
+
+    // `s` relays what the component returned, keyed by resource.
+    const results = JSON.parse(run.stdout) as Record<string, { functionName?: string }>;
+    for (const name of findFunctionNames()) assert.equal(results[name]?.functionName, `vms-callflow-${name}`);
+  });
+
+  it('builds first even when one function is deployed alone', async () => {
+    const project = createProjectCopy();
+    const { run, records } = await deployWithStub(project, ['report', 'deploy', '-y', '-t', 's.yaml']);
+    assert.equal(run.exitCode, 0, describeRun(run));
+    assert.deepEqual(
+      records.map((record) => [record.resource, record.entry.exists]),
+      [['report', true]],
+    );
+  });
+
+  it('refuses to deploy open functions unless told to', async () => {
+    const project = createProjectCopy();
+    const open = { CALLBACK_SECRETS: '', STATE_SECRETS: '' };
+    const refused = await deployWithStub(project, ['deploy', '-y', '-t', 's.yaml'], open);
+    assert.notEqual(refused.run.exitCode, 0, describeRun(refused.run));
+    assert.match(refused.run.stdout + refused.run.stderr, /CALLBACK_SECRETS is empty/);
+    assert.deepEqual(refused.records, []);
+    const allowed = await deployWithStub(project, ['deploy', '-y', '-t', 's.yaml'], {
+      ...open,
+      ALLOW_OPEN_DEPLOY: '1',
+    });
+    assert.equal(allowed.run.exitCode, 0, describeRun(allowed.run));
+    assert.equal(allowed.records.length, findFunctionNames().length);
+  });
+
+  it('refuses to deploy inline rules that fail validation', async () => {
+    const project = createProjectCopy();
+    const { run, records } = await deployWithStub(project, ['deploy', '-y', '-t', 's.yaml'], {
+      RULES: '{"version":"x"}',
+    });
+    assert.notEqual(run.exitCode, 0, describeRun(run));
+    assert.match(run.stdout + run.stderr, /RULES is invalid/);
+    assert.deepEqual(records, []);
+  });
+
+  it('deploys nothing when the build fails, even with -o json', async () => {
+    const project = createProjectCopy();
+    mkdirSync(join(project, 'functions', 'report'), { recursive: true });
+    writeFileSync(join(project, 'functions', 'report', 'index.ts'), 'export const handler = ;\n');
+    const { run, records } = await deployWithStub(project, [
+      'deploy',
+      '-y',
+      '-t',
+      's.yaml',
+      '-o',
+      'json',
+      '--silent',
+    ]);
+    assert.notEqual(run.exitCode, 0, describeRun(run));
+    assert.match(run.stdout + run.stderr, /pre-action failed/);
+    assert.deepEqual(records, []);
+  });
+});
