@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build, type Metafile } from 'esbuild';
+import { holidayDataPlugin } from './esbuild-holiday-data';
 
 const root = resolve(import.meta.dirname, '..');
 const quiet = process.argv.includes('--quiet');
@@ -71,6 +72,8 @@ async function main(): Promise<void> {
       define: { __BUILD_VERSION__: JSON.stringify(version) },
       logLevel: 'warning',
       metafile: true,
+      // Only recent years of the holiday table, dates only: 2 KB instead of 45 KB in every bundle.
+      plugins: [holidayDataPlugin()],
     });
     const bytes = statSync(outfile).size;
     rows.push(`  dist/${name}/index.js  ${kb(bytes)}  (${describeShares(result.metafile)})`);

@@ -1,0 +1,145 @@
+import * as v from 'valibot';
+import { isValidTimeZone } from './local-time';
+
+/**
+ * A business-hours calendar: when a line or a branch counts as open. Written by users in the rules
+ * document, so every part is strict (an unknown key is an error) and every message says what to write.
+ *
+ * ```json
+ * {
+ *   "timezone": "Asia/Shanghai",
+ *   "weekly": { "workdays": ["09:00-12:00", "13:30-18:00"], "sat": ["10:00-16:00"] },
+ *   "holidays": "cn",
+ *   "closed": ["2026-12-24..2026-12-26", "2026-06-01"],
+ *   "open": [{ "date": "2026-12-27", "hours": ["10:00-14:00"] }]
+ * }
+ * ```
+ *
+ * Which rule decides a day is documented on `describeOpenState` (shared/calendar/is-open.ts).
+ */
+
+/**
+ * `HH:MM-HH:MM`, local time, start included and end excluded. `24:00` may end a range; a range never
+ * crosses midnight (write one range on each day instead).
+ */
+export const TimeRangeSchema = v.pipe(
+  v.string('hours are written as text, such as "09:00-18:00"'),
+  v.regex(
+    /^(?:[01]\d|2[0-3]):[0-5]\d-(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/,
+    'hours are written "HH:MM-HH:MM" on a 24-hour clock, such as "09:00-18:00" or "20:00-24:00"',
+  ),
+  // Both ends are zero-padded, so comparing the texts compares the times.
+  v.check(
+    (range) => range.slice(0, 5) < range.slice(6),
+    'hours end after they start and never cross midnight: write "22:00-24:00" on one day and "00:00-02:00" on the next',
+  ),
+);
+
+const HoursSchema = v.array(TimeRangeSchema, 'hours are a list of ranges, such as ["09:00-18:00"]');
+
+/** Whether `YYYY-MM-DD` (already matched by shape) names a day that exists. */
+function isRealDate(date: string): boolean {
+  const year = Number(date.slice(0, 4));
+  const month = Number(date.slice(5, 7));
+  const day = Number(date.slice(8, 10));
+  const probe = new Date(Date.UTC(year, month - 1, day));
+  return probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day;
+}
+
+/** A local date, `YYYY-MM-DD`. */
+export const DateSchema = v.pipe(
+  v.string('a date is written as text, such as "2026-10-01"'),
+  v.regex(/^\d{4}-\d{2}-\d{2}$/, 'a date is written "YYYY-MM-DD", such as "2026-10-01"'),
+  v.check(isRealDate, 'this date does not exist; write a real day as "YYYY-MM-DD"'),
+);
+
+/** A closed day `YYYY-MM-DD`, or the days of `YYYY-MM-DD..YYYY-MM-DD`, both ends included. */
+export const ClosureSchema = v.pipe(
+  v.string('a closed date is written as text, such as "2026-06-01" or "2026-12-24..2026-12-26"'),
+  v.regex(
+    /^\d{4}-\d{2}-\d{2}(?:\.\.\d{4}-\d{2}-\d{2})?$/,
+    'a closed date is "YYYY-MM-DD" or a range "YYYY-MM-DD..YYYY-MM-DD", such as "2026-12-24..2026-12-26"',
+  ),
+  v.check(
+    (closure) => closure.split('..').every(isRealDate),
+    'this date does not exist; write a real day as "YYYY-MM-DD"',
+  ),
+  v.check(
+    (closure) => closure.length === 10 || closure.slice(0, 10) <= closure.slice(12),
+    'a closed range is written first day first, such as "2026-12-24..2026-12-26"',
+  ),
+);
+
+/** A day open outside the weekly pattern, with its own hours. */
+export const ExtraOpenDaySchema = v.strictObject(
+  {
+    date: DateSchema,
+    hours: v.pipe(
+      HoursSchema,
+      v.minLength(1, 'an extra open day lists its hours, such as ["10:00-16:00"]; to close a day use closed'),
+    ),
+  },
+  'an extra open day is {date: "YYYY-MM-DD", hours: ["HH:MM-HH:MM", ...]}',
+);
+
+/**
+ * Opening hours by day of the week; a missing or empty day is closed. `workdays` is shorthand for Monday
+ * to Friday: it applies to each of `mon`–`fri` that is not given itself (so `fri: ["09:00-17:00"]` next
+ * to it shortens Friday, and `fri: []` closes it). It also gives the hours of make-up working days.
+ */
+export const WeeklyHoursSchema = v.strictObject(
+  {
+    workdays: v.optional(HoursSchema),
+    mon: v.optional(HoursSchema),
+    tue: v.optional(HoursSchema),
+    wed: v.optional(HoursSchema),
+    thu: v.optional(HoursSchema),
+    fri: v.optional(HoursSchema),
+    sat: v.optional(HoursSchema),
+    sun: v.optional(HoursSchema),
+  },
+  'weekly hours are keyed by workdays (Monday to Friday), mon, tue, wed, thu, fri, sat or sun',
+);
+export type WeeklyHours = v.InferOutput<typeof WeeklyHoursSchema>;
+
+/** See the example at the top of this file. */
+export const CalendarSchema = v.strictObject(
+  {
+    /**
+     * The IANA zone the hours and dates are in, such as `Asia/Shanghai`. Optional: the caller supplies
+     * the default (the deployment's zone).
+     */
+    timezone: v.optional(
+      v.pipe(
+        v.string('a timezone is written as text, such as "Asia/Shanghai"'),
+        v.check(isValidTimeZone, 'this timezone is unknown; write an IANA zone name such as "Asia/Shanghai"'),
+      ),
+    ),
+    weekly: WeeklyHoursSchema,
+    /**
+     * `cn`: closed on China's statutory public holidays, and open on make-up working days (调休) with the
+     * hours of `workdays`, or of `mon` when `workdays` is not given. `none` (the default): no public
+     * holidays; list days off in `closed`.
+     */
+    holidays: v.optional(
+      v.picklist(
+        ['cn', 'none'],
+        'holidays is "cn" (closed on Chinese public holidays, open on make-up working days) or "none"',
+      ),
+      'none',
+    ),
+    /** Days closed all day, over the weekly hours and make-up working days. */
+    closed: v.optional(
+      v.array(ClosureSchema, 'closed is a list of dates, such as ["2026-06-01", "2026-12-24..2026-12-26"]'),
+    ),
+    /** Days open with their own hours, over everything else (even a closed date or a public holiday). */
+    open: v.optional(
+      v.array(
+        ExtraOpenDaySchema,
+        'open is a list of extra days, such as [{"date": "2026-12-27", "hours": ["10:00-14:00"]}]',
+      ),
+    ),
+  },
+  'a calendar has weekly hours and may have timezone, holidays, closed and open; no other keys',
+);
+export type Calendar = v.InferOutput<typeof CalendarSchema>;
