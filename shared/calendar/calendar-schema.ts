@@ -102,6 +102,12 @@ export const WeeklyHoursSchema = v.strictObject(
 );
 export type WeeklyHours = v.InferOutput<typeof WeeklyHoursSchema>;
 
+/** An IANA time zone name that this runtime knows, such as `Asia/Shanghai`. */
+export const TimeZoneSchema = v.pipe(
+  v.string('a timezone is written as text, such as "Asia/Shanghai"'),
+  v.check(isValidTimeZone, 'this timezone is unknown; write an IANA zone name such as "Asia/Shanghai"'),
+);
+
 /** See the example at the top of this file. */
 export const CalendarSchema = v.strictObject(
   {
@@ -109,12 +115,7 @@ export const CalendarSchema = v.strictObject(
      * The IANA zone the hours and dates are in, such as `Asia/Shanghai`. Optional: the caller supplies
      * the default (the deployment's zone).
      */
-    timezone: v.optional(
-      v.pipe(
-        v.string('a timezone is written as text, such as "Asia/Shanghai"'),
-        v.check(isValidTimeZone, 'this timezone is unknown; write an IANA zone name such as "Asia/Shanghai"'),
-      ),
-    ),
+    timezone: v.optional(TimeZoneSchema),
     weekly: WeeklyHoursSchema,
     /**
      * `cn`: closed on China's statutory public holidays, and open on make-up working days (调休) with the

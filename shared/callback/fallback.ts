@@ -1,4 +1,4 @@
-import { promptItems } from '../flow/decide-next-action';
+import { renderPrompt } from '../flow/render-prompt';
 import type { CallbackEvent } from '../protocol/callback-request';
 import { buildCallinReply, buildEventReply, type PromptItem, type SuccessReply } from '../protocol/reply';
 import type { Rules } from '../rules/rules-schema';
@@ -24,7 +24,7 @@ const FOLLOW_UP_MUTE_MS = 2000;
  * way the flow did.
  */
 export function buildFallbackReply(event: CallbackEvent, fallback: FallbackConfig): SuccessReply {
-  const items: PromptItem[] = promptItems(fallback.say);
+  const items: PromptItem[] = renderPrompt(fallback.say, undefined);
   const playback = { items, bargeIn: false };
   if (event.type === 'callin') {
     return buildCallinReply(

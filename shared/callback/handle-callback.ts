@@ -121,11 +121,14 @@ function decideReply(
     event.type === 'callin' ? undefined : event.content.dynamic_id,
     config.stateSecrets,
   );
-  const decision = decideNextAction(rules.compiled, event, decoded, deps.now(), deps.origin);
+  const inForce = { current: rules.compiled, byTag: rules.earlier };
+  const decision = decideNextAction(inForce, event, decoded, deps.now(), deps.origin);
   fields.trace = decision.trace;
   if (decision.state !== undefined) fields.node = decision.state.node;
   const dynamicId =
-    decision.state === undefined ? undefined : encodeState(decision.state, config.stateSecrets);
+    decision.state === undefined
+      ? undefined
+      : encodeState(decision.state, decision.rules.names, config.stateSecrets);
   return decision.replyTo === 'callin'
     ? buildCallinReply(event.callId, decision.action, dynamicId)
     : buildEventReply(event.callId, decision.action, dynamicId);

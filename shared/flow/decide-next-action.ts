@@ -2,9 +2,19 @@ import type { CallbackEvent } from '../protocol/callback-request';
 import type { CallinAction, CallSettings, EventAction, Playback, PromptItem } from '../protocol/reply';
 import type { CompiledRules } from '../rules/compile-rules';
 import { normalisePhoneNumber } from '../rules/phone-number';
-import type { Flow, FlowNode, MenuNode, Prompt, RetryPolicy } from '../rules/rules-schema';
-import type { CallState, DecodedState } from '../state/state-token';
+import type {
+  CollectNode,
+  Flow,
+  FlowNode,
+  Line,
+  ListeningNode,
+  MenuNode,
+  RetryPolicy,
+} from '../rules/rules-schema';
+import { type CallState, type DecodedState, openState } from '../state/state-token';
+import { CallContext } from './call-context';
 import { normaliseSpeech, readSpokenKey } from './normalise-speech';
+import { renderPrompt } from './render-prompt';
 
 /** Which function received the event: outbound calls start from SmartCall's `DynamicId`, not `callin`. */
 export type CallOrigin = 'inbound' | 'outbound';
@@ -12,19 +22,17 @@ export type CallOrigin = 'inbound' | 'outbound';
 /** An event the engine decides on (unknown content types are answered before it). */
 export type FlowEvent = Exclude<CallbackEvent, { type: 'unknown' }>;
 
-export type Decision =
-  | {
-      readonly replyTo: 'callin';
-      readonly action: CallinAction;
-      readonly state?: CallState;
-      readonly trace: string[];
-    }
-  | {
-      readonly replyTo: 'event';
-      readonly action: EventAction;
-      readonly state?: CallState;
-      readonly trace: string[];
-    };
+/** The rules in force, and those an instance still holds for calls that started under an older version. */
+export type RulesInForce = {
+  readonly current: CompiledRules;
+  readonly byTag?: ReadonlyMap<string, CompiledRules>;
+};
+
+/** The reply, the call's next state (with the rules it belongs to, to seal it) and why. */
+export type Decision = (
+  | { readonly replyTo: 'callin'; readonly action: CallinAction }
+  | { readonly replyTo: 'event'; readonly action: EventAction }
+) & { readonly state?: CallState; readonly rules: CompiledRules; readonly trace: string[] };
 
 /** A broken flow met at run time (a loop of `say` nodes, say): answered with the fallback. */
 export class FlowError extends Error {
@@ -35,89 +43,138 @@ const DEFAULT_GOODBYE = '感谢您的来电，再见。';
 const DEFAULT_NO_INPUT: RetryPolicy = { retries: 2, say: ['抱歉，我没有听到您的声音。'] };
 const DEFAULT_NO_MATCH: RetryPolicy = { retries: 2, say: ['抱歉，我没有听懂。'] };
 const DEFAULT_MAX_TURNS = 50;
-/** Seconds to wait for a menu key when the node does not say. */
+/** Seconds to wait for keys when the node does not say. */
 const DEFAULT_KEY_TIMEOUT_S = 5;
 /**
- * `mute_time` after a goodbye: the next event is what hangs up (whether `hangup` plays its own prompt
- * is undocumented), so keep the wait short once the goodbye has been heard.
+ * `mute_time` after a goodbye, and before a deferred transfer: the next event is what acts (whether
+ * `hangup` plays its own prompt is undocumented), so the wait after the prompt is kept short.
  */
-const ENDING_MUTE_MS = 2000;
-/** `say` nodes chained in one reply before the flow is declared looping. */
-const MAX_HOPS = 16;
+const FOLLOW_UP_MUTE_MS = 2000;
+/** A call is ended this long before the platform's `session_timeout`, so the goodbye is heard. */
+const SESSION_MARGIN_S = 20;
+/** Nodes passed through (`say`, `branch`) in one reply before the flow is declared looping. */
+const MAX_HOPS = 32;
 
 /** Where entering a node leads: what is played, and what the call does next. */
 type Outcome = {
   readonly nodeName: string;
   readonly items: PromptItem[];
   readonly step:
-    | { readonly kind: 'listen'; readonly node: MenuNode }
+    | { readonly kind: 'listen'; readonly node: ListeningNode }
     | { readonly kind: 'transfer'; readonly number: string }
+    | {
+        readonly kind: 'parallel';
+        readonly ccName: string;
+        readonly monitor: boolean;
+        readonly playfile: string | undefined;
+      }
     | { readonly kind: 'end' };
 };
 
-type Ctx = {
-  readonly compiled: CompiledRules;
-  readonly trace: string[];
-  readonly nowS: number;
-};
-
 /**
- * Decides the reply to one callback: pure, given the rules, the event, the call's decoded state and
- * the time. The same inputs always give the same reply, so a duplicated callback is answered alike.
- * Throws {@link FlowError} only for a flow that is broken at run time.
+ * Decides the reply to one callback: pure, given the rules, the event, the call's decoded state and the
+ * time. The same inputs always give the same reply, so a duplicated callback is answered alike. Throws
+ * {@link FlowError} only for a flow that is broken at run time.
  */
 export function decideNextAction(
-  compiled: CompiledRules,
+  rules: CompiledRules | RulesInForce,
   event: FlowEvent,
   decoded: DecodedState,
   nowMs: number,
   origin: CallOrigin,
 ): Decision {
-  const ctx: Ctx = { compiled, trace: [], nowS: Math.floor(nowMs / 1000) };
-  if (event.type === 'callin') return decideCallin(ctx, event.content.callee);
-  const state = resolveState(ctx, decoded, origin);
-  if (state.kind === 'restart') return state.decision;
-  return decideInFlow(ctx, event, state.state);
+  const inForce: RulesInForce = 'current' in rules ? rules : { current: rules };
+  if (event.type === 'callin') {
+    const ctx = new CallContext(inForce.current, nowMs, event.content.caller ?? '', {});
+    return decideCallin(ctx, event.content);
+  }
+  const resolved = resolveState(inForce, decoded, origin, nowMs);
+  if (resolved.kind === 'restart') return resolved.decision;
+  return decideInFlow(resolved.ctx, event, resolved.state);
 }
 
 // --------------------------------------------------------------------------------------------------
 // callin
 // --------------------------------------------------------------------------------------------------
 
-function decideCallin(ctx: Ctx, callee: string | undefined): Decision {
-  const { rules, lineByNumber } = ctx.compiled;
-  const line = callee === undefined ? undefined : lineByNumber.get(normalisePhoneNumber(callee));
-  const flowName = line?.flow ?? rules.defaultLine.flow;
+/**
+ * Finds the line of a call. Priority: the caller's own number, the longest matching caller prefix,
+ * the number that forwarded the call (`orgcallee`), the number dialled (`callee`), the default line.
+ * Every step is a map lookup: the cost does not grow with the number of lines.
+ */
+export function findLine(
+  compiled: CompiledRules,
+  content: { caller?: string | undefined; callee?: string | undefined; orgcallee?: string | undefined },
+): { line: Line | undefined; how: string } {
+  const caller = content.caller === undefined ? '' : normalisePhoneNumber(content.caller);
+  if (caller !== '') {
+    const byCaller = compiled.lineByCaller.get(caller);
+    if (byCaller !== undefined) return { line: byCaller, how: 'caller' };
+    for (let length = Math.min(caller.length, compiled.longestCallerPrefix); length > 0; length--) {
+      const byPrefix = compiled.lineByCallerPrefix.get(caller.slice(0, length));
+      if (byPrefix !== undefined) return { line: byPrefix, how: 'caller prefix' };
+    }
+  }
+  if (content.orgcallee !== undefined) {
+    const byForward = compiled.lineByForwarded.get(normalisePhoneNumber(content.orgcallee));
+    if (byForward !== undefined) return { line: byForward, how: 'forwarding number' };
+  }
+  if (content.callee !== undefined) {
+    const byNumber = compiled.lineByNumber.get(normalisePhoneNumber(content.callee));
+    if (byNumber !== undefined) return { line: byNumber, how: 'number dialled' };
+  }
+  return { line: undefined, how: 'default' };
+}
+
+function decideCallin(
+  ctx: CallContext,
+  content: { caller?: string | undefined; callee?: string | undefined; orgcallee?: string | undefined },
+): Decision {
+  const { rules } = ctx.compiled;
+  const { line, how } = findLine(ctx.compiled, content);
+  const target = line ?? rules.defaultLine;
+  let flowName = target.flow;
   ctx.trace.push(
-    line === undefined ? `default line → flow ${flowName}` : `line ${line.name} → flow ${flowName}`,
+    line === undefined
+      ? `default line → flow ${flowName}`
+      : `line ${line.name} (by ${how}) → flow ${flowName}`,
   );
+  if (target.calendar !== undefined && target.afterHoursFlow !== undefined && !ctx.isOpen(target.calendar)) {
+    flowName = target.afterHoursFlow;
+    ctx.trace.push(`calendar ${target.calendar} is closed → flow ${flowName}`);
+  }
   const flow = getFlow(ctx, flowName);
-  const settings = mergeSettings(rules.settings, flow.settings, line?.settings ?? rules.defaultLine.settings);
+  const settings = mergeSettings(rules.settings, flow.settings, target.settings);
   const outcome = enterNode(ctx, flowName, flow, flow.start, []);
   const state = freshState(ctx, flowName, outcome.nodeName);
   const playback = toPlayback(outcome, settings);
   const reply = (action: CallinAction, next?: CallState): Decision =>
     next === undefined
-      ? { replyTo: 'callin', action, trace: ctx.trace }
-      : { replyTo: 'callin', action, state: next, trace: ctx.trace };
+      ? { replyTo: 'callin', action, rules: ctx.compiled, trace: ctx.trace }
+      : { replyTo: 'callin', action, state: next, rules: ctx.compiled, trace: ctx.trace };
   switch (outcome.step.kind) {
     case 'listen':
       // Only `answer` may follow `callin`, so keys cannot be collected yet: speech works at once, and
       // the first silence arms the keys (see `keysUnarmed`).
       return reply(
         { action: 'answer', playback, settings },
-        { ...state, phase: hasKeys(outcome.step.node) ? 'keysUnarmed' : 'listening' },
+        { ...state, phase: takesKeys(outcome.step.node) ? 'keysUnarmed' : 'listening' },
       );
     case 'transfer':
-      ctx.trace.push('transfer waits for the next event: only answer or hangup may follow callin');
+    case 'parallel':
+      ctx.trace.push('the transfer waits for the next event: only answer or hangup may follow callin');
       return reply(
-        { action: 'answer', playback, settings: { ...settings, muteTimeMs: 1000 } },
+        { action: 'answer', playback, settings: { ...settings, muteTimeMs: FOLLOW_UP_MUTE_MS } },
         { ...state, phase: 'transferPending' },
       );
     case 'end':
       if (outcome.items.length === 0) return reply({ action: 'hangup' });
       return reply(
-        { action: 'answer', playback, settings: { ...settings, muteTimeMs: ENDING_MUTE_MS } },
+        {
+          action: 'answer',
+          playback: { ...playback, bargeIn: false },
+          settings: { ...settings, muteTimeMs: FOLLOW_UP_MUTE_MS },
+        },
         { ...state, phase: 'ending' },
       );
   }
@@ -128,67 +185,85 @@ function decideCallin(ctx: Ctx, callee: string | undefined): Decision {
 // --------------------------------------------------------------------------------------------------
 
 type Resolved =
-  | { readonly kind: 'state'; readonly state: CallState }
+  | { readonly kind: 'state'; readonly state: CallState; readonly ctx: CallContext }
   | { readonly kind: 'restart'; readonly decision: Decision };
 
-function resolveState(ctx: Ctx, decoded: DecodedState, origin: CallOrigin): Resolved {
-  const { rules, tag } = ctx.compiled;
+function resolveState(
+  inForce: RulesInForce,
+  decoded: DecodedState,
+  origin: CallOrigin,
+  nowMs: number,
+): Resolved {
+  const { current } = inForce;
+  const fresh = new CallContext(current, nowMs, '', {});
   switch (decoded.kind) {
     case 'ok': {
-      const { state } = decoded;
-      if (state.rulesTag !== tag) return restart(ctx, `state is from rules ${state.rulesTag}, loaded ${tag}`);
-      const flow = rules.flows[state.flow];
-      if (flow === undefined || !Object.hasOwn(flow.nodes, state.node))
-        return restart(ctx, 'state names no known node');
-      return { kind: 'state', state };
+      const sealed = decoded.state;
+      const compiled = sealed.rulesTag === current.tag ? current : inForce.byTag?.get(sealed.rulesTag);
+      if (compiled === undefined)
+        return restart(fresh, `state is from rules ${sealed.rulesTag}, no longer loaded`);
+      const state = openState(sealed, compiled.names);
+      if (state === undefined) return restart(fresh, 'state names no known node');
+      const ctx = new CallContext(compiled, nowMs, state.caller, state.vars);
+      if (compiled !== current)
+        ctx.trace.push(`call continues under the rules it started with (${compiled.rules.version})`);
+      return { kind: 'state', state, ctx };
     }
     case 'flow':
-      if (Object.hasOwn(rules.flows, decoded.flow))
-        return startByName(ctx, decoded.flow, 'DynamicId names flow');
-      return restart(ctx, `DynamicId names no flow (${decoded.flow})`);
+      if (Object.hasOwn(current.rules.flows, decoded.flow))
+        return startByName(fresh, decoded.flow, 'DynamicId names flow');
+      return restart(fresh, `DynamicId names no flow (${decoded.flow})`);
     case 'missing':
       if (origin === 'outbound') {
         return startByName(
-          ctx,
-          rules.outbound?.defaultFlow ?? rules.defaultLine.flow,
+          fresh,
+          current.rules.outbound?.defaultFlow ?? current.rules.defaultLine.flow,
           'no DynamicId, outbound default',
         );
       }
-      return restart(ctx, 'state is missing');
+      return restart(fresh, 'state is missing');
     case 'invalid':
-      return restart(ctx, `state is ${decoded.reason === 'signature' ? 'tampered' : 'unreadable'}`);
+      return restart(
+        fresh,
+        `state is ${decoded.reason === 'tampered' ? 'tampered or sealed with another key' : 'unreadable'}`,
+      );
   }
 }
 
 /**
  * Starts a flow on an outbound call's first event. SmartCall's own opening (`VoiceCode`) has already
- * been played, so when the flow starts with a menu, that opening is taken as its question and this
- * event as the answer; any other start node is entered and spoken.
+ * been played, so when the flow starts with a menu or a collect node, that opening is taken as its
+ * question and this event as the answer; any other start node is entered and spoken.
  */
-function startByName(ctx: Ctx, flowName: string, why: string): Resolved {
+function startByName(ctx: CallContext, flowName: string, why: string): Resolved {
   ctx.trace.push(`${why} → flow ${flowName}`);
   const flow = getFlow(ctx, flowName);
   const start = getNode(flow, flowName, flow.start);
   const state = freshState(ctx, flowName, flow.start);
-  if (start.type === 'menu')
-    return { kind: 'state', state: { ...state, phase: hasKeys(start) ? 'keysUnarmed' : 'listening' } };
+  if (start.type === 'menu' || start.type === 'collect') {
+    return { kind: 'state', state: { ...state, phase: takesKeys(start) ? 'keysUnarmed' : 'listening' }, ctx };
+  }
   return { kind: 'restart', decision: goTo(ctx, flowName, flow, state, flow.start, []) };
 }
 
 /** Recovers a call whose state cannot be used: the default flow again, after the recovery prompt. */
-function restart(ctx: Ctx, why: string): Resolved {
+function restart(ctx: CallContext, why: string): Resolved {
   const { rules } = ctx.compiled;
   const flowName = rules.defaultLine.flow;
   ctx.trace.push(`${why}; restarting flow ${flowName}`);
   const flow = getFlow(ctx, flowName);
-  const prefix = rules.recovery === undefined ? [] : promptItems(rules.recovery);
+  const prefix = rules.recovery === undefined ? [] : renderPrompt(rules.recovery, ctx);
   return {
     kind: 'restart',
     decision: goTo(ctx, flowName, flow, freshState(ctx, flowName, flow.start), flow.start, prefix),
   };
 }
 
-function decideInFlow(ctx: Ctx, event: Exclude<FlowEvent, { type: 'callin' }>, state: CallState): Decision {
+function decideInFlow(
+  ctx: CallContext,
+  event: Exclude<FlowEvent, { type: 'callin' }>,
+  state: CallState,
+): Decision {
   const flow = getFlow(ctx, state.flow);
   const node = getNode(flow, state.flow, state.node);
   switch (state.phase) {
@@ -196,15 +271,12 @@ function decideInFlow(ctx: Ctx, event: Exclude<FlowEvent, { type: 'callin' }>, s
       ctx.trace.push('goodbye was played → hangup');
       return eventReply(ctx, { action: 'hangup' });
     case 'transferred':
-      if (event.type === 'parallel_transfer' && event.content.transfer_status === 'fail') break;
+      if (event.type === 'parallel_transfer')
+        return afterParallelTransfer(ctx, flow, state, node, event.content.transfer_status);
       ctx.trace.push('call was transferred → nothing to do');
       return eventReply(ctx, { action: 'donothing' }, state);
     case 'transferPending':
-      if (node.type === 'transfer') {
-        ctx.trace.push(`transfer to ${node.to}`);
-        return eventReply(ctx, { action: 'transfer', number: node.to }, { ...state, phase: 'transferred' });
-      }
-      break;
+      return transferNow(ctx, flow, state, node);
     case 'listening':
     case 'keysUnarmed':
       break;
@@ -213,69 +285,131 @@ function decideInFlow(ctx: Ctx, event: Exclude<FlowEvent, { type: 'callin' }>, s
     ctx.trace.push('caller talked over the prompt → break');
     return eventReply(ctx, { action: 'break' }, state);
   }
-  if (event.type === 'parallel_transfer') {
-    if (event.content.transfer_status === 'success') {
-      ctx.trace.push('parallel transfer succeeded');
-      return eventReply(ctx, { action: 'donothing' }, { ...state, phase: 'transferred' });
-    }
-    ctx.trace.push('parallel transfer failed → goodbye');
-    return endCall(ctx, flow, state);
-  }
-  if (node.type !== 'menu') {
+  if (event.type === 'parallel_transfer')
+    return afterParallelTransfer(ctx, flow, state, node, event.content.transfer_status);
+  if (node.type !== 'menu' && node.type !== 'collect') {
     ctx.trace.push(`node ${state.node} does not listen`);
     return endCall(ctx, flow, state);
   }
   const turned: CallState = { ...state, turns: state.turns + 1 };
-  if (turned.turns > (flow.maxTurns ?? DEFAULT_MAX_TURNS)) {
-    ctx.trace.push(`turn ${turned.turns} is over the flow's limit`);
+  const guard = findGuardReached(ctx, flow, turned);
+  if (guard !== undefined) {
+    ctx.trace.push(guard);
     return endCall(ctx, flow, turned);
   }
+  if (event.type === 'mute' && state.phase === 'keysUnarmed') {
+    ctx.trace.push('silence after the opening → arm keys');
+    return goTo(ctx, state.flow, flow, turned, state.node, []);
+  }
+  return node.type === 'menu'
+    ? hearMenu(ctx, flow, turned, node, event)
+    : hearCollect(ctx, flow, turned, node, event);
+}
+
+type HeardEvent = Extract<FlowEvent, { type: 'mute' | 'dtmf' | 'normal' }>;
+
+function hearMenu(
+  ctx: CallContext,
+  flow: Flow,
+  state: CallState,
+  node: MenuNode,
+  event: HeardEvent,
+): Decision {
   switch (event.type) {
     case 'mute':
-      if (state.phase === 'keysUnarmed' && hasKeys(node)) {
-        ctx.trace.push('silence after the opening → arm keys');
-        return goTo(ctx, state.flow, flow, turned, state.node, []);
-      }
-      return retry(ctx, flow, turned, node, 'noInput', 'silence');
+      return retry(ctx, flow, state, node, 'noInput', 'silence');
     case 'dtmf': {
-      const digits = event.content.dtmf_digits.replace(/[#]$/, '');
+      const digits = event.content.dtmf_digits.replace(/#$/, '');
       if (digits === '' || digits === 'noInputTimeout')
-        return retry(ctx, flow, turned, node, 'noInput', 'no key in time');
+        return retry(ctx, flow, state, node, 'noInput', 'no key in time');
       const target = node.keys?.[digits];
       if (target === undefined)
-        return retry(ctx, flow, turned, node, 'noMatch', `key ${digits} is not on the menu`);
+        return retry(ctx, flow, state, node, 'noMatch', `key ${digits} is not on the menu`);
       ctx.trace.push(`key ${digits} → ${target}`);
-      return goTo(ctx, state.flow, flow, turned, target, []);
+      return goTo(ctx, state.flow, flow, state, target, []);
     }
     case 'normal': {
       const words = normaliseSpeech(event.content.words);
-      if (words === '') return retry(ctx, flow, turned, node, 'noInput', 'empty utterance');
+      if (words === '') return retry(ctx, flow, state, node, 'noInput', 'empty utterance');
+      // Priority: a spoken key, then the intents in order; within an intent, keywords then patterns.
       const spokenKey = readSpokenKey(words);
       const keyTarget = spokenKey === undefined ? undefined : node.keys?.[spokenKey];
       if (keyTarget !== undefined) {
         ctx.trace.push(`spoken key ${spokenKey} → ${keyTarget}`);
-        return goTo(ctx, state.flow, flow, turned, keyTarget, []);
+        return goTo(ctx, state.flow, flow, state, keyTarget, []);
       }
-      const intents = node.intents ?? [];
-      const keywordLists = ctx.compiled.keywords.get(`${state.flow}/${state.node}`) ?? [];
-      for (const [index, keywords] of keywordLists.entries()) {
-        const keyword = keywords.find((k) => words.includes(k));
-        const intent = intents[index];
-        if (keyword === undefined || intent === undefined) continue;
-        ctx.trace.push(`intent ${intent.name ?? index} (keyword ${keyword}) → ${intent.goto}`);
-        return goTo(ctx, state.flow, flow, turned, intent.goto, []);
+      const matchers = ctx.compiled.intents.get(`${state.flow}/${state.node}`) ?? [];
+      for (const [index, matcher] of matchers.entries()) {
+        const intent = node.intents?.[index];
+        if (intent === undefined) continue;
+        const keyword = matcher.keywords.find((k) => words.includes(k));
+        const pattern = keyword === undefined ? matcher.patterns.find((p) => p.test(words)) : undefined;
+        if (keyword === undefined && pattern === undefined) continue;
+        const why = keyword === undefined ? `pattern /${pattern?.source}/` : `keyword ${keyword}`;
+        ctx.trace.push(`intent ${intent.name ?? index} (${why}) → ${intent.goto}`);
+        return goTo(ctx, state.flow, flow, state, intent.goto, []);
       }
-      return retry(ctx, flow, turned, node, 'noMatch', 'utterance matched nothing');
+      return retry(ctx, flow, state, node, 'noMatch', 'utterance matched nothing');
     }
   }
 }
 
-/** Handles no-input and no-match: ask again with the next wording, or escalate when retries run out. */
-function retry(
-  ctx: Ctx,
+function hearCollect(
+  ctx: CallContext,
   flow: Flow,
   state: CallState,
-  node: MenuNode,
+  node: CollectNode,
+  event: HeardEvent,
+): Decision {
+  let digits: string;
+  switch (event.type) {
+    case 'mute':
+      return retry(ctx, flow, state, node, 'noInput', 'silence');
+    case 'dtmf':
+      digits = event.content.dtmf_digits;
+      if (digits === 'noInputTimeout') digits = '';
+      if (node.endKey !== undefined && digits.endsWith(node.endKey)) digits = digits.slice(0, -1);
+      break;
+    case 'normal':
+      // Digits read out ("一三八…", "幺二三") count as keys; anything else in the utterance is ignored.
+      digits = normaliseSpeech(event.content.words).replace(/[^0-9]/g, '');
+      break;
+  }
+  if (digits === '') return retry(ctx, flow, state, node, 'noInput', 'no digits');
+  const shown = node.sensitive === true ? `${digits.length} digits` : digits;
+  const fits =
+    /^[0-9*#]+$/.test(digits) &&
+    digits.length >= node.minDigits &&
+    digits.length <= node.maxDigits &&
+    (node.pattern === undefined || ctx.pattern(node.pattern).test(digits));
+  if (!fits) return retry(ctx, flow, state, node, 'noMatch', `${shown} do not fit`);
+  ctx.trace.push(`collected ${node.saveAs} (${shown}) → ${node.next}`);
+  const vars = { ...state.vars, [node.saveAs]: digits };
+  const withValue = new CallContext(ctx.compiled, ctx.nowMs, ctx.caller, vars);
+  withValue.trace.push(...ctx.trace);
+  return goTo(withValue, state.flow, flow, { ...state, vars }, node.next, []);
+}
+
+/** The first guard a call has reached (turns, call age, the platform's session timeout), if any. */
+function findGuardReached(ctx: CallContext, flow: Flow, state: CallState): string | undefined {
+  if (state.turns > (flow.maxTurns ?? DEFAULT_MAX_TURNS))
+    return `turn ${state.turns} is over the flow's limit`;
+  const ageS = ctx.nowS - state.startedAt;
+  if (flow.maxCallS !== undefined && ageS >= flow.maxCallS)
+    return `call is ${ageS} s old, the flow allows ${flow.maxCallS} s`;
+  const session = mergeSettings(ctx.compiled.rules.settings, flow.settings).sessionTimeoutS;
+  if (session !== undefined && ageS >= session - SESSION_MARGIN_S) {
+    return `call is ${ageS} s old, the platform hangs up at ${session} s`;
+  }
+  return undefined;
+}
+
+/** Handles no-input and no-match: ask again with the next wording, or escalate when retries run out. */
+function retry(
+  ctx: CallContext,
+  flow: Flow,
+  state: CallState,
+  node: ListeningNode,
   kind: 'noInput' | 'noMatch',
   why: string,
 ): Decision {
@@ -285,7 +419,7 @@ function retry(
     ctx.trace.push(`${why} → ${kind} retry ${attempt}/${policy.retries}`);
     const wordings = policy.say ?? [];
     const wording = wordings[Math.min(attempt, wordings.length) - 1];
-    const prefix = wording === undefined ? [] : promptItems(wording);
+    const prefix = wording === undefined ? [] : renderPrompt(wording, ctx);
     return goTo(ctx, state.flow, flow, { ...state, [kind]: attempt }, state.node, prefix, true);
   }
   if (policy.escalateTo === undefined) {
@@ -297,18 +431,72 @@ function retry(
 }
 
 /** Ends the call politely: the flow's goodbye now, `hangup` on the next event. */
-function endCall(ctx: Ctx, flow: Flow, state: CallState): Decision {
-  const items = promptItems(flow.goodbye ?? DEFAULT_GOODBYE);
+function endCall(ctx: CallContext, flow: Flow, state: CallState): Decision {
+  const items = renderPrompt(flow.goodbye ?? DEFAULT_GOODBYE, ctx);
   return eventReply(
     ctx,
-    { action: 'play', playback: { items, bargeIn: false }, muteTimeMs: ENDING_MUTE_MS },
+    { action: 'play', playback: { items, bargeIn: false }, muteTimeMs: FOLLOW_UP_MUTE_MS },
     { ...state, phase: 'ending' },
   );
 }
 
-/** Enters `target` (following `say` chains) and renders the reply to a later event. */
+/** Performs a transfer that had to wait for this event. */
+function transferNow(ctx: CallContext, flow: Flow, state: CallState, node: FlowNode): Decision {
+  if (node.type === 'transfer') {
+    const number = chooseTransferTarget(ctx, node);
+    if (number !== undefined) {
+      ctx.trace.push(`transfer to ${number}`);
+      return eventReply(ctx, { action: 'transfer', number }, { ...state, phase: 'transferred' });
+    }
+  }
+  if (node.type === 'parallelTransfer') {
+    ctx.trace.push(`parallel transfer to ${node.ccName}`);
+    return eventReply(
+      ctx,
+      {
+        action: 'parallel_transfer',
+        ccName: node.ccName,
+        monitor: node.monitor,
+        transferPlayfile: node.playfile,
+      },
+      { ...state, phase: 'transferred' },
+    );
+  }
+  ctx.trace.push(`node ${state.node} has no transfer to make`);
+  return endCall(ctx, flow, state);
+}
+
+function afterParallelTransfer(
+  ctx: CallContext,
+  flow: Flow,
+  state: CallState,
+  node: FlowNode,
+  status: 'success' | 'fail' | undefined,
+): Decision {
+  if (status === 'success') {
+    ctx.trace.push('parallel transfer succeeded');
+    return eventReply(ctx, { action: 'donothing' }, { ...state, phase: 'transferred' });
+  }
+  if (node.type === 'parallelTransfer') {
+    ctx.trace.push(`parallel transfer failed → ${node.onFail}`);
+    return goTo(ctx, state.flow, flow, { ...state, phase: 'listening' }, node.onFail, []);
+  }
+  ctx.trace.push('parallel transfer failed → goodbye');
+  return endCall(ctx, flow, state);
+}
+
+/** The first transfer target whose condition holds (or that has none), else `to`. */
+function chooseTransferTarget(
+  ctx: CallContext,
+  node: Extract<FlowNode, { type: 'transfer' }>,
+): string | undefined {
+  const target = node.targets?.find((t) => t.when === undefined || ctx.holds(t.when));
+  return target?.to ?? node.to;
+}
+
+/** Enters `target` (following `say` and `branch` nodes) and renders the reply to a later event. */
 function goTo(
-  ctx: Ctx,
+  ctx: CallContext,
   flowName: string,
   flow: Flow,
   state: CallState,
@@ -319,18 +507,31 @@ function goTo(
   const outcome = enterNode(ctx, flowName, flow, target, prefix);
   const settings = mergeSettings(ctx.compiled.rules.settings, flow.settings);
   const playback = toPlayback(outcome, settings);
-  const moved = keepCounters && outcome.nodeName === state.node;
+  const same = keepCounters && outcome.nodeName === state.node;
   const next: CallState = {
     ...state,
     node: outcome.nodeName,
     phase: 'listening',
-    noInput: moved ? state.noInput : 0,
-    noMatch: moved ? state.noMatch : 0,
+    noInput: same ? state.noInput : 0,
+    noMatch: same ? state.noMatch : 0,
   };
   switch (outcome.step.kind) {
     case 'listen': {
       const { node } = outcome.step;
-      if (!hasKeys(node)) return eventReply(ctx, { action: 'play', playback }, next);
+      if (node.type === 'collect') {
+        return eventReply(
+          ctx,
+          {
+            action: 'dtmf',
+            playback,
+            maxDigits: node.maxDigits + (node.endKey === undefined ? 0 : 1),
+            timeoutS: node.timeoutS ?? DEFAULT_KEY_TIMEOUT_S,
+            endKey: node.endKey,
+          },
+          next,
+        );
+      }
+      if (!takesKeys(node)) return eventReply(ctx, { action: 'play', playback }, next);
       return eventReply(
         ctx,
         { action: 'dtmf', playback, maxDigits: 1, timeoutS: node.keyTimeoutS ?? DEFAULT_KEY_TIMEOUT_S },
@@ -344,11 +545,29 @@ function goTo(
         { action: 'transfer', number: outcome.step.number, playback },
         { ...next, phase: 'transferred' },
       );
+    case 'parallel': {
+      const { ccName, monitor, playfile } = outcome.step;
+      if (outcome.items.length > 0) {
+        // `parallel_transfer` plays no prompt of ours: play it first, transfer on the next event.
+        ctx.trace.push('prompt first, the parallel transfer on the next event');
+        return eventReply(
+          ctx,
+          { action: 'play', playback, muteTimeMs: FOLLOW_UP_MUTE_MS },
+          { ...next, phase: 'transferPending' },
+        );
+      }
+      ctx.trace.push(`parallel transfer to ${ccName}`);
+      return eventReply(
+        ctx,
+        { action: 'parallel_transfer', ccName, monitor, transferPlayfile: playfile },
+        { ...next, phase: 'transferred' },
+      );
+    }
     case 'end':
       if (outcome.items.length === 0) return eventReply(ctx, { action: 'hangup' });
       return eventReply(
         ctx,
-        { action: 'play', playback: { ...playback, bargeIn: false }, muteTimeMs: ENDING_MUTE_MS },
+        { action: 'play', playback: { ...playback, bargeIn: false }, muteTimeMs: FOLLOW_UP_MUTE_MS },
         { ...next, phase: 'ending' },
       );
   }
@@ -358,7 +577,13 @@ function goTo(
 // Nodes, prompts, settings
 // --------------------------------------------------------------------------------------------------
 
-function enterNode(ctx: Ctx, flowName: string, flow: Flow, start: string, prefix: PromptItem[]): Outcome {
+function enterNode(
+  ctx: CallContext,
+  flowName: string,
+  flow: Flow,
+  start: string,
+  prefix: PromptItem[],
+): Outcome {
   const items = [...prefix];
   let nodeName = start;
   for (let hop = 0; hop < MAX_HOPS; hop++) {
@@ -366,24 +591,44 @@ function enterNode(ctx: Ctx, flowName: string, flow: Flow, start: string, prefix
     ctx.trace.push(`enter ${nodeName} (${node.type})`);
     switch (node.type) {
       case 'say':
-        items.push(...promptItems(node.say));
+        items.push(...renderPrompt(node.say, ctx));
         nodeName = node.next;
         continue;
+      case 'branch': {
+        const taken = node.branches.find((branch) => ctx.holds(branch.when));
+        nodeName = taken?.goto ?? node.else;
+        ctx.trace.push(taken === undefined ? `no branch holds → ${nodeName}` : `branch → ${nodeName}`);
+        continue;
+      }
       case 'menu':
-        items.push(...promptItems(node.say));
+      case 'collect':
+        items.push(...renderPrompt(node.say, ctx));
         return { nodeName, items, step: { kind: 'listen', node } };
-      case 'transfer':
-        if (node.say !== undefined) items.push(...promptItems(node.say));
-        return { nodeName, items, step: { kind: 'transfer', number: node.to } };
+      case 'transfer': {
+        if (node.say !== undefined) items.push(...renderPrompt(node.say, ctx));
+        const number = chooseTransferTarget(ctx, node);
+        if (number === undefined) {
+          ctx.trace.push('no transfer target applies → goodbye');
+          items.push(...renderPrompt(flow.goodbye ?? DEFAULT_GOODBYE, ctx));
+          return { nodeName, items, step: { kind: 'end' } };
+        }
+        return { nodeName, items, step: { kind: 'transfer', number } };
+      }
+      case 'parallelTransfer':
+        return {
+          nodeName,
+          items,
+          step: { kind: 'parallel', ccName: node.ccName, monitor: node.monitor, playfile: node.playfile },
+        };
       case 'hangup':
-        if (node.say !== undefined) items.push(...promptItems(node.say));
+        if (node.say !== undefined) items.push(...renderPrompt(node.say, ctx));
         return { nodeName, items, step: { kind: 'end' } };
     }
   }
-  throw new FlowError(`flow ${flowName} chains more than ${MAX_HOPS} say nodes from ${start}`);
+  throw new FlowError(`flow ${flowName} passes more than ${MAX_HOPS} say or branch nodes from ${start}`);
 }
 
-function getFlow(ctx: Ctx, name: string): Flow {
+function getFlow(ctx: CallContext, name: string): Flow {
   const flow = ctx.compiled.rules.flows[name];
   if (flow === undefined) throw new FlowError(`no flow is named ${name}`);
   return flow;
@@ -395,7 +640,7 @@ function getNode(flow: Flow, flowName: string, name: string): FlowNode {
   return node;
 }
 
-function freshState(ctx: Ctx, flow: string, node: string): CallState {
+function freshState(ctx: CallContext, flow: string, node: string): CallState {
   return {
     rulesTag: ctx.compiled.tag,
     flow,
@@ -405,17 +650,14 @@ function freshState(ctx: Ctx, flow: string, node: string): CallState {
     noMatch: 0,
     turns: 0,
     startedAt: ctx.nowS,
+    caller: ctx.caller,
+    vars: ctx.vars,
   };
 }
 
-function hasKeys(node: MenuNode): boolean {
-  return node.keys !== undefined && Object.keys(node.keys).length > 0;
-}
-
-/** A prompt as playback items, in order. */
-export function promptItems(prompt: Prompt): PromptItem[] {
-  const list = Array.isArray(prompt) ? prompt : [prompt];
-  return list.map((item) => (typeof item === 'string' ? { tts: item } : item));
+/** Whether a listening node collects keys (and so needs a `dtmf` reply to hear them). */
+function takesKeys(node: ListeningNode): boolean {
+  return node.type === 'collect' || (node.keys !== undefined && Object.keys(node.keys).length > 0);
 }
 
 function toPlayback(outcome: Outcome, settings: CallSettings): Playback {
@@ -441,8 +683,8 @@ export function mergeSettings(...layers: (CallSettings | undefined)[]): CallSett
   return merged;
 }
 
-function eventReply(ctx: Ctx, action: EventAction, state?: CallState): Decision {
+function eventReply(ctx: CallContext, action: EventAction, state?: CallState): Decision {
   return state === undefined
-    ? { replyTo: 'event', action, trace: ctx.trace }
-    : { replyTo: 'event', action, state, trace: ctx.trace };
+    ? { replyTo: 'event', action, rules: ctx.compiled, trace: ctx.trace }
+    : { replyTo: 'event', action, state, rules: ctx.compiled, trace: ctx.trace };
 }

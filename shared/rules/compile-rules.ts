@@ -1,20 +1,33 @@
 import * as v from 'valibot';
 import { normaliseSpeech } from '../flow/normalise-speech';
+import { indexStateNames, type StateNames } from '../state/state-token';
 import { normalisePhoneNumber } from './phone-number';
-import { type Flow, type Line, type Rules, RulesSchema } from './rules-schema';
+import { type Condition, type Flow, type FlowNode, type Line, type Rules, RulesSchema } from './rules-schema';
 
 /** A problem in a rules document, with where it is (`flows.hotline.nodes.menu.keys.1`). */
 export type RulesIssue = { readonly path: string; readonly message: string };
 
-/** Rules checked and indexed for the per-call decision, which must not scan. */
+/** How a menu recognises one intent: normalised keywords, then compiled patterns. */
+export type IntentMatcher = { readonly keywords: readonly string[]; readonly patterns: readonly RegExp[] };
+
+/** Rules checked and indexed for the per-call decision, which must never scan lines or nodes. */
 export type CompiledRules = {
   readonly rules: Rules;
   /** Short tag of `rules.version`, kept in each call's state. */
   readonly tag: string;
-  /** Lines by normalised service number. */
+  /** Lines by normalised number: dialled (`callee`), forwarding (`orgcallee`), caller, caller prefix. */
   readonly lineByNumber: ReadonlyMap<string, Line>;
-  /** Intent keywords of each menu node, normalised once, by `flow/node`. */
-  readonly keywords: ReadonlyMap<string, readonly (readonly string[])[]>;
+  readonly lineByForwarded: ReadonlyMap<string, Line>;
+  readonly lineByCaller: ReadonlyMap<string, Line>;
+  readonly lineByCallerPrefix: ReadonlyMap<string, Line>;
+  /** The longest caller prefix listed, so a lookup tries at most that many prefixes. */
+  readonly longestCallerPrefix: number;
+  /** Intent matchers of each menu node, by `flow/node`. */
+  readonly intents: ReadonlyMap<string, readonly IntentMatcher[]>;
+  /** Every regular expression of the document (collect and condition patterns), compiled once. */
+  readonly patterns: ReadonlyMap<string, RegExp>;
+  /** Flow and node positions, which call states carry instead of names. */
+  readonly names: StateNames;
 };
 
 export type CompileRulesResult =
@@ -22,61 +35,206 @@ export type CompileRulesResult =
   | { readonly ok: false; readonly issues: readonly RulesIssue[] };
 
 /**
- * Validates a rules document (already parsed from JSON) against {@link RulesSchema}, checks that every
- * name it refers to exists, and builds the indexes the engine uses. Never throws.
+ * Validates a rules document (already parsed from JSON or YAML) against {@link RulesSchema}, checks that
+ * every name it refers to exists, and builds the indexes the engine uses. Never throws.
  */
 export function compileRules(input: unknown): CompileRulesResult {
   const parsed = v.safeParse(RulesSchema, input);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      issues: parsed.issues.map((issue) => ({
-        path: v.getDotPath(issue) ?? '(document)',
-        message: issue.message,
-      })),
-    };
-  }
+  if (!parsed.success) return { ok: false, issues: parsed.issues.map(toRulesIssue) };
   const rules = parsed.output;
   const issues: RulesIssue[] = [...findMissingReferences(rules)];
+
   const lineByNumber = new Map<string, Line>();
-  (rules.lines ?? []).forEach((line, index) => {
-    for (const number of line.numbers) {
+  const lineByForwarded = new Map<string, Line>();
+  const lineByCaller = new Map<string, Line>();
+  const lineByCallerPrefix = new Map<string, Line>();
+  const index = (
+    map: Map<string, Line>,
+    line: Line,
+    numbers: readonly string[] | undefined,
+    path: string,
+  ) => {
+    for (const number of numbers ?? []) {
       const key = normalisePhoneNumber(number);
-      const other = lineByNumber.get(key);
-      if (other !== undefined) {
-        issues.push({
-          path: `lines.${index}.numbers`,
-          message: `${number} is already routed to line ${other.name}`,
-        });
-      } else {
-        lineByNumber.set(key, line);
-      }
+      const other = map.get(key);
+      if (other === undefined) map.set(key, line);
+      else issues.push({ path, message: `${number} is already taken by line ${other.name}` });
     }
-  });
+  };
+  for (const [i, line] of (rules.lines ?? []).entries()) {
+    index(lineByNumber, line, line.numbers, `lines.${i}.numbers`);
+    index(lineByForwarded, line, line.forwardedFrom, `lines.${i}.forwardedFrom`);
+    index(lineByCaller, line, line.callers, `lines.${i}.callers`);
+    index(lineByCallerPrefix, line, line.callerPrefixes, `lines.${i}.callerPrefixes`);
+  }
   if (issues.length > 0) return { ok: false, issues };
 
-  const keywords = new Map<string, string[][]>();
+  const intents = new Map<string, IntentMatcher[]>();
+  const patterns = new Map<string, RegExp>();
+  const compilePattern = (source: string) => {
+    let regex = patterns.get(source);
+    if (regex === undefined) {
+      regex = new RegExp(source, 'u');
+      patterns.set(source, regex);
+    }
+    return regex;
+  };
   for (const [flowName, flow] of Object.entries(rules.flows)) {
     for (const [nodeName, node] of Object.entries(flow.nodes)) {
+      for (const condition of conditionsOf(node))
+        if (condition.matches !== undefined) compilePattern(condition.matches);
+      if (node.type === 'collect' && node.pattern !== undefined) compilePattern(node.pattern);
       if (node.type !== 'menu' || node.intents === undefined) continue;
-      keywords.set(
+      intents.set(
         `${flowName}/${nodeName}`,
-        node.intents.map((intent) => intent.keywords.map(normaliseSpeech).filter((k) => k !== '')),
+        node.intents.map((intent) => ({
+          keywords: (intent.keywords ?? []).map(normaliseSpeech).filter((k) => k !== ''),
+          patterns: (intent.patterns ?? []).map(compilePattern),
+        })),
       );
     }
   }
-  return { ok: true, compiled: { rules, tag: tagVersion(rules.version), lineByNumber, keywords } };
+  const longestCallerPrefix = Math.max(0, ...[...lineByCallerPrefix.keys()].map((k) => k.length));
+  return {
+    ok: true,
+    compiled: {
+      rules,
+      tag: tagVersion(rules.version),
+      lineByNumber,
+      lineByForwarded,
+      lineByCaller,
+      lineByCallerPrefix,
+      longestCallerPrefix,
+      intents,
+      patterns,
+      names: indexStateNames(rules.flows),
+    },
+  };
+}
+
+function toRulesIssue(issue: v.BaseIssue<unknown>): RulesIssue {
+  return { path: v.getDotPath(issue) ?? '(document)', message: issue.message };
+}
+
+/** The conditions a node tests: its branches' and its transfer targets'. */
+export function conditionsOf(node: FlowNode): Condition[] {
+  if (node.type === 'branch') return node.branches.map((branch) => branch.when);
+  if (node.type === 'transfer')
+    return (node.targets ?? []).flatMap((target) => (target.when === undefined ? [] : [target.when]));
+  return [];
+}
+
+/** Every node name a node can lead to, with the path of the reference, for checks and the graph. */
+export function targetsOf(node: FlowNode): { path: string; target: string; label: string }[] {
+  const retries = (n: {
+    noInput?: { escalateTo?: string | undefined } | undefined;
+    noMatch?: { escalateTo?: string | undefined } | undefined;
+  }) => [
+    ...(n.noInput?.escalateTo === undefined
+      ? []
+      : [{ path: 'noInput.escalateTo', target: n.noInput.escalateTo, label: 'no input' }]),
+    ...(n.noMatch?.escalateTo === undefined
+      ? []
+      : [{ path: 'noMatch.escalateTo', target: n.noMatch.escalateTo, label: 'no match' }]),
+  ];
+  switch (node.type) {
+    case 'say':
+      return [{ path: 'next', target: node.next, label: '' }];
+    case 'menu':
+      return [
+        ...Object.entries(node.keys ?? {}).map(([key, target]) => ({
+          path: `keys.${key}`,
+          target,
+          label: `key ${key}`,
+        })),
+        ...(node.intents ?? []).map((intent, i) => ({
+          path: `intents.${i}.goto`,
+          target: intent.goto,
+          label: intent.name ?? (intent.keywords ?? intent.patterns ?? []).slice(0, 2).join('/'),
+        })),
+        ...retries(node),
+      ];
+    case 'collect':
+      return [{ path: 'next', target: node.next, label: node.saveAs }, ...retries(node)];
+    case 'branch':
+      return [
+        ...node.branches.map((branch, i) => ({
+          path: `branches.${i}.goto`,
+          target: branch.goto,
+          label: describeCondition(branch.when),
+        })),
+        { path: 'else', target: node.else, label: 'else' },
+      ];
+    case 'parallelTransfer':
+      return [{ path: 'onFail', target: node.onFail, label: 'transfer failed' }];
+    case 'transfer':
+    case 'hangup':
+      return [];
+  }
+}
+
+/** A condition in a few words, for traces and the graph. */
+export function describeCondition(condition: Condition): string {
+  const parts: string[] = [];
+  if (condition.open !== undefined) parts.push(`${condition.open} open`);
+  if (condition.closed !== undefined) parts.push(`${condition.closed} closed`);
+  if (condition.time !== undefined) parts.push(condition.time);
+  if (condition.weekdays !== undefined) parts.push(condition.weekdays.join(','));
+  if (condition.callerIn !== undefined) parts.push('caller listed');
+  if (condition.callerPrefix !== undefined) parts.push(`caller ${condition.callerPrefix.join('/')}…`);
+  if (condition.var !== undefined) {
+    const test =
+      condition.equals !== undefined
+        ? `= ${condition.equals}`
+        : condition.in !== undefined
+          ? `in ${condition.in.join('/')}`
+          : condition.matches !== undefined
+            ? `~ /${condition.matches}/`
+            : 'set';
+    parts.push(`${condition.var} ${test}`);
+  }
+  return parts.length === 0 ? 'always' : parts.join(' and ');
 }
 
 function* findMissingReferences(rules: Rules): Generator<RulesIssue> {
-  const flowNames = new Set(Object.keys(rules.flows));
-  const flowRef = (path: string, name: string) =>
-    flowNames.has(name) ? [] : [{ path, message: `no flow is named ${name}` }];
-  yield* flowRef('defaultLine.flow', rules.defaultLine.flow);
-  if (rules.outbound !== undefined) yield* flowRef('outbound.defaultFlow', rules.outbound.defaultFlow);
-  for (const [index, line] of (rules.lines ?? []).entries()) yield* flowRef(`lines.${index}.flow`, line.flow);
-  for (const [flowName, flow] of Object.entries(rules.flows))
+  const flowRef = (path: string, name: string | undefined) =>
+    name === undefined || Object.hasOwn(rules.flows, name)
+      ? []
+      : [{ path, message: `no flow is named ${name}` }];
+  const calendarRef = (path: string, name: string | undefined) =>
+    name === undefined || Object.hasOwn(rules.calendars ?? {}, name)
+      ? []
+      : [{ path, message: `no calendar is named ${name}` }];
+  const lineRefs = function* (path: string, line: Omit<Line, 'name'>) {
+    yield* flowRef(`${path}.flow`, line.flow);
+    yield* flowRef(`${path}.afterHoursFlow`, line.afterHoursFlow);
+    yield* calendarRef(`${path}.calendar`, line.calendar);
+    if (line.calendar !== undefined && line.afterHoursFlow === undefined) {
+      yield {
+        path: `${path}.afterHoursFlow`,
+        message: 'a line with a calendar needs afterHoursFlow for when it is closed',
+      };
+    }
+    if (line.afterHoursFlow !== undefined && line.calendar === undefined) {
+      yield {
+        path: `${path}.calendar`,
+        message: 'afterHoursFlow needs a calendar that says when the line is closed',
+      };
+    }
+  };
+  yield* lineRefs('defaultLine', rules.defaultLine);
+  for (const [index, line] of (rules.lines ?? []).entries()) yield* lineRefs(`lines.${index}`, line);
+  yield* flowRef('outbound.defaultFlow', rules.outbound?.defaultFlow);
+  for (const [flowName, flow] of Object.entries(rules.flows)) {
     yield* findMissingNodes(`flows.${flowName}`, flow);
+    for (const [nodeName, node] of Object.entries(flow.nodes)) {
+      for (const [i, condition] of conditionsOf(node).entries()) {
+        const path = `flows.${flowName}.nodes.${nodeName}.${node.type === 'branch' ? 'branches' : 'targets'}.${i}.when`;
+        yield* calendarRef(`${path}.open`, condition.open);
+        yield* calendarRef(`${path}.closed`, condition.closed);
+      }
+    }
+  }
 }
 
 function* findMissingNodes(base: string, flow: Flow): Generator<RulesIssue> {
@@ -88,16 +246,8 @@ function* findMissingNodes(base: string, flow: Flow): Generator<RulesIssue> {
   yield* nodeRef(`${base}.noInput.escalateTo`, flow.noInput?.escalateTo);
   yield* nodeRef(`${base}.noMatch.escalateTo`, flow.noMatch?.escalateTo);
   for (const [nodeName, node] of Object.entries(flow.nodes)) {
-    const path = `${base}.nodes.${nodeName}`;
-    if (node.type === 'say') yield* nodeRef(`${path}.next`, node.next);
-    if (node.type !== 'menu') continue;
-    for (const [key, target] of Object.entries(node.keys ?? {}))
-      yield* nodeRef(`${path}.keys.${key}`, target);
-    for (const [index, intent] of (node.intents ?? []).entries()) {
-      yield* nodeRef(`${path}.intents.${index}.goto`, intent.goto);
-    }
-    yield* nodeRef(`${path}.noInput.escalateTo`, node.noInput?.escalateTo);
-    yield* nodeRef(`${path}.noMatch.escalateTo`, node.noMatch?.escalateTo);
+    for (const { path, target } of targetsOf(node))
+      yield* nodeRef(`${base}.nodes.${nodeName}.${path}`, target);
   }
 }
 

@@ -1,11 +1,11 @@
-import type { Rules } from './rules-schema';
+import type { RulesInput } from './rules-schema';
 
 /**
  * The hotline used when no rules are configured, so that a fresh deployment or `npm start` answers real
  * calls: a greeting, a menu by key or by keyword, a transfer to an agent and a goodbye. The agent
  * number is a placeholder; a real hotline writes its own rules document.
  */
-export const DEFAULT_RULES: Rules = {
+export const DEFAULT_RULES = {
   version: 'default-1',
   settings: {
     asrBaseId: 'customer_service_8k',
@@ -55,4 +55,4 @@ export const DEFAULT_RULES: Rules = {
       },
     },
   },
-};
+} satisfies RulesInput;

@@ -5,7 +5,13 @@ import { DEFAULT_RULES } from './default-rules';
 export type RulesSource = 'env:RULES' | 'file' | 'embedded-default';
 
 export type LoadedRules =
-  | { readonly ok: true; readonly source: RulesSource; readonly compiled: CompiledRules }
+  | {
+      readonly ok: true;
+      readonly source: RulesSource;
+      readonly compiled: CompiledRules;
+      /** Versions this instance loaded before, by tag, for calls that started under them. */
+      readonly earlier: ReadonlyMap<string, CompiledRules>;
+    }
   | { readonly ok: false; readonly source: RulesSource; readonly issues: readonly RulesIssue[] };
 
 /**
@@ -30,7 +36,7 @@ export function loadRules(config: Config, readText: (path: string) => string): L
   }
   const compiled = compileRules(DEFAULT_RULES);
   return compiled.ok
-    ? { ok: true, source: 'embedded-default', compiled: compiled.compiled }
+    ? { ok: true, source: 'embedded-default', compiled: compiled.compiled, earlier: new Map() }
     : { ok: false, source: 'embedded-default', issues: compiled.issues };
 }
 
@@ -47,6 +53,6 @@ function fromJson(source: RulesSource, text: string): LoadedRules {
   }
   const compiled = compileRules(document);
   return compiled.ok
-    ? { ok: true, source, compiled: compiled.compiled }
+    ? { ok: true, source, compiled: compiled.compiled, earlier: new Map() }
     : { ok: false, source, issues: compiled.issues };
 }

@@ -5,6 +5,9 @@ import { type LoadedRules, loadRules } from './load-rules';
 /** How often a `RULES_FILE` is checked for changes (a stat, not a read). */
 export const RULES_FILE_CHECK_MS = 30_000;
 
+/** Rules versions kept for calls still in progress after a reload; a call lasts minutes, reloads are rare. */
+export const EARLIER_VERSIONS_KEPT = 3;
+
 export type RulesFileSystem = {
   readonly readText: (path: string) => string;
   /** A value that changes when the file does (mtime and size); throws when the file is missing. */
@@ -13,7 +16,8 @@ export type RulesFileSystem = {
 
 /**
  * Rules loaded once per instance. A `RULES_FILE` (an OSS mount, say) is re-checked at most every
- * {@link RULES_FILE_CHECK_MS}; a changed file that fails to load never replaces good rules.
+ * {@link RULES_FILE_CHECK_MS}; a changed file that fails to load never replaces good rules, and the
+ * versions it replaces stay available to the calls that started under them.
  */
 export function createRulesCache(
   fs: RulesFileSystem,
@@ -41,9 +45,15 @@ export function createRulesCache(
     if (current !== undefined && latest === fingerprint) return current;
     const loaded = loadRules(config, fs.readText);
     if (loaded.ok) {
-      if (current !== undefined)
+      if (current?.ok === true) {
         log().info('rules reloaded', { version: loaded.compiled.rules.version, source: loaded.source });
-      current = loaded;
+        // Calls that started under the previous versions go on under them (a few, most recent first).
+        const earlier = new Map([[current.compiled.tag, current.compiled], ...current.earlier]);
+        earlier.delete(loaded.compiled.tag);
+        current = { ...loaded, earlier: new Map([...earlier].slice(0, EARLIER_VERSIONS_KEPT)) };
+      } else {
+        current = loaded;
+      }
       fingerprint = latest;
     } else if (current?.ok === true) {
       log().error('changed rules are invalid; keeping the last good rules', {

@@ -1,25 +1,29 @@
 import * as v from 'valibot';
+import { CalendarSchema, TimeRangeSchema, TimeZoneSchema } from '../calendar/calendar-schema';
 import { AudioCodeSchema, CallSettingsSchema, PhoneNumberSchema } from '../protocol/reply';
 
 /**
- * The rules document: which flow each service number gets and what each flow does. It is the product's
- * interface for users, so every part is strict (an unknown key is an error) and every message says
- * what to write instead. Cross-references (flow and node names) are checked in `compileRules`.
+ * The rules document: which flow each call gets and what each flow does. It is the product's interface
+ * for users, so every part is strict (an unknown key is an error) and every message says what to write
+ * instead. Cross-references (flow, node, calendar and variable names) are checked in `compileRules`;
+ * the graph (reachability, loops, dead ends) in `lintRules`.
  */
 
-/** Flow and node names travel in `dynamic_id`, so they are short and URL-safe. */
+/** Flow, node, calendar and variable names travel in `dynamic_id` and logs: short and URL-safe. */
 export const NameSchema = v.pipe(
-  v.string(),
+  v.string('a name is text'),
   v.regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/, 'a name is a letter then up to 31 letters, digits, "_" or "-"'),
 );
 
+/**
+ * TTS text. `{{caller.last4}}`, `{{vars.NAME}}`, `{{vars.NAME|digits}}` (read digit by digit) and
+ * `{{timeOfDay}}` (早上, 上午, 中午, 下午 or 晚上) are replaced when the prompt is spoken.
+ */
+const TtsTextSchema = v.pipe(v.string('a prompt text is text'), v.minLength(1, 'a prompt text is empty'));
+
 /** One spoken item: plain TTS text, `{tts}` or `{audio}` (an audio file code uploaded in the console). */
 const PromptItemSchema = v.union(
-  [
-    v.pipe(v.string(), v.minLength(1, 'a prompt text is empty')),
-    v.strictObject({ tts: v.pipe(v.string(), v.minLength(1, 'a prompt text is empty')) }),
-    v.strictObject({ audio: AudioCodeSchema }),
-  ],
+  [TtsTextSchema, v.strictObject({ tts: TtsTextSchema }), v.strictObject({ audio: AudioCodeSchema })],
   'a prompt is a text, {tts: text} or {audio: code}',
 );
 
@@ -27,7 +31,7 @@ const PromptItemSchema = v.union(
 export const PromptSchema = v.union([PromptItemSchema, v.pipe(v.array(PromptItemSchema), v.minLength(1))]);
 export type Prompt = v.InferOutput<typeof PromptSchema>;
 
-/** What to do when the caller says nothing, or nothing the node understands. */
+/** What to do when the caller says nothing (silence, no key in time), or nothing the node understands. */
 export const RetryPolicySchema = v.strictObject({
   /** How many times the node is asked again before escalating. */
   retries: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(9)),
@@ -38,15 +42,71 @@ export const RetryPolicySchema = v.strictObject({
 });
 export type RetryPolicy = v.InferOutput<typeof RetryPolicySchema>;
 
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+/** A regular expression, checked to compile. */
+const PatternSchema = v.pipe(
+  v.string(),
+  v.minLength(1),
+  v.maxLength(200),
+  v.check((source) => {
+    try {
+      new RegExp(source, 'u');
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'this regular expression does not compile'),
+);
+
+const PhonePrefixSchema = v.pipe(v.string(), v.regex(/^\+?[0-9]{1,15}$/, 'a number prefix is digits'));
+
+/**
+ * A condition: every field given must hold (AND); list several branches for OR. Conditions read the
+ * clock in the rules' time zone, the caller's number (inbound calls) and values collected in the call.
+ */
+export const ConditionSchema = v.strictObject({
+  /** The calendar is open now. */
+  open: v.optional(NameSchema),
+  /** The calendar is closed now. */
+  closed: v.optional(NameSchema),
+  /** Local time of day within `HH:MM-HH:MM`. */
+  time: v.optional(TimeRangeSchema),
+  weekdays: v.optional(v.pipe(v.array(v.picklist(WEEKDAYS)), v.minLength(1))),
+  callerIn: v.optional(v.pipe(v.array(PhoneNumberSchema), v.minLength(1))),
+  callerPrefix: v.optional(v.pipe(v.array(PhonePrefixSchema), v.minLength(1))),
+  /** A collected value: tested with `equals`, `in` or `matches`, or for being set at all. */
+  var: v.optional(NameSchema),
+  equals: v.optional(v.string()),
+  in: v.optional(v.pipe(v.array(v.string()), v.minLength(1))),
+  matches: v.optional(PatternSchema),
+});
+export type Condition = v.InferOutput<typeof ConditionSchema>;
+
 const KeySchema = v.pipe(v.string(), v.regex(/^[0-9*#]$/, 'a menu key is one of 0–9, * or #'));
 
-const IntentSchema = v.strictObject({
-  /** A name for logs and traces. */
-  name: v.optional(NameSchema),
-  /** Matched when the recognised words contain any of these (after normalisation). */
-  keywords: v.pipe(v.array(v.pipe(v.string(), v.trim(), v.minLength(1))), v.minLength(1)),
-  goto: NameSchema,
-});
+const IntentSchema = v.pipe(
+  v.strictObject({
+    /** A name for logs, traces and the graph. */
+    name: v.optional(NameSchema),
+    /** Matched when the normalised words contain any of these (synonyms of one intent). */
+    keywords: v.optional(v.pipe(v.array(v.pipe(v.string(), v.trim(), v.minLength(1))), v.minLength(1))),
+    /** Regular expressions tried on the normalised words (lower case, half width, no punctuation, 一→1). */
+    patterns: v.optional(v.pipe(v.array(PatternSchema), v.minLength(1))),
+    goto: NameSchema,
+  }),
+  v.check(
+    (intent) => intent.keywords !== undefined || intent.patterns !== undefined,
+    'an intent needs keywords or patterns',
+  ),
+);
+
+const Listening = {
+  noInput: v.optional(RetryPolicySchema),
+  noMatch: v.optional(RetryPolicySchema),
+  /** Overrides the call's barge-in setting for this prompt. */
+  bargeIn: v.optional(v.boolean()),
+};
 
 const SayNodeSchema = v.strictObject({
   type: v.literal('say'),
@@ -58,23 +118,72 @@ const SayNodeSchema = v.strictObject({
 const MenuNodeSchema = v.strictObject({
   type: v.literal('menu'),
   say: PromptSchema,
-  /** Single keys and where they lead. A spoken digit ("一", "2") also selects a key. */
+  /** Single keys and where they lead. A spoken digit ("一", "按2") also selects a key. */
   keys: v.optional(v.record(KeySchema, NameSchema)),
   /** Spoken choices, tried in order after the keys. */
   intents: v.optional(v.array(IntentSchema)),
   /** Seconds to wait for a key (3–60). */
   keyTimeoutS: v.optional(v.pipe(v.number(), v.integer(), v.minValue(3), v.maxValue(60))),
-  noInput: v.optional(RetryPolicySchema),
-  noMatch: v.optional(RetryPolicySchema),
-  /** Overrides the call's barge-in setting for this prompt. */
-  bargeIn: v.optional(v.boolean()),
+  ...Listening,
 });
 
-const TransferNodeSchema = v.strictObject({
-  type: v.literal('transfer'),
-  /** Played while the transfer starts ("please hold"). */
-  say: v.optional(PromptSchema),
-  to: PhoneNumberSchema,
+const CollectNodeSchema = v.pipe(
+  v.strictObject({
+    type: v.literal('collect'),
+    say: PromptSchema,
+    /** The variable the digits are kept in, for prompts (`{{vars.card}}`) and conditions. */
+    saveAs: NameSchema,
+    minDigits: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(32)), 1),
+    maxDigits: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(32)),
+    /** The key that ends entry early (`#` or `*`). */
+    endKey: v.optional(v.picklist(['#', '*'])),
+    /** Seconds the platform waits for keys (3–60). */
+    timeoutS: v.optional(v.pipe(v.number(), v.integer(), v.minValue(3), v.maxValue(60))),
+    /** The digits must match this (else it counts as no match). */
+    pattern: v.optional(PatternSchema),
+    /** Kept out of logs and traces (the value still travels, encrypted, in the call's state). */
+    sensitive: v.optional(v.boolean()),
+    next: NameSchema,
+    ...Listening,
+  }),
+  v.check((node) => node.minDigits <= node.maxDigits, 'minDigits is more than maxDigits'),
+);
+
+const BranchNodeSchema = v.strictObject({
+  type: v.literal('branch'),
+  /** Tried in order; the first whose condition holds wins. */
+  branches: v.pipe(v.array(v.strictObject({ when: ConditionSchema, goto: NameSchema })), v.minLength(1)),
+  else: NameSchema,
+});
+
+const TransferNodeSchema = v.pipe(
+  v.strictObject({
+    type: v.literal('transfer'),
+    /** Played while the transfer starts ("please hold"). */
+    say: v.optional(PromptSchema),
+    /** Targets tried in order; the first whose condition holds (or that has none) is dialled. */
+    targets: v.optional(
+      v.pipe(
+        v.array(v.strictObject({ when: v.optional(ConditionSchema), to: PhoneNumberSchema })),
+        v.minLength(1),
+      ),
+    ),
+    /** The number dialled when no target applies. */
+    to: v.optional(PhoneNumberSchema),
+  }),
+  v.check((node) => node.to !== undefined || node.targets !== undefined, 'a transfer needs to or targets'),
+);
+
+const ParallelTransferNodeSchema = v.strictObject({
+  type: v.literal('parallelTransfer'),
+  /** The call-centre name configured in the console. */
+  ccName: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+  /** Keep the robot listening on the call once an agent answers. */
+  monitor: v.optional(v.boolean(), false),
+  /** Audio file played to the caller while the agent is rung. */
+  playfile: v.optional(AudioCodeSchema),
+  /** Where the call goes when the platform reports the transfer failed. */
+  onFail: NameSchema,
 });
 
 const HangupNodeSchema = v.strictObject({
@@ -86,11 +195,17 @@ const HangupNodeSchema = v.strictObject({
 export const NodeSchema = v.variant('type', [
   SayNodeSchema,
   MenuNodeSchema,
+  CollectNodeSchema,
+  BranchNodeSchema,
   TransferNodeSchema,
+  ParallelTransferNodeSchema,
   HangupNodeSchema,
 ]);
 export type FlowNode = v.InferOutput<typeof NodeSchema>;
 export type MenuNode = v.InferOutput<typeof MenuNodeSchema>;
+export type CollectNode = v.InferOutput<typeof CollectNodeSchema>;
+/** Nodes that play a prompt and wait for the caller. */
+export type ListeningNode = MenuNode | CollectNode;
 
 export const FlowSchema = v.strictObject({
   start: NameSchema,
@@ -99,40 +214,73 @@ export const FlowSchema = v.strictObject({
   /** Defaults for nodes that set no policy of their own. */
   noInput: v.optional(RetryPolicySchema),
   noMatch: v.optional(RetryPolicySchema),
-  /** Said when the flow ends a call itself (retries used up, guard reached). */
+  /** Said when the flow ends a call itself (retries used up, a guard reached). */
   goodbye: v.optional(PromptSchema),
   /** A call that has had this many caller turns is ended politely. */
   maxTurns: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500))),
+  /** A call this old (s) is ended politely at its next event; keep it under `sessionTimeoutS`. */
+  maxCallS: v.optional(v.pipe(v.number(), v.integer(), v.minValue(10), v.maxValue(3600))),
   nodes: v.record(NameSchema, NodeSchema),
 });
 export type Flow = v.InferOutput<typeof FlowSchema>;
 
-/** A number as people write it; spaces, dashes and brackets are ignored when routing. */
 const ServiceNumberSchema = v.pipe(
   v.string(),
-  v.regex(
-    /^\+?[0-9][0-9 ()-]{2,30}$/,
-    'a service number is digits, optionally with +, spaces, dashes or brackets',
-  ),
+  v.regex(/^\+?[0-9][0-9 ()-]{2,30}$/, 'a number is digits, optionally with +, spaces, dashes or brackets'),
 );
+const NumberListSchema = v.pipe(v.array(ServiceNumberSchema), v.minLength(1));
 
-const LineSchema = v.strictObject({
-  name: NameSchema,
-  /** Service numbers (callee) routed to this line: `05923391657`, `+86 592 3391657`, `400-800-1234`. */
-  numbers: v.pipe(v.array(ServiceNumberSchema), v.minLength(1)),
+/** Where a line sends calls, and when its calendar is closed. */
+const LineTarget = {
   flow: NameSchema,
   settings: v.optional(CallSettingsSchema),
-});
+  /** When this calendar is closed the call goes to `afterHoursFlow`. */
+  calendar: v.optional(NameSchema),
+  afterHoursFlow: v.optional(NameSchema),
+};
+
+/**
+ * A line: the calls it takes and the flow they get. A call is matched, in this order, by its caller's
+ * number (`callers`, then the longest `callerPrefixes`), by the number that forwarded it (`forwardedFrom`,
+ * `orgcallee`), by the number dialled (`numbers`, `callee`); otherwise it takes the default line.
+ */
+const LineSchema = v.pipe(
+  v.strictObject({
+    name: NameSchema,
+    /** Service numbers dialled (`callee`): `05923391657`, `+86 592 3391657`, `400-800-1234`. */
+    numbers: v.optional(NumberListSchema),
+    /** Numbers that forward to the service number (`orgcallee`). */
+    forwardedFrom: v.optional(NumberListSchema),
+    /** Callers' numbers (VIP lists, blocklists). */
+    callers: v.optional(NumberListSchema),
+    /** Callers' number prefixes, such as an area code `0592` or a mobile range `1380013`. */
+    callerPrefixes: v.optional(v.pipe(v.array(PhonePrefixSchema), v.minLength(1))),
+    ...LineTarget,
+  }),
+  v.check(
+    (line) =>
+      [line.numbers, line.forwardedFrom, line.callers, line.callerPrefixes].some(
+        (list) => list !== undefined,
+      ),
+    'a line needs numbers, forwardedFrom, callers or callerPrefixes',
+  ),
+);
 export type Line = v.InferOutput<typeof LineSchema>;
+export type DefaultLine = Omit<Line, 'name' | 'numbers' | 'forwardedFrom' | 'callers' | 'callerPrefixes'>;
 
 export const RulesSchema = v.strictObject({
+  /** Editors' JSON Schema reference; ignored. */
+  $schema: v.optional(v.string()),
   /** Shown in status and logs, and kept in each call's state so a reload never confuses a live call. */
   version: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+  /** The time zone of calendars and time conditions that name none. */
+  timezone: v.optional(TimeZoneSchema, 'Asia/Shanghai'),
   /** Call settings for every call, under line and flow settings. */
   settings: v.optional(CallSettingsSchema),
+  calendars: v.optional(v.record(NameSchema, CalendarSchema)),
   lines: v.optional(v.array(LineSchema)),
-  /** The line for any number not listed, and for calls whose state was lost. */
-  defaultLine: v.strictObject({ flow: NameSchema, settings: v.optional(CallSettingsSchema) }),
+  /** The line for any call no line takes, and for calls whose state was lost. */
+  defaultLine: v.strictObject(LineTarget),
   /** Outbound (SmartCall) calls whose DynamicId names no flow start here. */
   outbound: v.optional(v.strictObject({ defaultFlow: NameSchema })),
   /** Said before restarting the default flow when a call's state is missing or unreadable. */
@@ -142,3 +290,4 @@ export const RulesSchema = v.strictObject({
   flows: v.record(NameSchema, FlowSchema),
 });
 export type Rules = v.InferOutput<typeof RulesSchema>;
+export type RulesInput = v.InferInput<typeof RulesSchema>;

@@ -1,9 +1,10 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import * as v from 'valibot';
 
 /**
  * Where a call is in its flow. The platform keeps no state for us: this travels in `dynamic_id` and
- * comes back with the next event, so it is small, versioned and signed.
+ * comes back with the next event, so it is small, versioned and sealed (encrypted and authenticated:
+ * collected digits and the caller's number travel in it, and must be neither read nor forged).
  */
 export type CallState = {
   /** Tag of the rules version the call started under. */
@@ -18,87 +19,150 @@ export type CallState = {
   readonly turns: number;
   /** When the call started, epoch seconds. */
   readonly startedAt: number;
+  /** The caller's number on inbound calls (`callin` is the only event that carries it); '' when unknown. */
+  readonly caller: string;
+  /** Values collected in the call (`collect` nodes), by name. */
+  readonly vars: Readonly<Record<string, string>>;
 };
 
 /**
  * - `listening`: the node's prompt was played and its inputs are armed.
- * - `keysUnarmed`: a key menu whose prompt was played on `answer`, when keys cannot be collected yet.
+ * - `keysUnarmed`: a node that takes keys, whose prompt was played when keys could not be collected yet
+ *   (on `answer`, or by SmartCall's opening).
  * - `ending`: a goodbye was played; the next event hangs up.
  * - `transferred`: the call was handed over; later events change nothing.
- * - `transferPending`: a transfer chosen on `callin` (where only `answer` is allowed) happens next.
+ * - `transferPending`: a transfer chosen where it could not be done at once (on `callin`, or after a
+ *   prompt that a parallel transfer cannot play) happens on the next event.
  */
 export const CALL_PHASES = ['listening', 'keysUnarmed', 'ending', 'transferred', 'transferPending'] as const;
 export type CallPhase = (typeof CALL_PHASES)[number];
 
-const FORMAT = '1';
-const SIGNATURE_CHARS = 16; // 96 bits of HMAC-SHA256, base64url
+const FORMAT = '2';
+const IV_BYTES = 12;
+/** 96-bit GCM tag: the shortest NIST allows for general use, and every byte is carried on every event. */
+const TAG_BYTES = 12;
 
-const count = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_000_000));
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
+const count = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_000_000));
 const name = v.pipe(v.string(), v.regex(NAME));
 
-/** The payload's wire form: a positional array, because every byte of `dynamic_id` is sent back and forth. */
+/** The payload's wire form: a positional array, because every byte of `dynamic_id` goes back and forth. */
 const StatePayloadSchema = v.tuple([
   v.pipe(v.string(), v.regex(/^[0-9a-z]{1,13}$/)),
-  name,
-  name,
+  count,
+  count,
   v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(CALL_PHASES.length - 1)),
   count,
   count,
   count,
   v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1e11)),
+  v.pipe(v.string(), v.maxLength(32)),
+  v.record(name, v.pipe(v.string(), v.maxLength(64))),
 ]);
 
+/**
+ * A state as sealed: flow and node are positions in the rules version named by `rulesTag` (names would
+ * cost up to 64 characters of `dynamic_id` on every event). {@link openState} turns it back into names.
+ */
+export type SealedState = Omit<CallState, 'flow' | 'node'> & { readonly flow: number; readonly node: number };
+
+/** The flow and node names of one rules version, in a fixed order, for sealing states. */
+export type StateNames = {
+  readonly flows: readonly string[];
+  readonly nodes: ReadonlyMap<string, readonly string[]>;
+};
+
+/** Names to positions and back, for one rules version. */
+export function indexStateNames(
+  flows: Readonly<Record<string, { readonly nodes: Readonly<Record<string, unknown>> }>>,
+): StateNames {
+  return {
+    flows: Object.keys(flows),
+    nodes: new Map(Object.entries(flows).map(([flow, { nodes }]) => [flow, Object.keys(nodes)])),
+  };
+}
+
+/** The named state of a sealed one, or undefined when its positions do not exist in these names. */
+export function openState(sealed: SealedState, names: StateNames): CallState | undefined {
+  const flow = names.flows[sealed.flow];
+  const node = flow === undefined ? undefined : names.nodes.get(flow)?.[sealed.node];
+  return flow === undefined || node === undefined ? undefined : { ...sealed, flow, node };
+}
+
 export type DecodedState =
-  | { readonly kind: 'ok'; readonly state: CallState }
+  | { readonly kind: 'ok'; readonly state: SealedState }
   | { readonly kind: 'missing' }
   /** A plain flow name, as given to SmartCall's `DynamicId` to start an outbound call in that flow. */
   | { readonly kind: 'flow'; readonly flow: string }
-  | { readonly kind: 'invalid'; readonly reason: 'malformed' | 'signature' | 'format' };
+  | { readonly kind: 'invalid'; readonly reason: 'malformed' | 'tampered' | 'format' };
 
-function sign(body: string, key: string): string {
-  return createHmac('sha256', key).update(body).digest('base64url').slice(0, SIGNATURE_CHARS);
+const derivedKeys = new Map<string, Buffer>();
+
+/** AES-256 key from a configured secret (hashed, so any length of secret gives a full-strength key). */
+function deriveKey(secret: string): Buffer {
+  let key = derivedKeys.get(secret);
+  if (key === undefined) {
+    key = createHash('sha256').update(`vms-callflow state v2\u0000${secret}`).digest();
+    derivedKeys.set(secret, key);
+  }
+  return key;
 }
 
-/** Encodes a call state as `1.<payload>.<signature>`, signed with the first key. */
-export function encodeState(state: CallState, keys: readonly [string, ...string[]]): string {
-  const payload = [
+/**
+ * Seals a call state as `2.<base64url(iv ‖ ciphertext ‖ tag)>` with AES-256-GCM under the first key.
+ * `iv` is random, so equal states seal differently; that is fine, nothing compares tokens.
+ */
+export function encodeState(
+  state: CallState,
+  names: StateNames,
+  keys: readonly [string, ...string[]],
+  iv: Buffer = randomBytes(IV_BYTES),
+): string {
+  const flow = names.flows.indexOf(state.flow);
+  const node = names.nodes.get(state.flow)?.indexOf(state.node) ?? -1;
+  if (flow < 0 || node < 0)
+    throw new Error(`cannot seal a state at ${state.flow}/${state.node}: not in these rules`);
+  const payload = JSON.stringify([
     state.rulesTag,
-    state.flow,
-    state.node,
+    flow,
+    node,
     CALL_PHASES.indexOf(state.phase),
     state.noInput,
     state.noMatch,
     state.turns,
     state.startedAt,
-  ];
-  const body = `${FORMAT}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-  return `${body}.${sign(body, keys[0])}`;
+    state.caller,
+    state.vars,
+  ]);
+  const cipher = createCipheriv('aes-256-gcm', deriveKey(keys[0]), iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(Buffer.from(FORMAT));
+  const sealed = Buffer.concat([iv, cipher.update(payload, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+  return `${FORMAT}.${sealed.toString('base64url')}`;
 }
 
 /**
- * Reads a `dynamic_id`. Any of `keys` may have signed it (key rotation). Never throws: a missing,
+ * Reads a `dynamic_id`. Any of `keys` may have sealed it (key rotation). Never throws: a missing,
  * foreign or tampered value is reported as such and the engine recovers.
  */
 export function decodeState(dynamicId: string | undefined, keys: readonly string[]): DecodedState {
   if (dynamicId === undefined || dynamicId === '') return { kind: 'missing' };
   if (NAME.test(dynamicId)) return { kind: 'flow', flow: dynamicId };
-  const parts = dynamicId.split('.');
-  if (parts.length !== 3) return { kind: 'invalid', reason: 'malformed' };
-  const [format, payload, signature] = parts as [string, string, string];
-  if (format !== FORMAT) return { kind: 'invalid', reason: 'format' };
-  const body = `${format}.${payload}`;
-  if (!keys.some((key) => safeEqual(sign(body, key), signature)))
-    return { kind: 'invalid', reason: 'signature' };
+  const dot = dynamicId.indexOf('.');
+  if (dot < 0) return { kind: 'invalid', reason: 'malformed' };
+  if (dynamicId.slice(0, dot) !== FORMAT) return { kind: 'invalid', reason: 'format' };
+  const sealed = Buffer.from(dynamicId.slice(dot + 1), 'base64url');
+  if (sealed.length <= IV_BYTES + TAG_BYTES) return { kind: 'invalid', reason: 'malformed' };
+  const plain = keys.map((key) => openSealed(sealed, key)).find((text) => text !== undefined);
+  if (plain === undefined) return { kind: 'invalid', reason: 'tampered' };
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    json = JSON.parse(plain);
   } catch {
     return { kind: 'invalid', reason: 'malformed' };
   }
   const parsed = v.safeParse(StatePayloadSchema, json);
   if (!parsed.success) return { kind: 'invalid', reason: 'malformed' };
-  const [rulesTag, flow, node, phase, noInput, noMatch, turns, startedAt] = parsed.output;
+  const [rulesTag, flow, node, phase, noInput, noMatch, turns, startedAt, caller, vars] = parsed.output;
   return {
     kind: 'ok',
     state: {
@@ -110,12 +174,24 @@ export function decodeState(dynamicId: string | undefined, keys: readonly string
       noMatch,
       turns,
       startedAt,
+      caller,
+      vars,
     },
   };
 }
 
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+function openSealed(sealed: Buffer, secret: string): string | undefined {
+  try {
+    const iv = sealed.subarray(0, IV_BYTES);
+    const tag = sealed.subarray(sealed.length - TAG_BYTES);
+    const decipher = createDecipheriv('aes-256-gcm', deriveKey(secret), iv, { authTagLength: TAG_BYTES });
+    decipher.setAAD(Buffer.from(FORMAT));
+    decipher.setAuthTag(tag);
+    return Buffer.concat([
+      decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)),
+      decipher.final(),
+    ]).toString('utf8');
+  } catch {
+    return undefined;
+  }
 }

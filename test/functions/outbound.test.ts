@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { DEFAULT_RULES } from '../../shared/rules/default-rules';
-import type { Rules } from '../../shared/rules/rules-schema';
+import type { RulesInput } from '../../shared/rules/rules-schema';
 import { type FcHandler, formCallback, loadWithEnv, replyOf } from '../support/fc-event';
 
-const RULES: Rules = {
+const RULES: RulesInput = {
   ...DEFAULT_RULES,
   version: 'outbound-test',
   outbound: { defaultFlow: 'survey' },

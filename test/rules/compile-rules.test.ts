@@ -68,7 +68,7 @@ describe('compileRules', () => {
       ],
     });
     assert.ok(!result.ok);
-    assert.match(result.issues[0]?.message ?? '', /already routed to line a/);
+    assert.match(result.issues[0]?.message ?? '', /already taken by line a/);
   });
 
   it('refuses values outside the platform ranges', () => {

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { type CallState, decodeState, encodeState } from '../../shared/state/state-token';
+import {
+  type CallState,
+  type DecodedState,
+  decodeState,
+  encodeState,
+  indexStateNames,
+  openState,
+} from '../../shared/state/state-token';
 
 const STATE: CallState = {
   rulesTag: 'abc123',
@@ -12,52 +18,97 @@ const STATE: CallState = {
   noMatch: 2,
   turns: 3,
   startedAt: 1_795_000_000,
+  caller: '15201030105',
+  vars: { card: '6222', pin: '123456' },
 };
+const KEY = 'key-one-0123456789';
+const LONG = 'n'.repeat(32);
+const NAMES = indexStateNames({
+  intro: { nodes: { hello: {} } },
+  hotline: { nodes: { welcome: {}, menu: {} } },
+  [LONG]: { nodes: { [LONG]: {} } },
+});
+
+/** Decodes and opens a token back into a named state. */
+function open(token: string, keys: string[]): CallState | DecodedState {
+  const decoded = decodeState(token, keys);
+  return decoded.kind === 'ok' ? (openState(decoded.state, NAMES) ?? decoded) : decoded;
+}
 
 describe('encodeState and decodeState', () => {
   it('round-trips a state in a compact, URL- and JSON-safe string', () => {
-    const token = encodeState(STATE, ['key-one-0123456789']);
-    assert.match(token, /^1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{16}$/);
-    assert.ok(token.length < 120, `${token.length} characters`);
-    assert.deepEqual(decodeState(token, ['key-one-0123456789']), { kind: 'ok', state: STATE });
+    const token = encodeState(STATE, NAMES, [KEY]);
+    assert.match(token, /^2\.[A-Za-z0-9_-]+$/);
+    assert.ok(token.length < 200, `${token.length} characters`);
+    assert.deepEqual(open(token, [KEY]), STATE);
+    assert.equal(decodeState(token, [KEY]).kind, 'ok');
   });
 
-  it('accepts a state signed with an older key during rotation', () => {
-    const token = encodeState(STATE, ['old-key-0123456789']);
+  it('hides the caller and collected values from anyone reading the token', () => {
+    const token = encodeState(STATE, NAMES, [KEY]);
+    const readable = Buffer.from(token.slice(2), 'base64url').toString('latin1');
+    assert.doesNotMatch(readable, /15201030105|123456|hotline/);
+  });
+
+  it('seals the same state differently each time, and both open', () => {
+    const a = encodeState(STATE, NAMES, [KEY]);
+    const b = encodeState(STATE, NAMES, [KEY]);
+    assert.notEqual(a, b);
+    assert.equal(decodeState(b, [KEY]).kind, 'ok');
+  });
+
+  it('accepts a state sealed with an older key during rotation', () => {
+    const token = encodeState(STATE, NAMES, ['old-key-0123456789']);
     assert.equal(decodeState(token, ['new-key-0123456789', 'old-key-0123456789']).kind, 'ok');
   });
 
-  it('rejects a state signed with another key', () => {
-    const token = encodeState(STATE, ['key-one-0123456789']);
-    assert.deepEqual(decodeState(token, ['key-two-0123456789']), { kind: 'invalid', reason: 'signature' });
+  it('rejects a state sealed with another key', () => {
+    const token = encodeState(STATE, NAMES, [KEY]);
+    assert.deepEqual(decodeState(token, ['key-two-0123456789']), { kind: 'invalid', reason: 'tampered' });
   });
 
-  it('rejects a state whose payload was changed, even with the signature kept', () => {
-    const token = encodeState(STATE, ['k-0123456789abcdef']);
-    const [format, , signature] = token.split('.');
-    const forged = Buffer.from(JSON.stringify(['abc123', 'hotline', 'agent', 0, 0, 0, 0, 0])).toString(
-      'base64url',
-    );
-    assert.deepEqual(decodeState(`${format}.${forged}.${signature}`, ['k-0123456789abcdef']), {
-      kind: 'invalid',
-      reason: 'signature',
-    });
+  it('rejects a state with any byte changed', () => {
+    const sealed = Buffer.from(encodeState(STATE, NAMES, [KEY]).slice(2), 'base64url');
+    for (const index of [0, 13, sealed.length - 1]) {
+      const copy = Buffer.from(sealed);
+      copy[index] = (copy[index] ?? 0) ^ 0x80;
+      assert.deepEqual(decodeState(`2.${copy.toString('base64url')}`, [KEY]), {
+        kind: 'invalid',
+        reason: 'tampered',
+      });
+    }
   });
 
   it('reports a missing state, a plain flow name and garbage distinctly', () => {
-    assert.deepEqual(decodeState(undefined, ['k']), { kind: 'missing' });
-    assert.deepEqual(decodeState('', ['k']), { kind: 'missing' });
-    assert.deepEqual(decodeState('remind_v2', ['k']), { kind: 'flow', flow: 'remind_v2' });
-    assert.deepEqual(decodeState('a.b', ['k']), { kind: 'invalid', reason: 'malformed' });
-    assert.deepEqual(decodeState('2.x.y', ['k']), { kind: 'invalid', reason: 'format' });
-    assert.deepEqual(decodeState('{"node":"agent"}', ['k']), { kind: 'invalid', reason: 'malformed' });
+    assert.deepEqual(decodeState(undefined, [KEY]), { kind: 'missing' });
+    assert.deepEqual(decodeState('', [KEY]), { kind: 'missing' });
+    assert.deepEqual(decodeState('remind_v2', [KEY]), { kind: 'flow', flow: 'remind_v2' });
+    assert.deepEqual(decodeState('a b', [KEY]), { kind: 'invalid', reason: 'malformed' });
+    assert.deepEqual(decodeState('2.AAAA', [KEY]), { kind: 'invalid', reason: 'malformed' });
+    assert.deepEqual(decodeState('1.x.y', [KEY]), { kind: 'invalid', reason: 'format' });
+    assert.deepEqual(decodeState('{"node":"agent"}', [KEY]), { kind: 'invalid', reason: 'malformed' });
   });
 
-  it('rejects a correctly signed payload of the wrong shape', () => {
-    const key = 'k-0123456789abcdef';
-    // Signed the way encodeState signs, so that only the shape check can refuse it.
-    const body = `1.${Buffer.from(JSON.stringify(['abc', 'hotline'])).toString('base64url')}`;
-    const signature = createHmac('sha256', key).update(body).digest('base64url').slice(0, 16);
-    assert.deepEqual(decodeState(`${body}.${signature}`, [key]), { kind: 'invalid', reason: 'malformed' });
+  it('carries positions, not names: the longest names, a caller and two values stay under 200 characters', () => {
+    const state = {
+      ...STATE,
+      flow: LONG,
+      node: LONG,
+      caller: '+8613800138000',
+      vars: { card: '6222020200112233', code: '1234' },
+    };
+    const token = encodeState(state, NAMES, [KEY]);
+    assert.ok(token.length < 200, `${token.length} characters`);
+    assert.deepEqual(open(token, [KEY]), state);
+  });
+
+  it('opens nothing when the positions do not exist in these rules', () => {
+    const decoded = decodeState(encodeState({ ...STATE, flow: LONG, node: LONG }, NAMES, [KEY]), [KEY]);
+    assert.ok(decoded.kind === 'ok');
+    assert.equal(openState(decoded.state, indexStateNames({ hotline: { nodes: { menu: {} } } })), undefined);
+  });
+
+  it('refuses to seal a state at a node the rules do not have', () => {
+    assert.throws(() => encodeState({ ...STATE, node: 'nowhere' }, NAMES, [KEY]), /not in these rules/);
   });
 });
