@@ -7,6 +7,7 @@
  */
 import { ConfigError, readConfig } from '../shared/config/config';
 import { loadRules } from '../shared/rules/load-rules';
+import { parseYaml } from '../shared/rules/yaml-parser';
 
 function fail(lines: readonly string[]): never {
   for (const line of lines) console.error(`deploy check: ${line}`);
@@ -32,7 +33,7 @@ if (open.length > 0 && process.env.ALLOW_OPEN_DEPLOY !== '1') {
 }
 
 if (config.rulesJson !== undefined) {
-  const loaded = loadRules(config, () => '');
+  const loaded = loadRules(config, { readText: () => '', parseYaml });
   if (!loaded.ok)
     fail(['RULES is invalid:', ...loaded.issues.map((issue) => `  ${issue.path}: ${issue.message}`)]);
 }

@@ -49,11 +49,11 @@ export function compactHolidayData(data: unknown, fromYear: number): Record<stri
 
 /**
  * Replaces the import of `chinese-days/dist/chinese-days.json` with {@link compactHolidayData}'s copy,
- * keeping the years from `fromYear` (default: two years before the build's year, which covers any call
+ * keeping the years from `fromYear` (default: the year before the build's year, which covers any call
  * made while the bundle is deployed, and the previous year around New Year in any zone).
  */
 export function holidayDataPlugin(options: { readonly fromYear?: number } = {}): Plugin {
-  const fromYear = options.fromYear ?? new Date().getFullYear() - 2;
+  const fromYear = options.fromYear ?? new Date().getFullYear() - 1;
   return {
     name: 'holiday-data',
     setup(build) {

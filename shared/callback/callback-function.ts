@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { BUILD_VERSION, getConfig } from '../config/config';
 import { createFcHandler, type FcHttpResult } from '../fc/http-trigger';
 import type { CallOrigin } from '../flow/decide-next-action';
@@ -7,6 +8,15 @@ import { MAX_BODY_BYTES } from '../protocol/http';
 import { createRulesCache } from '../rules/rules-cache';
 import { handleCallbackRequest } from './handle-callback';
 import { RecentKeys } from './recent-keys';
+
+/**
+ * The YAML parser, from `yaml-parser.js` beside the bundle (built from shared/rules/yaml-parser.ts), on
+ * first use only: JSON rules never load it.
+ */
+function loadYamlParser(text: string): unknown {
+  const path = join(__dirname, 'yaml-parser.js');
+  return (require(path) as { parseYaml: (text: string) => unknown }).parseYaml(text);
+}
 
 /**
  * Builds the FC handler of a callback function (`inbound` or `outbound`) with the real clock, process
@@ -25,6 +35,7 @@ export function createCallbackFunction(options: {
     getRules: createRulesCache(
       {
         readText: (path) => readFileSync(path, 'utf8'),
+        parseYaml: loadYamlParser,
         fingerprint: (path) => {
           const stat = statSync(path);
           return `${stat.mtimeMs}:${stat.size}`;

@@ -1,6 +1,7 @@
 import type { Config } from '../config/config';
 import { type CompiledRules, compileRules, type RulesIssue } from './compile-rules';
 import { DEFAULT_RULES } from './default-rules';
+import { detectRulesFormat, type RulesTextFormat, readRulesText } from './read-rules-text';
 
 export type RulesSource = 'env:RULES' | 'file' | 'embedded-default';
 
@@ -14,16 +15,26 @@ export type LoadedRules =
     }
   | { readonly ok: false; readonly source: RulesSource; readonly issues: readonly RulesIssue[] };
 
+/** The file system and the YAML parser, at the edge. */
+export type RulesReaders = {
+  readonly readText: (path: string) => string;
+  readonly parseYaml: (text: string) => unknown;
+};
+
 /**
- * Loads the rules document a configuration names: inline JSON in `RULES`, else the JSON file at
- * `RULES_FILE`, else the embedded default hotline. `readText` is the file system at the edge.
+ * Loads the rules document a configuration names: inline in `RULES` (JSON, or YAML when it does not
+ * start with `{`), else the file at `RULES_FILE` (YAML for `.yaml`/`.yml`, else JSON), else the embedded
+ * default hotline. Never throws.
  */
-export function loadRules(config: Config, readText: (path: string) => string): LoadedRules {
-  if (config.rulesJson !== undefined) return fromJson('env:RULES', config.rulesJson);
+export function loadRules(config: Config, readers: RulesReaders): LoadedRules {
+  if (config.rulesJson !== undefined) {
+    const format: RulesTextFormat = config.rulesJson.trimStart().startsWith('{') ? 'json' : 'yaml';
+    return fromText('env:RULES', config.rulesJson, format, readers);
+  }
   if (config.rulesFile !== undefined) {
     let text: string;
     try {
-      text = readText(config.rulesFile);
+      text = readers.readText(config.rulesFile);
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       return {
@@ -32,25 +43,32 @@ export function loadRules(config: Config, readText: (path: string) => string): L
         issues: [{ path: '(file)', message: `cannot read RULES_FILE (${String(code ?? error)})` }],
       };
     }
-    return fromJson('file', text);
+    return fromText('file', text, detectRulesFormat(config.rulesFile), readers);
   }
-  const compiled = compileRules(DEFAULT_RULES);
-  return compiled.ok
-    ? { ok: true, source: 'embedded-default', compiled: compiled.compiled, earlier: new Map() }
-    : { ok: false, source: 'embedded-default', issues: compiled.issues };
+  return fromDocument('embedded-default', DEFAULT_RULES);
 }
 
-function fromJson(source: RulesSource, text: string): LoadedRules {
-  let document: unknown;
+function fromText(
+  source: RulesSource,
+  text: string,
+  format: RulesTextFormat,
+  readers: RulesReaders,
+): LoadedRules {
+  let read: ReturnType<typeof readRulesText>;
   try {
-    document = JSON.parse(text);
+    read = readRulesText(text, format, readers.parseYaml);
   } catch (error) {
+    // Only a YAML parser that cannot be loaded gets here (readRulesText catches parse errors).
     return {
       ok: false,
       source,
-      issues: [{ path: '(document)', message: `not valid JSON: ${(error as Error).message}` }],
+      issues: [{ path: '(document)', message: `cannot parse ${format}: ${String(error)}` }],
     };
   }
+  return read.ok ? fromDocument(source, read.document) : { ok: false, source, issues: read.issues };
+}
+
+function fromDocument(source: RulesSource, document: unknown): LoadedRules {
   const compiled = compileRules(document);
   return compiled.ok
     ? { ok: true, source, compiled: compiled.compiled, earlier: new Map() }

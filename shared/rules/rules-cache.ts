@@ -1,6 +1,6 @@
 import type { Config } from '../config/config';
 import type { Logger } from '../log/logger';
-import { type LoadedRules, loadRules } from './load-rules';
+import { type LoadedRules, loadRules, type RulesReaders } from './load-rules';
 
 /** How often a `RULES_FILE` is checked for changes (a stat, not a read). */
 export const RULES_FILE_CHECK_MS = 30_000;
@@ -8,8 +8,7 @@ export const RULES_FILE_CHECK_MS = 30_000;
 /** Rules versions kept for calls still in progress after a reload; a call lasts minutes, reloads are rare. */
 export const EARLIER_VERSIONS_KEPT = 3;
 
-export type RulesFileSystem = {
-  readonly readText: (path: string) => string;
+export type RulesFileSystem = RulesReaders & {
   /** A value that changes when the file does (mtime and size); throws when the file is missing. */
   readonly fingerprint: (path: string) => string;
 };
@@ -43,7 +42,7 @@ export function createRulesCache(
     const path = config.rulesFile;
     const latest = path === undefined ? undefined : fingerprintOf(path);
     if (current !== undefined && latest === fingerprint) return current;
-    const loaded = loadRules(config, fs.readText);
+    const loaded = loadRules(config, fs);
     if (loaded.ok) {
       if (current?.ok === true) {
         log().info('rules reloaded', { version: loaded.compiled.rules.version, source: loaded.source });

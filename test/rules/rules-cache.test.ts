@@ -4,6 +4,7 @@ import { readConfig } from '../../shared/config/config';
 import { createLogger } from '../../shared/log/logger';
 import { loadRules } from '../../shared/rules/load-rules';
 import { createRulesCache, RULES_FILE_CHECK_MS } from '../../shared/rules/rules-cache';
+import { parseYaml } from '../../shared/rules/yaml-parser';
 
 const doc = (version: string) =>
   JSON.stringify({
@@ -12,9 +13,13 @@ const doc = (version: string) =>
     flows: { main: { start: 'bye', nodes: { bye: { type: 'hangup' } } } },
   });
 
-const noFile = () => {
-  throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
+const noFile = {
+  readText: () => {
+    throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
+  },
+  parseYaml,
 };
+const withFile = (text: string) => ({ readText: () => text, parseYaml });
 
 describe('loadRules', () => {
   it('uses the embedded default when nothing is configured', () => {
@@ -24,7 +29,10 @@ describe('loadRules', () => {
   });
 
   it('prefers inline RULES over RULES_FILE', () => {
-    const loaded = loadRules(readConfig({ RULES: doc('inline'), RULES_FILE: '/x.json' }), () => doc('file'));
+    const loaded = loadRules(
+      readConfig({ RULES: doc('inline'), RULES_FILE: '/x.json' }),
+      withFile(doc('file')),
+    );
     assert.ok(loaded.ok);
     assert.equal(loaded.compiled.rules.version, 'inline');
   });
@@ -37,6 +45,22 @@ describe('loadRules', () => {
     assert.ok(!broken.ok);
     assert.match(broken.issues[0]?.message ?? '', /not valid JSON/);
   });
+
+  it('reads a YAML file by its extension, and inline YAML that does not start with {', () => {
+    const yaml =
+      'version: y1\ndefaultLine: {flow: main}\nflows:\n  main:\n    start: bye\n    nodes:\n      bye: {type: hangup}\n';
+    const fromFile = loadRules(readConfig({ RULES_FILE: '/mnt/rules/rules.yaml' }), withFile(yaml));
+    assert.ok(fromFile.ok);
+    assert.equal(fromFile.compiled.rules.version, 'y1');
+    const inline = loadRules(readConfig({ RULES: yaml }), noFile);
+    assert.ok(inline.ok);
+  });
+
+  it('reports broken YAML with its line', () => {
+    const loaded = loadRules(readConfig({ RULES_FILE: '/r.yml' }), withFile('version: x\nflows: [\n'));
+    assert.ok(!loaded.ok);
+    assert.match(loaded.issues[0]?.message ?? '', /not valid YAML: .*line/);
+  });
 });
 
 describe('createRulesCache', () => {
@@ -46,7 +70,7 @@ describe('createRulesCache', () => {
     const lines: string[] = [];
     const log = createLogger((line) => lines.push(line), 'info');
     const getRules = createRulesCache(
-      { readText: () => files.text, fingerprint: () => files.fingerprint },
+      { readText: () => files.text, parseYaml, fingerprint: () => files.fingerprint },
       () => now,
       () => log,
     );
