@@ -41,10 +41,11 @@ export function createCallbackFunction(options: {
           return `${stat.mtimeMs}:${stat.size}`;
         },
       },
-      Date.now,
+      () => Date.now(),
       log,
     ),
-    now: Date.now,
+    // Read through `Date.now` on every call (not captured), so tests can set the clock the bundle sees.
+    now: () => Date.now(),
     get log() {
       return log();
     },
