@@ -1,0 +1,386 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  type CallOrigin,
+  type Decision,
+  decideNextAction,
+  type FlowEvent,
+  findLine,
+} from '../../shared/flow/decide-next-action';
+import type { PromptItem } from '../../shared/protocol/reply';
+import { type CompiledRules, compileRules } from '../../shared/rules/compile-rules';
+import type { RulesInput } from '../../shared/rules/rules-schema';
+import { decodeState, encodeState } from '../../shared/state/state-token';
+
+const KEYS: [string] = ['flow-language-tests-key-01'];
+/** Wednesday 2026-11-25, 10:00 in Shanghai. */
+const WEDNESDAY_10H = Date.parse('2026-11-25T10:00:00+08:00');
+
+function compile(rules: RulesInput): CompiledRules {
+  const result = compileRules(rules);
+  if (!result.ok) throw new Error(JSON.stringify(result.issues));
+  return result.compiled;
+}
+
+/** Plays a call turn by turn, carrying only the reply's dynamic_id, under rules that may change. */
+class Call {
+  dynamicId: string | undefined;
+  byTag = new Map<string, CompiledRules>();
+  constructor(
+    public rules: CompiledRules,
+    readonly origin: CallOrigin = 'inbound',
+  ) {}
+
+  send(type: FlowEvent['type'], content: Record<string, unknown> = {}, now = WEDNESDAY_10H): Decision {
+    const withState = type === 'callin' ? content : { dynamic_id: this.dynamicId, ...content };
+    const decoded = decodeState(
+      type === 'callin' ? undefined : (withState.dynamic_id as string | undefined),
+      KEYS,
+    );
+    const event = { callId: '1^2', timestamp: now, contentOk: true, type, content: withState } as FlowEvent;
+    const decision = decideNextAction(
+      { current: this.rules, byTag: this.byTag },
+      event,
+      decoded,
+      now,
+      this.origin,
+    );
+    this.dynamicId =
+      decision.state === undefined ? undefined : encodeState(decision.state, decision.rules.names, KEYS);
+    return decision;
+  }
+}
+
+function spoken(decision: Decision): string[] {
+  const action = decision.action as { playback?: { items: readonly PromptItem[] } };
+  return (action.playback?.items ?? []).map((item) => ('tts' in item ? item.tts : `audio:${item.audio}`));
+}
+
+const bye = (say: string) => ({ type: 'hangup' as const, say });
+
+describe('routing a callin to a line', () => {
+  const rules = compile({
+    version: 'routing',
+    lines: [
+      { name: 'service', numbers: ['95555'], flow: 'main' },
+      { name: 'forwarded', forwardedFrom: ['02112345678'], flow: 'forwarded' },
+      { name: 'shanghai', callerPrefixes: ['021'], flow: 'local' },
+      { name: 'mobile138', callerPrefixes: ['138', '1380013'], flow: 'vip' },
+      { name: 'blocked', callers: ['13900000000'], flow: 'blocked' },
+    ],
+    defaultLine: { flow: 'main' },
+    flows: Object.fromEntries(
+      ['main', 'forwarded', 'local', 'vip', 'blocked'].map((name) => [
+        name,
+        { start: 'bye', nodes: { bye: bye(name) } },
+      ]),
+    ),
+  });
+
+  it('takes the caller first, then the longest prefix, then the forwarding number, then the number dialled', () => {
+    const route = (content: Record<string, string>) => findLine(rules, content).line?.name ?? 'default';
+    assert.equal(route({ caller: '13900000000', callee: '95555' }), 'blocked');
+    assert.equal(route({ caller: '13800138000', callee: '95555' }), 'mobile138');
+    assert.equal(route({ caller: '02187654321', callee: '95555', orgcallee: '02112345678' }), 'shanghai');
+    assert.equal(route({ caller: '13700000000', callee: '95555', orgcallee: '02112345678' }), 'forwarded');
+    assert.equal(route({ caller: '13700000000', callee: '95555' }), 'service');
+    assert.equal(route({ caller: '13700000000', callee: '4008001234' }), 'default');
+  });
+
+  it('hangs up politely on a blocklisted caller: the goodbye first, the hangup on the next event', () => {
+    const call = new Call(rules);
+    const answer = call.send('callin', { caller: '13900000000', callee: '95555' });
+    assert.equal(answer.action.action, 'answer');
+    assert.deepEqual(spoken(answer), ['blocked']);
+    assert.deepEqual(call.send('mute').action, { action: 'hangup' });
+  });
+});
+
+describe('business hours on a line', () => {
+  const rules = compile({
+    version: 'hours',
+    calendars: { office: { weekly: { workdays: ['09:00-18:00'] }, holidays: 'cn', closed: ['2026-11-26'] } },
+    lines: [
+      { name: 'service', numbers: ['95555'], flow: 'open', calendar: 'office', afterHoursFlow: 'closed' },
+    ],
+    defaultLine: { flow: 'open' },
+    flows: {
+      open: { start: 'bye', nodes: { bye: bye('open') } },
+      closed: { start: 'bye', nodes: { bye: bye('closed') } },
+    },
+  });
+  const at = (iso: string) => spoken(new Call(rules).send('callin', { callee: '95555' }, Date.parse(iso)))[0];
+
+  it('routes by the calendar in Shanghai time, whatever the machine time zone', () => {
+    assert.equal(at('2026-11-25T10:00:00+08:00'), 'open');
+    assert.equal(at('2026-11-25T18:00:00+08:00'), 'closed');
+    assert.equal(at('2026-11-25T01:30:00Z'), 'open', '09:30 in Shanghai');
+    assert.equal(at('2026-11-28T10:00:00+08:00'), 'closed', 'a Saturday');
+    assert.equal(at('2026-10-01T10:00:00+08:00'), 'closed', 'National Day');
+    assert.equal(at('2026-11-26T10:00:00+08:00'), 'closed', 'a closure of the user');
+  });
+});
+
+describe('collect nodes', () => {
+  const rules = compile({
+    version: 'collect',
+    defaultLine: { flow: 'card' },
+    flows: {
+      card: {
+        start: 'ask',
+        nodes: {
+          ask: {
+            type: 'collect',
+            say: '请输入卡号后四位',
+            saveAs: 'card4',
+            minDigits: 4,
+            maxDigits: 4,
+            noMatch: { retries: 1, say: ['位数不对。'] },
+            next: 'pin',
+          },
+          pin: {
+            type: 'collect',
+            say: '您输入的是{{vars.card4|digits}}，请输入六位密码，以井号结束',
+            saveAs: 'pin',
+            maxDigits: 6,
+            endKey: '#',
+            pattern: '^[0-9]{6}$',
+            sensitive: true,
+            next: 'check',
+          },
+          check: {
+            type: 'branch',
+            branches: [{ when: { var: 'card4', equals: '1234' }, goto: 'known' }],
+            else: 'unknown',
+          },
+          known: bye('已核实'),
+          unknown: bye('未找到'),
+        },
+      },
+    },
+  });
+
+  it('collects digits, reads them back one by one, and keeps a sensitive value out of the trace', () => {
+    const call = new Call(rules);
+    call.send('callin', {});
+    const armed = call.send('mute');
+    assert.ok(armed.action.action === 'dtmf');
+    assert.equal(armed.action.maxDigits, 4);
+    const pin = call.send('dtmf', { dtmf_digits: '1234' });
+    assert.deepEqual(spoken(pin), ['您输入的是1 2 3 4，请输入六位密码，以井号结束']);
+    assert.ok(pin.action.action === 'dtmf');
+    assert.equal(pin.action.endKey, '#');
+    assert.equal(pin.action.maxDigits, 7, 'six digits and the end key');
+    const done = call.send('dtmf', { dtmf_digits: '654321#' });
+    assert.deepEqual(spoken(done), ['已核实']);
+    assert.doesNotMatch(done.trace.join('\n'), /654321/);
+    assert.match(done.trace.join('\n'), /collected pin \(6 digits\)/);
+  });
+
+  it('takes digits read out loud, and asks again when they do not fit', () => {
+    const call = new Call(rules);
+    call.send('callin', {});
+    const short = call.send('normal', { words: '幺二三' });
+    assert.deepEqual(spoken(short)[0], '位数不对。');
+    const spokenDigits = call.send('normal', { words: '九八七六' });
+    assert.match(spoken(spokenDigits)[0] ?? '', /9 8 7 6/);
+  });
+
+  it('branches on a collected value', () => {
+    const call = new Call(rules);
+    call.send('callin', {});
+    call.send('dtmf', { dtmf_digits: '5555' });
+    assert.deepEqual(spoken(call.send('dtmf', { dtmf_digits: '000000#' })), ['未找到']);
+  });
+});
+
+describe('branches, transfers and parallel transfers', () => {
+  const rules = compile({
+    version: 'transfers',
+    calendars: { office: { weekly: { workdays: ['09:00-18:00'] } } },
+    defaultLine: { flow: 'main' },
+    flows: {
+      main: {
+        start: 'menu',
+        nodes: {
+          menu: { type: 'menu', say: '请选择', keys: { '1': 'greet', '2': 'agent', '3': 'cc' } },
+          greet: {
+            type: 'branch',
+            branches: [
+              { when: { time: '00:00-12:00' }, goto: 'morning' },
+              { when: { weekdays: ['sat', 'sun'] }, goto: 'weekend' },
+            ],
+            else: 'afternoon',
+          },
+          morning: bye('{{timeOfDay}}好，尾号{{caller.last4}}的客户'),
+          weekend: bye('周末好'),
+          afternoon: bye('下午好'),
+          agent: {
+            type: 'transfer',
+            say: '请稍候',
+            targets: [{ when: { open: 'office' }, to: '95555' }],
+            to: '13800000000',
+          },
+          cc: {
+            type: 'parallelTransfer',
+            ccName: 'hotline-cc',
+            monitor: true,
+            playfile: 'hold.wav',
+            onFail: 'sorry',
+          },
+          sorry: bye('坐席忙，请稍后再拨'),
+        },
+      },
+    },
+  });
+
+  it('branches on the time of day and fills placeholders from the call', () => {
+    const call = new Call(rules);
+    call.send('callin', { caller: '15201030105' });
+    assert.deepEqual(spoken(call.send('dtmf', { dtmf_digits: '1' })), ['上午好，尾号0105的客户']);
+    const later = new Call(rules);
+    later.send('callin', {});
+    assert.deepEqual(
+      spoken(later.send('dtmf', { dtmf_digits: '1' }, Date.parse('2026-11-25T15:00:00+08:00'))),
+      ['下午好'],
+    );
+  });
+
+  it('transfers to the target for the hours', () => {
+    const open = new Call(rules);
+    open.send('callin', {});
+    const inHours = open.send('dtmf', { dtmf_digits: '2' });
+    assert.ok(inHours.action.action === 'transfer');
+    assert.equal(inHours.action.number, '95555');
+    const closed = new Call(rules);
+    closed.send('callin', {});
+    const evening = closed.send('dtmf', { dtmf_digits: '2' }, Date.parse('2026-11-25T20:00:00+08:00'));
+    assert.ok(evening.action.action === 'transfer');
+    assert.equal(evening.action.number, '13800000000');
+  });
+
+  it('hands the call to a call centre and takes the failure path when the platform reports a failure', () => {
+    const call = new Call(rules);
+    call.send('callin', {});
+    const transfer = call.send('dtmf', { dtmf_digits: '3' });
+    assert.deepEqual(transfer.action, {
+      action: 'parallel_transfer',
+      ccName: 'hotline-cc',
+      monitor: true,
+      transferPlayfile: 'hold.wav',
+    });
+    const failed = call.send('parallel_transfer', { transfer_status: 'fail', fail_cause: 'busy' });
+    assert.deepEqual(spoken(failed), ['坐席忙，请稍后再拨']);
+  });
+
+  it('does nothing more once the call centre has the call', () => {
+    const call = new Call(rules);
+    call.send('callin', {});
+    call.send('dtmf', { dtmf_digits: '3' });
+    assert.deepEqual(call.send('parallel_transfer', { transfer_status: 'success' }).action, {
+      action: 'donothing',
+    });
+    assert.deepEqual(call.send('normal', { words: '喂' }).action, { action: 'donothing' });
+  });
+});
+
+describe('intents by pattern', () => {
+  const rules = compile({
+    version: 'patterns',
+    defaultLine: { flow: 'main' },
+    flows: {
+      main: {
+        start: 'menu',
+        nodes: {
+          menu: {
+            type: 'menu',
+            say: '请说出您要办理的业务',
+            intents: [
+              { name: 'agent', keywords: ['人工'], goto: 'agent' },
+              { name: 'move', patterns: ['改(到|成)?(明天|后天|下周)'], goto: 'move' },
+            ],
+          },
+          agent: bye('人工'),
+          move: bye('改期'),
+        },
+      },
+    },
+  });
+
+  it('matches a regular expression over the normalised words, after the keywords', () => {
+    const call = new Call(rules);
+    call.send('callin', {});
+    const moved = call.send('normal', { words: '能不能改到，明天？' });
+    assert.deepEqual(spoken(moved), ['改期']);
+    assert.match(moved.trace.join(), /intent move \(pattern/);
+  });
+});
+
+describe('guards', () => {
+  const rules = compile({
+    version: 'guards',
+    settings: { sessionTimeoutS: 300 },
+    defaultLine: { flow: 'main' },
+    flows: {
+      main: {
+        start: 'menu',
+        maxCallS: 120,
+        goodbye: '通话时间到了，再见',
+        nodes: {
+          menu: { type: 'menu', say: '请说', intents: [{ keywords: ['好'], goto: 'bye' }] },
+          bye: bye('再见'),
+        },
+      },
+    },
+  });
+
+  it('ends a call that has lasted longer than the flow allows, at its next event', () => {
+    const call = new Call(rules);
+    call.send('callin', {});
+    const late = call.send('normal', { words: '嗯' }, WEDNESDAY_10H + 121_000);
+    assert.deepEqual(spoken(late), ['通话时间到了，再见']);
+    assert.match(late.trace.join(), /the flow allows 120 s/);
+  });
+});
+
+describe('rules versions during a call', () => {
+  const v1 = compile({
+    version: 'v1',
+    defaultLine: { flow: 'main' },
+    flows: {
+      main: {
+        start: 'menu',
+        nodes: { menu: { type: 'menu', say: '旧菜单', keys: { '1': 'bye' } }, bye: bye('旧再见') },
+      },
+    },
+  });
+  const v2 = compile({
+    version: 'v2',
+    defaultLine: { flow: 'main' },
+    flows: {
+      main: {
+        start: 'menu',
+        nodes: { menu: { type: 'menu', say: '新菜单', keys: { '1': 'bye' } }, bye: bye('新再见') },
+      },
+    },
+  });
+
+  it('keeps a call under the version it started with while the instance still holds it', () => {
+    const call = new Call(v1);
+    call.send('callin', {});
+    call.rules = v2;
+    call.byTag.set(v1.tag, v1);
+    const decision = call.send('dtmf', { dtmf_digits: '1' });
+    assert.deepEqual(spoken(decision), ['旧再见']);
+    assert.match(decision.trace[0] ?? '', /started with \(v1\)/);
+  });
+
+  it('recovers safely when that version is no longer loaded', () => {
+    const call = new Call(v1);
+    call.send('callin', {});
+    call.rules = v2;
+    const decision = call.send('dtmf', { dtmf_digits: '1' });
+    assert.match(decision.trace[0] ?? '', /no longer loaded; restarting flow main/);
+    assert.deepEqual(spoken(decision), ['新菜单']);
+  });
+});
