@@ -133,16 +133,12 @@ function decideCallin(
   const { rules } = ctx.compiled;
   const { line, how } = findLine(ctx.compiled, content);
   const target = line ?? rules.defaultLine;
-  let flowName = target.flow;
   ctx.trace.push(
     line === undefined
-      ? `default line → flow ${flowName}`
-      : `line ${line.name} (by ${how}) → flow ${flowName}`,
+      ? `default line → flow ${target.flow}`
+      : `line ${line.name} (by ${how}) → flow ${target.flow}`,
   );
-  if (target.calendar !== undefined && target.afterHoursFlow !== undefined && !ctx.isOpen(target.calendar)) {
-    flowName = target.afterHoursFlow;
-    ctx.trace.push(`calendar ${target.calendar} is closed → flow ${flowName}`);
-  }
+  const flowName = chooseLineFlow(ctx, target);
   const flow = getFlow(ctx, flowName);
   const settings = mergeSettings(rules.settings, flow.settings, target.settings);
   const outcome = enterNode(ctx, flowName, flow, flow.start, []);
@@ -178,6 +174,15 @@ function decideCallin(
         { ...state, phase: 'ending' },
       );
   }
+}
+
+/** A line's flow, or its after-hours flow while its calendar is closed. */
+function chooseLineFlow(ctx: CallContext, target: Omit<Line, 'name'>): string {
+  if (target.calendar === undefined || target.afterHoursFlow === undefined || ctx.isOpen(target.calendar)) {
+    return target.flow;
+  }
+  ctx.trace.push(`calendar ${target.calendar} is closed → flow ${target.afterHoursFlow}`);
+  return target.afterHoursFlow;
 }
 
 // --------------------------------------------------------------------------------------------------
@@ -249,8 +254,8 @@ function startByName(ctx: CallContext, flowName: string, why: string): Resolved 
 /** Recovers a call whose state cannot be used: the default flow again, after the recovery prompt. */
 function restart(ctx: CallContext, why: string): Resolved {
   const { rules } = ctx.compiled;
-  const flowName = rules.defaultLine.flow;
-  ctx.trace.push(`${why}; restarting flow ${flowName}`);
+  ctx.trace.push(`${why}; restarting the default line`);
+  const flowName = chooseLineFlow(ctx, rules.defaultLine);
   const flow = getFlow(ctx, flowName);
   const prefix = rules.recovery === undefined ? [] : renderPrompt(rules.recovery, ctx);
   return {

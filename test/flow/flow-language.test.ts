@@ -121,6 +121,28 @@ describe('business hours on a line', () => {
   });
 });
 
+describe('recovering a lost state after hours', () => {
+  const rules = compile({
+    version: 'recover',
+    calendars: { office: { weekly: { workdays: ['09:00-18:00'] } } },
+    defaultLine: { flow: 'open', calendar: 'office', afterHoursFlow: 'closed' },
+    flows: {
+      open: {
+        start: 'menu',
+        nodes: { menu: { type: 'menu', say: '白天菜单', keys: { '1': 'bye' } }, bye: bye('再见') },
+      },
+      closed: { start: 'bye', nodes: { bye: bye('已下班') } },
+    },
+  });
+
+  it('restarts the default line as a new call would: its after-hours flow while closed', () => {
+    const night = new Call(rules).send('mute', {}, Date.parse('2026-11-25T22:00:00+08:00'));
+    assert.deepEqual(spoken(night), ['已下班']);
+    const day = new Call(rules).send('mute', {}, WEDNESDAY_10H);
+    assert.deepEqual(spoken(day), ['白天菜单']);
+  });
+});
+
 describe('collect nodes', () => {
   const rules = compile({
     version: 'collect',
@@ -380,7 +402,7 @@ describe('rules versions during a call', () => {
     call.send('callin', {});
     call.rules = v2;
     const decision = call.send('dtmf', { dtmf_digits: '1' });
-    assert.match(decision.trace[0] ?? '', /no longer loaded; restarting flow main/);
+    assert.match(decision.trace[0] ?? '', /no longer loaded; restarting the default line/);
     assert.deepEqual(spoken(decision), ['新菜单']);
   });
 });
