@@ -214,10 +214,17 @@ function resolveState(
         ctx.trace.push(`call continues under the rules it started with (${compiled.rules.version})`);
       return { kind: 'state', state, ctx };
     }
-    case 'flow':
-      if (Object.hasOwn(current.rules.flows, decoded.flow))
+    case 'flow': {
+      const { outbound } = current.rules;
+      const allowed =
+        outbound?.flows === undefined ||
+        outbound.flows.includes(decoded.flow) ||
+        outbound.defaultFlow === decoded.flow;
+      if (Object.hasOwn(current.rules.flows, decoded.flow) && allowed) {
         return startByName(fresh, decoded.flow, 'DynamicId names flow');
-      return restart(fresh, `DynamicId names no flow (${decoded.flow})`);
+      }
+      return restart(fresh, `DynamicId names no outbound flow (${decoded.flow})`);
+    }
     case 'missing':
       if (origin === 'outbound') {
         return startByName(

@@ -225,6 +225,8 @@ function* findMissingReferences(rules: Rules): Generator<RulesIssue> {
   yield* lineRefs('defaultLine', rules.defaultLine);
   for (const [index, line] of (rules.lines ?? []).entries()) yield* lineRefs(`lines.${index}`, line);
   yield* flowRef('outbound.defaultFlow', rules.outbound?.defaultFlow);
+  for (const [index, name] of (rules.outbound?.flows ?? []).entries())
+    yield* flowRef(`outbound.flows.${index}`, name);
   for (const [flowName, flow] of Object.entries(rules.flows)) {
     yield* findMissingNodes(`flows.${flowName}`, flow);
     for (const [nodeName, node] of Object.entries(flow.nodes)) {

@@ -281,8 +281,15 @@ export const RulesSchema = v.strictObject({
   lines: v.optional(v.array(LineSchema)),
   /** The line for any call no line takes, and for calls whose state was lost. */
   defaultLine: v.strictObject(LineTarget),
-  /** Outbound (SmartCall) calls whose DynamicId names no flow start here. */
-  outbound: v.optional(v.strictObject({ defaultFlow: NameSchema })),
+  /** Outbound (SmartCall) calls. */
+  outbound: v.optional(
+    v.strictObject({
+      /** Where a call starts when its DynamicId names no flow. */
+      defaultFlow: v.optional(NameSchema),
+      /** The flows a DynamicId may name. When given, a DynamicId naming another flow is not obeyed. */
+      flows: v.optional(v.pipe(v.array(NameSchema), v.minLength(1))),
+    }),
+  ),
   /** Said before restarting the default flow when a call's state is missing or unreadable. */
   recovery: v.optional(PromptSchema),
   /** What any call gets when something goes wrong inside: an apology, then transfer or hang up. */

@@ -338,6 +338,25 @@ describe('intents by pattern', () => {
   });
 });
 
+describe('outbound flows named by DynamicId', () => {
+  const rules = compile({
+    version: 'outbound',
+    defaultLine: { flow: 'inbound' },
+    outbound: { flows: ['remind', 'survey'] },
+    flows: {
+      inbound: { start: 'bye', nodes: { bye: bye('呼入') } },
+      remind: { start: 'bye', nodes: { bye: bye('提醒') } },
+      survey: { start: 'bye', nodes: { bye: bye('回访') } },
+    },
+  });
+
+  it('starts any flow listed in outbound.flows, and no other', () => {
+    assert.deepEqual(spoken(new Call(rules, 'outbound').send('mute', { dynamic_id: 'survey' })), ['回访']);
+    const refused = new Call(rules, 'outbound').send('mute', { dynamic_id: 'inbound' });
+    assert.match(refused.trace[0] ?? '', /DynamicId names no outbound flow \(inbound\)/);
+  });
+});
+
 describe('guards', () => {
   const rules = compile({
     version: 'guards',
