@@ -81,8 +81,9 @@ export function compileRules(input: unknown): CompileRulesResult {
   };
   for (const [flowName, flow] of Object.entries(rules.flows)) {
     for (const [nodeName, node] of Object.entries(flow.nodes)) {
-      for (const condition of conditionsOf(node))
+      for (const { condition } of conditionsOf(node)) {
         if (condition.matches !== undefined) compilePattern(condition.matches);
+      }
       if (node.type === 'collect' && node.pattern !== undefined) compilePattern(node.pattern);
       if (node.type !== 'menu' || node.intents === undefined) continue;
       intents.set(
@@ -116,11 +117,16 @@ function toRulesIssue(issue: v.BaseIssue<unknown>): RulesIssue {
   return { path: v.getDotPath(issue) ?? '(document)', message: issue.message };
 }
 
-/** The conditions a node tests: its branches' and its transfer targets'. */
-export function conditionsOf(node: FlowNode): Condition[] {
-  if (node.type === 'branch') return node.branches.map((branch) => branch.when);
-  if (node.type === 'transfer')
-    return (node.targets ?? []).flatMap((target) => (target.when === undefined ? [] : [target.when]));
+/** The conditions a node tests (its branches' and its transfer targets'), with their paths in the node. */
+export function conditionsOf(node: FlowNode): { path: string; condition: Condition }[] {
+  if (node.type === 'branch') {
+    return node.branches.map((branch, i) => ({ path: `branches.${i}.when`, condition: branch.when }));
+  }
+  if (node.type === 'transfer') {
+    return (node.targets ?? []).flatMap((target, i) =>
+      target.when === undefined ? [] : [{ path: `targets.${i}.when`, condition: target.when }],
+    );
+  }
   return [];
 }
 
@@ -158,11 +164,8 @@ export function targetsOf(node: FlowNode): { path: string; target: string; label
       return [{ path: 'next', target: node.next, label: node.saveAs }, ...retries(node)];
     case 'branch':
       return [
-        ...node.branches.map((branch, i) => ({
-          path: `branches.${i}.goto`,
-          target: branch.goto,
-          label: describeCondition(branch.when),
-        })),
+        // The graph labels branches with their conditions (draw-rules.ts): not needed at run time.
+        ...node.branches.map((branch, i) => ({ path: `branches.${i}.goto`, target: branch.goto, label: '' })),
         { path: 'else', target: node.else, label: 'else' },
       ];
     case 'parallelTransfer':
@@ -171,29 +174,6 @@ export function targetsOf(node: FlowNode): { path: string; target: string; label
     case 'hangup':
       return [];
   }
-}
-
-/** A condition in a few words, for traces and the graph. */
-export function describeCondition(condition: Condition): string {
-  const parts: string[] = [];
-  if (condition.open !== undefined) parts.push(`${condition.open} open`);
-  if (condition.closed !== undefined) parts.push(`${condition.closed} closed`);
-  if (condition.time !== undefined) parts.push(condition.time);
-  if (condition.weekdays !== undefined) parts.push(condition.weekdays.join(','));
-  if (condition.callerIn !== undefined) parts.push('caller listed');
-  if (condition.callerPrefix !== undefined) parts.push(`caller ${condition.callerPrefix.join('/')}…`);
-  if (condition.var !== undefined) {
-    const test =
-      condition.equals !== undefined
-        ? `= ${condition.equals}`
-        : condition.in !== undefined
-          ? `in ${condition.in.join('/')}`
-          : condition.matches !== undefined
-            ? `~ /${condition.matches}/`
-            : 'set';
-    parts.push(`${condition.var} ${test}`);
-  }
-  return parts.length === 0 ? 'always' : parts.join(' and ');
 }
 
 function* findMissingReferences(rules: Rules): Generator<RulesIssue> {
@@ -230,8 +210,8 @@ function* findMissingReferences(rules: Rules): Generator<RulesIssue> {
   for (const [flowName, flow] of Object.entries(rules.flows)) {
     yield* findMissingNodes(`flows.${flowName}`, flow);
     for (const [nodeName, node] of Object.entries(flow.nodes)) {
-      for (const [i, condition] of conditionsOf(node).entries()) {
-        const path = `flows.${flowName}.nodes.${nodeName}.${node.type === 'branch' ? 'branches' : 'targets'}.${i}.when`;
+      for (const { path: where, condition } of conditionsOf(node)) {
+        const path = `flows.${flowName}.nodes.${nodeName}.${where}`;
         yield* calendarRef(`${path}.open`, condition.open);
         yield* calendarRef(`${path}.closed`, condition.closed);
       }

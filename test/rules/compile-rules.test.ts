@@ -59,6 +59,25 @@ describe('compileRules', () => {
     );
   });
 
+  it('names a missing calendar at the transfer target that uses it', () => {
+    const result = compileRules({
+      ...minimal,
+      flows: {
+        main: {
+          start: 'agent',
+          nodes: {
+            agent: { type: 'transfer', targets: [{ to: '95555' }, { when: { open: 'nope' }, to: '95556' }] },
+          },
+        },
+      },
+    });
+    assert.ok(!result.ok);
+    assert.deepEqual(
+      result.issues.map((issue) => issue.path),
+      ['flows.main.nodes.agent.targets.1.when.open'],
+    );
+  });
+
   it('refuses a number routed to two lines, however it is written', () => {
     const result = compileRules({
       ...minimal,

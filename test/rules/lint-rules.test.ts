@@ -1,0 +1,491 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CHINA_HOLIDAY_YEARS } from '../../shared/calendar/china-holidays';
+import type { RulesIssue } from '../../shared/rules/compile-rules';
+import { DEFAULT_RULES } from '../../shared/rules/default-rules';
+import { lintRules } from '../../shared/rules/lint-rules';
+
+type Nodes = Record<string, unknown>;
+
+/** A document with one flow `main` (starting at its first node) that the default line routes to. */
+function oneFlow(nodes: Nodes, flow: Record<string, unknown> = {}, document: Record<string, unknown> = {}) {
+  return {
+    version: 'v1',
+    defaultLine: { flow: 'main' },
+    flows: { main: { start: Object.keys(nodes)[0], nodes, ...flow } },
+    ...document,
+  };
+}
+
+const bye = { type: 'hangup', say: '再见' };
+
+const pathsOf = (issues: readonly RulesIssue[]) => issues.map((issue) => issue.path);
+
+describe('lintRules', () => {
+  it('finds nothing wrong with the embedded default hotline', () => {
+    const result = lintRules(DEFAULT_RULES);
+    assert.deepEqual(result.errors, []);
+    assert.deepEqual(result.warnings, []);
+    assert.ok(result.compiled);
+  });
+
+  it('reports what compileRules refuses as errors, without a compiled result', () => {
+    const result = lintRules(oneFlow({ menu: { type: 'menu', say: '请选择', keys: { '1': 'billing' } } }));
+    assert.deepEqual(pathsOf(result.errors), ['flows.main.nodes.menu.keys.1']);
+    assert.match(result.errors[0]?.message ?? '', /no node is named billing/);
+    assert.equal(result.compiled, undefined);
+  });
+
+  it('returns the compiled rules even when the graph has errors, so that they can be drawn', () => {
+    const result = lintRules(oneFlow({ menu: { type: 'menu', say: '请选择' } }));
+    assert.ok(result.errors.length > 0);
+    assert.ok(result.compiled);
+  });
+
+  describe('unreachable nodes and unused flows', () => {
+    it('warns about a node no path from the start leads to', () => {
+      const result = lintRules(
+        oneFlow({ hello: { type: 'say', say: '你好', next: 'bye' }, bye, orphan: bye }),
+      );
+      assert.deepEqual(result.errors, []);
+      assert.deepEqual(pathsOf(result.warnings), ['flows.main.nodes.orphan']);
+      assert.match(result.warnings[0]?.message ?? '', /no path from the flow's start \(hello\)/);
+    });
+
+    it('counts a flow-level escalation as a way in, for nodes that use the flow policy', () => {
+      const menu = { type: 'menu', say: '请按1', keys: { '1': 'bye' } };
+      const reached = lintRules(
+        oneFlow({ menu, bye, agent: bye }, { noMatch: { retries: 1, escalateTo: 'agent' } }),
+      );
+      assert.deepEqual(reached.warnings, []);
+      const ownPolicy = { ...menu, noMatch: { retries: 1 } };
+      const unused = lintRules(
+        oneFlow({ menu: ownPolicy, bye, agent: bye }, { noMatch: { retries: 1, escalateTo: 'agent' } }),
+      );
+      assert.deepEqual(pathsOf(unused.warnings), ['flows.main.nodes.agent']);
+    });
+
+    it('warns about a flow no line starts, which only a SmartCall DynamicId can reach', () => {
+      const document = oneFlow({ bye });
+      const result = lintRules({
+        ...document,
+        flows: { ...document.flows, spare: { start: 'bye', nodes: { bye } } },
+      });
+      assert.deepEqual(result.errors, []);
+      assert.deepEqual(pathsOf(result.warnings), ['flows.spare']);
+      assert.match(result.warnings[0]?.message ?? '', /only reachable as a SmartCall DynamicId/);
+    });
+
+    it('says no call can reach an unstarted flow when outbound.flows does not list it', () => {
+      const document = oneFlow({ bye });
+      const result = lintRules({
+        ...document,
+        outbound: { flows: ['remind'] },
+        flows: {
+          ...document.flows,
+          remind: { start: 'bye', nodes: { bye } },
+          spare: { start: 'bye', nodes: { bye } },
+        },
+      });
+      assert.deepEqual(pathsOf(result.warnings), ['flows.spare']);
+      assert.match(
+        result.warnings[0]?.message ?? '',
+        /outbound\.flows does not list it, so no call can reach it/,
+      );
+    });
+
+    it('counts outbound.defaultFlow, outbound.flows and afterHoursFlow as starting a flow', () => {
+      const document = oneFlow({ bye });
+      const result = lintRules({
+        ...document,
+        calendars: { office: { weekly: { workdays: ['09:00-18:00'] } } },
+        defaultLine: { flow: 'main', calendar: 'office', afterHoursFlow: 'night' },
+        outbound: { defaultFlow: 'remind', flows: ['survey'] },
+        flows: {
+          ...document.flows,
+          night: { start: 'bye', nodes: { bye } },
+          remind: { start: 'bye', nodes: { bye } },
+          survey: { start: 'bye', nodes: { bye } },
+        },
+      });
+      assert.deepEqual(result.warnings, []);
+    });
+  });
+
+  describe('dead ends', () => {
+    it('refuses a menu with neither keys nor intents', () => {
+      const result = lintRules(oneFlow({ menu: { type: 'menu', say: '请讲', keys: {}, intents: [] } }));
+      assert.deepEqual(pathsOf(result.errors), ['flows.main.nodes.menu']);
+      assert.match(result.errors[0]?.message ?? '', /no keys and no intents/);
+    });
+
+    it('warns about a transfer whose targets all have conditions and that has no to', () => {
+      const targets = [{ when: { callerPrefix: ['0592'] }, to: '95555' }];
+      const result = lintRules(oneFlow({ agent: { type: 'transfer', targets } }));
+      assert.deepEqual(result.errors, []);
+      assert.deepEqual(pathsOf(result.warnings), ['flows.main.nodes.agent.targets']);
+      assert.match(result.warnings[0]?.message ?? '', /add to/);
+    });
+
+    it('accepts a transfer with an unconditional target or a to', () => {
+      const withTo = {
+        type: 'transfer',
+        targets: [{ when: { time: '09:00-18:00' }, to: '95555' }],
+        to: '95556',
+      };
+      const withEmptyCondition = { type: 'transfer', targets: [{ when: {}, to: '95555' }] };
+      assert.deepEqual(lintRules(oneFlow({ agent: withTo })).warnings, []);
+      assert.deepEqual(lintRules(oneFlow({ agent: withEmptyCondition })).warnings, []);
+    });
+  });
+
+  describe('loops with no exit', () => {
+    it('refuses a loop of say and branch nodes, which the engine would follow forever in one reply', () => {
+      const result = lintRules(
+        oneFlow({
+          hello: { type: 'say', say: '你好', next: 'check' },
+          check: {
+            type: 'branch',
+            branches: [{ when: { time: '09:00-18:00' }, goto: 'bye' }],
+            else: 'again',
+          },
+          again: { type: 'say', say: '请稍候', next: 'check' },
+          bye,
+        }),
+      );
+      assert.deepEqual(pathsOf(result.errors), ['flows.main.nodes.check']);
+      assert.match(result.errors[0]?.message ?? '', /check, again lead into each other/);
+    });
+
+    it('refuses nodes from which no hangup, transfer or goodbye can be reached', () => {
+      const stay = { retries: 1, escalateTo: 'a' };
+      const result = lintRules(
+        oneFlow({
+          a: { type: 'menu', say: '按1', keys: { '1': 'b' }, noInput: stay, noMatch: stay },
+          b: {
+            type: 'collect',
+            say: '请输入',
+            saveAs: 'code',
+            maxDigits: 4,
+            next: 'a',
+            noInput: stay,
+            noMatch: stay,
+          },
+        }),
+      );
+      assert.deepEqual(pathsOf(result.errors), ['flows.main.nodes.a']);
+      assert.match(result.errors[0]?.message ?? '', /no way out: from a, b/);
+    });
+
+    it('refuses a chain of say nodes longer than the engine follows in one reply', () => {
+      const chain = (length: number): Nodes =>
+        Object.fromEntries([
+          ...Array.from({ length }, (_, i) => [
+            `s${i}`,
+            { type: 'say', say: '请听', next: i + 1 < length ? `s${i + 1}` : 'bye' },
+          ]),
+          ['bye', bye],
+        ]);
+      const result = lintRules(oneFlow(chain(32)));
+      assert.deepEqual(pathsOf(result.errors), ['flows.main.nodes.s0']);
+      assert.match(result.errors[0]?.message ?? '', /pass 32 say and branch nodes in a row/);
+      assert.deepEqual(lintRules(oneFlow(chain(31))).errors, []);
+    });
+
+    it('counts used-up retries without escalateTo as a way out, through the goodbye', () => {
+      const result = lintRules(
+        oneFlow({
+          a: { type: 'menu', say: '按1', keys: { '1': 'b' } },
+          b: { type: 'say', say: '好', next: 'a' },
+        }),
+      );
+      assert.deepEqual(result.errors, []);
+    });
+  });
+
+  describe('input a node can never hear', () => {
+    it('warns about keyTimeoutS on a menu without keys', () => {
+      const menu = {
+        type: 'menu',
+        say: '请讲',
+        intents: [{ keywords: ['人工'], goto: 'bye' }],
+        keyTimeoutS: 8,
+      };
+      const result = lintRules(oneFlow({ menu, bye }));
+      assert.deepEqual(pathsOf(result.warnings), ['flows.main.nodes.menu.keyTimeoutS']);
+    });
+
+    it('warns about a keyword that normalisation empties, and one an earlier intent shadows', () => {
+      const menu = {
+        type: 'menu',
+        say: '请讲',
+        intents: [
+          { name: 'agent', keywords: ['人工', '？！'], goto: 'agent' },
+          { name: 'robot', keywords: ['人工智能', '机器人'], goto: 'bye' },
+          { name: 'human', keywords: ['人工服务'], goto: 'agent' },
+        ],
+      };
+      const result = lintRules(oneFlow({ menu, agent: { type: 'transfer', to: '95555' }, bye }));
+      assert.deepEqual(pathsOf(result.warnings), [
+        'flows.main.nodes.menu.intents.0.keywords.1',
+        'flows.main.nodes.menu.intents.1.keywords.0',
+      ]);
+      assert.match(result.warnings[1]?.message ?? '', /contains "人工" of intent agent/);
+    });
+
+    it('warns about a pattern with characters normalisation removes or changes', () => {
+      const intents = [
+        { patterns: ['^VIP'], goto: 'bye' },
+        { patterns: ['第一'], goto: 'bye' },
+        { patterns: ['好的，谢谢'], goto: 'bye' },
+        { patterns: ['^(?:查|查询)\\d{2,4}[a-z]?$', '(?<n>\\p{Script=Han}+)\\s*\\*', '\\?'], goto: 'bye' },
+      ];
+      const result = lintRules(oneFlow({ menu: { type: 'menu', say: '请讲', intents }, bye }));
+      assert.deepEqual(pathsOf(result.warnings), [
+        'flows.main.nodes.menu.intents.0.patterns.0',
+        'flows.main.nodes.menu.intents.1.patterns.0',
+        'flows.main.nodes.menu.intents.2.patterns.0',
+        'flows.main.nodes.menu.intents.3.patterns.2',
+      ]);
+      assert.match(result.warnings[0]?.message ?? '', /"v" for "V"/);
+      assert.match(result.warnings[1]?.message ?? '', /"1" for "一"/);
+      assert.match(result.warnings[2]?.message ?? '', /nothing for "，"/);
+    });
+
+    it('refuses a condition on a variable no collect node in the flow saves', () => {
+      const result = lintRules(
+        oneFlow({
+          pin: { type: 'collect', say: '请输入密码', saveAs: 'pin', maxDigits: 6, next: 'check' },
+          check: {
+            type: 'branch',
+            branches: [{ when: { var: 'card', equals: '1' }, goto: 'agent' }],
+            else: 'bye',
+          },
+          agent: {
+            type: 'transfer',
+            targets: [{ when: { var: 'pn', in: ['1'] }, to: '95555' }],
+            to: '95556',
+          },
+          bye,
+        }),
+      );
+      assert.deepEqual(pathsOf(result.errors), [
+        'flows.main.nodes.check.branches.0.when.var',
+        'flows.main.nodes.agent.targets.0.when.var',
+      ]);
+      assert.match(result.errors[0]?.message ?? '', /no collect node in flow main saves card/);
+    });
+
+    it('refuses a placeholder for a variable no collect node saves, and unknown placeholders', () => {
+      const result = lintRules(
+        oneFlow({
+          card: { type: 'collect', say: '请输入卡号', saveAs: 'card', maxDigits: 19, next: 'read' },
+          read: { type: 'say', say: '卡号{{vars.card|digits}}，账户{{vars.account}}', next: 'bye' },
+          bye: {
+            type: 'hangup',
+            say: ['{{caller.number}}', { tts: '{{ vars.a b }}再见' }, '{{vars.card|upper}}'],
+          },
+        }),
+      );
+      assert.deepEqual(pathsOf(result.errors), [
+        'flows.main.nodes.read.say',
+        'flows.main.nodes.bye.say.0',
+        'flows.main.nodes.bye.say.1.tts',
+        'flows.main.nodes.bye.say.2',
+      ]);
+      assert.match(result.errors[0]?.message ?? '', /saves account/);
+      assert.match(result.errors[1]?.message ?? '', /\{\{caller\.number\}\} is not a placeholder/);
+    });
+
+    it('warns about {{caller.last4}} in a flow only outbound calls start', () => {
+      const document = oneFlow({ bye });
+      const result = lintRules({
+        ...document,
+        outbound: { defaultFlow: 'remind' },
+        flows: {
+          ...document.flows,
+          remind: { start: 'hi', nodes: { hi: { ...bye, say: '尾号{{caller.last4}}' } } },
+        },
+      });
+      assert.deepEqual(pathsOf(result.warnings), ['flows.remind.nodes.hi.say']);
+      assert.match(result.warnings[0]?.message ?? '', /only by outbound calls/);
+    });
+
+    it('refuses placeholders in the fallback, which is spoken as written, and variables in recovery', () => {
+      const result = lintRules(
+        oneFlow({ bye }, {}, { recovery: '{{vars.card}}', fallback: { say: ['抱歉', '{{timeOfDay}}好'] } }),
+      );
+      assert.deepEqual(pathsOf(result.errors), ['recovery', 'fallback.say.1']);
+    });
+  });
+
+  describe('settings the platform overrides', () => {
+    it('warns about bargeInAfterMs where bargeIn is false in the same settings', () => {
+      const result = lintRules(
+        oneFlow(
+          { bye },
+          { settings: { bargeIn: false, bargeInAfterMs: 500 } },
+          { settings: { bargeIn: false, bargeInAfterMs: 800 } },
+        ),
+      );
+      assert.deepEqual(pathsOf(result.warnings), [
+        'settings.bargeInAfterMs',
+        'flows.main.settings.bargeInAfterMs',
+      ]);
+    });
+
+    it('warns about a maxCallS the session timeout never lets a call reach, with flow settings over the document', () => {
+      const document = { settings: { sessionTimeoutS: 900 } };
+      const over = lintRules(
+        oneFlow({ bye }, { maxCallS: 600, settings: { sessionTimeoutS: 600 } }, document),
+      );
+      assert.deepEqual(pathsOf(over.warnings), ['flows.main.maxCallS']);
+      assert.match(over.warnings[0]?.message ?? '', /600 s/);
+      assert.deepEqual(lintRules(oneFlow({ bye }, { maxCallS: 600 }, document)).warnings, []);
+    });
+  });
+
+  it('warns about characters TTS forbids in every kind of prompt, but not in placeholders', () => {
+    const result = lintRules(
+      oneFlow(
+        {
+          card: {
+            type: 'collect',
+            say: '请输入卡号，以#结束',
+            saveAs: 'card',
+            maxDigits: 19,
+            next: 'bye',
+            noInput: { retries: 1, say: ['请按*号键'] },
+          },
+          bye: { type: 'hangup', say: '卡号{{vars.card}}，再见' },
+        },
+        { goodbye: '费用: 0 元' },
+        { recovery: '回到"主菜单"', fallback: { say: ['抱歉', { tts: '请发邮件至 a@b.cn' }] } },
+      ),
+    );
+    assert.deepEqual(result.errors, []);
+    assert.deepEqual(pathsOf(result.warnings), [
+      'recovery',
+      'fallback.say.1.tts',
+      'flows.main.goodbye',
+      'flows.main.nodes.card.noInput.say.0',
+    ]);
+    assert.match(result.warnings[0]?.message ?? '', /forbids `"` in TTS text; they will be replaced/);
+  });
+
+  describe('calendars', () => {
+    it('refuses a calendar that is never open', () => {
+      const result = lintRules(oneFlow({ bye }, {}, { calendars: { shut: { weekly: { sat: [] } } } }));
+      assert.deepEqual(pathsOf(result.errors), ['calendars.shut.weekly']);
+    });
+
+    it('warns about dates past the end of the holiday data on a cn calendar', () => {
+      const year = CHINA_HOLIDAY_YEARS.last + 1;
+      const calendar = {
+        weekly: { workdays: ['09:00-18:00'] },
+        holidays: 'cn',
+        closed: [`${year - 1}-06-01`, `${year - 1}-12-30..${year}-01-02`],
+        open: [{ date: `${year}-02-01`, hours: ['10:00-12:00'] }],
+      };
+      const result = lintRules(oneFlow({ bye }, {}, { calendars: { office: calendar } }));
+      assert.deepEqual(pathsOf(result.warnings), [
+        'calendars.office.closed.1',
+        'calendars.office.open.0.date',
+      ]);
+      assert.match(result.warnings[0]?.message ?? '', new RegExp(`data ends in ${CHINA_HOLIDAY_YEARS.last}`));
+      const own = lintRules(
+        oneFlow({ bye }, {}, { calendars: { office: { ...calendar, holidays: 'none' } } }),
+      );
+      assert.deepEqual(own.warnings, []);
+    });
+  });
+
+  it('warns about a sensitive value read back in a prompt', () => {
+    const result = lintRules(
+      oneFlow({
+        pin: {
+          type: 'collect',
+          say: '请输入密码',
+          saveAs: 'pin',
+          maxDigits: 6,
+          sensitive: true,
+          next: 'bye',
+        },
+        bye: { type: 'hangup', say: '您输入的是{{vars.pin|digits}}' },
+      }),
+    );
+    assert.deepEqual(pathsOf(result.warnings), ['flows.main.nodes.bye.say']);
+    assert.match(result.warnings[0]?.message ?? '', /pin is collected as sensitive/);
+  });
+
+  it('lints a document of 10,000 numbers and 2,000 nodes without findings', () => {
+    const document = generateLargeDocument();
+    assert.equal(
+      document.lines.reduce((sum, line) => sum + line.numbers.length, 0),
+      10_000,
+    );
+    assert.equal(
+      Object.values(document.flows).reduce((sum, flow) => sum + Object.keys(flow.nodes).length, 0),
+      2_000,
+    );
+    const result = lintRules(document);
+    assert.deepEqual(result.errors, []);
+    assert.deepEqual(result.warnings, []);
+  });
+});
+
+/**
+ * 200 flows of 10 nodes using every node type (a greeting, a branch, a menu with keys and intents, a
+ * collect read back, transfers and a parallel transfer), and 1,000 lines of 10 numbers.
+ */
+function generateLargeDocument() {
+  const flows: Record<string, { start: string; nodes: Record<string, unknown> }> = {};
+  for (let f = 0; f < 200; f++) {
+    flows[`flow${f}`] = {
+      start: 'hello',
+      nodes: {
+        hello: { type: 'say', say: `您好，这里是第${f}号热线。`, next: 'hours' },
+        hours: { type: 'branch', branches: [{ when: { time: '09:00-18:00' }, goto: 'menu' }], else: 'bye' },
+        menu: {
+          type: 'menu',
+          say: '查询请按1，人工请按0，结束请按9。',
+          keys: { '1': 'card', '0': 'agent', '9': 'bye' },
+          intents: [
+            { name: 'card', keywords: ['查询', '余额'], goto: 'card' },
+            { name: 'agent', keywords: ['人工', '客服'], patterns: ['^转.*人$'], goto: 'agent' },
+          ],
+          noMatch: { retries: 2, say: ['抱歉，我没有听懂。'], escalateTo: 'agent' },
+        },
+        card: {
+          type: 'collect',
+          say: '请输入卡号，以井号结束。',
+          saveAs: 'card',
+          maxDigits: 19,
+          endKey: '#',
+          next: 'read',
+        },
+        read: { type: 'say', say: '您的卡号是{{vars.card|digits}}。', next: 'route' },
+        route: {
+          type: 'branch',
+          branches: [{ when: { var: 'card', matches: '^6' }, goto: 'vip' }],
+          else: 'more',
+        },
+        more: {
+          type: 'menu',
+          say: '返回请按1。',
+          keys: { '1': 'menu' },
+          noInput: { retries: 1, escalateTo: 'bye' },
+        },
+        vip: { type: 'parallelTransfer', ccName: 'vip-desk', onFail: 'agent' },
+        agent: { type: 'transfer', say: '正在转接。', to: '95555' },
+        bye: { type: 'hangup', say: '感谢您的来电，再见。' },
+      },
+    };
+  }
+  const lines = Array.from({ length: 1000 }, (_, line) => ({
+    name: `line${line}`,
+    numbers: Array.from({ length: 10 }, (_, i) => `0592${String(line * 10 + i).padStart(7, '0')}`),
+    flow: `flow${line % 200}`,
+  }));
+  return { version: 'large-1', lines, defaultLine: { flow: 'flow0' }, flows };
+}
