@@ -14,6 +14,7 @@ import { Agent, request } from 'node:http';
 import { arch, availableParallelism, cpus, platform } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type FcHandler, type FcResult, formCallback, loadBuiltHandler } from '../test/support/fc-event';
+import { measureRules } from './bench-rules';
 import { findFunctionNames } from './build';
 
 const root = resolve(import.meta.dirname, '..');
@@ -613,6 +614,9 @@ async function main(): Promise<number> {
   reportProgress(`timing decisions (${PLAN.decisionCalls} calls per handler)`);
   const decisions = await measureDecisions();
   rows.push(...decisions.rows);
+  reportProgress('timing a 10,000-number, 2,000-node rules document');
+  const rulesFigures = measureRules(quick ? 2 : 5, PLAN.decisionCalls);
+  rows.push(...rulesFigures.rows);
   reportProgress(`driving servers (bare, then local; ${PLAN.serverRounds}×)`);
   const throughput = await measureThroughput(env);
   rows.push(throughput.row);
@@ -633,7 +637,7 @@ async function main(): Promise<number> {
   console.log('');
   printTable(rows);
   console.log('');
-  for (const note of [...decisions.notes, ...throughput.notes]) console.log(note);
+  for (const note of [...decisions.notes, ...rulesFigures.notes, ...throughput.notes]) console.log(note);
   const missed = rows.filter((row) => row.pass !== true);
   console.log(
     missed.length === 0

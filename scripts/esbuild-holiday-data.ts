@@ -24,22 +24,23 @@ function isDateTable(value: unknown): value is DateTable {
 }
 
 /**
- * The package's `{holidays, workdays, inLieuDays}` with only the dates of years from `fromYear`, each
- * mapped to `''`. The latest year in the data is always kept, so a bundle built after the data ran out
- * still knows where it ends (`CHINA_HOLIDAY_YEARS`). Throws if the package changed its format.
+ * The package's `{holidays, workdays, inLieuDays}` with only the dates from `fromDate` (`YYYY-MM-DD`) on,
+ * each mapped to `''`. The latest year in the data is always kept, so a bundle built after the data ran
+ * out still knows where it ends (`CHINA_HOLIDAY_YEARS`). Throws if the package changed its format.
  */
-export function compactHolidayData(data: unknown, fromYear: number): Record<string, DateTable> {
+export function compactHolidayData(data: unknown, fromDate: string): Record<string, DateTable> {
   if (typeof data !== 'object' || data === null) throw new Error('chinese-days.json is not an object');
   const { holidays, workdays } = data as Record<string, unknown>;
   if (!isDateTable(holidays) || !isDateTable(workdays)) {
     throw new Error('chinese-days.json no longer has {holidays, workdays} keyed by date; check the package');
   }
   const lastYear = Math.max(...Object.keys(holidays).map((date) => Number(date.slice(0, 4))));
-  const keepFrom = Math.min(fromYear, lastYear);
+  const lastYearStart = `${lastYear}-01-01`;
+  const keepFrom = fromDate < lastYearStart ? fromDate : lastYearStart;
   const keep = (table: DateTable): DateTable =>
     Object.fromEntries(
       Object.keys(table)
-        .filter((date) => Number(date.slice(0, 4)) >= keepFrom)
+        .filter((date) => date >= keepFrom)
         .sort()
         .map((date) => [date, '']),
     );
@@ -49,11 +50,12 @@ export function compactHolidayData(data: unknown, fromYear: number): Record<stri
 
 /**
  * Replaces the import of `chinese-days/dist/chinese-days.json` with {@link compactHolidayData}'s copy,
- * keeping the years from `fromYear` (default: the year before the build's year, which covers any call
- * made while the bundle is deployed, and the previous year around New Year in any zone).
+ * keeping the dates from `fromDate` on (default: December 1st of the year before the build, which covers
+ * every call made while the bundle is deployed, including New Year's make-up days around a build made on
+ * January 1st anywhere in the world).
  */
-export function holidayDataPlugin(options: { readonly fromYear?: number } = {}): Plugin {
-  const fromYear = options.fromYear ?? new Date().getFullYear() - 1;
+export function holidayDataPlugin(options: { readonly fromDate?: string } = {}): Plugin {
+  const fromDate = options.fromDate ?? `${new Date().getUTCFullYear() - 1}-12-01`;
   return {
     name: 'holiday-data',
     setup(build) {
@@ -63,7 +65,7 @@ export function holidayDataPlugin(options: { readonly fromYear?: number } = {}):
         namespace,
       }));
       build.onLoad({ filter: /.*/, namespace }, (args) => ({
-        contents: JSON.stringify(compactHolidayData(JSON.parse(readFileSync(args.path, 'utf8')), fromYear)),
+        contents: JSON.stringify(compactHolidayData(JSON.parse(readFileSync(args.path, 'utf8')), fromDate)),
         loader: 'json',
         watchFiles: [args.path],
       }));

@@ -130,14 +130,12 @@ export const CalendarSchema = v.strictObject(
       'none',
     ),
     /** Days closed all day, over the weekly hours and make-up working days. */
-    closed: v.optional(
-      v.array(ClosureSchema, 'closed is a list of dates, such as ["2026-06-01", "2026-12-24..2026-12-26"]'),
-    ),
+    closed: v.optional(v.array(ClosureSchema, 'closed is a list of dates and ranges of dates')),
     /** Days open with their own hours, over everything else (even a closed date or a public holiday). */
     open: v.optional(
       v.array(
         ExtraOpenDaySchema,
-        'open is a list of extra days, such as [{"date": "2026-12-27", "hours": ["10:00-14:00"]}]',
+        'open is a list of extra days, such as [{date: "2026-12-27", hours: ["10:00-14:00"]}]',
       ),
     ),
   },

@@ -19,6 +19,11 @@ export class CallContext {
     readonly vars: Readonly<Record<string, string>>,
   ) {}
 
+  /** Adds a step to the trace of why the call went where it went (logged with the reply). */
+  note(step: string): void {
+    this.trace.push(step);
+  }
+
   get nowS(): number {
     return Math.floor(this.nowMs / 1000);
   }

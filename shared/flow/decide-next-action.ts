@@ -51,9 +51,9 @@ const DEFAULT_KEY_TIMEOUT_S = 5;
  */
 const FOLLOW_UP_MUTE_MS = 2000;
 /** A call is ended this long before the platform's `session_timeout`, so the goodbye is heard. */
-const SESSION_MARGIN_S = 20;
+export const SESSION_MARGIN_S = 20;
 /** Nodes passed through (`say`, `branch`) in one reply before the flow is declared looping. */
-const MAX_HOPS = 32;
+export const MAX_HOPS = 32;
 
 /** Where entering a node leads: what is played, and what the call does next. */
 type Outcome = {
@@ -133,7 +133,7 @@ function decideCallin(
   const { rules } = ctx.compiled;
   const { line, how } = findLine(ctx.compiled, content);
   const target = line ?? rules.defaultLine;
-  ctx.trace.push(
+  ctx.note(
     line === undefined
       ? `default line → flow ${target.flow}`
       : `line ${line.name} (by ${how}) → flow ${target.flow}`,
@@ -158,7 +158,7 @@ function decideCallin(
       );
     case 'transfer':
     case 'parallel':
-      ctx.trace.push('the transfer waits for the next event: only answer or hangup may follow callin');
+      ctx.note('transfer on the next event: only answer or hangup may follow callin');
       return reply(
         { action: 'answer', playback, settings: { ...settings, muteTimeMs: FOLLOW_UP_MUTE_MS } },
         { ...state, phase: 'transferPending' },
@@ -181,7 +181,7 @@ function chooseLineFlow(ctx: CallContext, target: Omit<Line, 'name'>): string {
   if (target.calendar === undefined || target.afterHoursFlow === undefined || ctx.isOpen(target.calendar)) {
     return target.flow;
   }
-  ctx.trace.push(`calendar ${target.calendar} is closed → flow ${target.afterHoursFlow}`);
+  ctx.note(`calendar ${target.calendar} is closed → flow ${target.afterHoursFlow}`);
   return target.afterHoursFlow;
 }
 
@@ -211,7 +211,7 @@ function resolveState(
       if (state === undefined) return restart(fresh, 'state names no known node');
       const ctx = new CallContext(compiled, nowMs, state.caller, state.vars);
       if (compiled !== current)
-        ctx.trace.push(`call continues under the rules it started with (${compiled.rules.version})`);
+        ctx.note(`call continues under the rules it started with (${compiled.rules.version})`);
       return { kind: 'state', state, ctx };
     }
     case 'flow': {
@@ -248,7 +248,7 @@ function resolveState(
  * question and this event as the answer; any other start node is entered and spoken.
  */
 function startByName(ctx: CallContext, flowName: string, why: string): Resolved {
-  ctx.trace.push(`${why} → flow ${flowName}`);
+  ctx.note(`${why} → flow ${flowName}`);
   const flow = getFlow(ctx, flowName);
   const start = getNode(flow, flowName, flow.start);
   const state = freshState(ctx, flowName, flow.start);
@@ -261,7 +261,7 @@ function startByName(ctx: CallContext, flowName: string, why: string): Resolved 
 /** Recovers a call whose state cannot be used: the default flow again, after the recovery prompt. */
 function restart(ctx: CallContext, why: string): Resolved {
   const { rules } = ctx.compiled;
-  ctx.trace.push(`${why}; restarting the default line`);
+  ctx.note(`${why}; restarting the default line`);
   const flowName = chooseLineFlow(ctx, rules.defaultLine);
   const flow = getFlow(ctx, flowName);
   const prefix = rules.recovery === undefined ? [] : renderPrompt(rules.recovery, ctx);
@@ -280,12 +280,12 @@ function decideInFlow(
   const node = getNode(flow, state.flow, state.node);
   switch (state.phase) {
     case 'ending':
-      ctx.trace.push('goodbye was played → hangup');
+      ctx.note('goodbye was played → hangup');
       return eventReply(ctx, { action: 'hangup' });
     case 'transferred':
       if (event.type === 'parallel_transfer')
         return afterParallelTransfer(ctx, flow, state, node, event.content.transfer_status);
-      ctx.trace.push('call was transferred → nothing to do');
+      ctx.note('call was transferred → nothing to do');
       return eventReply(ctx, { action: 'donothing' }, state);
     case 'transferPending':
       return transferNow(ctx, flow, state, node);
@@ -294,23 +294,23 @@ function decideInFlow(
       break;
   }
   if (event.type === 'timebreak') {
-    ctx.trace.push('caller talked over the prompt → break');
+    ctx.note('caller talked over the prompt → break');
     return eventReply(ctx, { action: 'break' }, state);
   }
   if (event.type === 'parallel_transfer')
     return afterParallelTransfer(ctx, flow, state, node, event.content.transfer_status);
   if (node.type !== 'menu' && node.type !== 'collect') {
-    ctx.trace.push(`node ${state.node} does not listen`);
+    ctx.note(`node ${state.node} does not listen`);
     return endCall(ctx, flow, state);
   }
   const turned: CallState = { ...state, turns: state.turns + 1 };
   const guard = findGuardReached(ctx, flow, turned);
   if (guard !== undefined) {
-    ctx.trace.push(guard);
+    ctx.note(guard);
     return endCall(ctx, flow, turned);
   }
   if (event.type === 'mute' && state.phase === 'keysUnarmed') {
-    ctx.trace.push('silence after the opening → arm keys');
+    ctx.note('silence after the opening → arm keys');
     return goTo(ctx, state.flow, flow, turned, state.node, []);
   }
   return node.type === 'menu'
@@ -337,7 +337,7 @@ function hearMenu(
       const target = node.keys?.[digits];
       if (target === undefined)
         return retry(ctx, flow, state, node, 'noMatch', `key ${digits} is not on the menu`);
-      ctx.trace.push(`key ${digits} → ${target}`);
+      ctx.note(`key ${digits} → ${target}`);
       return goTo(ctx, state.flow, flow, state, target, []);
     }
     case 'normal': {
@@ -347,7 +347,7 @@ function hearMenu(
       const spokenKey = readSpokenKey(words);
       const keyTarget = spokenKey === undefined ? undefined : node.keys?.[spokenKey];
       if (keyTarget !== undefined) {
-        ctx.trace.push(`spoken key ${spokenKey} → ${keyTarget}`);
+        ctx.note(`spoken key ${spokenKey} → ${keyTarget}`);
         return goTo(ctx, state.flow, flow, state, keyTarget, []);
       }
       const matchers = ctx.compiled.intents.get(`${state.flow}/${state.node}`) ?? [];
@@ -358,7 +358,7 @@ function hearMenu(
         const pattern = keyword === undefined ? matcher.patterns.find((p) => p.test(words)) : undefined;
         if (keyword === undefined && pattern === undefined) continue;
         const why = keyword === undefined ? `pattern /${pattern?.source}/` : `keyword ${keyword}`;
-        ctx.trace.push(`intent ${intent.name ?? index} (${why}) → ${intent.goto}`);
+        ctx.note(`intent ${intent.name ?? index} (${why}) → ${intent.goto}`);
         return goTo(ctx, state.flow, flow, state, intent.goto, []);
       }
       return retry(ctx, flow, state, node, 'noMatch', 'utterance matched nothing');
@@ -395,7 +395,7 @@ function hearCollect(
     digits.length <= node.maxDigits &&
     (node.pattern === undefined || ctx.pattern(node.pattern).test(digits));
   if (!fits) return retry(ctx, flow, state, node, 'noMatch', `${shown} do not fit`);
-  ctx.trace.push(`collected ${node.saveAs} (${shown}) → ${node.next}`);
+  ctx.note(`collected ${node.saveAs} (${shown}) → ${node.next}`);
   const vars = { ...state.vars, [node.saveAs]: digits };
   const withValue = new CallContext(ctx.compiled, ctx.nowMs, ctx.caller, vars);
   withValue.trace.push(...ctx.trace);
@@ -428,17 +428,17 @@ function retry(
   const policy = node[kind] ?? flow[kind] ?? (kind === 'noInput' ? DEFAULT_NO_INPUT : DEFAULT_NO_MATCH);
   const attempt = state[kind] + 1;
   if (attempt <= policy.retries) {
-    ctx.trace.push(`${why} → ${kind} retry ${attempt}/${policy.retries}`);
+    ctx.note(`${why} → ${kind} retry ${attempt}/${policy.retries}`);
     const wordings = policy.say ?? [];
     const wording = wordings[Math.min(attempt, wordings.length) - 1];
     const prefix = wording === undefined ? [] : renderPrompt(wording, ctx);
     return goTo(ctx, state.flow, flow, { ...state, [kind]: attempt }, state.node, prefix, true);
   }
   if (policy.escalateTo === undefined) {
-    ctx.trace.push(`${why} → ${kind} retries used up → goodbye`);
+    ctx.note(`${why} → ${kind} retries used up → goodbye`);
     return endCall(ctx, flow, state);
   }
-  ctx.trace.push(`${why} → ${kind} retries used up → ${policy.escalateTo}`);
+  ctx.note(`${why} → ${kind} retries used up → ${policy.escalateTo}`);
   return goTo(ctx, state.flow, flow, state, policy.escalateTo, []);
 }
 
@@ -457,12 +457,12 @@ function transferNow(ctx: CallContext, flow: Flow, state: CallState, node: FlowN
   if (node.type === 'transfer') {
     const number = chooseTransferTarget(ctx, node);
     if (number !== undefined) {
-      ctx.trace.push(`transfer to ${number}`);
+      ctx.note(`transfer to ${number}`);
       return eventReply(ctx, { action: 'transfer', number }, { ...state, phase: 'transferred' });
     }
   }
   if (node.type === 'parallelTransfer') {
-    ctx.trace.push(`parallel transfer to ${node.ccName}`);
+    ctx.note(`parallel transfer to ${node.ccName}`);
     return eventReply(
       ctx,
       {
@@ -474,7 +474,7 @@ function transferNow(ctx: CallContext, flow: Flow, state: CallState, node: FlowN
       { ...state, phase: 'transferred' },
     );
   }
-  ctx.trace.push(`node ${state.node} has no transfer to make`);
+  ctx.note(`node ${state.node} has no transfer to make`);
   return endCall(ctx, flow, state);
 }
 
@@ -486,14 +486,14 @@ function afterParallelTransfer(
   status: 'success' | 'fail' | undefined,
 ): Decision {
   if (status === 'success') {
-    ctx.trace.push('parallel transfer succeeded');
+    ctx.note('parallel transfer succeeded');
     return eventReply(ctx, { action: 'donothing' }, { ...state, phase: 'transferred' });
   }
   if (node.type === 'parallelTransfer') {
-    ctx.trace.push(`parallel transfer failed → ${node.onFail}`);
+    ctx.note(`parallel transfer failed → ${node.onFail}`);
     return goTo(ctx, state.flow, flow, { ...state, phase: 'listening' }, node.onFail, []);
   }
-  ctx.trace.push('parallel transfer failed → goodbye');
+  ctx.note('parallel transfer failed → goodbye');
   return endCall(ctx, flow, state);
 }
 
@@ -551,7 +551,7 @@ function goTo(
       );
     }
     case 'transfer':
-      ctx.trace.push(`transfer to ${outcome.step.number}`);
+      ctx.note(`transfer to ${outcome.step.number}`);
       return eventReply(
         ctx,
         { action: 'transfer', number: outcome.step.number, playback },
@@ -561,14 +561,14 @@ function goTo(
       const { ccName, monitor, playfile } = outcome.step;
       if (outcome.items.length > 0) {
         // `parallel_transfer` plays no prompt of ours: play it first, transfer on the next event.
-        ctx.trace.push('prompt first, the parallel transfer on the next event');
+        ctx.note('prompt now, parallel transfer on the next event');
         return eventReply(
           ctx,
           { action: 'play', playback, muteTimeMs: FOLLOW_UP_MUTE_MS },
           { ...next, phase: 'transferPending' },
         );
       }
-      ctx.trace.push(`parallel transfer to ${ccName}`);
+      ctx.note(`parallel transfer to ${ccName}`);
       return eventReply(
         ctx,
         { action: 'parallel_transfer', ccName, monitor, transferPlayfile: playfile },
@@ -600,7 +600,7 @@ function enterNode(
   let nodeName = start;
   for (let hop = 0; hop < MAX_HOPS; hop++) {
     const node: FlowNode = getNode(flow, flowName, nodeName);
-    ctx.trace.push(`enter ${nodeName} (${node.type})`);
+    ctx.note(`enter ${nodeName} (${node.type})`);
     switch (node.type) {
       case 'say':
         items.push(...renderPrompt(node.say, ctx));
@@ -609,7 +609,7 @@ function enterNode(
       case 'branch': {
         const taken = node.branches.find((branch) => ctx.holds(branch.when));
         nodeName = taken?.goto ?? node.else;
-        ctx.trace.push(taken === undefined ? `no branch holds → ${nodeName}` : `branch → ${nodeName}`);
+        ctx.note(taken === undefined ? `no branch holds → ${nodeName}` : `branch → ${nodeName}`);
         continue;
       }
       case 'menu':
@@ -620,7 +620,7 @@ function enterNode(
         if (node.say !== undefined) items.push(...renderPrompt(node.say, ctx));
         const number = chooseTransferTarget(ctx, node);
         if (number === undefined) {
-          ctx.trace.push('no transfer target applies → goodbye');
+          ctx.note('no transfer target applies → goodbye');
           items.push(...renderPrompt(flow.goodbye ?? DEFAULT_GOODBYE, ctx));
           return { nodeName, items, step: { kind: 'end' } };
         }

@@ -38,3 +38,8 @@ export const TextLikeSchema = v.pipe(
 export function lenient<T extends v.GenericSchema>(schema: T) {
   return v.optional(v.fallback(v.optional(schema), undefined));
 }
+
+/** An integer within `[min, max]`, as a JSON number. */
+export function integerIn(min: number, max: number) {
+  return v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+}

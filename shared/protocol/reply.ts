@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { integerIn } from './coerce';
 import { cleanTtsText, hasForbiddenTtsCharacter } from './tts-text';
 
 // ---------------------------------------------------------------------------------------------------
@@ -27,22 +28,22 @@ export const CallSettingsSchema = v.strictObject({
   asrModelId: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/))),
   record: v.optional(v.boolean()),
   /** Silence before a `mute` event, ms. Outside 1000–20000 the platform silently uses 10000. */
-  muteTimeMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1000), v.maxValue(20000))),
+  muteTimeMs: v.optional(integerIn(1000, 20000)),
   /** End-of-sentence pause, ms; only the value on `answer` counts. */
-  pauseTimeMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(300), v.maxValue(1200))),
+  pauseTimeMs: v.optional(integerIn(300, 1200)),
   /** The platform hangs up when the call reaches this, s. */
-  sessionTimeoutS: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3600))),
+  sessionTimeoutS: v.optional(integerIn(1, 3600)),
   tts: v.optional(
     v.strictObject({
       voice: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,32}$/))),
-      volume: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100))),
-      speed: v.optional(v.pipe(v.number(), v.integer(), v.minValue(-200), v.maxValue(200))),
+      volume: v.optional(integerIn(0, 100)),
+      speed: v.optional(integerIn(-200, 200)),
     }),
   ),
   /** May the caller interrupt prompts (`action_code_break`). */
   bargeIn: v.optional(v.boolean()),
   /** Talk this long over a prompt to stop it (`action_code_time_break`), ms; needs `bargeIn`. */
-  bargeInAfterMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(60000))),
+  bargeInAfterMs: v.optional(integerIn(1, 60000)),
 });
 export type CallSettings = v.InferOutput<typeof CallSettingsSchema>;
 
@@ -98,8 +99,6 @@ export type EventAction =
 // The wire format, with the documented ranges. Every reply is checked against this before it leaves.
 // ---------------------------------------------------------------------------------------------------
 
-const int = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
-
 /** `dynamic_id` goes through URL and JSON encodings and must avoid the forbidden characters. */
 const WireDynamicIdSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9._~-]{1,200}$/));
 
@@ -145,23 +144,23 @@ const WirePlayback = {
     ),
   ),
   action_code_break: v.optional(v.boolean()),
-  action_code_time_break: v.optional(int(1, 60000)),
+  action_code_time_break: v.optional(integerIn(1, 60000)),
 };
 
 const WireSettings = {
-  session_timeout: v.optional(int(1, 3600)),
+  session_timeout: v.optional(integerIn(1, 3600)),
   record_flag: v.optional(v.boolean()),
   asr_base_id: v.optional(v.picklist(AsrBaseIds)),
   asr_model_id: v.optional(v.string()),
-  mute_time: v.optional(int(1000, 20000)),
-  pause_time: v.optional(int(300, 1200)),
+  mute_time: v.optional(integerIn(1000, 20000)),
+  pause_time: v.optional(integerIn(300, 1200)),
   tts_conf: v.optional(v.boolean()),
   tts_style: v.optional(v.string()),
-  tts_volume: v.optional(int(0, 100)),
-  tts_speed: v.optional(int(-200, 200)),
+  tts_volume: v.optional(integerIn(0, 100)),
+  tts_speed: v.optional(integerIn(-200, 200)),
 };
 
-const MuteTime = { mute_time: v.optional(int(1000, 20000)) };
+const MuteTime = { mute_time: v.optional(integerIn(1000, 20000)) };
 
 export const ReplyDataSchema = v.variant('action', [
   v.strictObject({ ...WireCommon, action: v.literal('answer'), ...WirePlayback, ...WireSettings }),
@@ -182,8 +181,8 @@ export const ReplyDataSchema = v.variant('action', [
     action: v.literal('dtmf'),
     ...WirePlayback,
     ...MuteTime,
-    dtmf_max_numbers: int(1, 50),
-    dtmf_nonin_overtime: int(3, 60),
+    dtmf_max_numbers: integerIn(1, 50),
+    dtmf_nonin_overtime: integerIn(3, 60),
     dtmf_end_character: v.optional(v.picklist(['#', '*', ''])),
   }),
   v.strictObject({

@@ -5,6 +5,9 @@ import type { RulesInput } from './rules-schema';
  * calls: a greeting, a menu by key or by keyword, a transfer to an agent and a goodbye. The agent
  * number is a placeholder; a real hotline writes its own rules document.
  */
+const AGENT_WORDS = ['人工', '客服', '转接', '真人'];
+const BYE_WORDS = ['再见', '没有了', '不用了', '挂了'];
+
 export const DEFAULT_RULES = {
   version: 'default-1',
   settings: {
@@ -34,8 +37,8 @@ export const DEFAULT_RULES = {
           keys: { '1': 'hours', '0': 'agent', '9': 'goodbye' },
           intents: [
             { name: 'hours', keywords: ['查询', '营业', '时间', '几点'], goto: 'hours' },
-            { name: 'agent', keywords: ['人工', '客服', '转接', '真人'], goto: 'agent' },
-            { name: 'bye', keywords: ['再见', '没有了', '不用了', '挂了'], goto: 'goodbye' },
+            { name: 'agent', keywords: AGENT_WORDS, goto: 'agent' },
+            { name: 'bye', keywords: BYE_WORDS, goto: 'goodbye' },
           ],
         },
         hours: { type: 'say', say: '我们的服务时间是每天早上九点到晚上六点。', next: 'more' },
@@ -45,8 +48,8 @@ export const DEFAULT_RULES = {
           keys: { '1': 'menu', '0': 'agent', '9': 'goodbye' },
           intents: [
             { name: 'menu', keywords: ['主菜单', '返回', '重听'], goto: 'menu' },
-            { name: 'agent', keywords: ['人工', '客服', '转接', '真人'], goto: 'agent' },
-            { name: 'bye', keywords: ['再见', '没有了', '不用了', '挂了'], goto: 'goodbye' },
+            { name: 'agent', keywords: AGENT_WORDS, goto: 'agent' },
+            { name: 'bye', keywords: BYE_WORDS, goto: 'goodbye' },
           ],
           noInput: { retries: 1, escalateTo: 'goodbye' },
         },

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { CalendarSchema, TimeRangeSchema, TimeZoneSchema } from '../calendar/calendar-schema';
+import { integerIn } from '../protocol/coerce';
 import { AudioCodeSchema, CallSettingsSchema, PhoneNumberSchema } from '../protocol/reply';
 
 /**
@@ -34,7 +35,7 @@ export type Prompt = v.InferOutput<typeof PromptSchema>;
 /** What to do when the caller says nothing (silence, no key in time), or nothing the node understands. */
 export const RetryPolicySchema = v.strictObject({
   /** How many times the node is asked again before escalating. */
-  retries: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(9)),
+  retries: integerIn(0, 9),
   /** Said before the node's own prompt on each retry, in turn (the last one repeats). */
   say: v.optional(v.pipe(v.array(PromptSchema), v.minLength(1))),
   /** Where to go when the retries are used up; without it, the call ends with the flow's goodbye. */
@@ -123,7 +124,7 @@ const MenuNodeSchema = v.strictObject({
   /** Spoken choices, tried in order after the keys. */
   intents: v.optional(v.array(IntentSchema)),
   /** Seconds to wait for a key (3–60). */
-  keyTimeoutS: v.optional(v.pipe(v.number(), v.integer(), v.minValue(3), v.maxValue(60))),
+  keyTimeoutS: v.optional(integerIn(3, 60)),
   ...Listening,
 });
 
@@ -133,12 +134,12 @@ const CollectNodeSchema = v.pipe(
     say: PromptSchema,
     /** The variable the digits are kept in, for prompts (`{{vars.card}}`) and conditions. */
     saveAs: NameSchema,
-    minDigits: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(32)), 1),
-    maxDigits: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(32)),
+    minDigits: v.optional(integerIn(1, 32), 1),
+    maxDigits: integerIn(1, 32),
     /** The key that ends entry early (`#` or `*`). */
     endKey: v.optional(v.picklist(['#', '*'])),
     /** Seconds the platform waits for keys (3–60). */
-    timeoutS: v.optional(v.pipe(v.number(), v.integer(), v.minValue(3), v.maxValue(60))),
+    timeoutS: v.optional(integerIn(3, 60)),
     /** The digits must match this (else it counts as no match). */
     pattern: v.optional(PatternSchema),
     /** Kept out of logs and traces (the value still travels, encrypted, in the call's state). */
@@ -217,9 +218,9 @@ export const FlowSchema = v.strictObject({
   /** Said when the flow ends a call itself (retries used up, a guard reached). */
   goodbye: v.optional(PromptSchema),
   /** A call that has had this many caller turns is ended politely. */
-  maxTurns: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(500))),
+  maxTurns: v.optional(integerIn(1, 500)),
   /** A call this old (s) is ended politely at its next event; keep it under `sessionTimeoutS`. */
-  maxCallS: v.optional(v.pipe(v.number(), v.integer(), v.minValue(10), v.maxValue(3600))),
+  maxCallS: v.optional(integerIn(10, 3600)),
   nodes: v.record(NameSchema, NodeSchema),
 });
 export type Flow = v.InferOutput<typeof FlowSchema>;

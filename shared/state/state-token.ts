@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import * as v from 'valibot';
+import { integerIn } from '../protocol/coerce';
 
 /**
  * Where a call is in its flow. The platform keeps no state for us: this travels in `dynamic_id` and
@@ -43,7 +44,7 @@ const IV_BYTES = 12;
 const TAG_BYTES = 12;
 
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
-const count = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_000_000));
+const count = integerIn(0, 1_000_000);
 const name = v.pipe(v.string(), v.regex(NAME));
 
 /** The payload's wire form: a positional array, because every byte of `dynamic_id` goes back and forth. */
@@ -51,11 +52,11 @@ const StatePayloadSchema = v.tuple([
   v.pipe(v.string(), v.regex(/^[0-9a-z]{1,13}$/)),
   count,
   count,
-  v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(CALL_PHASES.length - 1)),
+  integerIn(0, CALL_PHASES.length - 1),
   count,
   count,
   count,
-  v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1e11)),
+  integerIn(0, 1e11),
   v.pipe(v.string(), v.maxLength(32)),
   v.record(name, v.pipe(v.string(), v.maxLength(64))),
 ]);

@@ -10,7 +10,7 @@ import type { PromptItem } from '../../shared/protocol/reply';
 import { type CompiledRules, compileRules } from '../../shared/rules/compile-rules';
 import { DEFAULT_RULES } from '../../shared/rules/default-rules';
 import type { RulesInput } from '../../shared/rules/rules-schema';
-import { type CallState, decodeState, encodeState } from '../../shared/state/state-token';
+import { decodeState, encodeState } from '../../shared/state/state-token';
 
 const KEYS: [string] = ['test-state-key-0123456789'];
 const NOW = Date.UTC(2026, 10, 23, 2, 0, 0);
