@@ -2,11 +2,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, before, describe, it } from 'node:test';
-import * as v from 'valibot';
-import { SuccessReplySchema } from '../../shared/protocol/reply';
 import { lintRules } from '../../shared/rules/lint-rules';
 import { parseYaml } from '../../shared/rules/yaml-parser';
-import { type FcHandler, formCallback, loadWithEnv, ROOT } from '../support/fc-event';
+import {
+  type ReplyData,
+  restoreClock,
+  type SendEvent,
+  setClock,
+  spoken,
+  startCall,
+} from '../support/bundle-call';
+import { type FcHandler, loadWithEnv, ROOT } from '../support/fc-event';
 
 /**
  * examples/appointment-reminder.yaml, walked call by call through the built outbound bundle. A SmartCall
@@ -23,56 +29,25 @@ const CLINIC_DESK = '05925551234';
 const DESK_HOURS = '2026-03-10T10:00:00+08:00';
 const ASK = /按时到诊请按1或说「好的」，取消预约请按2，需要改时间请按3/;
 
-type ReplyData = v.InferOutput<typeof SuccessReplySchema>['data'];
-type Send = (type: string, content?: Record<string, string>) => Promise<ReplyData>;
-
-const realNow = Date.now;
-
-/** Stops the clock the bundle reads at `instant` (ISO 8601 with an explicit offset). */
-function setClock(instant: string): void {
-  const fixed = Date.parse(instant);
-  assert.ok(!Number.isNaN(fixed), `not an instant: ${instant}`);
-  Date.now = () => fixed;
-}
-
-let calls = 0;
-
 /**
  * A SmartCall call: `send` posts its events, the first with `smartCallDynamicId` (when given), each
- * later one with the `dynamic_id` of the previous reply. Every reply must pass `SuccessReplySchema`.
+ * later one with the `dynamic_id` of the previous reply. Every reply must pass `SuccessReplySchema`, and
+ * none may be `answer`: only a callin is answered, and a SmartCall call has none.
  */
-function placeCall(handler: FcHandler, smartCallDynamicId?: string): Send {
-  calls += 1;
-  const callId = `${140301340000 + calls}^${127079730000 + calls}`;
-  let dynamicId = smartCallDynamicId;
+function placeCall(handler: FcHandler, smartCallDynamicId?: string): SendEvent {
+  const { send } = startCall(handler, {
+    firstDynamicId: smartCallDynamicId,
+    callIdBase: [140301340000, 127079730000],
+  });
   return async (type, content = {}) => {
-    const withState = dynamicId === undefined ? content : { ...content, dynamic_id: dynamicId };
-    const result = await handler(
-      formCallback({
-        call_id: callId,
-        content_type: type,
-        content: JSON.stringify(withState),
-        timestamp: String(Date.now()),
-      }),
-    );
-    assert.equal(result.statusCode, 200);
-    const parsed = v.safeParse(SuccessReplySchema, JSON.parse(result.body));
-    assert.ok(parsed.success, `not a valid reply: ${result.body}`);
-    assert.notEqual(parsed.output.data.action, 'answer');
-    dynamicId = parsed.output.data.dynamic_id;
-    return parsed.output.data;
+    const data = await send(type, content);
+    assert.notEqual(data.action, 'answer');
+    return data;
   };
 }
 
-/** The TTS texts a reply plays, in order, joined. */
-function spoken(data: ReplyData): string {
-  const param = 'action_code_param' in data ? data.action_code_param : undefined;
-  if (param === undefined) return '';
-  return Object.values(JSON.parse(param) as Record<string, string>).join('');
-}
-
 /** Checks a goodbye: played in full (no barge-in), and the hang-up on the next event. */
-async function assertGoodbye(send: Send, reply: ReplyData, words: RegExp): Promise<void> {
+async function assertGoodbye(send: SendEvent, reply: ReplyData, words: RegExp): Promise<void> {
   assert.ok(reply.action === 'play');
   assert.match(spoken(reply), words);
   assert.equal(reply.action_code_break, false);
@@ -92,9 +67,7 @@ describe('appointment reminder example', () => {
   before(async () => {
     handler = await loadWithEnv('outbound', ENV);
   });
-  afterEach(() => {
-    Date.now = realNow;
-  });
+  afterEach(restoreClock);
 
   it('confirms the appointment when the patient answers SmartCall’s question with 好的，我会准时到', async () => {
     setClock(DESK_HOURS);

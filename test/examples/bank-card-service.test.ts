@@ -2,11 +2,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, before, describe, it } from 'node:test';
-import * as v from 'valibot';
-import { SuccessReplySchema } from '../../shared/protocol/reply';
 import { lintRules } from '../../shared/rules/lint-rules';
 import { parseYaml } from '../../shared/rules/yaml-parser';
-import { captureLogs, type FcHandler, formCallback, loadWithEnv, ROOT } from '../support/fc-event';
+import {
+  type ReplyData,
+  restoreClock,
+  type SendEvent,
+  setClock,
+  spoken,
+  startCall,
+} from '../support/bundle-call';
+import { captureLogs, type FcHandler, loadWithEnv, ROOT } from '../support/fc-event';
 
 /**
  * examples/bank-card-service.yaml, walked call by call through the built inbound bundle: each event
@@ -27,62 +33,24 @@ const VIP_DESK = '05925550188';
 const TUESDAY_MORNING = '2026-03-10T10:00:00+08:00';
 const TUESDAY_EVENING = '2026-03-10T20:30:00+08:00';
 
-type ReplyData = v.InferOutput<typeof SuccessReplySchema>['data'];
-type Send = (type: string, content?: Record<string, string>) => Promise<ReplyData>;
-
-const realNow = Date.now;
-
-/** Stops the clock the bundle reads at `instant` (ISO 8601 with an explicit offset). */
-function setClock(instant: string): void {
-  const fixed = Date.parse(instant);
-  assert.ok(!Number.isNaN(fixed), `not an instant: ${instant}`);
-  Date.now = () => fixed;
-}
-
-function restoreClock(): void {
-  Date.now = realNow;
-}
-
-let calls = 0;
-
 /**
  * Starts a call: `callin` from `caller` to `callee`, then a `send` for its later events. Every reply
- * must pass `SuccessReplySchema`; its `dynamic_id` is all that goes on to the next event.
+ * must pass `SuccessReplySchema` and name this call's id; its `dynamic_id` is all that goes on to the
+ * next event.
  */
 async function dial(
   handler: FcHandler,
   caller: string,
   callee = SERVICE_NUMBER,
-): Promise<{ answer: ReplyData; send: Send }> {
-  calls += 1;
-  const callId = `${130301340000 + calls}^${117079730000 + calls}`;
-  let dynamicId: string | undefined;
-  const post = async (type: string, content: Record<string, string>): Promise<ReplyData> => {
-    const withState = dynamicId === undefined ? content : { ...content, dynamic_id: dynamicId };
-    const result = await handler(
-      formCallback({
-        call_id: callId,
-        content_type: type,
-        content: JSON.stringify(withState),
-        timestamp: String(Date.now()),
-      }),
-    );
-    assert.equal(result.statusCode, 200);
-    const parsed = v.safeParse(SuccessReplySchema, JSON.parse(result.body));
-    assert.ok(parsed.success, `not a valid reply: ${result.body}`);
-    assert.equal(parsed.output.data.call_id, callId);
-    dynamicId = parsed.output.data.dynamic_id;
-    return parsed.output.data;
+): Promise<{ answer: ReplyData; send: SendEvent }> {
+  const { callId, send: post } = startCall(handler);
+  const send: SendEvent = async (type, content = {}) => {
+    const data = await post(type, content);
+    assert.equal(data.call_id, callId);
+    return data;
   };
-  const answer = await post('callin', { caller, callee });
-  return { answer, send: (type, content = {}) => post(type, content) };
-}
-
-/** The TTS texts a reply plays, in order, joined. */
-function spoken(data: ReplyData): string {
-  const param = 'action_code_param' in data ? data.action_code_param : undefined;
-  if (param === undefined) return '';
-  return Object.values(JSON.parse(param) as Record<string, string>).join('');
+  const answer = await send('callin', { caller, callee });
+  return { answer, send };
 }
 
 /**

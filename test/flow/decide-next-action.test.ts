@@ -1,66 +1,25 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  type CallOrigin,
-  type Decision,
-  decideNextAction,
-  type FlowEvent,
-} from '../../shared/flow/decide-next-action';
-import type { PromptItem } from '../../shared/protocol/reply';
-import { type CompiledRules, compileRules } from '../../shared/rules/compile-rules';
+import type { CallOrigin } from '../../shared/flow/decide-next-action';
+import type { CompiledRules } from '../../shared/rules/compile-rules';
 import { DEFAULT_RULES } from '../../shared/rules/default-rules';
 import type { RulesInput } from '../../shared/rules/rules-schema';
-import { decodeState, encodeState } from '../../shared/state/state-token';
+import { Call, compileOrThrow, spoken } from '../support/engine-call';
 
 const KEYS: [string] = ['test-state-key-0123456789'];
 const NOW = Date.UTC(2026, 10, 23, 2, 0, 0);
 
-function compile(rules: unknown): CompiledRules {
-  const result = compileRules(rules);
-  if (!result.ok) throw new Error(JSON.stringify(result.issues));
-  return result.compiled;
-}
-
-const defaults = compile(DEFAULT_RULES);
+const defaults = compileOrThrow(DEFAULT_RULES);
 const HOTLINE = DEFAULT_RULES.flows.hotline ?? assert.fail('the default rules have a hotline flow');
 
-type Content = Record<string, unknown>;
-
-function event(type: FlowEvent['type'], content: Content): FlowEvent {
-  return { callId: '1^2', timestamp: NOW, contentOk: true, type, content } as FlowEvent;
-}
-
-/** Plays a call turn by turn, carrying only what the platform carries: the reply's dynamic_id. */
-class Call {
-  dynamicId: string | undefined;
-  last: Decision | undefined;
-  constructor(
-    readonly rules: CompiledRules = defaults,
-    readonly origin: CallOrigin = 'inbound',
-  ) {}
-
-  send(type: FlowEvent['type'], content: Content = {}, now = NOW): Decision {
-    const withState = type === 'callin' ? content : { dynamic_id: this.dynamicId, ...content };
-    const decoded = decodeState(
-      type === 'callin' ? undefined : (withState.dynamic_id as string | undefined),
-      KEYS,
-    );
-    const decision = decideNextAction(this.rules, event(type, withState), decoded, now, this.origin);
-    this.dynamicId =
-      decision.state === undefined ? undefined : encodeState(decision.state, decision.rules.names, KEYS);
-    this.last = decision;
-    return decision;
-  }
-}
-
-function spoken(decision: Decision): string[] {
-  const action = decision.action as { playback?: { items: readonly PromptItem[] } };
-  return (action.playback?.items ?? []).map((item) => ('tts' in item ? item.tts : `audio:${item.audio}`));
+/** A call under `rules` (the default rules unless given), sealed with this file's key, played at NOW. */
+function newCall(rules: CompiledRules = defaults, origin: CallOrigin = 'inbound'): Call {
+  return new Call(rules, { origin, keys: KEYS, now: NOW });
 }
 
 describe('decideNextAction on callin', () => {
   it('answers with the greeting and the menu of the default line, keys not yet armed', () => {
-    const decision = new Call().send('callin', { caller: '15201030105', callee: '05923391657' });
+    const decision = newCall().send('callin', { caller: '15201030105', callee: '05923391657' });
     assert.equal(decision.replyTo, 'callin');
     assert.equal(decision.action.action, 'answer');
     assert.deepEqual(spoken(decision), [
@@ -74,7 +33,7 @@ describe('decideNextAction on callin', () => {
   });
 
   it('routes by the number dialled, written in any common form', () => {
-    const rules = compile({
+    const rules = compileOrThrow({
       ...DEFAULT_RULES,
       lines: [{ name: 'vip', numbers: ['+86 592 3391657'], flow: 'vip' }],
       flows: {
@@ -84,51 +43,51 @@ describe('decideNextAction on callin', () => {
     } satisfies RulesInput);
     assert.equal(rules.lineByNumber.size, 1);
     assert.deepEqual(
-      new Call(rules).send('callin', { callee: '05923391657' }).trace[0],
+      newCall(rules).send('callin', { callee: '05923391657' }).trace[0],
       'line vip (by number dialled) → flow vip',
     );
-    assert.match(new Call(rules).send('callin', { callee: '05923391658' }).trace[0] ?? '', /default line/);
+    assert.match(newCall(rules).send('callin', { callee: '05923391658' }).trace[0] ?? '', /default line/);
   });
 
   it('answers with the default line when the callee is missing', () => {
-    const decision = new Call().send('callin', {});
+    const decision = newCall().send('callin', {});
     assert.equal(decision.action.action, 'answer');
     assert.match(decision.trace[0] ?? '', /default line/);
   });
 
   it('merges settings: document, then flow, then line', () => {
-    const rules = compile({
+    const rules = compileOrThrow({
       ...DEFAULT_RULES,
       settings: { muteTimeMs: 5000, tts: { voice: 'xiaoyun', volume: 50 } },
       defaultLine: { flow: 'hotline', settings: { tts: { volume: 80 } } },
       flows: { hotline: { ...HOTLINE, settings: { muteTimeMs: 7000 } } },
     });
-    const decision = new Call(rules).send('callin', {});
+    const decision = newCall(rules).send('callin', {});
     assert.ok(decision.action.action === 'answer');
     assert.equal(decision.action.settings.muteTimeMs, 7000);
     assert.deepEqual(decision.action.settings.tts, { voice: 'xiaoyun', volume: 80 });
   });
 
   it('hangs up at once when the line starts with a silent hangup', () => {
-    const rules = compile({
+    const rules = compileOrThrow({
       version: 'x',
       defaultLine: { flow: 'closed' },
       flows: { closed: { start: 'bye', nodes: { bye: { type: 'hangup' } } } },
     });
-    const decision = new Call(rules).send('callin', {});
+    const decision = newCall(rules).send('callin', {});
     assert.deepEqual(decision.action, { action: 'hangup' });
     assert.equal(decision.state, undefined);
   });
 
   it('defers a transfer chosen on callin to the next event, since only answer may follow callin', () => {
-    const rules = compile({
+    const rules = compileOrThrow({
       version: 'x',
       defaultLine: { flow: 'direct' },
       flows: {
         direct: { start: 'agent', nodes: { agent: { type: 'transfer', say: '请稍候', to: '95555' } } },
       },
     });
-    const call = new Call(rules);
+    const call = newCall(rules);
     const first = call.send('callin', {});
     assert.equal(first.action.action, 'answer');
     assert.equal(first.state?.phase, 'transferPending');
@@ -139,7 +98,7 @@ describe('decideNextAction on callin', () => {
 
 describe('decideNextAction through the default hotline', () => {
   it('follows callin → mute → dtmf → normal → mute → dtmf to the goodbye and hangs up', () => {
-    const call = new Call();
+    const call = newCall();
     call.send('callin', { caller: '15201030105', callee: '05923391657' });
 
     const armed = call.send('mute');
@@ -172,7 +131,7 @@ describe('decideNextAction through the default hotline', () => {
   });
 
   it('transfers to an agent on the keyword 人工, in full-width or with punctuation', () => {
-    const call = new Call();
+    const call = newCall();
     call.send('callin', {});
     const decision = call.send('normal', { words: '我要转，人工！' });
     assert.ok(decision.action.action === 'transfer');
@@ -186,16 +145,16 @@ describe('decideNextAction through the default hotline', () => {
   });
 
   it('takes a spoken key such as 幺 or 按零 as the key itself', () => {
-    const one = new Call();
+    const one = newCall();
     one.send('callin', {});
     assert.equal(one.send('normal', { words: '幺' }).state?.node, 'more');
-    const zero = new Call();
+    const zero = newCall();
     zero.send('callin', {});
     assert.equal(zero.send('normal', { words: '按零' }).action.action, 'transfer');
   });
 
   it('asks again with the next wording on no match, then escalates to the agent', () => {
-    const call = new Call();
+    const call = newCall();
     call.send('callin', {});
     call.send('mute');
     const first = call.send('dtmf', { dtmf_digits: '5' });
@@ -209,7 +168,7 @@ describe('decideNextAction through the default hotline', () => {
   });
 
   it('treats noInputTimeout from a key collection as no input and ends after the retries', () => {
-    const call = new Call();
+    const call = newCall();
     call.send('callin', {});
     call.send('mute');
     assert.equal(call.send('dtmf', { dtmf_digits: 'noInputTimeout' }).state?.noInput, 1);
@@ -220,7 +179,7 @@ describe('decideNextAction through the default hotline', () => {
   });
 
   it('stops the prompt on a timebreak and keeps the call where it was', () => {
-    const call = new Call();
+    const call = newCall();
     const answer = call.send('callin', {});
     const decision = call.send('timebreak', { current_media_code: 'x' });
     assert.deepEqual(decision.action, { action: 'break' });
@@ -228,7 +187,7 @@ describe('decideNextAction through the default hotline', () => {
   });
 
   it('answers a duplicated event exactly as the first time', () => {
-    const call = new Call();
+    const call = newCall();
     call.send('callin', {});
     const state = call.dynamicId;
     const first = call.send('dtmf', { dtmf_digits: '1' });
@@ -238,11 +197,11 @@ describe('decideNextAction through the default hotline', () => {
   });
 
   it('ends the call politely once the flow turn limit is passed', () => {
-    const rules = compile({
+    const rules = compileOrThrow({
       ...DEFAULT_RULES,
       flows: { hotline: { ...HOTLINE, maxTurns: 2 } },
     });
-    const call = new Call(rules);
+    const call = newCall(rules);
     call.send('callin', {});
     call.send('normal', { words: '嗯' });
     call.send('normal', { words: '嗯' });
@@ -254,7 +213,7 @@ describe('decideNextAction through the default hotline', () => {
 
 describe('decideNextAction with a lost or foreign state', () => {
   it('restarts the default flow after the recovery prompt when dynamic_id is missing', () => {
-    const call = new Call();
+    const call = newCall();
     const decision = call.send('normal', { words: '你好', dynamic_id: undefined });
     assert.equal(decision.replyTo, 'event');
     assert.equal(decision.action.action, 'dtmf');
@@ -266,7 +225,7 @@ describe('decideNextAction with a lost or foreign state', () => {
   });
 
   it('recovers the same way from a tampered dynamic_id', () => {
-    const call = new Call();
+    const call = newCall();
     call.send('callin', {});
     const sealed = Buffer.from((call.dynamicId ?? '').slice(2), 'base64url');
     sealed[20] = (sealed[20] ?? 0) ^ 1;
@@ -276,16 +235,16 @@ describe('decideNextAction with a lost or foreign state', () => {
   });
 
   it('recovers from a state written under other rules', () => {
-    const call = new Call();
+    const call = newCall();
     call.send('callin', {});
-    const newer = new Call(compile({ ...DEFAULT_RULES, version: 'default-2' }));
+    const newer = newCall(compileOrThrow({ ...DEFAULT_RULES, version: 'default-2' }));
     const decision = newer.send('dtmf', { dtmf_digits: '1', dynamic_id: call.dynamicId });
     assert.match(decision.trace[0] ?? '', /state is from rules/);
   });
 
   it('never answers a later event with answer', () => {
     for (const dynamicId of [undefined, 'garbage', '1.x.y', 'nosuchflow']) {
-      const decision = new Call().send('mute', { dynamic_id: dynamicId });
+      const decision = newCall().send('mute', { dynamic_id: dynamicId });
       assert.equal(decision.replyTo, 'event');
       assert.notEqual(decision.action.action, 'answer');
     }
@@ -293,7 +252,7 @@ describe('decideNextAction with a lost or foreign state', () => {
 });
 
 describe('decideNextAction on outbound calls', () => {
-  const rules = compile({
+  const rules = compileOrThrow({
     ...DEFAULT_RULES,
     outbound: { defaultFlow: 'remind' },
     flows: {
@@ -318,21 +277,21 @@ describe('decideNextAction on outbound calls', () => {
   } satisfies RulesInput);
 
   it('starts the flow named by SmartCall DynamicId and takes the first utterance as the answer to its opening', () => {
-    const call = new Call(rules, 'outbound');
+    const call = newCall(rules, 'outbound');
     const decision = call.send('normal', { words: '好的', dynamic_id: 'remind' });
     assert.deepEqual(spoken(decision), ['已为您确认，再见。']);
     assert.match(decision.trace[0] ?? '', /DynamicId names flow → flow remind/);
   });
 
   it('arms the keys with the opening question when the callee stays silent', () => {
-    const call = new Call(rules, 'outbound');
+    const call = newCall(rules, 'outbound');
     const decision = call.send('mute', { dynamic_id: 'remind' });
     assert.equal(decision.action.action, 'dtmf');
     assert.equal(decision.state?.node, 'confirm');
   });
 
   it('uses the outbound default flow when SmartCall gave no DynamicId', () => {
-    const call = new Call(rules, 'outbound');
+    const call = newCall(rules, 'outbound');
     const decision = call.send('dtmf', { dtmf_digits: '2', dynamic_id: undefined });
     assert.deepEqual(spoken(decision), ['已为您取消，再见。']);
   });
@@ -340,7 +299,7 @@ describe('decideNextAction on outbound calls', () => {
 
 describe('decideNextAction on a broken flow', () => {
   it('throws a FlowError on a loop of say nodes, for the caller to answer with the fallback', () => {
-    const rules = compile({
+    const rules = compileOrThrow({
       version: 'x',
       defaultLine: { flow: 'loop' },
       flows: {
@@ -350,6 +309,6 @@ describe('decideNextAction on a broken flow', () => {
         },
       },
     });
-    assert.throws(() => new Call(rules).send('callin', {}), { name: 'FlowError' });
+    assert.throws(() => newCall(rules).send('callin', {}), { name: 'FlowError' });
   });
 });

@@ -1,65 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  type CallOrigin,
-  type Decision,
-  decideNextAction,
-  type FlowEvent,
-  findLine,
-} from '../../shared/flow/decide-next-action';
-import type { PromptItem } from '../../shared/protocol/reply';
-import { type CompiledRules, compileRules } from '../../shared/rules/compile-rules';
-import type { RulesInput } from '../../shared/rules/rules-schema';
-import { decodeState, encodeState } from '../../shared/state/state-token';
+import { type CallOrigin, findLine } from '../../shared/flow/decide-next-action';
+import type { CompiledRules } from '../../shared/rules/compile-rules';
+import { Call, compileOrThrow, spoken } from '../support/engine-call';
 
 const KEYS: [string] = ['flow-language-tests-key-01'];
 /** Wednesday 2026-11-25, 10:00 in Shanghai. */
 const WEDNESDAY_10H = Date.parse('2026-11-25T10:00:00+08:00');
 
-function compile(rules: RulesInput): CompiledRules {
-  const result = compileRules(rules);
-  if (!result.ok) throw new Error(JSON.stringify(result.issues));
-  return result.compiled;
-}
-
-/** Plays a call turn by turn, carrying only the reply's dynamic_id, under rules that may change. */
-class Call {
-  dynamicId: string | undefined;
-  byTag = new Map<string, CompiledRules>();
-  constructor(
-    public rules: CompiledRules,
-    readonly origin: CallOrigin = 'inbound',
-  ) {}
-
-  send(type: FlowEvent['type'], content: Record<string, unknown> = {}, now = WEDNESDAY_10H): Decision {
-    const withState = type === 'callin' ? content : { dynamic_id: this.dynamicId, ...content };
-    const decoded = decodeState(
-      type === 'callin' ? undefined : (withState.dynamic_id as string | undefined),
-      KEYS,
-    );
-    const event = { callId: '1^2', timestamp: now, contentOk: true, type, content: withState } as FlowEvent;
-    const decision = decideNextAction(
-      { current: this.rules, byTag: this.byTag },
-      event,
-      decoded,
-      now,
-      this.origin,
-    );
-    this.dynamicId =
-      decision.state === undefined ? undefined : encodeState(decision.state, decision.rules.names, KEYS);
-    return decision;
-  }
-}
-
-function spoken(decision: Decision): string[] {
-  const action = decision.action as { playback?: { items: readonly PromptItem[] } };
-  return (action.playback?.items ?? []).map((item) => ('tts' in item ? item.tts : `audio:${item.audio}`));
+/** A call under `rules`, sealed with this file's key, played at WEDNESDAY_10H unless a turn says so. */
+function newCall(rules: CompiledRules, origin: CallOrigin = 'inbound'): Call {
+  return new Call(rules, { origin, keys: KEYS, now: WEDNESDAY_10H });
 }
 
 const bye = (say: string) => ({ type: 'hangup' as const, say });
 
 describe('routing a callin to a line', () => {
-  const rules = compile({
+  const rules = compileOrThrow({
     version: 'routing',
     lines: [
       { name: 'service', numbers: ['95555'], flow: 'main' },
@@ -88,7 +45,7 @@ describe('routing a callin to a line', () => {
   });
 
   it('hangs up politely on a blocklisted caller: the goodbye first, the hangup on the next event', () => {
-    const call = new Call(rules);
+    const call = newCall(rules);
     const answer = call.send('callin', { caller: '13900000000', callee: '95555' });
     assert.equal(answer.action.action, 'answer');
     assert.deepEqual(spoken(answer), ['blocked']);
@@ -97,7 +54,7 @@ describe('routing a callin to a line', () => {
 });
 
 describe('business hours on a line', () => {
-  const rules = compile({
+  const rules = compileOrThrow({
     version: 'hours',
     calendars: { office: { weekly: { workdays: ['09:00-18:00'] }, holidays: 'cn', closed: ['2026-11-26'] } },
     lines: [
@@ -109,7 +66,7 @@ describe('business hours on a line', () => {
       closed: { start: 'bye', nodes: { bye: bye('closed') } },
     },
   });
-  const at = (iso: string) => spoken(new Call(rules).send('callin', { callee: '95555' }, Date.parse(iso)))[0];
+  const at = (iso: string) => spoken(newCall(rules).send('callin', { callee: '95555' }, Date.parse(iso)))[0];
 
   it('routes by the calendar in Shanghai time, whatever the machine time zone', () => {
     assert.equal(at('2026-11-25T10:00:00+08:00'), 'open');
@@ -122,7 +79,7 @@ describe('business hours on a line', () => {
 });
 
 describe('recovering a lost state after hours', () => {
-  const rules = compile({
+  const rules = compileOrThrow({
     version: 'recover',
     calendars: { office: { weekly: { workdays: ['09:00-18:00'] } } },
     defaultLine: { flow: 'open', calendar: 'office', afterHoursFlow: 'closed' },
@@ -136,15 +93,15 @@ describe('recovering a lost state after hours', () => {
   });
 
   it('restarts the default line as a new call would: its after-hours flow while closed', () => {
-    const night = new Call(rules).send('mute', {}, Date.parse('2026-11-25T22:00:00+08:00'));
+    const night = newCall(rules).send('mute', {}, Date.parse('2026-11-25T22:00:00+08:00'));
     assert.deepEqual(spoken(night), ['已下班']);
-    const day = new Call(rules).send('mute', {}, WEDNESDAY_10H);
+    const day = newCall(rules).send('mute', {}, WEDNESDAY_10H);
     assert.deepEqual(spoken(day), ['白天菜单']);
   });
 });
 
 describe('collect nodes', () => {
-  const rules = compile({
+  const rules = compileOrThrow({
     version: 'collect',
     defaultLine: { flow: 'card' },
     flows: {
@@ -183,7 +140,7 @@ describe('collect nodes', () => {
   });
 
   it('collects digits, reads them back one by one, and keeps a sensitive value out of the trace', () => {
-    const call = new Call(rules);
+    const call = newCall(rules);
     call.send('callin', {});
     const armed = call.send('mute');
     assert.ok(armed.action.action === 'dtmf');
@@ -200,7 +157,7 @@ describe('collect nodes', () => {
   });
 
   it('takes digits read out loud, and asks again when they do not fit', () => {
-    const call = new Call(rules);
+    const call = newCall(rules);
     call.send('callin', {});
     const short = call.send('normal', { words: '幺二三' });
     assert.deepEqual(spoken(short)[0], '位数不对。');
@@ -209,7 +166,7 @@ describe('collect nodes', () => {
   });
 
   it('branches on a collected value', () => {
-    const call = new Call(rules);
+    const call = newCall(rules);
     call.send('callin', {});
     call.send('dtmf', { dtmf_digits: '5555' });
     assert.deepEqual(spoken(call.send('dtmf', { dtmf_digits: '000000#' })), ['未找到']);
@@ -217,7 +174,7 @@ describe('collect nodes', () => {
 });
 
 describe('branches, transfers and parallel transfers', () => {
-  const rules = compile({
+  const rules = compileOrThrow({
     version: 'transfers',
     calendars: { office: { weekly: { workdays: ['09:00-18:00'] } } },
     defaultLine: { flow: 'main' },
@@ -257,10 +214,10 @@ describe('branches, transfers and parallel transfers', () => {
   });
 
   it('branches on the time of day and fills placeholders from the call', () => {
-    const call = new Call(rules);
+    const call = newCall(rules);
     call.send('callin', { caller: '15201030105' });
     assert.deepEqual(spoken(call.send('dtmf', { dtmf_digits: '1' })), ['上午好，尾号0105的客户']);
-    const later = new Call(rules);
+    const later = newCall(rules);
     later.send('callin', {});
     assert.deepEqual(
       spoken(later.send('dtmf', { dtmf_digits: '1' }, Date.parse('2026-11-25T15:00:00+08:00'))),
@@ -269,12 +226,12 @@ describe('branches, transfers and parallel transfers', () => {
   });
 
   it('transfers to the target for the hours', () => {
-    const open = new Call(rules);
+    const open = newCall(rules);
     open.send('callin', {});
     const inHours = open.send('dtmf', { dtmf_digits: '2' });
     assert.ok(inHours.action.action === 'transfer');
     assert.equal(inHours.action.number, '95555');
-    const closed = new Call(rules);
+    const closed = newCall(rules);
     closed.send('callin', {});
     const evening = closed.send('dtmf', { dtmf_digits: '2' }, Date.parse('2026-11-25T20:00:00+08:00'));
     assert.ok(evening.action.action === 'transfer');
@@ -282,7 +239,7 @@ describe('branches, transfers and parallel transfers', () => {
   });
 
   it('hands the call to a call centre and takes the failure path when the platform reports a failure', () => {
-    const call = new Call(rules);
+    const call = newCall(rules);
     call.send('callin', {});
     const transfer = call.send('dtmf', { dtmf_digits: '3' });
     assert.deepEqual(transfer.action, {
@@ -296,7 +253,7 @@ describe('branches, transfers and parallel transfers', () => {
   });
 
   it('does nothing more once the call centre has the call', () => {
-    const call = new Call(rules);
+    const call = newCall(rules);
     call.send('callin', {});
     call.send('dtmf', { dtmf_digits: '3' });
     assert.deepEqual(call.send('parallel_transfer', { transfer_status: 'success' }).action, {
@@ -307,7 +264,7 @@ describe('branches, transfers and parallel transfers', () => {
 });
 
 describe('intents by pattern', () => {
-  const rules = compile({
+  const rules = compileOrThrow({
     version: 'patterns',
     defaultLine: { flow: 'main' },
     flows: {
@@ -330,7 +287,7 @@ describe('intents by pattern', () => {
   });
 
   it('matches a regular expression over the normalised words, after the keywords', () => {
-    const call = new Call(rules);
+    const call = newCall(rules);
     call.send('callin', {});
     const moved = call.send('normal', { words: '能不能改到，明天？' });
     assert.deepEqual(spoken(moved), ['改期']);
@@ -339,7 +296,7 @@ describe('intents by pattern', () => {
 });
 
 describe('outbound flows named by DynamicId', () => {
-  const rules = compile({
+  const rules = compileOrThrow({
     version: 'outbound',
     defaultLine: { flow: 'inbound' },
     outbound: { flows: ['remind', 'survey'] },
@@ -351,14 +308,14 @@ describe('outbound flows named by DynamicId', () => {
   });
 
   it('starts any flow listed in outbound.flows, and no other', () => {
-    assert.deepEqual(spoken(new Call(rules, 'outbound').send('mute', { dynamic_id: 'survey' })), ['回访']);
-    const refused = new Call(rules, 'outbound').send('mute', { dynamic_id: 'inbound' });
+    assert.deepEqual(spoken(newCall(rules, 'outbound').send('mute', { dynamic_id: 'survey' })), ['回访']);
+    const refused = newCall(rules, 'outbound').send('mute', { dynamic_id: 'inbound' });
     assert.match(refused.trace[0] ?? '', /DynamicId names no outbound flow \(inbound\)/);
   });
 });
 
 describe('guards', () => {
-  const rules = compile({
+  const rules = compileOrThrow({
     version: 'guards',
     settings: { sessionTimeoutS: 300 },
     defaultLine: { flow: 'main' },
@@ -376,7 +333,7 @@ describe('guards', () => {
   });
 
   it('ends a call that has lasted longer than the flow allows, at its next event', () => {
-    const call = new Call(rules);
+    const call = newCall(rules);
     call.send('callin', {});
     const late = call.send('normal', { words: '嗯' }, WEDNESDAY_10H + 121_000);
     assert.deepEqual(spoken(late), ['通话时间到了，再见']);
@@ -385,7 +342,7 @@ describe('guards', () => {
 });
 
 describe('rules versions during a call', () => {
-  const v1 = compile({
+  const v1 = compileOrThrow({
     version: 'v1',
     defaultLine: { flow: 'main' },
     flows: {
@@ -395,7 +352,7 @@ describe('rules versions during a call', () => {
       },
     },
   });
-  const v2 = compile({
+  const v2 = compileOrThrow({
     version: 'v2',
     defaultLine: { flow: 'main' },
     flows: {
@@ -407,7 +364,7 @@ describe('rules versions during a call', () => {
   });
 
   it('keeps a call under the version it started with while the instance still holds it', () => {
-    const call = new Call(v1);
+    const call = newCall(v1);
     call.send('callin', {});
     call.rules = v2;
     call.byTag.set(v1.tag, v1);
@@ -417,7 +374,7 @@ describe('rules versions during a call', () => {
   });
 
   it('recovers safely when that version is no longer loaded', () => {
-    const call = new Call(v1);
+    const call = newCall(v1);
     call.send('callin', {});
     call.rules = v2;
     const decision = call.send('dtmf', { dtmf_digits: '1' });

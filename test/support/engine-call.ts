@@ -1,0 +1,82 @@
+import {
+  type CallOrigin,
+  type Decision,
+  decideNextAction,
+  type FlowEvent,
+} from '../../shared/flow/decide-next-action';
+import type { PromptItem } from '../../shared/protocol/reply';
+import { type CompiledRules, compileRules } from '../../shared/rules/compile-rules';
+import type { RulesInput } from '../../shared/rules/rules-schema';
+import { decodeState, encodeState } from '../../shared/state/state-token';
+
+/** Compiles a rules document the test knows to be valid, failing the test with the issues if it is not. */
+export function compileOrThrow(rules: RulesInput): CompiledRules {
+  const result = compileRules(rules);
+  if (!result.ok) throw new Error(JSON.stringify(result.issues));
+  return result.compiled;
+}
+
+/** How a {@link Call} is played, besides the rules it starts under. */
+export type CallOptions = {
+  /** Whether the call came in (a callin starts it) or went out through SmartCall. Inbound by default. */
+  readonly origin?: CallOrigin;
+  /** Older rules versions the instance still holds, by tag; empty by default. */
+  readonly byTag?: Map<string, CompiledRules>;
+  /** The keys that seal and open `dynamic_id`, the sealing one first. */
+  readonly keys: readonly [string, ...string[]];
+  /** The instant (ms since the epoch) a turn is played at unless it names its own. */
+  readonly now: number;
+};
+
+/**
+ * Plays a call turn by turn against `decideNextAction`, carrying only what the platform carries from
+ * one event to the next: the reply's sealed `dynamic_id`. `rules` and `byTag` may change between turns,
+ * as when an instance loads a newer rules version during a call.
+ */
+export class Call {
+  /** The `dynamic_id` the next event carries; a test may set it to replay or forge a state. */
+  dynamicId: string | undefined;
+  /** The rules in force for the next turn. */
+  rules: CompiledRules;
+  readonly origin: CallOrigin;
+  readonly byTag: Map<string, CompiledRules>;
+  readonly keys: readonly [string, ...string[]];
+  readonly now: number;
+
+  constructor(rules: CompiledRules, options: CallOptions) {
+    this.rules = rules;
+    this.origin = options.origin ?? 'inbound';
+    this.byTag = options.byTag ?? new Map();
+    this.keys = options.keys;
+    this.now = options.now;
+  }
+
+  /**
+   * Sends one event and returns the decision. A callin carries no state; any other event carries the
+   * last reply's `dynamic_id` unless `content` gives its own (`dynamic_id: undefined` sends none).
+   */
+  send(type: FlowEvent['type'], content: Record<string, unknown> = {}, now = this.now): Decision {
+    const withState = type === 'callin' ? content : { dynamic_id: this.dynamicId, ...content };
+    const decoded = decodeState(
+      type === 'callin' ? undefined : (withState.dynamic_id as string | undefined),
+      this.keys,
+    );
+    const event = { callId: '1^2', timestamp: now, contentOk: true, type, content: withState } as FlowEvent;
+    const decision = decideNextAction(
+      { current: this.rules, byTag: this.byTag },
+      event,
+      decoded,
+      now,
+      this.origin,
+    );
+    this.dynamicId =
+      decision.state === undefined ? undefined : encodeState(decision.state, decision.rules.names, this.keys);
+    return decision;
+  }
+}
+
+/** What a decision plays, item by item: the TTS text, or `audio:<file>` for a recording. */
+export function spoken(decision: Decision): string[] {
+  const action = decision.action as { playback?: { items: readonly PromptItem[] } };
+  return (action.playback?.items ?? []).map((item) => ('tts' in item ? item.tts : `audio:${item.audio}`));
+}
