@@ -23,7 +23,7 @@ import { isValidTimeZone } from './local-time';
  * crosses midnight (write one range on each day instead).
  */
 export const TimeRangeSchema = v.pipe(
-  v.string('hours are written as text, such as "09:00-18:00"'),
+  v.string('hours are written as text'),
   v.regex(
     /^(?:[01]\d|2[0-3]):[0-5]\d-(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/,
     'hours are written "HH:MM-HH:MM" on a 24-hour clock, such as "09:00-18:00" or "20:00-24:00"',
@@ -48,14 +48,14 @@ function isRealDate(date: string): boolean {
 
 /** A local date, `YYYY-MM-DD`. */
 export const DateSchema = v.pipe(
-  v.string('a date is written as text, such as "2026-10-01"'),
+  v.string('a date is written as text'),
   v.regex(/^\d{4}-\d{2}-\d{2}$/, 'a date is written "YYYY-MM-DD", such as "2026-10-01"'),
   v.check(isRealDate, 'this date does not exist; write a real day as "YYYY-MM-DD"'),
 );
 
 /** A closed day `YYYY-MM-DD`, or the days of `YYYY-MM-DD..YYYY-MM-DD`, both ends included. */
 export const ClosureSchema = v.pipe(
-  v.string('a closed date is written as text, such as "2026-06-01" or "2026-12-24..2026-12-26"'),
+  v.string('a closed date is written as text'),
   v.regex(
     /^\d{4}-\d{2}-\d{2}(?:\.\.\d{4}-\d{2}-\d{2})?$/,
     'a closed date is "YYYY-MM-DD" or a range "YYYY-MM-DD..YYYY-MM-DD", such as "2026-12-24..2026-12-26"',
@@ -66,7 +66,7 @@ export const ClosureSchema = v.pipe(
   ),
   v.check(
     (closure) => closure.length === 10 || closure.slice(0, 10) <= closure.slice(12),
-    'a closed range is written first day first, such as "2026-12-24..2026-12-26"',
+    'a closed range is written first day first',
   ),
 );
 
@@ -104,7 +104,7 @@ export type WeeklyHours = v.InferOutput<typeof WeeklyHoursSchema>;
 
 /** An IANA time zone name that this runtime knows, such as `Asia/Shanghai`. */
 export const TimeZoneSchema = v.pipe(
-  v.string('a timezone is written as text, such as "Asia/Shanghai"'),
+  v.string('a timezone is written as text'),
   v.check(isValidTimeZone, 'this timezone is unknown; write an IANA zone name such as "Asia/Shanghai"'),
 );
 
@@ -132,12 +132,7 @@ export const CalendarSchema = v.strictObject(
     /** Days closed all day, over the weekly hours and make-up working days. */
     closed: v.optional(v.array(ClosureSchema, 'closed is a list of dates and ranges of dates')),
     /** Days open with their own hours, over everything else (even a closed date or a public holiday). */
-    open: v.optional(
-      v.array(
-        ExtraOpenDaySchema,
-        'open is a list of extra days, such as [{date: "2026-12-27", hours: ["10:00-14:00"]}]',
-      ),
-    ),
+    open: v.optional(v.array(ExtraOpenDaySchema, 'open is a list of extra days')),
   },
   'a calendar has weekly hours and may have timezone, holidays, closed and open; no other keys',
 );

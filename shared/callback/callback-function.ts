@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUILD_VERSION, getConfig } from '../config/config';
+import { BUILD_VERSION, getCallbackSecrets, getConfig } from '../config/config';
 import { createFcHandler, type FcHttpResult } from '../fc/http-trigger';
 import type { CallOrigin } from '../flow/decide-next-action';
 import { createProcessLogger } from '../log/process-logger';
@@ -32,6 +32,7 @@ export function createCallbackFunction(options: {
     origin: options.origin,
     buildVersion: BUILD_VERSION,
     getConfig,
+    getCallbackSecrets,
     getRules: createRulesCache(
       {
         readText: (path) => readFileSync(path, 'utf8'),

@@ -25,6 +25,8 @@ export type CallbackDeps = {
   readonly buildVersion: string;
   /** Throws a ConfigError when the environment is invalid. */
   readonly getConfig: () => Config;
+  /** The accepted secrets, readable even when the rest of the environment is not. */
+  readonly getCallbackSecrets: () => readonly string[];
   readonly getRules: (config: Config) => LoadedRules;
   readonly now: () => number;
   readonly log: Logger;
@@ -46,18 +48,16 @@ export function handleCallbackRequest(request: HttpRequest, deps: CallbackDeps):
   } catch (error) {
     configError = error;
   }
+  const secrets = deps.getCallbackSecrets();
+  if (secrets.length === 0) {
+    log.warnOnce('no-secret', 'CALLBACK_SECRETS is not set: anyone who finds the URL can drive calls');
+  } else if (!isAcceptedSecret(readPresentedSecret(request, deps.functionName), secrets)) {
+    return reject(deps, request, 403, 'forbidden: missing or wrong callback secret');
+  }
   const method = request.method.toUpperCase();
   if (method === 'GET' || method === 'HEAD') return respondStatus(deps, config);
   if (method !== 'POST')
     return reject(deps, request, 405, `method ${method} is not allowed; callbacks are POST`);
-
-  if (config === undefined) {
-    log.error('configuration is invalid; every callback gets the fallback reply', describeError(configError));
-  } else if (config.callbackSecrets.length === 0) {
-    log.warnOnce('no-secret', 'CALLBACK_SECRETS is not set: anyone who finds the URL can drive calls');
-  } else if (!isAcceptedSecret(readPresentedSecret(request, deps.functionName), config.callbackSecrets)) {
-    return reject(deps, request, 403, 'forbidden: missing or wrong callback secret');
-  }
   if (request.bodyBytes > MAX_BODY_BYTES) {
     return reject(deps, request, 413, `body is larger than ${MAX_BODY_BYTES} bytes`);
   }
@@ -114,12 +114,13 @@ function decideReply(
   if (!config.hasStateSecret) {
     deps.log.warnOnce(
       'no-state-secret',
-      'STATE_SECRETS is not set: call states are signed with a public development key',
+      'STATE_SECRETS is not set: call states are sealed with a public development key',
     );
   }
   const decoded = decodeState(
     event.type === 'callin' ? undefined : event.content.dynamic_id,
     config.stateSecrets,
+    event.callId,
   );
   const inForce = { current: rules.compiled, byTag: rules.earlier };
   const decision = decideNextAction(inForce, event, decoded, deps.now(), deps.origin);
@@ -128,7 +129,7 @@ function decideReply(
   const dynamicId =
     decision.state === undefined
       ? undefined
-      : encodeState(decision.state, decision.rules.names, config.stateSecrets);
+      : encodeState(decision.state, decision.rules.names, config.stateSecrets, event.callId);
   return decision.replyTo === 'callin'
     ? buildCallinReply(event.callId, decision.action, dynamicId)
     : buildEventReply(event.callId, decision.action, dynamicId);

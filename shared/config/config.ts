@@ -1,14 +1,17 @@
 import * as v from 'valibot';
 
+/** A comma-separated list, entries trimmed, empty ones dropped. */
+function splitList(text: string): string[] {
+  return text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+}
+
 /** Comma-separated list of secrets; each at least 16 characters so that none can be guessed. */
 const SecretListSchema = v.pipe(
   v.string(),
-  v.transform((s) =>
-    s
-      .split(',')
-      .map((x) => x.trim())
-      .filter((x) => x !== ''),
-  ),
+  v.transform(splitList),
   v.check((list) => list.every((x) => x.length >= 16), 'each secret must be at least 16 characters'),
   v.check(
     (list) => list.every((x) => /^[A-Za-z0-9._~-]+$/.test(x)),
@@ -79,12 +82,38 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
   };
 }
 
-let cached: Config | undefined;
+let cached: { readonly config: Config } | { readonly error: unknown } | undefined;
 
-/** The process's configuration, read once. The only place that touches `process.env`. */
+/**
+ * The process's configuration, read once (a bad environment too: its error is thrown again without
+ * re-reading). The only place that touches `process.env`.
+ */
 export function getConfig(): Config {
-  cached ??= readConfig(process.env);
-  return cached;
+  if (cached === undefined) {
+    try {
+      cached = { config: readConfig(process.env) };
+    } catch (error) {
+      cached = { error };
+    }
+  }
+  if ('error' in cached) throw cached.error;
+  return cached.config;
+}
+
+/**
+ * The callback secrets as written in `CALLBACK_SECRETS`, even when the rest of the environment (or the
+ * secrets' own format) is invalid: the gate must never open because another variable has a typo.
+ */
+export function readCallbackSecrets(env: Readonly<Record<string, string | undefined>>): string[] {
+  return splitList(env.CALLBACK_SECRETS ?? '');
+}
+
+let cachedSecrets: readonly string[] | undefined;
+
+/** {@link readCallbackSecrets} of the process environment, read once. */
+export function getCallbackSecrets(): readonly string[] {
+  cachedSecrets ??= readCallbackSecrets(process.env);
+  return cachedSecrets;
 }
 
 declare const __BUILD_VERSION__: string | undefined;

@@ -334,10 +334,11 @@ function hearMenu(
       const digits = event.content.dtmf_digits.replace(/#$/, '');
       if (digits === '' || digits === 'noInputTimeout')
         return retry(ctx, flow, state, node, 'noInput', 'no key in time');
-      const target = node.keys?.[digits];
+      const target = findKey(node, digits);
+      const shown = digits.length === 1 ? digits : `${digits.length} keys`;
       if (target === undefined)
-        return retry(ctx, flow, state, node, 'noMatch', `key ${digits} is not on the menu`);
-      ctx.note(`key ${digits} → ${target}`);
+        return retry(ctx, flow, state, node, 'noMatch', `key ${shown} is not on the menu`);
+      ctx.note(`key ${shown} → ${target}`);
       return goTo(ctx, state.flow, flow, state, target, []);
     }
     case 'normal': {
@@ -345,7 +346,7 @@ function hearMenu(
       if (words === '') return retry(ctx, flow, state, node, 'noInput', 'empty utterance');
       // Priority: a spoken key, then the intents in order; within an intent, keywords then patterns.
       const spokenKey = readSpokenKey(words);
-      const keyTarget = spokenKey === undefined ? undefined : node.keys?.[spokenKey];
+      const keyTarget = spokenKey === undefined ? undefined : findKey(node, spokenKey);
       if (keyTarget !== undefined) {
         ctx.note(`spoken key ${spokenKey} → ${keyTarget}`);
         return goTo(ctx, state.flow, flow, state, keyTarget, []);
@@ -388,7 +389,8 @@ function hearCollect(
       break;
   }
   if (digits === '') return retry(ctx, flow, state, node, 'noInput', 'no digits');
-  const shown = node.sensitive === true ? `${digits.length} digits` : digits;
+  // Collected digits never reach the trace (and so the logs): card and phone numbers are personal data.
+  const shown = `${digits.length} digits`;
   const fits =
     /^[0-9*#]+$/.test(digits) &&
     digits.length >= node.minDigits &&
@@ -485,6 +487,11 @@ function afterParallelTransfer(
   node: FlowNode,
   status: 'success' | 'fail' | undefined,
 ): Decision {
+  if (status === undefined) {
+    // Neither success nor fail: the transfer may still be ringing; change nothing.
+    ctx.note('parallel transfer status unknown → nothing to do');
+    return eventReply(ctx, { action: 'donothing' }, state);
+  }
   if (status === 'success') {
     ctx.note('parallel transfer succeeded');
     return eventReply(ctx, { action: 'donothing' }, { ...state, phase: 'transferred' });
@@ -539,14 +546,24 @@ function goTo(
             maxDigits: node.maxDigits + (node.endKey === undefined ? 0 : 1),
             timeoutS: node.timeoutS ?? DEFAULT_KEY_TIMEOUT_S,
             endKey: node.endKey,
+            muteTimeMs: settings.muteTimeMs,
           },
           next,
         );
       }
-      if (!takesKeys(node)) return eventReply(ctx, { action: 'play', playback }, next);
+      // The flow's mute_time is sent again on every listening reply: the last value sent wins, and a
+      // goodbye, a deferred transfer or a recovery may have shortened it.
+      const { muteTimeMs } = settings;
+      if (!takesKeys(node)) return eventReply(ctx, { action: 'play', playback, muteTimeMs }, next);
       return eventReply(
         ctx,
-        { action: 'dtmf', playback, maxDigits: 1, timeoutS: node.keyTimeoutS ?? DEFAULT_KEY_TIMEOUT_S },
+        {
+          action: 'dtmf',
+          playback,
+          maxDigits: 1,
+          timeoutS: node.keyTimeoutS ?? DEFAULT_KEY_TIMEOUT_S,
+          muteTimeMs,
+        },
         next,
       );
     }
@@ -662,9 +679,15 @@ function freshState(ctx: CallContext, flow: string, node: string): CallState {
     noMatch: 0,
     turns: 0,
     startedAt: ctx.nowS,
-    caller: ctx.caller,
+    // Carried only when the rules read it later: every character of the state travels on every event.
+    caller: ctx.compiled.keepsCaller ? ctx.caller : '',
     vars: ctx.vars,
   };
+}
+
+/** The node a menu key leads to; own keys only (`constructor` is not a key). */
+function findKey(node: MenuNode, key: string): string | undefined {
+  return node.keys !== undefined && Object.hasOwn(node.keys, key) ? node.keys[key] : undefined;
 }
 
 /** Whether a listening node collects keys (and so needs a `dtmf` reply to hear them). */

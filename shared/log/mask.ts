@@ -9,7 +9,15 @@ export function maskPhoneNumber(raw: string): string {
   return '*'.repeat(digits.length);
 }
 
-/** Masks every run of 5 or more digits in free text (a caller may read out a card or phone number). */
+const DIGIT = '0-9０-９零〇一幺二两三四五六七八九';
+/** Three or more digits, as ASR writes them (ASCII, full width, Chinese numerals), spaces or commas between. */
+const DIGIT_RUN = new RegExp(`[${DIGIT}](?:[\\s,，、.-]*[${DIGIT}]){2,}`, 'g');
+
+/**
+ * Masks digits a caller reads out (a card, phone or PIN code) in recognised speech: every run of three
+ * or more, however ASR wrote them (`6222…`, `１３８…`, `一二三 四五六`), becomes `*`s. Short answers such as
+ * "按1" stay readable.
+ */
 export function maskDigitsInText(text: string): string {
-  return text.replace(/\d{5,}/g, (run) => `${run.slice(0, 2)}${'*'.repeat(run.length - 2)}`);
+  return text.replace(DIGIT_RUN, (run) => run.replace(new RegExp(`[${DIGIT}]`, 'g'), '*'));
 }

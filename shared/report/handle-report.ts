@@ -17,6 +17,8 @@ export type ReportDeps = {
   readonly functionName: string;
   readonly buildVersion: string;
   readonly getConfig: () => Config;
+  /** The accepted secrets, readable even when the rest of the environment is not. */
+  readonly getCallbackSecrets: () => readonly string[];
   readonly log: Logger;
   readonly recent: RecentKeys;
 };
@@ -28,29 +30,25 @@ export type ReportDeps = {
  */
 export function handleReportRequest(request: HttpRequest, deps: ReportDeps): HttpResponse {
   const { log } = deps;
-  let config: Config | undefined;
+  const secrets = deps.getCallbackSecrets();
+  if (secrets.length === 0) {
+    log.warnOnce('no-secret', 'CALLBACK_SECRETS is not set: anyone who finds the URL can post receipts');
+  } else if (!isAcceptedSecret(readPresentedSecret(request, deps.functionName), secrets)) {
+    return reject(deps, 403, 'forbidden: missing or wrong callback secret');
+  }
+  let configOk = true;
   try {
-    config = deps.getConfig();
+    deps.getConfig();
   } catch (error) {
-    log.error('configuration is invalid; receipts are still accepted', describeError(error));
+    // Receipts need nothing else from the environment: they are still taken, and the problem is said once.
+    configOk = false;
+    log.warnOnce('bad-config', 'configuration is invalid; receipts are still accepted', describeError(error));
   }
   const method = request.method.toUpperCase();
   if (method === 'GET' || method === 'HEAD') {
-    return respondJson(200, {
-      function: deps.functionName,
-      build: deps.buildVersion,
-      ok: config !== undefined,
-    });
+    return respondJson(200, { function: deps.functionName, build: deps.buildVersion, ok: configOk });
   }
   if (method !== 'POST') return reject(deps, 405, `method ${method} is not allowed; receipts are POST`);
-  if (config !== undefined && config.callbackSecrets.length === 0) {
-    log.warnOnce('no-secret', 'CALLBACK_SECRETS is not set: anyone who finds the URL can post receipts');
-  } else if (
-    config !== undefined &&
-    !isAcceptedSecret(readPresentedSecret(request, deps.functionName), config.callbackSecrets)
-  ) {
-    return reject(deps, 403, 'forbidden: missing or wrong callback secret');
-  }
   if (request.bodyBytes > MAX_REPORT_BODY_BYTES)
     return reject(deps, 413, `body is larger than ${MAX_REPORT_BODY_BYTES} bytes`);
 

@@ -1,5 +1,5 @@
 import { RecentKeys } from '../callback/recent-keys';
-import { BUILD_VERSION, getConfig } from '../config/config';
+import { BUILD_VERSION, getCallbackSecrets, getConfig } from '../config/config';
 import { createFcHandler, type FcHttpResult } from '../fc/http-trigger';
 import { createProcessLogger } from '../log/process-logger';
 import { handleReportRequest, MAX_REPORT_BODY_BYTES } from './handle-report';
@@ -13,6 +13,7 @@ export function createReportFunction(
     functionName: name,
     buildVersion: BUILD_VERSION,
     getConfig,
+    getCallbackSecrets,
     get log() {
       return log();
     },

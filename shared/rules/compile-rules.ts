@@ -13,8 +13,13 @@ export type IntentMatcher = { readonly keywords: readonly string[]; readonly pat
 /** Rules checked and indexed for the per-call decision, which must never scan lines or nodes. */
 export type CompiledRules = {
   readonly rules: Rules;
-  /** Short tag of `rules.version`, kept in each call's state. */
+  /**
+   * Short tag of the whole document, kept in each call's state: states carry node positions, so a
+   * document edited without a new `version` must still count as another version.
+   */
   readonly tag: string;
+  /** Whether anything after routing reads the caller's number, so that states carry it only then. */
+  readonly keepsCaller: boolean;
   /** Lines by normalised number: dialled (`callee`), forwarding (`orgcallee`), caller, caller prefix. */
   readonly lineByNumber: ReadonlyMap<string, Line>;
   readonly lineByForwarded: ReadonlyMap<string, Line>;
@@ -95,12 +100,14 @@ export function compileRules(input: unknown): CompileRulesResult {
       );
     }
   }
+  const serialised = JSON.stringify(rules);
   const longestCallerPrefix = Math.max(0, ...[...lineByCallerPrefix.keys()].map((k) => k.length));
   return {
     ok: true,
     compiled: {
       rules,
-      tag: tagVersion(rules.version),
+      tag: tagText(serialised),
+      keepsCaller: /"callerIn"|"callerPrefix"|\{\{\s*caller\./.test(serialised),
       lineByNumber,
       lineByForwarded,
       lineByCaller,
@@ -233,11 +240,11 @@ function* findMissingNodes(base: string, flow: Flow): Generator<RulesIssue> {
   }
 }
 
-/** FNV-1a of the version, base-36: a few characters that change whenever the version does. */
-export function tagVersion(version: string): string {
+/** FNV-1a of a text, base-36: a few characters that change whenever the text does. */
+export function tagText(text: string): string {
   let hash = 0x811c9dc5;
-  for (let i = 0; i < version.length; i++) {
-    hash ^= version.charCodeAt(i);
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);
   }
   return (hash >>> 0).toString(36);

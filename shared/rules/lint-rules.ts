@@ -45,6 +45,7 @@ export function lintRules(document: unknown): LintRulesResult {
       { rules, flowName, flow, base: `flows.${flowName}`, startedBy: startedBy.get(flowName) },
       findings,
     );
+    lintStateSize(result.compiled, flowName, flow, findings);
   }
   return { errors: findings.errors, warnings: findings.warnings, compiled: result.compiled };
 }
@@ -702,4 +703,30 @@ function findCycles(
       return members.every((m) => successorsOf(m).every((next) => component[next] === id));
     })
     .sort((a, b) => (a[0] as number) - (b[0] as number));
+}
+
+/** The longest `dynamic_id` the reply schema lets out; a longer state gets the call the fallback. */
+const MAX_STATE_CHARS = 200;
+
+/**
+ * Reports a flow whose calls could carry more state than fits in `dynamic_id`: every value its collect
+ * nodes save travels, sealed, on every event (12-byte IV and tag, base64url), with the caller's number
+ * when the rules read it later. Estimated for the largest counters and positions.
+ */
+function lintStateSize(compiled: CompiledRules, flowName: string, flow: Flow, findings: Findings): void {
+  const vars = new Map<string, number>();
+  for (const node of Object.values(flow.nodes)) {
+    if (node.type === 'collect') vars.set(node.saveAs, Math.max(vars.get(node.saveAs) ?? 0, node.maxDigits));
+  }
+  const values = [...vars].map(([name, digits]) => `"${name}":"${'9'.repeat(digits)}"`).join(',');
+  const caller = compiled.keepsCaller ? '+8613800138000' : '';
+  const payload = `["${compiled.tag}",999,999,4,9,9,500,1800000000,"${caller}",{${values}}]`;
+  const chars = 2 + Math.ceil(((Buffer.byteLength(payload) + 24) * 4) / 3);
+  if (chars <= MAX_STATE_CHARS) return;
+  findings.errors.push({
+    path: `flows.${flowName}`,
+    message:
+      `a call in this flow can carry about ${chars} characters of state, over the ${MAX_STATE_CHARS} that fit in ` +
+      'dynamic_id, and would get the fallback; collect fewer or shorter values (maxDigits), or use shorter saveAs names',
+  });
 }

@@ -133,6 +133,7 @@ export function encodeState(
   state: CallState,
   names: StateNames,
   keys: readonly [string, ...string[]],
+  callId: string,
   iv: Buffer = nextIv(),
 ): string {
   const flow = names.flows.indexOf(state.flow);
@@ -152,16 +153,21 @@ export function encodeState(
     state.vars,
   ]);
   const cipher = createCipheriv('aes-256-gcm', deriveKey(keys[0]), iv, { authTagLength: TAG_BYTES });
-  cipher.setAAD(Buffer.from(FORMAT));
+  // The call id is authenticated with the state: a state taken from one call is refused on another.
+  cipher.setAAD(Buffer.from(`${FORMAT}\u0000${callId}`));
   const sealed = Buffer.concat([iv, cipher.update(payload, 'utf8'), cipher.final(), cipher.getAuthTag()]);
   return `${FORMAT}.${sealed.toString('base64url')}`;
 }
 
 /**
- * Reads a `dynamic_id`. Any of `keys` may have sealed it (key rotation). Never throws: a missing,
- * foreign or tampered value is reported as such and the engine recovers.
+ * Reads a `dynamic_id` of call `callId`. Any of `keys` may have sealed it (key rotation). Never throws:
+ * a missing, foreign (another call's) or tampered value is reported as such and the engine recovers.
  */
-export function decodeState(dynamicId: string | undefined, keys: readonly string[]): DecodedState {
+export function decodeState(
+  dynamicId: string | undefined,
+  keys: readonly string[],
+  callId: string,
+): DecodedState {
   if (dynamicId === undefined || dynamicId === '') return { kind: 'missing' };
   if (NAME.test(dynamicId)) return { kind: 'flow', flow: dynamicId };
   const dot = dynamicId.indexOf('.');
@@ -169,7 +175,11 @@ export function decodeState(dynamicId: string | undefined, keys: readonly string
   if (dynamicId.slice(0, dot) !== FORMAT) return { kind: 'invalid', reason: 'format' };
   const sealed = Buffer.from(dynamicId.slice(dot + 1), 'base64url');
   if (sealed.length <= IV_BYTES + TAG_BYTES) return { kind: 'invalid', reason: 'malformed' };
-  const plain = keys.map((key) => openSealed(sealed, key)).find((text) => text !== undefined);
+  let plain: string | undefined;
+  for (const key of keys) {
+    plain = openSealed(sealed, key, callId);
+    if (plain !== undefined) break;
+  }
   if (plain === undefined) return { kind: 'invalid', reason: 'tampered' };
   let json: unknown;
   try {
@@ -197,12 +207,12 @@ export function decodeState(dynamicId: string | undefined, keys: readonly string
   };
 }
 
-function openSealed(sealed: Buffer, secret: string): string | undefined {
+function openSealed(sealed: Buffer, secret: string, callId: string): string | undefined {
   try {
     const iv = sealed.subarray(0, IV_BYTES);
     const tag = sealed.subarray(sealed.length - TAG_BYTES);
     const decipher = createDecipheriv('aes-256-gcm', deriveKey(secret), iv, { authTagLength: TAG_BYTES });
-    decipher.setAAD(Buffer.from(FORMAT));
+    decipher.setAAD(Buffer.from(`${FORMAT}\u0000${callId}`));
     decipher.setAuthTag(tag);
     return Buffer.concat([
       decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)),

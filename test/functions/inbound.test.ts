@@ -12,6 +12,7 @@ import {
   fcEvent,
   formCallback,
   jsonCallback,
+  loadBuiltHandler,
   loadWithEnv,
   queryCallback,
   replyOf,
@@ -243,7 +244,7 @@ describe('inbound bundle: internal errors', () => {
     const answer = replyOf(await handler(formCallback(callin)));
     const content = JSON.stringify({ words: 'a', dynamic_id: answer.data.dynamic_id });
     const { result } = await captureLogs(() =>
-      handler(formCallback({ call_id: '1^2', content_type: 'normal', content })),
+      handler(formCallback({ call_id: callin.call_id, content_type: 'normal', content })),
     );
     assert.equal(result.statusCode, 200);
     const reply = assertValidReply(result.body);
@@ -252,12 +253,21 @@ describe('inbound bundle: internal errors', () => {
     assert.equal(reply.data.number, '95555');
   });
 
+  it('still checks the callback secret when another variable is invalid', async () => {
+    const handler = await loadWithEnv('inbound', { STATE_SECRETS: 'short', CALLBACK_SECRETS: SECRET });
+    const { result } = await captureLogs(() => handler(formCallback(callin, { path: '/inbound' })));
+    assert.equal(result.statusCode, 403);
+    const allowed = await captureLogs(() => handler(formCallback(callin, { path: `/inbound/${SECRET}` })));
+    assert.equal(allowed.result.statusCode, 200);
+  });
+
   it('still answers with the fallback when the environment is invalid', async () => {
     const handler = await loadWithEnv('inbound', { STATE_SECRETS: 'short' });
     const { result, logs } = await captureLogs(() => handler(formCallback(callin)));
     assert.equal(result.statusCode, 200);
     assert.equal(assertValidReply(result.body).data.action, 'answer');
-    assert.ok(logs.some((line) => String(line.msg).startsWith('configuration is invalid')));
+    const failure = logs.find((line) => line.msg === 'callback failed; answered with the fallback');
+    assert.match(JSON.stringify(failure?.error), /STATE_SECRETS is invalid/);
   });
 });
 
@@ -298,8 +308,9 @@ describe('inbound bundle: callback secrets', () => {
     assert.equal(viaToken.statusCode, 200);
   });
 
-  it('answers GET with a status that names the function and versions, and nothing else', async () => {
-    const result = await handler(fcEvent({ method: 'GET', path: '/inbound' }));
+  it('answers GET with a status that names the function and versions, and nothing else, to the secret only', async () => {
+    assert.equal((await handler(fcEvent({ method: 'GET', path: '/inbound' }))).statusCode, 403);
+    const result = await handler(fcEvent({ method: 'GET', path: `/inbound/${SECRET}` }));
     assert.equal(result.statusCode, 200);
     const status = JSON.parse(result.body) as Record<string, unknown>;
     assert.equal(status.function, 'inbound');
@@ -310,8 +321,11 @@ describe('inbound bundle: callback secrets', () => {
 
 describe('inbound bundle: no secret configured', () => {
   it('works and warns once per instance', async () => {
-    const handler = await loadWithEnv('inbound', { STATE_SECRETS });
+    for (const name of ['CALLBACK_SECRETS', 'RULES', 'RULES_FILE', 'LOG_LEVEL']) delete process.env[name];
+    process.env.STATE_SECRETS = STATE_SECRETS;
+    const handler = loadBuiltHandler('inbound');
     const { logs } = await captureLogs(async () => {
+      await handler(fcEvent({ method: 'GET' }));
       await handler(formCallback(callin));
       await handler(formCallback(callin));
     });

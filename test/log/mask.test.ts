@@ -16,8 +16,12 @@ describe('maskPhoneNumber', () => {
 });
 
 describe('maskDigitsInText', () => {
-  it('masks digit runs a caller may read out, and leaves short numbers', () => {
-    assert.equal(maskDigitsInText('我的卡号是6222020200112233，选2'), '我的卡号是62**************，选2');
+  it('masks digits read out however ASR writes them, and leaves a short choice readable', () => {
+    assert.equal(maskDigitsInText('我的卡号是6222020200112233，选2'), '我的卡号是****************，选2');
+    assert.equal(maskDigitsInText('密码一二三 四五六'), '密码*** ***');
+    assert.equal(maskDigitsInText('１３８００'), '*****');
+    assert.equal(maskDigitsInText('尾号6218'), '尾号****');
+    assert.equal(maskDigitsInText('按1，转人工'), '按1，转人工');
   });
 });
 

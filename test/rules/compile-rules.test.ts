@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compileRules, tagVersion } from '../../shared/rules/compile-rules';
+import { compileRules, tagText } from '../../shared/rules/compile-rules';
 import { DEFAULT_RULES } from '../../shared/rules/default-rules';
 
 const minimal = {
@@ -111,8 +111,32 @@ describe('compileRules', () => {
     });
     assert.ok(result.ok);
     assert.equal(result.compiled.lineByNumber.get('13800138000')?.name, 'a');
-    assert.equal(result.compiled.tag, tagVersion('v1'));
-    assert.notEqual(tagVersion('v1'), tagVersion('v2'));
-    assert.match(tagVersion('a much longer version string 2026-11-23'), /^[0-9a-z]{1,7}$/);
+    assert.match(result.compiled.tag, /^[0-9a-z]{1,7}$/);
+    assert.notEqual(tagText('v1'), tagText('v2'));
+  });
+
+  it('tags a document edited without a new version differently, and the same document alike', () => {
+    const tag = (doc: unknown) => (compileRules(doc) as { compiled: { tag: string } }).compiled.tag;
+    const edited = {
+      ...minimal,
+      flows: { main: { ...minimal.flows.main, nodes: { bye: { type: 'hangup', say: '再会' } } } },
+    };
+    assert.equal(tag(minimal), tag(structuredClone(minimal)));
+    assert.notEqual(tag(edited), tag(minimal));
+  });
+
+  it('keeps the caller in call states only when the rules read it after routing', () => {
+    const keeps = (doc: unknown) =>
+      (compileRules(doc) as { compiled: { keepsCaller: boolean } }).compiled.keepsCaller;
+    assert.equal(keeps(minimal), false);
+    assert.equal(
+      keeps({ ...minimal, lines: [{ name: 'vip', callerPrefixes: ['138'], flow: 'main' }] }),
+      false,
+    );
+    const withPrompt = {
+      ...minimal,
+      flows: { main: { start: 'bye', nodes: { bye: { type: 'hangup', say: '尾号{{caller.last4}}' } } } },
+    };
+    assert.equal(keeps(withPrompt), true);
   });
 });

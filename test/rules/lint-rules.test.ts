@@ -29,6 +29,30 @@ describe('lintRules', () => {
     assert.ok(result.compiled);
   });
 
+  it('reports a flow whose collected values would not fit in dynamic_id, and passes one that fits', () => {
+    const collect = (saveAs: string, maxDigits: number, next: string) => ({
+      type: 'collect',
+      say: '请输入',
+      saveAs,
+      maxDigits,
+      next,
+    });
+    const big = lintRules(
+      oneFlow({
+        card: collect('cardNumber', 19, 'phone'),
+        phone: collect('mobilePhone', 11, 'code'),
+        code: collect('smsCode', 6, 'bye'),
+        bye,
+      }),
+    );
+    assert.deepEqual(pathsOf(big.errors), ['flows.main']);
+    assert.match(big.errors[0]?.message ?? '', /characters of state, over the 200/);
+    const small = lintRules(
+      oneFlow({ card: collect('card4', 4, 'pin'), pin: collect('pin', 6, 'bye'), bye }),
+    );
+    assert.deepEqual(small.errors, []);
+  });
+
   it('reports what compileRules refuses as errors, without a compiled result', () => {
     const result = lintRules(oneFlow({ menu: { type: 'menu', say: '请选择', keys: { '1': 'billing' } } }));
     assert.deepEqual(pathsOf(result.errors), ['flows.main.nodes.menu.keys.1']);

@@ -22,6 +22,7 @@ const STATE: CallState = {
   vars: { card: '6222', pin: '123456' },
 };
 const KEY = 'key-one-0123456789';
+const CALL = '130301340124^117079730123';
 const LONG = 'n'.repeat(32);
 const NAMES = indexStateNames({
   intro: { nodes: { hello: {} } },
@@ -31,48 +32,59 @@ const NAMES = indexStateNames({
 
 /** Decodes and opens a token back into a named state. */
 function open(token: string, keys: string[]): CallState | DecodedState {
-  const decoded = decodeState(token, keys);
+  const decoded = decodeState(token, keys, CALL);
   return decoded.kind === 'ok' ? (openState(decoded.state, NAMES) ?? decoded) : decoded;
 }
 
 describe('encodeState and decodeState', () => {
   it('round-trips a state in a compact, URL- and JSON-safe string', () => {
-    const token = encodeState(STATE, NAMES, [KEY]);
+    const token = encodeState(STATE, NAMES, [KEY], CALL);
     assert.match(token, /^2\.[A-Za-z0-9_-]+$/);
     assert.ok(token.length < 200, `${token.length} characters`);
     assert.deepEqual(open(token, [KEY]), STATE);
-    assert.equal(decodeState(token, [KEY]).kind, 'ok');
+    assert.equal(decodeState(token, [KEY], CALL).kind, 'ok');
   });
 
   it('hides the caller and collected values from anyone reading the token', () => {
-    const token = encodeState(STATE, NAMES, [KEY]);
+    const token = encodeState(STATE, NAMES, [KEY], CALL);
     const readable = Buffer.from(token.slice(2), 'base64url').toString('latin1');
     assert.doesNotMatch(readable, /15201030105|123456|hotline/);
   });
 
   it('seals the same state differently each time, and both open', () => {
-    const a = encodeState(STATE, NAMES, [KEY]);
-    const b = encodeState(STATE, NAMES, [KEY]);
+    const a = encodeState(STATE, NAMES, [KEY], CALL);
+    const b = encodeState(STATE, NAMES, [KEY], CALL);
     assert.notEqual(a, b);
-    assert.equal(decodeState(b, [KEY]).kind, 'ok');
+    assert.equal(decodeState(b, [KEY], CALL).kind, 'ok');
   });
 
   it('accepts a state sealed with an older key during rotation', () => {
-    const token = encodeState(STATE, NAMES, ['old-key-0123456789']);
-    assert.equal(decodeState(token, ['new-key-0123456789', 'old-key-0123456789']).kind, 'ok');
+    const token = encodeState(STATE, NAMES, ['old-key-0123456789'], CALL);
+    assert.equal(decodeState(token, ['new-key-0123456789', 'old-key-0123456789'], CALL).kind, 'ok');
+  });
+
+  it('refuses a state taken from another call', () => {
+    const token = encodeState(STATE, NAMES, [KEY], CALL);
+    assert.deepEqual(decodeState(token, [KEY], '130301340124^999999999999'), {
+      kind: 'invalid',
+      reason: 'tampered',
+    });
   });
 
   it('rejects a state sealed with another key', () => {
-    const token = encodeState(STATE, NAMES, [KEY]);
-    assert.deepEqual(decodeState(token, ['key-two-0123456789']), { kind: 'invalid', reason: 'tampered' });
+    const token = encodeState(STATE, NAMES, [KEY], CALL);
+    assert.deepEqual(decodeState(token, ['key-two-0123456789'], CALL), {
+      kind: 'invalid',
+      reason: 'tampered',
+    });
   });
 
   it('rejects a state with any byte changed', () => {
-    const sealed = Buffer.from(encodeState(STATE, NAMES, [KEY]).slice(2), 'base64url');
+    const sealed = Buffer.from(encodeState(STATE, NAMES, [KEY], CALL).slice(2), 'base64url');
     for (const index of [0, 13, sealed.length - 1]) {
       const copy = Buffer.from(sealed);
       copy[index] = (copy[index] ?? 0) ^ 0x80;
-      assert.deepEqual(decodeState(`2.${copy.toString('base64url')}`, [KEY]), {
+      assert.deepEqual(decodeState(`2.${copy.toString('base64url')}`, [KEY], CALL), {
         kind: 'invalid',
         reason: 'tampered',
       });
@@ -80,13 +92,13 @@ describe('encodeState and decodeState', () => {
   });
 
   it('reports a missing state, a plain flow name and garbage distinctly', () => {
-    assert.deepEqual(decodeState(undefined, [KEY]), { kind: 'missing' });
-    assert.deepEqual(decodeState('', [KEY]), { kind: 'missing' });
-    assert.deepEqual(decodeState('remind_v2', [KEY]), { kind: 'flow', flow: 'remind_v2' });
-    assert.deepEqual(decodeState('a b', [KEY]), { kind: 'invalid', reason: 'malformed' });
-    assert.deepEqual(decodeState('2.AAAA', [KEY]), { kind: 'invalid', reason: 'malformed' });
-    assert.deepEqual(decodeState('1.x.y', [KEY]), { kind: 'invalid', reason: 'format' });
-    assert.deepEqual(decodeState('{"node":"agent"}', [KEY]), { kind: 'invalid', reason: 'malformed' });
+    assert.deepEqual(decodeState(undefined, [KEY], CALL), { kind: 'missing' });
+    assert.deepEqual(decodeState('', [KEY], CALL), { kind: 'missing' });
+    assert.deepEqual(decodeState('remind_v2', [KEY], CALL), { kind: 'flow', flow: 'remind_v2' });
+    assert.deepEqual(decodeState('a b', [KEY], CALL), { kind: 'invalid', reason: 'malformed' });
+    assert.deepEqual(decodeState('2.AAAA', [KEY], CALL), { kind: 'invalid', reason: 'malformed' });
+    assert.deepEqual(decodeState('1.x.y', [KEY], CALL), { kind: 'invalid', reason: 'format' });
+    assert.deepEqual(decodeState('{"node":"agent"}', [KEY], CALL), { kind: 'invalid', reason: 'malformed' });
   });
 
   it('carries positions, not names: the longest names, a caller and two values stay under 200 characters', () => {
@@ -97,18 +109,22 @@ describe('encodeState and decodeState', () => {
       caller: '+8613800138000',
       vars: { card: '6222020200112233', code: '1234' },
     };
-    const token = encodeState(state, NAMES, [KEY]);
+    const token = encodeState(state, NAMES, [KEY], CALL);
     assert.ok(token.length < 200, `${token.length} characters`);
     assert.deepEqual(open(token, [KEY]), state);
   });
 
   it('opens nothing when the positions do not exist in these rules', () => {
-    const decoded = decodeState(encodeState({ ...STATE, flow: LONG, node: LONG }, NAMES, [KEY]), [KEY]);
+    const decoded = decodeState(
+      encodeState({ ...STATE, flow: LONG, node: LONG }, NAMES, [KEY], CALL),
+      [KEY],
+      CALL,
+    );
     assert.ok(decoded.kind === 'ok');
     assert.equal(openState(decoded.state, indexStateNames({ hotline: { nodes: { menu: {} } } })), undefined);
   });
 
   it('refuses to seal a state at a node the rules do not have', () => {
-    assert.throws(() => encodeState({ ...STATE, node: 'nowhere' }, NAMES, [KEY]), /not in these rules/);
+    assert.throws(() => encodeState({ ...STATE, node: 'nowhere' }, NAMES, [KEY], CALL), /not in these rules/);
   });
 });

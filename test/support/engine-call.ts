@@ -9,6 +9,9 @@ import { type CompiledRules, compileRules } from '../../shared/rules/compile-rul
 import type { RulesInput } from '../../shared/rules/rules-schema';
 import { decodeState, encodeState } from '../../shared/state/state-token';
 
+/** The call id of every engine call walked here. */
+export const CALL_ID = '130301340124^117079730123';
+
 /** Compiles a rules document the test knows to be valid, failing the test with the issues if it is not. */
 export function compileOrThrow(rules: RulesInput): CompiledRules {
   const result = compileRules(rules);
@@ -60,8 +63,9 @@ export class Call {
     const decoded = decodeState(
       type === 'callin' ? undefined : (withState.dynamic_id as string | undefined),
       this.keys,
+      CALL_ID,
     );
-    const event = { callId: '1^2', timestamp: now, contentOk: true, type, content: withState } as FlowEvent;
+    const event = { callId: CALL_ID, timestamp: now, contentOk: true, type, content: withState } as FlowEvent;
     const decision = decideNextAction(
       { current: this.rules, byTag: this.byTag },
       event,
@@ -70,7 +74,9 @@ export class Call {
       this.origin,
     );
     this.dynamicId =
-      decision.state === undefined ? undefined : encodeState(decision.state, decision.rules.names, this.keys);
+      decision.state === undefined
+        ? undefined
+        : encodeState(decision.state, decision.rules.names, this.keys, CALL_ID);
     return decision;
   }
 }

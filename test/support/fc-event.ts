@@ -146,6 +146,8 @@ export async function loadWithEnv(
     delete process.env[key];
   Object.assign(process.env, env);
   const handler = loadBuiltHandler(name);
-  await captureLogs(() => handler(fcEvent({ method: 'GET' })));
+  // With secrets configured the status answers only with one of them.
+  const token = (env.CALLBACK_SECRETS ?? '').split(',')[0]?.trim() ?? '';
+  await captureLogs(() => handler(fcEvent({ method: 'GET', query: token === '' ? {} : { token } })));
   return handler;
 }
