@@ -487,7 +487,7 @@ function afterParallelTransfer(
   node: FlowNode,
   status: 'success' | 'fail' | undefined,
 ): Decision {
-  if (status === undefined) {
+  if (status !== 'success' && status !== 'fail') {
     // Neither success nor fail: the transfer may still be ringing; change nothing.
     ctx.note('parallel transfer status unknown → nothing to do');
     return eventReply(ctx, { action: 'donothing' }, state);

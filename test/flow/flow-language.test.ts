@@ -341,6 +341,53 @@ describe('guards', () => {
   });
 });
 
+describe('robustness of a call', () => {
+  const rules = compileOrThrow({
+    version: 'robust',
+    settings: { muteTimeMs: 6000 },
+    defaultLine: { flow: 'main' },
+    flows: {
+      main: {
+        start: 'menu',
+        nodes: {
+          menu: { type: 'menu', say: '请选择', keys: { '1': 'cc' } },
+          cc: { type: 'parallelTransfer', ccName: 'hotline-cc', onFail: 'busy' },
+          busy: { type: 'menu', say: '坐席忙，重试请按1', keys: { '1': 'cc' } },
+        },
+      },
+    },
+  });
+
+  it('takes only the menu own keys: "constructor" is no key', () => {
+    const call = newCall(rules);
+    call.send('callin', {});
+    const odd = call.send('dtmf', { dtmf_digits: 'constructor' });
+    assert.equal(odd.state?.noMatch, 1);
+    assert.match(odd.trace.join(), /key 11 keys is not on the menu/);
+  });
+
+  it('sends the flow mute_time again on the next listening reply', () => {
+    const call = newCall(rules);
+    call.send('callin', {});
+    call.send('dtmf', { dtmf_digits: '1' });
+    const busy = call.send('parallel_transfer', { transfer_status: 'fail' });
+    assert.ok(busy.action.action === 'dtmf');
+    assert.equal(busy.action.muteTimeMs, 6000);
+  });
+
+  it('changes nothing on a parallel transfer status it does not know', () => {
+    const call = newCall(rules);
+    call.send('callin', {});
+    call.send('dtmf', { dtmf_digits: '1' });
+    assert.deepEqual(call.send('parallel_transfer', { transfer_status: 'ringing' }).action, {
+      action: 'donothing',
+    });
+    assert.deepEqual(spoken(call.send('parallel_transfer', { transfer_status: 'fail' })), [
+      '坐席忙，重试请按1',
+    ]);
+  });
+});
+
 describe('rules versions during a call', () => {
   const v1 = compileOrThrow({
     version: 'v1',
