@@ -158,7 +158,7 @@ function decideCallin(
       );
     case 'transfer':
     case 'parallel':
-      ctx.note('transfer on the next event: only answer or hangup may follow callin');
+      ctx.note('transfer deferred: callin allows only answer or hangup');
       return reply(
         { action: 'answer', playback, settings: { ...settings, muteTimeMs: FOLLOW_UP_MUTE_MS } },
         { ...state, phase: 'transferPending' },
@@ -211,7 +211,7 @@ function resolveState(
       if (state === undefined) return restart(fresh, 'state names no known node');
       const ctx = new CallContext(compiled, nowMs, state.caller, state.vars);
       if (compiled !== current)
-        ctx.note(`call continues under the rules it started with (${compiled.rules.version})`);
+        ctx.note(`call keeps the rules it started with (${compiled.rules.version})`);
       return { kind: 'state', state, ctx };
     }
     case 'flow': {
@@ -489,7 +489,7 @@ function afterParallelTransfer(
 ): Decision {
   if (status !== 'success' && status !== 'fail') {
     // Neither success nor fail: the transfer may still be ringing; change nothing.
-    ctx.note('parallel transfer status unknown → nothing to do');
+    ctx.note('transfer status unknown → nothing to do');
     return eventReply(ctx, { action: 'donothing' }, state);
   }
   if (status === 'success') {
