@@ -210,8 +210,7 @@ function resolveState(
       const state = openState(sealed, compiled.names);
       if (state === undefined) return restart(fresh, 'state names no known node');
       const ctx = new CallContext(compiled, nowMs, state.caller, state.vars);
-      if (compiled !== current)
-        ctx.note(`call keeps the rules it started with (${compiled.rules.version})`);
+      if (compiled !== current) ctx.note(`call keeps the rules it started with (${compiled.rules.version})`);
       return { kind: 'state', state, ctx };
     }
     case 'flow': {
