@@ -9,7 +9,6 @@ import type { Condition } from '../rules/rules-schema';
  * so far. The local time is worked out once per decision, and only if something asks for it.
  */
 export class CallContext {
-  readonly trace: string[] = [];
   #local: LocalTime | undefined;
 
   constructor(
@@ -17,7 +16,13 @@ export class CallContext {
     readonly nowMs: number,
     readonly caller: string,
     readonly vars: Readonly<Record<string, string>>,
+    readonly trace: string[] = [],
   ) {}
+
+  /** The same call, with values collected since: same clock, same trace. */
+  withVars(vars: Readonly<Record<string, string>>): CallContext {
+    return new CallContext(this.compiled, this.nowMs, this.caller, vars, this.trace);
+  }
 
   /** Adds a step to the trace of why the call went where it went (logged with the reply). */
   note(step: string): void {
@@ -46,18 +51,12 @@ export class CallContext {
     if (condition.closed !== undefined && this.isOpen(condition.closed)) return false;
     if (condition.time !== undefined && !isWithin(condition.time, this.local.minutes)) return false;
     if (condition.weekdays !== undefined && !condition.weekdays.includes(this.local.weekday)) return false;
-    const caller = normalisePhoneNumber(this.caller);
-    if (
-      condition.callerIn !== undefined &&
-      !condition.callerIn.some((n) => caller !== '' && normalisePhoneNumber(n) === caller)
-    ) {
-      return false;
-    }
-    if (
-      condition.callerPrefix !== undefined &&
-      !condition.callerPrefix.some((p) => caller !== '' && caller.startsWith(normalisePhoneNumber(p)))
-    ) {
-      return false;
+    if (condition.callerIn !== undefined || condition.callerPrefix !== undefined) {
+      const caller = normalisePhoneNumber(this.caller);
+      const listed = condition.callerIn?.some((n) => normalisePhoneNumber(n) === caller) ?? true;
+      const prefixed =
+        condition.callerPrefix?.some((p) => caller.startsWith(normalisePhoneNumber(p))) ?? true;
+      if (caller === '' || !listed || !prefixed) return false;
     }
     if (condition.var !== undefined) {
       const value = this.vars[condition.var];

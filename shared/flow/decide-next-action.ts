@@ -309,7 +309,7 @@ function decideInFlow(
     return endCall(ctx, flow, turned);
   }
   if (event.type === 'mute' && state.phase === 'keysUnarmed') {
-    ctx.note('silence after the opening → arm keys');
+    ctx.note('first silence → arm keys');
     return goTo(ctx, state.flow, flow, turned, state.node, []);
   }
   return node.type === 'menu'
@@ -398,9 +398,7 @@ function hearCollect(
   if (!fits) return retry(ctx, flow, state, node, 'noMatch', `${shown} do not fit`);
   ctx.note(`collected ${node.saveAs} (${shown}) → ${node.next}`);
   const vars = { ...state.vars, [node.saveAs]: digits };
-  const withValue = new CallContext(ctx.compiled, ctx.nowMs, ctx.caller, vars);
-  withValue.trace.push(...ctx.trace);
-  return goTo(withValue, state.flow, flow, { ...state, vars }, node.next, []);
+  return goTo(ctx.withVars(vars), state.flow, flow, { ...state, vars }, node.next, []);
 }
 
 /** The first guard a call has reached (turns, call age, the platform's session timeout), if any. */
@@ -475,7 +473,7 @@ function transferNow(ctx: CallContext, flow: Flow, state: CallState, node: FlowN
       { ...state, phase: 'transferred' },
     );
   }
-  ctx.note(`node ${state.node} has no transfer to make`);
+  ctx.note(`node ${state.node} has no transfer`);
   return endCall(ctx, flow, state);
 }
 
@@ -636,7 +634,7 @@ function enterNode(
         if (node.say !== undefined) items.push(...renderPrompt(node.say, ctx));
         const number = chooseTransferTarget(ctx, node);
         if (number === undefined) {
-          ctx.note('no transfer target applies → goodbye');
+          ctx.note('no transfer target → goodbye');
           items.push(...renderPrompt(flow.goodbye ?? DEFAULT_GOODBYE, ctx));
           return { nodeName, items, step: { kind: 'end' } };
         }

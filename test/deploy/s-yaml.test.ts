@@ -110,6 +110,9 @@ after(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
+/** A whole-project deploy printing JSON only: the form whose action failures `s` would otherwise ignore. */
+const DEPLOY_AS_JSON = ['deploy', '-y', '-t', 's.yaml', '-o', 'json', '--silent'];
+
 /** Runs `s` with the offline environment described at the top of this file, never rejecting. */
 function runS(args: readonly string[], cwd: string, variables: Record<string, string> = {}): Promise<SRun> {
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -315,15 +318,7 @@ describe('s deploy through a stub component', { timeout: 60_000 }, () => {
   it('builds, then hands each function to the component once with its code folder and handler', async () => {
     const project = createProjectCopy();
     assert.equal(existsSync(join(project, 'dist')), false);
-    const { run, records } = await deployWithStub(project, [
-      'deploy',
-      '-y',
-      '-t',
-      's.yaml',
-      '-o',
-      'json',
-      '--silent',
-    ]);
+    const { run, records } = await deployWithStub(project, DEPLOY_AS_JSON);
     assert.equal(run.exitCode, 0, describeRun(run));
 
     assert.deepEqual(records.map((record) => record.resource).sort(), findFunctionNames());
@@ -384,15 +379,7 @@ describe('s deploy through a stub component', { timeout: 60_000 }, () => {
     const project = createProjectCopy();
     mkdirSync(join(project, 'functions', 'report'), { recursive: true });
     writeFileSync(join(project, 'functions', 'report', 'index.ts'), 'export const handler = ;\n');
-    const { run, records } = await deployWithStub(project, [
-      'deploy',
-      '-y',
-      '-t',
-      's.yaml',
-      '-o',
-      'json',
-      '--silent',
-    ]);
+    const { run, records } = await deployWithStub(project, DEPLOY_AS_JSON);
     assert.notEqual(run.exitCode, 0, describeRun(run));
     assert.match(run.stdout + run.stderr, /pre-action failed/);
     assert.deepEqual(records, []);
