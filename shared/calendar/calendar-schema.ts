@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { DateOrRangeSchema, DateSchema } from './calendar-dates';
 import { isValidTimeZone } from './local-time';
 
 /**
@@ -37,41 +38,8 @@ export const TimeRangeSchema = v.pipe(
 
 const HoursSchema = v.array(TimeRangeSchema, 'hours are a list of ranges, such as ["09:00-18:00"]');
 
-/** Whether `YYYY-MM-DD` (already matched by shape) names a day that exists. */
-function isRealDate(date: string): boolean {
-  const year = Number(date.slice(0, 4));
-  const month = Number(date.slice(5, 7));
-  const day = Number(date.slice(8, 10));
-  const probe = new Date(Date.UTC(year, month - 1, day));
-  return probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day;
-}
-
-/** A local date, `YYYY-MM-DD`. */
-export const DateSchema = v.pipe(
-  v.string('a date is written as text'),
-  v.regex(/^\d{4}-\d{2}-\d{2}$/, 'a date is written "YYYY-MM-DD", such as "2026-10-01"'),
-  v.check(isRealDate, 'this date does not exist; write a real day as "YYYY-MM-DD"'),
-);
-
-/** A closed day `YYYY-MM-DD`, or the days of `YYYY-MM-DD..YYYY-MM-DD`, both ends included. */
-export const ClosureSchema = v.pipe(
-  v.string('a closed date is written as text'),
-  v.regex(
-    /^\d{4}-\d{2}-\d{2}(?:\.\.\d{4}-\d{2}-\d{2})?$/,
-    'a closed date is "YYYY-MM-DD" or a range "YYYY-MM-DD..YYYY-MM-DD", such as "2026-12-24..2026-12-26"',
-  ),
-  v.check(
-    (closure) => closure.split('..').every(isRealDate),
-    'this date does not exist; write a real day as "YYYY-MM-DD"',
-  ),
-  v.check(
-    (closure) => closure.length === 10 || closure.slice(0, 10) <= closure.slice(12),
-    'a closed range is written first day first',
-  ),
-);
-
 /** A day open outside the weekly pattern, with its own hours. */
-export const ExtraOpenDaySchema = v.strictObject(
+const ExtraOpenDaySchema = v.strictObject(
   {
     date: DateSchema,
     hours: v.pipe(
@@ -108,6 +76,26 @@ export const TimeZoneSchema = v.pipe(
   v.check(isValidTimeZone, 'this timezone is unknown; write an IANA zone name such as "Asia/Shanghai"'),
 );
 
+/**
+ * What a calendar does on a date whose year its holiday data does not cover (China's schedule for the
+ * next year is published only weeks before it starts):
+ * - `weekly`: the weekly hours, as if no day were a holiday, with a warning (the default);
+ * - `closed`: closed all day;
+ * - `{flow: NAME}`: calls that a line routes by this calendar go to that flow (in conditions the
+ *   calendar counts as closed).
+ * Extra open days and closures still decide first.
+ */
+export const NoHolidayDataSchema = v.union(
+  [
+    v.picklist(['weekly', 'closed']),
+    v.strictObject({
+      flow: v.pipe(v.string('flow is the name of a flow'), v.minLength(1, 'flow is the name of a flow')),
+    }),
+  ],
+  'noHolidayData is "weekly", "closed" or {flow: NAME}',
+);
+export type NoHolidayDataPolicy = v.InferOutput<typeof NoHolidayDataSchema>;
+
 /** See the example at the top of this file. */
 export const CalendarSchema = v.strictObject(
   {
@@ -118,22 +106,30 @@ export const CalendarSchema = v.strictObject(
     timezone: v.optional(TimeZoneSchema),
     weekly: WeeklyHoursSchema,
     /**
-     * `cn`: closed on China's statutory public holidays, and open on make-up working days (调休) with the
-     * hours of `workdays`, or of `mon` when `workdays` is not given. `none` (the default): no public
-     * holidays; list days off in `closed`.
+     * Which public holidays close the calendar (and which make-up working days open it):
+     * - `cn`: China's statutory holidays and 调休 from the packaged data, with the years the document's
+     *   `holidaySchedules.cn` lists taking precedence over the package;
+     * - the name of another schedule in `holidaySchedules`: that schedule alone;
+     * - `none` (the default): no public holidays; list days off in `closed`.
+     * Names are checked against the document when the rules are compiled.
      */
     holidays: v.optional(
-      v.picklist(
-        ['cn', 'none'],
-        'holidays is "cn" (closed on Chinese public holidays, open on make-up working days) or "none"',
+      v.pipe(
+        v.string('holidays is "cn", "none" or the name of a schedule in holidaySchedules'),
+        v.regex(
+          /^[A-Za-z][A-Za-z0-9_-]{0,31}$/,
+          'holidays is "cn", "none" or the name of a schedule in holidaySchedules',
+        ),
       ),
       'none',
     ),
+    /** What a date in a year no holiday data covers gets; the document's `noHolidayData` by default. */
+    noHolidayData: v.optional(NoHolidayDataSchema),
     /** Days closed all day, over the weekly hours and make-up working days. */
-    closed: v.optional(v.array(ClosureSchema, 'closed is a list of dates and ranges of dates')),
+    closed: v.optional(v.array(DateOrRangeSchema, 'closed is a list of dates and ranges of dates')),
     /** Days open with their own hours, over everything else (even a closed date or a public holiday). */
     open: v.optional(v.array(ExtraOpenDaySchema, 'open is a list of extra days')),
   },
-  'a calendar has weekly hours and may have timezone, holidays, closed and open; no other keys',
+  'a calendar has weekly hours and may have timezone, holidays, noHolidayData, closed and open; no other keys',
 );
 export type Calendar = v.InferOutput<typeof CalendarSchema>;

@@ -1,57 +1,65 @@
 /**
  * China's statutory public holidays and make-up working days (调休), from the `chinese-days` package. The
  * State Council publishes each year's schedule around November of the year before, so the data ends with
- * the next year at best: update the package every winter. In the function bundles `holidayDataPlugin`
- * (scripts/esbuild-holiday-data.ts) swaps this JSON for a copy with only recent years and no names, keeping
- * its shape; tests run the full file.
+ * the next year at best; a year beyond it is *unknown*, never an ordinary year (see `noHolidayData`), and
+ * a rules document can supply it itself (`holidaySchedules.cn`). In the function bundles
+ * `holidayDataPlugin` (scripts/esbuild-holiday-data.ts) swaps this JSON for a copy with every year from
+ * the year before the build on and no names, keeping its shape; tests and the CLI read the full file.
  */
 import chineseDays from 'chinese-days/dist/chinese-days.json';
+import type { HolidayKind, HolidayTable } from './holiday-schedule';
 
 /** The part of the package's JSON used here: dates (`YYYY-MM-DD`) as keys; the values are not read. */
-type HolidayTable = {
+type PackageTable = {
   readonly holidays: Readonly<Record<string, string>>;
   readonly workdays: Readonly<Record<string, string>>;
 };
 
-const table: HolidayTable = chineseDays;
+const table: PackageTable = chineseDays;
 
-// Sets built once per cold start (about 800 dates) keep the per-call lookups to a hash probe.
-const holidays = new Set(Object.keys(table.holidays));
-const makeUpWorkdays = new Set(Object.keys(table.workdays));
+/** Years a table covers: those with at least one day off (every year has New Year's Day). */
+function yearsWithDaysOff(dates: readonly string[]): Set<number> {
+  return new Set(dates.map((date) => Number(date.slice(0, 4))));
+}
+
+function indexPackage(data: PackageTable): HolidayTable {
+  const days = new Map<string, HolidayKind>();
+  const daysOff = Object.keys(data.holidays);
+  for (const date of daysOff) days.set(date, 'off');
+  for (const date of Object.keys(data.workdays)) days.set(date, 'make-up');
+  return { years: yearsWithDaysOff(daysOff), days };
+}
+
+/**
+ * The packaged data as a holiday table (built once per cold start; about 80 dates in a bundle, 800 in
+ * the full file): a date in a year outside `years` is unknown to it.
+ */
+export const CHINA_HOLIDAYS: HolidayTable = indexPackage(table);
+
+/** The packaged years, in order, for status, warnings and the CLI. */
+export const CHINA_HOLIDAY_YEAR_LIST: readonly number[] = [...CHINA_HOLIDAYS.years].sort((a, b) => a - b);
 
 /**
  * Whether `date` (`YYYY-MM-DD`) is a day off of a statutory holiday period, weekends inside the period
- * included. False for any date outside {@link CHINA_HOLIDAY_YEARS}.
+ * included. False for any date outside the packaged years.
  */
 export function isChinaHoliday(date: string): boolean {
-  return holidays.has(date);
+  return CHINA_HOLIDAYS.days.get(date) === 'off';
 }
 
 /**
  * Whether `date` (`YYYY-MM-DD`) is a make-up working day (调休): a Saturday or Sunday worked in exchange for
- * a longer holiday. False for any date outside {@link CHINA_HOLIDAY_YEARS}.
+ * a longer holiday. False for any date outside the packaged years.
  */
 export function isChinaMakeUpWorkday(date: string): boolean {
-  return makeUpWorkdays.has(date);
-}
-
-function findYears(dates: Iterable<string>): { readonly first: number; readonly last: number } {
-  let first = Number.POSITIVE_INFINITY;
-  let last = Number.NEGATIVE_INFINITY;
-  for (const date of dates) {
-    const year = Number(date.slice(0, 4));
-    if (year < first) first = year;
-    if (year > last) last = year;
-  }
-  return { first, last };
+  return CHINA_HOLIDAYS.days.get(date) === 'make-up';
 }
 
 /**
- * The first and last years the holiday data covers (in a bundle: the years kept by the build). A date
- * outside them is treated as an ordinary day, so a linter should warn about such dates, and about
- * `holidays: 'cn'` once the current year passes `last`. With no data at all, `first` is Infinity and `last`
- * is -Infinity, so every year is outside.
+ * The first and last packaged years (in a bundle: the years kept by the build). With no data at all,
+ * `first` is Infinity and `last` is -Infinity.
  */
-// Pure: a bundle that never reads it (the functions) drops the scan.
-export const CHINA_HOLIDAY_YEARS: { readonly first: number; readonly last: number } =
-  /* @__PURE__ */ findYears([...holidays, ...makeUpWorkdays]);
+export const CHINA_HOLIDAY_YEARS: { readonly first: number; readonly last: number } = {
+  first: CHINA_HOLIDAY_YEAR_LIST[0] ?? Number.POSITIVE_INFINITY,
+  last: CHINA_HOLIDAY_YEAR_LIST.at(-1) ?? Number.NEGATIVE_INFINITY,
+};

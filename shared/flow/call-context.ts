@@ -1,8 +1,11 @@
-import { isOpenAt } from '../calendar/is-open';
+import { describeOpenState, type OpenState } from '../calendar/is-open';
 import { type LocalTime, toLocalTime } from '../calendar/local-time';
 import type { CompiledRules } from '../rules/compile-rules';
 import { normalisePhoneNumber } from '../rules/phone-number';
 import type { Condition } from '../rules/rules-schema';
+
+/** A calendar judged on a date that no holiday data covers: logged once per year by the handler. */
+export type HolidayDataGap = { readonly calendar: string; readonly year: number };
 
 /**
  * What a decision may read besides the event: the rules, the clock, the caller and the values collected
@@ -17,11 +20,13 @@ export class CallContext {
     readonly caller: string,
     readonly vars: Readonly<Record<string, string>>,
     readonly trace: string[] = [],
+    /** Calendars judged on a date no holiday data covers, at most once each. */
+    readonly holidayGaps: HolidayDataGap[] = [],
   ) {}
 
   /** The same call, with values collected since: same clock, same trace. */
   withVars(vars: Readonly<Record<string, string>>): CallContext {
-    return new CallContext(this.compiled, this.nowMs, this.caller, vars, this.trace);
+    return new CallContext(this.compiled, this.nowMs, this.caller, vars, this.trace, this.holidayGaps);
   }
 
   /** Adds a step to the trace of why the call went where it went (logged with the reply). */
@@ -39,10 +44,34 @@ export class CallContext {
     return this.#local;
   }
 
-  /** Whether a calendar of the rules is open now (an unknown name counts as closed; compile refuses it). */
+  /**
+   * Whether a calendar of the rules is open now, and why (an unknown name counts as closed; compile
+   * refuses it). A date no holiday data covers is noted in the trace with the policy that decided it,
+   * and kept in `holidayGaps`.
+   */
+  judgeCalendar(calendarName: string): OpenState | undefined {
+    const compiled = this.compiled.calendars.get(calendarName);
+    if (compiled === undefined) return undefined;
+    const state = describeOpenState(compiled.calendar, this.nowMs, compiled.timezone, compiled.holidays);
+    if (state.noData !== undefined) {
+      const { year, policy } = state.noData;
+      const decided =
+        typeof policy === 'object'
+          ? `flow ${policy.flow}`
+          : policy === 'weekly'
+            ? `weekly hours: ${state.open ? 'open' : 'closed'}`
+            : 'closed';
+      this.note(`calendar ${calendarName}: no holiday data for ${year} → noHolidayData ${decided}`);
+      if (!this.holidayGaps.some((gap) => gap.calendar === calendarName && gap.year === year)) {
+        this.holidayGaps.push({ calendar: calendarName, year });
+      }
+    }
+    return state;
+  }
+
+  /** Whether a calendar of the rules is open now; see {@link judgeCalendar}. */
   isOpen(calendarName: string): boolean {
-    const calendar = this.compiled.rules.calendars?.[calendarName];
-    return calendar !== undefined && isOpenAt(calendar, this.nowMs, this.compiled.rules.timezone);
+    return this.judgeCalendar(calendarName)?.open === true;
   }
 
   /** Whether every part of a condition holds. */

@@ -12,7 +12,7 @@ import type {
   RetryPolicy,
 } from '../rules/rules-schema';
 import { type CallState, type DecodedState, openState } from '../state/state-token';
-import { CallContext } from './call-context';
+import { CallContext, type HolidayDataGap } from './call-context';
 import { normaliseSpeech, readSpokenKey } from './normalise-speech';
 import { renderPrompt } from './render-prompt';
 
@@ -32,7 +32,13 @@ export type RulesInForce = {
 export type Decision = (
   | { readonly replyTo: 'callin'; readonly action: CallinAction }
   | { readonly replyTo: 'event'; readonly action: EventAction }
-) & { readonly state?: CallState; readonly rules: CompiledRules; readonly trace: string[] };
+) & {
+  readonly state?: CallState;
+  readonly rules: CompiledRules;
+  readonly trace: string[];
+  /** Calendars judged on a date no holiday data covers (the handler warns once a year per instance). */
+  readonly holidayGaps: readonly HolidayDataGap[];
+};
 
 /** A broken flow met at run time (a loop of `say` nodes, say): answered with the fallback. */
 export class FlowError extends Error {
@@ -146,8 +152,15 @@ function decideCallin(
   const playback = toPlayback(outcome, settings);
   const reply = (action: CallinAction, next?: CallState): Decision =>
     next === undefined
-      ? { replyTo: 'callin', action, rules: ctx.compiled, trace: ctx.trace }
-      : { replyTo: 'callin', action, state: next, rules: ctx.compiled, trace: ctx.trace };
+      ? { replyTo: 'callin', action, rules: ctx.compiled, trace: ctx.trace, holidayGaps: ctx.holidayGaps }
+      : {
+          replyTo: 'callin',
+          action,
+          state: next,
+          rules: ctx.compiled,
+          trace: ctx.trace,
+          holidayGaps: ctx.holidayGaps,
+        };
   switch (outcome.step.kind) {
     case 'listen':
       // Only `answer` may follow `callin`, so keys cannot be collected yet: speech works at once, and
@@ -176,11 +189,17 @@ function decideCallin(
   }
 }
 
-/** A line's flow, or its after-hours flow while its calendar is closed. */
+/**
+ * A line's flow, or its after-hours flow while its calendar is closed, or the flow its calendar's
+ * `noHolidayData` policy names on a date no holiday data covers.
+ */
 function chooseLineFlow(ctx: CallContext, target: Omit<Line, 'name'>): string {
-  if (target.calendar === undefined || target.afterHoursFlow === undefined || ctx.isOpen(target.calendar)) {
-    return target.flow;
-  }
+  if (target.calendar === undefined || target.afterHoursFlow === undefined) return target.flow;
+  const state = ctx.judgeCalendar(target.calendar);
+  const policy = state?.noData?.policy;
+  // The trace already names the policy's flow (judgeCalendar).
+  if (typeof policy === 'object') return policy.flow;
+  if (state?.open === true) return target.flow;
   ctx.note(`calendar ${target.calendar} is closed → flow ${target.afterHoursFlow}`);
   return target.afterHoursFlow;
 }
@@ -717,6 +736,13 @@ export function mergeSettings(...layers: (CallSettings | undefined)[]): CallSett
 
 function eventReply(ctx: CallContext, action: EventAction, state?: CallState): Decision {
   return state === undefined
-    ? { replyTo: 'event', action, rules: ctx.compiled, trace: ctx.trace }
-    : { replyTo: 'event', action, state, rules: ctx.compiled, trace: ctx.trace };
+    ? { replyTo: 'event', action, rules: ctx.compiled, trace: ctx.trace, holidayGaps: ctx.holidayGaps }
+    : {
+        replyTo: 'event',
+        action,
+        state,
+        rules: ctx.compiled,
+        trace: ctx.trace,
+        holidayGaps: ctx.holidayGaps,
+      };
 }

@@ -1,4 +1,12 @@
 import * as v from 'valibot';
+import type { Calendar } from '../calendar/calendar-schema';
+import { CHINA_HOLIDAYS } from '../calendar/china-holidays';
+import {
+  findHolidayScheduleIssues,
+  type HolidayTable,
+  indexHolidaySchedule,
+} from '../calendar/holiday-schedule';
+import type { HolidaySources } from '../calendar/is-open';
 import { normaliseSpeech } from '../flow/normalise-speech';
 import { indexStateNames, type StateNames } from '../state/state-token';
 import { normalisePhoneNumber } from './phone-number';
@@ -9,6 +17,15 @@ export type RulesIssue = { readonly path: string; readonly message: string };
 
 /** How a menu recognises one intent: normalised keywords, then compiled patterns. */
 export type IntentMatcher = { readonly keywords: readonly string[]; readonly patterns: readonly RegExp[] };
+
+/** A calendar of the rules with the holiday data it reads resolved. */
+export type CompiledCalendar = {
+  readonly calendar: Calendar;
+  /** The zone its dates and hours are read in: its own, else the document's. */
+  readonly timezone: string;
+  /** Undefined for `holidays: none`. */
+  readonly holidays: HolidaySources | undefined;
+};
 
 /** Rules checked and indexed for the per-call decision, which must never scan lines or nodes. */
 export type CompiledRules = {
@@ -33,6 +50,8 @@ export type CompiledRules = {
   readonly patterns: ReadonlyMap<string, RegExp>;
   /** Flow and node positions, which call states carry instead of names. */
   readonly names: StateNames;
+  /** Every calendar, by name, with its holiday data. */
+  readonly calendars: ReadonlyMap<string, CompiledCalendar>;
 };
 
 export type CompileRulesResult =
@@ -73,6 +92,7 @@ export function compileRules(input: unknown): CompileRulesResult {
     index(lineByCallerPrefix, line, line.callerPrefixes, `lines.${i}.callerPrefixes`);
   }
   if (issues.length > 0) return { ok: false, issues };
+  const calendars = compileCalendars(rules);
 
   const intents = new Map<string, IntentMatcher[]>();
   const patterns = new Map<string, RegExp>();
@@ -116,6 +136,7 @@ export function compileRules(input: unknown): CompileRulesResult {
       intents,
       patterns,
       names: indexStateNames(rules.flows),
+      calendars,
     },
   };
 }
@@ -183,6 +204,38 @@ export function targetsOf(node: FlowNode): { path: string; target: string; label
   }
 }
 
+/** The package's name for China's holidays, and the document schedule that adds to it. */
+const CHINA = 'cn';
+
+/** Resolves each calendar's holiday sources (names already checked by {@link findMissingReferences}). */
+function compileCalendars(rules: Rules): Map<string, CompiledCalendar> {
+  const schedules = new Map<string, HolidayTable>();
+  const scheduleOf = (name: string) => {
+    const schedule = rules.holidaySchedules?.[name];
+    if (schedule === undefined) return undefined;
+    let table = schedules.get(name);
+    if (table === undefined) {
+      table = indexHolidaySchedule(schedule);
+      schedules.set(name, table);
+    }
+    return table;
+  };
+  const calendars = new Map<string, CompiledCalendar>();
+  for (const [name, calendar] of Object.entries(rules.calendars ?? {})) {
+    const noHolidayData = calendar.noHolidayData ?? rules.noHolidayData;
+    const holidays: HolidaySources | undefined =
+      calendar.holidays === 'none'
+        ? undefined
+        : {
+            packaged: calendar.holidays === CHINA ? CHINA_HOLIDAYS : undefined,
+            document: scheduleOf(calendar.holidays),
+            noHolidayData,
+          };
+    calendars.set(name, { calendar, timezone: calendar.timezone ?? rules.timezone, holidays });
+  }
+  return calendars;
+}
+
 function* findMissingReferences(rules: Rules): Generator<RulesIssue> {
   const flowRef = (path: string, name: string | undefined) =>
     name === undefined || Object.hasOwn(rules.flows, name)
@@ -209,6 +262,22 @@ function* findMissingReferences(rules: Rules): Generator<RulesIssue> {
       };
     }
   };
+  for (const [name, schedule] of Object.entries(rules.holidaySchedules ?? {}))
+    yield* findHolidayScheduleIssues(schedule, `holidaySchedules.${name}`);
+  const policyRef = (path: string, policy: Rules['noHolidayData'] | undefined) =>
+    typeof policy === 'object' ? flowRef(`${path}.flow`, policy.flow) : [];
+  yield* policyRef('noHolidayData', rules.noHolidayData);
+  for (const [name, calendar] of Object.entries(rules.calendars ?? {})) {
+    const path = `calendars.${name}`;
+    const { holidays } = calendar;
+    if (holidays !== 'none' && holidays !== CHINA && !Object.hasOwn(rules.holidaySchedules ?? {}, holidays)) {
+      yield {
+        path: `${path}.holidays`,
+        message: `no holiday schedule is named ${holidays}; write "cn", "none" or a name under holidaySchedules`,
+      };
+    }
+    yield* policyRef(`${path}.noHolidayData`, calendar.noHolidayData);
+  }
   yield* lineRefs('defaultLine', rules.defaultLine);
   for (const [index, line] of (rules.lines ?? []).entries()) yield* lineRefs(`lines.${index}`, line);
   yield* flowRef('outbound.defaultFlow', rules.outbound?.defaultFlow);

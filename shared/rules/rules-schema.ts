@@ -1,5 +1,11 @@
 import * as v from 'valibot';
-import { CalendarSchema, TimeRangeSchema, TimeZoneSchema } from '../calendar/calendar-schema';
+import {
+  CalendarSchema,
+  NoHolidayDataSchema,
+  TimeRangeSchema,
+  TimeZoneSchema,
+} from '../calendar/calendar-schema';
+import { HolidayScheduleSchema } from '../calendar/holiday-schedule';
 import { integerIn } from '../protocol/coerce';
 import { AudioCodeSchema, CallSettingsSchema, PhoneNumberSchema } from '../protocol/reply';
 
@@ -279,6 +285,14 @@ export const RulesSchema = v.strictObject({
   /** Call settings for every call, under line and flow settings. */
   settings: v.optional(CallSettingsSchema),
   calendars: v.optional(v.record(NameSchema, CalendarSchema)),
+  /**
+   * Public-holiday schedules by name, each a list of years (days off and make-up working days). `cn`
+   * adds years to China's packaged data and wins over it for the years it lists; any other name is a
+   * schedule of the document's own, for calendars with `holidays: NAME`.
+   */
+  holidaySchedules: v.optional(v.record(NameSchema, HolidayScheduleSchema)),
+  /** What calendars do on a date no holiday data covers, unless they say (`weekly` by default). */
+  noHolidayData: v.optional(NoHolidayDataSchema, 'weekly'),
   lines: v.optional(v.array(LineSchema)),
   /** The line for any call no line takes, and for calls whose state was lost. */
   defaultLine: v.strictObject(LineTarget),

@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as v from 'valibot';
+import { weekdayOfDate } from '../../shared/calendar/calendar-dates';
 import { type Calendar, CalendarSchema } from '../../shared/calendar/calendar-schema';
 import {
   CHINA_HOLIDAY_YEARS,
+  CHINA_HOLIDAYS,
   isChinaHoliday,
   isChinaMakeUpWorkday,
 } from '../../shared/calendar/china-holidays';
-import { describeOpenState, hasAnyOpenHours, isOpenAt } from '../../shared/calendar/is-open';
+import { indexHolidaySchedule } from '../../shared/calendar/holiday-schedule';
+import { describeOpenState, hasAnyOpenHours, isOpenAt, planDay } from '../../shared/calendar/is-open';
 
 const shanghai = 'Asia/Shanghai';
 
@@ -165,15 +168,24 @@ describe('describeOpenState', () => {
     assert.equal(stateAt('2026-03-03T00:00', cal).open, false);
   });
 
-  it('falls back to the weekly hours in a year beyond the holiday data', () => {
+  it('judges a year beyond the holiday data by the noHolidayData policy, weekly hours by default, and says so', () => {
     assert.ok(CHINA_HOLIDAY_YEARS.last < 2099);
-    // National Day, a Thursday, would be a holiday; without data it is an ordinary Thursday.
+    // National Day, a Thursday, would be a holiday; without data the policy decides, and the state says so.
     assert.deepEqual(stateAt('2099-10-01T10:00'), {
       open: true,
-      reason: 'weekly',
+      reason: 'no holiday data',
       date: '2099-10-01',
       weekday: 'thu',
+      noData: { year: 2099, policy: 'weekly' },
     });
+    assert.equal(stateAt('2099-10-01T20:00').reason, 'no holiday data', 'kept outside the hours too');
+    const closed = calendar({
+      weekly: { workdays: ['09:00-18:00'] },
+      holidays: 'cn',
+      noHolidayData: 'closed',
+    });
+    assert.deepEqual(stateAt('2099-10-01T10:00', closed).noData, { year: 2099, policy: 'closed' });
+    assert.equal(stateAt('2099-10-01T10:00', closed).open, false);
   });
 
   it('reads the hours in the calendar’s own zone over the default', () => {
@@ -189,6 +201,38 @@ describe('describeOpenState', () => {
     const instant = Date.parse('2026-07-01T14:00:00Z');
     assert.equal(isOpenAt(cal, instant, 'America/New_York'), true);
     assert.equal(isOpenAt(cal, instant, shanghai), false);
+  });
+});
+
+describe('planDay', () => {
+  const document = indexHolidaySchedule([
+    { year: 2027, daysOff: ['2027-01-01..2027-01-03'], makeUpWorkdays: ['2027-01-09'] },
+  ]);
+  const sources = { packaged: CHINA_HOLIDAYS, document, noHolidayData: 'weekly' as const };
+  const plan = (date: string) => planDay(office, sources, date, weekdayOfDate(date));
+
+  it('names the source of each day: packaged, document, weekly, closure, extra day', () => {
+    assert.deepEqual(plan('2026-10-01'), { hours: [], source: 'holiday' });
+    assert.deepEqual(plan('2026-10-10'), { hours: ['09:00-18:00'], source: 'make-up workday' });
+    assert.deepEqual(plan('2027-01-01'), { hours: [], source: 'document holiday' });
+    assert.deepEqual(plan('2027-01-09'), { hours: ['09:00-18:00'], source: 'document make-up workday' });
+    assert.deepEqual(plan('2027-01-04'), { hours: ['09:00-18:00'], source: 'weekly' });
+    assert.deepEqual(plan('2026-12-25'), { hours: [], source: 'closure' });
+    assert.deepEqual(plan('2026-12-27'), { hours: ['10:00-14:00'], source: 'extra day' });
+  });
+
+  it('names the missing year and the policy on a date no source covers', () => {
+    assert.deepEqual(plan('2028-01-03'), {
+      hours: ['09:00-18:00'],
+      source: 'no holiday data',
+      noData: { year: 2028, policy: 'weekly' },
+    });
+    const flow = planDay(office, { ...sources, noHolidayData: { flow: 'unsure' } }, '2028-01-03', 'mon');
+    assert.deepEqual(flow, {
+      hours: [],
+      source: 'no holiday data',
+      noData: { year: 2028, policy: { flow: 'unsure' } },
+    });
   });
 });
 
@@ -266,7 +310,14 @@ describe('CalendarSchema', () => {
     assert.match(messagesFor({ weekly: { monday: ['09:00-18:00'] } }).join(), /keyed by workdays/);
     assert.match(messagesFor({ weekly: {}, hours: [] }).join(), /no other keys/);
     assert.match(messagesFor({ weekly: {}, timezone: 'China/Beijing' }).join(), /IANA zone name/);
-    assert.match(messagesFor({ weekly: {}, holidays: 'us' }).join(), /"cn" .* or "none"/);
+    assert.match(
+      messagesFor({ weekly: {}, holidays: 'u s' }).join(),
+      /"cn", "none" or the name of a schedule/,
+    );
+    assert.match(
+      messagesFor({ weekly: {}, noHolidayData: 'open' }).join(),
+      /"weekly", "closed" or \{flow: NAME\}/,
+    );
     assert.match(messagesFor({}).join(), /weekly: a calendar has weekly hours/);
   });
 
