@@ -1,4 +1,6 @@
+import { toLocalTime } from '../calendar/local-time';
 import type { Config } from '../config/config';
+import type { HolidayDataGap } from '../flow/call-context';
 import { type CallOrigin, decideNextAction } from '../flow/decide-next-action';
 import type { LogFields, Logger } from '../log/logger';
 import { describeError } from '../log/logger';
@@ -12,11 +14,21 @@ import {
   respondJson,
 } from '../protocol/http';
 import { buildCallinReply, buildEventReply, type SuccessReply } from '../protocol/reply';
+import {
+  describeHolidayCoverage,
+  describeNoHolidayData,
+  describeShortfall,
+  findHolidayDataShortfalls,
+  type HolidayCoverage,
+} from '../rules/holiday-coverage';
 import type { LoadedRules } from '../rules/load-rules';
 import { isAcceptedSecret, readPresentedSecret } from '../security/callback-secret';
 import { decodeState, encodeState } from '../state/state-token';
 import { buildFallbackReply, buildFollowUp, DEFAULT_FALLBACK, isFallbackFollowUp } from './fallback';
 import type { RecentKeys } from './recent-keys';
+
+const OPEN_ENDPOINT = 'CALLBACK_SECRETS is not set: anyone who finds the URL can drive calls';
+const PUBLIC_STATE_KEY = 'STATE_SECRETS is not set: call states are sealed with a public development key';
 
 /** Everything a callback function needs from the outside world, passed in so tests can fake it. */
 export type CallbackDeps = {
@@ -50,7 +62,7 @@ export function handleCallbackRequest(request: HttpRequest, deps: CallbackDeps):
   }
   const secrets = deps.getCallbackSecrets();
   if (secrets.length === 0) {
-    log.warnOnce('no-secret', 'CALLBACK_SECRETS is not set: anyone who finds the URL can drive calls');
+    log.warnOnce('no-secret', OPEN_ENDPOINT);
   } else if (!isAcceptedSecret(readPresentedSecret(request, deps.functionName), secrets)) {
     return reject(deps, request, 403, 'forbidden: missing or wrong callback secret');
   }
@@ -112,10 +124,7 @@ function decideReply(
     throw new Error(`rules from ${rules.source} are invalid: ${where.join('; ')}`);
   }
   if (!config.hasStateSecret) {
-    deps.log.warnOnce(
-      'no-state-secret',
-      'STATE_SECRETS is not set: call states are sealed with a public development key',
-    );
+    deps.log.warnOnce('no-state-secret', PUBLIC_STATE_KEY);
   }
   const decoded = decodeState(
     event.type === 'callin' ? undefined : event.content.dynamic_id,
@@ -125,6 +134,7 @@ function decideReply(
   const inForce = { current: rules.compiled, byTag: rules.earlier };
   const decision = decideNextAction(inForce, event, decoded, deps.now(), deps.origin);
   fields.trace = decision.trace;
+  warnOfHolidayGaps(decision.holidayGaps, deps.log);
   if (decision.state !== undefined) fields.node = decision.state.node;
   const dynamicId =
     decision.state === undefined
@@ -133,6 +143,18 @@ function decideReply(
   return decision.replyTo === 'callin'
     ? buildCallinReply(event.callId, decision.action, dynamicId)
     : buildEventReply(event.callId, decision.action, dynamicId);
+}
+
+/** The first call of an instance to meet a year without holiday data logs it, once a year. */
+function warnOfHolidayGaps(gaps: readonly HolidayDataGap[], log: Logger): void {
+  for (const { calendar, year } of gaps) {
+    log.warnOnce(
+      `no-holiday-data:${year}`,
+      `no holiday data for ${year}: calendar ${calendar} is judged by its noHolidayData policy; ` +
+        `add ${year} to holidaySchedules in the rules, or update chinese-days and redeploy`,
+      { calendar, year },
+    );
+  }
 }
 
 function dynamicIdOf(event: CallbackEvent): string | undefined {
@@ -183,6 +205,14 @@ function reject(deps: CallbackDeps, request: HttpRequest, status: number, reason
   return respondFail(status, reason);
 }
 
+/** A warning the status lists, with a message an operator can act on. */
+type StatusWarning = { readonly kind: string; readonly message: string } & Readonly<Record<string, unknown>>;
+
+/**
+ * The GET status: what is running (build, rules version and source), the holiday years each calendar
+ * rests on, and the warnings an operator should act on, holiday data that runs out within
+ * `HOLIDAY_WARNING_DAYS` days among them.
+ */
 function respondStatus(deps: CallbackDeps, config: Config | undefined): HttpResponse {
   let rules: LoadedRules | undefined;
   try {
@@ -190,11 +220,44 @@ function respondStatus(deps: CallbackDeps, config: Config | undefined): HttpResp
   } catch {
     rules = undefined;
   }
+  const warnings: StatusWarning[] = [];
+  if (config === undefined) {
+    warnings.push({ kind: 'config', message: 'the environment is invalid; the log names the variable' });
+  } else {
+    if (deps.getCallbackSecrets().length === 0) {
+      warnings.push({ kind: 'config', message: OPEN_ENDPOINT });
+    }
+    if (!config.hasStateSecret) {
+      warnings.push({ kind: 'config', message: PUBLIC_STATE_KEY });
+    }
+  }
+  if (rules !== undefined && !rules.ok) {
+    warnings.push({
+      kind: 'rules',
+      message: `rules from ${rules.source} are invalid (${rules.issues.length} issues, listed in the log); calls get the fallback`,
+    });
+  }
+  let calendars: Record<string, HolidayCoverage> | undefined;
+  if (rules?.ok === true) {
+    const { compiled } = rules;
+    calendars = describeHolidayCoverage(compiled);
+    const now = deps.now();
+    for (const shortfall of findHolidayDataShortfalls(compiled, (zone) => toLocalTime(now, zone).date)) {
+      warnings.push({
+        kind: 'holiday-data',
+        ...shortfall,
+        policy: describeNoHolidayData(shortfall.policy),
+        message: describeShortfall(shortfall),
+      });
+    }
+  }
   return respondJson(200, {
     function: deps.functionName,
     build: deps.buildVersion,
     rulesVersion: rules?.ok === true ? rules.compiled.rules.version : null,
     rulesSource: rules?.source ?? null,
     ok: config !== undefined && rules?.ok === true,
+    ...(calendars === undefined ? {} : { calendars }),
+    warnings,
   });
 }

@@ -1,4 +1,3 @@
-import { CHINA_HOLIDAY_YEARS } from '../calendar/china-holidays';
 import { hasAnyOpenHours } from '../calendar/is-open';
 import { MAX_HOPS, mergeSettings, SESSION_MARGIN_S } from '../flow/decide-next-action';
 import { normaliseSpeech } from '../flow/normalise-speech';
@@ -6,6 +5,7 @@ import { PROMPT_PLACEHOLDER } from '../flow/render-prompt';
 import type { CallSettings } from '../protocol/reply';
 import { hasForbiddenTtsCharacter } from '../protocol/tts-text';
 import { type CompiledRules, compileRules, type RulesIssue, targetsOf } from './compile-rules';
+import { describeShortfall, findHolidayDataShortfalls } from './holiday-coverage';
 import type { Condition, Flow, FlowNode, ListeningNode, Prompt, RetryPolicy, Rules } from './rules-schema';
 
 /**
@@ -27,7 +27,7 @@ export type LintRulesResult = {
  * calendars that never open. Every finding names the dotted path of what is wrong and says what to do.
  * Pure, and linear in the size of the document (keyword checks are quadratic only within one menu).
  */
-export function lintRules(document: unknown): LintRulesResult {
+export function lintRules(document: unknown, options: LintOptions = {}): LintRulesResult {
   const result = compileRules(document);
   if (!result.ok) return { errors: [...result.issues], warnings: [] };
   const { rules } = result.compiled;
@@ -35,6 +35,7 @@ export function lintRules(document: unknown): LintRulesResult {
   const startedBy = findFlowStarts(rules);
 
   lintCalendars(rules, findings);
+  if (options.today !== undefined) lintHolidayData(result.compiled, options.today, findings);
   lintSettings('settings', rules.settings, findings);
   lintSettings('defaultLine.settings', rules.defaultLine.settings, findings);
   for (const [i, line] of (rules.lines ?? []).entries())
@@ -49,6 +50,15 @@ export function lintRules(document: unknown): LintRulesResult {
   }
   return { errors: findings.errors, warnings: findings.warnings, compiled: result.compiled };
 }
+
+/** What a lint may depend on besides the document, passed in so that the linter stays pure. */
+export type LintOptions = {
+  /**
+   * The date (`YYYY-MM-DD`) to judge holiday data from, as each calendar's local date; without it, no
+   * date-dependent check is made.
+   */
+  readonly today?: string;
+};
 
 type Findings = { readonly errors: RulesIssue[]; readonly warnings: RulesIssue[] };
 
@@ -66,6 +76,13 @@ function findFlowStarts(rules: Rules): Map<string, FlowStarts> {
   for (const line of [rules.defaultLine, ...(rules.lines ?? [])]) {
     mark(line.flow, 'inbound');
     mark(line.afterHoursFlow, 'inbound');
+  }
+  // A calendar's noHolidayData flow is where its lines send calls on dates no holiday data covers.
+  for (const policy of [
+    rules.noHolidayData,
+    ...Object.values(rules.calendars ?? {}).map((c) => c.noHolidayData),
+  ]) {
+    if (typeof policy === 'object') mark(policy.flow, 'inbound');
   }
   mark(rules.outbound?.defaultFlow, 'outbound');
   for (const name of rules.outbound?.flows ?? []) mark(name, 'outbound');
@@ -87,22 +104,20 @@ function lintCalendars(rules: Rules, findings: Findings): void {
           'give weekly hours such as workdays: ["09:00-18:00"]',
       });
     }
-    if (calendar.holidays !== 'cn') continue;
-    // Beyond the data the holidays and make-up working days of `cn` silently stop applying.
-    const last = CHINA_HOLIDAY_YEARS.last;
-    const beyond = (date: string) => Number(date.slice(0, 4)) > last;
-    const message = (date: string) =>
-      `China's holiday data ends in ${last}, so on ${date} no public holiday or make-up working day applies; ` +
-      'update the chinese-days package once the schedule is published, or list the days yourself';
-    for (const [i, closure] of (calendar.closed ?? []).entries()) {
-      // A range is judged by its last day, `YYYY-MM-DD..YYYY-MM-DD`.
-      const lastDay = closure.slice(-10);
-      if (beyond(lastDay)) findings.warnings.push({ path: `${base}.closed.${i}`, message: message(lastDay) });
-    }
-    for (const [i, day] of (calendar.open ?? []).entries()) {
-      if (beyond(day.date))
-        findings.warnings.push({ path: `${base}.open.${i}.date`, message: message(day.date) });
-    }
+  }
+}
+
+/**
+ * Calendars whose holiday data runs out within `HOLIDAY_WARNING_DAYS` of `today` (a warning), or has
+ * already (an error: calls are being judged by the `noHolidayData` policy).
+ */
+function lintHolidayData(compiled: CompiledRules, today: string, findings: Findings): void {
+  for (const shortfall of findHolidayDataShortfalls(compiled, () => today)) {
+    const finding = {
+      path: `calendars.${shortfall.calendar}.holidays`,
+      message: describeShortfall(shortfall),
+    };
+    (shortfall.inDays === 0 ? findings.errors : findings.warnings).push(finding);
   }
 }
 

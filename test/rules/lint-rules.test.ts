@@ -403,24 +403,41 @@ describe('lintRules', () => {
       assert.deepEqual(pathsOf(result.errors), ['calendars.shut.weekly']);
     });
 
-    it('warns about dates past the end of the holiday data on a cn calendar', () => {
+    it('warns when holiday data runs out within 45 days of the date given, and errs once it has', () => {
       const year = CHINA_HOLIDAY_YEARS.last + 1;
-      const calendar = {
-        weekly: { workdays: ['09:00-18:00'] },
-        holidays: 'cn',
-        closed: [`${year - 1}-06-01`, `${year - 1}-12-30..${year}-01-02`],
-        open: [{ date: `${year}-02-01`, hours: ['10:00-12:00'] }],
+      const calendars = {
+        office: { weekly: { workdays: ['09:00-18:00'] }, holidays: 'cn' },
+        branch: { weekly: { workdays: ['09:00-18:00'] }, holidays: 'cn', noHolidayData: 'closed' },
+        plain: { weekly: { workdays: ['09:00-18:00'] } },
       };
-      const result = lintRules(oneFlow({ bye }, {}, { calendars: { office: calendar } }));
-      assert.deepEqual(pathsOf(result.warnings), [
-        'calendars.office.closed.1',
-        'calendars.office.open.0.date',
-      ]);
-      assert.match(result.warnings[0]?.message ?? '', new RegExp(`data ends in ${CHINA_HOLIDAY_YEARS.last}`));
-      const own = lintRules(
-        oneFlow({ bye }, {}, { calendars: { office: { ...calendar, holidays: 'none' } } }),
+      const document = oneFlow({ bye }, {}, { calendars });
+      assert.deepEqual(lintRules(document).warnings, [], 'no date given: no date-dependent finding');
+      const ahead = lintRules(document, { today: `${year - 1}-12-15` });
+      assert.deepEqual(ahead.errors, []);
+      assert.deepEqual(pathsOf(ahead.warnings), ['calendars.office.holidays', 'calendars.branch.holidays']);
+      assert.match(
+        ahead.warnings[1]?.message ?? '',
+        new RegExp(
+          `no holiday data for ${year} \\(from ${year}-01-01, in 17 days\\): calls are judged by noHolidayData closed`,
+        ),
       );
-      assert.deepEqual(own.warnings, []);
+      assert.deepEqual(lintRules(document, { today: `${year - 1}-11-15` }).warnings, [], '47 days ahead');
+      const late = lintRules(document, { today: `${year}-01-01` });
+      assert.deepEqual(pathsOf(late.errors), ['calendars.office.holidays', 'calendars.branch.holidays']);
+      assert.match(late.errors[0]?.message ?? '', new RegExp(`since ${year}-01-01`));
+      const covered = { ...document, holidaySchedules: { cn: [{ year, daysOff: [`${year}-01-01`] }] } };
+      assert.deepEqual(lintRules(covered, { today: `${year}-01-01` }).errors, []);
+    });
+
+    it('counts a noHolidayData flow as a way into that flow', () => {
+      const flows = { main: { start: 'bye', nodes: { bye } }, unsure: { start: 'bye', nodes: { bye } } };
+      const document = {
+        version: 'v1',
+        noHolidayData: { flow: 'unsure' },
+        defaultLine: { flow: 'main' },
+        flows,
+      };
+      assert.deepEqual(lintRules(document).warnings, []);
     });
   });
 
