@@ -62,6 +62,7 @@ async function main(): Promise<void> {
   const version = readBuildVersion();
   rmSync(join(root, 'dist'), { recursive: true, force: true });
   const rows: string[] = [];
+  const holidayYears = new Map<string, { readonly years: readonly number[]; readonly version: string }>();
   const common = {
     bundle: true,
     platform: 'node',
@@ -85,8 +86,8 @@ async function main(): Promise<void> {
       entryPoints: [join(root, 'functions', name, 'index.ts')],
       outfile,
       define: { __BUILD_VERSION__: JSON.stringify(version) },
-      // Only recent years of the holiday table, dates only: 2 KB instead of 45 KB in every bundle.
-      plugins: [holidayDataPlugin()],
+      // The holiday table from last year on, dates only: 2 KB instead of 45 KB in every bundle.
+      plugins: [holidayDataPlugin({ onYears: (kept) => holidayYears.set(name, kept) })],
     });
     rows.push(`  dist/${name}/index.js  ${kb(statSync(outfile).size)}  (${describeShares(result.metafile)})`);
     if (!readsRules(result.metafile)) continue;
@@ -99,7 +100,12 @@ async function main(): Promise<void> {
     });
     rows.push(`  dist/${name}/yaml-parser.js  ${kb(statSync(yamlFile).size)}  (loaded only for YAML rules)`);
   }
-  if (!quiet) console.log(`built ${names.length} functions (${version}):\n${rows.join('\n')}`);
+  if (quiet) return;
+  console.log(`built ${names.length} functions (${version}):\n${rows.join('\n')}`);
+  for (const [name, { years, version: from }] of holidayYears) {
+    const kept = years.length === 0 ? 'none' : years.join(', ');
+    console.log(`  ${name}: China's holiday years kept from chinese-days ${from}: ${kept}`);
+  }
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename)) {
