@@ -2,10 +2,13 @@
  * Runs before `s deploy` (an s.yaml pre-deploy action): refuses to deploy functions that would be open
  * to anyone (no CALLBACK_SECRETS), whose call states could be forged (no STATE_SECRETS), or whose inline
  * rules would fail validation on the first call. Set ALLOW_OPEN_DEPLOY=1 to deploy an open test stage.
+ * Inline rules whose holiday data runs out within 45 days get a warning.
  *
  *   npm run deploy:check
  */
+import { toLocalTime } from '../shared/calendar/local-time';
 import { ConfigError, readConfig } from '../shared/config/config';
+import { describeShortfall, findHolidayDataShortfalls } from '../shared/rules/holiday-coverage';
 import { loadRules } from '../shared/rules/load-rules';
 import { parseYaml } from '../shared/rules/yaml-parser';
 
@@ -32,10 +35,16 @@ if (open.length > 0 && process.env.ALLOW_OPEN_DEPLOY !== '1') {
   fail([...open, 'set them (in the shell or a .env beside s.yaml), or ALLOW_OPEN_DEPLOY=1 for a test stage']);
 }
 
+const warnings = [...open];
 if (config.rulesJson !== undefined) {
   const loaded = loadRules(config, { readText: () => '', parseYaml });
   if (!loaded.ok)
     fail(['RULES is invalid:', ...loaded.issues.map((issue) => `  ${issue.path}: ${issue.message}`)]);
+  // Deploys still go ahead: the calendars' noHolidayData policies decide until the year is added.
+  const now = Date.now();
+  for (const shortfall of findHolidayDataShortfalls(loaded.compiled, (zone) => toLocalTime(now, zone).date)) {
+    warnings.push(describeShortfall(shortfall));
+  }
 }
-for (const warning of open) console.error(`deploy check: warning: ${warning}`);
+for (const warning of warnings) console.error(`deploy check: warning: ${warning}`);
 console.error('deploy check: environment ok');
