@@ -4,12 +4,12 @@
  */
 
 import { stringify } from 'yaml';
+import { generateLargeRules, LARGE_RULES_SHAPE, largeRulesNumber } from '../dev/large-rules';
 import { decideNextAction, type FlowEvent } from '../shared/flow/decide-next-action';
 import { type CompiledRules, compileRules } from '../shared/rules/compile-rules';
 import { DEFAULT_RULES } from '../shared/rules/default-rules';
 import { lintRules } from '../shared/rules/lint-rules';
 import { parseYaml } from '../shared/rules/yaml-parser';
-import { generateLargeRules, LARGE_RULES_SHAPE, largeRulesNumber } from '../test/support/large-rules';
 
 export type RulesRow = {
   figure: string;

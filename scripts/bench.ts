@@ -13,7 +13,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { arch, availableParallelism, cpus, platform } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type FcHandler, type FcResult, formCallback, loadBuiltHandler } from '../test/support/fc-event';
+import { type FcHandler, type FcResult, formCallback, loadBuiltHandler } from '../dev/fc-event';
 import { measureRules } from './bench-rules';
 import { findFunctionNames } from './build';
 

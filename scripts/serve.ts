@@ -8,18 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-
-type FcHandler = (
-  event: Buffer,
-  context: unknown,
-) => Promise<{
-  statusCode: number;
-  headers?: Record<string, string>;
-  body?: string;
-  isBase64Encoded?: boolean;
-}>;
+import { buildFcEvent, type FcHandler, loadBuiltHandler } from '../dev/fc-event';
 
 const root = resolve(import.meta.dirname, '..');
 /** Requests larger than this are cut off, as FC's own front end would (32 MB there; far less needed). */
@@ -27,12 +17,10 @@ const MAX_REQUEST_BYTES = 8 * 1024 * 1024;
 
 /** Loads `dist/<name>/index.js` of every built function. */
 export function loadBuiltHandlers(distDir = join(root, 'dist')): Map<string, FcHandler> {
-  const load = createRequire(import.meta.filename);
   const handlers = new Map<string, FcHandler>();
   for (const name of readdirSync(distDir).sort()) {
-    const file = join(distDir, name, 'index.js');
-    if (statSync(file, { throwIfNoEntry: false })?.isFile() !== true) continue;
-    handlers.set(name, (load(file) as { handler: FcHandler }).handler);
+    if (statSync(join(distDir, name, 'index.js'), { throwIfNoEntry: false })?.isFile() !== true) continue;
+    handlers.set(name, loadBuiltHandler(name, distDir));
   }
   return handlers;
 }
@@ -63,32 +51,20 @@ export function toFcEvent(
 ): Buffer {
   const contentType = String(req.headers['content-type'] ?? '');
   const isText = body.length === 0 || /json|text\//i.test(contentType);
-  const now = new Date();
-  return Buffer.from(
-    JSON.stringify({
-      version: 'v1',
-      rawPath,
-      body: isText ? body.toString('utf8') : body.toString('base64'),
-      isBase64Encoded: !isText,
-      headers: joinRepeated(rawHeaderPairs(req)),
-      queryParameters: joinRepeated(query.entries()),
-      requestContext: {
-        accountId: 'local',
-        domainName: String(req.headers.host ?? 'localhost'),
-        domainPrefix: 'local',
-        http: {
-          method: req.method ?? 'GET',
-          path: rawPath,
-          protocol: `HTTP/${req.httpVersion}`,
-          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-          userAgent: String(req.headers['user-agent'] ?? ''),
-        },
-        requestId: randomUUID(),
-        time: now.toUTCString(),
-        timeEpoch: String(now.getTime()),
-      },
-    }),
-  );
+  return buildFcEvent({
+    method: req.method ?? 'GET',
+    path: rawPath,
+    body: isText ? body.toString('utf8') : body,
+    base64: !isText,
+    headers: joinRepeated(rawHeaderPairs(req)),
+    query: joinRepeated(query.entries()),
+    domainName: String(req.headers.host ?? 'localhost'),
+    protocol: `HTTP/${req.httpVersion}`,
+    sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+    userAgent: String(req.headers['user-agent'] ?? ''),
+    requestId: randomUUID(),
+    time: new Date(),
+  });
 }
 
 /** An HTTP server routing `/<function>/…` to that function's built handler. */

@@ -1,79 +1,21 @@
-import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import {
+  buildFcEvent,
+  type CallbackParams,
+  type FcEventInput,
+  type FcHandler,
+  type FcResult,
+  formCallback,
+  loadBuiltHandler,
+} from '../../dev/fc-event';
 
-/** The repository's root folder. */
-export const ROOT = resolve(import.meta.dirname, '..', '..');
+export { ROOT } from '../../dev/fc-event';
+// The tests' own helpers over the shared ones in dev/ (which the scripts use too).
+export { type CallbackParams, type FcHandler, type FcResult, formCallback, loadBuiltHandler };
 
-export type FcResult = {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
-  isBase64Encoded: boolean;
-};
-export type FcHandler = (event: Buffer, context?: unknown) => Promise<FcResult>;
-
-/**
- * Loads a built bundle's handler (`dist/<name>/index.js`) in a fresh module instance, so each test
- * file sees its own per-instance caches. `npm test` builds before running the tests.
- */
-export function loadBuiltHandler(name: 'inbound' | 'outbound' | 'report'): FcHandler {
-  const require = createRequire(import.meta.filename);
-  const file = join(ROOT, 'dist', name, 'index.js');
-  delete require.cache[require.resolve(file)];
-  return (require(file) as { handler: FcHandler }).handler;
-}
-
-export type EventOptions = {
-  method?: string;
-  path?: string;
-  body?: string | Buffer;
-  base64?: boolean;
-  headers?: Record<string, string>;
-  query?: Record<string, string>;
-};
+export type EventOptions = FcEventInput;
 
 /** Builds the Buffer an FC 3.0 HTTP trigger hands to the handler. */
-export function fcEvent(options: EventOptions = {}): Buffer {
-  const method = options.method ?? 'POST';
-  const path = options.path ?? '/';
-  const raw = options.body ?? '';
-  const body = options.base64 === true ? Buffer.from(raw).toString('base64') : raw.toString();
-  return Buffer.from(
-    JSON.stringify({
-      version: 'v1',
-      rawPath: path,
-      body,
-      isBase64Encoded: options.base64 === true,
-      headers: options.headers ?? {},
-      queryParameters: options.query ?? {},
-      requestContext: {
-        accountId: '1234567890',
-        domainName: 'example.cn-hangzhou.fcapp.run',
-        domainPrefix: 'example',
-        http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'test' },
-        requestId: 'req-1',
-        time: new Date(0).toUTCString(),
-        timeEpoch: '0',
-      },
-    }),
-  );
-}
-
-export type CallbackParams = {
-  call_id?: string;
-  content_type?: string;
-  content?: string;
-  timestamp?: string;
-};
-
-/** A callback POSTed as an urlencoded form (the captured real encoding), optionally base64 as on FC. */
-export function formCallback(params: CallbackParams, options: Omit<EventOptions, 'body'> = {}): Buffer {
-  return fcEvent({
-    ...options,
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...options.headers },
-    body: new URLSearchParams(params as Record<string, string>).toString(),
-  });
-}
+export const fcEvent = buildFcEvent;
 
 /** A callback with its parameters in the query string (as the doc samples show). */
 export function queryCallback(params: CallbackParams, options: Omit<EventOptions, 'query'> = {}): Buffer {

@@ -1,4 +1,4 @@
-import type { RulesInput } from '../../shared/rules/rules-schema';
+import type { RulesInput } from '../shared/rules/rules-schema';
 
 export type LargeRulesShape = {
   readonly lines: number;
