@@ -22,26 +22,26 @@ import { addDays, DateSchema, weekdayOfDate } from '../shared/calendar/calendar-
 import { CalendarSchema, TimeRangeSchema } from '../shared/calendar/calendar-schema';
 import { type DaySource, type NoHolidayDataGap, planDay } from '../shared/calendar/is-open';
 import { isValidTimeZone, toLocalTime, type Weekday } from '../shared/calendar/local-time';
-import { CallSettingsSchema } from '../shared/protocol/reply';
+import { CallSettingsSchema } from '../shared/protocol/call-settings';
 import { compileRules, type RulesIssue } from '../shared/rules/compile-rules';
-import { drawRules } from '../shared/rules/draw-rules';
 import {
   describeHolidayCoverage,
   describeNoHolidayData,
   type HolidayCoverage,
 } from '../shared/rules/holiday-coverage';
-import { lintRules } from '../shared/rules/lint-rules';
 import { detectRulesFormat, readRulesText } from '../shared/rules/read-rules-text';
 import {
   ConditionSchema,
   FlowSchema,
-  NameSchema,
   NodeSchema,
   PromptSchema,
   RetryPolicySchema,
   RulesSchema,
 } from '../shared/rules/rules-schema';
 import { parseYaml } from '../shared/rules/yaml-parser';
+import { drawRules } from '../shared/rules-tooling/draw-rules';
+import { lintRules } from '../shared/rules-tooling/lint-rules';
+import { NameSchema } from '../shared/text/name';
 
 /** The zone of a document that names none: the schema's default. */
 const DEFAULT_TIME_ZONE: string = v.getDefault(RulesSchema.entries.timezone);

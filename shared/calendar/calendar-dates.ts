@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import type { Weekday } from './local-time';
+import { WEEKDAYS, type Weekday } from './local-time';
 
 /**
  * Local dates, `YYYY-MM-DD`, as calendars and holiday schedules write them: checked, compared as text
@@ -7,7 +7,7 @@ import type { Weekday } from './local-time';
  */
 
 /** Days of the week in `Date#getUTCDay` order, Sunday first. */
-const WEEKDAYS_FROM_SUNDAY: readonly Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+const WEEKDAYS_FROM_SUNDAY: readonly Weekday[] = [WEEKDAYS[6], ...WEEKDAYS.slice(0, 6)];
 
 const DAY_MS = 86_400_000;
 

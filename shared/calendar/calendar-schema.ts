@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { NAME_PATTERN } from '../text/name';
 import { DateOrRangeSchema, DateSchema } from './calendar-dates';
 import { isValidTimeZone } from './local-time';
 
@@ -116,10 +117,7 @@ export const CalendarSchema = v.strictObject(
     holidays: v.optional(
       v.pipe(
         v.string('holidays is "cn", "none" or the name of a schedule in holidaySchedules'),
-        v.regex(
-          /^[A-Za-z][A-Za-z0-9_-]{0,31}$/,
-          'holidays is "cn", "none" or the name of a schedule in holidaySchedules',
-        ),
+        v.regex(NAME_PATTERN, 'holidays is "cn", "none" or the name of a schedule in holidaySchedules'),
       ),
       'none',
     ),

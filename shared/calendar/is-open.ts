@@ -2,7 +2,7 @@ import { isInDateRange } from './calendar-dates';
 import type { Calendar, NoHolidayDataPolicy, WeeklyHours } from './calendar-schema';
 import { CHINA_HOLIDAYS } from './china-holidays';
 import type { HolidayKind, HolidayTable } from './holiday-schedule';
-import { toLocalTime, type Weekday } from './local-time';
+import { toLocalTime, WEEKDAYS, type Weekday } from './local-time';
 
 /**
  * Which rule decided a day: `extra day` (the calendar's `open`), `closure` (its `closed`), `holiday` and
@@ -59,7 +59,7 @@ export type OpenState = {
   readonly noData?: NoHolidayDataGap;
 };
 
-const mondayToFriday: ReadonlySet<Weekday> = new Set(['mon', 'tue', 'wed', 'thu', 'fri']);
+const mondayToFriday: ReadonlySet<Weekday> = new Set(WEEKDAYS.slice(0, 5));
 
 /** A day's own hours, else `workdays` for Monday to Friday; no hours means closed. */
 function findWeeklyHours(weekly: WeeklyHours, weekday: Weekday): readonly string[] {
@@ -201,9 +201,8 @@ export function isOpenAt(
  * almost always a mistake in the rules.
  */
 export function hasAnyOpenHours(calendar: Calendar): boolean {
-  const weekdays: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
   return (
-    weekdays.some((weekday) => findWeeklyHours(calendar.weekly, weekday).length > 0) ||
+    WEEKDAYS.some((weekday) => findWeeklyHours(calendar.weekly, weekday).length > 0) ||
     (calendar.open?.length ?? 0) > 0 ||
     (calendar.holidays !== 'none' && findMakeUpWorkdayHours(calendar.weekly).length > 0)
   );

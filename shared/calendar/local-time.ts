@@ -1,5 +1,8 @@
+/** The days of the week as calendars and conditions write them, Monday first: the one list of them. */
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
 /** A day of the week as calendars write it. */
-export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+export type Weekday = (typeof WEEKDAYS)[number];
 
 /** The wall-clock reading of an instant in one time zone. */
 export type LocalTime = {
@@ -12,15 +15,10 @@ export type LocalTime = {
   readonly hour: number;
 };
 
-const weekdayByShortName: Readonly<Record<string, Weekday>> = {
-  Mon: 'mon',
-  Tue: 'tue',
-  Wed: 'wed',
-  Thu: 'thu',
-  Fri: 'fri',
-  Sat: 'sat',
-  Sun: 'sun',
-};
+/** `Intl`'s English short names (`Mon`) to ours. */
+const weekdayByShortName: ReadonlyMap<string, Weekday> = new Map(
+  WEEKDAYS.map((weekday) => [`${weekday.charAt(0).toUpperCase()}${weekday.slice(1)}`, weekday]),
+);
 
 /**
  * One formatter per zone name: building an `Intl.DateTimeFormat` costs tens of microseconds (it loads zone
@@ -84,7 +82,7 @@ export function toLocalTime(epochMs: number, timeZone: string): LocalTime {
         day = part.value;
         break;
       case 'weekday':
-        weekday = weekdayByShortName[part.value] ?? weekday;
+        weekday = weekdayByShortName.get(part.value) ?? weekday;
         break;
       case 'hour':
         hour = Number(part.value);

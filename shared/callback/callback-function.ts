@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUILD_VERSION, getCallbackSecrets, getConfig } from '../config/config';
 import { createFcHandler, type FcHttpResult } from '../fc/http-trigger';
-import type { CallOrigin } from '../flow/decide-next-action';
+import type { CallOrigin } from '../flow/decision';
 import { createProcessLogger } from '../log/process-logger';
 import { MAX_BODY_BYTES } from '../protocol/http';
 import { createRulesCache } from '../rules/rules-cache';

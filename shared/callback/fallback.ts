@@ -1,6 +1,8 @@
 import { renderPrompt } from '../flow/render-prompt';
+import { FOLLOW_UP_MUTE_MS, type PromptItem } from '../protocol/call-settings';
 import type { CallbackEvent } from '../protocol/callback-request';
-import { buildCallinReply, buildEventReply, type PromptItem, type SuccessReply } from '../protocol/reply';
+import { buildCallinReply, buildEventReply } from '../protocol/reply';
+import type { SuccessReply } from '../protocol/reply-schema';
 import type { Rules } from '../rules/rules-schema';
 
 /**
@@ -14,9 +16,6 @@ export type FallbackConfig = NonNullable<Rules['fallback']>;
 
 /** Used when the rules cannot be loaded, or set no fallback of their own. */
 export const DEFAULT_FALLBACK: FallbackConfig = { say: '抱歉，系统暂时繁忙，请稍后再拨。' };
-
-/** Short wait for the follow-up event once the apology has been heard. */
-const FOLLOW_UP_MUTE_MS = 2000;
 
 /**
  * The safe reply when anything inside goes wrong: apologise, then transfer (if a number is configured)

@@ -1,7 +1,8 @@
 import { toLocalTime } from '../calendar/local-time';
 import type { Config } from '../config/config';
 import type { HolidayDataGap } from '../flow/call-context';
-import { type CallOrigin, decideNextAction } from '../flow/decide-next-action';
+import { decideNextAction } from '../flow/decide-next-action';
+import type { CallOrigin } from '../flow/decision';
 import type { LogFields, Logger } from '../log/logger';
 import { describeError } from '../log/logger';
 import { maskDigitsInText, maskPhoneNumber } from '../log/mask';
@@ -13,7 +14,8 @@ import {
   respondFail,
   respondJson,
 } from '../protocol/http';
-import { buildCallinReply, buildEventReply, type SuccessReply } from '../protocol/reply';
+import { buildCallinReply, buildEventReply } from '../protocol/reply';
+import type { SuccessReply } from '../protocol/reply-schema';
 import {
   describeHolidayCoverage,
   describeNoHolidayData,

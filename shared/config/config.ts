@@ -27,6 +27,10 @@ const optionalText = v.optional(
   ),
 );
 
+/** Log levels, least severe first: `LOG_LEVEL` takes one, and the logger ranks lines by them. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 /** The environment the functions read. Names never start with `FC_` (reserved by Function Compute). */
 export const EnvSchema = v.object({
   /** Secrets accepted as the last path segment or `?token=`; several during rotation. Unset = open. */
@@ -42,7 +46,7 @@ export const EnvSchema = v.object({
     v.optional(v.string(), ''),
     v.trim(),
     v.transform((s) => (s === '' ? 'info' : s)),
-    v.picklist(['debug', 'info', 'warn', 'error']),
+    v.picklist(LOG_LEVELS),
   ),
 });
 
@@ -53,7 +57,7 @@ export type Config = {
   readonly hasStateSecret: boolean;
   readonly rulesJson: string | undefined;
   readonly rulesFile: string | undefined;
-  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  readonly logLevel: LogLevel;
 };
 
 /** Used when STATE_SECRETS is unset, so that a local run works; states are then forgeable. */

@@ -1,4 +1,4 @@
-import type { PromptItem } from '../protocol/reply';
+import type { PromptItem } from '../protocol/call-settings';
 import type { Prompt } from '../rules/rules-schema';
 import type { CallContext } from './call-context';
 

@@ -1,4 +1,6 @@
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+import { LOG_LEVELS, type LogLevel } from '../config/config';
+
+export type { LogLevel };
 export type LogFields = Record<string, unknown>;
 
 export type Logger = {
@@ -10,7 +12,8 @@ export type Logger = {
   readonly warnOnce: (key: string, msg: string, fields?: LogFields) => void;
 };
 
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+/** A level's rank: its place in {@link LOG_LEVELS}. */
+const RANK = (level: LogLevel): number => LOG_LEVELS.indexOf(level);
 
 /**
  * A logger writing one JSON object per line, which is what SLS indexes best. Callers pass fields
@@ -23,7 +26,7 @@ export function createLogger(
 ): Logger {
   const warned = new Set<string>();
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
-    if (RANK[level] < RANK[minLevel]) return;
+    if (RANK(level) < RANK(minLevel)) return;
     write(JSON.stringify({ level, msg, time: new Date().toISOString(), ...base, ...fields }));
   };
   return {

@@ -1,4 +1,4 @@
-import { getConfig } from '../config/config';
+import { getConfig, type LogLevel } from '../config/config';
 import { createLogger, type Logger } from './logger';
 
 /**
@@ -9,7 +9,7 @@ export function createProcessLogger(functionName: string): () => Logger {
   let logger: Logger | undefined;
   return () => {
     if (logger !== undefined) return logger;
-    let level: 'debug' | 'info' | 'warn' | 'error' = 'info';
+    let level: LogLevel = 'info';
     try {
       level = getConfig().logLevel;
     } catch {

@@ -7,10 +7,11 @@ import {
   indexHolidaySchedule,
 } from '../calendar/holiday-schedule';
 import type { HolidaySources } from '../calendar/is-open';
-import { normaliseSpeech } from '../flow/normalise-speech';
 import { indexStateNames, type StateNames } from '../state/state-token';
+import { normaliseSpeech } from '../text/normalise-speech';
+import { conditionsOf, patternsOf, targetsOf } from './node-types';
 import { normalisePhoneNumber } from './phone-number';
-import { type Condition, type Flow, type FlowNode, type Line, type Rules, RulesSchema } from './rules-schema';
+import { type Flow, type Line, type Rules, RulesSchema } from './rules-schema';
 
 /** A problem in a rules document, with where it is (`flows.hotline.nodes.menu.keys.1`). */
 export type RulesIssue = { readonly path: string; readonly message: string };
@@ -109,7 +110,8 @@ export function compileRules(input: unknown): CompileRulesResult {
       for (const { condition } of conditionsOf(node)) {
         if (condition.matches !== undefined) compilePattern(condition.matches);
       }
-      if (node.type === 'collect' && node.pattern !== undefined) compilePattern(node.pattern);
+      for (const source of patternsOf(node)) compilePattern(source);
+      // Intents are the menu's own field: their keywords are matched apart from the patterns.
       if (node.type !== 'menu' || node.intents === undefined) continue;
       intents.set(
         `${flowName}/${nodeName}`,
@@ -143,65 +145,6 @@ export function compileRules(input: unknown): CompileRulesResult {
 
 function toRulesIssue(issue: v.BaseIssue<unknown>): RulesIssue {
   return { path: v.getDotPath(issue) ?? '(document)', message: issue.message };
-}
-
-/** The conditions a node tests (its branches' and its transfer targets'), with their paths in the node. */
-export function conditionsOf(node: FlowNode): { path: string; condition: Condition }[] {
-  if (node.type === 'branch') {
-    return node.branches.map((branch, i) => ({ path: `branches.${i}.when`, condition: branch.when }));
-  }
-  if (node.type === 'transfer') {
-    return (node.targets ?? []).flatMap((target, i) =>
-      target.when === undefined ? [] : [{ path: `targets.${i}.when`, condition: target.when }],
-    );
-  }
-  return [];
-}
-
-/** Every node name a node can lead to, with the path of the reference, for checks and the graph. */
-export function targetsOf(node: FlowNode): { path: string; target: string; label: string }[] {
-  const retries = (n: {
-    noInput?: { escalateTo?: string | undefined } | undefined;
-    noMatch?: { escalateTo?: string | undefined } | undefined;
-  }) => [
-    ...(n.noInput?.escalateTo === undefined
-      ? []
-      : [{ path: 'noInput.escalateTo', target: n.noInput.escalateTo, label: 'no input' }]),
-    ...(n.noMatch?.escalateTo === undefined
-      ? []
-      : [{ path: 'noMatch.escalateTo', target: n.noMatch.escalateTo, label: 'no match' }]),
-  ];
-  switch (node.type) {
-    case 'say':
-      return [{ path: 'next', target: node.next, label: '' }];
-    case 'menu':
-      return [
-        ...Object.entries(node.keys ?? {}).map(([key, target]) => ({
-          path: `keys.${key}`,
-          target,
-          label: `key ${key}`,
-        })),
-        ...(node.intents ?? []).map((intent, i) => ({
-          path: `intents.${i}.goto`,
-          target: intent.goto,
-          label: intent.name ?? (intent.keywords ?? intent.patterns ?? []).slice(0, 2).join('/'),
-        })),
-        ...retries(node),
-      ];
-    case 'collect':
-      return [{ path: 'next', target: node.next, label: node.saveAs }, ...retries(node)];
-    case 'branch':
-      return [
-        // The graph labels branches with their conditions (draw-rules.ts): not needed at run time.
-        ...node.branches.map((branch, i) => ({ path: `branches.${i}.goto`, target: branch.goto, label: '' })),
-        { path: 'else', target: node.else, label: 'else' },
-      ];
-    case 'parallelTransfer':
-      return [{ path: 'onFail', target: node.onFail, label: 'transfer failed' }];
-    case 'transfer':
-    case 'hangup':
-      return [];
-  }
 }
 
 /** The package's name for China's holidays, and the document schedule that adds to it. */

@@ -6,8 +6,10 @@ import {
   TimeZoneSchema,
 } from '../calendar/calendar-schema';
 import { HolidayScheduleSchema } from '../calendar/holiday-schedule';
+import { WEEKDAYS } from '../calendar/local-time';
+import { AudioCodeSchema, CallSettingsSchema, PhoneNumberSchema } from '../protocol/call-settings';
 import { integerIn } from '../protocol/coerce';
-import { AudioCodeSchema, CallSettingsSchema, PhoneNumberSchema } from '../protocol/reply';
+import { NameSchema } from '../text/name';
 
 /**
  * The rules document: which flow each call gets and what each flow does. It is the product's interface
@@ -15,12 +17,6 @@ import { AudioCodeSchema, CallSettingsSchema, PhoneNumberSchema } from '../proto
  * instead. Cross-references (flow, node, calendar and variable names) are checked in `compileRules`;
  * the graph (reachability, loops, dead ends) in `lintRules`.
  */
-
-/** Flow, node, calendar and variable names travel in `dynamic_id` and logs: short and URL-safe. */
-export const NameSchema = v.pipe(
-  v.string('a name is text'),
-  v.regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/, 'a name is a letter then up to 31 letters, digits, "_" or "-"'),
-);
 
 /**
  * TTS text. `{{caller.last4}}`, `{{vars.NAME}}`, `{{vars.NAME|digits}}` (read digit by digit) and
@@ -48,8 +44,6 @@ export const RetryPolicySchema = v.strictObject({
   escalateTo: v.optional(NameSchema),
 });
 export type RetryPolicy = v.InferOutput<typeof RetryPolicySchema>;
-
-const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
 /** A regular expression, checked to compile. */
 const PatternSchema = v.pipe(
@@ -211,6 +205,7 @@ export const NodeSchema = v.variant('type', [
 export type FlowNode = v.InferOutput<typeof NodeSchema>;
 export type MenuNode = v.InferOutput<typeof MenuNodeSchema>;
 export type CollectNode = v.InferOutput<typeof CollectNodeSchema>;
+export type TransferNode = v.InferOutput<typeof TransferNodeSchema>;
 /** Nodes that play a prompt and wait for the caller. */
 export type ListeningNode = MenuNode | CollectNode;
 

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import * as v from 'valibot';
 import { integerIn } from '../protocol/coerce';
+import { NAME_PATTERN } from '../text/name';
 
 /**
  * Where a call is in its flow. The platform keeps no state for us: this travels in `dynamic_id` and
@@ -43,7 +44,7 @@ const IV_BYTES = 12;
 /** 96-bit GCM tag: the shortest NIST allows for general use, and every byte is carried on every event. */
 const TAG_BYTES = 12;
 
-const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
+const NAME = NAME_PATTERN;
 const count = integerIn(0, 1_000_000);
 const name = v.pipe(v.string(), v.regex(NAME));
 
@@ -125,6 +126,50 @@ function deriveKey(secret: string): Buffer {
   return key;
 }
 
+/** The payload's wire form (see {@link StatePayloadSchema}), before sealing. */
+function serialisePayload(state: Omit<CallState, 'flow' | 'node'>, flow: number, node: number): string {
+  return JSON.stringify([
+    state.rulesTag,
+    flow,
+    node,
+    CALL_PHASES.indexOf(state.phase),
+    state.noInput,
+    state.noMatch,
+    state.turns,
+    state.startedAt,
+    state.caller,
+    state.vars,
+  ]);
+}
+
+/** The length of `FORMAT.base64url(iv ‖ ciphertext ‖ tag)` for a payload: GCM adds no padding. */
+function sealedLength(payload: string): number {
+  return FORMAT.length + 1 + Math.ceil(((Buffer.byteLength(payload) + IV_BYTES + TAG_BYTES) * 4) / 3);
+}
+
+/**
+ * The `dynamic_id` length of the longest state a call could seal with these values: the largest flow and
+ * node positions, counters, turns and start time a call reaches, so the linter can refuse a flow whose
+ * states would not fit before any call does.
+ */
+export function measureLongestState(
+  rulesTag: string,
+  caller: string,
+  vars: Readonly<Record<string, string>>,
+): number {
+  const longest = {
+    rulesTag,
+    phase: 'transferPending',
+    noInput: 9,
+    noMatch: 9,
+    turns: 500,
+    startedAt: 1_800_000_000,
+    caller,
+    vars,
+  } as const;
+  return sealedLength(serialisePayload(longest, 999, 999));
+}
+
 /**
  * Seals a call state as `2.<base64url(iv ‖ ciphertext ‖ tag)>` with AES-256-GCM under the first key.
  * `iv` is random, so equal states seal differently; that is fine, nothing compares tokens.
@@ -140,18 +185,7 @@ export function encodeState(
   const node = names.nodes.get(state.flow)?.indexOf(state.node) ?? -1;
   if (flow < 0 || node < 0)
     throw new Error(`cannot seal a state at ${state.flow}/${state.node}: not in these rules`);
-  const payload = JSON.stringify([
-    state.rulesTag,
-    flow,
-    node,
-    CALL_PHASES.indexOf(state.phase),
-    state.noInput,
-    state.noMatch,
-    state.turns,
-    state.startedAt,
-    state.caller,
-    state.vars,
-  ]);
+  const payload = serialisePayload(state, flow, node);
   const cipher = createCipheriv('aes-256-gcm', deriveKey(keys[0]), iv, { authTagLength: TAG_BYTES });
   // The call id is authenticated with the state: a state taken from one call is refused on another.
   cipher.setAAD(Buffer.from(`${FORMAT}\u0000${callId}`));

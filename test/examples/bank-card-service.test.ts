@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, before, describe, it } from 'node:test';
-import { lintRules } from '../../shared/rules/lint-rules';
 import { parseYaml } from '../../shared/rules/yaml-parser';
+import { lintRules } from '../../shared/rules-tooling/lint-rules';
 import {
   type ReplyData,
   restoreClock,

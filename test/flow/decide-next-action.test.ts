@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CallOrigin } from '../../shared/flow/decide-next-action';
+import type { CallOrigin } from '../../shared/flow/decision';
 import type { CompiledRules } from '../../shared/rules/compile-rules';
 import { DEFAULT_RULES } from '../../shared/rules/default-rules';
 import type { RulesInput } from '../../shared/rules/rules-schema';

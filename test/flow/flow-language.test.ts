@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type CallOrigin, findLine } from '../../shared/flow/decide-next-action';
+import { findLine } from '../../shared/flow/decide-next-action';
+import type { CallOrigin } from '../../shared/flow/decision';
 import type { CompiledRules } from '../../shared/rules/compile-rules';
 import { Call, compileOrThrow, spoken } from '../support/engine-call';
 

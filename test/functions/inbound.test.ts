@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as v from 'valibot';
-import { SuccessReplySchema } from '../../shared/protocol/reply';
+import { SuccessReplySchema } from '../../shared/protocol/reply-schema';
 import callin from '../fixtures/callbacks/callin.json';
 import docSample from '../fixtures/callbacks/callin-doc-sample.json';
 import normal from '../fixtures/callbacks/normal.json';

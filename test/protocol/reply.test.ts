@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as v from 'valibot';
-import {
-  buildCallinReply,
-  buildEventReply,
-  type CallinAction,
-  type EventAction,
-  InvalidReplyError,
-  SuccessReplySchema,
-} from '../../shared/protocol/reply';
+import { buildCallinReply, buildEventReply } from '../../shared/protocol/reply';
+import type { CallinAction, EventAction } from '../../shared/protocol/reply-actions';
+import { InvalidReplyError, SuccessReplySchema } from '../../shared/protocol/reply-schema';
 
 describe('buildCallinReply', () => {
   it('answers with settings as JSON numbers and booleans and TTS in a JSON string', () => {

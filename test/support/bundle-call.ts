@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import * as v from 'valibot';
-import { SuccessReplySchema } from '../../shared/protocol/reply';
+import { SuccessReplySchema } from '../../shared/protocol/reply-schema';
 import { type FcHandler, formCallback } from './fc-event';
 
 /** The `data` of a successful reply, as the platform reads it. */

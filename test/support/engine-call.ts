@@ -1,10 +1,6 @@
-import {
-  type CallOrigin,
-  type Decision,
-  decideNextAction,
-  type FlowEvent,
-} from '../../shared/flow/decide-next-action';
-import type { PromptItem } from '../../shared/protocol/reply';
+import { decideNextAction } from '../../shared/flow/decide-next-action';
+import type { CallOrigin, Decision, FlowEvent } from '../../shared/flow/decision';
+import type { PromptItem } from '../../shared/protocol/call-settings';
 import { type CompiledRules, compileRules } from '../../shared/rules/compile-rules';
 import type { RulesInput } from '../../shared/rules/rules-schema';
 import { decodeState, encodeState } from '../../shared/state/state-token';

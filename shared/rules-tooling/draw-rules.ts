@@ -1,5 +1,12 @@
-import { type CompiledRules, targetsOf } from './compile-rules';
-import type { Condition, DefaultLine, Flow, FlowNode, Line, Prompt } from './rules-schema';
+import type { CompiledRules } from '../rules/compile-rules';
+import {
+  describeRetryKind,
+  findRetryPolicy,
+  isListeningNode,
+  RETRY_KINDS,
+  targetsOf,
+} from '../rules/node-types';
+import type { Condition, DefaultLine, Flow, FlowNode, Line, Prompt } from '../rules/rules-schema';
 
 /** Which part of the rules to draw: by default every line and flow. */
 export type DrawRulesOptions = {
@@ -93,13 +100,15 @@ function drawFlow(f: number, flowName: string, flow: Flow): string[] {
         branch === undefined ? label : describeCondition(branch.when),
       );
     }
-    if (node.type === 'menu' || node.type === 'collect') {
-      for (const kind of ['noInput', 'noMatch'] as const) {
-        if (node[kind] !== undefined && node[kind].escalateTo !== undefined) continue;
-        const label = kind === 'noInput' ? 'no input' : 'no match';
-        // The node's own policy, else the flow's, else the default (retries, then the goodbye).
-        const escalateTo = node[kind] === undefined ? flow[kind]?.escalateTo : undefined;
-        if (escalateTo !== undefined) add(nodeId(f, position.get(escalateTo) ?? -1), true, label);
+    if (isListeningNode(node)) {
+      for (const kind of RETRY_KINDS) {
+        // The node's own policy, else the flow's, else the default (retries, then the goodbye). A node's
+        // own escalation is among its targets already.
+        const { policy, from } = findRetryPolicy(node, flow, kind);
+        if (from === 'node' && policy.escalateTo !== undefined) continue;
+        const label = describeRetryKind(kind);
+        if (policy.escalateTo !== undefined)
+          add(nodeId(f, position.get(policy.escalateTo) ?? -1), true, label);
         else {
           add(goodbye, true, label);
           endsWithGoodbye = true;

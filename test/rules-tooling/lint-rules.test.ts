@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { CHINA_HOLIDAY_YEARS } from '../../shared/calendar/china-holidays';
 import type { RulesIssue } from '../../shared/rules/compile-rules';
 import { DEFAULT_RULES } from '../../shared/rules/default-rules';
-import { lintRules } from '../../shared/rules/lint-rules';
+import { lintRules } from '../../shared/rules-tooling/lint-rules';
 
 type Nodes = Record<string, unknown>;
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type CompiledRules, compileRules } from '../../shared/rules/compile-rules';
 import { DEFAULT_RULES } from '../../shared/rules/default-rules';
-import { drawRules } from '../../shared/rules/draw-rules';
+import { drawRules } from '../../shared/rules-tooling/draw-rules';
 
 function compile(document: unknown): CompiledRules {
   const result = compileRules(document);

@@ -1,0 +1,18 @@
+import type { RulesIssue } from '../rules/compile-rules';
+import type { Flow, Rules } from '../rules/rules-schema';
+
+/** What the linter's checks add to: errors refuse the document, warnings are listed apart. */
+export type Findings = { readonly errors: RulesIssue[]; readonly warnings: RulesIssue[] };
+
+/** How a flow can start: from a line (inbound), from `outbound.defaultFlow` or `outbound.flows`, or both. */
+export type FlowStarts = { inbound: boolean; outbound: boolean };
+
+/** One flow being linted, with where it sits in the document. */
+export type FlowLint = {
+  readonly rules: Rules;
+  readonly flowName: string;
+  readonly flow: Flow;
+  /** `flows.NAME` */
+  readonly base: string;
+  readonly startedBy: FlowStarts | undefined;
+};

@@ -1,0 +1,162 @@
+import { MAX_HOPS } from '../flow/flow-limits';
+import { endsCall, findRetryPolicy, isListeningNode, RETRY_KINDS, targetsOf } from '../rules/node-types';
+import type { Flow, FlowNode } from '../rules/rules-schema';
+import { findCycles } from './find-cycles';
+import type { Findings, FlowLint } from './lint-context';
+
+/**
+ * The linter's graph checks: reachability from the start, loops of say and branch nodes, chains longer
+ * than the engine follows in one reply, and loops a call can never leave.
+ */
+
+/** A flow's nodes by position (document order), with the edges a call can take between them. */
+export type FlowGraph = {
+  readonly names: readonly string[];
+  readonly nodes: readonly FlowNode[];
+  readonly successors: readonly (readonly number[])[];
+  /** Whether a call can end at the node: hang up, transfer, or have its retries end with the goodbye. */
+  readonly ends: readonly boolean[];
+};
+
+export function buildFlowGraph(flow: Flow): FlowGraph {
+  const names = Object.keys(flow.nodes);
+  const position = new Map(names.map((name, i) => [name, i]));
+  const nodes = names.map((name) => flow.nodes[name] as FlowNode);
+  const successors: number[][] = [];
+  const ends: boolean[] = [];
+  for (const node of nodes) {
+    const targets = targetsOf(node).map((edge) => edge.target);
+    let ending = endsCall(node);
+    if (isListeningNode(node)) {
+      for (const kind of RETRY_KINDS) {
+        const { policy, from } = findRetryPolicy(node, flow, kind);
+        // Without escalateTo (the default policies have none) used-up retries end with the goodbye.
+        if (policy.escalateTo === undefined) ending = true;
+        // A node's own escalation is among its targets already; the flow's is an edge of every node using it.
+        else if (from === 'flow') targets.push(policy.escalateTo);
+      }
+    }
+    // compileRules has checked every target exists.
+    successors.push([...new Set(targets.map((target) => position.get(target) ?? -1))].filter((i) => i >= 0));
+    ends.push(ending);
+  }
+  return { names, nodes, successors, ends };
+}
+
+export function lintGraph(lint: FlowLint, graph: FlowGraph, findings: Findings): void {
+  const { base, flow } = lint;
+  const { names, nodes, successors, ends } = graph;
+  const count = names.length;
+  const nodePath = (i: number) => `${base}.nodes.${names[i]}`;
+
+  const reachable = new Array<boolean>(count).fill(false);
+  const startIndex = names.indexOf(flow.start);
+  const queue = startIndex < 0 ? [] : [startIndex];
+  if (startIndex >= 0) reachable[startIndex] = true;
+  for (let head = 0; head < queue.length; head++) {
+    for (const next of successors[queue[head] as number] ?? []) {
+      if (reachable[next] === true) continue;
+      reachable[next] = true;
+      queue.push(next);
+    }
+  }
+  for (let i = 0; i < count; i++) {
+    if (reachable[i] === true) continue;
+    findings.warnings.push({
+      path: nodePath(i),
+      message: `no path from the flow's start (${flow.start}) leads to this node; link it from another node or remove it`,
+    });
+  }
+
+  // say and branch nodes are followed within one reply: a cycle of them never waits for the caller.
+  const chains = (i: number) => nodes[i]?.type === 'say' || nodes[i]?.type === 'branch';
+  const chainLoops = findCycles(count, (i) => (chains(i) ? (successors[i] ?? []).filter(chains) : []));
+  for (const loop of chainLoops) {
+    findings.errors.push({
+      path: nodePath(loop[0] as number),
+      message:
+        `say and branch nodes ${listNames(loop, names)} lead into each other: the engine follows them in one ` +
+        'reply without waiting for the caller, so a call that enters this loop gets the fallback; ' +
+        'put a menu or collect node in the loop, or lead out of it',
+    });
+  }
+  lintChainLengths(graph, chains, new Set(chainLoops.flat()), nodePath, findings);
+
+  // Which nodes can still reach an ending, walking the edges backwards from every ending.
+  const predecessors: number[][] = Array.from({ length: count }, () => []);
+  for (let i = 0; i < count; i++) for (const next of successors[i] ?? []) predecessors[next]?.push(i);
+  const canEnd = [...ends];
+  const pending = ends.flatMap((ending, i) => (ending ? [i] : []));
+  for (let head = 0; head < pending.length; head++) {
+    for (const previous of predecessors[pending[head] as number] ?? []) {
+      if (canEnd[previous] === true) continue;
+      canEnd[previous] = true;
+      pending.push(previous);
+    }
+  }
+  // The nodes that cannot end are closed under successors; report the loops they all lead into.
+  const trapped = (i: number) => canEnd[i] !== true;
+  const chainLoopNodes = new Set(chainLoops.flat());
+  for (const loop of findCycles(count, (i) => (trapped(i) ? (successors[i] ?? []) : []), true)) {
+    if (loop.every((i) => chainLoopNodes.has(i))) continue;
+    findings.errors.push({
+      path: nodePath(loop[0] as number),
+      message:
+        `no way out: from ${listNames(loop, names)} a call only moves among these nodes and never reaches a ` +
+        "hangup, a transfer or the flow's goodbye (only maxTurns would end it); lead a key, intent or " +
+        'retry policy out to an ending, or give a retry policy no escalateTo so that it ends with the goodbye',
+    });
+  }
+}
+
+/**
+ * The most say and branch nodes the engine passes in one reply (its `MAX_HOPS` counts the node that stops
+ * the chain too): a longer chain fails at run time as surely as a loop.
+ */
+const MAX_CHAINED_NODES = MAX_HOPS - 1;
+
+/** Reports where a chain of say and branch nodes longer than the engine follows begins. */
+function lintChainLengths(
+  graph: FlowGraph,
+  chains: (i: number) => boolean,
+  inLoop: ReadonlySet<number>,
+  nodePath: (i: number) => string,
+  findings: Findings,
+): void {
+  const { successors } = graph;
+  const next = (i: number) => (successors[i] ?? []).filter((j) => chains(j) && !inLoop.has(j));
+  // Longest chain from each node, loops excluded (they are reported already), by iterative post-order.
+  const length = new Map<number, number>();
+  const entered = new Set<number>();
+  for (let root = 0; root < successors.length; root++) {
+    if (!chains(root) || inLoop.has(root) || length.has(root)) continue;
+    const stack = [root];
+    while (stack.length > 0) {
+      const i = stack[stack.length - 1] as number;
+      if (!entered.has(i)) {
+        entered.add(i);
+        for (const j of next(i)) if (!length.has(j)) stack.push(j);
+        continue;
+      }
+      stack.pop();
+      if (!length.has(i)) length.set(i, 1 + Math.max(0, ...next(i).map((j) => length.get(j) ?? 0)));
+    }
+  }
+  const hasChainedPredecessor = new Set<number>();
+  for (const i of length.keys()) for (const j of next(i)) hasChainedPredecessor.add(j);
+  for (const [i, longest] of [...length].sort(([a], [b]) => a - b)) {
+    if (longest <= MAX_CHAINED_NODES || hasChainedPredecessor.has(i)) continue;
+    findings.errors.push({
+      path: nodePath(i),
+      message:
+        `from here a call can pass ${longest} say and branch nodes in a row, and the engine follows at most ` +
+        `${MAX_CHAINED_NODES} in one reply (a longer chain gets the fallback); put a menu or collect node in ` +
+        'between, or merge some say nodes into one prompt',
+    });
+  }
+}
+
+function listNames(members: readonly number[], names: readonly string[]): string {
+  const shown = members.slice(0, 5).map((i) => names[i] ?? '');
+  return members.length > 5 ? `${shown.join(', ')} and ${members.length - 5} more` : shown.join(', ');
+}

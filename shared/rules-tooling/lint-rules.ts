@@ -1,0 +1,245 @@
+import { hasAnyOpenHours } from '../calendar/is-open';
+import { SESSION_MARGIN_S } from '../flow/flow-limits';
+import { type CallSettings, mergeSettings } from '../protocol/call-settings';
+import { MAX_DYNAMIC_ID_CHARS } from '../protocol/reply-schema';
+import { type CompiledRules, compileRules, type RulesIssue } from '../rules/compile-rules';
+import { describeShortfall, findHolidayDataShortfalls } from '../rules/holiday-coverage';
+import { conditionsOf, isListeningNode, RETRY_KINDS, savesOf } from '../rules/node-types';
+import type { Condition, Flow, RetryPolicy, Rules } from '../rules/rules-schema';
+import { measureLongestState } from '../state/state-token';
+import type { Findings, FlowLint, FlowStarts } from './lint-context';
+import { buildFlowGraph, lintGraph } from './lint-graph';
+import { lintMenu } from './lint-menus';
+import { lintDocumentPrompts, lintPrompt, type PromptScope, type SavedVariable } from './lint-prompts';
+
+/**
+ * What `lintRules` found: errors (the document is refused, or a call would break or go nowhere) and
+ * warnings (it works, but not as its author probably meant). `compiled` is there whenever the document
+ * compiles, even with lint errors, so that tools can still draw it.
+ */
+export type LintRulesResult = {
+  readonly errors: RulesIssue[];
+  readonly warnings: RulesIssue[];
+  readonly compiled?: CompiledRules;
+};
+
+/**
+ * Checks a rules document (already parsed from JSON or YAML): first everything `compileRules` checks
+ * (schema, unknown keys and names, duplicate numbers), then, when it compiles, the flow graphs and the
+ * prompts: unreachable nodes and unused flows, dead ends, loops with no way out, input a node can never
+ * hear, variables never collected, placeholders, settings the platform overrides, characters TTS refuses,
+ * calendars that never open. Every finding names the dotted path of what is wrong and says what to do.
+ * Pure, and linear in the size of the document (keyword checks are quadratic only within one menu).
+ */
+export function lintRules(document: unknown, options: LintOptions = {}): LintRulesResult {
+  const result = compileRules(document);
+  if (!result.ok) return { errors: [...result.issues], warnings: [] };
+  const { rules } = result.compiled;
+  const findings: Findings = { errors: [], warnings: [] };
+  const startedBy = findFlowStarts(rules);
+
+  lintCalendars(rules, findings);
+  if (options.today !== undefined) lintHolidayData(result.compiled, options.today, findings);
+  lintSettings('settings', rules.settings, findings);
+  lintSettings('defaultLine.settings', rules.defaultLine.settings, findings);
+  for (const [i, line] of (rules.lines ?? []).entries())
+    lintSettings(`lines.${i}.settings`, line.settings, findings);
+  lintDocumentPrompts(rules, findings);
+  for (const [flowName, flow] of Object.entries(rules.flows)) {
+    lintFlow(
+      { rules, flowName, flow, base: `flows.${flowName}`, startedBy: startedBy.get(flowName) },
+      findings,
+    );
+    lintStateSize(result.compiled, flowName, flow, findings);
+  }
+  return { errors: findings.errors, warnings: findings.warnings, compiled: result.compiled };
+}
+
+/** What a lint may depend on besides the document, passed in so that the linter stays pure. */
+export type LintOptions = {
+  /**
+   * The date (`YYYY-MM-DD`) to judge holiday data from, as each calendar's local date; without it, no
+   * date-dependent check is made.
+   */
+  readonly today?: string;
+};
+
+function findFlowStarts(rules: Rules): Map<string, FlowStarts> {
+  const starts = new Map<string, FlowStarts>();
+  const mark = (name: string | undefined, how: keyof FlowStarts) => {
+    if (name === undefined) return;
+    const entry = starts.get(name) ?? { inbound: false, outbound: false };
+    entry[how] = true;
+    starts.set(name, entry);
+  };
+  for (const line of [rules.defaultLine, ...(rules.lines ?? [])]) {
+    mark(line.flow, 'inbound');
+    mark(line.afterHoursFlow, 'inbound');
+  }
+  // A calendar's noHolidayData flow is where its lines send calls on dates no holiday data covers.
+  for (const policy of [
+    rules.noHolidayData,
+    ...Object.values(rules.calendars ?? {}).map((c) => c.noHolidayData),
+  ]) {
+    if (typeof policy === 'object') mark(policy.flow, 'inbound');
+  }
+  mark(rules.outbound?.defaultFlow, 'outbound');
+  for (const name of rules.outbound?.flows ?? []) mark(name, 'outbound');
+  return starts;
+}
+
+// --------------------------------------------------------------------------------------------------
+// Calendars and settings
+// --------------------------------------------------------------------------------------------------
+
+function lintCalendars(rules: Rules, findings: Findings): void {
+  for (const [name, calendar] of Object.entries(rules.calendars ?? {})) {
+    const base = `calendars.${name}`;
+    if (!hasAnyOpenHours(calendar)) {
+      findings.errors.push({
+        path: `${base}.weekly`,
+        message:
+          'this calendar is never open: no day has hours, so every call counts as after hours; ' +
+          'give weekly hours such as workdays: ["09:00-18:00"]',
+      });
+    }
+  }
+}
+
+/**
+ * Calendars whose holiday data runs out within `HOLIDAY_WARNING_DAYS` of `today` (a warning), or has
+ * already (an error: calls are being judged by the `noHolidayData` policy).
+ */
+function lintHolidayData(compiled: CompiledRules, today: string, findings: Findings): void {
+  for (const shortfall of findHolidayDataShortfalls(compiled, () => today)) {
+    const finding = {
+      path: `calendars.${shortfall.calendar}.holidays`,
+      message: describeShortfall(shortfall),
+    };
+    (shortfall.inDays === 0 ? findings.errors : findings.warnings).push(finding);
+  }
+}
+
+function lintSettings(path: string, settings: CallSettings | undefined, findings: Findings): void {
+  if (settings?.bargeIn === false && settings.bargeInAfterMs !== undefined) {
+    findings.warnings.push({
+      path: `${path}.bargeInAfterMs`,
+      message:
+        'bargeInAfterMs has no effect where bargeIn is false (callers cannot interrupt); remove one of them',
+    });
+  }
+}
+// --------------------------------------------------------------------------------------------------
+// Flows (the graph, menus and prompts have files of their own)
+// --------------------------------------------------------------------------------------------------
+
+function lintFlow(lint: FlowLint, findings: Findings): void {
+  const { flow, flowName, base, startedBy, rules } = lint;
+  if (startedBy === undefined) {
+    // Without outbound.flows a SmartCall DynamicId may name any flow; with it, only those listed.
+    findings.warnings.push({
+      path: base,
+      message:
+        rules.outbound?.flows === undefined
+          ? 'no line, defaultLine or outbound.defaultFlow starts this flow, so it is only reachable as a ' +
+            'SmartCall DynamicId naming it; route a line to it, or list it in outbound.flows if that is intended'
+          : 'no line, defaultLine or outbound entry starts this flow, and outbound.flows does not list it, so ' +
+            'no call can reach it; route a line to it, list it in outbound.flows, or remove it',
+    });
+  }
+  lintSettings(`${base}.settings`, flow.settings, findings);
+  const session = mergeSettings(rules.settings, flow.settings).sessionTimeoutS;
+  if (flow.maxCallS !== undefined && session !== undefined && flow.maxCallS >= session - SESSION_MARGIN_S) {
+    findings.warnings.push({
+      path: `${base}.maxCallS`,
+      message:
+        `calls are ended ${SESSION_MARGIN_S} s before sessionTimeoutS (${session} s), so maxCallS (${flow.maxCallS} s) ` +
+        `never takes effect; keep maxCallS under ${session - SESSION_MARGIN_S} s, or raise sessionTimeoutS`,
+    });
+  }
+
+  const saved = new Map<string, SavedVariable>();
+  for (const node of Object.values(flow.nodes)) {
+    for (const value of savesOf(node)) {
+      saved.set(value.name, { sensitive: value.sensitive || saved.get(value.name)?.sensitive === true });
+    }
+  }
+  const scope: PromptScope = { kind: 'flow', flowName, saved, hasCaller: startedBy?.inbound === true };
+  if (flow.goodbye !== undefined) lintPrompt(`${base}.goodbye`, flow.goodbye, scope, findings);
+  lintRetryPrompts(base, flow, scope, findings);
+
+  for (const [nodeName, node] of Object.entries(flow.nodes)) {
+    const path = `${base}.nodes.${nodeName}`;
+    if ('say' in node && node.say !== undefined) lintPrompt(`${path}.say`, node.say, scope, findings);
+    if (isListeningNode(node)) lintRetryPrompts(path, node, scope, findings);
+    if (node.type === 'menu') lintMenu(path, node, findings);
+    for (const { path: where, condition } of conditionsOf(node))
+      lintVariable(`${path}.${where}`, condition, flowName, saved, findings);
+    if (
+      node.type === 'transfer' &&
+      node.to === undefined &&
+      node.targets?.every((target) => isConditional(target.when)) === true
+    ) {
+      findings.warnings.push({
+        path: `${path}.targets`,
+        message:
+          'every target has a condition and there is no to, so when none holds the call has nowhere to go ' +
+          'and ends with the goodbye; add to: the number to dial otherwise',
+      });
+    }
+  }
+  lintGraph(lint, buildFlowGraph(flow), findings);
+}
+
+function lintRetryPrompts(
+  base: string,
+  owner: { noInput?: RetryPolicy | undefined; noMatch?: RetryPolicy | undefined },
+  scope: PromptScope,
+  findings: Findings,
+): void {
+  for (const kind of RETRY_KINDS) {
+    for (const [i, prompt] of (owner[kind]?.say ?? []).entries())
+      lintPrompt(`${base}.${kind}.say.${i}`, prompt, scope, findings);
+  }
+}
+
+/** A condition with no field always holds. */
+function isConditional(condition: Condition | undefined): boolean {
+  return condition !== undefined && Object.values(condition).some((value) => value !== undefined);
+}
+
+function lintVariable(
+  path: string,
+  condition: Condition,
+  flowName: string,
+  saved: ReadonlyMap<string, SavedVariable>,
+  findings: Findings,
+): void {
+  if (condition.var === undefined || saved.has(condition.var)) return;
+  findings.errors.push({
+    path: `${path}.var`,
+    message:
+      `no collect node in flow ${flowName} saves ${condition.var} (saveAs), so this condition never holds; ` +
+      'collect it first or fix the name',
+  });
+}
+/**
+ * Reports a flow whose calls could carry more state than fits in `dynamic_id`: every value its collect
+ * nodes save travels, sealed, on every event, with the caller's number when the rules read it later.
+ */
+function lintStateSize(compiled: CompiledRules, flowName: string, flow: Flow, findings: Findings): void {
+  const vars = new Map<string, number>();
+  for (const node of Object.values(flow.nodes)) {
+    for (const { name, maxDigits } of savesOf(node)) vars.set(name, Math.max(vars.get(name) ?? 0, maxDigits));
+  }
+  const values = Object.fromEntries([...vars].map(([name, digits]) => [name, '9'.repeat(digits)]));
+  const caller = compiled.keepsCaller ? '+8613800138000' : '';
+  const chars = measureLongestState(compiled.tag, caller, values);
+  if (chars <= MAX_DYNAMIC_ID_CHARS) return;
+  findings.errors.push({
+    path: `flows.${flowName}`,
+    message:
+      `a call in this flow can carry about ${chars} characters of state, over the ${MAX_DYNAMIC_ID_CHARS} that fit in ` +
+      'dynamic_id, and would get the fallback; collect fewer or shorter values (maxDigits), or use shorter saveAs names',
+  });
+}

@@ -1,0 +1,218 @@
+import type { Condition, Flow, FlowNode, ListeningNode, RetryPolicy } from './rules-schema';
+
+/**
+ * What each node type does, in one table: the engine, the compiler, the linter and the drawer ask here
+ * instead of testing `node.type` themselves. The table is checked to have every type
+ * (`satisfies {[T in NodeType]: …}`), so a new node type is a compile error until its traits are written,
+ * and then every reader handles it.
+ */
+
+export type NodeType = FlowNode['type'];
+type NodeOf<T extends NodeType> = Extract<FlowNode, { readonly type: T }>;
+
+/** A node a node can lead to, with the path of the reference in the node and a label for the graph. */
+export type NodeEdge = { readonly path: string; readonly target: string; readonly label: string };
+
+/** A condition a node tests, with its path in the node. */
+export type NodeCondition = { readonly path: string; readonly condition: Condition };
+
+/** A value a node collects into the call's state. */
+export type SavedValue = { readonly name: string; readonly maxDigits: number; readonly sensitive: boolean };
+
+type NodeTraits<T extends NodeType> = {
+  /** Plays its prompt and waits for the caller: it has retry policies and hears input. */
+  readonly listens: T extends ListeningNode['type'] ? true : false;
+  /** Passes on to another node within the same reply (so a cycle of such nodes never waits). */
+  readonly chains: boolean;
+  /** Entering it ends the caller's time in the flow: it hangs up or hands the call over. */
+  readonly endsCall: boolean;
+  /** Every node it can lead to (its own retry escalations included). */
+  readonly targets: (node: NodeOf<T>) => NodeEdge[];
+  /** The conditions it tests. */
+  readonly conditions: (node: NodeOf<T>) => NodeCondition[];
+  /** Regular expressions it tests input against (besides those in its conditions). */
+  readonly patterns: (node: NodeOf<T>) => string[];
+  /** The values it collects. */
+  readonly saves: (node: NodeOf<T>) => SavedValue[];
+};
+
+const none = (): [] => [];
+
+/** A listening node's own retry escalations, as edges. */
+function escalations(node: ListeningNode): NodeEdge[] {
+  const edges: NodeEdge[] = [];
+  for (const kind of RETRY_KINDS) {
+    const escalateTo = node[kind]?.escalateTo;
+    if (escalateTo !== undefined)
+      edges.push({ path: `${kind}.escalateTo`, target: escalateTo, label: RETRY_LABELS[kind] });
+  }
+  return edges;
+}
+
+export const NODE_TRAITS = {
+  say: {
+    listens: false,
+    chains: true,
+    endsCall: false,
+    targets: (node) => [{ path: 'next', target: node.next, label: '' }],
+    conditions: none,
+    patterns: none,
+    saves: none,
+  },
+  menu: {
+    listens: true,
+    chains: false,
+    endsCall: false,
+    targets: (node) => [
+      ...Object.entries(node.keys ?? {}).map(([key, target]) => ({
+        path: `keys.${key}`,
+        target,
+        label: `key ${key}`,
+      })),
+      ...(node.intents ?? []).map((intent, i) => ({
+        path: `intents.${i}.goto`,
+        target: intent.goto,
+        label: intent.name ?? (intent.keywords ?? intent.patterns ?? []).slice(0, 2).join('/'),
+      })),
+      ...escalations(node),
+    ],
+    conditions: none,
+    patterns: (node) => (node.intents ?? []).flatMap((intent) => intent.patterns ?? []),
+    saves: none,
+  },
+  collect: {
+    listens: true,
+    chains: false,
+    endsCall: false,
+    targets: (node) => [{ path: 'next', target: node.next, label: node.saveAs }, ...escalations(node)],
+    conditions: none,
+    patterns: (node) => (node.pattern === undefined ? [] : [node.pattern]),
+    saves: (node) => [{ name: node.saveAs, maxDigits: node.maxDigits, sensitive: node.sensitive === true }],
+  },
+  branch: {
+    listens: false,
+    chains: true,
+    endsCall: false,
+    targets: (node) => [
+      // The graph labels branches with their conditions (draw-rules.ts): not needed at run time.
+      ...node.branches.map((branch, i) => ({ path: `branches.${i}.goto`, target: branch.goto, label: '' })),
+      { path: 'else', target: node.else, label: 'else' },
+    ],
+    conditions: (node) =>
+      node.branches.map((branch, i) => ({ path: `branches.${i}.when`, condition: branch.when })),
+    patterns: none,
+    saves: none,
+  },
+  transfer: {
+    listens: false,
+    chains: false,
+    endsCall: true,
+    targets: none,
+    conditions: (node) =>
+      (node.targets ?? []).flatMap((target, i) =>
+        target.when === undefined ? [] : [{ path: `targets.${i}.when`, condition: target.when }],
+      ),
+    patterns: none,
+    saves: none,
+  },
+  parallelTransfer: {
+    listens: false,
+    chains: false,
+    endsCall: true,
+    targets: (node) => [{ path: 'onFail', target: node.onFail, label: 'transfer failed' }],
+    conditions: none,
+    patterns: none,
+    saves: none,
+  },
+  hangup: {
+    listens: false,
+    chains: false,
+    endsCall: true,
+    targets: none,
+    conditions: none,
+    patterns: none,
+    saves: none,
+  },
+} as const satisfies { readonly [T in NodeType]: NodeTraits<T> };
+
+/** The traits of a node's type, typed for that node (the table's functions take their own type only). */
+function traitsOf(node: FlowNode): NodeTraits<NodeType> & {
+  readonly targets: (node: FlowNode) => NodeEdge[];
+  readonly conditions: (node: FlowNode) => NodeCondition[];
+  readonly patterns: (node: FlowNode) => string[];
+  readonly saves: (node: FlowNode) => SavedValue[];
+} {
+  return NODE_TRAITS[node.type] as never;
+}
+
+/** Whether a node plays its prompt and waits for the caller (see {@link NODE_TRAITS}). */
+export function isListeningNode(node: FlowNode): node is ListeningNode {
+  return NODE_TRAITS[node.type].listens;
+}
+
+/** Whether entering a node passes on to another within the same reply. */
+export function chainsOn(node: FlowNode): boolean {
+  return NODE_TRAITS[node.type].chains;
+}
+
+/** Whether entering a node ends the caller's time in the flow. */
+export function endsCall(node: FlowNode): boolean {
+  return NODE_TRAITS[node.type].endsCall;
+}
+
+/** Every node name a node can lead to, with the path of the reference, for checks and the graph. */
+export function targetsOf(node: FlowNode): NodeEdge[] {
+  return traitsOf(node).targets(node);
+}
+
+/** The conditions a node tests, with their paths in the node. */
+export function conditionsOf(node: FlowNode): NodeCondition[] {
+  return traitsOf(node).conditions(node);
+}
+
+/** The regular expressions a node tests input against, besides its conditions'. */
+export function patternsOf(node: FlowNode): string[] {
+  return traitsOf(node).patterns(node);
+}
+
+/** The values a node collects. */
+export function savesOf(node: FlowNode): SavedValue[] {
+  return traitsOf(node).saves(node);
+}
+
+// --------------------------------------------------------------------------------------------------
+// Retry policies
+// --------------------------------------------------------------------------------------------------
+
+export const RETRY_KINDS = ['noInput', 'noMatch'] as const;
+export type RetryKind = (typeof RETRY_KINDS)[number];
+
+/** How the graph and the traces name each kind of retry. */
+const RETRY_LABELS: Readonly<Record<RetryKind, string>> = { noInput: 'no input', noMatch: 'no match' };
+
+/** The policies a listening node falls back to when neither it nor its flow sets one. */
+export const DEFAULT_RETRY_POLICIES: Readonly<Record<RetryKind, RetryPolicy>> = {
+  noInput: { retries: 2, say: ['抱歉，我没有听到您的声音。'] },
+  noMatch: { retries: 2, say: ['抱歉，我没有听懂。'] },
+};
+
+/**
+ * The policy a listening node follows for a kind of retry: its own, else its flow's, else the default.
+ * `from` says which, for the linter and the graph (a flow's escalation is an edge of every node using it).
+ */
+export function findRetryPolicy(
+  node: ListeningNode,
+  flow: Flow,
+  kind: RetryKind,
+): { readonly policy: RetryPolicy; readonly from: 'node' | 'flow' | 'default' } {
+  const own = node[kind];
+  if (own !== undefined) return { policy: own, from: 'node' };
+  const flows = flow[kind];
+  if (flows !== undefined) return { policy: flows, from: 'flow' };
+  return { policy: DEFAULT_RETRY_POLICIES[kind], from: 'default' };
+}
+
+/** How the graph and the traces name a kind of retry (`no input`, `no match`). */
+export function describeRetryKind(kind: RetryKind): string {
+  return RETRY_LABELS[kind];
+}
