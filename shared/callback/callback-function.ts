@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { BUILD_VERSION, getCallbackSecrets, getConfig } from '../config/config';
 import { createFcHandler, type FcHttpResult } from '../fc/http-trigger';
 import type { CallOrigin } from '../flow/decision';
+import { RecentKeys } from '../gate/recent-keys';
 import { createProcessLogger } from '../log/process-logger';
 import { MAX_BODY_BYTES } from '../protocol/http';
 import { createRulesCache } from '../rules/rules-cache';
 import { handleCallbackRequest } from './handle-callback';
-import { RecentKeys } from './recent-keys';
 
 /**
  * The YAML parser, from `yaml-parser.js` beside the bundle (built from shared/rules/yaml-parser.ts), on

@@ -1,36 +1,20 @@
-import { toLocalTime } from '../calendar/local-time';
 import type { Config } from '../config/config';
 import type { HolidayDataGap } from '../flow/call-context';
 import { decideNextAction } from '../flow/decide-next-action';
 import type { CallOrigin } from '../flow/decision';
+import type { RecentKeys } from '../gate/recent-keys';
+import { guardRequest, rejectRequest } from '../gate/request-gate';
 import type { LogFields, Logger } from '../log/logger';
 import { describeError } from '../log/logger';
 import { maskDigitsInText, maskPhoneNumber } from '../log/mask';
 import { type CallbackEvent, parseCallback } from '../protocol/callback-request';
-import {
-  type HttpRequest,
-  type HttpResponse,
-  MAX_BODY_BYTES,
-  respondFail,
-  respondJson,
-} from '../protocol/http';
+import { type HttpRequest, type HttpResponse, MAX_BODY_BYTES, respondJson } from '../protocol/http';
 import { buildCallinReply, buildEventReply } from '../protocol/reply';
 import type { SuccessReply } from '../protocol/reply-schema';
-import {
-  describeHolidayCoverage,
-  describeNoHolidayData,
-  describeShortfall,
-  findHolidayDataShortfalls,
-  type HolidayCoverage,
-} from '../rules/holiday-coverage';
 import type { LoadedRules } from '../rules/load-rules';
-import { isAcceptedSecret, readPresentedSecret } from '../security/callback-secret';
 import { decodeState, encodeState } from '../state/state-token';
+import { describeCallbackStatus, OPEN_RISK, PUBLIC_STATE_KEY } from './callback-status';
 import { buildFallbackReply, buildFollowUp, DEFAULT_FALLBACK, isFallbackFollowUp } from './fallback';
-import type { RecentKeys } from './recent-keys';
-
-const OPEN_ENDPOINT = 'CALLBACK_SECRETS is not set: anyone who finds the URL can drive calls';
-const PUBLIC_STATE_KEY = 'STATE_SECRETS is not set: call states are sealed with a public development key';
 
 /** Everything a callback function needs from the outside world, passed in so tests can fake it. */
 export type CallbackDeps = {
@@ -41,7 +25,8 @@ export type CallbackDeps = {
   readonly getConfig: () => Config;
   /** The accepted secrets, readable even when the rest of the environment is not. */
   readonly getCallbackSecrets: () => readonly string[];
-  readonly getRules: (config: Config) => LoadedRules;
+  /** The rules in force; a promise where loading them may wait (never on a warm call's path). */
+  readonly getRules: (config: Config) => LoadedRules | Promise<LoadedRules>;
   readonly now: () => number;
   readonly log: Logger;
   readonly recent: RecentKeys;
@@ -52,7 +37,7 @@ export type CallbackDeps = {
  * envelope, a platform callback always gets HTTP 200 with a valid reply (the fallback if anything
  * inside fails), and every request is logged once, phone numbers masked.
  */
-export function handleCallbackRequest(request: HttpRequest, deps: CallbackDeps): HttpResponse {
+export async function handleCallbackRequest(request: HttpRequest, deps: CallbackDeps): Promise<HttpResponse> {
   const started = deps.now();
   const { log } = deps;
   let config: Config | undefined;
@@ -62,21 +47,19 @@ export function handleCallbackRequest(request: HttpRequest, deps: CallbackDeps):
   } catch (error) {
     configError = error;
   }
-  const secrets = deps.getCallbackSecrets();
-  if (secrets.length === 0) {
-    log.warnOnce('no-secret', OPEN_ENDPOINT);
-  } else if (!isAcceptedSecret(readPresentedSecret(request, deps.functionName), secrets)) {
-    return reject(deps, request, 403, 'forbidden: missing or wrong callback secret');
-  }
-  const method = request.method.toUpperCase();
-  if (method === 'GET' || method === 'HEAD') return respondStatus(deps, config);
-  if (method !== 'POST')
-    return reject(deps, request, 405, `method ${method} is not allowed; callbacks are POST`);
-  if (request.bodyBytes > MAX_BODY_BYTES) {
-    return reject(deps, request, 413, `body is larger than ${MAX_BODY_BYTES} bytes`);
-  }
+  const gated = await guardRequest(request, {
+    functionName: deps.functionName,
+    secrets: deps.getCallbackSecrets(),
+    maxBodyBytes: MAX_BODY_BYTES,
+    takes: 'callbacks',
+    openRisk: OPEN_RISK,
+    status: () => describeCallbackStatus(deps, config),
+    log,
+  });
+  if (gated !== undefined) return gated;
   const parsed = parseCallback(request);
-  if (!parsed.ok) return reject(deps, request, parsed.status, parsed.message);
+  if (!parsed.ok)
+    return rejectRequest(request, { functionName: deps.functionName, log }, parsed.status, parsed.message);
   const { event } = parsed;
 
   const fields: LogFields = { fn: deps.functionName, ...describeEvent(event) };
@@ -87,7 +70,7 @@ export function handleCallbackRequest(request: HttpRequest, deps: CallbackDeps):
   let rules: LoadedRules | undefined;
   try {
     if (config === undefined) throw configError;
-    rules = deps.getRules(config);
+    rules = await deps.getRules(config);
     reply = decideReply(event, config, rules, deps, fields);
   } catch (error) {
     const fallback =
@@ -193,73 +176,4 @@ function describeEvent(event: CallbackEvent): LogFields {
       break;
   }
   return fields;
-}
-
-function reject(deps: CallbackDeps, request: HttpRequest, status: number, reason: string): HttpResponse {
-  deps.log.warn('request rejected', {
-    fn: deps.functionName,
-    status,
-    reason,
-    method: request.method,
-    bytes: request.bodyBytes,
-    ...(request.sourceIp === undefined ? {} : { sourceIp: request.sourceIp }),
-  });
-  return respondFail(status, reason);
-}
-
-/** A warning the status lists, with a message an operator can act on. */
-type StatusWarning = { readonly kind: string; readonly message: string } & Readonly<Record<string, unknown>>;
-
-/**
- * The GET status: what is running (build, rules version and source), the holiday years each calendar
- * rests on, and the warnings an operator should act on, holiday data that runs out within
- * `HOLIDAY_WARNING_DAYS` days among them.
- */
-function respondStatus(deps: CallbackDeps, config: Config | undefined): HttpResponse {
-  let rules: LoadedRules | undefined;
-  try {
-    rules = config === undefined ? undefined : deps.getRules(config);
-  } catch {
-    rules = undefined;
-  }
-  const warnings: StatusWarning[] = [];
-  if (config === undefined) {
-    warnings.push({ kind: 'config', message: 'the environment is invalid; the log names the variable' });
-  } else {
-    if (deps.getCallbackSecrets().length === 0) {
-      warnings.push({ kind: 'config', message: OPEN_ENDPOINT });
-    }
-    if (!config.hasStateSecret) {
-      warnings.push({ kind: 'config', message: PUBLIC_STATE_KEY });
-    }
-  }
-  if (rules !== undefined && !rules.ok) {
-    warnings.push({
-      kind: 'rules',
-      message: `rules from ${rules.source} are invalid (${rules.issues.length} issues, listed in the log); calls get the fallback`,
-    });
-  }
-  let calendars: Record<string, HolidayCoverage> | undefined;
-  if (rules?.ok === true) {
-    const { compiled } = rules;
-    calendars = describeHolidayCoverage(compiled);
-    const now = deps.now();
-    for (const shortfall of findHolidayDataShortfalls(compiled, (zone) => toLocalTime(now, zone).date)) {
-      warnings.push({
-        kind: 'holiday-data',
-        ...shortfall,
-        policy: describeNoHolidayData(shortfall.policy),
-        message: describeShortfall(shortfall),
-      });
-    }
-  }
-  return respondJson(200, {
-    function: deps.functionName,
-    build: deps.buildVersion,
-    rulesVersion: rules?.ok === true ? rules.compiled.rules.version : null,
-    rulesSource: rules?.source ?? null,
-    ok: config !== undefined && rules?.ok === true,
-    ...(calendars === undefined ? {} : { calendars }),
-    warnings,
-  });
 }

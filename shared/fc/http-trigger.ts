@@ -111,13 +111,13 @@ export function toFcResult(response: HttpResponse): FcHttpResult {
  * expected never to throw; if it does anyway, the caller still gets a valid JSON error, never a stack.
  */
 export function createFcHandler(
-  handle: (request: HttpRequest) => HttpResponse,
+  handle: (request: HttpRequest) => HttpResponse | Promise<HttpResponse>,
   options: { readonly maxBodyBytes: number; readonly functionName: string; readonly log: () => Logger },
 ): (event: unknown, context?: unknown) => Promise<FcHttpResult> {
   return async (event) => {
     try {
       const converted = toHttpRequest(event, options.maxBodyBytes);
-      if (converted.ok) return toFcResult(handle(converted.request));
+      if (converted.ok) return toFcResult(await handle(converted.request));
       options.log().warn('request rejected', {
         fn: options.functionName,
         status: converted.response.status,

@@ -1,14 +1,17 @@
 import * as v from 'valibot';
-import type { RecentKeys } from '../callback/recent-keys';
 import type { Config } from '../config/config';
+import type { RecentKeys } from '../gate/recent-keys';
+import { describeOpenEndpoint, guardRequest, rejectRequest } from '../gate/request-gate';
 import type { Logger } from '../log/logger';
 import { describeError } from '../log/logger';
-import { type HttpRequest, type HttpResponse, respondFail, respondJson } from '../protocol/http';
-import { isAcceptedSecret, readPresentedSecret } from '../security/callback-secret';
+import { type HttpRequest, type HttpResponse, respondJson } from '../protocol/http';
 import { ConsoleTestSchema, classifyReceipt, ReceiptRecordSchema, toReceiptLogFields } from './receipt';
 
 /** Receipt batches are larger than callbacks: many records per push. */
 export const MAX_REPORT_BODY_BYTES = 1024 * 1024;
+
+/** What an open receipts endpoint lets anyone do. */
+const OPEN_RISK = 'post receipts';
 
 /** The only reply the platform accepts (it checks that `code` is a number); anything else is retried. */
 export const RECEIVED = { code: 0, msg: '接收成功' } as const;
@@ -28,14 +31,8 @@ export type ReportDeps = {
  * masked); a bad record is logged and skipped, never failing the batch. Replies within the platform's
  * 700 ms because it does nothing but parse and log.
  */
-export function handleReportRequest(request: HttpRequest, deps: ReportDeps): HttpResponse {
+export async function handleReportRequest(request: HttpRequest, deps: ReportDeps): Promise<HttpResponse> {
   const { log } = deps;
-  const secrets = deps.getCallbackSecrets();
-  if (secrets.length === 0) {
-    log.warnOnce('no-secret', 'CALLBACK_SECRETS is not set: anyone who finds the URL can post receipts');
-  } else if (!isAcceptedSecret(readPresentedSecret(request, deps.functionName), secrets)) {
-    return reject(deps, 403, 'forbidden: missing or wrong callback secret');
-  }
   let configOk = true;
   try {
     deps.getConfig();
@@ -44,26 +41,42 @@ export function handleReportRequest(request: HttpRequest, deps: ReportDeps): Htt
     configOk = false;
     log.warnOnce('bad-config', 'configuration is invalid; receipts are still accepted', describeError(error));
   }
-  const method = request.method.toUpperCase();
-  if (method === 'GET' || method === 'HEAD') {
-    return respondJson(200, { function: deps.functionName, build: deps.buildVersion, ok: configOk });
-  }
-  if (method !== 'POST') return reject(deps, 405, `method ${method} is not allowed; receipts are POST`);
-  if (request.bodyBytes > MAX_REPORT_BODY_BYTES)
-    return reject(deps, 413, `body is larger than ${MAX_REPORT_BODY_BYTES} bytes`);
+  const secrets = deps.getCallbackSecrets();
+  const gated = await guardRequest(request, {
+    functionName: deps.functionName,
+    secrets,
+    maxBodyBytes: MAX_REPORT_BODY_BYTES,
+    takes: 'receipts',
+    openRisk: OPEN_RISK,
+    status: () => ({
+      function: deps.functionName,
+      build: deps.buildVersion,
+      ok: configOk,
+      warnings: [
+        ...(configOk
+          ? []
+          : [{ kind: 'config', message: 'the environment is invalid; the log names the variable' }]),
+        ...(secrets.length === 0 ? [{ kind: 'config', message: describeOpenEndpoint(OPEN_RISK) }] : []),
+      ],
+    }),
+    log,
+  });
+  if (gated !== undefined) return gated;
+  const reject = (status: number, reason: string) =>
+    rejectRequest(request, { functionName: deps.functionName, log }, status, reason);
 
   let body: unknown;
   try {
     body = JSON.parse(request.body);
   } catch {
-    return reject(deps, 400, 'not a receipt push: body is not JSON');
+    return reject(400, 'not a receipt push: body is not JSON');
   }
   if (v.is(ConsoleTestSchema, body)) {
     log.info('receipt test push from the console');
     return respondJson(200, RECEIVED);
   }
   if (body === null || typeof body !== 'object') {
-    return reject(deps, 400, 'not a receipt push: expected a JSON array of records');
+    return reject(400, 'not a receipt push: expected a JSON array of records');
   }
   // A lone object is taken as a batch of one: hand-made pushes and some console pages send that.
   const records: unknown[] = Array.isArray(body) ? body : [body];
@@ -88,9 +101,4 @@ export function handleReportRequest(request: HttpRequest, deps: ReportDeps): Htt
   if (accepted < records.length)
     log.warn('receipt batch had bad records', { fn: deps.functionName, accepted, total: records.length });
   return respondJson(200, RECEIVED);
-}
-
-function reject(deps: ReportDeps, status: number, reason: string): HttpResponse {
-  deps.log.warn('request rejected', { fn: deps.functionName, status, reason });
-  return respondFail(status, reason);
 }

@@ -1,6 +1,6 @@
-import { RecentKeys } from '../callback/recent-keys';
 import { BUILD_VERSION, getCallbackSecrets, getConfig } from '../config/config';
 import { createFcHandler, type FcHttpResult } from '../fc/http-trigger';
+import { RecentKeys } from '../gate/recent-keys';
 import { createProcessLogger } from '../log/process-logger';
 import { handleReportRequest, MAX_REPORT_BODY_BYTES } from './handle-report';
 

@@ -1,0 +1,77 @@
+import { toLocalTime } from '../calendar/local-time';
+import type { Config } from '../config/config';
+import { describeOpenEndpoint } from '../gate/request-gate';
+import {
+  describeHolidayCoverage,
+  describeNoHolidayData,
+  describeShortfall,
+  findHolidayDataShortfalls,
+  type HolidayCoverage,
+} from '../rules/holiday-coverage';
+import type { LoadedRules } from '../rules/load-rules';
+import type { CallbackDeps } from './handle-callback';
+
+/** What an open callback endpoint lets anyone do. */
+export const OPEN_RISK = 'drive calls';
+
+/** The warning of a function without STATE_SECRETS, for the log and the status. */
+export const PUBLIC_STATE_KEY =
+  'STATE_SECRETS is not set: call states are sealed with a public development key';
+
+/** A warning the status lists, with a message an operator can act on. */
+type StatusWarning = { readonly kind: string; readonly message: string } & Readonly<Record<string, unknown>>;
+
+/**
+ * The GET status of a callback function: what is running (build, rules version and source), the holiday
+ * years each calendar rests on, and the warnings an operator should act on, holiday data that runs out
+ * within `HOLIDAY_WARNING_DAYS` days among them.
+ */
+export async function describeCallbackStatus(
+  deps: CallbackDeps,
+  config: Config | undefined,
+): Promise<Record<string, unknown>> {
+  let rules: LoadedRules | undefined;
+  try {
+    rules = config === undefined ? undefined : await deps.getRules(config);
+  } catch {
+    rules = undefined;
+  }
+  const warnings: StatusWarning[] = [];
+  if (config === undefined) {
+    warnings.push({ kind: 'config', message: 'the environment is invalid; the log names the variable' });
+  } else {
+    if (deps.getCallbackSecrets().length === 0) {
+      warnings.push({ kind: 'config', message: describeOpenEndpoint(OPEN_RISK) });
+    }
+    if (!config.hasStateSecret) warnings.push({ kind: 'config', message: PUBLIC_STATE_KEY });
+  }
+  if (rules !== undefined && !rules.ok) {
+    warnings.push({
+      kind: 'rules',
+      message: `rules from ${rules.source} are invalid (${rules.issues.length} issues, listed in the log); calls get the fallback`,
+    });
+  }
+  let calendars: Record<string, HolidayCoverage> | undefined;
+  if (rules?.ok === true) {
+    const { compiled } = rules;
+    calendars = describeHolidayCoverage(compiled);
+    const now = deps.now();
+    for (const shortfall of findHolidayDataShortfalls(compiled, (zone) => toLocalTime(now, zone).date)) {
+      warnings.push({
+        kind: 'holiday-data',
+        ...shortfall,
+        policy: describeNoHolidayData(shortfall.policy),
+        message: describeShortfall(shortfall),
+      });
+    }
+  }
+  return {
+    function: deps.functionName,
+    build: deps.buildVersion,
+    rulesVersion: rules?.ok === true ? rules.compiled.rules.version : null,
+    rulesSource: rules?.source ?? null,
+    ok: config !== undefined && rules?.ok === true,
+    ...(calendars === undefined ? {} : { calendars }),
+    warnings,
+  };
+}
