@@ -4,6 +4,7 @@
  *
  *   npm run build            build and print sizes
  *   npm run build -- --quiet build silently (used by the tests)
+ *   npm run build -- --holidays-from 2025   keep the packaged holiday years from 2025 on (default: last year)
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, rmSync, statSync } from 'node:fs';
@@ -13,6 +14,15 @@ import { holidayDataPlugin } from './esbuild-holiday-data';
 
 const root = resolve(import.meta.dirname, '..');
 const quiet = process.argv.includes('--quiet');
+/**
+ * `--holidays-from YEAR` keeps the packaged holiday years from YEAR on instead of from last year: the
+ * tests build with a fixed year, so that what the bundles know does not depend on the day they run.
+ */
+const holidaysFromArg = process.argv[process.argv.indexOf('--holidays-from') + 1];
+const holidaysFrom =
+  process.argv.includes('--holidays-from') && /^\d{4}$/.test(holidaysFromArg ?? '')
+    ? Number(holidaysFromArg)
+    : undefined;
 
 /** The function names: every folder under `functions/` with an `index.ts`. */
 export function findFunctionNames(): string[] {
@@ -87,7 +97,12 @@ async function main(): Promise<void> {
       outfile,
       define: { __BUILD_VERSION__: JSON.stringify(version) },
       // The holiday table from last year on, dates only: 2 KB instead of 45 KB in every bundle.
-      plugins: [holidayDataPlugin({ onYears: (kept) => holidayYears.set(name, kept) })],
+      plugins: [
+        holidayDataPlugin({
+          onYears: (kept) => holidayYears.set(name, kept),
+          ...(holidaysFrom === undefined ? {} : { fromYear: holidaysFrom }),
+        }),
+      ],
     });
     rows.push(`  dist/${name}/index.js  ${kb(statSync(outfile).size)}  (${describeShares(result.metafile)})`);
     if (!readsRules(result.metafile)) continue;

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Plugin } from 'esbuild';
+import { listYears } from '../shared/calendar/calendar-dates';
 
 const namespace = 'holiday-data';
 
@@ -53,7 +54,7 @@ export function compactHolidayData(
     );
   // inLieuDays is not read by the calendar; it stays, empty, so the shape matches the type.
   const table = { holidays: keep(holidays), workdays: keep(workdays), inLieuDays: {} };
-  const years = [...new Set(Object.keys(table.holidays).map((date) => Number(date.slice(0, 4))))].sort();
+  const years = listYears(Object.keys(table.holidays));
   return { table, years };
 }
 

@@ -13,6 +13,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ROOT } from '../dev/fc-event';
+import { listYears } from '../shared/calendar/calendar-dates';
+import { formatYearRuns } from '../shared/rules/holiday-coverage';
 
 /** A version of the package and the years its schedule covers (those with days off), in order. */
 export type HolidayPackage = { readonly version: string; readonly years: readonly number[] };
@@ -30,17 +33,12 @@ export type HolidaysDeps = {
 const PACKAGE = 'chinese-days';
 const DATA_FILE = 'dist/chinese-days.json';
 
-/** The years of a `chinese-days.json`: every year with at least one day off. */
+/** The years of a `chinese-days.json`: every year with at least one day off, as the calendar counts them. */
 export function findPackageYears(data: unknown): number[] {
   const holidays = (data as { holidays?: unknown } | null)?.holidays;
   if (holidays === null || typeof holidays !== 'object')
     throw new Error(`${DATA_FILE} has no holidays table`);
-  const years = new Set(
-    Object.keys(holidays)
-      .filter((date) => /^\d{4}-\d{2}-\d{2}$/.test(date))
-      .map((date) => Number(date.slice(0, 4))),
-  );
-  return [...years].sort((a, b) => a - b);
+  return listYears(Object.keys(holidays).filter((date) => /^\d{4}-\d{2}-\d{2}$/.test(date)));
 }
 
 function readInstalled(): HolidayPackage {
@@ -61,7 +59,8 @@ function fetchLatest(): HolidayPackage {
   try {
     const npm = (args: string[]) =>
       execFileSync('npm', args, {
-        cwd: dir,
+        // From the project, so that its .npmrc (a registry mirror, say) applies.
+        cwd: ROOT,
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'pipe'],
         timeout: 60_000,
@@ -82,10 +81,7 @@ function fetchLatest(): HolidayPackage {
 }
 
 function describe(what: string, pkg: HolidayPackage): string {
-  const first = pkg.years[0];
-  const last = pkg.years.at(-1);
-  const span = first === undefined ? 'no years' : `${first}–${last}`;
-  return `${what}: ${PACKAGE} ${pkg.version}, holiday years ${span}\n`;
+  return `${what}: ${PACKAGE} ${pkg.version}, holiday years ${formatYearRuns(pkg.years)}\n`;
 }
 
 export function main(

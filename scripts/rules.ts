@@ -18,15 +18,17 @@ import { parseArgs } from 'node:util';
 import { toJsonSchema } from '@valibot/to-json-schema';
 import * as v from 'valibot';
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import { addDays, DateSchema, weekdayOfDate } from '../shared/calendar/calendar-dates';
+import { addDays, DateSchema, daysBetween, weekdayOfDate } from '../shared/calendar/calendar-dates';
 import { CalendarSchema, TimeRangeSchema } from '../shared/calendar/calendar-schema';
+import { FIRST_YEAR, LAST_YEAR } from '../shared/calendar/holiday-schedule';
 import { type DaySource, type NoHolidayDataGap, planDay } from '../shared/calendar/is-open';
-import { isValidTimeZone, toLocalTime, type Weekday } from '../shared/calendar/local-time';
+import { toLocalTime, type Weekday } from '../shared/calendar/local-time';
 import { CallSettingsSchema } from '../shared/protocol/call-settings';
 import { compileRules, type RulesIssue } from '../shared/rules/compile-rules';
 import {
   describeHolidayCoverage,
   describeNoHolidayData,
+  formatYearRuns,
   type HolidayCoverage,
 } from '../shared/rules/holiday-coverage';
 import { detectRulesFormat, readRulesText } from '../shared/rules/read-rules-text';
@@ -42,9 +44,6 @@ import { parseYaml } from '../shared/rules/yaml-parser';
 import { drawRules } from '../shared/rules-tooling/draw-rules';
 import { lintRules } from '../shared/rules-tooling/lint-rules';
 import { NameSchema } from '../shared/text/name';
-
-/** The zone of a document that names none: the schema's default. */
-const DEFAULT_TIME_ZONE: string = v.getDefault(RulesSchema.entries.timezone);
 
 /** Function Compute limits all environment variables of a function together to 4 KB. */
 const ENV_LIMIT_BYTES = 4096;
@@ -167,11 +166,19 @@ function parseCommandLine(argv: readonly string[]) {
   }
   if (values.year !== undefined && values.month !== undefined)
     throw new UsageError('give --year or --month, not both');
-  if (values.year !== undefined && !/^\d{4}$/.test(values.year)) {
-    throw new UsageError(`--year takes a year, YYYY, such as 2027; not ${values.year}`);
+  const inRange = (year: string) => Number(year) >= FIRST_YEAR && Number(year) <= LAST_YEAR;
+  if (values.year !== undefined && !(/^\d{4}$/.test(values.year) && inRange(values.year))) {
+    throw new UsageError(
+      `--year takes a year from ${FIRST_YEAR} to ${LAST_YEAR}, such as 2027; not ${values.year}`,
+    );
   }
-  if (values.month !== undefined && !v.is(DateSchema, `${values.month}-01`)) {
-    throw new UsageError(`--month takes a month, YYYY-MM, such as 2027-02; not ${values.month}`);
+  if (
+    values.month !== undefined &&
+    !(v.is(DateSchema, `${values.month}-01`) && inRange(values.month.slice(0, 4)))
+  ) {
+    throw new UsageError(
+      `--month takes a month, YYYY-MM, from ${FIRST_YEAR} to ${LAST_YEAR}, such as 2027-02; not ${values.month}`,
+    );
   }
   return { command: command as keyof typeof COMMANDS, files, options: values };
 }
@@ -185,12 +192,10 @@ function check(io: CliIo, files: readonly string[], strict: boolean, at: string 
   let warnings = 0;
   for (const file of files) {
     const read = readFile(file);
-    // Holiday data is judged from --at, else today in the document's zone; the linter itself is pure.
+    // Holiday data is judged from --at, else from today in each calendar's zone; the linter stays pure.
+    const todayInZone = at === undefined ? (zone: string) => todayIn(zone, io) : () => at;
     const found = read.ok
-      ? locateAll(
-          lintRules(read.document, { today: at ?? todayIn(documentZone(read.document), io) }),
-          read.locate,
-        )
+      ? locateAll(lintRules(read.document, { todayIn: todayInZone }), read.locate)
       : { errors: read.issues.map((issue) => ({ ...issue })), warnings: [] };
     for (const issue of found.errors) io.out(`${formatIssue('error', file, issue)}\n`);
     for (const issue of found.warnings) io.out(`${formatIssue('warning', file, issue)}\n`);
@@ -204,12 +209,6 @@ function check(io: CliIo, files: readonly string[], strict: boolean, at: string 
     (strict && errors === 0 && warnings > 0 ? ' (--strict: warnings fail)' : '');
   io.out(`${summary}\n`);
   return failed ? 1 : 0;
-}
-
-/** The document's `timezone` when it is a valid one, else the schema's default. */
-function documentZone(document: unknown): string {
-  const zone = (document as { timezone?: unknown } | null)?.timezone;
-  return typeof zone === 'string' && isValidTimeZone(zone) ? zone : DEFAULT_TIME_ZONE;
 }
 
 function todayIn(zone: string, io: CliIo): string {
@@ -316,7 +315,10 @@ function schedule(io: CliIo, file: string, options: CommandOptions): number {
       ? [`${options.year}-01-01`, `${options.year}-12-31`, options.year]
       : monthSpan(options.month ?? today.slice(0, 7));
   const days: ScheduledDay[] = [];
-  for (let date = from; date <= to; date = addDays(date, 1)) {
+  // Counted, not compared as text: the range is bounded by the year checks of the command line.
+  const count = daysBetween(from, to) + 1;
+  for (let day = 0; day < count; day++) {
+    const date = addDays(from, day);
     const weekday = weekdayOfDate(date);
     const plan = planDay(chosen.calendar, chosen.holidays, date, weekday);
     days.push({
@@ -377,21 +379,6 @@ function monthSpan(month: string): [string, string, string] {
   return [from, last, `${MONTH_NAMES[Number(month.slice(5, 7)) - 1]} ${month.slice(0, 4)}`];
 }
 
-/** `2004–2026, 2028`: runs of years, for one line of a terminal. */
-function formatYears(years: readonly number[]): string {
-  const runs: string[] = [];
-  let start = years[0];
-  for (let i = 0; start !== undefined && i < years.length; i++) {
-    const year = years[i] as number;
-    const next = years[i + 1];
-    if (next !== year + 1) {
-      runs.push(start === year ? String(year) : `${start}–${year}`);
-      start = next;
-    }
-  }
-  return runs.length === 0 ? 'none' : runs.join(', ');
-}
-
 function printSchedule(
   name: string,
   timezone: string,
@@ -403,8 +390,8 @@ function printSchedule(
   const header =
     coverage === undefined
       ? `holidays: ${holidays} (no public holidays)`
-      : `holidays: ${holidays} (packaged years ${formatYears(coverage.packagedYears)}; document years ` +
-        `${formatYears(coverage.documentYears)}); no holiday data: ${coverage.noHolidayData}`;
+      : `holidays: ${holidays} (installed chinese-days: years ${formatYearRuns(coverage.packagedYears)}; document years ` +
+        `${formatYearRuns(coverage.documentYears)}); no holiday data: ${coverage.noHolidayData}`;
   const lines = [`calendar ${name} (${timezone}), ${title}`, header, ''];
   lines.push(`${'date'.padEnd(12)}${'day'.padEnd(5)}${'status'.padEnd(8)}${'hours'.padEnd(26)}decided by`);
   for (const day of days) {

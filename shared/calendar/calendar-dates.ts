@@ -12,7 +12,12 @@ const WEEKDAYS_FROM_SUNDAY: readonly Weekday[] = [WEEKDAYS[6], ...WEEKDAYS.slice
 const DAY_MS = 86_400_000;
 
 function toUtcMs(date: string): number {
-  return Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)));
+  // setUTCFullYear, not Date.UTC: the latter reads years 0–99 as 1900–1999.
+  return new Date(0).setUTCFullYear(
+    Number(date.slice(0, 4)),
+    Number(date.slice(5, 7)) - 1,
+    Number(date.slice(8, 10)),
+  );
 }
 
 function fromUtcMs(ms: number): string {
@@ -78,6 +83,13 @@ export const DateOrRangeSchema = v.pipe(
     'a range is written first day first',
   ),
 );
+
+/** The years of some dates, each once, in order. */
+export function listYears(dates: Iterable<string>): number[] {
+  const years = new Set<number>();
+  for (const date of dates) years.add(Number(date.slice(0, 4)));
+  return [...years].sort((a, b) => a - b);
+}
 
 /** Whole days from `from` to `to` (negative when `to` comes first). */
 export function daysBetween(from: string, to: string): number {

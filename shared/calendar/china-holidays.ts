@@ -7,7 +7,14 @@
  * the year before the build on and no names, keeping its shape; tests and the CLI read the full file.
  */
 import chineseDays from 'chinese-days/dist/chinese-days.json';
+import { listYears } from './calendar-dates';
 import type { HolidayKind, HolidayTable } from './holiday-schedule';
+
+/**
+ * The name of China's holidays: `holidays: cn` reads the packaged data, and the document's
+ * `holidaySchedules.cn` adds to it and wins for the years it lists.
+ */
+export const CHINA = 'cn';
 
 /** The part of the package's JSON used here: dates (`YYYY-MM-DD`) as keys; the values are not read. */
 type PackageTable = {
@@ -17,17 +24,13 @@ type PackageTable = {
 
 const table: PackageTable = chineseDays;
 
-/** Years a table covers: those with at least one day off (every year has New Year's Day). */
-function yearsWithDaysOff(dates: readonly string[]): Set<number> {
-  return new Set(dates.map((date) => Number(date.slice(0, 4))));
-}
-
 function indexPackage(data: PackageTable): HolidayTable {
   const days = new Map<string, HolidayKind>();
   const daysOff = Object.keys(data.holidays);
   for (const date of daysOff) days.set(date, 'off');
   for (const date of Object.keys(data.workdays)) days.set(date, 'make-up');
-  return { years: yearsWithDaysOff(daysOff), days };
+  // The years covered are those with a day off (every year has New Year's Day).
+  return { years: new Set(listYears(daysOff)), days };
 }
 
 /**
@@ -37,7 +40,7 @@ function indexPackage(data: PackageTable): HolidayTable {
 export const CHINA_HOLIDAYS: HolidayTable = indexPackage(table);
 
 /** The packaged years, in order, for status, warnings and the CLI. */
-export const CHINA_HOLIDAY_YEAR_LIST: readonly number[] = [...CHINA_HOLIDAYS.years].sort((a, b) => a - b);
+export const CHINA_HOLIDAY_YEAR_LIST: readonly number[] = listYears(Object.keys(table.holidays));
 
 /**
  * Whether `date` (`YYYY-MM-DD`) is a day off of a statutory holiday period, weekends inside the period

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { DateOrRangeSchema, expandDateRange, rangeEnds, weekdayOfDate } from './calendar-dates';
+import { DateOrRangeSchema, daysBetween, expandDateRange, rangeEnds, weekdayOfDate } from './calendar-dates';
 import type { Weekday } from './local-time';
 
 /**
@@ -18,10 +18,23 @@ import type { Weekday } from './local-time';
  */
 
 /** The years a schedule may name: wide enough for any hotline, narrow enough to catch typos. */
-const FIRST_YEAR = 2000;
-const LAST_YEAR = 2100;
+export const FIRST_YEAR = 2000;
+export const LAST_YEAR = 2100;
 
-const DateListSchema = v.array(DateOrRangeSchema, 'a list of dates and ranges of dates');
+/**
+ * Days one year may list, its ranges counted day by day: a year and the December before it. With the
+ * limits on entries and years it bounds the work of checking and indexing any document.
+ */
+const MAX_DAYS_PER_YEAR = 397;
+const MAX_ENTRIES_PER_LIST = 100;
+
+const DateListSchema = v.pipe(
+  v.array(DateOrRangeSchema, 'a list of dates and ranges of dates'),
+  v.maxLength(
+    MAX_ENTRIES_PER_LIST,
+    `a year lists at most ${MAX_ENTRIES_PER_LIST} dates or ranges in each list`,
+  ),
+);
 
 /** One year of a schedule. */
 export const HolidayYearSchema = v.strictObject(
@@ -41,9 +54,12 @@ export const HolidayYearSchema = v.strictObject(
 );
 
 /** Years in any order; each year once. Cross-checks are in {@link findHolidayScheduleIssues}. */
-export const HolidayScheduleSchema = v.array(
-  HolidayYearSchema,
-  'a holiday schedule is a list of years: [{year: 2027, daysOff: [...], makeUpWorkdays: [...]}]',
+export const HolidayScheduleSchema = v.pipe(
+  v.array(
+    HolidayYearSchema,
+    'a holiday schedule is a list of years: [{year: 2027, daysOff: [...], makeUpWorkdays: [...]}]',
+  ),
+  v.maxLength(LAST_YEAR - FIRST_YEAR + 1, 'a holiday schedule lists each year once'),
 );
 export type HolidaySchedule = v.InferOutput<typeof HolidayScheduleSchema>;
 
@@ -83,11 +99,13 @@ export function* findHolidayScheduleIssues(
       ['daysOff', entry.daysOff],
       ['makeUpWorkdays', entry.makeUpWorkdays],
     ] as const;
+    let days = 0;
     for (const [key, list] of lists) {
       for (const [j, written] of list.entries()) {
         const where = `${path}.${key}.${j}`;
-        // Both ends in the year first: this also bounds the days expanded below.
-        const outside = Object.values(rangeEnds(written)).find((date) => !isInScheduleYear(date, entry.year));
+        // Both ends in the year first: this also bounds the days walked below.
+        const { first, last } = rangeEnds(written);
+        const outside = [first, last].find((date) => !isInScheduleYear(date, entry.year));
         if (outside !== undefined) {
           yield {
             path: where,
@@ -97,21 +115,41 @@ export function* findHolidayScheduleIssues(
           };
           continue;
         }
-        // One finding per entry: a wrong range would otherwise repeat it for every day.
-        let problem: string | undefined;
-        for (const date of expandDateRange(written)) {
-          if (key === 'makeUpWorkdays' && !isWeekend(date)) {
-            problem ??= `${date} is a ${WEEKDAY_NAMES[weekdayOfDate(date)]}; a make-up working day is a Saturday or Sunday`;
-          }
-          const other = dayAt.get(date);
-          if (other === undefined) dayAt.set(date, where);
-          else if (other.split('.').at(-2) === key) problem ??= `${date} is listed twice (also at ${other})`;
-          else problem ??= `${date} is listed as both a day off and a make-up working day (also at ${other})`;
+        days += daysBetween(first, last) + 1;
+        if (days > MAX_DAYS_PER_YEAR) {
+          yield {
+            path: where,
+            message: `${entry.year} lists more than ${MAX_DAYS_PER_YEAR} days; list each day once`,
+          };
+          return;
         }
+        const problem = findDayProblem(written, key, where, dayAt);
         if (problem !== undefined) yield { path: where, message: problem };
       }
     }
   }
+}
+
+/**
+ * The first problem of one entry: a make-up day that is not a weekend day, or a day listed before.
+ * Records the entry's days in `dayAt` (up to its first problem).
+ */
+function findDayProblem(
+  written: string,
+  key: 'daysOff' | 'makeUpWorkdays',
+  where: string,
+  dayAt: Map<string, string>,
+): string | undefined {
+  for (const date of expandDateRange(written)) {
+    if (key === 'makeUpWorkdays' && !isWeekend(date)) {
+      return `${date} is a ${WEEKDAY_NAMES[weekdayOfDate(date)]}; a make-up working day is a Saturday or Sunday`;
+    }
+    const other = dayAt.get(date);
+    if (other === undefined) dayAt.set(date, where);
+    else if (other.split('.').at(-2) === key) return `${date} is listed twice (also at ${other})`;
+    else return `${date} is listed as both a day off and a make-up working day (also at ${other})`;
+  }
+  return undefined;
 }
 
 /** A notice for year Y covers Y, and sometimes the last days of December before it (2019's did). */

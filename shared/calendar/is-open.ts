@@ -1,6 +1,6 @@
 import { isInDateRange } from './calendar-dates';
 import type { Calendar, NoHolidayDataPolicy, WeeklyHours } from './calendar-schema';
-import { CHINA_HOLIDAYS } from './china-holidays';
+import { CHINA, CHINA_HOLIDAYS } from './china-holidays';
 import type { HolidayKind, HolidayTable } from './holiday-schedule';
 import { toLocalTime, WEEKDAYS, type Weekday } from './local-time';
 
@@ -87,7 +87,7 @@ function isWithinHours(hours: readonly string[], minutes: number): boolean {
  */
 export function defaultHolidaySources(calendar: Calendar): HolidaySources | undefined {
   const noHolidayData = calendar.noHolidayData ?? 'weekly';
-  return calendar.holidays === 'cn' ? { packaged: CHINA_HOLIDAYS, noHolidayData } : undefined;
+  return calendar.holidays === CHINA ? { packaged: CHINA_HOLIDAYS, noHolidayData } : undefined;
 }
 
 /** Whether any of a calendar's holiday sources covers `year`: the document's or the packaged data. */

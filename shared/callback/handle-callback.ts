@@ -11,6 +11,7 @@ import { type CallbackEvent, parseCallback } from '../protocol/callback-request'
 import { type HttpRequest, type HttpResponse, MAX_BODY_BYTES, respondJson } from '../protocol/http';
 import { buildCallinReply, buildEventReply } from '../protocol/reply';
 import type { SuccessReply } from '../protocol/reply-schema';
+import { describeMissingYear, describeNoHolidayData } from '../rules/holiday-coverage';
 import type { LoadedRules } from '../rules/load-rules';
 import { decodeState, encodeState } from '../state/state-token';
 import { describeCallbackStatus, OPEN_RISK, PUBLIC_STATE_KEY } from './callback-status';
@@ -130,15 +131,14 @@ function decideReply(
     : buildEventReply(event.callId, decision.action, dynamicId);
 }
 
-/** The first call of an instance to meet a year without holiday data logs it, once a year. */
+/** The first call of an instance to judge a calendar in a year without holiday data logs it, once. */
 function warnOfHolidayGaps(gaps: readonly HolidayDataGap[], log: Logger): void {
-  for (const { calendar, year } of gaps) {
-    log.warnOnce(
-      `no-holiday-data:${year}`,
-      `no holiday data for ${year}: calendar ${calendar} is judged by its noHolidayData policy; ` +
-        `add ${year} to holidaySchedules in the rules, or update chinese-days and redeploy`,
-      { calendar, year },
-    );
+  for (const gap of gaps) {
+    log.warnOnce(`no-holiday-data:${gap.calendar}:${gap.year}`, describeMissingYear(gap), {
+      calendar: gap.calendar,
+      year: gap.year,
+      policy: describeNoHolidayData(gap.policy),
+    });
   }
 }
 

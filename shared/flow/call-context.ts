@@ -1,11 +1,12 @@
 import { describeOpenState, type OpenState } from '../calendar/is-open';
 import { type LocalTime, toLocalTime } from '../calendar/local-time';
 import type { CompiledRules } from '../rules/compile-rules';
+import { describeNoHolidayData, type MissingHolidayYear } from '../rules/holiday-coverage';
 import { normalisePhoneNumber } from '../rules/phone-number';
 import type { Condition } from '../rules/rules-schema';
 
-/** A calendar judged on a date that no holiday data covers: logged once per year by the handler. */
-export type HolidayDataGap = { readonly calendar: string; readonly year: number };
+/** A calendar judged on a date no holiday data covers: logged once per calendar and year by the handler. */
+export type HolidayDataGap = MissingHolidayYear;
 
 /**
  * What a decision may read besides the event: the rules, the clock, the caller and the values collected
@@ -55,15 +56,13 @@ export class CallContext {
     const state = describeOpenState(compiled.calendar, this.nowMs, compiled.timezone, compiled.holidays);
     if (state.noData !== undefined) {
       const { year, policy } = state.noData;
-      const decided =
-        typeof policy === 'object'
-          ? `flow ${policy.flow}`
-          : policy === 'weekly'
-            ? `weekly hours: ${state.open ? 'open' : 'closed'}`
-            : 'closed';
-      this.note(`calendar ${calendarName}: no holiday data for ${year} → noHolidayData ${decided}`);
+      // Noted and kept once per calendar and year, however often the decision asks.
       if (!this.holidayGaps.some((gap) => gap.calendar === calendarName && gap.year === year)) {
-        this.holidayGaps.push({ calendar: calendarName, year });
+        const decided = typeof policy === 'object' ? '' : `: ${state.open ? 'open' : 'closed'}`;
+        this.note(
+          `calendar ${calendarName}: no holiday data for ${year} → noHolidayData ${describeNoHolidayData(policy)}${decided}`,
+        );
+        this.holidayGaps.push({ calendar: calendarName, holidays: compiled.calendar.holidays, year, policy });
       }
     }
     return state;

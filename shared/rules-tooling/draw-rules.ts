@@ -53,6 +53,14 @@ export function drawRules(compiled: CompiledRules, options: DrawRulesOptions = {
     if (afterHours !== undefined && drawn(afterHours)) {
       out.push(`  ${id} -->|"${escapeLabel(`${line.calendar} closed`)}"| ${startId(afterHours)}`);
     }
+    // On a date no holiday data covers, a noHolidayData flow takes the line's calls.
+    const policy =
+      line.calendar === undefined
+        ? undefined
+        : compiled.calendars.get(line.calendar)?.holidays?.noHolidayData;
+    if (typeof policy === 'object' && drawn(policy.flow)) {
+      out.push(`  ${id} -.->|"${escapeLabel(`${line.calendar}: no holiday data`)}"| ${startId(policy.flow)}`);
+    }
   };
   for (const [i, line] of (rules.lines ?? []).entries()) entry(`L${i}`, describeLine(line), line);
   entry('LD', 'default line', rules.defaultLine);

@@ -39,7 +39,7 @@ export function lintRules(document: unknown, options: LintOptions = {}): LintRul
   const startedBy = findFlowStarts(rules);
 
   lintCalendars(rules, findings);
-  if (options.today !== undefined) lintHolidayData(result.compiled, options.today, findings);
+  if (options.todayIn !== undefined) lintHolidayData(result.compiled, options.todayIn, findings);
   lintSettings('settings', rules.settings, findings);
   lintSettings('defaultLine.settings', rules.defaultLine.settings, findings);
   for (const [i, line] of (rules.lines ?? []).entries())
@@ -58,10 +58,10 @@ export function lintRules(document: unknown, options: LintOptions = {}): LintRul
 /** What a lint may depend on besides the document, passed in so that the linter stays pure. */
 export type LintOptions = {
   /**
-   * The date (`YYYY-MM-DD`) to judge holiday data from, as each calendar's local date; without it, no
-   * date-dependent check is made.
+   * Today's date (`YYYY-MM-DD`) in a time zone, to judge holiday data from (each calendar in its own
+   * zone); without it, no date-dependent check is made.
    */
-  readonly today?: string;
+  readonly todayIn?: (timezone: string) => string;
 };
 
 function findFlowStarts(rules: Rules): Map<string, FlowStarts> {
@@ -77,11 +77,9 @@ function findFlowStarts(rules: Rules): Map<string, FlowStarts> {
     mark(line.afterHoursFlow, 'inbound');
   }
   // A calendar's noHolidayData flow is where its lines send calls on dates no holiday data covers.
-  for (const policy of [
-    rules.noHolidayData,
-    ...Object.values(rules.calendars ?? {}).map((c) => c.noHolidayData),
-  ]) {
-    if (typeof policy === 'object') mark(policy.flow, 'inbound');
+  for (const calendar of Object.values(rules.calendars ?? {})) {
+    const policy = calendar.noHolidayData ?? rules.noHolidayData;
+    if (calendar.holidays !== 'none' && typeof policy === 'object') mark(policy.flow, 'inbound');
   }
   mark(rules.outbound?.defaultFlow, 'outbound');
   for (const name of rules.outbound?.flows ?? []) mark(name, 'outbound');
@@ -93,8 +91,10 @@ function findFlowStarts(rules: Rules): Map<string, FlowStarts> {
 // --------------------------------------------------------------------------------------------------
 
 function lintCalendars(rules: Rules, findings: Findings): void {
+  const read = new Set<string>();
   for (const [name, calendar] of Object.entries(rules.calendars ?? {})) {
     const base = `calendars.${name}`;
+    read.add(calendar.holidays);
     if (!hasAnyOpenHours(calendar)) {
       findings.errors.push({
         path: `${base}.weekly`,
@@ -103,6 +103,21 @@ function lintCalendars(rules: Rules, findings: Findings): void {
           'give weekly hours such as workdays: ["09:00-18:00"]',
       });
     }
+    if (calendar.holidays === 'none' && calendar.noHolidayData !== undefined) {
+      findings.warnings.push({
+        path: `${base}.noHolidayData`,
+        message: 'this calendar has no holidays (holidays: none), so noHolidayData never applies; remove it',
+      });
+    }
+  }
+  for (const name of Object.keys(rules.holidaySchedules ?? {})) {
+    if (read.has(name)) continue;
+    findings.warnings.push({
+      path: `holidaySchedules.${name}`,
+      message:
+        `no calendar reads this schedule: holidays: ${name} would (China's data is read from holidaySchedules.cn, ` +
+        'in lower case)',
+    });
   }
 }
 
@@ -110,8 +125,12 @@ function lintCalendars(rules: Rules, findings: Findings): void {
  * Calendars whose holiday data runs out within `HOLIDAY_WARNING_DAYS` of `today` (a warning), or has
  * already (an error: calls are being judged by the `noHolidayData` policy).
  */
-function lintHolidayData(compiled: CompiledRules, today: string, findings: Findings): void {
-  for (const shortfall of findHolidayDataShortfalls(compiled, () => today)) {
+function lintHolidayData(
+  compiled: CompiledRules,
+  todayIn: (timezone: string) => string,
+  findings: Findings,
+): void {
+  for (const shortfall of findHolidayDataShortfalls(compiled, todayIn)) {
     const finding = {
       path: `calendars.${shortfall.calendar}.holidays`,
       message: describeShortfall(shortfall),

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import type { Calendar } from '../calendar/calendar-schema';
-import { CHINA_HOLIDAYS } from '../calendar/china-holidays';
+import { CHINA, CHINA_HOLIDAYS } from '../calendar/china-holidays';
 import {
   findHolidayScheduleIssues,
   type HolidayTable,
@@ -147,9 +147,6 @@ function toRulesIssue(issue: v.BaseIssue<unknown>): RulesIssue {
   return { path: v.getDotPath(issue) ?? '(document)', message: issue.message };
 }
 
-/** The package's name for China's holidays, and the document schedule that adds to it. */
-const CHINA = 'cn';
-
 /** Resolves each calendar's holiday sources (names already checked by {@link findMissingReferences}). */
 function compileCalendars(rules: Rules): Map<string, CompiledCalendar> {
   const schedules = new Map<string, HolidayTable>();
@@ -205,8 +202,15 @@ function* findMissingReferences(rules: Rules): Generator<RulesIssue> {
       };
     }
   };
-  for (const [name, schedule] of Object.entries(rules.holidaySchedules ?? {}))
+  for (const [name, schedule] of Object.entries(rules.holidaySchedules ?? {})) {
+    if (name === 'none') {
+      yield {
+        path: 'holidaySchedules.none',
+        message: 'holidays: none means no holidays; give this schedule another name',
+      };
+    }
     yield* findHolidayScheduleIssues(schedule, `holidaySchedules.${name}`);
+  }
   const policyRef = (path: string, policy: Rules['noHolidayData'] | undefined) =>
     typeof policy === 'object' ? flowRef(`${path}.flow`, policy.flow) : [];
   yield* policyRef('noHolidayData', rules.noHolidayData);

@@ -1,5 +1,6 @@
 import { addDays, daysBetween } from '../calendar/calendar-dates';
 import type { NoHolidayDataPolicy } from '../calendar/calendar-schema';
+import { CHINA } from '../calendar/china-holidays';
 import { coversYear } from '../calendar/is-open';
 import type { CompiledRules } from './compile-rules';
 
@@ -10,17 +11,11 @@ import type { CompiledRules } from './compile-rules';
 export const HOLIDAY_WARNING_DAYS = 45;
 
 /** A calendar whose holiday data ends before a date within the warning window. */
-export type HolidayDataShortfall = {
-  readonly calendar: string;
-  /** The calendar's `holidays`: `cn` or the name of a document schedule. */
-  readonly holidays: string;
-  /** The year no data covers. */
-  readonly year: number;
+export type HolidayDataShortfall = MissingHolidayYear & {
   /** The year's first day. */
   readonly from: string;
   /** Days from today to `from`: 0 when the year has begun and calls are judged without data already. */
   readonly inDays: number;
-  readonly policy: NoHolidayDataPolicy;
 };
 
 /**
@@ -88,15 +83,44 @@ export function describeHolidayCoverage(compiled: CompiledRules): Record<string,
   return described;
 }
 
+/** A calendar meeting a year no holiday data covers, and the policy that judges it meanwhile. */
+export type MissingHolidayYear = {
+  readonly calendar: string;
+  /** The calendar's `holidays`: `cn` or the name of a document schedule. */
+  readonly holidays: string;
+  readonly year: number;
+  readonly policy: NoHolidayDataPolicy;
+};
+
+/** What an operator does about a missing year: the one wording for the log, the status and `check`. */
+export function describeMissingYear(missing: MissingHolidayYear, when = ''): string {
+  const { calendar, holidays, year, policy } = missing;
+  return (
+    `calendar ${calendar} has no holiday data for ${year}${when}: ` +
+    `calls are judged by noHolidayData ${describeNoHolidayData(policy)}; ` +
+    `add ${year} to holidaySchedules.${holidays} once its schedule is published` +
+    (holidays === CHINA ? ', or update chinese-days and redeploy' : '')
+  );
+}
+
 /** One line an operator can act on, for a shortfall (status warnings, logs, `rules check`). */
 export function describeShortfall(shortfall: HolidayDataShortfall): string {
-  const { calendar, holidays, year, from, inDays, policy } = shortfall;
+  const { from, inDays } = shortfall;
   const when = inDays === 0 ? `since ${from}` : `from ${from}, in ${inDays} ${inDays === 1 ? 'day' : 'days'}`;
-  const schedule = holidays === 'cn' ? 'holidaySchedules.cn' : `holidaySchedules.${holidays}`;
-  return (
-    `calendar ${calendar} has no holiday data for ${year} (${when}): ` +
-    `calls are judged by noHolidayData ${describeNoHolidayData(policy)}; ` +
-    `add ${year} to ${schedule} once its schedule is published` +
-    (holidays === 'cn' ? ', or update chinese-days and redeploy' : '')
-  );
+  return describeMissingYear(shortfall, ` (${when})`);
+}
+
+/** `2004–2026, 2028`: runs of years, for one line of a terminal. */
+export function formatYearRuns(years: readonly number[]): string {
+  const runs: string[] = [];
+  let start = years[0];
+  for (let i = 0; start !== undefined && i < years.length; i++) {
+    const year = years[i] as number;
+    const next = years[i + 1];
+    if (next !== year + 1) {
+      runs.push(start === year ? String(year) : `${start}–${year}`);
+      start = next;
+    }
+  }
+  return runs.length === 0 ? 'none' : runs.join(', ');
 }

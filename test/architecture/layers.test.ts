@@ -46,7 +46,9 @@ function findImports(text: string): string[] {
   return found;
 }
 
-const sources = ['shared', 'functions', 'scripts', 'dev', 'test'].flatMap((top) => listSources(join(ROOT, top)));
+const sources = ['shared', 'functions', 'scripts', 'dev', 'test'].flatMap((top) =>
+  listSources(join(ROOT, top)),
+);
 
 describe('layers', () => {
   it('place every source folder', () => {

@@ -85,6 +85,23 @@ describe('holidaySchedules', () => {
     assert.match(issues, /holidaySchedules\.cn\.0\.holidays: a year of holidays is \{year, daysOff/);
   });
 
+  it('bounds the work of checking a hostile schedule: days per year, entries per list', () => {
+    const wholeYear = Array.from({ length: 100 }, () => '2026-01-01..2026-12-31');
+    const issues = issuesOf(documentWith({ cn: [{ year: 2026, daysOff: wholeYear }] }));
+    assert.deepEqual(issues, [
+      'holidaySchedules.cn.0.daysOff.1: 2026 lists more than 397 days; list each day once',
+    ]);
+    // The count of days stops the walk at the second entry of 365 days: one finding, not a hundred.
+    const tooMany = issuesOf(documentWith({ cn: [{ year: 2026, daysOff: Array(101).fill('2026-01-01') }] }));
+    assert.match(tooMany.join('\n'), /daysOff: a year lists at most 100 dates or ranges in each list/);
+  });
+
+  it('reserves the name none, which holidays: none can never read', () => {
+    assert.deepEqual(issuesOf(documentWith({ none: [{ year: 2026 }] }, 'none')), [
+      'holidaySchedules.none: holidays: none means no holidays; give this schedule another name',
+    ]);
+  });
+
   it('refuses a calendar naming a schedule the document does not have, and a policy naming no flow', () => {
     const issues = issuesOf(documentWith({}, 'acme', { noHolidayData: { flow: 'nowhere' } }));
     assert.deepEqual(issues, [

@@ -412,7 +412,7 @@ describe('lintRules', () => {
       };
       const document = oneFlow({ bye }, {}, { calendars });
       assert.deepEqual(lintRules(document).warnings, [], 'no date given: no date-dependent finding');
-      const ahead = lintRules(document, { today: `${year - 1}-12-15` });
+      const ahead = lintRules(document, { todayIn: () => `${year - 1}-12-15` });
       assert.deepEqual(ahead.errors, []);
       assert.deepEqual(pathsOf(ahead.warnings), ['calendars.office.holidays', 'calendars.branch.holidays']);
       assert.match(
@@ -421,23 +421,41 @@ describe('lintRules', () => {
           `no holiday data for ${year} \\(from ${year}-01-01, in 17 days\\): calls are judged by noHolidayData closed`,
         ),
       );
-      assert.deepEqual(lintRules(document, { today: `${year - 1}-11-15` }).warnings, [], '47 days ahead');
-      const late = lintRules(document, { today: `${year}-01-01` });
+      assert.deepEqual(
+        lintRules(document, { todayIn: () => `${year - 1}-11-15` }).warnings,
+        [],
+        '47 days ahead',
+      );
+      const late = lintRules(document, { todayIn: () => `${year}-01-01` });
       assert.deepEqual(pathsOf(late.errors), ['calendars.office.holidays', 'calendars.branch.holidays']);
       assert.match(late.errors[0]?.message ?? '', new RegExp(`since ${year}-01-01`));
       const covered = { ...document, holidaySchedules: { cn: [{ year, daysOff: [`${year}-01-01`] }] } };
-      assert.deepEqual(lintRules(covered, { today: `${year}-01-01` }).errors, []);
+      assert.deepEqual(lintRules(covered, { todayIn: () => `${year}-01-01` }).errors, []);
     });
 
-    it('counts a noHolidayData flow as a way into that flow', () => {
+    it('counts a noHolidayData flow as a way into that flow, where a calendar with holidays uses it', () => {
       const flows = { main: { start: 'bye', nodes: { bye } }, unsure: { start: 'bye', nodes: { bye } } };
-      const document = {
-        version: 'v1',
-        noHolidayData: { flow: 'unsure' },
-        defaultLine: { flow: 'main' },
-        flows,
+      const calendars = { office: { weekly: { workdays: ['09:00-18:00'] }, holidays: 'cn' } };
+      const defaultLine = { flow: 'main', calendar: 'office', afterHoursFlow: 'main' };
+      const used = { version: 'v1', noHolidayData: { flow: 'unsure' }, calendars, defaultLine, flows };
+      assert.deepEqual(lintRules(used).warnings, []);
+      // Without a calendar that has holidays, the policy can never send a call there.
+      const unused = { ...used, calendars: { office: { ...calendars.office, holidays: 'none' } } };
+      assert.deepEqual(pathsOf(lintRules(unused).warnings), ['flows.unsure']);
+    });
+
+    it('warns about a schedule no calendar reads, and a policy a calendar without holidays ignores', () => {
+      const calendars = {
+        office: { weekly: { workdays: ['09:00-18:00'] }, holidays: 'cn' },
+        plain: { weekly: { workdays: ['09:00-18:00'] }, noHolidayData: 'closed' },
       };
-      assert.deepEqual(lintRules(document).warnings, []);
+      const document = oneFlow({ bye }, {}, { calendars, holidaySchedules: { CN: [{ year: 2027 }] } });
+      const { warnings } = lintRules(document);
+      assert.deepEqual(pathsOf(warnings), ['calendars.plain.noHolidayData', 'holidaySchedules.CN']);
+      assert.match(
+        warnings[1]?.message ?? '',
+        /no calendar reads this schedule: holidays: CN would .*holidaySchedules\.cn/,
+      );
     });
   });
 

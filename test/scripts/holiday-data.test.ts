@@ -3,19 +3,24 @@ import { describe, it } from 'node:test';
 import chineseDays from 'chinese-days/dist/chinese-days.json';
 import { compactHolidayData } from '../../scripts/esbuild-holiday-data';
 import { findPackageYears, type HolidayPackage, main } from '../../scripts/holidays';
+import { LAST_PACKAGED_YEAR as LAST } from '../support/holiday-years';
 
 describe('compactHolidayData (the bundles’ holiday table)', () => {
   it('keeps every year from the one given to the newest, dates only', () => {
-    const { table, years } = compactHolidayData(chineseDays, 2025);
-    assert.deepEqual(years, [2025, 2026]);
-    assert.equal(table.holidays['2025-10-01'], '');
-    assert.equal(table.workdays['2026-02-14'], '');
-    assert.equal(table.holidays['2024-10-01'], undefined);
-    assert.equal(Object.keys(table.holidays).length, 28 + 33);
+    const { table, years } = compactHolidayData(chineseDays, LAST - 1);
+    assert.deepEqual(years, [LAST - 1, LAST]);
+    const kept = (dates: string[]) => dates.filter((date) => Number(date.slice(0, 4)) >= LAST - 1).sort();
+    assert.deepEqual(Object.keys(table.holidays), kept(Object.keys(chineseDays.holidays)));
+    assert.deepEqual(Object.keys(table.workdays), kept(Object.keys(chineseDays.workdays)));
+    assert.equal(table.holidays[`${LAST - 2}-10-01`], undefined);
+    assert.ok(
+      Object.values(table.holidays).every((value) => value === ''),
+      'dates only, no names',
+    );
   });
 
   it('keeps the newest year even when built after it, so a bundle knows where its data ends', () => {
-    assert.deepEqual(compactHolidayData(chineseDays, 2030).years, [2026]);
+    assert.deepEqual(compactHolidayData(chineseDays, LAST + 4).years, [LAST]);
   });
 
   it('refuses a package whose format changed', () => {
@@ -42,13 +47,16 @@ describe('npm run holidays', () => {
   it('prints the installed version and years', () => {
     const { status, out } = run([], () => assert.fail('no registry without --latest'));
     assert.equal(status, 0);
-    assert.match(out, /^installed: chinese-days 1\.5\.7, holiday years 2004–2026\n/);
+    assert.equal(out.split('\n')[0], `installed: chinese-days 1.5.7, holiday years 2004–${LAST}`);
   });
 
   it('says what a newer version adds, and what to do', () => {
-    const { out } = run(['--latest'], () => ({ version: '1.6.0', years: [...installed.years, 2027] }));
-    assert.match(out, /newest: chinese-days 1\.6\.0, holiday years 2004–2027\n/);
-    assert.match(out, /chinese-days 1\.6\.0 adds 2027: npm install chinese-days@1\.6\.0/);
+    const { out } = run(['--latest'], () => ({ version: '1.6.0', years: [...installed.years, LAST + 1] }));
+    assert.match(out, new RegExp(`newest: chinese-days 1\\.6\\.0, holiday years 2004–${LAST + 1}\n`));
+    assert.match(
+      out,
+      new RegExp(`chinese-days 1\\.6\\.0 adds ${LAST + 1}: npm install chinese-days@1\\.6\\.0`),
+    );
   });
 
   it('points to the rules document when the registry has nothing newer, and fails clearly offline', () => {

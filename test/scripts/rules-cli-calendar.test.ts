@@ -4,10 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import chineseDays from 'chinese-days/dist/chinese-days.json';
-import { parse } from 'yaml';
 import { main } from '../../scripts/rules';
 import { expandDateRange } from '../../shared/calendar/calendar-dates';
+import { parseYaml } from '../../shared/rules/yaml-parser';
 import { ROOT } from '../support/fc-event';
+import {
+  LAST_PACKAGED_YEAR as LAST,
+  FIRST_UNCOVERED_YEAR as NEXT,
+  nextWeekday,
+} from '../support/holiday-years';
 
 /** Runs the rules CLI in-process, as `npm run rules -- …` would, with a stopped clock. */
 function runRules(args: string[], now = Date.parse('2026-06-01T12:00:00+08:00')) {
@@ -46,31 +51,39 @@ function bankWith2027(): string {
 }
 
 describe('npm run rules -- check --at', () => {
-  it('warns about 2027 for every calendar that uses China’s holidays, with the calendar’s path', () => {
-    const { status, stdout } = runRules(['check', BANK, REMINDER, '--at', '2026-12-15']);
+  it('warns about the next uncovered year for every calendar that uses China’s holidays, with the calendar’s path', () => {
+    const { status, stdout } = runRules(['check', BANK, REMINDER, '--at', `${LAST}-12-15`]);
     assert.equal(status, 0);
     const warnings = stdout.split('\n').filter((line) => line.startsWith('warning'));
     assert.equal(warnings.length, 2);
     assert.match(
       warnings[0] ?? '',
-      /bank-card-service\.yaml:\d+ {2}calendars\.office\.holidays: calendar office has no holiday data for 2027 \(from 2027-01-01, in 17 days\)/,
+      new RegExp(
+        `bank-card-service\\.yaml:\\d+ {2}calendars\\.office\\.holidays: calendar office has no holiday data for ${NEXT} \\(from ${NEXT}-01-01, in 17 days\\)`,
+      ),
     );
-    assert.match(warnings[1] ?? '', /appointment-reminder\.yaml:\d+ {2}calendars\.clinic\.holidays: .*2027/);
+    assert.match(
+      warnings[1] ?? '',
+      new RegExp(`appointment-reminder\\.yaml:\\d+ {2}calendars\\.clinic\\.holidays: .*${NEXT}`),
+    );
     assert.match(stdout, /2 files checked: 0 errors, 2 warnings\n$/);
   });
 
   it('fails with --strict, and fails with an error once the data has run out', () => {
-    assert.equal(runRules(['check', BANK, '--at', '2026-12-15', '--strict']).status, 1);
-    const late = runRules(['check', BANK, '--at', '2027-01-02']);
+    assert.equal(runRules(['check', BANK, '--at', `${LAST}-12-15`, '--strict']).status, 1);
+    const late = runRules(['check', BANK, '--at', `${NEXT}-01-02`]);
     assert.equal(late.status, 1);
-    assert.match(late.stdout, /^error {4}.*calendars\.office\.holidays: .*2027 \(since 2027-01-01\)/m);
+    assert.match(
+      late.stdout,
+      new RegExp(`^error {4}.*calendars\\.office\\.holidays: .*${NEXT} \\(since ${NEXT}-01-01\\)`, 'm'),
+    );
   });
 
   it('judges from today by default, in the document’s zone', () => {
-    const quiet = runRules(['check', BANK], Date.parse('2026-06-01T12:00:00+08:00'));
+    const quiet = runRules(['check', BANK], Date.parse(`${LAST}-06-01T12:00:00+08:00`));
     assert.equal(quiet.stdout, '1 file checked: 0 errors, 0 warnings\n');
-    // 15:59 UTC on 16 November is already 17 November in Shanghai: 45 days before New Year's Day.
-    const warned = runRules(['check', BANK], Date.parse('2026-11-16T16:30:00Z'));
+    // 16:30 UTC on 16 November is already 17 November in Shanghai: 45 days before New Year's Day.
+    const warned = runRules(['check', BANK], Date.parse(`${LAST}-11-16T16:30:00Z`));
     assert.match(warned.stdout, /in 45 days/);
   });
 
@@ -103,7 +116,7 @@ describe('npm run rules -- schedule', () => {
     assert.equal(lines[0], 'calendar office (Asia/Shanghai), February 2027');
     assert.match(
       lines[1] ?? '',
-      /^holidays: cn \(packaged years 2004–\d{4}; document years 2027\); no holiday data: weekly$/,
+      /^holidays: cn \(installed chinese-days: years 2004–\d{4}; document years 2027\); no holiday data: weekly$/,
     );
     const row = (date: string) => lines.find((line) => line.startsWith(date))?.replace(/ +/g, ' ');
     assert.equal(row('2027-02-04'), '2027-02-04 Thu open 09:00-18:00 weekly');
@@ -125,10 +138,14 @@ describe('npm run rules -- schedule', () => {
       runRules(['schedule', BANK, '--month', '2026-06']).stdout,
       /^2026-06-15 +Mon +closed +- +closure$/m,
     );
-    const january = runRules(['schedule', BANK, '--month', '2027-01']).stdout;
+    const january = runRules(['schedule', BANK, '--month', `${NEXT}-01`]).stdout;
+    const monday = nextWeekday(`${NEXT}-01-04`, 'mon');
     assert.match(
       january,
-      /^2027-01-01 +Fri +open +09:00-18:00 +no holiday data for 2027 \(noHolidayData weekly\)$/m,
+      new RegExp(
+        `^${monday} +Mon +open +09:00-18:00 +no holiday data for ${NEXT} \\(noHolidayData weekly\\)$`,
+        'm',
+      ),
     );
     assert.match(january, /\nwarning: 31 days judged without holiday data/);
   });
@@ -154,6 +171,18 @@ describe('npm run rules -- schedule', () => {
     );
   });
 
+  it('refuses a year or month outside 2000–2100, which it would otherwise walk day by day', () => {
+    for (const args of [
+      ['--year', '9999'],
+      ['--year', '0050'],
+      ['--month', '9999-12'],
+    ]) {
+      const { status, stderr } = runRules(['schedule', BANK, ...args]);
+      assert.equal(status, 2, args.join(' '));
+      assert.match(stderr, /from 2000 to 2100/);
+    }
+  });
+
   it('asks for a calendar when the document has several, and names them', () => {
     const text = readFileSync(BANK, 'utf8').replace(
       /^calendars:/m,
@@ -173,7 +202,7 @@ describe('the README’s holiday schedule example', () => {
     const block = readme.match(/```yaml\n(holidaySchedules:[\s\S]*?)```/)?.[1];
     assert.ok(block !== undefined, 'the README has a holidaySchedules example');
     const [year] = (
-      parse(block) as {
+      parseYaml(block) as {
         holidaySchedules: { cn: { year: number; daysOff: string[]; makeUpWorkdays: string[] }[] };
       }
     ).holidaySchedules.cn;
