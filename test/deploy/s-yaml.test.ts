@@ -55,7 +55,7 @@ const DEPLOY_VARIABLES = [
 ];
 
 /** What the build needs: the copy deploys from these alone (no dist/, which the deploy must build). */
-const PROJECT_FILES = ['s.yaml', 'package.json', 'tsconfig.json', 'scripts', 'functions', 'shared'];
+const PROJECT_FILES = ['s.yaml', 'package.json', 'tsconfig.json', 'scripts', 'functions', 'shared', 'dev'];
 
 const TriggerSchema = v.object({
   triggerName: v.string(),
@@ -100,11 +100,7 @@ type DeployRecord = v.InferOutput<typeof DeployRecordSchema>;
 
 type SRun = { exitCode: number | string; stdout: string; stderr: string };
 
-let scratch: string;
-
-before(() => {
-  scratch = mkdtempSync(join(tmpdir(), 'vms-callflow-s-yaml-'));
-});
+const scratch = mkdtempSync(join(tmpdir(), 'vms-callflow-s-yaml-'));
 
 after(() => {
   rmSync(scratch, { recursive: true, force: true });
@@ -116,7 +112,8 @@ const DEPLOY_AS_JSON = ['deploy', '-y', '-t', 's.yaml', '-o', 'json', '--silent'
 /** Runs `s` with the offline environment described at the top of this file, never rejecting. */
 function runS(args: readonly string[], cwd: string, variables: Record<string, string> = {}): Promise<SRun> {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of [...DEPLOY_VARIABLES, 'NODE_TEST_CONTEXT']) delete env[name];
+  // Not measured for coverage (it runs `s` and the build, not the functions' code) nor under the test runner.
+  for (const name of [...DEPLOY_VARIABLES, 'NODE_TEST_CONTEXT', 'NODE_V8_COVERAGE']) delete env[name];
   Object.assign(env, {
     NODE_ENV: 'test',
     serverless_devs_config_home: mkdtempSync(join(scratch, 'home-')),
@@ -203,11 +200,51 @@ function propsOf(rendered: RenderedSYaml, name: string) {
   return resource.props;
 }
 
+/**
+ * Every `s` run of this file, started together when the file loads, each made once: `s` and the build
+ * it triggers cost seconds of CPU, and the runs are independent (each deploy has a project copy of its
+ * own), so they overlap with each other and with the tests that only read their results.
+ */
+const RUNS = {
+  preview: renderSYaml(),
+  previewFromShell: renderSYaml({
+    REGION: 'cn-shanghai',
+    FUNCTION_PREFIX: 'vms-staging',
+    CALLBACK_SECRETS: 'callback-secret-0123456789',
+    LOG_LEVEL: 'debug',
+  }),
+  deployAll: (async () => {
+    const project = createProjectCopy();
+    return { project, ...(await deployWithStub(project, DEPLOY_AS_JSON)) };
+  })(),
+  // One function alone, and open functions allowed when told to: one build serves both.
+  deployReportOpen: deployWithStub(createProjectCopy(), ['report', 'deploy', '-y', '-t', 's.yaml'], {
+    CALLBACK_SECRETS: '',
+    STATE_SECRETS: '',
+    ALLOW_OPEN_DEPLOY: '1',
+  }),
+  refusedOpen: deployWithStub(createProjectCopy(), ['deploy', '-y', '-t', 's.yaml'], {
+    CALLBACK_SECRETS: '',
+    STATE_SECRETS: '',
+  }),
+  refusedRules: deployWithStub(createProjectCopy(), ['deploy', '-y', '-t', 's.yaml'], {
+    RULES: '{"version":"x"}',
+  }),
+  brokenBuild: (async () => {
+    const project = createProjectCopy();
+    mkdirSync(join(project, 'functions', 'report'), { recursive: true });
+    writeFileSync(join(project, 'functions', 'report', 'index.ts'), 'export const handler = ;\n');
+    return deployWithStub(project, DEPLOY_AS_JSON);
+  })(),
+};
+// A run that fails is reported by the test that reads it, not as an unhandled rejection here.
+for (const run of Object.values(RUNS)) run.catch(() => undefined);
+
 describe('s.yaml rendered by s preview', { timeout: 60_000 }, () => {
   let rendered: RenderedSYaml;
 
   before(async () => {
-    rendered = await renderSYaml();
+    rendered = await RUNS.preview;
   });
 
   it('renders offline with none of its variables set', () => {
@@ -277,12 +314,7 @@ describe('s.yaml rendered by s preview', { timeout: 60_000 }, () => {
 
   it('takes the region, the name prefix and the secrets from the deploy shell', async () => {
     const secrets = 'callback-secret-0123456789';
-    const custom = await renderSYaml({
-      REGION: 'cn-shanghai',
-      FUNCTION_PREFIX: 'vms-staging',
-      CALLBACK_SECRETS: secrets,
-      LOG_LEVEL: 'debug',
-    });
+    const custom = await RUNS.previewFromShell;
     for (const name of findFunctionNames()) {
       const props = propsOf(custom, name);
       assert.equal(props.region, 'cn-shanghai');
@@ -305,7 +337,7 @@ describe('s.yaml rendered by s preview', { timeout: 60_000 }, () => {
 
 describe('functions/, dist/ and s.yaml', { timeout: 60_000 }, () => {
   it('name the same functions', async () => {
-    const rendered = await renderSYaml();
+    const rendered = await RUNS.preview;
     const declared = Object.keys(rendered.resources).sort();
     assert.ok(findFunctionNames().length > 0);
     assert.deepEqual(listBuiltFunctions(), findFunctionNames(), 'dist/ against functions/');
@@ -316,9 +348,7 @@ describe('functions/, dist/ and s.yaml', { timeout: 60_000 }, () => {
 
 describe('s deploy through a stub component', { timeout: 60_000 }, () => {
   it('builds, then hands each function to the component once with its code folder and handler', async () => {
-    const project = createProjectCopy();
-    assert.equal(existsSync(join(project, 'dist')), false);
-    const { run, records } = await deployWithStub(project, DEPLOY_AS_JSON);
+    const { project, run, records } = await RUNS.deployAll;
     assert.equal(run.exitCode, 0, describeRun(run));
 
     assert.deepEqual(records.map((record) => record.resource).sort(), findFunctionNames());
@@ -341,8 +371,7 @@ describe('s deploy through a stub component', { timeout: 60_000 }, () => {
   });
 
   it('builds first even when one function is deployed alone', async () => {
-    const project = createProjectCopy();
-    const { run, records } = await deployWithStub(project, ['report', 'deploy', '-y', '-t', 's.yaml']);
+    const { run, records } = await RUNS.deployReportOpen;
     assert.equal(run.exitCode, 0, describeRun(run));
     assert.deepEqual(
       records.map((record) => [record.resource, record.entry.exists]),
@@ -351,35 +380,26 @@ describe('s deploy through a stub component', { timeout: 60_000 }, () => {
   });
 
   it('refuses to deploy open functions unless told to', async () => {
-    const project = createProjectCopy();
-    const open = { CALLBACK_SECRETS: '', STATE_SECRETS: '' };
-    const refused = await deployWithStub(project, ['deploy', '-y', '-t', 's.yaml'], open);
+    const refused = await RUNS.refusedOpen;
     assert.notEqual(refused.run.exitCode, 0, describeRun(refused.run));
     assert.match(refused.run.stdout + refused.run.stderr, /CALLBACK_SECRETS is empty/);
     assert.deepEqual(refused.records, []);
-    const allowed = await deployWithStub(project, ['deploy', '-y', '-t', 's.yaml'], {
-      ...open,
-      ALLOW_OPEN_DEPLOY: '1',
-    });
+    // Told to (ALLOW_OPEN_DEPLOY=1, with no secrets), the same project deploys: here its report function.
+    const allowed = await RUNS.deployReportOpen;
     assert.equal(allowed.run.exitCode, 0, describeRun(allowed.run));
-    assert.equal(allowed.records.length, findFunctionNames().length);
+    assert.match(allowed.run.stdout + allowed.run.stderr, /warning: CALLBACK_SECRETS is empty/);
+    assert.equal(allowed.records.length, 1);
   });
 
   it('refuses to deploy inline rules that fail validation', async () => {
-    const project = createProjectCopy();
-    const { run, records } = await deployWithStub(project, ['deploy', '-y', '-t', 's.yaml'], {
-      RULES: '{"version":"x"}',
-    });
+    const { run, records } = await RUNS.refusedRules;
     assert.notEqual(run.exitCode, 0, describeRun(run));
     assert.match(run.stdout + run.stderr, /RULES is invalid/);
     assert.deepEqual(records, []);
   });
 
   it('deploys nothing when the build fails, even with -o json', async () => {
-    const project = createProjectCopy();
-    mkdirSync(join(project, 'functions', 'report'), { recursive: true });
-    writeFileSync(join(project, 'functions', 'report', 'index.ts'), 'export const handler = ;\n');
-    const { run, records } = await deployWithStub(project, DEPLOY_AS_JSON);
+    const { run, records } = await RUNS.brokenBuild;
     assert.notEqual(run.exitCode, 0, describeRun(run));
     assert.match(run.stdout + run.stderr, /pre-action failed/);
     assert.deepEqual(records, []);

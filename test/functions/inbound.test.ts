@@ -16,6 +16,7 @@ import {
   loadWithEnv,
   queryCallback,
   replyOf,
+  setFunctionEnvironment,
 } from '../support/fc-event';
 
 const STATE_SECRETS = 'state-key-for-tests-0001';
@@ -321,8 +322,7 @@ describe('inbound bundle: callback secrets', () => {
 
 describe('inbound bundle: no secret configured', () => {
   it('works and warns once per instance', async () => {
-    for (const name of ['CALLBACK_SECRETS', 'RULES', 'RULES_FILE', 'LOG_LEVEL']) delete process.env[name];
-    process.env.STATE_SECRETS = STATE_SECRETS;
+    setFunctionEnvironment({ STATE_SECRETS });
     const handler = loadBuiltHandler('inbound');
     const { logs } = await captureLogs(async () => {
       await handler(fcEvent({ method: 'GET' }));

@@ -1,21 +1,31 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parse } from 'yaml';
+import { main } from '../../scripts/rules';
 
 const root = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'rules-cli-'));
 
-/** Runs `npm run rules -- …` as a user would, without npm's banner. */
-function runRules(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/rules.ts', ...args], {
-    cwd: root,
-    encoding: 'utf8',
+/**
+ * Runs the rules CLI in-process, as `npm run rules -- …` would (its `main`, with the output captured):
+ * the command line, the files and the exit code are the user's, at a fraction of a spawn's cost.
+ */
+function runRules(...args: string[]): { status: number; stdout: string; stderr: string } {
+  let stdout = '';
+  let stderr = '';
+  const status = main(args, {
+    out: (text) => {
+      stdout += text;
+    },
+    err: (text) => {
+      stderr += text;
+    },
+    now: () => Date.parse('2026-06-01T12:00:00+08:00'),
   });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  return { status, stdout, stderr };
 }
 
 function writeTemp(name: string, text: string): string {

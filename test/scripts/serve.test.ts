@@ -3,12 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createLocalServer, loadBuiltHandlers } from '../../scripts/serve';
 import callin from '../fixtures/callbacks/callin.json';
-import { captureLogs } from '../support/fc-event';
+import { captureLogs, setFunctionEnvironment } from '../support/fc-event';
 
 describe('local server', () => {
   const server = createLocalServer(loadBuiltHandlers());
   let base = '';
   before(async () => {
+    // The bundles read the environment on their first request: none of another test's settings.
+    setFunctionEnvironment();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });

@@ -7,6 +7,7 @@ import {
   formCallback,
   loadBuiltHandler,
 } from '../../dev/fc-event';
+import { EnvSchema } from '../../shared/config/config';
 
 export { ROOT } from '../../dev/fc-event';
 // The tests' own helpers over the shared ones in dev/ (which the scripts use too).
@@ -76,6 +77,15 @@ export async function captureLogs<T>(
 }
 
 /**
+ * Sets exactly these of the variables the functions read, clearing the others: tests share one process,
+ * so what one test set must not reach a bundle another test loads.
+ */
+export function setFunctionEnvironment(env: Record<string, string> = {}): void {
+  for (const key of Object.keys(EnvSchema.entries)) delete process.env[key];
+  Object.assign(process.env, env);
+}
+
+/**
  * Loads a fresh instance of a built handler under exactly these environment variables (ours others
  * cleared). The bundle reads its environment once, on its first request, so this sends a GET status
  * request at once: later changes to `process.env` by other tests do not reach this instance.
@@ -84,9 +94,7 @@ export async function loadWithEnv(
   name: 'inbound' | 'outbound' | 'report',
   env: Record<string, string>,
 ): Promise<FcHandler> {
-  for (const key of ['CALLBACK_SECRETS', 'STATE_SECRETS', 'RULES', 'RULES_FILE', 'LOG_LEVEL'])
-    delete process.env[key];
-  Object.assign(process.env, env);
+  setFunctionEnvironment(env);
   const handler = loadBuiltHandler(name);
   // With secrets configured the status answers only with one of them.
   const token = (env.CALLBACK_SECRETS ?? '').split(',')[0]?.trim() ?? '';
