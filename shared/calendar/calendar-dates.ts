@@ -1,13 +1,10 @@
 import * as v from 'valibot';
-import { WEEKDAYS, type Weekday } from './local-time';
+import { type Weekday, weekdayOfUtcDay } from './local-time';
 
 /**
  * Local dates, `YYYY-MM-DD`, as calendars and holiday schedules write them: checked, compared as text
  * (zero-padded ISO dates sort as they run) and stepped through without any time zone.
  */
-
-/** Days of the week in `Date#getUTCDay` order, Sunday first. */
-const WEEKDAYS_FROM_SUNDAY: readonly Weekday[] = [WEEKDAYS[6], ...WEEKDAYS.slice(0, 6)];
 
 const DAY_MS = 86_400_000;
 
@@ -32,7 +29,7 @@ export function isRealDate(date: string): boolean {
 
 /** The day of the week of a date, whatever the machine's zone. */
 export function weekdayOfDate(date: string): Weekday {
-  return WEEKDAYS_FROM_SUNDAY[new Date(toUtcMs(date)).getUTCDay()] ?? 'mon';
+  return weekdayOfUtcDay(new Date(toUtcMs(date)).getUTCDay());
 }
 
 /** The date `days` days after `date` (before it, when negative). */

@@ -21,6 +21,48 @@ const weekdayByShortName: ReadonlyMap<string, Weekday> = new Map(
 );
 
 /**
+ * Zones whose UTC offset (minutes) has not changed since 1992 by the tz database, read with arithmetic:
+ * the first `Intl.DateTimeFormat` of an instance costs about 12 ms of CPU (it loads ICU's zone data), and
+ * every cold start would pay it for the default `Asia/Shanghai` alone. test/calendar/local-time.test.ts
+ * checks each against `Intl` every fifth day from 2000 to 2035, so a runtime whose zone data disagrees
+ * fails the tests rather than a call. Instants before 1992, and every other zone, go through `Intl`.
+ */
+const FIXED_OFFSET_MINUTES: ReadonlyMap<string, number> = new Map([
+  ['Asia/Shanghai', 480],
+  ['Asia/Hong_Kong', 480],
+  ['Asia/Macau', 480],
+  ['Asia/Taipei', 480],
+  ['Asia/Singapore', 480],
+  ['Asia/Kuala_Lumpur', 480],
+  ['Asia/Manila', 480],
+  ['Asia/Tokyo', 540],
+  ['Asia/Seoul', 540],
+  ['Asia/Kolkata', 330],
+  ['Asia/Dubai', 240],
+  ['Asia/Riyadh', 180],
+  ['Asia/Bangkok', 420],
+  ['Asia/Jakarta', 420],
+  ['Asia/Ho_Chi_Minh', 420],
+  ['Asia/Urumqi', 360],
+  ['UTC', 0],
+  ['Etc/UTC', 0],
+  ['Etc/GMT', 0],
+]);
+
+/** The zones {@link FIXED_OFFSET_MINUTES} reads without `Intl`, for the tests that check them. */
+export const FIXED_OFFSET_ZONES: readonly string[] = [...FIXED_OFFSET_MINUTES.keys()];
+
+const FIXED_SINCE_MS = Date.UTC(1992, 0, 1);
+
+/** Days of the week in `Date#getUTCDay` order, Sunday first. */
+const WEEKDAYS_FROM_SUNDAY: readonly Weekday[] = [WEEKDAYS[6], ...WEEKDAYS.slice(0, 6)];
+
+/** The day of the week of `Date#getUTCDay`'s number (0 is Sunday). */
+export function weekdayOfUtcDay(day: number): Weekday {
+  return WEEKDAYS_FROM_SUNDAY[day] ?? 'mon';
+}
+
+/**
  * One formatter per zone name: building an `Intl.DateTimeFormat` costs tens of microseconds (it loads zone
  * data), reusing one costs about one. The map only grows by the zones named in the rules.
  */
@@ -50,6 +92,7 @@ function getFormatter(timeZone: string): Intl.DateTimeFormat {
  * kept, so validating the rules also prepares the per-call conversion.
  */
 export function isValidTimeZone(timeZone: string): boolean {
+  if (FIXED_OFFSET_MINUTES.has(timeZone)) return true;
   try {
     getFormatter(timeZone);
     return true;
@@ -64,6 +107,18 @@ export function isValidTimeZone(timeZone: string): boolean {
  * zones from the rules are checked by {@link isValidTimeZone} when the rules are loaded.
  */
 export function toLocalTime(epochMs: number, timeZone: string): LocalTime {
+  const offset = FIXED_OFFSET_MINUTES.get(timeZone);
+  if (offset !== undefined && epochMs >= FIXED_SINCE_MS) {
+    // The wall clock is UTC shifted by the offset; its UTC fields are the local ones.
+    const local = new Date(epochMs + offset * 60_000);
+    const hour = local.getUTCHours();
+    return {
+      date: local.toISOString().slice(0, 10),
+      weekday: weekdayOfUtcDay(local.getUTCDay()),
+      minutes: hour * 60 + local.getUTCMinutes(),
+      hour,
+    };
+  }
   let year = '';
   let month = '';
   let day = '';

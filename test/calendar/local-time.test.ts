@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isValidTimeZone, toLocalTime } from '../../shared/calendar/local-time';
+import { FIXED_OFFSET_ZONES, isValidTimeZone, toLocalTime } from '../../shared/calendar/local-time';
 
 // Instants are written with an explicit offset, so nothing here depends on the machine's zone.
 const at = (isoWithOffset: string) => Date.parse(isoWithOffset);
@@ -65,5 +65,47 @@ describe('isValidTimeZone', () => {
     assert.equal(isValidTimeZone('UTC'), true);
     assert.equal(isValidTimeZone('Mars/Olympus_Mons'), false);
     assert.equal(isValidTimeZone(''), false);
+  });
+});
+
+describe('zones read without Intl', () => {
+  /** The same reading through `Intl`, written independently of the module, as one line of text. */
+  function readWithIntl(format: Intl.DateTimeFormat, epochMs: number): string {
+    const parts = Object.fromEntries(format.formatToParts(epochMs).map((part) => [part.type, part.value]));
+    const minutes = Number(parts.hour) * 60 + Number(parts.minute);
+    return `${parts.year}-${parts.month}-${parts.day} ${String(parts.weekday).toLowerCase()} ${minutes}`;
+  }
+
+  it('agree with Intl every fifth day from 2000 to 2035, at an hour that moves through the day', () => {
+    // Any summer time lasts months: a sample every fifth day meets it dozens of times.
+    const step = 5 * 86_400_000;
+    for (const zone of FIXED_OFFSET_ZONES) {
+      const format = new Intl.DateTimeFormat('en-US', {
+        timeZone: zone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        weekday: 'short',
+        hour: '2-digit',
+        minute: '2-digit',
+      });
+      for (let ms = Date.UTC(2000, 0, 1), n = 0; ms < Date.UTC(2036, 0, 1); ms += step, n++) {
+        // 7 h 13 min more each day: every hour and many minutes of the day come round, DST would show.
+        const instant = ms + ((n * 433) % 1440) * 60_000;
+        const local = toLocalTime(instant, zone);
+        const read = `${local.date} ${local.weekday} ${local.minutes}`;
+        const expected = readWithIntl(format, instant);
+        if (read !== expected) {
+          assert.fail(`${zone} at ${new Date(instant).toISOString()}: ${read}, but Intl reads ${expected}`);
+        }
+      }
+    }
+  });
+
+  it('are valid zones without building a formatter, and older instants still go through Intl', () => {
+    assert.equal(isValidTimeZone('Asia/Shanghai'), true);
+    // Shanghai kept summer time until 1991: 1990-07-01 12:00 UTC was 21:00 there, not 20:00.
+    assert.equal(toLocalTime(Date.UTC(1990, 6, 1, 12), 'Asia/Shanghai').hour, 21);
   });
 });
