@@ -22,7 +22,7 @@ function fromUtcMs(ms: number): string {
 }
 
 /** Whether `YYYY-MM-DD` (already matched by shape) names a day that exists. */
-export function isRealDate(date: string): boolean {
+function isRealDate(date: string): boolean {
   const ms = toUtcMs(date);
   return !Number.isNaN(ms) && fromUtcMs(ms) === date;
 }

@@ -56,7 +56,7 @@ const ExtraOpenDaySchema = v.strictObject(
  * to Friday: it applies to each of `mon`–`fri` that is not given itself (so `fri: ["09:00-17:00"]` next
  * to it shortens Friday, and `fri: []` closes it). It also gives the hours of make-up working days.
  */
-export const WeeklyHoursSchema = v.strictObject(
+const WeeklyHoursSchema = v.strictObject(
   {
     workdays: v.optional(HoursSchema),
     mon: v.optional(HoursSchema),

@@ -76,16 +76,21 @@ function toMinutes(time: string): number {
   return Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
 }
 
-/** Whether any `HH:MM-HH:MM` range includes `minutes`: start included, end excluded. */
+/** Whether `minutes` since local midnight fall in `HH:MM-HH:MM`: start included, end excluded. */
+export function isWithinRange(range: string, minutes: number): boolean {
+  return toMinutes(range) <= minutes && minutes < toMinutes(range.slice(6));
+}
+
+/** Whether any `HH:MM-HH:MM` range includes `minutes`. */
 function isWithinHours(hours: readonly string[], minutes: number): boolean {
-  return hours.some((range) => toMinutes(range) <= minutes && minutes < toMinutes(range.slice(6)));
+  return hours.some((range) => isWithinRange(range, minutes));
 }
 
 /**
  * The holiday sources a calendar reads when nothing else is known of its document: China's packaged data
  * for `holidays: cn`, none otherwise (a document's schedules are resolved by `compileRules`).
  */
-export function defaultHolidaySources(calendar: Calendar): HolidaySources | undefined {
+function defaultHolidaySources(calendar: Calendar): HolidaySources | undefined {
   const noHolidayData = calendar.noHolidayData ?? 'weekly';
   return calendar.holidays === CHINA ? { packaged: CHINA_HOLIDAYS, noHolidayData } : undefined;
 }
@@ -100,7 +105,7 @@ export function coversYear(sources: HolidaySources, year: number): boolean {
  * source said it; `undefined` when no source covers the date's year. The document wins for the dates it
  * lists and for every date of the years it lists.
  */
-export function lookUpHoliday(
+function lookUpHoliday(
   sources: HolidaySources,
   date: string,
 ): { readonly kind: HolidayKind | 'ordinary'; readonly from: 'document' | 'packaged' } | undefined {

@@ -10,7 +10,7 @@ import type { Rules } from '../rules/rules-schema';
  * without touching rules or state again. It has a dot and two parts, so it is never a flow name nor a
  * state token.
  */
-export const FALLBACK_MARK = 'x.fallback';
+const FALLBACK_MARK = 'x.fallback';
 
 export type FallbackConfig = NonNullable<Rules['fallback']>;
 

@@ -108,7 +108,7 @@ export function getConfig(): Config {
  * The callback secrets as written in `CALLBACK_SECRETS`, even when the rest of the environment (or the
  * secrets' own format) is invalid: the gate must never open because another variable has a typo.
  */
-export function readCallbackSecrets(env: Readonly<Record<string, string | undefined>>): string[] {
+function readCallbackSecrets(env: Readonly<Record<string, string | undefined>>): string[] {
   return splitList(env.CALLBACK_SECRETS ?? '');
 }
 

@@ -13,7 +13,7 @@ const TextMapSchema = v.record(
 );
 
 /** The event an FC 3.0 HTTP trigger hands to an event handler (as a JSON Buffer). */
-export const FcHttpEventSchema = v.object({
+const FcHttpEventSchema = v.object({
   version: v.optional(v.string()),
   rawPath: v.optional(v.string(), '/'),
   body: v.optional(v.nullable(v.string()), ''),

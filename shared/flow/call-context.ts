@@ -1,4 +1,4 @@
-import { describeOpenState, type OpenState } from '../calendar/is-open';
+import { describeOpenState, isWithinRange, type OpenState } from '../calendar/is-open';
 import { type LocalTime, toLocalTime } from '../calendar/local-time';
 import type { CompiledRules } from '../rules/compile-rules';
 import { describeNoHolidayData, type MissingHolidayYear } from '../rules/holiday-coverage';
@@ -77,7 +77,7 @@ export class CallContext {
   holds(condition: Condition): boolean {
     if (condition.open !== undefined && !this.isOpen(condition.open)) return false;
     if (condition.closed !== undefined && this.isOpen(condition.closed)) return false;
-    if (condition.time !== undefined && !isWithin(condition.time, this.local.minutes)) return false;
+    if (condition.time !== undefined && !isWithinRange(condition.time, this.local.minutes)) return false;
     if (condition.weekdays !== undefined && !condition.weekdays.includes(this.local.weekday)) return false;
     if (condition.callerIn !== undefined || condition.callerPrefix !== undefined) {
       const caller = normalisePhoneNumber(this.caller);
@@ -100,10 +100,4 @@ export class CallContext {
   pattern(source: string): RegExp {
     return this.compiled.patterns.get(source) ?? new RegExp(source, 'u');
   }
-}
-
-/** Whether local minutes fall in `HH:MM-HH:MM` (start included, end excluded). */
-export function isWithin(range: string, minutes: number): boolean {
-  const toMinutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
-  return minutes >= toMinutes(range.slice(0, 5)) && minutes < toMinutes(range.slice(6, 11));
 }

@@ -35,15 +35,10 @@ function readPlaceholder(path: string, ctx: CallContext): string {
 }
 
 /** How a Chinese greeting names the time of day. */
-export function describeTimeOfDay(hour: number): string {
+function describeTimeOfDay(hour: number): string {
   if (hour >= 5 && hour < 9) return '早上';
   if (hour >= 9 && hour < 11) return '上午';
   if (hour >= 11 && hour < 13) return '中午';
   if (hour >= 13 && hour < 18) return '下午';
   return '晚上';
-}
-
-/** The names a prompt text refers to (`caller.last4`, `vars.card`, …), for the linter. */
-export function listPlaceholders(text: string): string[] {
-  return [...text.matchAll(PROMPT_PLACEHOLDER)].map((match) => (match[1] ?? '').split('|')[0] ?? '');
 }

@@ -2,16 +2,6 @@ import * as v from 'valibot';
 import { BooleanLikeSchema, lenient, NumberLikeSchema, TextLikeSchema } from './coerce';
 import type { HttpRequest } from './http';
 
-/** The `content_type` values the platform is known to send. */
-export const KNOWN_CONTENT_TYPES = [
-  'callin',
-  'normal',
-  'mute',
-  'dtmf',
-  'timebreak',
-  'parallel_transfer',
-] as const;
-
 /** A phone number as the platform writes it (digits, sometimes `+`); kept as text. */
 const PhoneLikeSchema = v.pipe(TextLikeSchema, v.regex(/^\+?[0-9-]{1,32}$/));
 
@@ -91,7 +81,7 @@ const ContentTypeSchema = v.pipe(
 );
 
 /** The four transport parameters every callback carries, wherever they travelled. */
-export const CallbackEnvelopeSchema = v.object({
+const CallbackEnvelopeSchema = v.object({
   call_id: CallIdSchema,
   content_type: ContentTypeSchema,
   timestamp: lenient(NumberLikeSchema),
@@ -161,7 +151,7 @@ export type ReadParamsResult =
  * Collects the transport parameters from the query string and the body (urlencoded or JSON; the docs
  * never say which the platform uses). Body values win over query values; keys are trimmed.
  */
-export function readCallbackParams(request: HttpRequest): ReadParamsResult {
+function readCallbackParams(request: HttpRequest): ReadParamsResult {
   const params: Record<string, unknown> = trimKeys(request.query);
   const body = request.body.trim();
   if (body === '') return { ok: true, params };

@@ -25,7 +25,7 @@ export type HttpResponse = {
 };
 
 /** The platform's documented content type for replies. */
-export const JSON_CONTENT_TYPE = 'application/json;charset=UTF-8';
+const JSON_CONTENT_TYPE = 'application/json;charset=UTF-8';
 
 /** Largest callback or receipt body accepted; real callbacks are well under 2 KB. */
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -6,7 +6,7 @@ import { NumberLikeSchema, TextLikeSchema } from '../protocol/coerce';
  * Receipts (话单 / 状态回执) pushed in batches. Each record type has its own URL in the console and no
  * type field, so the type is told from the fields; pages disagree on numbers vs strings, so both pass.
  */
-export const RECEIPT_TYPES = ['VoiceReport', 'VoiceCallReport', 'VoiceRecordReport', 'unknown'] as const;
+const RECEIPT_TYPES = ['VoiceReport', 'VoiceCallReport', 'VoiceRecordReport', 'unknown'] as const;
 export type ReceiptType = (typeof RECEIPT_TYPES)[number];
 
 const IdSchema = v.pipe(

@@ -220,7 +220,7 @@ function escapeLabel(text: string): string {
 }
 
 /** A condition in a few words, for the graph. */
-export function describeCondition(condition: Condition): string {
+function describeCondition(condition: Condition): string {
   const parts: string[] = [];
   if (condition.open !== undefined) parts.push(`${condition.open} open`);
   if (condition.closed !== undefined) parts.push(`${condition.closed} closed`);

@@ -1,5 +1,12 @@
 import { MAX_HOPS } from '../flow/flow-limits';
-import { endsCall, findRetryPolicy, isListeningNode, RETRY_KINDS, targetsOf } from '../rules/node-types';
+import {
+  chainsOn,
+  endsCall,
+  findRetryPolicy,
+  isListeningNode,
+  RETRY_KINDS,
+  targetsOf,
+} from '../rules/node-types';
 import type { Flow, FlowNode } from '../rules/rules-schema';
 import { findCycles } from './find-cycles';
 import type { Findings, FlowLint } from './lint-context';
@@ -69,7 +76,7 @@ export function lintGraph(lint: FlowLint, graph: FlowGraph, findings: Findings):
   }
 
   // say and branch nodes are followed within one reply: a cycle of them never waits for the caller.
-  const chains = (i: number) => nodes[i]?.type === 'say' || nodes[i]?.type === 'branch';
+  const chains = (i: number) => nodes[i] !== undefined && chainsOn(nodes[i]);
   const chainLoops = findCycles(count, (i) => (chains(i) ? (successors[i] ?? []).filter(chains) : []));
   for (const loop of chainLoops) {
     findings.errors.push({

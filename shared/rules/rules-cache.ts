@@ -6,7 +6,7 @@ import { type LoadedRules, loadRules, type RulesReaders } from './load-rules';
 export const RULES_FILE_CHECK_MS = 30_000;
 
 /** Rules versions kept for calls still in progress after a reload; a call lasts minutes, reloads are rare. */
-export const EARLIER_VERSIONS_KEPT = 3;
+const EARLIER_VERSIONS_KEPT = 3;
 
 export type RulesFileSystem = RulesReaders & {
   /** A value that changes when the file does (mtime and size); throws when the file is missing. */
