@@ -4,7 +4,7 @@
  * JSON (`bare`, the baseline). It reports its port to the parent over IPC, because its stdout, where the
  * handlers log, is /dev/null.
  *
- *   node --import tsx scripts/bench-server.ts local|bare     (started by scripts/bench.ts only)
+ *   node --import tsx scripts/bench-server.ts local|bare <dist folder>   (started by scripts/bench-throughput.ts)
  */
 import { createServer, type Server } from 'node:http';
 import { createLocalServer, loadBuiltHandlers } from './serve';
@@ -24,18 +24,18 @@ function createBareServer(): Server {
   });
 }
 
-const mode = process.argv[2];
+const [mode, distDir] = process.argv.slice(2);
 const send = process.send?.bind(process);
-if (mode !== 'local' && mode !== 'bare') {
-  console.error('usage: node --import tsx scripts/bench-server.ts local|bare');
+if ((mode !== 'local' && mode !== 'bare') || distDir === undefined) {
+  console.error('usage: node --import tsx scripts/bench-server.ts local|bare <dist folder>');
   process.exit(2);
 }
 if (send === undefined) {
-  console.error('bench-server reports its port over IPC: it is started by scripts/bench.ts');
+  console.error('bench-server reports its port over IPC: it is started by scripts/bench-throughput.ts');
   process.exit(2);
 }
 
-const server = mode === 'bare' ? createBareServer() : createLocalServer(loadBuiltHandlers());
+const server = mode === 'bare' ? createBareServer() : createLocalServer(loadBuiltHandlers(distDir));
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
