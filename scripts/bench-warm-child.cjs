@@ -35,6 +35,15 @@ const events = readFileSync(eventsFile, 'utf8')
   .filter((line) => line !== '')
   .map((line) => Buffer.from(line, 'base64'));
 
+// The bundles log with fs.writeSync(1, …), past process.stdout: route those lines to the sinks below.
+const fs = require('node:fs');
+const realWriteSync = fs.writeSync;
+fs.writeSync = (fd, data, ...rest) => {
+  if (fd !== 1) return realWriteSync(fd, data, ...rest);
+  process.stdout.write(data);
+  return Buffer.byteLength(String(data));
+};
+
 const realWrite = process.stdout.write;
 let errorLine;
 /** During the warm-up the log is read, and an error fails the run: no timing of a fallback. */

@@ -1,5 +1,5 @@
 import type { Config } from '../config/config';
-import { type CompiledRules, compileRules, type RulesIssue } from './compile-rules';
+import { type CompiledRules, compileRules, compileValidatedRules, type RulesIssue } from './compile-rules';
 import { DEFAULT_RULES } from './default-rules';
 import { detectRulesFormat, type RulesTextFormat, readRulesText } from './read-rules-text';
 
@@ -45,7 +45,10 @@ export function loadRules(config: Config, readers: RulesReaders): LoadedRules {
     }
     return fromText('file', text, detectRulesFormat(config.rulesFile), readers);
   }
-  return fromDocument('embedded-default', DEFAULT_RULES);
+  const compiled = compileValidatedRules(DEFAULT_RULES);
+  return compiled.ok
+    ? { ok: true, source: 'embedded-default', compiled: compiled.compiled, earlier: new Map() }
+    : { ok: false, source: 'embedded-default', issues: compiled.issues };
 }
 
 function fromText(

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compileRules, tagText } from '../../shared/rules/compile-rules';
+import * as v from 'valibot';
+import { compileRules, compileValidatedRules, tagText } from '../../shared/rules/compile-rules';
 import { DEFAULT_RULES } from '../../shared/rules/default-rules';
+import { RulesSchema } from '../../shared/rules/rules-schema';
 
 const minimal = {
   version: 'v1',
@@ -14,6 +16,15 @@ describe('compileRules', () => {
     const result = compileRules(DEFAULT_RULES);
     assert.ok(result.ok);
     assert.equal(result.compiled.rules.version, 'default-1');
+  });
+
+  it('finds the embedded default already in the schema’s output form, so instances compile it unvalidated', () => {
+    // loadRules compiles DEFAULT_RULES with compileValidatedRules: validating it must change nothing.
+    assert.deepEqual(v.parse(RulesSchema, DEFAULT_RULES), DEFAULT_RULES);
+    const checked = compileRules(DEFAULT_RULES);
+    const unchecked = compileValidatedRules(DEFAULT_RULES);
+    assert.ok(checked.ok && unchecked.ok);
+    assert.equal(unchecked.compiled.tag, checked.compiled.tag);
   });
 
   it('refuses an unknown key, saying where it is', () => {

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import {
   buildFcEvent,
   type CallbackParams,
@@ -46,6 +47,22 @@ export function replyOf(result: FcResult): {
     data: Record<string, unknown>;
   };
 }
+
+/**
+ * The bundles write their log lines with `fs.writeSync(1, …)`, past `process.stdout`. In a test process
+ * stdout also carries the test runner's own reports, so those lines go through `process.stdout` here,
+ * in order with the reports, where {@link captureLogs} can read them.
+ */
+const realWriteSync = fs.writeSync;
+(fs as { writeSync: typeof fs.writeSync }).writeSync = ((
+  fd: number,
+  data: string | Uint8Array,
+  ...rest: unknown[]
+) => {
+  if (fd !== 1) return (realWriteSync as (...args: unknown[]) => number)(fd, data, ...rest);
+  process.stdout.write(data);
+  return typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+}) as typeof fs.writeSync;
 
 /** Runs `action` while collecting the JSON lines the handler writes to stdout (and not printing them). */
 export async function captureLogs<T>(
