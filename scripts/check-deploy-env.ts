@@ -24,6 +24,8 @@ try {
   fail([error instanceof ConfigError ? error.message : String(error)]);
 }
 
+// Every problem is listed at once, so that one deploy attempt shows all there is to fix.
+const problems: string[] = [];
 const open: string[] = [];
 if (config.callbackSecrets.length === 0) {
   open.push('CALLBACK_SECRETS is empty: anyone who finds the trigger URL could drive your calls');
@@ -31,20 +33,29 @@ if (config.callbackSecrets.length === 0) {
 if (!config.hasStateSecret) {
   open.push('STATE_SECRETS is empty: callers could forge their place in a flow');
 }
-if (open.length > 0 && process.env.ALLOW_OPEN_DEPLOY !== '1') {
-  fail([...open, 'set them (in the shell or a .env beside s.yaml), or ALLOW_OPEN_DEPLOY=1 for a test stage']);
+const openAllowed = process.env.ALLOW_OPEN_DEPLOY === '1';
+if (open.length > 0 && !openAllowed) {
+  problems.push(
+    ...open,
+    'set them (in the shell or a .env beside s.yaml), or ALLOW_OPEN_DEPLOY=1 for a test stage',
+  );
 }
-
-const warnings = [...open];
+const warnings = openAllowed ? [...open] : [];
 if (config.rulesJson !== undefined) {
   const loaded = loadRules(config, { readText: () => '', parseYaml });
-  if (!loaded.ok)
-    fail(['RULES is invalid:', ...loaded.issues.map((issue) => `  ${issue.path}: ${issue.message}`)]);
-  // Deploys still go ahead: the calendars' noHolidayData policies decide until the year is added.
-  const now = Date.now();
-  for (const shortfall of findHolidayDataShortfalls(loaded.compiled, (zone) => toLocalTime(now, zone).date)) {
-    warnings.push(describeShortfall(shortfall));
+  if (!loaded.ok) {
+    problems.push('RULES is invalid:', ...loaded.issues.map((issue) => `  ${issue.path}: ${issue.message}`));
+  } else {
+    // Deploys still go ahead: the calendars' noHolidayData policies decide until the year is added.
+    const now = Date.now();
+    for (const shortfall of findHolidayDataShortfalls(
+      loaded.compiled,
+      (zone) => toLocalTime(now, zone).date,
+    )) {
+      warnings.push(describeShortfall(shortfall));
+    }
   }
 }
+if (problems.length > 0) fail(problems);
 for (const warning of warnings) console.error(`deploy check: warning: ${warning}`);
 console.error('deploy check: environment ok');

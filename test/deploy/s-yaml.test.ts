@@ -223,11 +223,10 @@ const RUNS = {
     STATE_SECRETS: '',
     ALLOW_OPEN_DEPLOY: '1',
   }),
-  refusedOpen: deployWithStub(createProjectCopy(), ['deploy', '-y', '-t', 's.yaml'], {
+  // Open functions and invalid inline rules at once: the check lists every problem in one attempt.
+  refused: deployWithStub(createProjectCopy(), ['deploy', '-y', '-t', 's.yaml'], {
     CALLBACK_SECRETS: '',
     STATE_SECRETS: '',
-  }),
-  refusedRules: deployWithStub(createProjectCopy(), ['deploy', '-y', '-t', 's.yaml'], {
     RULES: '{"version":"x"}',
   }),
   brokenBuild: (async () => {
@@ -380,7 +379,7 @@ describe('s deploy through a stub component', { timeout: 60_000 }, () => {
   });
 
   it('refuses to deploy open functions unless told to', async () => {
-    const refused = await RUNS.refusedOpen;
+    const refused = await RUNS.refused;
     assert.notEqual(refused.run.exitCode, 0, describeRun(refused.run));
     assert.match(refused.run.stdout + refused.run.stderr, /CALLBACK_SECRETS is empty/);
     assert.deepEqual(refused.records, []);
@@ -391,10 +390,11 @@ describe('s deploy through a stub component', { timeout: 60_000 }, () => {
     assert.equal(allowed.records.length, 1);
   });
 
-  it('refuses to deploy inline rules that fail validation', async () => {
-    const { run, records } = await RUNS.refusedRules;
+  it('refuses to deploy inline rules that fail validation, listing them with any other problem', async () => {
+    const { run, records } = await RUNS.refused;
     assert.notEqual(run.exitCode, 0, describeRun(run));
     assert.match(run.stdout + run.stderr, /RULES is invalid/);
+    assert.match(run.stdout + run.stderr, /CALLBACK_SECRETS is empty/, 'both problems in one attempt');
     assert.deepEqual(records, []);
   });
 
