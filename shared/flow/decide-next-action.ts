@@ -130,6 +130,10 @@ function resolveState(
       return { kind: 'state', state, ctx };
     }
     case 'flow': {
+      // A plain flow name is SmartCall's DynamicId, which only outbound calls carry: on an inbound call it
+      // is a forged state (it would let a caller pick any flow), and recovers as one.
+      if (origin === 'inbound')
+        return restart(fresh, 'state is a plain name, which inbound calls never carry');
       const { outbound } = current.rules;
       const allowed =
         outbound?.flows === undefined ||
@@ -138,7 +142,11 @@ function resolveState(
       if (Object.hasOwn(current.rules.flows, decoded.flow) && allowed) {
         return startByName(fresh, decoded.flow, 'DynamicId names flow');
       }
-      return restart(fresh, `DynamicId names no outbound flow (${decoded.flow})`);
+      // Named by whoever started the call (it may hold anything, a phone number too): never traced as written.
+      const why = `DynamicId names no flow this call may start (${decoded.flow.length} characters)`;
+      if (outbound?.defaultFlow !== undefined)
+        return startByName(fresh, outbound.defaultFlow, `${why}, outbound default`);
+      return restart(fresh, why);
     }
     case 'missing':
       if (origin === 'outbound') {

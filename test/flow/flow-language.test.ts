@@ -308,10 +308,31 @@ describe('outbound flows named by DynamicId', () => {
     },
   });
 
-  it('starts any flow listed in outbound.flows, and no other', () => {
+  it('starts any flow listed in outbound.flows, and no other, without tracing the name it was given', () => {
     assert.deepEqual(spoken(newCall(rules, 'outbound').send('mute', { dynamic_id: 'survey' })), ['回访']);
     const refused = newCall(rules, 'outbound').send('mute', { dynamic_id: 'inbound' });
-    assert.match(refused.trace[0] ?? '', /DynamicId names no outbound flow \(inbound\)/);
+    assert.match(refused.trace[0] ?? '', /DynamicId names no flow this call may start \(7 characters\)/);
+    assert.doesNotMatch(refused.trace.join(), /\binbound\b.*\binbound\b/);
+  });
+
+  it('starts outbound.defaultFlow for a DynamicId naming no flow it may start', () => {
+    const withDefault = compileOrThrow({
+      ...rules.rules,
+      outbound: { flows: ['survey'], defaultFlow: 'remind' },
+    });
+    const started = newCall(withDefault, 'outbound').send('mute', { dynamic_id: 'nosuchflow' });
+    assert.deepEqual(spoken(started), ['提醒']);
+    assert.match(started.trace.join(' | '), /outbound default → flow remind/);
+    assert.doesNotMatch(started.trace.join(), /nosuchflow/);
+  });
+
+  it('never takes a plain flow name as an inbound call’s state: that would let a caller pick a flow', () => {
+    const forged = newCall(rules, 'inbound').send('mute', { dynamic_id: 'survey' });
+    assert.notDeepEqual(spoken(forged), ['回访']);
+    assert.match(
+      forged.trace[0] ?? '',
+      /state is a plain name, which inbound calls never carry; restarting the default line/,
+    );
   });
 });
 
