@@ -5,7 +5,6 @@ import type { CallOrigin } from '../flow/decision';
 import type { RecentKeys } from '../gate/recent-keys';
 import { guardRequest, rejectRequest } from '../gate/request-gate';
 import type { LogFields, Logger } from '../log/logger';
-import { describeError } from '../log/logger';
 import { maskDigitsInText, maskPhoneNumber } from '../log/mask';
 import { type CallbackEvent, parseCallback } from '../protocol/callback-request';
 import { type HttpRequest, type HttpResponse, MAX_BODY_BYTES, respondJson } from '../protocol/http';
@@ -81,7 +80,7 @@ export async function handleCallbackRequest(request: HttpRequest, deps: Callback
       ...fields,
       action: reply.data.action,
       ms: deps.now() - started,
-      ...describeError(error),
+      ...log.describeError(error),
     });
     return respondJson(200, reply);
   }

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { describeError, type Logger } from '../log/logger';
+import type { Logger } from '../log/logger';
 import type { HttpRequest, HttpResponse } from '../protocol/http';
 import { respondFail } from '../protocol/http';
 
@@ -125,7 +125,10 @@ export function createFcHandler(
       });
       return toFcResult(converted.response);
     } catch (error) {
-      options.log().error('request handler crashed', { fn: options.functionName, ...describeError(error) });
+      options.log().error('request handler crashed', {
+        fn: options.functionName,
+        ...options.log().describeError(error),
+      });
       return toFcResult(respondFail(500, 'internal error'));
     }
   };

@@ -1,4 +1,5 @@
 import { LOG_LEVELS, type LogLevel } from '../config/config';
+import { maskPhoneNumber } from './mask';
 
 export type { LogLevel };
 export type LogFields = Record<string, unknown>;
@@ -10,6 +11,12 @@ export type Logger = {
   readonly error: (msg: string, fields?: LogFields) => void;
   /** Logs a warning the first time `key` is seen in this instance, then never again. */
   readonly warnOnce: (key: string, msg: string, fields?: LogFields) => void;
+  /**
+   * Log fields for an unknown thrown value: its name and message always, its stack trace the first time
+   * this instance logs that kind of error (a broken rules document would otherwise put the same 1.4 KB
+   * trace on every callback). The stack stays in the log, never in a reply.
+   */
+  readonly describeError: (error: unknown) => LogFields;
 };
 
 /** A level's rank: its place in {@link LOG_LEVELS}. */
@@ -25,9 +32,11 @@ export function createLogger(
   base: LogFields = {},
 ): Logger {
   const warned = new Set<string>();
+  const stacksLogged = new Set<string>();
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
     if (RANK(level) < RANK(minLevel)) return;
-    write(JSON.stringify({ level, msg, time: new Date().toISOString(), ...base, ...fields }));
+    const line = { level, msg, time: new Date().toISOString(), ...base, ...fields };
+    write(JSON.stringify(maskPhoneNumbersIn(line, 0)));
   };
   return {
     debug: (msg, fields) => emit('debug', msg, fields),
@@ -39,12 +48,47 @@ export function createLogger(
       warned.add(key);
       emit('warn', msg, fields);
     },
+    describeError: (error) => {
+      if (!(error instanceof Error)) return { error: { message: String(error) } };
+      const kind = `${error.name}: ${error.message}`.slice(0, 300);
+      if (stacksLogged.has(kind) || stacksLogged.size >= MAX_KINDS_WITH_STACKS) {
+        return { error: { name: error.name, message: error.message, stackLogged: true } };
+      }
+      stacksLogged.add(kind);
+      return { error: { name: error.name, message: error.message, stack: error.stack } };
+    },
   };
 }
 
-/** Describes an unknown thrown value for a log line (the full stack stays in the log, never in a reply). */
-export function describeError(error: unknown): LogFields {
-  if (error instanceof Error)
-    return { error: { name: error.name, message: error.message, stack: error.stack } };
-  return { error: { message: String(error) } };
+/** Error kinds whose stack an instance logs: beyond that, kinds are hostile or endless, stacks stop. */
+const MAX_KINDS_WITH_STACKS = 100;
+
+/** How deep {@link maskPhoneNumbersIn} reads: log fields are shallow; deeper values are cut. */
+const MAX_FIELD_DEPTH = 6;
+
+/**
+ * A mobile number (`13800138000`, `+86 138 0013 8000`) or a fixed line with its area code (`0592-3391657`,
+ * `05923391657`), not inside a longer run of digits (call ids, timestamps).
+ */
+const PHONE_NUMBER =
+  /(?<![0-9])(?:(?:\+|00)?86[-\s]?)?(?:1[3-9][0-9](?:[-\s]?[0-9]{4}){2}|0[1-9][0-9]{1,2}[-\s]?[0-9]{7,8})(?![0-9])/g;
+
+/**
+ * Masks every phone number in a log line, in any field, whoever it belongs to: the fields callers name
+ * are masked where they are built, and this catches the rest (a receipt's `out_id`, a status message, a
+ * trace naming a transfer target). Numbers in number form are masked too, as text.
+ */
+function maskPhoneNumbersIn(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return value.replace(PHONE_NUMBER, maskPhoneNumber);
+  if (typeof value === 'number') {
+    const text = String(value);
+    const masked = text.replace(PHONE_NUMBER, maskPhoneNumber);
+    return masked === text ? value : masked;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_FIELD_DEPTH) return '[deeper fields left out]';
+  if (Array.isArray(value)) return value.map((item) => maskPhoneNumbersIn(item, depth + 1));
+  const masked: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) masked[key] = maskPhoneNumbersIn(item, depth + 1);
+  return masked;
 }

@@ -3,7 +3,6 @@ import type { Config } from '../config/config';
 import type { RecentKeys } from '../gate/recent-keys';
 import { describeOpenEndpoint, guardRequest, rejectRequest } from '../gate/request-gate';
 import type { Logger } from '../log/logger';
-import { describeError } from '../log/logger';
 import { type HttpRequest, type HttpResponse, respondJson } from '../protocol/http';
 import { ConsoleTestSchema, classifyReceipt, ReceiptRecordSchema, toReceiptLogFields } from './receipt';
 
@@ -12,6 +11,15 @@ export const MAX_REPORT_BODY_BYTES = 1024 * 1024;
 
 /** What an open receipts endpoint lets anyone do. */
 const OPEN_RISK = 'post receipts';
+
+/**
+ * Records read from one push. The platform's batches are small; a larger one is junk or an attack, and
+ * reading it whole would outlast the 700 ms in which the platform wants its acknowledgement.
+ */
+export const MAX_RECEIPTS_PER_BATCH = 1000;
+
+/** Lines about skipped records in one push; the batch summary counts the rest. */
+const MAX_SKIP_LINES = 20;
 
 /** The only reply the platform accepts (it checks that `code` is a number); anything else is retried. */
 export const RECEIVED = { code: 0, msg: '接收成功' } as const;
@@ -39,7 +47,11 @@ export async function handleReportRequest(request: HttpRequest, deps: ReportDeps
   } catch (error) {
     // Receipts need nothing else from the environment: they are still taken, and the problem is said once.
     configOk = false;
-    log.warnOnce('bad-config', 'configuration is invalid; receipts are still accepted', describeError(error));
+    log.warnOnce(
+      'bad-config',
+      'configuration is invalid; receipts are still accepted',
+      log.describeError(error),
+    );
   }
   const secrets = deps.getCallbackSecrets();
   const gated = await guardRequest(request, {
@@ -79,12 +91,26 @@ export async function handleReportRequest(request: HttpRequest, deps: ReportDeps
     return reject(400, 'not a receipt push: expected a JSON array of records');
   }
   // A lone object is taken as a batch of one: hand-made pushes and some console pages send that.
-  const records: unknown[] = Array.isArray(body) ? body : [body];
+  const all: unknown[] = Array.isArray(body) ? body : [body];
+  // Bounded work whatever the batch: at most MAX_RECEIPTS_PER_BATCH records read, and at most
+  // MAX_SKIP_LINES lines about bad ones, so that junk is acknowledged in time and costs a few log lines.
+  const records = all.length > MAX_RECEIPTS_PER_BATCH ? all.slice(0, MAX_RECEIPTS_PER_BATCH) : all;
   let accepted = 0;
+  let skipped = 0;
   records.forEach((record, index) => {
     const checked = v.safeParse(ReceiptRecordSchema, record);
     if (!checked.success) {
-      log.warn('receipt record skipped', { fn: deps.functionName, index, reason: checked.issues[0].message });
+      skipped++;
+      if (skipped <= MAX_SKIP_LINES) {
+        // What was expected where, never the value received: a record can hold anyone's number.
+        const issue = checked.issues[0];
+        const where = v.getDotPath(issue) ?? 'record';
+        log.warn('receipt record skipped', {
+          fn: deps.functionName,
+          index,
+          reason: `${where}: expected ${issue.expected ?? 'a receipt record'}`,
+        });
+      }
       return;
     }
     const fields = toReceiptLogFields(checked.output);
@@ -98,7 +124,14 @@ export async function handleReportRequest(request: HttpRequest, deps: ReportDeps
     });
     accepted++;
   });
-  if (accepted < records.length)
-    log.warn('receipt batch had bad records', { fn: deps.functionName, accepted, total: records.length });
+  if (accepted < all.length) {
+    log.warn('receipt batch had bad records', {
+      fn: deps.functionName,
+      accepted,
+      skipped,
+      total: all.length,
+      ...(all.length > records.length ? { unread: all.length - records.length } : {}),
+    });
+  }
   return respondJson(200, RECEIVED);
 }

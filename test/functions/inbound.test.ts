@@ -202,6 +202,19 @@ describe('inbound bundle: bad input', () => {
 });
 
 describe('inbound bundle: internal errors', () => {
+  it('logs the stack trace of a failure once per instance, then only what failed', async () => {
+    const handler = await loadWithEnv('inbound', { STATE_SECRETS, RULES: '{"version": 1}' });
+    const { logs } = await captureLogs(async () => {
+      await handler(formCallback(callin));
+      await handler(formCallback(callin));
+    });
+    const errors = logs.filter((line) => line.msg === 'callback failed; answered with the fallback');
+    assert.equal(errors.length, 2);
+    const [first, second] = errors.map((line) => line.error as Record<string, unknown>);
+    assert.match(String(first?.stack), /rules from env:RULES are invalid/);
+    assert.deepEqual(Object.keys(second ?? {}).sort(), ['message', 'name', 'stackLogged']);
+  });
+
   it('answers callin with the fallback apology when the rules are invalid, and hangs up next', async () => {
     const handler = await loadWithEnv('inbound', { STATE_SECRETS, RULES: '{"version": 1}' });
     const { result, logs } = await captureLogs(() => handler(formCallback(callin)));

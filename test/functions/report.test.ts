@@ -66,6 +66,33 @@ describe('report bundle', () => {
     assert.equal(logs.filter((line) => line.msg === 'receipt record skipped').length, 2);
   });
 
+  it('bounds a junk batch: a few log lines, the first records read, acknowledged all the same', async () => {
+    const junk = `[${Array(400_000).fill(0).join(',')}]`;
+    const { result, logs } = await captureLogs(() => handler(push(junk)));
+    assert.deepEqual(JSON.parse(result.body), RECEIVED);
+    assert.equal(logs.filter((line) => line.msg === 'receipt record skipped').length, 20);
+    const summary = logs.find((line) => line.msg === 'receipt batch had bad records');
+    assert.deepEqual(
+      {
+        accepted: summary?.accepted,
+        skipped: summary?.skipped,
+        total: summary?.total,
+        unread: summary?.unread,
+      },
+      { accepted: 0, skipped: 1000, total: 400_000, unread: 399_000 },
+    );
+    assert.ok(logs.length <= 22, `${logs.length} log lines for one push`);
+  });
+
+  it('never logs a skipped record as it was sent: it can hold anyone’s number', async () => {
+    const { logs } = await captureLogs(() =>
+      handler(push(['13800138000', 13912345678, { caller: 13700137000 }])),
+    );
+    const text = JSON.stringify(logs);
+    for (const number of ['13800138000', '13912345678', '13700137000'])
+      assert.doesNotMatch(text, new RegExp(number));
+  });
+
   it('marks a redelivered record as a duplicate', async () => {
     const { logs } = await captureLogs(async () => {
       await handler(push(callReports.slice(0, 1)));

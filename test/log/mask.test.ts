@@ -40,3 +40,60 @@ describe('createLogger', () => {
     assert.equal(first.a, 1);
   });
 });
+
+describe('every log line', () => {
+  const capture = () => {
+    const lines: string[] = [];
+    return { lines, log: createLogger((line) => lines.push(line), 'debug', { fn: 'test' }) };
+  };
+
+  it('masks phone numbers in any field, nested, as text or as numbers, and in the message', () => {
+    const { lines, log } = capture();
+    log.info('transfer to 05925550101 for 13800138000', {
+      receipt: {
+        out_id: 'order-13912345678',
+        extend: ['+86 139 1234 5678'],
+        status_msg: '0592-3391657 busy',
+      },
+      caller: 15201030105,
+      trace: ['transfer to 4000000000'],
+    });
+    const line = lines[0] ?? '';
+    for (const leaked of [
+      '05925550101',
+      '13800138000',
+      '13912345678',
+      '1234 5678',
+      '3391657',
+      '15201030105',
+    ]) {
+      assert.doesNotMatch(line, new RegExp(leaked), leaked);
+    }
+    assert.match(line, /"msg":"transfer to 059\*\*\*\*0101 for 138\*\*\*\*8000"/);
+    assert.match(line, /"caller":"152\*\*\*\*0105"/);
+  });
+
+  it('leaves call ids, times, versions and other long digit runs alone', () => {
+    const { lines, log } = capture();
+    log.info('callback', {
+      callId: '130301340124^117079730123',
+      timestamp: 1700000000000,
+      version: '2026-11-23.1',
+      ms: 12,
+    });
+    const fields = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
+    assert.equal(fields.callId, '130301340124^117079730123');
+    assert.equal(fields.timestamp, 1700000000000);
+    assert.equal(fields.version, '2026-11-23.1');
+  });
+
+  it('logs each kind of error’s stack trace once, then only its name and message', () => {
+    const { log } = capture();
+    const first = log.describeError(new TypeError('rules are broken'));
+    const again = log.describeError(new TypeError('rules are broken'));
+    const other = log.describeError(new RangeError('another kind'));
+    assert.match(String((first.error as { stack?: string }).stack), /TypeError: rules are broken/);
+    assert.deepEqual(again.error, { name: 'TypeError', message: 'rules are broken', stackLogged: true });
+    assert.ok((other.error as { stack?: string }).stack !== undefined);
+  });
+});
