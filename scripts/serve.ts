@@ -10,6 +10,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { buildFcEvent, type FcHandler, loadBuiltHandler } from '../dev/fc-event';
+import { readConfig } from '../shared/config/config';
 
 const root = resolve(import.meta.dirname, '..');
 /** Requests larger than this are cut off, as FC's own front end would (32 MB there; far less needed). */
@@ -122,17 +123,34 @@ export function createLocalServer(handlers: Map<string, FcHandler>): Server {
   });
 }
 
-function printUsage(port: number, names: string[]): void {
+/** What the local server serves, for its banner: the rules' source, as the functions will read it. */
+type ServedConfig = {
+  readonly rulesJson: string | undefined;
+  readonly rulesFile: string | undefined;
+  readonly callbackSecrets: readonly string[];
+};
+
+/**
+ * The banner `npm start` prints: what is served and a `curl` that works as printed, with the first
+ * callback secret in the path when secrets are set (the functions answer 403 without it).
+ */
+export function describeUsage(port: number, names: readonly string[], config: ServedConfig): string[] {
   const base = `http://127.0.0.1:${port}`;
   const content = JSON.stringify({ caller: '13800138000', callee: '05923391657' });
-  console.error(`vms-callflow: serving ${names.map((n) => `/${n}`).join(', ')} on ${base}`);
-  console.error('Try a callin (the reply answers with the default hotline):');
-  console.error(
-    `  curl -s ${base}/inbound --data-urlencode content_type=callin --data-urlencode 'content=${content}' --data-urlencode 'call_id=130301340124^117079730123' --data-urlencode timestamp=${Date.now()}`,
-  );
-  console.error(
+  const rules =
+    config.rulesJson !== undefined
+      ? 'the rules in RULES'
+      : config.rulesFile !== undefined
+        ? `the rules in ${config.rulesFile}`
+        : 'the embedded default hotline';
+  const secret = config.callbackSecrets[0];
+  const path = secret === undefined ? '/inbound' : `/inbound/${secret}`;
+  return [
+    `vms-callflow: serving ${names.map((n) => `/${n}`).join(', ')} on ${base}, answering with ${rules}`,
+    `Try a callin${secret === undefined ? '' : ' (with the first of CALLBACK_SECRETS in the path)'}:`,
+    `  curl -s ${base}${path} --data-urlencode content_type=callin --data-urlencode 'content=${content}' --data-urlencode 'call_id=130301340124^117079730123' --data-urlencode timestamp=${Date.now()}`,
     'Then send the reply\'s dynamic_id back with the next event, e.g. content={"dtmf_digits":"1","dynamic_id":"…"}',
-  );
+  ];
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename)) {
@@ -142,5 +160,14 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import
     console.error('no built functions in dist/: run npm run build first');
     process.exit(1);
   }
-  createLocalServer(handlers).listen(port, '127.0.0.1', () => printUsage(port, [...handlers.keys()]));
+  let served: ServedConfig = { rulesJson: undefined, rulesFile: undefined, callbackSecrets: [] };
+  try {
+    served = readConfig(process.env);
+  } catch (error) {
+    // The functions report a bad environment themselves, on every callback; the banner says so too.
+    console.error(`warning: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  createLocalServer(handlers).listen(port, '127.0.0.1', () => {
+    for (const line of describeUsage(port, [...handlers.keys()], served)) console.error(line);
+  });
 }

@@ -21,6 +21,11 @@ export const PUBLIC_STATE_KEY =
 /** A warning the status lists, with a message an operator can act on. */
 type StatusWarning = { readonly kind: string; readonly message: string } & Readonly<Record<string, unknown>>;
 
+function describeFirstIssue(issues: readonly { path: string; message: string }[]): string {
+  const [first] = issues;
+  return first === undefined ? 'no reason given' : `${first.path}: ${first.message}`;
+}
+
 /**
  * The GET status of a callback function: what is running (build, rules version and source), the holiday
  * years each calendar rests on, and the warnings an operator should act on, holiday data that runs out
@@ -48,7 +53,9 @@ export async function describeCallbackStatus(
   if (rules !== undefined && !rules.ok) {
     warnings.push({
       kind: 'rules',
-      message: `rules from ${rules.source} are invalid (${rules.issues.length} issues, listed in the log); calls get the fallback`,
+      message:
+        `rules from ${rules.source} are invalid, so calls get the fallback: ${describeFirstIssue(rules.issues)}` +
+        (rules.issues.length > 1 ? ` (and ${rules.issues.length - 1} more, listed in the log)` : ''),
     });
   }
   let calendars: Record<string, HolidayCoverage> | undefined;

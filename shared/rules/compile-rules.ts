@@ -150,8 +150,28 @@ export function compileValidatedRules(rules: Rules): CompileRulesResult {
   };
 }
 
+/**
+ * A schema issue in the words of the rules document. Valibot words a key that is not allowed, or one
+ * that is missing, in its own terms (`Invalid key: Expected never but received "goodbye"`); those two
+ * are said plainly.
+ */
 function toRulesIssue(issue: v.BaseIssue<unknown>): RulesIssue {
-  return { path: v.getDotPath(issue) ?? '(document)', message: issue.message };
+  const path = v.getDotPath(issue) ?? '(document)';
+  // Schemas with a message of their own say it; valibot's default starts "Invalid key".
+  if (
+    (issue.type === 'strict_object' || issue.type === 'object') &&
+    issue.message.startsWith('Invalid key')
+  ) {
+    const key = path.split('.').at(-1) ?? path;
+    if (issue.expected === 'never') {
+      return {
+        path,
+        message: `${key} is not a key here: check its spelling and where it sits (rules.schema.json lists every key)`,
+      };
+    }
+    if (issue.received === 'undefined') return { path, message: `${key} is missing here, and is required` };
+  }
+  return { path, message: issue.message };
 }
 
 /** Resolves each calendar's holiday sources (names already checked by {@link findMissingReferences}). */

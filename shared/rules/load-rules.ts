@@ -40,7 +40,7 @@ export function loadRules(config: Config, readers: RulesReaders): LoadedRules {
       return {
         ok: false,
         source: 'file',
-        issues: [{ path: '(file)', message: `cannot read RULES_FILE (${String(code ?? error)})` }],
+        issues: [{ path: '(file)', message: describeUnreadableFile(config.rulesFile, code ?? error) }],
       };
     }
     return fromText('file', text, detectRulesFormat(config.rulesFile), readers);
@@ -49,6 +49,17 @@ export function loadRules(config: Config, readers: RulesReaders): LoadedRules {
   return compiled.ok
     ? { ok: true, source: 'embedded-default', compiled: compiled.compiled, earlier: new Map() }
     : { ok: false, source: 'embedded-default', issues: compiled.issues };
+}
+
+/** Why RULES_FILE could not be read, naming the path and the cause in words. */
+function describeUnreadableFile(path: string, code: unknown): string {
+  const causes: Readonly<Record<string, string>> = {
+    ENOENT: 'there is no such file',
+    EACCES: 'the function may not read it',
+    EISDIR: 'it is a folder',
+  };
+  const cause = typeof code === 'string' ? (causes[code] ?? code) : String(code);
+  return `cannot read RULES_FILE ${path}: ${cause}`;
 }
 
 function fromText(

@@ -202,6 +202,20 @@ describe('inbound bundle: bad input', () => {
 });
 
 describe('inbound bundle: internal errors', () => {
+  it('says in its status why the rules could not be loaded, naming the file', async () => {
+    const handler = await loadWithEnv('inbound', { STATE_SECRETS, RULES_FILE: '/nonexistent/rules.yaml' });
+    const status = JSON.parse((await handler(fcEvent({ method: 'GET' }))).body) as {
+      ok: boolean;
+      warnings: { kind: string; message: string }[];
+    };
+    assert.equal(status.ok, false);
+    const rules = status.warnings.find((warning) => warning.kind === 'rules');
+    assert.equal(
+      rules?.message,
+      'rules from file are invalid, so calls get the fallback: (file): cannot read RULES_FILE /nonexistent/rules.yaml: there is no such file',
+    );
+  });
+
   it('logs the stack trace of a failure once per instance, then only what failed', async () => {
     const handler = await loadWithEnv('inbound', { STATE_SECRETS, RULES: '{"version": 1}' });
     const { logs } = await captureLogs(async () => {

@@ -27,6 +27,27 @@ describe('compileRules', () => {
     assert.equal(unchecked.compiled.tag, checked.compiled.tag);
   });
 
+  it('words an unknown key and a missing one plainly, not in the validator’s terms', () => {
+    const result = compileRules({
+      ...minimal,
+      flows: {
+        main: {
+          start: 'bye',
+          nodes: { bye: { type: 'hangup', say: '再见', goodbye: 'x' }, s: { type: 'say', say: 'x' } },
+        },
+      },
+    });
+    assert.ok(!result.ok);
+    assert.deepEqual(result.issues, [
+      {
+        path: 'flows.main.nodes.bye.goodbye',
+        message:
+          'goodbye is not a key here: check its spelling and where it sits (rules.schema.json lists every key)',
+      },
+      { path: 'flows.main.nodes.s.next', message: 'next is missing here, and is required' },
+    ]);
+  });
+
   it('refuses an unknown key, saying where it is', () => {
     const result = compileRules({ ...minimal, flows: { main: { ...minimal.flows.main, colour: 'red' } } });
     assert.ok(!result.ok);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createLocalServer, loadBuiltHandlers } from '../../scripts/serve';
+import { createLocalServer, describeUsage, loadBuiltHandlers } from '../../scripts/serve';
 import callin from '../fixtures/callbacks/callin.json';
 import { captureLogs, setFunctionEnvironment } from '../support/fc-event';
 
@@ -50,5 +50,56 @@ describe('local server', () => {
     const response = await fetch(`${base}/nope`);
     assert.equal(response.status, 404);
     assert.match(((await response.json()) as { msg: string }).msg, /\/inbound, \/outbound, \/report/);
+  });
+});
+
+describe('npm start’s banner', () => {
+  it('names what it serves: the default hotline, or the rules in RULES or in a file', () => {
+    const none = { rulesJson: undefined, rulesFile: undefined, callbackSecrets: [] };
+    assert.match(
+      describeUsage(9000, ['inbound'], none)[0] ?? '',
+      /answering with the embedded default hotline$/,
+    );
+    const file = { ...none, rulesFile: 'examples/bank-card-service.yaml' };
+    assert.match(
+      describeUsage(9000, ['inbound'], file)[0] ?? '',
+      /answering with the rules in examples\/bank-card-service\.yaml$/,
+    );
+    assert.match(
+      describeUsage(9000, ['inbound'], { ...none, rulesJson: '{}' })[0] ?? '',
+      /the rules in RULES$/,
+    );
+  });
+
+  it('prints a curl that gets an answer as printed, with the secret when secrets are set', async () => {
+    const secret = 'banner-test-secret-0123';
+    setFunctionEnvironment({ CALLBACK_SECRETS: secret });
+    const server = createLocalServer(loadBuiltHandlers());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const lines = describeUsage(port, ['inbound'], {
+        rulesJson: undefined,
+        rulesFile: undefined,
+        callbackSecrets: [secret],
+      });
+      const curl = lines.find((line) => line.trim().startsWith('curl')) ?? '';
+      const url = curl.match(/curl -s (\S+)/)?.[1] ?? '';
+      const form = new URLSearchParams(
+        [...curl.matchAll(/--data-urlencode '?([^=' ]+)=([^']*?)'?(?= --|$)/g)].map((m): [string, string] => [
+          m[1] ?? '',
+          m[2] ?? '',
+        ]),
+      );
+      const { result } = await captureLogs(async () => {
+        const response = await fetch(url, { method: 'POST', body: form });
+        return { status: response.status, body: (await response.json()) as { data?: { action?: string } } };
+      });
+      assert.equal(result.status, 200, `${url} ${form}`);
+      assert.equal(result.body.data?.action, 'answer');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      setFunctionEnvironment();
+    }
   });
 });
