@@ -70,7 +70,8 @@ export async function handleCallbackRequest(request: HttpRequest, deps: Callback
   let rules: LoadedRules | undefined;
   try {
     if (config === undefined) throw configError;
-    rules = await deps.getRules(config);
+    const budget = config.callbackBudgetMs;
+    rules = await withinBudget(deps.getRules(config), started + budget - deps.now(), budget);
     reply = decideReply(event, config, rules, deps, fields);
   } catch (error) {
     const fallback =
@@ -86,6 +87,27 @@ export async function handleCallbackRequest(request: HttpRequest, deps: Callback
   }
   log.info('callback', { ...fields, action: reply.data.action, ms: deps.now() - started });
   return respondJson(200, reply);
+}
+
+/** A callback's budget ran out while it waited for something (rules still loading, say). */
+class DeadlineError extends Error {
+  override readonly name = 'DeadlineError';
+}
+
+/**
+ * Waits for `value` no longer than `ms`: past that the callback is answered with the safe reply (the
+ * fallback), and what it waited for goes on, for the calls after it. A value already at hand costs nothing.
+ */
+function withinBudget<T>(value: T | Promise<T>, ms: number, budgetMs: number): T | Promise<T> {
+  if (!(value instanceof Promise)) return value;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new DeadlineError(`the callback's budget of ${budgetMs} ms ran out`)),
+      Math.max(0, ms),
+    );
+  });
+  return Promise.race([value, deadline]).finally(() => clearTimeout(timer));
 }
 
 function decideReply(

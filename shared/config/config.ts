@@ -31,6 +31,9 @@ const optionalText = v.optional(
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** How long a callback may take by default, ms: well under a second, far over a warm reply (≈ 0.2 ms). */
+export const DEFAULT_CALLBACK_BUDGET_MS = 400;
+
 /** The environment the functions read. Names never start with `FC_` (reserved by Function Compute). */
 export const EnvSchema = v.object({
   /** Secrets accepted as the last path segment or `?token=`; several during rotation. Unset = open. */
@@ -42,6 +45,19 @@ export const EnvSchema = v.object({
   /** Path of a rules document (JSON), e.g. on an OSS bucket mounted with `ossMountConfig`. */
   RULES_FILE: optionalText,
   /** `debug`, `info` (default), `warn` or `error`; empty means unset, as s.yaml renders unset variables. */
+  /**
+   * The time a callback may take, ms (default 400): past it the call gets the safe reply rather than
+   * silence. VMS documents no timeout; a caller hears nothing while we think. Empty means the default.
+   */
+  CALLBACK_BUDGET_MS: v.pipe(
+    v.optional(v.string(), ''),
+    v.trim(),
+    v.transform((s) => (s === '' ? String(DEFAULT_CALLBACK_BUDGET_MS) : s)),
+    v.regex(/^[0-9]{2,5}$/, 'write a number of milliseconds, such as 400'),
+    v.transform(Number),
+    v.minValue(50, 'at least 50 ms: less would refuse calls a healthy instance answers in time'),
+    v.maxValue(10_000, 'at most 10000 ms: FC stops the function after its own timeout anyway'),
+  ),
   LOG_LEVEL: v.pipe(
     v.optional(v.string(), ''),
     v.trim(),
@@ -58,6 +74,7 @@ export type Config = {
   readonly rulesJson: string | undefined;
   readonly rulesFile: string | undefined;
   readonly logLevel: LogLevel;
+  readonly callbackBudgetMs: number;
 };
 
 /** Used when STATE_SECRETS is unset, so that a local run works; states are then forgeable. */
@@ -83,6 +100,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
     rulesJson: out.RULES,
     rulesFile: out.RULES_FILE,
     logLevel: out.LOG_LEVEL,
+    callbackBudgetMs: out.CALLBACK_BUDGET_MS,
   };
 }
 

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { handleCallbackRequest } from '../../shared/callback/handle-callback';
+import { readConfig } from '../../shared/config/config';
+import { toHttpRequest } from '../../shared/fc/http-trigger';
+import { RecentKeys } from '../../shared/gate/recent-keys';
+import { createLogger } from '../../shared/log/logger';
+import { loadRules } from '../../shared/rules/load-rules';
+import callin from '../fixtures/callbacks/callin.json';
+import { formCallback } from '../support/fc-event';
+
+/** A callback handler whose rules arrive when `rules` settles, with its log lines kept. */
+function handlerWaitingFor(rules: () => Promise<ReturnType<typeof loadRules>>, budgetMs: string) {
+  const lines: Record<string, unknown>[] = [];
+  const config = readConfig({ STATE_SECRETS: 'deadline-tests-state-key-1', CALLBACK_BUDGET_MS: budgetMs });
+  const deps = {
+    functionName: 'inbound',
+    origin: 'inbound' as const,
+    buildVersion: 'test',
+    getConfig: () => config,
+    getCallbackSecrets: () => [],
+    getRules: rules,
+    now: () => Date.now(),
+    log: createLogger((line) => lines.push(JSON.parse(line) as Record<string, unknown>), 'info'),
+    recent: new RecentKeys(16),
+  };
+  const converted = toHttpRequest(formCallback(callin), 64 * 1024);
+  assert.ok(converted.ok);
+  return { lines, answer: () => handleCallbackRequest(converted.request, deps) };
+}
+
+describe('the callback deadline guard', () => {
+  it('answers in time with the safe reply when the rules never come, and logs that it did', {
+    timeout: 5000,
+  }, async () => {
+    // Rules that never arrive: without the guard this test would hang until the runner's timeout.
+    const { lines, answer } = handlerWaitingFor(() => new Promise(() => undefined), '60');
+    const response = await answer();
+    assert.equal(response.status, 200);
+    const reply = JSON.parse(response.body) as { data: { action: string; action_code_param?: string } };
+    assert.equal(reply.data.action, 'answer');
+    assert.match(String(reply.data.action_code_param), /系统暂时繁忙/);
+    const failure = lines.find((line) => line.msg === 'callback failed; answered with the fallback');
+    const error = (failure?.error ?? {}) as { name?: string; message?: string };
+    assert.equal(error.name, 'DeadlineError');
+    assert.match(String(error.message), /budget of 60 ms ran out/);
+  });
+
+  it('waits for rules that arrive within the budget', async () => {
+    const loaded = loadRules(readConfig({}), { readText: () => '', parseYaml: () => undefined });
+    const { answer } = handlerWaitingFor(
+      () => new Promise((resolve) => setTimeout(() => resolve(loaded), 5)),
+      '2000',
+    );
+    const reply = JSON.parse((await answer()).body) as {
+      data: { action: string; action_code_param?: string };
+    };
+    assert.equal(reply.data.action, 'answer');
+    assert.doesNotMatch(String(reply.data.action_code_param), /系统暂时繁忙/);
+  });
+
+  it('refuses a budget that is not a number of milliseconds from 50 to 10000', () => {
+    assert.throws(
+      () => readConfig({ CALLBACK_BUDGET_MS: 'soon' }),
+      /CALLBACK_BUDGET_MS is invalid: write a number/,
+    );
+    assert.throws(() => readConfig({ CALLBACK_BUDGET_MS: '10' }), /at least 50 ms/);
+    assert.equal(readConfig({}).callbackBudgetMs, 400);
+  });
+});
