@@ -14,3 +14,12 @@ export const SESSION_MARGIN_S = 20;
 
 /** Nodes passed through (`say`, `branch`) in one reply before the flow is declared looping. */
 export const MAX_HOPS = 32;
+
+/** Characters of an utterance considered for matching (keys, keywords, patterns, digits read out). */
+export const MAX_UTTERANCE_CHARS = 200;
+
+/**
+ * Keys of one entry considered: over `collect`'s largest `maxDigits` (32) plus its end key, so a longer
+ * entry still does not fit, and the rules' patterns never run on more.
+ */
+export const MAX_KEY_ENTRY_CHARS = 40;

@@ -6,7 +6,7 @@ import { normaliseSpeech, readSpokenKey } from '../text/normalise-speech';
 import type { CallContext } from './call-context';
 import type { Decision, FlowEvent } from './decision';
 import { chooseTransferTarget, findKey, getFlow, getNode } from './enter-node';
-import { DEFAULT_MAX_TURNS, SESSION_MARGIN_S } from './flow-limits';
+import { DEFAULT_MAX_TURNS, MAX_KEY_ENTRY_CHARS, MAX_UTTERANCE_CHARS, SESSION_MARGIN_S } from './flow-limits';
 import { endCall, eventDecision, goTo } from './render-outcome';
 import { renderPrompt } from './render-prompt';
 
@@ -62,6 +62,19 @@ export function decideInFlow(
     : hearCollect(ctx, flow, turned, node, event);
 }
 
+/**
+ * What of an utterance the engine reads: its first {@link MAX_UTTERANCE_CHARS} characters. ASR sends a
+ * sentence; a longer text is hostile or broken, and the rules' own patterns must never run on it whole.
+ */
+function heardWords(words: string): string {
+  return words.length > MAX_UTTERANCE_CHARS ? words.slice(0, MAX_UTTERANCE_CHARS) : words;
+}
+
+/** What of a key entry the engine reads: its first {@link MAX_KEY_ENTRY_CHARS} keys (collect takes 32 at most). */
+function heardKeys(keys: string): string {
+  return keys.length > MAX_KEY_ENTRY_CHARS ? keys.slice(0, MAX_KEY_ENTRY_CHARS) : keys;
+}
+
 type HeardEvent = Extract<FlowEvent, { type: 'mute' | 'dtmf' | 'normal' }>;
 
 function hearMenu(
@@ -75,7 +88,7 @@ function hearMenu(
     case 'mute':
       return retry(ctx, flow, state, node, 'noInput', 'silence');
     case 'dtmf': {
-      const digits = event.content.dtmf_digits.replace(/#$/, '');
+      const digits = heardKeys(event.content.dtmf_digits).replace(/#$/, '');
       if (digits === '' || digits === 'noInputTimeout')
         return retry(ctx, flow, state, node, 'noInput', 'no key in time');
       const target = findKey(node, digits);
@@ -86,7 +99,7 @@ function hearMenu(
       return goTo(ctx, state.flow, flow, state, target, []);
     }
     case 'normal': {
-      const words = normaliseSpeech(event.content.words);
+      const words = normaliseSpeech(heardWords(event.content.words));
       if (words === '') return retry(ctx, flow, state, node, 'noInput', 'empty utterance');
       // Priority: a spoken key, then the intents in order; within an intent, keywords then patterns.
       const spokenKey = readSpokenKey(words);
@@ -123,13 +136,13 @@ function hearCollect(
     case 'mute':
       return retry(ctx, flow, state, node, 'noInput', 'silence');
     case 'dtmf':
-      digits = event.content.dtmf_digits;
+      digits = heardKeys(event.content.dtmf_digits);
       if (digits === 'noInputTimeout') digits = '';
       if (node.endKey !== undefined && digits.endsWith(node.endKey)) digits = digits.slice(0, -1);
       break;
     case 'normal':
       // Digits read out ("一三八…", "幺二三") count as keys; anything else in the utterance is ignored.
-      digits = normaliseSpeech(event.content.words).replace(/[^0-9]/g, '');
+      digits = normaliseSpeech(heardWords(event.content.words)).replace(/[^0-9]/g, '');
       break;
   }
   if (digits === '') return retry(ctx, flow, state, node, 'noInput', 'no digits');

@@ -294,6 +294,17 @@ describe('intents by pattern', () => {
     assert.deepEqual(spoken(moved), ['改期']);
     assert.match(moved.trace.join(), /intent move \(pattern/);
   });
+
+  it('reads the first 200 characters of an utterance, so no pattern runs on a longer text', () => {
+    const call = newCall(rules);
+    call.send('callin', {});
+    const padded = `${'嗯'.repeat(200)}人工`;
+    const heard = call.send('normal', { words: padded });
+    assert.notDeepEqual(spoken(heard), ['人工'], 'a keyword past the first 200 characters is not heard');
+    const near = newCall(rules);
+    near.send('callin', {});
+    assert.deepEqual(spoken(near.send('normal', { words: `${'嗯'.repeat(190)}人工` })), ['人工']);
+  });
 });
 
 describe('outbound flows named by DynamicId', () => {
