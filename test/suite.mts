@@ -4,8 +4,16 @@
  * tests. The deploy tests (test/deploy/) run beside this, in a process of their own, because their `s`
  * runs take seconds and overlap with everything here. `npm test` runs both.
  */
+import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { after } from 'node:test';
+
+// Through require, as the test files load it: one instance of the scan for the whole suite.
+const { logScan } = createRequire(import.meta.url)(
+  './support/log-scan',
+) as typeof import('./support/log-scan');
 
 const here = import.meta.dirname;
 const files = readdirSync(here, { withFileTypes: true })
@@ -17,3 +25,9 @@ const files = readdirSync(here, { withFileTypes: true })
   )
   .sort();
 for (const file of files) await import(file);
+
+// Every line the built functions logged in the whole suite: no unmasked mobile number, no secret.
+after(() => {
+  assert.ok(logScan.lines > 50, `only ${logScan.lines} log lines were scanned: is the scan still fed?`);
+  assert.deepEqual(logScan.leaks, []);
+});

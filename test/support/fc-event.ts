@@ -9,6 +9,7 @@ import {
   loadBuiltHandler,
 } from '../../dev/fc-event';
 import { EnvSchema } from '../../shared/config/config';
+import { scanLogOutput } from './log-scan';
 
 export { ROOT } from '../../dev/fc-event';
 // The tests' own helpers over the shared ones in dev/ (which the scripts use too).
@@ -48,6 +49,14 @@ export function replyOf(result: FcResult): {
   };
 }
 
+/** The secrets configured now, as the functions would read them. */
+function configuredSecrets(): string[] {
+  return [process.env.CALLBACK_SECRETS, process.env.STATE_SECRETS]
+    .flatMap((list) => (list ?? '').split(','))
+    .map((secret) => secret.trim())
+    .filter((secret) => secret !== '');
+}
+
 /**
  * The bundles write their log lines with `fs.writeSync(1, …)`, past `process.stdout`. In a test process
  * stdout also carries the test runner's own reports, so those lines go through `process.stdout` here,
@@ -60,6 +69,7 @@ const realWriteSync = fs.writeSync;
   ...rest: unknown[]
 ) => {
   if (fd !== 1) return (realWriteSync as (...args: unknown[]) => number)(fd, data, ...rest);
+  scanLogOutput(typeof data === 'string' ? data : Buffer.from(data).toString('utf8'), configuredSecrets());
   process.stdout.write(data);
   return typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
 }) as typeof fs.writeSync;
