@@ -51,6 +51,7 @@ export function createCallbackFunction(options: {
       return log();
     },
     recent: new RecentKeys(2048),
+    instance: { answered: 0 },
   };
   return createFcHandler((request) => handleCallbackRequest(request, deps), {
     maxBodyBytes: MAX_BODY_BYTES,

@@ -1,7 +1,7 @@
 import type { Config } from '../config/config';
 import type { HolidayDataGap } from '../flow/call-context';
 import { decideNextAction } from '../flow/decide-next-action';
-import type { CallOrigin } from '../flow/decision';
+import type { CallOrigin, Decision } from '../flow/decision';
 import type { RecentKeys } from '../gate/recent-keys';
 import { guardRequest, rejectRequest } from '../gate/request-gate';
 import type { LogFields, Logger } from '../log/logger';
@@ -12,7 +12,7 @@ import { buildCallinReply, buildEventReply } from '../protocol/reply';
 import type { SuccessReply } from '../protocol/reply-schema';
 import { describeMissingYear, describeNoHolidayData } from '../rules/holiday-coverage';
 import type { LoadedRules } from '../rules/load-rules';
-import { decodeState, encodeState } from '../state/state-token';
+import { type DecodedState, decodeState, encodeState, openState } from '../state/state-token';
 import { describeCallbackStatus, OPEN_RISK, PUBLIC_STATE_KEY } from './callback-status';
 import { buildFallbackReply, buildFollowUp, DEFAULT_FALLBACK, isFallbackFollowUp } from './fallback';
 
@@ -30,6 +30,8 @@ export type CallbackDeps = {
   readonly now: () => number;
   readonly log: Logger;
   readonly recent: RecentKeys;
+  /** Callbacks this instance has answered: the first one's log line is marked `cold`. */
+  readonly instance: { answered: number };
 };
 
 /**
@@ -62,7 +64,13 @@ export async function handleCallbackRequest(request: HttpRequest, deps: Callback
     return rejectRequest(request, { functionName: deps.functionName, log }, parsed.status, parsed.message);
   const { event } = parsed;
 
-  const fields: LogFields = { fn: deps.functionName, ...describeEvent(event) };
+  const fields: LogFields = {
+    fn: deps.functionName,
+    ...(request.requestId === undefined ? {} : { requestId: request.requestId }),
+    ...(deps.instance.answered === 0 ? { cold: true } : {}),
+    ...describeEvent(event),
+  };
+  deps.instance.answered++;
   const dedupeKey = `${event.callId}|${event.type}|${event.timestamp ?? ''}|${dynamicIdOf(event) ?? ''}`;
   if (deps.recent.hasSeen(dedupeKey)) fields.duplicate = true;
 
@@ -142,7 +150,7 @@ function decideReply(
   const decision = decideNextAction(inForce, event, decoded, deps.now(), deps.origin);
   fields.trace = decision.trace;
   warnOfHolidayGaps(decision.holidayGaps, deps.log);
-  if (decision.state !== undefined) fields.node = decision.state.node;
+  Object.assign(fields, describeDecision(decision, decoded));
   const dynamicId =
     decision.state === undefined
       ? undefined
@@ -150,6 +158,26 @@ function decideReply(
   return decision.replyTo === 'callin'
     ? buildCallinReply(event.callId, decision.action, dynamicId)
     : buildEventReply(event.callId, decision.action, dynamicId);
+}
+
+/**
+ * The log fields of a decision, for SLS queries: the rules version, the line (on callin), the flow and
+ * the node the call was at and is at now, what the caller matched, the retry counters.
+ */
+function describeDecision(decision: Decision, decoded: DecodedState): LogFields {
+  const before = decoded.kind === 'ok' ? openState(decoded.state, decision.rules.names) : undefined;
+  const { state, facts } = decision;
+  return {
+    rulesVersion: decision.rules.rules.version,
+    ...(facts.line === undefined ? {} : { line: facts.line }),
+    ...(state === undefined ? {} : { flow: state.flow }),
+    ...(before === undefined ? {} : { nodeBefore: before.node }),
+    ...(state === undefined ? {} : { node: state.node }),
+    ...(facts.matched === undefined ? {} : { matched: facts.matched }),
+    ...(state === undefined || (state.noInput === 0 && state.noMatch === 0)
+      ? {}
+      : { retries: { noInput: state.noInput, noMatch: state.noMatch } }),
+  };
 }
 
 /** The first call of an instance to judge a calendar in a year without holiday data logs it, once. */

@@ -92,6 +92,7 @@ export function toHttpRequest(event: unknown, maxBodyBytes: number): ToRequestRe
       body: bodyBuffer.length > maxBodyBytes ? '' : bodyBuffer.toString('utf8'),
       bodyBytes: bodyBuffer.length,
       sourceIp: http?.sourceIp,
+      requestId: e.requestContext?.requestId,
     },
   };
 }

@@ -8,6 +8,14 @@ import type { Condition } from '../rules/rules-schema';
 /** A calendar judged on a date no holiday data covers: logged once per calendar and year by the handler. */
 export type HolidayDataGap = MissingHolidayYear;
 
+/** Facts of a decision for its log line, set as the engine meets them. */
+export type DecisionFacts = {
+  /** The line a callin was routed by (`default` for the default line). */
+  line?: string;
+  /** What the caller's input matched: `key 1`, `intent agent`, `collected card`. */
+  matched?: string;
+};
+
 /**
  * What a decision may read besides the event: the rules, the clock, the caller and the values collected
  * so far. The local time is worked out once per decision, and only if something asks for it.
@@ -23,11 +31,21 @@ export class CallContext {
     readonly trace: string[] = [],
     /** Calendars judged on a date no holiday data covers, at most once each. */
     readonly holidayGaps: HolidayDataGap[] = [],
+    /** What the log line names besides the trace: the line a call came in on, what the caller matched. */
+    readonly facts: DecisionFacts = {},
   ) {}
 
-  /** The same call, with values collected since: same clock, same trace. */
+  /** The same call, with values collected since: same clock, same trace and facts. */
   withVars(vars: Readonly<Record<string, string>>): CallContext {
-    return new CallContext(this.compiled, this.nowMs, this.caller, vars, this.trace, this.holidayGaps);
+    return new CallContext(
+      this.compiled,
+      this.nowMs,
+      this.caller,
+      vars,
+      this.trace,
+      this.holidayGaps,
+      this.facts,
+    );
   }
 
   /** Adds a step to the trace of why the call went where it went (logged with the reply). */

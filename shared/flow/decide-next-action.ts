@@ -73,6 +73,7 @@ function decideCallin(
   const { rules } = ctx.compiled;
   const { line, how } = findLine(ctx.compiled, content);
   const target = line ?? rules.defaultLine;
+  ctx.facts.line = line?.name ?? 'default';
   ctx.note(
     line === undefined
       ? `default line → flow ${target.flow}`

@@ -2,7 +2,7 @@ import type { CallbackEvent } from '../protocol/callback-request';
 import type { CallinAction, EventAction } from '../protocol/reply-actions';
 import type { CompiledRules } from '../rules/compile-rules';
 import type { CallState } from '../state/state-token';
-import type { HolidayDataGap } from './call-context';
+import type { DecisionFacts, HolidayDataGap } from './call-context';
 
 /** Which function received the event: outbound calls start from SmartCall's `DynamicId`, not `callin`. */
 export type CallOrigin = 'inbound' | 'outbound';
@@ -26,6 +26,8 @@ export type Decision = (
   readonly trace: string[];
   /** Calendars judged on a date no holiday data covers (the handler warns once a year per instance). */
   readonly holidayGaps: readonly HolidayDataGap[];
+  /** The line a callin was routed by, and what the caller's input matched, for the log. */
+  readonly facts: Readonly<DecisionFacts>;
 };
 
 /** A broken flow met at run time (a loop of `say` nodes, say): answered with the fallback. */

@@ -96,6 +96,7 @@ function hearMenu(
       if (target === undefined)
         return retry(ctx, flow, state, node, 'noMatch', `key ${shown} is not on the menu`);
       ctx.note(`key ${shown} → ${target}`);
+      ctx.facts.matched = `key ${shown}`;
       return goTo(ctx, state.flow, flow, state, target, []);
     }
     case 'normal': {
@@ -106,6 +107,7 @@ function hearMenu(
       const keyTarget = spokenKey === undefined ? undefined : findKey(node, spokenKey);
       if (keyTarget !== undefined) {
         ctx.note(`spoken key ${spokenKey} → ${keyTarget}`);
+        ctx.facts.matched = `spoken key ${spokenKey}`;
         return goTo(ctx, state.flow, flow, state, keyTarget, []);
       }
       const matchers = ctx.compiled.intents.get(`${state.flow}/${state.node}`) ?? [];
@@ -117,6 +119,7 @@ function hearMenu(
         if (keyword === undefined && pattern === undefined) continue;
         const why = keyword === undefined ? `pattern /${pattern?.source}/` : `keyword ${keyword}`;
         ctx.note(`intent ${intent.name ?? index} (${why}) → ${intent.goto}`);
+        ctx.facts.matched = `intent ${intent.name ?? index}`;
         return goTo(ctx, state.flow, flow, state, intent.goto, []);
       }
       return retry(ctx, flow, state, node, 'noMatch', 'utterance matched nothing');
@@ -155,6 +158,7 @@ function hearCollect(
     (node.pattern === undefined || ctx.pattern(node.pattern).test(digits));
   if (!fits) return retry(ctx, flow, state, node, 'noMatch', `${shown} do not fit`);
   ctx.note(`collected ${node.saveAs} (${shown}) → ${node.next}`);
+  ctx.facts.matched = `collected ${node.saveAs}`;
   const vars = { ...state.vars, [node.saveAs]: digits };
   return goTo(ctx.withVars(vars), state.flow, flow, { ...state, vars }, node.next, []);
 }

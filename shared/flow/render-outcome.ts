@@ -174,7 +174,7 @@ function reply(ctx: CallContext, replyTo: ReplyTo, action: CallinAction & EventA
 }
 
 function callinDecision(ctx: CallContext, action: CallinAction, state?: CallState): Decision {
-  const common = { rules: ctx.compiled, trace: ctx.trace, holidayGaps: ctx.holidayGaps };
+  const common = { rules: ctx.compiled, trace: ctx.trace, holidayGaps: ctx.holidayGaps, facts: ctx.facts };
   return state === undefined
     ? { replyTo: 'callin', action, ...common }
     : { replyTo: 'callin', action, state, ...common };
@@ -182,7 +182,7 @@ function callinDecision(ctx: CallContext, action: CallinAction, state?: CallStat
 
 /** A decision answering a later event, with the call's next state unless the call is over. */
 export function eventDecision(ctx: CallContext, action: EventAction, state?: CallState): Decision {
-  const common = { rules: ctx.compiled, trace: ctx.trace, holidayGaps: ctx.holidayGaps };
+  const common = { rules: ctx.compiled, trace: ctx.trace, holidayGaps: ctx.holidayGaps, facts: ctx.facts };
   return state === undefined
     ? { replyTo: 'event', action, ...common }
     : { replyTo: 'event', action, state, ...common };

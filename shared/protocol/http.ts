@@ -16,6 +16,8 @@ export type HttpRequest = {
   readonly bodyBytes: number;
   /** The client's address, for logging refused requests. */
   readonly sourceIp?: string | undefined;
+  /** FC's id of the request, for finding its log lines. */
+  readonly requestId?: string | undefined;
 };
 
 export type HttpResponse = {

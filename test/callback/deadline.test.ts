@@ -23,6 +23,7 @@ function handlerWaitingFor(rules: () => Promise<ReturnType<typeof loadRules>>, b
     now: () => Date.now(),
     log: createLogger((line) => lines.push(JSON.parse(line) as Record<string, unknown>), 'info'),
     recent: new RecentKeys(16),
+    instance: { answered: 0 },
   };
   const converted = toHttpRequest(formCallback(callin), 64 * 1024);
   assert.ok(converted.ok);

@@ -5,6 +5,7 @@ import { SuccessReplySchema } from '../../shared/protocol/reply-schema';
 import callin from '../fixtures/callbacks/callin.json';
 import docSample from '../fixtures/callbacks/callin-doc-sample.json';
 import normal from '../fixtures/callbacks/normal.json';
+import { startCall } from '../support/bundle-call';
 import {
   type CallbackParams,
   captureLogs,
@@ -358,5 +359,44 @@ describe('inbound bundle: no secret configured', () => {
     });
     assert.equal(logs.filter((line) => String(line.msg).startsWith('CALLBACK_SECRETS is not set')).length, 1);
     assert.equal(logs.filter((line) => line.msg === 'callback').length, 2);
+  });
+});
+
+describe('inbound bundle: one log line per callback, for SLS', () => {
+  it('names the request, the rules version, the line, the flow, the nodes before and after, the match and the retries', async () => {
+    const handler = await loadWithEnv('inbound', { STATE_SECRETS });
+    const { callId, send } = startCall(handler);
+    const { logs } = await captureLogs(async () => {
+      await send('callin', { caller: '13800138000', callee: '05923391657' });
+      await send('mute');
+      await send('mute');
+      await send('normal', { words: '转人工' });
+    });
+    const lines = logs.filter((line) => line.msg === 'callback' && line.callId === callId);
+    assert.equal(lines.length, 4);
+    const [callinLine, armed, retried, matched] = lines;
+    assert.equal(callinLine?.requestId, 'req-1');
+    assert.equal(callinLine?.rulesVersion, 'default-1');
+    assert.equal(callinLine?.line, 'default');
+    assert.equal(callinLine?.flow, 'hotline');
+    assert.equal(callinLine?.node, 'menu');
+    assert.equal(armed?.nodeBefore, 'menu');
+    assert.deepEqual(retried?.retries, { noInput: 1, noMatch: 0 });
+    assert.equal(matched?.matched, 'intent agent');
+    assert.equal(matched?.action, 'transfer');
+    assert.equal(typeof matched?.ms, 'number');
+  });
+
+  it('marks the first callback of an instance cold, and no other', async () => {
+    const handler = await loadWithEnv('inbound', { STATE_SECRETS });
+    const { logs } = await captureLogs(async () => {
+      await startCall(handler).send('callin', { caller: '13800138000', callee: '05923391657' });
+      await startCall(handler).send('callin', { caller: '13800138000', callee: '05923391657' });
+    });
+    const callbacks = logs.filter((line) => line.msg === 'callback');
+    assert.deepEqual(
+      callbacks.map((line) => line.cold === true),
+      [true, false],
+    );
   });
 });
