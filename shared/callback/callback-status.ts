@@ -16,7 +16,10 @@ export const OPEN_RISK = 'drive calls';
 
 /** The warning of a function without STATE_SECRETS, for the log and the status. */
 export const PUBLIC_STATE_KEY =
-  'STATE_SECRETS is not set: call states are sealed with a public development key';
+  'STATE_SECRETS is not set: call states are sealed with a public development key, so callers could read ' +
+  'and forge their place in a flow. Set STATE_SECRETS to a random text of 16 or more characters (such as ' +
+  "the output of `openssl rand -base64 24`) in the functions' environment; when changing it, list the new " +
+  'key first and the old one after it until calls under the old one have ended';
 
 /** A warning the status lists, with a message an operator can act on. */
 type StatusWarning = { readonly kind: string; readonly message: string } & Readonly<Record<string, unknown>>;

@@ -400,3 +400,52 @@ describe('inbound bundle: one log line per callback, for SLS', () => {
     );
   });
 });
+
+describe('inbound bundle: rotating the state key', () => {
+  it('keeps calls in flight across instances while two keys are valid, then on the new key alone', async () => {
+    const OLD = 'state-key-before-rotation-1';
+    const NEW = 'state-key-after-rotation-22';
+    const before = await loadWithEnv('inbound', { STATE_SECRETS: OLD });
+    const during = await loadWithEnv('inbound', { STATE_SECRETS: `${NEW},${OLD}` });
+    const after = await loadWithEnv('inbound', { STATE_SECRETS: NEW });
+    const callId = '130301349999^117079739999';
+    const event = async (handler: FcHandler, type: string, content: Record<string, string>) => {
+      const { result } = await captureLogs(() =>
+        handler(formCallback({ call_id: callId, content_type: type, content: JSON.stringify(content) })),
+      );
+      return assertValidReply(result.body).data as {
+        action: string;
+        dynamic_id?: string;
+        action_code_param?: string;
+      };
+    };
+    const answered = await event(before, 'callin', { caller: '13800138000', callee: '05923391657' });
+    // The next event reaches an instance already rotated: the call goes on where it was, not from the top.
+    const armed = await event(during, 'mute', { dynamic_id: String(answered.dynamic_id) });
+    assert.equal(armed.action, 'dtmf');
+    assert.doesNotMatch(String(armed.action_code_param), /回到主菜单/);
+    // Sealed by the rotated instance with the new key, so an instance that dropped the old one reads it.
+    const chosen = await event(after, 'dtmf', { dtmf_digits: '0', dynamic_id: String(armed.dynamic_id) });
+    assert.equal(chosen.action, 'transfer');
+    // And a state only the old key sealed is refused once the old key is gone: the call recovers safely.
+    const stale = await event(after, 'mute', { dynamic_id: String(answered.dynamic_id) });
+    assert.match(String(stale.action_code_param), /回到主菜单/);
+  });
+});
+
+describe('inbound bundle: no state key configured', () => {
+  it('says once per instance, loudly, that states are forgeable and how to set a key', async () => {
+    const handler = await loadWithEnv('inbound', {});
+    const { logs } = await captureLogs(async () => {
+      await handler(formCallback(callin));
+      await handler(formCallback(callin));
+    });
+    const warnings = logs.filter((line) => String(line.msg).startsWith('STATE_SECRETS is not set'));
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0]?.level, 'warn');
+    assert.match(
+      String(warnings[0]?.msg),
+      /could read and forge .* Set STATE_SECRETS to a random text of 16 or more characters/,
+    );
+  });
+});
