@@ -11,9 +11,7 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 
 // Through require, as the test files load it: one instance of the scan for the whole suite.
-const { logScan } = createRequire(import.meta.url)(
-  './support/log-scan',
-) as typeof import('./support/log-scan');
+const { logScan } = createRequire(import.meta.url)('../dev/log-scan') as typeof import('../dev/log-scan');
 
 const here = import.meta.dirname;
 const files = readdirSync(here, { withFileTypes: true })

@@ -8,8 +8,8 @@ import {
   formCallback,
   loadBuiltHandler,
 } from '../../dev/fc-event';
+import { scanLogOutput } from '../../dev/log-scan';
 import { EnvSchema } from '../../shared/config/config';
-import { scanLogOutput } from './log-scan';
 
 export { ROOT } from '../../dev/fc-event';
 // The tests' own helpers over the shared ones in dev/ (which the scripts use too).
