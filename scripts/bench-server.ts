@@ -4,15 +4,18 @@
  * JSON (`bare`, the baseline). It reports its port to the parent over IPC, because its stdout, where the
  * handlers log, is /dev/null.
  *
- *   node --import tsx scripts/bench-server.ts local|bare <dist folder>   (started by scripts/bench-throughput.ts)
+ *   node --import tsx scripts/bench-server.ts local|bare <dist folder> [lifetime, s]   (by bench-throughput.ts)
  */
 import { createServer, type Server } from 'node:http';
 import { createLocalServer, loadBuiltHandlers } from './serve';
 
 /** A constant reply of the same envelope as a real one, so the baseline writes a JSON body too. */
 const BARE_REPLY = JSON.stringify({ result: 'success', msg: '成功', code: 200, data: {} });
-/** A bench run lasts well under two minutes; a server that outlives it is a leak, so it ends itself. */
-const MAX_LIFETIME_MS = 90_000;
+/**
+ * A bench run lasts well under two minutes (a load run says how long it needs, in seconds); a server that
+ * outlives it is a leak, so it ends itself.
+ */
+const DEFAULT_LIFETIME_MS = 90_000;
 
 /** The baseline: reads the request body, as any callback server must, and answers a constant JSON. */
 function createBareServer(): Server {
@@ -24,7 +27,8 @@ function createBareServer(): Server {
   });
 }
 
-const [mode, distDir] = process.argv.slice(2);
+const [mode, distDir, lifetimeS] = process.argv.slice(2);
+const lifetimeMs = lifetimeS === undefined ? DEFAULT_LIFETIME_MS : Math.min(Number(lifetimeS), 3600) * 1000;
 const send = process.send?.bind(process);
 if ((mode !== 'local' && mode !== 'bare') || distDir === undefined) {
   console.error('usage: node --import tsx scripts/bench-server.ts local|bare <dist folder>');
@@ -43,4 +47,4 @@ server.listen(0, '127.0.0.1', () => {
 });
 // The parent going away (even killed) closes the IPC channel: never outlive it.
 process.on('disconnect', () => process.exit(0));
-setTimeout(() => process.exit(0), MAX_LIFETIME_MS).unref();
+setTimeout(() => process.exit(0), lifetimeMs).unref();

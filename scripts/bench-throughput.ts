@@ -69,10 +69,15 @@ export function killServers(): void {
   }
 }
 
-async function startServer(mode: ServerMode, dist: string): Promise<{ child: ChildProcess; port: number }> {
+export async function startServer(
+  mode: ServerMode,
+  dist: string,
+  lifetimeS?: number,
+): Promise<{ child: ChildProcess; port: number }> {
   const script = join(root, 'scripts', 'bench-server.ts');
   // stdout is /dev/null: the handlers' log lines cost a write, and nobody has to drain a pipe.
-  const child = spawn(process.execPath, ['--import', 'tsx', script, mode, dist], {
+  const args = lifetimeS === undefined ? [script, mode, dist] : [script, mode, dist, String(lifetimeS)];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     cwd: root,
     env: fcLikeEnv(),
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -100,7 +105,7 @@ async function startServer(mode: ServerMode, dist: string): Promise<{ child: Chi
   });
 }
 
-async function stopServer(child: ChildProcess): Promise<void> {
+export async function stopServer(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
