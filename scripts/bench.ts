@@ -41,6 +41,7 @@ import {
   type Row,
   reportProgress,
 } from './bench-common';
+import { measureReceipts } from './bench-receipts';
 import { measureRulesScale, type RulesPlan } from './bench-rules';
 import { killServers, measureThroughput, type ThroughputPlan } from './bench-throughput';
 import { measureWarm, type WarmPlan } from './bench-warm';
@@ -154,6 +155,8 @@ async function main(): Promise<number> {
   rows.push(...warm.rows);
   const rules = measureRulesScale(PLAN.rules, dist);
   rows.push(...rules.rows);
+  reportProgress('receipts: hostile 1 MB pushes');
+  rows.push(await measureReceipts(dist, quick ? 1 : 3));
   reportProgress(`local server against bare node:http (${plural(PLAN.throughput.rounds, 'round')})`);
   const throughput = await measureThroughput(PLAN.throughput, dist);
   rows.push(...throughput.rows);
