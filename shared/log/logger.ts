@@ -67,11 +67,12 @@ const MAX_KINDS_WITH_STACKS = 100;
 const MAX_FIELD_DEPTH = 6;
 
 /**
- * A mobile number (`13800138000`, `+86 138 0013 8000`) or a fixed line with its area code (`0592-3391657`,
- * `05923391657`), not inside a longer run of digits (call ids, timestamps).
+ * A mobile number (`13800138000`, `+86 138 0013 8000`), a fixed line with its area code (`0592-3391657`,
+ * `05923391657`) or a 400/800 service number (`400-820-1234`), not inside a longer run of digits (call
+ * ids, timestamps).
  */
 const PHONE_NUMBER =
-  /(?<![0-9])(?:(?:\+|00)?86[-\s]?)?(?:1[3-9][0-9](?:[-\s]?[0-9]{4}){2}|0[1-9][0-9]{1,2}[-\s]?[0-9]{7,8})(?![0-9])/g;
+  /(?<![0-9])(?:(?:\+|00)?86[-\s]?)?(?:1[3-9][0-9](?:[-\s]?[0-9]{4}){2}|0[1-9][0-9]{1,2}[-\s]?[0-9]{7,8}|[48]00[-\s]?[0-9]{3}[-\s]?[0-9]{4})(?![0-9])/g;
 
 /**
  * Masks every phone number in a log line, in any field, whoever it belongs to: the fields callers name

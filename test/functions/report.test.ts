@@ -84,6 +84,20 @@ describe('report bundle', () => {
     assert.ok(logs.length <= 22, `${logs.length} log lines for one push`);
   });
 
+  it('masks numbers in every field of an accepted record, the sender’s own fields included', async () => {
+    const record = {
+      ...callReports[0],
+      out_id: 'order-13912345678',
+      extend: '{"agent":"0592-5550101"}',
+      status_msg: 'callee 13700137000 busy',
+    };
+    const { logs } = await captureLogs(() => handler(push([record])));
+    const text = JSON.stringify(logs);
+    assert.equal(logs.filter((line) => line.msg === 'receipt').length, 1);
+    for (const number of ['13912345678', '5550101', '13700137000'])
+      assert.doesNotMatch(text, new RegExp(number));
+  });
+
   it('never logs a skipped record as it was sent: it can hold anyone’s number', async () => {
     const { logs } = await captureLogs(() =>
       handler(push(['13800138000', 13912345678, { caller: 13700137000 }])),

@@ -56,7 +56,7 @@ describe('every log line', () => {
         status_msg: '0592-3391657 busy',
       },
       caller: 15201030105,
-      trace: ['transfer to 4000000000'],
+      trace: ['transfer to 4000000000', 'transfer to 400-820-1234'],
     });
     const line = lines[0] ?? '';
     for (const leaked of [
