@@ -3,8 +3,8 @@
  * push holds. Hostile pushes of 1 MB (the largest the function reads) go through a fresh instance of the
  * built report bundle, in-process, and the slowest acknowledgement, wall time, is the figure.
  */
-import fs from 'node:fs';
 import { buildFcEvent, loadBuiltHandler } from '../dev/fc-event';
+import { routeFunctionLogs } from '../dev/function-logs';
 import type { Row } from './bench-common';
 
 /** What the platform allows before it counts a push as failed and sends it again. */
@@ -36,18 +36,8 @@ const PUSHES: Readonly<Record<string, string>> = {
 };
 
 export async function measureReceipts(dist: string, runs: number): Promise<Row> {
-  const realWriteSync = fs.writeSync;
-  // The function logs through fs.writeSync(1, …): the lines are built, their writes dropped.
-  (fs as { writeSync: typeof fs.writeSync }).writeSync = ((
-    fd: number,
-    data: string | Uint8Array,
-    ...rest: unknown[]
-  ) =>
-    fd === 1
-      ? typeof data === 'string'
-        ? Buffer.byteLength(data)
-        : data.byteLength
-      : (realWriteSync as (...args: unknown[]) => number)(fd, data, ...rest)) as typeof fs.writeSync;
+  // The lines the function logs are built, their writes dropped.
+  const restore = routeFunctionLogs(() => undefined);
   const worst = { ms: 0, push: '' };
   try {
     for (const [name, body] of Object.entries(PUSHES)) {
@@ -63,7 +53,7 @@ export async function measureReceipts(dist: string, runs: number): Promise<Row> 
       }
     }
   } finally {
-    (fs as { writeSync: typeof fs.writeSync }).writeSync = realWriteSync;
+    restore();
   }
   return {
     figure: 'receipts: worst acknowledgement, 1 MB pushes',

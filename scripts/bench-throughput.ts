@@ -114,8 +114,16 @@ export async function stopServer(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-function post(agent: Agent, port: number, body: Buffer): Promise<number> {
-  return new Promise((resolveStatus, reject) => {
+/**
+ * POSTs a form-encoded callback to `/inbound` on 127.0.0.1 and resolves to the status and the body, in
+ * 5 s at most (shared with the load run).
+ */
+export function postCallback(
+  agent: Agent,
+  port: number,
+  body: Buffer,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolvePost, reject) => {
     const req = request(
       {
         host: '127.0.0.1',
@@ -126,8 +134,11 @@ function post(agent: Agent, port: number, body: Buffer): Promise<number> {
         headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length },
       },
       (res) => {
-        res.resume();
-        res.on('end', () => resolveStatus(res.statusCode ?? 0));
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolvePost({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
         res.on('error', reject);
       },
     );
@@ -165,7 +176,7 @@ async function driveServer(
       issued++;
       let status = 0;
       try {
-        status = await post(agent, port, body);
+        status = (await postCallback(agent, port, body)).status;
       } catch {
         status = 0;
       }

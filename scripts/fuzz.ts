@@ -9,11 +9,11 @@
  *
  * Exit codes: 0 every property held, 1 one did not, 2 the command line is wrong.
  */
-import fs from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { loadBuiltHandler } from '../dev/fc-event';
+import { routeFunctionLogs } from '../dev/function-logs';
 import { checkRequest, collectStatesOfOtherCalls, requestArb } from '../dev/fuzz-callbacks';
 import { logScan, scanLogOutput } from '../dev/log-scan';
 
@@ -40,18 +40,8 @@ async function main(argv: readonly string[]): Promise<number> {
     );
     return 2;
   }
-  // The functions log with fs.writeSync(1, …): each line is scanned, then dropped.
-  const realWriteSync = fs.writeSync;
-  (fs as { writeSync: typeof fs.writeSync }).writeSync = ((
-    fd: number,
-    data: string | Uint8Array,
-    ...rest: unknown[]
-  ) => {
-    if (fd !== 1) return (realWriteSync as (...args: unknown[]) => number)(fd, data, ...rest);
-    const text = typeof data === 'string' ? data : Buffer.from(data).toString('utf8');
-    scanLogOutput(text, [STATE_SECRETS]);
-    return Buffer.byteLength(text);
-  }) as typeof fs.writeSync;
+  // Each line the functions log is scanned, then dropped.
+  routeFunctionLogs((text) => scanLogOutput(text, [STATE_SECRETS]));
   process.env.STATE_SECRETS = STATE_SECRETS;
   const started = Date.now();
   const deadline = started + MAX_MINUTES * 60_000;

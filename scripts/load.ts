@@ -13,13 +13,13 @@
  * command line.
  */
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as v from 'valibot';
 import { SuccessReplySchema } from '../shared/protocol/reply-schema';
 import { buildBundles, percentile } from './bench-common';
-import { killServers, startServer, stopServer } from './bench-throughput';
+import { killServers, postCallback, startServer, stopServer } from './bench-throughput';
 
 /** Requests in flight at most, and in all: the run is bounded whatever the machine's speed. */
 const MAX_REQUESTS = 5_000_000;
@@ -66,32 +66,6 @@ const CALLS: readonly (readonly Event[])[] = [
 
 type Stats = { latenciesMs: number[]; requests: number; errors: string[]; invalid: number; calls: number };
 
-function post(agent: Agent, port: number, body: Buffer): Promise<{ status: number; text: string }> {
-  return new Promise((resolvePost, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/inbound',
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolvePost({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.setTimeout(5_000, () => req.destroy(new Error('request timed out')));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 /** One virtual caller: calls in turn until `until`, checking every reply. `checked` false for the reference. */
 async function caller(
   index: number,
@@ -120,7 +94,7 @@ async function caller(
         const started = performance.now();
         let reply: { status: number; text: string };
         try {
-          reply = await post(agent, port, body);
+          reply = await postCallback(agent, port, body);
         } catch (error) {
           stats.errors.push(`${event.type}: ${error instanceof Error ? error.message : String(error)}`);
           break;

@@ -36,7 +36,11 @@ export function createLogger(
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
     if (RANK(level) < RANK(minLevel)) return;
     const line = { level, msg, time: new Date().toISOString(), ...base, ...fields };
-    write(JSON.stringify(maskPhoneNumbersIn(line, 0)));
+    const text = JSON.stringify(line);
+    // Most lines hold no number to mask (the callers' are masked where they are built): one scan of the
+    // text tells, and only a line that holds one is walked field by field and written again.
+    PHONE_NUMBER.lastIndex = 0;
+    write(PHONE_NUMBER.test(text) ? JSON.stringify(maskPhoneNumbersIn(line, 0)) : text);
   };
   return {
     debug: (msg, fields) => emit('debug', msg, fields),

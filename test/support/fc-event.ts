@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import {
   buildFcEvent,
   type CallbackParams,
@@ -8,6 +7,7 @@ import {
   formCallback,
   loadBuiltHandler,
 } from '../../dev/fc-event';
+import { routeFunctionLogs } from '../../dev/function-logs';
 import { scanLogOutput } from '../../dev/log-scan';
 import { EnvSchema } from '../../shared/config/config';
 
@@ -62,17 +62,10 @@ function configuredSecrets(): string[] {
  * stdout also carries the test runner's own reports, so those lines go through `process.stdout` here,
  * in order with the reports, where {@link captureLogs} can read them.
  */
-const realWriteSync = fs.writeSync;
-(fs as { writeSync: typeof fs.writeSync }).writeSync = ((
-  fd: number,
-  data: string | Uint8Array,
-  ...rest: unknown[]
-) => {
-  if (fd !== 1) return (realWriteSync as (...args: unknown[]) => number)(fd, data, ...rest);
-  scanLogOutput(typeof data === 'string' ? data : Buffer.from(data).toString('utf8'), configuredSecrets());
-  process.stdout.write(data);
-  return typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
-}) as typeof fs.writeSync;
+routeFunctionLogs((text) => {
+  scanLogOutput(text, configuredSecrets());
+  process.stdout.write(text);
+});
 
 /** Runs `action` while collecting the JSON lines the handler writes to stdout (and not printing them). */
 export async function captureLogs<T>(
