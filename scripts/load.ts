@@ -214,21 +214,29 @@ async function main(argv: readonly string[]): Promise<number> {
     await stopServer(bare.child);
   }
 
-  const afterWarmUp = rss.find((sample) => sample.s >= WARM_UP_S)?.mb ?? rss[0]?.mb ?? 0;
+  const warmed = rss.find((sample) => sample.s >= WARM_UP_S);
+  const afterWarmUp = warmed?.mb ?? 0;
   const peak = Math.max(...rss.map((sample) => sample.mb));
   const end = rss.at(-1)?.mb ?? 0;
-  const flat = end <= afterWarmUp * FLAT_RATIO;
+  // A run shorter than the warm-up cannot say whether memory settles: it is reported, not judged.
+  const flat = warmed === undefined ? undefined : end <= afterWarmUp * FLAT_RATIO;
+  const verdict =
+    flat === undefined
+      ? `not judged: the run is shorter than the ${WARM_UP_S} s warm-up`
+      : flat
+        ? 'flat'
+        : `NOT flat (over ${FLAT_RATIO}× after the warm-up)`;
   const seconds = (Date.now() - started) / 1000;
   const lines = [
     `load: ${runS} s of calls by ${callers} callers against the local server (127.0.0.1), then ${REFERENCE_S} s against a constant-reply server`,
     `  calls ${stats.calls}, requests ${stats.requests} (${Math.round(stats.requests / runS)}/s)`,
     `  errors ${stats.errors.length - stats.invalid}, invalid replies ${stats.invalid}${stats.errors.length > 0 ? `: ${stats.errors.slice(0, 5).join('; ')}` : ''}`,
     `  latency ${describeLatency(stats)}; constant-reply server ${describeLatency(reference)} (${reference.requests} requests)`,
-    `  memory (RSS) ${rss[0]?.mb.toFixed(1) ?? '?'} MB at start, ${afterWarmUp.toFixed(1)} MB after ${WARM_UP_S} s, peak ${peak.toFixed(1)} MB, ${end.toFixed(1)} MB at the end: ${flat ? 'flat' : `NOT flat (over ${FLAT_RATIO}× after the warm-up)`}`,
+    `  memory (RSS) ${rss[0]?.mb.toFixed(1) ?? '?'} MB at start, ${warmed === undefined ? '-' : afterWarmUp.toFixed(1)} MB after ${WARM_UP_S} s, peak ${peak.toFixed(1)} MB, ${end.toFixed(1)} MB at the end: ${verdict}`,
     `  ${seconds.toFixed(0)} s in all`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  return stats.errors.length === 0 && flat ? 0 : 1;
+  return stats.errors.length === 0 && flat !== false ? 0 : 1;
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
