@@ -150,7 +150,7 @@ function decideReply(
   const decision = decideNextAction(inForce, event, decoded, deps.now(), deps.origin);
   fields.trace = decision.trace;
   warnOfHolidayGaps(decision.holidayGaps, deps.log);
-  Object.assign(fields, describeDecision(decision, decoded));
+  Object.assign(fields, describeDecision(decision, decoded, event.type));
   const dynamicId =
     decision.state === undefined
       ? undefined
@@ -164,10 +164,16 @@ function decideReply(
  * The log fields of a decision, for SLS queries: the rules version, the line (on callin), the flow and
  * the node the call was at and is at now, what the caller matched, the retry counters.
  */
-function describeDecision(decision: Decision, decoded: DecodedState): LogFields {
+function describeDecision(decision: Decision, decoded: DecodedState, eventType: string): LogFields {
   const before = decoded.kind === 'ok' ? openState(decoded.state, decision.rules.names) : undefined;
   const { state, facts } = decision;
+  const heardBy =
+    before === undefined ? undefined : decision.rules.rules.flows[before.flow]?.nodes[before.node];
   return {
+    // Keys a sensitive collect node heard are never logged, not even a single one.
+    ...(eventType === 'dtmf' && heardBy?.type === 'collect' && heardBy.sensitive === true
+      ? { dtmf: '(sensitive)' }
+      : {}),
     rulesVersion: decision.rules.rules.version,
     ...(facts.line === undefined ? {} : { line: facts.line }),
     ...(state === undefined ? {} : { flow: state.flow }),

@@ -449,3 +449,38 @@ describe('inbound bundle: no state key configured', () => {
     );
   });
 });
+
+describe('inbound bundle: keys heard by a sensitive collect node', () => {
+  it('never logs them, not even a single key', async () => {
+    const rules = {
+      version: 'pin-1',
+      defaultLine: { flow: 'pin' },
+      flows: {
+        pin: {
+          start: 'ask',
+          nodes: {
+            ask: {
+              type: 'collect',
+              say: '请输入一位密码',
+              saveAs: 'pin',
+              maxDigits: 1,
+              sensitive: true,
+              next: 'bye',
+            },
+            bye: { type: 'hangup', say: '再见' },
+          },
+        },
+      },
+    };
+    const handler = await loadWithEnv('inbound', { STATE_SECRETS, RULES: JSON.stringify(rules) });
+    const { send } = startCall(handler);
+    const { logs } = await captureLogs(async () => {
+      await send('callin', { caller: '13800138000', callee: '05923391657' });
+      await send('mute');
+      await send('dtmf', { dtmf_digits: '7' });
+    });
+    const keyed = logs.find((line) => line.msg === 'callback' && line.type === 'dtmf');
+    assert.equal(keyed?.dtmf, '(sensitive)');
+    assert.doesNotMatch(JSON.stringify(keyed), /"7"/);
+  });
+});
