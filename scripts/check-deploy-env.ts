@@ -42,7 +42,7 @@ if (open.length > 0 && !openAllowed) {
 }
 const warnings = openAllowed ? [...open] : [];
 if (config.rulesJson !== undefined) {
-  const loaded = loadRules(config, { readText: () => '', parseYaml });
+  const loaded = loadRules(config, parseYaml);
   if (!loaded.ok) {
     problems.push('RULES is invalid:', ...loaded.issues.map((issue) => `  ${issue.path}: ${issue.message}`));
   } else {

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { constants, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { BUILD_VERSION, getCallbackSecrets, getConfig } from '../config/config';
 import { createFcHandler, type FcHttpResult } from '../fc/http-trigger';
@@ -6,6 +6,7 @@ import type { CallOrigin } from '../flow/decision';
 import { RecentKeys } from '../gate/recent-keys';
 import { createProcessLogger } from '../log/process-logger';
 import { MAX_BODY_BYTES } from '../protocol/http';
+import { NOT_A_FILE, TOO_LARGE } from '../rules/load-rules';
 import { createRulesCache } from '../rules/rules-cache';
 import { handleCallbackRequest } from './handle-callback';
 
@@ -16,6 +17,32 @@ import { handleCallbackRequest } from './handle-callback';
 function loadYamlParser(text: string): unknown {
   const path = join(__dirname, 'yaml-parser.js');
   return (require(path) as { parseYaml: (text: string) => unknown }).parseYaml(text);
+}
+
+/**
+ * Reads a rules file asynchronously: opened without blocking (a FIFO with no writer would otherwise hold
+ * the read for ever), refused unless it is a regular file, and refused over `maxBytes` before a byte is
+ * read. Rejects with a `code` that loadRulesFile words for the log.
+ */
+async function readRulesFile(path: string, maxBytes: number): Promise<string> {
+  const handle = await fsp.open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw Object.assign(new Error('not a regular file'), { code: NOT_A_FILE });
+    if (stat.size > maxBytes) throw Object.assign(new Error('too large'), { code: TOO_LARGE });
+    // Read to the limit and one byte more: a file that grew since the stat is refused too.
+    const buffer = Buffer.alloc(Math.min(stat.size, maxBytes) + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > maxBytes) throw Object.assign(new Error('too large'), { code: TOO_LARGE });
+    return buffer.subarray(0, length).toString('utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -35,12 +62,12 @@ export function createCallbackFunction(options: {
     getCallbackSecrets,
     getRules: createRulesCache(
       {
-        readText: (path) => readFileSync(path, 'utf8'),
-        parseYaml: loadYamlParser,
-        fingerprint: (path) => {
-          const stat = statSync(path);
+        fingerprint: async (path) => {
+          const stat = await fsp.stat(path);
           return `${stat.mtimeMs}:${stat.size}`;
         },
+        read: readRulesFile,
+        parseYaml: loadYamlParser,
       },
       () => Date.now(),
       log,

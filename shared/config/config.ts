@@ -34,6 +34,25 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /** How long a callback may take by default, ms: well under a second, far over a warm reply (≈ 0.2 ms). */
 export const DEFAULT_CALLBACK_BUDGET_MS = 400;
 
+/** The largest rules file read by default: a real document is tens of KB; 4 MB keeps parsing bounded. */
+export const DEFAULT_RULES_MAX_BYTES = 4 * 1024 * 1024;
+
+/** How long a cold start waits for a rules file by default, ms: under the callback budget. */
+export const DEFAULT_RULES_LOAD_BUDGET_MS = 300;
+
+/** A whole number in a variable, `min` to `max`; empty means `fallback`. */
+function integerVariable(fallback: number, min: number, max: number, example: string) {
+  return v.pipe(
+    v.optional(v.string(), ''),
+    v.trim(),
+    v.transform((s) => (s === '' ? String(fallback) : s)),
+    v.regex(/^[0-9]{1,9}$/, `write a whole number of ${example}`),
+    v.transform(Number),
+    v.minValue(min, `at least ${min}`),
+    v.maxValue(max, `at most ${max}`),
+  );
+}
+
 /** The environment the functions read. Names never start with `FC_` (reserved by Function Compute). */
 export const EnvSchema = v.object({
   /** Secrets accepted as the last path segment or `?token=`; several during rotation. Unset = open. */
@@ -45,19 +64,22 @@ export const EnvSchema = v.object({
   /** Path of a rules document (JSON), e.g. on an OSS bucket mounted with `ossMountConfig`. */
   RULES_FILE: optionalText,
   /** `debug`, `info` (default), `warn` or `error`; empty means unset, as s.yaml renders unset variables. */
+  /** A small rules document served when `RULES_FILE` cannot be read in time at a cold start. */
+  RULES_EMERGENCY: optionalText,
+  /** The largest `RULES_FILE` read, bytes (default 4 MB): a larger one is refused before it is read. */
+  RULES_MAX_BYTES: integerVariable(DEFAULT_RULES_MAX_BYTES, 1024, 64 * 1024 * 1024, 'bytes, such as 4194304'),
+  /** How long a cold start waits for `RULES_FILE`, ms (default 300); then the emergency document answers. */
+  RULES_LOAD_BUDGET_MS: integerVariable(
+    DEFAULT_RULES_LOAD_BUDGET_MS,
+    10,
+    10_000,
+    'milliseconds, such as 300',
+  ),
   /**
    * The time a callback may take, ms (default 400): past it the call gets the safe reply rather than
    * silence. VMS documents no timeout; a caller hears nothing while we think. Empty means the default.
    */
-  CALLBACK_BUDGET_MS: v.pipe(
-    v.optional(v.string(), ''),
-    v.trim(),
-    v.transform((s) => (s === '' ? String(DEFAULT_CALLBACK_BUDGET_MS) : s)),
-    v.regex(/^[0-9]{2,5}$/, 'write a number of milliseconds, such as 400'),
-    v.transform(Number),
-    v.minValue(50, 'at least 50 ms: less would refuse calls a healthy instance answers in time'),
-    v.maxValue(10_000, 'at most 10000 ms: FC stops the function after its own timeout anyway'),
-  ),
+  CALLBACK_BUDGET_MS: integerVariable(DEFAULT_CALLBACK_BUDGET_MS, 50, 10_000, 'milliseconds, such as 400'),
   LOG_LEVEL: v.pipe(
     v.optional(v.string(), ''),
     v.trim(),
@@ -75,6 +97,9 @@ export type Config = {
   readonly rulesFile: string | undefined;
   readonly logLevel: LogLevel;
   readonly callbackBudgetMs: number;
+  readonly rulesEmergency: string | undefined;
+  readonly rulesMaxBytes: number;
+  readonly rulesLoadBudgetMs: number;
 };
 
 /** Used when STATE_SECRETS is unset, so that a local run works; states are then forgeable. */
@@ -101,6 +126,9 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
     rulesFile: out.RULES_FILE,
     logLevel: out.LOG_LEVEL,
     callbackBudgetMs: out.CALLBACK_BUDGET_MS,
+    rulesEmergency: out.RULES_EMERGENCY,
+    rulesMaxBytes: out.RULES_MAX_BYTES,
+    rulesLoadBudgetMs: out.RULES_LOAD_BUDGET_MS,
   };
 }
 

@@ -3,7 +3,7 @@ import { type CompiledRules, compileRules, compileValidatedRules, type RulesIssu
 import { DEFAULT_RULES } from './default-rules';
 import { detectRulesFormat, type RulesTextFormat, readRulesText } from './read-rules-text';
 
-export type RulesSource = 'env:RULES' | 'file' | 'embedded-default';
+export type RulesSource = 'env:RULES' | 'file' | 'env:RULES_EMERGENCY' | 'embedded-default';
 
 export type LoadedRules =
   | {
@@ -15,48 +15,78 @@ export type LoadedRules =
     }
   | { readonly ok: false; readonly source: RulesSource; readonly issues: readonly RulesIssue[] };
 
-/** The file system and the YAML parser, at the edge. */
-export type RulesReaders = {
-  readonly readText: (path: string) => string;
-  readonly parseYaml: (text: string) => unknown;
-};
+/** Parses YAML: passed in, so that the functions load a YAML parser only for YAML rules. */
+export type ParseYaml = (text: string) => unknown;
 
 /**
- * Loads the rules document a configuration names: inline in `RULES` (JSON, or YAML when it does not
- * start with `{`), else the file at `RULES_FILE` (YAML for `.yaml`/`.yml`, else JSON), else the embedded
- * default hotline. Never throws.
+ * Reads a rules file, at the edge: asynchronously, refusing anything but a regular file (a FIFO would
+ * block a read for ever) and anything over `maxBytes` before reading it. Rejects with an error whose
+ * `code` says why: `ENOENT`, `EACCES`, `EISDIR`, {@link NOT_A_FILE}, {@link TOO_LARGE}, or another.
  */
-export function loadRules(config: Config, readers: RulesReaders): LoadedRules {
-  if (config.rulesJson !== undefined) {
-    const format: RulesTextFormat = config.rulesJson.trimStart().startsWith('{') ? 'json' : 'yaml';
-    return fromText('env:RULES', config.rulesJson, format, readers);
+export type RulesFileReader = (path: string, maxBytes: number) => Promise<string>;
+
+export const NOT_A_FILE = 'NOT_A_FILE';
+export const TOO_LARGE = 'TOO_LARGE';
+
+/**
+ * The rules a configuration names without reading a file: inline in `RULES` (JSON, or YAML when it
+ * does not start with `{`), else the embedded default hotline. A `RULES_FILE` is read by
+ * {@link loadRulesFile}, asynchronously. Never throws.
+ */
+export function loadRules(config: Config, parseYaml: ParseYaml): LoadedRules {
+  if (config.rulesJson !== undefined) return fromInline('env:RULES', config.rulesJson, parseYaml);
+  return loadEmbeddedDefault();
+}
+
+/** The document served while `RULES_FILE` cannot be read at a cold start: `RULES_EMERGENCY`, else the default. */
+export function loadEmergencyRules(config: Config, parseYaml: ParseYaml): LoadedRules {
+  if (config.rulesEmergency !== undefined) {
+    return fromInline('env:RULES_EMERGENCY', config.rulesEmergency, parseYaml);
   }
-  if (config.rulesFile !== undefined) {
-    let text: string;
-    try {
-      text = readers.readText(config.rulesFile);
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      return {
-        ok: false,
-        source: 'file',
-        issues: [{ path: '(file)', message: describeUnreadableFile(config.rulesFile, code ?? error) }],
-      };
-    }
-    return fromText('file', text, detectRulesFormat(config.rulesFile), readers);
+  return loadEmbeddedDefault();
+}
+
+/** Reads and compiles `RULES_FILE` (YAML for `.yaml`/`.yml`, else JSON). Never rejects. */
+export async function loadRulesFile(
+  path: string,
+  maxBytes: number,
+  read: RulesFileReader,
+  parseYaml: ParseYaml,
+): Promise<LoadedRules> {
+  let text: string;
+  try {
+    text = await read(path, maxBytes);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    return {
+      ok: false,
+      source: 'file',
+      issues: [{ path: '(file)', message: describeUnreadableFile(path, code ?? error, maxBytes) }],
+    };
   }
+  return fromText('file', text, detectRulesFormat(path), parseYaml);
+}
+
+function loadEmbeddedDefault(): LoadedRules {
   const compiled = compileValidatedRules(DEFAULT_RULES);
   return compiled.ok
     ? { ok: true, source: 'embedded-default', compiled: compiled.compiled, earlier: new Map() }
     : { ok: false, source: 'embedded-default', issues: compiled.issues };
 }
 
+function fromInline(source: RulesSource, text: string, parseYaml: ParseYaml): LoadedRules {
+  const format: RulesTextFormat = text.trimStart().startsWith('{') ? 'json' : 'yaml';
+  return fromText(source, text, format, parseYaml);
+}
+
 /** Why RULES_FILE could not be read, naming the path and the cause in words. */
-function describeUnreadableFile(path: string, code: unknown): string {
+function describeUnreadableFile(path: string, code: unknown, maxBytes: number): string {
   const causes: Readonly<Record<string, string>> = {
     ENOENT: 'there is no such file',
     EACCES: 'the function may not read it',
     EISDIR: 'it is a folder',
+    [NOT_A_FILE]: 'it is not a regular file (a FIFO or a device is never read)',
+    [TOO_LARGE]: `it is larger than RULES_MAX_BYTES (${maxBytes} bytes); publish compiled JSON, or raise the limit`,
   };
   const cause = typeof code === 'string' ? (causes[code] ?? code) : String(code);
   return `cannot read RULES_FILE ${path}: ${cause}`;
@@ -66,11 +96,11 @@ function fromText(
   source: RulesSource,
   text: string,
   format: RulesTextFormat,
-  readers: RulesReaders,
+  parseYaml: ParseYaml,
 ): LoadedRules {
   let read: ReturnType<typeof readRulesText>;
   try {
-    read = readRulesText(text, format, readers.parseYaml);
+    read = readRulesText(text, format, parseYaml);
   } catch (error) {
     // Only a YAML parser that cannot be loaded gets here (readRulesText catches parse errors).
     return {

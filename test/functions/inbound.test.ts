@@ -204,7 +204,11 @@ describe('inbound bundle: bad input', () => {
 
 describe('inbound bundle: internal errors', () => {
   it('says in its status why the rules could not be loaded, naming the file', async () => {
-    const handler = await loadWithEnv('inbound', { STATE_SECRETS, RULES_FILE: '/nonexistent/rules.yaml' });
+    const handler = await loadWithEnv('inbound', {
+      STATE_SECRETS,
+      RULES_FILE: '/nonexistent/rules.yaml',
+      RULES_LOAD_BUDGET_MS: '5000',
+    });
     const status = JSON.parse((await handler(fcEvent({ method: 'GET' }))).body) as {
       ok: boolean;
       warnings: { kind: string; message: string }[];

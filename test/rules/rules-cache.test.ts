@@ -2,8 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readConfig } from '../../shared/config/config';
 import { createLogger } from '../../shared/log/logger';
-import { loadRules } from '../../shared/rules/load-rules';
-import { createRulesCache, RULES_FILE_CHECK_MS } from '../../shared/rules/rules-cache';
+import {
+  loadEmergencyRules,
+  loadRules,
+  loadRulesFile,
+  NOT_A_FILE,
+  TOO_LARGE,
+} from '../../shared/rules/load-rules';
+import { createRulesCache, RULES_FILE_CHECK_MS, STUCK_READ_MS } from '../../shared/rules/rules-cache';
 import { parseYaml } from '../../shared/rules/yaml-parser';
 
 const doc = (version: string) =>
@@ -13,98 +19,195 @@ const doc = (version: string) =>
     flows: { main: { start: 'bye', nodes: { bye: { type: 'hangup' } } } },
   });
 
-const noFile = {
-  readText: () => {
-    throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
-  },
-  parseYaml,
-};
-const withFile = (text: string) => ({ readText: () => text, parseYaml });
+const failing = (code: string) => () => Promise.reject(Object.assign(new Error(code), { code }));
+const holding = (text: string) => () => Promise.resolve(text);
 
 describe('loadRules', () => {
   it('uses the embedded default when nothing is configured', () => {
-    const loaded = loadRules(readConfig({}), noFile);
+    const loaded = loadRules(readConfig({}), parseYaml);
     assert.ok(loaded.ok);
     assert.equal(loaded.source, 'embedded-default');
   });
 
-  it('prefers inline RULES over RULES_FILE', () => {
-    const loaded = loadRules(
-      readConfig({ RULES: doc('inline'), RULES_FILE: '/x.json' }),
-      withFile(doc('file')),
-    );
-    assert.ok(loaded.ok);
-    assert.equal(loaded.compiled.rules.version, 'inline');
-  });
-
-  it('reports a file that cannot be read, and a document that is not JSON', () => {
-    const unreadable = loadRules(readConfig({ RULES_FILE: '/missing.json' }), noFile);
-    assert.ok(!unreadable.ok);
-    assert.equal(
-      unreadable.issues[0]?.message,
-      'cannot read RULES_FILE /missing.json: there is no such file',
-    );
-    const broken = loadRules(readConfig({ RULES: '{version:' }), noFile);
+  it('reads inline RULES, JSON or YAML, and reports one that is not valid', () => {
+    const yaml =
+      'version: y1\ndefaultLine: {flow: main}\nflows:\n  main:\n    start: bye\n    nodes:\n      bye: {type: hangup}\n';
+    const inline = loadRules(readConfig({ RULES: yaml, RULES_FILE: '/ignored.json' }), parseYaml);
+    assert.ok(inline.ok);
+    assert.equal(inline.compiled.rules.version, 'y1');
+    const broken = loadRules(readConfig({ RULES: '{version:' }), parseYaml);
     assert.ok(!broken.ok);
     assert.match(broken.issues[0]?.message ?? '', /not valid JSON/);
   });
 
-  it('reads a YAML file by its extension, and inline YAML that does not start with {', () => {
-    const yaml =
-      'version: y1\ndefaultLine: {flow: main}\nflows:\n  main:\n    start: bye\n    nodes:\n      bye: {type: hangup}\n';
-    const fromFile = loadRules(readConfig({ RULES_FILE: '/mnt/rules/rules.yaml' }), withFile(yaml));
-    assert.ok(fromFile.ok);
-    assert.equal(fromFile.compiled.rules.version, 'y1');
-    const inline = loadRules(readConfig({ RULES: yaml }), noFile);
-    assert.ok(inline.ok);
+  it('serves RULES_EMERGENCY as the emergency document, else the embedded default', () => {
+    const emergency = loadEmergencyRules(readConfig({ RULES_EMERGENCY: doc('sos') }), parseYaml);
+    assert.ok(emergency.ok);
+    assert.equal(emergency.source, 'env:RULES_EMERGENCY');
+    assert.equal(loadEmergencyRules(readConfig({}), parseYaml).source, 'embedded-default');
+  });
+});
+
+describe('loadRulesFile', () => {
+  it('names the file and why it could not be read', async () => {
+    const cases = [
+      ['ENOENT', 'cannot read RULES_FILE /r.json: there is no such file'],
+      [
+        NOT_A_FILE,
+        'cannot read RULES_FILE /r.json: it is not a regular file (a FIFO or a device is never read)',
+      ],
+      [
+        TOO_LARGE,
+        'cannot read RULES_FILE /r.json: it is larger than RULES_MAX_BYTES (2048 bytes); publish compiled JSON, or raise the limit',
+      ],
+    ] as const;
+    for (const [code, message] of cases) {
+      const loaded = await loadRulesFile('/r.json', 2048, failing(code), parseYaml);
+      assert.ok(!loaded.ok);
+      assert.equal(loaded.issues[0]?.message, message);
+    }
   });
 
-  it('reports broken YAML with its line', () => {
-    const loaded = loadRules(readConfig({ RULES_FILE: '/r.yml' }), withFile('version: x\nflows: [\n'));
-    assert.ok(!loaded.ok);
-    assert.match(loaded.issues[0]?.message ?? '', /not valid YAML: .*line/);
+  it('reads a YAML file by its extension, and reports broken YAML with its line', async () => {
+    const yaml =
+      'version: y1\ndefaultLine: {flow: main}\nflows:\n  main:\n    start: bye\n    nodes:\n      bye: {type: hangup}\n';
+    const loaded = await loadRulesFile('/mnt/rules/rules.yaml', 4096, holding(yaml), parseYaml);
+    assert.ok(loaded.ok);
+    assert.equal(loaded.compiled.rules.version, 'y1');
+    const broken = await loadRulesFile('/r.yml', 4096, holding('version: x\nflows: [\n'), parseYaml);
+    assert.ok(!broken.ok);
+    assert.match(broken.issues[0]?.message ?? '', /not valid YAML: .*line/);
   });
 });
 
 describe('createRulesCache', () => {
-  function setup() {
-    const files = { text: doc('v1'), fingerprint: 'a' };
+  /** A cache over a file the test controls: its text, its fingerprint, and reads that may hang. */
+  function setup(env: Record<string, string> = {}) {
+    const file = { text: doc('v1'), fingerprint: 'a', hang: false, reads: 0 };
     let now = 0;
     const lines: string[] = [];
     const log = createLogger((line) => lines.push(line), 'info');
     const getRules = createRulesCache(
-      { readText: () => files.text, parseYaml, fingerprint: () => files.fingerprint },
+      {
+        fingerprint: () =>
+          file.hang ? new Promise<string>(() => undefined) : Promise.resolve(file.fingerprint),
+        read: () => {
+          file.reads++;
+          return file.hang ? new Promise<string>(() => undefined) : Promise.resolve(file.text);
+        },
+        parseYaml,
+      },
       () => now,
       () => log,
     );
-    const config = readConfig({ RULES_FILE: '/mnt/rules/rules.json' });
-    const version = () => {
-      const loaded = getRules(config);
+    const config = readConfig({ RULES_FILE: '/mnt/rules/rules.json', RULES_LOAD_BUDGET_MS: '20', ...env });
+    const version = async () => {
+      const loaded = await getRules(config);
       return loaded.ok ? loaded.compiled.rules.version : 'invalid';
     };
-    return { files, version, lines, advance: (ms: number) => (now += ms) };
+    /** Lets a refresh started by the last callback finish. */
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+    return { file, version, lines, getRules, config, settle, advance: (ms: number) => (now += ms) };
   }
 
-  it('reloads a changed file after the check interval, not before', () => {
-    const { files, version, advance } = setup();
-    assert.equal(version(), 'v1');
-    files.text = doc('v2');
-    files.fingerprint = 'b';
+  it('reloads a changed file after the check interval, the callback itself answered with the rules in force', async () => {
+    const { file, version, advance, settle } = setup();
+    assert.equal(await version(), 'v1');
+    file.text = doc('v2');
+    file.fingerprint = 'b';
     advance(RULES_FILE_CHECK_MS - 1);
-    assert.equal(version(), 'v1');
+    assert.equal(await version(), 'v1');
     advance(1);
-    assert.equal(version(), 'v2');
+    assert.equal(await version(), 'v1', 'the callback that starts the check does not wait for it');
+    await settle();
+    assert.equal(await version(), 'v2');
   });
 
-  it('keeps the last good rules when the changed file is invalid, and says so once', () => {
-    const { files, version, advance, lines } = setup();
-    version();
-    files.text = '{"version":"broken"}';
-    files.fingerprint = 'b';
+  it('never waits for a warm refresh, even one that hangs, and tries again once it is stuck', async () => {
+    const { file, version, advance, getRules, config, lines } = setup();
+    assert.equal(await version(), 'v1');
+    file.hang = true;
     advance(RULES_FILE_CHECK_MS);
-    assert.equal(version(), 'v1');
+    // Not a promise: a warm callback gets the rules in force at once, whatever the file does.
+    const answered = getRules(config);
+    assert.ok(!(answered instanceof Promise));
+    assert.equal(answered.ok && answered.compiled.rules.version, 'v1');
+    assert.equal(lines.filter((line) => line.includes('did not finish')).length, 0);
+    // The next check, an interval later, finds that read still unsettled: it is given up and tried again.
     advance(RULES_FILE_CHECK_MS);
-    assert.equal(version(), 'v1');
+    assert.ok(!(getRules(config) instanceof Promise));
+    assert.equal(lines.filter((line) => line.includes('did not finish')).length, 1);
+    assert.ok(STUCK_READ_MS < RULES_FILE_CHECK_MS);
+  });
+
+  it('serves the emergency document when a cold start cannot read the file in time, then the file’s rules', async () => {
+    const { file, version, lines, settle } = setup({ RULES_EMERGENCY: doc('sos') });
+    file.hang = true;
+    assert.equal(await version(), 'sos');
+    assert.equal(lines.filter((line) => line.includes('was not read in time')).length, 1);
+    // The late read never settles here: the emergency document goes on answering.
+    file.hang = false;
+    await settle();
+    assert.equal(await version(), 'sos');
+  });
+
+  it('switches to the file’s rules when a late first read arrives', async () => {
+    const { file, version } = setup();
+    let arrive: (text: string) => void = () => undefined;
+    const late = new Promise<string>((resolve) => {
+      arrive = resolve;
+    });
+    const getRules = createRulesCache(
+      { fingerprint: () => Promise.resolve('a'), read: () => late, parseYaml },
+      () => 0,
+      () => createLogger(() => undefined),
+    );
+    const config = readConfig({ RULES_FILE: '/mnt/rules/rules.json', RULES_LOAD_BUDGET_MS: '20' });
+    const first = await getRules(config);
+    assert.equal(first.ok && first.source, 'embedded-default');
+    arrive(file.text);
+    await new Promise((resolve) => setImmediate(resolve));
+    const after = await getRules(config);
+    assert.equal(after.ok && after.compiled.rules.version, 'v1');
+    assert.equal(await version(), 'v1');
+  });
+
+  it('lets a file read in time be parsed and checked, however long that takes', async () => {
+    const slowParse = (text: string) => {
+      const until = performance.now() + 80;
+      while (performance.now() < until) {
+        // A large YAML document on a slow instance: parsing outlasts the budget, the read did not.
+      }
+      return parseYaml(text);
+    };
+    const yaml =
+      'version: big\ndefaultLine: {flow: main}\nflows:\n  main:\n    start: bye\n    nodes:\n      bye: {type: hangup}\n';
+    const getRules = createRulesCache(
+      {
+        fingerprint: () => Promise.resolve('a'),
+        read: () => new Promise((resolve) => setTimeout(() => resolve(yaml), 5)),
+        parseYaml: slowParse,
+      },
+      () => 0,
+      () => createLogger(() => undefined),
+    );
+    const loaded = await getRules(readConfig({ RULES_FILE: '/r.yaml', RULES_LOAD_BUDGET_MS: '20' }));
+    assert.equal(loaded.ok && loaded.compiled.rules.version, 'big');
+  });
+
+  it('keeps the last good rules when the changed file is invalid, and says so once', async () => {
+    const { file, version, advance, lines, settle } = setup();
+    await version();
+    file.text = '{"version":"broken"}';
+    file.fingerprint = 'b';
+    advance(RULES_FILE_CHECK_MS);
+    await version();
+    await settle();
+    assert.equal(await version(), 'v1');
+    advance(RULES_FILE_CHECK_MS);
+    await version();
+    await settle();
+    assert.equal(await version(), 'v1');
     assert.equal(lines.filter((line) => line.includes('keeping the last good rules')).length, 1);
   });
 });

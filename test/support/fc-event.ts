@@ -69,7 +69,7 @@ routeFunctionLogs((text) => {
 
 /** Runs `action` while collecting the JSON lines the handler writes to stdout (and not printing them). */
 export async function captureLogs<T>(
-  action: () => Promise<T>,
+  action: (logged: () => string) => Promise<T>,
 ): Promise<{ result: T; logs: Record<string, unknown>[] }> {
   const lines: string[] = [];
   const original = process.stdout.write.bind(process.stdout);
@@ -82,7 +82,8 @@ export async function captureLogs<T>(
     return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
   }) as typeof process.stdout.write;
   try {
-    const result = await action();
+    // `logged` gives the lines so far, for an action that waits on something the function logs.
+    const result = await action(() => lines.join(''));
     return {
       result,
       logs: lines
