@@ -241,3 +241,26 @@ export async function collectStatesOfOtherCalls(handler: FcHandler, count: numbe
   }
   return states;
 }
+
+/**
+ * The positive control of the forged-state property: a callin, then a silence carrying the reply's own
+ * state, must go on in the call (no recovery prompt). Returns what is wrong, or undefined.
+ */
+export async function checkGenuineState(handler: FcHandler): Promise<string | undefined> {
+  const post = (type: string, content: Record<string, string>) =>
+    handler(
+      buildFcEvent({
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          call_id: '777^888',
+          content_type: type,
+          content: JSON.stringify(content),
+        }).toString(),
+      }),
+    );
+  const answered = safeJson((await post('callin', { caller: '13800138000', callee: '05923391657' })).body);
+  const dynamicId = (answered?.data as { dynamic_id?: unknown } | undefined)?.dynamic_id;
+  if (typeof dynamicId !== 'string') return 'the callin carried no state';
+  const next = (await post('mute', { dynamic_id: dynamicId })).body;
+  return next.includes(RECOVERY) ? `its own state restarted the call: ${next.slice(0, 200)}` : undefined;
+}

@@ -14,7 +14,12 @@ import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { loadBuiltHandler } from '../dev/fc-event';
 import { routeFunctionLogs } from '../dev/function-logs';
-import { checkRequest, collectStatesOfOtherCalls, requestArb } from '../dev/fuzz-callbacks';
+import {
+  checkGenuineState,
+  checkRequest,
+  collectStatesOfOtherCalls,
+  requestArb,
+} from '../dev/fuzz-callbacks';
 import { logScan, scanLogOutput } from '../dev/log-scan';
 
 /** Stop after this long, whatever the count: the run is bounded in time too. */
@@ -49,6 +54,13 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const name of ['inbound', 'outbound']) {
     const handler = loadBuiltHandler(name);
     const replayed = await collectStatesOfOtherCalls(handler, 16);
+    // A positive control: a state this instance sealed is followed, so "no forged state trusted" is not
+    // met by refusing every state.
+    const control = await checkGenuineState(handler);
+    if (control !== undefined) {
+      process.stdout.write(`${name}: a genuine state was not followed: ${control}\n`);
+      return 1;
+    }
     const share = Math.ceil(runs / 2);
     let sent = 0;
     const result = await fc.check(
@@ -67,7 +79,13 @@ async function main(argv: readonly string[]): Promise<number> {
         if (problem !== undefined) throw new Error(problem);
         if (logScan.leaks.length > 0) throw new Error(logScan.leaks[0]);
       }),
-      { numRuns: share, seed, endOnFailure: true, interruptAfterTimeLimit: deadline - Date.now() },
+      {
+        numRuns: share,
+        seed,
+        endOnFailure: true,
+        interruptAfterTimeLimit: Math.max(1, deadline - Date.now()),
+        markInterruptAsFailure: true,
+      },
     );
     total += sent;
     if (result.failed) {
@@ -76,6 +94,10 @@ async function main(argv: readonly string[]): Promise<number> {
       );
       return 1;
     }
+  }
+  if (total < runs) {
+    process.stdout.write(`fuzz: only ${total} of ${runs} requests ran in ${MAX_MINUTES} minutes\n`);
+    return 1;
   }
   const seconds = (Date.now() - started) / 1000;
   process.stdout.write(

@@ -138,6 +138,14 @@ function checkReply(
   if (type === 'callin' ? data.action !== 'answer' && data.action !== 'hangup' : data.action === 'answer') {
     return `${type}: answered with ${data.action}`;
   }
+  // A scripted call always carries the state it was given: a restart means states are not followed.
+  if (
+    type !== 'callin' &&
+    'action_code_param' in data &&
+    String(data.action_code_param).includes('刚才没有跟上')
+  ) {
+    return `${type}: the call restarted (the recovery prompt): its state was not followed`;
+  }
   return undefined;
 }
 

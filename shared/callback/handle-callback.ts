@@ -2,6 +2,7 @@ import type { Config } from '../config/config';
 import type { HolidayDataGap } from '../flow/call-context';
 import { decideNextAction } from '../flow/decide-next-action';
 import type { CallOrigin, Decision } from '../flow/decision';
+import { MAX_KEY_ENTRY_CHARS, MAX_UTTERANCE_CHARS } from '../flow/flow-limits';
 import type { RecentKeys } from '../gate/recent-keys';
 import { guardRequest, rejectRequest } from '../gate/request-gate';
 import type { LogFields, Logger } from '../log/logger';
@@ -165,14 +166,23 @@ function decideReply(
  * the node the call was at and is at now, what the caller matched, the retry counters.
  */
 function describeDecision(decision: Decision, decoded: DecodedState, eventType: string): LogFields {
-  const before = decoded.kind === 'ok' ? openState(decoded.state, decision.rules.names) : undefined;
+  // Positions name nodes only under the rules that sealed them: a state from rules this decision did not
+  // use (a restart after a publish) has no node to name.
+  const before =
+    decoded.kind === 'ok' && decoded.state.rulesTag === decision.rules.tag
+      ? openState(decoded.state, decision.rules.names)
+      : undefined;
   const { state, facts } = decision;
   const heardBy =
     before === undefined ? undefined : decision.rules.rules.flows[before.flow]?.nodes[before.node];
   return {
-    // Keys a sensitive collect node heard are never logged, not even a single one.
-    ...(eventType === 'dtmf' && heardBy?.type === 'collect' && heardBy.sensitive === true
-      ? { dtmf: '(sensitive)' }
+    // What a sensitive collect node heard is never logged: not a single key, not a digit said.
+    ...(heardBy?.type === 'collect' && heardBy.sensitive === true
+      ? eventType === 'dtmf'
+        ? { dtmf: '(sensitive)' }
+        : eventType === 'normal'
+          ? { words: '(sensitive)' }
+          : {}
       : {}),
     rulesVersion: decision.rules.rules.version,
     ...(facts.line === undefined ? {} : { line: facts.line }),
@@ -213,11 +223,15 @@ function describeEvent(event: CallbackEvent): LogFields {
       if (event.content.orgcallee !== undefined) fields.orgcallee = maskPhoneNumber(event.content.orgcallee);
       break;
     case 'normal':
-      fields.words = maskDigitsInText(event.content.words);
+      // As much as the engine reads (the rest is never heard), masked.
+      fields.words = maskDigitsInText(event.content.words.slice(0, MAX_UTTERANCE_CHARS));
       break;
     case 'dtmf': {
       const digits = event.content.dtmf_digits;
-      fields.dtmf = digits.length <= 1 || digits === 'noInputTimeout' ? digits : '*'.repeat(digits.length);
+      fields.dtmf =
+        digits.length <= 1 || digits === 'noInputTimeout'
+          ? digits
+          : '*'.repeat(Math.min(digits.length, MAX_KEY_ENTRY_CHARS));
       break;
     }
     case 'parallel_transfer':

@@ -158,11 +158,16 @@ function resolveState(
         );
       }
       return restart(fresh, 'state is missing');
-    case 'invalid':
-      return restart(
-        fresh,
-        `state is ${decoded.reason === 'tampered' ? 'tampered or sealed with another key' : 'unreadable'}`,
-      );
+    case 'invalid': {
+      const why = `state is ${decoded.reason === 'tampered' ? 'tampered or sealed with another key' : 'unreadable'}`;
+      // On an outbound call a DynamicId that is no sealed state and no name (`appt:42`, `复诊`) was set by
+      // whoever started the call: like one naming no flow, it starts the outbound default.
+      const defaultFlow = current.rules.outbound?.defaultFlow;
+      if (origin === 'outbound' && decoded.reason !== 'tampered' && defaultFlow !== undefined) {
+        return startByName(fresh, defaultFlow, 'DynamicId is no flow name, outbound default');
+      }
+      return restart(fresh, why);
+    }
   }
 }
 

@@ -39,8 +39,7 @@ export function createLogger(
     const text = JSON.stringify(line);
     // Most lines hold no number to mask (the callers' are masked where they are built): one scan of the
     // text tells, and only a line that holds one is walked field by field and written again.
-    PHONE_NUMBER.lastIndex = 0;
-    write(PHONE_NUMBER.test(text) ? JSON.stringify(maskPhoneNumbersIn(line, 0)) : text);
+    write(HAS_PHONE_NUMBER.test(text) ? JSON.stringify(maskPhoneNumbersIn(line, 0)) : text);
   };
   return {
     debug: (msg, fields) => emit('debug', msg, fields),
@@ -71,12 +70,30 @@ const MAX_KINDS_WITH_STACKS = 100;
 const MAX_FIELD_DEPTH = 6;
 
 /**
- * A mobile number (`13800138000`, `+86 138 0013 8000`), a fixed line with its area code (`0592-3391657`,
- * `05923391657`) or a 400/800 service number (`400-820-1234`), not inside a longer run of digits (call
- * ids, timestamps).
+ * A phone number as people and systems write them, not inside a longer run of letters or digits (ids,
+ * call ids, times): a mobile number (`13800138000`, `+86 138 0013 8000`, `1380 013 8000`), a fixed line
+ * with its area code (`0592-3391657`, `(010) 6552 9988`, `+86 10 6552 9988`) or a 400/800 service number
+ * (`400-820-1234`). Separators are a space, a tab, `-` or `.`.
  */
-const PHONE_NUMBER =
-  /(?<![0-9])(?:(?:\+|00)?86[-\s]?)?(?:1[3-9][0-9](?:[-\s]?[0-9]{4}){2}|0[1-9][0-9]{1,2}[-\s]?[0-9]{7,8}|[48]00[-\s]?[0-9]{3}[-\s]?[0-9]{4})(?![0-9])/g;
+const PHONE_NUMBER_SOURCE =
+  '(?<![0-9A-Za-z])(?:(?:\\+|00)86[-\\s.]?(?:\\(0\\))?)?(?:' +
+  '1[3-9][0-9](?:[-\\s.]?[0-9]){8}' +
+  '|\\(?0?[1-9][0-9]{1,2}\\)?[-\\s.]?[0-9]{3,4}[-\\s.]?[0-9]{4}' +
+  '|[48]00[-\\s.]?[0-9]{3,4}[-\\s.]?[0-9]{3,4}' +
+  ')(?![0-9A-Za-z])';
+const PHONE_NUMBER = new RegExp(PHONE_NUMBER_SOURCE, 'g');
+/** The same, for a yes-or-no scan of a whole line (a global regex keeps state between tests). */
+const HAS_PHONE_NUMBER = new RegExp(PHONE_NUMBER_SOURCE);
+
+/** Fields that hold ids and times, never anyone's number: left as written, so that they can be searched. */
+const ID_FIELDS: ReadonlySet<string> = new Set([
+  'requestId',
+  'callId',
+  'time',
+  'rulesVersion',
+  'build',
+  'fn',
+]);
 
 /**
  * Masks every phone number in a log line, in any field, whoever it belongs to: the fields callers name
@@ -94,6 +111,10 @@ function maskPhoneNumbersIn(value: unknown, depth: number): unknown {
   if (depth >= MAX_FIELD_DEPTH) return '[deeper fields left out]';
   if (Array.isArray(value)) return value.map((item) => maskPhoneNumbersIn(item, depth + 1));
   const masked: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) masked[key] = maskPhoneNumbersIn(item, depth + 1);
+  for (const [key, item] of Object.entries(value)) {
+    // Keys are masked too (a sender may key a record by a number); id fields keep their values.
+    const maskedKey = key.replace(PHONE_NUMBER, maskPhoneNumber);
+    masked[maskedKey] = depth === 0 && ID_FIELDS.has(key) ? item : maskPhoneNumbersIn(item, depth + 1);
+  }
   return masked;
 }

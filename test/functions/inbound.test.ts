@@ -487,4 +487,36 @@ describe('inbound bundle: keys heard by a sensitive collect node', () => {
     assert.equal(keyed?.dtmf, '(sensitive)');
     assert.doesNotMatch(JSON.stringify(keyed), /"7"/);
   });
+
+  it('never logs them said aloud either, even spread out so that no three digits stand together', async () => {
+    const rules = {
+      version: 'pin-4',
+      defaultLine: { flow: 'pin' },
+      flows: {
+        pin: {
+          start: 'ask',
+          nodes: {
+            ask: {
+              type: 'collect',
+              say: '请说出密码',
+              saveAs: 'pin',
+              maxDigits: 4,
+              sensitive: true,
+              next: 'bye',
+            },
+            bye: { type: 'hangup', say: '再见' },
+          },
+        },
+      },
+    };
+    const handler = await loadWithEnv('inbound', { STATE_SECRETS, RULES: JSON.stringify(rules) });
+    const { send } = startCall(handler);
+    const { logs } = await captureLogs(async () => {
+      await send('callin', { caller: '13800138000', callee: '05923391657' });
+      await send('normal', { words: '六 嗯 六 嗯 八 嗯 八' });
+    });
+    const said = logs.find((line) => line.msg === 'callback' && line.type === 'normal');
+    assert.equal(said?.matched, 'collected pin');
+    assert.equal(said?.words, '(sensitive)');
+  });
 });

@@ -98,13 +98,13 @@ describe('report bundle', () => {
       assert.doesNotMatch(text, new RegExp(number));
   });
 
-  it('never logs a skipped record as it was sent: it can hold anyone’s number', async () => {
+  it('never logs a skipped record as it was sent: it can hold anyone’s data', async () => {
+    // Not phone numbers, which every log line masks anyway: what the skip line itself must leave out.
     const { logs } = await captureLogs(() =>
-      handler(push(['13800138000', 13912345678, { caller: 13700137000 }])),
+      handler(push(['QZXSKIPPED-A', 4242424242, { caller: 'QZXSKIPPED-B' }])),
     );
-    const text = JSON.stringify(logs);
-    for (const number of ['13800138000', '13912345678', '13700137000'])
-      assert.doesNotMatch(text, new RegExp(number));
+    assert.equal(logs.filter((line) => line.msg === 'receipt record skipped').length, 3);
+    assert.doesNotMatch(JSON.stringify(logs), /QZXSKIPPED|4242424242/);
   });
 
   it('marks a redelivered record as a duplicate', async () => {

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { checkRequest, collectStatesOfOtherCalls, requestArb } from '../../dev/fuzz-callbacks';
+import {
+  checkGenuineState,
+  checkRequest,
+  collectStatesOfOtherCalls,
+  requestArb,
+} from '../../dev/fuzz-callbacks';
 import { captureLogs, type FcHandler, loadWithEnv } from '../support/fc-event';
 
 /**
@@ -18,6 +23,11 @@ describe('generated requests to the inbound bundle', () => {
       LOG_LEVEL: 'error',
     });
     ({ result: replayed } = await captureLogs(() => collectStatesOfOtherCalls(handler, 8)));
+  });
+
+  it('follows a state it sealed itself: the positive control of the forged-state property', async () => {
+    const { result } = await captureLogs(() => checkGenuineState(handler));
+    assert.equal(result, undefined);
   });
 
   it('never throw, never 5xx, always a valid reply for a callback, 4xx for the rest, and trust no forged state', async () => {
