@@ -24,7 +24,7 @@ const weekdayByShortName: ReadonlyMap<string, Weekday> = new Map(
  * Zones whose UTC offset (minutes) has not changed since 1992 by the tz database, read with arithmetic:
  * the first `Intl.DateTimeFormat` of an instance costs about 12 ms of CPU (it loads ICU's zone data), and
  * every cold start would pay it for the default `Asia/Shanghai` alone. test/calendar/local-time.test.ts
- * checks each against `Intl` every ninth day from 2000 to 2035, so a runtime whose zone data disagrees
+ * checks each against `Intl` every thirteenth day from 2000 to 2035, so a runtime whose zone data disagrees
  * fails the tests rather than a call. Instants before 1992, and every other zone, go through `Intl`.
  */
 const FIXED_OFFSET_MINUTES: ReadonlyMap<string, number> = new Map([

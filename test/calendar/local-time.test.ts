@@ -76,9 +76,9 @@ describe('zones read without Intl', () => {
     return `${parts.year}-${parts.month}-${parts.day} ${String(parts.weekday).toLowerCase()} ${minutes}`;
   }
 
-  it('agree with Intl every ninth day from 2000 to 2035, at an hour that moves through the day', () => {
-    // Any summer time lasts months: a sample every ninth day meets it a dozen times or more.
-    const step = 9 * 86_400_000;
+  it('agree with Intl every thirteenth day from 2000 to 2035, at an hour that moves through the day', () => {
+    // Any summer time lasts months: a sample every thirteenth day meets it several times a season.
+    const step = 13 * 86_400_000;
     for (const zone of FIXED_OFFSET_ZONES) {
       const format = new Intl.DateTimeFormat('en-US', {
         timeZone: zone,

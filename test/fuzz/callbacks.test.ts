@@ -37,7 +37,7 @@ describe('generated requests to the inbound bundle', () => {
           const problem = await checkRequest(handler, request);
           if (problem !== undefined) throw new Error(problem);
         }),
-        { numRuns: 600, seed: 20261130 },
+        { numRuns: 400, seed: 20261130 },
       ),
     );
     assert.equal(result.failed, false, fc.defaultReportMessage(result));
