@@ -455,9 +455,10 @@ describe('inbound bundle: no state key configured', () => {
 });
 
 describe('inbound bundle: keys heard by a sensitive collect node', () => {
-  it('never logs them, not even a single key', async () => {
-    const rules = {
-      version: 'pin-1',
+  /** A hotline that asks for a PIN of `digits` digits, kept out of logs (`sensitive`). */
+  const pinRules = (digits: number) =>
+    JSON.stringify({
+      version: `pin-${digits}`,
       defaultLine: { flow: 'pin' },
       flows: {
         pin: {
@@ -465,9 +466,9 @@ describe('inbound bundle: keys heard by a sensitive collect node', () => {
           nodes: {
             ask: {
               type: 'collect',
-              say: '请输入一位密码',
+              say: '请输入密码',
               saveAs: 'pin',
-              maxDigits: 1,
+              maxDigits: digits,
               sensitive: true,
               next: 'bye',
             },
@@ -475,8 +476,10 @@ describe('inbound bundle: keys heard by a sensitive collect node', () => {
           },
         },
       },
-    };
-    const handler = await loadWithEnv('inbound', { STATE_SECRETS, RULES: JSON.stringify(rules) });
+    });
+
+  it('never logs them, not even a single key', async () => {
+    const handler = await loadWithEnv('inbound', { STATE_SECRETS, RULES: pinRules(1) });
     const { send } = startCall(handler);
     const { logs } = await captureLogs(async () => {
       await send('callin', { caller: '13800138000', callee: '05923391657' });
@@ -489,27 +492,7 @@ describe('inbound bundle: keys heard by a sensitive collect node', () => {
   });
 
   it('never logs them said aloud either, even spread out so that no three digits stand together', async () => {
-    const rules = {
-      version: 'pin-4',
-      defaultLine: { flow: 'pin' },
-      flows: {
-        pin: {
-          start: 'ask',
-          nodes: {
-            ask: {
-              type: 'collect',
-              say: '请说出密码',
-              saveAs: 'pin',
-              maxDigits: 4,
-              sensitive: true,
-              next: 'bye',
-            },
-            bye: { type: 'hangup', say: '再见' },
-          },
-        },
-      },
-    };
-    const handler = await loadWithEnv('inbound', { STATE_SECRETS, RULES: JSON.stringify(rules) });
+    const handler = await loadWithEnv('inbound', { STATE_SECRETS, RULES: pinRules(4) });
     const { send } = startCall(handler);
     const { logs } = await captureLogs(async () => {
       await send('callin', { caller: '13800138000', callee: '05923391657' });
