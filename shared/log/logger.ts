@@ -86,7 +86,7 @@ const PHONE_NUMBER = new RegExp(PHONE_NUMBER_SOURCE, 'g');
 const HAS_PHONE_NUMBER = new RegExp(PHONE_NUMBER_SOURCE);
 
 /** Fields that hold ids and times, never anyone's number: left as written, so that they can be searched. */
-const ID_FIELDS: ReadonlySet<string> = new Set([
+export const ID_FIELDS: ReadonlySet<string> = new Set([
   'requestId',
   'callId',
   'time',
