@@ -4,16 +4,15 @@
  * CPU time (the whole process: node's start-up, the module's load, the reply) against a constant handler
  * run the same way. Used by `npm run bench` and by `scripts/bench-code-cache.ts`.
  */
-import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import {
-  fcLikeEnv,
   formatSpread,
   interleaved,
   median,
   plural,
   type Row,
   reportProgress,
+  runMeasuredChild,
   type Spread,
   spread,
 } from './bench-common';
@@ -37,7 +36,7 @@ export type ColdVariant = {
   readonly name: string;
   /** The module the child loads and calls `handler` of. */
   readonly module: string;
-  /** The function's own variables; the rest of the environment is {@link fcLikeEnv}'s. */
+  /** The function's own variables; the rest of the environment is `fcLikeEnv`'s (bench-common). */
   readonly env?: Readonly<Record<string, string>>;
   /** Node flags before the runner (a code cache made under other flags, say). */
   readonly nodeFlags?: readonly string[];
@@ -99,28 +98,11 @@ const CHILD_TIMEOUT_MS = 15_000;
 
 /** Starts one child and returns its report and stdout; throws when it fails or reports nothing. */
 export function runColdChild(variant: ColdVariant, event: Buffer): { report: ColdReport; stdout: string } {
-  const result = spawnSync(
-    process.execPath,
+  const { reported, stdout } = runMeasuredChild(
+    variant.name,
     [...(variant.nodeFlags ?? []), COLD_CHILD, variant.module, event.toString('base64')],
-    {
-      cwd: root,
-      env: fcLikeEnv(variant.env),
-      // stdout is a pipe, as FC's runtime collects it: the handlers' log lines cost what they cost there.
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-      timeout: CHILD_TIMEOUT_MS,
-      killSignal: 'SIGKILL',
-      maxBuffer: 4 * 1024 * 1024,
-    },
+    { env: variant.env, timeoutMs: CHILD_TIMEOUT_MS, stdout: 'pipe', maxBuffer: 4 * 1024 * 1024 },
   );
-  const stdout = result.output[1]?.toString('utf8') ?? '';
-  const stderr = result.output[2]?.toString('utf8') ?? '';
-  const reported = result.output[3]?.toString('utf8') ?? '';
-  if (result.error !== undefined) throw new Error(`${variant.name}: ${result.error.message}`);
-  if (result.status !== 0 || reported === '') {
-    throw new Error(
-      `${variant.name}: cold child exited with ${result.status ?? result.signal}, no report\n${stderr.slice(-2_000)}`,
-    );
-  }
   const report = JSON.parse(reported) as ColdReport;
   if (report.statusCode !== 200) {
     throw new Error(`${variant.name}: HTTP ${report.statusCode} ${report.body.slice(0, 300)}`);

@@ -90,6 +90,44 @@ function build(): void {
   }
 }
 
+/** How a measured child is run: its function's variables, its time limit, and whether its stdout is read. */
+export type ChildOptions = {
+  readonly env: Readonly<Record<string, string>> | undefined;
+  readonly timeoutMs: number;
+  /** A pipe, as FC's runtime collects stdout (the handlers' log lines cost what they cost there), or ignored. */
+  readonly stdout: 'pipe' | 'ignore';
+  readonly maxBuffer: number;
+};
+
+/**
+ * Runs one measured child in an FC-like environment, loading `args[0]` from a file. The child writes its
+ * report as JSON to fd 3. Returns that report's text and the child's stdout; throws, naming `name`, when
+ * the child cannot start, fails, or reports nothing.
+ */
+export function runMeasuredChild(
+  name: string,
+  args: readonly string[],
+  options: ChildOptions,
+): { reported: string; stdout: string } {
+  const result = spawnSync(process.execPath, args, {
+    cwd: root,
+    env: fcLikeEnv(options.env),
+    stdio: ['ignore', options.stdout, 'pipe', 'pipe'],
+    timeout: options.timeoutMs,
+    killSignal: 'SIGKILL',
+    maxBuffer: options.maxBuffer,
+  });
+  if (result.error !== undefined) throw new Error(`${name}: ${result.error.message}`);
+  const reported = result.output[3]?.toString('utf8') ?? '';
+  if (result.status !== 0 || reported === '') {
+    const stderr = result.output[2]?.toString('utf8') ?? '';
+    throw new Error(
+      `${name}: child exited with ${result.status ?? result.signal}, no report\n${stderr.slice(-2_000)}`,
+    );
+  }
+  return { reported, stdout: result.output[1]?.toString('utf8') ?? '' };
+}
+
 // ─── Statistics ───
 
 /** `1 round`, `2 rounds`. */

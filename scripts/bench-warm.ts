@@ -9,14 +9,12 @@
  * the callbacks with collecting the bench's own garbage. That child explains how a callback's CPU is
  * measured.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type FcHandler, type FcResult, formCallback, loadBuiltHandler } from '../dev/fc-event';
 import {
   builtFile,
-  fcLikeEnv,
   formatSpread,
   interleaved,
   median,
@@ -24,6 +22,7 @@ import {
   plural,
   type Row,
   reportProgress,
+  runMeasuredChild,
   spread,
 } from './bench-common';
 
@@ -73,22 +72,11 @@ export function writeEventsFile(file: string, events: readonly Buffer[]): void {
 
 /** Runs a warm child over its events file; returns its callbacks' CPU µs and what a reading costs. */
 function runWarmChild(child: WarmChild, warmup: number): WarmRun & { readingUs: number } {
-  const result = spawnSync(process.execPath, [WARM_CHILD, child.module, child.eventsFile, String(warmup)], {
-    cwd: root,
-    env: fcLikeEnv(child.env),
-    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-    timeout: CHILD_TIMEOUT_MS,
-    killSignal: 'SIGKILL',
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  const reported = result.output[3]?.toString('utf8') ?? '';
-  if (result.error !== undefined) throw new Error(`${child.name}: ${result.error.message}`);
-  if (result.status !== 0 || reported === '') {
-    const stderr = result.output[2]?.toString('utf8') ?? '';
-    throw new Error(
-      `${child.name}: warm child exited with ${result.status ?? result.signal}\n${stderr.slice(-2_000)}`,
-    );
-  }
+  const { reported } = runMeasuredChild(
+    child.name,
+    [WARM_CHILD, child.module, child.eventsFile, String(warmup)],
+    { env: child.env, timeoutMs: CHILD_TIMEOUT_MS, stdout: 'ignore', maxBuffer: 16 * 1024 * 1024 },
+  );
   const { times, readingUs } = JSON.parse(reported) as { times: number[]; readingUs: number };
   return {
     young: times.slice(1, Math.min(warmup, 1 + YOUNG_CALLBACKS)),
