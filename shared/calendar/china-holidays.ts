@@ -39,8 +39,10 @@ function indexPackage(data: PackageTable): HolidayTable {
  */
 export const CHINA_HOLIDAYS: HolidayTable = indexPackage(table);
 
-/** The packaged years, in order, for status, warnings and the CLI. */
-export const CHINA_HOLIDAY_YEAR_LIST: readonly number[] = listYears(Object.keys(table.holidays));
+/** The packaged years, in order (in a bundle: the years kept by the build). Computed on demand, not at load. */
+export function listChinaHolidayYears(): number[] {
+  return [...CHINA_HOLIDAYS.years].sort((a, b) => a - b);
+}
 
 /**
  * Whether `date` (`YYYY-MM-DD`) is a day off of a statutory holiday period, weekends inside the period
@@ -57,12 +59,3 @@ export function isChinaHoliday(date: string): boolean {
 export function isChinaMakeUpWorkday(date: string): boolean {
   return CHINA_HOLIDAYS.days.get(date) === 'make-up';
 }
-
-/**
- * The first and last packaged years (in a bundle: the years kept by the build). With no data at all,
- * `first` is Infinity and `last` is -Infinity.
- */
-export const CHINA_HOLIDAY_YEARS: { readonly first: number; readonly last: number } = {
-  first: CHINA_HOLIDAY_YEAR_LIST[0] ?? Number.POSITIVE_INFINITY,
-  last: CHINA_HOLIDAY_YEAR_LIST.at(-1) ?? Number.NEGATIVE_INFINITY,
-};

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CHINA_HOLIDAY_YEARS } from '../../shared/calendar/china-holidays';
 import type { RulesIssue } from '../../shared/rules/compile-rules';
 import { DEFAULT_RULES } from '../../shared/rules/default-rules';
 import { lintRules } from '../../shared/rules-tooling/lint-rules';
+import { LAST_PACKAGED_YEAR } from '../support/holiday-years';
 
 type Nodes = Record<string, unknown>;
 
@@ -404,7 +404,7 @@ describe('lintRules', () => {
     });
 
     it('warns when holiday data runs out within 45 days of the date given, and errs once it has', () => {
-      const year = CHINA_HOLIDAY_YEARS.last + 1;
+      const year = LAST_PACKAGED_YEAR + 1;
       const calendars = {
         office: { weekly: { workdays: ['09:00-18:00'] }, holidays: 'cn' },
         branch: { weekly: { workdays: ['09:00-18:00'] }, holidays: 'cn', noHolidayData: 'closed' },

@@ -1,5 +1,5 @@
 import { addDays, weekdayOfDate } from '../../shared/calendar/calendar-dates';
-import { CHINA_HOLIDAY_YEARS } from '../../shared/calendar/china-holidays';
+import { listChinaHolidayYears } from '../../shared/calendar/china-holidays';
 import type { Weekday } from '../../shared/calendar/local-time';
 
 /**
@@ -7,7 +7,7 @@ import type { Weekday } from '../../shared/calendar/local-time';
  * packaged year, and the first year no packaged data covers (2026 and 2027 with chinese-days 1.5.7).
  * Updating the package moves them on; the tests stay true.
  */
-export const LAST_PACKAGED_YEAR = CHINA_HOLIDAY_YEARS.last;
+export const LAST_PACKAGED_YEAR = listChinaHolidayYears().at(-1) as number;
 export const FIRST_UNCOVERED_YEAR = LAST_PACKAGED_YEAR + 1;
 
 /** The first `weekday` on or after `date` (`YYYY-MM-DD`). */
