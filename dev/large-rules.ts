@@ -24,7 +24,7 @@ export function largeRulesNumber(line: number, index: number): string {
  * A large, valid and lint-clean rules document: each line routes its numbers to one of the flows; each
  * flow is a chain of menus (key 1 or "继续" goes on, key 9 or "再见" ends) closed by a goodbye.
  */
-export function generateLargeRules(shape: LargeRulesShape = LARGE_RULES_SHAPE): RulesInput {
+export function generateLargeRules(shape: LargeRulesShape): RulesInput {
   const flows: RulesInput['flows'] = {};
   for (let f = 0; f < shape.flows; f++) {
     const nodes: RulesInput['flows'][string]['nodes'] = {};

@@ -20,7 +20,7 @@ import {
 const root = resolve(import.meta.dirname, '..');
 
 /** The runner every child is, and the module the baseline loads. */
-export const COLD_CHILD = join(root, 'scripts', 'bench-cold-child.cjs');
+const COLD_CHILD = join(root, 'scripts', 'bench-cold-child.cjs');
 export const CONSTANT_HANDLER = join(root, 'scripts', 'bench-constant-handler.cjs');
 
 /** What a child reports on fd 3. */

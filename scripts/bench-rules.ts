@@ -14,7 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
 import { formCallback } from '../dev/fc-event';
-import { generateLargeRules, type LargeRulesShape, largeRulesNumber } from '../dev/large-rules';
+import {
+  generateLargeRules,
+  LARGE_RULES_SHAPE,
+  type LargeRulesShape,
+  largeRulesNumber,
+} from '../dev/large-rules';
 import { type ColdReport, type ColdVariant, expectBundleAnswer, runColdChild } from './bench-cold';
 import {
   builtFile,
@@ -35,11 +40,11 @@ export type RulesPlan = WarmPlan & { readonly loadRounds: number };
 const SIZES: readonly LargeRulesShape[] = [
   { lines: 10, numbersPerLine: 10, flows: 1, nodesPerFlow: 20 },
   { lines: 100, numbersPerLine: 10, flows: 10, nodesPerFlow: 20 },
-  { lines: 1_000, numbersPerLine: 10, flows: 100, nodesPerFlow: 20 },
+  LARGE_RULES_SHAPE,
   { lines: 10_000, numbersPerLine: 10, flows: 100, nodesPerFlow: 20 },
 ];
 /** The document the flow-language issue asks to load in well under a second. */
-const TARGET_SIZE = SIZES[2] as LargeRulesShape;
+const TARGET_SIZE = LARGE_RULES_SHAPE;
 const LOAD_TARGET_MS = 1_000;
 /**
  * Warm callin p50 with the largest document over the smallest: "flat" leaves room for noise and for a

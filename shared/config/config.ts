@@ -32,13 +32,13 @@ export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** How long a callback may take by default, ms: well under a second, far over a warm reply (≈ 0.2 ms). */
-export const DEFAULT_CALLBACK_BUDGET_MS = 400;
+const DEFAULT_CALLBACK_BUDGET_MS = 400;
 
 /** The largest rules file read by default: a real document is tens of KB; 4 MB keeps parsing bounded. */
-export const DEFAULT_RULES_MAX_BYTES = 4 * 1024 * 1024;
+const DEFAULT_RULES_MAX_BYTES = 4 * 1024 * 1024;
 
 /** How long a cold start waits for a rules file by default, ms: under the callback budget. */
-export const DEFAULT_RULES_LOAD_BUDGET_MS = 300;
+const DEFAULT_RULES_LOAD_BUDGET_MS = 300;
 
 /** A whole number in a variable, `min` to `max`; empty means `fallback`. */
 function integerVariable(fallback: number, min: number, max: number, example: string) {
@@ -63,7 +63,6 @@ export const EnvSchema = v.object({
   RULES: optionalText,
   /** Path of a rules document (JSON), e.g. on an OSS bucket mounted with `ossMountConfig`. */
   RULES_FILE: optionalText,
-  /** `debug`, `info` (default), `warn` or `error`; empty means unset, as s.yaml renders unset variables. */
   /** A small rules document served when `RULES_FILE` cannot be read in time at a cold start. */
   RULES_EMERGENCY: optionalText,
   /** The largest `RULES_FILE` read, bytes (default 4 MB): a larger one is refused before it is read. */
@@ -80,6 +79,7 @@ export const EnvSchema = v.object({
    * silence. VMS documents no timeout; a caller hears nothing while we think. Empty means the default.
    */
   CALLBACK_BUDGET_MS: integerVariable(DEFAULT_CALLBACK_BUDGET_MS, 50, 10_000, 'milliseconds, such as 400'),
+  /** `debug`, `info` (default), `warn` or `error`; empty means unset, as s.yaml renders unset variables. */
   LOG_LEVEL: v.pipe(
     v.optional(v.string(), ''),
     v.trim(),

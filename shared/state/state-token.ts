@@ -44,9 +44,8 @@ const IV_BYTES = 12;
 /** 96-bit GCM tag: the shortest NIST allows for general use, and every byte is carried on every event. */
 const TAG_BYTES = 12;
 
-const NAME = NAME_PATTERN;
 const count = integerIn(0, 1_000_000);
-const name = v.pipe(v.string(), v.regex(NAME));
+const name = v.pipe(v.string(), v.regex(NAME_PATTERN));
 
 /** The payload's wire form: a positional array, because every byte of `dynamic_id` goes back and forth. */
 const StatePayloadSchema = v.tuple([
@@ -203,7 +202,7 @@ export function decodeState(
   callId: string,
 ): DecodedState {
   if (dynamicId === undefined || dynamicId === '') return { kind: 'missing' };
-  if (NAME.test(dynamicId)) return { kind: 'flow', flow: dynamicId };
+  if (NAME_PATTERN.test(dynamicId)) return { kind: 'flow', flow: dynamicId };
   const dot = dynamicId.indexOf('.');
   if (dot < 0) return { kind: 'invalid', reason: 'malformed' };
   if (dynamicId.slice(0, dot) !== FORMAT) return { kind: 'invalid', reason: 'format' };
