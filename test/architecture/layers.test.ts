@@ -50,6 +50,19 @@ const sources = ['shared', 'functions', 'scripts', 'dev', 'test'].flatMap((top) 
   listSources(join(ROOT, top)),
 );
 
+/** The imports of `file` (whose text is `text`) that reach its own layer or above, as `specifier (from → to)`. */
+function findViolations(file: string, text: string): string[] {
+  const from = folderOf(file);
+  const fromRank = rankOf.get(from);
+  return findImports(text).flatMap((specifier) => {
+    const to = folderOf(resolve(dirname(file), specifier));
+    if (to === from) return [];
+    const toRank = rankOf.get(to);
+    const allowed = fromRank !== undefined && toRank !== undefined && toRank < fromRank;
+    return allowed ? [] : [`${specifier} (${from} → ${to})`];
+  });
+}
+
 describe('layers', () => {
   it('place every source folder', () => {
     const unplaced = [...new Set(sources.map(folderOf))].filter((folder) => !rankOf.has(folder));
@@ -57,20 +70,11 @@ describe('layers', () => {
   });
 
   it('have no folder importing one of its own layer or above', () => {
-    const violations: string[] = [];
-    for (const file of sources) {
-      const from = folderOf(file);
-      const fromRank = rankOf.get(from);
-      for (const specifier of findImports(readFileSync(file, 'utf8'))) {
-        const target = resolve(dirname(file), specifier);
-        const to = folderOf(target);
-        if (to === from) continue;
-        const toRank = rankOf.get(to);
-        if (fromRank === undefined || toRank === undefined || toRank >= fromRank) {
-          violations.push(`${relative(ROOT, file)} imports ${specifier} (${from} → ${to})`);
-        }
-      }
-    }
+    const violations = sources.flatMap((file) =>
+      findViolations(file, readFileSync(file, 'utf8')).map(
+        (found) => `${relative(ROOT, file)} imports ${found}`,
+      ),
+    );
     assert.deepEqual(violations, []);
   });
 
@@ -88,5 +92,19 @@ describe('layers', () => {
       './yaml-parser.js',
       '../rules/load-rules',
     ]);
+    const calendarFile = join(ROOT, 'shared', 'calendar', 'is-open.ts');
+    assert.deepEqual(findViolations(calendarFile, sample), [
+      '../flow/decide-next-action (shared/calendar → shared/flow)',
+      '../log/logger (shared/calendar → shared/log)',
+      '../rules/load-rules (shared/calendar → shared/rules)',
+    ]);
+    // Same layer is refused too; a lower layer and the folder itself pass.
+    assert.deepEqual(findViolations(calendarFile, "import { x } from '../config/config';"), [
+      '../config/config (shared/calendar → shared/config)',
+    ]);
+    assert.deepEqual(
+      findViolations(calendarFile, "import { a } from '../text/name';\nimport { b } from './local-time';"),
+      [],
+    );
   });
 });
