@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { EnvSchema } from '../shared/config/config';
 
 /** The repository's root folder. */
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -20,8 +21,6 @@ export type FcResult = {
 /** A built bundle's `handler`, as FC calls it: the event Buffer and a context. */
 export type FcHandler = (event: Buffer, context?: unknown) => Promise<FcResult>;
 
-export type FunctionName = 'inbound' | 'outbound' | 'report';
-
 /**
  * Loads a built bundle's handler (`dist/<name>/index.js`) in a fresh module instance, so each caller sees
  * its own per-instance caches, as a new FC instance would.
@@ -31,6 +30,15 @@ export function loadBuiltHandler(name: string, distDir = join(ROOT, 'dist')): Fc
   const file = join(distDir, name, 'index.js');
   delete require.cache[require.resolve(file)];
   return (require(file) as { handler: FcHandler }).handler;
+}
+
+/**
+ * Sets exactly these of the variables the functions read (shared/config), clearing the others: whatever
+ * this shell or an earlier test set must not reach a bundle loaded next.
+ */
+export function setFunctionEnvironment(env: Readonly<Record<string, string>> = {}): void {
+  for (const key of Object.keys(EnvSchema.entries)) delete process.env[key];
+  Object.assign(process.env, env);
 }
 
 /** What an FC 3.0 HTTP trigger event says of a request. */

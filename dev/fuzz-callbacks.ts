@@ -14,10 +14,10 @@
 import fc from 'fast-check';
 import * as v from 'valibot';
 import { SuccessReplySchema } from '../shared/protocol/reply-schema';
-import { buildFcEvent, type FcHandler } from './fc-event';
+import { buildFcEvent, type FcHandler, formCallback } from './fc-event';
 
 /** Planted in what a request carries; no reply may contain it. */
-export const ECHO_MARKER = 'QZXECHO';
+const ECHO_MARKER = 'QZXECHO';
 
 /** The recovery prompt of the embedded default rules: a restarted call hears it first. */
 const RECOVERY = '抱歉，刚才没有跟上';
@@ -115,11 +115,7 @@ export function requestArb(replayed: readonly string[] = []): fc.Arbitrary<FuzzR
                     headers: { 'Content-Type': 'application/json' },
                     body: JSON.stringify(params),
                   })
-                : buildFcEvent({
-                    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-                    body: new URLSearchParams(params).toString(),
-                    base64: encoding === 'form-base64',
-                  });
+                : formCallback(params, { base64: encoding === 'form-base64' });
           // What the protocol takes for a call id and an event type (restated, not imported): values trimmed.
           const platformShaped =
             /^[0-9A-Za-z^._:-]{1,128}$/.test(callId.trim()) && /^[A-Za-z_]{1,64}$/.test(type.trim());
@@ -227,13 +223,10 @@ export async function collectStatesOfOtherCalls(handler: FcHandler, count: numbe
   const states: string[] = [];
   for (let i = 0; i < count; i++) {
     const result = await handler(
-      buildFcEvent({
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          call_id: `999999${i}^888888${i}`,
-          content_type: 'callin',
-          content: JSON.stringify({ caller: '13800138000', callee: '05923391657' }),
-        }).toString(),
+      formCallback({
+        call_id: `999999${i}^888888${i}`,
+        content_type: 'callin',
+        content: JSON.stringify({ caller: '13800138000', callee: '05923391657' }),
       }),
     );
     const dynamicId = (safeJson(result.body)?.data as { dynamic_id?: unknown } | undefined)?.dynamic_id;
@@ -248,16 +241,7 @@ export async function collectStatesOfOtherCalls(handler: FcHandler, count: numbe
  */
 export async function checkGenuineState(handler: FcHandler): Promise<string | undefined> {
   const post = (type: string, content: Record<string, string>) =>
-    handler(
-      buildFcEvent({
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          call_id: '777^888',
-          content_type: type,
-          content: JSON.stringify(content),
-        }).toString(),
-      }),
-    );
+    handler(formCallback({ call_id: '777^888', content_type: type, content: JSON.stringify(content) }));
   const answered = safeJson((await post('callin', { caller: '13800138000', callee: '05923391657' })).body);
   const dynamicId = (answered?.data as { dynamic_id?: unknown } | undefined)?.dynamic_id;
   if (typeof dynamicId !== 'string') return 'the callin carried no state';

@@ -3,7 +3,7 @@
  * push holds. Hostile pushes of 1 MB (the largest the function reads) go through a fresh instance of the
  * built report bundle, in-process, and the slowest acknowledgement, wall time, is the figure.
  */
-import { buildFcEvent, loadBuiltHandler } from '../dev/fc-event';
+import { buildFcEvent, loadBuiltHandler, setFunctionEnvironment } from '../dev/fc-event';
 import { routeFunctionLogs } from '../dev/function-logs';
 import type { Row } from './bench-common';
 
@@ -39,6 +39,8 @@ export async function measureReceipts(dist: string, runs: number): Promise<Row> 
   // The lines the function logs are built, their writes dropped.
   const restore = routeFunctionLogs(() => undefined);
   const worst = { ms: 0, push: '' };
+  // The function's defaults, whatever this shell sets (a CALLBACK_SECRETS would refuse every push).
+  setFunctionEnvironment();
   try {
     for (const [name, body] of Object.entries(PUSHES)) {
       for (let run = 0; run < runs; run++) {

@@ -9,6 +9,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fcLikeEnv, formatSpread, median, plural, type Row, spread } from './bench-common';
 
@@ -271,7 +272,7 @@ export async function measureThroughput(
     ],
     notes: [
       `local server: ${CONCURRENCY} keep-alive connections, ${plan.measureMs / 1_000} s after ${plan.warmupMs / 1_000} s ` +
-        'of warm-up per phase; the load generator shares the 2 cores with the server',
+        `of warm-up per phase; the load generator shares this machine's ${plural(availableParallelism(), 'core')} with the server`,
     ],
   };
 }

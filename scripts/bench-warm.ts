@@ -12,7 +12,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type FcHandler, type FcResult, formCallback, loadBuiltHandler } from '../dev/fc-event';
+import {
+  type FcHandler,
+  type FcResult,
+  formCallback,
+  loadBuiltHandler,
+  setFunctionEnvironment,
+} from '../dev/fc-event';
+import { routeFunctionLogs } from '../dev/function-logs';
 import {
   builtFile,
   formatSpread,
@@ -113,9 +120,6 @@ export function runWarmRounds(
 
 // ─── Preparing the calls ───
 
-/** Every variable the functions read (shared/config): unset here unless the mix sets it. */
-const FUNCTION_VARIABLES = ['CALLBACK_SECRETS', 'STATE_SECRETS', 'RULES', 'RULES_FILE', 'LOG_LEVEL'];
-
 /**
  * A fresh instance of a built function, in this process, configured with `variables` and nothing else
  * the functions read, whatever this shell has. A bundle reads its environment on its first callback, so
@@ -126,41 +130,32 @@ async function startInstance(
   name: 'inbound' | 'outbound',
   variables: Readonly<Record<string, string>> = {},
 ): Promise<FcHandler> {
-  const saved = FUNCTION_VARIABLES.map((variable) => [variable, process.env[variable]] as const);
-  const set = (entries: Iterable<readonly [string, string | undefined]>) => {
-    for (const [variable, value] of entries) {
-      if (value === undefined) delete process.env[variable];
-      else process.env[variable] = value;
-    }
-  };
-  set(FUNCTION_VARIABLES.map((variable) => [variable, variables[variable]] as const));
+  setFunctionEnvironment(variables);
   try {
     const handler = loadBuiltHandler(name, dist);
     await handler(formCallback({ call_id: '0^0', content_type: 'callin', content: '{}', timestamp: '0' }));
     return handler;
   } finally {
-    set(saved);
+    // Nothing later in this process reads them: every other instance is started here, with its own.
+    setFunctionEnvironment();
   }
 }
 
 /**
- * Runs `body` with this process's stdout, where the handlers log, read and discarded; the first error
- * logged fails the run, since a handler answering with its fallback would prepare the wrong calls.
+ * Runs `body` with the handlers' log lines read and discarded; the first error logged fails the run,
+ * since a handler answering with its fallback would prepare the wrong calls.
  */
 async function refusingLoggedErrors<T>(body: () => Promise<T>): Promise<T> {
-  const realWrite = process.stdout.write;
   let firstError: string | undefined;
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    const text = String(chunk);
+  const restore = routeFunctionLogs((text) => {
     if (firstError === undefined && text.includes('"level":"error"')) firstError = text;
-    return true;
-  }) as typeof process.stdout.write;
+  });
   try {
     const result = await body();
     if (firstError !== undefined) throw new Error(`a handler logged an error: ${firstError.slice(0, 500)}`);
     return result;
   } finally {
-    process.stdout.write = realWrite;
+    restore();
   }
 }
 

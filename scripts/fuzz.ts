@@ -12,7 +12,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
-import { loadBuiltHandler } from '../dev/fc-event';
+import { loadBuiltHandler, setFunctionEnvironment } from '../dev/fc-event';
 import { routeFunctionLogs } from '../dev/function-logs';
 import {
   checkGenuineState,
@@ -47,7 +47,8 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   // Each line the functions log is scanned, then dropped.
   routeFunctionLogs((text) => scanLogOutput(text, [STATE_SECRETS]));
-  process.env.STATE_SECRETS = STATE_SECRETS;
+  // Exactly this of the functions' variables: a CALLBACK_SECRETS or RULES in this shell would change every reply.
+  setFunctionEnvironment({ STATE_SECRETS });
   const started = Date.now();
   const deadline = started + MAX_MINUTES * 60_000;
   let total = 0;

@@ -6,14 +6,21 @@ import {
   type FcResult,
   formCallback,
   loadBuiltHandler,
+  setFunctionEnvironment,
 } from '../../dev/fc-event';
 import { routeFunctionLogs } from '../../dev/function-logs';
 import { scanLogOutput } from '../../dev/log-scan';
-import { EnvSchema } from '../../shared/config/config';
 
 export { ROOT } from '../../dev/fc-event';
 // The tests' own helpers over the shared ones in dev/ (which the scripts use too).
-export { type CallbackParams, type FcHandler, type FcResult, formCallback, loadBuiltHandler };
+export {
+  type CallbackParams,
+  type FcHandler,
+  type FcResult,
+  formCallback,
+  loadBuiltHandler,
+  setFunctionEnvironment,
+};
 
 export type EventOptions = FcEventInput;
 
@@ -95,15 +102,6 @@ export async function captureLogs<T>(
   } finally {
     process.stdout.write = original;
   }
-}
-
-/**
- * Sets exactly these of the variables the functions read, clearing the others: tests share one process,
- * so what one test set must not reach a bundle another test loads.
- */
-export function setFunctionEnvironment(env: Record<string, string> = {}): void {
-  for (const key of Object.keys(EnvSchema.entries)) delete process.env[key];
-  Object.assign(process.env, env);
 }
 
 /**
