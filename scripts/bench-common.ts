@@ -22,7 +22,7 @@ export type Row = {
 
 /**
  * Variables that change what a node process does before it runs a line of ours: `NODE_EXTRA_CA_CERTS`
- * parses a CA bundle at every start (117 ms of CPU against 31 ms for a bare start on this machine), `NODE_OPTIONS` adds
+ * parses a CA bundle at every start (several times a bare start's CPU), `NODE_OPTIONS` adds
  * flags and preloads, `UV_*` sizes the thread pool, `OPENSSL_*`/`SSL_CERT_*` change crypto start-up.
  * s.yaml deploys the functions with their own variables only; the report names those this machine sets.
  */
