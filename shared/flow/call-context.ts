@@ -33,6 +33,8 @@ export class CallContext {
     readonly holidayGaps: HolidayDataGap[] = [],
     /** What the log line names besides the trace: the line a call came in on, what the caller matched. */
     readonly facts: DecisionFacts = {},
+    /** Each calendar's state at `nowMs`, judged once however often the decision asks (shared by withVars). */
+    private readonly openStates = new Map<string, OpenState>(),
   ) {}
 
   /** The same call, with values collected since: same clock, same trace and facts. */
@@ -45,6 +47,7 @@ export class CallContext {
       this.trace,
       this.holidayGaps,
       this.facts,
+      this.openStates,
     );
   }
 
@@ -71,17 +74,18 @@ export class CallContext {
   judgeCalendar(calendarName: string): OpenState | undefined {
     const compiled = this.compiled.calendars.get(calendarName);
     if (compiled === undefined) return undefined;
+    const known = this.openStates.get(calendarName);
+    if (known !== undefined) return known;
     const state = describeOpenState(compiled.calendar, this.nowMs, compiled.timezone, compiled.holidays);
+    this.openStates.set(calendarName, state);
     if (state.noData !== undefined) {
       const { year, policy } = state.noData;
-      // Noted and kept once per calendar and year, however often the decision asks.
-      if (!this.holidayGaps.some((gap) => gap.calendar === calendarName && gap.year === year)) {
-        const decided = typeof policy === 'object' ? '' : `: ${state.open ? 'open' : 'closed'}`;
-        this.note(
-          `calendar ${calendarName}: no holiday data for ${year} → noHolidayData ${describeNoHolidayData(policy)}${decided}`,
-        );
-        this.holidayGaps.push({ calendar: calendarName, holidays: compiled.calendar.holidays, year, policy });
-      }
+      // Noted and kept once per calendar (and so per year: `nowMs` is one instant).
+      const decided = typeof policy === 'object' ? '' : `: ${state.open ? 'open' : 'closed'}`;
+      this.note(
+        `calendar ${calendarName}: no holiday data for ${year} → noHolidayData ${describeNoHolidayData(policy)}${decided}`,
+      );
+      this.holidayGaps.push({ calendar: calendarName, holidays: compiled.calendar.holidays, year, policy });
     }
     return state;
   }

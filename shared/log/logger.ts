@@ -33,8 +33,9 @@ export function createLogger(
 ): Logger {
   const warned = new Set<string>();
   const stacksLogged = new Set<string>();
+  const minRank = RANK(minLevel);
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
-    if (RANK(level) < RANK(minLevel)) return;
+    if (RANK(level) < minRank) return;
     const line = { level, msg, time: new Date().toISOString(), ...base, ...fields };
     const text = JSON.stringify(line);
     // Most lines hold no number to mask (the callers' are masked where they are built): one scan of the
