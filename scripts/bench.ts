@@ -6,9 +6,11 @@
  *    a constant handler run by the same runner (bench-cold.ts), with three rules configurations;
  * 2. warm CPU per callback over a realistic mix of calls, against a parse-and-log handler (bench-warm.ts);
  * 3. rules scale: load and callin cost from 100 to 100,000 numbers (bench-rules.ts);
- * 4. the local server's throughput against bare node:http, information only (bench-throughput.ts).
+ * 4. the local server's throughput against bare node:http, information only (bench-throughput.ts);
+ * 5. receipts: the slowest acknowledgement of a hostile 1 MB push, in this process (bench-receipts.ts).
  *
- * The machine is shared and noisy, so every figure is CPU time (user + system), never wall time; the
+ * The machine is shared and noisy, so every figure is CPU time (user + system) but two, which say so:
+ * receipts (wall time, a caller's wait) and throughput (requests per second). The
  * things compared run interleaved, their order alternating; every figure is taken over rounds and given
  * as the median round with the range of rounds, and targets are judged on the median round. Every child
  * process gets an FC-like environment (bench-common.ts), and every loop is bounded in count and time.
@@ -168,8 +170,8 @@ async function main(): Promise<number> {
       `${platform()}-${arch()}, ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? 'unknown model'})`,
   );
   console.log(
-    'CPU time (user + system), interleaved; "m (a–b)" is the median round (a–b: the range of rounds), ' +
-      'and targets are judged on the median round.',
+    'CPU time (user + system) unless a row says otherwise, interleaved; "m (a–b)" is the median round ' +
+      '(a–b: the range of rounds), and targets are judged on the median round.',
   );
   console.log(
     `Children run with PATH and the function's variables only` +
