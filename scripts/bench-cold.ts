@@ -6,12 +6,12 @@
  */
 import { join, resolve } from 'node:path';
 import {
+  forEachRound,
   formatSpread,
   interleaved,
   median,
   plural,
   type Row,
-  reportProgress,
   runMeasuredChild,
   type Spread,
   spread,
@@ -125,12 +125,7 @@ export function measureColdFirstReplies(
     variant.verify(report, stdout);
   }
   const samples = new Map(variants.map((variant) => [variant.name, [] as ColdReport[][]]));
-  const stopAt = performance.now() + plan.budgetMs;
-  for (let round = 0; round < plan.rounds; round++) {
-    if (round > 0 && performance.now() > stopAt) {
-      reportProgress(`cold first reply: time budget spent after ${round} of ${plan.rounds} rounds`);
-      break;
-    }
+  forEachRound('cold first reply', plan.rounds, plan.budgetMs, (round) => {
     const reports = new Map(variants.map((variant) => [variant.name, [] as ColdReport[]]));
     for (let run = 0; run < plan.perRound; run++) {
       for (const variant of interleaved(variants, round * plan.perRound + run)) {
@@ -138,7 +133,7 @@ export function measureColdFirstReplies(
       }
     }
     for (const [name, list] of reports) samples.get(name)?.push(list);
-  }
+  });
   return samples;
 }
 

@@ -176,6 +176,26 @@ export function interleaved<T>(items: readonly T[], i: number): T[] {
   return Math.floor(i / items.length) % 2 === 1 ? rotated.reverse() : rotated;
 }
 
+/**
+ * Runs `round(0)`, `round(1)`… up to `rounds` rounds, stopping early (and saying so) once `budgetMs` is
+ * spent; the first round always runs. Every loop of the bench is bounded in count and in time this way.
+ */
+export function forEachRound(
+  label: string,
+  rounds: number,
+  budgetMs: number,
+  round: (i: number) => void,
+): void {
+  const stopAt = performance.now() + budgetMs;
+  for (let i = 0; i < rounds; i++) {
+    if (i > 0 && performance.now() > stopAt) {
+      reportProgress(`${label}: time budget spent after ${i} of ${rounds} rounds`);
+      return;
+    }
+    round(i);
+  }
+}
+
 // ─── Output ───
 
 export function reportProgress(message: string): void {

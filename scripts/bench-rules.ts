@@ -23,6 +23,7 @@ import {
 import { type ColdReport, type ColdVariant, expectBundleAnswer, runColdChild } from './bench-cold';
 import {
   builtFile,
+  forEachRound,
   formatSpread,
   interleaved,
   percentile,
@@ -85,19 +86,14 @@ function writeDocuments(dir: string): SizeFiles[] {
 /** First-callin CPU (ms, reply minus module load) of each variant, each round. */
 function measureLoads(variants: readonly ColdVariant[], plan: RulesPlan): Map<string, number[]> {
   const firstCallinMs = new Map(variants.map((variant) => [variant.name, [] as number[]]));
-  const stopAt = performance.now() + plan.budgetMs;
-  for (let round = 0; round < plan.loadRounds; round++) {
-    if (round > 0 && performance.now() > stopAt) {
-      reportProgress(`rules load: time budget spent after ${round} of ${plan.loadRounds} rounds`);
-      break;
-    }
+  forEachRound('rules load', plan.loadRounds, plan.budgetMs, (round) => {
     for (const variant of interleaved(variants, round)) {
       // Every run is checked, since a document that failed to load would answer fast, with a fallback.
       const { report, stdout } = runColdChild(variant, callinTo(SIZES[0] as LargeRulesShape, 0));
       variant.verify(report, stdout);
       firstCallinMs.get(variant.name)?.push(firstCallinCpuMs(report));
     }
-  }
+  });
   return firstCallinMs;
 }
 

@@ -22,6 +22,7 @@ import {
 import { routeFunctionLogs } from '../dev/function-logs';
 import {
   builtFile,
+  forEachRound,
   formatSpread,
   interleaved,
   median,
@@ -103,18 +104,13 @@ export function runWarmRounds(
 ): { runs: Map<string, WarmRun[]>; readingUs: number } {
   const runs = new Map(children.map((child) => [child.name, [] as WarmRun[]]));
   const readings: number[] = [];
-  const stopAt = performance.now() + plan.budgetMs;
-  for (let round = 0; round < plan.rounds; round++) {
-    if (round > 0 && performance.now() > stopAt) {
-      reportProgress(`${label}: time budget spent after ${round} of ${plan.rounds} rounds`);
-      break;
-    }
+  forEachRound(label, plan.rounds, plan.budgetMs, (round) => {
     for (const child of interleaved(children, round)) {
       const { readingUs, ...run } = runWarmChild(child, plan.warmup);
       runs.get(child.name)?.push(run);
       readings.push(readingUs);
     }
-  }
+  });
   return { runs, readingUs: median(readings) };
 }
 
