@@ -85,6 +85,7 @@ describe('inbound bundle: RULES_FILE', { timeout: 20_000 }, () => {
     writeFileSync(path, `${doc('大')}${' '.repeat(4096)}`);
     const handler = await loadWithEnv('inbound', {
       STATE_SECRETS,
+      ...BUDGET,
       RULES_FILE: path,
       RULES_MAX_BYTES: '2048',
     });
