@@ -114,6 +114,10 @@ async function main(): Promise<void> {
       outfile: yamlFile,
     });
     rows.push(`  dist/${name}/yaml-parser.js  ${kb(statSync(yamlFile).size)}  (loaded only for YAML rules)`);
+    // And the OSS client, loaded only when RULES_URL names an object.
+    const ossFile = join(root, 'dist', name, 'oss-client.js');
+    await build({ ...common, entryPoints: [join(root, 'shared', 'oss', 'get-object.ts')], outfile: ossFile });
+    rows.push(`  dist/${name}/oss-client.js  ${kb(statSync(ossFile).size)}  (loaded only for RULES_URL)`);
   }
   if (quiet) return;
   console.log(`built ${names.length} functions (${version}):\n${rows.join('\n')}`);

@@ -1,12 +1,22 @@
 import { constants, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { BUILD_VERSION, getCallbackSecrets, getConfig } from '../config/config';
+import * as v from 'valibot';
+import {
+  BUILD_VERSION,
+  getCallbackSecrets,
+  getConfig,
+  getEnvironmentCredentials,
+  getPlatformRegion,
+} from '../config/config';
 import { createFcHandler, type FcHttpResult } from '../fc/http-trigger';
 import type { CallOrigin } from '../flow/decision';
 import { RecentKeys } from '../gate/recent-keys';
 import { createProcessLogger } from '../log/process-logger';
+import type { GetObjectRequest, GetObjectResult } from '../oss/get-object';
+import type { OssCredentials } from '../oss/sign-v4';
 import { MAX_BODY_BYTES } from '../protocol/http';
 import { NOT_A_FILE, TOO_LARGE } from '../rules/load-rules';
+import { ossOrigin } from '../rules/oss-origin';
 import { createRulesCache } from '../rules/rules-cache';
 import { handleCallbackRequest } from './handle-callback';
 
@@ -18,6 +28,27 @@ function loadYamlParser(text: string): unknown {
   const path = join(__dirname, 'yaml-parser.js');
   return (require(path) as { parseYaml: (text: string) => unknown }).parseYaml(text);
 }
+
+/**
+ * The OSS client, from `oss-client.js` beside the bundle (built from shared/oss/get-object.ts), on
+ * first use only: a function without `RULES_URL` loads no OSS code.
+ */
+function loadOssClient(request: GetObjectRequest): Promise<GetObjectResult> {
+  const path = join(__dirname, 'oss-client.js');
+  return (require(path) as { getObject: typeof loadOssClient }).getObject(request);
+}
+
+/** What FC's context says that reading OSS needs: the role's temporary keys and the region. */
+const FcContextSchema = v.object({
+  credentials: v.optional(
+    v.object({
+      accessKeyId: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
+      accessKeySecret: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
+      securityToken: v.optional(v.pipe(v.string(), v.maxLength(8192))),
+    }),
+  ),
+  region: v.optional(v.pipe(v.string(), v.maxLength(64))),
+});
 
 /**
  * Reads a rules file asynchronously: opened without blocking (a FIFO with no writer would otherwise hold
@@ -54,6 +85,12 @@ export function createCallbackFunction(options: {
   readonly origin: CallOrigin;
 }): (event: unknown, context?: unknown) => Promise<FcHttpResult> {
   const log = createProcessLogger(options.name);
+  /** The context of the request at hand: its credentials are the freshest (STS keys rotate). */
+  let context: v.InferOutput<typeof FcContextSchema> = {};
+  const credentials = (): OssCredentials | undefined =>
+    context.credentials === undefined
+      ? getEnvironmentCredentials()
+      : { ...context.credentials, securityToken: context.credentials.securityToken || undefined };
   const deps = {
     functionName: options.name,
     origin: options.origin,
@@ -68,6 +105,14 @@ export function createCallbackFunction(options: {
         },
         read: readRulesFile,
         parseYaml: loadYamlParser,
+        oss: (config) =>
+          ossOrigin(config, {
+            getObject: loadOssClient,
+            credentials,
+            region: () => context.region ?? getPlatformRegion(),
+            now: () => Date.now(),
+            parseYaml: loadYamlParser,
+          }),
       },
       () => Date.now(),
       log,
@@ -80,9 +125,14 @@ export function createCallbackFunction(options: {
     recent: new RecentKeys(2048),
     instance: { answered: 0 },
   };
-  return createFcHandler((request) => handleCallbackRequest(request, deps), {
+  const handle = createFcHandler((request) => handleCallbackRequest(request, deps), {
     maxBodyBytes: MAX_BODY_BYTES,
     functionName: options.name,
     log,
   });
+  return (event, fcContext) => {
+    const parsed = v.safeParse(FcContextSchema, fcContext);
+    context = parsed.success ? parsed.output : {};
+    return handle(event, fcContext);
+  };
 }

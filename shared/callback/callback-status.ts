@@ -61,6 +61,13 @@ export async function describeCallbackStatus(
         (rules.issues.length > 1 ? ` (and ${rules.issues.length - 1} more, listed in the log)` : ''),
     });
   }
+  if (rules?.ok === true && rules.standsInFor !== undefined) {
+    const { source, issues } = rules.standsInFor;
+    warnings.push({
+      kind: 'rules',
+      message: `the emergency document (${rules.source}) answers, because the rules from ${source} could not be loaded: ${describeFirstIssue(issues)}`,
+    });
+  }
   let calendars: Record<string, HolidayCoverage> | undefined;
   if (rules?.ok === true) {
     const { compiled } = rules;

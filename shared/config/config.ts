@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { normaliseOssRegion, type OssAddress, parseOssUrl } from '../oss/oss-address';
 
 /** A comma-separated list, entries trimmed, empty ones dropped. */
 function splitList(text: string): string[] {
@@ -37,6 +38,9 @@ const DEFAULT_CALLBACK_BUDGET_MS = 400;
 /** The largest rules file read by default: a real document is tens of KB; 4 MB keeps parsing bounded. */
 const DEFAULT_RULES_MAX_BYTES = 4 * 1024 * 1024;
 
+/** How often rules from OSS or a file are looked at again by default, seconds. */
+const DEFAULT_RULES_CHECK_SECONDS = 30;
+
 /** How long a cold start waits for a rules file by default, ms: under the callback budget. */
 const DEFAULT_RULES_LOAD_BUDGET_MS = 300;
 
@@ -63,11 +67,47 @@ export const EnvSchema = v.object({
   RULES: optionalText,
   /** Path of a rules document (JSON), e.g. on an OSS bucket mounted with `ossMountConfig`. */
   RULES_FILE: optionalText,
-  /** A small rules document served when `RULES_FILE` cannot be read in time at a cold start. */
+  /** An OSS object holding the rules document, `oss://bucket/key`, read with the function role's credentials. */
+  RULES_URL: v.pipe(
+    optionalText,
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      if (dataset.value === undefined) return undefined;
+      const parsed = parseOssUrl(dataset.value);
+      if (typeof parsed === 'string') {
+        addIssue({ message: parsed });
+        return NEVER;
+      }
+      return parsed;
+    }),
+  ),
+  /** The OSS endpoint for `RULES_URL`; the region's internal endpoint by default. */
+  RULES_OSS_ENDPOINT: v.pipe(
+    optionalText,
+    v.check(
+      (text) => text === undefined || /^https?:\/\/[^/?#\s]+\/?$/.test(text),
+      'write an endpoint URL such as https://oss-cn-hangzhou-internal.aliyuncs.com',
+    ),
+  ),
+  /** The region of `RULES_URL`'s bucket (`cn-hangzhou`); the function's own region by default. */
+  RULES_OSS_REGION: v.pipe(
+    optionalText,
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      if (dataset.value === undefined) return undefined;
+      const region = normaliseOssRegion(dataset.value);
+      if (region === undefined) {
+        addIssue({ message: 'write a region id such as cn-hangzhou' });
+        return NEVER;
+      }
+      return region;
+    }),
+  ),
+  /** How often a `RULES_URL` or `RULES_FILE` is looked at again, seconds (default 30). */
+  RULES_CHECK_SECONDS: integerVariable(DEFAULT_RULES_CHECK_SECONDS, 1, 3600, 'seconds, such as 30'),
+  /** A small rules document served when `RULES_URL` or `RULES_FILE` cannot be read in time at a cold start. */
   RULES_EMERGENCY: optionalText,
-  /** The largest `RULES_FILE` read, bytes (default 4 MB): a larger one is refused before it is read. */
+  /** The largest rules document read from `RULES_URL` or `RULES_FILE`, bytes (default 4 MB): a larger one is refused unread. */
   RULES_MAX_BYTES: integerVariable(DEFAULT_RULES_MAX_BYTES, 1024, 64 * 1024 * 1024, 'bytes, such as 4194304'),
-  /** How long a cold start waits for `RULES_FILE`, ms (default 300); then the emergency document answers. */
+  /** How long a cold start waits for `RULES_URL` or `RULES_FILE`, ms (default 300); then the emergency document answers. */
   RULES_LOAD_BUDGET_MS: integerVariable(
     DEFAULT_RULES_LOAD_BUDGET_MS,
     10,
@@ -95,6 +135,11 @@ export type Config = {
   readonly hasStateSecret: boolean;
   readonly rulesJson: string | undefined;
   readonly rulesFile: string | undefined;
+  readonly rulesUrl: OssAddress | undefined;
+  /** `RULES_OSS_ENDPOINT`, without a trailing slash. */
+  readonly rulesOssEndpoint: string | undefined;
+  readonly rulesOssRegion: string | undefined;
+  readonly rulesCheckMs: number;
   readonly logLevel: LogLevel;
   readonly callbackBudgetMs: number;
   readonly rulesEmergency: string | undefined;
@@ -124,6 +169,10 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
     hasStateSecret: firstKey !== undefined,
     rulesJson: out.RULES,
     rulesFile: out.RULES_FILE,
+    rulesUrl: out.RULES_URL,
+    rulesOssEndpoint: out.RULES_OSS_ENDPOINT?.replace(/\/$/, ''),
+    rulesOssRegion: out.RULES_OSS_REGION,
+    rulesCheckMs: out.RULES_CHECK_SECONDS * 1000,
     logLevel: out.LOG_LEVEL,
     callbackBudgetMs: out.CALLBACK_BUDGET_MS,
     rulesEmergency: out.RULES_EMERGENCY,
@@ -164,6 +213,34 @@ let cachedSecrets: readonly string[] | undefined;
 export function getCallbackSecrets(): readonly string[] {
   cachedSecrets ??= readCallbackSecrets(process.env);
   return cachedSecrets;
+}
+
+/** Credentials in the usual Alibaba Cloud variables, for a host without a function role (a local try-out). */
+export type EnvironmentCredentials = {
+  readonly accessKeyId: string;
+  readonly accessKeySecret: string;
+  readonly securityToken: string | undefined;
+};
+
+/**
+ * `ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABA_CLOUD_ACCESS_KEY_SECRET` and `ALIBABA_CLOUD_SECURITY_TOKEN`,
+ * read on every call (FC sets them with a role's temporary keys, which rotate), and `FC_REGION`, the
+ * region FC runs the function in. Undefined when the pair is incomplete.
+ */
+export function getEnvironmentCredentials(): EnvironmentCredentials | undefined {
+  const accessKeyId = process.env.ALIBABA_CLOUD_ACCESS_KEY_ID?.trim();
+  const accessKeySecret = process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET?.trim();
+  if (!accessKeyId || !accessKeySecret) return undefined;
+  return {
+    accessKeyId,
+    accessKeySecret,
+    securityToken: process.env.ALIBABA_CLOUD_SECURITY_TOKEN?.trim() || undefined,
+  };
+}
+
+/** The region FC runs this function in (`FC_REGION`, set by FC), if any. */
+export function getPlatformRegion(): string | undefined {
+  return process.env.FC_REGION?.trim() || undefined;
 }
 
 declare const __BUILD_VERSION__: string | undefined;

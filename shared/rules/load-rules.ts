@@ -3,7 +3,7 @@ import { type CompiledRules, compileRules, compileValidatedRules, type RulesIssu
 import { DEFAULT_RULES } from './default-rules';
 import { detectRulesFormat, type RulesTextFormat, readRulesText } from './read-rules-text';
 
-export type RulesSource = 'env:RULES' | 'file' | 'env:RULES_EMERGENCY' | 'embedded-default';
+export type RulesSource = 'env:RULES' | 'oss' | 'file' | 'env:RULES_EMERGENCY' | 'embedded-default';
 
 export type LoadedRules =
   | {
@@ -12,8 +12,13 @@ export type LoadedRules =
       readonly compiled: CompiledRules;
       /** Versions this instance loaded before, by tag, for calls that started under them. */
       readonly earlier: ReadonlyMap<string, CompiledRules>;
+      /** Set on the emergency document while it answers for rules that could not be loaded. */
+      readonly standsInFor?: StandIn;
     }
   | { readonly ok: false; readonly source: RulesSource; readonly issues: readonly RulesIssue[] };
+
+/** The configured rules an emergency document answers for, and why they are not in force. */
+export type StandIn = { readonly source: RulesSource; readonly issues: readonly RulesIssue[] };
 
 /** Parses YAML: passed in, so that the functions load a YAML parser only for YAML rules. */
 export type ParseYaml = (text: string) => unknown;
@@ -64,7 +69,7 @@ export async function loadRulesFile(
       issues: [{ path: '(file)', message: describeUnreadableFile(path, code ?? error, maxBytes) }],
     };
   }
-  return fromText('file', text, detectRulesFormat(path), parseYaml);
+  return loadRulesText('file', text, detectRulesFormat(path), parseYaml);
 }
 
 function loadEmbeddedDefault(): LoadedRules {
@@ -76,7 +81,7 @@ function loadEmbeddedDefault(): LoadedRules {
 
 function fromInline(source: RulesSource, text: string, parseYaml: ParseYaml): LoadedRules {
   const format: RulesTextFormat = text.trimStart().startsWith('{') ? 'json' : 'yaml';
-  return fromText(source, text, format, parseYaml);
+  return loadRulesText(source, text, format, parseYaml);
 }
 
 /** Why RULES_FILE could not be read, naming the path and the cause in words. */
@@ -92,7 +97,8 @@ function describeUnreadableFile(path: string, code: unknown, maxBytes: number): 
   return `cannot read RULES_FILE ${path}: ${cause}`;
 }
 
-function fromText(
+/** Parses, validates and compiles the text of a rules document. Never throws. */
+export function loadRulesText(
   source: RulesSource,
   text: string,
   format: RulesTextFormat,

@@ -1,5 +1,6 @@
 import type { Config } from '../config/config';
 import type { Logger } from '../log/logger';
+import { formatOssUrl } from '../oss/oss-address';
 import {
   type LoadedRules,
   loadEmergencyRules,
@@ -7,38 +8,67 @@ import {
   loadRulesFile,
   type ParseYaml,
   type RulesFileReader,
+  type StandIn,
 } from './load-rules';
 
-/** How often a `RULES_FILE` is looked at again for changes. */
-export const RULES_FILE_CHECK_MS = 30_000;
+/**
+ * Where an instance's rules come from after a cold start, looked at again every check interval: a
+ * file (`RULES_FILE`) or an OSS object (`RULES_URL`).
+ */
+export type RulesOrigin = {
+  /**
+   * The document, unless it is still the one tagged `knownTag` (a file's mtime and size, an object's
+   * ETag). A document that cannot be read comes back as invalid rules, tagged `undefined` so that the
+   * next check reads again. Never rejects.
+   */
+  readonly fetch: (knownTag: string | undefined) => Promise<FetchedRules>;
+};
+
+export type FetchedRules =
+  | { readonly unchanged: true }
+  | { readonly unchanged: false; readonly tag: string | undefined; readonly loaded: LoadedRules };
 
 /**
- * A read of `RULES_FILE` still unsettled after this long is given up and tried again on a later
- * callback: a mount that stopped answering, or a read cut off when FC froze the instance. (Node cannot
- * cancel the read itself; a read stuck in the kernel holds one of libuv's threads, at most once per
- * check interval.)
+ * A read of the rules still unsettled after this long is given up and tried again on a later
+ * callback: a mount that stopped answering, a read cut off when FC froze the instance, an OSS request
+ * whose deadline timer was frozen with it. (Node cannot cancel a file read itself; a read stuck in the
+ * kernel holds one of libuv's threads, at most once per check interval.)
  */
 export const STUCK_READ_MS = 10_000;
 
 /** Rules versions kept for calls still in progress after a reload; a call lasts minutes, reloads are rare. */
 const EARLIER_VERSIONS_KEPT = 3;
 
-/** What the cache reads a rules file with, at the edge. */
+/** What the cache reads rules with, at the edge. */
 export type RulesFiles = {
   /** A text that changes when the file does (mtime and size); rejects when the file is missing. */
   readonly fingerprint: (path: string) => Promise<string>;
   readonly read: RulesFileReader;
   readonly parseYaml: ParseYaml;
+  /** The OSS object a configuration names in `RULES_URL`; without it, `RULES_URL` is an error. */
+  readonly oss?: (config: Config) => RulesOrigin;
 };
+
+/** A `RULES_FILE` as an origin: looked at (mtime, size) first, read only when that changed. */
+function fileOrigin(path: string, config: Config, files: RulesFiles): RulesOrigin {
+  return {
+    fetch: async (knownTag) => {
+      const latest = await files.fingerprint(path).catch(() => undefined);
+      if (knownTag !== undefined && latest === knownTag) return { unchanged: true };
+      const loaded = await loadRulesFile(path, config.rulesMaxBytes, files.read, files.parseYaml);
+      return { unchanged: false, tag: latest, loaded };
+    },
+  };
+}
 
 /**
  * The rules of an instance. Inline `RULES` and the embedded default are compiled once, on the first
- * request. A `RULES_FILE` (an OSS mount, say) is never read on a callback's path once an instance has
- * rules: after {@link RULES_FILE_CHECK_MS} a callback starts a check (or finds one under way) and is
- * answered with the rules in force; a changed file that fails to load never replaces good rules, and
- * the versions it replaces stay available to the calls that started under them. At a cold start the
- * first read may take `RULES_LOAD_BUDGET_MS`; past that the emergency document (`RULES_EMERGENCY`, else
- * the embedded default) answers, loudly, until the file's rules arrive.
+ * request. `RULES_URL` (an OSS object) or else `RULES_FILE` (an OSS mount, say) is never read on a
+ * callback's path once an instance has rules: after `RULES_CHECK_SECONDS` a callback starts a check (or
+ * finds one under way) and is answered with the rules in force; a changed document that fails to load
+ * never replaces good rules, and the versions it replaces stay available to the calls that started
+ * under them. At a cold start the first read may take `RULES_LOAD_BUDGET_MS`; past that the emergency
+ * document (`RULES_EMERGENCY`, else the embedded default) answers, loudly, until the real rules arrive.
  */
 export function createRulesCache(
   files: RulesFiles,
@@ -51,8 +81,25 @@ export function createRulesCache(
   let fingerprint: string | undefined;
   let checkedAt = 0;
   let inFlight: { readonly promise: Promise<void>; readonly startedAt: number } | undefined;
+  let origin: { readonly of: Config; readonly origin: RulesOrigin | undefined } | undefined;
 
-  const apply = (loaded: LoadedRules, latest: string | undefined) => {
+  /** The origin a configuration names (the first one wins: `RULES`, `RULES_URL`, `RULES_FILE`). */
+  const originOf = (config: Config): RulesOrigin | undefined => {
+    if (origin?.of !== config) {
+      const named =
+        config.rulesJson !== undefined
+          ? undefined
+          : config.rulesUrl !== undefined
+            ? (files.oss?.(config) ?? missingOssClient())
+            : config.rulesFile !== undefined
+              ? fileOrigin(config.rulesFile, config, files)
+              : undefined;
+      origin = { of: config, origin: named };
+    }
+    return origin.origin;
+  };
+
+  const apply = (config: Config, loaded: LoadedRules, latest: string | undefined) => {
     fingerprint = latest;
     if (loaded.ok) {
       if (current?.ok === true && !provisional) {
@@ -62,37 +109,57 @@ export function createRulesCache(
         earlier.delete(loaded.compiled.tag);
         current = { ...loaded, earlier: new Map([...earlier].slice(0, EARLIER_VERSIONS_KEPT)) };
       } else {
-        if (provisional)
-          log().info('rules arrived; the emergency document is replaced', { source: loaded.source });
+        if (provisional) {
+          log().info('rules arrived; the emergency document is replaced', {
+            version: loaded.compiled.rules.version,
+            source: loaded.source,
+          });
+        }
         current = loaded;
       }
       provisional = false;
       return;
     }
     const issues = loaded.issues.slice(0, 20);
-    if (current?.ok === true) {
-      log().error(
-        provisional
-          ? 'rules are invalid; the emergency document goes on answering'
-          : 'changed rules are invalid; keeping the last good rules',
-        { source: loaded.source, issues },
-      );
+    if (current?.ok === true && !provisional) {
+      log().error('changed rules could not be read or are invalid; keeping the last good rules', {
+        source: loaded.source,
+        issues,
+      });
       return;
     }
-    log().error('rules are invalid; calls get the fallback reply', { source: loaded.source, issues });
-    current = loaded;
+    // No good rules yet: the emergency document stands in (again), and the next check tries again.
+    standIn(config, { source: loaded.source, issues: loaded.issues }, 'the rules could not be loaded');
   };
 
-  /** Looks at the file and loads it when it changed; never rejects, and is never awaited twice at once. */
-  const check = (config: Config, path: string): Promise<void> => {
+  /** Serves the emergency document, saying loudly why, until the configured rules load. */
+  const standIn = (config: Config, missing: StandIn, why: string): LoadedRules => {
+    const emergency = loadEmergencyRules(config, files.parseYaml);
+    const first = !provisional;
+    const served: LoadedRules = emergency.ok ? { ...emergency, standsInFor: missing } : emergency;
+    current = served;
+    provisional = true;
+    if (!first) return served;
+    log().error(`${why}; the emergency document answers until they are`, {
+      from: describeOrigin(config),
+      emergency: emergency.source,
+      ...(emergency.ok ? {} : { emergencyIssues: emergency.issues.slice(0, 20) }),
+      issues: missing.issues.slice(0, 20),
+    });
+    return served;
+  };
+
+  /** Loads the document when it changed; never rejects, and is never awaited twice at once. */
+  const check = (from: RulesOrigin, config: Config): Promise<void> => {
     const time = now();
     if (inFlight !== undefined && time - inFlight.startedAt < STUCK_READ_MS) return inFlight.promise;
-    if (inFlight !== undefined) log().error('a read of RULES_FILE did not finish; trying again', { path });
+    if (inFlight !== undefined) {
+      log().error('a read of the rules did not finish; trying again', { from: describeOrigin(config) });
+    }
     checkedAt = time;
     const promise = (async () => {
-      const latest = await files.fingerprint(path).catch(() => undefined);
-      if (current !== undefined && !provisional && latest !== undefined && latest === fingerprint) return;
-      apply(await loadRulesFile(path, config.rulesMaxBytes, files.read, files.parseYaml), latest);
+      const fetched = await from.fetch(current !== undefined && !provisional ? fingerprint : undefined);
+      if (!fetched.unchanged) apply(config, fetched.loaded, fetched.tag);
     })().finally(() => {
       if (inFlight?.promise === promise) inFlight = undefined;
     });
@@ -101,19 +168,19 @@ export function createRulesCache(
   };
 
   return (config) => {
-    const path = config.rulesFile;
-    if (config.rulesJson !== undefined || path === undefined) {
+    const from = originOf(config);
+    if (from === undefined) {
       current ??= loadRules(config, files.parseYaml);
       return current;
     }
     if (current !== undefined) {
-      if (now() - checkedAt >= RULES_FILE_CHECK_MS) {
+      if (now() - checkedAt >= config.rulesCheckMs) {
         // Not awaited: this callback is answered with the rules in force.
-        void check(config, path);
+        void check(from, config);
       }
       return current;
     }
-    return waitForFirstRules(config, check(config, path));
+    return waitForFirstRules(config, check(from, config));
   };
 
   /** A cold start: the file's rules within the budget, else the emergency document until they come. */
@@ -122,18 +189,42 @@ export function createRulesCache(
     const budget = new Promise<'late'>((resolveLate) => {
       timer = setTimeout(() => resolveLate('late'), config.rulesLoadBudgetMs);
     });
-    const outcome = await Promise.race([loading.then(() => 'loaded' as const), budget]);
+    await Promise.race([loading, budget]);
     clearTimeout(timer);
-    if (outcome === 'loaded' && current !== undefined) return current;
-    if (current === undefined) {
-      current = loadEmergencyRules(config, files.parseYaml);
-      provisional = true;
-      log().error('RULES_FILE was not read in time; the emergency document answers until it is', {
-        path: config.rulesFile,
-        budgetMs: config.rulesLoadBudgetMs,
-        emergency: current.source,
-      });
-    }
-    return current;
+    if (current !== undefined) return current;
+    return standIn(
+      config,
+      {
+        source: config.rulesUrl === undefined ? 'file' : 'oss',
+        issues: [
+          {
+            path: '(read)',
+            message: `not read within RULES_LOAD_BUDGET_MS (${config.rulesLoadBudgetMs} ms)`,
+          },
+        ],
+      },
+      'the rules were not read in time',
+    );
   }
+}
+
+/** `RULES_URL` or `RULES_FILE`, as the log names it. */
+function describeOrigin(config: Config): string | undefined {
+  return config.rulesUrl === undefined ? config.rulesFile : formatOssUrl(config.rulesUrl);
+}
+
+/** An origin that says the build has no OSS client, for a host that did not give the cache one. */
+function missingOssClient(): RulesOrigin {
+  return {
+    fetch: () =>
+      Promise.resolve({
+        unchanged: false,
+        tag: undefined,
+        loaded: {
+          ok: false,
+          source: 'oss',
+          issues: [{ path: '(RULES_URL)', message: 'this build has no OSS client to read RULES_URL' }],
+        },
+      }),
+  };
 }

@@ -49,14 +49,17 @@ async function status(handler: Awaited<ReturnType<typeof loadWithEnv>>) {
 describe('inbound bundle: RULES_FILE', { timeout: 20_000 }, () => {
   afterEach(restoreClock);
 
-  it('answers at once when RULES_FILE is a FIFO at a cold start, and says why in the status', async () => {
+  it('answers at once with the emergency document when RULES_FILE is a FIFO at a cold start, and says why in the status', async () => {
     const handler = await loadWithEnv('inbound', { STATE_SECRETS, ...BUDGET, RULES_FILE: fifo('cold.json') });
     const { result } = await captureLogs(() =>
       startCall(handler).send('callin', { caller: '13800138000', callee: '05923391657' }),
     );
-    assert.match(spoken(result), /系统暂时繁忙/, 'the fallback: there are no rules to follow');
+    assert.match(spoken(result), /欢迎致电/, 'the emergency document: here the embedded default');
     const warning = (await status(handler)).warnings.find((w) => w.kind === 'rules');
-    assert.match(warning?.message ?? '', /it is not a regular file/);
+    assert.match(
+      warning?.message ?? '',
+      /emergency document \(embedded-default\) answers.*it is not a regular file/,
+    );
   });
 
   it('keeps answering with the rules in force when the file turns into a FIFO at a re-check', async () => {
@@ -77,7 +80,11 @@ describe('inbound bundle: RULES_FILE', { timeout: 20_000 }, () => {
     });
     assert.equal(spoken(result), '第一版');
     assert.ok(logs.every((line) => line.msg !== 'callback' || line.rulesVersion === '第一版'));
-    assert.ok(logs.some((line) => line.msg === 'changed rules are invalid; keeping the last good rules'));
+    assert.ok(
+      logs.some(
+        (line) => line.msg === 'changed rules could not be read or are invalid; keeping the last good rules',
+      ),
+    );
   });
 
   it('refuses a file over RULES_MAX_BYTES before reading it, and says so', async () => {

@@ -9,7 +9,7 @@ import {
   NOT_A_FILE,
   TOO_LARGE,
 } from '../../shared/rules/load-rules';
-import { createRulesCache, RULES_FILE_CHECK_MS, STUCK_READ_MS } from '../../shared/rules/rules-cache';
+import { createRulesCache, STUCK_READ_MS } from '../../shared/rules/rules-cache';
 import { parseYaml } from '../../shared/rules/yaml-parser';
 
 const doc = (version: string) =>
@@ -80,6 +80,9 @@ describe('loadRulesFile', () => {
   });
 });
 
+/** The check interval of a configuration that does not set `RULES_CHECK_SECONDS`. */
+const RULES_FILE_CHECK_MS = readConfig({}).rulesCheckMs;
+
 describe('createRulesCache', () => {
   /** A cache over a file the test controls: its text, its fingerprint, and reads that may hang. */
   function setup(env: Record<string, string> = {}) {
@@ -144,7 +147,7 @@ describe('createRulesCache', () => {
     const { file, version, lines, settle } = setup({ RULES_EMERGENCY: doc('sos') });
     file.hang = true;
     assert.equal(await version(), 'sos');
-    assert.equal(lines.filter((line) => line.includes('was not read in time')).length, 1);
+    assert.equal(lines.filter((line) => line.includes('were not read in time')).length, 1);
     // The late read never settles here: the emergency document goes on answering.
     file.hang = false;
     await settle();
