@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { buildFcEvent, type FcHandler, loadBuiltHandler } from '../dev/fc-event';
 import { readConfig } from '../shared/config/config';
+import { formatOssUrl, type OssAddress } from '../shared/oss/oss-address';
 
 const root = resolve(import.meta.dirname, '..');
 /** Requests larger than this are cut off, as FC's own front end would (32 MB there; far less needed). */
@@ -126,6 +127,7 @@ export function createLocalServer(handlers: Map<string, FcHandler>): Server {
 /** What the local server serves, for its banner: the rules' source, as the functions will read it. */
 type ServedConfig = {
   readonly rulesJson: string | undefined;
+  readonly rulesUrl: OssAddress | undefined;
   readonly rulesFile: string | undefined;
   readonly callbackSecrets: readonly string[];
 };
@@ -140,9 +142,11 @@ export function describeUsage(port: number, names: readonly string[], config: Se
   const rules =
     config.rulesJson !== undefined
       ? 'the rules in RULES'
-      : config.rulesFile !== undefined
-        ? `the rules in ${config.rulesFile}`
-        : 'the embedded default hotline';
+      : config.rulesUrl !== undefined
+        ? `the rules in ${formatOssUrl(config.rulesUrl)} (the status at /inbound says whether they loaded)`
+        : config.rulesFile !== undefined
+          ? `the rules in ${config.rulesFile}`
+          : 'the embedded default hotline';
   const secret = config.callbackSecrets[0];
   const path = secret === undefined ? '/inbound' : `/inbound/${secret}`;
   return [
@@ -160,7 +164,12 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import
     console.error('no built functions in dist/: run npm run build first');
     process.exit(1);
   }
-  let served: ServedConfig = { rulesJson: undefined, rulesFile: undefined, callbackSecrets: [] };
+  let served: ServedConfig = {
+    rulesJson: undefined,
+    rulesUrl: undefined,
+    rulesFile: undefined,
+    callbackSecrets: [],
+  };
   try {
     served = readConfig(process.env);
   } catch (error) {

@@ -87,7 +87,7 @@ export async function describeCallbackStatus(
     build: deps.buildVersion,
     rulesVersion: rules?.ok === true ? rules.compiled.rules.version : null,
     rulesSource: rules?.source ?? null,
-    ok: config !== undefined && rules?.ok === true,
+    ok: config !== undefined && rules?.ok === true && rules.standsInFor === undefined,
     ...(calendars === undefined ? {} : { calendars }),
     warnings,
   };

@@ -101,8 +101,11 @@ export const EnvSchema = v.object({
       return region;
     }),
   ),
-  /** How often a `RULES_URL` or `RULES_FILE` is looked at again, seconds (default 30). */
-  RULES_CHECK_SECONDS: integerVariable(DEFAULT_RULES_CHECK_SECONDS, 1, 3600, 'seconds, such as 30'),
+  /**
+   * How often a `RULES_URL` or `RULES_FILE` is looked at again, seconds (default 30); 0 looks on every
+   * callback (a staging function, a test), never more than one look at a time.
+   */
+  RULES_CHECK_SECONDS: integerVariable(DEFAULT_RULES_CHECK_SECONDS, 0, 3600, 'seconds, such as 30'),
   /** A small rules document served when `RULES_URL` or `RULES_FILE` cannot be read in time at a cold start. */
   RULES_EMERGENCY: optionalText,
   /** The largest rules document read from `RULES_URL` or `RULES_FILE`, bytes (default 4 MB): a larger one is refused unread. */

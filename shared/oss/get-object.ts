@@ -68,7 +68,13 @@ export function getObject(request: GetObjectRequest): Promise<GetObjectResult> {
         reject(error);
       } else if (result !== undefined) resolve(result);
     };
-    const outgoing = send(url, { method: 'GET', headers: { ...headers, 'accept-encoding': 'identity' } });
+    // A connection of its own (no keep-alive pool): one request every check interval gains nothing from
+    // reuse, and a pooled socket the server closed while idle would fail the request ("socket hang up").
+    const outgoing = send(url, {
+      method: 'GET',
+      agent: false,
+      headers: { ...headers, 'accept-encoding': 'identity' },
+    });
     const timer = setTimeout(
       () => finish(new OssError('Timeout', `no complete answer within ${request.timeoutMs} ms`)),
       request.timeoutMs,

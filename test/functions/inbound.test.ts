@@ -218,7 +218,7 @@ describe('inbound bundle: internal errors', () => {
     const rules = status.warnings.find((warning) => warning.kind === 'rules');
     assert.equal(
       rules?.message,
-      'rules from file are invalid, so calls get the fallback: (file): cannot read RULES_FILE /nonexistent/rules.yaml: there is no such file',
+      'the emergency document (embedded-default) answers, because the rules from file could not be loaded: (file): cannot read RULES_FILE /nonexistent/rules.yaml: there is no such file',
     );
   });
 

@@ -54,8 +54,8 @@ describe('local server', () => {
 });
 
 describe('npm start’s banner', () => {
-  it('names what it serves: the default hotline, or the rules in RULES or in a file', () => {
-    const none = { rulesJson: undefined, rulesFile: undefined, callbackSecrets: [] };
+  it('names what it serves: the default hotline, or the rules in RULES, in OSS or in a file', () => {
+    const none = { rulesJson: undefined, rulesUrl: undefined, rulesFile: undefined, callbackSecrets: [] };
     assert.match(
       describeUsage(9000, ['inbound'], none)[0] ?? '',
       /answering with the embedded default hotline$/,
@@ -69,6 +69,11 @@ describe('npm start’s banner', () => {
       describeUsage(9000, ['inbound'], { ...none, rulesJson: '{}' })[0] ?? '',
       /the rules in RULES$/,
     );
+    assert.match(
+      describeUsage(9000, ['inbound'], { ...none, rulesUrl: { bucket: 'vms-rules', key: 'a/b.json' } })[0] ??
+        '',
+      /the rules in oss:\/\/vms-rules\/a\/b\.json \(the status at \/inbound says whether they loaded\)$/,
+    );
   });
 
   it('prints a curl that gets an answer as printed, with the secret when secrets are set', async () => {
@@ -80,6 +85,7 @@ describe('npm start’s banner', () => {
       const port = (server.address() as AddressInfo).port;
       const lines = describeUsage(port, ['inbound'], {
         rulesJson: undefined,
+        rulesUrl: undefined,
         rulesFile: undefined,
         callbackSecrets: [secret],
       });

@@ -112,11 +112,13 @@ export async function captureLogs<T>(
 export async function loadWithEnv(
   name: 'inbound' | 'outbound' | 'report',
   env: Record<string, string>,
+  /** FC's context for that first request (a role's credentials, say). */
+  context?: unknown,
 ): Promise<FcHandler> {
   setFunctionEnvironment(env);
   const handler = loadBuiltHandler(name);
   // With secrets configured the status answers only with one of them.
   const token = (env.CALLBACK_SECRETS ?? '').split(',')[0]?.trim() ?? '';
-  await captureLogs(() => handler(fcEvent({ method: 'GET', query: token === '' ? {} : { token } })));
+  await captureLogs(() => handler(fcEvent({ method: 'GET', query: token === '' ? {} : { token } }), context));
   return handler;
 }
