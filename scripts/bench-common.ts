@@ -45,7 +45,13 @@ export function fcLikeEnv(variables: Readonly<Record<string, string>> = {}): Nod
 }
 
 /** The files of the build the benches load, each under `dist/<function>/`. */
-const BUILT_FILES = ['inbound/index.js', 'inbound/yaml-parser.js', 'outbound/index.js', 'report/index.js'];
+const BUILT_FILES = [
+  'inbound/index.js',
+  'inbound/yaml-parser.js',
+  'inbound/oss-client.js',
+  'outbound/index.js',
+  'report/index.js',
+];
 
 /**
  * Builds the bundles (scripts/build.ts, quietly), then copies dist/ to a private folder that every

@@ -7,7 +7,10 @@
  * 2. warm CPU per callback over a realistic mix of calls, against a parse-and-log handler (bench-warm.ts);
  * 3. rules scale: load and callin cost from 100 to 100,000 numbers (bench-rules.ts);
  * 4. the local server's throughput against bare node:http, information only (bench-throughput.ts);
- * 5. receipts: the slowest acknowledgement of a hostile 1 MB push, in this process (bench-receipts.ts).
+ * 5. receipts: the slowest acknowledgement of a hostile 1 MB push, in this process (bench-receipts.ts);
+ * 6. rules from OSS (bench-oss.ts): cold first reply with `RULES_URL` against the same rules in `RULES`,
+ *    with the functions' own client and with `ali-oss` in its place, and a warm callback's latency while
+ *    OSS hangs against while it answers.
  *
  * The machine is shared and noisy, so every figure is CPU time (user + system) but two, which say so:
  * receipts (wall time, a caller's wait) and throughput (requests per second). The
@@ -43,6 +46,13 @@ import {
   type Row,
   reportProgress,
 } from './bench-common';
+import {
+  type BenchOss,
+  buildSdkVariant,
+  measureOssRefresh,
+  type RefreshPlan,
+  startBenchOss,
+} from './bench-oss';
 import { measureReceipts } from './bench-receipts';
 import { measureRulesScale, type RulesPlan } from './bench-rules';
 import { killServers, measureThroughput, type ThroughputPlan } from './bench-throughput';
@@ -58,6 +68,7 @@ type Plan = {
   readonly warm: WarmPlan;
   readonly rules: RulesPlan;
   readonly throughput: ThroughputPlan;
+  readonly ossRefresh: RefreshPlan;
 };
 
 /** Sample counts and time budgets; `--quick` trades precision for a run of about 20 s. */
@@ -67,12 +78,14 @@ const PLAN: Plan = quick
       warm: { warmup: 1_000, rounds: 2, perRound: 500, budgetMs: 5_000 },
       rules: { loadRounds: 1, warmup: 500, rounds: 2, perRound: 500, budgetMs: 5_000 },
       throughput: { rounds: 1, warmupMs: 300, measureMs: 700 },
+      ossRefresh: { rounds: 2, callbacks: 500, budgetMs: 10_000 },
     }
   : {
       cold: { rounds: 5, perRound: 6, budgetMs: 40_000 },
       warm: { warmup: 5_000, rounds: 5, perRound: 2_000, budgetMs: 30_000 },
       rules: { loadRounds: 3, warmup: 1_000, rounds: 3, perRound: 1_000, budgetMs: 15_000 },
       throughput: { rounds: 2, warmupMs: 500, measureMs: 2_000 },
+      ossRefresh: { rounds: 4, callbacks: 2_000, budgetMs: 30_000 },
     };
 
 const COLD_TARGETS = { defaultRules: 1.5, jsonCalendar: 1.6 };
@@ -111,7 +124,12 @@ function sizeRow(dist: string): Row {
  * handler. The callin dials the bank example's service number, whose line has a calendar with China's
  * holidays, so with that document every first reply routes by it and judges the calendar.
  */
-function measureCold(bankRulesJson: string, dist: string): Row[] {
+function measureCold(
+  bankRulesJson: string,
+  dist: string,
+  oss: BenchOss,
+  sdk: { module: string; sideKb: number },
+): Row[] {
   const bundle = builtFile(dist, 'inbound');
   const variants: ColdVariant[] = [
     { name: 'constant', module: CONSTANT_HANDLER, verify: expectAnswer },
@@ -128,6 +146,14 @@ function measureCold(bankRulesJson: string, dist: string): Row[] {
       env: { RULES_FILE: BANK_RULES_FILE },
       verify: expectBundleAnswer('line service'),
     },
+    // The same document as `json`, published to OSS: read by the functions' own client, then by ali-oss.
+    { name: 'oss', module: bundle, env: oss.env('bank.json'), verify: expectBundleAnswer('line service') },
+    {
+      name: 'oss-sdk',
+      module: sdk.module,
+      env: oss.env('bank.json'),
+      verify: expectBundleAnswer('line service'),
+    },
   ];
   const content = JSON.stringify({ caller: '15201030105', callee: '95000' });
   const event = formCallback(
@@ -140,6 +166,14 @@ function measureCold(bankRulesJson: string, dist: string): Row[] {
     coldRow('cold first reply: default rules', compare('default'), COLD_TARGETS.defaultRules),
     coldRow('cold first reply: JSON rules + calendar', compare('json'), COLD_TARGETS.jsonCalendar),
     coldRow('cold first reply: YAML rules file', compare('yaml'), undefined),
+    {
+      ...coldRow('cold first reply: OSS, own client', compareCold(samples, 'oss', 'json'), undefined),
+      figure: 'cold first reply: RULES_URL (own client) vs RULES',
+    },
+    {
+      ...coldRow('', compareCold(samples, 'oss-sdk', 'json'), undefined),
+      figure: `cold first reply: RULES_URL (ali-oss, ${sdk.sideKb.toFixed(0)} KB) vs RULES`,
+    },
   ];
 }
 
@@ -149,14 +183,19 @@ async function main(): Promise<number> {
   const dist = buildBundles();
   const bankRulesJson = compileBankRules(dist);
   const rows: Row[] = [sizeRow(dist)];
+  const oss = await startBenchOss(bankRulesJson, PLAN.ossRefresh.rounds);
+  const sdk = await buildSdkVariant(dist);
   reportProgress(
-    `cold first replies (${plural(PLAN.cold.rounds, 'round')} × ${plural(PLAN.cold.perRound, 'run')} of 4 variants)`,
+    `cold first replies (${plural(PLAN.cold.rounds, 'round')} × ${plural(PLAN.cold.perRound, 'run')} of 6 variants)`,
   );
-  rows.push(...measureCold(bankRulesJson, dist));
+  rows.push(...measureCold(bankRulesJson, dist, oss, sdk));
   const warm = await measureWarm(PLAN.warm, bankRulesJson, dist);
   rows.push(...warm.rows);
   const rules = measureRulesScale(PLAN.rules, dist);
   rows.push(...rules.rows);
+  reportProgress(`callbacks while OSS hangs (${plural(PLAN.ossRefresh.rounds, 'round')})`);
+  rows.push(...(await measureOssRefresh(PLAN.ossRefresh, dist, oss)));
+  oss.stop();
   reportProgress('receipts: hostile 1 MB pushes');
   rows.push(await measureReceipts(dist, quick ? 1 : 3));
   reportProgress(`local server against bare node:http (${plural(PLAN.throughput.rounds, 'round')})`);
