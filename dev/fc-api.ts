@@ -249,9 +249,11 @@ function toFcApiError(error: unknown, what: string): FcApiError {
   if (failure.name === 'RequestTimeoutError' || /timeout/i.test(failure.message)) {
     return new FcApiError('Timeout', `${what}: no reply in time (${failure.message})`);
   }
+  // httpx appends `<METHOD> <url> failed.` to the socket's message, without a space.
+  const message = failure.message.replace(/(GET|POST|PUT|DELETE) \S+ failed\.$/, '').trim();
   return new FcApiError(
     typeof code === 'string' ? code : 'Network',
-    `${what}: ${failure.message.slice(0, 300)}`,
+    `${what}: cannot reach the FC API (${message.slice(0, 300)})`,
   );
 }
 
