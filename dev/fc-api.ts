@@ -387,7 +387,7 @@ export async function invokeFunction(
     throw new FcApiError(
       'FunctionError',
       `${what}: the function failed (${errorType}) ${detail}`.trim(),
-      200,
+      undefined,
       requestId,
     );
   }

@@ -282,6 +282,8 @@ type Probe = {
   readonly host: string;
   readonly now: Date;
   readonly callId: string;
+  /** The call's state, as the last reply gave it. */
+  readonly dynamicId: { value: string | undefined };
 };
 
 /** The path a synthetic request takes: `/<resource>/<secret>`, as VMS calls the console URL. */
@@ -299,33 +301,38 @@ function eventOptions(probe: Probe, suffix: string) {
   };
 }
 
-async function checkStatus(probe: Probe): Promise<CheckResult> {
-  const result = await invokeCallback(
-    probe.client,
-    probe.fn.functionName,
-    buildFcEvent({ ...eventOptions(probe, 'status'), method: 'GET' }),
-  );
-  expectStatus(result, 200);
-  const parsed = v.safeParse(StatusSchema, parseJsonBody(result));
-  if (!parsed.success)
-    throw new CheckFailure(`not the functions' status (${describeIssue(parsed.issues)})`, cut(result.body));
-  const status = parsed.output;
-  const rules =
-    status.rulesVersion === undefined
-      ? ''
-      : `, rules ${status.rulesVersion ?? 'none'} (${status.rulesSource ?? '?'})`;
-  const warnings = status.warnings.map((warning) => `warning: ${warning.message}`);
-  const detail = [`build ${status.build ?? '?'}${rules}`, ...warnings].join('; ');
-  if (!status.ok) throw new CheckFailure(`the function says it is not ok: ${detail}`, cut(result.body));
-  return { name: 'status', ok: true, detail, reply: cut(result.body) };
-}
+/** What a step found: a line for the report, and the reply it is about. */
+type StepResult = { readonly detail: string; readonly reply?: string };
 
-async function sendCallback(
-  probe: Probe,
-  contentType: string,
-  content: Record<string, string>,
-  suffix: string,
-) {
+/** One check against a function; a step that throws fails, and the function's later steps are skipped. */
+type Step = { readonly name: string; readonly run: (probe: Probe) => Promise<StepResult> };
+
+const statusStep: Step = {
+  name: 'status',
+  run: async (probe) => {
+    const result = await invokeCallback(
+      probe.client,
+      probe.fn.functionName,
+      buildFcEvent({ ...eventOptions(probe, 'status'), method: 'GET' }),
+    );
+    expectStatus(result, 200);
+    const parsed = v.safeParse(StatusSchema, parseJsonBody(result));
+    if (!parsed.success) {
+      throw new CheckFailure(`not the functions' status (${describeIssue(parsed.issues)})`, cut(result.body));
+    }
+    const status = parsed.output;
+    const rules =
+      status.rulesVersion === undefined
+        ? ''
+        : `, rules ${status.rulesVersion ?? 'none'} (${status.rulesSource ?? '?'})`;
+    const warnings = status.warnings.map((warning) => `warning: ${warning.message}`);
+    const detail = [`build ${status.build ?? '?'}${rules}`, ...warnings].join('; ');
+    if (!status.ok) throw new CheckFailure(`the function says it is not ok: ${detail}`, cut(result.body));
+    return { detail, reply: cut(result.body) };
+  },
+};
+
+function sendCallback(probe: Probe, contentType: string, content: Record<string, string>, suffix: string) {
   return invokeCallback(
     probe.client,
     probe.fn.functionName,
@@ -344,78 +351,83 @@ async function sendCallback(
 
 const notAnswer = (action: string) => action !== 'answer';
 
+/** A callback step: sends one event, checks the reply, and keeps the call's state for the next step. */
+function callbackStep(
+  name: string,
+  contentType: string,
+  content: Record<string, string>,
+  allowed: (action: string) => boolean,
+): Step {
+  return {
+    name,
+    run: async (probe) => {
+      const state = probe.dynamicId.value;
+      const sent = state === undefined ? content : { ...content, dynamic_id: state };
+      const result = await sendCallback(probe, contentType, sent, name);
+      const reply = checkCallbackReply(result, probe.callId, allowed);
+      probe.dynamicId.value = reply.dynamicId;
+      return { detail: `→ ${reply.action}`, reply: cut(result.body) };
+    },
+  };
+}
+
 /** The synthetic calls each kind of function gets, by s.yaml resource name. */
-const CALLS: Readonly<Record<string, (probe: Probe) => Promise<CheckResult[]>>> = {
-  inbound: async (probe) => {
-    const callin = await sendCallback(
-      probe,
+const CALLS: Readonly<Record<string, readonly Step[]>> = {
+  // A call comes in, then the caller says something: the second event carries the first reply's state.
+  inbound: [
+    callbackStep(
+      'callin',
       'callin',
       { caller: '13800138000', callee: '4000000000' },
-      'callin',
-    );
-    const first = checkCallbackReply(
-      callin,
-      probe.callId,
       (action) => action === 'answer' || action === 'hangup',
-    );
-    const checks: CheckResult[] = [
-      { name: 'callin', ok: true, detail: `→ ${first.action}`, reply: cut(callin.body) },
-    ];
-    const content: Record<string, string> = { words: '你好', role: 'B' };
-    if (first.dynamicId !== undefined) content.dynamic_id = first.dynamicId;
-    const next = await sendCallback(probe, 'normal', content, 'normal');
-    const second = checkCallbackReply(next, probe.callId, notAnswer);
-    checks.push({ name: 'normal', ok: true, detail: `→ ${second.action}`, reply: cut(next.body) });
-    return checks;
-  },
-  outbound: async (probe) => {
-    const first = await sendCallback(probe, 'normal', { words: '好的', role: 'B' }, 'normal');
-    const reply = checkCallbackReply(first, probe.callId, notAnswer);
-    return [{ name: 'first event (normal)', ok: true, detail: `→ ${reply.action}`, reply: cut(first.body) }];
-  },
-  report: async (probe) => {
-    const result = await invokeCallback(
-      probe.client,
-      probe.fn.functionName,
-      buildFcEvent({
-        ...eventOptions(probe, 'receipt'),
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ json: 'test-content' }),
-      }),
-    );
-    expectStatus(result, 200);
-    const parsed = v.safeParse(ReceivedSchema, parseJsonBody(result));
-    if (!parsed.success)
-      throw new CheckFailure(
-        `not the receipt acknowledgement (${describeIssue(parsed.issues)})`,
-        cut(result.body),
-      );
-    return [
-      {
-        name: 'console test receipt',
-        ok: true,
-        detail: `→ code ${parsed.output.code}`,
-        reply: cut(result.body),
+    ),
+    callbackStep('normal', 'normal', { words: '你好', role: 'B' }, notAnswer),
+  ],
+  // A SmartCall call has no callin: its first callback is already an event (here without a DynamicId).
+  outbound: [callbackStep('first event (normal)', 'normal', { words: '好的', role: 'B' }, notAnswer)],
+  report: [
+    {
+      name: 'console test receipt',
+      run: async (probe) => {
+        const result = await invokeCallback(
+          probe.client,
+          probe.fn.functionName,
+          buildFcEvent({
+            ...eventOptions(probe, 'receipt'),
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ json: 'test-content' }),
+          }),
+        );
+        expectStatus(result, 200);
+        const parsed = v.safeParse(ReceivedSchema, parseJsonBody(result));
+        if (!parsed.success) {
+          throw new CheckFailure(
+            `not the receipt acknowledgement (${describeIssue(parsed.issues)})`,
+            cut(result.body),
+          );
+        }
+        return { detail: `→ code ${parsed.output.code}`, reply: cut(result.body) };
       },
-    ];
-  },
+    },
+  ],
 };
 
-function describeFailure(error: unknown): { detail: string; reply?: string } {
-  if (error instanceof CheckFailure)
+function describeFailure(error: unknown): StepResult {
+  if (error instanceof CheckFailure) {
     return { detail: error.message, ...(error.reply === undefined ? {} : { reply: error.reply }) };
+  }
   if (error instanceof FcApiError) return { detail: error.describe() };
   return { detail: error instanceof Error ? error.message : String(error) };
 }
 
-/** Runs `step`, recording a failure as a check that did not pass. Returns whether to go on. */
+/** Runs `run` as the check `name`, recording a failure as a check that did not pass. Returns whether it passed. */
 async function runStep(
   checks: CheckResult[],
   name: string,
-  step: () => Promise<CheckResult[]>,
+  run: () => Promise<StepResult>,
 ): Promise<boolean> {
   try {
-    checks.push(...(await step()));
+    checks.push({ name, ok: true, ...(await run()) });
     return true;
   } catch (error) {
     checks.push({ name, ok: false, ...describeFailure(error) });
@@ -441,9 +453,7 @@ async function verifyFunction(
         `no HTTP trigger with a public URL (triggers: ${triggers.map((t) => `${t.triggerName} (${t.triggerType})`).join(', ') || 'none'})`,
       );
     }
-    return [
-      { name: 'function', ok: true, detail: `${info.runtime ?? '?'}, ${info.state ?? 'state unknown'}` },
-    ];
+    return { detail: `${info.runtime ?? '?'}, ${info.state ?? 'state unknown'}` };
   });
   const secret =
     fn.callbackSecret === undefined ? undefined : showSecret ? fn.callbackSecret : SECRET_PLACEHOLDER;
@@ -458,10 +468,10 @@ async function verifyFunction(
       host: new URL(triggerUrl).host,
       now,
       callId: `deploy-verify-${now.getTime()}`,
+      dynamicId: { value: undefined },
     };
-    const calls = CALLS[fn.resource];
-    if (await runStep(checks, 'status', async () => [await checkStatus(probe)])) {
-      if (calls !== undefined) await runStep(checks, 'synthetic call', () => calls(probe));
+    for (const step of [statusStep, ...(CALLS[fn.resource] ?? [])]) {
+      if (!(await runStep(checks, step.name, () => step.run(probe)))) break;
     }
   }
   return {
