@@ -49,6 +49,8 @@ export type StandInOptions = {
   /** Where the bundles are (default `dist/`), and the environment they are loaded under. */
   readonly distDir?: string;
   readonly environment?: Readonly<Record<string, string>>;
+  /** The port on 127.0.0.1; a free one by default. */
+  readonly port?: number;
   /** Answer every request with this error, before any check (e.g. a 403 SignatureNotMatch). */
   readonly failEverything?: StandInError;
 };
@@ -319,7 +321,7 @@ export async function startFcApiStandIn(options: StandInOptions): Promise<StandI
           );
       });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,

@@ -363,7 +363,7 @@ function callbackStep(
     run: async (probe) => {
       const state = probe.dynamicId.value;
       const sent = state === undefined ? content : { ...content, dynamic_id: state };
-      const result = await sendCallback(probe, contentType, sent, name);
+      const result = await sendCallback(probe, contentType, sent, contentType);
       const reply = checkCallbackReply(result, probe.callId, allowed);
       probe.dynamicId.value = reply.dynamicId;
       return { detail: `→ ${reply.action}`, reply: cut(result.body) };
