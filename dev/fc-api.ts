@@ -24,7 +24,8 @@
  *
  * For the simulator (`--fc <function>`):
  *
- *   const client = createFcClient({ credentials, region: 'cn-hangzhou' });
+ *   const found = findFcCredentials(process.env);          // dev/fc-credentials.ts; check found.ok
+ *   const client = createFcClient({ credentials: found.credentials, region: 'cn-hangzhou' });
  *   const result = await invokeCallback(client, 'vms-callflow-inbound', formCallback(params, { path }));
  *   // result: FcHttpResult — statusCode, headers, body (text), as the local bundles return it
  */
@@ -36,16 +37,20 @@ import type { FcHttpResult } from '../shared/fc/http-trigger';
 export const FC3_API_VERSION = '2023-03-30';
 
 /** Per request, for management calls (GetFunction, ListTriggers): FC answers these in well under a second. */
-export const DEFAULT_API_TIMEOUT_MS = 10_000;
+const DEFAULT_API_TIMEOUT_MS = 10_000;
 
 /**
  * Per invocation: the functions' own timeout (10 s in s.yaml) plus a cold start and the way there and
  * back, so that a slow first call still comes back with FC's own answer rather than ours.
  */
-export const DEFAULT_INVOKE_TIMEOUT_MS = 30_000;
+const DEFAULT_INVOKE_TIMEOUT_MS = 30_000;
 
-/** The largest reply read: management replies are a few KB, a callback reply far less. */
-export const MAX_REPLY_BYTES = 1024 * 1024;
+/**
+ * The largest reply parsed: management replies are a few KB, a callback reply far less. fc2 reads a reply
+ * whole before handing it over (bounded in time by its timeout, not in size), and parses `application/json`
+ * replies itself; this bound applies to every other reply, the invocation results among them.
+ */
+const MAX_REPLY_BYTES = 1024 * 1024;
 
 /** Triggers pages followed at most (FC returns up to 100 triggers a page; a function has a handful). */
 const MAX_TRIGGER_PAGES = 10;
@@ -66,7 +71,7 @@ export const FcCredentialsSchema = v.object({
 export type FcCredentials = v.InferOutput<typeof FcCredentialsSchema>;
 
 /** One trigger of ListTriggers; FC 3.0 gives `triggerConfig` as a JSON string. */
-export const FcTriggerSchema = v.looseObject({
+const FcTriggerSchema = v.looseObject({
   triggerName: v.string(),
   triggerType: v.string(),
   triggerConfig: v.optional(v.string()),
@@ -85,7 +90,7 @@ const ListTriggersOutputSchema = v.looseObject({
 });
 
 /** What GetFunction says that this project reads. */
-export const FcFunctionSchema = v.looseObject({
+const FcFunctionSchema = v.looseObject({
   functionName: v.string(),
   runtime: v.optional(v.string()),
   handler: v.optional(v.string()),

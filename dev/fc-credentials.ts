@@ -45,7 +45,7 @@ const SAccessSchema = v.looseObject({
 const AccessFileSchema = v.record(v.string(), v.unknown());
 
 /** Decrypts one value of access.yaml as CryptoJS would (`AES.decrypt(value, passphrase)`), else returns it. */
-export function decryptAccessValue(value: string): string {
+function decryptAccessValue(value: string): string {
   const raw = Buffer.from(value, 'base64');
   if (raw.length < 32 || raw.subarray(0, 8).toString('latin1') !== 'Salted__') return value;
   // OpenSSL's EVP_BytesToKey with MD5, one round: 32 bytes of key, then 16 of IV.
@@ -191,7 +191,7 @@ function readSmallFile(
 }
 
 /** Where `s` keeps its access file. */
-export function findAccessFile(env: Env): string {
+function findAccessFile(env: Env): string {
   return join(env.serverless_devs_config_home || homedir(), '.s', 'access.yaml');
 }
 

@@ -43,7 +43,7 @@ import { SuccessReplySchema } from '../shared/protocol/reply-schema';
 import { RECEIVED } from '../shared/report/handle-report';
 
 /** The placeholder printed instead of the secret. */
-export const SECRET_PLACEHOLDER = '<CALLBACK_SECRET>';
+const SECRET_PLACEHOLDER = '<CALLBACK_SECRET>';
 
 /** Where each function's URL goes in the VMS console, by s.yaml resource name. */
 const CONSOLE_ENTRIES: Readonly<Record<string, string>> = {
@@ -136,9 +136,7 @@ const RenderedSchema = v.object({
 const S_PREVIEW_TIMEOUT_MS = 60_000;
 
 /** Renders s.yaml with `s preview` (offline, quiet: see test/deploy/s-yaml.test.ts) into its functions. */
-export function renderDeployment(
-  env: Readonly<Record<string, string | undefined>>,
-): Promise<DeployedFunction[]> {
+function renderDeployment(env: Readonly<Record<string, string | undefined>>): Promise<DeployedFunction[]> {
   const sBin = join(ROOT, 'node_modules', '.bin', 's');
   return new Promise((resolveRender, reject) => {
     execFile(
@@ -168,7 +166,7 @@ export function renderDeployment(
 }
 
 /** The functions of a rendered s.yaml. */
-export function toDeployment(rendered: unknown): DeployedFunction[] {
+function toDeployment(rendered: unknown): DeployedFunction[] {
   const parsed = v.parse(RenderedSchema, rendered);
   return Object.entries(parsed.resources).map(([resource, { props }]) => ({
     resource,
@@ -185,7 +183,7 @@ export function toDeployment(rendered: unknown): DeployedFunction[] {
 // ---------------------------------------------------------------------------------------------------
 // The checks
 
-export type CheckResult = {
+type CheckResult = {
   readonly name: string;
   readonly ok: boolean;
   readonly detail: string;
@@ -193,7 +191,7 @@ export type CheckResult = {
   readonly reply?: string;
 };
 
-export type FunctionReport = {
+type FunctionReport = {
   readonly resource: string;
   readonly functionName: string;
   readonly region: string;

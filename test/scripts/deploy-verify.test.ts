@@ -7,7 +7,12 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type StandIn, type StandInFunction, startFcApiStandIn } from '../../dev/fc-api-server';
+import {
+  SIGNATURE_NOT_MATCH,
+  type StandIn,
+  type StandInFunction,
+  startFcApiStandIn,
+} from '../../dev/fc-api-server';
 import { type DeployedFunction, main } from '../../scripts/deploy-verify';
 import { captureLogs, ROOT } from '../support/fc-event';
 
@@ -294,11 +299,7 @@ describe('deploy:verify against broken functions and a broken API', () => {
 
   it('fails clearly when the API answers every request with a signature error', async () => {
     const standIn = await startStandIn({
-      failEverything: {
-        status: 403,
-        code: 'SignatureNotMatch',
-        message: 'The request signature we calculated does not match',
-      },
+      failEverything: SIGNATURE_NOT_MATCH,
     });
     try {
       const run = await runVerify(['--endpoint', standIn.endpoint, '--json']);
