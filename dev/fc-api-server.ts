@@ -259,7 +259,8 @@ export async function startFcApiStandIn(options: StandInOptions): Promise<StandI
     }
     try {
       const result = await handlerOf(fn)(body, { requestId, function: { name: fn.name }, region });
-      // FC relays the handler's result: bytes as they are, anything else as JSON.
+      // FC relays the handler's result: bytes as they are, anything else as JSON. The content type FC
+      // gives it is not confirmed: the client reads JSON whatever the type, so octet-stream tests that.
       const out = Buffer.isBuffer(result) || typeof result === 'string' ? result : JSON.stringify(result);
       return { status: 200, headers: { 'content-type': 'application/octet-stream' }, body: out };
     } catch (error) {
