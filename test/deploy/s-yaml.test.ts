@@ -34,14 +34,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as v from 'valibot';
+import { startFcApiStandIn } from '../../dev/fc-api-server';
+import { routeFunctionLogs } from '../../dev/function-logs';
 import { findFunctionNames } from '../../scripts/build';
 import { EnvSchema, readConfig } from '../../shared/config/config';
 import { ROOT } from '../support/fc-event';
 
 const S_BIN = join(ROOT, 'node_modules', '.bin', 's');
 const STUB_COMPONENT = join(ROOT, 'test', 'fixtures', 'fc3-stub');
-/** Per `s` run; a deploy (with its build) takes about 2 s, a preview under 1 s. */
-const S_TIMEOUT_MS = 30_000;
+/**
+ * Per `s` run; a deploy (with its build) takes about 2 s on an idle machine, a preview under 1 s, but
+ * the runs below overlap, and on two busy cores one has been seen to take 30 s.
+ */
+const S_TIMEOUT_MS = 90_000;
 const DUMMY_ACCOUNT_ID = '1234567890123456';
 
 /** The variables s.yaml reads from the deploy shell: cleared so that the developer's own never leak in. */
@@ -52,6 +57,8 @@ const DEPLOY_VARIABLES = [
   'FC_COMPONENT',
   'STUB_RECORD_FILE',
   'ALLOW_OPEN_DEPLOY',
+  'VERIFY_AFTER_DEPLOY',
+  'FC_CLIENT_CUSTOM_ENDPOINT',
 ];
 
 /** What the build needs: the copy deploys from these alone (no dist/, which the deploy must build). */
@@ -97,6 +104,12 @@ const DeployRecordSchema = v.object({
   entry: v.object({ path: v.string(), exists: v.boolean(), mtimeMs: v.nullable(v.number()) }),
 });
 type DeployRecord = v.InferOutput<typeof DeployRecordSchema>;
+
+/** The secrets every stub deploy is made with (unless a test overrides them). */
+const DEPLOYED_SECRETS = {
+  CALLBACK_SECRETS: 'deploy-test-callback-secret',
+  STATE_SECRETS: 'deploy-test-state-secret-0',
+} as const;
 
 type SRun = { exitCode: number | string; stdout: string; stderr: string };
 
@@ -170,8 +183,7 @@ async function deployWithStub(
   const run = await runS(args, project, {
     FC_COMPONENT: STUB_COMPONENT,
     STUB_RECORD_FILE: recordFile,
-    CALLBACK_SECRETS: 'deploy-test-callback-secret',
-    STATE_SECRETS: 'deploy-test-state-secret-0',
+    ...DEPLOYED_SECRETS,
     ...variables,
   });
   const lines = existsSync(recordFile) ? readFileSync(recordFile, 'utf8').split('\n') : [];
@@ -229,6 +241,32 @@ const RUNS = {
     STATE_SECRETS: '',
     RULES: '{"version":"x"}',
   }),
+  // The success-deploy action on: deploy:verify checks the functions through an FC API stand-in that runs
+  // the bundles this deploy built, with the secrets it deployed and the dummy credentials `s` was given.
+  deployVerified: (async () => {
+    const project = createProjectCopy();
+    const standIn = await startFcApiStandIn({
+      accountId: DUMMY_ACCOUNT_ID,
+      accessKeys: { 'dummy-access-key-id': 'dummy-access-key-secret' },
+      functions: findFunctionNames().map((name) => ({ name: `vms-callflow-${name}`, bundle: name })),
+      distDir: join(project, 'dist'),
+      environment: DEPLOYED_SECRETS,
+    });
+    // The bundles run in this process: their log lines are kept, not mixed into the test report.
+    const logs: string[] = [];
+    const restoreLogs = routeFunctionLogs((text) => logs.push(text));
+    try {
+      // Not `-o json --silent`, under which `s` swallows what its actions print.
+      const deployed = await deployWithStub(project, ['deploy', '-y', '-t', 's.yaml'], {
+        VERIFY_AFTER_DEPLOY: '1',
+        FC_CLIENT_CUSTOM_ENDPOINT: standIn.endpoint,
+      });
+      return { ...deployed, requests: [...standIn.requests], logs: logs.join('') };
+    } finally {
+      restoreLogs();
+      await standIn.close();
+    }
+  })(),
   brokenBuild: (async () => {
     const project = createProjectCopy();
     mkdirSync(join(project, 'functions', 'report'), { recursive: true });
@@ -239,7 +277,7 @@ const RUNS = {
 // A run that fails is reported by the test that reads it, not as an unhandled rejection here.
 for (const run of Object.values(RUNS)) run.catch(() => undefined);
 
-describe('s.yaml rendered by s preview', { timeout: 60_000 }, () => {
+describe('s.yaml rendered by s preview', { timeout: 120_000 }, () => {
   let rendered: RenderedSYaml;
 
   before(async () => {
@@ -323,6 +361,14 @@ describe('s.yaml rendered by s preview', { timeout: 60_000 }, () => {
     }
   });
 
+  it('offers deploy:verify after a successful deploy, off unless VERIFY_AFTER_DEPLOY=1, never failing silently', () => {
+    const [verify, ...others] = rendered.actions?.['success-deploy'] ?? [];
+    assert.equal(others.length, 0);
+    assert.equal(verify?.run, 'npm run --silent deploy:verify -- --after-deploy');
+    assert.equal(verify.path, './');
+    assert.equal(verify.allow_failure, false);
+  });
+
   it('checks the environment, then builds, before any deploy, and neither may fail silently', () => {
     const [check, build, ...others] = rendered.actions?.['pre-deploy'] ?? [];
     assert.equal(others.length, 0);
@@ -334,7 +380,7 @@ describe('s.yaml rendered by s preview', { timeout: 60_000 }, () => {
   });
 });
 
-describe('functions/, dist/ and s.yaml', { timeout: 60_000 }, () => {
+describe('functions/, dist/ and s.yaml', { timeout: 120_000 }, () => {
   it('name the same functions', async () => {
     const rendered = await RUNS.preview;
     const declared = Object.keys(rendered.resources).sort();
@@ -345,7 +391,7 @@ describe('functions/, dist/ and s.yaml', { timeout: 60_000 }, () => {
   });
 });
 
-describe('s deploy through a stub component', { timeout: 60_000 }, () => {
+describe('s deploy through a stub component', { timeout: 120_000 }, () => {
   it('builds, then hands each function to the component once with its code folder and handler', async () => {
     const { project, run, records } = await RUNS.deployAll;
     assert.equal(run.exitCode, 0, describeRun(run));
@@ -396,6 +442,34 @@ describe('s deploy through a stub component', { timeout: 60_000 }, () => {
     assert.match(run.stdout + run.stderr, /RULES is invalid/);
     assert.match(run.stdout + run.stderr, /CALLBACK_SECRETS is empty/, 'both problems in one attempt');
     assert.deepEqual(records, []);
+  });
+
+  it('leaves the deploy check off by default', async () => {
+    const { run } = await RUNS.deployReportOpen;
+    assert.equal(run.exitCode, 0, describeRun(run));
+    assert.match(run.stdout + run.stderr, /deploy verify: skipped \(set VERIFY_AFTER_DEPLOY=1/);
+  });
+
+  it('checks every deployed function through the FC API when VERIFY_AFTER_DEPLOY=1', async () => {
+    const { run, records, requests, logs } = await RUNS.deployVerified;
+    assert.equal(run.exitCode, 0, describeRun(run));
+    assert.equal(records.length, findFunctionNames().length);
+    assert.match(run.stdout, /deploy verify: 3 functions, every check passed/);
+    assert.match(run.stdout, /https:\/\/vms-callflow-inbound-[^ ]+\.fcapp\.run\/inbound\/<CALLBACK_SECRET>/);
+    assert.ok(!run.stdout.includes(DEPLOYED_SECRETS.CALLBACK_SECRETS), 'the secret is never printed unasked');
+    // Every call reached the stand-in signed with the credentials `s` had, and was served.
+    assert.deepEqual(
+      requests.filter((request) => request.status !== 200),
+      [],
+    );
+    for (const name of findFunctionNames()) {
+      const invocations = requests.filter(
+        (request) => request.path === `/2023-03-30/functions/vms-callflow-${name}/invocations`,
+      );
+      assert.ok(invocations.length >= 2, `${name}: status and a synthetic call`);
+    }
+    // The bundles answered the synthetic calls, whose call ids say where they came from.
+    assert.match(logs, /"callId":"deploy-verify-\d+"/);
   });
 
   it('deploys nothing when the build fails, even with -o json', async () => {

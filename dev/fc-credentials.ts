@@ -1,0 +1,240 @@
+/**
+ * Finds the Alibaba Cloud credentials for the FC API, from the places a developer has already put them,
+ * first found wins:
+ *
+ * 1. `ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABA_CLOUD_ACCESS_KEY_SECRET` and (for STS keys)
+ *    `ALIBABA_CLOUD_SECURITY_TOKEN`, the names every Alibaba Cloud SDK and CLI reads, with
+ *    `ALIBABA_CLOUD_ACCOUNT_ID`: FC's endpoint is per account, and the SDKs' variables do not carry it.
+ * 2. `AccountID`, `AccessKeyID`, `AccessKeySecret` (and `SecurityToken`): what Serverless Devs itself reads
+ *    from the environment, all three or none.
+ * 3. `<alias>_serverless_devs_access`: Serverless Devs' CI form, a JSON object with those keys.
+ * 4. The alias in Serverless Devs' access file, written by `s config add`: `~/.s/access.yaml`, or
+ *    `$serverless_devs_config_home/.s/access.yaml`. `s` stores each value AES-encrypted with a passphrase
+ *    fixed in its source (`SecretKey123`, CryptoJS's OpenSSL-compatible format): obfuscation, not
+ *    protection, and read here the way `s` reads it back — a value that does not decrypt is taken as is.
+ *
+ * A half-set group is an error naming the missing variable, never a silent fall-through to the next.
+ */
+import { createDecipheriv, createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import * as v from 'valibot';
+import { parse as parseYaml } from 'yaml';
+import { type FcCredentials, FcCredentialsSchema } from './fc-api';
+
+/** The access file is a few hundred bytes per alias; a larger one is not `s`'s. */
+const MAX_ACCESS_FILE_BYTES = 256 * 1024;
+
+/** Serverless Devs' fixed passphrase for the values of access.yaml (see its credential package). */
+const S_ACCESS_PASSPHRASE = 'SecretKey123';
+
+export type CredentialsFound =
+  | { readonly ok: true; readonly credentials: FcCredentials; readonly source: string }
+  | { readonly ok: false; readonly message: string };
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const SAccessSchema = v.looseObject({
+  AccountID: v.union([v.string(), v.number()]),
+  AccessKeyID: v.string(),
+  AccessKeySecret: v.string(),
+  SecurityToken: v.optional(v.string()),
+});
+
+const AccessFileSchema = v.record(v.string(), v.unknown());
+
+/** Decrypts one value of access.yaml as CryptoJS would (`AES.decrypt(value, passphrase)`), else returns it. */
+function decryptAccessValue(value: string): string {
+  const raw = Buffer.from(value, 'base64');
+  if (raw.length < 32 || raw.subarray(0, 8).toString('latin1') !== 'Salted__') return value;
+  // OpenSSL's EVP_BytesToKey with MD5, one round: 32 bytes of key, then 16 of IV.
+  const salt = raw.subarray(8, 16);
+  const blocks: Buffer[] = [];
+  let previous = Buffer.alloc(0);
+  while (blocks.length * 16 < 48) {
+    previous = createHash('md5')
+      .update(Buffer.concat([previous, Buffer.from(S_ACCESS_PASSPHRASE), salt]))
+      .digest();
+    blocks.push(previous);
+  }
+  const material = Buffer.concat(blocks);
+  try {
+    const decipher = createDecipheriv('aes-256-cbc', material.subarray(0, 32), material.subarray(32, 48));
+    const text = Buffer.concat([decipher.update(raw.subarray(16)), decipher.final()]).toString('utf8');
+    return text === '' ? value : text;
+  } catch {
+    return value;
+  }
+}
+
+function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
+  return issues
+    .map((issue) => {
+      const path = issue.path?.map((item) => String(item.key)).join('.') ?? '';
+      return path === '' ? issue.message : `${path} ${issue.message}`;
+    })
+    .join('; ');
+}
+
+function checked(
+  candidate: Record<string, string | undefined>,
+  source: string,
+  names: Readonly<Record<keyof FcCredentials, string>>,
+): CredentialsFound {
+  const parsed = v.safeParse(FcCredentialsSchema, candidate);
+  if (parsed.success) return { ok: true, credentials: parsed.output, source };
+  // Name the variable (or key) the user wrote, not this module's field name.
+  const issue = parsed.issues[0];
+  const field = issue?.path?.[0]?.key as keyof FcCredentials | undefined;
+  const name = field === undefined ? source : names[field];
+  return { ok: false, message: `${name} ${issue?.message ?? 'is invalid'} (credentials from ${source})` };
+}
+
+function withoutEmpty(record: Record<string, string | undefined>): Record<string, string | undefined> {
+  return Object.fromEntries(
+    Object.entries(record).filter(([, value]) => value !== undefined && value !== ''),
+  );
+}
+
+/** The first group of variables with any member set, checked whole. */
+function fromVariables(env: Env): CredentialsFound | undefined {
+  const groups = [
+    {
+      names: {
+        accountId: 'ALIBABA_CLOUD_ACCOUNT_ID',
+        accessKeyId: 'ALIBABA_CLOUD_ACCESS_KEY_ID',
+        accessKeySecret: 'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+        securityToken: 'ALIBABA_CLOUD_SECURITY_TOKEN',
+      },
+    },
+    {
+      names: {
+        accountId: 'AccountID',
+        accessKeyId: 'AccessKeyID',
+        accessKeySecret: 'AccessKeySecret',
+        securityToken: 'SecurityToken',
+      },
+    },
+  ] as const;
+  for (const { names } of groups) {
+    const values = withoutEmpty({
+      accountId: env[names.accountId],
+      accessKeyId: env[names.accessKeyId],
+      accessKeySecret: env[names.accessKeySecret],
+      securityToken: env[names.securityToken],
+    });
+    if (Object.keys(values).length === 0) continue;
+    const missing = (['accessKeyId', 'accessKeySecret', 'accountId'] as const).filter(
+      (key) => !(key in values),
+    );
+    if (missing.length > 0) {
+      return {
+        ok: false,
+        message: `${missing.map((key) => names[key]).join(' and ')} not set, while ${Object.keys(values)
+          .map((key) => names[key as keyof typeof names])
+          .join(' and ')} ${Object.keys(values).length === 1 ? 'is' : 'are'}`,
+      };
+    }
+    return checked(values, 'environment variables', names);
+  }
+  return undefined;
+}
+
+const S_KEY_NAMES = {
+  accountId: 'AccountID',
+  accessKeyId: 'AccessKeyID',
+  accessKeySecret: 'AccessKeySecret',
+  securityToken: 'SecurityToken',
+} as const;
+
+function fromSAccess(record: unknown, source: string, decrypt: boolean): CredentialsFound {
+  const parsed = v.safeParse(SAccessSchema, record);
+  if (!parsed.success) return { ok: false, message: `${source}: ${describeIssues(parsed.issues)}` };
+  const read = (value: string | number | undefined) =>
+    value === undefined ? undefined : decrypt ? decryptAccessValue(String(value)) : String(value);
+  return checked(
+    withoutEmpty({
+      accountId: read(parsed.output.AccountID),
+      accessKeyId: read(parsed.output.AccessKeyID),
+      accessKeySecret: read(parsed.output.AccessKeySecret),
+      securityToken: read(parsed.output.SecurityToken),
+    }),
+    source,
+    S_KEY_NAMES,
+  );
+}
+
+/** Reads a small file whole, or says why not; never more than `maxBytes`. */
+function readSmallFile(
+  path: string,
+  maxBytes: number,
+): { text: string } | { missing: true } | { error: string } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT'
+      ? { missing: true }
+      : { error: (error as Error).message };
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) return { error: 'not a regular file' };
+    if (stat.size > maxBytes) return { error: `larger than ${maxBytes} bytes` };
+    const buffer = Buffer.alloc(stat.size);
+    const read = readSync(fd, buffer, 0, stat.size, 0);
+    return { text: buffer.subarray(0, read).toString('utf8') };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Where `s` keeps its access file. */
+function findAccessFile(env: Env): string {
+  return join(env.serverless_devs_config_home || homedir(), '.s', 'access.yaml');
+}
+
+function fromAccessFile(env: Env, alias: string): CredentialsFound | undefined {
+  const path = findAccessFile(env);
+  const read = readSmallFile(path, MAX_ACCESS_FILE_BYTES);
+  if ('missing' in read) return undefined;
+  if ('error' in read) return { ok: false, message: `${path}: ${read.error}` };
+  let document: unknown;
+  try {
+    document = parseYaml(read.text, { maxAliasCount: 10 });
+  } catch (error) {
+    return { ok: false, message: `${path} is not YAML: ${(error as Error).message.split('\n')[0]}` };
+  }
+  const parsed = v.safeParse(AccessFileSchema, document ?? {});
+  if (!parsed.success) return { ok: false, message: `${path} is not a map of access aliases` };
+  const entry = parsed.output[alias];
+  if (entry === undefined) return undefined;
+  return fromSAccess(entry, `${path} (alias ${alias})`, true);
+}
+
+/** Finds the credentials (see the top of this file); `alias` is the Serverless Devs access alias. */
+export function findFcCredentials(env: Env, alias = 'default'): CredentialsFound {
+  const fromEnv = fromVariables(env);
+  if (fromEnv !== undefined) return fromEnv;
+  const ciName = `${alias}_serverless_devs_access`;
+  const ci = env[ciName];
+  if (ci !== undefined && ci !== '') {
+    let record: unknown;
+    try {
+      record = JSON.parse(ci);
+    } catch {
+      return { ok: false, message: `${ciName} is not a JSON object` };
+    }
+    return fromSAccess(record, ciName, false);
+  }
+  const fromFile = fromAccessFile(env, alias);
+  if (fromFile !== undefined) return fromFile;
+  return {
+    ok: false,
+    message:
+      'no credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET and ' +
+      `ALIBABA_CLOUD_ACCOUNT_ID, or add the access alias ${alias} with \`npx s config add\` ` +
+      `(looked in ${findAccessFile(env)})`,
+  };
+}
