@@ -88,7 +88,24 @@ const CallbackEnvelopeSchema = v.object({
   content: v.optional(v.unknown()),
 });
 
-type Envelope = { callId: string; timestamp: number | undefined; contentOk: boolean };
+/**
+ * Fields of `content` that look guessed: the ones the event is about (`expected`, absent from `content`)
+ * and the keys `content` had instead, which no schema reads (`unknown`, at most
+ * {@link MAX_REPORTED_KEYS}, each cut to {@link MAX_REPORTED_KEY_CHARS} characters; `more` counts the rest).
+ */
+export type MisnamedContent = {
+  readonly expected: readonly string[];
+  readonly unknown: readonly string[];
+  readonly more: number;
+};
+
+type Envelope = {
+  callId: string;
+  timestamp: number | undefined;
+  contentOk: boolean;
+  /** Set when `content` lacks a field the event is about and has keys nobody reads instead. */
+  misnamed?: MisnamedContent;
+};
 
 /** A parsed callback, discriminated by `type`. `contentOk` is false when `content` was unreadable. */
 export type CallbackEvent = Envelope &
@@ -177,7 +194,8 @@ function isPlausibleFormBody(body: string): boolean {
   return /^[\x21-\x7E]*$/.test(body) && body.includes('=');
 }
 
-const CONTENT_SCHEMAS = {
+/** The schema of each event's `content`, by `content_type`: the events this project understands. */
+export const CONTENT_SCHEMAS = {
   callin: CallinContentSchema,
   normal: NormalContentSchema,
   mute: MuteContentSchema,
@@ -186,8 +204,58 @@ const CONTENT_SCHEMAS = {
   parallel_transfer: ParallelTransferContentSchema,
 } as const;
 
-function isKnownContentType(type: string): type is keyof typeof CONTENT_SCHEMAS {
+export type KnownContentType = keyof typeof CONTENT_SCHEMAS;
+
+function isKnownContentType(type: string): type is KnownContentType {
   return Object.hasOwn(CONTENT_SCHEMAS, type);
+}
+
+/**
+ * The fields each event is about: without them the event still gets a reply (an empty utterance, no
+ * key, an unknown transfer status), so a sender that misnamed one would otherwise never learn of it.
+ */
+export const MAIN_CONTENT_FIELDS = {
+  callin: ['caller', 'callee'],
+  normal: ['words'],
+  mute: [],
+  dtmf: ['dtmf_digits'],
+  timebreak: [],
+  parallel_transfer: ['transfer_status'],
+} as const satisfies {
+  readonly [T in KnownContentType]: readonly (keyof (typeof CONTENT_SCHEMAS)[T]['entries'])[];
+};
+
+const MAX_REPORTED_KEYS = 5;
+const MAX_REPORTED_KEY_CHARS = 40;
+
+/** A field name without case, `_`, `-` or spaces: `DynamicId`, `dynamic-id` and `dynamic_id` are one. */
+function looseName(key: string): string {
+  return key.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+/**
+ * Finds a guessed field name: `content` lacks a field the event is about (or a field spelt like one of
+ * its keys, `DynamicId` for `dynamic_id`) and has keys that no field of the event's schema reads.
+ * Undefined when nothing looks guessed; keys the platform adds beside the documented ones are fine.
+ */
+export function findMisnamedContent(
+  type: KnownContentType,
+  content: Readonly<Record<string, unknown>>,
+): MisnamedContent | undefined {
+  const fields = CONTENT_SCHEMAS[type].entries;
+  const unknown = Object.keys(content).filter((key) => !Object.hasOwn(fields, key));
+  if (unknown.length === 0) return undefined;
+  const main: readonly string[] = MAIN_CONTENT_FIELDS[type];
+  const loose = new Set(unknown.map(looseName));
+  const expected = Object.keys(fields).filter(
+    (field) => content[field] === undefined && (main.includes(field) || loose.has(looseName(field))),
+  );
+  if (expected.length === 0) return undefined;
+  return {
+    expected,
+    unknown: unknown.slice(0, MAX_REPORTED_KEYS).map((key) => key.slice(0, MAX_REPORTED_KEY_CHARS)),
+    more: Math.max(0, unknown.length - MAX_REPORTED_KEYS),
+  };
 }
 
 /**
@@ -213,12 +281,14 @@ export function parseCallback(request: HttpRequest): ParseCallbackResult {
   }
   const { call_id: callId, content_type: contentType, timestamp, content } = envelope.output;
   const rawContent = readContentObject(content);
-  const base = { callId, timestamp, contentOk: rawContent !== undefined };
+  const base: Envelope = { callId, timestamp, contentOk: rawContent !== undefined };
   if (!isKnownContentType(contentType)) {
     return { ok: true, event: { ...base, type: 'unknown', contentType, content: rawContent ?? {} } };
   }
   // The content schemas are lenient field by field, so they accept any object; an unreadable content
   // becomes `{}` and the event still gets a sensible reply.
   const parsed = v.parse(CONTENT_SCHEMAS[contentType], rawContent ?? {});
+  const misnamed = rawContent === undefined ? undefined : findMisnamedContent(contentType, rawContent);
+  if (misnamed !== undefined) base.misnamed = misnamed;
   return { ok: true, event: { ...base, type: contentType, content: parsed } as CallbackEvent };
 }
