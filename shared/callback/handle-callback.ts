@@ -229,7 +229,7 @@ function describeMisnamed(type: string, misnamed: MisnamedContent): string {
 
 /** The log fields of an event: what happened, never a full phone number, key sequence or number read out. */
 function describeEvent(event: CallbackEvent): LogFields {
-  const fields: LogFields = { callId: event.callId, type: event.type };
+  const fields: LogFields = { callId: event.callId, type: event.type, encoding: event.encoding };
   if (!event.contentOk) fields.contentUnreadable = true;
   if (event.misnamed !== undefined) fields.contentWarning = describeMisnamed(event.type, event.misnamed);
   switch (event.type) {

@@ -103,6 +103,7 @@ type Envelope = {
   callId: string;
   timestamp: number | undefined;
   contentOk: boolean;
+  encoding: CallbackEncoding;
   /** Set when `content` lacks a field the event is about and has keys nobody reads instead. */
   misnamed?: MisnamedContent;
 };
@@ -160,8 +161,14 @@ function trimKeys(record: Readonly<Record<string, unknown>>): Record<string, unk
   return out;
 }
 
+/**
+ * Where a callback's parameters came from: the body (urlencoded or JSON) or, with an empty body, the
+ * query string alone. The docs never say which the platform uses; the log line records it.
+ */
+export type CallbackEncoding = 'query' | 'form' | 'json';
+
 export type ReadParamsResult =
-  | { readonly ok: true; readonly params: Record<string, unknown> }
+  | { readonly ok: true; readonly params: Record<string, unknown>; readonly encoding: CallbackEncoding }
   | { readonly ok: false; readonly message: string };
 
 /**
@@ -171,7 +178,7 @@ export type ReadParamsResult =
 function readCallbackParams(request: HttpRequest): ReadParamsResult {
   const params: Record<string, unknown> = trimKeys(request.query);
   const body = request.body.trim();
-  if (body === '') return { ok: true, params };
+  if (body === '') return { ok: true, params, encoding: 'query' };
   const contentType = request.headers['content-type'] ?? '';
   if (contentType.includes('json') || body.startsWith('{')) {
     const parsed = parseJsonOrUndefined(body);
@@ -179,14 +186,14 @@ function readCallbackParams(request: HttpRequest): ReadParamsResult {
       return { ok: false, message: 'body is not a JSON object' };
     }
     Object.assign(params, trimKeys(parsed as Record<string, unknown>));
-    return { ok: true, params };
+    return { ok: true, params, encoding: 'json' };
   }
   if (!isPlausibleFormBody(body)) return { ok: false, message: 'body is neither JSON nor form-urlencoded' };
   for (const [key, value] of new URLSearchParams(body)) {
     const name = key.trim();
     if (!UNSAFE_KEYS.has(name)) params[name] = value;
   }
-  return { ok: true, params };
+  return { ok: true, params, encoding: 'form' };
 }
 
 /** A form body is printable ASCII made of `k=v` pairs; binary or free text is not a callback. */
@@ -281,7 +288,7 @@ export function parseCallback(request: HttpRequest): ParseCallbackResult {
   }
   const { call_id: callId, content_type: contentType, timestamp, content } = envelope.output;
   const rawContent = readContentObject(content);
-  const base: Envelope = { callId, timestamp, contentOk: rawContent !== undefined };
+  const base: Envelope = { callId, timestamp, contentOk: rawContent !== undefined, encoding: read.encoding };
   if (!isKnownContentType(contentType)) {
     return { ok: true, event: { ...base, type: 'unknown', contentType, content: rawContent ?? {} } };
   }

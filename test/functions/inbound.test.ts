@@ -405,6 +405,7 @@ describe('inbound bundle: one log line per callback, for SLS', () => {
     assert.equal(lines.length, 3, 'still one line per callback');
     const [, guessed, right] = lines;
     assert.equal(guessed?.level, 'warn');
+    assert.equal(guessed?.encoding, 'form');
     assert.equal(
       guessed?.contentWarning,
       'normal content has no "words" but has "text", "***********", which nothing reads: ' +

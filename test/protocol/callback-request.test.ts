@@ -62,6 +62,14 @@ describe('parseCallback', () => {
     });
   }
 
+  it('says where the parameters came from: the query string, a form body or a JSON body', () => {
+    const encodings = [asQuery(callin), asForm(callin), asJson(callin)].map((made) => {
+      const parsed = parseCallback(made);
+      return parsed.ok ? parsed.event.encoding : parsed.message;
+    });
+    assert.deepEqual(encodings, ['query', 'form', 'json']);
+  });
+
   it('decodes %5E in an urlencoded call_id, in the captured field order', () => {
     const body = `content_type=callin&content=${encodeURIComponent(callin.content)}&call_id=130301340124%5E117079730123&timestamp=1659885709366`;
     const parsed = parseCallback(
