@@ -5,8 +5,14 @@ import type { HttpRequest } from './http';
 /** A phone number as the platform writes it (digits, sometimes `+`); kept as text. */
 const PhoneLikeSchema = v.pipe(TextLikeSchema, v.regex(/^\+?[0-9-]{1,32}$/));
 
+/**
+ * The longest `dynamic_id` read. Replies send at most MAX_DYNAMIC_ID_CHARS; this leaves room for a
+ * SmartCall `DynamicId` set by whoever started an outbound call.
+ */
+export const MAX_RECEIVED_DYNAMIC_ID_CHARS = 512;
+
 /** `dynamic_id` echoes what our last reply set; anything else is dropped here and treated as lost state. */
-const DynamicIdSchema = v.pipe(TextLikeSchema, v.maxLength(512));
+const DynamicIdSchema = v.pipe(TextLikeSchema, v.maxLength(MAX_RECEIVED_DYNAMIC_ID_CHARS));
 
 export const CallinContentSchema = v.object({
   caller: lenient(PhoneLikeSchema),
@@ -65,11 +71,14 @@ export type DtmfContent = v.InferOutput<typeof DtmfContentSchema>;
 export type TimebreakContent = v.InferOutput<typeof TimebreakContentSchema>;
 export type ParallelTransferContent = v.InferOutput<typeof ParallelTransferContentSchema>;
 
+/** The longest `call_id` accepted. */
+export const MAX_CALL_ID_CHARS = 128;
+
 /** `call_id` looks like `130301340124^117079730123`; this also admits other plain ids, not markup. */
 const CallIdSchema = v.pipe(
   TextLikeSchema,
   v.minLength(1, 'call_id is empty'),
-  v.maxLength(128, 'call_id is too long'),
+  v.maxLength(MAX_CALL_ID_CHARS, 'call_id is too long'),
   v.regex(/^[0-9A-Za-z^._:-]+$/, 'call_id has characters a VMS call id never has'),
 );
 
