@@ -7,7 +7,7 @@ import type { RecentKeys } from '../gate/recent-keys';
 import { guardRequest, rejectRequest } from '../gate/request-gate';
 import type { LogFields, Logger } from '../log/logger';
 import { maskDigitsInText, maskPhoneNumber } from '../log/mask';
-import { type CallbackEvent, parseCallback } from '../protocol/callback-request';
+import { type CallbackEvent, type MisnamedContent, parseCallback } from '../protocol/callback-request';
 import { type HttpRequest, type HttpResponse, MAX_BODY_BYTES, respondJson } from '../protocol/http';
 import { buildCallinReply, buildEventReply } from '../protocol/reply';
 import type { SuccessReply } from '../protocol/reply-schema';
@@ -94,7 +94,9 @@ export async function handleCallbackRequest(request: HttpRequest, deps: Callback
     });
     return respondJson(200, reply);
   }
-  log.info('callback', { ...fields, action: reply.data.action, ms: deps.now() - started });
+  // A content that looks guessed makes the callback's own line a warning: still one line per callback.
+  const write = fields.contentWarning === undefined ? log.info : log.warn;
+  write('callback', { ...fields, action: reply.data.action, ms: deps.now() - started });
   return respondJson(200, reply);
 }
 
@@ -212,10 +214,24 @@ function dynamicIdOf(event: CallbackEvent): string | undefined {
   return event.content.dynamic_id;
 }
 
+/**
+ * The warning of a `content` that looks guessed, naming the fields expected and the keys found (already
+ * bounded by the parser; digits in them masked, as a key could be anything the sender wrote).
+ */
+function describeMisnamed(type: string, misnamed: MisnamedContent): string {
+  const quote = (names: readonly string[]) => names.map((name) => `"${maskDigitsInText(name)}"`).join(', ');
+  const more = misnamed.more === 0 ? '' : ` and ${misnamed.more} more`;
+  return (
+    `${type} content has no ${quote(misnamed.expected)} but has ${quote(misnamed.unknown)}${more}, ` +
+    'which nothing reads: see the fields of each event in docs/protocol.md'
+  );
+}
+
 /** The log fields of an event: what happened, never a full phone number, key sequence or number read out. */
 function describeEvent(event: CallbackEvent): LogFields {
-  const fields: LogFields = { callId: event.callId, type: event.type };
+  const fields: LogFields = { callId: event.callId, type: event.type, encoding: event.encoding };
   if (!event.contentOk) fields.contentUnreadable = true;
+  if (event.misnamed !== undefined) fields.contentWarning = describeMisnamed(event.type, event.misnamed);
   switch (event.type) {
     case 'callin':
       if (event.content.caller !== undefined) fields.caller = maskPhoneNumber(event.content.caller);

@@ -5,8 +5,14 @@ import type { HttpRequest } from './http';
 /** A phone number as the platform writes it (digits, sometimes `+`); kept as text. */
 const PhoneLikeSchema = v.pipe(TextLikeSchema, v.regex(/^\+?[0-9-]{1,32}$/));
 
+/**
+ * The longest `dynamic_id` read. Replies send at most MAX_DYNAMIC_ID_CHARS; this leaves room for a
+ * SmartCall `DynamicId` set by whoever started an outbound call.
+ */
+export const MAX_RECEIVED_DYNAMIC_ID_CHARS = 512;
+
 /** `dynamic_id` echoes what our last reply set; anything else is dropped here and treated as lost state. */
-const DynamicIdSchema = v.pipe(TextLikeSchema, v.maxLength(512));
+const DynamicIdSchema = v.pipe(TextLikeSchema, v.maxLength(MAX_RECEIVED_DYNAMIC_ID_CHARS));
 
 export const CallinContentSchema = v.object({
   caller: lenient(PhoneLikeSchema),
@@ -65,11 +71,14 @@ export type DtmfContent = v.InferOutput<typeof DtmfContentSchema>;
 export type TimebreakContent = v.InferOutput<typeof TimebreakContentSchema>;
 export type ParallelTransferContent = v.InferOutput<typeof ParallelTransferContentSchema>;
 
+/** The longest `call_id` accepted. */
+export const MAX_CALL_ID_CHARS = 128;
+
 /** `call_id` looks like `130301340124^117079730123`; this also admits other plain ids, not markup. */
 const CallIdSchema = v.pipe(
   TextLikeSchema,
   v.minLength(1, 'call_id is empty'),
-  v.maxLength(128, 'call_id is too long'),
+  v.maxLength(MAX_CALL_ID_CHARS, 'call_id is too long'),
   v.regex(/^[0-9A-Za-z^._:-]+$/, 'call_id has characters a VMS call id never has'),
 );
 
@@ -88,7 +97,25 @@ const CallbackEnvelopeSchema = v.object({
   content: v.optional(v.unknown()),
 });
 
-type Envelope = { callId: string; timestamp: number | undefined; contentOk: boolean };
+/**
+ * Fields of `content` that look guessed: the ones the event is about (`expected`, absent from `content`)
+ * and the keys `content` had instead, which no schema reads (`unknown`, at most
+ * {@link MAX_REPORTED_KEYS}, each cut to {@link MAX_REPORTED_KEY_CHARS} characters; `more` counts the rest).
+ */
+export type MisnamedContent = {
+  readonly expected: readonly string[];
+  readonly unknown: readonly string[];
+  readonly more: number;
+};
+
+type Envelope = {
+  callId: string;
+  timestamp: number | undefined;
+  contentOk: boolean;
+  encoding: CallbackEncoding;
+  /** Set when `content` lacks a field the event is about and has keys nobody reads instead. */
+  misnamed?: MisnamedContent;
+};
 
 /** A parsed callback, discriminated by `type`. `contentOk` is false when `content` was unreadable. */
 export type CallbackEvent = Envelope &
@@ -143,8 +170,14 @@ function trimKeys(record: Readonly<Record<string, unknown>>): Record<string, unk
   return out;
 }
 
+/**
+ * Where a callback's parameters came from: the body (urlencoded or JSON) or, with an empty body, the
+ * query string alone. The docs never say which the platform uses; the log line records it.
+ */
+export type CallbackEncoding = 'query' | 'form' | 'json';
+
 export type ReadParamsResult =
-  | { readonly ok: true; readonly params: Record<string, unknown> }
+  | { readonly ok: true; readonly params: Record<string, unknown>; readonly encoding: CallbackEncoding }
   | { readonly ok: false; readonly message: string };
 
 /**
@@ -154,7 +187,7 @@ export type ReadParamsResult =
 function readCallbackParams(request: HttpRequest): ReadParamsResult {
   const params: Record<string, unknown> = trimKeys(request.query);
   const body = request.body.trim();
-  if (body === '') return { ok: true, params };
+  if (body === '') return { ok: true, params, encoding: 'query' };
   const contentType = request.headers['content-type'] ?? '';
   if (contentType.includes('json') || body.startsWith('{')) {
     const parsed = parseJsonOrUndefined(body);
@@ -162,14 +195,14 @@ function readCallbackParams(request: HttpRequest): ReadParamsResult {
       return { ok: false, message: 'body is not a JSON object' };
     }
     Object.assign(params, trimKeys(parsed as Record<string, unknown>));
-    return { ok: true, params };
+    return { ok: true, params, encoding: 'json' };
   }
   if (!isPlausibleFormBody(body)) return { ok: false, message: 'body is neither JSON nor form-urlencoded' };
   for (const [key, value] of new URLSearchParams(body)) {
     const name = key.trim();
     if (!UNSAFE_KEYS.has(name)) params[name] = value;
   }
-  return { ok: true, params };
+  return { ok: true, params, encoding: 'form' };
 }
 
 /** A form body is printable ASCII made of `k=v` pairs; binary or free text is not a callback. */
@@ -177,7 +210,8 @@ function isPlausibleFormBody(body: string): boolean {
   return /^[\x21-\x7E]*$/.test(body) && body.includes('=');
 }
 
-const CONTENT_SCHEMAS = {
+/** The schema of each event's `content`, by `content_type`: the events this project understands. */
+export const CONTENT_SCHEMAS = {
   callin: CallinContentSchema,
   normal: NormalContentSchema,
   mute: MuteContentSchema,
@@ -186,8 +220,58 @@ const CONTENT_SCHEMAS = {
   parallel_transfer: ParallelTransferContentSchema,
 } as const;
 
-function isKnownContentType(type: string): type is keyof typeof CONTENT_SCHEMAS {
+export type KnownContentType = keyof typeof CONTENT_SCHEMAS;
+
+function isKnownContentType(type: string): type is KnownContentType {
   return Object.hasOwn(CONTENT_SCHEMAS, type);
+}
+
+/**
+ * The fields each event is about: without them the event still gets a reply (an empty utterance, no
+ * key, an unknown transfer status), so a sender that misnamed one would otherwise never learn of it.
+ */
+export const MAIN_CONTENT_FIELDS = {
+  callin: ['caller', 'callee'],
+  normal: ['words'],
+  mute: [],
+  dtmf: ['dtmf_digits'],
+  timebreak: [],
+  parallel_transfer: ['transfer_status'],
+} as const satisfies {
+  readonly [T in KnownContentType]: readonly (keyof (typeof CONTENT_SCHEMAS)[T]['entries'])[];
+};
+
+const MAX_REPORTED_KEYS = 5;
+const MAX_REPORTED_KEY_CHARS = 40;
+
+/** A field name without case, `_`, `-` or spaces: `DynamicId`, `dynamic-id` and `dynamic_id` are one. */
+function looseName(key: string): string {
+  return key.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+/**
+ * Finds a guessed field name: `content` lacks a field the event is about (or a field spelt like one of
+ * its keys, `DynamicId` for `dynamic_id`) and has keys that no field of the event's schema reads.
+ * Undefined when nothing looks guessed; keys the platform adds beside the documented ones are fine.
+ */
+export function findMisnamedContent(
+  type: KnownContentType,
+  content: Readonly<Record<string, unknown>>,
+): MisnamedContent | undefined {
+  const fields = CONTENT_SCHEMAS[type].entries;
+  const unknown = Object.keys(content).filter((key) => !Object.hasOwn(fields, key));
+  if (unknown.length === 0) return undefined;
+  const main: readonly string[] = MAIN_CONTENT_FIELDS[type];
+  const loose = new Set(unknown.map(looseName));
+  const expected = Object.keys(fields).filter(
+    (field) => content[field] === undefined && (main.includes(field) || loose.has(looseName(field))),
+  );
+  if (expected.length === 0) return undefined;
+  return {
+    expected,
+    unknown: unknown.slice(0, MAX_REPORTED_KEYS).map((key) => key.slice(0, MAX_REPORTED_KEY_CHARS)),
+    more: Math.max(0, unknown.length - MAX_REPORTED_KEYS),
+  };
 }
 
 /**
@@ -213,12 +297,14 @@ export function parseCallback(request: HttpRequest): ParseCallbackResult {
   }
   const { call_id: callId, content_type: contentType, timestamp, content } = envelope.output;
   const rawContent = readContentObject(content);
-  const base = { callId, timestamp, contentOk: rawContent !== undefined };
+  const base: Envelope = { callId, timestamp, contentOk: rawContent !== undefined, encoding: read.encoding };
   if (!isKnownContentType(contentType)) {
     return { ok: true, event: { ...base, type: 'unknown', contentType, content: rawContent ?? {} } };
   }
   // The content schemas are lenient field by field, so they accept any object; an unreadable content
   // becomes `{}` and the event still gets a sensible reply.
   const parsed = v.parse(CONTENT_SCHEMAS[contentType], rawContent ?? {});
+  const misnamed = rawContent === undefined ? undefined : findMisnamedContent(contentType, rawContent);
+  if (misnamed !== undefined) base.misnamed = misnamed;
   return { ok: true, event: { ...base, type: contentType, content: parsed } as CallbackEvent };
 }

@@ -24,11 +24,14 @@ export const BooleanLikeSchema = v.union([
   ),
 ]);
 
+/** The longest text field read; a longer value is dropped like any value of the wrong shape. */
+export const MAX_TEXT_CHARS = 4096;
+
 /** A short free-text field; numbers are accepted and turned into their decimal string. */
 export const TextLikeSchema = v.pipe(
   v.union([v.string(), v.pipe(v.number(), v.transform(String))]),
   v.trim(),
-  v.maxLength(4096),
+  v.maxLength(MAX_TEXT_CHARS),
 );
 
 /**

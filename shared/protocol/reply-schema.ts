@@ -7,10 +7,13 @@ import { hasForbiddenTtsCharacter } from './tts-text';
 // The wire format, with the documented ranges. Every reply is checked against this before it leaves.
 // ---------------------------------------------------------------------------------------------------
 
-/** `dynamic_id` goes through URL and JSON encodings and must avoid the forbidden characters. */
-/** The longest `dynamic_id` a reply may carry: the platform's limit, which every state must fit. */
+/**
+ * The longest `dynamic_id` a reply may carry, which every state must fit. The platform documents no
+ * limit: this is the project's own cap, kept short because the value travels on every event.
+ */
 export const MAX_DYNAMIC_ID_CHARS = 200;
 
+/** `dynamic_id` goes through URL and JSON encodings and must avoid the forbidden characters. */
 export const WireDynamicIdSchema = v.pipe(
   v.string(),
   v.regex(new RegExp(`^[A-Za-z0-9._~-]{1,${MAX_DYNAMIC_ID_CHARS}}$`)),

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { maskPhoneNumber } from '../log/mask';
+import { MAX_CALL_ID_CHARS } from '../protocol/callback-request';
 import { NumberLikeSchema, TextLikeSchema } from '../protocol/coerce';
 
 /**
@@ -12,7 +13,7 @@ export type ReceiptType = (typeof RECEIPT_TYPES)[number];
 const IdSchema = v.pipe(
   TextLikeSchema,
   v.minLength(1, 'call_id is empty'),
-  v.maxLength(128, 'call_id is too long'),
+  v.maxLength(MAX_CALL_ID_CHARS, 'call_id is too long'),
 );
 
 /** What every record must have to be worth keeping: an object with a call id. */

@@ -36,7 +36,7 @@ async function post(handler: FcHandler, params: CallbackParams, path = '/inbound
   return { status: result.statusCode, reply: replyOf(result), body: result.body, headers: result.headers };
 }
 
-describe('inbound bundle: the PROTOCOL.md samples', () => {
+describe('inbound bundle: the real samples of docs/protocol.md', () => {
   let handler: FcHandler;
   before(async () => {
     handler = await loadWithEnv('inbound', { STATE_SECRETS, LOG_LEVEL: 'error' });
@@ -390,6 +390,29 @@ describe('inbound bundle: one log line per callback, for SLS', () => {
     assert.equal(matched?.matched, 'intent agent');
     assert.equal(matched?.action, 'transfer');
     assert.equal(typeof matched?.ms, 'number');
+  });
+
+  it('warns, in the callback line itself, of an utterance sent as text instead of words', async () => {
+    const handler = await loadWithEnv('inbound', { STATE_SECRETS });
+    const { callId, send } = startCall(handler);
+    const { logs } = await captureLogs(async () => {
+      await send('callin', { caller: '13800138000', callee: '05923391657' });
+      // A guess: the utterance as `text`, with a key that holds a phone number.
+      await send('normal', { text: '转人工', '13912345678': 'x' });
+      await send('normal', { words: '转人工' });
+    });
+    const lines = logs.filter((line) => line.msg === 'callback' && line.callId === callId);
+    assert.equal(lines.length, 3, 'still one line per callback');
+    const [, guessed, right] = lines;
+    assert.equal(guessed?.level, 'warn');
+    assert.equal(guessed?.encoding, 'form');
+    assert.equal(
+      guessed?.contentWarning,
+      'normal content has no "words" but has "text", "***********", which nothing reads: ' +
+        'see the fields of each event in docs/protocol.md',
+    );
+    assert.equal(right?.level, 'info');
+    assert.equal(right?.contentWarning, undefined);
   });
 
   it('marks the first callback of an instance cold, and no other', async () => {

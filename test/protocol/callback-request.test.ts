@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCallback, readContentObject } from '../../shared/protocol/callback-request';
+import {
+  findMisnamedContent,
+  parseCallback,
+  readContentObject,
+} from '../../shared/protocol/callback-request';
 import type { HttpRequest } from '../../shared/protocol/http';
 import callin from '../fixtures/callbacks/callin.json';
 import docSample from '../fixtures/callbacks/callin-doc-sample.json';
@@ -57,6 +61,14 @@ describe('parseCallback', () => {
       assert.equal(parsed.event.content.play_end_time, 1659885709377);
     });
   }
+
+  it('says where the parameters came from: the query string, a form body or a JSON body', () => {
+    const encodings = [asQuery(callin), asForm(callin), asJson(callin)].map((made) => {
+      const parsed = parseCallback(made);
+      return parsed.ok ? parsed.event.encoding : parsed.message;
+    });
+    assert.deepEqual(encodings, ['query', 'form', 'json']);
+  });
 
   it('decodes %5E in an urlencoded call_id, in the captured field order', () => {
     const body = `content_type=callin&content=${encodeURIComponent(callin.content)}&call_id=130301340124%5E117079730123&timestamp=1659885709366`;
@@ -148,6 +160,49 @@ describe('parseCallback', () => {
   it('refuses a JSON body that is not an object', () => {
     const parsed = parseCallback(request({ headers: { 'content-type': 'application/json' }, body: '[1,2]' }));
     assert.ok(!parsed.ok);
+  });
+});
+
+describe('findMisnamedContent', () => {
+  it('names the missing words and the keys sent instead when an utterance comes as text', () => {
+    const parsed = parseCallback(
+      asForm({ call_id: '1^2', content_type: 'normal', content: '{"text":"转人工","asr":"转人工"}' }),
+    );
+    assert.ok(parsed.ok && parsed.event.type === 'normal');
+    assert.equal(parsed.event.content.words, '');
+    assert.deepEqual(parsed.event.misnamed, { expected: ['words'], unknown: ['text', 'asr'], more: 0 });
+  });
+
+  it('names a field spelt another way even when it is not what the event is about', () => {
+    assert.deepEqual(findMisnamedContent('mute', { DynamicId: '2.abc' }), {
+      expected: ['dynamic_id'],
+      unknown: ['DynamicId'],
+      more: 0,
+    });
+    assert.deepEqual(findMisnamedContent('dtmf', { dtmfDigits: '1', dynamic_id: '2.abc' })?.expected, [
+      'dtmf_digits',
+    ]);
+  });
+
+  it('says nothing of the real samples, of extra keys beside the expected ones, or of an empty content', () => {
+    for (const sample of [callin, normal, docSample]) {
+      const parsed = parseCallback(asForm(sample));
+      assert.ok(parsed.ok);
+      assert.equal(parsed.event.misnamed, undefined);
+    }
+    assert.equal(findMisnamedContent('normal', { words: '人工', partnerId: '1', extra: 'x' }), undefined);
+    assert.equal(findMisnamedContent('mute', { partnerId: '1' }), undefined);
+    assert.equal(findMisnamedContent('normal', {}), undefined);
+  });
+
+  it('reports at most five keys, each cut to 40 characters, and counts the rest', () => {
+    const content = Object.fromEntries(
+      Array.from({ length: 8 }, (_, i) => [`${'k'.repeat(60)}${i}`, 'x'] as const),
+    );
+    const found = findMisnamedContent('normal', content);
+    assert.equal(found?.unknown.length, 5);
+    assert.ok(found?.unknown.every((key) => key.length === 40));
+    assert.equal(found?.more, 3);
   });
 });
 
