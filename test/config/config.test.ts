@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, readConfig } from '../../shared/config/config';
+import {
+  ConfigError,
+  getEnvironmentCredentials,
+  getPlatformRegion,
+  readConfig,
+} from '../../shared/config/config';
 
 describe('readConfig', () => {
   it('works with nothing set: no secrets, a development state key, default rules', () => {
@@ -43,5 +48,80 @@ describe('readConfig', () => {
 
   it('fails on an unknown log level', () => {
     assert.throws(() => readConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL/);
+  });
+});
+
+describe('rules in OSS', () => {
+  it('reads RULES_URL, its region and endpoint, and the check interval', () => {
+    const config = readConfig({
+      RULES_URL: 'oss://vms-rules/rules/hotline.json',
+      RULES_OSS_REGION: 'oss-cn-shanghai',
+      RULES_OSS_ENDPOINT: 'https://oss-cn-shanghai.aliyuncs.com/',
+      RULES_CHECK_SECONDS: '0',
+    });
+    assert.deepEqual(config.rulesUrl, { bucket: 'vms-rules', key: 'rules/hotline.json' });
+    assert.equal(config.rulesOssRegion, 'cn-shanghai');
+    assert.equal(config.rulesOssEndpoint, 'https://oss-cn-shanghai.aliyuncs.com');
+    assert.equal(config.rulesCheckMs, 0);
+    assert.equal(readConfig({}).rulesCheckMs, 30_000);
+  });
+
+  it('names the variable and what is wrong with it', () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ RULES_URL: 'https://bucket/key' }, /RULES_URL is invalid: write oss:\/\/<bucket>\/<key>/],
+      [{ RULES_URL: 'oss://B/key' }, /RULES_URL is invalid: "B" is not a bucket name/],
+      [{ RULES_OSS_REGION: 'hangzhou' }, /RULES_OSS_REGION is invalid: write a region id/],
+      [{ RULES_OSS_ENDPOINT: 'oss-cn-hangzhou.aliyuncs.com' }, /RULES_OSS_ENDPOINT is invalid/],
+      [{ RULES_CHECK_SECONDS: '7200' }, /RULES_CHECK_SECONDS is invalid: at most 3600/],
+    ];
+    for (const [env, message] of cases) assert.throws(() => readConfig(env), message);
+  });
+});
+
+describe('credentials and region from the platform', () => {
+  const names = [
+    'ALIBABA_CLOUD_ACCESS_KEY_ID',
+    'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+    'ALIBABA_CLOUD_SECURITY_TOKEN',
+    'FC_REGION',
+  ];
+  function withEnv(env: Record<string, string>, run: () => void): void {
+    const saved = names.map((name) => [name, process.env[name]] as const);
+    for (const name of names) delete process.env[name];
+    Object.assign(process.env, env);
+    try {
+      run();
+    } finally {
+      for (const [name, value] of saved) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  }
+
+  it('reads an AccessKey pair, with a token when there is one, and nothing from half a pair', () => {
+    withEnv({ ALIBABA_CLOUD_ACCESS_KEY_ID: 'id' }, () =>
+      assert.equal(getEnvironmentCredentials(), undefined),
+    );
+    withEnv({ ALIBABA_CLOUD_ACCESS_KEY_ID: 'id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 's' }, () =>
+      assert.deepEqual(getEnvironmentCredentials(), {
+        accessKeyId: 'id',
+        accessKeySecret: 's',
+        securityToken: undefined,
+      }),
+    );
+    withEnv(
+      {
+        ALIBABA_CLOUD_ACCESS_KEY_ID: 'id',
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: 's',
+        ALIBABA_CLOUD_SECURITY_TOKEN: 't',
+      },
+      () => assert.equal(getEnvironmentCredentials()?.securityToken, 't'),
+    );
+  });
+
+  it('reads the region FC runs the function in', () => {
+    withEnv({ FC_REGION: 'cn-beijing' }, () => assert.equal(getPlatformRegion(), 'cn-beijing'));
+    withEnv({}, () => assert.equal(getPlatformRegion(), undefined));
   });
 });
