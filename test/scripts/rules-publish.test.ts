@@ -271,10 +271,33 @@ describe('npm run rules -- publish, pull, diff, history, rollback', () => {
     assert.match(usage.stderr, /an OSS location is oss:\/\/<bucket>\/<key>/);
   });
 
-  it('refuses a live object over the size limit without downloading it', async () => {
+  it('refuses a live object over the size limit, asking for no more than the limit', async () => {
     server.putObject('vms-rules', 'huge.json', Buffer.alloc(MAX_LIVE_BYTES + 10, 0x20));
     const result = await runRules(['pull', 'oss://vms-rules/huge.json']);
     assert.equal(result.status, 1);
     assert.match(result.stderr, /is larger than 16777216 bytes/);
+    assert.deepEqual(
+      server.requests.map((request) => [request.method, request.key, request.status]),
+      [['GET', 'huge.json', 206]],
+    );
+  });
+
+  it('takes the region and endpoint from --region and --endpoint, and refuses ones that are not', async () => {
+    await runRules(['publish', writeTemp('v1.yaml', hotline('v1')), LIVE]);
+    const bare = { ...env, ALIBABA_CLOUD_REGION: undefined, OSS_ENDPOINT: undefined };
+    const flags = await runRules(
+      ['history', LIVE, '--region', `oss-${server.region}`, '--endpoint', `${server.endpoint}/`],
+      bare,
+    );
+    assert.equal(flags.status, 0, flags.stderr);
+    assert.match(flags.stdout, /\* v1 /);
+    const badEndpoint = await runRules(['history', LIVE, '--endpoint', 'ftp://x'], env);
+    assert.equal(badEndpoint.status, 1);
+    assert.match(badEndpoint.stderr, /^endpoint ftp:\/\/x: an endpoint is http\(s\):\/\/host\[:port\]/);
+    const badRegion = await runRules(['history', LIVE, '--region', 'Hangzhou'], env);
+    assert.match(badRegion.stderr, /^region Hangzhou: a region is an id such as cn-hangzhou/);
+    const wrongOption = await runRules(['history', LIVE, '--force'], env);
+    assert.equal(wrongOption.status, 2);
+    assert.match(wrongOption.stderr, /^history does not take --force\nusage:/);
   });
 });
