@@ -344,11 +344,15 @@ class RulesStore {
       typeof failure.requestId === 'string' && failure.requestId !== ''
         ? ` (request id ${failure.requestId})`
         : '';
-    if (status === undefined || status < 0 || code === undefined) {
+    if (status === undefined || status < 0) {
       const name = typeof failure.name === 'string' ? failure.name : 'error';
       // urllib's message goes on with the socket pool's state after the first comma.
       return new CliError(`${where}: cannot reach OSS (${code ?? name}): ${message?.split(', ')[0]}`);
     }
+    if (code === undefined)
+      return new CliError(
+        `${where}: the endpoint answered ${status} without an OSS error: is it OSS? (check the endpoint)`,
+      );
     return new CliError(`${where}: OSS answered ${status} ${code}: ${message}${requestId}`);
   }
 }

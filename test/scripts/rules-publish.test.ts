@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
@@ -266,6 +268,15 @@ describe('npm run rules -- publish, pull, diff, history, rollback', () => {
     );
     const noBucket = await runRules(['pull', 'oss://other-bucket/rules.json']);
     assert.match(noBucket.stderr, /OSS answered 404 NoSuchBucket/);
+    const notOss = createServer((_req, res) =>
+      res.writeHead(502, { 'content-type': 'text/html' }).end('<html>Bad Gateway</html>'),
+    );
+    await new Promise<void>((resolve) => notOss.listen(0, '127.0.0.1', resolve));
+    const port = (notOss.address() as AddressInfo).port;
+    const proxy = await runRules(['pull', LIVE], { ...env, OSS_ENDPOINT: `http://127.0.0.1:${port}` });
+    await new Promise((resolve) => notOss.close(resolve));
+    assert.equal(proxy.status, 1);
+    assert.match(proxy.stderr, /: the endpoint answered 502 without an OSS error: is it OSS\?/);
     const usage = await runRules(['pull', 'vms-rules/rules.json']);
     assert.equal(usage.status, 2);
     assert.match(usage.stderr, /an OSS location is oss:\/\/<bucket>\/<key>/);
