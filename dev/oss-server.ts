@@ -628,7 +628,10 @@ class OssStore {
       const value = query.get(name);
       if (value !== undefined) replyHeaders[name.slice('response-'.length)] = value;
     }
-    return { status: 200, headers: replyHeaders, body: object.body };
+    const range = readRange(headers.range, object.body.length);
+    if (range === undefined) return { status: 200, headers: replyHeaders, body: object.body };
+    replyHeaders['content-range'] = `bytes ${range.start}-${range.end}/${object.body.length}`;
+    return { status: 206, headers: replyHeaders, body: object.body.subarray(range.start, range.end + 1) };
   }
 
   private write(target: Target, headers: Record<string, string>, body: Buffer): Reply {
@@ -674,6 +677,18 @@ class OssStore {
       xmlElements({ ETag: object.etag, LastModified: object.lastModified.toISOString() }),
     );
   }
+}
+
+/**
+ * One `Range: bytes=a-b` (or `bytes=a-`) within the object. Like OSS, a range it cannot serve (several
+ * ranges, start past the end, end before start) is ignored and the whole object is sent with 200.
+ */
+function readRange(header: string | undefined, size: number): { start: number; end: number } | undefined {
+  const match = /^bytes=(\d{1,15})-(\d{0,15})$/.exec(header ?? '');
+  if (match === null) return undefined;
+  const start = Number(match[1]);
+  const end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  return start <= end ? { start, end } : undefined;
 }
 
 const LIST_QUERY_ALLOWED = new Set([
@@ -751,13 +766,15 @@ export async function startOssServer(options: OssServerOptions = {}): Promise<Os
     requestId: string,
   ): void {
     record.status = reply.status;
-    const headers = {
+    const headers: Record<string, string> = {
       server: 'AliyunOSS',
       date: new Date().toUTCString(),
       'x-oss-request-id': requestId,
       'content-length': String(reply.body.length),
       ...reply.headers,
     };
+    // A HEAD answer has no body, so OSS sends its error XML base64-encoded in a header instead.
+    if (method === 'HEAD' && reply.status >= 400) headers['x-oss-err'] = reply.body.toString('base64');
     res
       .writeHead(reply.status, headers)
       .end(method === 'HEAD' || reply.status === 304 ? undefined : reply.body);

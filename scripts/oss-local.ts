@@ -4,24 +4,18 @@
  *
  *   npm run oss:local [-- --port 9300] [--bucket vms-rules]
  *
- * It prints the endpoint and the variables that point `npm run rules -- publish …` at it.
+ * It prints the endpoint, the variables that point `npm run rules -- publish …` at it, and the
+ * `npm start` line that serves the rules published there.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as v from 'valibot';
 import { OSS_STAND_IN_DEFAULTS, type OssServer, startOssServer } from '../dev/oss-server';
+import { BucketNameSchema } from './oss-location';
 
 /** The port `npm run oss:local` listens on unless `--port` says otherwise; fixed, so the README's commands work. */
 export const OSS_LOCAL_PORT = 9300;
 
-/** OSS bucket names: 3 to 63 lower-case letters, digits and hyphens, not starting or ending with a hyphen. */
-const BucketNameSchema = v.pipe(
-  v.string(),
-  v.regex(
-    /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
-    'a bucket name is 3 to 63 of a-z, 0-9 and -, not starting or ending with -',
-  ),
-);
 const PortSchema = v.pipe(
   v.string(),
   v.regex(/^\d{1,5}$/, 'a port is a number from 0 to 65535'),
@@ -59,6 +53,10 @@ export function describeOssLocal(server: OssServer, bucket: string): string[] {
     ...env.map((line) => `  export ${line}`),
     '',
     `  npm run rules -- publish examples/bank-card-service.yaml oss://${bucket}/rules.json`,
+    '',
+    'and serve what is published there, in the same shell:',
+    '',
+    `  RULES_URL=oss://${bucket}/rules.json RULES_OSS_ENDPOINT=${server.endpoint} RULES_OSS_REGION=${server.region} npm start`,
     '',
     'Ctrl-C stops it (and forgets every object).',
   ];

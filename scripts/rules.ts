@@ -9,15 +9,22 @@
  *   npm run rules -- schedule <file> [--calendar NAME] [--year YYYY | --month YYYY-MM] [--json]
  *                                                        a calendar's effective days, and what decided each
  *
+ * and, with rules documents in OSS (scripts/rules-publish.ts):
+ *
+ *   npm run rules -- publish <file> oss://bucket/key [--force] [--dry-run]
+ *   npm run rules -- pull oss://bucket/key [-o file]
+ *   npm run rules -- diff <file> oss://bucket/key [--json] [--exit-code]
+ *   npm run rules -- history oss://bucket/key [--json]
+ *   npm run rules -- rollback <version> oss://bucket/key [--dry-run]
+ *
  * Files ending in `.yaml`/`.yml` are YAML, anything else JSON. Exit codes: 0 fine, 1 the rules (or a file)
  * have a problem, 2 the command line is wrong.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { toJsonSchema } from '@valibot/to-json-schema';
 import * as v from 'valibot';
-import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { addDays, DateSchema, daysBetween, weekdayOfDate } from '../shared/calendar/calendar-dates';
 import { CalendarSchema, TimeRangeSchema } from '../shared/calendar/calendar-schema';
 import { FIRST_YEAR, LAST_YEAR } from '../shared/calendar/holiday-schedule';
@@ -31,7 +38,6 @@ import {
   formatYearRuns,
   type HolidayCoverage,
 } from '../shared/rules/holiday-coverage';
-import { detectRulesFormat, readRulesText } from '../shared/rules/read-rules-text';
 import {
   ConditionSchema,
   FlowSchema,
@@ -40,10 +46,13 @@ import {
   RetryPolicySchema,
   RulesSchema,
 } from '../shared/rules/rules-schema';
-import { parseYaml } from '../shared/rules/yaml-parser';
 import { drawRules } from '../shared/rules-tooling/draw-rules';
 import { lintRules } from '../shared/rules-tooling/lint-rules';
 import { NameSchema } from '../shared/text/name';
+import { type CliIo, compileToJson, formatIssue, locateAll, plural, readFile } from './rules-files';
+import { isOssCommand, OSS_USAGE, type OssCliIo, runOssCommand } from './rules-publish';
+
+export type { CliIo } from './rules-files';
 
 /** Function Compute limits all environment variables of a function together to 4 KB. */
 const ENV_LIMIT_BYTES = 4096;
@@ -56,22 +65,8 @@ const USAGE = `usage:
   npm run rules -- graph <file> [--flow NAME] [--markdown]
   npm run rules -- schema [-o rules.schema.json]
   npm run rules -- compile <file> [-o out.json]
-  npm run rules -- schedule <file> [--calendar NAME] [--year YYYY | --month YYYY-MM] [--json]`;
-
-/** A finding with where it is in the file, when that can be found. */
-type Located = RulesIssue & { readonly line?: number | undefined };
-
-/** A rules file read and parsed, or why it could not be. */
-type ReadFile =
-  | { readonly ok: true; readonly document: unknown; readonly locate: (path: string) => number | undefined }
-  | { readonly ok: false; readonly issues: readonly RulesIssue[] };
-
-/** Where the CLI writes and what time it is: the process's by default, a test's in the tests. */
-export type CliIo = {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-  readonly now: () => number;
-};
+  npm run rules -- schedule <file> [--calendar NAME] [--year YYYY | --month YYYY-MM] [--json]
+${OSS_USAGE}`;
 
 const PROCESS_IO: CliIo = {
   out: (text) => process.stdout.write(text),
@@ -81,6 +76,18 @@ const PROCESS_IO: CliIo = {
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/**
+ * Every command: the OSS ones (publish, pull, diff, history, rollback) are asynchronous and read
+ * credentials from `io.env`; the others are {@link main}'s.
+ */
+export function run(
+  argv: readonly string[],
+  io: OssCliIo = { ...PROCESS_IO, env: process.env },
+): Promise<number> {
+  const command = argv.find((arg) => !arg.startsWith('-'));
+  return isOssCommand(command) ? runOssCommand(argv, io) : Promise.resolve(main(argv, io));
 }
 
 export function main(argv: readonly string[], io: CliIo = PROCESS_IO): number {
@@ -247,8 +254,7 @@ function compile(io: CliIo, file: string, output: string | undefined): number {
     io.err(`${file}: not compiled, ${plural(linted.errors.length, 'error')}\n`);
     return 1;
   }
-  // The document as written, not the validated output: defaults filled in would only cost bytes.
-  const json = JSON.stringify(read.document);
+  const json = compileToJson(read.document);
   const bytes = Buffer.byteLength(json);
   if (output === undefined) io.out(`${json}\n`);
   else writeFileSync(output, json);
@@ -434,85 +440,6 @@ function reportRefused(
 }
 
 // --------------------------------------------------------------------------------------------------
-// Files and lines
-// --------------------------------------------------------------------------------------------------
-
-function readFile(file: string): ReadFile {
-  let text: string;
-  try {
-    text = readFileSync(resolve(file), 'utf8').replace(/^\uFEFF/, '');
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    return {
-      ok: false,
-      issues: [{ path: '(file)', message: `cannot read the file (${String(code ?? error)})` }],
-    };
-  }
-  // The same parser as the functions, so that `check` accepts exactly what they will load.
-  const read = readRulesText(text, detectRulesFormat(file), parseYaml);
-  if (!read.ok) return read;
-  return { ok: true, document: read.document, locate: createLocator(text) };
-}
-
-/**
- * Finds the line of a dotted path (`flows.main.nodes.menu.keys.1`) in the text of a rules file, or of
- * its nearest ancestor that is written (a missing key is reported where its object is). JSON is read with
- * the YAML parser too, as it is YAML's flow style; where that fails there are no line numbers.
- */
-function createLocator(text: string): (path: string) => number | undefined {
-  // Parsed again only when there is something to place: a clean large document costs nothing more.
-  let parsed: { document: Document; lineCounter: LineCounter } | null | undefined;
-  return (path) => {
-    if (parsed === undefined) {
-      const lineCounter = new LineCounter();
-      const document = parseDocument(text, { lineCounter });
-      parsed = document.errors.length > 0 ? null : { document, lineCounter };
-    }
-    if (parsed === null) return undefined;
-    const { document, lineCounter } = parsed;
-    let node: unknown = document.contents;
-    let offset: number | undefined;
-    for (const segment of path.split('.')) {
-      if (isMap(node)) {
-        // Keys are compared as text: YAML reads `1: info` with a number key, JSON.parse with "1".
-        const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === segment);
-        if (pair === undefined || !isScalar(pair.key)) break;
-        offset = pair.key.range?.[0] ?? offset;
-        node = pair.value;
-      } else if (isSeq(node) && /^\d+$/.test(segment)) {
-        const item: unknown = node.items[Number(segment)];
-        if (item === undefined) break;
-        offset = (item as { range?: [number, number, number] | null }).range?.[0] ?? offset;
-        node = item;
-      } else break;
-    }
-    return offset === undefined ? undefined : lineCounter.linePos(offset).line;
-  };
-}
-
-function locateAll(
-  result: { errors: readonly RulesIssue[]; warnings: readonly RulesIssue[] },
-  locate: (path: string) => number | undefined,
-): { errors: Located[]; warnings: Located[] } {
-  // Sorted by line (stable, unlocated last) so the report reads down the file.
-  const place = (issues: readonly RulesIssue[]) =>
-    issues
-      .map((issue) => ({ ...issue, line: locate(issue.path) }))
-      .sort((a, b) => (a.line ?? Number.POSITIVE_INFINITY) - (b.line ?? Number.POSITIVE_INFINITY));
-  return { errors: place(result.errors), warnings: place(result.warnings) };
-}
-
-/** `error    rules.yaml:12  flows.main.nodes.menu.keys.1: no node is named billing` */
-function formatIssue(severity: 'error' | 'warning', file: string, issue: Located): string {
-  const where = issue.line === undefined ? file : `${file}:${issue.line}`;
-  return `${severity.padEnd(7)}  ${where}  ${issue.path}: ${issue.message}`;
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
-// --------------------------------------------------------------------------------------------------
 // The JSON Schema
 // --------------------------------------------------------------------------------------------------
 
@@ -579,5 +506,7 @@ function formatJson(value: unknown, indent: string, prefix = '', suffix = ''): s
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  process.exitCode = main(process.argv.slice(2));
+  run(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

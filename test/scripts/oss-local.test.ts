@@ -38,6 +38,11 @@ describe('npm run oss:local', () => {
         'OSS_ENDPOINT',
       ]);
       assert.ok(banner.some((line) => line.includes('oss://try-out/rules.json')));
+      assert.ok(
+        banner.includes(
+          `  RULES_URL=oss://try-out/rules.json RULES_OSS_ENDPOINT=${server.endpoint} RULES_OSS_REGION=${server.region} npm start`,
+        ),
+      );
       const client = new OSS({
         endpoint: env.OSS_ENDPOINT,
         region: `oss-${env.ALIBABA_CLOUD_REGION}`,
