@@ -1,5 +1,6 @@
 import * as v from 'valibot';
-import { normaliseOssRegion, type OssAddress, parseOssUrl } from '../oss/oss-address';
+import type { OssAddress } from '../oss/oss-address';
+import { OssEndpointSchema, OssRegionSchema, OssUrlSchema } from '../oss/oss-schemas';
 
 /** A comma-separated list, entries trimmed, empty ones dropped. */
 function splitList(text: string): string[] {
@@ -27,6 +28,20 @@ const optionalText = v.optional(
     v.transform((s) => (s === '' ? undefined : s)),
   ),
 );
+
+/** A variable read by `schema` when set; empty or unset is `undefined`. The schema's own message is kept. */
+function optionalOf<T>(schema: v.GenericSchema<string, T>) {
+  return v.pipe(
+    optionalText,
+    v.rawTransform(({ dataset, addIssue, NEVER }): T | undefined => {
+      if (dataset.value === undefined) return undefined;
+      const parsed = v.safeParse(schema, dataset.value);
+      if (parsed.success) return parsed.output;
+      addIssue({ message: parsed.issues[0].message });
+      return NEVER;
+    }),
+  );
+}
 
 /** Log levels, least severe first: `LOG_LEVEL` takes one, and the logger ranks lines by them. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -68,39 +83,11 @@ export const EnvSchema = v.object({
   /** Path of a rules document (JSON), e.g. on an OSS bucket mounted with `ossMountConfig`. */
   RULES_FILE: optionalText,
   /** An OSS object holding the rules document, `oss://bucket/key`, read with the function role's credentials. */
-  RULES_URL: v.pipe(
-    optionalText,
-    v.rawTransform(({ dataset, addIssue, NEVER }) => {
-      if (dataset.value === undefined) return undefined;
-      const parsed = parseOssUrl(dataset.value);
-      if (typeof parsed === 'string') {
-        addIssue({ message: parsed });
-        return NEVER;
-      }
-      return parsed;
-    }),
-  ),
+  RULES_URL: optionalOf(OssUrlSchema),
   /** The OSS endpoint for `RULES_URL`; the region's internal endpoint by default. */
-  RULES_OSS_ENDPOINT: v.pipe(
-    optionalText,
-    v.check(
-      (text) => text === undefined || /^https?:\/\/[^/?#\s]+\/?$/.test(text),
-      'write an endpoint URL such as https://oss-cn-hangzhou-internal.aliyuncs.com',
-    ),
-  ),
+  RULES_OSS_ENDPOINT: optionalOf(OssEndpointSchema),
   /** The region of `RULES_URL`'s bucket (`cn-hangzhou`); the function's own region by default. */
-  RULES_OSS_REGION: v.pipe(
-    optionalText,
-    v.rawTransform(({ dataset, addIssue, NEVER }) => {
-      if (dataset.value === undefined) return undefined;
-      const region = normaliseOssRegion(dataset.value);
-      if (region === undefined) {
-        addIssue({ message: 'write a region id such as cn-hangzhou' });
-        return NEVER;
-      }
-      return region;
-    }),
-  ),
+  RULES_OSS_REGION: optionalOf(OssRegionSchema),
   /**
    * How often a `RULES_URL` or `RULES_FILE` is looked at again, seconds (default 30); 0 looks on every
    * callback (a staging function, a test), never more than one look at a time.
@@ -173,7 +160,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
     rulesJson: out.RULES,
     rulesFile: out.RULES_FILE,
     rulesUrl: out.RULES_URL,
-    rulesOssEndpoint: out.RULES_OSS_ENDPOINT?.replace(/\/$/, ''),
+    rulesOssEndpoint: out.RULES_OSS_ENDPOINT,
     rulesOssRegion: out.RULES_OSS_REGION,
     rulesCheckMs: out.RULES_CHECK_SECONDS * 1000,
     logLevel: out.LOG_LEVEL,

@@ -7,7 +7,7 @@
 export type OssAddress = { readonly bucket: string; readonly key: string };
 
 /** OSS's bucket naming rule: 3–63 lower-case letters, digits and hyphens, not starting or ending with a hyphen. */
-const BUCKET = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+export const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
 /** The longest object key OSS accepts, in UTF-8 bytes. */
 const MAX_KEY_BYTES = 1023;
@@ -18,9 +18,9 @@ const MAX_KEY_BYTES = 1023;
  */
 export function parseOssUrl(text: string): OssAddress | string {
   const match = /^oss:\/\/([^/]*)\/(.*)$/s.exec(text);
-  if (match === null) return 'write oss://<bucket>/<key>, such as oss://my-bucket/rules/hotline.json';
+  if (match === null) return 'an OSS location is oss://<bucket>/<key>, such as oss://vms-rules/rules.json';
   const [, bucket = '', key = ''] = match;
-  if (!BUCKET.test(bucket)) {
+  if (!BUCKET_NAME.test(bucket)) {
     return `"${bucket}" is not a bucket name (3–63 lower-case letters, digits and hyphens)`;
   }
   if (key === '' || key.endsWith('/')) return 'name an object after the bucket, not a folder';

@@ -68,9 +68,15 @@ describe('rules in OSS', () => {
 
   it('names the variable and what is wrong with it', () => {
     const cases: [Record<string, string>, RegExp][] = [
-      [{ RULES_URL: 'https://bucket/key' }, /RULES_URL is invalid: write oss:\/\/<bucket>\/<key>/],
+      [
+        { RULES_URL: 'https://bucket/key' },
+        /RULES_URL is invalid: an OSS location is oss:\/\/<bucket>\/<key>/,
+      ],
       [{ RULES_URL: 'oss://B/key' }, /RULES_URL is invalid: "B" is not a bucket name/],
-      [{ RULES_OSS_REGION: 'hangzhou' }, /RULES_OSS_REGION is invalid: write a region id/],
+      [
+        { RULES_OSS_REGION: 'hangzhou' },
+        /RULES_OSS_REGION is invalid: a region is an id such as cn-hangzhou/,
+      ],
       [{ RULES_OSS_ENDPOINT: 'oss-cn-hangzhou.aliyuncs.com' }, /RULES_OSS_ENDPOINT is invalid/],
       [{ RULES_CHECK_SECONDS: '7200' }, /RULES_CHECK_SECONDS is invalid: at most 3600/],
     ];

@@ -21,8 +21,8 @@ describe('OSS addresses', () => {
 
   it('says what is wrong with anything else', () => {
     const cases: [string, RegExp][] = [
-      ['https://vms-rules.oss-cn-hangzhou.aliyuncs.com/a.json', /write oss:\/\/<bucket>\/<key>/],
-      ['oss://vms-rules', /write oss:\/\//],
+      ['https://vms-rules.oss-cn-hangzhou.aliyuncs.com/a.json', /an OSS location is oss:\/\/<bucket>\/<key>/],
+      ['oss://vms-rules', /an OSS location is/],
       ['oss://Vms_Rules/a.json', /is not a bucket name/],
       ['oss://ab/a.json', /is not a bucket name/],
       ['oss://vms-rules/', /name an object/],
