@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { localTimeToEpoch } from '../../dev/simulator/scenario';
+import { main, readTyped } from '../../scripts/simulate';
+import { toLocalTime } from '../../shared/calendar/local-time';
+import { ROOT } from '../support/fc-event';
+
+const dir = mkdtempSync(join(tmpdir(), 'simulate-cli-'));
+const example = (name: string) => join(ROOT, 'examples', name);
+const fixture = (name: string) => join(ROOT, 'test', 'fixtures', 'scenarios', name);
+
+/**
+ * Runs the simulator's command line in-process, as `npm run simulate -- …` would (its `main`, with the
+ * output captured): the scenario calls go through the built bundles as they do for a user.
+ */
+async function simulate(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const status = await main(args, {
+    out: (text) => {
+      stdout += text;
+    },
+    err: (text) => {
+      stderr += text;
+    },
+  });
+  return { status, stdout, stderr };
+}
+
+describe('npm run simulate -- run', () => {
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('passes the bank example scenarios: office hours, after hours, a holiday, a make-up day, VIP, blocked', async () => {
+    const result = await simulate(
+      'run',
+      example('bank-card-service.scenarios.yaml'),
+      '--rules',
+      example('bank-card-service.yaml'),
+    );
+    assert.equal(result.stderr, '');
+    assert.match(result.stdout, /13 scenarios: 13 passed, 0 failed\n$/);
+    assert.match(result.stdout, /ok {3}a holiday \(National Day\) is closed, whatever the hour/);
+    assert.equal(result.status, 0);
+  });
+
+  it('passes the outbound reminder scenarios and visits every node and way on of the flow', async () => {
+    const result = await simulate(
+      'run',
+      example('appointment-reminder.scenarios.yaml'),
+      '--rules',
+      example('appointment-reminder.yaml'),
+      '--min-coverage',
+      '100',
+    );
+    assert.match(result.stdout, /9 scenarios: 9 passed, 0 failed\n/);
+    assert.match(result.stdout, /coverage: 17\/17 \(100%\)/);
+    assert.equal(result.status, 0);
+  });
+
+  it('passes the embedded default hotline scenarios without --rules', async () => {
+    const result = await simulate('run', example('default-hotline.scenarios.yaml'));
+    assert.match(result.stdout, /\(rules: the embedded default hotline\)/);
+    assert.match(result.stdout, /4 scenarios: 4 passed, 0 failed\n$/);
+    assert.equal(result.status, 0);
+  });
+
+  it('fails on a mismatch and prints what was expected against what happened, with the trace', async () => {
+    const result = await simulate(
+      'run',
+      fixture('failing.scenarios.yaml'),
+      '--rules',
+      example('bank-card-service.yaml'),
+    );
+    assert.equal(result.status, 1);
+    const diff = result.stdout.split('\n').slice(1).join('\n');
+    assert.equal(
+      diff,
+      [
+        '  FAIL expects the wrong desk (4 callbacks)',
+        '    turn 2 · keys 6218',
+        '      - hears  6 2 1 9',
+        '      + hears  您输入的卡号后4位是 6 2 1 8。确认请按1，重新输入请按2。',
+        '      - node   askPin',
+        '      + node   confirmCard',
+        '      trace: collected card4 (4 digits) → confirmCard · enter confirmCard (menu)',
+        '  FAIL forgets that the office is closed on National Day (3 callbacks)',
+        '    callin',
+        '      - flow  main',
+        '      + flow  afterHours',
+        '      - node  menu',
+        '      + node  afterMenu',
+        '      trace: line service (by number dialled) → flow main · calendar office is closed → flow afterHours · enter closedNotice (say) · enter afterMenu (menu)',
+        '    turn 2 · keys 1',
+        '      - transferTo  05925550101',
+        '      + transferTo  05925550110',
+        '      trace: key 1 → emergency · enter emergency (transfer) · transfer to 059****0110',
+        '    turn 3 · says "还在吗"',
+        '      the call had already ended (transfer)',
+        '2 scenarios: 0 passed, 2 failed',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('reports coverage per flow, naming the branch never taken, and fails under --min-coverage', async () => {
+    const result = await simulate(
+      'run',
+      fixture('reschedule-in-hours.scenarios.yaml'),
+      '--rules',
+      example('appointment-reminder.yaml'),
+      '--min-coverage',
+      '50',
+    );
+    assert.match(result.stdout, /1 scenario: 1 passed, 0 failed\n/);
+    assert.match(result.stdout, /coverage: 5\/17 \(29\.4%\) of nodes and ways on\n {2}flow remind: 5\/17\n/);
+    assert.match(result.stdout, /never visited: reschedule: else → callBackLater\n/);
+    assert.match(result.stdout, /never visited: ask: noMatch escalation → reschedule\n/);
+    assert.match(result.stdout, /never visited: ask: intent confirm → confirmed\n/);
+    assert.doesNotMatch(result.stdout, /reschedule: branches\.0/);
+    assert.match(result.stdout, /coverage 29\.4% is under --min-coverage 50%\n$/);
+    assert.equal(result.status, 1);
+  });
+
+  it('names every problem of a scenario file by its path, and runs nothing', async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(
+      file,
+      'scenarios:\n  - name: x\n    at: "2026-13-01 10:00"\n    turns:\n      - { say: hi, keys: "1" }\n      - { keys: "12a" }\n      - { silence: true, expect: { sound: loud } }\n',
+    );
+    const result = await simulate('run', file);
+    assert.equal(result.status, 1);
+    assert.equal(result.stdout, '');
+    assert.match(result.stderr, /turns\.0: a turn does exactly one of say, keys, silence/);
+    assert.match(result.stderr, /turns\.1\.keys: keys are 1 to 40 of 0-9, \* and #/);
+    assert.match(result.stderr, /turns\.2\.expect\.sound: /);
+  });
+
+  it('refuses a time that does not exist, a file that is not one, and bad command lines', async () => {
+    const file = join(dir, 'feb30.yaml');
+    writeFileSync(file, 'scenarios:\n  - { name: x, at: "2026-02-30 10:00", turns: [] }\n');
+    assert.match((await simulate('run', file)).stderr, /scenarios\.0\.at: no such time/);
+    assert.match((await simulate('run', dir)).stderr, /not a regular file/);
+    assert.match(
+      (await simulate('run', join(dir, 'none.yaml'))).stderr,
+      /cannot read the scenario file \(ENOENT\)/,
+    );
+    const usage = await simulate('run', file, '--at', '2026-10-01');
+    assert.equal(usage.status, 2);
+    assert.match(usage.stderr, /run does not take --at/);
+    assert.equal((await simulate('--at', 'tomorrow')).status, 2);
+    assert.equal((await simulate('fly')).status, 2);
+    assert.equal((await simulate('run', file, '--min-coverage', '120')).status, 2);
+  });
+
+  it('refuses invalid rules before a call is made', async () => {
+    const file = join(dir, 'rules.yaml');
+    writeFileSync(file, 'version: x\ndefaultLine: { flow: nowhere }\nflows: {}\n');
+    const result = await simulate('run', example('default-hotline.scenarios.yaml'), '--rules', file);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /not valid rules .*\n {2}defaultLine\.flow: /);
+  });
+});
+
+describe('npm run simulate -- schema', () => {
+  it('prints the JSON Schema committed as scenarios.schema.json', async () => {
+    const result = await simulate('schema');
+    assert.equal(
+      result.stdout,
+      readFileSync(join(ROOT, 'scenarios.schema.json'), 'utf8'),
+      'scenarios.schema.json is out of date: run npm run -s simulate -- schema -o scenarios.schema.json',
+    );
+  });
+});
+
+describe('the simulator clock and prompt', () => {
+  it('reads a local time in the rules zone, across a daylight-saving change too', () => {
+    const shanghai = (ms: number) => toLocalTime(ms, 'Asia/Shanghai');
+    assert.equal(localTimeToEpoch('2026-10-01 10:00', shanghai), Date.parse('2026-10-01T10:00:00+08:00'));
+    assert.equal(localTimeToEpoch('2026-10-01T10:00:30', shanghai), Date.parse('2026-10-01T10:00:30+08:00'));
+    const newYork = (ms: number) => toLocalTime(ms, 'America/New_York');
+    assert.equal(localTimeToEpoch('2026-03-08 12:00', newYork), Date.parse('2026-03-08T12:00:00-04:00'));
+    assert.equal(localTimeToEpoch('2026-03-07 12:00', newYork), Date.parse('2026-03-07T12:00:00-05:00'));
+    assert.throws(() => localTimeToEpoch('2026-02-29 10:00', shanghai), /no such time/);
+    assert.throws(() => localTimeToEpoch('2026-01-01 24:00', shanghai), /no such time/);
+  });
+
+  it('reads what is typed at the prompt as the caller does it', () => {
+    assert.deepEqual(readTyped('我要挂失'), { kind: 'action', action: { kind: 'say', words: '我要挂失' } });
+    assert.deepEqual(readTyped('/keys 6218#'), { kind: 'action', action: { kind: 'keys', keys: '6218#' } });
+    assert.deepEqual(readTyped('/transfer fail'), {
+      kind: 'action',
+      action: { kind: 'transferResult', status: 'fail' },
+    });
+    assert.deepEqual(readTyped('/at 2026-10-01 18:05'), { kind: 'at', text: '2026-10-01 18:05' });
+    assert.equal(readTyped('/keys 12a').kind, 'wrong');
+    assert.equal(readTyped('/fly').kind, 'wrong');
+    assert.equal(readTyped('   ').kind, 'empty');
+  });
+});
