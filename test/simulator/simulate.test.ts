@@ -30,9 +30,9 @@ async function simulate(...args: string[]): Promise<{ status: number; stdout: st
   return { status, stdout, stderr };
 }
 
-describe('npm run simulate -- run', () => {
-  after(() => rmSync(dir, { recursive: true, force: true }));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
+describe('npm run simulate -- run', () => {
   it('passes the bank example scenarios: office hours, after hours, a holiday, a make-up day, VIP, blocked', async () => {
     const result = await simulate(
       'run',
@@ -161,6 +161,24 @@ describe('npm run simulate -- run', () => {
     const result = await simulate('run', example('default-hotline.scenarios.yaml'), '--rules', file);
     assert.equal(result.status, 1);
     assert.match(result.stderr, /not valid rules .*\n {2}defaultLine\.flow: /);
+  });
+});
+
+describe('README: Testing your hotline', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Testing your hotline'), readme.indexOf('## Deploying'));
+
+  it('runs every scenario example as written, against the rules its comment names', async () => {
+    const blocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
+    assert.equal(blocks.length, 2);
+    for (const [i, block] of blocks.entries()) {
+      const rules = /--rules (\S+)/.exec(block)?.[1];
+      assert.ok(rules !== undefined, `README scenario ${i} names no rules file`);
+      const file = join(dir, `readme-${i}.scenarios.yaml`);
+      writeFileSync(file, block);
+      const result = await simulate('run', file, '--rules', join(ROOT, rules));
+      assert.match(result.stdout, /: 1 passed, 0 failed\n$/, result.stdout + result.stderr);
+    }
   });
 });
 
