@@ -5,6 +5,8 @@
  *                       [--outbound FLOW|-]            an interactive call in the terminal
  *   npm run simulate -- run <scenario files…> [--rules FILE] [--coverage] [--min-coverage PERCENT]
  *                                                      play scenario files; exit 1 on a mismatch
+ *   npm run simulate -- replay <log.jsonl> [--rules FILE] [--call ID] [--caller N] [--callee N]
+ *                                                      a logged call placed again: where it goes now
  *   npm run simulate -- schema [-o scenarios.schema.json]   the scenario files' JSON Schema
  *
  * Without `--rules`, the embedded default hotline. The callbacks go to `dist/inbound` and
@@ -20,6 +22,7 @@ import { parseCommand, UsageError } from '../dev/command-line';
 import { type CallerAction, SimulatedCall, type TurnOutcome } from '../dev/simulator/call';
 import { computeCoverage, formatCoverage, type Visit } from '../dev/simulator/coverage';
 import { heardText } from '../dev/simulator/expect';
+import { compareRoutes, listCalls, planReplay, readLogExport } from '../dev/simulator/replay';
 import {
   defaultNumbers,
   describeAction,
@@ -48,6 +51,7 @@ import { printJsonSchema } from './rules';
 const USAGE = `usage:
   npm run simulate -- [--rules FILE] [--at "YYYY-MM-DD HH:MM"] [--caller N] [--callee N] [--outbound FLOW|-]
   npm run simulate -- run <scenario files…> [--rules FILE] [--coverage] [--min-coverage PERCENT]
+  npm run simulate -- replay <log.jsonl> [--rules FILE] [--call ID] [--caller N] [--callee N]
   npm run simulate -- schema [-o scenarios.schema.json]`;
 
 /** The largest rules file read: the functions' own default limit (RULES_MAX_BYTES). */
@@ -84,6 +88,7 @@ const OPTIONS = {
   coverage: { type: 'boolean' },
   'min-coverage': { type: 'string' },
   output: { type: 'string', short: 'o' },
+  call: { type: 'string' },
 } as const;
 
 type Options = {
@@ -95,12 +100,14 @@ type Options = {
   coverage?: boolean;
   'min-coverage'?: string;
   output?: string;
+  call?: string;
 };
 
 /** Which options and how many files each command takes. */
 const COMMANDS = {
   interactive: { options: ['rules', 'at', 'caller', 'callee', 'outbound'], files: [0, 0] },
   run: { options: ['rules', 'coverage', 'min-coverage'], files: [1, 100] },
+  replay: { options: ['rules', 'call', 'caller', 'callee'], files: [1, 1] },
   schema: { options: ['output'], files: [0, 0] },
 } as const satisfies Record<string, { options: readonly (keyof typeof OPTIONS)[]; files: readonly number[] }>;
 type Command = keyof typeof COMMANDS;
@@ -137,6 +144,8 @@ export async function main(argv: readonly string[], io: SimulatorIo = PROCESS_IO
         return await run(io, files, options);
       case 'interactive':
         return await interactive(io, options);
+      case 'replay':
+        return await replay(io, files[0] as string, options);
     }
   } catch (error) {
     if (error instanceof UsageError) {
@@ -244,6 +253,71 @@ async function run(io: SimulatorIo, files: readonly string[], options: Options):
 
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+// --------------------------------------------------------------------------------------------------
+// replay
+// --------------------------------------------------------------------------------------------------
+
+/** The largest log export read: one call's lines are a few KB; an export of a busy hour is not one. */
+const MAX_EXPORT_BYTES = 16 * 1024 * 1024;
+
+async function replay(io: SimulatorIo, file: string, options: Options): Promise<number> {
+  const loaded = loadRules(options.rules);
+  const { lines, skipped } = readLogExport(readBoundedText(file, MAX_EXPORT_BYTES, 'log export'));
+  const calls = listCalls(lines);
+  const callId = options.call ?? (calls.size === 1 ? [...calls.keys()][0] : undefined);
+  if (callId === undefined) {
+    const ids = [...calls.keys()].slice(0, 10).join(', ');
+    throw new InputError(
+      calls.size === 0
+        ? `${file}: no callback log lines (msg "callback") in it${skipped > 0 ? `; ${skipped} other lines skipped` : ''}`
+        : `${file}: ${calls.size} calls; name one with --call: ${ids}`,
+    );
+  }
+  const own = calls.get(callId);
+  if (own === undefined) throw new InputError(`${file}: no callback lines of call ${callId}`);
+  const plan = planReplay(own, loaded.rules, { caller: options.caller, callee: options.callee });
+  const transport = await createInProcessTransport(loaded.file);
+  const call = new SimulatedCall(transport, plan.fn, nextCallId(), plan.firstDynamicId);
+  io.out(
+    `replay of call ${plan.callId} (${plural(plan.turns.length, 'turn')}, ${plan.fn}) against ${loaded.label}\n`,
+  );
+  if (plan.dropped.length > 0) io.out(`  not replayed: ${plan.dropped.join(', ')} events\n`);
+  let changed = 0;
+  for (const [index, turn] of plan.turns.entries()) {
+    const what = turn.input.kind === 'callin' ? 'callin' : describeAction(turn.input);
+    io.out(`${index + 1}. [${showTime(loaded.rules, turn.at)}] ${what}\n`);
+    if (turn.note !== undefined) io.out(`   note: ${turn.note}\n`);
+    if (call.ended) {
+      io.out(`   was: ${compareRoutes(turn.was, turn.was).was}\n   now: the call had already ended\n`);
+      changed++;
+      continue;
+    }
+    const outcome =
+      turn.input.kind === 'callin'
+        ? await call.answer(turn.input.callin, turn.at)
+        : await call.act(turn.input, turn.at);
+    const now = {
+      action: outcome.action,
+      flow: outcome.log?.flow,
+      node: outcome.log?.node,
+      matched: outcome.log?.matched,
+    };
+    const compared = compareRoutes(turn.was, now);
+    if (compared.same) io.out(`   same: ${compared.now}\n`);
+    else {
+      changed++;
+      io.out(`   was: ${compared.was}\n   now: ${compared.now}  <- differs\n`);
+      io.out(`   why: ${outcome.log?.trace.join(' · ') ?? '(no log line)'}\n`);
+    }
+  }
+  io.out(
+    changed === 0
+      ? 'the call goes the same way under these rules\n'
+      : `${changed} of ${plural(plan.turns.length, 'turn')} go differently under these rules\n`,
+  );
+  return 0;
 }
 
 // --------------------------------------------------------------------------------------------------

@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { SimulatedCall } from '../../dev/simulator/call';
 import { localTimeToEpoch } from '../../dev/simulator/scenario';
+import { createInProcessTransport } from '../../dev/simulator/transport';
 import { main, readTyped } from '../../scripts/simulate';
 import { toLocalTime } from '../../shared/calendar/local-time';
 import { ROOT } from '../support/fc-event';
@@ -179,6 +181,83 @@ describe('README: Testing your hotline', () => {
       const result = await simulate('run', file, '--rules', join(ROOT, rules));
       assert.match(result.stdout, /: 1 passed, 0 failed\n$/, result.stdout + result.stderr);
     }
+  });
+});
+
+describe('npm run simulate -- replay', () => {
+  const bankRules = example('bank-card-service.yaml');
+
+  /** A lost-card call placed at 17:58 on a Tuesday, and the log lines the function wrote for it. */
+  async function loggedCall(callId: string): Promise<Record<string, unknown>[]> {
+    const transport = await createInProcessTransport(bankRules);
+    const call = new SimulatedCall(transport, 'inbound', callId);
+    const at = Date.parse('2026-03-10T17:58:00+08:00');
+    const outcomes = [
+      await call.answer({ caller: '13812345678', callee: '95000' }, at),
+      await call.act({ kind: 'silence' }, at + 5_000),
+      await call.act({ kind: 'keys', keys: '1' }, at + 10_000),
+      await call.act({ kind: 'keys', keys: '6218' }, at + 20_000),
+      await call.act({ kind: 'keys', keys: '1' }, at + 25_000),
+      await call.act({ kind: 'keys', keys: '583920#' }, at + 40_000),
+    ];
+    return outcomes.map((outcome) => outcome.log?.raw ?? {});
+  }
+
+  it('shows turn by turn where a logged call goes differently after a rules edit', async () => {
+    const logs = await loggedCall('130301340124^117079730123');
+    // As SLS exports them: each record holds the function's line as text; other lines are skipped.
+    const exported = join(dir, 'call.jsonl');
+    writeFileSync(
+      exported,
+      [
+        '{"msg":"rules loaded"}',
+        ...logs.map((line) => JSON.stringify({ __time__: 1, content: JSON.stringify(line) })),
+      ].join('\n'),
+    );
+    const same = await simulate('replay', exported, '--rules', bankRules);
+    assert.equal(same.status, 0);
+    assert.match(same.stdout, /^replay of call 130301340124\^117079730123 \(6 turns, inbound\)/);
+    assert.match(
+      same.stdout,
+      /numbers masked in the log: caller 138\*\*\*\*5678 as 13800005678, callee \*\*\*\*\* as 95000/,
+    );
+    assert.match(same.stdout, /keys hidden in the log \(\*\*\*\*\): replayed as 0000/);
+    assert.match(
+      same.stdout,
+      /same: transfer main\/lostDesk \(collected pin\)\nthe call goes the same way under these rules\n$/,
+    );
+
+    // The office now closes at 17:30: the same caller at 17:58 is after hours.
+    const edited = join(dir, 'bank-edited.yaml');
+    writeFileSync(
+      edited,
+      readFileSync(bankRules, 'utf8').replace("workdays: ['09:00-18:00']", "workdays: ['09:00-17:30']"),
+    );
+    const changed = await simulate('replay', exported, '--rules', edited);
+    assert.match(
+      changed.stdout,
+      /1\. \[2026-03-10 17:58 Tue\] callin\n.*\n {3}was: answer main\/menu\n {3}now: answer afterHours\/afterMenu {2}<- differs\n {3}why: .*calendar office is closed → flow afterHours/,
+    );
+    assert.match(
+      changed.stdout,
+      /was: dtmf main\/askCard \(key 1\)\n {3}now: transfer afterHours\/emergency \(key 1\) {2}<- differs/,
+    );
+    assert.match(changed.stdout, /now: the call had already ended/);
+    assert.match(changed.stdout, /6 of 6 turns go differently under these rules\n$/);
+  });
+
+  it('asks which call when an export holds several, and says when it holds none', async () => {
+    const lines = [...(await loggedCall('1^1')).slice(0, 2), ...(await loggedCall('2^2')).slice(0, 3)];
+    const exported = join(dir, 'two.jsonl');
+    writeFileSync(exported, lines.map((line) => JSON.stringify(line)).join('\n'));
+    const ask = await simulate('replay', exported);
+    assert.equal(ask.status, 1);
+    assert.match(ask.stderr, /2 calls; name one with --call: 1\^1, 2\^2/);
+    const picked = await simulate('replay', exported, '--call', '2^2', '--rules', bankRules);
+    assert.match(picked.stdout, /replay of call 2\^2 \(3 turns, inbound\)/);
+    const junk = join(dir, 'junk.jsonl');
+    writeFileSync(junk, 'not json\n{"msg":"callback"}\n');
+    assert.match((await simulate('replay', junk)).stderr, /no callback log lines .* 2 other lines skipped/);
   });
 });
 
