@@ -5,6 +5,7 @@
  *                       [--outbound FLOW|-]            an interactive call in the terminal
  *   npm run simulate -- run <scenario files…> [--rules FILE] [--coverage] [--min-coverage PERCENT]
  *                                                      play scenario files; exit 1 on a mismatch
+ *   … [--url URL [--secret S]]                          to the local server or a deployed trigger instead
  *   npm run simulate -- replay <log.jsonl> [--rules FILE] [--call ID] [--caller N] [--callee N]
  *                                                      a logged call placed again: where it goes now
  *   npm run simulate -- schema [-o scenarios.schema.json]   the scenario files' JSON Schema
@@ -38,7 +39,7 @@ import {
   ScenarioFileSchema,
   ScenarioSchema,
 } from '../dev/simulator/scenario';
-import { createInProcessTransport } from '../dev/simulator/transport';
+import { type CallTransport, createInProcessTransport, createUrlTransport } from '../dev/simulator/transport';
 import { toLocalTime } from '../shared/calendar/local-time';
 import { compileRules } from '../shared/rules/compile-rules';
 import { DEFAULT_RULES } from '../shared/rules/default-rules';
@@ -51,6 +52,7 @@ import { printJsonSchema } from './rules';
 const USAGE = `usage:
   npm run simulate -- [--rules FILE] [--at "YYYY-MM-DD HH:MM"] [--caller N] [--callee N] [--outbound FLOW|-]
   npm run simulate -- run <scenario files…> [--rules FILE] [--coverage] [--min-coverage PERCENT]
+  (interactive and run) [--url URL, {fn} for the function's name] [--secret S]
   npm run simulate -- replay <log.jsonl> [--rules FILE] [--call ID] [--caller N] [--callee N]
   npm run simulate -- schema [-o scenarios.schema.json]`;
 
@@ -89,6 +91,8 @@ const OPTIONS = {
   'min-coverage': { type: 'string' },
   output: { type: 'string', short: 'o' },
   call: { type: 'string' },
+  url: { type: 'string' },
+  secret: { type: 'string' },
 } as const;
 
 type Options = {
@@ -101,12 +105,14 @@ type Options = {
   'min-coverage'?: string;
   output?: string;
   call?: string;
+  url?: string;
+  secret?: string;
 };
 
 /** Which options and how many files each command takes. */
 const COMMANDS = {
-  interactive: { options: ['rules', 'at', 'caller', 'callee', 'outbound'], files: [0, 0] },
-  run: { options: ['rules', 'coverage', 'min-coverage'], files: [1, 100] },
+  interactive: { options: ['rules', 'at', 'caller', 'callee', 'outbound', 'url', 'secret'], files: [0, 0] },
+  run: { options: ['rules', 'coverage', 'min-coverage', 'url', 'secret'], files: [1, 100] },
   replay: { options: ['rules', 'call', 'caller', 'callee'], files: [1, 1] },
   schema: { options: ['output'], files: [0, 0] },
 } as const satisfies Record<string, { options: readonly (keyof typeof OPTIONS)[]; files: readonly number[] }>;
@@ -128,6 +134,12 @@ function parseCommandLine(argv: readonly string[]): { command: Command; files: s
     throw new UsageError(
       `--outbound takes a flow name, or - for a call without a DynamicId; not ${values.outbound}`,
     );
+  if (values.url !== undefined && !/^https?:\/\/[^\s]+$/.test(values.url))
+    throw new UsageError(`--url takes an http:// or https:// URL; not ${values.url}`);
+  if (values.secret !== undefined && values.url === undefined)
+    throw new UsageError('--secret goes with --url (the in-process functions take no secret)');
+  if (values.url !== undefined && (values.coverage === true || values['min-coverage'] !== undefined))
+    throw new UsageError('coverage is read from the function log lines, which --url does not see');
   const min_ = values['min-coverage'];
   if (min_ !== undefined && !(/^\d{1,3}(\.\d+)?$/.test(min_) && Number(min_) <= 100))
     throw new UsageError(`--min-coverage takes a percentage, 0 to 100; not ${min_}`);
@@ -216,14 +228,28 @@ function loadScenarios(file: string) {
 // run
 // --------------------------------------------------------------------------------------------------
 
+/** What a run over `--url` cannot do, said once before it starts. */
+const URL_LIMITS =
+  'over --url the simulator sees replies only: no node, trace or coverage (expectations on flow, node, line ' +
+  'and matched fail), and the function reads its own clock (times only stamp the events); --rules only ' +
+  'gives the default numbers and the time zone\n';
+
+/** The functions the calls go to: the built bundles in this process, or `--url`. */
+async function openTransport(loaded: LoadedRules, options: Options): Promise<CallTransport> {
+  return options.url === undefined
+    ? await createInProcessTransport(loaded.file)
+    : createUrlTransport(options.url, options.secret);
+}
+
 async function run(io: SimulatorIo, files: readonly string[], options: Options): Promise<number> {
   const loaded = loadRules(options.rules);
   const scenarioFiles = files.map((file) => ({ file, content: loadScenarios(file) }));
-  const transport = await createInProcessTransport(loaded.file);
+  const transport = await openTransport(loaded, options);
   const defaults = defaultNumbers(loaded.rules);
   const visits: Visit[] = [];
   let passed = 0;
   let failed = 0;
+  if (!transport.seesLogs) io.out(URL_LIMITS);
   for (const { file, content } of scenarioFiles) {
     io.out(`${file} (rules: ${loaded.label})\n`);
     for (const scenario of content.scenarios) {
@@ -473,9 +499,10 @@ async function interactive(io: SimulatorIo, options: Options): Promise<number> {
   const caller = options.caller ?? defaults.caller;
   const callee = options.callee ?? defaults.callee;
   const outbound = options.outbound;
-  const transport = await createInProcessTransport(loaded.file);
+  const transport = await openTransport(loaded, options);
   io.out(`rules: ${loaded.label} (version ${rules.version}, time zone ${rules.timezone})\n`);
   io.out(`callbacks go to ${transport.describe}\n`);
+  if (!transport.seesLogs) io.out(URL_LIMITS);
   io.out('type what the caller says, or /help\n');
 
   const startCall = async (): Promise<SimulatedCall> => {

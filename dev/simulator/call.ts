@@ -174,6 +174,8 @@ function parseJson(body: string): unknown {
 /** A reply as the caller experiences it. */
 export function readReply(event: string, status: number, body: string, log?: CallbackLog): TurnOutcome {
   const empty = { event, status, texts: [], audio: [], stateChars: 0, log };
+  // Status 0: no HTTP answer at all (the transport says why in the body).
+  if (status === 0) return { ...empty, action: undefined, problem: body.slice(0, 300) };
   if (status !== 200)
     return { ...empty, action: undefined, problem: `HTTP ${status}: ${body.slice(0, 300)}` };
   const parsed = v.safeParse(SuccessReplySchema, parseJson(body));

@@ -18,6 +18,7 @@ export type CallFunction = 'inbound' | 'outbound';
 
 /** A function's answer to one callback. */
 export type Delivery = {
+  /** The HTTP status; 0 when no answer came (refused, timed out: the body says why). */
   readonly status: number;
   readonly body: string;
   /** The JSON log lines the function wrote while answering, when the transport sees them. */
@@ -94,4 +95,61 @@ export function parseLogLines(lines: readonly string[]): Record<string, unknown>
     }
   }
   return out;
+}
+
+/** The longest a remote function may take to answer, and the most of its reply read. */
+const URL_TIMEOUT_MS = 10_000;
+const MAX_REPLY_BYTES = 1024 * 1024;
+
+/**
+ * A function over HTTP: the local server (`npm start`: `http://127.0.0.1:9000/{fn}`) or a deployed
+ * trigger. `{fn}` in the URL becomes `inbound` or `outbound`; a URL without it is used for every call.
+ * The secret, when given, travels as `?token=` (never printed). A remote function reads its own clock
+ * and writes its log where it is configured to: the simulator sees neither.
+ */
+export function createUrlTransport(url: string, secret: string | undefined): CallTransport {
+  const target = (fn: CallFunction) => {
+    const address = new URL(url.replaceAll('{fn}', fn));
+    if (secret !== undefined) address.searchParams.set('token', secret);
+    return address;
+  };
+  return {
+    describe: `${url} over HTTP${secret === undefined ? '' : ' (with the secret)'}; the function reads its own clock`,
+    seesLogs: false,
+    setsClock: false,
+    send: async (fn, params) => {
+      try {
+        const response = await fetch(target(fn), {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(params as Record<string, string>).toString(),
+          signal: AbortSignal.timeout(URL_TIMEOUT_MS),
+          redirect: 'error',
+        });
+        return { status: response.status, body: await readBounded(response), logs: [] };
+      } catch (error) {
+        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        return { status: 0, body: `no answer from ${url} (${reason})`, logs: [] };
+      }
+    },
+  };
+}
+
+/** A response's text, cut at {@link MAX_REPLY_BYTES}: a reply is a few hundred bytes. */
+async function readBounded(response: Response): Promise<string> {
+  const reader = response.body?.getReader();
+  if (reader === undefined) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.length;
+    if (size > MAX_REPLY_BYTES) {
+      await reader.cancel();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8').slice(0, MAX_REPLY_BYTES);
 }

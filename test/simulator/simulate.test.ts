@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { SimulatedCall } from '../../dev/simulator/call';
 import { localTimeToEpoch } from '../../dev/simulator/scenario';
 import { createInProcessTransport } from '../../dev/simulator/transport';
+import { createLocalServer, loadBuiltHandlers } from '../../scripts/serve';
 import { main, readTyped } from '../../scripts/simulate';
 import { toLocalTime } from '../../shared/calendar/local-time';
-import { ROOT } from '../support/fc-event';
+import { ROOT, setFunctionEnvironment } from '../support/fc-event';
 
 const dir = mkdtempSync(join(tmpdir(), 'simulate-cli-'));
 const example = (name: string) => join(ROOT, 'examples', name);
@@ -258,6 +260,79 @@ describe('npm run simulate -- replay', () => {
     const junk = join(dir, 'junk.jsonl');
     writeFileSync(junk, 'not json\n{"msg":"callback"}\n');
     assert.match((await simulate('replay', junk)).stderr, /no callback log lines .* 2 other lines skipped/);
+  });
+});
+
+describe('npm run simulate -- run --url', () => {
+  const SECRET = 'simulator-url-test-secret-1';
+  const server = createLocalServer(loadBuiltHandlers());
+  let base = '';
+  before(async () => {
+    setFunctionEnvironment({
+      CALLBACK_SECRETS: SECRET,
+      STATE_SECRETS: 'simulator-url-test-state-1',
+      LOG_LEVEL: 'error',
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // Each bundle reads the environment on its first request: now, before another test changes it.
+    for (const fn of ['inbound', 'outbound']) await fetch(`${base}/${fn}?token=${SECRET}`);
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('places the calls over HTTP with the secret, checking what the replies show', async () => {
+    const result = await simulate(
+      'run',
+      fixture('replies-only.scenarios.yaml'),
+      '--url',
+      `${base}/{fn}`,
+      '--secret',
+      SECRET,
+    );
+    assert.match(result.stdout, /^over --url the simulator sees replies only/);
+    assert.match(result.stdout, /1 scenario: 1 passed, 0 failed\n$/);
+    assert.doesNotMatch(result.stdout, new RegExp(SECRET));
+    assert.equal(result.status, 0);
+  });
+
+  it('fails a node expectation it cannot see, a wrong secret and a server that is not there, readably', async () => {
+    const blind = await simulate(
+      'run',
+      example('default-hotline.scenarios.yaml'),
+      '--url',
+      `${base}/{fn}`,
+      '--secret',
+      SECRET,
+    );
+    assert.match(blind.stdout, /- node {2}menu\n {6}\+ node {2}\(no log line seen\)/);
+    assert.equal(blind.status, 1);
+    const forbidden = await simulate(
+      'run',
+      fixture('replies-only.scenarios.yaml'),
+      '--url',
+      `${base}/inbound`,
+      '--secret',
+      'wrong-secret-of-enough-length',
+    );
+    assert.match(forbidden.stdout, /\+ reply {2}HTTP 403: \{"result":"fail","msg":"forbidden/);
+    const gone = await simulate(
+      'run',
+      fixture('replies-only.scenarios.yaml'),
+      '--url',
+      'http://127.0.0.1:9/inbound',
+    );
+    assert.match(
+      gone.stdout,
+      /\+ reply {2}no answer from http:\/\/127\.0\.0\.1:9\/inbound \(TypeError: fetch failed\)/,
+    );
+    assert.equal(
+      (await simulate('run', fixture('replies-only.scenarios.yaml'), '--url', base, '--coverage')).status,
+      2,
+    );
+    assert.equal(
+      (await simulate('run', fixture('replies-only.scenarios.yaml'), '--secret', SECRET)).status,
+      2,
+    );
   });
 });
 
