@@ -236,9 +236,15 @@ const URL_LIMITS =
 
 /** The functions the calls go to: the built bundles in this process, or `--url`. */
 async function openTransport(loaded: LoadedRules, options: Options): Promise<CallTransport> {
-  return options.url === undefined
-    ? await createInProcessTransport(loaded.file)
-    : createUrlTransport(options.url, options.secret);
+  if (options.url !== undefined) return createUrlTransport(options.url, options.secret);
+  try {
+    return await createInProcessTransport(loaded.file);
+  } catch (error) {
+    throw new InputError(
+      `cannot load the built functions (${error instanceof Error ? error.message.split('\n')[0] : String(error)}): ` +
+        'npm run simulate builds them; run npm run build first when calling scripts/simulate.ts directly',
+    );
+  }
 }
 
 async function run(io: SimulatorIo, files: readonly string[], options: Options): Promise<number> {
@@ -430,6 +436,21 @@ export function formatTurn(outcome: TurnOutcome): string {
 // Interactive
 // --------------------------------------------------------------------------------------------------
 
+/** The rules' lines, to pick a caller and a number dialled from (`--caller`, `--callee`). */
+function describeLines(rules: Rules): string {
+  const lines = (rules.lines ?? []).map((line) => {
+    const numbers = [
+      ...(line.numbers ?? []).map((n) => `dial ${n}`),
+      ...(line.forwardedFrom ?? []).map((n) => `forwarded from ${n}`),
+      ...(line.callers ?? []).map((n) => `caller ${n}`),
+      ...(line.callerPrefixes ?? []).map((n) => `caller ${n}…`),
+    ];
+    const shown = numbers.length > 3 ? [...numbers.slice(0, 3), `${numbers.length - 3} more`] : numbers;
+    return `${line.name} (${shown.join(', ')})`;
+  });
+  return `lines: ${[...lines, `default line → flow ${rules.defaultLine.flow}`].join('; ')}`;
+}
+
 const HELP = `what the caller does (one per line):
   <words>              say it (what speech recognition heard)
   /keys 123#           press keys                 /silence    stay silent (mute time runs out)
@@ -503,6 +524,7 @@ async function interactive(io: SimulatorIo, options: Options): Promise<number> {
   io.out(`rules: ${loaded.label} (version ${rules.version}, time zone ${rules.timezone})\n`);
   io.out(`callbacks go to ${transport.describe}\n`);
   if (!transport.seesLogs) io.out(URL_LIMITS);
+  io.out(`${describeLines(rules)}\n`);
   io.out('type what the caller says, or /help\n');
 
   const startCall = async (): Promise<SimulatedCall> => {
@@ -572,6 +594,11 @@ async function interactive(io: SimulatorIo, options: Options): Promise<number> {
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  // Output piped into a reader that stopped (`| head`) ends the session quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   // A crash (never expected) is an unhandled rejection: Node prints it and exits 1.
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;

@@ -147,18 +147,9 @@ export function visitedBy(rules: Rules, visit: Visit): Set<string> {
   if (hearer !== undefined && before !== undefined) {
     const from = hearer;
     seen.add(nodeId(flowName, from));
-    const key = /^(?:spoken )?key (.+)$/.exec(visit.matched ?? '')?.[1];
-    if (key !== undefined && before.type === 'menu') {
-      const keys = before.keys ?? {};
-      if (Object.hasOwn(keys, key)) seen.add(edgeId(flowName, from, `keys.${key}`));
-      else {
-        // Several keys at once are logged by their count (`key 2 keys`): the target tells which.
-        const count = Number(/^(\d+) keys$/.exec(key)?.[1]);
-        const target = visit.trace.find((line) => line.startsWith(`key ${key} → `))?.split(' → ')[1];
-        for (const [written, to] of Object.entries(keys))
-          if (written.length === count && to === target) seen.add(edgeId(flowName, from, `keys.${written}`));
-      }
-    }
+    const key = /^(?:spoken )?key (.)$/.exec(visit.matched ?? '')?.[1];
+    if (key !== undefined && before.type === 'menu' && Object.hasOwn(before.keys ?? {}, key))
+      seen.add(edgeId(flowName, from, `keys.${key}`));
     const intent = /^intent (.+)$/.exec(visit.matched ?? '')?.[1];
     if (intent !== undefined && before.type === 'menu') {
       (before.intents ?? []).forEach((candidate, i) => {
