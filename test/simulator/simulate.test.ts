@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { SimulatedCall } from '../../dev/simulator/call';
 import { localTimeToEpoch } from '../../dev/simulator/scenario';
@@ -171,6 +172,31 @@ describe('npm run simulate -- run', () => {
 describe('README: Testing your hotline', () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('## Testing your hotline'), readme.indexOf('## Deploying'));
+
+  it('holds a session the simulator prints today, for the lines typed in it', async () => {
+    const command = /```sh\nnpm run simulate -- (--rules \S+) --at "([^"]+)"\n```/.exec(section);
+    assert.ok(
+      command?.[1] !== undefined && command[2] !== undefined,
+      'the README names no interactive command',
+    );
+    const recorded = /```\n(rules: [\s\S]*?)\n```/.exec(section)?.[1] ?? '';
+    // The terminal echoed what was typed after each prompt; piped in, it is not echoed.
+    const prompt = /^((?:caller|call over \(\/new, \/quit\))> )(.+)(?:\n|$)/gm;
+    const typed = [...recorded.matchAll(prompt)].map((match) => match[2] ?? '');
+    assert.ok(typed.length >= 5, 'the recorded session types too little');
+    let out = '';
+    const status = await main([...command[1].split(' '), '--at', command[2]], {
+      out: (text) => {
+        out += text;
+      },
+      err: (text) => {
+        out += text;
+      },
+      input: Readable.from([`${typed.join('\n')}\n`]),
+    });
+    assert.equal(status, 0);
+    assert.equal(out, recorded.replace(prompt, '$1'));
+  });
 
   it('runs every scenario example as written, against the rules its comment names', async () => {
     const blocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
