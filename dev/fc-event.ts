@@ -26,10 +26,32 @@ export type FcHandler = (event: Buffer, context?: unknown) => Promise<FcResult>;
  * its own per-instance caches, as a new FC instance would.
  */
 export function loadBuiltHandler(name: string, distDir = join(ROOT, 'dist')): FcHandler {
+  return (requireFresh(name, distDir) as { handler: FcHandler }).handler;
+}
+
+/** `dist/<name>/index.js`'s exports, from a fresh module instance. */
+function requireFresh(name: string, distDir: string): unknown {
   const require = createRequire(import.meta.filename);
   const file = join(distDir, name, 'index.js');
   delete require.cache[require.resolve(file)];
-  return (require(file) as { handler: FcHandler }).handler;
+  return require(file);
+}
+
+/** What a callback function's bundle takes from its host (shared/callback/callback-function.ts). */
+export type FunctionHost = {
+  readonly now?: () => number;
+  readonly writeLog?: (line: string) => void;
+};
+
+/**
+ * Loads a callback function's bundle (`inbound` or `outbound`) in a fresh module instance and builds an
+ * instance on `host`'s clock and log with its `createHandler`: the same code FC runs as `handler`.
+ */
+export function loadHostedHandler(name: string, host: FunctionHost, distDir = join(ROOT, 'dist')): FcHandler {
+  const bundle = requireFresh(name, distDir) as { createHandler?: (host: FunctionHost) => FcHandler };
+  if (typeof bundle.createHandler !== 'function')
+    throw new Error(`dist/${name}/index.js has no createHandler: rebuild it (npm run build)`);
+  return bundle.createHandler(host);
 }
 
 /**

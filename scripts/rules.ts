@@ -22,9 +22,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { toJsonSchema } from '@valibot/to-json-schema';
 import * as v from 'valibot';
+import { parseCommand, UsageError } from '../dev/command-line';
 import { addDays, DateSchema, daysBetween, weekdayOfDate } from '../shared/calendar/calendar-dates';
 import { CalendarSchema, TimeRangeSchema } from '../shared/calendar/calendar-schema';
 import { FIRST_YEAR, LAST_YEAR } from '../shared/calendar/holiday-schedule';
@@ -73,10 +73,6 @@ const PROCESS_IO: CliIo = {
   err: (text) => process.stderr.write(text),
   now: () => Date.now(),
 };
-
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 /**
  * Every command: the OSS ones (publish, pull, diff, history, rollback) are asynchronous and read
@@ -147,27 +143,9 @@ type CommandOptions = {
 };
 
 function parseCommandLine(argv: readonly string[]) {
-  let values: CommandOptions;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const [command, ...files] = positionals;
-  if (command === undefined || !Object.hasOwn(COMMANDS, command)) {
-    throw new UsageError(command === undefined ? 'no command given' : `unknown command ${command}`);
-  }
-  const spec = COMMANDS[command as keyof typeof COMMANDS];
-  const allowed: readonly string[] = spec.options;
-  const wrong = Object.keys(values).filter((name) => !allowed.includes(name));
-  if (wrong.length > 0) throw new UsageError(`${command} does not take --${wrong.join(', --')}`);
-  const [min, max] = spec.files;
-  if (files.length < min || files.length > max) {
-    throw new UsageError(
-      `${command} takes ${max === 0 ? 'no file' : max === 1 ? 'one file' : 'one or more files'}`,
-    );
-  }
+  const parsed = parseCommand(argv, OPTIONS, COMMANDS);
+  const { command, files } = parsed;
+  const values = parsed.values as CommandOptions;
   if (values.at !== undefined && !v.is(DateSchema, values.at)) {
     throw new UsageError(`--at takes a date, YYYY-MM-DD, such as 2026-12-15; not ${values.at}`);
   }
@@ -187,7 +165,7 @@ function parseCommandLine(argv: readonly string[]) {
       `--month takes a month, YYYY-MM, from ${FIRST_YEAR} to ${LAST_YEAR}, such as 2027-02; not ${values.month}`,
     );
   }
-  return { command: command as keyof typeof COMMANDS, files, options: values };
+  return { command, files, options: values };
 }
 
 // --------------------------------------------------------------------------------------------------
@@ -449,11 +427,9 @@ function reportRefused(
  * `npm run rules -- check`; the shared parts are named definitions, so editors show their names.
  */
 function printRulesJsonSchema(): string {
-  const jsonSchema = toJsonSchema(RulesSchema, {
-    errorMode: 'ignore',
-    // Editors check what people write: defaults make keys optional, transformations are not applied.
-    typeMode: 'input',
-    definitions: {
+  return printJsonSchema(
+    RulesSchema,
+    {
       Name: NameSchema,
       Prompt: PromptSchema,
       RetryPolicy: RetryPolicySchema,
@@ -464,15 +440,28 @@ function printRulesJsonSchema(): string {
       Calendar: CalendarSchema,
       TimeRange: TimeRangeSchema,
     },
+    'vms-callflow rules document: lines, calendars and call flows (README.md)',
+  );
+}
+
+/**
+ * A valibot schema as a JSON Schema (draft-07) with these named definitions, titled, printed as Biome
+ * would format it (the committed files pass `biome check` as printed).
+ */
+export function printJsonSchema(
+  schema: Parameters<typeof toJsonSchema>[0],
+  definitions: NonNullable<Parameters<typeof toJsonSchema>[1]>['definitions'],
+  title: string,
+): string {
+  const jsonSchema = toJsonSchema(schema, {
+    errorMode: 'ignore',
+    // Editors check what people write: defaults make keys optional, transformations are not applied.
+    typeMode: 'input',
+    ...(definitions === undefined ? {} : { definitions }),
   });
   // `$schema` first, where readers look for it; the converter puts it after the properties.
   const { $schema, ...rest } = jsonSchema;
-  const titled = {
-    $schema,
-    title: 'vms-callflow rules document: lines, calendars and call flows (README.md)',
-    ...rest,
-  };
-  return `${formatJson(titled, '')}\n`;
+  return `${formatJson({ $schema, title, ...rest }, '')}\n`;
 }
 
 /**

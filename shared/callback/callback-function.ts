@@ -77,14 +77,32 @@ async function readRulesFile(path: string, maxBytes: number): Promise<string> {
 }
 
 /**
- * Builds the FC handler of a callback function (`inbound` or `outbound`) with the real clock, process
- * environment, file system and stdout. Nothing is read until the first request.
+ * What a function instance takes from whoever hosts it. FC hosts production with nothing: the real clock
+ * (`Date.now`) and stdout. The simulator hosts an instance with a clock set to the call's time, and takes
+ * its log lines. No global is replaced: each instance reads only the host it was built with.
+ */
+export type FunctionHost = {
+  /**
+   * The instance's clock, epoch milliseconds: business hours and every time condition, the callback's
+   * deadline, the rules file's reload checks and the log lines' `time`. Read on every use.
+   */
+  readonly now?: () => number;
+  /** Where the instance's JSON log lines go (one line, no newline); stdout by default. */
+  readonly writeLog?: (line: string) => void;
+};
+
+/**
+ * Builds the FC handler of a callback function (`inbound` or `outbound`) with the process environment
+ * and file system, and the host's clock and log (the real clock and stdout by default). Nothing is read
+ * until the first request.
  */
 export function createCallbackFunction(options: {
   readonly name: string;
   readonly origin: CallOrigin;
+  readonly host?: FunctionHost | undefined;
 }): (event: unknown, context?: unknown) => Promise<FcHttpResult> {
-  const log = createProcessLogger(options.name);
+  const now = options.host?.now ?? (() => Date.now());
+  const log = createProcessLogger(options.name, { write: options.host?.writeLog, now });
   /** The context of the request at hand: its credentials are the freshest (STS keys rotate). */
   let context: v.InferOutput<typeof FcContextSchema> = {};
   const credentials = (): OssCredentials | undefined =>
@@ -110,15 +128,15 @@ export function createCallbackFunction(options: {
             getObject: loadOssClient,
             credentials,
             region: () => context.region ?? getPlatformRegion(),
+            // Signatures need the real time, whatever clock the host gives the decisions.
             now: () => Date.now(),
             parseYaml: loadYamlParser,
           }),
       },
-      () => Date.now(),
+      now,
       log,
     ),
-    // Read through `Date.now` on every call (not captured), so tests can set the clock the bundle sees.
-    now: () => Date.now(),
+    now,
     get log() {
       return log();
     },

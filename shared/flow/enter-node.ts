@@ -44,9 +44,10 @@ export function enterNode(
         nodeName = node.next;
         continue;
       case 'branch': {
-        const taken = node.branches.find((branch) => ctx.holds(branch.when));
-        nodeName = taken?.goto ?? node.else;
-        ctx.note(taken === undefined ? `no branch holds → ${nodeName}` : `branch → ${nodeName}`);
+        const index = node.branches.findIndex((branch) => ctx.holds(branch.when));
+        nodeName = node.branches[index]?.goto ?? node.else;
+        // The branch's path (`branches.0`), so that a trace tells branches with one target apart.
+        ctx.note(index === -1 ? `no branch holds → ${nodeName}` : `branches.${index} holds → ${nodeName}`);
         continue;
       }
       case 'menu':

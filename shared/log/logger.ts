@@ -24,19 +24,20 @@ const RANK = (level: LogLevel): number => LOG_LEVELS.indexOf(level);
 
 /**
  * A logger writing one JSON object per line, which is what SLS indexes best. Callers pass fields
- * that are already masked; the logger adds level, message and time.
+ * that are already masked; the logger adds level, message and time (read from `now`).
  */
 export function createLogger(
   write: (line: string) => void,
   minLevel: LogLevel = 'info',
   base: LogFields = {},
+  now: () => number = Date.now,
 ): Logger {
   const warned = new Set<string>();
   const stacksLogged = new Set<string>();
   const minRank = RANK(minLevel);
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
     if (RANK(level) < minRank) return;
-    const line = { level, msg, time: new Date().toISOString(), ...base, ...fields };
+    const line = { level, msg, time: new Date(now()).toISOString(), ...base, ...fields };
     const text = JSON.stringify(line);
     // Most lines hold no number to mask (the callers' are masked where they are built): one scan of the
     // text tells, and only a line that holds one is walked field by field and written again.

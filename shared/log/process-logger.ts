@@ -4,9 +4,13 @@ import { createLogger, type Logger } from './logger';
 
 /**
  * The instance's logger, writing JSON lines to stdout (collected by SLS when `logConfig` is set), at
- * the configured level; created on first use so that a bad environment is reported, not fatal.
+ * the configured level; created on first use so that a bad environment is reported, not fatal. A host
+ * (the simulator) may take the lines instead (`write`) and stamp them with its own clock (`now`).
  */
-export function createProcessLogger(functionName: string): () => Logger {
+export function createProcessLogger(
+  functionName: string,
+  host: { readonly write?: ((line: string) => void) | undefined; readonly now?: () => number } = {},
+): () => Logger {
   let logger: Logger | undefined;
   return () => {
     if (logger !== undefined) return logger;
@@ -16,7 +20,7 @@ export function createProcessLogger(functionName: string): () => Logger {
     } catch {
       // The callback path reports the configuration error itself, with the call it affected.
     }
-    logger = createLogger(writeStdoutLine, level, { fn: functionName });
+    logger = createLogger(host.write ?? writeStdoutLine, level, { fn: functionName }, host.now);
     return logger;
   };
 }

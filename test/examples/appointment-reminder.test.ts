@@ -17,8 +17,8 @@ import { type FcHandler, loadWithEnv, ROOT } from '../support/fc-event';
 /**
  * examples/appointment-reminder.yaml, walked call by call through the built outbound bundle. A SmartCall
  * call has no callin: its first event carries SmartCall's `DynamicId` (a flow name, or nothing), each
- * later one only the `dynamic_id` of the reply before it. The clock the bundle reads (`Date.now`) is
- * stopped at a local instant for each call.
+ * later one only the `dynamic_id` of the reply before it. The clock the bundle is hosted on
+ * (test/support/clock.ts) is stopped at a local instant for each call.
  */
 
 const RULES_FILE = join(ROOT, 'examples', 'appointment-reminder.yaml');

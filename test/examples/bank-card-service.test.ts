@@ -17,7 +17,7 @@ import { captureLogs, type FcHandler, loadWithEnv, ROOT } from '../support/fc-ev
 /**
  * examples/bank-card-service.yaml, walked call by call through the built inbound bundle: each event
  * carries only the `dynamic_id` of the reply before it, as the platform does, and the clock the bundle
- * reads (`Date.now`) is stopped at a local instant for each call.
+ * is hosted on (test/support/clock.ts) is stopped at a local instant for each call.
  */
 
 const RULES_FILE = join(ROOT, 'examples', 'bank-card-service.yaml');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import * as v from 'valibot';
 import { SuccessReplySchema } from '../../shared/protocol/reply-schema';
+import { testNow } from './clock';
 import { type FcHandler, formCallback } from './fc-event';
 
 /** The `data` of a successful reply, as the platform reads it. */
@@ -9,19 +10,7 @@ export type ReplyData = v.InferOutput<typeof SuccessReplySchema>['data'];
 /** Posts one event of a call and resolves to the reply's data. */
 export type SendEvent = (type: string, content?: Record<string, string>) => Promise<ReplyData>;
 
-const realNow = Date.now;
-
-/** Stops the clock the bundle reads (`Date.now`) at `instant` (ISO 8601 with an explicit offset). */
-export function setClock(instant: string): void {
-  const fixed = Date.parse(instant);
-  assert.ok(!Number.isNaN(fixed), `not an instant: ${instant}`);
-  Date.now = () => fixed;
-}
-
-/** Lets the clock run again after {@link setClock}: an `afterEach` for every suite that stops it. */
-export function restoreClock(): void {
-  Date.now = realNow;
-}
+export { restoreClock, setClock } from './clock';
 
 /** How {@link startCall} starts a call. */
 export type StartCallOptions = {
@@ -57,7 +46,7 @@ export function startCall(
         call_id: callId,
         content_type: type,
         content: JSON.stringify(withState),
-        timestamp: String(Date.now()),
+        timestamp: String(testNow()),
       }),
     );
     assert.equal(result.statusCode, 200);

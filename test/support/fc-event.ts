@@ -6,10 +6,12 @@ import {
   type FcResult,
   formCallback,
   loadBuiltHandler,
+  loadHostedHandler,
   setFunctionEnvironment,
 } from '../../dev/fc-event';
 import { routeFunctionLogs } from '../../dev/function-logs';
 import { scanLogOutput } from '../../dev/log-scan';
+import { testNow } from './clock';
 
 export { ROOT } from '../../dev/fc-event';
 // The tests' own helpers over the shared ones in dev/ (which the scripts use too).
@@ -106,7 +108,7 @@ export async function captureLogs<T>(
 
 /**
  * Loads a fresh instance of a built handler under exactly these environment variables (ours others
- * cleared). The bundle reads its environment once, on its first request, so this sends a GET status
+ * cleared), the callback functions on the test clock ({@link setClock}). The bundle reads its environment once, on its first request, so this sends a GET status
  * request at once: later changes to `process.env` by other tests do not reach this instance.
  */
 export async function loadWithEnv(
@@ -116,7 +118,8 @@ export async function loadWithEnv(
   context?: unknown,
 ): Promise<FcHandler> {
   setFunctionEnvironment(env);
-  const handler = loadBuiltHandler(name);
+  // The callback functions run on the test clock (setClock); the report function reads no clock.
+  const handler = name === 'report' ? loadBuiltHandler(name) : loadHostedHandler(name, { now: testNow });
   // With secrets configured the status answers only with one of them.
   const token = (env.CALLBACK_SECRETS ?? '').split(',')[0]?.trim() ?? '';
   await captureLogs(() => handler(fcEvent({ method: 'GET', query: token === '' ? {} : { token } }), context));

@@ -1,0 +1,213 @@
+/**
+ * One simulated call: the caller's actions become the callbacks VMS would send (each carrying the
+ * `dynamic_id` of the reply before it, and nothing else of the call), and each reply becomes a turn's
+ * outcome — what the caller hears, the transfer, the hang-up — with what the function's log line says
+ * of it (node, the rule that decided) when the transport sees the logs.
+ */
+import * as v from 'valibot';
+import { type ReplyData, SuccessReplySchema } from '../../shared/protocol/reply-schema';
+import type { CallFunction, CallTransport } from './transport';
+
+/** What the caller (or the platform, for a transfer's result) does on a turn. */
+export type CallerAction =
+  | { readonly kind: 'say'; readonly words: string }
+  | { readonly kind: 'keys'; readonly keys: string }
+  | { readonly kind: 'silence' }
+  | { readonly kind: 'keyTimeout' }
+  | { readonly kind: 'bargeIn' }
+  | { readonly kind: 'transferResult'; readonly status: 'success' | 'fail' };
+
+/** The opening of an inbound call (`callin`). */
+export type Callin = {
+  readonly caller: string;
+  readonly callee: string;
+  readonly forwardedFrom?: string | undefined;
+};
+
+/** What happened on one turn, as the caller and the log see it. */
+export type TurnOutcome = {
+  /** The event sent (`callin`, `normal`, `dtmf`, …), for the transcript. */
+  readonly event: string;
+  readonly status: number;
+  /** The reply's action; undefined when the function did not answer with a valid reply. */
+  readonly action: ReplyData['action'] | undefined;
+  /** What went wrong with the reply (not HTTP 200, not a valid success reply). */
+  readonly problem?: string | undefined;
+  /** The TTS texts played, in order. */
+  readonly texts: readonly string[];
+  /** The audio codes played, in order. */
+  readonly audio: readonly string[];
+  /** The number a transfer dials, or the call centre of a parallel transfer. */
+  readonly transferTo?: string | undefined;
+  /** A `dtmf` reply's key collection. */
+  readonly keys?:
+    | { readonly max: number; readonly timeoutS: number; readonly endKey?: string | undefined }
+    | undefined;
+  /** Whether the caller may talk over the prompt. */
+  readonly bargeIn?: boolean | undefined;
+  /** Characters of state carried in `dynamic_id` to the next event (0: none). */
+  readonly stateChars: number;
+  /** From the function's log line for this callback (in-process only). */
+  readonly log?: CallbackLog | undefined;
+};
+
+/** The fields of a `callback` log line the simulator shows and checks. */
+export type CallbackLog = {
+  readonly flow?: string | undefined;
+  readonly node?: string | undefined;
+  readonly nodeBefore?: string | undefined;
+  readonly line?: string | undefined;
+  readonly matched?: string | undefined;
+  readonly trace: readonly string[];
+  readonly rulesVersion?: string | undefined;
+  /** The log line as written, for coverage and replay. */
+  readonly raw: Record<string, unknown>;
+};
+
+const text = v.optional(v.string());
+/** A `callback` log line, read leniently: a field of another shape is left out, never trusted. */
+const CallbackLogSchema = v.object({
+  msg: v.literal('callback'),
+  flow: v.fallback(text, undefined),
+  node: v.fallback(text, undefined),
+  nodeBefore: v.fallback(text, undefined),
+  line: v.fallback(text, undefined),
+  matched: v.fallback(text, undefined),
+  rulesVersion: v.fallback(text, undefined),
+  trace: v.fallback(v.optional(v.array(v.string()), []), []),
+});
+
+/** The `callback` line among a callback's log lines (the function writes one per callback). */
+export function findCallbackLog(logs: readonly Record<string, unknown>[]): CallbackLog | undefined {
+  for (const raw of logs) {
+    const parsed = v.safeParse(CallbackLogSchema, raw);
+    if (parsed.success) {
+      const { msg: _msg, ...fields } = parsed.output;
+      return { ...fields, raw };
+    }
+  }
+  return undefined;
+}
+
+/** A call in progress, over one transport. */
+export class SimulatedCall {
+  private dynamicId: string | undefined;
+  /** Whether the call is over: hung up, transferred away, or the caller hung up. */
+  ended = false;
+  /** Every turn's outcome so far. */
+  readonly outcomes: TurnOutcome[] = [];
+
+  constructor(
+    private readonly transport: CallTransport,
+    private readonly fn: CallFunction,
+    readonly callId: string,
+    /** SmartCall's `DynamicId` for an outbound call's first event. */
+    firstDynamicId?: string,
+  ) {
+    this.dynamicId = firstDynamicId;
+  }
+
+  /** Sends the `callin` of an inbound call. */
+  answer(callin: Callin, at: number): Promise<TurnOutcome> {
+    const content: Record<string, string> = { caller: callin.caller, callee: callin.callee };
+    if (callin.forwardedFrom !== undefined) content.orgcallee = callin.forwardedFrom;
+    return this.deliver('callin', content, at);
+  }
+
+  /** Sends the event a caller's action produces, carrying the last reply's `dynamic_id`. */
+  act(action: CallerAction, at: number): Promise<TurnOutcome> {
+    const withState = (content: Record<string, string>) =>
+      this.dynamicId === undefined ? content : { ...content, dynamic_id: this.dynamicId };
+    const atText = String(at);
+    switch (action.kind) {
+      case 'say':
+        return this.deliver(
+          'normal',
+          withState({ words: action.words, role: 'B', is_playing: 'false', asr_end_time: atText }),
+          at,
+        );
+      case 'keys':
+        return this.deliver('dtmf', withState({ dtmf_digits: action.keys }), at);
+      case 'keyTimeout':
+        return this.deliver('dtmf', withState({ dtmf_digits: 'noInputTimeout' }), at);
+      case 'silence':
+        return this.deliver('mute', withState({}), at);
+      case 'bargeIn':
+        return this.deliver('timebreak', withState({ asr_begin_time: atText, play_begin_time: atText }), at);
+      case 'transferResult':
+        return this.deliver('parallel_transfer', withState({ transfer_status: action.status }), at);
+    }
+  }
+
+  /** The caller hangs up: the platform sends no callback for it; the call is over. */
+  hangUp(): void {
+    this.ended = true;
+  }
+
+  private async deliver(event: string, content: Record<string, string>, at: number): Promise<TurnOutcome> {
+    const delivery = await this.transport.send(
+      this.fn,
+      { call_id: this.callId, content_type: event, content: JSON.stringify(content), timestamp: String(at) },
+      at,
+    );
+    const outcome = readReply(event, delivery.status, delivery.body, findCallbackLog(delivery.logs));
+    this.outcomes.push(outcome);
+    this.dynamicId = outcome.action === undefined ? this.dynamicId : readDynamicId(delivery.body);
+    if (outcome.action === 'hangup' || outcome.action === 'transfer') this.ended = true;
+    return outcome;
+  }
+}
+
+function readDynamicId(body: string): string | undefined {
+  const parsed = v.safeParse(SuccessReplySchema, parseJson(body));
+  return parsed.success ? parsed.output.data.dynamic_id : undefined;
+}
+
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A reply as the caller experiences it. */
+export function readReply(event: string, status: number, body: string, log?: CallbackLog): TurnOutcome {
+  const empty = { event, status, texts: [], audio: [], stateChars: 0, log };
+  // Status 0: no HTTP answer at all (the transport says why in the body).
+  if (status === 0) return { ...empty, action: undefined, problem: body.slice(0, 300) };
+  if (status !== 200)
+    return { ...empty, action: undefined, problem: `HTTP ${status}: ${body.slice(0, 300)}` };
+  const parsed = v.safeParse(SuccessReplySchema, parseJson(body));
+  if (!parsed.success)
+    return { ...empty, action: undefined, problem: `not a valid reply: ${body.slice(0, 300)}` };
+  const data = parsed.output.data;
+  const texts: string[] = [];
+  const audio: string[] = [];
+  if ('action_code' in data && data.action_code !== undefined) {
+    const params = (parseJson(data.action_code_param ?? '{}') ?? {}) as Record<string, string>;
+    for (const item of data.action_code.split(',')) {
+      const variable = /^\$(.+)\$$/.exec(item)?.[1];
+      if (variable === undefined) audio.push(item);
+      else texts.push(params[variable] ?? '');
+    }
+  }
+  return {
+    ...empty,
+    action: data.action,
+    texts,
+    audio,
+    transferTo:
+      data.action === 'transfer'
+        ? data.number
+        : data.action === 'parallel_transfer'
+          ? data.cc_name
+          : undefined,
+    keys:
+      data.action === 'dtmf'
+        ? { max: data.dtmf_max_numbers, timeoutS: data.dtmf_nonin_overtime, endKey: data.dtmf_end_character }
+        : undefined,
+    bargeIn: 'action_code_break' in data ? data.action_code_break : undefined,
+    stateChars: data.dynamic_id?.length ?? 0,
+  };
+}

@@ -1,0 +1,218 @@
+/**
+ * Coverage of a rules document by simulated calls: which nodes, keys, intents, branches and retry
+ * escalations (and the other ways on: a collected value's `next`, a failed transfer's `onFail`) the
+ * calls went through, per flow, from the function's own log lines. Pure. The ways out of a node come
+ * from the node-type traits (`targetsOf`, `findRetryPolicy`), so a new node type's edges are counted
+ * without a change here.
+ */
+import {
+  chainsOn,
+  findRetryPolicy,
+  isListeningNode,
+  RETRY_KINDS,
+  targetsOf,
+} from '../../shared/rules/node-types';
+import type { Flow, FlowNode, Rules } from '../../shared/rules/rules-schema';
+
+export type CoverageKind = 'node' | 'key' | 'intent' | 'branch' | 'escalation' | 'edge';
+
+/** One thing a call can go through. */
+export type CoverageItem = {
+  readonly id: string;
+  readonly flow: string;
+  readonly node: string;
+  readonly kind: CoverageKind;
+  /** How a report names it: `node agentBusy`, `menu: key 2 → balanceInfo`. */
+  readonly label: string;
+};
+
+/** What one callback's log line says of the way the call went. */
+export type Visit = {
+  readonly flow?: string | undefined;
+  readonly nodeBefore?: string | undefined;
+  readonly matched?: string | undefined;
+  readonly trace: readonly string[];
+};
+
+export type FlowCoverage = {
+  readonly flow: string;
+  readonly total: number;
+  readonly missed: readonly CoverageItem[];
+};
+
+export type Coverage = {
+  readonly flows: readonly FlowCoverage[];
+  readonly total: number;
+  readonly visited: number;
+  /** Visited share of every item, 0–100. */
+  readonly percent: number;
+};
+
+const nodeId = (flow: string, node: string) => `${flow}/${node}`;
+const edgeId = (flow: string, node: string, path: string) => `${flow}/${node}#${path}`;
+
+function kindOfPath(path: string): CoverageKind {
+  if (path.startsWith('keys.')) return 'key';
+  if (path.startsWith('intents.')) return 'intent';
+  if (path.startsWith('branches.') || path === 'else') return 'branch';
+  if (path.endsWith('.escalateTo')) return 'escalation';
+  return 'edge';
+}
+
+/** Paths a trace or the `matched` field names precisely; any other edge is known by its target. */
+const SPECIFIC: ReadonlySet<CoverageKind> = new Set(['key', 'intent', 'branch', 'escalation']);
+
+/** A node's ways on that coverage counts: its traits' targets and the retry escalations it follows. */
+function edgesOf(node: FlowNode, flow: Flow): { path: string; target: string; label: string }[] {
+  // A node that only passes on to one next node is covered by its target node.
+  const own = targetsOf(node);
+  const edges = chainsOn(node) && own.length === 1 ? [] : own;
+  if (!isListeningNode(node)) return edges;
+  const extra = RETRY_KINDS.flatMap((kind) => {
+    const { policy, from } = findRetryPolicy(node, flow, kind);
+    return from !== 'node' && policy.escalateTo !== undefined
+      ? [{ path: `${kind}.escalateTo`, target: policy.escalateTo, label: `${kind} (the flow's)` }]
+      : [];
+  });
+  return [...edges, ...extra];
+}
+
+function labelOf(nodeName: string, path: string, target: string, label: string): string {
+  const kind = kindOfPath(path);
+  switch (kind) {
+    case 'key':
+      return `${nodeName}: key ${path.slice('keys.'.length)} → ${target}`;
+    case 'intent':
+      return `${nodeName}: intent ${label || path} → ${target}`;
+    case 'branch':
+      return `${nodeName}: ${path === 'else' ? 'else' : path.replace(/\.goto$/, '')} → ${target}`;
+    case 'escalation':
+      return `${nodeName}: ${path.split('.')[0]} escalation${label.endsWith("(the flow's)") ? " (the flow's)" : ''} → ${target}`;
+    default:
+      return `${nodeName}: ${path} → ${target}`;
+  }
+}
+
+/** Every node and way on of every flow, in document order. */
+export function listCoverageItems(rules: Rules): CoverageItem[] {
+  const items: CoverageItem[] = [];
+  for (const [flowName, flow] of Object.entries(rules.flows)) {
+    for (const [nodeName, node] of Object.entries(flow.nodes)) {
+      items.push({
+        id: nodeId(flowName, nodeName),
+        flow: flowName,
+        node: nodeName,
+        kind: 'node',
+        label: `node ${nodeName}`,
+      });
+      for (const edge of edgesOf(node, flow)) {
+        items.push({
+          id: edgeId(flowName, nodeName, edge.path),
+          flow: flowName,
+          node: nodeName,
+          kind: kindOfPath(edge.path),
+          label: labelOf(nodeName, edge.path, edge.target, edge.label),
+        });
+      }
+    }
+  }
+  return items;
+}
+
+const ENTER = /^enter (\S+) \(/;
+const BRANCH = /^branches\.(\d+) holds → /;
+const ESCALATION = /(noInput|noMatch) retries used up → (\S+)$/;
+
+/** The ids of the items one callback went through. */
+export function visitedBy(rules: Rules, visit: Visit): Set<string> {
+  const seen = new Set<string>();
+  const flowName = visit.flow;
+  const flow = flowName === undefined ? undefined : rules.flows[flowName];
+  if (flowName === undefined || flow === undefined) return seen;
+  const nodeOf = (name: string | undefined) =>
+    name !== undefined && Object.hasOwn(flow.nodes, name) ? flow.nodes[name] : undefined;
+  /** Marks the ways on of `from` that lead to `target` and that no trace line names precisely. */
+  const markByTarget = (from: string, target: string) => {
+    const node = nodeOf(from);
+    if (node === undefined) return;
+    for (const edge of edgesOf(node, flow))
+      if (edge.target === target && !SPECIFIC.has(kindOfPath(edge.path)))
+        seen.add(edgeId(flowName, from, edge.path));
+  };
+
+  // The node that heard the event. An outbound call's first event names none (its state was a flow
+  // name): SmartCall's opening was the question of the flow's start node, which heard the answer.
+  const hearer = visit.nodeBefore ?? (visit.matched === undefined ? undefined : flow.start);
+  const before = nodeOf(hearer);
+  if (hearer !== undefined && before !== undefined) {
+    const from = hearer;
+    seen.add(nodeId(flowName, from));
+    const key = /^(?:spoken )?key (.)$/.exec(visit.matched ?? '')?.[1];
+    if (key !== undefined && before.type === 'menu' && Object.hasOwn(before.keys ?? {}, key))
+      seen.add(edgeId(flowName, from, `keys.${key}`));
+    const intent = /^intent (.+)$/.exec(visit.matched ?? '')?.[1];
+    if (intent !== undefined && before.type === 'menu') {
+      (before.intents ?? []).forEach((candidate, i) => {
+        if ((candidate.name ?? String(i)) === intent) seen.add(edgeId(flowName, from, `intents.${i}.goto`));
+      });
+    }
+    for (const line of visit.trace) {
+      const escalation = ESCALATION.exec(line);
+      if (escalation === null || !isListeningNode(before)) continue;
+      const kind = escalation[1] as 'noInput' | 'noMatch';
+      if (findRetryPolicy(before, flow, kind).policy.escalateTo === escalation[2])
+        seen.add(edgeId(flowName, from, `${kind}.escalateTo`));
+    }
+  }
+
+  let previous = hearer;
+  let current: string | undefined;
+  for (const line of visit.trace) {
+    const entered = ENTER.exec(line)?.[1];
+    if (entered !== undefined) {
+      seen.add(nodeId(flowName, entered));
+      if (previous !== undefined) markByTarget(previous, entered);
+      previous = entered;
+      current = entered;
+      continue;
+    }
+    if (current === undefined) continue;
+    const branch = BRANCH.exec(line)?.[1];
+    if (branch !== undefined) seen.add(edgeId(flowName, current, `branches.${branch}.goto`));
+    else if (line.startsWith('no branch holds → ')) seen.add(edgeId(flowName, current, 'else'));
+  }
+  return seen;
+}
+
+/** Coverage of `rules` by these callbacks' log lines. */
+export function computeCoverage(rules: Rules, visits: Iterable<Visit>): Coverage {
+  const seen = new Set<string>();
+  for (const visit of visits) for (const id of visitedBy(rules, visit)) seen.add(id);
+  const items = listCoverageItems(rules);
+  const flows = Object.keys(rules.flows).map((flow) => {
+    const own = items.filter((item) => item.flow === flow);
+    return { flow, total: own.length, missed: own.filter((item) => !seen.has(item.id)) };
+  });
+  const visited = items.filter((item) => seen.has(item.id)).length;
+  return {
+    flows,
+    total: items.length,
+    visited,
+    percent: items.length === 0 ? 100 : Math.floor((visited / items.length) * 1000) / 10,
+  };
+}
+
+/** The coverage report: per flow, what share was visited and what never was. */
+export function formatCoverage(coverage: Coverage): string {
+  const lines = [
+    `coverage: ${coverage.visited}/${coverage.total} (${coverage.percent}%) of nodes and ways on`,
+  ];
+  for (const flow of coverage.flows) {
+    const visited = flow.total - flow.missed.length;
+    lines.push(
+      `  flow ${flow.flow}: ${visited}/${flow.total}${flow.missed.length === 0 ? ', all visited' : ''}`,
+    );
+    for (const item of flow.missed) lines.push(`    never visited: ${item.label}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

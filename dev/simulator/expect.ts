@@ -1,0 +1,74 @@
+/**
+ * A turn's expectations against what happened, and the diff a user reads when they differ. Pure.
+ */
+import type { TurnOutcome } from './call';
+import type { Expect } from './scenario';
+
+/** One expectation that did not hold: the field, what was expected and what happened, as text. */
+export type Mismatch = { readonly field: string; readonly expected: string; readonly actual: string };
+
+/** The TTS text a turn played, joined as the caller hears it. */
+export function heardText(outcome: TurnOutcome): string {
+  return outcome.texts.join('');
+}
+
+/** Fields read from the function's log line, not from the reply. */
+const LOGGED_FIELDS = ['flow', 'node', 'line', 'matched'] as const;
+
+/**
+ * Every expectation of `expect` that `outcome` does not meet. A field read from the log line is a
+ * mismatch when the transport does not see the logs: a scenario is never passed by what was not seen.
+ */
+export function compareTurn(expect: Expect, outcome: TurnOutcome): Mismatch[] {
+  const found: Mismatch[] = [];
+  const differs = (field: string, expected: string, actual: string) => {
+    if (expected !== actual) found.push({ field, expected, actual });
+  };
+  if (outcome.problem !== undefined) {
+    found.push({ field: 'reply', expected: 'a valid reply', actual: outcome.problem });
+    return found;
+  }
+  if (expect.action !== undefined) differs('action', expect.action, outcome.action ?? '(none)');
+  if (expect.hangsUp !== undefined)
+    differs('hangsUp', String(expect.hangsUp), String(outcome.action === 'hangup'));
+  if (expect.transferTo !== undefined)
+    differs('transferTo', expect.transferTo, outcome.transferTo ?? '(none)');
+  if (expect.audio !== undefined) differs('audio', expect.audio.join(', '), outcome.audio.join(', '));
+  if (expect.hears !== undefined) {
+    const heard = heardText(outcome);
+    const wanted = typeof expect.hears === 'string' ? [expect.hears] : expect.hears;
+    const missing = wanted.filter((words) => !heard.includes(words));
+    if (missing.length > 0)
+      found.push({ field: 'hears', expected: missing.join(' … '), actual: heard || '(nothing)' });
+  }
+  for (const field of LOGGED_FIELDS) {
+    const expected = expect[field];
+    if (expected === undefined) continue;
+    differs(
+      field,
+      expected,
+      outcome.log === undefined ? '(no log line seen)' : (outcome.log[field] ?? '(none)'),
+    );
+  }
+  return found;
+}
+
+/**
+ * A readable diff of one turn: `-` what was expected, `+` what happened, field by field, with the
+ * trace of the decision when the log was seen, so that the reason is on screen.
+ */
+export function formatMismatches(
+  where: string,
+  mismatches: readonly Mismatch[],
+  outcome: TurnOutcome,
+): string {
+  const width = Math.max(...mismatches.map((m) => m.field.length));
+  const lines = [`  ${where}`];
+  for (const { field, expected, actual } of mismatches) {
+    lines.push(`    - ${field.padEnd(width)}  ${expected}`);
+    lines.push(`    + ${field.padEnd(width)}  ${actual}`);
+  }
+  const trace = outcome.log?.trace ?? [];
+  if (trace.length > 0) lines.push(`    trace: ${trace.join(' · ')}`);
+  return `${lines.join('\n')}\n`;
+}

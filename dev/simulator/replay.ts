@@ -1,0 +1,235 @@
+/**
+ * Replay: the `callback` log lines a deployed function wrote for one call (JSON lines, as exported from
+ * SLS) read back into what the caller did, turn by turn, so that the call can be placed again against
+ * other rules and compared. Pure. What the log masks cannot be replayed as it was: phone numbers, digits
+ * read out in speech, key sequences longer than one key and every key a sensitive node heard; the
+ * replay says what it put in their place.
+ */
+import * as v from 'valibot';
+import type { Rules } from '../../shared/rules/rules-schema';
+import type { CallerAction, Callin } from './call';
+import type { CallFunction } from './transport';
+
+/** The most lines of an export read, and the longest line: an export of one call is small. */
+export const MAX_EXPORT_LINES = 100_000;
+const MAX_LINE_CHARS = 64 * 1024;
+
+const text = v.optional(v.string());
+const lenientText = v.fallback(text, undefined);
+
+/** A `callback` line, read leniently: a field of another shape is left out. */
+const CallbackLineSchema = v.object({
+  msg: v.literal('callback'),
+  time: v.pipe(v.string(), v.isoTimestamp()),
+  callId: v.string(),
+  fn: v.picklist(['inbound', 'outbound']),
+  type: v.string(),
+  caller: lenientText,
+  callee: lenientText,
+  orgcallee: lenientText,
+  words: lenientText,
+  dtmf: lenientText,
+  transferStatus: lenientText,
+  line: lenientText,
+  flow: lenientText,
+  node: lenientText,
+  nodeBefore: lenientText,
+  matched: lenientText,
+  action: lenientText,
+  trace: v.fallback(v.optional(v.array(v.string()), []), []),
+});
+export type CallbackLine = v.InferOutput<typeof CallbackLineSchema>;
+
+/**
+ * The callback lines of an export. A line is either the function's own JSON line or an SLS record that
+ * holds it as text (in `content` or `message`); anything else (other messages, other formats, junk) is
+ * skipped and counted.
+ */
+export function readLogExport(exported: string): { lines: CallbackLine[]; skipped: number } {
+  const lines: CallbackLine[] = [];
+  let skipped = 0;
+  let read = 0;
+  for (const raw of exported.split('\n')) {
+    if (raw.trim() === '') continue;
+    read += 1;
+    if (read > MAX_EXPORT_LINES) break;
+    const line = raw.length > MAX_LINE_CHARS ? undefined : readCallbackLine(parseJson(raw), 0);
+    if (line === undefined) skipped += 1;
+    else lines.push(line);
+  }
+  return { lines, skipped };
+}
+
+function readCallbackLine(value: unknown, depth: number): CallbackLine | undefined {
+  const parsed = v.safeParse(CallbackLineSchema, value);
+  if (parsed.success) return parsed.output;
+  if (depth > 0 || value === null || typeof value !== 'object') return undefined;
+  const record = value as Record<string, unknown>;
+  for (const key of ['content', 'message']) {
+    const inner = record[key];
+    if (typeof inner === 'string') return readCallbackLine(parseJson(inner), depth + 1);
+  }
+  return undefined;
+}
+
+function parseJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The calls an export holds, by call id, in the order they first appear. */
+export function listCalls(lines: readonly CallbackLine[]): Map<string, CallbackLine[]> {
+  const calls = new Map<string, CallbackLine[]>();
+  for (const line of lines) {
+    const own = calls.get(line.callId);
+    if (own === undefined) calls.set(line.callId, [line]);
+    else own.push(line);
+  }
+  // In time order (a stable sort: lines of one millisecond keep the export's order).
+  for (const own of calls.values()) own.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+  return calls;
+}
+
+/** What happened on a turn, as the log says it, for comparing a replay with the call as it was. */
+export type Route = {
+  readonly action: string | undefined;
+  readonly flow: string | undefined;
+  readonly node: string | undefined;
+  readonly matched: string | undefined;
+};
+
+/** One turn of a call to replay: the caller's action (or the callin), when, and what happened then. */
+export type ReplayTurn = {
+  readonly at: number;
+  readonly input: { readonly kind: 'callin'; readonly callin: Callin } | CallerAction;
+  readonly was: Route;
+  /** What the log hid and what the replay sends instead. */
+  readonly note?: string | undefined;
+};
+
+/** A call read back from its log lines. */
+export type ReplayPlan = {
+  readonly callId: string;
+  readonly fn: CallFunction;
+  /** An outbound call's first `DynamicId`: the flow its first line names. */
+  readonly firstDynamicId?: string | undefined;
+  readonly turns: readonly ReplayTurn[];
+  /** Events the replay cannot send (unknown content types), by type. */
+  readonly dropped: readonly string[];
+};
+
+/** A masked number as a number: `138****5678` → `13800005678`. */
+function fillMask(masked: string | undefined): string | undefined {
+  return masked === undefined ? undefined : masked.replace(/\*/g, '0');
+}
+
+/** Keys the log hid (`****`, `(sensitive)`), as keys of the length the trace tells. */
+function keysFor(line: CallbackLine): { keys: string; note?: string } {
+  const logged = line.dtmf ?? '';
+  if (/^[0-9#]$/.test(logged) || logged === 'noInputTimeout') return { keys: logged };
+  if (logged === '*') return { keys: '*' };
+  // The trace names how many digits a collect node took (`collected pin (6 digits)`, `4 digits do not fit`).
+  const counted = /\((\d+) digits\)|^(\d+) digits do not fit/
+    .exec(line.trace.find((step) => /\d+ digits/.test(step)) ?? '')
+    ?.slice(1)
+    .find((n) => n !== undefined);
+  const digits = counted === undefined ? Math.max(1, logged.length) : Number(counted);
+  const withEnd = logged.length === digits + 1 ? '#' : '';
+  const keys = `${'0'.repeat(digits)}${withEnd}`;
+  return { keys, note: `keys hidden in the log (${logged || 'none'}): replayed as ${keys}` };
+}
+
+/**
+ * The plan of one call: its callin (numbers from the options, else from the line it was routed by in
+ * `rules`, else the masked ones with 0s), then each later event as the caller's action.
+ */
+export function planReplay(
+  lines: readonly CallbackLine[],
+  rules: Rules,
+  numbers: { readonly caller?: string | undefined; readonly callee?: string | undefined },
+): ReplayPlan {
+  const first = lines[0];
+  if (first === undefined) throw new RangeError('no callback lines');
+  const turns: ReplayTurn[] = [];
+  const dropped: string[] = [];
+  for (const line of lines) {
+    const at = Date.parse(line.time);
+    const was = { action: line.action, flow: line.flow, node: line.node, matched: line.matched };
+    const action = actionOf(line);
+    if (line.type === 'callin') {
+      const routedBy = rules.lines?.find((candidate) => candidate.name === line.line);
+      const caller = numbers.caller ?? routedBy?.callers?.[0] ?? fillMask(line.caller) ?? '';
+      const callee = numbers.callee ?? routedBy?.numbers?.[0] ?? fillMask(line.callee) ?? '';
+      const masked = [
+        numbers.caller === undefined && line.caller?.includes('*')
+          ? `caller ${line.caller} as ${caller}`
+          : '',
+        numbers.callee === undefined && line.callee?.includes('*')
+          ? `callee ${line.callee} as ${callee}`
+          : '',
+      ].filter((part) => part !== '');
+      turns.push({
+        at,
+        input: { kind: 'callin', callin: { caller, callee, forwardedFrom: fillMask(line.orgcallee) } },
+        was,
+        note:
+          masked.length === 0
+            ? undefined
+            : `numbers masked in the log: ${masked.join(', ')} (--caller, --callee to set them)`,
+      });
+    } else if (action === undefined) {
+      dropped.push(line.type);
+    } else {
+      turns.push({ at, input: action.action, was, note: action.note });
+    }
+  }
+  return {
+    callId: first.callId,
+    fn: first.fn,
+    firstDynamicId: first.fn === 'outbound' && first.nodeBefore === undefined ? first.flow : undefined,
+    turns,
+    dropped,
+  };
+}
+
+function actionOf(line: CallbackLine): { action: CallerAction; note?: string | undefined } | undefined {
+  switch (line.type) {
+    case 'normal': {
+      const words = line.words ?? '';
+      return {
+        action: { kind: 'say', words },
+        note: words.includes('*') ? 'digits said aloud are masked in the log (replayed as *)' : undefined,
+      };
+    }
+    case 'dtmf': {
+      if (line.dtmf === 'noInputTimeout') return { action: { kind: 'keyTimeout' } };
+      const { keys, note } = keysFor(line);
+      return { action: { kind: 'keys', keys }, note };
+    }
+    case 'mute':
+      return { action: { kind: 'silence' } };
+    case 'timebreak':
+      return { action: { kind: 'bargeIn' } };
+    case 'parallel_transfer':
+      return line.transferStatus === 'success' || line.transferStatus === 'fail'
+        ? { action: { kind: 'transferResult', status: line.transferStatus } }
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Whether a replayed turn went where the call went, and how the report says each side. */
+export function compareRoutes(was: Route, now: Route): { same: boolean; was: string; now: string } {
+  const show = (route: Route) =>
+    `${route.action ?? '?'} ${route.flow ?? '?'}/${route.node ?? '?'}${route.matched === undefined ? '' : ` (${route.matched})`}`;
+  const same =
+    was.action === now.action &&
+    was.flow === now.flow &&
+    was.node === now.node &&
+    was.matched === now.matched;
+  return { same, was: show(was), now: show(now) };
+}

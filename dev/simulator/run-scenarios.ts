@@ -1,0 +1,127 @@
+/**
+ * Runs scenario files' calls over a transport and reports each turn that did not go as expected, with
+ * the callback log lines seen (for coverage).
+ */
+import { toLocalTime } from '../../shared/calendar/local-time';
+import type { Rules } from '../../shared/rules/rules-schema';
+import { type CallerAction, SimulatedCall, type TurnOutcome } from './call';
+import { compareTurn, formatMismatches } from './expect';
+import { localTimeToEpoch, type Scenario, type ScenarioTurn } from './scenario';
+import type { CallTransport } from './transport';
+
+/** The numbers a call uses when the scenario (or the command line) names none. */
+export type CallDefaults = { readonly caller: string; readonly callee: string };
+
+/** The caller and the number dialled a call gets by default: the rules' first service number. */
+export function defaultNumbers(rules: Rules): CallDefaults {
+  const callee = rules.lines?.find((line) => (line.numbers?.length ?? 0) > 0)?.numbers?.[0];
+  return { caller: '13800138000', callee: callee ?? '05923391657' };
+}
+
+/** A local time in the rules' zone as an instant. */
+export function instantIn(rules: Rules, text: string): number {
+  return localTimeToEpoch(text, (ms) => toLocalTime(ms, rules.timezone));
+}
+
+let calls = 0;
+
+/** A call id of VMS's shape (`digits^digits`), new for every call of the process. */
+export function nextCallId(): string {
+  calls += 1;
+  return `${990000000000 + calls}^${880000000000 + calls}`;
+}
+
+/** The caller's action of a scenario turn (a hang-up has none: no callback is sent). */
+export function actionOfTurn(turn: ScenarioTurn): CallerAction | undefined {
+  if (turn.say !== undefined) return { kind: 'say', words: turn.say };
+  if (turn.keys !== undefined) return { kind: 'keys', keys: turn.keys };
+  if (turn.silence === true) return { kind: 'silence' };
+  if (turn.keyTimeout === true) return { kind: 'keyTimeout' };
+  if (turn.bargeIn === true) return { kind: 'bargeIn' };
+  if (turn.transferResult !== undefined) return { kind: 'transferResult', status: turn.transferResult };
+  return undefined;
+}
+
+/** How a transcript names a caller's action: `keys 1`, `says "我要挂失"`, `silence`. */
+export function describeAction(action: CallerAction | undefined): string {
+  if (action === undefined) return 'hangs up';
+  switch (action.kind) {
+    case 'say':
+      return `says "${action.words}"`;
+    case 'keys':
+      return `keys ${action.keys}`;
+    case 'silence':
+      return 'silence';
+    case 'keyTimeout':
+      return 'key time-out';
+    case 'bargeIn':
+      return 'talks over the prompt';
+    case 'transferResult':
+      return `transfer ${action.status}`;
+  }
+}
+
+export type ScenarioResult = {
+  readonly name: string;
+  readonly passed: boolean;
+  /** The diff of every turn that did not go as expected. */
+  readonly report: string;
+  readonly outcomes: readonly TurnOutcome[];
+};
+
+/** Plays one scenario's call and checks every expectation; never throws on a mismatch. */
+export async function runScenario(
+  scenario: Scenario,
+  rules: Rules,
+  transport: CallTransport,
+  defaults: CallDefaults,
+): Promise<ScenarioResult> {
+  const outbound = scenario.outbound !== undefined;
+  const call = new SimulatedCall(
+    transport,
+    outbound ? 'outbound' : 'inbound',
+    nextCallId(),
+    typeof scenario.outbound === 'string' ? scenario.outbound : undefined,
+  );
+  let at = instantIn(rules, scenario.at);
+  const reports: string[] = [];
+  const check = (where: string, expect: ScenarioTurn['expect'], outcome: TurnOutcome) => {
+    const mismatches = expect === undefined ? [] : compareTurn(expect, outcome);
+    if (outcome.problem !== undefined && mismatches.length === 0)
+      mismatches.push({ field: 'reply', expected: 'a valid reply', actual: outcome.problem });
+    if (mismatches.length > 0) reports.push(formatMismatches(where, mismatches, outcome));
+  };
+  if (!outbound) {
+    const answer = await call.answer(
+      {
+        caller: scenario.caller ?? defaults.caller,
+        callee: scenario.callee ?? defaults.callee,
+        forwardedFrom: scenario.forwardedFrom,
+      },
+      at,
+    );
+    check('callin', scenario.answer, answer);
+  }
+  for (const [index, turn] of scenario.turns.entries()) {
+    const action = actionOfTurn(turn);
+    const where = `turn ${index + 1} · ${describeAction(action)}`;
+    if (call.ended) {
+      reports.push(
+        `  ${where}\n    the call had already ended (${call.outcomes.at(-1)?.action ?? 'hung up'})\n`,
+      );
+      break;
+    }
+    if (turn.at !== undefined) at = instantIn(rules, turn.at);
+    if (action === undefined) {
+      call.hangUp();
+      continue;
+    }
+    check(where, turn.expect, await call.act(action, at));
+  }
+  return {
+    name: scenario.name,
+    passed: reports.length === 0,
+    report: reports.join(''),
+    outcomes: call.outcomes,
+  };
+}

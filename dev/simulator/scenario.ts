@@ -1,0 +1,219 @@
+/**
+ * The scenario file: calls described turn by turn — what the caller does, when, and what must happen —
+ * for `npm run simulate -- run`. A valibot schema like the rules document's: strict (an unknown key is
+ * an error), every message naming its path, and exported as `scenarios.schema.json` for editors.
+ */
+import * as v from 'valibot';
+import { NameSchema } from '../../shared/text/name';
+
+/** The largest scenario file read, and the most scenarios and turns in one: a file is hand-written. */
+export const MAX_SCENARIO_FILE_BYTES = 1024 * 1024;
+const MAX_SCENARIOS = 1000;
+const MAX_TURNS = 200;
+
+/** A local wall-clock time in the rules' time zone: `2026-10-01 10:00` (seconds optional, `T` allowed). */
+export const LocalTimeTextSchema = v.pipe(
+  v.string('a time is text, like "2026-10-01 10:00"'),
+  v.regex(
+    /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?$/,
+    'a time is "YYYY-MM-DD HH:MM" (or HH:MM:SS), in the rules\' time zone',
+  ),
+  v.check((text) => readWallTime(text) !== undefined, 'no such time: a day or hour that does not exist'),
+);
+
+/** The fields of a local time text, or undefined when it names no real day and time (`2026-02-30`). */
+function readWallTime(text: string): { readonly wall: number; readonly second: number } | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(text);
+  if (match === null) return undefined;
+  const [year, month, day, hour, minute, second] = match.slice(1).map((part) => Number(part ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const wall = Date.UTC(year, month - 1, day, hour, minute);
+  const real =
+    new Date(wall).getUTCDate() === day && month <= 12 && hour <= 23 && minute <= 59 && second <= 59;
+  return real ? { wall, second } : undefined;
+}
+
+/** A phone number as the platform sends it. */
+const PhoneTextSchema = v.pipe(
+  v.union([v.string(), v.number()], 'a phone number is text (quote it, to keep a leading 0)'),
+  v.transform(String),
+  v.regex(/^\+?[0-9-]{1,32}$/, 'a phone number is digits, "-" and a leading "+"'),
+);
+
+/** The actions a reply can carry (the protocol's list). */
+export const REPLY_ACTIONS = [
+  'answer',
+  'hangup',
+  'play',
+  'break',
+  'continue',
+  'donothing',
+  'transfer',
+  'dtmf',
+  'parallel_transfer',
+  'parallel_bridge',
+] as const;
+
+/** Text the caller must hear: each string must appear in the TTS text the reply plays. */
+const HeardSchema = v.union([
+  v.pipe(v.string(), v.minLength(1)),
+  v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1)),
+]);
+
+/** What must happen on a turn; every field given is checked, the others are not. */
+export const ExpectSchema = v.strictObject({
+  /** The reply's action (`answer`, `play`, `dtmf`, `transfer`, `parallel_transfer`, `hangup`, …). */
+  action: v.optional(v.picklist(REPLY_ACTIONS, `an action is one of ${REPLY_ACTIONS.join(', ')}`)),
+  /** Words the caller hears: each must appear in the TTS text played, in any order. */
+  hears: v.optional(HeardSchema),
+  /** The audio codes played, in order, exactly. */
+  audio: v.optional(v.array(v.pipe(v.string(), v.minLength(1)))),
+  /** The number a `transfer` dials, or the call centre (`ccName`) of a `parallel_transfer`. */
+  transferTo: v.optional(
+    v.pipe(
+      v.union(
+        [v.string(), v.number()],
+        'a transfer target is a number or a call-centre name (quote numbers)',
+      ),
+      v.transform(String),
+      v.minLength(1),
+      v.maxLength(64),
+    ),
+  ),
+  /** Whether the reply hangs up (action `hangup`). */
+  hangsUp: v.optional(v.boolean()),
+  /** The flow and the node the call is at after the turn (read from the function's log line). */
+  flow: v.optional(NameSchema),
+  node: v.optional(NameSchema),
+  /** The line a call was routed by (the opening turn of an inbound call). */
+  line: v.optional(NameSchema),
+  /** What the caller's input matched, as the log says it: `key 1`, `intent agent`, `collected card4`. */
+  matched: v.optional(v.pipe(v.string(), v.minLength(1))),
+});
+export type Expect = v.InferOutput<typeof ExpectSchema>;
+
+/** What the caller does on a turn: exactly one of these. */
+const CALLER_ACTIONS = [
+  'say',
+  'keys',
+  'silence',
+  'keyTimeout',
+  'bargeIn',
+  'transferResult',
+  'hangup',
+] as const;
+
+const TurnSchema = v.pipe(
+  v.strictObject({
+    /** Says these words (a `normal` event: what ASR recognised). */
+    say: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(500))),
+    /** Presses these keys (a `dtmf` event). */
+    keys: v.optional(
+      v.pipe(
+        v.union([v.string(), v.number()], 'keys are text, like "1" or "6218#"'),
+        v.transform(String),
+        v.regex(/^[0-9*#]{1,40}$/, 'keys are 1 to 40 of 0-9, * and #'),
+      ),
+    ),
+    /** Stays silent until the platform's mute time runs out (a `mute` event). */
+    silence: v.optional(v.literal(true)),
+    /** Presses nothing while keys are collected (a `dtmf` event with `noInputTimeout`). */
+    keyTimeout: v.optional(v.literal(true)),
+    /** Talks over the prompt long enough to stop it (a `timebreak` event). */
+    bargeIn: v.optional(v.literal(true)),
+    /** The platform reports a parallel transfer's result (a `parallel_transfer` event). */
+    transferResult: v.optional(v.picklist(['success', 'fail'])),
+    /** Hangs up: no callback is sent (the platform sends none); nothing may follow. */
+    hangup: v.optional(v.literal(true)),
+    /** The time of this turn and the ones after it; the scenario's `at` by default. */
+    at: v.optional(LocalTimeTextSchema),
+    expect: v.optional(ExpectSchema),
+  }),
+  v.check(
+    (turn) => CALLER_ACTIONS.filter((key) => turn[key] !== undefined).length === 1,
+    `a turn does exactly one of ${CALLER_ACTIONS.join(', ')}`,
+  ),
+);
+export type ScenarioTurn = v.InferOutput<typeof TurnSchema>;
+
+export const ScenarioSchema = v.pipe(
+  v.strictObject({
+    name: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
+    /** When the call happens, in the rules' time zone. */
+    at: LocalTimeTextSchema,
+    /**
+     * An outbound (SmartCall) call to the `outbound` function, started with this flow name as its
+     * `DynamicId`, or `true` for none. Without it, an inbound call: a `callin` to the `inbound` function.
+     */
+    outbound: v.optional(v.union([NameSchema, v.literal(true)])),
+    /** The caller's number (inbound) and the number dialled; defaults from the rules. */
+    caller: v.optional(PhoneTextSchema),
+    callee: v.optional(PhoneTextSchema),
+    /** The number that forwarded the call (`orgcallee`), if any. */
+    forwardedFrom: v.optional(PhoneTextSchema),
+    /** What must happen on the `callin` (inbound calls only). */
+    answer: v.optional(ExpectSchema),
+    turns: v.pipe(v.array(TurnSchema), v.maxLength(MAX_TURNS)),
+  }),
+  v.check(
+    (scenario) => scenario.outbound === undefined || scenario.answer === undefined,
+    'an outbound call has no callin to answer: put its expectations on the first turn',
+  ),
+  v.check(
+    (scenario) =>
+      scenario.turns.every((turn, i) => turn.hangup === undefined || i === scenario.turns.length - 1),
+    'nothing may follow a hangup',
+  ),
+);
+export type Scenario = v.InferOutput<typeof ScenarioSchema>;
+
+/** A scenario file: a list of calls. */
+export const ScenarioFileSchema = v.strictObject({
+  /** Editors' JSON Schema reference; ignored. */
+  $schema: v.optional(v.string()),
+  scenarios: v.pipe(v.array(ScenarioSchema), v.minLength(1), v.maxLength(MAX_SCENARIOS)),
+});
+export type ScenarioFile = v.InferOutput<typeof ScenarioFileSchema>;
+
+export type ScenarioFileResult =
+  | { readonly ok: true; readonly file: ScenarioFile }
+  | { readonly ok: false; readonly issues: readonly string[] };
+
+/** Checks a parsed scenario document; every problem is named by its path (`scenarios.0.turns.2.keys`). */
+export function readScenarioFile(document: unknown): ScenarioFileResult {
+  const parsed = v.safeParse(ScenarioFileSchema, document);
+  if (parsed.success) return { ok: true, file: parsed.output };
+  return {
+    ok: false,
+    issues: parsed.issues.slice(0, 20).map((issue) => {
+      const path = v.getDotPath(issue);
+      return `${path ?? '(document)'}: ${issue.message}`;
+    }),
+  };
+}
+
+/**
+ * A local time in a zone as an instant (epoch ms): the zone's offset is read at the instant guessed, then
+ * again at the corrected one (right across a DST change but for the skipped or repeated hour itself).
+ * `readWallClock` is the zone's wall clock (shared/calendar's `toLocalTime`). Throws a RangeError for a
+ * text that is no time, or a date that does not exist (`2026-02-30`).
+ */
+export function localTimeToEpoch(text: string, readWallClock: (epochMs: number) => WallClock): number {
+  const read = readWallTime(text);
+  if (read === undefined) throw new RangeError(`no such time: ${text}`);
+  let guess = read.wall;
+  for (let i = 0; i < 2; i++) {
+    const reading = readWallClock(guess);
+    guess += read.wall - (Date.parse(`${reading.date}T00:00:00Z`) + reading.minutes * 60_000);
+  }
+  return guess + read.second * 1000;
+}
+
+/** What {@link localTimeToEpoch} reads of a zone's wall clock. */
+export type WallClock = { readonly date: string; readonly minutes: number };

@@ -1,0 +1,155 @@
+/**
+ * How the simulator's callbacks reach a function. Every transport carries the same thing — a callback
+ * encoded as VMS sends it (an urlencoded form of `call_id`, `content_type`, `content`, `timestamp`) —
+ * and brings back the HTTP status and body, plus the log lines the function wrote for it where the
+ * transport can see them. `--fc` (through the FC API) is one more implementation of this interface.
+ */
+import { resolve } from 'node:path';
+import {
+  buildFcEvent,
+  type CallbackParams,
+  formCallback,
+  loadHostedHandler,
+  setFunctionEnvironment,
+} from '../fc-event';
+
+/** The two functions that answer calls. */
+export type CallFunction = 'inbound' | 'outbound';
+
+/** A function's answer to one callback. */
+export type Delivery = {
+  /** The HTTP status; 0 when no answer came (refused, timed out: the body says why). */
+  readonly status: number;
+  readonly body: string;
+  /** The JSON log lines the function wrote while answering, when the transport sees them. */
+  readonly logs: readonly Record<string, unknown>[];
+};
+
+export type CallTransport = {
+  /** Says where the callbacks go, for the session header (`built bundles, in-process`). */
+  readonly describe: string;
+  /** Whether {@link Delivery.logs} holds the function's log lines (node, rule, trace). */
+  readonly seesLogs: boolean;
+  /** Whether the function runs on the simulator's clock (`at`); a remote one reads its own. */
+  readonly setsClock: boolean;
+  /** Delivers one callback to a function, at `at` (epoch ms) on the simulator's clock. */
+  readonly send: (fn: CallFunction, params: CallbackParams, at: number) => Promise<Delivery>;
+};
+
+/** The state key the simulator's in-process functions seal `dynamic_id` with (none is a secret here). */
+const SIMULATOR_STATE_KEY = 'simulator-state-key-not-a-secret';
+
+/**
+ * The built bundles (`dist/inbound`, `dist/outbound`) loaded in this process, each hosted on the
+ * simulator's clock (`createHandler({ now, writeLog })`): the callback is wrapped as the FC 3.0 HTTP
+ * trigger event FC would hand them, and their log lines are taken, not printed. `rulesFile` is their
+ * `RULES_FILE` (none: the embedded default). The environment is set for them, then read by their first
+ * request, here, so that other code changing `process.env` later does not reach them.
+ */
+export async function createInProcessTransport(rulesFile: string | undefined): Promise<CallTransport> {
+  let clock = 0;
+  let lines: string[] = [];
+  const host = {
+    now: () => clock,
+    writeLog: (line: string) => {
+      lines.push(line);
+    },
+  };
+  setFunctionEnvironment({
+    STATE_SECRETS: SIMULATOR_STATE_KEY,
+    LOG_LEVEL: 'info',
+    // A cold start may wait this long for the rules file: the simulator is about the flow.
+    RULES_LOAD_BUDGET_MS: '5000',
+    ...(rulesFile === undefined ? {} : { RULES_FILE: resolve(rulesFile) }),
+  });
+  const handlers = {
+    inbound: loadHostedHandler('inbound', host),
+    outbound: loadHostedHandler('outbound', host),
+  };
+  // A GET (the status) makes each instance read its environment now.
+  for (const handler of Object.values(handlers)) await handler(buildFcEvent({ method: 'GET' }));
+  lines = [];
+  return {
+    describe: 'the built bundles (dist/), in this process, on the simulator clock',
+    seesLogs: true,
+    setsClock: true,
+    send: async (fn, params, at) => {
+      clock = at;
+      lines = [];
+      const result = await handlers[fn](formCallback(params, { base64: true, time: new Date(at) }));
+      return { status: result.statusCode, body: result.body, logs: parseLogLines(lines) };
+    },
+  };
+}
+
+/** The JSON objects among log lines; anything else is dropped. */
+export function parseLogLines(lines: readonly string[]): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const line of lines) {
+    try {
+      const value: unknown = JSON.parse(line);
+      if (value !== null && typeof value === 'object' && !Array.isArray(value))
+        out.push(value as Record<string, unknown>);
+    } catch {
+      // Not a log line of ours.
+    }
+  }
+  return out;
+}
+
+/** The longest a remote function may take to answer, and the most of its reply read. */
+const URL_TIMEOUT_MS = 10_000;
+const MAX_REPLY_BYTES = 1024 * 1024;
+
+/**
+ * A function over HTTP: the local server (`npm start`: `http://127.0.0.1:9000/{fn}`) or a deployed
+ * trigger. `{fn}` in the URL becomes `inbound` or `outbound`; a URL without it is used for every call.
+ * The secret, when given, travels as `?token=` (never printed). A remote function reads its own clock
+ * and writes its log where it is configured to: the simulator sees neither.
+ */
+export function createUrlTransport(url: string, secret: string | undefined): CallTransport {
+  const target = (fn: CallFunction) => {
+    const address = new URL(url.replaceAll('{fn}', fn));
+    if (secret !== undefined) address.searchParams.set('token', secret);
+    return address;
+  };
+  return {
+    describe: `${url} over HTTP${secret === undefined ? '' : ' (with the secret)'}; the function reads its own clock`,
+    seesLogs: false,
+    setsClock: false,
+    send: async (fn, params) => {
+      try {
+        const response = await fetch(target(fn), {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(params as Record<string, string>).toString(),
+          signal: AbortSignal.timeout(URL_TIMEOUT_MS),
+          redirect: 'error',
+        });
+        return { status: response.status, body: await readBounded(response), logs: [] };
+      } catch (error) {
+        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        return { status: 0, body: `no answer from ${url} (${reason})`, logs: [] };
+      }
+    },
+  };
+}
+
+/** A response's text, cut at {@link MAX_REPLY_BYTES}: a reply is a few hundred bytes. */
+async function readBounded(response: Response): Promise<string> {
+  const reader = response.body?.getReader();
+  if (reader === undefined) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.length;
+    if (size > MAX_REPLY_BYTES) {
+      await reader.cancel();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8').slice(0, MAX_REPLY_BYTES);
+}

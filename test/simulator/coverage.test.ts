@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { computeCoverage, listCoverageItems } from '../../dev/simulator/coverage';
+import { main } from '../../scripts/simulate';
+import { compileRules } from '../../shared/rules/compile-rules';
+import { parseYaml } from '../../shared/rules/yaml-parser';
+
+const dir = mkdtempSync(join(tmpdir(), 'simulate-coverage-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Two branches to one node and a flow-level escalation: what only the traces tell apart. */
+const RULES = `version: cov-1
+defaultLine: { flow: main }
+flows:
+  main:
+    start: route
+    noMatch: { retries: 0, escalateTo: bye }
+    nodes:
+      route:
+        type: branch
+        branches:
+          - { when: { time: '00:00-12:00' }, goto: menu }
+          - { when: { time: '12:00-18:00' }, goto: menu }
+        else: bye
+      menu:
+        type: menu
+        say: 请按1或3
+        keys: { '1': one, '3': three }
+      one: { type: hangup, say: 一 }
+      three: { type: hangup, say: 三 }
+      bye: { type: hangup, say: 再见 }
+`;
+
+const SCENARIOS = `scenarios:
+  - name: an afternoon call presses 1
+    at: '2026-03-10 14:00'
+    turns:
+      - silence: true
+      - keys: '1'
+        expect: { node: one, matched: key 1 }
+`;
+
+describe('coverage', () => {
+  it('lists the ways on from the node traits, the flow-level escalation of each menu included', () => {
+    const compiled = compileRules(parseYaml(RULES));
+    assert.ok(compiled.ok);
+    const labels = listCoverageItems(compiled.compiled.rules).map((item) => item.label);
+    assert.deepEqual(labels, [
+      'node route',
+      'route: branches.0 → menu',
+      'route: branches.1 → menu',
+      'route: else → bye',
+      'node menu',
+      'menu: key 1 → one',
+      'menu: key 3 → three',
+      "menu: noMatch escalation (the flow's) → bye",
+      'node one',
+      'node three',
+      'node bye',
+    ]);
+  });
+
+  it('tells apart two branches to one node, from the traces of calls through the bundles', async () => {
+    const rules = join(dir, 'rules.yaml');
+    const scenarios = join(dir, 'cov.scenarios.yaml');
+    writeFileSync(rules, RULES);
+    writeFileSync(scenarios, SCENARIOS);
+    let out = '';
+    const status = await main(['run', scenarios, '--rules', rules, '--coverage'], {
+      out: (text) => {
+        out += text;
+      },
+      err: (text) => {
+        out += text;
+      },
+    });
+    assert.equal(status, 0, out);
+    assert.match(out, /coverage: 5\/11 \(45\.4%\)/);
+    const missed = [...out.matchAll(/never visited: (.*)/g)].map((match) => match[1]);
+    assert.deepEqual(missed, [
+      'route: branches.0 → menu',
+      'route: else → bye',
+      'menu: key 3 → three',
+      "menu: noMatch escalation (the flow's) → bye",
+      'node three',
+      'node bye',
+    ]);
+  });
+
+  it('counts nothing for a log line of a flow the rules do not have', () => {
+    const compiled = compileRules(parseYaml(RULES));
+    assert.ok(compiled.ok);
+    const coverage = computeCoverage(compiled.compiled.rules, [
+      { flow: 'gone', trace: ['enter route (branch)'] },
+    ]);
+    assert.equal(coverage.visited, 0);
+    assert.equal(coverage.total, 11);
+  });
+});

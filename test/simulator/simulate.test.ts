@@ -1,0 +1,400 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { SimulatedCall } from '../../dev/simulator/call';
+import { localTimeToEpoch } from '../../dev/simulator/scenario';
+import { createInProcessTransport } from '../../dev/simulator/transport';
+import { createLocalServer, loadBuiltHandlers } from '../../scripts/serve';
+import { main, readTyped } from '../../scripts/simulate';
+import { toLocalTime } from '../../shared/calendar/local-time';
+import { ROOT, setFunctionEnvironment } from '../support/fc-event';
+
+const dir = mkdtempSync(join(tmpdir(), 'simulate-cli-'));
+const example = (name: string) => join(ROOT, 'examples', name);
+const fixture = (name: string) => join(ROOT, 'test', 'fixtures', 'scenarios', name);
+
+/**
+ * Runs the simulator's command line in-process, as `npm run simulate -- …` would (its `main`, with the
+ * output captured): the scenario calls go through the built bundles as they do for a user.
+ */
+async function simulate(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const status = await main(args, {
+    out: (text) => {
+      stdout += text;
+    },
+    err: (text) => {
+      stderr += text;
+    },
+  });
+  return { status, stdout, stderr };
+}
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('npm run simulate -- run', () => {
+  it('passes the bank example scenarios: office hours, after hours, a holiday, a make-up day, VIP, blocked', async () => {
+    const result = await simulate(
+      'run',
+      example('bank-card-service.scenarios.yaml'),
+      '--rules',
+      example('bank-card-service.yaml'),
+    );
+    assert.equal(result.stderr, '');
+    assert.match(result.stdout, /13 scenarios: 13 passed, 0 failed\n$/);
+    assert.match(result.stdout, /ok {3}a holiday \(National Day\) is closed, whatever the hour/);
+    assert.equal(result.status, 0);
+  });
+
+  it('passes the outbound reminder scenarios and visits every node and way on of the flow', async () => {
+    const result = await simulate(
+      'run',
+      example('appointment-reminder.scenarios.yaml'),
+      '--rules',
+      example('appointment-reminder.yaml'),
+      '--min-coverage',
+      '100',
+    );
+    assert.match(result.stdout, /9 scenarios: 9 passed, 0 failed\n/);
+    assert.match(result.stdout, /coverage: 17\/17 \(100%\)/);
+    assert.equal(result.status, 0);
+  });
+
+  it('passes the embedded default hotline scenarios without --rules', async () => {
+    const result = await simulate('run', example('default-hotline.scenarios.yaml'));
+    assert.match(result.stdout, /\(rules: the embedded default hotline\)/);
+    assert.match(result.stdout, /4 scenarios: 4 passed, 0 failed\n$/);
+    assert.equal(result.status, 0);
+  });
+
+  it('fails on a mismatch and prints what was expected against what happened, with the trace', async () => {
+    const result = await simulate(
+      'run',
+      fixture('failing.scenarios.yaml'),
+      '--rules',
+      example('bank-card-service.yaml'),
+    );
+    assert.equal(result.status, 1);
+    const diff = result.stdout.split('\n').slice(1).join('\n');
+    assert.equal(
+      diff,
+      [
+        '  FAIL expects the wrong desk (4 callbacks)',
+        '    turn 2 · keys 6218',
+        '      - hears  6 2 1 9',
+        '      + hears  您输入的卡号后4位是 6 2 1 8。确认请按1，重新输入请按2。',
+        '      - node   askPin',
+        '      + node   confirmCard',
+        '      trace: collected card4 (4 digits) → confirmCard · enter confirmCard (menu)',
+        '  FAIL forgets that the office is closed on National Day (3 callbacks)',
+        '    callin',
+        '      - flow  main',
+        '      + flow  afterHours',
+        '      - node  menu',
+        '      + node  afterMenu',
+        '      trace: line service (by number dialled) → flow main · calendar office is closed → flow afterHours · enter closedNotice (say) · enter afterMenu (menu)',
+        '    turn 2 · keys 1',
+        '      - transferTo  05925550101',
+        '      + transferTo  05925550110',
+        '      trace: key 1 → emergency · enter emergency (transfer) · transfer to 059****0110',
+        '    turn 3 · says "还在吗"',
+        '      the call had already ended (transfer)',
+        '2 scenarios: 0 passed, 2 failed',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('reports coverage per flow, naming the branch never taken, and fails under --min-coverage', async () => {
+    const result = await simulate(
+      'run',
+      fixture('reschedule-in-hours.scenarios.yaml'),
+      '--rules',
+      example('appointment-reminder.yaml'),
+      '--min-coverage',
+      '50',
+    );
+    assert.match(result.stdout, /1 scenario: 1 passed, 0 failed\n/);
+    assert.match(result.stdout, /coverage: 5\/17 \(29\.4%\) of nodes and ways on\n {2}flow remind: 5\/17\n/);
+    assert.match(result.stdout, /never visited: reschedule: else → callBackLater\n/);
+    assert.match(result.stdout, /never visited: ask: noMatch escalation → reschedule\n/);
+    assert.match(result.stdout, /never visited: ask: intent confirm → confirmed\n/);
+    assert.doesNotMatch(result.stdout, /reschedule: branches\.0/);
+    assert.match(result.stdout, /coverage 29\.4% is under --min-coverage 50%\n$/);
+    assert.equal(result.status, 1);
+  });
+
+  it('names every problem of a scenario file by its path, and runs nothing', async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(
+      file,
+      'scenarios:\n  - name: x\n    at: "2026-13-01 10:00"\n    turns:\n      - { say: hi, keys: "1" }\n      - { keys: "12a" }\n      - { silence: true, expect: { sound: loud } }\n',
+    );
+    const result = await simulate('run', file);
+    assert.equal(result.status, 1);
+    assert.equal(result.stdout, '');
+    assert.match(result.stderr, /turns\.0: a turn does exactly one of say, keys, silence/);
+    assert.match(result.stderr, /turns\.1\.keys: keys are 1 to 40 of 0-9, \* and #/);
+    assert.match(result.stderr, /turns\.2\.expect\.sound: /);
+  });
+
+  it('refuses a time that does not exist, a file that is not one, and bad command lines', async () => {
+    const file = join(dir, 'feb30.yaml');
+    writeFileSync(file, 'scenarios:\n  - { name: x, at: "2026-02-30 10:00", turns: [] }\n');
+    assert.match((await simulate('run', file)).stderr, /scenarios\.0\.at: no such time/);
+    assert.match((await simulate('run', dir)).stderr, /not a regular file/);
+    assert.match(
+      (await simulate('run', join(dir, 'none.yaml'))).stderr,
+      /cannot read the scenario file \(ENOENT\)/,
+    );
+    const usage = await simulate('run', file, '--at', '2026-10-01');
+    assert.equal(usage.status, 2);
+    assert.match(usage.stderr, /run does not take --at/);
+    assert.equal((await simulate('--at', 'tomorrow')).status, 2);
+    assert.equal((await simulate('fly')).status, 2);
+    assert.equal((await simulate('run', file, '--min-coverage', '120')).status, 2);
+  });
+
+  it('refuses invalid rules before a call is made', async () => {
+    const file = join(dir, 'rules.yaml');
+    writeFileSync(file, 'version: x\ndefaultLine: { flow: nowhere }\nflows: {}\n');
+    const result = await simulate('run', example('default-hotline.scenarios.yaml'), '--rules', file);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /not valid rules .*\n {2}defaultLine\.flow: /);
+  });
+});
+
+describe('README: Testing your hotline', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Testing your hotline'), readme.indexOf('## Deploying'));
+
+  it('holds a session the simulator prints today, for the lines typed in it', async () => {
+    const command = /```sh\nnpm run simulate -- (--rules \S+) --at "([^"]+)"\n```/.exec(section);
+    assert.ok(
+      command?.[1] !== undefined && command[2] !== undefined,
+      'the README names no interactive command',
+    );
+    const recorded = /```\n(rules: [\s\S]*?)\n```/.exec(section)?.[1] ?? '';
+    // The terminal echoed what was typed after each prompt; piped in, it is not echoed.
+    const prompt = /^((?:caller|call over \(\/new, \/quit\))> )(.+)(?:\n|$)/gm;
+    const typed = [...recorded.matchAll(prompt)].map((match) => match[2] ?? '');
+    assert.ok(typed.length >= 5, 'the recorded session types too little');
+    let out = '';
+    const status = await main([...command[1].split(' '), '--at', command[2]], {
+      out: (text) => {
+        out += text;
+      },
+      err: (text) => {
+        out += text;
+      },
+      input: Readable.from([`${typed.join('\n')}\n`]),
+    });
+    assert.equal(status, 0);
+    assert.equal(out, recorded.replace(prompt, '$1'));
+  });
+
+  it('runs every scenario example as written, against the rules its comment names', async () => {
+    const blocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
+    assert.equal(blocks.length, 2);
+    for (const [i, block] of blocks.entries()) {
+      const rules = /--rules (\S+)/.exec(block)?.[1];
+      assert.ok(rules !== undefined, `README scenario ${i} names no rules file`);
+      const file = join(dir, `readme-${i}.scenarios.yaml`);
+      writeFileSync(file, block);
+      const result = await simulate('run', file, '--rules', join(ROOT, rules));
+      assert.match(result.stdout, /: 1 passed, 0 failed\n$/, result.stdout + result.stderr);
+    }
+  });
+});
+
+describe('npm run simulate -- replay', () => {
+  const bankRules = example('bank-card-service.yaml');
+
+  /** A lost-card call placed at 17:58 on a Tuesday, and the log lines the function wrote for it. */
+  async function loggedCall(callId: string): Promise<Record<string, unknown>[]> {
+    const transport = await createInProcessTransport(bankRules);
+    const call = new SimulatedCall(transport, 'inbound', callId);
+    const at = Date.parse('2026-03-10T17:58:00+08:00');
+    const outcomes = [
+      await call.answer({ caller: '13812345678', callee: '95000' }, at),
+      await call.act({ kind: 'silence' }, at + 5_000),
+      await call.act({ kind: 'keys', keys: '1' }, at + 10_000),
+      await call.act({ kind: 'keys', keys: '6218' }, at + 20_000),
+      await call.act({ kind: 'keys', keys: '1' }, at + 25_000),
+      await call.act({ kind: 'keys', keys: '583920#' }, at + 40_000),
+    ];
+    return outcomes.map((outcome) => outcome.log?.raw ?? {});
+  }
+
+  it('shows turn by turn where a logged call goes differently after a rules edit', async () => {
+    const logs = await loggedCall('130301340124^117079730123');
+    // As SLS exports them: each record holds the function's line as text; other lines are skipped.
+    const exported = join(dir, 'call.jsonl');
+    writeFileSync(
+      exported,
+      [
+        '{"msg":"rules loaded"}',
+        ...logs.map((line) => JSON.stringify({ __time__: 1, content: JSON.stringify(line) })),
+      ].join('\n'),
+    );
+    const same = await simulate('replay', exported, '--rules', bankRules);
+    assert.equal(same.status, 0);
+    assert.match(same.stdout, /^replay of call 130301340124\^117079730123 \(6 turns, inbound\)/);
+    assert.match(
+      same.stdout,
+      /numbers masked in the log: caller 138\*\*\*\*5678 as 13800005678, callee \*\*\*\*\* as 95000/,
+    );
+    assert.match(same.stdout, /keys hidden in the log \(\*\*\*\*\): replayed as 0000/);
+    assert.match(
+      same.stdout,
+      /same: transfer main\/lostDesk \(collected pin\)\nthe call goes the same way under these rules\n$/,
+    );
+
+    // The office now closes at 17:30: the same caller at 17:58 is after hours.
+    const edited = join(dir, 'bank-edited.yaml');
+    writeFileSync(
+      edited,
+      readFileSync(bankRules, 'utf8').replace("workdays: ['09:00-18:00']", "workdays: ['09:00-17:30']"),
+    );
+    const changed = await simulate('replay', exported, '--rules', edited);
+    assert.match(
+      changed.stdout,
+      /1\. \[2026-03-10 17:58 Tue\] callin\n.*\n {3}was: answer main\/menu\n {3}now: answer afterHours\/afterMenu {2}<- differs\n {3}why: .*calendar office is closed → flow afterHours/,
+    );
+    assert.match(
+      changed.stdout,
+      /was: dtmf main\/askCard \(key 1\)\n {3}now: transfer afterHours\/emergency \(key 1\) {2}<- differs/,
+    );
+    assert.match(changed.stdout, /now: the call had already ended/);
+    assert.match(changed.stdout, /6 of 6 turns go differently under these rules\n$/);
+  });
+
+  it('asks which call when an export holds several, and says when it holds none', async () => {
+    const lines = [...(await loggedCall('1^1')).slice(0, 2), ...(await loggedCall('2^2')).slice(0, 3)];
+    const exported = join(dir, 'two.jsonl');
+    writeFileSync(exported, lines.map((line) => JSON.stringify(line)).join('\n'));
+    const ask = await simulate('replay', exported);
+    assert.equal(ask.status, 1);
+    assert.match(ask.stderr, /2 calls; name one with --call: 1\^1, 2\^2/);
+    const picked = await simulate('replay', exported, '--call', '2^2', '--rules', bankRules);
+    assert.match(picked.stdout, /replay of call 2\^2 \(3 turns, inbound\)/);
+    const junk = join(dir, 'junk.jsonl');
+    writeFileSync(junk, 'not json\n{"msg":"callback"}\n');
+    assert.match((await simulate('replay', junk)).stderr, /no callback log lines .* 2 other lines skipped/);
+  });
+});
+
+describe('npm run simulate -- run --url', () => {
+  const SECRET = 'simulator-url-test-secret-1';
+  const server = createLocalServer(loadBuiltHandlers());
+  let base = '';
+  before(async () => {
+    setFunctionEnvironment({
+      CALLBACK_SECRETS: SECRET,
+      STATE_SECRETS: 'simulator-url-test-state-1',
+      LOG_LEVEL: 'error',
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // Each bundle reads the environment on its first request: now, before another test changes it.
+    for (const fn of ['inbound', 'outbound']) await fetch(`${base}/${fn}?token=${SECRET}`);
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('places the calls over HTTP with the secret, checking what the replies show', async () => {
+    const result = await simulate(
+      'run',
+      fixture('replies-only.scenarios.yaml'),
+      '--url',
+      `${base}/{fn}`,
+      '--secret',
+      SECRET,
+    );
+    assert.match(result.stdout, /^over --url the simulator sees replies only/);
+    assert.match(result.stdout, /1 scenario: 1 passed, 0 failed\n$/);
+    assert.doesNotMatch(result.stdout, new RegExp(SECRET));
+    assert.equal(result.status, 0);
+  });
+
+  it('fails a node expectation it cannot see, a wrong secret and a server that is not there, readably', async () => {
+    const blind = await simulate(
+      'run',
+      example('default-hotline.scenarios.yaml'),
+      '--url',
+      `${base}/{fn}`,
+      '--secret',
+      SECRET,
+    );
+    assert.match(blind.stdout, /- node {2}menu\n {6}\+ node {2}\(no log line seen\)/);
+    assert.equal(blind.status, 1);
+    const forbidden = await simulate(
+      'run',
+      fixture('replies-only.scenarios.yaml'),
+      '--url',
+      `${base}/inbound`,
+      '--secret',
+      'wrong-secret-of-enough-length',
+    );
+    assert.match(forbidden.stdout, /\+ reply {2}HTTP 403: \{"result":"fail","msg":"forbidden/);
+    const gone = await simulate(
+      'run',
+      fixture('replies-only.scenarios.yaml'),
+      '--url',
+      'http://127.0.0.1:9/inbound',
+    );
+    assert.match(
+      gone.stdout,
+      /\+ reply {2}no answer from http:\/\/127\.0\.0\.1:9\/inbound \(TypeError: fetch failed\)/,
+    );
+    assert.equal(
+      (await simulate('run', fixture('replies-only.scenarios.yaml'), '--url', base, '--coverage')).status,
+      2,
+    );
+    assert.equal(
+      (await simulate('run', fixture('replies-only.scenarios.yaml'), '--secret', SECRET)).status,
+      2,
+    );
+  });
+});
+
+describe('npm run simulate -- schema', () => {
+  it('prints the JSON Schema committed as scenarios.schema.json', async () => {
+    const result = await simulate('schema');
+    assert.equal(
+      result.stdout,
+      readFileSync(join(ROOT, 'scenarios.schema.json'), 'utf8'),
+      'scenarios.schema.json is out of date: run npm run -s simulate -- schema -o scenarios.schema.json',
+    );
+  });
+});
+
+describe('the simulator clock and prompt', () => {
+  it('reads a local time in the rules zone, across a daylight-saving change too', () => {
+    const shanghai = (ms: number) => toLocalTime(ms, 'Asia/Shanghai');
+    assert.equal(localTimeToEpoch('2026-10-01 10:00', shanghai), Date.parse('2026-10-01T10:00:00+08:00'));
+    assert.equal(localTimeToEpoch('2026-10-01T10:00:30', shanghai), Date.parse('2026-10-01T10:00:30+08:00'));
+    const newYork = (ms: number) => toLocalTime(ms, 'America/New_York');
+    assert.equal(localTimeToEpoch('2026-03-08 12:00', newYork), Date.parse('2026-03-08T12:00:00-04:00'));
+    assert.equal(localTimeToEpoch('2026-03-07 12:00', newYork), Date.parse('2026-03-07T12:00:00-05:00'));
+    assert.throws(() => localTimeToEpoch('2026-02-29 10:00', shanghai), /no such time/);
+    assert.throws(() => localTimeToEpoch('2026-01-01 24:00', shanghai), /no such time/);
+  });
+
+  it('reads what is typed at the prompt as the caller does it', () => {
+    assert.deepEqual(readTyped('我要挂失'), { kind: 'action', action: { kind: 'say', words: '我要挂失' } });
+    assert.deepEqual(readTyped('/keys 6218#'), { kind: 'action', action: { kind: 'keys', keys: '6218#' } });
+    assert.deepEqual(readTyped('/transfer fail'), {
+      kind: 'action',
+      action: { kind: 'transferResult', status: 'fail' },
+    });
+    assert.deepEqual(readTyped('/at 2026-10-01 18:05'), { kind: 'at', text: '2026-10-01 18:05' });
+    assert.equal(readTyped('/keys 12a').kind, 'wrong');
+    assert.equal(readTyped('/fly').kind, 'wrong');
+    assert.equal(readTyped('   ').kind, 'empty');
+  });
+});
