@@ -6,6 +6,8 @@
  *   npm run simulate -- run <scenario files…> [--rules FILE] [--coverage] [--min-coverage PERCENT]
  *                                                      play scenario files; exit 1 on a mismatch
  *   … [--url URL [--secret S]]                          to the local server or a deployed trigger instead
+ *   … [--fc NAME [--secret S] [--region R] [--endpoint URL] [--access ALIAS]]
+ *                                                      to deployed functions through the FC API
  *   npm run simulate -- replay <log.jsonl> [--rules FILE] [--call ID] [--caller N] [--callee N]
  *                                                      a logged call placed again: where it goes now
  *   npm run simulate -- schema [-o scenarios.schema.json]   the scenario files' JSON Schema
@@ -20,6 +22,8 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import * as v from 'valibot';
 import { parseCommand, UsageError } from '../dev/command-line';
+import { createFcClient } from '../dev/fc-api';
+import { findFcCredentials } from '../dev/fc-credentials';
 import { type CallerAction, SimulatedCall, type TurnOutcome } from '../dev/simulator/call';
 import { computeCoverage, formatCoverage, type Visit } from '../dev/simulator/coverage';
 import { heardText } from '../dev/simulator/expect';
@@ -39,7 +43,12 @@ import {
   ScenarioFileSchema,
   ScenarioSchema,
 } from '../dev/simulator/scenario';
-import { type CallTransport, createInProcessTransport, createUrlTransport } from '../dev/simulator/transport';
+import {
+  type CallTransport,
+  createFcTransport,
+  createInProcessTransport,
+  createUrlTransport,
+} from '../dev/simulator/transport';
 import { toLocalTime } from '../shared/calendar/local-time';
 import { compileRules } from '../shared/rules/compile-rules';
 import { DEFAULT_RULES } from '../shared/rules/default-rules';
@@ -53,6 +62,7 @@ const USAGE = `usage:
   npm run simulate -- [--rules FILE] [--at "YYYY-MM-DD HH:MM"] [--caller N] [--callee N] [--outbound FLOW|-]
   npm run simulate -- run <scenario files…> [--rules FILE] [--coverage] [--min-coverage PERCENT]
   (interactive and run) [--url URL, {fn} for the function's name] [--secret S]
+  (interactive and run) [--fc NAME, such as vms-callflow-{fn}] [--secret S] [--region R] [--endpoint URL] [--access ALIAS]
   npm run simulate -- replay <log.jsonl> [--rules FILE] [--call ID] [--caller N] [--callee N]
   npm run simulate -- schema [-o scenarios.schema.json]`;
 
@@ -67,6 +77,8 @@ export type SimulatorIo = {
   readonly input?: NodeJS.ReadableStream;
   /** The time an interactive call starts at without `--at`. */
   readonly now?: () => number;
+  /** Where `--fc` reads credentials, region and endpoint (the process's by default). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 };
 
 const PROCESS_IO: SimulatorIo = {
@@ -93,6 +105,10 @@ const OPTIONS = {
   call: { type: 'string' },
   url: { type: 'string' },
   secret: { type: 'string' },
+  fc: { type: 'string' },
+  region: { type: 'string' },
+  endpoint: { type: 'string' },
+  access: { type: 'string' },
 } as const;
 
 type Options = {
@@ -107,12 +123,22 @@ type Options = {
   call?: string;
   url?: string;
   secret?: string;
+  fc?: string;
+  region?: string;
+  endpoint?: string;
+  access?: string;
 };
+
+/** The options of `--fc`. */
+const FC_OPTIONS = ['fc', 'region', 'endpoint', 'access'] as const;
 
 /** Which options and how many files each command takes. */
 const COMMANDS = {
-  interactive: { options: ['rules', 'at', 'caller', 'callee', 'outbound', 'url', 'secret'], files: [0, 0] },
-  run: { options: ['rules', 'coverage', 'min-coverage', 'url', 'secret'], files: [1, 100] },
+  interactive: {
+    options: ['rules', 'at', 'caller', 'callee', 'outbound', 'url', 'secret', ...FC_OPTIONS],
+    files: [0, 0],
+  },
+  run: { options: ['rules', 'coverage', 'min-coverage', 'url', 'secret', ...FC_OPTIONS], files: [1, 100] },
   replay: { options: ['rules', 'call', 'caller', 'callee'], files: [1, 1] },
   schema: { options: ['output'], files: [0, 0] },
 } as const satisfies Record<string, { options: readonly (keyof typeof OPTIONS)[]; files: readonly number[] }>;
@@ -136,10 +162,18 @@ function parseCommandLine(argv: readonly string[]): { command: Command; files: s
     );
   if (values.url !== undefined && !/^https?:\/\/[^\s]+$/.test(values.url))
     throw new UsageError(`--url takes an http:// or https:// URL; not ${values.url}`);
-  if (values.secret !== undefined && values.url === undefined)
-    throw new UsageError('--secret goes with --url (the in-process functions take no secret)');
-  if (values.url !== undefined && (values.coverage === true || values['min-coverage'] !== undefined))
-    throw new UsageError('coverage is read from the function log lines, which --url does not see');
+  if (values.url !== undefined && values.fc !== undefined) throw new UsageError('--url or --fc, not both');
+  if (values.fc !== undefined && !/^[A-Za-z0-9_{}-]{1,64}$/.test(values.fc))
+    throw new UsageError(`--fc takes a function name, {fn} for inbound or outbound; not ${values.fc}`);
+  for (const name of ['region', 'endpoint', 'access'] as const) {
+    if (values[name] !== undefined && values.fc === undefined)
+      throw new UsageError(`--${name} goes with --fc`);
+  }
+  const remote = values.url ?? values.fc;
+  if (values.secret !== undefined && remote === undefined)
+    throw new UsageError('--secret goes with --url or --fc (the in-process functions take no secret)');
+  if (remote !== undefined && (values.coverage === true || values['min-coverage'] !== undefined))
+    throw new UsageError('coverage is read from the function log lines, which --url and --fc do not see');
   const min_ = values['min-coverage'];
   if (min_ !== undefined && !(/^\d{1,3}(\.\d+)?$/.test(min_) && Number(min_) <= 100))
     throw new UsageError(`--min-coverage takes a percentage, 0 to 100; not ${min_}`);
@@ -230,13 +264,18 @@ function loadScenarios(file: string) {
 
 /** What a run over `--url` cannot do, said once before it starts. */
 const URL_LIMITS =
-  'over --url the simulator sees replies only: no node, trace or coverage (expectations on flow, node, line ' +
+  'over --url and --fc the simulator sees replies only: no node, trace or coverage (expectations on flow, node, line ' +
   'and matched fail), and the function reads its own clock (times only stamp the events); --rules only ' +
   'gives the default numbers and the time zone\n';
 
 /** The functions the calls go to: the built bundles in this process, or `--url`. */
-async function openTransport(loaded: LoadedRules, options: Options): Promise<CallTransport> {
+async function openTransport(
+  loaded: LoadedRules,
+  options: Options,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<CallTransport> {
   if (options.url !== undefined) return createUrlTransport(options.url, options.secret);
+  if (options.fc !== undefined) return openFcTransport(options.fc, options, env);
   try {
     return await createInProcessTransport(loaded.file);
   } catch (error) {
@@ -247,10 +286,33 @@ async function openTransport(loaded: LoadedRules, options: Options): Promise<Cal
   }
 }
 
+/**
+ * `--fc`: the deploy check's FC API client, with its credentials (dev/fc-credentials.ts), the region of
+ * `--region`, `REGION` or s.yaml's default, and `--endpoint` or `FC_CLIENT_CUSTOM_ENDPOINT`.
+ */
+function openFcTransport(
+  name: string,
+  options: Options,
+  env: Readonly<Record<string, string | undefined>>,
+): CallTransport {
+  const found = findFcCredentials(env, options.access);
+  if (!found.ok) throw new InputError(`--fc: ${found.message}`);
+  try {
+    const client = createFcClient({
+      credentials: found.credentials,
+      region: options.region ?? (env.REGION || 'cn-hangzhou'),
+      endpoint: options.endpoint ?? (env.FC_CLIENT_CUSTOM_ENDPOINT || undefined),
+    });
+    return createFcTransport(client, name, options.secret);
+  } catch (error) {
+    throw new InputError(`--fc: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 async function run(io: SimulatorIo, files: readonly string[], options: Options): Promise<number> {
   const loaded = loadRules(options.rules);
   const scenarioFiles = files.map((file) => ({ file, content: loadScenarios(file) }));
-  const transport = await openTransport(loaded, options);
+  const transport = await openTransport(loaded, options, io.env ?? process.env);
   const defaults = defaultNumbers(loaded.rules);
   const visits: Visit[] = [];
   let passed = 0;
@@ -520,7 +582,7 @@ async function interactive(io: SimulatorIo, options: Options): Promise<number> {
   const caller = options.caller ?? defaults.caller;
   const callee = options.callee ?? defaults.callee;
   const outbound = options.outbound;
-  const transport = await openTransport(loaded, options);
+  const transport = await openTransport(loaded, options, io.env ?? process.env);
   io.out(`rules: ${loaded.label} (version ${rules.version}, time zone ${rules.timezone})\n`);
   io.out(`callbacks go to ${transport.describe}\n`);
   if (!transport.seesLogs) io.out(URL_LIMITS);

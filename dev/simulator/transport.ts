@@ -5,6 +5,7 @@
  * transport can see them. `--fc` (through the FC API) is one more implementation of this interface.
  */
 import { resolve } from 'node:path';
+import { type FcApiClient, FcApiError, invokeCallback } from '../fc-api';
 import {
   buildFcEvent,
   type CallbackParams,
@@ -152,4 +153,42 @@ async function readBounded(response: Response): Promise<string> {
     }
   }
   return Buffer.concat(chunks).toString('utf8').slice(0, MAX_REPLY_BYTES);
+}
+
+/**
+ * A deployed function through the FC 3.0 API (`--fc`): each callback is the HTTP-trigger event FC would
+ * hand the function, invoked with InvokeFunction by the deploy check's client (dev/fc-api.ts), so it needs
+ * no public URL. `{fn}` in the name becomes `inbound` or `outbound`. The secret, when given, is the last
+ * segment of the event's path, as the trigger URL carries it. Like `--url`, it sees replies only.
+ */
+export function createFcTransport(
+  client: FcApiClient,
+  functionName: string,
+  secret: string | undefined,
+): CallTransport {
+  return {
+    describe: `${functionName} through the FC API (${client.endpoint})${secret === undefined ? '' : ' with the secret'}; the function reads its own clock`,
+    seesLogs: false,
+    setsClock: false,
+    send: async (fn, params, at) => {
+      const name = functionName.replaceAll('{fn}', fn);
+      const path = secret === undefined ? `/${fn}` : `/${fn}/${secret}`;
+      try {
+        const result = await invokeCallback(
+          client,
+          name,
+          formCallback(params, { base64: true, path, time: new Date(at) }),
+        );
+        return { status: result.statusCode, body: result.body, logs: [] };
+      } catch (error) {
+        const reason =
+          error instanceof FcApiError
+            ? error.describe()
+            : error instanceof Error
+              ? `${error.name}: ${error.message}`
+              : String(error);
+        return { status: 0, body: `no answer from ${name} through the FC API (${reason})`, logs: [] };
+      }
+    },
+  };
 }
