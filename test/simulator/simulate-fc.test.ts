@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type StandIn, startFcApiStandIn } from '../../dev/fc-api-server';
-import { main } from '../../scripts/simulate';
 import { ROOT } from '../support/fc-event';
+import { runSimulator } from '../support/simulate-cli';
 
 /**
  * `npm run simulate -- run --fc`: the scenario's callbacks go to deployed functions through the FC 3.0
@@ -31,34 +31,13 @@ before(async () => {
 });
 after(() => standIn.close());
 
-async function simulate(env: Record<string, string>, ...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const status = await main(args, {
-    out: (text) => {
-      stdout += text;
-    },
-    err: (text) => {
-      stderr += text;
-    },
-    env,
-  });
-  return { status, stdout, stderr };
-}
+/** `run` of the scenario file with `--fc hotline-{fn}` at the stand-in, and `extra` arguments. */
+const runFc = (env: Record<string, string>, ...extra: string[]) =>
+  runSimulator(['run', scenarios, '--fc', 'hotline-{fn}', '--endpoint', standIn.endpoint, ...extra], env);
 
 describe('npm run simulate -- run --fc', () => {
   it('places the calls through the FC API, signed, with the secret in the event’s path', async () => {
-    const result = await simulate(
-      CREDENTIALS,
-      'run',
-      scenarios,
-      '--fc',
-      'hotline-{fn}',
-      '--secret',
-      SECRET,
-      '--endpoint',
-      standIn.endpoint,
-    );
+    const result = await runFc(CREDENTIALS, '--secret', SECRET);
     assert.match(result.stdout, /^over --url and --fc the simulator sees replies only/);
     assert.match(result.stdout, /1 scenario: 1 passed, 0 failed\n$/, result.stdout + result.stderr);
     assert.equal(result.status, 0);
@@ -70,33 +49,21 @@ describe('npm run simulate -- run --fc', () => {
   });
 
   it('says why a call could not be placed: the secret, the signature, the credentials', async () => {
-    const forbidden = await simulate(
-      CREDENTIALS,
-      'run',
-      scenarios,
-      '--fc',
-      'hotline-{fn}',
-      '--endpoint',
-      standIn.endpoint,
-    );
+    const forbidden = await runFc(CREDENTIALS);
     assert.match(forbidden.stdout, /\+ reply {2}HTTP 403/);
     assert.equal(forbidden.status, 1);
-    const badKey = await simulate(
+    const badKey = await runFc(
       { ...CREDENTIALS, ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'not-the-secret' },
-      'run',
-      scenarios,
-      '--fc',
-      'hotline-{fn}',
-      '--endpoint',
-      standIn.endpoint,
+      '--secret',
+      SECRET,
     );
     assert.match(
       badKey.stdout,
       /\+ reply {2}no answer from hotline-inbound through the FC API \(SignatureNotMatch \(HTTP 403\)/,
     );
-    const none = await simulate({}, 'run', scenarios, '--fc', 'hotline-{fn}', '--endpoint', standIn.endpoint);
+    const none = await runFc({});
     assert.match(none.stderr, /--fc: no credentials/);
     assert.equal(none.status, 1);
-    assert.equal((await simulate(CREDENTIALS, 'run', scenarios, '--region', 'cn-hangzhou')).status, 2);
+    assert.equal((await runSimulator(['run', scenarios, '--region', 'cn-hangzhou'], CREDENTIALS)).status, 2);
   });
 });

@@ -12,28 +12,14 @@ import { createLocalServer, loadBuiltHandlers } from '../../scripts/serve';
 import { main, readTyped } from '../../scripts/simulate';
 import { toLocalTime } from '../../shared/calendar/local-time';
 import { ROOT, setFunctionEnvironment } from '../support/fc-event';
+import { runSimulator } from '../support/simulate-cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'simulate-cli-'));
 const example = (name: string) => join(ROOT, 'examples', name);
 const fixture = (name: string) => join(ROOT, 'test', 'fixtures', 'scenarios', name);
 
-/**
- * Runs the simulator's command line in-process, as `npm run simulate -- …` would (its `main`, with the
- * output captured): the scenario calls go through the built bundles as they do for a user.
- */
-async function simulate(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const status = await main(args, {
-    out: (text) => {
-      stdout += text;
-    },
-    err: (text) => {
-      stderr += text;
-    },
-  });
-  return { status, stdout, stderr };
-}
+/** The simulator's command line, in-process. */
+const simulate = (...args: string[]) => runSimulator(args);
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -315,7 +301,7 @@ describe('npm run simulate -- run --url', () => {
       '--secret',
       SECRET,
     );
-    assert.match(result.stdout, /^over --url the simulator sees replies only/);
+    assert.match(result.stdout, /^over --url and --fc the simulator sees replies only/);
     assert.match(result.stdout, /1 scenario: 1 passed, 0 failed\n$/);
     assert.doesNotMatch(result.stdout, new RegExp(SECRET));
     assert.equal(result.status, 0);
