@@ -10,7 +10,8 @@
  * 5. receipts: the slowest acknowledgement of a hostile 1 MB push, in this process (bench-receipts.ts);
  * 6. rules from OSS (bench-oss.ts): cold first reply with `RULES_URL` against the same rules in `RULES`,
  *    with the functions' own client and with `ali-oss` in its place, and a warm callback's latency while
- *    OSS hangs against while it answers.
+ *    OSS hangs against while it answers;
+ * 7. the simulator: scenario callbacks per second, whole `simulate run`s in this process (bench-simulator.ts).
  *
  * The machine is shared and noisy, so every figure is CPU time (user + system) but two, which say so:
  * receipts (wall time, a caller's wait) and throughput (requests per second). The
@@ -55,6 +56,7 @@ import {
 } from './bench-oss';
 import { measureReceipts } from './bench-receipts';
 import { measureRulesScale, type RulesPlan } from './bench-rules';
+import { measureSimulator } from './bench-simulator';
 import { killServers, measureThroughput, type ThroughputPlan } from './bench-throughput';
 import { measureWarm, type WarmPlan } from './bench-warm';
 
@@ -196,6 +198,8 @@ async function main(): Promise<number> {
   reportProgress(`callbacks while OSS hangs (${plural(PLAN.ossRefresh.rounds, 'round')})`);
   rows.push(...(await measureOssRefresh(PLAN.ossRefresh, dist, oss)));
   oss.stop();
+  reportProgress('simulator: scenario runs');
+  rows.push(await measureSimulator(quick ? 2 : 5));
   reportProgress('receipts: hostile 1 MB pushes');
   rows.push(await measureReceipts(dist, quick ? 1 : 3));
   reportProgress(`local server against bare node:http (${plural(PLAN.throughput.rounds, 'round')})`);
