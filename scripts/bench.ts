@@ -94,6 +94,9 @@ const COLD_TARGETS = { defaultRules: 1.5, jsonCalendar: 1.6 };
 
 const BANK_RULES_FILE = join(root, 'examples', 'bank-card-service.yaml');
 
+/** The constant handler plus loading node:crypto and sealing once: what no bundle that seals can beat. */
+const CRYPTO_FLOOR_HANDLER = join(root, 'scripts', 'bench-crypto-floor-handler.cjs');
+
 /**
  * The bank example as `npm run -s rules -- compile` prints it for `RULES`: the document as written, as
  * minified JSON. Parsed here by the built yaml-parser.js, the parser the functions and the CLI share, so
@@ -135,6 +138,7 @@ function measureCold(
   const bundle = builtFile(dist, 'inbound');
   const variants: ColdVariant[] = [
     { name: 'constant', module: CONSTANT_HANDLER, verify: expectAnswer },
+    { name: 'crypto', module: CRYPTO_FLOOR_HANDLER, verify: expectAnswer },
     { name: 'default', module: bundle, verify: expectBundleAnswer('default line') },
     {
       name: 'json',
@@ -165,6 +169,7 @@ function measureCold(
   const samples = measureColdFirstReplies(variants, event, PLAN.cold);
   const compare = (name: string) => compareCold(samples, name, 'constant');
   return [
+    coldRow('cold first reply: node:crypto and one seal (floor)', compare('crypto'), undefined),
     coldRow('cold first reply: default rules', compare('default'), COLD_TARGETS.defaultRules),
     coldRow('cold first reply: JSON rules + calendar', compare('json'), COLD_TARGETS.jsonCalendar),
     coldRow('cold first reply: YAML rules file', compare('yaml'), undefined),
@@ -188,7 +193,7 @@ async function main(): Promise<number> {
   const oss = await startBenchOss(bankRulesJson, PLAN.ossRefresh.rounds);
   const sdk = await buildSdkVariant(dist);
   reportProgress(
-    `cold first replies (${plural(PLAN.cold.rounds, 'round')} × ${plural(PLAN.cold.perRound, 'run')} of 6 variants)`,
+    `cold first replies (${plural(PLAN.cold.rounds, 'round')} × ${plural(PLAN.cold.perRound, 'run')} of 7 variants)`,
   );
   rows.push(...measureCold(bankRulesJson, dist, oss, sdk));
   const warm = await measureWarm(PLAN.warm, bankRulesJson, dist);
