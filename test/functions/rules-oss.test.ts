@@ -229,10 +229,11 @@ describe('inbound bundle: RULES_URL (rules in OSS)', { timeout: 30_000 }, () => 
       },
       wrongSecret,
     );
-    const body = JSON.parse((await wrong(fcEvent({ method: 'GET' }), wrongSecret)).body) as {
-      warnings: { kind: string; message: string }[];
-    };
+    const text = (await wrong(fcEvent({ method: 'GET' }), wrongSecret)).body;
+    const body = JSON.parse(text) as { warnings: { kind: string; message: string }[] };
     assert.match(body.warnings.find((w) => w.kind === 'rules')?.message ?? '', /SignatureDoesNotMatch/);
+    // The status words the problem as the log line does: neither names the secret or the token.
+    assert.ok(!text.includes('not-the-secret') && !text.includes(TOKEN), text);
   });
 
   it('keeps a call that started under the previous document on it after a reload', async () => {
