@@ -23,13 +23,14 @@ export async function measureSimulator(runs: number): Promise<Row> {
   const wallRates: number[] = [];
   let callbacks = 0;
   for (let run = 0; run <= runs; run++) {
-    let out = '';
-    const io = { out: (text: string) => void (out += text), err: (text: string) => void (out += text) };
+    const chunks: string[] = [];
+    const io = { out: (text: string) => chunks.push(text), err: (text: string) => chunks.push(text) };
     const cpu = process.cpuUsage();
     const started = performance.now();
     const status = await main(['run', ...Array<string>(FILES_PER_RUN).fill(SCENARIOS), '--rules', RULES], io);
     const wallMs = performance.now() - started;
     const used = process.cpuUsage(cpu);
+    const out = chunks.join('');
     if (status !== 0) throw new Error(`simulate run failed:\n${out.slice(-2_000)}`);
     callbacks = [...out.matchAll(/\((\d+) callbacks?\)/g)].reduce((sum, match) => sum + Number(match[1]), 0);
     if (callbacks === 0) throw new Error(`no callbacks counted in:\n${out.slice(0, 1_000)}`);

@@ -68,6 +68,12 @@ export async function describeCallbackStatus(
       message: `the emergency document (${rules.source}) answers, because the rules from ${source} could not be loaded: ${describeFirstIssue(issues)}`,
     });
   }
+  if (rules?.ok === true && rules.refused !== undefined) {
+    warnings.push({
+      kind: 'rules',
+      message: `version ${rules.compiled.rules.version} goes on answering, because the latest look at the rules from ${rules.refused.source} failed: ${describeFirstIssue(rules.refused.issues)}`,
+    });
+  }
   let calendars: Record<string, HolidayCoverage> | undefined;
   if (rules?.ok === true) {
     const { compiled } = rules;

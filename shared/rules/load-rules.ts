@@ -14,6 +14,8 @@ export type LoadedRules =
       readonly earlier: ReadonlyMap<string, CompiledRules>;
       /** Set on the emergency document while it answers for rules that could not be loaded. */
       readonly standsInFor?: StandIn;
+      /** Why the latest look at the configured rules was not taken (these rules go on answering). */
+      readonly refused?: StandIn | undefined;
     }
   | { readonly ok: false; readonly source: RulesSource; readonly issues: readonly RulesIssue[] };
 

@@ -1,3 +1,4 @@
+import { type AwakeClock, type ClockHost, PROCESS_CLOCK, startAwakeClock } from '../clock/awake-clock';
 import type { Config } from '../config/config';
 import type { Logger } from '../log/logger';
 import { formatOssUrl } from '../oss/oss-address';
@@ -29,10 +30,11 @@ export type FetchedRules =
   | { readonly unchanged: false; readonly tag: string | undefined; readonly loaded: LoadedRules };
 
 /**
- * A read of the rules still unsettled after this long is given up and tried again on a later
- * callback: a mount that stopped answering, a read cut off when FC froze the instance, an OSS request
- * whose deadline timer was frozen with it. (Node cannot cancel a file read itself; a read stuck in the
- * kernel holds one of libuv's threads, at most once per check interval.)
+ * A read of the rules still unsettled after the process has been awake this long (an awake clock: a
+ * freeze between requests does not count) is given up, and the next due check reads again: a mount that
+ * stopped answering. Its result, should it come after all, is ignored. (Node cannot cancel a file read;
+ * one stuck in the kernel holds one of libuv's threads, at most once per check interval.) An OSS read
+ * has its own, shorter deadline on the same clock.
  */
 export const STUCK_READ_MS = 10_000;
 
@@ -74,13 +76,16 @@ export function createRulesCache(
   files: RulesFiles,
   now: () => number,
   log: () => Logger,
+  clock: ClockHost = PROCESS_CLOCK,
 ): (config: Config) => LoadedRules | Promise<LoadedRules> {
   let current: LoadedRules | undefined;
   /** Whether `current` is the emergency document, waiting to be replaced by the file's rules. */
   let provisional = false;
   let fingerprint: string | undefined;
   let checkedAt = 0;
-  let inFlight: { readonly promise: Promise<void>; readonly startedAt: number } | undefined;
+  let inFlight: { readonly promise: Promise<void>; readonly awake: AwakeClock } | undefined;
+  /** Checks started: the latest is the only one whose result counts. */
+  let checks = 0;
   let origin: { readonly of: Config; readonly origin: RulesOrigin | undefined } | undefined;
 
   /** The origin a configuration names (the first one wins: `RULES`, `RULES_URL`, `RULES_FILE`). */
@@ -100,9 +105,15 @@ export function createRulesCache(
   };
 
   const apply = (config: Config, loaded: LoadedRules, latest: string | undefined) => {
-    fingerprint = latest;
+    // A read that failed says nothing of the document: the tag of the last one read stays.
+    if (latest !== undefined || loaded.ok) fingerprint = latest;
     if (loaded.ok) {
       if (current?.ok === true && !provisional) {
+        if (current.compiled.tag === loaded.compiled.tag) {
+          // The same document again (read in full after a failed read): nothing changes for calls.
+          current = { ...current, refused: undefined };
+          return;
+        }
         log().info('rules reloaded', { version: loaded.compiled.rules.version, source: loaded.source });
         // Calls that started under the previous versions go on under them (a few, most recent first).
         const earlier = new Map([[current.compiled.tag, current.compiled], ...current.earlier]);
@@ -115,7 +126,11 @@ export function createRulesCache(
             source: loaded.source,
           });
         }
-        current = loaded;
+        // Calls that started under the emergency document go on under it.
+        current =
+          current?.ok === true
+            ? { ...loaded, earlier: new Map([[current.compiled.tag, current.compiled]]) }
+            : loaded;
       }
       provisional = false;
       return;
@@ -126,6 +141,8 @@ export function createRulesCache(
         source: loaded.source,
         issues,
       });
+      // The status says why the document in force is not the latest, until one loads.
+      current = { ...current, refused: { source: loaded.source, issues } };
       return;
     }
     // No good rules yet: the emergency document stands in (again), and the next check tries again.
@@ -151,19 +168,26 @@ export function createRulesCache(
 
   /** Loads the document when it changed; never rejects, and is never awaited twice at once. */
   const check = (from: RulesOrigin, config: Config): Promise<void> => {
-    const time = now();
-    if (inFlight !== undefined && time - inFlight.startedAt < STUCK_READ_MS) return inFlight.promise;
+    if (inFlight !== undefined && inFlight.awake.elapsed() < STUCK_READ_MS) return inFlight.promise;
     if (inFlight !== undefined) {
+      inFlight.awake.stop();
       log().error('a read of the rules did not finish; trying again', { from: describeOrigin(config) });
     }
-    checkedAt = time;
+    checkedAt = now();
+    const awake = startAwakeClock(clock);
+    checks += 1;
+    const generation = checks;
     const promise = (async () => {
-      const fetched = await from.fetch(current !== undefined && !provisional ? fingerprint : undefined);
+      // The tag of the last document read, even an invalid one: an unchanged one is not read again.
+      const fetched = await from.fetch(current !== undefined ? fingerprint : undefined);
+      // A read given up on (above) changes nothing when it settles after all.
+      if (generation !== checks) return;
       if (!fetched.unchanged) apply(config, fetched.loaded, fetched.tag);
     })().finally(() => {
+      awake.stop();
       if (inFlight?.promise === promise) inFlight = undefined;
     });
-    inFlight = { promise, startedAt: time };
+    inFlight = { promise, awake };
     return promise;
   };
 

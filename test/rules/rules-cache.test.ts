@@ -11,6 +11,7 @@ import {
 } from '../../shared/rules/load-rules';
 import { createRulesCache, STUCK_READ_MS } from '../../shared/rules/rules-cache';
 import { parseYaml } from '../../shared/rules/yaml-parser';
+import { createFakeClock } from '../support/fake-clock';
 
 const doc = (version: string) =>
   JSON.stringify({
@@ -84,24 +85,28 @@ describe('loadRulesFile', () => {
 const RULES_FILE_CHECK_MS = readConfig({}).rulesCheckMs;
 
 describe('createRulesCache', () => {
-  /** A cache over a file the test controls: its text, its fingerprint, and reads that may hang. */
+  /** A cache over a file the test controls: its text, its fingerprint, and reads that may hang (held). */
   function setup(env: Record<string, string> = {}) {
     const file = { text: doc('v1'), fingerprint: 'a', hang: false, reads: 0 };
-    let now = 0;
+    const clock = createFakeClock();
     const lines: string[] = [];
     const log = createLogger((line) => lines.push(line), 'info');
+    /** Reads that hang, each with what settles it later (or never). */
+    const held: ((text: string) => void)[] = [];
     const getRules = createRulesCache(
       {
-        fingerprint: () =>
-          file.hang ? new Promise<string>(() => undefined) : Promise.resolve(file.fingerprint),
+        fingerprint: () => Promise.resolve(file.fingerprint),
         read: () => {
           file.reads++;
-          return file.hang ? new Promise<string>(() => undefined) : Promise.resolve(file.text);
+          return file.hang
+            ? new Promise<string>((resolve) => held.push(resolve))
+            : Promise.resolve(file.text);
         },
         parseYaml,
       },
-      () => now,
+      clock.now,
       () => log,
+      clock.host,
     );
     const config = readConfig({ RULES_FILE: '/mnt/rules/rules.json', RULES_LOAD_BUDGET_MS: '20', ...env });
     const version = async () => {
@@ -110,7 +115,7 @@ describe('createRulesCache', () => {
     };
     /** Lets a refresh started by the last callback finish. */
     const settle = () => new Promise((resolve) => setImmediate(resolve));
-    return { file, version, lines, getRules, config, settle, advance: (ms: number) => (now += ms) };
+    return { file, version, lines, getRules, config, settle, advance: clock.run, freeze: clock.freeze, held };
   }
 
   it('reloads a changed file after the check interval, the callback itself answered with the rules in force', async () => {
@@ -141,6 +146,51 @@ describe('createRulesCache', () => {
     assert.ok(!(getRules(config) instanceof Promise));
     assert.equal(lines.filter((line) => line.includes('did not finish')).length, 1);
     assert.ok(STUCK_READ_MS < RULES_FILE_CHECK_MS);
+  });
+
+  it('does not give up a read that FC froze between requests: it finishes on a later request', async () => {
+    const { file, version, freeze, advance, lines, held, settle } = setup();
+    assert.equal(await version(), 'v1');
+    file.fingerprint = 'b';
+    file.text = doc('v2');
+    file.hang = true;
+    advance(RULES_FILE_CHECK_MS);
+    await version(); // starts the read, which waits on the (frozen) mount
+    await settle();
+    // Frozen far longer than STUCK_READ_MS, then woken by a callback that finds the next check due.
+    freeze(5 * 60_000);
+    advance(100);
+    assert.equal(await version(), 'v1');
+    assert.equal(
+      lines.filter((line) => line.includes('did not finish')).length,
+      0,
+      'a freeze is not a stuck read',
+    );
+    held[0]?.(doc('v2'));
+    await settle();
+    assert.equal(await version(), 'v2');
+  });
+
+  it('ignores a read it gave up on when that read settles after all', async () => {
+    const { file, version, advance, lines, held, settle } = setup();
+    assert.equal(await version(), 'v1');
+    file.fingerprint = 'b';
+    file.hang = true;
+    advance(RULES_FILE_CHECK_MS);
+    await version();
+    await settle();
+    // Awake and still unsettled at the next check: given up; the new read gets v3.
+    file.hang = false;
+    file.fingerprint = 'c';
+    file.text = doc('v3');
+    advance(RULES_FILE_CHECK_MS);
+    await version();
+    await settle();
+    assert.equal(lines.filter((line) => line.includes('did not finish')).length, 1);
+    assert.equal(await version(), 'v3');
+    held[0]?.(doc('v2'));
+    await settle();
+    assert.equal(await version(), 'v3', 'the late, older read does not replace newer rules');
   });
 
   it('serves the emergency document when a cold start cannot read the file in time, then the file’s rules', async () => {
@@ -199,7 +249,7 @@ describe('createRulesCache', () => {
   });
 
   it('keeps the last good rules when the changed file is invalid, and says so once', async () => {
-    const { file, version, advance, lines, settle } = setup();
+    const { file, version, advance, lines, settle, getRules, config } = setup();
     await version();
     file.text = '{"version":"broken"}';
     file.fingerprint = 'b';
@@ -212,5 +262,29 @@ describe('createRulesCache', () => {
     await settle();
     assert.equal(await version(), 'v1');
     assert.equal(lines.filter((line) => line.includes('keeping the last good rules')).length, 1);
+    // Until a document loads, the rules in force say why the latest was refused (the status shows it).
+    const kept = await getRules(config);
+    assert.match(kept.ok ? (kept.refused?.issues[0]?.message ?? '') : '', /./);
+    file.text = doc('v4');
+    file.fingerprint = 'd';
+    advance(RULES_FILE_CHECK_MS);
+    await version();
+    await settle();
+    const loaded = await getRules(config);
+    assert.equal(loaded.ok && loaded.compiled.rules.version, 'v4');
+    assert.equal(loaded.ok && loaded.refused, undefined);
+  });
+
+  it('keeps the emergency document for the calls that started under it once the real rules arrive', async () => {
+    const { file, getRules, config, held, settle } = setup({ RULES_EMERGENCY: doc('sos') });
+    file.hang = true;
+    const emergency = await getRules(config);
+    assert.ok(emergency.ok && emergency.source === 'env:RULES_EMERGENCY');
+    held[0]?.(doc('v1'));
+    await settle();
+    const real = await getRules(config);
+    assert.ok(real.ok);
+    assert.equal(real.compiled.rules.version, 'v1');
+    assert.ok(real.earlier.has(emergency.compiled.tag));
   });
 });
