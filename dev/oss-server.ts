@@ -65,7 +65,10 @@ export type OssServer = {
   getObject(bucket: string, key: string): OssObject | undefined;
   /** Sets (or, with `undefined`, clears) the fault GET and HEAD of this object show. */
   setFault(bucket: string, key: string, fault: OssFault | undefined): void;
-  /** Every request, in the order it arrived. */
+  /**
+   * The requests, in the order they arrived: every one, up to the last {@link MAX_RECORDED_REQUESTS}
+   * (a long-running `npm run oss:local` forgets the oldest).
+   */
   readonly requests: readonly OssRequestRecord[];
   /** Stops listening and closes every connection, hanging ones included. */
   close(): Promise<void>;
@@ -85,6 +88,9 @@ export type OssServerOptions = {
 
 /** OSS's own limit for one PutObject is 5 GB; a rules document needs far less. */
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+/** The requests the server remembers for `requests`; tests see far fewer. */
+export const MAX_RECORDED_REQUESTS = 100_000;
+
 /** OSS refuses a request whose `x-oss-date` is more than 15 minutes from its clock. */
 const MAX_SKEW_MS = 15 * 60 * 1000;
 /** OSS caps a listing page at 1000 keys and defaults to 100. */
@@ -849,6 +855,7 @@ export async function startOssServer(options: OssServerOptions = {}): Promise<Os
     const url = new URL(req.url ?? '/', 'http://local');
     const record: MutableRecord = { method, bucket: '', key: '', query: {}, status: 0, signed: 'none' };
     requests.push(record);
+    if (requests.length > MAX_RECORDED_REQUESTS) requests.splice(0, requests.length - MAX_RECORDED_REQUESTS);
     let target: Target | undefined;
     try {
       const query = parseQuery(url.search);

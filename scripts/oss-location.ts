@@ -3,14 +3,13 @@
  * configuration reads too), with room kept in a key for the CLI's `.versions/<version>.json` copies.
  */
 import * as v from 'valibot';
-import type { OssAddress } from '../shared/oss/oss-address';
-import { formatOssUrl } from '../shared/oss/oss-address';
+import { formatOssUrl, MAX_KEY_BYTES as OSS_MAX_KEY_BYTES, type OssAddress } from '../shared/oss/oss-address';
 import { OssEndpointSchema, OssRegionSchema, OssUrlSchema } from '../shared/oss/oss-schemas';
 
 export { BucketNameSchema } from '../shared/oss/oss-schemas';
 
 /** OSS object names are at most 1023 bytes; the CLI keeps room for `.versions/<version>.json` beside. */
-const MAX_KEY_BYTES = 1023 - 256;
+const MAX_KEY_BYTES = OSS_MAX_KEY_BYTES - 256;
 
 /** `oss://bucket/key` → its bucket and key. */
 export const OssLocationSchema = v.pipe(

@@ -17,6 +17,8 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type OSS from 'ali-oss';
 import * as v from 'valibot';
+import { readAccessKeyPair } from '../shared/config/config';
+import { regionEndpoint } from '../shared/oss/oss-address';
 import { compileRules } from '../shared/rules/compile-rules';
 import type { Rules } from '../shared/rules/rules-schema';
 import { diffRules, formatRulesDiff } from '../shared/rules-tooling/diff-rules';
@@ -158,29 +160,21 @@ export async function runOssCommand(argv: readonly string[], io: OssCliIo): Prom
 // Credentials and the client
 // --------------------------------------------------------------------------------------------------
 
-const CredentialsSchema = v.object({
-  ALIBABA_CLOUD_ACCESS_KEY_ID: v.pipe(
-    v.string('set ALIBABA_CLOUD_ACCESS_KEY_ID to the AccessKey id that may write the bucket'),
-    v.minLength(1, 'ALIBABA_CLOUD_ACCESS_KEY_ID is empty'),
-  ),
-  ALIBABA_CLOUD_ACCESS_KEY_SECRET: v.pipe(
-    v.string('set ALIBABA_CLOUD_ACCESS_KEY_SECRET to the AccessKey secret'),
-    v.minLength(1, 'ALIBABA_CLOUD_ACCESS_KEY_SECRET is empty'),
-  ),
-  ALIBABA_CLOUD_SECURITY_TOKEN: v.optional(v.pipe(v.string(), v.minLength(1))),
-});
-
 async function createClient(
   location: OssLocation,
   values: Parsed['values'],
   env: OssCliIo['env'],
 ): Promise<OSS> {
-  const credentials = v.safeParse(CredentialsSchema, {
-    ALIBABA_CLOUD_ACCESS_KEY_ID: env.ALIBABA_CLOUD_ACCESS_KEY_ID,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: env.ALIBABA_CLOUD_ACCESS_KEY_SECRET,
-    ALIBABA_CLOUD_SECURITY_TOKEN: env.ALIBABA_CLOUD_SECURITY_TOKEN || undefined,
-  });
-  if (!credentials.success) throw new CliError(credentials.issues[0].message);
+  // Read as the functions read them (shared/config), trimmed; a missing one is named.
+  const credentials = readAccessKeyPair(env);
+  if (credentials === undefined) {
+    const missing = ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET'].filter(
+      (name) => !env[name]?.trim(),
+    );
+    throw new CliError(
+      `set ${missing.join(' and ')} (the AccessKey pair that may write the bucket; ALIBABA_CLOUD_SECURITY_TOKEN too, for temporary credentials)`,
+    );
+  }
   const regionText = values.region ?? (env.ALIBABA_CLOUD_REGION || env.REGION || undefined);
   if (regionText === undefined)
     throw new CliError(
@@ -194,12 +188,12 @@ async function createClient(
     throw new CliError(`endpoint ${endpointText}: ${endpoint.issues[0].message}`);
   // Loaded here, not at the top: `rules check` and the other local commands never pay for it.
   const { default: OssClient } = await import('ali-oss');
-  const { ALIBABA_CLOUD_SECURITY_TOKEN: stsToken } = credentials.output;
+  const stsToken = credentials.securityToken;
   return new OssClient({
     region: `oss-${region.output}`,
-    endpoint: endpoint?.output ?? `https://oss-${region.output}.aliyuncs.com`,
-    accessKeyId: credentials.output.ALIBABA_CLOUD_ACCESS_KEY_ID,
-    accessKeySecret: credentials.output.ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+    endpoint: endpoint?.output ?? regionEndpoint(region.output, 'public'),
+    accessKeyId: credentials.accessKeyId,
+    accessKeySecret: credentials.accessKeySecret,
     ...(stsToken === undefined ? {} : { stsToken }),
     bucket: location.bucket,
     secure: true,
@@ -463,7 +457,13 @@ async function pull(io: OssCliIo, store: RulesStore, output: string | undefined)
   if (live === undefined) throw new CliError(`${store.describe()}: nothing is live there (NoSuchKey)`);
   const rules = validateStored(store.describe(), live);
   if (output === undefined) io.out(live.text.endsWith('\n') ? live.text : `${live.text}\n`);
-  else writeFileSync(output, live.text);
+  else {
+    try {
+      writeFileSync(output, live.text);
+    } catch (error) {
+      throw new CliError(`cannot write ${output}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+  }
   io.err(
     `${store.describe()}: ${rules === undefined ? 'not a valid rules document' : `version ${rules.version}`}, ` +
       `${Buffer.byteLength(live.text)} bytes, ETag ${live.etag}${output === undefined ? '' : `, written to ${output}`}\n`,

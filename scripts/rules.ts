@@ -495,7 +495,16 @@ function formatJson(value: unknown, indent: string, prefix = '', suffix = ''): s
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  run(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
+  run(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      // Every expected failure is a message and an exit code already; this is a bug, said in one line.
+      process.stderr.write(
+        `rules: unexpected failure: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
+      process.exitCode = 1;
+    },
+  );
 }

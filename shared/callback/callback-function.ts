@@ -13,6 +13,7 @@ import type { CallOrigin } from '../flow/decision';
 import { RecentKeys } from '../gate/recent-keys';
 import { createProcessLogger } from '../log/process-logger';
 import type { GetObjectRequest, GetObjectResult } from '../oss/get-object';
+import { normaliseOssRegion } from '../oss/oss-address';
 import type { OssCredentials } from '../oss/sign-v4';
 import { MAX_BODY_BYTES } from '../protocol/http';
 import { NOT_A_FILE, TOO_LARGE } from '../rules/load-rules';
@@ -38,17 +39,29 @@ function loadOssClient(request: GetObjectRequest): Promise<GetObjectResult> {
   return (require(path) as { getObject: typeof loadOssClient }).getObject(request);
 }
 
-/** What FC's context says that reading OSS needs: the role's temporary keys and the region. */
-const FcContextSchema = v.object({
-  credentials: v.optional(
-    v.object({
-      accessKeyId: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
-      accessKeySecret: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
-      securityToken: v.optional(v.pipe(v.string(), v.maxLength(8192))),
-    }),
-  ),
-  region: v.optional(v.pipe(v.string(), v.maxLength(64))),
+/** The role's temporary keys in FC's context, when it has a role. */
+const FcCredentialsSchema = v.object({
+  accessKeyId: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
+  accessKeySecret: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
+  securityToken: v.optional(v.pipe(v.string(), v.maxLength(8192))),
 });
+
+/**
+ * What FC's context says that reading OSS needs, each part read on its own: a context without a role
+ * (or with an odd field) still gives its region, and a region that is not one is not used.
+ */
+function readFcContext(context: unknown): {
+  credentials?: v.InferOutput<typeof FcCredentialsSchema>;
+  region?: string;
+} {
+  const fields = (typeof context === 'object' && context !== null ? context : {}) as Record<string, unknown>;
+  const credentials = v.safeParse(FcCredentialsSchema, fields.credentials);
+  const region = typeof fields.region === 'string' ? normaliseOssRegion(fields.region) : undefined;
+  return {
+    ...(credentials.success ? { credentials: credentials.output } : {}),
+    ...(region === undefined ? {} : { region }),
+  };
+}
 
 /**
  * Reads a rules file asynchronously: opened without blocking (a FIFO with no writer would otherwise hold
@@ -104,7 +117,7 @@ export function createCallbackFunction(options: {
   const now = options.host?.now ?? (() => Date.now());
   const log = createProcessLogger(options.name, { write: options.host?.writeLog, now });
   /** The context of the request at hand: its credentials are the freshest (STS keys rotate). */
-  let context: v.InferOutput<typeof FcContextSchema> = {};
+  let context: ReturnType<typeof readFcContext> = {};
   const credentials = (): OssCredentials | undefined =>
     context.credentials === undefined
       ? getEnvironmentCredentials()
@@ -149,8 +162,7 @@ export function createCallbackFunction(options: {
     log,
   });
   return (event, fcContext) => {
-    const parsed = v.safeParse(FcContextSchema, fcContext);
-    context = parsed.success ? parsed.output : {};
+    context = readFcContext(fcContext);
     return handle(event, fcContext);
   };
 }

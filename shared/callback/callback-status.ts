@@ -52,6 +52,15 @@ export async function describeCallbackStatus(
       warnings.push({ kind: 'config', message: describeOpenEndpoint(OPEN_RISK) });
     }
     if (!config.hasStateSecret) warnings.push({ kind: 'config', message: PUBLIC_STATE_KEY });
+    const reads = config.rulesUrl !== undefined || config.rulesFile !== undefined;
+    if (reads && config.rulesLoadBudgetMs >= config.callbackBudgetMs) {
+      warnings.push({
+        kind: 'config',
+        message:
+          `RULES_LOAD_BUDGET_MS (${config.rulesLoadBudgetMs}) is not below CALLBACK_BUDGET_MS (${config.callbackBudgetMs}): ` +
+          'a cold start still waiting for the rules answers with the fallback, not the emergency document',
+      });
+    }
   }
   if (rules !== undefined && !rules.ok) {
     warnings.push({

@@ -218,13 +218,20 @@ export type EnvironmentCredentials = {
  * region FC runs the function in. Undefined when the pair is incomplete.
  */
 export function getEnvironmentCredentials(): EnvironmentCredentials | undefined {
-  const accessKeyId = process.env.ALIBABA_CLOUD_ACCESS_KEY_ID?.trim();
-  const accessKeySecret = process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET?.trim();
+  return readAccessKeyPair(process.env);
+}
+
+/** The usual Alibaba Cloud AccessKey variables of an environment, trimmed; undefined without the pair. */
+export function readAccessKeyPair(
+  env: Readonly<Record<string, string | undefined>>,
+): EnvironmentCredentials | undefined {
+  const accessKeyId = env.ALIBABA_CLOUD_ACCESS_KEY_ID?.trim();
+  const accessKeySecret = env.ALIBABA_CLOUD_ACCESS_KEY_SECRET?.trim();
   if (!accessKeyId || !accessKeySecret) return undefined;
   return {
     accessKeyId,
     accessKeySecret,
-    securityToken: process.env.ALIBABA_CLOUD_SECURITY_TOKEN?.trim() || undefined,
+    securityToken: env.ALIBABA_CLOUD_SECURITY_TOKEN?.trim() || undefined,
   };
 }
 

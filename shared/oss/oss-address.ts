@@ -10,7 +10,7 @@ export type OssAddress = { readonly bucket: string; readonly key: string };
 export const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
 /** The longest object key OSS accepts, in UTF-8 bytes. */
-const MAX_KEY_BYTES = 1023;
+export const MAX_KEY_BYTES = 1023;
 
 /**
  * Reads `oss://bucket/key`. Returns the address, or a sentence saying what is wrong with the text.
@@ -26,6 +26,10 @@ export function parseOssUrl(text: string): OssAddress | string {
   if (key === '' || key.endsWith('/')) return 'name an object after the bucket, not a folder';
   if (Buffer.byteLength(key) > MAX_KEY_BYTES) return `the object key is longer than ${MAX_KEY_BYTES} bytes`;
   if (key.startsWith('/') || key.includes('\\')) return 'the object key may not start with / or contain \\';
+  // A URL drops `.` and `..` segments, so such a key would be signed as one object and asked for as another.
+  if (key.split('/').some((segment) => segment === '.' || segment === '..' || segment === '')) {
+    return 'the object key may not have empty, . or .. segments';
+  }
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
   if (/[\u0000-\u001f\u007f]/.test(key)) return 'the object key may not contain control characters';
   return { bucket, key };

@@ -193,7 +193,8 @@ function routesOf(rules: Rules): Map<string, string> {
     ] as const;
     for (const [kind, numbers] of lists)
       for (const number of numbers ?? []) {
-        const key = `${kind} ${kind === 'caller prefix' ? number : normalisePhoneNumber(number)}`;
+        // As the compiler indexes them: every kind of number, prefixes too, by its normalised digits.
+        const key = `${kind} ${normalisePhoneNumber(number)}`;
         // The first line listing a number takes its calls, as the compiler's indexes do.
         if (!routes.has(key)) routes.set(key, target);
       }

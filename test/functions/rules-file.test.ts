@@ -87,6 +87,25 @@ describe('inbound bundle: RULES_FILE', { timeout: 20_000 }, () => {
     );
   });
 
+  it('warns in the status when a cold start would wait for the rules longer than a callback may take', async () => {
+    const path = join(dir, 'budget.json');
+    writeFileSync(path, doc('预算'));
+    const handler = await loadWithEnv('inbound', { STATE_SECRETS, ...BUDGET, RULES_FILE: path });
+    const warning = (await status(handler)).warnings.find((w) =>
+      w.message.startsWith('RULES_LOAD_BUDGET_MS'),
+    );
+    assert.match(
+      warning?.message ?? '',
+      /RULES_LOAD_BUDGET_MS \(5000\) is not below CALLBACK_BUDGET_MS \(400\)/,
+    );
+    const fine = await loadWithEnv('inbound', {
+      STATE_SECRETS,
+      RULES_FILE: path,
+      RULES_LOAD_BUDGET_MS: '300',
+    });
+    assert.ok(!(await status(fine)).warnings.some((w) => w.message.startsWith('RULES_LOAD_BUDGET_MS')));
+  });
+
   it('refuses a file over RULES_MAX_BYTES before reading it, and says so', async () => {
     const path = join(dir, 'big.json');
     writeFileSync(path, `${doc('大')}${' '.repeat(4096)}`);

@@ -236,6 +236,31 @@ describe('inbound bundle: RULES_URL (rules in OSS)', { timeout: 30_000 }, () => 
     assert.ok(!text.includes('not-the-secret') && !text.includes(TOKEN), text);
   });
 
+  it('takes the region from a context without a role, and shows a refused update in the status', async () => {
+    // No role: the context has its region but no credentials; the environment's pair is not set either.
+    const noRole = await loadWithEnv(
+      'inbound',
+      {
+        STATE_SECRETS,
+        RULES_URL: `oss://${BUCKET}/rules/1/hotline.json`,
+        RULES_OSS_ENDPOINT: server.endpoint,
+        RULES_LOAD_BUDGET_MS: '300',
+      },
+      { region: server.region, credentials: { accessKeyId: '', accessKeySecret: '' } },
+    );
+    const text = (await noRole(fcEvent({ method: 'GET' }), { region: server.region })).body;
+    assert.match(text, /no credentials: give the function a role/);
+    const { key, say, status } = await instance(doc('在用'), { RULES_CHECK_SECONDS: '0' });
+    assert.equal(await say(), '在用');
+    server.putObject(BUCKET, key, '{"version":"坏"}', 'application/json');
+    assert.ok(
+      await eventually(async () => {
+        await say();
+        return (await status()).warnings.some((w) => /version 在用 goes on answering/.test(w.message));
+      }),
+    );
+  });
+
   it('keeps a call that started under the previous document on it after a reload', async () => {
     const { key, handler, say } = await instance(doc('第一版', true), { RULES_CHECK_SECONDS: '0' });
     const call = startCall(handler);

@@ -29,6 +29,9 @@ describe('OSS addresses', () => {
       ['oss://vms-rules/rules/', /name an object/],
       ['oss://vms-rules//a.json', /may not start with \//],
       ['oss://vms-rules/a\\b.json', /contain \\/],
+      ['oss://vms-rules/rules/../other.json', /\.\. segments/],
+      ['oss://vms-rules/rules/./a.json', /\.\. segments/],
+      ['oss://vms-rules/rules//a.json', /empty/],
       ['oss://vms-rules/a\u0001.json', /control characters/],
       [`oss://vms-rules/${'键'.repeat(400)}`, /longer than 1023 bytes/],
     ];

@@ -85,6 +85,13 @@ describe('diffRules', () => {
       },
       { change: 'added', key: 'caller prefix 0592889', after: 'line vip: flow vip' },
     ]);
+    // A caller prefix written internationally routes as before: no change, as the compiler indexes it.
+    const dashed = structuredClone(BASE);
+    dashed.lines = [
+      { name: 'vip', callers: ['13900001111'], callerPrefixes: ['0086592888'], flow: 'vip' },
+      ...(BASE.lines?.slice(1) ?? []),
+    ];
+    assert.deepEqual(diffRules(rules(BASE), rules(dashed)).routes, []);
   });
 
   it('lists flows and nodes added, removed and changed, with the fields that changed', () => {
