@@ -6,6 +6,7 @@
  * replay says what it put in their place.
  */
 import * as v from 'valibot';
+import { SENSITIVE_INPUT } from '../../shared/log/mask';
 import type { Rules } from '../../shared/rules/rules-schema';
 import type { CallerAction, Callin } from './call';
 import type { CallFunction } from './transport';
@@ -126,20 +127,52 @@ function fillMask(masked: string | undefined): string | undefined {
   return masked === undefined ? undefined : masked.replace(/\*/g, '0');
 }
 
+/**
+ * How many digits a collect node took or refused, as its trace says (`collected pin (6 digits) → …`,
+ * `4 digits do not fit → …`): the log hides the digits, never their count.
+ */
+function loggedDigitCount(line: CallbackLine): number | undefined {
+  const counted = /\((\d+) digits\)|^(\d+) digits do not fit/
+    .exec(line.trace.find((step) => /\d+ digits/.test(step)) ?? '')
+    ?.slice(1)
+    .find((n) => n !== undefined);
+  return counted === undefined ? undefined : Number(counted);
+}
+
+/** How a note says the replay made up what the log hid. */
+const reconstructed = (what: string) => `input reconstructed: ${what}`;
+
 /** Keys the log hid (`****`, `(sensitive)`), as keys of the length the trace tells. */
 function keysFor(line: CallbackLine): { keys: string; note?: string } {
   const logged = line.dtmf ?? '';
   if (/^[0-9#]$/.test(logged) || logged === 'noInputTimeout') return { keys: logged };
   if (logged === '*') return { keys: '*' };
-  // The trace names how many digits a collect node took (`collected pin (6 digits)`, `4 digits do not fit`).
-  const counted = /\((\d+) digits\)|^(\d+) digits do not fit/
-    .exec(line.trace.find((step) => /\d+ digits/.test(step)) ?? '')
-    ?.slice(1)
-    .find((n) => n !== undefined);
-  const digits = counted === undefined ? Math.max(1, logged.length) : Number(counted);
+  const digits = loggedDigitCount(line) ?? Math.max(1, logged.length);
   const withEnd = logged.length === digits + 1 ? '#' : '';
   const keys = `${'0'.repeat(digits)}${withEnd}`;
-  return { keys, note: `keys hidden in the log (${logged || 'none'}): replayed as ${keys}` };
+  return { keys, note: reconstructed(`keys hidden in the log (${logged || 'none'}): replayed as ${keys}`) };
+}
+
+/**
+ * Words the log hid: digits said aloud are masked one `*` each (`****`), and what a sensitive collect
+ * node heard is logged as `(sensitive)`; both are replayed as 0s, as many as the log or the trace tells.
+ */
+function wordsFor(line: CallbackLine): { words: string; note?: string } {
+  const logged = line.words ?? '';
+  if (logged === SENSITIVE_INPUT) {
+    const digits = loggedDigitCount(line);
+    // No count in the trace: the node heard no digits, and words without digits say the same.
+    const words = digits === undefined ? logged : '0'.repeat(digits);
+    return {
+      words,
+      note: reconstructed(
+        `speech to a sensitive node is not logged: replayed as ${digits === undefined ? `"${words}" (no digits)` : words}`,
+      ),
+    };
+  }
+  if (!logged.includes('*')) return { words: logged };
+  const words = logged.replace(/\*/g, '0');
+  return { words, note: reconstructed(`digits said aloud are masked in the log: replayed as "${words}"`) };
 }
 
 /**
@@ -198,11 +231,8 @@ export function planReplay(
 function actionOf(line: CallbackLine): { action: CallerAction; note?: string | undefined } | undefined {
   switch (line.type) {
     case 'normal': {
-      const words = line.words ?? '';
-      return {
-        action: { kind: 'say', words },
-        note: words.includes('*') ? 'digits said aloud are masked in the log (replayed as *)' : undefined,
-      };
+      const { words, note } = wordsFor(line);
+      return { action: { kind: 'say', words }, note };
     }
     case 'dtmf': {
       if (line.dtmf === 'noInputTimeout') return { action: { kind: 'keyTimeout' } };

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { SimulatedCall } from '../../dev/simulator/call';
+import { type CallerAction, SimulatedCall } from '../../dev/simulator/call';
 import { localTimeToEpoch } from '../../dev/simulator/scenario';
 import { createInProcessTransport } from '../../dev/simulator/transport';
 import { createLocalServer, loadBuiltHandlers } from '../../scripts/serve';
@@ -201,21 +201,55 @@ describe('README: Testing your hotline', () => {
 describe('npm run simulate -- replay', () => {
   const bankRules = example('bank-card-service.yaml');
 
+  /** The keyed lost-card call: a silence, then the card's last digits and the PIN pressed. */
+  const KEYED: readonly CallerAction[] = [
+    { kind: 'silence' },
+    { kind: 'keys', keys: '1' },
+    { kind: 'keys', keys: '6218' },
+    { kind: 'keys', keys: '1' },
+    { kind: 'keys', keys: '583920#' },
+  ];
+
   /** A lost-card call placed at 17:58 on a Tuesday, and the log lines the function wrote for it. */
-  async function loggedCall(callId: string): Promise<Record<string, unknown>[]> {
+  async function loggedCall(
+    callId: string,
+    actions: readonly CallerAction[] = KEYED,
+  ): Promise<Record<string, unknown>[]> {
     const transport = await createInProcessTransport(bankRules);
     const call = new SimulatedCall(transport, 'inbound', callId);
     const at = Date.parse('2026-03-10T17:58:00+08:00');
-    const outcomes = [
-      await call.answer({ caller: '13812345678', callee: '95000' }, at),
-      await call.act({ kind: 'silence' }, at + 5_000),
-      await call.act({ kind: 'keys', keys: '1' }, at + 10_000),
-      await call.act({ kind: 'keys', keys: '6218' }, at + 20_000),
-      await call.act({ kind: 'keys', keys: '1' }, at + 25_000),
-      await call.act({ kind: 'keys', keys: '583920#' }, at + 40_000),
-    ];
+    const outcomes = [await call.answer({ caller: '13812345678', callee: '95000' }, at)];
+    for (const [i, action] of actions.entries()) outcomes.push(await call.act(action, at + (i + 1) * 5_000));
     return outcomes.map((outcome) => outcome.log?.raw ?? {});
   }
+
+  it('replays a call whose card number and PIN were spoken the same way under the same rules', async () => {
+    const logs = await loggedCall('130301340125^117079730124', [
+      { kind: 'say', words: '挂失' },
+      { kind: 'say', words: '6218' },
+      { kind: 'keys', keys: '1' },
+      { kind: 'say', words: '五八三九二零' },
+    ]);
+    // What the log kept of the spoken digits: masked, and nothing of the PIN.
+    assert.deepEqual(
+      logs.map((line) => line.words),
+      [undefined, '挂失', '****', undefined, '(sensitive)'],
+    );
+    const exported = join(dir, 'spoken.jsonl');
+    writeFileSync(exported, logs.map((line) => JSON.stringify(line)).join('\n'));
+    const same = await simulate('replay', exported, '--rules', bankRules);
+    assert.equal(same.status, 0);
+    assert.match(
+      same.stdout,
+      /says "0000"\n {3}note: input reconstructed: digits said aloud are masked in the log: replayed as "0000"\n {3}same: dtmf main\/confirmCard \(collected card4\)/,
+    );
+    assert.match(
+      same.stdout,
+      /says "000000"\n {3}note: input reconstructed: speech to a sensitive node is not logged: replayed as 000000\n {3}same: transfer main\/lostDesk \(collected pin\)/,
+    );
+    assert.doesNotMatch(same.stdout, /differs/);
+    assert.match(same.stdout, /the call goes the same way under these rules\n$/);
+  });
 
   it('shows turn by turn where a logged call goes differently after a rules edit', async () => {
     const logs = await loggedCall('130301340124^117079730123');
