@@ -129,8 +129,13 @@ const TurnSchema = v.pipe(
     bargeIn: v.optional(v.literal(true)),
     /** The platform reports a parallel transfer's result (a `parallel_transfer` event). */
     transferResult: v.optional(v.picklist(['success', 'fail'])),
-    /** Hangs up: no callback is sent (the platform sends none); nothing may follow. */
-    hangup: v.optional(v.literal(true)),
+    /** Hangs up: no callback is sent (the platform sends none); nothing may follow, and no `expect`. */
+    hangup: v.optional(
+      v.pipe(
+        v.literal(true),
+        v.description('hangs up: no callback is sent, so a hangup turn takes no expect; nothing may follow'),
+      ),
+    ),
     /** The time of this turn and the ones after it; the scenario's `at` by default. */
     at: v.optional(LocalTimeTextSchema),
     expect: v.optional(ExpectSchema),
@@ -138,6 +143,10 @@ const TurnSchema = v.pipe(
   v.check(
     (turn) => CALLER_ACTIONS.filter((key) => turn[key] !== undefined).length === 1,
     `a turn does exactly one of ${CALLER_ACTIONS.join(', ')}`,
+  ),
+  v.check(
+    (turn) => turn.hangup === undefined || turn.expect === undefined,
+    'a hangup sends no callback, so nothing can be expected of it: put expect on the turn before',
   ),
 );
 export type ScenarioTurn = v.InferOutput<typeof TurnSchema>;

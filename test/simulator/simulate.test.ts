@@ -129,6 +129,18 @@ describe('npm run simulate -- run', () => {
     assert.match(result.stderr, /turns\.2\.expect\.sound: /);
   });
 
+  it('refuses expectations on a hangup turn, which sends no callback to check them against', async () => {
+    const file = join(dir, 'hangup-expect.yaml');
+    writeFileSync(
+      file,
+      'scenarios:\n  - name: x\n    at: "2026-03-10 10:00"\n    turns:\n      - { hangup: true, expect: { node: nowhere, action: transfer } }\n',
+    );
+    const result = await simulate('run', file);
+    assert.equal(result.status, 1);
+    assert.equal(result.stdout, '');
+    assert.match(result.stderr, /turns\.0: a hangup sends no callback, so nothing can be expected of it/);
+  });
+
   it('refuses a time that does not exist, a file that is not one, and bad command lines', async () => {
     const file = join(dir, 'feb30.yaml');
     writeFileSync(file, 'scenarios:\n  - { name: x, at: "2026-02-30 10:00", turns: [] }\n');
