@@ -29,10 +29,11 @@ import { computeCoverage, formatCoverage, type Visit } from '../dev/simulator/co
 import { heardText } from '../dev/simulator/expect';
 import { compareRoutes, listCalls, planReplay, readLogExport } from '../dev/simulator/replay';
 import {
+  callIdsFor,
   defaultNumbers,
   describeAction,
   instantIn,
-  nextCallId,
+  newCallIdSeed,
   runScenario,
 } from '../dev/simulator/run-scenarios';
 import {
@@ -79,6 +80,8 @@ export type SimulatorIo = {
   readonly now?: () => number;
   /** Where `--fc` reads credentials, region and endpoint (the process's by default). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The seed of the run's call ids: new every run by default, fixed by a test for the same ids. */
+  readonly callIdSeed?: number;
 };
 
 const PROCESS_IO: SimulatorIo = {
@@ -314,6 +317,7 @@ async function run(io: SimulatorIo, files: readonly string[], options: Options):
   const scenarioFiles = files.map((file) => ({ file, content: loadScenarios(file) }));
   const transport = await openTransport(loaded, options, io.env ?? process.env);
   const defaults = defaultNumbers(loaded.rules);
+  const nextCallId = callIdsFor(io.callIdSeed ?? newCallIdSeed());
   const visits: Visit[] = [];
   let passed = 0;
   let failed = 0;
@@ -321,7 +325,7 @@ async function run(io: SimulatorIo, files: readonly string[], options: Options):
   for (const { file, content } of scenarioFiles) {
     io.out(`${file} (rules: ${loaded.label})\n`);
     for (const scenario of content.scenarios) {
-      const result = await runScenario(scenario, loaded.rules, transport, defaults);
+      const result = await runScenario(scenario, loaded.rules, transport, defaults, nextCallId());
       for (const outcome of result.outcomes) if (outcome.log !== undefined) visits.push(outcome.log);
       io.out(
         `  ${result.passed ? 'ok  ' : 'FAIL'} ${scenario.name} (${plural(result.outcomes.length, 'callback')})\n`,
@@ -373,7 +377,8 @@ async function replay(io: SimulatorIo, file: string, options: Options): Promise<
   if (own === undefined) throw new InputError(`${file}: no callback lines of call ${callId}`);
   const plan = planReplay(own, loaded.rules, { caller: options.caller, callee: options.callee });
   const transport = await createInProcessTransport(loaded.file);
-  const call = new SimulatedCall(transport, plan.fn, nextCallId(), plan.firstDynamicId);
+  const replayId = callIdsFor(io.callIdSeed ?? newCallIdSeed())();
+  const call = new SimulatedCall(transport, plan.fn, replayId, plan.firstDynamicId);
   io.out(
     `replay of call ${plan.callId} (${plural(plan.turns.length, 'turn')}, ${plan.fn}) against ${loaded.label}\n`,
   );
@@ -583,6 +588,7 @@ async function interactive(io: SimulatorIo, options: Options): Promise<number> {
   const callee = options.callee ?? defaults.callee;
   const outbound = options.outbound;
   const transport = await openTransport(loaded, options, io.env ?? process.env);
+  const nextCallId = callIdsFor(io.callIdSeed ?? newCallIdSeed());
   io.out(`rules: ${loaded.label} (version ${rules.version}, time zone ${rules.timezone})\n`);
   io.out(`callbacks go to ${transport.describe}\n`);
   if (!transport.seesLogs) io.out(URL_LIMITS);

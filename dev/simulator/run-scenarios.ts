@@ -2,6 +2,7 @@
  * Runs scenario files' calls over a transport and reports each turn that did not go as expected, with
  * the callback log lines seen (for coverage).
  */
+import { randomInt } from 'node:crypto';
 import { toLocalTime } from '../../shared/calendar/local-time';
 import type { Rules } from '../../shared/rules/rules-schema';
 import { type CallerAction, SimulatedCall, type TurnOutcome } from './call';
@@ -23,12 +24,24 @@ export function instantIn(rules: Rules, text: string): number {
   return localTimeToEpoch(text, (ms) => toLocalTime(ms, rules.timezone));
 }
 
-let calls = 0;
+/**
+ * Call ids of VMS's shape (`digits^digits`) for one run of the simulator: the first part is the run's
+ * seed (12 digits), the second counts the run's calls. A new seed each run keeps runs apart where call ids
+ * are remembered (the local server's duplicate check, a deployed function's log); a fixed one (the tests')
+ * gives the same ids every run.
+ */
+export function callIdsFor(seed: number): () => string {
+  const run = String(Math.abs(Math.trunc(seed)) % 1e12).padStart(12, '0');
+  let calls = 0;
+  return () => {
+    calls += 1;
+    return `${run}^${880000000000 + calls}`;
+  };
+}
 
-/** A call id of VMS's shape (`digits^digits`), new for every call of the process. */
-export function nextCallId(): string {
-  calls += 1;
-  return `${990000000000 + calls}^${880000000000 + calls}`;
+/** A seed for {@link callIdsFor}, new every run. */
+export function newCallIdSeed(): number {
+  return randomInt(1e11, 1e12);
 }
 
 /** The caller's action of a scenario turn (a hang-up has none: no callback is sent). */
@@ -75,12 +88,13 @@ export async function runScenario(
   rules: Rules,
   transport: CallTransport,
   defaults: CallDefaults,
+  callId: string,
 ): Promise<ScenarioResult> {
   const outbound = scenario.outbound !== undefined;
   const call = new SimulatedCall(
     transport,
     outbound ? 'outbound' : 'inbound',
-    nextCallId(),
+    callId,
     typeof scenario.outbound === 'string' ? scenario.outbound : undefined,
   );
   let at = instantIn(rules, scenario.at);

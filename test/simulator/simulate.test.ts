@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { runSimulator } from '../support/simulate-cli';
 const dir = mkdtempSync(join(tmpdir(), 'simulate-cli-'));
 const example = (name: string) => join(ROOT, 'examples', name);
 const fixture = (name: string) => join(ROOT, 'test', 'fixtures', 'scenarios', name);
+const REPLIES_ONLY = fixture('replies-only.scenarios.yaml');
 
 /** The simulator's command line, in-process. */
 const simulate = (...args: string[]) => runSimulator(args);
@@ -391,6 +393,45 @@ describe('npm run simulate -- run --url', () => {
       (await simulate('run', fixture('replies-only.scenarios.yaml'), '--secret', SECRET)).status,
       2,
     );
+  });
+});
+
+describe('the call ids of a run', () => {
+  /** A stand-in function that records the call ids it is sent and refuses every callback. */
+  const seen: string[] = [];
+  const recorder = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    request.on('end', () => {
+      seen.push(new URLSearchParams(body).get('call_id') ?? '');
+      response.writeHead(403).end('{"result":"fail","msg":"forbidden"}');
+    });
+  });
+  let url = '';
+  before(async () => {
+    await new Promise<void>((resolve) => recorder.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(recorder.address() as AddressInfo).port}/{fn}`;
+  });
+  after(() => new Promise<void>((resolve) => recorder.close(() => resolve())));
+
+  /** The distinct call ids one run of the replies-only scenarios sent, given its seed (none: a new one). */
+  async function idsOfRun(callIdSeed?: number): Promise<string[]> {
+    seen.length = 0;
+    const io = { out: () => {}, err: () => {}, ...(callIdSeed === undefined ? {} : { callIdSeed }) };
+    await main(['run', REPLIES_ONLY, '--url', url], io);
+    return [...new Set(seen)];
+  }
+
+  it('are new every run, so that runs do not share a call id, and the same for a fixed seed', async () => {
+    const first = await idsOfRun();
+    const second = await idsOfRun();
+    assert.equal(first.length, 1);
+    assert.match(first[0] ?? '', /^\d{12}\^\d{12}$/);
+    assert.notDeepEqual(first, second);
+    assert.deepEqual(await idsOfRun(42), ['000000000042^880000000001']);
+    assert.deepEqual(await idsOfRun(42), ['000000000042^880000000001']);
   });
 });
 
