@@ -18,7 +18,7 @@ import { runSimulator } from '../support/simulate-cli';
 const dir = mkdtempSync(join(tmpdir(), 'simulate-cli-'));
 const example = (name: string) => join(ROOT, 'examples', name);
 const fixture = (name: string) => join(ROOT, 'test', 'fixtures', 'scenarios', name);
-const REPLIES_ONLY = fixture('replies-only.scenarios.yaml');
+const REPLIES_ONLY = example('default-hotline.replies.scenarios.yaml');
 
 /** The simulator's command line, in-process. */
 const simulate = (...args: string[]) => runSimulator(args);
@@ -54,9 +54,9 @@ describe('npm run simulate -- run', () => {
   });
 
   it('passes the embedded default hotline scenarios without --rules', async () => {
-    const result = await simulate('run', example('default-hotline.scenarios.yaml'));
+    const result = await simulate('run', example('default-hotline.scenarios.yaml'), REPLIES_ONLY);
     assert.match(result.stdout, /\(rules: the embedded default hotline\)/);
-    assert.match(result.stdout, /4 scenarios: 4 passed, 0 failed\n$/);
+    assert.match(result.stdout, /5 scenarios: 5 passed, 0 failed\n$/);
     assert.equal(result.status, 0);
   });
 
@@ -341,17 +341,20 @@ describe('npm run simulate -- run --url', () => {
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('places the calls over HTTP with the secret, checking what the replies show', async () => {
-    const result = await simulate(
-      'run',
-      fixture('replies-only.scenarios.yaml'),
-      '--url',
-      `${base}/{fn}`,
-      '--secret',
-      SECRET,
-    );
+    const result = await simulate('run', REPLIES_ONLY, '--url', `${base}/{fn}`, '--secret', SECRET);
     assert.match(result.stdout, /^over --url and --fc the simulator sees replies only/);
     assert.match(result.stdout, /1 scenario: 1 passed, 0 failed\n$/);
     assert.doesNotMatch(result.stdout, new RegExp(SECRET));
+    assert.equal(result.status, 0);
+  });
+
+  it("runs the README's command against the local server as written (with the test server's URL and secret)", async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const command = /^npm run simulate -- (run \S+ --url) '([^']+)'$/m.exec(readme);
+    assert.ok(command?.[1] !== undefined && command[2] === 'http://127.0.0.1:9000/{fn}', 'no --url example');
+    const [, file, flag] = command[1].split(' ') as [string, string, string];
+    const result = await simulate('run', join(ROOT, file), flag, `${base}/{fn}`, '--secret', SECRET);
+    assert.match(result.stdout, / 0 failed\n$/, result.stdout);
     assert.equal(result.status, 0);
   });
 
@@ -368,31 +371,20 @@ describe('npm run simulate -- run --url', () => {
     assert.equal(blind.status, 1);
     const forbidden = await simulate(
       'run',
-      fixture('replies-only.scenarios.yaml'),
+      REPLIES_ONLY,
       '--url',
       `${base}/inbound`,
       '--secret',
       'wrong-secret-of-enough-length',
     );
     assert.match(forbidden.stdout, /\+ reply {2}HTTP 403: \{"result":"fail","msg":"forbidden/);
-    const gone = await simulate(
-      'run',
-      fixture('replies-only.scenarios.yaml'),
-      '--url',
-      'http://127.0.0.1:9/inbound',
-    );
+    const gone = await simulate('run', REPLIES_ONLY, '--url', 'http://127.0.0.1:9/inbound');
     assert.match(
       gone.stdout,
       /\+ reply {2}no answer from http:\/\/127\.0\.0\.1:9\/inbound \(TypeError: fetch failed\)/,
     );
-    assert.equal(
-      (await simulate('run', fixture('replies-only.scenarios.yaml'), '--url', base, '--coverage')).status,
-      2,
-    );
-    assert.equal(
-      (await simulate('run', fixture('replies-only.scenarios.yaml'), '--secret', SECRET)).status,
-      2,
-    );
+    assert.equal((await simulate('run', REPLIES_ONLY, '--url', base, '--coverage')).status, 2);
+    assert.equal((await simulate('run', REPLIES_ONLY, '--secret', SECRET)).status, 2);
   });
 });
 
