@@ -74,6 +74,14 @@ export function describeAction(action: CallerAction | undefined): string {
   }
 }
 
+/**
+ * Whether a callback was not delivered: no HTTP answer (unreachable, timed out) or not HTTP 200 (a wrong
+ * secret, no such function). The next turns would only fail the same way, each after a time-out.
+ */
+function undelivered(outcome: TurnOutcome): boolean {
+  return outcome.status !== 200;
+}
+
 export type ScenarioResult = {
   readonly name: string;
   readonly passed: boolean;
@@ -115,6 +123,16 @@ export async function runScenario(
       at,
     );
     check('callin', scenario.answer, answer);
+    if (undelivered(answer)) return stopped(0);
+  }
+  /** The result when a callback was not answered: the turns from `next` on are not sent. */
+  function stopped(next: number): ScenarioResult {
+    const left = scenario.turns.length - next;
+    if (left > 0) {
+      const which = left === 1 ? `turn ${next + 1}` : `turns ${next + 1} to ${scenario.turns.length}`;
+      reports.push(`  ${which} not run: the function did not answer the callback before\n`);
+    }
+    return { name: scenario.name, passed: false, report: reports.join(''), outcomes: call.outcomes };
   }
   for (const [index, turn] of scenario.turns.entries()) {
     const action = actionOfTurn(turn);
@@ -130,7 +148,9 @@ export async function runScenario(
       call.hangUp();
       continue;
     }
-    check(where, turn.expect, await call.act(action, at));
+    const outcome = await call.act(action, at);
+    check(where, turn.expect, outcome);
+    if (undelivered(outcome)) return stopped(index + 1);
   }
   return {
     name: scenario.name,

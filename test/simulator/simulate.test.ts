@@ -388,7 +388,7 @@ describe('npm run simulate -- run --url', () => {
   });
 });
 
-describe('the call ids of a run', () => {
+describe('a run over --url to a stand-in that refuses every callback', () => {
   /** A stand-in function that records the call ids it is sent and refuses every callback. */
   const seen: string[] = [];
   const recorder = createServer((request, response) => {
@@ -416,7 +416,18 @@ describe('the call ids of a run', () => {
     return [...new Set(seen)];
   }
 
-  it('are new every run, so that runs do not share a call id, and the same for a fixed seed', async () => {
+  it('stops a scenario at the first callback not answered, and says the rest were not run', async () => {
+    seen.length = 0;
+    const result = await simulate('run', REPLIES_ONLY, '--url', url);
+    assert.equal(seen.length, 1, 'only the callin is sent');
+    assert.match(
+      result.stdout,
+      /\+ reply {2}HTTP 403: .*\n {4}turns 1 to 3 not run: the function did not answer the callback before\n/,
+    );
+    assert.equal(result.status, 1);
+  });
+
+  it('gives call ids new every run, so that runs do not share one, and the same for a fixed seed', async () => {
     const first = await idsOfRun();
     const second = await idsOfRun();
     assert.equal(first.length, 1);
