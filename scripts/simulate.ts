@@ -27,6 +27,7 @@ import { findFcCredentials } from '../dev/fc-credentials';
 import { type CallerAction, SimulatedCall, type TurnOutcome } from '../dev/simulator/call';
 import { computeCoverage, formatCoverage, type Visit } from '../dev/simulator/coverage';
 import { heardText } from '../dev/simulator/expect';
+import { printable, printableOutcome } from '../dev/simulator/printable';
 import { compareRoutes, listCalls, planReplay, readLogExport } from '../dev/simulator/replay';
 import {
   callIdsFor,
@@ -328,7 +329,7 @@ async function run(io: SimulatorIo, files: readonly string[], options: Options):
       const result = await runScenario(scenario, loaded.rules, transport, defaults, nextCallId());
       for (const outcome of result.outcomes) if (outcome.log !== undefined) visits.push(outcome.log);
       io.out(
-        `  ${result.passed ? 'ok  ' : 'FAIL'} ${scenario.name} (${plural(result.outcomes.length, 'callback')})\n`,
+        `  ${result.passed ? 'ok  ' : 'FAIL'} ${printable(scenario.name)} (${plural(result.outcomes.length, 'callback')})\n`,
       );
       if (!result.passed) io.out(result.report.replace(/^(?=.)/gm, '  '));
       if (result.passed) passed++;
@@ -366,7 +367,7 @@ async function replay(io: SimulatorIo, file: string, options: Options): Promise<
   const calls = listCalls(lines);
   const callId = options.call ?? (calls.size === 1 ? [...calls.keys()][0] : undefined);
   if (callId === undefined) {
-    const ids = [...calls.keys()].slice(0, 10).join(', ');
+    const ids = printable([...calls.keys()].slice(0, 10).join(', '));
     throw new InputError(
       calls.size === 0
         ? `${file}: no callback log lines (msg "callback") in it${skipped > 0 ? `; ${skipped} other lines skipped` : ''}`
@@ -374,7 +375,7 @@ async function replay(io: SimulatorIo, file: string, options: Options): Promise<
     );
   }
   const own = calls.get(callId);
-  if (own === undefined) throw new InputError(`${file}: no callback lines of call ${callId}`);
+  if (own === undefined) throw new InputError(`${file}: no callback lines of call ${printable(callId)}`);
   const plan = planReplay(own, loaded.rules, { caller: options.caller, callee: options.callee });
   const transport = await createInProcessTransport(loaded.file);
   const replayId = callIdsFor(io.callIdSeed ?? newCallIdSeed())();
@@ -408,7 +409,7 @@ async function replay(io: SimulatorIo, file: string, options: Options): Promise<
     else {
       changed++;
       io.out(`   was: ${compared.was}\n   now: ${compared.now}  <- differs\n`);
-      io.out(`   why: ${outcome.log?.trace.join(' · ') ?? '(no log line)'}\n`);
+      io.out(`   why: ${printable(outcome.log?.trace.join(' · ') ?? '(no log line)')}\n`);
     }
   }
   io.out(
@@ -453,7 +454,8 @@ function showTime(rules: Rules, at: number): string {
 }
 
 /** One turn as the caller would experience it, with what the log says of the decision. */
-export function formatTurn(outcome: TurnOutcome): string {
+export function formatTurn(reply: TurnOutcome): string {
+  const outcome = printableOutcome(reply);
   const lines: string[] = [];
   if (outcome.problem !== undefined) return `  !! ${outcome.problem}\n`;
   const heard = heardText(outcome);

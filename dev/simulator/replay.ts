@@ -9,6 +9,7 @@ import * as v from 'valibot';
 import { SENSITIVE_INPUT } from '../../shared/log/mask';
 import type { Rules } from '../../shared/rules/rules-schema';
 import type { CallerAction, Callin } from './call';
+import { printable } from './printable';
 import type { CallFunction } from './transport';
 
 /** The most lines of an export read, and the longest line: an export of one call is small. */
@@ -111,7 +112,7 @@ export type ReplayTurn = {
   readonly note?: string | undefined;
 };
 
-/** A call read back from its log lines. */
+/** A call read back from its log lines; its texts (call id, notes, event types) are printable. */
 export type ReplayPlan = {
   readonly callId: string;
   readonly fn: CallFunction;
@@ -220,11 +221,11 @@ export function planReplay(
     }
   }
   return {
-    callId: first.callId,
+    callId: printable(first.callId),
     fn: first.fn,
     firstDynamicId: first.fn === 'outbound' && first.nodeBefore === undefined ? first.flow : undefined,
-    turns,
-    dropped,
+    turns: turns.map((turn) => (turn.note === undefined ? turn : { ...turn, note: printable(turn.note) })),
+    dropped: dropped.map(printable),
   };
 }
 
@@ -255,7 +256,9 @@ function actionOf(line: CallbackLine): { action: CallerAction; note?: string | u
 /** Whether a replayed turn went where the call went, and how the report says each side. */
 export function compareRoutes(was: Route, now: Route): { same: boolean; was: string; now: string } {
   const show = (route: Route) =>
-    `${route.action ?? '?'} ${route.flow ?? '?'}/${route.node ?? '?'}${route.matched === undefined ? '' : ` (${route.matched})`}`;
+    printable(
+      `${route.action ?? '?'} ${route.flow ?? '?'}/${route.node ?? '?'}${route.matched === undefined ? '' : ` (${route.matched})`}`,
+    );
   const same =
     was.action === now.action &&
     was.flow === now.flow &&

@@ -7,6 +7,7 @@ import { toLocalTime } from '../../shared/calendar/local-time';
 import type { Rules } from '../../shared/rules/rules-schema';
 import { type CallerAction, SimulatedCall, type TurnOutcome } from './call';
 import { compareTurn, formatMismatches } from './expect';
+import { printable } from './printable';
 import { localTimeToEpoch, type Scenario, type ScenarioTurn } from './scenario';
 import type { CallTransport } from './transport';
 
@@ -60,7 +61,7 @@ export function describeAction(action: CallerAction | undefined): string {
   if (action === undefined) return 'hangs up';
   switch (action.kind) {
     case 'say':
-      return `says "${action.words}"`;
+      return `says "${printable(action.words)}"`;
     case 'keys':
       return `keys ${action.keys}`;
     case 'silence':

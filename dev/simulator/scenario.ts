@@ -5,6 +5,7 @@
  */
 import * as v from 'valibot';
 import { NameSchema } from '../../shared/text/name';
+import { printable } from './printable';
 
 /** The largest scenario file read, and the most scenarios and turns in one: a file is hand-written. */
 export const MAX_SCENARIO_FILE_BYTES = 1024 * 1024;
@@ -202,7 +203,7 @@ export function readScenarioFile(document: unknown): ScenarioFileResult {
     ok: false,
     issues: parsed.issues.slice(0, 20).map((issue) => {
       const path = v.getDotPath(issue);
-      return `${path ?? '(document)'}: ${issue.message}`;
+      return printable(`${path ?? '(document)'}: ${issue.message}`);
     }),
   };
 }

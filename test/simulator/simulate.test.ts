@@ -10,7 +10,7 @@ import { type CallerAction, SimulatedCall } from '../../dev/simulator/call';
 import { localTimeToEpoch } from '../../dev/simulator/scenario';
 import { createInProcessTransport } from '../../dev/simulator/transport';
 import { createLocalServer, loadBuiltHandlers } from '../../scripts/serve';
-import { main, readTyped } from '../../scripts/simulate';
+import { formatTurn, main, readTyped } from '../../scripts/simulate';
 import { toLocalTime } from '../../shared/calendar/local-time';
 import { ROOT, setFunctionEnvironment } from '../support/fc-event';
 import { runSimulator } from '../support/simulate-cli';
@@ -18,6 +18,9 @@ import { runSimulator } from '../support/simulate-cli';
 const dir = mkdtempSync(join(tmpdir(), 'simulate-cli-'));
 const example = (name: string) => join(ROOT, 'examples', name);
 const fixture = (name: string) => join(ROOT, 'test', 'fixtures', 'scenarios', name);
+/** A control character a terminal would act on (any but the newlines the simulator prints itself). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is looked for
+const UNPRINTABLE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 const REPLIES_ONLY = example('default-hotline.replies.scenarios.yaml');
 
 /** The simulator's command line, in-process. */
@@ -308,6 +311,40 @@ describe('npm run simulate -- replay', () => {
     assert.match(changed.stdout, /6 of 6 turns go differently under these rules\n$/);
   });
 
+  it('prints no control character of the export: no escape sequence, title change or made-up line', async () => {
+    const [callin = {}, menu = {}] = await loggedCall('7^7', [{ kind: 'say', words: '挂失' }]);
+    const hostile = (text: string) => `${text}\u001b[31m\u001b]0;pwned\u0007\u009b2J\u007f\nFAKE: same`;
+    const exported = join(dir, 'hostile.jsonl');
+    writeFileSync(
+      exported,
+      [
+        { ...callin, callId: hostile('7^7') },
+        {
+          ...menu,
+          callId: hostile('7^7'),
+          words: hostile('挂失'),
+          flow: hostile('main'),
+          node: hostile('lostIntro'),
+          matched: hostile('intent lostCard'),
+          action: hostile('dtmf'),
+        },
+        { ...menu, callId: hostile('7^7'), type: hostile('odd') },
+      ]
+        .map((line) => JSON.stringify(line))
+        .join('\n'),
+    );
+    const result = await simulate('replay', exported, '--rules', bankRules);
+    assert.equal(result.status, 0, result.stderr);
+    assert.doesNotMatch(result.stdout, UNPRINTABLE);
+    assert.doesNotMatch(result.stdout, /^FAKE/m);
+    assert.match(result.stdout, /^replay of call 7\^7\[31m\]0;pwned2JFAKE: same \(2 turns/);
+    assert.match(result.stdout, /says "挂失\[31m\]0;pwned2JFAKE: same"\n/);
+    assert.match(
+      result.stdout,
+      /was: dtmf\[31m.* main\[31m.*\/lostIntro\[31m.* \(intent lostCard\[31m.*\)\n/,
+    );
+  });
+
   it('asks which call when an export holds several, and says when it holds none', async () => {
     const lines = [...(await loggedCall('1^1')).slice(0, 2), ...(await loggedCall('2^2')).slice(0, 3)];
     const exported = join(dir, 'two.jsonl');
@@ -398,7 +435,10 @@ describe('a run over --url to a stand-in that refuses every callback', () => {
     });
     request.on('end', () => {
       seen.push(new URLSearchParams(body).get('call_id') ?? '');
-      response.writeHead(403).end('{"result":"fail","msg":"forbidden"}');
+      // With an escape sequence, a terminal title change and a line of its own in it.
+      response
+        .writeHead(403)
+        .end('{"result":"fail","msg":"forbidden\u001b[2J\u001b]0;pwned\u0007\nFAKE ok"}');
     });
   });
   let url = '';
@@ -422,8 +462,9 @@ describe('a run over --url to a stand-in that refuses every callback', () => {
     assert.equal(seen.length, 1, 'only the callin is sent');
     assert.match(
       result.stdout,
-      /\+ reply {2}HTTP 403: .*\n {4}turns 1 to 3 not run: the function did not answer the callback before\n/,
+      /\+ reply {2}HTTP 403: \{"result":"fail","msg":"forbidden\[2J\]0;pwnedFAKE ok"\}\n {4}turns 1 to 3 not run: the function did not answer the callback before\n/,
     );
+    assert.doesNotMatch(result.stdout, UNPRINTABLE);
     assert.equal(result.status, 1);
   });
 
@@ -459,6 +500,23 @@ describe('the simulator clock and prompt', () => {
     assert.equal(localTimeToEpoch('2026-03-07 12:00', newYork), Date.parse('2026-03-07T12:00:00-05:00'));
     assert.throws(() => localTimeToEpoch('2026-02-29 10:00', shanghai), /no such time/);
     assert.throws(() => localTimeToEpoch('2026-01-01 24:00', shanghai), /no such time/);
+  });
+
+  it('shows a turn without the control characters of the reply or its log line', () => {
+    const evil = 'x\u001b]0;pwned\u0007\nFAKE';
+    const shown = formatTurn({
+      event: 'normal',
+      status: 200,
+      action: 'transfer',
+      texts: [evil],
+      audio: [evil],
+      transferTo: evil,
+      stateChars: 0,
+      log: { flow: evil, node: evil, line: evil, matched: evil, trace: [evil], raw: {} },
+    });
+    assert.doesNotMatch(shown, UNPRINTABLE);
+    assert.doesNotMatch(shown, /^FAKE/m);
+    assert.match(shown, /<- transfer to x\]0;pwnedFAKE 「x\]0;pwnedFAKE」/);
   });
 
   it('reads what is typed at the prompt as the caller does it', () => {
