@@ -377,7 +377,8 @@ async function replay(io: SimulatorIo, file: string, options: Options): Promise<
   const own = calls.get(callId);
   if (own === undefined) throw new InputError(`${file}: no callback lines of call ${printable(callId)}`);
   const plan = planReplay(own, loaded.rules, { caller: options.caller, callee: options.callee });
-  const transport = await createInProcessTransport(loaded.file);
+  // Neither --url nor --fc: the built bundles, in this process (replay needs their log lines).
+  const transport = await openTransport(loaded, {}, io.env ?? process.env);
   const replayId = callIdsFor(io.callIdSeed ?? newCallIdSeed())();
   const call = new SimulatedCall(transport, plan.fn, replayId, plan.firstDynamicId);
   io.out(
@@ -427,8 +428,17 @@ async function replay(io: SimulatorIo, file: string, options: Options): Promise<
 function schema(io: SimulatorIo, output: string | undefined): number {
   const text = printScenarioJsonSchema();
   if (output === undefined) io.out(text);
-  else writeFileSync(output, text);
+  else writeOutput(output, text);
   return 0;
+}
+
+/** Writes a file the user named, or says why it cannot be written. */
+function writeOutput(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (error) {
+    throw new InputError(`${file}: cannot write it (${String((error as { code?: unknown }).code ?? error)})`);
+  }
 }
 
 /** `ScenarioFileSchema` as a JSON Schema (draft-07) for editors, printed as Biome would format it. */

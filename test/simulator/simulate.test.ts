@@ -480,6 +480,12 @@ describe('a run over --url to a stand-in that refuses every callback', () => {
 });
 
 describe('npm run simulate -- schema', () => {
+  it('says a file it cannot write, without a stack trace', async () => {
+    const result = await simulate('schema', '-o', join(dir, 'no-such-dir', 'x.json'));
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /no-such-dir\/x\.json: cannot write it \(ENOENT\)\n$/);
+  });
+
   it('prints the JSON Schema committed as scenarios.schema.json', async () => {
     const result = await simulate('schema');
     assert.equal(
