@@ -28,7 +28,13 @@ import { type CallerAction, SimulatedCall, type TurnOutcome } from '../dev/simul
 import { computeCoverage, formatCoverage, type Visit } from '../dev/simulator/coverage';
 import { heardText } from '../dev/simulator/expect';
 import { printable, printableOutcome } from '../dev/simulator/printable';
-import { compareRoutes, listCalls, planReplay, readLogExport } from '../dev/simulator/replay';
+import {
+  compareRoutes,
+  listCalls,
+  MAX_EXPORT_LINES,
+  planReplay,
+  readLogExport,
+} from '../dev/simulator/replay';
 import {
   callIdsFor,
   defaultNumbers,
@@ -363,7 +369,11 @@ const MAX_EXPORT_BYTES = 16 * 1024 * 1024;
 
 async function replay(io: SimulatorIo, file: string, options: Options): Promise<number> {
   const loaded = loadRules(options.rules);
-  const { lines, skipped } = readLogExport(readBoundedText(file, MAX_EXPORT_BYTES, 'log export'));
+  const { lines, skipped, unread } = readLogExport(readBoundedText(file, MAX_EXPORT_BYTES, 'log export'));
+  if (unread > 0)
+    io.err(
+      `${file}: only the first ${MAX_EXPORT_LINES} lines are read; ${plural(unread, 'line')} after them were not\n`,
+    );
   const calls = listCalls(lines);
   const callId = options.call ?? (calls.size === 1 ? [...calls.keys()][0] : undefined);
   if (callId === undefined) {

@@ -47,19 +47,24 @@ export type CallbackLine = v.InferOutput<typeof CallbackLineSchema>;
  * holds it as text (in `content` or `message`); anything else (other messages, other formats, junk) is
  * skipped and counted.
  */
-export function readLogExport(exported: string): { lines: CallbackLine[]; skipped: number } {
+export function readLogExport(exported: string): {
+  lines: CallbackLine[];
+  skipped: number;
+  /** Lines after the first {@link MAX_EXPORT_LINES}, not read. */
+  unread: number;
+} {
   const lines: CallbackLine[] = [];
   let skipped = 0;
   let read = 0;
   for (const raw of exported.split('\n')) {
     if (raw.trim() === '') continue;
     read += 1;
-    if (read > MAX_EXPORT_LINES) break;
+    if (read > MAX_EXPORT_LINES) continue;
     const line = raw.length > MAX_LINE_CHARS ? undefined : readCallbackLine(parseJson(raw), 0);
     if (line === undefined) skipped += 1;
     else lines.push(line);
   }
-  return { lines, skipped };
+  return { lines, skipped, unread: Math.max(0, read - MAX_EXPORT_LINES) };
 }
 
 function readCallbackLine(value: unknown, depth: number): CallbackLine | undefined {

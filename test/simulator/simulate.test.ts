@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { type CallerAction, SimulatedCall } from '../../dev/simulator/call';
+import { MAX_EXPORT_LINES } from '../../dev/simulator/replay';
 import { localTimeToEpoch } from '../../dev/simulator/scenario';
 import { createInProcessTransport } from '../../dev/simulator/transport';
 import { createLocalServer, loadBuiltHandlers } from '../../scripts/serve';
@@ -343,6 +344,19 @@ describe('npm run simulate -- replay', () => {
       result.stdout,
       /was: dtmf\[31m.* main\[31m.*\/lostIntro\[31m.* \(intent lostCard\[31m.*\)\n/,
     );
+  });
+
+  it('says how many lines of an export over the most it reads were not read', async () => {
+    const [callin = {}] = await loggedCall('8^8', []);
+    const exported = join(dir, 'long.jsonl');
+    const filler = Array.from({ length: MAX_EXPORT_LINES + 2 }, () => '{}');
+    writeFileSync(exported, [JSON.stringify(callin), ...filler].join('\n'));
+    const result = await simulate('replay', exported, '--rules', bankRules);
+    assert.match(
+      result.stderr,
+      /long\.jsonl: only the first 100000 lines are read; 3 lines after them were not\n/,
+    );
+    assert.match(result.stdout, /^replay of call 8\^8 \(1 turn, inbound\)/);
   });
 
   it('asks which call when an export holds several, and says when it holds none', async () => {
