@@ -4,6 +4,7 @@
  * an error), every message naming its path, and exported as `scenarios.schema.json` for editors.
  */
 import * as v from 'valibot';
+import { FIRST_YEAR, LAST_YEAR } from '../../shared/calendar/holiday-schedule';
 import { NameSchema } from '../../shared/text/name';
 import { printable } from './printable';
 
@@ -19,13 +20,23 @@ export const LocalTimeTextSchema = v.pipe(
     /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?$/,
     'a time is "YYYY-MM-DD HH:MM" (or HH:MM:SS), in the rules\' time zone',
   ),
+  v.check(
+    (text) => inYears(text),
+    `a time is in a year from ${FIRST_YEAR} to ${LAST_YEAR}, as the rules' schedules are`,
+  ),
   v.check((text) => readWallTime(text) !== undefined, 'no such time: a day or hour that does not exist'),
 );
+
+/** Whether a time text's year is one the rules' schedules may name (Date.UTC reads 0000–0099 as 19xx). */
+function inYears(text: string): boolean {
+  const year = Number(text.slice(0, 4));
+  return year >= FIRST_YEAR && year <= LAST_YEAR;
+}
 
 /** The fields of a local time text, or undefined when it names no real day and time (`2026-02-30`). */
 function readWallTime(text: string): { readonly wall: number; readonly second: number } | undefined {
   const match = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(text);
-  if (match === null) return undefined;
+  if (match === null || !inYears(text)) return undefined;
   const [year, month, day, hour, minute, second] = match.slice(1).map((part) => Number(part ?? 0)) as [
     number,
     number,

@@ -160,6 +160,15 @@ describe('npm run simulate -- run', () => {
     assert.equal(usage.status, 2);
     assert.match(usage.stderr, /run does not take --at/);
     assert.equal((await simulate('--at', 'tomorrow')).status, 2);
+    // Date.UTC reads years 0000–0099 as 19xx: such a year is refused, not moved.
+    const early = await simulate('--at', '0050-03-10 10:00');
+    assert.equal(early.status, 2);
+    assert.match(early.stderr, /--at takes a local time/);
+    writeFileSync(file, 'scenarios:\n  - { name: x, at: "0050-03-10 10:00", turns: [] }\n');
+    assert.match(
+      (await simulate('run', file)).stderr,
+      /scenarios\.0\.at: a time is in a year from 2000 to 2100/,
+    );
     assert.equal((await simulate('fly')).status, 2);
     assert.equal((await simulate('run', file, '--min-coverage', '120')).status, 2);
   });
@@ -520,6 +529,7 @@ describe('the simulator clock and prompt', () => {
     assert.equal(localTimeToEpoch('2026-03-07 12:00', newYork), Date.parse('2026-03-07T12:00:00-05:00'));
     assert.throws(() => localTimeToEpoch('2026-02-29 10:00', shanghai), /no such time/);
     assert.throws(() => localTimeToEpoch('2026-01-01 24:00', shanghai), /no such time/);
+    assert.throws(() => localTimeToEpoch('0050-03-10 10:00', shanghai), /no such time/);
   });
 
   it('shows a turn without the control characters of the reply or its log line', () => {
