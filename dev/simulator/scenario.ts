@@ -121,6 +121,9 @@ const CALLER_ACTIONS = [
   'hangup',
 ] as const;
 
+const UNQUOTED_KEYS =
+  'keys of more than one digit are quoted, like "0123": unquoted, YAML reads them as a number and drops leading 0s';
+
 const TurnSchema = v.pipe(
   v.strictObject({
     /** Says these words (a `normal` event: what ASR recognised). */
@@ -128,7 +131,19 @@ const TurnSchema = v.pipe(
     /** Presses these keys (a `dtmf` event). */
     keys: v.optional(
       v.pipe(
-        v.union([v.string(), v.number()], 'keys are text, like "1" or "6218#"'),
+        v.union(
+          [
+            v.string(),
+            // YAML reads unquoted keys as a number (0123 as 123): only a single key is safe that way.
+            v.pipe(
+              v.number(),
+              v.integer(UNQUOTED_KEYS),
+              v.minValue(0, UNQUOTED_KEYS),
+              v.maxValue(9, UNQUOTED_KEYS),
+            ),
+          ],
+          'keys are text, like "1" or "6218#"',
+        ),
         v.transform(String),
         v.regex(/^[0-9*#]{1,40}$/, 'keys are 1 to 40 of 0-9, * and #'),
       ),

@@ -135,6 +135,18 @@ describe('npm run simulate -- run', () => {
     assert.match(result.stderr, /turns\.2\.expect\.sound: /);
   });
 
+  it('refuses unquoted keys of more than one digit, which YAML reads as a number', async () => {
+    const file = join(dir, 'unquoted-keys.yaml');
+    writeFileSync(
+      file,
+      'scenarios:\n  - name: x\n    at: "2026-03-10 10:00"\n    turns:\n      - { keys: 1 }\n      - { keys: 0123 }\n',
+    );
+    const result = await simulate('run', file);
+    assert.equal(result.status, 1);
+    assert.doesNotMatch(result.stderr, /turns\.0/);
+    assert.match(result.stderr, /turns\.1\.keys: keys of more than one digit are quoted, like "0123"/);
+  });
+
   it('refuses expectations on a hangup turn, which sends no callback to check them against', async () => {
     const file = join(dir, 'hangup-expect.yaml');
     writeFileSync(
