@@ -45,8 +45,11 @@ import {
 } from '../dev/simulator/run-scenarios';
 import {
   ExpectSchema,
+  KEYS_MESSAGE,
+  KEYS_PATTERN,
   LocalTimeTextSchema,
   MAX_SCENARIO_FILE_BYTES,
+  PHONE_NUMBER_MESSAGE,
   readScenarioFile,
   ScenarioFileSchema,
   ScenarioSchema,
@@ -58,6 +61,8 @@ import {
   createUrlTransport,
 } from '../dev/simulator/transport';
 import { toLocalTime } from '../shared/calendar/local-time';
+import { DEFAULT_RULES_MAX_BYTES } from '../shared/config/config';
+import { PHONE_NUMBER_PATTERN } from '../shared/protocol/callback-request';
 import { compileRules } from '../shared/rules/compile-rules';
 import { DEFAULT_RULES } from '../shared/rules/default-rules';
 import { detectRulesFormat, readRulesText } from '../shared/rules/read-rules-text';
@@ -73,9 +78,6 @@ const USAGE = `usage:
   (interactive and run) [--fc NAME, such as vms-callflow-{fn}] [--secret S] [--region R] [--endpoint URL] [--access ALIAS]
   npm run simulate -- replay <log.jsonl> [--rules FILE] [--call ID] [--caller N] [--callee N]
   npm run simulate -- schema [-o scenarios.schema.json]`;
-
-/** The largest rules file read: the functions' own default limit (RULES_MAX_BYTES). */
-const MAX_RULES_FILE_BYTES = 4 * 1024 * 1024;
 
 /** Where the simulator reads and writes: the process's by default, a test's in the tests. */
 export type SimulatorIo = {
@@ -163,8 +165,8 @@ function parseCommandLine(argv: readonly string[]): { command: Command; files: s
     );
   for (const name of ['caller', 'callee'] as const) {
     const value = values[name];
-    if (value !== undefined && !/^\+?[0-9-]{1,32}$/.test(value))
-      throw new UsageError(`--${name} takes a phone number (digits, "-", a leading "+"); not ${value}`);
+    if (value !== undefined && !PHONE_NUMBER_PATTERN.test(value))
+      throw new UsageError(`--${name} takes a phone number (${PHONE_NUMBER_MESSAGE}); not ${value}`);
   }
   if (values.outbound !== undefined && values.outbound !== '-' && !v.is(NameSchema, values.outbound))
     throw new UsageError(
@@ -242,7 +244,7 @@ type LoadedRules = { readonly rules: Rules; readonly file: string | undefined; r
 
 function loadRules(file: string | undefined): LoadedRules {
   if (file === undefined) return { rules: DEFAULT_RULES, file, label: 'the embedded default hotline' };
-  const text = readBoundedText(file, MAX_RULES_FILE_BYTES, 'rules file');
+  const text = readBoundedText(file, DEFAULT_RULES_MAX_BYTES, 'rules file');
   const read = readRulesText(text, detectRulesFormat(file), parseYaml);
   const compiled = read.ok ? compileRules(read.document) : read;
   if (!compiled.ok) {
@@ -565,9 +567,9 @@ export function readTyped(line: string): Typed {
   switch (command) {
     case 'keys':
     case 'k':
-      return /^[0-9*#]{1,40}$/.test(arg)
+      return KEYS_PATTERN.test(arg)
         ? { kind: 'action', action: { kind: 'keys', keys: arg } }
-        : { kind: 'wrong', message: 'keys are 1 to 40 of 0-9, * and #: /keys 6218#' };
+        : { kind: 'wrong', message: `${KEYS_MESSAGE}: /keys 6218#` };
     case 'silence':
     case 's':
       return { kind: 'action', action: { kind: 'silence' } };

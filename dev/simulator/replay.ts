@@ -8,7 +8,7 @@
 import * as v from 'valibot';
 import { SENSITIVE_INPUT } from '../../shared/log/mask';
 import type { Rules } from '../../shared/rules/rules-schema';
-import type { CallerAction, Callin } from './call';
+import { CallbackLogSchema, type CallerAction, type Callin, lenientText } from './call';
 import { printable } from './printable';
 import type { CallFunction } from './transport';
 
@@ -16,12 +16,9 @@ import type { CallFunction } from './transport';
 export const MAX_EXPORT_LINES = 100_000;
 const MAX_LINE_CHARS = 64 * 1024;
 
-const text = v.optional(v.string());
-const lenientText = v.fallback(text, undefined);
-
-/** A `callback` line, read leniently: a field of another shape is left out. */
+/** A `callback` line with the event it answered, read leniently: a field of another shape is left out. */
 const CallbackLineSchema = v.object({
-  msg: v.literal('callback'),
+  ...CallbackLogSchema.entries,
   time: v.pipe(v.string(), v.isoTimestamp()),
   callId: v.string(),
   fn: v.picklist(['inbound', 'outbound']),
@@ -32,13 +29,6 @@ const CallbackLineSchema = v.object({
   words: lenientText,
   dtmf: lenientText,
   transferStatus: lenientText,
-  line: lenientText,
-  flow: lenientText,
-  node: lenientText,
-  nodeBefore: lenientText,
-  matched: lenientText,
-  action: lenientText,
-  trace: v.fallback(v.optional(v.array(v.string()), []), []),
 });
 export type CallbackLine = v.InferOutput<typeof CallbackLineSchema>;
 

@@ -5,6 +5,9 @@
  */
 import * as v from 'valibot';
 import { FIRST_YEAR, LAST_YEAR } from '../../shared/calendar/holiday-schedule';
+import { MAX_KEY_ENTRY_CHARS } from '../../shared/flow/flow-limits';
+import { PHONE_NUMBER_PATTERN } from '../../shared/protocol/callback-request';
+import { ReplyDataSchema } from '../../shared/protocol/reply-schema';
 import { NameSchema } from '../../shared/text/name';
 import { printable } from './printable';
 
@@ -51,26 +54,22 @@ function readWallTime(text: string): { readonly wall: number; readonly second: n
   return real ? { wall, second } : undefined;
 }
 
+/** What a phone number may hold, for messages. */
+export const PHONE_NUMBER_MESSAGE = 'a phone number is digits, "-" and a leading "+"';
+
+/** Keys a caller presses in one turn: as many as the engine reads of one entry. */
+export const KEYS_PATTERN = new RegExp(`^[0-9*#]{1,${MAX_KEY_ENTRY_CHARS}}$`);
+export const KEYS_MESSAGE = `keys are 1 to ${MAX_KEY_ENTRY_CHARS} of 0-9, * and #`;
+
 /** A phone number as the platform sends it. */
 const PhoneTextSchema = v.pipe(
   v.union([v.string(), v.number()], 'a phone number is text (quote it, to keep a leading 0)'),
   v.transform(String),
-  v.regex(/^\+?[0-9-]{1,32}$/, 'a phone number is digits, "-" and a leading "+"'),
+  v.regex(PHONE_NUMBER_PATTERN, PHONE_NUMBER_MESSAGE),
 );
 
-/** The actions a reply can carry (the protocol's list). */
-export const REPLY_ACTIONS = [
-  'answer',
-  'hangup',
-  'play',
-  'break',
-  'continue',
-  'donothing',
-  'transfer',
-  'dtmf',
-  'parallel_transfer',
-  'parallel_bridge',
-] as const;
+/** The actions a reply can carry: the protocol's reply schema's. */
+export const REPLY_ACTIONS = ReplyDataSchema.options.map((option) => option.entries.action.literal);
 
 /** Text the caller must hear: each string must appear in the TTS text the reply plays. */
 const HeardSchema = v.union([
@@ -145,7 +144,7 @@ const TurnSchema = v.pipe(
           'keys are text, like "1" or "6218#"',
         ),
         v.transform(String),
-        v.regex(/^[0-9*#]{1,40}$/, 'keys are 1 to 40 of 0-9, * and #'),
+        v.regex(KEYS_PATTERN, KEYS_MESSAGE),
       ),
     ),
     /** Stays silent until the platform's mute time runs out (a `mute` event). */
