@@ -39,6 +39,7 @@ import {
   callIdsFor,
   defaultNumbers,
   describeAction,
+  holidayDataWarning,
   instantIn,
   newCallIdSeed,
   runScenario,
@@ -345,6 +346,8 @@ async function run(io: SimulatorIo, files: readonly string[], options: Options):
     }
   }
   io.out(`${plural(passed + failed, 'scenario')}: ${passed} passed, ${failed} failed\n`);
+  const holidayWarning = holidayDataWarning(visits.map((visit) => visit.trace));
+  if (holidayWarning !== undefined) io.err(holidayWarning);
   let coverageFailed = false;
   const minimum = options['min-coverage'] === undefined ? undefined : Number(options['min-coverage']);
   if (options.coverage === true || minimum !== undefined) {

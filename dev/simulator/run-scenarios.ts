@@ -4,6 +4,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { toLocalTime } from '../../shared/calendar/local-time';
+import { readNoHolidayDataNote } from '../../shared/flow/call-context';
 import type { Rules } from '../../shared/rules/rules-schema';
 import { type CallerAction, SimulatedCall, type TurnOutcome } from './call';
 import { compareTurn, formatMismatches } from './expect';
@@ -43,6 +44,28 @@ export function callIdsFor(seed: number): () => string {
 /** A seed for {@link callIdsFor}, new every run. */
 export function newCallIdSeed(): number {
   return randomInt(1e11, 1e12);
+}
+
+/**
+ * The warning a run owes when its calls met a year the built bundles hold no holiday data for (the
+ * trace says so; a year the document's `holidaySchedules` give is covered): those days were judged by
+ * the calendar's `noHolidayData` policy, not as the holidays they may be. `npm run simulate` builds the
+ * packaged years from last year on; scenarios of earlier years need their days off in the document.
+ */
+export function holidayDataWarning(traces: Iterable<readonly string[]>): string | undefined {
+  const gaps = new Set<string>();
+  for (const trace of traces)
+    for (const line of trace) {
+      const gap = readNoHolidayDataNote(line);
+      if (gap !== undefined) gaps.add(`${gap.year} (calendar ${gap.calendar})`);
+    }
+  if (gaps.size === 0) return undefined;
+  return (
+    `warning: the built bundles hold no holiday data for ${[...gaps].sort().join(', ')}: calls on those ` +
+    "dates were judged by the calendar's noHolidayData policy, not by the year's holidays. npm run simulate " +
+    'builds the packaged years from last year on: give earlier years in holidaySchedules, or build with ' +
+    'npm run build -- --holidays-from YEAR and run npx tsx scripts/simulate.ts\n'
+  );
 }
 
 /** The caller's action of a scenario turn (a hang-up has none: no callback is sent). */

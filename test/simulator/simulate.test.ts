@@ -135,6 +135,19 @@ describe('npm run simulate -- run', () => {
     assert.match(result.stderr, /turns\.2\.expect\.sound: /);
   });
 
+  it('warns once when calls met a year the bundles hold no holiday data for (the tests build from 2025)', async () => {
+    const file = join(dir, 'old-year.yaml');
+    const call = (day: string) => `  - { name: "${day}", at: "${day} 10:00", answer: { action: answer }, turns: [] }\n`;
+    writeFileSync(file, `scenarios:\n${call('2024-10-01')}${call('2024-10-02')}${call('2026-10-01')}`);
+    const result = await simulate('run', file, '--rules', example('bank-card-service.yaml'));
+    assert.equal(result.status, 0);
+    assert.equal(result.stderr.match(/^warning: /gm)?.length, 1, result.stderr);
+    assert.match(
+      result.stderr,
+      /^warning: the built bundles hold no holiday data for 2024 \(calendar office\): /,
+    );
+  });
+
   it('refuses unquoted keys of more than one digit, which YAML reads as a number', async () => {
     const file = join(dir, 'unquoted-keys.yaml');
     writeFileSync(
