@@ -6,6 +6,7 @@
  * replay says what it put in their place.
  */
 import * as v from 'valibot';
+import { readCountedDigits } from '../../shared/flow/trace-phrases';
 import { SENSITIVE_INPUT } from '../../shared/log/mask';
 import type { Rules } from '../../shared/rules/rules-schema';
 import { CallbackLogSchema, type CallerAction, type Callin, lenientText } from './call';
@@ -128,11 +129,11 @@ function fillMask(masked: string | undefined): string | undefined {
  * `4 digits do not fit → …`): the log hides the digits, never their count.
  */
 function loggedDigitCount(line: CallbackLine): number | undefined {
-  const counted = /\((\d+) digits\)|^(\d+) digits do not fit/
-    .exec(line.trace.find((step) => /\d+ digits/.test(step)) ?? '')
-    ?.slice(1)
-    .find((n) => n !== undefined);
-  return counted === undefined ? undefined : Number(counted);
+  for (const step of line.trace) {
+    const counted = readCountedDigits(step);
+    if (counted !== undefined) return counted;
+  }
+  return undefined;
 }
 
 /** How a note says the replay made up what the log hid. */

@@ -4,7 +4,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { toLocalTime } from '../../shared/calendar/local-time';
-import { readNoHolidayDataNote } from '../../shared/flow/call-context';
+import { readNoHolidayDataNote } from '../../shared/flow/trace-phrases';
 import type { Rules } from '../../shared/rules/rules-schema';
 import { type CallerAction, SimulatedCall, type TurnOutcome } from './call';
 import { compareTurn, formatMismatches } from './expect';

@@ -4,22 +4,10 @@ import type { CompiledRules } from '../rules/compile-rules';
 import { describeNoHolidayData, type MissingHolidayYear } from '../rules/holiday-coverage';
 import { normalisePhoneNumber } from '../rules/phone-number';
 import type { Condition } from '../rules/rules-schema';
+import { noHolidayDataNote } from './trace-phrases';
 
 /** A calendar judged on a date no holiday data covers: logged once per calendar and year by the handler. */
 export type HolidayDataGap = MissingHolidayYear;
-
-/** The trace's note of a calendar judged on a date no holiday data covers, and how it is read back. */
-const NO_HOLIDAY_DATA = /^calendar (\S+): no holiday data for (\d{4}) → /;
-
-function noHolidayDataNote(calendar: string, year: number, decidedBy: string): string {
-  return `calendar ${calendar}: no holiday data for ${year} → ${decidedBy}`;
-}
-
-/** The calendar and year of a trace line {@link CallContext.judgeCalendar} wrote for a holiday data gap. */
-export function readNoHolidayDataNote(line: string): { calendar: string; year: number } | undefined {
-  const match = NO_HOLIDAY_DATA.exec(line);
-  return match?.[1] === undefined ? undefined : { calendar: match[1], year: Number(match[2]) };
-}
 
 /** Facts of a decision for its log line, set as the engine meets them. */
 export type DecisionFacts = {
