@@ -137,7 +137,8 @@ describe('npm run simulate -- run', () => {
 
   it('warns once when calls met a year the bundles hold no holiday data for (the tests build from 2025)', async () => {
     const file = join(dir, 'old-year.yaml');
-    const call = (day: string) => `  - { name: "${day}", at: "${day} 10:00", answer: { action: answer }, turns: [] }\n`;
+    const call = (day: string) =>
+      `  - { name: "${day}", at: "${day} 10:00", answer: { action: answer }, turns: [] }\n`;
     writeFileSync(file, `scenarios:\n${call('2024-10-01')}${call('2024-10-02')}${call('2026-10-01')}`);
     const result = await simulate('run', file, '--rules', example('bank-card-service.yaml'));
     assert.equal(result.status, 0);
@@ -148,28 +149,28 @@ describe('npm run simulate -- run', () => {
     );
   });
 
-  it('refuses unquoted keys of more than one digit, which YAML reads as a number', async () => {
-    const file = join(dir, 'unquoted-keys.yaml');
-    writeFileSync(
-      file,
-      'scenarios:\n  - name: x\n    at: "2026-03-10 10:00"\n    turns:\n      - { keys: 1 }\n      - { keys: 0123 }\n',
-    );
-    const result = await simulate('run', file);
-    assert.equal(result.status, 1);
-    assert.doesNotMatch(result.stderr, /turns\.0/);
-    assert.match(result.stderr, /turns\.1\.keys: keys of more than one digit are quoted, like "0123"/);
-  });
-
-  it('refuses expectations on a hangup turn, which sends no callback to check them against', async () => {
-    const file = join(dir, 'hangup-expect.yaml');
-    writeFileSync(
-      file,
-      'scenarios:\n  - name: x\n    at: "2026-03-10 10:00"\n    turns:\n      - { hangup: true, expect: { node: nowhere, action: transfer } }\n',
-    );
+  /** The run of a scenario file of one call at 10:00 with these turns (YAML lines): refused, running nothing. */
+  async function runRefused(name: string, turns: readonly string[]): Promise<string> {
+    const file = join(dir, `${name}.yaml`);
+    const lines = turns.map((turn) => `      - ${turn}\n`).join('');
+    writeFileSync(file, `scenarios:\n  - name: x\n    at: "2026-03-10 10:00"\n    turns:\n${lines}`);
     const result = await simulate('run', file);
     assert.equal(result.status, 1);
     assert.equal(result.stdout, '');
-    assert.match(result.stderr, /turns\.0: a hangup sends no callback, so nothing can be expected of it/);
+    return result.stderr;
+  }
+
+  it('refuses unquoted keys of more than one digit, which YAML reads as a number', async () => {
+    const stderr = await runRefused('unquoted-keys', ['{ keys: 1 }', '{ keys: 0123 }']);
+    assert.doesNotMatch(stderr, /turns\.0/);
+    assert.match(stderr, /turns\.1\.keys: keys of more than one digit are quoted, like "0123"/);
+  });
+
+  it('refuses expectations on a hangup turn, which sends no callback to check them against', async () => {
+    const stderr = await runRefused('hangup-expect', [
+      '{ hangup: true, expect: { node: nowhere, action: transfer } }',
+    ]);
+    assert.match(stderr, /turns\.0: a hangup sends no callback, so nothing can be expected of it/);
   });
 
   it('refuses a time that does not exist, a file that is not one, and bad command lines', async () => {
