@@ -27,18 +27,30 @@ import { findFcCredentials } from '../dev/fc-credentials';
 import { type CallerAction, SimulatedCall, type TurnOutcome } from '../dev/simulator/call';
 import { computeCoverage, formatCoverage, type Visit } from '../dev/simulator/coverage';
 import { heardText } from '../dev/simulator/expect';
-import { compareRoutes, listCalls, planReplay, readLogExport } from '../dev/simulator/replay';
+import { printable, printableOutcome } from '../dev/simulator/printable';
 import {
+  compareRoutes,
+  listCalls,
+  MAX_EXPORT_LINES,
+  planReplay,
+  readLogExport,
+} from '../dev/simulator/replay';
+import {
+  callIdsFor,
   defaultNumbers,
   describeAction,
+  holidayDataWarning,
   instantIn,
-  nextCallId,
+  newCallIdSeed,
   runScenario,
 } from '../dev/simulator/run-scenarios';
 import {
   ExpectSchema,
+  KEYS_MESSAGE,
+  KEYS_PATTERN,
   LocalTimeTextSchema,
   MAX_SCENARIO_FILE_BYTES,
+  PHONE_NUMBER_MESSAGE,
   readScenarioFile,
   ScenarioFileSchema,
   ScenarioSchema,
@@ -50,6 +62,8 @@ import {
   createUrlTransport,
 } from '../dev/simulator/transport';
 import { toLocalTime } from '../shared/calendar/local-time';
+import { DEFAULT_RULES_MAX_BYTES } from '../shared/config/config';
+import { PHONE_NUMBER_PATTERN } from '../shared/protocol/callback-request';
 import { compileRules } from '../shared/rules/compile-rules';
 import { DEFAULT_RULES } from '../shared/rules/default-rules';
 import { detectRulesFormat, readRulesText } from '../shared/rules/read-rules-text';
@@ -66,9 +80,6 @@ const USAGE = `usage:
   npm run simulate -- replay <log.jsonl> [--rules FILE] [--call ID] [--caller N] [--callee N]
   npm run simulate -- schema [-o scenarios.schema.json]`;
 
-/** The largest rules file read: the functions' own default limit (RULES_MAX_BYTES). */
-const MAX_RULES_FILE_BYTES = 4 * 1024 * 1024;
-
 /** Where the simulator reads and writes: the process's by default, a test's in the tests. */
 export type SimulatorIo = {
   readonly out: (text: string) => void;
@@ -79,6 +90,8 @@ export type SimulatorIo = {
   readonly now?: () => number;
   /** Where `--fc` reads credentials, region and endpoint (the process's by default). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The seed of the run's call ids: new every run by default, fixed by a test for the same ids. */
+  readonly callIdSeed?: number;
 };
 
 const PROCESS_IO: SimulatorIo = {
@@ -153,8 +166,8 @@ function parseCommandLine(argv: readonly string[]): { command: Command; files: s
     );
   for (const name of ['caller', 'callee'] as const) {
     const value = values[name];
-    if (value !== undefined && !/^\+?[0-9-]{1,32}$/.test(value))
-      throw new UsageError(`--${name} takes a phone number (digits, "-", a leading "+"); not ${value}`);
+    if (value !== undefined && !PHONE_NUMBER_PATTERN.test(value))
+      throw new UsageError(`--${name} takes a phone number (${PHONE_NUMBER_MESSAGE}); not ${value}`);
   }
   if (values.outbound !== undefined && values.outbound !== '-' && !v.is(NameSchema, values.outbound))
     throw new UsageError(
@@ -232,7 +245,7 @@ type LoadedRules = { readonly rules: Rules; readonly file: string | undefined; r
 
 function loadRules(file: string | undefined): LoadedRules {
   if (file === undefined) return { rules: DEFAULT_RULES, file, label: 'the embedded default hotline' };
-  const text = readBoundedText(file, MAX_RULES_FILE_BYTES, 'rules file');
+  const text = readBoundedText(file, DEFAULT_RULES_MAX_BYTES, 'rules file');
   const read = readRulesText(text, detectRulesFormat(file), parseYaml);
   const compiled = read.ok ? compileRules(read.document) : read;
   if (!compiled.ok) {
@@ -314,6 +327,7 @@ async function run(io: SimulatorIo, files: readonly string[], options: Options):
   const scenarioFiles = files.map((file) => ({ file, content: loadScenarios(file) }));
   const transport = await openTransport(loaded, options, io.env ?? process.env);
   const defaults = defaultNumbers(loaded.rules);
+  const nextCallId = callIdsFor(io.callIdSeed ?? newCallIdSeed());
   const visits: Visit[] = [];
   let passed = 0;
   let failed = 0;
@@ -321,10 +335,10 @@ async function run(io: SimulatorIo, files: readonly string[], options: Options):
   for (const { file, content } of scenarioFiles) {
     io.out(`${file} (rules: ${loaded.label})\n`);
     for (const scenario of content.scenarios) {
-      const result = await runScenario(scenario, loaded.rules, transport, defaults);
+      const result = await runScenario(scenario, loaded.rules, transport, defaults, nextCallId());
       for (const outcome of result.outcomes) if (outcome.log !== undefined) visits.push(outcome.log);
       io.out(
-        `  ${result.passed ? 'ok  ' : 'FAIL'} ${scenario.name} (${plural(result.outcomes.length, 'callback')})\n`,
+        `  ${result.passed ? 'ok  ' : 'FAIL'} ${printable(scenario.name)} (${plural(result.outcomes.length, 'callback')})\n`,
       );
       if (!result.passed) io.out(result.report.replace(/^(?=.)/gm, '  '));
       if (result.passed) passed++;
@@ -332,6 +346,8 @@ async function run(io: SimulatorIo, files: readonly string[], options: Options):
     }
   }
   io.out(`${plural(passed + failed, 'scenario')}: ${passed} passed, ${failed} failed\n`);
+  const holidayWarning = holidayDataWarning(visits.map((visit) => visit.trace));
+  if (holidayWarning !== undefined) io.err(holidayWarning);
   let coverageFailed = false;
   const minimum = options['min-coverage'] === undefined ? undefined : Number(options['min-coverage']);
   if (options.coverage === true || minimum !== undefined) {
@@ -358,11 +374,15 @@ const MAX_EXPORT_BYTES = 16 * 1024 * 1024;
 
 async function replay(io: SimulatorIo, file: string, options: Options): Promise<number> {
   const loaded = loadRules(options.rules);
-  const { lines, skipped } = readLogExport(readBoundedText(file, MAX_EXPORT_BYTES, 'log export'));
+  const { lines, skipped, unread } = readLogExport(readBoundedText(file, MAX_EXPORT_BYTES, 'log export'));
+  if (unread > 0)
+    io.err(
+      `${file}: only the first ${MAX_EXPORT_LINES} lines are read; ${plural(unread, 'line')} after them were not\n`,
+    );
   const calls = listCalls(lines);
   const callId = options.call ?? (calls.size === 1 ? [...calls.keys()][0] : undefined);
   if (callId === undefined) {
-    const ids = [...calls.keys()].slice(0, 10).join(', ');
+    const ids = printable([...calls.keys()].slice(0, 10).join(', '));
     throw new InputError(
       calls.size === 0
         ? `${file}: no callback log lines (msg "callback") in it${skipped > 0 ? `; ${skipped} other lines skipped` : ''}`
@@ -370,10 +390,12 @@ async function replay(io: SimulatorIo, file: string, options: Options): Promise<
     );
   }
   const own = calls.get(callId);
-  if (own === undefined) throw new InputError(`${file}: no callback lines of call ${callId}`);
+  if (own === undefined) throw new InputError(`${file}: no callback lines of call ${printable(callId)}`);
   const plan = planReplay(own, loaded.rules, { caller: options.caller, callee: options.callee });
-  const transport = await createInProcessTransport(loaded.file);
-  const call = new SimulatedCall(transport, plan.fn, nextCallId(), plan.firstDynamicId);
+  // Neither --url nor --fc: the built bundles, in this process (replay needs their log lines).
+  const transport = await openTransport(loaded, {}, io.env ?? process.env);
+  const replayId = callIdsFor(io.callIdSeed ?? newCallIdSeed())();
+  const call = new SimulatedCall(transport, plan.fn, replayId, plan.firstDynamicId);
   io.out(
     `replay of call ${plan.callId} (${plural(plan.turns.length, 'turn')}, ${plan.fn}) against ${loaded.label}\n`,
   );
@@ -403,7 +425,7 @@ async function replay(io: SimulatorIo, file: string, options: Options): Promise<
     else {
       changed++;
       io.out(`   was: ${compared.was}\n   now: ${compared.now}  <- differs\n`);
-      io.out(`   why: ${outcome.log?.trace.join(' · ') ?? '(no log line)'}\n`);
+      io.out(`   why: ${printable(outcome.log?.trace.join(' · ') ?? '(no log line)')}\n`);
     }
   }
   io.out(
@@ -421,8 +443,17 @@ async function replay(io: SimulatorIo, file: string, options: Options): Promise<
 function schema(io: SimulatorIo, output: string | undefined): number {
   const text = printScenarioJsonSchema();
   if (output === undefined) io.out(text);
-  else writeFileSync(output, text);
+  else writeOutput(output, text);
   return 0;
+}
+
+/** Writes a file the user named, or says why it cannot be written. */
+function writeOutput(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (error) {
+    throw new InputError(`${file}: cannot write it (${String((error as { code?: unknown }).code ?? error)})`);
+  }
 }
 
 /** `ScenarioFileSchema` as a JSON Schema (draft-07) for editors, printed as Biome would format it. */
@@ -448,7 +479,8 @@ function showTime(rules: Rules, at: number): string {
 }
 
 /** One turn as the caller would experience it, with what the log says of the decision. */
-export function formatTurn(outcome: TurnOutcome): string {
+export function formatTurn(reply: TurnOutcome): string {
+  const outcome = printableOutcome(reply);
   const lines: string[] = [];
   if (outcome.problem !== undefined) return `  !! ${outcome.problem}\n`;
   const heard = heardText(outcome);
@@ -538,9 +570,9 @@ export function readTyped(line: string): Typed {
   switch (command) {
     case 'keys':
     case 'k':
-      return /^[0-9*#]{1,40}$/.test(arg)
+      return KEYS_PATTERN.test(arg)
         ? { kind: 'action', action: { kind: 'keys', keys: arg } }
-        : { kind: 'wrong', message: 'keys are 1 to 40 of 0-9, * and #: /keys 6218#' };
+        : { kind: 'wrong', message: `${KEYS_MESSAGE}: /keys 6218#` };
     case 'silence':
     case 's':
       return { kind: 'action', action: { kind: 'silence' } };
@@ -583,6 +615,7 @@ async function interactive(io: SimulatorIo, options: Options): Promise<number> {
   const callee = options.callee ?? defaults.callee;
   const outbound = options.outbound;
   const transport = await openTransport(loaded, options, io.env ?? process.env);
+  const nextCallId = callIdsFor(io.callIdSeed ?? newCallIdSeed());
   io.out(`rules: ${loaded.label} (version ${rules.version}, time zone ${rules.timezone})\n`);
   io.out(`callbacks go to ${transport.describe}\n`);
   if (!transport.seesLogs) io.out(URL_LIMITS);

@@ -64,16 +64,22 @@ export type CallbackLog = {
   readonly raw: Record<string, unknown>;
 };
 
-const text = v.optional(v.string());
-/** A `callback` log line, read leniently: a field of another shape is left out, never trusted. */
-const CallbackLogSchema = v.object({
+/** A text field of a log line, read leniently: a field of another shape is left out, never trusted. */
+export const lenientText = v.fallback(v.optional(v.string()), undefined);
+
+/**
+ * The fields of a `callback` log line the simulator reads, leniently (replay reads these and the
+ * event's own).
+ */
+export const CallbackLogSchema = v.object({
   msg: v.literal('callback'),
-  flow: v.fallback(text, undefined),
-  node: v.fallback(text, undefined),
-  nodeBefore: v.fallback(text, undefined),
-  line: v.fallback(text, undefined),
-  matched: v.fallback(text, undefined),
-  rulesVersion: v.fallback(text, undefined),
+  flow: lenientText,
+  node: lenientText,
+  nodeBefore: lenientText,
+  line: lenientText,
+  matched: lenientText,
+  action: lenientText,
+  rulesVersion: lenientText,
   trace: v.fallback(v.optional(v.array(v.string()), []), []),
 });
 

@@ -5,6 +5,8 @@
  * from the node-type traits (`targetsOf`, `findRetryPolicy`), so a new node type's edges are counted
  * without a change here.
  */
+
+import { readBranchTaken, readEnteredNode, readRetriesUsedUp } from '../../shared/flow/trace-phrases';
 import {
   chainsOn,
   findRetryPolicy,
@@ -119,10 +121,6 @@ export function listCoverageItems(rules: Rules): CoverageItem[] {
   return items;
 }
 
-const ENTER = /^enter (\S+) \(/;
-const BRANCH = /^branches\.(\d+) holds → /;
-const ESCALATION = /(noInput|noMatch) retries used up → (\S+)$/;
-
 /** The ids of the items one callback went through. */
 export function visitedBy(rules: Rules, visit: Visit): Set<string> {
   const seen = new Set<string>();
@@ -157,10 +155,10 @@ export function visitedBy(rules: Rules, visit: Visit): Set<string> {
       });
     }
     for (const line of visit.trace) {
-      const escalation = ESCALATION.exec(line);
-      if (escalation === null || !isListeningNode(before)) continue;
-      const kind = escalation[1] as 'noInput' | 'noMatch';
-      if (findRetryPolicy(before, flow, kind).policy.escalateTo === escalation[2])
+      const escalation = readRetriesUsedUp(line);
+      if (escalation === undefined || !isListeningNode(before)) continue;
+      const { kind, target } = escalation;
+      if (findRetryPolicy(before, flow, kind).policy.escalateTo === target)
         seen.add(edgeId(flowName, from, `${kind}.escalateTo`));
     }
   }
@@ -168,7 +166,7 @@ export function visitedBy(rules: Rules, visit: Visit): Set<string> {
   let previous = hearer;
   let current: string | undefined;
   for (const line of visit.trace) {
-    const entered = ENTER.exec(line)?.[1];
+    const entered = readEnteredNode(line);
     if (entered !== undefined) {
       seen.add(nodeId(flowName, entered));
       if (previous !== undefined) markByTarget(previous, entered);
@@ -177,9 +175,9 @@ export function visitedBy(rules: Rules, visit: Visit): Set<string> {
       continue;
     }
     if (current === undefined) continue;
-    const branch = BRANCH.exec(line)?.[1];
-    if (branch !== undefined) seen.add(edgeId(flowName, current, `branches.${branch}.goto`));
-    else if (line.startsWith('no branch holds → ')) seen.add(edgeId(flowName, current, 'else'));
+    const branch = readBranchTaken(line);
+    if (branch === 'else') seen.add(edgeId(flowName, current, 'else'));
+    else if (branch !== undefined) seen.add(edgeId(flowName, current, `branches.${branch}.goto`));
   }
   return seen;
 }

@@ -2,6 +2,7 @@
  * A turn's expectations against what happened, and the diff a user reads when they differ. Pure.
  */
 import type { TurnOutcome } from './call';
+import { printable } from './printable';
 import type { Expect } from './scenario';
 
 /** One expectation that did not hold: the field, what was expected and what happened, as text. */
@@ -63,12 +64,12 @@ export function formatMismatches(
   outcome: TurnOutcome,
 ): string {
   const width = Math.max(...mismatches.map((m) => m.field.length));
-  const lines = [`  ${where}`];
+  const lines = [`  ${printable(where)}`];
   for (const { field, expected, actual } of mismatches) {
-    lines.push(`    - ${field.padEnd(width)}  ${expected}`);
-    lines.push(`    + ${field.padEnd(width)}  ${actual}`);
+    lines.push(`    - ${field.padEnd(width)}  ${printable(expected)}`);
+    lines.push(`    + ${field.padEnd(width)}  ${printable(actual)}`);
   }
   const trace = outcome.log?.trace ?? [];
-  if (trace.length > 0) lines.push(`    trace: ${trace.join(' · ')}`);
+  if (trace.length > 0) lines.push(`    trace: ${printable(trace.join(' · '))}`);
   return `${lines.join('\n')}\n`;
 }

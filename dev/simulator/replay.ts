@@ -6,20 +6,20 @@
  * replay says what it put in their place.
  */
 import * as v from 'valibot';
+import { readCountedDigits } from '../../shared/flow/trace-phrases';
+import { SENSITIVE_INPUT } from '../../shared/log/mask';
 import type { Rules } from '../../shared/rules/rules-schema';
-import type { CallerAction, Callin } from './call';
+import { CallbackLogSchema, type CallerAction, type Callin, lenientText } from './call';
+import { printable } from './printable';
 import type { CallFunction } from './transport';
 
 /** The most lines of an export read, and the longest line: an export of one call is small. */
 export const MAX_EXPORT_LINES = 100_000;
 const MAX_LINE_CHARS = 64 * 1024;
 
-const text = v.optional(v.string());
-const lenientText = v.fallback(text, undefined);
-
-/** A `callback` line, read leniently: a field of another shape is left out. */
+/** A `callback` line with the event it answered, read leniently: a field of another shape is left out. */
 const CallbackLineSchema = v.object({
-  msg: v.literal('callback'),
+  ...CallbackLogSchema.entries,
   time: v.pipe(v.string(), v.isoTimestamp()),
   callId: v.string(),
   fn: v.picklist(['inbound', 'outbound']),
@@ -30,13 +30,6 @@ const CallbackLineSchema = v.object({
   words: lenientText,
   dtmf: lenientText,
   transferStatus: lenientText,
-  line: lenientText,
-  flow: lenientText,
-  node: lenientText,
-  nodeBefore: lenientText,
-  matched: lenientText,
-  action: lenientText,
-  trace: v.fallback(v.optional(v.array(v.string()), []), []),
 });
 export type CallbackLine = v.InferOutput<typeof CallbackLineSchema>;
 
@@ -45,19 +38,24 @@ export type CallbackLine = v.InferOutput<typeof CallbackLineSchema>;
  * holds it as text (in `content` or `message`); anything else (other messages, other formats, junk) is
  * skipped and counted.
  */
-export function readLogExport(exported: string): { lines: CallbackLine[]; skipped: number } {
+export function readLogExport(exported: string): {
+  lines: CallbackLine[];
+  skipped: number;
+  /** Lines after the first {@link MAX_EXPORT_LINES}, not read. */
+  unread: number;
+} {
   const lines: CallbackLine[] = [];
   let skipped = 0;
   let read = 0;
   for (const raw of exported.split('\n')) {
     if (raw.trim() === '') continue;
     read += 1;
-    if (read > MAX_EXPORT_LINES) break;
+    if (read > MAX_EXPORT_LINES) continue;
     const line = raw.length > MAX_LINE_CHARS ? undefined : readCallbackLine(parseJson(raw), 0);
     if (line === undefined) skipped += 1;
     else lines.push(line);
   }
-  return { lines, skipped };
+  return { lines, skipped, unread: Math.max(0, read - MAX_EXPORT_LINES) };
 }
 
 function readCallbackLine(value: unknown, depth: number): CallbackLine | undefined {
@@ -110,7 +108,7 @@ export type ReplayTurn = {
   readonly note?: string | undefined;
 };
 
-/** A call read back from its log lines. */
+/** A call read back from its log lines; its texts (call id, notes, event types) are printable. */
 export type ReplayPlan = {
   readonly callId: string;
   readonly fn: CallFunction;
@@ -126,20 +124,52 @@ function fillMask(masked: string | undefined): string | undefined {
   return masked === undefined ? undefined : masked.replace(/\*/g, '0');
 }
 
+/**
+ * How many digits a collect node took or refused, as its trace says (`collected pin (6 digits) → …`,
+ * `4 digits do not fit → …`): the log hides the digits, never their count.
+ */
+function loggedDigitCount(line: CallbackLine): number | undefined {
+  for (const step of line.trace) {
+    const counted = readCountedDigits(step);
+    if (counted !== undefined) return counted;
+  }
+  return undefined;
+}
+
+/** How a note says the replay made up what the log hid. */
+const reconstructed = (what: string) => `input reconstructed: ${what}`;
+
 /** Keys the log hid (`****`, `(sensitive)`), as keys of the length the trace tells. */
 function keysFor(line: CallbackLine): { keys: string; note?: string } {
   const logged = line.dtmf ?? '';
   if (/^[0-9#]$/.test(logged) || logged === 'noInputTimeout') return { keys: logged };
   if (logged === '*') return { keys: '*' };
-  // The trace names how many digits a collect node took (`collected pin (6 digits)`, `4 digits do not fit`).
-  const counted = /\((\d+) digits\)|^(\d+) digits do not fit/
-    .exec(line.trace.find((step) => /\d+ digits/.test(step)) ?? '')
-    ?.slice(1)
-    .find((n) => n !== undefined);
-  const digits = counted === undefined ? Math.max(1, logged.length) : Number(counted);
+  const digits = loggedDigitCount(line) ?? Math.max(1, logged.length);
   const withEnd = logged.length === digits + 1 ? '#' : '';
   const keys = `${'0'.repeat(digits)}${withEnd}`;
-  return { keys, note: `keys hidden in the log (${logged || 'none'}): replayed as ${keys}` };
+  return { keys, note: reconstructed(`keys hidden in the log (${logged || 'none'}): replayed as ${keys}`) };
+}
+
+/**
+ * Words the log hid: digits said aloud are masked one `*` each (`****`), and what a sensitive collect
+ * node heard is logged as `(sensitive)`; both are replayed as 0s, as many as the log or the trace tells.
+ */
+function wordsFor(line: CallbackLine): { words: string; note?: string } {
+  const logged = line.words ?? '';
+  if (logged === SENSITIVE_INPUT) {
+    const digits = loggedDigitCount(line);
+    // No count in the trace: the node heard no digits, and words without digits say the same.
+    const words = digits === undefined ? logged : '0'.repeat(digits);
+    return {
+      words,
+      note: reconstructed(
+        `speech to a sensitive node is not logged: replayed as ${digits === undefined ? `"${words}" (no digits)` : words}`,
+      ),
+    };
+  }
+  if (!logged.includes('*')) return { words: logged };
+  const words = logged.replace(/\*/g, '0');
+  return { words, note: reconstructed(`digits said aloud are masked in the log: replayed as "${words}"`) };
 }
 
 /**
@@ -187,22 +217,19 @@ export function planReplay(
     }
   }
   return {
-    callId: first.callId,
+    callId: printable(first.callId),
     fn: first.fn,
     firstDynamicId: first.fn === 'outbound' && first.nodeBefore === undefined ? first.flow : undefined,
-    turns,
-    dropped,
+    turns: turns.map((turn) => (turn.note === undefined ? turn : { ...turn, note: printable(turn.note) })),
+    dropped: dropped.map(printable),
   };
 }
 
 function actionOf(line: CallbackLine): { action: CallerAction; note?: string | undefined } | undefined {
   switch (line.type) {
     case 'normal': {
-      const words = line.words ?? '';
-      return {
-        action: { kind: 'say', words },
-        note: words.includes('*') ? 'digits said aloud are masked in the log (replayed as *)' : undefined,
-      };
+      const { words, note } = wordsFor(line);
+      return { action: { kind: 'say', words }, note };
     }
     case 'dtmf': {
       if (line.dtmf === 'noInputTimeout') return { action: { kind: 'keyTimeout' } };
@@ -225,7 +252,9 @@ function actionOf(line: CallbackLine): { action: CallerAction; note?: string | u
 /** Whether a replayed turn went where the call went, and how the report says each side. */
 export function compareRoutes(was: Route, now: Route): { same: boolean; was: string; now: string } {
   const show = (route: Route) =>
-    `${route.action ?? '?'} ${route.flow ?? '?'}/${route.node ?? '?'}${route.matched === undefined ? '' : ` (${route.matched})`}`;
+    printable(
+      `${route.action ?? '?'} ${route.flow ?? '?'}/${route.node ?? '?'}${route.matched === undefined ? '' : ` (${route.matched})`}`,
+    );
   const same =
     was.action === now.action &&
     was.flow === now.flow &&

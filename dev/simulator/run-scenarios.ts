@@ -2,10 +2,13 @@
  * Runs scenario files' calls over a transport and reports each turn that did not go as expected, with
  * the callback log lines seen (for coverage).
  */
+import { randomInt } from 'node:crypto';
 import { toLocalTime } from '../../shared/calendar/local-time';
+import { readNoHolidayDataNote } from '../../shared/flow/trace-phrases';
 import type { Rules } from '../../shared/rules/rules-schema';
 import { type CallerAction, SimulatedCall, type TurnOutcome } from './call';
 import { compareTurn, formatMismatches } from './expect';
+import { printable } from './printable';
 import { localTimeToEpoch, type Scenario, type ScenarioTurn } from './scenario';
 import type { CallTransport } from './transport';
 
@@ -23,12 +26,46 @@ export function instantIn(rules: Rules, text: string): number {
   return localTimeToEpoch(text, (ms) => toLocalTime(ms, rules.timezone));
 }
 
-let calls = 0;
+/**
+ * Call ids of VMS's shape (`digits^digits`) for one run of the simulator: the first part is the run's
+ * seed (12 digits), the second counts the run's calls. A new seed each run keeps runs apart where call ids
+ * are remembered (the local server's duplicate check, a deployed function's log); a fixed one (the tests')
+ * gives the same ids every run.
+ */
+export function callIdsFor(seed: number): () => string {
+  const run = String(Math.abs(Math.trunc(seed)) % 1e12).padStart(12, '0');
+  let calls = 0;
+  return () => {
+    calls += 1;
+    return `${run}^${880000000000 + calls}`;
+  };
+}
 
-/** A call id of VMS's shape (`digits^digits`), new for every call of the process. */
-export function nextCallId(): string {
-  calls += 1;
-  return `${990000000000 + calls}^${880000000000 + calls}`;
+/** A seed for {@link callIdsFor}, new every run. */
+export function newCallIdSeed(): number {
+  return randomInt(1e11, 1e12);
+}
+
+/**
+ * The warning a run owes when its calls met a year the built bundles hold no holiday data for (the
+ * trace says so; a year the document's `holidaySchedules` give is covered): those days were judged by
+ * the calendar's `noHolidayData` policy, not as the holidays they may be. `npm run simulate` builds the
+ * packaged years from last year on; scenarios of earlier years need their days off in the document.
+ */
+export function holidayDataWarning(traces: Iterable<readonly string[]>): string | undefined {
+  const gaps = new Set<string>();
+  for (const trace of traces)
+    for (const line of trace) {
+      const gap = readNoHolidayDataNote(line);
+      if (gap !== undefined) gaps.add(`${gap.year} (calendar ${gap.calendar})`);
+    }
+  if (gaps.size === 0) return undefined;
+  return (
+    `warning: the built bundles hold no holiday data for ${[...gaps].sort().join(', ')}: calls on those ` +
+    "dates were judged by the calendar's noHolidayData policy, not by the year's holidays. npm run simulate " +
+    'builds the packaged years from last year on: give earlier years in holidaySchedules, or build with ' +
+    'npm run build -- --holidays-from YEAR and run npx tsx scripts/simulate.ts\n'
+  );
 }
 
 /** The caller's action of a scenario turn (a hang-up has none: no callback is sent). */
@@ -47,7 +84,7 @@ export function describeAction(action: CallerAction | undefined): string {
   if (action === undefined) return 'hangs up';
   switch (action.kind) {
     case 'say':
-      return `says "${action.words}"`;
+      return `says "${printable(action.words)}"`;
     case 'keys':
       return `keys ${action.keys}`;
     case 'silence':
@@ -59,6 +96,14 @@ export function describeAction(action: CallerAction | undefined): string {
     case 'transferResult':
       return `transfer ${action.status}`;
   }
+}
+
+/**
+ * Whether a callback was not delivered: no HTTP answer (unreachable, timed out) or not HTTP 200 (a wrong
+ * secret, no such function). The next turns would only fail the same way, each after a time-out.
+ */
+function undelivered(outcome: TurnOutcome): boolean {
+  return outcome.status !== 200;
 }
 
 export type ScenarioResult = {
@@ -75,12 +120,13 @@ export async function runScenario(
   rules: Rules,
   transport: CallTransport,
   defaults: CallDefaults,
+  callId: string,
 ): Promise<ScenarioResult> {
   const outbound = scenario.outbound !== undefined;
   const call = new SimulatedCall(
     transport,
     outbound ? 'outbound' : 'inbound',
-    nextCallId(),
+    callId,
     typeof scenario.outbound === 'string' ? scenario.outbound : undefined,
   );
   let at = instantIn(rules, scenario.at);
@@ -101,6 +147,16 @@ export async function runScenario(
       at,
     );
     check('callin', scenario.answer, answer);
+    if (undelivered(answer)) return stopped(0);
+  }
+  /** The result when a callback was not answered: the turns from `next` on are not sent. */
+  function stopped(next: number): ScenarioResult {
+    const left = scenario.turns.length - next;
+    if (left > 0) {
+      const which = left === 1 ? `turn ${next + 1}` : `turns ${next + 1} to ${scenario.turns.length}`;
+      reports.push(`  ${which} not run: the function did not answer the callback before\n`);
+    }
+    return { name: scenario.name, passed: false, report: reports.join(''), outcomes: call.outcomes };
   }
   for (const [index, turn] of scenario.turns.entries()) {
     const action = actionOfTurn(turn);
@@ -116,7 +172,9 @@ export async function runScenario(
       call.hangUp();
       continue;
     }
-    check(where, turn.expect, await call.act(action, at));
+    const outcome = await call.act(action, at);
+    check(where, turn.expect, outcome);
+    if (undelivered(outcome)) return stopped(index + 1);
   }
   return {
     name: scenario.name,

@@ -4,7 +4,12 @@
  * an error), every message naming its path, and exported as `scenarios.schema.json` for editors.
  */
 import * as v from 'valibot';
+import { FIRST_YEAR, LAST_YEAR } from '../../shared/calendar/holiday-schedule';
+import { MAX_KEY_ENTRY_CHARS } from '../../shared/flow/flow-limits';
+import { PHONE_NUMBER_PATTERN } from '../../shared/protocol/callback-request';
+import { ReplyDataSchema } from '../../shared/protocol/reply-schema';
 import { NameSchema } from '../../shared/text/name';
+import { printable } from './printable';
 
 /** The largest scenario file read, and the most scenarios and turns in one: a file is hand-written. */
 export const MAX_SCENARIO_FILE_BYTES = 1024 * 1024;
@@ -18,13 +23,23 @@ export const LocalTimeTextSchema = v.pipe(
     /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?$/,
     'a time is "YYYY-MM-DD HH:MM" (or HH:MM:SS), in the rules\' time zone',
   ),
+  v.check(
+    (text) => inYears(text),
+    `a time is in a year from ${FIRST_YEAR} to ${LAST_YEAR}, as the rules' schedules are`,
+  ),
   v.check((text) => readWallTime(text) !== undefined, 'no such time: a day or hour that does not exist'),
 );
+
+/** Whether a time text's year is one the rules' schedules may name (Date.UTC reads 0000–0099 as 19xx). */
+function inYears(text: string): boolean {
+  const year = Number(text.slice(0, 4));
+  return year >= FIRST_YEAR && year <= LAST_YEAR;
+}
 
 /** The fields of a local time text, or undefined when it names no real day and time (`2026-02-30`). */
 function readWallTime(text: string): { readonly wall: number; readonly second: number } | undefined {
   const match = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(text);
-  if (match === null) return undefined;
+  if (match === null || !inYears(text)) return undefined;
   const [year, month, day, hour, minute, second] = match.slice(1).map((part) => Number(part ?? 0)) as [
     number,
     number,
@@ -39,26 +54,22 @@ function readWallTime(text: string): { readonly wall: number; readonly second: n
   return real ? { wall, second } : undefined;
 }
 
+/** What a phone number may hold, for messages. */
+export const PHONE_NUMBER_MESSAGE = 'a phone number is digits, "-" and a leading "+"';
+
+/** Keys a caller presses in one turn: as many as the engine reads of one entry. */
+export const KEYS_PATTERN = new RegExp(`^[0-9*#]{1,${MAX_KEY_ENTRY_CHARS}}$`);
+export const KEYS_MESSAGE = `keys are 1 to ${MAX_KEY_ENTRY_CHARS} of 0-9, * and #`;
+
 /** A phone number as the platform sends it. */
 const PhoneTextSchema = v.pipe(
   v.union([v.string(), v.number()], 'a phone number is text (quote it, to keep a leading 0)'),
   v.transform(String),
-  v.regex(/^\+?[0-9-]{1,32}$/, 'a phone number is digits, "-" and a leading "+"'),
+  v.regex(PHONE_NUMBER_PATTERN, PHONE_NUMBER_MESSAGE),
 );
 
-/** The actions a reply can carry (the protocol's list). */
-export const REPLY_ACTIONS = [
-  'answer',
-  'hangup',
-  'play',
-  'break',
-  'continue',
-  'donothing',
-  'transfer',
-  'dtmf',
-  'parallel_transfer',
-  'parallel_bridge',
-] as const;
+/** The actions a reply can carry: the protocol's reply schema's. */
+export const REPLY_ACTIONS = ReplyDataSchema.options.map((option) => option.entries.action.literal);
 
 /** Text the caller must hear: each string must appear in the TTS text the reply plays. */
 const HeardSchema = v.union([
@@ -109,6 +120,9 @@ const CALLER_ACTIONS = [
   'hangup',
 ] as const;
 
+const UNQUOTED_KEYS =
+  'keys of more than one digit are quoted, like "0123": unquoted, YAML reads them as a number and drops leading 0s';
+
 const TurnSchema = v.pipe(
   v.strictObject({
     /** Says these words (a `normal` event: what ASR recognised). */
@@ -116,9 +130,21 @@ const TurnSchema = v.pipe(
     /** Presses these keys (a `dtmf` event). */
     keys: v.optional(
       v.pipe(
-        v.union([v.string(), v.number()], 'keys are text, like "1" or "6218#"'),
+        v.union(
+          [
+            v.string(),
+            // YAML reads unquoted keys as a number (0123 as 123): only a single key is safe that way.
+            v.pipe(
+              v.number(),
+              v.integer(UNQUOTED_KEYS),
+              v.minValue(0, UNQUOTED_KEYS),
+              v.maxValue(9, UNQUOTED_KEYS),
+            ),
+          ],
+          'keys are text, like "1" or "6218#"',
+        ),
         v.transform(String),
-        v.regex(/^[0-9*#]{1,40}$/, 'keys are 1 to 40 of 0-9, * and #'),
+        v.regex(KEYS_PATTERN, KEYS_MESSAGE),
       ),
     ),
     /** Stays silent until the platform's mute time runs out (a `mute` event). */
@@ -129,8 +155,13 @@ const TurnSchema = v.pipe(
     bargeIn: v.optional(v.literal(true)),
     /** The platform reports a parallel transfer's result (a `parallel_transfer` event). */
     transferResult: v.optional(v.picklist(['success', 'fail'])),
-    /** Hangs up: no callback is sent (the platform sends none); nothing may follow. */
-    hangup: v.optional(v.literal(true)),
+    /** Hangs up: no callback is sent (the platform sends none); nothing may follow, and no `expect`. */
+    hangup: v.optional(
+      v.pipe(
+        v.literal(true),
+        v.description('hangs up: no callback is sent, so a hangup turn takes no expect; nothing may follow'),
+      ),
+    ),
     /** The time of this turn and the ones after it; the scenario's `at` by default. */
     at: v.optional(LocalTimeTextSchema),
     expect: v.optional(ExpectSchema),
@@ -138,6 +169,10 @@ const TurnSchema = v.pipe(
   v.check(
     (turn) => CALLER_ACTIONS.filter((key) => turn[key] !== undefined).length === 1,
     `a turn does exactly one of ${CALLER_ACTIONS.join(', ')}`,
+  ),
+  v.check(
+    (turn) => turn.hangup === undefined || turn.expect === undefined,
+    'a hangup sends no callback, so nothing can be expected of it: put expect on the turn before',
   ),
 );
 export type ScenarioTurn = v.InferOutput<typeof TurnSchema>;
@@ -193,7 +228,7 @@ export function readScenarioFile(document: unknown): ScenarioFileResult {
     ok: false,
     issues: parsed.issues.slice(0, 20).map((issue) => {
       const path = v.getDotPath(issue);
-      return `${path ?? '(document)'}: ${issue.message}`;
+      return printable(`${path ?? '(document)'}: ${issue.message}`);
     }),
   };
 }

@@ -6,7 +6,7 @@ import { MAX_KEY_ENTRY_CHARS, MAX_UTTERANCE_CHARS } from '../flow/flow-limits';
 import type { RecentKeys } from '../gate/recent-keys';
 import { guardRequest, rejectRequest } from '../gate/request-gate';
 import type { LogFields, Logger } from '../log/logger';
-import { maskDigitsInText, maskPhoneNumber } from '../log/mask';
+import { maskDigitsInText, maskPhoneNumber, SENSITIVE_INPUT } from '../log/mask';
 import { type CallbackEvent, type MisnamedContent, parseCallback } from '../protocol/callback-request';
 import { type HttpRequest, type HttpResponse, MAX_BODY_BYTES, respondJson } from '../protocol/http';
 import { buildCallinReply, buildEventReply } from '../protocol/reply';
@@ -181,9 +181,9 @@ function describeDecision(decision: Decision, decoded: DecodedState, eventType: 
     // What a sensitive collect node heard is never logged: not a single key, not a digit said.
     ...(heardBy?.type === 'collect' && heardBy.sensitive === true
       ? eventType === 'dtmf'
-        ? { dtmf: '(sensitive)' }
+        ? { dtmf: SENSITIVE_INPUT }
         : eventType === 'normal'
-          ? { words: '(sensitive)' }
+          ? { words: SENSITIVE_INPUT }
           : {}
       : {}),
     rulesVersion: decision.rules.rules.version,

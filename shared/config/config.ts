@@ -51,7 +51,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 const DEFAULT_CALLBACK_BUDGET_MS = 400;
 
 /** The largest rules file read by default: a real document is tens of KB; 4 MB keeps parsing bounded. */
-const DEFAULT_RULES_MAX_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_RULES_MAX_BYTES = 4 * 1024 * 1024;
 
 /** How often rules from OSS or a file are looked at again by default, seconds. */
 const DEFAULT_RULES_CHECK_SECONDS = 30;

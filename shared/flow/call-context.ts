@@ -4,6 +4,7 @@ import type { CompiledRules } from '../rules/compile-rules';
 import { describeNoHolidayData, type MissingHolidayYear } from '../rules/holiday-coverage';
 import { normalisePhoneNumber } from '../rules/phone-number';
 import type { Condition } from '../rules/rules-schema';
+import { noHolidayDataNote } from './trace-phrases';
 
 /** A calendar judged on a date no holiday data covers: logged once per calendar and year by the handler. */
 export type HolidayDataGap = MissingHolidayYear;
@@ -83,7 +84,7 @@ export class CallContext {
       // Noted and kept once per calendar (and so per year: `nowMs` is one instant).
       const decided = typeof policy === 'object' ? '' : `: ${state.open ? 'open' : 'closed'}`;
       this.note(
-        `calendar ${calendarName}: no holiday data for ${year} → noHolidayData ${describeNoHolidayData(policy)}${decided}`,
+        noHolidayDataNote(calendarName, year, `noHolidayData ${describeNoHolidayData(policy)}${decided}`),
       );
       this.holidayGaps.push({ calendar: calendarName, holidays: compiled.calendar.holidays, year, policy });
     }

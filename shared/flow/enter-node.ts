@@ -5,6 +5,7 @@ import type { CallContext } from './call-context';
 import { FlowError } from './decision';
 import { DEFAULT_GOODBYE, MAX_HOPS } from './flow-limits';
 import { renderPrompt } from './render-prompt';
+import { branchTaken, enteredNode } from './trace-phrases';
 
 /** Where entering a node leads: what is played, and what the call does next. */
 export type Outcome = {
@@ -37,7 +38,7 @@ export function enterNode(
   let nodeName = start;
   for (let hop = 0; hop < MAX_HOPS; hop++) {
     const node: FlowNode = getNode(flow, flowName, nodeName);
-    ctx.note(`enter ${nodeName} (${node.type})`);
+    ctx.note(enteredNode(nodeName, node.type));
     switch (node.type) {
       case 'say':
         items.push(...renderPrompt(node.say, ctx));
@@ -47,7 +48,7 @@ export function enterNode(
         const index = node.branches.findIndex((branch) => ctx.holds(branch.when));
         nodeName = node.branches[index]?.goto ?? node.else;
         // The branch's path (`branches.0`), so that a trace tells branches with one target apart.
-        ctx.note(index === -1 ? `no branch holds → ${nodeName}` : `branches.${index} holds → ${nodeName}`);
+        ctx.note(branchTaken(index, nodeName));
         continue;
       }
       case 'menu':

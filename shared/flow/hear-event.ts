@@ -9,6 +9,7 @@ import { chooseTransferTarget, findKey, getFlow, getNode } from './enter-node';
 import { DEFAULT_MAX_TURNS, MAX_KEY_ENTRY_CHARS, MAX_UTTERANCE_CHARS, SESSION_MARGIN_S } from './flow-limits';
 import { endCall, eventDecision, goTo } from './render-outcome';
 import { renderPrompt } from './render-prompt';
+import { countedDigits, retriesUsedUp } from './trace-phrases';
 
 /**
  * A later event of a call in a flow: what the caller did (said, pressed, stayed silent, talked over a
@@ -150,7 +151,7 @@ function hearCollect(
   }
   if (digits === '') return retry(ctx, flow, state, node, 'noInput', 'no digits');
   // Collected digits never reach the trace (and so the logs): card and phone numbers are personal data.
-  const shown = `${digits.length} digits`;
+  const shown = countedDigits(digits.length);
   const fits =
     /^[0-9*#]+$/.test(digits) &&
     digits.length >= node.minDigits &&
@@ -196,10 +197,10 @@ function retry(
     return goTo(ctx, state.flow, flow, { ...state, [kind]: attempt }, state.node, prefix, true);
   }
   if (policy.escalateTo === undefined) {
-    ctx.note(`${why} → ${kind} retries used up → goodbye`);
+    ctx.note(retriesUsedUp(why, kind, 'goodbye'));
     return endCall(ctx, flow, state);
   }
-  ctx.note(`${why} → ${kind} retries used up → ${policy.escalateTo}`);
+  ctx.note(retriesUsedUp(why, kind, policy.escalateTo));
   return goTo(ctx, state.flow, flow, state, policy.escalateTo, []);
 }
 

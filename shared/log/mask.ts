@@ -21,3 +21,6 @@ const DIGIT_RUN = new RegExp(`[${DIGIT}](?:[\\s,，、.-]*[${DIGIT}]){2,}`, 'g')
 export function maskDigitsInText(text: string): string {
   return text.replace(DIGIT_RUN, (run) => run.replace(new RegExp(`[${DIGIT}]`, 'g'), '*'));
 }
+
+/** What the log says in place of the keys or words a sensitive collect node heard. */
+export const SENSITIVE_INPUT = '(sensitive)';

@@ -2,8 +2,11 @@ import * as v from 'valibot';
 import { BooleanLikeSchema, lenient, NumberLikeSchema, TextLikeSchema } from './coerce';
 import type { HttpRequest } from './http';
 
-/** A phone number as the platform writes it (digits, sometimes `+`); kept as text. */
-const PhoneLikeSchema = v.pipe(TextLikeSchema, v.regex(/^\+?[0-9-]{1,32}$/));
+/** A phone number as the platform writes it: digits and `-`, sometimes a leading `+`. */
+export const PHONE_NUMBER_PATTERN = /^\+?[0-9-]{1,32}$/;
+
+/** A phone number as the platform writes it; kept as text. */
+const PhoneLikeSchema = v.pipe(TextLikeSchema, v.regex(PHONE_NUMBER_PATTERN));
 
 /**
  * The longest `dynamic_id` read. Replies send at most MAX_DYNAMIC_ID_CHARS; this leaves room for a

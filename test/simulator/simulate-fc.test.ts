@@ -18,7 +18,7 @@ const CREDENTIALS = {
   ALIBABA_CLOUD_ACCOUNT_ID: ACCOUNT_ID,
 };
 const SECRET = 'simulator-fc-callback-secret';
-const scenarios = join(ROOT, 'test', 'fixtures', 'scenarios', 'replies-only.scenarios.yaml');
+const scenarios = join(ROOT, 'examples', 'default-hotline.replies.scenarios.yaml');
 
 let standIn: StandIn;
 before(async () => {

@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { SimulatedCall } from '../../dev/simulator/call';
+import { type CallerAction, SimulatedCall } from '../../dev/simulator/call';
+import { MAX_EXPORT_LINES } from '../../dev/simulator/replay';
 import { localTimeToEpoch } from '../../dev/simulator/scenario';
 import { createInProcessTransport } from '../../dev/simulator/transport';
 import { createLocalServer, loadBuiltHandlers } from '../../scripts/serve';
-import { main, readTyped } from '../../scripts/simulate';
+import { formatTurn, main, readTyped } from '../../scripts/simulate';
 import { toLocalTime } from '../../shared/calendar/local-time';
 import { ROOT, setFunctionEnvironment } from '../support/fc-event';
 import { runSimulator } from '../support/simulate-cli';
@@ -17,6 +19,10 @@ import { runSimulator } from '../support/simulate-cli';
 const dir = mkdtempSync(join(tmpdir(), 'simulate-cli-'));
 const example = (name: string) => join(ROOT, 'examples', name);
 const fixture = (name: string) => join(ROOT, 'test', 'fixtures', 'scenarios', name);
+/** A control character a terminal would act on (any but the newlines the simulator prints itself). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is looked for
+const UNPRINTABLE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+const REPLIES_ONLY = example('default-hotline.replies.scenarios.yaml');
 
 /** The simulator's command line, in-process. */
 const simulate = (...args: string[]) => runSimulator(args);
@@ -52,9 +58,9 @@ describe('npm run simulate -- run', () => {
   });
 
   it('passes the embedded default hotline scenarios without --rules', async () => {
-    const result = await simulate('run', example('default-hotline.scenarios.yaml'));
+    const result = await simulate('run', example('default-hotline.scenarios.yaml'), REPLIES_ONLY);
     assert.match(result.stdout, /\(rules: the embedded default hotline\)/);
-    assert.match(result.stdout, /4 scenarios: 4 passed, 0 failed\n$/);
+    assert.match(result.stdout, /5 scenarios: 5 passed, 0 failed\n$/);
     assert.equal(result.status, 0);
   });
 
@@ -129,6 +135,44 @@ describe('npm run simulate -- run', () => {
     assert.match(result.stderr, /turns\.2\.expect\.sound: /);
   });
 
+  it('warns once when calls met a year the bundles hold no holiday data for (the tests build from 2025)', async () => {
+    const file = join(dir, 'old-year.yaml');
+    const call = (day: string) =>
+      `  - { name: "${day}", at: "${day} 10:00", answer: { action: answer }, turns: [] }\n`;
+    writeFileSync(file, `scenarios:\n${call('2024-10-01')}${call('2024-10-02')}${call('2026-10-01')}`);
+    const result = await simulate('run', file, '--rules', example('bank-card-service.yaml'));
+    assert.equal(result.status, 0);
+    assert.equal(result.stderr.match(/^warning: /gm)?.length, 1, result.stderr);
+    assert.match(
+      result.stderr,
+      /^warning: the built bundles hold no holiday data for 2024 \(calendar office\): /,
+    );
+  });
+
+  /** The run of a scenario file of one call at 10:00 with these turns (YAML lines): refused, running nothing. */
+  async function runRefused(name: string, turns: readonly string[]): Promise<string> {
+    const file = join(dir, `${name}.yaml`);
+    const lines = turns.map((turn) => `      - ${turn}\n`).join('');
+    writeFileSync(file, `scenarios:\n  - name: x\n    at: "2026-03-10 10:00"\n    turns:\n${lines}`);
+    const result = await simulate('run', file);
+    assert.equal(result.status, 1);
+    assert.equal(result.stdout, '');
+    return result.stderr;
+  }
+
+  it('refuses unquoted keys of more than one digit, which YAML reads as a number', async () => {
+    const stderr = await runRefused('unquoted-keys', ['{ keys: 1 }', '{ keys: 0123 }']);
+    assert.doesNotMatch(stderr, /turns\.0/);
+    assert.match(stderr, /turns\.1\.keys: keys of more than one digit are quoted, like "0123"/);
+  });
+
+  it('refuses expectations on a hangup turn, which sends no callback to check them against', async () => {
+    const stderr = await runRefused('hangup-expect', [
+      '{ hangup: true, expect: { node: nowhere, action: transfer } }',
+    ]);
+    assert.match(stderr, /turns\.0: a hangup sends no callback, so nothing can be expected of it/);
+  });
+
   it('refuses a time that does not exist, a file that is not one, and bad command lines', async () => {
     const file = join(dir, 'feb30.yaml');
     writeFileSync(file, 'scenarios:\n  - { name: x, at: "2026-02-30 10:00", turns: [] }\n');
@@ -142,6 +186,15 @@ describe('npm run simulate -- run', () => {
     assert.equal(usage.status, 2);
     assert.match(usage.stderr, /run does not take --at/);
     assert.equal((await simulate('--at', 'tomorrow')).status, 2);
+    // Date.UTC reads years 0000–0099 as 19xx: such a year is refused, not moved.
+    const early = await simulate('--at', '0050-03-10 10:00');
+    assert.equal(early.status, 2);
+    assert.match(early.stderr, /--at takes a local time/);
+    writeFileSync(file, 'scenarios:\n  - { name: x, at: "0050-03-10 10:00", turns: [] }\n');
+    assert.match(
+      (await simulate('run', file)).stderr,
+      /scenarios\.0\.at: a time is in a year from 2000 to 2100/,
+    );
     assert.equal((await simulate('fly')).status, 2);
     assert.equal((await simulate('run', file, '--min-coverage', '120')).status, 2);
   });
@@ -201,21 +254,55 @@ describe('README: Testing your hotline', () => {
 describe('npm run simulate -- replay', () => {
   const bankRules = example('bank-card-service.yaml');
 
+  /** The keyed lost-card call: a silence, then the card's last digits and the PIN pressed. */
+  const KEYED: readonly CallerAction[] = [
+    { kind: 'silence' },
+    { kind: 'keys', keys: '1' },
+    { kind: 'keys', keys: '6218' },
+    { kind: 'keys', keys: '1' },
+    { kind: 'keys', keys: '583920#' },
+  ];
+
   /** A lost-card call placed at 17:58 on a Tuesday, and the log lines the function wrote for it. */
-  async function loggedCall(callId: string): Promise<Record<string, unknown>[]> {
+  async function loggedCall(
+    callId: string,
+    actions: readonly CallerAction[] = KEYED,
+  ): Promise<Record<string, unknown>[]> {
     const transport = await createInProcessTransport(bankRules);
     const call = new SimulatedCall(transport, 'inbound', callId);
     const at = Date.parse('2026-03-10T17:58:00+08:00');
-    const outcomes = [
-      await call.answer({ caller: '13812345678', callee: '95000' }, at),
-      await call.act({ kind: 'silence' }, at + 5_000),
-      await call.act({ kind: 'keys', keys: '1' }, at + 10_000),
-      await call.act({ kind: 'keys', keys: '6218' }, at + 20_000),
-      await call.act({ kind: 'keys', keys: '1' }, at + 25_000),
-      await call.act({ kind: 'keys', keys: '583920#' }, at + 40_000),
-    ];
+    const outcomes = [await call.answer({ caller: '13812345678', callee: '95000' }, at)];
+    for (const [i, action] of actions.entries()) outcomes.push(await call.act(action, at + (i + 1) * 5_000));
     return outcomes.map((outcome) => outcome.log?.raw ?? {});
   }
+
+  it('replays a call whose card number and PIN were spoken the same way under the same rules', async () => {
+    const logs = await loggedCall('130301340125^117079730124', [
+      { kind: 'say', words: '挂失' },
+      { kind: 'say', words: '6218' },
+      { kind: 'keys', keys: '1' },
+      { kind: 'say', words: '五八三九二零' },
+    ]);
+    // What the log kept of the spoken digits: masked, and nothing of the PIN.
+    assert.deepEqual(
+      logs.map((line) => line.words),
+      [undefined, '挂失', '****', undefined, '(sensitive)'],
+    );
+    const exported = join(dir, 'spoken.jsonl');
+    writeFileSync(exported, logs.map((line) => JSON.stringify(line)).join('\n'));
+    const same = await simulate('replay', exported, '--rules', bankRules);
+    assert.equal(same.status, 0);
+    assert.match(
+      same.stdout,
+      /says "0000"\n {3}note: input reconstructed: digits said aloud are masked in the log: replayed as "0000"\n {3}same: dtmf main\/confirmCard \(collected card4\)/,
+    );
+    assert.match(
+      same.stdout,
+      /says "000000"\n {3}note: input reconstructed: speech to a sensitive node is not logged: replayed as 000000\n {3}same: transfer main\/lostDesk \(collected pin\)/,
+    );
+    assert.doesNotMatch(same.stdout, /differs/);
+    assert.match(same.stdout, /the call goes the same way under these rules\n$/);
+  });
 
   it('shows turn by turn where a logged call goes differently after a rules edit', async () => {
     const logs = await loggedCall('130301340124^117079730123');
@@ -260,6 +347,53 @@ describe('npm run simulate -- replay', () => {
     assert.match(changed.stdout, /6 of 6 turns go differently under these rules\n$/);
   });
 
+  it('prints no control character of the export: no escape sequence, title change or made-up line', async () => {
+    const [callin = {}, menu = {}] = await loggedCall('7^7', [{ kind: 'say', words: '挂失' }]);
+    const hostile = (text: string) => `${text}\u001b[31m\u001b]0;pwned\u0007\u009b2J\u007f\nFAKE: same`;
+    const exported = join(dir, 'hostile.jsonl');
+    writeFileSync(
+      exported,
+      [
+        { ...callin, callId: hostile('7^7') },
+        {
+          ...menu,
+          callId: hostile('7^7'),
+          words: hostile('挂失'),
+          flow: hostile('main'),
+          node: hostile('lostIntro'),
+          matched: hostile('intent lostCard'),
+          action: hostile('dtmf'),
+        },
+        { ...menu, callId: hostile('7^7'), type: hostile('odd') },
+      ]
+        .map((line) => JSON.stringify(line))
+        .join('\n'),
+    );
+    const result = await simulate('replay', exported, '--rules', bankRules);
+    assert.equal(result.status, 0, result.stderr);
+    assert.doesNotMatch(result.stdout, UNPRINTABLE);
+    assert.doesNotMatch(result.stdout, /^FAKE/m);
+    assert.match(result.stdout, /^replay of call 7\^7\[31m\]0;pwned2JFAKE: same \(2 turns/);
+    assert.match(result.stdout, /says "挂失\[31m\]0;pwned2JFAKE: same"\n/);
+    assert.match(
+      result.stdout,
+      /was: dtmf\[31m.* main\[31m.*\/lostIntro\[31m.* \(intent lostCard\[31m.*\)\n/,
+    );
+  });
+
+  it('says how many lines of an export over the most it reads were not read', async () => {
+    const [callin = {}] = await loggedCall('8^8', []);
+    const exported = join(dir, 'long.jsonl');
+    const filler = Array.from({ length: MAX_EXPORT_LINES + 2 }, () => '{}');
+    writeFileSync(exported, [JSON.stringify(callin), ...filler].join('\n'));
+    const result = await simulate('replay', exported, '--rules', bankRules);
+    assert.match(
+      result.stderr,
+      /long\.jsonl: only the first 100000 lines are read; 3 lines after them were not\n/,
+    );
+    assert.match(result.stdout, /^replay of call 8\^8 \(1 turn, inbound\)/);
+  });
+
   it('asks which call when an export holds several, and says when it holds none', async () => {
     const lines = [...(await loggedCall('1^1')).slice(0, 2), ...(await loggedCall('2^2')).slice(0, 3)];
     const exported = join(dir, 'two.jsonl');
@@ -293,17 +427,20 @@ describe('npm run simulate -- run --url', () => {
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('places the calls over HTTP with the secret, checking what the replies show', async () => {
-    const result = await simulate(
-      'run',
-      fixture('replies-only.scenarios.yaml'),
-      '--url',
-      `${base}/{fn}`,
-      '--secret',
-      SECRET,
-    );
+    const result = await simulate('run', REPLIES_ONLY, '--url', `${base}/{fn}`, '--secret', SECRET);
     assert.match(result.stdout, /^over --url and --fc the simulator sees replies only/);
     assert.match(result.stdout, /1 scenario: 1 passed, 0 failed\n$/);
     assert.doesNotMatch(result.stdout, new RegExp(SECRET));
+    assert.equal(result.status, 0);
+  });
+
+  it("runs the README's command against the local server as written (with the test server's URL and secret)", async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const command = /^npm run simulate -- (run \S+ --url) '([^']+)'$/m.exec(readme);
+    assert.ok(command?.[1] !== undefined && command[2] === 'http://127.0.0.1:9000/{fn}', 'no --url example');
+    const [, file, flag] = command[1].split(' ') as [string, string, string];
+    const result = await simulate('run', join(ROOT, file), flag, `${base}/{fn}`, '--secret', SECRET);
+    assert.match(result.stdout, / 0 failed\n$/, result.stdout);
     assert.equal(result.status, 0);
   });
 
@@ -320,35 +457,84 @@ describe('npm run simulate -- run --url', () => {
     assert.equal(blind.status, 1);
     const forbidden = await simulate(
       'run',
-      fixture('replies-only.scenarios.yaml'),
+      REPLIES_ONLY,
       '--url',
       `${base}/inbound`,
       '--secret',
       'wrong-secret-of-enough-length',
     );
     assert.match(forbidden.stdout, /\+ reply {2}HTTP 403: \{"result":"fail","msg":"forbidden/);
-    const gone = await simulate(
-      'run',
-      fixture('replies-only.scenarios.yaml'),
-      '--url',
-      'http://127.0.0.1:9/inbound',
-    );
+    const gone = await simulate('run', REPLIES_ONLY, '--url', 'http://127.0.0.1:9/inbound');
     assert.match(
       gone.stdout,
       /\+ reply {2}no answer from http:\/\/127\.0\.0\.1:9\/inbound \(TypeError: fetch failed\)/,
     );
-    assert.equal(
-      (await simulate('run', fixture('replies-only.scenarios.yaml'), '--url', base, '--coverage')).status,
-      2,
+    assert.equal((await simulate('run', REPLIES_ONLY, '--url', base, '--coverage')).status, 2);
+    assert.equal((await simulate('run', REPLIES_ONLY, '--secret', SECRET)).status, 2);
+  });
+});
+
+describe('a run over --url to a stand-in that refuses every callback', () => {
+  /** A stand-in function that records the call ids it is sent and refuses every callback. */
+  const seen: string[] = [];
+  const recorder = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    request.on('end', () => {
+      seen.push(new URLSearchParams(body).get('call_id') ?? '');
+      // With an escape sequence, a terminal title change and a line of its own in it.
+      response
+        .writeHead(403)
+        .end('{"result":"fail","msg":"forbidden\u001b[2J\u001b]0;pwned\u0007\nFAKE ok"}');
+    });
+  });
+  let url = '';
+  before(async () => {
+    await new Promise<void>((resolve) => recorder.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(recorder.address() as AddressInfo).port}/{fn}`;
+  });
+  after(() => new Promise<void>((resolve) => recorder.close(() => resolve())));
+
+  /** The distinct call ids one run of the replies-only scenarios sent, given its seed (none: a new one). */
+  async function idsOfRun(callIdSeed?: number): Promise<string[]> {
+    seen.length = 0;
+    const io = { out: () => {}, err: () => {}, ...(callIdSeed === undefined ? {} : { callIdSeed }) };
+    await main(['run', REPLIES_ONLY, '--url', url], io);
+    return [...new Set(seen)];
+  }
+
+  it('stops a scenario at the first callback not answered, and says the rest were not run', async () => {
+    seen.length = 0;
+    const result = await simulate('run', REPLIES_ONLY, '--url', url);
+    assert.equal(seen.length, 1, 'only the callin is sent');
+    assert.match(
+      result.stdout,
+      /\+ reply {2}HTTP 403: \{"result":"fail","msg":"forbidden\[2J\]0;pwnedFAKE ok"\}\n {4}turns 1 to 3 not run: the function did not answer the callback before\n/,
     );
-    assert.equal(
-      (await simulate('run', fixture('replies-only.scenarios.yaml'), '--secret', SECRET)).status,
-      2,
-    );
+    assert.doesNotMatch(result.stdout, UNPRINTABLE);
+    assert.equal(result.status, 1);
+  });
+
+  it('gives call ids new every run, so that runs do not share one, and the same for a fixed seed', async () => {
+    const first = await idsOfRun();
+    const second = await idsOfRun();
+    assert.equal(first.length, 1);
+    assert.match(first[0] ?? '', /^\d{12}\^\d{12}$/);
+    assert.notDeepEqual(first, second);
+    assert.deepEqual(await idsOfRun(42), ['000000000042^880000000001']);
+    assert.deepEqual(await idsOfRun(42), ['000000000042^880000000001']);
   });
 });
 
 describe('npm run simulate -- schema', () => {
+  it('says a file it cannot write, without a stack trace', async () => {
+    const result = await simulate('schema', '-o', join(dir, 'no-such-dir', 'x.json'));
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /no-such-dir\/x\.json: cannot write it \(ENOENT\)\n$/);
+  });
+
   it('prints the JSON Schema committed as scenarios.schema.json', async () => {
     const result = await simulate('schema');
     assert.equal(
@@ -369,6 +555,24 @@ describe('the simulator clock and prompt', () => {
     assert.equal(localTimeToEpoch('2026-03-07 12:00', newYork), Date.parse('2026-03-07T12:00:00-05:00'));
     assert.throws(() => localTimeToEpoch('2026-02-29 10:00', shanghai), /no such time/);
     assert.throws(() => localTimeToEpoch('2026-01-01 24:00', shanghai), /no such time/);
+    assert.throws(() => localTimeToEpoch('0050-03-10 10:00', shanghai), /no such time/);
+  });
+
+  it('shows a turn without the control characters of the reply or its log line', () => {
+    const evil = 'x\u001b]0;pwned\u0007\nFAKE';
+    const shown = formatTurn({
+      event: 'normal',
+      status: 200,
+      action: 'transfer',
+      texts: [evil],
+      audio: [evil],
+      transferTo: evil,
+      stateChars: 0,
+      log: { flow: evil, node: evil, line: evil, matched: evil, trace: [evil], raw: {} },
+    });
+    assert.doesNotMatch(shown, UNPRINTABLE);
+    assert.doesNotMatch(shown, /^FAKE/m);
+    assert.match(shown, /<- transfer to x\]0;pwnedFAKE 「x\]0;pwnedFAKE」/);
   });
 
   it('reads what is typed at the prompt as the caller does it', () => {
