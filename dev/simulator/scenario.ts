@@ -62,9 +62,9 @@ export const KEYS_PATTERN = new RegExp(`^[0-9*#]{1,${MAX_KEY_ENTRY_CHARS}}$`);
 export const KEYS_MESSAGE = `keys are 1 to ${MAX_KEY_ENTRY_CHARS} of 0-9, * and #`;
 
 /** A phone number as the platform sends it. */
+/** A phone number, quoted: YAML reads an unquoted 05923391657 as the number 5923391657. */
 const PhoneTextSchema = v.pipe(
-  v.union([v.string(), v.number()], 'a phone number is text (quote it, to keep a leading 0)'),
-  v.transform(String),
+  v.string("a phone number is text: quote it ('05923391657'), or YAML drops its leading 0"),
   v.regex(PHONE_NUMBER_PATTERN, PHONE_NUMBER_MESSAGE),
 );
 

@@ -166,6 +166,17 @@ describe('npm run simulate -- run', () => {
     assert.match(stderr, /turns\.1\.keys: keys of more than one digit are quoted, like "0123"/);
   });
 
+  it('refuses an unquoted phone number, whose leading 0 YAML drops', async () => {
+    const file = join(dir, 'unquoted-caller.yaml');
+    writeFileSync(
+      file,
+      'scenarios:\n  - name: x\n    caller: 05923391657\n    at: "2026-03-10 10:00"\n    turns: []\n',
+    );
+    const result = await simulate('run', file);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /caller: a phone number is text: quote it/);
+  });
+
   it('refuses expectations on a hangup turn, which sends no callback to check them against', async () => {
     const stderr = await runRefused('hangup-expect', [
       '{ hangup: true, expect: { node: nowhere, action: transfer } }',
