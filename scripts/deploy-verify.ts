@@ -25,6 +25,7 @@ import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as v from 'valibot';
+import { exitWhenDone } from '../dev/command-line';
 import {
   createFcClient,
   type FcApiClient,
@@ -583,12 +584,10 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import
     err: (text) => process.stderr.write(text),
     env: process.env,
   }).then(
-    (code) => {
-      process.exitCode = code;
-    },
+    (code) => exitWhenDone(code),
     (error: unknown) => {
       process.stderr.write(`deploy verify: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
+      exitWhenDone(1);
     },
   );
 }

@@ -21,7 +21,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import * as v from 'valibot';
-import { parseCommand, UsageError } from '../dev/command-line';
+import { exitWhenDone, parseCommand, UsageError } from '../dev/command-line';
 import { createFcClient } from '../dev/fc-api';
 import { findFcCredentials } from '../dev/fc-credentials';
 import { type CallerAction, SimulatedCall, type TurnOutcome } from '../dev/simulator/call';
@@ -662,7 +662,5 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import
     throw error;
   });
   // A crash (never expected) is an unhandled rejection: Node prints it and exits 1.
-  void main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
+  void main(process.argv.slice(2)).then((code) => exitWhenDone(code));
 }
