@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -223,6 +223,28 @@ describe('the FC API stand-in', () => {
       code: 'SignatureNotMatch',
       status: 403,
     });
+  });
+
+  it('answers a path that is not valid percent-encoding with FC’s error JSON, and keeps serving', async () => {
+    for (const path of ['/%E0%A4%A', '/2023-03-30/functions/%ZZ', '//[']) {
+      const reply = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const { port } = new URL(standIn.endpoint);
+        const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            body += chunk;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      assert.equal(reply.status, 400, path);
+      assert.equal(JSON.parse(reply.body).ErrorCode, 'InvalidArgument', path);
+    }
+    const signed = await sendSigned(standIn.endpoint, { path: '/2023-03-30/functions/echo' });
+    assert.equal(signed.status, 200);
   });
 
   it('refuses a function name that is not FC’s before sending anything', async () => {
