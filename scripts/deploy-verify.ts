@@ -132,7 +132,9 @@ const RenderedSchema = v.object({
 const S_PREVIEW_TIMEOUT_MS = 60_000;
 
 /** Renders s.yaml with `s preview` (offline, quiet: see test/deploy/s-yaml.test.ts) into its functions. */
-function renderDeployment(env: Readonly<Record<string, string | undefined>>): Promise<DeployedFunction[]> {
+export function renderDeployment(
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<DeployedFunction[]> {
   const sBin = join(ROOT, 'node_modules', '.bin', 's');
   return new Promise((resolveRender, reject) => {
     execFile(

@@ -158,20 +158,24 @@ async function readBounded(response: Response): Promise<string> {
 /**
  * A deployed function through the FC 3.0 API (`--fc`): each callback is the HTTP-trigger event FC would
  * hand the function, invoked with InvokeFunction by the deploy check's client (dev/fc-api.ts), so it needs
- * no public URL. `{fn}` in the name becomes `inbound` or `outbound`. The secret, when given, is the last
+ * no public URL. `{fn}` in the name becomes `inbound` or `outbound` (or each has its own name). The secret, when given, is the last
  * segment of the event's path, as the trigger URL carries it. Like `--url`, it sees replies only.
  */
 export function createFcTransport(
   client: FcApiClient,
-  functionName: string,
+  functionName: string | Readonly<Record<CallFunction, string>>,
   secret: string | undefined,
 ): CallTransport {
+  const nameOf = (fn: CallFunction) =>
+    typeof functionName === 'string' ? functionName.replaceAll('{fn}', fn) : functionName[fn];
+  const names =
+    typeof functionName === 'string' ? functionName : `${nameOf('inbound')}, ${nameOf('outbound')}`;
   return {
-    describe: `${functionName} through the FC API (${client.endpoint})${secret === undefined ? '' : ' with the secret'}; the function reads its own clock`,
+    describe: `${names} through the FC API (${client.endpoint}, ${client.region})${secret === undefined ? '' : ' with the secret'}; the function reads its own clock`,
     seesLogs: false,
     setsClock: false,
     send: async (fn, params, at) => {
-      const name = functionName.replaceAll('{fn}', fn);
+      const name = nameOf(fn);
       const path = secret === undefined ? `/${fn}` : `/${fn}/${secret}`;
       try {
         const result = await invokeCallback(
