@@ -174,6 +174,8 @@ function parseCommandLine(argv: readonly string[]): { command: Command; files: s
     if (values[name] !== undefined && values.fc === undefined)
       throw new UsageError(`--${name} goes with --fc`);
   }
+  if (values.secret !== undefined && values.secret.trim() === '')
+    throw new UsageError('--secret is empty: the functions would refuse every callback (HTTP 403)');
   const remote = values.url ?? values.fc;
   if (values.secret !== undefined && remote === undefined)
     throw new UsageError('--secret goes with --url or --fc (the in-process functions take no secret)');

@@ -5,7 +5,7 @@
  * transport can see them. `--fc` (through the FC API) is one more implementation of this interface.
  */
 import { resolve } from 'node:path';
-import { type FcApiClient, FcApiError, invokeCallback } from '../fc-api';
+import { type FcApiClient, FcApiError, invokeCallback, printable } from '../fc-api';
 import {
   buildFcEvent,
   type CallbackParams,
@@ -98,6 +98,22 @@ export function parseLogLines(lines: readonly string[]): Record<string, unknown>
   return out;
 }
 
+/**
+ * `text` as it may be printed: no secret in it — `secret` itself (as typed or URL-encoded), any `token=`
+ * value, and the path segment after the function's (`/inbound/<secret>`, as VMS calls the console URL) —
+ * each shown as `<secret>`; and no control characters (a terminal's escapes among them).
+ */
+export function redactSecrets(text: string, secret: string | undefined): string {
+  let out = text;
+  if (secret !== undefined && secret !== '') {
+    for (const form of new Set([secret, encodeURIComponent(secret)])) out = out.replaceAll(form, '<secret>');
+  }
+  out = out
+    .replace(/([?&]token=)[^&#\s]+/gi, '$1<secret>')
+    .replace(/(\/(?:inbound|outbound|report|\{fn\})\/)[^/?#\s]+/g, '$1<secret>');
+  return printable(out, 1000);
+}
+
 /** The longest a remote function may take to answer, and the most of its reply read. */
 const URL_TIMEOUT_MS = 10_000;
 const MAX_REPLY_BYTES = 1024 * 1024;
@@ -105,7 +121,7 @@ const MAX_REPLY_BYTES = 1024 * 1024;
 /**
  * A function over HTTP: the local server (`npm start`: `http://127.0.0.1:9000/{fn}`) or a deployed
  * trigger. `{fn}` in the URL becomes `inbound` or `outbound`; a URL without it is used for every call.
- * The secret, when given, travels as `?token=` (never printed). A remote function reads its own clock
+ * The secret, when given, travels as `?token=`; neither it nor one written into the URL is printed. A remote function reads its own clock
  * and writes its log where it is configured to: the simulator sees neither.
  */
 export function createUrlTransport(url: string, secret: string | undefined): CallTransport {
@@ -115,7 +131,7 @@ export function createUrlTransport(url: string, secret: string | undefined): Cal
     return address;
   };
   return {
-    describe: `${url} over HTTP${secret === undefined ? '' : ' (with the secret)'}; the function reads its own clock`,
+    describe: `${redactSecrets(url, secret)} over HTTP${secret === undefined ? '' : ' (with the secret)'}; the function reads its own clock`,
     seesLogs: false,
     setsClock: false,
     send: async (fn, params) => {
@@ -130,7 +146,7 @@ export function createUrlTransport(url: string, secret: string | undefined): Cal
         return { status: response.status, body: await readBounded(response), logs: [] };
       } catch (error) {
         const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        return { status: 0, body: `no answer from ${url} (${reason})`, logs: [] };
+        return { status: 0, body: redactSecrets(`no answer from ${url} (${reason})`, secret), logs: [] };
       }
     },
   };
@@ -191,7 +207,11 @@ export function createFcTransport(
             : error instanceof Error
               ? `${error.name}: ${error.message}`
               : String(error);
-        return { status: 0, body: `no answer from ${name} through the FC API (${reason})`, logs: [] };
+        return {
+          status: 0,
+          body: redactSecrets(`no answer from ${name} through the FC API (${reason})`, secret),
+          logs: [],
+        };
       }
     },
   };
