@@ -48,3 +48,14 @@ export function parseCommand<Options extends NonNullable<ParseArgsConfig['option
   }
   return { command, files, values };
 }
+
+/**
+ * Ends a script's process once its `main` has returned `code`: at once if nothing is left running, else
+ * after a short grace, so that a connection or timer something forgot to close cannot keep a finished
+ * command (or the `s deploy` that runs it) waiting for ever. Output written before is already out:
+ * stdout and stderr are synchronous for files and pipes on Linux and macOS.
+ */
+export function exitWhenDone(code: number, graceMs = 500): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(), graceMs).unref();
+}

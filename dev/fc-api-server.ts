@@ -196,6 +196,15 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/** A request target's path, decoded; undefined when it is not a URL path or not valid percent-encoding. */
+function decodePath(target: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(target, 'http://127.0.0.1').pathname);
+  } catch {
+    return undefined;
+  }
+}
+
 const ROUTE = new RegExp(`^/${FC3_API_VERSION}/functions/([^/]+)(/triggers|/invocations)?$`);
 
 type Served = { status: number; headers: Record<string, string>; body: string | Buffer };
@@ -281,15 +290,14 @@ export async function startFcApiStandIn(options: StandInOptions): Promise<StandI
   const server: Server = createServer((req, res) => {
     const requestId = randomUUID();
     const method = req.method ?? 'GET';
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const path = decodeURIComponent(url.pathname);
+    const path = decodePath(req.url ?? '/');
     const headers: Record<string, string> = {};
     for (const name of Object.keys(req.headers)) headers[name] = headerText(req, name) ?? '';
     let bodyBytes = 0;
     const record = (status: number, errorCode?: string) =>
       requests.push({
         method,
-        path,
+        path: path ?? req.url ?? '',
         headers,
         bodyBytes,
         status,
@@ -299,6 +307,8 @@ export async function startFcApiStandIn(options: StandInOptions): Promise<StandI
       .then(async (body) => {
         bodyBytes = body.length;
         if (options.failEverything !== undefined) throw new Refusal(options.failEverything);
+        if (path === undefined)
+          refuse(400, 'InvalidArgument', 'the request path is not a valid percent-encoded URL path');
         checkSignature(options, method, path, headers, body);
         const served = await serve(method, path, body, requestId);
         record(served.status);

@@ -1,17 +1,19 @@
 /**
- * A small typed client for the Function Compute 3.0 API (`2023-03-30`), over `@alicloud/fc2`.
+ * A small typed client for the Function Compute 3.0 API (`2023-03-30`), signed by `@alicloud/fc2`.
  *
- * fc2 speaks FC 2.0 (`2016-08-15`, services and functions) in its named methods, but its generic
- * `get`/`post` build the URL as `<endpoint>/<client.version><path>` and sign `/<version><path>` with FC's
- * `FC <AccessKeyID>:<signature>` scheme, which FC 3.0 accepts. So, like the official fc3 component, the
- * client is made with `client.version = '2023-03-30'` and called on FC 3.0's paths:
+ * fc2 speaks FC 2.0 (`2016-08-15`, services and functions) in its named methods, but its request headers
+ * (`buildHeaders`) and its signature (`Client.getSignature`, FC's `FC <AccessKeyID>:<signature>` over
+ * `/<version><path>`) are FC 3.0's too. So, like the official fc3 component, fc2's client is made with
+ * `client.version = '2023-03-30'`, and each request to FC 3.0's paths is built and signed by it:
  *
  *   GET  /2023-03-30/functions/{name}               GetFunction
  *   GET  /2023-03-30/functions/{name}/triggers      ListTriggers (the HTTP trigger carries its URLs)
  *   POST /2023-03-30/functions/{name}/invocations   InvokeFunction (synchronous)
  *
- * Every reply is untrusted: checked against a schema, within a deadline, and turned into an
- * {@link FcApiError} naming FC's error code, message and request id.
+ * The exchange itself is this module's (node's http/https): fc2's own reads a reply whole, gunzipped and
+ * unbounded in size, and leaves the socket open when its timeout fires. Every reply is untrusted: read
+ * uncompressed and bounded in bytes as it arrives, within a deadline that closes the connection, checked
+ * against a schema, and turned into an {@link FcApiError} naming FC's error code, message and request id.
  *
  * What an HTTP-triggered function receives when invoked through the API: InvokeFunction hands the
  * request body to the handler as its `event`, unchanged; the trigger is not involved. The functions
@@ -29,6 +31,9 @@
  *   const result = await invokeCallback(client, 'vms-callflow-inbound', formCallback(params, { path }));
  *   // result: FcHttpResult — statusCode, headers, body (text), as the local bundles return it
  */
+import { createHash } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createRequire } from 'node:module';
 import * as v from 'valibot';
 import type { FcHttpResult } from '../shared/fc/http-trigger';
@@ -46,9 +51,8 @@ const DEFAULT_API_TIMEOUT_MS = 10_000;
 const DEFAULT_INVOKE_TIMEOUT_MS = 30_000;
 
 /**
- * The largest reply parsed: management replies are a few KB, a callback reply far less. fc2 reads a reply
- * whole before handing it over (bounded in time by its timeout, not in size), and parses `application/json`
- * replies itself; this bound applies to every other reply, the invocation results among them.
+ * The largest reply read: management replies are a few KB, a callback reply far less. Counted as the
+ * bytes arrive; the connection is cut at the first byte over.
  */
 const MAX_REPLY_BYTES = 1024 * 1024;
 
@@ -134,38 +138,41 @@ export class FcApiError extends Error {
   }
 }
 
-type Fc2Response = { headers: Record<string, string | string[] | undefined>; data: unknown };
-
-/** The part of fc2's client used here (the package ships no types). */
+/**
+ * The part of fc2's client used here (the package ships no types): its request headers (`buildHeaders`:
+ * date, host, account id, STS token) and its signature (`Client.getSignature`). fc2 also sends requests
+ * (`client.request`, over httpx), but reads every reply whole, gunzipped, bounded in time but not in size,
+ * and leaves the socket open when its timeout fires; so the exchange itself is {@link exchange}'s.
+ */
 type Fc2Client = {
   version: string;
   endpoint: string;
-  get(
-    path: string,
-    query?: Record<string, string> | null,
-    headers?: Record<string, string>,
-  ): Promise<Fc2Response>;
-  post(
-    path: string,
-    body: Buffer,
-    headers?: Record<string, string>,
-    queries?: Record<string, string> | null,
-    opts?: { rawBuf?: boolean },
-  ): Promise<Fc2Response>;
+  accessKeyID: string;
+  accessKeySecret: string;
+  buildHeaders(): Record<string, string>;
 };
 
-type Fc2Constructor = new (
-  accountId: string,
-  config: {
-    accessKeyID: string;
-    accessKeySecret: string;
-    securityToken?: string;
-    region: string;
-    endpoint?: string;
-    secure: boolean;
-    timeout: number;
-  },
-) => Fc2Client;
+type Fc2Constructor = {
+  new (
+    accountId: string,
+    config: {
+      accessKeyID: string;
+      accessKeySecret: string;
+      securityToken?: string;
+      region: string;
+      endpoint?: string;
+      secure: boolean;
+    },
+  ): Fc2Client;
+  getSignature(
+    accessKeyId: string,
+    accessKeySecret: string,
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    queries: null,
+  ): string;
+};
 
 /** A client for one account and region. */
 export type FcApiClient = {
@@ -174,9 +181,8 @@ export type FcApiClient = {
   readonly accountId: string;
   readonly apiTimeoutMs: number;
   readonly invokeTimeoutMs: number;
-  /** The fc2 clients, one per deadline (fc2 keeps its timeout on the client). */
-  readonly api: Fc2Client;
-  readonly invoker: Fc2Client;
+  /** fc2's client: builds and signs each request's headers. */
+  readonly signer: Fc2Client;
 };
 
 export type FcClientOptions = {
@@ -193,6 +199,8 @@ export const RegionSchema = v.pipe(
   v.regex(/^[a-z]{2,}(-[a-z0-9]+){1,3}$/, 'is not a region id such as cn-hangzhou'),
 );
 
+const Fc2 = createRequire(import.meta.filename)('@alicloud/fc2') as Fc2Constructor;
+
 /** Makes a client; throws a TypeError naming what is wrong with the options. */
 export function createFcClient(options: FcClientOptions): FcApiClient {
   const credentials = v.parse(FcCredentialsSchema, options.credentials);
@@ -200,114 +208,186 @@ export function createFcClient(options: FcClientOptions): FcApiClient {
   if (options.endpoint !== undefined && !/^https?:\/\/[^/?#]+$/.test(options.endpoint)) {
     throw new TypeError(`endpoint ${options.endpoint} is not http(s)://host[:port] without a path`);
   }
-  const FC = createRequire(import.meta.filename)('@alicloud/fc2') as Fc2Constructor;
-  const make = (timeout: number): Fc2Client => {
-    const client = new FC(credentials.accountId, {
-      accessKeyID: credentials.accessKeyId,
-      accessKeySecret: credentials.accessKeySecret,
-      ...(credentials.securityToken === undefined ? {} : { securityToken: credentials.securityToken }),
-      region,
-      ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-      // fc2 defaults to plain http for its own endpoint; FC's API is served over https.
-      secure: true,
-      timeout,
-    });
-    client.version = FC3_API_VERSION;
-    return client;
-  };
-  const apiTimeoutMs = options.apiTimeoutMs ?? DEFAULT_API_TIMEOUT_MS;
-  const invokeTimeoutMs = options.invokeTimeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS;
-  const api = make(apiTimeoutMs);
+  const signer = new Fc2(credentials.accountId, {
+    accessKeyID: credentials.accessKeyId,
+    accessKeySecret: credentials.accessKeySecret,
+    ...(credentials.securityToken === undefined ? {} : { securityToken: credentials.securityToken }),
+    region,
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    // fc2 defaults to plain http for its own endpoint; FC's API is served over https.
+    secure: true,
+  });
+  signer.version = FC3_API_VERSION;
   return {
-    endpoint: api.endpoint,
+    endpoint: signer.endpoint,
     region,
     accountId: credentials.accountId,
-    apiTimeoutMs,
-    invokeTimeoutMs,
-    api,
-    invoker: make(invokeTimeoutMs),
+    apiTimeoutMs: options.apiTimeoutMs ?? DEFAULT_API_TIMEOUT_MS,
+    invokeTimeoutMs: options.invokeTimeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS,
+    signer,
   };
 }
 
-/** fc2's message for an error reply: `GET /path failed with 403. requestid: X, message: Y.` */
-const FC2_FAILURE = /failed with (\d{3})\. requestid: ([^,]*), message: ([\s\S]*)\.$/;
+/** What FC said, as bytes read within the limits. */
+type Reply = {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Buffer;
+  readonly requestId: string | undefined;
+};
 
-/** Turns whatever fc2 threw into an {@link FcApiError}. */
-function toFcApiError(error: unknown, what: string): FcApiError {
-  if (error instanceof FcApiError) return error;
-  if (error instanceof SyntaxError) {
-    return new FcApiError('InvalidReply', `${what}: the reply is not valid JSON (${error.message})`);
-  }
-  const failure = error instanceof Error ? error : new Error(String(error));
-  const code = (failure as { code?: unknown }).code;
-  const match = FC2_FAILURE.exec(failure.message);
-  if (match !== null) {
-    const requestId = match[2] === 'undefined' ? undefined : match[2];
-    const message = match[3] === 'undefined' ? 'no error message in the reply' : (match[3] ?? '');
-    return new FcApiError(
-      typeof code === 'string' ? code : 'UnknownError',
-      `${what}: ${message}`,
-      Number(match[1]),
-      requestId,
-    );
-  }
-  if (failure.name === 'RequestTimeoutError' || /timeout/i.test(failure.message)) {
-    return new FcApiError('Timeout', `${what}: no reply in time (${failure.message})`);
-  }
-  // httpx appends `<METHOD> <url> failed.` to the socket's message, without a space.
-  const message = failure.message.replace(/(GET|POST|PUT|DELETE) \S+ failed\.$/, '').trim();
-  return new FcApiError(
-    typeof code === 'string' ? code : 'Network',
-    `${what}: cannot reach the FC API (${message.slice(0, 300)})`,
-  );
+type Exchange = {
+  readonly method: 'GET' | 'POST';
+  /** The path after the API version, query included (`/functions/f/triggers?nextToken=…`). */
+  readonly path: string;
+  readonly body?: Buffer;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+};
+
+/** Text from a reply, for a person: control characters (a terminal's escapes among them) become spaces. */
+export function printable(text: string, max = 500): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, ' ');
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
 
-/** Runs an fc2 call with a deadline of its own (fc2's timeout is per socket phase; this bounds the whole). */
-async function callFc<T>(what: string, timeoutMs: number, call: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new FcApiError('Timeout', `${what}: no reply within ${timeoutMs} ms`)),
-      timeoutMs + 1000,
-    );
-    timer.unref();
-  });
-  try {
-    return await Promise.race([call(), deadline]);
-  } catch (error) {
-    throw toFcApiError(error, what);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function headerOf(headers: Fc2Response['headers'], name: string): string | undefined {
+function headerOf(headers: Reply['headers'], name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value.join(',') : value;
 }
 
-/** A reply's JSON: fc2 parses `application/json` replies itself; anything else arrives as text or bytes. */
-function readJson(data: unknown, what: string, requestId: string | undefined): unknown {
-  if (typeof data !== 'string' && !Buffer.isBuffer(data)) return data;
-  const size = Buffer.isBuffer(data) ? data.length : Buffer.byteLength(data);
-  if (size > MAX_REPLY_BYTES) {
-    throw new FcApiError(
-      'InvalidReply',
-      `${what}: the reply is larger than ${MAX_REPLY_BYTES} bytes`,
-      undefined,
-      requestId,
-    );
+/**
+ * One request to the FC API: headers built and signed by fc2, sent with node's http(s) on a connection of
+ * its own (no keep-alive), asking for an uncompressed reply and refusing a compressed one, reading at most
+ * {@link MAX_REPLY_BYTES} as they arrive, all within `timeoutMs`. Whatever ends the exchange — the reply, a
+ * limit, the deadline — destroys the socket: nothing is left open behind a settled promise.
+ */
+function exchange(client: FcApiClient, what: string, request: Exchange): Promise<Reply> {
+  const { signer } = client;
+  const url = `${signer.endpoint}/${signer.version}${request.path}`;
+  const pathOnly = request.path.split('?')[0] ?? request.path;
+  const headers: Record<string, string> = {
+    ...signer.buildHeaders(),
+    ...request.headers,
+    'accept-encoding': 'identity',
+  };
+  const body = request.body;
+  if (body !== undefined) {
+    headers['content-type'] = 'application/octet-stream';
+    headers['content-length'] = String(body.length);
+    // As fc2 sends it (and FC checks it): base64 of the hex MD5 digest.
+    headers['content-md5'] = Buffer.from(createHash('md5').update(body).digest('hex')).toString('base64');
   }
+  headers.authorization = Fc2.getSignature(
+    signer.accessKeyID,
+    signer.accessKeySecret,
+    request.method,
+    `/${signer.version}${pathOnly}`,
+    headers,
+    null,
+  );
+  const send = url.startsWith('https:') ? httpsRequest : httpRequest;
+  return new Promise<Reply>((resolve, reject) => {
+    let settled = false;
+    const finish = (outcome: { reply: Reply } | { error: FcApiError }): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      // Also after a whole reply: the connection is this request's alone.
+      req.destroy();
+      if ('reply' in outcome) resolve(outcome.reply);
+      else reject(outcome.error);
+    };
+    const req = send(url, { method: request.method, headers, agent: false });
+    const timer = setTimeout(
+      () => finish({ error: new FcApiError('Timeout', `${what}: no reply within ${request.timeoutMs} ms`) }),
+      request.timeoutMs,
+    );
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      finish({
+        error: new FcApiError(
+          typeof error.code === 'string' ? error.code : 'Network',
+          `${what}: cannot reach the FC API (${printable(error.message, 300)})`,
+        ),
+      });
+    });
+    req.on('response', (res) => {
+      const status = res.statusCode ?? 0;
+      const requestId = headerOf(res.headers, 'x-fc-request-id');
+      const invalid = (message: string) =>
+        finish({ error: new FcApiError('InvalidReply', `${what}: ${message}`, status, requestId) });
+      const encoding = res.headers['content-encoding'];
+      if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+        invalid(
+          `the reply is compressed (${printable(encoding, 40)}), though an uncompressed one was asked for`,
+        );
+        return;
+      }
+      const tooLarge = `the reply is larger than ${MAX_REPLY_BYTES} bytes`;
+      if (Number(res.headers['content-length']) > MAX_REPLY_BYTES) {
+        invalid(tooLarge);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_REPLY_BYTES) invalid(tooLarge);
+        else chunks.push(chunk);
+      });
+      res.on('end', () =>
+        finish({ reply: { status, headers: res.headers, body: Buffer.concat(chunks), requestId } }),
+      );
+      res.on('error', (error) => invalid(`the reply broke off (${printable(error.message, 200)})`));
+      res.on('close', () => invalid('the connection closed before the reply ended'));
+    });
+    req.end(body);
+  });
+}
+
+/** FC's error document: `{"ErrorCode": …, "ErrorMessage": …}`. */
+const FcErrorSchema = v.looseObject({
+  ErrorCode: v.optional(v.string()),
+  ErrorMessage: v.optional(v.string()),
+  errorMessage: v.optional(v.string()),
+});
+
+/** Sends a request; a reply outside 2xx is an {@link FcApiError} with FC's code and message. */
+async function callFc(client: FcApiClient, what: string, request: Exchange): Promise<Reply> {
+  const reply = await exchange(client, what, request);
+  if (reply.status >= 200 && reply.status < 300) return reply;
+  const parsed = v.safeParse(FcErrorSchema, safeJson(reply.body));
+  const code = parsed.success ? parsed.output.ErrorCode : undefined;
+  const message = parsed.success ? (parsed.output.ErrorMessage ?? parsed.output.errorMessage) : undefined;
+  throw new FcApiError(
+    code === undefined ? 'UnknownError' : printable(code, 100),
+    `${what}: ${message === undefined ? 'no error message in the reply' : printable(message)}`,
+    reply.status,
+    reply.requestId === undefined ? undefined : printable(reply.requestId, 100),
+  );
+}
+
+/** A reply's JSON, or an {@link FcApiError} saying it is not JSON. */
+function readJson(data: Buffer, what: string, requestId: string | undefined): unknown {
   try {
-    return JSON.parse(data.toString());
+    return JSON.parse(data.toString('utf8'));
   } catch {
     throw new FcApiError('InvalidReply', `${what}: the reply is not JSON`, undefined, requestId);
   }
 }
 
+function safeJson(data: Buffer): unknown {
+  try {
+    return JSON.parse(data.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 function parseReply<S extends v.GenericSchema>(
   schema: S,
-  data: unknown,
+  data: Buffer,
   what: string,
   requestId: string | undefined,
 ): v.InferOutput<S> {
@@ -330,8 +410,12 @@ function functionPath(name: string): string {
 /** GetFunction: the function's configuration, or FunctionNotFound. */
 export async function getFunction(client: FcApiClient, name: string): Promise<FcFunction> {
   const what = `GetFunction ${name}`;
-  const reply = await callFc(what, client.apiTimeoutMs, () => client.api.get(functionPath(name)));
-  return parseReply(FcFunctionSchema, reply.data, what, headerOf(reply.headers, 'x-fc-request-id'));
+  const reply = await callFc(client, what, {
+    method: 'GET',
+    path: functionPath(name),
+    timeoutMs: client.apiTimeoutMs,
+  });
+  return parseReply(FcFunctionSchema, reply.body, what, reply.requestId);
 }
 
 /** ListTriggers: every trigger of a function, following `nextToken` for a few pages. */
@@ -340,16 +424,13 @@ export async function listTriggers(client: FcApiClient, name: string): Promise<F
   const triggers: FcTrigger[] = [];
   let nextToken: string | undefined;
   for (let page = 0; page < MAX_TRIGGER_PAGES; page += 1) {
-    const query: Record<string, string> = nextToken === undefined ? {} : { nextToken };
-    const reply = await callFc(what, client.apiTimeoutMs, () =>
-      client.api.get(`${functionPath(name)}/triggers`, query),
-    );
-    const output = parseReply(
-      ListTriggersOutputSchema,
-      reply.data,
-      what,
-      headerOf(reply.headers, 'x-fc-request-id'),
-    );
+    const query = nextToken === undefined ? '' : `?${new URLSearchParams({ nextToken })}`;
+    const reply = await callFc(client, what, {
+      method: 'GET',
+      path: `${functionPath(name)}/triggers${query}`,
+      timeoutMs: client.apiTimeoutMs,
+    });
+    const output = parseReply(ListTriggersOutputSchema, reply.body, what, reply.requestId);
     triggers.push(...output.triggers);
     nextToken = output.nextToken === '' ? undefined : output.nextToken;
     if (nextToken === undefined) return triggers;
@@ -375,40 +456,25 @@ export async function invokeFunction(
   payload: Buffer,
 ): Promise<FcInvocation> {
   const what = `InvokeFunction ${name}`;
-  const reply = await callFc(what, client.invokeTimeoutMs, () =>
-    client.invoker.post(
-      `${functionPath(name)}/invocations`,
-      payload,
-      { 'x-fc-invocation-type': 'Sync', 'x-fc-log-type': 'None' },
-      null,
-      { rawBuf: true },
-    ),
-  );
-  const requestId = headerOf(reply.headers, 'x-fc-request-id');
+  const reply = await callFc(client, what, {
+    method: 'POST',
+    path: `${functionPath(name)}/invocations`,
+    body: payload,
+    headers: { 'x-fc-invocation-type': 'Sync', 'x-fc-log-type': 'None' },
+    timeoutMs: client.invokeTimeoutMs,
+  });
   const errorType = headerOf(reply.headers, 'x-fc-error-type');
   if (errorType !== undefined) {
-    const parsed = v.safeParse(FunctionErrorSchema, safeJson(reply.data));
+    const parsed = v.safeParse(FunctionErrorSchema, safeJson(reply.body));
     const detail = parsed.success ? (parsed.output.errorMessage ?? parsed.output.errorType ?? '') : '';
     throw new FcApiError(
       'FunctionError',
-      `${what}: the function failed (${errorType}) ${detail}`.trim(),
+      `${what}: the function failed (${printable(errorType, 100)}) ${printable(detail)}`.trim(),
       undefined,
-      requestId,
+      reply.requestId,
     );
   }
-  const data = reply.data;
-  const payloadOut = Buffer.isBuffer(data)
-    ? data
-    : Buffer.from(typeof data === 'string' ? data : (JSON.stringify(data) ?? ''));
-  return { payload: payloadOut, requestId };
-}
-
-function safeJson(data: unknown): unknown {
-  try {
-    return readJson(data, '', undefined);
-  } catch {
-    return undefined;
-  }
+  return { payload: reply.body, requestId: reply.requestId };
 }
 
 /**

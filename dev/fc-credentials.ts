@@ -1,6 +1,6 @@
 /**
  * Finds the Alibaba Cloud credentials for the FC API, from the places a developer has already put them,
- * first found wins:
+ * first found wins (an alias given with `--access` is read alone: see {@link findFcCredentials}):
  *
  * 1. `ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABA_CLOUD_ACCESS_KEY_SECRET` and (for STS keys)
  *    `ALIBABA_CLOUD_SECURITY_TOKEN`, the names every Alibaba Cloud SDK and CLI reads, with
@@ -16,7 +16,7 @@
  * A half-set group is an error naming the missing variable, never a silent fall-through to the next.
  */
 import { createDecipheriv, createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as v from 'valibot';
@@ -165,14 +165,17 @@ function fromSAccess(record: unknown, source: string, decrypt: boolean): Credent
   );
 }
 
-/** Reads a small file whole, or says why not; never more than `maxBytes`. */
+/**
+ * Reads a small file whole, or says why not; never more than `maxBytes`. Opened without blocking (a FIFO
+ * with no writer would otherwise hold the open for ever) and refused unless it is a regular file.
+ */
 function readSmallFile(
   path: string,
   maxBytes: number,
 ): { text: string } | { missing: true } | { error: string } {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT'
       ? { missing: true }
@@ -181,10 +184,18 @@ function readSmallFile(
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) return { error: 'not a regular file' };
-    if (stat.size > maxBytes) return { error: `larger than ${maxBytes} bytes` };
-    const buffer = Buffer.alloc(stat.size);
-    const read = readSync(fd, buffer, 0, stat.size, 0);
-    return { text: buffer.subarray(0, read).toString('utf8') };
+    // To the limit and one byte more: a file that grew since the stat is refused too.
+    const buffer = Buffer.alloc(Math.min(stat.size, maxBytes) + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const read = readSync(fd, buffer, length, buffer.length - length, length);
+      if (read === 0) break;
+      length += read;
+    }
+    if (length > maxBytes) return { error: `larger than ${maxBytes} bytes` };
+    return { text: buffer.subarray(0, length).toString('utf8') };
+  } catch (error) {
+    return { error: (error as Error).message };
   } finally {
     closeSync(fd);
   }
@@ -213,11 +224,19 @@ function fromAccessFile(env: Env, alias: string): CredentialsFound | undefined {
   return fromSAccess(entry, `${path} (alias ${alias})`, true);
 }
 
-/** Finds the credentials (see the top of this file); `alias` is the Serverless Devs access alias. */
-export function findFcCredentials(env: Env, alias = 'default'): CredentialsFound {
-  const fromEnv = fromVariables(env);
-  if (fromEnv !== undefined) return fromEnv;
-  const ciName = `${alias}_serverless_devs_access`;
+/**
+ * Finds the credentials (see the top of this file). `alias` is the Serverless Devs access alias given on
+ * the command line (`--access`): when given, only that alias is read (its CI variable, then the access
+ * file), whatever the environment variables say; without it, the variables first, then the alias
+ * `default`. `source` says where they came from.
+ */
+export function findFcCredentials(env: Env, alias?: string): CredentialsFound {
+  if (alias === undefined) {
+    const fromEnv = fromVariables(env);
+    if (fromEnv !== undefined) return fromEnv;
+  }
+  const name = alias ?? 'default';
+  const ciName = `${name}_serverless_devs_access`;
   const ci = env[ciName];
   if (ci !== undefined && ci !== '') {
     let record: unknown;
@@ -228,13 +247,16 @@ export function findFcCredentials(env: Env, alias = 'default'): CredentialsFound
     }
     return fromSAccess(record, ciName, false);
   }
-  const fromFile = fromAccessFile(env, alias);
+  const fromFile = fromAccessFile(env, name);
   if (fromFile !== undefined) return fromFile;
   return {
     ok: false,
     message:
-      'no credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET and ' +
-      `ALIBABA_CLOUD_ACCOUNT_ID, or add the access alias ${alias} with \`npx s config add\` ` +
-      `(looked in ${findAccessFile(env)})`,
+      alias === undefined
+        ? 'no credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET and ' +
+          `ALIBABA_CLOUD_ACCOUNT_ID, or add the access alias ${name} with \`npx s config add\` ` +
+          `(looked in ${findAccessFile(env)})`
+        : `no access alias ${name}: add the access alias ${name} with \`npx s config add\`, or set ${ciName} ` +
+          `(looked in ${findAccessFile(env)}; --access ${name} is read instead of the ALIBABA_CLOUD_* variables)`,
   };
 }

@@ -23,8 +23,8 @@
  */
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import * as v from 'valibot';
+import { exitWhenDone, parseCommand, UsageError } from '../dev/command-line';
 import {
   createFcClient,
   type FcApiClient,
@@ -86,28 +86,24 @@ const OptionsSchema = v.object({
   access: v.optional(v.pipe(v.string(), v.regex(/^[\w.-]{1,64}$/, 'is not an access alias'))),
 });
 
-class UsageError extends Error {}
+const OPTIONS = {
+  'show-secret': { type: 'boolean' },
+  json: { type: 'boolean' },
+  'after-deploy': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  region: { type: 'string' },
+  endpoint: { type: 'string' },
+  access: { type: 'string', short: 'a' },
+} as const;
 
 function parseOptions(argv: readonly string[]): v.InferOutput<typeof OptionsSchema> {
-  let values: Record<string, unknown>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        'show-secret': { type: 'boolean' },
-        json: { type: 'boolean' },
-        'after-deploy': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        region: { type: 'string' },
-        endpoint: { type: 'string' },
-        access: { type: 'string', short: 'a' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  // One command, no files: a word on the line is an unknown command.
+  const { values } = parseCommand(
+    argv,
+    OPTIONS,
+    { verify: { options: Object.keys(OPTIONS) as (keyof typeof OPTIONS)[], files: [0, 0] } },
+    'verify',
+  );
   const parsed = v.safeParse(OptionsSchema, values);
   if (!parsed.success) {
     const issue = parsed.issues[0];
@@ -136,7 +132,9 @@ const RenderedSchema = v.object({
 const S_PREVIEW_TIMEOUT_MS = 60_000;
 
 /** Renders s.yaml with `s preview` (offline, quiet: see test/deploy/s-yaml.test.ts) into its functions. */
-function renderDeployment(env: Readonly<Record<string, string | undefined>>): Promise<DeployedFunction[]> {
+export function renderDeployment(
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<DeployedFunction[]> {
   const sBin = join(ROOT, 'node_modules', '.bin', 's');
   return new Promise((resolveRender, reject) => {
     execFile(
@@ -503,7 +501,8 @@ export async function main(argv: readonly string[], io: VerifyIo): Promise<numbe
   try {
     options = parseOptions(argv);
   } catch (error) {
-    io.err(`deploy verify: ${(error as Error).message}\n${USAGE}\n`);
+    if (!(error instanceof UsageError)) throw error;
+    io.err(`deploy verify: ${error.message}\n${USAGE}\n`);
     return 2;
   }
   if (options.help) {
@@ -583,12 +582,10 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import
     err: (text) => process.stderr.write(text),
     env: process.env,
   }).then(
-    (code) => {
-      process.exitCode = code;
-    },
+    (code) => exitWhenDone(code),
     (error: unknown) => {
       process.stderr.write(`deploy verify: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
+      exitWhenDone(1);
     },
   );
 }

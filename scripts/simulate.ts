@@ -6,8 +6,9 @@
  *   npm run simulate -- run <scenario files…> [--rules FILE] [--coverage] [--min-coverage PERCENT]
  *                                                      play scenario files; exit 1 on a mismatch
  *   … [--url URL [--secret S]]                          to the local server or a deployed trigger instead
- *   … [--fc NAME [--secret S] [--region R] [--endpoint URL] [--access ALIAS]]
- *                                                      to deployed functions through the FC API
+ *   … [--fc s.yaml|NAME [--secret S] [--region R] [--endpoint URL] [--access ALIAS]]
+ *                                                      to deployed functions through the FC API: those
+ *                                                      s.yaml deploys, or NAME ({fn}: inbound, outbound)
  *   npm run simulate -- replay <log.jsonl> [--rules FILE] [--call ID] [--caller N] [--callee N]
  *                                                      a logged call placed again: where it goes now
  *   npm run simulate -- schema [-o scenarios.schema.json]   the scenario files' JSON Schema
@@ -21,7 +22,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import * as v from 'valibot';
-import { parseCommand, UsageError } from '../dev/command-line';
+import { exitWhenDone, parseCommand, UsageError } from '../dev/command-line';
 import { createFcClient } from '../dev/fc-api';
 import { findFcCredentials } from '../dev/fc-credentials';
 import { type CallerAction, SimulatedCall, type TurnOutcome } from '../dev/simulator/call';
@@ -56,6 +57,7 @@ import {
   ScenarioSchema,
 } from '../dev/simulator/scenario';
 import {
+  type CallFunction,
   type CallTransport,
   createFcTransport,
   createInProcessTransport,
@@ -70,13 +72,14 @@ import { detectRulesFormat, readRulesText } from '../shared/rules/read-rules-tex
 import type { Rules } from '../shared/rules/rules-schema';
 import { parseYaml } from '../shared/rules/yaml-parser';
 import { NameSchema } from '../shared/text/name';
+import { renderDeployment } from './deploy-verify';
 import { printJsonSchema } from './rules';
 
 const USAGE = `usage:
   npm run simulate -- [--rules FILE] [--at "YYYY-MM-DD HH:MM"] [--caller N] [--callee N] [--outbound FLOW|-]
   npm run simulate -- run <scenario files…> [--rules FILE] [--coverage] [--min-coverage PERCENT]
   (interactive and run) [--url URL, {fn} for the function's name] [--secret S]
-  (interactive and run) [--fc NAME, such as vms-callflow-{fn}] [--secret S] [--region R] [--endpoint URL] [--access ALIAS]
+  (interactive and run) [--fc s.yaml, or a NAME such as vms-callflow-{fn}] [--secret S] [--region R] [--endpoint URL] [--access ALIAS]
   npm run simulate -- replay <log.jsonl> [--rules FILE] [--call ID] [--caller N] [--callee N]
   npm run simulate -- schema [-o scenarios.schema.json]`;
 
@@ -176,12 +179,16 @@ function parseCommandLine(argv: readonly string[]): { command: Command; files: s
   if (values.url !== undefined && !/^https?:\/\/[^\s]+$/.test(values.url))
     throw new UsageError(`--url takes an http:// or https:// URL; not ${values.url}`);
   if (values.url !== undefined && values.fc !== undefined) throw new UsageError('--url or --fc, not both');
-  if (values.fc !== undefined && !/^[A-Za-z0-9_{}-]{1,64}$/.test(values.fc))
-    throw new UsageError(`--fc takes a function name, {fn} for inbound or outbound; not ${values.fc}`);
+  if (values.fc !== undefined && values.fc !== FC_FROM_S_YAML && !/^[A-Za-z0-9_{}-]{1,64}$/.test(values.fc))
+    throw new UsageError(
+      `--fc takes s.yaml (the functions it deploys) or a function name, {fn} for inbound or outbound; not ${values.fc}`,
+    );
   for (const name of ['region', 'endpoint', 'access'] as const) {
     if (values[name] !== undefined && values.fc === undefined)
       throw new UsageError(`--${name} goes with --fc`);
   }
+  if (values.secret !== undefined && values.secret.trim() === '')
+    throw new UsageError('--secret is empty: the functions would refuse every callback (HTTP 403)');
   const remote = values.url ?? values.fc;
   if (values.secret !== undefined && remote === undefined)
     throw new UsageError('--secret goes with --url or --fc (the in-process functions take no secret)');
@@ -299,24 +306,48 @@ async function openTransport(
   }
 }
 
+/** `--fc s.yaml`: the functions s.yaml deploys (no function name has a dot). */
+const FC_FROM_S_YAML = 's.yaml';
+
 /**
- * `--fc`: the deploy check's FC API client, with its credentials (dev/fc-credentials.ts), the region of
- * `--region`, `REGION` or s.yaml's default, and `--endpoint` or `FC_CLIENT_CUSTOM_ENDPOINT`.
+ * `--fc`: the deploy check's FC API client, with its credentials (dev/fc-credentials.ts). `--fc s.yaml`
+ * takes the functions' names, their region and the first of CALLBACK_SECRETS from s.yaml as `s preview`
+ * renders it (`.env` included), as `npm run deploy:verify` does; `--region` and `--secret` still win.
+ * `--fc NAME` takes the region of `--region`, `REGION` or s.yaml's default. The endpoint: `--endpoint`
+ * or `FC_CLIENT_CUSTOM_ENDPOINT`.
  */
-function openFcTransport(
+async function openFcTransport(
   name: string,
   options: Options,
   env: Readonly<Record<string, string | undefined>>,
-): CallTransport {
+): Promise<CallTransport> {
   const found = findFcCredentials(env, options.access);
   if (!found.ok) throw new InputError(`--fc: ${found.message}`);
+  let functions: string | Record<CallFunction, string> = name;
+  let region = options.region ?? (env.REGION || 'cn-hangzhou');
+  let secret = options.secret;
+  if (name === FC_FROM_S_YAML) {
+    const deployed = await renderDeployment(env).catch((error: unknown) => {
+      throw new InputError(`--fc s.yaml: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    const inbound = deployed.find((fn) => fn.resource === 'inbound');
+    const outbound = deployed.find((fn) => fn.resource === 'outbound');
+    if (inbound === undefined || outbound === undefined)
+      throw new InputError('--fc s.yaml: s.yaml declares no inbound and outbound functions');
+    if (options.region === undefined && inbound.region !== outbound.region)
+      throw new InputError(`--fc s.yaml: inbound and outbound are in different regions; give --region`);
+    functions = { inbound: inbound.functionName, outbound: outbound.functionName };
+    region = options.region ?? inbound.region;
+    secret = options.secret ?? inbound.callbackSecret;
+  }
   try {
     const client = createFcClient({
       credentials: found.credentials,
-      region: options.region ?? (env.REGION || 'cn-hangzhou'),
+      region,
       endpoint: options.endpoint ?? (env.FC_CLIENT_CUSTOM_ENDPOINT || undefined),
     });
-    return createFcTransport(client, name, options.secret);
+    const transport = createFcTransport(client, functions, secret);
+    return { ...transport, describe: `${transport.describe}; credentials from ${found.source}` };
   } catch (error) {
     throw new InputError(`--fc: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -695,7 +726,5 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import
     throw error;
   });
   // A crash (never expected) is an unhandled rejection: Node prints it and exits 1.
-  void main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
+  void main(process.argv.slice(2)).then((code) => exitWhenDone(code));
 }

@@ -5,7 +5,7 @@
  * transport can see them. `--fc` (through the FC API) is one more implementation of this interface.
  */
 import { resolve } from 'node:path';
-import { type FcApiClient, FcApiError, invokeCallback } from '../fc-api';
+import { type FcApiClient, FcApiError, invokeCallback, printable } from '../fc-api';
 import {
   buildFcEvent,
   type CallbackParams,
@@ -98,6 +98,22 @@ export function parseLogLines(lines: readonly string[]): Record<string, unknown>
   return out;
 }
 
+/**
+ * `text` as it may be printed: no secret in it — `secret` itself (as typed or URL-encoded), any `token=`
+ * value, and the path segment after the function's (`/inbound/<secret>`, as VMS calls the console URL) —
+ * each shown as `<secret>`; and no control characters (a terminal's escapes among them).
+ */
+export function redactSecrets(text: string, secret: string | undefined): string {
+  let out = text;
+  if (secret !== undefined && secret !== '') {
+    for (const form of new Set([secret, encodeURIComponent(secret)])) out = out.replaceAll(form, '<secret>');
+  }
+  out = out
+    .replace(/([?&]token=)[^&#\s]+/gi, '$1<secret>')
+    .replace(/(\/(?:inbound|outbound|report|\{fn\})\/)[^/?#\s]+/g, '$1<secret>');
+  return printable(out, 1000);
+}
+
 /** The longest a remote function may take to answer, and the most of its reply read. */
 const URL_TIMEOUT_MS = 10_000;
 const MAX_REPLY_BYTES = 1024 * 1024;
@@ -105,7 +121,7 @@ const MAX_REPLY_BYTES = 1024 * 1024;
 /**
  * A function over HTTP: the local server (`npm start`: `http://127.0.0.1:9000/{fn}`) or a deployed
  * trigger. `{fn}` in the URL becomes `inbound` or `outbound`; a URL without it is used for every call.
- * The secret, when given, travels as `?token=` (never printed). A remote function reads its own clock
+ * The secret, when given, travels as `?token=`; neither it nor one written into the URL is printed. A remote function reads its own clock
  * and writes its log where it is configured to: the simulator sees neither.
  */
 export function createUrlTransport(url: string, secret: string | undefined): CallTransport {
@@ -115,7 +131,7 @@ export function createUrlTransport(url: string, secret: string | undefined): Cal
     return address;
   };
   return {
-    describe: `${url} over HTTP${secret === undefined ? '' : ' (with the secret)'}; the function reads its own clock`,
+    describe: `${redactSecrets(url, secret)} over HTTP${secret === undefined ? '' : ' (with the secret)'}; the function reads its own clock`,
     seesLogs: false,
     setsClock: false,
     send: async (fn, params) => {
@@ -130,7 +146,7 @@ export function createUrlTransport(url: string, secret: string | undefined): Cal
         return { status: response.status, body: await readBounded(response), logs: [] };
       } catch (error) {
         const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        return { status: 0, body: `no answer from ${url} (${reason})`, logs: [] };
+        return { status: 0, body: redactSecrets(`no answer from ${url} (${reason})`, secret), logs: [] };
       }
     },
   };
@@ -158,20 +174,24 @@ async function readBounded(response: Response): Promise<string> {
 /**
  * A deployed function through the FC 3.0 API (`--fc`): each callback is the HTTP-trigger event FC would
  * hand the function, invoked with InvokeFunction by the deploy check's client (dev/fc-api.ts), so it needs
- * no public URL. `{fn}` in the name becomes `inbound` or `outbound`. The secret, when given, is the last
+ * no public URL. `{fn}` in the name becomes `inbound` or `outbound` (or each has its own name). The secret, when given, is the last
  * segment of the event's path, as the trigger URL carries it. Like `--url`, it sees replies only.
  */
 export function createFcTransport(
   client: FcApiClient,
-  functionName: string,
+  functionName: string | Readonly<Record<CallFunction, string>>,
   secret: string | undefined,
 ): CallTransport {
+  const nameOf = (fn: CallFunction) =>
+    typeof functionName === 'string' ? functionName.replaceAll('{fn}', fn) : functionName[fn];
+  const names =
+    typeof functionName === 'string' ? functionName : `${nameOf('inbound')}, ${nameOf('outbound')}`;
   return {
-    describe: `${functionName} through the FC API (${client.endpoint})${secret === undefined ? '' : ' with the secret'}; the function reads its own clock`,
+    describe: `${names} through the FC API (${client.endpoint}, ${client.region})${secret === undefined ? '' : ' with the secret'}; the function reads its own clock`,
     seesLogs: false,
     setsClock: false,
     send: async (fn, params, at) => {
-      const name = functionName.replaceAll('{fn}', fn);
+      const name = nameOf(fn);
       const path = secret === undefined ? `/${fn}` : `/${fn}/${secret}`;
       try {
         const result = await invokeCallback(
@@ -187,7 +207,11 @@ export function createFcTransport(
             : error instanceof Error
               ? `${error.name}: ${error.message}`
               : String(error);
-        return { status: 0, body: `no answer from ${name} through the FC API (${reason})`, logs: [] };
+        return {
+          status: 0,
+          body: redactSecrets(`no answer from ${name} through the FC API (${reason})`, secret),
+          logs: [],
+        };
       }
     },
   };

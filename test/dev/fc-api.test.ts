@@ -5,10 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import {
   createFcClient,
   type FcApiClient,
@@ -224,6 +225,28 @@ describe('the FC API stand-in', () => {
     });
   });
 
+  it('answers a path that is not valid percent-encoding with FC’s error JSON, and keeps serving', async () => {
+    for (const path of ['/%E0%A4%A', '/2023-03-30/functions/%ZZ', '//[']) {
+      const reply = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const { port } = new URL(standIn.endpoint);
+        const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            body += chunk;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      assert.equal(reply.status, 400, path);
+      assert.equal(JSON.parse(reply.body).ErrorCode, 'InvalidArgument', path);
+    }
+    const signed = await sendSigned(standIn.endpoint, { path: '/2023-03-30/functions/echo' });
+    assert.equal(signed.status, 200);
+  });
+
   it('refuses a function name that is not FC’s before sending anything', async () => {
     const before = standIn.requests.length;
     await assert.rejects(getFunction(clientFor(standIn.endpoint), '../services'), /not an FC function name/);
@@ -236,9 +259,22 @@ describe('the FC API client against replies FC never sends', () => {
   let endpoint: string;
   /** What the next request gets: status, content type and body. */
   let next: { status: number; type: string; body: string; delayMs?: number };
+  /** Or, when set, how the next request is answered. */
+  let custom: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
 
+  beforeEach(() => {
+    custom = undefined;
+  });
+  const impatientClient = (apiTimeoutMs: number) =>
+    createFcClient({
+      credentials: { accountId: ACCOUNT_ID, accessKeyId: KEY_ID, accessKeySecret: KEY_SECRET },
+      region: 'cn-shanghai',
+      endpoint,
+      apiTimeoutMs,
+    });
   before(async () => {
-    server = createServer((_req, res) => {
+    server = createServer((req, res) => {
+      if (custom !== undefined) return custom(req, res);
       const answer = () => {
         res.writeHead(next.status, { 'content-type': next.type, 'x-fc-request-id': 'req-junk' });
         res.end(next.body);
@@ -294,12 +330,68 @@ describe('the FC API client against replies FC never sends', () => {
 
   it('gives up on an endpoint that does not answer in time', async () => {
     next = { status: 200, type: 'application/json', body: '{}', delayMs: 2000 };
-    const slow = createFcClient({
-      credentials: { accountId: ACCOUNT_ID, accessKeyId: KEY_ID, accessKeySecret: KEY_SECRET },
-      region: 'cn-shanghai',
-      endpoint,
-      apiTimeoutMs: 100,
+    await assert.rejects(getFunction(impatientClient(100), 'f'), { code: 'Timeout' });
+  });
+
+  /** Resolves when the server sees the client's connection closed. */
+  const closedBy = (req: IncomingMessage) =>
+    new Promise<void>((resolve) => req.socket.once('close', () => resolve()));
+
+  it('asks for an uncompressed reply and refuses a compressed one without inflating it', async () => {
+    // 16 MB of zeros in about 16 KB: inflated, a bomb of that ratio took the process down.
+    const bomb = gzipSync(Buffer.alloc(16 * 1024 * 1024));
+    let acceptEncoding: string | undefined;
+    custom = (req, res) => {
+      acceptEncoding = req.headers['accept-encoding'];
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end(bomb);
+    };
+    await assert.rejects(getFunction(clientFor(endpoint), 'f'), {
+      code: 'InvalidReply',
+      message: /GetFunction f: the reply is compressed \(gzip\)/,
     });
-    await assert.rejects(getFunction(slow, 'f'), { code: 'Timeout' });
+    assert.equal(acceptEncoding, 'identity');
+  });
+
+  it('stops reading a reply at its limit, as the bytes arrive', async () => {
+    const limit = 64 * 1024 * 1024;
+    let written = 0;
+    let closed: Promise<void> = Promise.resolve();
+    custom = (req, res) => {
+      closed = closedBy(req);
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const pump = () => {
+        while (written < limit && !res.destroyed) {
+          written += chunk.length;
+          if (!res.write(chunk)) return res.once('drain', pump);
+        }
+        res.end();
+      };
+      res.on('close', () => res.removeAllListeners('drain'));
+      pump();
+    };
+    await assert.rejects(invokeCallback(clientFor(endpoint), 'f', Buffer.from('{}')), {
+      code: 'InvalidReply',
+      message: /larger than 1048576 bytes/,
+    });
+    await closed;
+    assert.ok(written < 16 * 1024 * 1024, `the server wrote ${written} bytes before the client hung up`);
+  });
+
+  it('closes the connection of an endpoint that trickles its reply when the deadline passes', {
+    timeout: 5000,
+  }, async () => {
+    let closed: Promise<void> = Promise.resolve();
+    custom = (req, res) => {
+      closed = closedBy(req);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{');
+      const drip = setInterval(() => res.write(' '), 20);
+      res.on('close', () => clearInterval(drip));
+    };
+    await assert.rejects(getFunction(impatientClient(150), 'f'), { code: 'Timeout' });
+    // Settled is not enough: the socket must be gone too, or the CLI never exits.
+    await closed;
   });
 });

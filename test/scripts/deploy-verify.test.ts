@@ -386,5 +386,7 @@ describe('deploy:verify credentials and options', () => {
       assert.equal(run.status, 2, args.join(' '));
       assert.match(run.stderr, /usage: npm run deploy:verify/);
     }
+    // The scripts' shared command line (dev/command-line.ts) words it as for the other scripts.
+    assert.match((await runVerify(['extra'])).stderr, /^deploy verify: unknown command extra\n/);
   });
 });

@@ -48,6 +48,22 @@ describe('npm run simulate -- run --fc', () => {
     assert.ok(invocations.every((r) => r.status === 200));
   });
 
+  it('places them on the functions s.yaml deploys with --fc s.yaml: names, region and secret from s preview', async () => {
+    const before = standIn.requests.length;
+    const result = await runSimulator(['run', scenarios, '--fc', 's.yaml', '--endpoint', standIn.endpoint], {
+      ...CREDENTIALS,
+      // What s.yaml renders from the shell: hotline-inbound, hotline-outbound, the secret they were given.
+      FUNCTION_PREFIX: 'hotline',
+      REGION: 'cn-shanghai',
+      CALLBACK_SECRETS: ` ${SECRET},an-older-secret`,
+    });
+    assert.match(result.stdout, /1 scenario: 1 passed, 0 failed\n$/, result.stdout + result.stderr);
+    assert.equal(result.status, 0);
+    const invocations = standIn.requests.slice(before);
+    assert.ok(invocations.some((r) => r.path.endsWith('/functions/hotline-inbound/invocations')));
+    assert.ok(invocations.every((r) => r.status === 200));
+  });
+
   it('says why a call could not be placed: the secret, the signature, the credentials', async () => {
     const forbidden = await runFc(CREDENTIALS);
     assert.match(forbidden.stdout, /\+ reply {2}HTTP 403/);
