@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as v from 'valibot';
 import { OSS_STAND_IN_DEFAULTS, type OssServer, startOssServer } from '../dev/oss-server';
-import { BucketNameSchema } from './oss-location';
+import { BucketNameSchema } from '../shared/oss/oss-schemas';
 
 /** The port `npm run oss:local` listens on unless `--port` says otherwise; fixed, so the README's commands work. */
 export const OSS_LOCAL_PORT = 9300;

@@ -1,12 +1,10 @@
 /**
- * OSS names as the CLI takes them: the shared schemas (shared/oss/oss-schemas.ts, which the functions'
+ * An OSS location as the CLI takes it: the shared schema (shared/oss/oss-schemas.ts, which the functions'
  * configuration reads too), with room kept in a key for the CLI's `.versions/<version>.json` copies.
  */
 import * as v from 'valibot';
 import { formatOssUrl, MAX_KEY_BYTES as OSS_MAX_KEY_BYTES, type OssAddress } from '../shared/oss/oss-address';
-import { OssEndpointSchema, OssRegionSchema, OssUrlSchema } from '../shared/oss/oss-schemas';
-
-export { BucketNameSchema } from '../shared/oss/oss-schemas';
+import { OssUrlSchema } from '../shared/oss/oss-schemas';
 
 /** OSS object names are at most 1023 bytes; the CLI keeps room for `.versions/<version>.json` beside. */
 const MAX_KEY_BYTES = OSS_MAX_KEY_BYTES - 256;
@@ -20,9 +18,6 @@ export const OssLocationSchema = v.pipe(
   ),
 );
 export type OssLocation = OssAddress;
-
-export const RegionSchema = OssRegionSchema;
-export const EndpointSchema = OssEndpointSchema;
 
 /** `oss://bucket/key` as printed, for another key in the same bucket when given. */
 export function formatOssLocation(location: OssLocation, key = location.key): string {

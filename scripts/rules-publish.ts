@@ -19,17 +19,12 @@ import type OSS from 'ali-oss';
 import * as v from 'valibot';
 import { readAccessKeyPair } from '../shared/config/config';
 import { regionEndpoint } from '../shared/oss/oss-address';
+import { OssEndpointSchema, OssRegionSchema } from '../shared/oss/oss-schemas';
 import { compileRules } from '../shared/rules/compile-rules';
 import type { Rules } from '../shared/rules/rules-schema';
 import { diffRules, formatRulesDiff } from '../shared/rules-tooling/diff-rules';
 import { lintRules } from '../shared/rules-tooling/lint-rules';
-import {
-  EndpointSchema,
-  formatOssLocation,
-  type OssLocation,
-  OssLocationSchema,
-  RegionSchema,
-} from './oss-location';
+import { formatOssLocation, type OssLocation, OssLocationSchema } from './oss-location';
 import {
   type CliIo,
   compileToJson,
@@ -180,10 +175,10 @@ async function createClient(
     throw new CliError(
       "set ALIBABA_CLOUD_REGION (or REGION, or pass --region) to the bucket's region, such as cn-hangzhou",
     );
-  const region = v.safeParse(RegionSchema, regionText);
+  const region = v.safeParse(OssRegionSchema, regionText);
   if (!region.success) throw new CliError(`region ${regionText}: ${region.issues[0].message}`);
   const endpointText = values.endpoint ?? (env.OSS_ENDPOINT || undefined);
-  const endpoint = endpointText === undefined ? undefined : v.safeParse(EndpointSchema, endpointText);
+  const endpoint = endpointText === undefined ? undefined : v.safeParse(OssEndpointSchema, endpointText);
   if (endpoint !== undefined && !endpoint.success)
     throw new CliError(`endpoint ${endpointText}: ${endpoint.issues[0].message}`);
   // Loaded here, not at the top: `rules check` and the other local commands never pay for it.

@@ -116,12 +116,18 @@ export function createCallbackFunction(options: {
 }): (event: unknown, context?: unknown) => Promise<FcHttpResult> {
   const now = options.host?.now ?? (() => Date.now());
   const log = createProcessLogger(options.name, { write: options.host?.writeLog, now });
-  /** The context of the request at hand: its credentials are the freshest (STS keys rotate). */
-  let context: ReturnType<typeof readFcContext> = {};
-  const credentials = (): OssCredentials | undefined =>
-    context.credentials === undefined
+  /**
+   * FC's context of the request at hand (its credentials are the freshest: STS keys rotate), kept as
+   * given and read only when OSS is: a function without `RULES_URL` never parses it.
+   */
+  let latestContext: unknown;
+  const context = () => readFcContext(latestContext);
+  const credentials = (): OssCredentials | undefined => {
+    const given = context().credentials;
+    return given === undefined
       ? getEnvironmentCredentials()
-      : { ...context.credentials, securityToken: context.credentials.securityToken || undefined };
+      : { ...given, securityToken: given.securityToken || undefined };
+  };
   const deps = {
     functionName: options.name,
     origin: options.origin,
@@ -140,7 +146,7 @@ export function createCallbackFunction(options: {
           ossOrigin(config, {
             getObject: loadOssClient,
             credentials,
-            region: () => context.region ?? getPlatformRegion(),
+            region: () => context().region ?? getPlatformRegion(),
             // Signatures need the real time, whatever clock the host gives the decisions.
             now: () => Date.now(),
             parseYaml: loadYamlParser,
@@ -162,7 +168,7 @@ export function createCallbackFunction(options: {
     log,
   });
   return (event, fcContext) => {
-    context = readFcContext(fcContext);
+    latestContext = fcContext;
     return handle(event, fcContext);
   };
 }

@@ -47,8 +47,8 @@ export type RulesFiles = {
   readonly fingerprint: (path: string) => Promise<string>;
   readonly read: RulesFileReader;
   readonly parseYaml: ParseYaml;
-  /** The OSS object a configuration names in `RULES_URL`; without it, `RULES_URL` is an error. */
-  readonly oss?: (config: Config) => RulesOrigin;
+  /** The OSS object a configuration names in `RULES_URL`. */
+  readonly oss: (config: Config) => RulesOrigin;
 };
 
 /** A `RULES_FILE` as an origin: looked at (mtime, size) first, read only when that changed. */
@@ -95,7 +95,7 @@ export function createRulesCache(
         config.rulesJson !== undefined
           ? undefined
           : config.rulesUrl !== undefined
-            ? (files.oss?.(config) ?? missingOssClient())
+            ? files.oss(config)
             : config.rulesFile !== undefined
               ? fileOrigin(config.rulesFile, config, files)
               : undefined;
@@ -235,20 +235,4 @@ export function createRulesCache(
 /** `RULES_URL` or `RULES_FILE`, as the log names it. */
 function describeOrigin(config: Config): string | undefined {
   return config.rulesUrl === undefined ? config.rulesFile : formatOssUrl(config.rulesUrl);
-}
-
-/** An origin that says the build has no OSS client, for a host that did not give the cache one. */
-function missingOssClient(): RulesOrigin {
-  return {
-    fetch: () =>
-      Promise.resolve({
-        unchanged: false,
-        tag: undefined,
-        loaded: {
-          ok: false,
-          source: 'oss',
-          issues: [{ path: '(RULES_URL)', message: 'this build has no OSS client to read RULES_URL' }],
-        },
-      }),
-  };
 }

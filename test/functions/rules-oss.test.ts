@@ -236,7 +236,7 @@ describe('inbound bundle: RULES_URL (rules in OSS)', { timeout: 30_000 }, () => 
     assert.ok(!text.includes('not-the-secret') && !text.includes(TOKEN), text);
   });
 
-  it('takes the region from a context without a role, and shows a refused update in the status', async () => {
+  it('says in the status that a context without a role gives no credentials, and shows a refused update', async () => {
     // No role: the context has its region but no credentials; the environment's pair is not set either.
     const noRole = await loadWithEnv(
       'inbound',

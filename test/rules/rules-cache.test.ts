@@ -81,6 +81,9 @@ describe('loadRulesFile', () => {
   });
 });
 
+/** These caches read files: none of their configurations names `RULES_URL`. */
+const noOss = (): never => assert.fail('no configuration here names RULES_URL');
+
 /** The check interval of a configuration that does not set `RULES_CHECK_SECONDS`. */
 const RULES_FILE_CHECK_MS = readConfig({}).rulesCheckMs;
 
@@ -103,6 +106,7 @@ describe('createRulesCache', () => {
             : Promise.resolve(file.text);
         },
         parseYaml,
+        oss: noOss,
       },
       clock.now,
       () => log,
@@ -211,7 +215,7 @@ describe('createRulesCache', () => {
       arrive = resolve;
     });
     const getRules = createRulesCache(
-      { fingerprint: () => Promise.resolve('a'), read: () => late, parseYaml },
+      { fingerprint: () => Promise.resolve('a'), read: () => late, parseYaml, oss: noOss },
       () => 0,
       () => createLogger(() => undefined),
     );
@@ -240,6 +244,7 @@ describe('createRulesCache', () => {
         fingerprint: () => Promise.resolve('a'),
         read: () => new Promise((resolve) => setTimeout(() => resolve(yaml), 5)),
         parseYaml: slowParse,
+        oss: noOss,
       },
       () => 0,
       () => createLogger(() => undefined),
