@@ -14,13 +14,9 @@ import { after } from 'node:test';
 const { logScan } = createRequire(import.meta.url)('../dev/log-scan') as typeof import('../dev/log-scan');
 
 const here = import.meta.dirname;
-const files = readdirSync(here, { withFileTypes: true })
-  .filter((entry) => entry.isDirectory() && entry.name !== 'deploy')
-  .flatMap((folder) =>
-    readdirSync(join(here, folder.name))
-      .filter((name) => name.endsWith('.test.ts'))
-      .map((name) => join(here, folder.name, name)),
-  )
+const files = (readdirSync(here, { recursive: true, encoding: 'utf8' }) as string[])
+  .filter((name) => name.endsWith('.test.ts') && !name.startsWith('deploy/') && name.includes('/'))
+  .map((name) => join(here, name))
   .sort();
 for (const file of files) await import(file);
 

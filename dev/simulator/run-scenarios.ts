@@ -64,7 +64,7 @@ export function holidayDataWarning(traces: Iterable<readonly string[]>): string 
     `warning: the built bundles hold no holiday data for ${[...gaps].sort().join(', ')}: calls on those ` +
     "dates were judged by the calendar's noHolidayData policy, not by the year's holidays. npm run simulate " +
     'builds the packaged years from last year on: give earlier years in holidaySchedules, or build with ' +
-    'npm run build -- --holidays-from YEAR and run npx tsx scripts/simulate.ts\n'
+    'npm run build -- --holidays-from YEAR and run npx tsx scripts/simulate/simulate.ts\n'
   );
 }
 

@@ -3,7 +3,7 @@
  * State Council publishes each year's schedule around November of the year before, so the data ends with
  * the next year at best; a year beyond it is *unknown*, never an ordinary year (see `noHolidayData`), and
  * a rules document can supply it itself (`holidaySchedules.cn`). In the function bundles
- * `holidayDataPlugin` (scripts/esbuild-holiday-data.ts) swaps this JSON for a copy with every year from
+ * `holidayDataPlugin` (scripts/build/esbuild-holiday-data.ts) swaps this JSON for a copy with every year from
  * the year before the build on and no names, keeping its shape; tests and the CLI read the full file.
  */
 import chineseDays from 'chinese-days/dist/chinese-days.json';

@@ -36,7 +36,7 @@ import { after, before, describe, it } from 'node:test';
 import * as v from 'valibot';
 import { startFcApiStandIn } from '../../dev/fc-api-server';
 import { routeFunctionLogs } from '../../dev/function-logs';
-import { findFunctionNames } from '../../scripts/build';
+import { findFunctionNames } from '../../scripts/build/build';
 import { EnvSchema, readConfig } from '../../shared/config/config';
 import { ROOT } from '../support/fc-event';
 

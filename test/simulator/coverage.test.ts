@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { computeCoverage, listCoverageItems } from '../../dev/simulator/coverage';
-import { main } from '../../scripts/simulate';
+import { main } from '../../scripts/simulate/simulate';
 import { compileRules } from '../../shared/rules/compile-rules';
 import { parseYaml } from '../../shared/rules/yaml-parser';
 

@@ -1,4 +1,4 @@
-import { main } from '../../scripts/simulate';
+import { main } from '../../scripts/simulate/simulate';
 
 /**
  * Runs the simulator's command line in-process, as `npm run simulate -- …` would (its `main`, with the

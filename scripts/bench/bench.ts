@@ -1,0 +1,255 @@
+/**
+ * Builds, then measures what the functions cost on FC 3.0, where each instance serves one request at a
+ * time and instances start often:
+ *
+ * 1. cold first reply: a fresh node loads the inbound bundle from a file and answers one callin, against
+ *    a constant handler run by the same runner (bench-cold.ts), with three rules configurations;
+ * 2. warm CPU per callback over a realistic mix of calls, against a parse-and-log handler (bench-warm.ts);
+ * 3. rules scale: load and callin cost from 100 to 100,000 numbers (bench-rules.ts);
+ * 4. the local server's throughput against bare node:http, information only (bench-throughput.ts);
+ * 5. receipts: the slowest acknowledgement of a hostile 1 MB push, in this process (bench-receipts.ts);
+ * 6. rules from OSS (bench-oss.ts): cold first reply with `RULES_URL` against the same rules in `RULES`,
+ *    with the functions' own client and with `ali-oss` in its place, and a warm callback's latency while
+ *    OSS hangs against while it answers;
+ * 7. the simulator: scenario callbacks per second, whole `simulate run`s in this process (bench-simulator.ts).
+ *
+ * The machine is shared and noisy, so every figure is CPU time (user + system) but two, which say so:
+ * receipts (wall time, a caller's wait) and throughput (requests per second). The
+ * things compared run interleaved, their order alternating; every figure is taken over rounds and given
+ * as the median round with the range of rounds, and targets are judged on the median round. Every child
+ * process gets an FC-like environment (bench-common.ts), and every loop is bounded in count and time.
+ *
+ *   npm run bench                  full run (about 1.5 min)
+ *   npm run bench -- --quick       a short run (fewer rounds, smaller samples)
+ *   npm run bench -- --strict      exit 1 when any target is missed
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { arch, availableParallelism, cpus, platform } from 'node:os';
+import { join, resolve } from 'node:path';
+import { formCallback } from '../../dev/fc-event';
+import {
+  CONSTANT_HANDLER,
+  type ColdPlan,
+  type ColdVariant,
+  coldRow,
+  compareCold,
+  expectAnswer,
+  expectBundleAnswer,
+  measureColdFirstReplies,
+} from './cold';
+import {
+  buildBundles,
+  builtFile,
+  droppedStartUpVariables,
+  plural,
+  printTable,
+  type Row,
+  reportProgress,
+} from './common';
+import { type BenchOss, buildSdkVariant, measureOssRefresh, type RefreshPlan, startBenchOss } from './oss';
+import { measureReceipts } from './receipts';
+import { measureRulesScale, type RulesPlan } from './rules';
+import { measureSimulator } from './simulator';
+import { killServers, measureThroughput, type ThroughputPlan } from './throughput';
+import { measureWarm, type WarmPlan } from './warm';
+
+const root = resolve(import.meta.dirname, '../..');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const strict = args.includes('--strict');
+
+type Plan = {
+  readonly cold: ColdPlan;
+  readonly warm: WarmPlan;
+  readonly rules: RulesPlan;
+  readonly throughput: ThroughputPlan;
+  readonly ossRefresh: RefreshPlan;
+};
+
+/** Sample counts and time budgets; `--quick` trades precision for a run of about 20 s. */
+const PLAN: Plan = quick
+  ? {
+      cold: { rounds: 2, perRound: 2, budgetMs: 10_000 },
+      warm: { warmup: 1_000, rounds: 2, perRound: 500, budgetMs: 5_000 },
+      rules: { loadRounds: 1, warmup: 500, rounds: 2, perRound: 500, budgetMs: 5_000 },
+      throughput: { rounds: 1, warmupMs: 300, measureMs: 700 },
+      ossRefresh: { rounds: 2, callbacks: 500, budgetMs: 10_000 },
+    }
+  : {
+      cold: { rounds: 5, perRound: 6, budgetMs: 40_000 },
+      warm: { warmup: 5_000, rounds: 5, perRound: 2_000, budgetMs: 30_000 },
+      rules: { loadRounds: 3, warmup: 1_000, rounds: 3, perRound: 1_000, budgetMs: 15_000 },
+      throughput: { rounds: 2, warmupMs: 500, measureMs: 2_000 },
+      ossRefresh: { rounds: 4, callbacks: 2_000, budgetMs: 30_000 },
+    };
+
+const COLD_TARGETS = { defaultRules: 1.5, jsonCalendar: 1.6 };
+
+const BANK_RULES_FILE = join(root, 'examples', 'bank-card-service.yaml');
+
+/** The constant handler plus loading node:crypto and sealing once: what no bundle that seals can beat. */
+const CRYPTO_FLOOR_HANDLER = join(root, 'scripts', 'bench', 'crypto-floor-handler.cjs');
+
+/**
+ * The bank example as `npm run -s rules -- compile` prints it for `RULES`: the document as written, as
+ * minified JSON. Parsed here by the built yaml-parser.js, the parser the functions and the CLI share, so
+ * that the bench needs neither tsx nor the CLI's tooling; whether the bundle accepts the document is
+ * checked by every run that uses it (a refused document logs an error and fails the bench).
+ */
+function compileBankRules(dist: string): string {
+  const require = createRequire(import.meta.filename);
+  const { parseYaml } = require(builtFile(dist, 'inbound', 'yaml-parser.js')) as {
+    parseYaml: (text: string) => unknown;
+  };
+  return JSON.stringify(parseYaml(readFileSync(BANK_RULES_FILE, 'utf8')));
+}
+
+function sizeRow(dist: string): Row {
+  const kb = (name: string, file: string) => statSync(builtFile(dist, name, file)).size / 1024;
+  return {
+    figure: 'bundle sizes',
+    value: `${kb('inbound', 'index.js').toFixed(1)} KB`,
+    target: '',
+    pass: undefined,
+    detail:
+      `inbound; outbound ${kb('outbound', 'index.js').toFixed(1)} KB, report ${kb('report', 'index.js').toFixed(1)} KB, ` +
+      `yaml-parser.js ${kb('inbound', 'yaml-parser.js').toFixed(1)} KB (YAML rules only)`,
+  };
+}
+
+/**
+ * The cold first reply of the inbound bundle with each rules configuration, against the constant
+ * handler. The callin dials the bank example's service number, whose line has a calendar with China's
+ * holidays, so with that document every first reply routes by it and judges the calendar.
+ */
+function measureCold(
+  bankRulesJson: string,
+  dist: string,
+  oss: BenchOss,
+  sdk: { module: string; sideKb: number },
+): Row[] {
+  const bundle = builtFile(dist, 'inbound');
+  const variants: ColdVariant[] = [
+    { name: 'constant', module: CONSTANT_HANDLER, verify: expectAnswer },
+    { name: 'crypto', module: CRYPTO_FLOOR_HANDLER, verify: expectAnswer },
+    { name: 'default', module: bundle, verify: expectBundleAnswer('default line') },
+    {
+      name: 'json',
+      module: bundle,
+      env: { RULES: bankRulesJson },
+      verify: expectBundleAnswer('line service'),
+    },
+    {
+      name: 'yaml',
+      module: bundle,
+      env: { RULES_FILE: BANK_RULES_FILE },
+      verify: expectBundleAnswer('line service'),
+    },
+    // The same document as `json`, published to OSS: read by the functions' own client, then by ali-oss.
+    { name: 'oss', module: bundle, env: oss.env('bank.json'), verify: expectBundleAnswer('line service') },
+    {
+      name: 'oss-sdk',
+      module: sdk.module,
+      env: oss.env('bank.json'),
+      verify: expectBundleAnswer('line service'),
+    },
+  ];
+  const content = JSON.stringify({ caller: '15201030105', callee: '95000' });
+  const event = formCallback(
+    { call_id: '130301340124^117079730123', content_type: 'callin', content, timestamp: String(Date.now()) },
+    { base64: true },
+  );
+  const samples = measureColdFirstReplies(variants, event, PLAN.cold);
+  const compare = (name: string) => compareCold(samples, name, 'constant');
+  return [
+    coldRow('cold first reply: node:crypto and one seal (floor)', compare('crypto'), undefined),
+    coldRow('cold first reply: default rules', compare('default'), COLD_TARGETS.defaultRules),
+    coldRow('cold first reply: JSON rules + calendar', compare('json'), COLD_TARGETS.jsonCalendar),
+    coldRow('cold first reply: YAML rules file', compare('yaml'), undefined),
+    {
+      ...coldRow('cold first reply: OSS, own client', compareCold(samples, 'oss', 'json'), undefined),
+      figure: 'cold first reply: RULES_URL (own client) vs RULES',
+    },
+    {
+      ...coldRow('', compareCold(samples, 'oss-sdk', 'json'), undefined),
+      figure: `cold first reply: RULES_URL (ali-oss, ${sdk.sideKb.toFixed(0)} KB) vs RULES`,
+    },
+  ];
+}
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  reportProgress('building');
+  const dist = buildBundles();
+  const bankRulesJson = compileBankRules(dist);
+  const rows: Row[] = [sizeRow(dist)];
+  const oss = await startBenchOss(bankRulesJson, PLAN.ossRefresh.rounds);
+  const sdk = await buildSdkVariant(dist);
+  reportProgress(
+    `cold first replies (${plural(PLAN.cold.rounds, 'round')} × ${plural(PLAN.cold.perRound, 'run')} of 7 variants)`,
+  );
+  rows.push(...measureCold(bankRulesJson, dist, oss, sdk));
+  const warm = await measureWarm(PLAN.warm, bankRulesJson, dist);
+  rows.push(...warm.rows);
+  const rules = measureRulesScale(PLAN.rules, dist);
+  rows.push(...rules.rows);
+  reportProgress(`callbacks while OSS hangs (${plural(PLAN.ossRefresh.rounds, 'round')})`);
+  rows.push(...(await measureOssRefresh(PLAN.ossRefresh, dist, oss)));
+  oss.stop();
+  reportProgress('simulator: scenario runs');
+  rows.push(await measureSimulator(quick ? 2 : 5));
+  reportProgress('receipts: hostile 1 MB pushes');
+  rows.push(await measureReceipts(dist, quick ? 1 : 3));
+  reportProgress(`local server against bare node:http (${plural(PLAN.throughput.rounds, 'round')})`);
+  const throughput = await measureThroughput(PLAN.throughput, dist);
+  rows.push(...throughput.rows);
+
+  const seconds = ((performance.now() - started) / 1_000).toFixed(1);
+  const dropped = droppedStartUpVariables();
+  console.log(
+    `vms-callflow bench (${quick ? 'quick' : 'full'} run, ${seconds} s): Node ${process.version}, ` +
+      `${platform()}-${arch()}, ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? 'unknown model'})`,
+  );
+  console.log(
+    'CPU time (user + system) unless a row says otherwise, interleaved; "m (a–b)" is the median round ' +
+      '(a–b: the range of rounds), and targets are judged on the median round.',
+  );
+  console.log(
+    `Children run with PATH and the function's variables only` +
+      (dropped.length === 0 ? '.' : `; not inherited from this machine: ${dropped.join(', ')}.`),
+  );
+  console.log('');
+  printTable(rows);
+  console.log('');
+  for (const note of [...warm.notes, ...rules.notes, ...throughput.notes]) console.log(note);
+  const judged = rows.filter((row) => row.pass !== undefined);
+  const missed = judged.filter((row) => row.pass === false);
+  console.log(
+    missed.length === 0
+      ? `All ${judged.length} targets met.`
+      : `${missed.length} of ${judged.length} targets missed: ${missed.map((row) => row.figure).join('; ')}.`,
+  );
+  return strict && missed.length > 0 ? 1 : 0;
+}
+
+// Cold children are run with spawnSync, each bounded by its timeout; servers are killed here.
+process.on('exit', killServers);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    killServers();
+    process.stderr.write(`bench: interrupted by ${signal}\n`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    killServers();
+    console.error('bench failed:', error);
+    process.exitCode = 2;
+  },
+);

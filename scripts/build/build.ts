@@ -1,0 +1,135 @@
+/**
+ * Bundles each `functions/<name>/index.ts` into `dist/<name>/index.js` (CommonJS, node20, minified,
+ * with a source map): the folder `s deploy` uploads, with the handler `index.handler`.
+ *
+ *   npm run build            build and print sizes
+ *   npm run build -- --quiet build silently (used by the tests)
+ *   npm run build -- --holidays-from 2025   keep the packaged holiday years from 2025 on (default: last year)
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build, type Metafile } from 'esbuild';
+import { holidayDataPlugin } from './esbuild-holiday-data';
+
+const root = resolve(import.meta.dirname, '../..');
+const quiet = process.argv.includes('--quiet');
+/**
+ * `--holidays-from YEAR` keeps the packaged holiday years from YEAR on instead of from last year: the
+ * tests build with a fixed year, so that what the bundles know does not depend on the day they run.
+ */
+const holidaysFromArg = process.argv[process.argv.indexOf('--holidays-from') + 1];
+const holidaysFrom =
+  process.argv.includes('--holidays-from') && /^\d{4}$/.test(holidaysFromArg ?? '')
+    ? Number(holidaysFromArg)
+    : undefined;
+
+/** The function names: every folder under `functions/` with an `index.ts`. */
+export function findFunctionNames(): string[] {
+  const dir = join(root, 'functions');
+  return readdirSync(dir)
+    .filter((name) => statSync(join(dir, name, 'index.ts'), { throwIfNoEntry: false })?.isFile() === true)
+    .sort();
+}
+
+function readBuildVersion(): string {
+  const date = new Date().toISOString().slice(0, 10);
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .toString()
+      .trim();
+    return `${sha}-${date}`;
+  } catch {
+    return `nogit-${date}`;
+  }
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1).padStart(6)} KB`;
+
+/** What each dependency adds to a bundle, so the cost of a library stays visible. */
+function describeShares(metafile: Metafile): string {
+  const shares = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [file, input] of Object.entries(output.inputs)) {
+      const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? 'own code';
+      shares.set(pkg, (shares.get(pkg) ?? 0) + input.bytesInOutput);
+    }
+  }
+  return [...shares].map(([pkg, bytes]) => `${pkg} ${kb(bytes).trim()}`).join(', ');
+}
+
+function readsRules(metafile: Metafile): boolean {
+  return Object.values(metafile.outputs).some((output) =>
+    Object.keys(output.inputs).some((file) => file.endsWith('shared/rules/load-rules.ts')),
+  );
+}
+
+async function main(): Promise<void> {
+  const names = findFunctionNames();
+  const version = readBuildVersion();
+  rmSync(join(root, 'dist'), { recursive: true, force: true });
+  const rows: string[] = [];
+  const holidayYears = new Map<string, { readonly years: readonly number[]; readonly version: string }>();
+  const common = {
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    sourcemap: 'linked',
+    sourcesContent: false,
+    legalComments: 'none',
+    // Chinese prompts as UTF-8 (3 bytes a character) rather than \uXXXX escapes (6 bytes).
+    charset: 'utf8',
+    // Node 20 has these: said outright, esbuild drops valibot's unused emoji pattern (440 bytes).
+    supported: { 'regexp-unicode-property-escapes': true },
+    logLevel: 'warning',
+    metafile: true,
+  } as const;
+  for (const name of names) {
+    const outfile = join(root, 'dist', name, 'index.js');
+    const result = await build({
+      ...common,
+      entryPoints: [join(root, 'functions', name, 'index.ts')],
+      outfile,
+      define: { __BUILD_VERSION__: JSON.stringify(version) },
+      // The holiday table from last year on, dates only: 2 KB instead of 45 KB in every bundle.
+      plugins: [
+        holidayDataPlugin({
+          onYears: (kept) => holidayYears.set(name, kept),
+          ...(holidaysFrom === undefined ? {} : { fromYear: holidaysFrom }),
+        }),
+      ],
+    });
+    rows.push(`  dist/${name}/index.js  ${kb(statSync(outfile).size)}  (${describeShares(result.metafile)})`);
+    if (!readsRules(result.metafile)) continue;
+    // A function that reads rules gets the YAML parser beside it, loaded only for YAML rules.
+    const yamlFile = join(root, 'dist', name, 'yaml-parser.js');
+    await build({
+      ...common,
+      entryPoints: [join(root, 'shared', 'rules', 'yaml-parser.ts')],
+      outfile: yamlFile,
+    });
+    rows.push(`  dist/${name}/yaml-parser.js  ${kb(statSync(yamlFile).size)}  (loaded only for YAML rules)`);
+    // And the OSS client, loaded only when RULES_URL names an object.
+    const ossFile = join(root, 'dist', name, 'oss-client.js');
+    await build({ ...common, entryPoints: [join(root, 'shared', 'oss', 'get-object.ts')], outfile: ossFile });
+    rows.push(`  dist/${name}/oss-client.js  ${kb(statSync(ossFile).size)}  (loaded only for RULES_URL)`);
+  }
+  if (quiet) return;
+  console.log(`built ${names.length} functions (${version}):\n${rows.join('\n')}`);
+  for (const [name, { years, version: from }] of holidayYears) {
+    const kept = years.length === 0 ? 'none' : years.join(', ');
+    console.log(`  ${name}: China's holiday years kept from chinese-days ${from}: ${kept}`);
+  }
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,113 @@
+/**
+ * Rules files for the rules CLI: reading and parsing them as the functions do, placing findings on their
+ * lines, and printing findings. Shared by `scripts/rules/rules.ts` and `scripts/rules/rules-publish.ts`.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { RulesIssue } from '../../shared/rules/compile-rules';
+import { detectRulesFormat, readRulesText } from '../../shared/rules/read-rules-text';
+import { parseYaml } from '../../shared/rules/yaml-parser';
+
+/** A finding with where it is in the file, when that can be found. */
+export type Located = RulesIssue & { readonly line?: number | undefined };
+
+/** A rules file read and parsed, or why it could not be. */
+export type ReadFile =
+  | { readonly ok: true; readonly document: unknown; readonly locate: (path: string) => number | undefined }
+  | { readonly ok: false; readonly issues: readonly RulesIssue[] };
+
+/** Where the CLI writes and what time it is: the process's by default, a test's in the tests. */
+export type CliIo = {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly now: () => number;
+};
+
+export function readFile(file: string): ReadFile {
+  let text: string;
+  try {
+    text = readFileSync(resolve(file), 'utf8').replace(/^\uFEFF/, '');
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    return {
+      ok: false,
+      issues: [{ path: '(file)', message: `cannot read the file (${String(code ?? error)})` }],
+    };
+  }
+  return parseRulesFileText(text, file);
+}
+
+/** Parses the text of a rules file named `name` (`.yaml`/`.yml` is YAML, anything else JSON). */
+export function parseRulesFileText(text: string, name: string): ReadFile {
+  // The same parser as the functions, so that `check` accepts exactly what they will load.
+  const read = readRulesText(text, detectRulesFormat(name), parseYaml);
+  if (!read.ok) return read;
+  return { ok: true, document: read.document, locate: createLocator(text) };
+}
+
+/**
+ * What `rules compile` makes of a document: minified JSON of the document as written, not the validated
+ * output (defaults filled in would only cost bytes).
+ */
+export function compileToJson(document: unknown): string {
+  return JSON.stringify(document);
+}
+
+/**
+ * Finds the line of a dotted path (`flows.main.nodes.menu.keys.1`) in the text of a rules file, or of
+ * its nearest ancestor that is written (a missing key is reported where its object is). JSON is read with
+ * the YAML parser too, as it is YAML's flow style; where that fails there are no line numbers.
+ */
+function createLocator(text: string): (path: string) => number | undefined {
+  // Parsed again only when there is something to place: a clean large document costs nothing more.
+  let parsed: { document: Document; lineCounter: LineCounter } | null | undefined;
+  return (path) => {
+    if (parsed === undefined) {
+      const lineCounter = new LineCounter();
+      const document = parseDocument(text, { lineCounter });
+      parsed = document.errors.length > 0 ? null : { document, lineCounter };
+    }
+    if (parsed === null) return undefined;
+    const { document, lineCounter } = parsed;
+    let node: unknown = document.contents;
+    let offset: number | undefined;
+    for (const segment of path.split('.')) {
+      if (isMap(node)) {
+        // Keys are compared as text: YAML reads `1: info` with a number key, JSON.parse with "1".
+        const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === segment);
+        if (pair === undefined || !isScalar(pair.key)) break;
+        offset = pair.key.range?.[0] ?? offset;
+        node = pair.value;
+      } else if (isSeq(node) && /^\d+$/.test(segment)) {
+        const item: unknown = node.items[Number(segment)];
+        if (item === undefined) break;
+        offset = (item as { range?: [number, number, number] | null }).range?.[0] ?? offset;
+        node = item;
+      } else break;
+    }
+    return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+  };
+}
+
+export function locateAll(
+  result: { errors: readonly RulesIssue[]; warnings: readonly RulesIssue[] },
+  locate: (path: string) => number | undefined,
+): { errors: Located[]; warnings: Located[] } {
+  // Sorted by line (stable, unlocated last) so the report reads down the file.
+  const place = (issues: readonly RulesIssue[]) =>
+    issues
+      .map((issue) => ({ ...issue, line: locate(issue.path) }))
+      .sort((a, b) => (a.line ?? Number.POSITIVE_INFINITY) - (b.line ?? Number.POSITIVE_INFINITY));
+  return { errors: place(result.errors), warnings: place(result.warnings) };
+}
+
+/** `error    rules.yaml:12  flows.main.nodes.menu.keys.1: no node is named billing` */
+export function formatIssue(severity: 'error' | 'warning', file: string, issue: Located): string {
+  const where = issue.line === undefined ? file : `${file}:${issue.line}`;
+  return `${severity.padEnd(7)}  ${where}  ${issue.path}: ${issue.message}`;
+}
+
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,546 @@
+/**
+ * Rules documents in OSS: publish, pull, diff, history and rollback, for `npm run rules -- …`.
+ *
+ *   publish <file> oss://bucket/key [--force] [--dry-run]   check, then upload the compiled JSON and a copy
+ *                                                           at <key>.versions/<version>.json
+ *   pull oss://bucket/key [-o file]                          what is live (stdout by default)
+ *   diff <file> oss://bucket/key [--json] [--exit-code]      what changes for callers, live → file
+ *   history oss://bucket/key [--json]                        published versions, newest first
+ *   rollback <version> oss://bucket/key [--dry-run]          make an earlier version live again
+ *
+ * The client is ali-oss with V4 signatures. Credentials come from ALIBABA_CLOUD_ACCESS_KEY_ID,
+ * ALIBABA_CLOUD_ACCESS_KEY_SECRET and (temporary credentials) ALIBABA_CLOUD_SECURITY_TOKEN; the region
+ * from --region, ALIBABA_CLOUD_REGION or REGION; the endpoint from --endpoint or OSS_ENDPOINT, else the
+ * region's public endpoint.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type OSS from 'ali-oss';
+import * as v from 'valibot';
+import { readAccessKeyPair } from '../../shared/config/config';
+import { regionEndpoint } from '../../shared/oss/oss-address';
+import { OssEndpointSchema, OssRegionSchema } from '../../shared/oss/oss-schemas';
+import { compileRules } from '../../shared/rules/compile-rules';
+import type { Rules } from '../../shared/rules/rules-schema';
+import { diffRules, formatRulesDiff } from '../../shared/rules-tooling/diff-rules';
+import { lintRules } from '../../shared/rules-tooling/lint-rules';
+import { formatOssLocation, type OssLocation, OssLocationSchema } from './oss-location';
+import {
+  type CliIo,
+  compileToJson,
+  formatIssue,
+  locateAll,
+  parseRulesFileText,
+  plural,
+  type ReadFile,
+  readFile,
+} from './rules-files';
+
+/** The CLI's output and clock, and the environment the credentials are read from. */
+export type OssCliIo = CliIo & { readonly env: Readonly<Record<string, string | undefined>> };
+
+/** A live document larger than this is refused unread: rules are kilobytes, a 16 MB one is a mistake. */
+export const MAX_LIVE_BYTES = 16 * 1024 * 1024;
+/** How long one OSS request may take before the CLI gives up. */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** At most this many pages of 1000 kept versions are listed. */
+const MAX_HISTORY_PAGES = 20;
+const VERSIONS_SUFFIX = '.versions/';
+
+export const OSS_COMMANDS = {
+  publish: { options: ['force', 'dry-run'], positionals: ['file', 'oss://bucket/key'] },
+  pull: { options: ['output'], positionals: ['oss://bucket/key'] },
+  diff: { options: ['json', 'exit-code'], positionals: ['file', 'oss://bucket/key'] },
+  history: { options: ['json'], positionals: ['oss://bucket/key'] },
+  rollback: { options: ['dry-run'], positionals: ['version', 'oss://bucket/key'] },
+} as const;
+export type OssCommand = keyof typeof OSS_COMMANDS;
+
+export const OSS_USAGE = `  npm run rules -- publish <file> oss://bucket/key [--force] [--dry-run]
+  npm run rules -- pull oss://bucket/key [-o file]
+  npm run rules -- diff <file> oss://bucket/key [--json] [--exit-code]
+  npm run rules -- history oss://bucket/key [--json]
+  npm run rules -- rollback <version> oss://bucket/key [--dry-run]
+  (OSS commands also take --region and --endpoint)`;
+
+const OPTIONS = {
+  force: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
+  json: { type: 'boolean' },
+  'exit-code': { type: 'boolean' },
+  region: { type: 'string' },
+  endpoint: { type: 'string' },
+} as const;
+
+export function isOssCommand(command: string | undefined): command is OssCommand {
+  return command !== undefined && Object.hasOwn(OSS_COMMANDS, command);
+}
+
+/** A problem to print as it is (no stack): the command line (exit 2) or the rules, files or OSS (exit 1). */
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2 = 1,
+  ) {
+    super(message);
+  }
+}
+
+type Parsed = {
+  readonly command: OssCommand;
+  readonly positionals: readonly string[];
+  readonly location: OssLocation;
+  readonly values: {
+    force?: boolean;
+    'dry-run'?: boolean;
+    output?: string;
+    json?: boolean;
+    'exit-code'?: boolean;
+    region?: string;
+    endpoint?: string;
+  };
+};
+
+function parseCommandLine(argv: readonly string[]): Parsed {
+  let values: Parsed['values'];
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true }));
+  } catch (error) {
+    throw new CliError(error instanceof Error ? error.message : String(error), 2);
+  }
+  const [command, ...rest] = positionals;
+  if (!isOssCommand(command)) throw new CliError(`unknown command ${command}`, 2);
+  const spec = OSS_COMMANDS[command];
+  const allowed: readonly string[] = [...spec.options, 'region', 'endpoint'];
+  const wrong = Object.keys(values).filter((name) => !allowed.includes(name));
+  if (wrong.length > 0) throw new CliError(`${command} does not take --${wrong.join(', --')}`, 2);
+  if (rest.length !== spec.positionals.length)
+    throw new CliError(`${command} takes ${spec.positionals.map((name) => `<${name}>`).join(' ')}`, 2);
+  const location = v.safeParse(OssLocationSchema, rest.at(-1));
+  if (!location.success) throw new CliError(`${rest.at(-1)}: ${location.issues[0].message}`, 2);
+  return { command, positionals: rest, location: location.output, values };
+}
+
+/** Runs one OSS command; never throws, returns the exit code (0 fine, 1 a problem, 2 the command line). */
+export async function runOssCommand(argv: readonly string[], io: OssCliIo): Promise<number> {
+  try {
+    const parsed = parseCommandLine(argv);
+    const client = await createClient(parsed.location, parsed.values, io.env);
+    const store = new RulesStore(client, parsed.location);
+    const [first] = parsed.positionals;
+    switch (parsed.command) {
+      case 'publish':
+        return await publish(io, store, first as string, parsed.values);
+      case 'pull':
+        return await pull(io, store, parsed.values.output);
+      case 'diff':
+        return await diff(io, store, first as string, parsed.values);
+      case 'history':
+        return await history(io, store, parsed.values.json === true);
+      case 'rollback':
+        return await rollback(io, store, first as string, parsed.values['dry-run'] === true);
+    }
+  } catch (error) {
+    if (error instanceof CliError) {
+      io.err(`${error.message}\n${error.exitCode === 2 ? `usage:\n${OSS_USAGE}\n` : ''}`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}
+
+// --------------------------------------------------------------------------------------------------
+// Credentials and the client
+// --------------------------------------------------------------------------------------------------
+
+async function createClient(
+  location: OssLocation,
+  values: Parsed['values'],
+  env: OssCliIo['env'],
+): Promise<OSS> {
+  // Read as the functions read them (shared/config), trimmed; a missing one is named.
+  const credentials = readAccessKeyPair(env);
+  if (credentials === undefined) {
+    const missing = ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET'].filter(
+      (name) => !env[name]?.trim(),
+    );
+    throw new CliError(
+      `set ${missing.join(' and ')} (the AccessKey pair that may write the bucket; ALIBABA_CLOUD_SECURITY_TOKEN too, for temporary credentials)`,
+    );
+  }
+  const regionText = values.region ?? (env.ALIBABA_CLOUD_REGION || env.REGION || undefined);
+  if (regionText === undefined)
+    throw new CliError(
+      "set ALIBABA_CLOUD_REGION (or REGION, or pass --region) to the bucket's region, such as cn-hangzhou",
+    );
+  const region = v.safeParse(OssRegionSchema, regionText);
+  if (!region.success) throw new CliError(`region ${regionText}: ${region.issues[0].message}`);
+  const endpointText = values.endpoint ?? (env.OSS_ENDPOINT || undefined);
+  const endpoint = endpointText === undefined ? undefined : v.safeParse(OssEndpointSchema, endpointText);
+  if (endpoint !== undefined && !endpoint.success)
+    throw new CliError(`endpoint ${endpointText}: ${endpoint.issues[0].message}`);
+  // Loaded here, not at the top: `rules check` and the other local commands never pay for it.
+  const { default: OssClient } = await import('ali-oss');
+  const stsToken = credentials.securityToken;
+  return new OssClient({
+    region: `oss-${region.output}`,
+    endpoint: endpoint?.output ?? regionEndpoint(region.output, 'public'),
+    accessKeyId: credentials.accessKeyId,
+    accessKeySecret: credentials.accessKeySecret,
+    ...(stsToken === undefined ? {} : { stsToken }),
+    bucket: location.bucket,
+    secure: true,
+    authorizationV4: true,
+    timeout: REQUEST_TIMEOUT_MS,
+  } as OSS.Options);
+}
+
+// --------------------------------------------------------------------------------------------------
+// The bucket: the live key and its kept versions
+// --------------------------------------------------------------------------------------------------
+
+/** An object read whole: its text and ETag. */
+type StoredText = { readonly text: string; readonly etag: string };
+
+type OssFailure = {
+  status?: unknown;
+  code?: unknown;
+  name?: unknown;
+  message?: unknown;
+  requestId?: unknown;
+};
+
+/** One published version, as listed. */
+type KeptVersion = {
+  readonly version: string;
+  readonly key: string;
+  readonly published: string;
+  readonly size: number;
+  readonly etag: string;
+};
+
+/** The live key of a rules document and its versions at `<key>.versions/<encoded version>.json`. */
+class RulesStore {
+  constructor(
+    private readonly client: OSS,
+    readonly location: OssLocation,
+  ) {}
+
+  /** The key of a version's copy: the version percent-encoded, so that any version is one safe name. */
+  versionKey(version: string): string {
+    return `${this.location.key}${VERSIONS_SUFFIX}${encodeURIComponent(version)}.json`;
+  }
+
+  describe(key = this.location.key): string {
+    return formatOssLocation(this.location, key);
+  }
+
+  /**
+   * Reads an object whole, up to {@link MAX_LIVE_BYTES}; undefined when there is none. The request asks
+   * for one byte more than the limit (`Range`), so a huge object is never downloaded, and its size is
+   * read from `Content-Range`.
+   */
+  async read(key: string): Promise<StoredText | undefined> {
+    let result: OSS.GetObjectResult;
+    try {
+      result = await this.client.get(key, { headers: { Range: `bytes=0-${MAX_LIVE_BYTES}` } });
+    } catch (error) {
+      if ((error as OssFailure).code === 'NoSuchKey') return undefined;
+      throw this.explain(error, key);
+    }
+    const headers = result.res.headers as Record<string, string | undefined>;
+    const content = Buffer.isBuffer(result.content) ? result.content : Buffer.alloc(0);
+    const total = Number(/\/(\d+)$/.exec(headers['content-range'] ?? '')?.[1] ?? content.length);
+    if (total > MAX_LIVE_BYTES || content.length > MAX_LIVE_BYTES)
+      throw new CliError(
+        `${this.describe(key)} is larger than ${MAX_LIVE_BYTES} bytes: not a rules document; not read`,
+      );
+    if (content.length !== total)
+      throw new CliError(
+        `${this.describe(key)}: the answer was cut short (${content.length} of ${total} bytes); try again`,
+      );
+    return { text: content.toString('utf8'), etag: headers.etag ?? '' };
+  }
+
+  /** The live object's ETag, or undefined when nothing is live. */
+  async liveEtag(): Promise<string | undefined> {
+    try {
+      const head = await this.client.head(this.location.key);
+      return (head.res.headers as Record<string, string | undefined>).etag;
+    } catch (error) {
+      if ((error as OssFailure).code === 'NoSuchKey') return undefined;
+      throw this.explain(error, this.location.key);
+    }
+  }
+
+  /** Uploads JSON text; with `keep`, refuses to replace an object already there (a kept version). Returns the ETag. */
+  async write(key: string, text: string, keep = false): Promise<string> {
+    try {
+      const put = await this.client.put(key, Buffer.from(text, 'utf8'), {
+        mime: 'application/json',
+        headers: keep ? { 'x-oss-forbid-overwrite': 'true' } : {},
+      });
+      return (put.res.headers as Record<string, string | undefined>).etag ?? '';
+    } catch (error) {
+      throw this.explain(error, key);
+    }
+  }
+
+  /** Every kept version, newest first (by upload time, then name). */
+  async listVersions(): Promise<KeptVersion[]> {
+    const prefix = `${this.location.key}${VERSIONS_SUFFIX}`;
+    const kept: KeptVersion[] = [];
+    let token: string | undefined;
+    for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
+      let listed: OSS.ListV2ObjectResult;
+      try {
+        listed = await this.client.listV2({
+          prefix,
+          'max-keys': '1000',
+          ...(token === undefined ? {} : { 'continuation-token': token }),
+        });
+      } catch (error) {
+        throw this.explain(error, prefix);
+      }
+      for (const object of listed.objects ?? []) {
+        const version = decodeVersion(object.name.slice(prefix.length));
+        if (version === undefined) continue;
+        kept.push({
+          version,
+          key: object.name,
+          published: object.lastModified,
+          size: object.size,
+          etag: object.etag,
+        });
+      }
+      if (!listed.isTruncated || !listed.nextContinuationToken) break;
+      token = listed.nextContinuationToken;
+    }
+    return kept.sort((a, b) => Date.parse(b.published) - Date.parse(a.published) || (a.key < b.key ? 1 : -1));
+  }
+
+  /** An OSS or network failure as one line: what was asked, OSS's code and message, the request id. */
+  private explain(error: unknown, key: string): CliError {
+    const failure = (error ?? {}) as OssFailure;
+    const where = this.describe(key);
+    const status = typeof failure.status === 'number' ? failure.status : undefined;
+    const code = typeof failure.code === 'string' ? failure.code : undefined;
+    const message =
+      typeof failure.message === 'string' ? failure.message.split('\n')[0]?.split(' (req "')[0] : '';
+    const requestId =
+      typeof failure.requestId === 'string' && failure.requestId !== ''
+        ? ` (request id ${failure.requestId})`
+        : '';
+    if (status === undefined || status < 0) {
+      const name = typeof failure.name === 'string' ? failure.name : 'error';
+      // urllib's message goes on with the socket pool's state after the first comma.
+      return new CliError(`${where}: cannot reach OSS (${code ?? name}): ${message?.split(', ')[0]}`);
+    }
+    if (code === undefined)
+      return new CliError(
+        `${where}: the endpoint answered ${status} without an OSS error: is it OSS? (check the endpoint)`,
+      );
+    return new CliError(`${where}: OSS answered ${status} ${code}: ${message}${requestId}`);
+  }
+}
+
+function decodeVersion(name: string): string | undefined {
+  if (!name.endsWith('.json') || name.includes('/')) return undefined;
+  try {
+    return decodeURIComponent(name.slice(0, -'.json'.length));
+  } catch {
+    return undefined;
+  }
+}
+
+// --------------------------------------------------------------------------------------------------
+// Documents: checked as `rules check` does
+// --------------------------------------------------------------------------------------------------
+
+/** A document that validated: its compiled JSON and its validated form. */
+type Checked = { readonly json: string; readonly rules: Rules };
+
+/**
+ * Lints a read document as `rules check` does and prints its findings under `label`. Refuses it on
+ * errors, and on warnings unless `allowWarnings`.
+ */
+function checkDocument(
+  io: CliIo,
+  label: string,
+  read: ReadFile,
+  allowWarnings: boolean,
+  action: string,
+): Checked {
+  if (!read.ok) {
+    for (const issue of read.issues) io.err(`${formatIssue('error', label, issue)}\n`);
+    throw new CliError(`${label}: not ${action}`);
+  }
+  const linted = locateAll(lintRules(read.document), read.locate);
+  for (const issue of linted.errors) io.err(`${formatIssue('error', label, issue)}\n`);
+  for (const issue of linted.warnings) io.err(`${formatIssue('warning', label, issue)}\n`);
+  if (linted.errors.length > 0)
+    throw new CliError(`${label}: not ${action}, ${plural(linted.errors.length, 'error')}`);
+  if (linted.warnings.length > 0 && !allowWarnings)
+    throw new CliError(
+      `${label}: not ${action}, ${plural(linted.warnings.length, 'warning')} (--force ${action} anyway)`,
+    );
+  const compiled = compileRules(read.document);
+  if (!compiled.ok) throw new CliError(`${label}: not ${action}: ${compiled.issues[0]?.message}`);
+  return { json: compileToJson(read.document), rules: compiled.compiled.rules };
+}
+
+/** A document as stored in OSS, validated (not linted): for diffs and for naming what is live. */
+function validateStored(label: string, stored: StoredText): Rules | undefined {
+  const read = parseRulesFileText(stored.text, label);
+  if (!read.ok) return undefined;
+  const compiled = compileRules(read.document);
+  return compiled.ok ? compiled.compiled.rules : undefined;
+}
+
+// --------------------------------------------------------------------------------------------------
+// Commands
+// --------------------------------------------------------------------------------------------------
+
+async function publish(
+  io: OssCliIo,
+  store: RulesStore,
+  file: string,
+  values: Parsed['values'],
+): Promise<number> {
+  const local = checkDocument(io, file, readFile(file), values.force === true, 'published');
+  const { version } = local.rules;
+  const target = store.describe();
+  const live = await store.read(store.location.key);
+  if (live?.text === local.json) {
+    io.out(`version ${version} is already live at ${target} (ETag ${live.etag}); nothing to do\n`);
+    return 0;
+  }
+  const liveRules = live === undefined ? undefined : validateStored(target, live);
+  if (liveRules?.version === version)
+    throw new CliError(
+      `${target} already has version ${version} live, with other content: give ${file} a new version (see "Versions" in the README)`,
+    );
+  const versionKey = store.versionKey(version);
+  const kept = await store.read(versionKey);
+  if (kept !== undefined && kept.text !== local.json)
+    throw new CliError(
+      `version ${version} was published before with other content (${store.describe(versionKey)}): give ${file} a new version`,
+    );
+  const was =
+    live === undefined
+      ? 'nothing was live'
+      : `replacing version ${liveRules?.version ?? '(not a valid rules document)'}`;
+  const bytes = Buffer.byteLength(local.json);
+  if (values['dry-run'] === true) {
+    io.out(
+      `would publish version ${version} (${bytes} bytes) to ${target}, ${was}; a copy at ${store.describe(versionKey)}\n`,
+    );
+    return 0;
+  }
+  // The copy first: whatever is live is then always in the history.
+  if (kept === undefined) await store.write(versionKey, local.json, true);
+  const etag = await store.write(store.location.key, local.json);
+  io.out(`published version ${version} (${bytes} bytes) to ${target}, ETag ${etag}; ${was}\n`);
+  io.out(`kept a copy at ${store.describe(versionKey)}\n`);
+  return 0;
+}
+
+async function pull(io: OssCliIo, store: RulesStore, output: string | undefined): Promise<number> {
+  const live = await store.read(store.location.key);
+  if (live === undefined) throw new CliError(`${store.describe()}: nothing is live there (NoSuchKey)`);
+  const rules = validateStored(store.describe(), live);
+  if (output === undefined) io.out(live.text.endsWith('\n') ? live.text : `${live.text}\n`);
+  else {
+    try {
+      writeFileSync(output, live.text);
+    } catch (error) {
+      throw new CliError(`cannot write ${output}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+  }
+  io.err(
+    `${store.describe()}: ${rules === undefined ? 'not a valid rules document' : `version ${rules.version}`}, ` +
+      `${Buffer.byteLength(live.text)} bytes, ETag ${live.etag}${output === undefined ? '' : `, written to ${output}`}\n`,
+  );
+  return 0;
+}
+
+async function diff(
+  io: OssCliIo,
+  store: RulesStore,
+  file: string,
+  values: Parsed['values'],
+): Promise<number> {
+  const local = checkDocument(io, file, readFile(file), true, 'compared');
+  const live = await store.read(store.location.key);
+  if (live === undefined)
+    throw new CliError(`${store.describe()}: nothing is live there (NoSuchKey) to compare with`);
+  const liveRules = validateStored(store.describe(), live);
+  if (liveRules === undefined)
+    throw new CliError(`${store.describe()}: what is live is not a valid rules document; \`pull\` it to see`);
+  const result = diffRules(liveRules, local.rules);
+  if (values.json === true) io.out(`${JSON.stringify(result, null, 2)}\n`);
+  else io.out(formatRulesDiff(result, { before: `live, ${store.describe()}`, after: file }));
+  return values['exit-code'] === true && !result.identical ? 1 : 0;
+}
+
+async function history(io: OssCliIo, store: RulesStore, json: boolean): Promise<number> {
+  const [versions, liveEtag] = await Promise.all([store.listVersions(), store.liveEtag()]);
+  const rows = versions.map((kept) => ({ ...kept, live: kept.etag === liveEtag }));
+  if (json) {
+    io.out(
+      `${JSON.stringify({ location: store.describe(), liveEtag: liveEtag ?? null, versions: rows }, null, 2)}\n`,
+    );
+    return 0;
+  }
+  if (rows.length === 0) {
+    io.out(
+      `no versions published at ${store.describe()}${liveEtag === undefined ? '' : ` (something is live: ETag ${liveEtag})`}\n`,
+    );
+    return 0;
+  }
+  const width = Math.max(7, ...rows.map((row) => row.version.length));
+  io.out(`versions of ${store.describe()}, newest first (* live):\n`);
+  io.out(`  ${'version'.padEnd(width)}  ${'published (UTC)'.padEnd(19)}  ${'bytes'.padStart(8)}  ETag\n`);
+  for (const row of rows) {
+    const published = new Date(row.published).toISOString().slice(0, 19).replace('T', ' ');
+    io.out(
+      `${row.live ? '*' : ' '} ${row.version.padEnd(width)}  ${published}  ${String(row.size).padStart(8)}  ${row.etag}\n`,
+    );
+  }
+  if (liveEtag === undefined) io.out('nothing is live\n');
+  else if (!rows.some((row) => row.live))
+    io.out(`the live document (ETag ${liveEtag}) is none of these: it was uploaded another way\n`);
+  return 0;
+}
+
+async function rollback(io: OssCliIo, store: RulesStore, version: string, dryRun: boolean): Promise<number> {
+  const versionKey = store.versionKey(version);
+  const label = store.describe(versionKey);
+  const kept = await store.read(versionKey);
+  if (kept === undefined)
+    throw new CliError(
+      `no version ${version} is kept at ${label}; \`npm run rules -- history ${store.describe()}\` lists them`,
+    );
+  const checked = checkDocument(io, label, parseRulesFileText(kept.text, versionKey), true, 'rolled back');
+  if (checked.rules.version !== version)
+    throw new CliError(`${label} holds version ${checked.rules.version}, not ${version}: not rolled back`);
+  const live = await store.read(store.location.key);
+  if (live?.text === kept.text) {
+    io.out(`version ${version} is already live at ${store.describe()}; nothing to do\n`);
+    return 0;
+  }
+  const was =
+    live === undefined
+      ? 'nothing was live'
+      : `it was version ${validateStored(store.describe(), live)?.version ?? '(not a valid rules document)'}`;
+  if (dryRun) {
+    io.out(`would roll ${store.describe()} back to version ${version}; ${was}\n`);
+    return 0;
+  }
+  // What was checked is what goes live: the text read, not a server-side copy of whatever is there by then.
+  const etag = await store.write(store.location.key, kept.text);
+  io.out(`rolled ${store.describe()} back to version ${version}, ETag ${etag}; ${was}\n`);
+  return 0;
+}

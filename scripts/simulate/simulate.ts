@@ -1,0 +1,730 @@
+/**
+ * The call simulator: real callbacks, encoded as VMS sends them, to the built function bundles.
+ *
+ *   npm run simulate -- [--rules FILE] [--at "YYYY-MM-DD HH:MM"] [--caller N] [--callee N]
+ *                       [--outbound FLOW|-]            an interactive call in the terminal
+ *   npm run simulate -- run <scenario files…> [--rules FILE] [--coverage] [--min-coverage PERCENT]
+ *                                                      play scenario files; exit 1 on a mismatch
+ *   … [--url URL [--secret S]]                          to the local server or a deployed trigger instead
+ *   … [--fc s.yaml|NAME [--secret S] [--region R] [--endpoint URL] [--access ALIAS]]
+ *                                                      to deployed functions through the FC API: those
+ *                                                      s.yaml deploys, or NAME ({fn}: inbound, outbound)
+ *   npm run simulate -- replay <log.jsonl> [--rules FILE] [--call ID] [--caller N] [--callee N]
+ *                                                      a logged call placed again: where it goes now
+ *   npm run simulate -- schema [-o scenarios.schema.json]   the scenario files' JSON Schema
+ *
+ * Without `--rules`, the embedded default hotline. The callbacks go to `dist/inbound` and
+ * `dist/outbound` in this process, hosted on the simulator's clock (`createHandler({ now })`), wrapped
+ * as FC 3.0 HTTP-trigger events. Exit codes: 0 fine, 1 a scenario failed (or a file has a problem),
+ * 2 the command line is wrong.
+ */
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import * as v from 'valibot';
+import { exitWhenDone, parseCommand, UsageError } from '../../dev/command-line';
+import { createFcClient } from '../../dev/fc-api';
+import { findFcCredentials } from '../../dev/fc-credentials';
+import { type CallerAction, SimulatedCall, type TurnOutcome } from '../../dev/simulator/call';
+import { computeCoverage, formatCoverage, type Visit } from '../../dev/simulator/coverage';
+import { heardText } from '../../dev/simulator/expect';
+import { printable, printableOutcome } from '../../dev/simulator/printable';
+import {
+  compareRoutes,
+  listCalls,
+  MAX_EXPORT_LINES,
+  planReplay,
+  readLogExport,
+} from '../../dev/simulator/replay';
+import {
+  callIdsFor,
+  defaultNumbers,
+  describeAction,
+  holidayDataWarning,
+  instantIn,
+  newCallIdSeed,
+  runScenario,
+} from '../../dev/simulator/run-scenarios';
+import {
+  ExpectSchema,
+  KEYS_MESSAGE,
+  KEYS_PATTERN,
+  LocalTimeTextSchema,
+  MAX_SCENARIO_FILE_BYTES,
+  PHONE_NUMBER_MESSAGE,
+  readScenarioFile,
+  ScenarioFileSchema,
+  ScenarioSchema,
+} from '../../dev/simulator/scenario';
+import {
+  type CallFunction,
+  type CallTransport,
+  createFcTransport,
+  createInProcessTransport,
+  createUrlTransport,
+} from '../../dev/simulator/transport';
+import { toLocalTime } from '../../shared/calendar/local-time';
+import { DEFAULT_RULES_MAX_BYTES } from '../../shared/config/config';
+import { PHONE_NUMBER_PATTERN } from '../../shared/protocol/callback-request';
+import { compileRules } from '../../shared/rules/compile-rules';
+import { DEFAULT_RULES } from '../../shared/rules/default-rules';
+import { detectRulesFormat, readRulesText } from '../../shared/rules/read-rules-text';
+import type { Rules } from '../../shared/rules/rules-schema';
+import { parseYaml } from '../../shared/rules/yaml-parser';
+import { NameSchema } from '../../shared/text/name';
+import { renderDeployment } from '../deploy/verify';
+import { printJsonSchema } from '../rules/rules';
+
+const USAGE = `usage:
+  npm run simulate -- [--rules FILE] [--at "YYYY-MM-DD HH:MM"] [--caller N] [--callee N] [--outbound FLOW|-]
+  npm run simulate -- run <scenario files…> [--rules FILE] [--coverage] [--min-coverage PERCENT]
+  (interactive and run) [--url URL, {fn} for the function's name] [--secret S]
+  (interactive and run) [--fc s.yaml, or a NAME such as vms-callflow-{fn}] [--secret S] [--region R] [--endpoint URL] [--access ALIAS]
+  npm run simulate -- replay <log.jsonl> [--rules FILE] [--call ID] [--caller N] [--callee N]
+  npm run simulate -- schema [-o scenarios.schema.json]`;
+
+/** Where the simulator reads and writes: the process's by default, a test's in the tests. */
+export type SimulatorIo = {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  /** The lines an interactive session reads (the terminal by default). */
+  readonly input?: NodeJS.ReadableStream;
+  /** The time an interactive call starts at without `--at`. */
+  readonly now?: () => number;
+  /** Where `--fc` reads credentials, region and endpoint (the process's by default). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The seed of the run's call ids: new every run by default, fixed by a test for the same ids. */
+  readonly callIdSeed?: number;
+};
+
+const PROCESS_IO: SimulatorIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  input: process.stdin,
+  now: () => Date.now(),
+};
+
+/** A problem with a file the user gave: reported, exit 1. */
+class InputError extends Error {
+  override readonly name = 'InputError';
+}
+
+const OPTIONS = {
+  rules: { type: 'string' },
+  at: { type: 'string' },
+  caller: { type: 'string' },
+  callee: { type: 'string' },
+  outbound: { type: 'string' },
+  coverage: { type: 'boolean' },
+  'min-coverage': { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  call: { type: 'string' },
+  url: { type: 'string' },
+  secret: { type: 'string' },
+  fc: { type: 'string' },
+  region: { type: 'string' },
+  endpoint: { type: 'string' },
+  access: { type: 'string' },
+} as const;
+
+type Options = {
+  rules?: string;
+  at?: string;
+  caller?: string;
+  callee?: string;
+  outbound?: string;
+  coverage?: boolean;
+  'min-coverage'?: string;
+  output?: string;
+  call?: string;
+  url?: string;
+  secret?: string;
+  fc?: string;
+  region?: string;
+  endpoint?: string;
+  access?: string;
+};
+
+/** The options of `--fc`. */
+const FC_OPTIONS = ['fc', 'region', 'endpoint', 'access'] as const;
+
+/** Which options and how many files each command takes. */
+const COMMANDS = {
+  interactive: {
+    options: ['rules', 'at', 'caller', 'callee', 'outbound', 'url', 'secret', ...FC_OPTIONS],
+    files: [0, 0],
+  },
+  run: { options: ['rules', 'coverage', 'min-coverage', 'url', 'secret', ...FC_OPTIONS], files: [1, 100] },
+  replay: { options: ['rules', 'call', 'caller', 'callee'], files: [1, 1] },
+  schema: { options: ['output'], files: [0, 0] },
+} as const satisfies Record<string, { options: readonly (keyof typeof OPTIONS)[]; files: readonly number[] }>;
+type Command = keyof typeof COMMANDS;
+
+function parseCommandLine(argv: readonly string[]): { command: Command; files: string[]; options: Options } {
+  const parsed = parseCommand(argv, OPTIONS, COMMANDS, 'interactive');
+  const values = parsed.values as Options;
+  if (values.at !== undefined && !v.is(LocalTimeTextSchema, values.at))
+    throw new UsageError(
+      `--at takes a local time, "YYYY-MM-DD HH:MM", such as "2026-10-01 10:00"; not ${values.at}`,
+    );
+  for (const name of ['caller', 'callee'] as const) {
+    const value = values[name];
+    if (value !== undefined && !PHONE_NUMBER_PATTERN.test(value))
+      throw new UsageError(`--${name} takes a phone number (${PHONE_NUMBER_MESSAGE}); not ${value}`);
+  }
+  if (values.outbound !== undefined && values.outbound !== '-' && !v.is(NameSchema, values.outbound))
+    throw new UsageError(
+      `--outbound takes a flow name, or - for a call without a DynamicId; not ${values.outbound}`,
+    );
+  if (values.url !== undefined && !/^https?:\/\/[^\s]+$/.test(values.url))
+    throw new UsageError(`--url takes an http:// or https:// URL; not ${values.url}`);
+  if (values.url !== undefined && values.fc !== undefined) throw new UsageError('--url or --fc, not both');
+  if (values.fc !== undefined && values.fc !== FC_FROM_S_YAML && !/^[A-Za-z0-9_{}-]{1,64}$/.test(values.fc))
+    throw new UsageError(
+      `--fc takes s.yaml (the functions it deploys) or a function name, {fn} for inbound or outbound; not ${values.fc}`,
+    );
+  for (const name of ['region', 'endpoint', 'access'] as const) {
+    if (values[name] !== undefined && values.fc === undefined)
+      throw new UsageError(`--${name} goes with --fc`);
+  }
+  if (values.secret !== undefined && values.secret.trim() === '')
+    throw new UsageError('--secret is empty: the functions would refuse every callback (HTTP 403)');
+  const remote = values.url ?? values.fc;
+  if (values.secret !== undefined && remote === undefined)
+    throw new UsageError('--secret goes with --url or --fc (the in-process functions take no secret)');
+  if (remote !== undefined && (values.coverage === true || values['min-coverage'] !== undefined))
+    throw new UsageError('coverage is read from the function log lines, which --url and --fc do not see');
+  const min_ = values['min-coverage'];
+  if (min_ !== undefined && !(/^\d{1,3}(\.\d+)?$/.test(min_) && Number(min_) <= 100))
+    throw new UsageError(`--min-coverage takes a percentage, 0 to 100; not ${min_}`);
+  return { command: parsed.command, files: parsed.files, options: values };
+}
+
+export async function main(argv: readonly string[], io: SimulatorIo = PROCESS_IO): Promise<number> {
+  try {
+    const { command, files, options } = parseCommandLine(argv);
+    switch (command) {
+      case 'schema':
+        return schema(io, options.output);
+      case 'run':
+        return await run(io, files, options);
+      case 'interactive':
+        return await interactive(io, options);
+      case 'replay':
+        return await replay(io, files[0] as string, options);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`${error.message}\n${USAGE}\n`);
+      return 2;
+    }
+    if (error instanceof InputError) {
+      io.err(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+// --------------------------------------------------------------------------------------------------
+// Files
+// --------------------------------------------------------------------------------------------------
+
+/** A file's text, refused unless it is a regular file of at most `maxBytes`. */
+function readBoundedText(file: string, maxBytes: number, what: string): string {
+  let size: number;
+  try {
+    const stat = statSync(resolve(file));
+    if (!stat.isFile()) throw new InputError(`${file}: not a regular file`);
+    size = stat.size;
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(
+      `${file}: cannot read the ${what} (${String((error as { code?: unknown }).code ?? error)})`,
+    );
+  }
+  if (size > maxBytes) throw new InputError(`${file}: the ${what} is over ${maxBytes} bytes`);
+  return readFileSync(resolve(file), 'utf8').replace(/^\uFEFF/, '');
+}
+
+/** The rules the simulated calls are checked against: the file's, or the embedded default. */
+type LoadedRules = { readonly rules: Rules; readonly file: string | undefined; readonly label: string };
+
+function loadRules(file: string | undefined): LoadedRules {
+  if (file === undefined) return { rules: DEFAULT_RULES, file, label: 'the embedded default hotline' };
+  const text = readBoundedText(file, DEFAULT_RULES_MAX_BYTES, 'rules file');
+  const read = readRulesText(text, detectRulesFormat(file), parseYaml);
+  const compiled = read.ok ? compileRules(read.document) : read;
+  if (!compiled.ok) {
+    const issues = compiled.issues.slice(0, 10).map((issue) => `  ${issue.path}: ${issue.message}`);
+    throw new InputError(`${file}: not valid rules (npm run rules -- check ${file}):\n${issues.join('\n')}`);
+  }
+  return { rules: compiled.compiled.rules, file, label: file };
+}
+
+function loadScenarios(file: string) {
+  const text = readBoundedText(file, MAX_SCENARIO_FILE_BYTES, 'scenario file');
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (error) {
+    throw new InputError(
+      `${file}: not valid YAML: ${error instanceof Error ? error.message.split('\n')[0] : error}`,
+    );
+  }
+  const read = readScenarioFile(document);
+  if (!read.ok)
+    throw new InputError(`${file}: not a scenario file:\n${read.issues.map((i) => `  ${i}`).join('\n')}`);
+  return read.file;
+}
+
+// --------------------------------------------------------------------------------------------------
+// run
+// --------------------------------------------------------------------------------------------------
+
+/** What a run over `--url` cannot do, said once before it starts. */
+const URL_LIMITS =
+  'over --url and --fc the simulator sees replies only: no node, trace or coverage (expectations on flow, node, line ' +
+  'and matched fail), and the function reads its own clock (times only stamp the events); --rules only ' +
+  'gives the default numbers and the time zone\n';
+
+/** The functions the calls go to: the built bundles in this process, or `--url`. */
+async function openTransport(
+  loaded: LoadedRules,
+  options: Options,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<CallTransport> {
+  if (options.url !== undefined) return createUrlTransport(options.url, options.secret);
+  if (options.fc !== undefined) return openFcTransport(options.fc, options, env);
+  try {
+    return await createInProcessTransport(loaded.file);
+  } catch (error) {
+    throw new InputError(
+      `cannot load the built functions (${error instanceof Error ? error.message.split('\n')[0] : String(error)}): ` +
+        'npm run simulate builds them; run npm run build first when calling scripts/simulate/simulate.ts directly',
+    );
+  }
+}
+
+/** `--fc s.yaml`: the functions s.yaml deploys (no function name has a dot). */
+const FC_FROM_S_YAML = 's.yaml';
+
+/**
+ * `--fc`: the deploy check's FC API client, with its credentials (dev/fc-credentials.ts). `--fc s.yaml`
+ * takes the functions' names, their region and the first of CALLBACK_SECRETS from s.yaml as `s preview`
+ * renders it (`.env` included), as `npm run deploy:verify` does; `--region` and `--secret` still win.
+ * `--fc NAME` takes the region of `--region`, `REGION` or s.yaml's default. The endpoint: `--endpoint`
+ * or `FC_CLIENT_CUSTOM_ENDPOINT`.
+ */
+async function openFcTransport(
+  name: string,
+  options: Options,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<CallTransport> {
+  const found = findFcCredentials(env, options.access);
+  if (!found.ok) throw new InputError(`--fc: ${found.message}`);
+  let functions: string | Record<CallFunction, string> = name;
+  let region = options.region ?? (env.REGION || 'cn-hangzhou');
+  let secret = options.secret;
+  if (name === FC_FROM_S_YAML) {
+    const deployed = await renderDeployment(env).catch((error: unknown) => {
+      throw new InputError(`--fc s.yaml: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    const inbound = deployed.find((fn) => fn.resource === 'inbound');
+    const outbound = deployed.find((fn) => fn.resource === 'outbound');
+    if (inbound === undefined || outbound === undefined)
+      throw new InputError('--fc s.yaml: s.yaml declares no inbound and outbound functions');
+    if (options.region === undefined && inbound.region !== outbound.region)
+      throw new InputError(`--fc s.yaml: inbound and outbound are in different regions; give --region`);
+    functions = { inbound: inbound.functionName, outbound: outbound.functionName };
+    region = options.region ?? inbound.region;
+    secret = options.secret ?? inbound.callbackSecret;
+  }
+  try {
+    const client = createFcClient({
+      credentials: found.credentials,
+      region,
+      endpoint: options.endpoint ?? (env.FC_CLIENT_CUSTOM_ENDPOINT || undefined),
+    });
+    const transport = createFcTransport(client, functions, secret);
+    return { ...transport, describe: `${transport.describe}; credentials from ${found.source}` };
+  } catch (error) {
+    throw new InputError(`--fc: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+async function run(io: SimulatorIo, files: readonly string[], options: Options): Promise<number> {
+  const loaded = loadRules(options.rules);
+  const scenarioFiles = files.map((file) => ({ file, content: loadScenarios(file) }));
+  const transport = await openTransport(loaded, options, io.env ?? process.env);
+  const defaults = defaultNumbers(loaded.rules);
+  const nextCallId = callIdsFor(io.callIdSeed ?? newCallIdSeed());
+  const visits: Visit[] = [];
+  let passed = 0;
+  let failed = 0;
+  if (!transport.seesLogs) io.out(URL_LIMITS);
+  for (const { file, content } of scenarioFiles) {
+    io.out(`${file} (rules: ${loaded.label})\n`);
+    for (const scenario of content.scenarios) {
+      const result = await runScenario(scenario, loaded.rules, transport, defaults, nextCallId());
+      for (const outcome of result.outcomes) if (outcome.log !== undefined) visits.push(outcome.log);
+      io.out(
+        `  ${result.passed ? 'ok  ' : 'FAIL'} ${printable(scenario.name)} (${plural(result.outcomes.length, 'callback')})\n`,
+      );
+      if (!result.passed) io.out(result.report.replace(/^(?=.)/gm, '  '));
+      if (result.passed) passed++;
+      else failed++;
+    }
+  }
+  io.out(`${plural(passed + failed, 'scenario')}: ${passed} passed, ${failed} failed\n`);
+  const holidayWarning = holidayDataWarning(visits.map((visit) => visit.trace));
+  if (holidayWarning !== undefined) io.err(holidayWarning);
+  let coverageFailed = false;
+  const minimum = options['min-coverage'] === undefined ? undefined : Number(options['min-coverage']);
+  if (options.coverage === true || minimum !== undefined) {
+    const coverage = computeCoverage(loaded.rules, visits);
+    io.out(formatCoverage(coverage));
+    if (minimum !== undefined && coverage.percent < minimum) {
+      io.out(`coverage ${coverage.percent}% is under --min-coverage ${minimum}%\n`);
+      coverageFailed = true;
+    }
+  }
+  return failed > 0 || coverageFailed ? 1 : 0;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+// --------------------------------------------------------------------------------------------------
+// replay
+// --------------------------------------------------------------------------------------------------
+
+/** The largest log export read: one call's lines are a few KB; an export of a busy hour is not one. */
+const MAX_EXPORT_BYTES = 16 * 1024 * 1024;
+
+async function replay(io: SimulatorIo, file: string, options: Options): Promise<number> {
+  const loaded = loadRules(options.rules);
+  const { lines, skipped, unread } = readLogExport(readBoundedText(file, MAX_EXPORT_BYTES, 'log export'));
+  if (unread > 0)
+    io.err(
+      `${file}: only the first ${MAX_EXPORT_LINES} lines are read; ${plural(unread, 'line')} after them were not\n`,
+    );
+  const calls = listCalls(lines);
+  const callId = options.call ?? (calls.size === 1 ? [...calls.keys()][0] : undefined);
+  if (callId === undefined) {
+    const ids = printable([...calls.keys()].slice(0, 10).join(', '));
+    throw new InputError(
+      calls.size === 0
+        ? `${file}: no callback log lines (msg "callback") in it${skipped > 0 ? `; ${skipped} other lines skipped` : ''}`
+        : `${file}: ${calls.size} calls; name one with --call: ${ids}`,
+    );
+  }
+  const own = calls.get(callId);
+  if (own === undefined) throw new InputError(`${file}: no callback lines of call ${printable(callId)}`);
+  const plan = planReplay(own, loaded.rules, { caller: options.caller, callee: options.callee });
+  // Neither --url nor --fc: the built bundles, in this process (replay needs their log lines).
+  const transport = await openTransport(loaded, {}, io.env ?? process.env);
+  const replayId = callIdsFor(io.callIdSeed ?? newCallIdSeed())();
+  const call = new SimulatedCall(transport, plan.fn, replayId, plan.firstDynamicId);
+  io.out(
+    `replay of call ${plan.callId} (${plural(plan.turns.length, 'turn')}, ${plan.fn}) against ${loaded.label}\n`,
+  );
+  if (plan.dropped.length > 0) io.out(`  not replayed: ${plan.dropped.join(', ')} events\n`);
+  let changed = 0;
+  for (const [index, turn] of plan.turns.entries()) {
+    const what = turn.input.kind === 'callin' ? 'callin' : describeAction(turn.input);
+    io.out(`${index + 1}. [${showTime(loaded.rules, turn.at)}] ${what}\n`);
+    if (turn.note !== undefined) io.out(`   note: ${turn.note}\n`);
+    if (call.ended) {
+      io.out(`   was: ${compareRoutes(turn.was, turn.was).was}\n   now: the call had already ended\n`);
+      changed++;
+      continue;
+    }
+    const outcome =
+      turn.input.kind === 'callin'
+        ? await call.answer(turn.input.callin, turn.at)
+        : await call.act(turn.input, turn.at);
+    const now = {
+      action: outcome.action,
+      flow: outcome.log?.flow,
+      node: outcome.log?.node,
+      matched: outcome.log?.matched,
+    };
+    const compared = compareRoutes(turn.was, now);
+    if (compared.same) io.out(`   same: ${compared.now}\n`);
+    else {
+      changed++;
+      io.out(`   was: ${compared.was}\n   now: ${compared.now}  <- differs\n`);
+      io.out(`   why: ${printable(outcome.log?.trace.join(' · ') ?? '(no log line)')}\n`);
+    }
+  }
+  io.out(
+    changed === 0
+      ? 'the call goes the same way under these rules\n'
+      : `${changed} of ${plural(plan.turns.length, 'turn')} go differently under these rules\n`,
+  );
+  return 0;
+}
+
+// --------------------------------------------------------------------------------------------------
+// schema
+// --------------------------------------------------------------------------------------------------
+
+function schema(io: SimulatorIo, output: string | undefined): number {
+  const text = printScenarioJsonSchema();
+  if (output === undefined) io.out(text);
+  else writeOutput(output, text);
+  return 0;
+}
+
+/** Writes a file the user named, or says why it cannot be written. */
+function writeOutput(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (error) {
+    throw new InputError(`${file}: cannot write it (${String((error as { code?: unknown }).code ?? error)})`);
+  }
+}
+
+/** `ScenarioFileSchema` as a JSON Schema (draft-07) for editors, printed as Biome would format it. */
+export function printScenarioJsonSchema(): string {
+  return printJsonSchema(
+    ScenarioFileSchema,
+    { Scenario: ScenarioSchema, Expect: ExpectSchema, LocalTime: LocalTimeTextSchema, Name: NameSchema },
+    'vms-callflow scenario file: simulated calls and what must happen (README.md)',
+  );
+}
+
+// --------------------------------------------------------------------------------------------------
+// The transcript
+// --------------------------------------------------------------------------------------------------
+
+/** A local time for the transcript: `2026-10-01 10:00 Thu`. */
+function showTime(rules: Rules, at: number): string {
+  const local = toLocalTime(at, rules.timezone);
+  const day = `${local.weekday.charAt(0).toUpperCase()}${local.weekday.slice(1)}`;
+  const hh = String(local.hour).padStart(2, '0');
+  const mm = String(local.minutes % 60).padStart(2, '0');
+  return `${local.date} ${hh}:${mm} ${day}`;
+}
+
+/** One turn as the caller would experience it, with what the log says of the decision. */
+export function formatTurn(reply: TurnOutcome): string {
+  const outcome = printableOutcome(reply);
+  const lines: string[] = [];
+  if (outcome.problem !== undefined) return `  !! ${outcome.problem}\n`;
+  const heard = heardText(outcome);
+  const audio = outcome.audio.length === 0 ? '' : ` [audio ${outcome.audio.join(', ')}]`;
+  const speech = heard === '' ? '' : ` 「${heard}」`;
+  switch (outcome.action) {
+    case 'transfer':
+      lines.push(`  <- transfer to ${outcome.transferTo}${speech}${audio}`);
+      break;
+    case 'parallel_transfer':
+      lines.push(
+        `  <- parallel transfer to call centre ${outcome.transferTo} (report it: /transfer ok or /transfer fail)`,
+      );
+      break;
+    case 'hangup':
+      lines.push(`  <- hangup${speech}${audio}`);
+      break;
+    case 'dtmf': {
+      const keys = outcome.keys;
+      const end = keys?.endKey ? `, ends with ${keys.endKey}` : '';
+      lines.push(`  <- dtmf${speech}${audio}`);
+      lines.push(
+        `     waits for up to ${keys?.max} ${keys?.max === 1 ? 'key' : 'keys'}, ${keys?.timeoutS} s${end}`,
+      );
+      break;
+    }
+    default:
+      lines.push(`  <- ${outcome.action}${speech}${audio}`);
+  }
+  if (outcome.bargeIn === false) lines.push('     (played to the end: no barge-in)');
+  const log = outcome.log;
+  if (log !== undefined) {
+    const where = [
+      log.line === undefined ? undefined : `line ${log.line}`,
+      log.flow === undefined ? undefined : `flow ${log.flow}`,
+      log.node === undefined ? undefined : `node ${log.node}`,
+    ].filter((part) => part !== undefined);
+    lines.push(`     ${[...where, `state ${outcome.stateChars} chars`].join(' · ')}`);
+    lines.push(`     why: ${log.trace.join(' · ')}`);
+  } else {
+    lines.push(`     state ${outcome.stateChars} chars`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+// --------------------------------------------------------------------------------------------------
+// Interactive
+// --------------------------------------------------------------------------------------------------
+
+/** The rules' lines, to pick a caller and a number dialled from (`--caller`, `--callee`). */
+function describeLines(rules: Rules): string {
+  const lines = (rules.lines ?? []).map((line) => {
+    const numbers = [
+      ...(line.numbers ?? []).map((n) => `dial ${n}`),
+      ...(line.forwardedFrom ?? []).map((n) => `forwarded from ${n}`),
+      ...(line.callers ?? []).map((n) => `caller ${n}`),
+      ...(line.callerPrefixes ?? []).map((n) => `caller ${n}…`),
+    ];
+    const shown = numbers.length > 3 ? [...numbers.slice(0, 3), `${numbers.length - 3} more`] : numbers;
+    return `${line.name} (${shown.join(', ')})`;
+  });
+  return `lines: ${[...lines, `default line → flow ${rules.defaultLine.flow}`].join('; ')}`;
+}
+
+const HELP = `what the caller does (one per line):
+  <words>              say it (what speech recognition heard)
+  /keys 123#           press keys                 /silence    stay silent (mute time runs out)
+  /timeout             let a key entry time out   /barge      talk over the prompt (barge-in)
+  /transfer ok|fail    a parallel transfer's result, as the platform reports it
+  /at YYYY-MM-DD HH:MM the time of the next turns /hangup     hang up
+  /new                 a new call                 /quit       leave
+`;
+
+/** A line typed at the prompt, read as the caller's action or a command of the session. */
+type Typed =
+  | { readonly kind: 'action'; readonly action: CallerAction }
+  | { readonly kind: 'at'; readonly text: string }
+  | { readonly kind: 'hangup' | 'new' | 'quit' | 'help' | 'empty' }
+  | { readonly kind: 'wrong'; readonly message: string };
+
+export function readTyped(line: string): Typed {
+  const text = line.trim();
+  if (text === '') return { kind: 'empty' };
+  if (!text.startsWith('/')) return { kind: 'action', action: { kind: 'say', words: text.slice(0, 500) } };
+  const [command = '', ...args] = text.slice(1).split(/\s+/);
+  const arg = args.join(' ');
+  switch (command) {
+    case 'keys':
+    case 'k':
+      return KEYS_PATTERN.test(arg)
+        ? { kind: 'action', action: { kind: 'keys', keys: arg } }
+        : { kind: 'wrong', message: `${KEYS_MESSAGE}: /keys 6218#` };
+    case 'silence':
+    case 's':
+      return { kind: 'action', action: { kind: 'silence' } };
+    case 'timeout':
+      return { kind: 'action', action: { kind: 'keyTimeout' } };
+    case 'barge':
+      return { kind: 'action', action: { kind: 'bargeIn' } };
+    case 'transfer':
+      if (arg === 'ok' || arg === 'success')
+        return { kind: 'action', action: { kind: 'transferResult', status: 'success' } };
+      if (arg === 'fail') return { kind: 'action', action: { kind: 'transferResult', status: 'fail' } };
+      return { kind: 'wrong', message: '/transfer ok or /transfer fail' };
+    case 'at':
+      return v.is(LocalTimeTextSchema, arg)
+        ? { kind: 'at', text: arg }
+        : { kind: 'wrong', message: '/at takes a local time: /at 2026-10-01 18:05' };
+    case 'hangup':
+    case 'new':
+    case 'quit':
+    case 'help':
+      return { kind: command };
+    case 'q':
+      return { kind: 'quit' };
+    default:
+      return { kind: 'wrong', message: `no command /${command}: /help lists them` };
+  }
+}
+
+async function interactive(io: SimulatorIo, options: Options): Promise<number> {
+  const loaded = loadRules(options.rules);
+  const { rules } = loaded;
+  let at: number;
+  try {
+    at = options.at === undefined ? (io.now ?? Date.now)() : instantIn(rules, options.at);
+  } catch (error) {
+    throw new InputError(`--at: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const defaults = defaultNumbers(rules);
+  const caller = options.caller ?? defaults.caller;
+  const callee = options.callee ?? defaults.callee;
+  const outbound = options.outbound;
+  const transport = await openTransport(loaded, options, io.env ?? process.env);
+  const nextCallId = callIdsFor(io.callIdSeed ?? newCallIdSeed());
+  io.out(`rules: ${loaded.label} (version ${rules.version}, time zone ${rules.timezone})\n`);
+  io.out(`callbacks go to ${transport.describe}\n`);
+  if (!transport.seesLogs) io.out(URL_LIMITS);
+  io.out(`${describeLines(rules)}\n`);
+  io.out('type what the caller says, or /help\n');
+
+  const startCall = async (): Promise<SimulatedCall> => {
+    const firstDynamicId = outbound === undefined || outbound === '-' ? undefined : outbound;
+    const call = new SimulatedCall(
+      transport,
+      outbound === undefined ? 'inbound' : 'outbound',
+      nextCallId(),
+      firstDynamicId,
+    );
+    if (outbound === undefined) {
+      io.out(`\n[${showTime(rules, at)}] callin: ${caller} dials ${callee}\n`);
+      io.out(formatTurn(await call.answer({ caller, callee }, at)));
+    } else {
+      io.out(
+        `\n[${showTime(rules, at)}] outbound call (SmartCall) ${firstDynamicId === undefined ? 'without a DynamicId' : `with DynamicId ${firstDynamicId}`}: SmartCall plays its opening; the caller answers\n`,
+      );
+    }
+    return call;
+  };
+
+  let call = await startCall();
+  const input = createInterface({ input: io.input ?? process.stdin, terminal: false });
+  const prompt = () => io.out(call.ended ? 'call over (/new, /quit)> ' : 'caller> ');
+  try {
+    prompt();
+    for await (const line of input) {
+      const typed = readTyped(line);
+      switch (typed.kind) {
+        case 'empty':
+          break;
+        case 'help':
+          io.out(HELP);
+          break;
+        case 'wrong':
+          io.out(`${typed.message}\n`);
+          break;
+        case 'quit':
+          return 0;
+        case 'new':
+          call = await startCall();
+          break;
+        case 'at':
+          at = instantIn(rules, typed.text);
+          io.out(`the next turns happen at ${showTime(rules, at)}\n`);
+          break;
+        case 'hangup':
+          call.hangUp();
+          io.out('  the caller hangs up (the platform sends no callback for it)\n');
+          break;
+        case 'action':
+          if (call.ended) {
+            io.out('the call is over: /new starts another\n');
+            break;
+          }
+          io.out(`[${showTime(rules, at)}] ${describeAction(typed.action)}\n`);
+          io.out(formatTurn(await call.act(typed.action, at)));
+          break;
+      }
+      prompt();
+    }
+  } finally {
+    input.close();
+  }
+  io.out('\n');
+  return 0;
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  // Output piped into a reader that stopped (`| head`) ends the session quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+  // A crash (never expected) is an unhandled rejection: Node prints it and exits 1.
+  void main(process.argv.slice(2)).then((code) => exitWhenDone(code));
+}

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { createLocalServer, describeUsage, loadBuiltHandlers } from '../../../scripts/local/serve';
+import callin from '../../fixtures/callbacks/callin.json';
+import { captureLogs, setFunctionEnvironment } from '../../support/fc-event';
+
+describe('local server', () => {
+  const server = createLocalServer(loadBuiltHandlers());
+  let base = '';
+  before(async () => {
+    // The bundles read the environment on their first request: none of another test's settings.
+    setFunctionEnvironment();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('serves the built inbound bundle: a form POST gets the answer to a callin', async () => {
+    const { result } = await captureLogs(async () => {
+      const response = await fetch(`${base}/inbound`, { method: 'POST', body: new URLSearchParams(callin) });
+      return {
+        status: response.status,
+        type: response.headers.get('content-type'),
+        body: (await response.json()) as { data: { action: string } },
+      };
+    });
+    assert.equal(result.status, 200);
+    assert.equal(result.type, 'application/json;charset=UTF-8');
+    assert.equal(result.body.data.action, 'answer');
+  });
+
+  it('passes the query string through, as the trigger does', async () => {
+    const { result } = await captureLogs(async () => {
+      const response = await fetch(`${base}/inbound?${new URLSearchParams(callin)}`, { method: 'POST' });
+      return (await response.json()) as { data: { action: string } };
+    });
+    assert.equal(result.data.action, 'answer');
+  });
+
+  it('answers the status of each function on GET', async () => {
+    for (const name of ['inbound', 'outbound', 'report']) {
+      const response = await fetch(`${base}/${name}`);
+      assert.equal(response.status, 200);
+      assert.equal(((await response.json()) as { function: string }).function, name);
+    }
+  });
+
+  it('says which paths exist when asked for another', async () => {
+    const response = await fetch(`${base}/nope`);
+    assert.equal(response.status, 404);
+    assert.match(((await response.json()) as { msg: string }).msg, /\/inbound, \/outbound, \/report/);
+  });
+});
+
+describe('npm start’s banner', () => {
+  it('names what it serves: the default hotline, or the rules in RULES, in OSS or in a file', () => {
+    const none = { rulesJson: undefined, rulesUrl: undefined, rulesFile: undefined, callbackSecrets: [] };
+    assert.match(
+      describeUsage(9000, ['inbound'], none)[0] ?? '',
+      /answering with the embedded default hotline$/,
+    );
+    const file = { ...none, rulesFile: 'examples/bank-card-service.yaml' };
+    assert.match(
+      describeUsage(9000, ['inbound'], file)[0] ?? '',
+      /answering with the rules in examples\/bank-card-service\.yaml$/,
+    );
+    assert.match(
+      describeUsage(9000, ['inbound'], { ...none, rulesJson: '{}' })[0] ?? '',
+      /the rules in RULES$/,
+    );
+    assert.match(
+      describeUsage(9000, ['inbound'], { ...none, rulesUrl: { bucket: 'vms-rules', key: 'a/b.json' } })[0] ??
+        '',
+      /the rules in oss:\/\/vms-rules\/a\/b\.json \(the status at \/inbound says whether they loaded\)$/,
+    );
+  });
+
+  it('prints a curl that gets an answer as printed, with the secret when secrets are set', async () => {
+    const secret = 'banner-test-secret-0123';
+    setFunctionEnvironment({ CALLBACK_SECRETS: secret });
+    const server = createLocalServer(loadBuiltHandlers());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const lines = describeUsage(port, ['inbound'], {
+        rulesJson: undefined,
+        rulesUrl: undefined,
+        rulesFile: undefined,
+        callbackSecrets: [secret],
+      });
+      const curl = lines.find((line) => line.trim().startsWith('curl')) ?? '';
+      const url = curl.match(/curl -s (\S+)/)?.[1] ?? '';
+      const form = new URLSearchParams(
+        [...curl.matchAll(/--data-urlencode '?([^=' ]+)=([^']*?)'?(?= --|$)/g)].map((m): [string, string] => [
+          m[1] ?? '',
+          m[2] ?? '',
+        ]),
+      );
+      const { result } = await captureLogs(async () => {
+        const response = await fetch(url, { method: 'POST', body: form });
+        return { status: response.status, body: (await response.json()) as { data?: { action?: string } } };
+      });
+      assert.equal(result.status, 200, `${url} ${form}`);
+      assert.equal(result.body.data?.action, 'answer');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      setFunctionEnvironment();
+    }
+  });
+});
