@@ -11,8 +11,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { dirname, join } from 'node:path';
+import {
+  type CommandIo,
+  EXIT,
+  PROCESS_IO,
+  type ProgramSpec,
+  readCommandLine,
+  runWhenMain,
+} from '../../dev/command-line';
 import { ROOT } from '../../dev/fc-event';
 import { listYears } from '../../shared/calendar/calendar-dates';
 import { formatYearRuns } from '../../shared/rules/holiday-coverage';
@@ -20,10 +27,28 @@ import { formatYearRuns } from '../../shared/rules/holiday-coverage';
 /** A version of the package and the years its schedule covers (those with days off), in order. */
 export type HolidayPackage = { readonly version: string; readonly years: readonly number[] };
 
-export type HolidaysIo = {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-};
+export type HolidaysIo = CommandIo;
+
+export const PROGRAM = {
+  name: 'holidays',
+  summary:
+    "Which years of China's holiday schedule the installed chinese-days package covers, and with --latest the newest version's years.",
+  single: true,
+  options: {
+    latest: {
+      type: 'boolean',
+      help: 'also ask the npm registry for the newest version and the years it adds',
+    },
+  },
+  commands: {
+    holidays: {
+      summary: 'the installed holiday data, and the newest',
+      positionals: [0, 0],
+      options: ['latest'],
+      example: '--latest',
+    },
+  },
+} as const satisfies ProgramSpec;
 
 export type HolidaysDeps = {
   readonly readInstalled: () => HolidayPackage;
@@ -86,25 +111,18 @@ function describe(what: string, pkg: HolidayPackage): string {
 
 export function main(
   argv: readonly string[],
-  io: HolidaysIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },
+  io: HolidaysIo = PROCESS_IO,
   deps: HolidaysDeps = { readInstalled, fetchLatest },
 ): number {
-  let latest: boolean;
-  try {
-    const { values } = parseArgs({ args: [...argv], options: { latest: { type: 'boolean' } } });
-    latest = values.latest === true;
-  } catch (error) {
-    io.err(
-      `${error instanceof Error ? error.message : String(error)}\nusage: npm run holidays [-- --latest]\n`,
-    );
-    return 2;
-  }
+  const read = readCommandLine(PROGRAM, argv, io);
+  if (!read.run) return read.code;
+  const latest = read.line.values.latest === true;
   let installed: HolidayPackage;
   try {
     installed = deps.readInstalled();
   } catch (error) {
     io.err(`cannot read the installed ${PACKAGE} (${String(error)}); run npm ci\n`);
-    return 1;
+    return EXIT.failed;
   }
   io.out(describe('installed', installed));
   if (!latest) {
@@ -135,6 +153,4 @@ export function main(
   return 0;
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  process.exitCode = main(process.argv.slice(2));
-}
+runWhenMain(import.meta.filename, (argv, io) => main(argv, io));
