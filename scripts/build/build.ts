@@ -1,28 +1,69 @@
 /**
  * Bundles each `functions/<name>/index.ts` into `dist/<name>/index.js` (CommonJS, node20, minified,
- * with a source map): the folder `s deploy` uploads, with the handler `index.handler`.
- *
- *   npm run build            build and print sizes
- *   npm run build -- --quiet build silently (used by the tests)
- *   npm run build -- --holidays-from 2025   keep the packaged holiday years from 2025 on (default: last year)
+ * with a source map): the folder `s deploy` uploads, with the handler `index.handler`. Commands that
+ * run the bundles (start, simulate, fuzz) call {@link buildBundles} themselves, after reading their
+ * command line.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build, type Metafile } from 'esbuild';
+import {
+  type CommandIo,
+  EXIT,
+  PROCESS_IO,
+  type ProgramSpec,
+  readCommandLine,
+  refuseUsage,
+  runWhenMain,
+} from '../../dev/command-line';
 import { holidayDataPlugin } from './esbuild-holiday-data';
 
 const root = resolve(import.meta.dirname, '../..');
-const quiet = process.argv.includes('--quiet');
-/**
- * `--holidays-from YEAR` keeps the packaged holiday years from YEAR on instead of from last year: the
- * tests build with a fixed year, so that what the bundles know does not depend on the day they run.
- */
-const holidaysFromArg = process.argv[process.argv.indexOf('--holidays-from') + 1];
-const holidaysFrom =
-  process.argv.includes('--holidays-from') && /^\d{4}$/.test(holidaysFromArg ?? '')
-    ? Number(holidaysFromArg)
-    : undefined;
+
+export const PROGRAM = {
+  name: 'build',
+  summary:
+    'Bundles each functions/<name>/index.ts into dist/<name>/index.js with esbuild (the folder s deploy uploads) and prints the sizes.',
+  single: true,
+  options: {
+    quiet: { type: 'boolean', help: 'print nothing (the tests build this way)' },
+    'holidays-from': {
+      type: 'string',
+      value: 'YEAR',
+      help: "keep the packaged holiday years from YEAR on (default: last year); the tests fix it so the bundles' knowledge does not depend on the day",
+    },
+  },
+  commands: {
+    build: {
+      summary: 'bundle the functions',
+      positionals: [0, 0],
+      options: ['quiet', 'holidays-from'],
+      example: '--holidays-from 2025',
+    },
+  },
+} as const satisfies ProgramSpec;
+
+/** How to build: silently, and from which year the packaged holiday years are kept. */
+export interface BuildOptions {
+  readonly quiet?: boolean;
+  readonly holidaysFrom?: number;
+  readonly io?: CommandIo;
+}
+
+export function main(argv: readonly string[], io: CommandIo = PROCESS_IO): Promise<number> | number {
+  const read = readCommandLine(PROGRAM, argv, io);
+  if (!read.run) return read.code;
+  const { quiet, 'holidays-from': from } = read.line.values;
+  if (from !== undefined && !/^\d{4}$/.test(from)) {
+    return refuseUsage(io, PROGRAM, 'build', `--holidays-from takes a year, such as 2025; not ${from}`);
+  }
+  return buildBundles({
+    quiet: quiet === true,
+    ...(from === undefined ? {} : { holidaysFrom: Number(from) }),
+    io,
+  }).then(() => EXIT.ok);
+}
 
 /** The function names: every folder under `functions/` with an `index.ts`. */
 export function findFunctionNames(): string[] {
@@ -67,7 +108,12 @@ function readsRules(metafile: Metafile): boolean {
   );
 }
 
-async function main(): Promise<void> {
+/** Builds every function into dist/, printing the sizes on `io` unless quiet. */
+export async function buildBundles({
+  quiet = false,
+  holidaysFrom,
+  io = PROCESS_IO,
+}: BuildOptions = {}): Promise<void> {
   const names = findFunctionNames();
   const version = readBuildVersion();
   rmSync(join(root, 'dist'), { recursive: true, force: true });
@@ -120,16 +166,11 @@ async function main(): Promise<void> {
     rows.push(`  dist/${name}/oss-client.js  ${kb(statSync(ossFile).size)}  (loaded only for RULES_URL)`);
   }
   if (quiet) return;
-  console.log(`built ${names.length} functions (${version}):\n${rows.join('\n')}`);
+  io.out(`built ${names.length} functions (${version}):\n${rows.join('\n')}\n`);
   for (const [name, { years, version: from }] of holidayYears) {
     const kept = years.length === 0 ? 'none' : years.join(', ');
-    console.log(`  ${name}: China's holiday years kept from chinese-days ${from}: ${kept}`);
+    io.out(`  ${name}: China's holiday years kept from chinese-days ${from}: ${kept}\n`);
   }
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+runWhenMain(import.meta.filename, main);
