@@ -8,6 +8,8 @@ import { FIRST_YEAR, LAST_YEAR } from '../../shared/calendar/holiday-schedule';
 import { MAX_KEY_ENTRY_CHARS } from '../../shared/flow/flow-limits';
 import { PHONE_NUMBER_PATTERN } from '../../shared/protocol/callback-request';
 import { ReplyDataSchema } from '../../shared/protocol/reply-schema';
+import { parseDocument } from '../../shared/schema/document-issues';
+import { describeObject, describeSchema, describeSchemas } from '../../shared/schema/field-descriptions';
 import { NameSchema } from '../../shared/text/name';
 import { printable } from './printable';
 
@@ -61,10 +63,12 @@ export const PHONE_NUMBER_MESSAGE = 'a phone number is digits, "-" and a leading
 export const KEYS_PATTERN = new RegExp(`^[0-9*#]{1,${MAX_KEY_ENTRY_CHARS}}$`);
 export const KEYS_MESSAGE = `keys are 1 to ${MAX_KEY_ENTRY_CHARS} of 0-9, * and #`;
 
-/** A phone number as the platform sends it. */
-/** A phone number, quoted: YAML reads an unquoted 05923391657 as the number 5923391657. */
+/**
+ * A phone number as the platform sends it, quoted: YAML reads an unquoted 05923391657 as the number
+ * 5923391657 (the document's wording says so, whatever the schema's message).
+ */
 const PhoneTextSchema = v.pipe(
-  v.string("a phone number is text: quote it ('05923391657'), or YAML drops its leading 0"),
+  v.string("a phone number is text: quote it ('05923391657')"),
   v.regex(PHONE_NUMBER_PATTERN, PHONE_NUMBER_MESSAGE),
 );
 
@@ -72,10 +76,10 @@ const PhoneTextSchema = v.pipe(
 export const REPLY_ACTIONS = ReplyDataSchema.options.map((option) => option.entries.action.literal);
 
 /** Text the caller must hear: each string must appear in the TTS text the reply plays. */
-const HeardSchema = v.union([
-  v.pipe(v.string(), v.minLength(1)),
-  v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1)),
-]);
+const HeardSchema = v.union(
+  [v.pipe(v.string(), v.minLength(1)), v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1))],
+  'hears is a text, or a list of texts, each of which must be heard',
+);
 
 /** What must happen on a turn; every field given is checked, the others are not. */
 export const ExpectSchema = v.strictObject({
@@ -156,12 +160,7 @@ const TurnSchema = v.pipe(
     /** The platform reports a parallel transfer's result (a `parallel_transfer` event). */
     transferResult: v.optional(v.picklist(['success', 'fail'])),
     /** Hangs up: no callback is sent (the platform sends none); nothing may follow, and no `expect`. */
-    hangup: v.optional(
-      v.pipe(
-        v.literal(true),
-        v.description('hangs up: no callback is sent, so a hangup turn takes no expect; nothing may follow'),
-      ),
-    ),
+    hangup: v.optional(v.literal(true)),
     /** The time of this turn and the ones after it; the scenario's `at` by default. */
     at: v.optional(LocalTimeTextSchema),
     expect: v.optional(ExpectSchema),
@@ -186,7 +185,9 @@ export const ScenarioSchema = v.pipe(
      * An outbound (SmartCall) call to the `outbound` function, started with this flow name as its
      * `DynamicId`, or `true` for none. Without it, an inbound call: a `callin` to the `inbound` function.
      */
-    outbound: v.optional(v.union([NameSchema, v.literal(true)])),
+    outbound: v.optional(
+      v.union([NameSchema, v.literal(true)], 'outbound is the name of a flow, or true for no DynamicId'),
+    ),
     /** The caller's number (inbound) and the number dialled; defaults from the rules. */
     caller: v.optional(PhoneTextSchema),
     callee: v.optional(PhoneTextSchema),
@@ -222,14 +223,11 @@ export type ScenarioFileResult =
 
 /** Checks a parsed scenario document; every problem is named by its path (`scenarios.0.turns.2.keys`). */
 export function readScenarioFile(document: unknown): ScenarioFileResult {
-  const parsed = v.safeParse(ScenarioFileSchema, document);
-  if (parsed.success) return { ok: true, file: parsed.output };
+  const parsed = parseDocument(ScenarioFileSchema, document, SCENARIO_DESCRIPTIONS);
+  if (parsed.ok) return { ok: true, file: parsed.output };
   return {
     ok: false,
-    issues: parsed.issues.slice(0, 20).map((issue) => {
-      const path = v.getDotPath(issue);
-      return printable(`${path ?? '(document)'}: ${issue.message}`);
-    }),
+    issues: parsed.issues.slice(0, 20).map(({ path, message }) => printable(`${path}: ${message}`)),
   };
 }
 
@@ -252,3 +250,80 @@ export function localTimeToEpoch(text: string, readWallClock: (epochMs: number) 
 
 /** What {@link localTimeToEpoch} reads of a zone's wall clock. */
 export type WallClock = { readonly date: string; readonly minutes: number };
+
+/**
+ * Every field of a scenario file, for editors (`scenarios.schema.json`) and for messages about a missing
+ * key. The first sentence of each says what the field is: it ends `X is required: …`.
+ */
+export const SCENARIO_DESCRIPTIONS = describeSchemas([
+  describeObject(
+    ScenarioFileSchema,
+    'A scenario file: simulated calls, turn by turn, and what must happen, run by `simulate run FILE`.',
+    {
+      $schema:
+        'The JSON Schema editors check this file against, such as `./scenarios.schema.json`; it is ignored when the file is run.',
+      scenarios: `The calls to simulate, each from a fresh start, in order; 1 to ${MAX_SCENARIOS}.`,
+    },
+  ),
+  describeObject(ScenarioSchema, 'One simulated call: when it happens, who calls whom, and its turns.', {
+    name: 'The name of the call, shown in the report; 1–200 characters, such as `VIP caller after hours`.',
+    at: "When the call starts, as a local time in the rules' time zone: `YYYY-MM-DD HH:MM` (or `HH:MM:SS`), such as `2026-10-01 10:00`.",
+    outbound:
+      "Makes this an outbound (SmartCall) call to the `outbound` function: a flow name is sent as its `DynamicId`, `true` sends none (the rules' `outbound.defaultFlow` is used). Left out, the call is inbound: a `callin` to the `inbound` function.",
+    caller:
+      "The caller's number, quoted (`'13800138000'`): what lines (`callers`, `callerPrefixes`) and conditions (`callerIn`, `callerPrefix`) read. `'13800138000'` by default.",
+    callee:
+      "The number dialled, quoted (`'05923391657'`): it picks the line by its `numbers`. By default the first number of the first line that lists numbers, else `'05923391657'`.",
+    forwardedFrom:
+      "The number that forwarded the call to the service number (the platform's `orgcallee`), quoted; lines match it with `forwardedFrom`.",
+    answer:
+      'What must happen on the `callin`, the first callback of an inbound call (not for outbound calls, which have none: put it on the first turn).',
+    turns: `The caller's turns, in order: what the caller does and what must happen after each. \`[]\` checks only the answer; at most ${MAX_TURNS}.`,
+  }),
+  describeObject(
+    TurnSchema,
+    `One thing the caller does (exactly one of ${CALLER_ACTIONS.join(', ')}) and, optionally, what must happen then.`,
+    {
+      say: 'Says these words: a `normal` event carrying them as what ASR recognised; 1–500 characters, such as `转人工`.',
+      keys: `Presses these keys: a \`dtmf\` event. Quoted text of 1 to ${MAX_KEY_ENTRY_CHARS} of 0-9, * and #, such as \`"6218#"\`; a single digit may be unquoted. The platform delivers keys only once a \`dtmf\` reply asks for them.`,
+      silence: "Stays silent until the platform's mute time runs out: a `mute` event. Write `silence: true`.",
+      keyTimeout:
+        'Presses nothing while keys are being collected: a `dtmf` event with `noInputTimeout`. Write `keyTimeout: true`.',
+      bargeIn:
+        'Talks over the prompt long enough to stop it: a `timebreak` event (needs `bargeIn` in the call settings). Write `bargeIn: true`.',
+      transferResult:
+        "The platform reports a parallel transfer's result: `success` (an agent answered) or `fail`.",
+      hangup:
+        'Hangs up. The platform sends no callback for it, so the turn takes no `expect`, and it is the last turn. Write `hangup: true`.',
+      at: "When this turn happens, and the turns after it unless they say: a local time (`YYYY-MM-DD HH:MM`) in the rules' time zone. The scenario's `at` by default.",
+      expect: 'What must happen on this turn; every field given is checked, the others are not.',
+    },
+  ),
+  describeObject(
+    ExpectSchema,
+    "What must happen on a turn: every field given is checked against the function's reply and log line.",
+    {
+      action: `The reply's action: one of ${REPLY_ACTIONS.join(', ')}.`,
+      hears:
+        'Words the caller must hear: a text, or a list of texts, each of which must appear in the TTS text the reply plays (in any order).',
+      audio: 'The audio file codes the reply plays, in order, exactly.',
+      transferTo:
+        'The number a `transfer` dials, or the call-centre name (`ccName`) of a `parallel_transfer`. Quote numbers.',
+      hangsUp: 'Whether the reply ends the call (action `hangup`): `true` or `false`.',
+      flow: "The flow the call is in after the turn, from the function's log line.",
+      node: "The node the call is at after the turn, from the function's log line.",
+      line: 'The line the call was routed by (the answer of an inbound call), from its `name` in the rules.',
+      matched:
+        "What the caller's input matched, as the log says it: `key 1`, `intent agent` or `collected card4`.",
+    },
+  ),
+  describeSchema(
+    LocalTimeTextSchema,
+    "A local time in the rules' time zone: `YYYY-MM-DD HH:MM` (or `HH:MM:SS`; `T` may replace the space), such as `2026-10-01 10:00`.",
+  ),
+  describeSchema(
+    NameSchema,
+    'A flow, node or line name: a letter, then up to 31 letters, digits, `_` or `-`.',
+  ),
+  describeSchema(HeardSchema, 'Words the caller must hear: a text, or a list of texts.'),
+]);

@@ -24,7 +24,12 @@ export const AsrBaseIds = ['customer_service_8k', 'dialect_customer_service_8k']
 export const CallSettingsSchema = v.strictObject({
   /** ASR model: one of the platform's base models, or a custom model id. */
   asrBaseId: v.optional(v.picklist(AsrBaseIds)),
-  asrModelId: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/))),
+  asrModelId: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'an ASR model id is 1–64 letters, digits, "_" or "-"'),
+    ),
+  ),
   record: v.optional(v.boolean()),
   /** Silence before a `mute` event, ms. Outside 1000–20000 the platform silently uses 10000. */
   muteTimeMs: v.optional(integerIn(1000, 20000)),
@@ -34,7 +39,9 @@ export const CallSettingsSchema = v.strictObject({
   sessionTimeoutS: v.optional(integerIn(1, 3600)),
   tts: v.optional(
     v.strictObject({
-      voice: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,32}$/))),
+      voice: v.optional(
+        v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,32}$/, 'a voice is 1–32 letters, digits, "_" or "-"')),
+      ),
       volume: v.optional(integerIn(0, 100)),
       speed: v.optional(integerIn(-200, 200)),
     }),

@@ -1,4 +1,3 @@
-import * as v from 'valibot';
 import type { Calendar } from '../calendar/calendar-schema';
 import { CHINA, CHINA_HOLIDAYS } from '../calendar/china-holidays';
 import {
@@ -7,6 +6,8 @@ import {
   indexHolidaySchedule,
 } from '../calendar/holiday-schedule';
 import type { HolidaySources } from '../calendar/is-open';
+import { type DocumentIssue, parseDocument } from '../schema/document-issues';
+import type { FieldDescriptions } from '../schema/field-descriptions';
 import { indexStateNames, type StateNames } from '../state/state-token';
 import { normaliseSpeech } from '../text/normalise-speech';
 import { conditionsOf, patternsOf, targetsOf } from './node-types';
@@ -14,7 +15,7 @@ import { normalisePhoneNumber } from './phone-number';
 import { type Flow, type Line, type Rules, RulesSchema } from './rules-schema';
 
 /** A problem in a rules document, with where it is (`flows.hotline.nodes.menu.keys.1`). */
-export type RulesIssue = { readonly path: string; readonly message: string };
+export type RulesIssue = DocumentIssue;
 
 /** How a menu recognises one intent: normalised keywords, then compiled patterns. */
 export type IntentMatcher = { readonly keywords: readonly string[]; readonly patterns: readonly RegExp[] };
@@ -61,11 +62,13 @@ export type CompileRulesResult =
 
 /**
  * Validates a rules document (already parsed from JSON or YAML) against {@link RulesSchema}, checks that
- * every name it refers to exists, and builds the indexes the engine uses. Never throws.
+ * every name it refers to exists, and builds the indexes the engine uses. Never throws. `descriptions`
+ * (the rules' reference, which tools pass and the function bundles leave out) lets a missing key say
+ * what it is for.
  */
-export function compileRules(input: unknown): CompileRulesResult {
-  const parsed = v.safeParse(RulesSchema, input);
-  if (!parsed.success) return { ok: false, issues: parsed.issues.map(toRulesIssue) };
+export function compileRules(input: unknown, descriptions?: FieldDescriptions): CompileRulesResult {
+  const parsed = parseDocument(RulesSchema, input, descriptions);
+  if (!parsed.ok) return parsed;
   return compileValidatedRules(parsed.output);
 }
 
@@ -148,30 +151,6 @@ export function compileValidatedRules(rules: Rules): CompileRulesResult {
       calendars,
     },
   };
-}
-
-/**
- * A schema issue in the words of the rules document. Valibot words a key that is not allowed, or one
- * that is missing, in its own terms (`Invalid key: Expected never but received "goodbye"`); those two
- * are said plainly.
- */
-function toRulesIssue(issue: v.BaseIssue<unknown>): RulesIssue {
-  const path = v.getDotPath(issue) ?? '(document)';
-  // Schemas with a message of their own say it; valibot's default starts "Invalid key".
-  if (
-    (issue.type === 'strict_object' || issue.type === 'object') &&
-    issue.message.startsWith('Invalid key')
-  ) {
-    const key = path.split('.').at(-1) ?? path;
-    if (issue.expected === 'never') {
-      return {
-        path,
-        message: `${key} is not a key here: check its spelling and where it sits (rules.schema.json lists every key)`,
-      };
-    }
-    if (issue.received === 'undefined') return { path, message: `${key} is missing here, and is required` };
-  }
-  return { path, message: issue.message };
 }
 
 /** Resolves each calendar's holiday sources (names already checked by {@link findMissingReferences}). */

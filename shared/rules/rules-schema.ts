@@ -31,7 +31,10 @@ const PromptItemSchema = v.union(
 );
 
 /** What a node says: one item or several played in sequence. */
-export const PromptSchema = v.union([PromptItemSchema, v.pipe(v.array(PromptItemSchema), v.minLength(1))]);
+export const PromptSchema = v.union(
+  [PromptItemSchema, v.pipe(v.array(PromptItemSchema), v.minLength(1))],
+  'a prompt is a text, {tts: text} or {audio: code}, or a list of them',
+);
 export type Prompt = v.InferOutput<typeof PromptSchema>;
 
 /** What to do when the caller says nothing (silence, no key in time), or nothing the node understands. */

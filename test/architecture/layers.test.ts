@@ -10,7 +10,7 @@ import { ROOT } from '../../dev/fc-event';
  * cycle between folders. A new folder must be placed here before its first import passes.
  */
 const LAYERS: readonly (readonly string[])[] = [
-  ['shared/text', 'shared/clock'],
+  ['shared/text', 'shared/clock', 'shared/schema'],
   ['shared/oss'],
   ['shared/protocol', 'shared/config', 'shared/calendar'],
   ['shared/log', 'shared/security', 'shared/state'],

@@ -174,7 +174,7 @@ describe('npm run simulate -- run', () => {
     );
     const result = await simulate('run', file);
     assert.equal(result.status, 1);
-    assert.match(result.stderr, /caller: a phone number is text: quote it/);
+    assert.match(result.stderr, /caller: caller was read as the number 5923391657: quote it/);
   });
 
   it('refuses expectations on a hangup turn, which sends no callback to check them against', async () => {
