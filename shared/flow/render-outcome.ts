@@ -64,7 +64,8 @@ export function renderOutcome(
             action: 'dtmf',
             playback,
             maxDigits: node.maxDigits + (node.endKey === undefined ? 0 : 1),
-            timeoutS: node.timeoutS ?? DEFAULT_KEY_TIMEOUT_S,
+            // `timeoutS` is the former name of `keyTimeoutS`, still read.
+            timeoutS: node.keyTimeoutS ?? node.timeoutS ?? DEFAULT_KEY_TIMEOUT_S,
             endKey: node.endKey,
             muteTimeMs,
           },

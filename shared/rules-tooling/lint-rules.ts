@@ -192,6 +192,12 @@ function lintFlow(lint: FlowLint, findings: Findings): void {
     if ('say' in node && node.say !== undefined) lintPrompt(`${path}.say`, node.say, scope, findings);
     if (isListeningNode(node)) lintRetryPrompts(path, node, scope, findings);
     if (node.type === 'menu') lintMenu(path, node, findings);
+    if (node.type === 'collect' && node.timeoutS !== undefined) {
+      findings.warnings.push({
+        path: `${path}.timeoutS`,
+        message: `timeoutS is now keyTimeoutS, as on menus: write keyTimeoutS: ${node.timeoutS} instead (timeoutS is still read)`,
+      });
+    }
     for (const { path: where, condition } of conditionsOf(node))
       lintVariable(`${path}.${where}`, condition, flowName, saved, findings);
     if (

@@ -141,7 +141,9 @@ const CollectNodeSchema = v.pipe(
     maxDigits: integerIn(1, 32),
     /** The key that ends entry early (`#` or `*`). */
     endKey: v.optional(v.picklist(['#', '*'])),
-    /** Seconds the platform waits for keys (3–60). */
+    /** Seconds the platform waits for keys (3–60), as on a menu. */
+    keyTimeoutS: v.optional(integerIn(3, 60)),
+    /** The former name of `keyTimeoutS`, still read (the linter warns). */
     timeoutS: v.optional(integerIn(3, 60)),
     /** The digits must match this (else it counts as no match). */
     pattern: v.optional(PatternSchema),
@@ -151,6 +153,10 @@ const CollectNodeSchema = v.pipe(
     ...Listening,
   }),
   v.check((node) => node.minDigits <= node.maxDigits, 'minDigits is more than maxDigits'),
+  v.check(
+    (node) => node.keyTimeoutS === undefined || node.timeoutS === undefined,
+    'keyTimeoutS and timeoutS are one setting (timeoutS is its former name): keep keyTimeoutS alone',
+  ),
 );
 
 const BranchNodeSchema = v.strictObject({

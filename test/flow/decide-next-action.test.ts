@@ -312,3 +312,40 @@ describe('decideNextAction on a broken flow', () => {
     assert.throws(() => newCall(rules).send('callin', {}), { name: 'FlowError' });
   });
 });
+
+describe('decideNextAction on a collect node', () => {
+  /** The seconds the dtmf reply of a flow's collect node waits for keys, once they are armed. */
+  function keyTimeoutOf(collect: Record<string, unknown>): unknown {
+    const rules = compileOrThrow({
+      version: 'v1',
+      defaultLine: { flow: 'main' },
+      flows: {
+        main: {
+          start: 'card',
+          nodes: {
+            card: {
+              type: 'collect',
+              say: '请输入卡号',
+              saveAs: 'card',
+              maxDigits: 4,
+              next: 'bye',
+              ...collect,
+            },
+            bye: { type: 'hangup' },
+          },
+        },
+      },
+    });
+    const call = newCall(rules);
+    call.send('callin', {});
+    const armed = call.send('mute');
+    assert.equal(armed.action.action, 'dtmf');
+    return 'timeoutS' in armed.action ? armed.action.timeoutS : undefined;
+  }
+
+  it('waits keyTimeoutS for keys, and reads timeoutS, its former name, the same way', () => {
+    assert.equal(keyTimeoutOf({ keyTimeoutS: 12 }), 12);
+    assert.equal(keyTimeoutOf({ timeoutS: 12 }), 12);
+    assert.equal(keyTimeoutOf({}), 5);
+  });
+});

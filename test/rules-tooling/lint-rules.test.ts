@@ -227,6 +227,34 @@ describe('lintRules', () => {
     });
   });
 
+  describe('the name of a collect node’s key timeout', () => {
+    const collect = { type: 'collect', say: '请输入', saveAs: 'code', maxDigits: 4, next: 'bye' };
+
+    it('warns on timeoutS, naming keyTimeoutS as the new name', () => {
+      const result = lintRules(oneFlow({ card: { ...collect, timeoutS: 10 }, bye }));
+      assert.deepEqual(result.errors, []);
+      assert.deepEqual(result.warnings, [
+        {
+          path: 'flows.main.nodes.card.timeoutS',
+          message:
+            'timeoutS is now keyTimeoutS, as on menus: write keyTimeoutS: 10 instead (timeoutS is still read)',
+        },
+      ]);
+    });
+
+    it('takes keyTimeoutS without a word, and refuses both names at once', () => {
+      assert.deepEqual(lintRules(oneFlow({ card: { ...collect, keyTimeoutS: 10 }, bye })).warnings, []);
+      const both = lintRules(oneFlow({ card: { ...collect, keyTimeoutS: 10, timeoutS: 10 }, bye }));
+      assert.deepEqual(both.errors, [
+        {
+          path: 'flows.main.nodes.card',
+          message:
+            'keyTimeoutS and timeoutS are one setting (timeoutS is its former name): keep keyTimeoutS alone',
+        },
+      ]);
+    });
+  });
+
   describe('input a node can never hear', () => {
     it('warns about keyTimeoutS on a menu without keys', () => {
       const menu = {
