@@ -22,9 +22,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { toJsonSchema } from '@valibot/to-json-schema';
 import * as v from 'valibot';
 import { parseCommand, UsageError } from '../../dev/command-line';
+import { printJsonSchema } from '../../dev/json-schema';
 import { addDays, DateSchema, daysBetween, weekdayOfDate } from '../../shared/calendar/calendar-dates';
 import { CalendarSchema, TimeRangeSchema } from '../../shared/calendar/calendar-schema';
 import { FIRST_YEAR, LAST_YEAR } from '../../shared/calendar/holiday-schedule';
@@ -48,6 +48,7 @@ import {
 } from '../../shared/rules/rules-schema';
 import { drawRules } from '../../shared/rules-tooling/draw-rules';
 import { lintRules } from '../../shared/rules-tooling/lint-rules';
+import { RULES_DESCRIPTIONS } from '../../shared/rules-tooling/rules-descriptions';
 import { NameSchema } from '../../shared/text/name';
 import { type CliIo, compileToJson, formatIssue, locateAll, plural, readFile } from './rules-files';
 import { isOssCommand, OSS_USAGE, type OssCliIo, runOssCommand } from './rules-publish';
@@ -56,9 +57,6 @@ export type { CliIo } from './rules-files';
 
 /** Function Compute limits all environment variables of a function together to 4 KB. */
 const ENV_LIMIT_BYTES = 4096;
-
-/** Biome's line width, so that the committed schema passes `biome check` as printed. */
-const JSON_LINE_WIDTH = 110;
 
 const USAGE = `usage:
   npm run rules -- check <file...> [--strict] [--at YYYY-MM-DD]
@@ -441,57 +439,8 @@ function printRulesJsonSchema(): string {
       TimeRange: TimeRangeSchema,
     },
     'vms-callflow rules document: lines, calendars and call flows (README.md)',
+    RULES_DESCRIPTIONS,
   );
-}
-
-/**
- * A valibot schema as a JSON Schema (draft-07) with these named definitions, titled, printed as Biome
- * would format it (the committed files pass `biome check` as printed).
- */
-export function printJsonSchema(
-  schema: Parameters<typeof toJsonSchema>[0],
-  definitions: NonNullable<Parameters<typeof toJsonSchema>[1]>['definitions'],
-  title: string,
-): string {
-  const jsonSchema = toJsonSchema(schema, {
-    errorMode: 'ignore',
-    // Editors check what people write: defaults make keys optional, transformations are not applied.
-    typeMode: 'input',
-    ...(definitions === undefined ? {} : { definitions }),
-  });
-  // `$schema` first, where readers look for it; the converter puts it after the properties.
-  const { $schema, ...rest } = jsonSchema;
-  return `${formatJson({ $schema, title, ...rest }, '')}\n`;
-}
-
-/**
- * JSON laid out like Biome's formatter: objects one key per line, arrays of plain values on one line
- * when they fit in the line width.
- */
-function formatJson(value: unknown, indent: string, prefix = '', suffix = ''): string {
-  if (Array.isArray(value)) {
-    if (value.length === 0) return '[]';
-    const flat = `[${value.map((item) => JSON.stringify(item)).join(', ')}]`;
-    const plain = value.every((item) => item === null || typeof item !== 'object');
-    if (plain && indent.length + prefix.length + flat.length + suffix.length <= JSON_LINE_WIDTH) return flat;
-    const inner = `${indent}  `;
-    const items = value.map(
-      (item, i) => `${inner}${formatJson(item, inner, '', i < value.length - 1 ? ',' : '')}`,
-    );
-    return `[\n${items.map((item, i) => (i < value.length - 1 ? `${item},` : item)).join('\n')}\n${indent}]`;
-  }
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value);
-    if (entries.length === 0) return '{}';
-    const inner = `${indent}  `;
-    const lines = entries.map(([key, item], i) => {
-      const keyText = `${JSON.stringify(key)}: `;
-      const comma = i < entries.length - 1 ? ',' : '';
-      return `${inner}${keyText}${formatJson(item, inner, keyText, comma)}${comma}`;
-    });
-    return `{\n${lines.join('\n')}\n${indent}}`;
-  }
-  return JSON.stringify(value);
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename)) {

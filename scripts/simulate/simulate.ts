@@ -25,6 +25,7 @@ import * as v from 'valibot';
 import { exitWhenDone, parseCommand, UsageError } from '../../dev/command-line';
 import { createFcClient } from '../../dev/fc-api';
 import { findFcCredentials } from '../../dev/fc-credentials';
+import { printJsonSchema } from '../../dev/json-schema';
 import { type CallerAction, SimulatedCall, type TurnOutcome } from '../../dev/simulator/call';
 import { computeCoverage, formatCoverage, type Visit } from '../../dev/simulator/coverage';
 import { heardText } from '../../dev/simulator/expect';
@@ -53,6 +54,7 @@ import {
   MAX_SCENARIO_FILE_BYTES,
   PHONE_NUMBER_MESSAGE,
   readScenarioFile,
+  SCENARIO_DESCRIPTIONS,
   ScenarioFileSchema,
   ScenarioSchema,
 } from '../../dev/simulator/scenario';
@@ -73,7 +75,6 @@ import type { Rules } from '../../shared/rules/rules-schema';
 import { parseYaml } from '../../shared/rules/yaml-parser';
 import { NameSchema } from '../../shared/text/name';
 import { renderDeployment } from '../deploy/verify';
-import { printJsonSchema } from '../rules/rules';
 
 const USAGE = `usage:
   npm run simulate -- [--rules FILE] [--at "YYYY-MM-DD HH:MM"] [--caller N] [--callee N] [--outbound FLOW|-]
@@ -493,6 +494,7 @@ export function printScenarioJsonSchema(): string {
     ScenarioFileSchema,
     { Scenario: ScenarioSchema, Expect: ExpectSchema, LocalTime: LocalTimeTextSchema, Name: NameSchema },
     'vms-callflow scenario file: simulated calls and what must happen (README.md)',
+    SCENARIO_DESCRIPTIONS,
   );
 }
 

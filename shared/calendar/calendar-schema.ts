@@ -40,7 +40,7 @@ export const TimeRangeSchema = v.pipe(
 const HoursSchema = v.array(TimeRangeSchema, 'hours are a list of ranges, such as ["09:00-18:00"]');
 
 /** A day open outside the weekly pattern, with its own hours. */
-const ExtraOpenDaySchema = v.strictObject(
+export const ExtraOpenDaySchema = v.strictObject(
   {
     date: DateSchema,
     hours: v.pipe(
@@ -56,7 +56,7 @@ const ExtraOpenDaySchema = v.strictObject(
  * to Friday: it applies to each of `mon`–`fri` that is not given itself (so `fri: ["09:00-17:00"]` next
  * to it shortens Friday, and `fri: []` closes it). It also gives the hours of make-up working days.
  */
-const WeeklyHoursSchema = v.strictObject(
+export const WeeklyHoursSchema = v.strictObject(
   {
     workdays: v.optional(HoursSchema),
     mon: v.optional(HoursSchema),
@@ -86,13 +86,12 @@ export const TimeZoneSchema = v.pipe(
  *   calendar counts as closed).
  * Extra open days and closures still decide first.
  */
+export const NoHolidayDataFlowSchema = v.strictObject({
+  flow: v.pipe(v.string('flow is the name of a flow'), v.minLength(1, 'flow is the name of a flow')),
+});
+
 export const NoHolidayDataSchema = v.union(
-  [
-    v.picklist(['weekly', 'closed']),
-    v.strictObject({
-      flow: v.pipe(v.string('flow is the name of a flow'), v.minLength(1, 'flow is the name of a flow')),
-    }),
-  ],
+  [v.picklist(['weekly', 'closed']), NoHolidayDataFlowSchema],
   'noHolidayData is "weekly", "closed" or {flow: NAME}',
 );
 export type NoHolidayDataPolicy = v.InferOutput<typeof NoHolidayDataSchema>;

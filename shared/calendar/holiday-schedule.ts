@@ -37,7 +37,7 @@ const DateListSchema = v.pipe(
 );
 
 /** One year of a schedule. */
-const HolidayYearSchema = v.strictObject(
+export const HolidayYearSchema = v.strictObject(
   {
     year: v.pipe(
       v.number('year is a number, such as 2027'),

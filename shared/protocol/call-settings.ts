@@ -20,6 +20,15 @@ export const PhoneNumberSchema = v.pipe(
 
 export const AsrBaseIds = ['customer_service_8k', 'dialect_customer_service_8k'] as const;
 
+/** How TTS speaks. */
+export const TtsSettingsSchema = v.strictObject({
+  voice: v.optional(
+    v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,32}$/, 'a voice is 1–32 letters, digits, "_" or "-"')),
+  ),
+  volume: v.optional(integerIn(0, 100)),
+  speed: v.optional(integerIn(-200, 200)),
+});
+
 /** Settings of a call, given on `answer` (and `muteTimeMs` on later replies too). */
 export const CallSettingsSchema = v.strictObject({
   /** ASR model: one of the platform's base models, or a custom model id. */
@@ -37,15 +46,7 @@ export const CallSettingsSchema = v.strictObject({
   pauseTimeMs: v.optional(integerIn(300, 1200)),
   /** The platform hangs up when the call reaches this, s. */
   sessionTimeoutS: v.optional(integerIn(1, 3600)),
-  tts: v.optional(
-    v.strictObject({
-      voice: v.optional(
-        v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,32}$/, 'a voice is 1–32 letters, digits, "_" or "-"')),
-      ),
-      volume: v.optional(integerIn(0, 100)),
-      speed: v.optional(integerIn(-200, 200)),
-    }),
-  ),
+  tts: v.optional(TtsSettingsSchema),
   /** May the caller interrupt prompts (`action_code_break`). */
   bargeIn: v.optional(v.boolean()),
   /** Talk this long over a prompt to stop it (`action_code_time_break`), ms; needs `bargeIn`. */

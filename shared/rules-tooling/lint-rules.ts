@@ -11,6 +11,7 @@ import type { Findings, FlowLint, FlowStarts } from './lint-context';
 import { buildFlowGraph, lintGraph } from './lint-graph';
 import { lintMenu } from './lint-menus';
 import { lintDocumentPrompts, lintPrompt, type PromptScope, type SavedVariable } from './lint-prompts';
+import { RULES_DESCRIPTIONS } from './rules-descriptions';
 
 /**
  * What `lintRules` found: errors (the document is refused, or a call would break or go nowhere) and
@@ -32,7 +33,7 @@ export type LintRulesResult = {
  * Pure, and linear in the size of the document (keyword checks are quadratic only within one menu).
  */
 export function lintRules(document: unknown, options: LintOptions = {}): LintRulesResult {
-  const result = compileRules(document);
+  const result = compileRules(document, RULES_DESCRIPTIONS);
   if (!result.ok) return { errors: [...result.issues], warnings: [] };
   const { rules } = result.compiled;
   const findings: Findings = { errors: [], warnings: [] };

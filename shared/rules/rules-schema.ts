@@ -22,11 +22,17 @@ import { NameSchema } from '../text/name';
  * TTS text. `{{caller.last4}}`, `{{vars.NAME}}`, `{{vars.NAME|digits}}` (read digit by digit) and
  * `{{timeOfDay}}` (早上, 上午, 中午, 下午 or 晚上) are replaced when the prompt is spoken.
  */
-const TtsTextSchema = v.pipe(v.string('a prompt text is text'), v.minLength(1, 'a prompt text is empty'));
+export const TtsTextSchema = v.pipe(
+  v.string('a prompt text is text'),
+  v.minLength(1, 'a prompt text is empty'),
+);
+
+export const TtsItemSchema = v.strictObject({ tts: TtsTextSchema });
+export const AudioItemSchema = v.strictObject({ audio: AudioCodeSchema });
 
 /** One spoken item: plain TTS text, `{tts}` or `{audio}` (an audio file code uploaded in the console). */
 const PromptItemSchema = v.union(
-  [TtsTextSchema, v.strictObject({ tts: TtsTextSchema }), v.strictObject({ audio: AudioCodeSchema })],
+  [TtsTextSchema, TtsItemSchema, AudioItemSchema],
   'a prompt is a text, {tts: text} or {audio: code}',
 );
 
@@ -49,7 +55,7 @@ export const RetryPolicySchema = v.strictObject({
 export type RetryPolicy = v.InferOutput<typeof RetryPolicySchema>;
 
 /** A regular expression, checked to compile. */
-const PatternSchema = v.pipe(
+export const PatternSchema = v.pipe(
   v.string(),
   v.minLength(1),
   v.maxLength(200),
@@ -63,7 +69,7 @@ const PatternSchema = v.pipe(
   }, 'this regular expression does not compile'),
 );
 
-const PhonePrefixSchema = v.pipe(v.string(), v.regex(/^\+?[0-9]{1,15}$/, 'a number prefix is digits'));
+export const PhonePrefixSchema = v.pipe(v.string(), v.regex(/^\+?[0-9]{1,15}$/, 'a number prefix is digits'));
 
 /**
  * A condition: every field given must hold (AND); list several branches for OR. Conditions read the
@@ -87,9 +93,9 @@ export const ConditionSchema = v.strictObject({
 });
 export type Condition = v.InferOutput<typeof ConditionSchema>;
 
-const KeySchema = v.pipe(v.string(), v.regex(/^[0-9*#]$/, 'a menu key is one of 0–9, * or #'));
+export const KeySchema = v.pipe(v.string(), v.regex(/^[0-9*#]$/, 'a menu key is one of 0–9, * or #'));
 
-const IntentSchema = v.pipe(
+export const IntentSchema = v.pipe(
   v.strictObject({
     /** A name for logs, traces and the graph. */
     name: v.optional(NameSchema),
@@ -112,14 +118,14 @@ const Listening = {
   bargeIn: v.optional(v.boolean()),
 };
 
-const SayNodeSchema = v.strictObject({
+export const SayNodeSchema = v.strictObject({
   type: v.literal('say'),
   say: PromptSchema,
   /** The next node; its prompt is played right after this one, in the same reply. */
   next: NameSchema,
 });
 
-const MenuNodeSchema = v.strictObject({
+export const MenuNodeSchema = v.strictObject({
   type: v.literal('menu'),
   say: PromptSchema,
   /** Single keys and where they lead. A spoken digit ("一", "按2") also selects a key. */
@@ -131,7 +137,7 @@ const MenuNodeSchema = v.strictObject({
   ...Listening,
 });
 
-const CollectNodeSchema = v.pipe(
+export const CollectNodeSchema = v.pipe(
   v.strictObject({
     type: v.literal('collect'),
     say: PromptSchema,
@@ -159,32 +165,34 @@ const CollectNodeSchema = v.pipe(
   ),
 );
 
-const BranchNodeSchema = v.strictObject({
+export const BranchSchema = v.strictObject({ when: ConditionSchema, goto: NameSchema });
+
+export const BranchNodeSchema = v.strictObject({
   type: v.literal('branch'),
   /** Tried in order; the first whose condition holds wins. */
-  branches: v.pipe(v.array(v.strictObject({ when: ConditionSchema, goto: NameSchema })), v.minLength(1)),
+  branches: v.pipe(v.array(BranchSchema), v.minLength(1)),
   else: NameSchema,
 });
 
-const TransferNodeSchema = v.pipe(
+export const TransferTargetSchema = v.strictObject({
+  when: v.optional(ConditionSchema),
+  to: PhoneNumberSchema,
+});
+
+export const TransferNodeSchema = v.pipe(
   v.strictObject({
     type: v.literal('transfer'),
     /** Played while the transfer starts ("please hold"). */
     say: v.optional(PromptSchema),
     /** Targets tried in order; the first whose condition holds (or that has none) is dialled. */
-    targets: v.optional(
-      v.pipe(
-        v.array(v.strictObject({ when: v.optional(ConditionSchema), to: PhoneNumberSchema })),
-        v.minLength(1),
-      ),
-    ),
+    targets: v.optional(v.pipe(v.array(TransferTargetSchema), v.minLength(1))),
     /** The number dialled when no target applies. */
     to: v.optional(PhoneNumberSchema),
   }),
   v.check((node) => node.to !== undefined || node.targets !== undefined, 'a transfer needs to or targets'),
 );
 
-const ParallelTransferNodeSchema = v.strictObject({
+export const ParallelTransferNodeSchema = v.strictObject({
   type: v.literal('parallelTransfer'),
   /** The call-centre name configured in the console. */
   ccName: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
@@ -196,7 +204,7 @@ const ParallelTransferNodeSchema = v.strictObject({
   onFail: NameSchema,
 });
 
-const HangupNodeSchema = v.strictObject({
+export const HangupNodeSchema = v.strictObject({
   type: v.literal('hangup'),
   /** The goodbye; the call ends on the next event so that it is heard in full. */
   say: v.optional(PromptSchema),
@@ -235,7 +243,7 @@ export const FlowSchema = v.strictObject({
 });
 export type Flow = v.InferOutput<typeof FlowSchema>;
 
-const ServiceNumberSchema = v.pipe(
+export const ServiceNumberSchema = v.pipe(
   v.string(),
   v.regex(/^\+?[0-9][0-9 ()-]{2,30}$/, 'a number is digits, optionally with +, spaces, dashes or brackets'),
 );
@@ -255,7 +263,7 @@ const LineTarget = {
  * number (`callers`, then the longest `callerPrefixes`), by the number that forwarded it (`forwardedFrom`,
  * `orgcallee`), by the number dialled (`numbers`, `callee`); otherwise it takes the default line.
  */
-const LineSchema = v.pipe(
+export const LineSchema = v.pipe(
   v.strictObject({
     name: NameSchema,
     /** Service numbers dialled (`callee`): `05923391657`, `+86 592 3391657`, `400-800-1234`. */
@@ -279,6 +287,22 @@ const LineSchema = v.pipe(
 export type Line = v.InferOutput<typeof LineSchema>;
 export type DefaultLine = Omit<Line, 'name' | 'numbers' | 'forwardedFrom' | 'callers' | 'callerPrefixes'>;
 
+export const DefaultLineSchema = v.strictObject(LineTarget);
+
+/** Outbound (SmartCall) calls. */
+export const OutboundSchema = v.strictObject({
+  /** Where a call starts when its DynamicId names no flow. */
+  defaultFlow: v.optional(NameSchema),
+  /** The flows a DynamicId may name. When given, a DynamicId naming another flow is not obeyed. */
+  flows: v.optional(v.pipe(v.array(NameSchema), v.minLength(1))),
+});
+
+/** What any call gets when something goes wrong inside: an apology, then transfer or hang up. */
+export const FallbackSchema = v.strictObject({
+  say: PromptSchema,
+  transferTo: v.optional(PhoneNumberSchema),
+});
+
 export const RulesSchema = v.strictObject({
   /** Editors' JSON Schema reference; ignored. */
   $schema: v.optional(v.string()),
@@ -299,20 +323,12 @@ export const RulesSchema = v.strictObject({
   noHolidayData: v.optional(NoHolidayDataSchema, 'weekly'),
   lines: v.optional(v.array(LineSchema)),
   /** The line for any call no line takes, and for calls whose state was lost. */
-  defaultLine: v.strictObject(LineTarget),
-  /** Outbound (SmartCall) calls. */
-  outbound: v.optional(
-    v.strictObject({
-      /** Where a call starts when its DynamicId names no flow. */
-      defaultFlow: v.optional(NameSchema),
-      /** The flows a DynamicId may name. When given, a DynamicId naming another flow is not obeyed. */
-      flows: v.optional(v.pipe(v.array(NameSchema), v.minLength(1))),
-    }),
-  ),
+  defaultLine: DefaultLineSchema,
+  outbound: v.optional(OutboundSchema),
   /** Said before restarting the default flow when a call's state is missing or unreadable. */
   recovery: v.optional(PromptSchema),
   /** What any call gets when something goes wrong inside: an apology, then transfer or hang up. */
-  fallback: v.optional(v.strictObject({ say: PromptSchema, transferTo: v.optional(PhoneNumberSchema) })),
+  fallback: v.optional(FallbackSchema),
   flows: v.record(NameSchema, FlowSchema),
 });
 export type Rules = v.InferOutput<typeof RulesSchema>;

@@ -1,0 +1,385 @@
+import {
+  CalendarSchema,
+  ExtraOpenDaySchema,
+  NoHolidayDataFlowSchema,
+  NoHolidayDataSchema,
+  TimeRangeSchema,
+  TimeZoneSchema,
+  WeeklyHoursSchema,
+} from '../calendar/calendar-schema';
+import { HolidayScheduleSchema, HolidayYearSchema } from '../calendar/holiday-schedule';
+import { DEFAULT_GOODBYE, DEFAULT_KEY_TIMEOUT_S, DEFAULT_MAX_TURNS } from '../flow/flow-limits';
+import { CallSettingsSchema, TtsSettingsSchema } from '../protocol/call-settings';
+import {
+  AudioItemSchema,
+  BranchNodeSchema,
+  BranchSchema,
+  CollectNodeSchema,
+  ConditionSchema,
+  DefaultLineSchema,
+  FallbackSchema,
+  FlowSchema,
+  HangupNodeSchema,
+  IntentSchema,
+  LineSchema,
+  MenuNodeSchema,
+  NodeSchema,
+  OutboundSchema,
+  ParallelTransferNodeSchema,
+  PromptSchema,
+  RetryPolicySchema,
+  RulesSchema,
+  SayNodeSchema,
+  TransferNodeSchema,
+  TransferTargetSchema,
+  TtsItemSchema,
+} from '../rules/rules-schema';
+import {
+  describeObject,
+  describeSchema,
+  describeSchemas,
+  type FieldDescriptions,
+} from '../schema/field-descriptions';
+import { NameSchema } from '../text/name';
+
+/**
+ * The reference of the rules document: what every field does, its units, default and allowed values.
+ * Editors show it on hover (`rules.schema.json`) and a missing key's message says what it is for
+ * (`start is required: the node a call enters the flow at`). Kept out of the function bundles, which
+ * import only the schemas: tools (the linter, the CLIs) pass it to `compileRules`.
+ *
+ * The first sentence of each field's description says what the field is: it follows "X is required: ".
+ */
+
+/** The keys a menu and a collect node share: how they treat silence, input they do not understand, barge-in. */
+const LISTENING = {
+  noInput:
+    "What this node does when the caller says and presses nothing (silence for the call's `muteTimeMs`, no key in time): how many times to ask again, then where to go. Over the flow's `noInput`; by default 2 retries.",
+  noMatch:
+    "What this node does with input it does not understand (a key not on the menu, words no intent matches, digits that do not fit): how many times to ask again, then where to go. Over the flow's `noMatch`; by default 2 retries.",
+  bargeIn:
+    "Whether the caller may interrupt this node's prompt, over the call's `bargeIn` setting: `false` for a notice that must be heard in full.",
+} as const;
+
+const NODE_TYPE = 'The kind of node';
+const LINE_TARGET = {
+  flow: 'The flow calls on this line get (a name under `flows`).',
+  settings:
+    "Call settings for this line's calls, over the document's `settings` (a flow's own settings win over both).",
+  calendar:
+    'The calendar (a name under `calendars`) that says when this line is open; while it is closed, calls go to `afterHoursFlow`. Needs `afterHoursFlow`.',
+  afterHoursFlow: "The flow calls get while the line's `calendar` is closed. Needs `calendar`.",
+} as const;
+
+const TIME_RANGE =
+  'Hours as `HH:MM-HH:MM` on a 24-hour clock, local time: the start is included, the end is not, such as `"09:00-18:00"`. `24:00` may end a range; a range never crosses midnight (write `"22:00-24:00"` on one day and `"00:00-02:00"` on the next).';
+
+export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
+  describeObject(
+    RulesSchema,
+    'A vms-callflow rules document: which flow each call gets (lines), when lines are open (calendars), and what each flow says and does.',
+    {
+      $schema:
+        'The JSON Schema editors check this document against, such as `./rules.schema.json`; ignored by the functions.',
+      version:
+        "The name of this version of the document, 1–64 characters, such as `2026-03-clinic`. Shown in status and logs, and kept in each call's state, so that a call in progress is never confused by new rules.",
+      timezone:
+        'The IANA time zone of calendars and `time` conditions that name none, such as `Asia/Shanghai` (the default).',
+      settings:
+        "Call settings for every call (speech recognition, silence, TTS voice, barge-in…). A line's settings, then a flow's, win over these.",
+      calendars:
+        'Business-hours calendars by name, for lines (`calendar`) and conditions (`open`, `closed`).',
+      holidaySchedules:
+        "Public-holiday schedules by name, each a list of years (days off and make-up working days). `cn` adds years to China's packaged data and wins over it for the years it lists; any other name is a schedule of the document's own, for calendars with `holidays: NAME`.",
+      noHolidayData:
+        'What calendars do on a date whose year no holiday data covers, unless they say: `weekly` (the default: the weekly hours, with a warning), `closed`, or `{flow: NAME}` (calls a line routes by the calendar go to that flow).',
+      lines: `The lines: which calls each takes (by the number dialled, the number that forwarded the call, or the caller's number) and the flow they get. A call no line takes goes to \`defaultLine\`.`,
+      defaultLine:
+        'The line for any call no line takes, and for calls whose state was lost. It has a `flow`, and may have `settings`, `calendar` and `afterHoursFlow`.',
+      outbound:
+        'How outbound (SmartCall) calls start: the flow a DynamicId may name, and the flow when it names none.',
+      recovery:
+        "The prompt said before restarting the default line's flow when a call's state is missing or unreadable, such as `抱歉，刚才没有跟上，我们回到主菜单。`.",
+      fallback:
+        'What any call gets when something goes wrong inside: an apology, then a transfer (`transferTo`) or the end of the call.',
+      flows: 'The call flows by name: each a set of nodes and the node calls start at.',
+    },
+  ),
+  describeObject(
+    LineSchema,
+    "A line: the calls it takes and the flow they get. A call is matched, in this order, by its caller's number (`callers`, then the longest `callerPrefixes`), by the number that forwarded it (`forwardedFrom`), by the number dialled (`numbers`); otherwise it takes `defaultLine`.",
+    {
+      name: 'The name of the line, shown in logs and traces, such as `service`.',
+      numbers:
+        "The service numbers dialled (the platform's `callee`) that this line takes, written as you like: `05923391657`, `+86 592 3391657`, `400-800-1234`. Quote them in YAML.",
+      forwardedFrom:
+        "The numbers that forward to the service number (the platform's `orgcallee`) whose calls this line takes. Quote them in YAML.",
+      callers: "Callers' numbers this line takes (a VIP list, a blocklist). Quote them in YAML.",
+      callerPrefixes:
+        "Callers' number prefixes this line takes, such as an area code `'0592'` or a mobile range `'1380013'`; the longest matching prefix wins.",
+      ...LINE_TARGET,
+    },
+  ),
+  describeObject(
+    DefaultLineSchema,
+    'The line for any call no line takes, and for calls whose state was lost.',
+    LINE_TARGET,
+  ),
+  describeObject(
+    OutboundSchema,
+    'How outbound (SmartCall) calls start: the DynamicId of the call names a flow.',
+    {
+      defaultFlow: 'The flow a call starts in when its DynamicId names no flow.',
+      flows:
+        'The flows a DynamicId may name. When given, a DynamicId naming another flow is not obeyed (the call starts in `defaultFlow`).',
+    },
+  ),
+  describeObject(
+    FallbackSchema,
+    'What any call gets when something goes wrong inside: an apology, then a transfer or the end of the call.',
+    {
+      say: 'The apology said, such as `抱歉，系统暂时繁忙，请稍后再拨。`. It cannot be interrupted.',
+      transferTo:
+        'The number the call is transferred to after the apology, quoted; without it, the call ends.',
+    },
+  ),
+  describeObject(
+    FlowSchema,
+    'A call flow: nodes by name, the node calls start at, and what the flow does when a call goes wrong.',
+    {
+      start: 'The node a call enters the flow at (a name under `nodes`).',
+      settings: "Call settings for calls in this flow, over the document's and the line's.",
+      noInput:
+        'What nodes that set no `noInput` of their own do when the caller says and presses nothing: retries, what is said, where to escalate. By default 2 retries, then the goodbye.',
+      noMatch:
+        'What nodes that set no `noMatch` of their own do with input they do not understand. By default 2 retries, then the goodbye.',
+      goodbye: `The prompt said when the flow ends a call itself (retries used up, a limit reached). \`${DEFAULT_GOODBYE}\` by default.`,
+      maxTurns: `The most caller turns (events) a call may have in this flow, 1–500; past it the call is ended with the goodbye. ${DEFAULT_MAX_TURNS} by default.`,
+      maxCallS:
+        "The longest a call may last, in seconds (10–3600): past it, the call is ended with the goodbye at its next event. Keep it under the call settings' `sessionTimeoutS`.",
+      nodes: 'The nodes of the flow by name: what is said, what is heard and where the call goes next.',
+    },
+  ),
+  describeSchema(
+    NodeSchema,
+    'A node: `say`, `menu`, `collect`, `branch`, `transfer`, `parallelTransfer` or `hangup`, given by `type`.',
+  ),
+  describeObject(
+    SayNodeSchema,
+    'Says a prompt and goes on to the next node at once, without waiting for the caller.',
+    {
+      type: `${NODE_TYPE}: \`say\`.`,
+      say: 'The prompt said.',
+      next: 'The node the call goes to; its prompt is played right after this one, in the same reply.',
+    },
+  ),
+  describeObject(
+    MenuNodeSchema,
+    'Says a prompt and waits for a key or for words: each key or intent leads to a node.',
+    {
+      type: `${NODE_TYPE}: \`menu\`.`,
+      say: 'The prompt said, such as `查询余额请按1，人工服务请按0。`.',
+      keys: 'Single keys (`0`–`9`, `*`, `#`) and the node each leads to, such as `{"1": balance, "0": agent}`. A spoken digit (`一`, `按2`) also selects a key.',
+      intents:
+        'Spoken choices, each a list of keywords or patterns and the node it leads to; tried in order, after the keys.',
+      keyTimeoutS: `How long the platform waits for a key once the prompt has played, in seconds (3–60); ${DEFAULT_KEY_TIMEOUT_S} by default. Has no effect on a menu without keys.`,
+      ...LISTENING,
+    },
+  ),
+  describeObject(
+    CollectNodeSchema,
+    'Says a prompt and collects digits (a card or phone number, a PIN), keeps them in a variable, then goes on.',
+    {
+      type: `${NODE_TYPE}: \`collect\`.`,
+      say: 'The prompt said, such as `请输入您的卡号，以井号键结束。`.',
+      saveAs:
+        'The variable the digits are kept in, for prompts (`{{vars.card}}`, `{{vars.card|digits}}`) and conditions (`var: card`).',
+      minDigits: 'The fewest digits accepted, 1–32; 1 by default. Fewer count as no match.',
+      maxDigits: 'The most digits the platform collects, 1–32 (the end key aside).',
+      endKey: 'The key that ends entry early: `#` or `*`. It is not kept with the digits.',
+      keyTimeoutS: `How long the platform waits for keys, in seconds (3–60); ${DEFAULT_KEY_TIMEOUT_S} by default.`,
+      timeoutS: 'The former name of `keyTimeoutS`, still read; write `keyTimeoutS` instead.',
+      pattern:
+        'A regular expression the digits must match, such as `^1[3-9]\\d{9}$`; digits that do not match count as no match.',
+      sensitive:
+        "Keeps the digits out of logs and traces (they still travel, encrypted, in the call's state). `false` by default.",
+      next: 'The node the call goes to once the digits are collected.',
+      ...LISTENING,
+    },
+  ),
+  describeObject(
+    BranchNodeSchema,
+    'Chooses the next node by conditions (hours, caller, collected values), saying nothing.',
+    {
+      type: `${NODE_TYPE}: \`branch\`.`,
+      branches: 'The branches, tried in order: the first whose condition holds decides where the call goes.',
+      else: 'The node the call goes to when no branch holds.',
+    },
+  ),
+  describeObject(BranchSchema, 'One branch: a condition and where the call goes when it holds.', {
+    when: 'The condition under which this branch is taken: every field given must hold.',
+    goto: 'The node the call goes to when the condition holds.',
+  }),
+  describeObject(
+    TransferNodeSchema,
+    'Transfers the call to a phone number (the platform dials it and bridges the caller).',
+    {
+      type: `${NODE_TYPE}: \`transfer\`.`,
+      say: 'The prompt said while the transfer starts, such as `正在为您转接，请稍候。`.',
+      targets:
+        'Numbers to transfer to under conditions, tried in order: the first whose condition holds (or that has none) is dialled.',
+      to: 'The number dialled when no target applies, quoted: 3–20 digits, optionally with a leading `+`.',
+    },
+  ),
+  describeObject(TransferTargetSchema, 'A number to transfer to, under a condition.', {
+    when: 'The condition under which this number is dialled; without it, always.',
+    to: 'The number dialled, quoted: 3–20 digits, optionally with a leading `+`.',
+  }),
+  describeObject(
+    ParallelTransferNodeSchema,
+    "Transfers the call to a call centre configured in the console, which rings its agents (the platform's parallel transfer).",
+    {
+      type: `${NODE_TYPE}: \`parallelTransfer\`.`,
+      ccName: 'The call-centre name configured in the VMS console, 1–64 characters.',
+      monitor: 'Keeps the robot listening on the call once an agent answers. `false` by default.',
+      playfile: 'The audio file code (uploaded in the console) played to the caller while agents are rung.',
+      onFail: 'The node the call goes to when the platform reports that the transfer failed.',
+    },
+  ),
+  describeObject(HangupNodeSchema, 'Ends the call, after a goodbye if it has one.', {
+    type: `${NODE_TYPE}: \`hangup\`.`,
+    say: 'The goodbye said before the call ends; the call ends on the next event, so that it is heard in full.',
+  }),
+  describeObject(IntentSchema, 'A spoken choice of a menu: words that select it, and where it leads.', {
+    name: 'A name for logs, traces and the graph, such as `agent`.',
+    keywords:
+      'Words that select this intent when the caller\'s words contain any of them (synonyms), such as `["人工", "客服"]`. Matched after normalisation (half width, lower case, no punctuation).',
+    patterns:
+      'Regular expressions tried on the caller\'s normalised words (lower case, half width, no punctuation, 一→1), such as `"^(查|问).*余额"`.',
+    goto: 'The node the call goes to when this intent is heard.',
+  }),
+  describeObject(
+    RetryPolicySchema,
+    'How a node asks again after silence or input it does not understand, and where it goes when it gives up.',
+    {
+      retries: 'How many times the node is asked again before escalating, 0–9.',
+      say: 'Said before the node\'s own prompt on each retry, in turn (the last one repeats), such as `["抱歉，我没有听清。", "请按键选择。"]`.',
+      escalateTo:
+        "The node the call goes to when the retries are used up; without it, the call ends with the flow's goodbye.",
+    },
+  ),
+  describeObject(
+    ConditionSchema,
+    "A condition: every field given must hold (AND); list several branches for OR. It reads the clock in the rules' time zone, the caller's number (inbound calls) and the values collected in the call.",
+    {
+      open: 'Holds while this calendar (a name under `calendars`) is open.',
+      closed: 'Holds while this calendar (a name under `calendars`) is closed.',
+      time: `Holds within these hours, in the rules' time zone. ${TIME_RANGE}`,
+      weekdays:
+        "Holds on these days of the week, in the rules' time zone: `mon`, `tue`, `wed`, `thu`, `fri`, `sat`, `sun`.",
+      callerIn: "Holds when the caller's number is one of these (quoted).",
+      callerPrefix: "Holds when the caller's number starts with one of these prefixes, such as `'0592'`.",
+      var: 'The collected value (a `saveAs` name) that `equals`, `in` or `matches` test; alone, holds when it has been collected.',
+      equals: 'Holds when `var` is exactly this text.',
+      in: 'Holds when `var` is one of these texts.',
+      matches: 'Holds when `var` matches this regular expression, such as `^6228`.',
+    },
+  ),
+  describeSchema(
+    PromptSchema,
+    'A prompt: a text to speak, `{tts: text}`, `{audio: code}`, or a list of them played in turn. Texts may use `{{caller.last4}}`, `{{vars.NAME}}`, `{{vars.NAME|digits}}` (read digit by digit) and `{{timeOfDay}}` (早上, 上午, 中午, 下午 or 晚上).',
+  ),
+  describeObject(TtsItemSchema, 'A text spoken by TTS.', {
+    tts: 'The text spoken, such as `您好，{{timeOfDay}}好`.',
+  }),
+  describeObject(AudioItemSchema, 'An audio file uploaded in the VMS console.', {
+    audio:
+      'The audio file code from the console, such as `2d4c…afbb.wav`: letters, digits, `_`, `-` and `.`.',
+  }),
+  describeObject(
+    CallSettingsSchema,
+    "Settings of a call, sent to the platform when the call is answered; the document's, then a line's, then a flow's, the later winning.",
+    {
+      asrBaseId:
+        'The speech recognition model: `customer_service_8k` or `dialect_customer_service_8k` (dialects).',
+      asrModelId: 'A custom speech recognition model id, sent instead of `asrBaseId` when both are set.',
+      record: 'Whether the platform records the call.',
+      muteTimeMs:
+        'The silence, in ms (1000–20000), after which the caller counts as saying nothing (a `mute` event). Outside that range the platform silently uses 10000.',
+      pauseTimeMs:
+        'The pause, in ms (300–1200), that ends an utterance. Only the value sent when the call is answered counts.',
+      sessionTimeoutS:
+        "The longest a call may last, in seconds (1–3600): the platform hangs up then. From 20 s before, the caller's next event gets the flow's goodbye.",
+      tts: 'How TTS speaks: voice, volume and speed.',
+      bargeIn: 'Whether the caller may interrupt prompts (goodbyes and the fallback never can be).',
+      bargeInAfterMs:
+        'How long, in ms (1–60000), the caller must talk over a prompt to stop it; needs `bargeIn`.',
+    },
+  ),
+  describeObject(TtsSettingsSchema, 'How TTS speaks.', {
+    voice: 'The TTS voice, such as `xiaoyun`.',
+    volume: 'The TTS volume, 0–100.',
+    speed: 'The TTS speed, −200 (slower) to 200 (faster); 0 is normal.',
+  }),
+  describeObject(
+    CalendarSchema,
+    'A business-hours calendar: weekly hours, public holidays, closures and extra open days.',
+    {
+      timezone:
+        "The IANA time zone the calendar's hours and dates are in, such as `Asia/Shanghai`; the document's `timezone` by default.",
+      weekly:
+        'The opening hours for each day of the week, such as `{workdays: ["09:00-18:00"], sat: ["10:00-16:00"]}`.',
+      holidays:
+        "Which public holidays close the calendar (and which make-up working days open it): `cn` (China's, with the years `holidaySchedules.cn` lists taking precedence), the name of another schedule in `holidaySchedules`, or `none` (the default).",
+      noHolidayData:
+        "What this calendar does on a date whose year its holiday data does not cover: `weekly`, `closed` or `{flow: NAME}`; the document's `noHolidayData` by default.",
+      closed:
+        'Days closed all day, over the weekly hours and make-up working days: dates `YYYY-MM-DD` or ranges `YYYY-MM-DD..YYYY-MM-DD`.',
+      open: 'Extra open days with their own hours, over everything else (even a closed date or a public holiday).',
+    },
+  ),
+  describeObject(WeeklyHoursSchema, 'Opening hours by day of the week; a day left out or empty is closed.', {
+    workdays:
+      'Hours for Monday to Friday, for each of `mon`–`fri` not given itself (so `fri: []` next to it closes Friday), and for make-up working days.',
+    mon: 'Hours on Mondays, such as `["09:00-12:00", "13:30-18:00"]`.',
+    tue: 'Hours on Tuesdays.',
+    wed: 'Hours on Wednesdays.',
+    thu: 'Hours on Thursdays.',
+    fri: 'Hours on Fridays.',
+    sat: 'Hours on Saturdays.',
+    sun: 'Hours on Sundays.',
+  }),
+  describeObject(ExtraOpenDaySchema, 'A day open outside the weekly pattern, with its own hours.', {
+    date: 'The date, `YYYY-MM-DD`.',
+    hours: 'The opening hours that day, such as `["10:00-14:00"]`.',
+  }),
+  describeSchema(
+    NoHolidayDataSchema,
+    'What a calendar does on a date whose year no holiday data covers: `weekly` (the weekly hours, with a warning), `closed` (closed all day) or `{flow: NAME}`.',
+  ),
+  describeObject(
+    NoHolidayDataFlowSchema,
+    'Sends calls that a line routes by the calendar to a flow (in conditions, the calendar counts as closed).',
+    {
+      flow: 'The flow calls go to (a name under `flows`).',
+    },
+  ),
+  describeSchema(
+    HolidayScheduleSchema,
+    'A public-holiday schedule: a list of years, each once, in any order.',
+  ),
+  describeObject(
+    HolidayYearSchema,
+    'One year of a public-holiday schedule, as a government notice gives it.',
+    {
+      year: 'The year, such as 2027.',
+      daysOff:
+        'Days off, closed all day (weekends inside a holiday period included): `YYYY-MM-DD` or `YYYY-MM-DD..YYYY-MM-DD`.',
+      makeUpWorkdays:
+        'Weekend days worked in exchange (调休), open with the `workdays` hours: `YYYY-MM-DD` or ranges.',
+    },
+  ),
+  describeSchema(TimeRangeSchema, TIME_RANGE),
+  describeSchema(TimeZoneSchema, 'An IANA time zone name, such as `Asia/Shanghai`.'),
+  describeSchema(NameSchema, 'A name: a letter, then up to 31 letters, digits, `_` or `-`.'),
+]);
