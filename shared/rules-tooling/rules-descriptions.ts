@@ -8,8 +8,14 @@ import {
   WeeklyHoursSchema,
 } from '../calendar/calendar-schema';
 import { HolidayScheduleSchema, HolidayYearSchema } from '../calendar/holiday-schedule';
-import { DEFAULT_GOODBYE, DEFAULT_KEY_TIMEOUT_S, DEFAULT_MAX_TURNS } from '../flow/flow-limits';
+import {
+  DEFAULT_GOODBYE,
+  DEFAULT_KEY_TIMEOUT_S,
+  DEFAULT_MAX_TURNS,
+  SESSION_MARGIN_S,
+} from '../flow/flow-limits';
 import { CallSettingsSchema, TtsSettingsSchema } from '../protocol/call-settings';
+import { DEFAULT_RETRY_POLICIES } from '../rules/node-types';
 import {
   AudioItemSchema,
   BranchNodeSchema,
@@ -51,12 +57,16 @@ import { NameSchema } from '../text/name';
  * The first sentence of each field's description says what the field is: it follows "X is required: ".
  */
 
+/** What a listening node does by default: `2 retries, saying 抱歉，我没有听懂。`. */
+function describeDefaultRetries(kind: keyof typeof DEFAULT_RETRY_POLICIES): string {
+  const { retries, say } = DEFAULT_RETRY_POLICIES[kind];
+  return `${retries} retries, saying ${say?.map((prompt) => `\`${String(prompt)}\``).join(', ')}, then the goodbye`;
+}
+
 /** The keys a menu and a collect node share: how they treat silence, input they do not understand, barge-in. */
 const LISTENING = {
-  noInput:
-    "What this node does when the caller says and presses nothing (silence for the call's `muteTimeMs`, no key in time): how many times to ask again, then where to go. Over the flow's `noInput`; by default 2 retries.",
-  noMatch:
-    "What this node does with input it does not understand (a key not on the menu, words no intent matches, digits that do not fit): how many times to ask again, then where to go. Over the flow's `noMatch`; by default 2 retries.",
+  noInput: `What this node does when the caller says and presses nothing (silence for the call's \`muteTimeMs\`, no key in time): how many times to ask again, then where to go. Over the flow's \`noInput\`; by default ${describeDefaultRetries('noInput')}.`,
+  noMatch: `What this node does with input it does not understand (a key not on the menu, words no intent matches, digits that do not fit): how many times to ask again, then where to go. Over the flow's \`noMatch\`; by default ${describeDefaultRetries('noMatch')}.`,
   bargeIn:
     "Whether the caller may interrupt this node's prompt, over the call's `bargeIn` setting: `false` for a notice that must be heard in full.",
 } as const;
@@ -149,10 +159,8 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
     {
       start: 'The node a call enters the flow at (a name under `nodes`).',
       settings: "Call settings for calls in this flow, over the document's and the line's.",
-      noInput:
-        'What nodes that set no `noInput` of their own do when the caller says and presses nothing: retries, what is said, where to escalate. By default 2 retries, then the goodbye.',
-      noMatch:
-        'What nodes that set no `noMatch` of their own do with input they do not understand. By default 2 retries, then the goodbye.',
+      noInput: `What nodes that set no \`noInput\` of their own do when the caller says and presses nothing: retries, what is said, where to escalate. By default ${describeDefaultRetries('noInput')}.`,
+      noMatch: `What nodes that set no \`noMatch\` of their own do with input they do not understand. By default ${describeDefaultRetries('noMatch')}.`,
       goodbye: `The prompt said when the flow ends a call itself (retries used up, a limit reached). \`${DEFAULT_GOODBYE}\` by default.`,
       maxTurns: `The most caller turns (events) a call may have in this flow, 1–500; past it the call is ended with the goodbye. ${DEFAULT_MAX_TURNS} by default.`,
       maxCallS:
@@ -308,8 +316,7 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
         'The silence, in ms (1000–20000), after which the caller counts as saying nothing (a `mute` event). Outside that range the platform silently uses 10000.',
       pauseTimeMs:
         'The pause, in ms (300–1200), that ends an utterance. Only the value sent when the call is answered counts.',
-      sessionTimeoutS:
-        "The longest a call may last, in seconds (1–3600): the platform hangs up then. From 20 s before, the caller's next event gets the flow's goodbye.",
+      sessionTimeoutS: `The longest a call may last, in seconds (1–3600): the platform hangs up then. From ${SESSION_MARGIN_S} s before, the caller's next event gets the flow's goodbye.`,
       tts: 'How TTS speaks: voice, volume and speed.',
       bargeIn: 'Whether the caller may interrupt prompts (goodbyes and the fallback never can be).',
       bargeInAfterMs:

@@ -191,7 +191,7 @@ export type RetryKind = (typeof RETRY_KINDS)[number];
 const RETRY_LABELS: Readonly<Record<RetryKind, string>> = { noInput: 'no input', noMatch: 'no match' };
 
 /** The policies a listening node falls back to when neither it nor its flow sets one. */
-const DEFAULT_RETRY_POLICIES: Readonly<Record<RetryKind, RetryPolicy>> = {
+export const DEFAULT_RETRY_POLICIES: Readonly<Record<RetryKind, RetryPolicy>> = {
   noInput: { retries: 2, say: ['抱歉，我没有听到您的声音。'] },
   noMatch: { retries: 2, say: ['抱歉，我没有听懂。'] },
 };

@@ -98,6 +98,9 @@ function wordIssue(
     )[0];
     if (deepest?.path !== undefined) return wordIssue(root, deepest, items, descriptions);
   }
+  // A schema's own words for a choice, with the near miss said too: `an action is one of … (did you mean answer?)`.
+  if (custom && issue.type === 'picklist')
+    return say(`${issue.message}${suggest(issue.input, quotedOptions(issue.expected))}`);
   if (custom) return say(issue.message);
   return say(wordDefault(subject, issue));
 }

@@ -94,6 +94,13 @@ describe('document issues', () => {
     ]);
   });
 
+  it('adds the near miss to a choice the schema words itself', () => {
+    assert.match(
+      scenarioIssues({ turns: [{ say: 'hi', expect: { action: 'answr' } }] })[0] ?? '',
+      /^scenarios\.0\.turns\.0\.expect\.action: an action is one of answer, .* \(did you mean answer\?\)$/,
+    );
+  });
+
   it('words valibot’s default messages plainly', () => {
     assert.deepEqual(
       rulesIssues({
