@@ -91,12 +91,9 @@ export const ExpectSchema = v.strictObject({
   audio: v.optional(v.array(v.pipe(v.string(), v.minLength(1)))),
   /** The number a `transfer` dials, or the call centre (`ccName`) of a `parallel_transfer`. */
   transferTo: v.optional(
+    // Text only: an unquoted number would lose its leading 0 and never match (the wording says to quote it).
     v.pipe(
-      v.union(
-        [v.string(), v.number()],
-        'a transfer target is a number or a call-centre name (quote numbers)',
-      ),
-      v.transform(String),
+      v.string('a transfer target is text: a number (quoted) or a call-centre name'),
       v.minLength(1),
       v.maxLength(64),
     ),

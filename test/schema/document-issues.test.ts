@@ -62,6 +62,10 @@ describe('document issues', () => {
       "flows.main.nodes.a.to: to was read as the number 5925559999: quote it ('05925559999' if it starts with 0), as YAML reads unquoted digits as a number and drops leading 0s",
     ]);
     assert.match(
+      scenarioIssues({ turns: [{ say: 'hi', expect: { transferTo: 5925559999 } }] })[0] ?? '',
+      /^scenarios\.0\.turns\.0\.expect\.transferTo: transferTo was read as the number 5925559999: quote it/,
+    );
+    assert.match(
       scenarioIssues({ caller: 5923391657, turns: [] })[0] ?? '',
       /^scenarios\.0\.caller: caller was read as the number 5923391657: quote it/,
     );
