@@ -15,7 +15,9 @@ import { NameSchema } from '../text/name';
  * The rules document: which flow each call gets and what each flow does. It is the product's interface
  * for users, so every part is strict (an unknown key is an error) and every message says what to write
  * instead. Cross-references (flow, node, calendar and variable names) are checked in `compileRules`;
- * the graph (reachability, loops, dead ends) in `lintRules`.
+ * the graph (reachability, loops, dead ends) in `lintRules`. What each field means, for editors and for
+ * messages, is in `RULES_DESCRIPTIONS` (shared/rules-tooling/rules-descriptions.ts), which the function
+ * bundles leave out; `tsc` fails there when a field of an object schema has no description.
  */
 
 /**
