@@ -7,6 +7,7 @@
 import * as v from 'valibot';
 import { type ReplyData, SuccessReplySchema } from '../../shared/protocol/reply-schema';
 import {
+  type ActingIn,
   CALL_START,
   nextPlatformState,
   type PlatformState,
@@ -158,8 +159,8 @@ export class SimulatedCall {
    * Whether the platform would deliver `action` now (docs/simulator-rules.md): undefined when it would,
    * else the rule that stops it. {@link act} sends whatever it is given; the simulator asks first.
    */
-  refuse(action: CallerAction): Refusal | undefined {
-    return refuseAction(this.platform, action);
+  refuse(action: CallerAction, actingIn: ActingIn): Refusal | undefined {
+    return refuseAction(this.platform, action, actingIn);
   }
 
   /** The caller hangs up: the platform sends no callback for it; the call is over. */

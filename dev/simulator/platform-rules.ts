@@ -126,8 +126,21 @@ export function takeEntry(keys: string, collecting: NonNullable<PlatformState['c
   return upToEnd.slice(0, collecting.max);
 }
 
+/** Where the caller acts, for the advice a refusal gives: a scenario's turn or the interactive prompt. */
+export type ActingIn = 'scenario' | 'interactive';
+
+const SILENCE_FIRST: Record<ActingIn, string> = {
+  scenario: 'add a turn `silence: true` before this one',
+  interactive: 'type /silence first',
+};
+
 /** Whether the platform would deliver `action` now; a refusal says why not, naming its rule. */
-export function refuseAction(state: PlatformState, action: CallerAction): Refusal | undefined {
+export function refuseAction(
+  state: PlatformState,
+  action: CallerAction,
+  actingIn: ActingIn,
+): Refusal | undefined {
+  const silenceFirst = SILENCE_FIRST[actingIn];
   switch (action.kind) {
     case 'say':
     case 'silence':
@@ -138,8 +151,8 @@ export function refuseAction(state: PlatformState, action: CallerAction): Refusa
           rule: 'keys-armed',
           message:
             `not heard: keys are not collected yet (${lastReply(state)}, which collects none). Keys count only ` +
-            'once a reply collects them (dtmf): wait for the menu, e.g. a silence first, as a caller would ' +
-            `hear the greeting end and the menu ask ${ruleTag('keys-armed')}`,
+            `once a reply collects them (dtmf): wait for the menu to ask, as a caller would; ${silenceFirst} ` +
+            ruleTag('keys-armed'),
         };
       const entry = takeEntry(action.keys, state.collecting);
       if (entry.length === action.keys.length) return undefined;
@@ -159,7 +172,7 @@ export function refuseAction(state: PlatformState, action: CallerAction): Refusa
             rule: 'key-timeout',
             message:
               `not sent: no key entry to time out (${lastReply(state)}, which collects no keys). A key ` +
-              `time-out follows a reply that collects keys (dtmf); a silence is what the caller does here ${ruleTag('key-timeout')}`,
+              `time-out follows only a reply that collects keys (dtmf); a caller who does nothing here is silent ${ruleTag('key-timeout')}`,
           }
         : undefined;
     case 'bargeIn':
@@ -177,8 +190,8 @@ export function refuseAction(state: PlatformState, action: CallerAction): Refusa
             rule: 'transfer-result',
             message:
               `not sent: no parallel transfer is under way (${lastReply(state)}). The platform reports a ` +
-              "transfer's result only after a parallel_transfer reply: a silence first lets a transfer " +
-              `announced by a prompt start ${ruleTag('transfer-result')}`,
+              "transfer's result only after a parallel_transfer reply: when a prompt announced the transfer, " +
+              `${silenceFirst}, so that the prompt ends and the transfer starts ${ruleTag('transfer-result')}`,
           };
   }
 }

@@ -195,7 +195,7 @@ export async function runScenario(
       continue;
     }
     // A turn the platform would not deliver fails: a simulator must never pass what the platform fails.
-    const refusal = call.refuse(action);
+    const refusal = call.refuse(action, 'scenario');
     if (refusal !== undefined) {
       reports.push(`  ${where}\n    ${refusal.message}\n`);
       return stopped(index + 1, `the call cannot go on as written after turn ${index + 1}`);

@@ -720,7 +720,6 @@ async function actAsPlatform(
   when: string,
   at: number,
 ): Promise<void> {
-  io.out(`${when} ${describeAction(action)}\n`);
   if (
     action.kind === 'transferResult' &&
     !call.platform.transferring &&
@@ -730,7 +729,8 @@ async function actAsPlatform(
     io.out(formatTurn(await call.act({ kind: 'silence' }, at)));
     if (call.ended) return;
   }
-  const refusal = call.refuse(action);
+  io.out(`${when} ${describeAction(action)}\n`);
+  const refusal = call.refuse(action, 'interactive');
   if (refusal?.delivered === undefined) {
     if (refusal !== undefined) {
       io.out(`  ${refusal.message}\n`);
