@@ -12,10 +12,14 @@ export const PLATFORM_RULES = {
   'callin-opens': {
     rule: 'an inbound call opens with callin; an outbound call has none, its first event carries the DynamicId',
     source: 'callin',
+    // Nothing to refuse: SimulatedCall sends callin (answer) only on inbound calls, and first.
+    byConstruction: true,
   },
   'state-carried': {
     rule: 'each event carries the dynamic_id of the reply before it, none when that reply sent none',
     source: 'dynamic_id-the-calls-state',
+    // Nothing to refuse: SimulatedCall sends the last reply's dynamic_id and nothing else of the call.
+    byConstruction: true,
   },
   'keys-armed': {
     rule: 'keys are heard only while a dtmf reply collects them, until the dtmf event with the entry',
@@ -41,7 +45,10 @@ export const PLATFORM_RULES = {
     rule: 'after hangup, transfer, or the caller hanging up, no event comes (there is no hang-up event)',
     source: 'any-other-content_type',
   },
-} as const satisfies Record<string, { readonly rule: string; readonly source: string }>;
+} as const satisfies Record<
+  string,
+  { readonly rule: string; readonly source: string; readonly byConstruction?: true }
+>;
 
 export type PlatformRuleId = keyof typeof PLATFORM_RULES;
 
