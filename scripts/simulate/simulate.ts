@@ -658,6 +658,9 @@ const HELP = `what the caller does (one per line):
   /transfer ok|fail    a parallel transfer's result, as the platform reports it
   /at YYYY-MM-DD HH:MM the time of the next turns /hangup     hang up
   /new                 a new call                 /quit       leave
+as on the platform, keys are heard only once a reply collects them (dtmf: a menu after the greeting
+asks again on the first /silence), and a transfer's result comes once the transfer started; what the
+platform would not deliver is shown as "not heard" or "not sent" (docs/simulator-rules.md)
 `;
 
 /** A line typed at the prompt, read as the caller's action or a command of the session. */
