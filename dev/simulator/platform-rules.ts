@@ -133,12 +133,13 @@ export function takeEntry(keys: string, collecting: NonNullable<PlatformState['c
   return upToEnd.slice(0, collecting.max);
 }
 
-/** Where the caller acts, for the advice a refusal gives: a scenario's turn or the interactive prompt. */
-export type ActingIn = 'scenario' | 'interactive';
+/** Where the caller acts, for the advice a refusal gives: a scenario's turn, the prompt, a replayed call. */
+export type ActingIn = 'scenario' | 'interactive' | 'replay';
 
 const SILENCE_FIRST: Record<ActingIn, string> = {
   scenario: 'add a turn `silence: true` before this one',
   interactive: 'type /silence first',
+  replay: 'under these rules the logged call would need a silence before this turn',
 };
 
 /** Whether the platform would deliver `action` now; a refusal says why not, naming its rule. */

@@ -516,10 +516,21 @@ async function replay(io: SimulatorIo, file: string, options: Options): Promise<
       changed++;
       continue;
     }
+    // Under other rules, the platform may no longer deliver what the caller did then (keys too early).
+    const refusal = turn.input.kind === 'callin' ? undefined : call.refuse(turn.input, 'replay');
+    if (refusal !== undefined && refusal.delivered === undefined) {
+      changed++;
+      io.out(`   was: ${compareRoutes(turn.was, turn.was).was}\n   now: ${refusal.message}  <- differs\n`);
+      continue;
+    }
+    if (refusal !== undefined) io.out(`   note: ${refusal.message}\n`);
     const outcome =
       turn.input.kind === 'callin'
         ? await call.answer(turn.input.callin, turn.at)
-        : await call.act(turn.input, turn.at);
+        : await call.act(
+            refusal?.delivered === undefined ? turn.input : { kind: 'keys', keys: refusal.delivered },
+            turn.at,
+          );
     const now = {
       action: outcome.action,
       flow: outcome.log?.flow,

@@ -441,6 +441,20 @@ describe('npm run simulate -- replay', () => {
     assert.match(changed.stdout, /6 of 6 turns go differently under these rules\n$/);
   });
 
+  it('shows a logged key press these rules would not collect as not heard, and sends nothing for it', async () => {
+    // Keys right after the greeting: the log of a call whose opening collected them (other rules).
+    const logs = await loggedCall('9^9', [{ kind: 'keys', keys: '1' }]);
+    const exported = join(dir, 'early-keys.jsonl');
+    writeFileSync(exported, logs.map((line) => JSON.stringify(line)).join('\n'));
+    const result = await simulate('replay', exported, '--rules', bankRules);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(
+      result.stdout,
+      /keys 1\n {3}was: dtmf main\/askCard \(key 1\)\n {3}now: not heard: keys are not collected yet \(the last reply was answer, to the callin, which collects none\)\..*\(simulator rule keys-armed, docs\/simulator-rules\.md\) {2}<- differs\n/,
+    );
+    assert.match(result.stdout, /1 of 2 turns go differently under these rules\n$/);
+  });
+
   it('prints no control character of the export: no escape sequence, title change or made-up line', async () => {
     const [callin = {}, menu = {}] = await loggedCall('7^7', [{ kind: 'say', words: '挂失' }]);
     const hostile = (text: string) => `${text}\u001b[31m\u001b]0;pwned\u0007\u009b2J\u007f\nFAKE: same`;
