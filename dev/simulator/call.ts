@@ -110,8 +110,7 @@ export class SimulatedCall {
   ended = false;
   /** Every turn's outcome so far. */
   readonly outcomes: TurnOutcome[] = [];
-  /** What the platform is doing after the replies so far: what it would deliver next. */
-  platform: PlatformState = CALL_START;
+  private delivering: PlatformState = CALL_START;
 
   constructor(
     private readonly transport: CallTransport,
@@ -155,12 +154,17 @@ export class SimulatedCall {
     }
   }
 
+  /** What the platform is doing after the replies so far: what it would deliver next. */
+  get platform(): PlatformState {
+    return this.delivering;
+  }
+
   /**
    * Whether the platform would deliver `action` now (docs/simulator-rules.md): undefined when it would,
    * else the rule that stops it. {@link act} sends whatever it is given; the simulator asks first.
    */
   refuse(action: CallerAction, actingIn: ActingIn): Refusal | undefined {
-    return refuseAction(this.platform, action, actingIn);
+    return refuseAction(this.delivering, action, actingIn);
   }
 
   /** The caller hangs up: the platform sends no callback for it; the call is over. */
@@ -176,7 +180,7 @@ export class SimulatedCall {
     );
     const outcome = readReply(event, delivery.status, delivery.body, findCallbackLog(delivery.logs));
     this.outcomes.push(outcome);
-    this.platform = nextPlatformState(this.platform, event, outcome);
+    this.delivering = nextPlatformState(this.delivering, event, outcome);
     this.dynamicId = outcome.action === undefined ? this.dynamicId : readDynamicId(delivery.body);
     if (outcome.action === 'hangup' || outcome.action === 'transfer') this.ended = true;
     return outcome;

@@ -66,7 +66,7 @@ export function holidayDataWarning(
       if (gap !== undefined) gaps.set(gap.year, (gaps.get(gap.year) ?? new Set()).add(gap.calendar));
     }
   if (gaps.size === 0) return undefined;
-  const years = [...gaps.keys()].sort();
+  const years = [...gaps.keys()].sort((a, b) => a - b);
   const named = years.map((year) => `${year} (calendar ${[...(gaps.get(year) ?? [])].sort().join(', ')})`);
   const earlier = years.filter((year) => year < fromYear);
   const later = years.filter((year) => year >= fromYear);
