@@ -653,6 +653,29 @@ describe('npm run simulate -- schema', () => {
   });
 });
 
+describe('npm run simulate builds the bundles itself', () => {
+  it('after reading its line, only for the calls placed in this process, with --holidays-from', async () => {
+    const builds: unknown[] = [];
+    const spy = {
+      buildBundles: async (options: { readonly holidaysFrom?: number }) => {
+        builds.push(options);
+      },
+    };
+    const quiet = { out: () => {}, err: () => {} };
+    const scenarios = example('default-hotline.scenarios.yaml');
+    assert.equal(await main(['--help'], quiet, spy), 0);
+    assert.equal(await main(['run', '--help'], quiet, spy), 0);
+    assert.equal(await main(['run', scenarios, '--holidays-from', '20x'], quiet, spy), 2);
+    assert.equal(await main(['schema', '-o', join(dir, 'schema.json')], quiet, spy), 0);
+    const gone = ['run', REPLIES_ONLY, '--url', 'http://127.0.0.1:9/{fn}'];
+    assert.equal(await main(gone, quiet, spy), 1);
+    assert.deepEqual(builds, [], 'help, a wrong line, the schema and --url build nothing');
+    assert.equal(await main(['run', scenarios], quiet, spy), 0);
+    assert.equal(await main(['run', scenarios, '--holidays-from', '2024'], quiet, spy), 0);
+    assert.deepEqual(builds, [{}, { holidaysFrom: 2024 }]);
+  });
+});
+
 describe('npm run simulate, interactive, as the platform delivers', () => {
   /** An interactive session of the bank example at 10:00 on a Tuesday, with these lines typed. */
   async function session(...typed: string[]): Promise<string> {
