@@ -148,7 +148,7 @@ export function readCommandLine<Options extends OptionSpecs, Command extends str
   const end = argv.indexOf('--');
   const before = end === -1 ? argv : argv.slice(0, end);
   const names = Object.keys(program.commands) as Command[];
-  const typed = program.single === true ? undefined : before.find((arg) => !arg.startsWith('-'));
+  const typed = program.single === true ? undefined : firstWord(program, before);
   const typedCommand =
     typed !== undefined && names.includes(typed as Command) ? (typed as Command) : undefined;
   const asked = program.single === true ? names[0] : (typedCommand ?? program.fallback);
@@ -208,6 +208,19 @@ export function readCommandLine<Options extends OptionSpecs, Command extends str
     };
   }
   return { run: true, line: { command: asked, positionals, values: values as OptionValues<Options> } };
+}
+
+/** The first argument that is neither an option nor a string option's value (`--at "2026-10-01 10:00"`). */
+function firstWord(program: ProgramSpec, args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (!arg.startsWith('-')) return arg;
+    const option = arg.startsWith('--')
+      ? program.options[arg.slice(2)]
+      : Object.values(program.options).find((o) => o.short !== undefined && `-${o.short}` === arg);
+    if (option?.type === 'string') i++;
+  }
+  return undefined;
 }
 
 function commandName<Command extends string>(program: ProgramSpec<OptionSpecs, Command>, command: Command) {

@@ -6,6 +6,14 @@
  */
 import * as v from 'valibot';
 import { type ReplyData, SuccessReplySchema } from '../../shared/protocol/reply-schema';
+import {
+  type ActingIn,
+  CALL_START,
+  nextPlatformState,
+  type PlatformState,
+  type Refusal,
+  refuseAction,
+} from './platform-rules';
 import type { CallFunction, CallTransport } from './transport';
 
 /** What the caller (or the platform, for a transfer's result) does on a turn. */
@@ -102,6 +110,7 @@ export class SimulatedCall {
   ended = false;
   /** Every turn's outcome so far. */
   readonly outcomes: TurnOutcome[] = [];
+  private delivering: PlatformState = CALL_START;
 
   constructor(
     private readonly transport: CallTransport,
@@ -145,6 +154,19 @@ export class SimulatedCall {
     }
   }
 
+  /** What the platform is doing after the replies so far: what it would deliver next. */
+  get platform(): PlatformState {
+    return this.delivering;
+  }
+
+  /**
+   * Whether the platform would deliver `action` now (docs/simulator-rules.md): undefined when it would,
+   * else the rule that stops it. {@link act} sends whatever it is given; the simulator asks first.
+   */
+  refuse(action: CallerAction, actingIn: ActingIn): Refusal | undefined {
+    return refuseAction(this.delivering, action, actingIn);
+  }
+
   /** The caller hangs up: the platform sends no callback for it; the call is over. */
   hangUp(): void {
     this.ended = true;
@@ -158,6 +180,7 @@ export class SimulatedCall {
     );
     const outcome = readReply(event, delivery.status, delivery.body, findCallbackLog(delivery.logs));
     this.outcomes.push(outcome);
+    this.delivering = nextPlatformState(this.delivering, event, outcome);
     this.dynamicId = outcome.action === undefined ? this.dynamicId : readDynamicId(delivery.body);
     if (outcome.action === 'hangup' || outcome.action === 'transfer') this.ended = true;
     return outcome;

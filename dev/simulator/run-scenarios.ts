@@ -8,6 +8,7 @@ import { readNoHolidayDataNote } from '../../shared/flow/trace-phrases';
 import type { Rules } from '../../shared/rules/rules-schema';
 import { type CallerAction, SimulatedCall, type TurnOutcome } from './call';
 import { compareTurn, formatMismatches } from './expect';
+import { callOverMessage } from './platform-rules';
 import { printable } from './printable';
 import { localTimeToEpoch, type Scenario, type ScenarioTurn } from './scenario';
 import type { CallTransport } from './transport';
@@ -49,22 +50,43 @@ export function newCallIdSeed(): number {
 /**
  * The warning a run owes when its calls met a year the built bundles hold no holiday data for (the
  * trace says so; a year the document's `holidaySchedules` give is covered): those days were judged by
- * the calendar's `noHolidayData` policy, not as the holidays they may be. `npm run simulate` builds the
- * packaged years from last year on; scenarios of earlier years need their days off in the document.
+ * the calendar's `noHolidayData` policy, as a deployed function would judge them, not as the holidays
+ * they may be. What helps depends on the year: one before `fromYear` (the first year the bundles were
+ * built with) is in the package, and `--holidays-from` brings it back; a later one is not published in
+ * the installed chinese-days, so only `holidaySchedules`, or a newer package once the year is out, can.
  */
-export function holidayDataWarning(traces: Iterable<readonly string[]>): string | undefined {
-  const gaps = new Set<string>();
+export function holidayDataWarning(
+  traces: Iterable<readonly string[]>,
+  fromYear: number,
+): string | undefined {
+  const gaps = new Map<number, Set<string>>();
   for (const trace of traces)
     for (const line of trace) {
       const gap = readNoHolidayDataNote(line);
-      if (gap !== undefined) gaps.add(`${gap.year} (calendar ${gap.calendar})`);
+      if (gap !== undefined) gaps.set(gap.year, (gaps.get(gap.year) ?? new Set()).add(gap.calendar));
     }
   if (gaps.size === 0) return undefined;
+  const years = [...gaps.keys()].sort((a, b) => a - b);
+  const named = years.map((year) => `${year} (calendar ${[...(gaps.get(year) ?? [])].sort().join(', ')})`);
+  const earlier = years.filter((year) => year < fromYear);
+  const later = years.filter((year) => year >= fromYear);
+  const advice: string[] = [];
+  if (later.length > 0)
+    advice.push(
+      `  ${later.join(', ')}: the installed chinese-days has no schedule for ${later.length === 1 ? 'it' : 'them'} ` +
+        "(the State Council publishes a year's weeks before it starts): give the days off under " +
+        'holidaySchedules in the rules, or, once published, install a newer chinese-days (npm run holidays -- ' +
+        '--latest says which) and run again\n',
+    );
+  if (earlier.length > 0)
+    advice.push(
+      `  ${earlier.join(', ')}: the bundles keep the packaged years from ${fromYear} on: run with ` +
+        `--holidays-from ${earlier[0]}, or give the days off under holidaySchedules in the rules\n`,
+    );
   return (
-    `warning: the built bundles hold no holiday data for ${[...gaps].sort().join(', ')}: calls on those ` +
-    "dates were judged by the calendar's noHolidayData policy, not by the year's holidays. npm run simulate " +
-    'builds the packaged years from last year on: give earlier years in holidaySchedules, or build with ' +
-    'npm run build -- --holidays-from YEAR and run npx tsx scripts/simulate/simulate.ts\n'
+    `warning: the built bundles hold no holiday data for ${named.join(', ')}: calls on those dates were ` +
+    "judged by the calendar's noHolidayData policy (as a deployed function would judge them), not by the " +
+    `year's holidays\n${advice.join('')}`
   );
 }
 
@@ -114,6 +136,8 @@ export type ScenarioResult = {
   readonly outcomes: readonly TurnOutcome[];
 };
 
+const NOT_ANSWERED = 'the function did not answer the callback before';
+
 /** Plays one scenario's call and checks every expectation; never throws on a mismatch. */
 export async function runScenario(
   scenario: Scenario,
@@ -147,14 +171,14 @@ export async function runScenario(
       at,
     );
     check('callin', scenario.answer, answer);
-    if (undelivered(answer)) return stopped(0);
+    if (undelivered(answer)) return stopped(0, NOT_ANSWERED);
   }
-  /** The result when a callback was not answered: the turns from `next` on are not sent. */
-  function stopped(next: number): ScenarioResult {
+  /** The result when the call cannot go on: the turns from `next` on are not sent. */
+  function stopped(next: number, why: string): ScenarioResult {
     const left = scenario.turns.length - next;
     if (left > 0) {
       const which = left === 1 ? `turn ${next + 1}` : `turns ${next + 1} to ${scenario.turns.length}`;
-      reports.push(`  ${which} not run: the function did not answer the callback before\n`);
+      reports.push(`  ${which} not run: ${why}\n`);
     }
     return { name: scenario.name, passed: false, report: reports.join(''), outcomes: call.outcomes };
   }
@@ -162,9 +186,7 @@ export async function runScenario(
     const action = actionOfTurn(turn);
     const where = `turn ${index + 1} · ${describeAction(action)}`;
     if (call.ended) {
-      reports.push(
-        `  ${where}\n    the call had already ended (${call.outcomes.at(-1)?.action ?? 'hung up'})\n`,
-      );
+      reports.push(`  ${where}\n    ${callOverMessage(call.outcomes.at(-1)?.action)}\n`);
       break;
     }
     if (turn.at !== undefined) at = instantIn(rules, turn.at);
@@ -172,9 +194,15 @@ export async function runScenario(
       call.hangUp();
       continue;
     }
+    // A turn the platform would not deliver fails: a simulator must never pass what the platform fails.
+    const refusal = call.refuse(action, 'scenario');
+    if (refusal !== undefined) {
+      reports.push(`  ${where}\n    ${refusal.message}\n`);
+      return stopped(index + 1, `the call cannot go on as written after turn ${index + 1}`);
+    }
     const outcome = await call.act(action, at);
     check(where, turn.expect, outcome);
-    if (undelivered(outcome)) return stopped(index + 1);
+    if (undelivered(outcome)) return stopped(index + 1, NOT_ANSWERED);
   }
   return {
     name: scenario.name,

@@ -1,34 +1,40 @@
 /**
  * The call simulator: real callbacks, encoded as VMS sends them, to the built function bundles.
  *
- *   npm run simulate -- [--rules FILE] [--at "YYYY-MM-DD HH:MM"] [--caller N] [--callee N]
- *                       [--outbound FLOW|-]            an interactive call in the terminal
- *   npm run simulate -- run <scenario files…> [--rules FILE] [--coverage] [--min-coverage PERCENT]
- *                                                      play scenario files; exit 1 on a mismatch
- *   … [--url URL [--secret S]]                          to the local server or a deployed trigger instead
- *   … [--fc s.yaml|NAME [--secret S] [--region R] [--endpoint URL] [--access ALIAS]]
- *                                                      to deployed functions through the FC API: those
- *                                                      s.yaml deploys, or NAME ({fn}: inbound, outbound)
- *   npm run simulate -- replay <log.jsonl> [--rules FILE] [--call ID] [--caller N] [--callee N]
- *                                                      a logged call placed again: where it goes now
- *   npm run simulate -- schema [-o scenarios.schema.json]   the scenario files' JSON Schema
+ *   npm run simulate -- [options]                 an interactive call in the terminal
+ *   npm run simulate -- run <scenario files…>     play scenario files; exit 1 on a mismatch
+ *   npm run simulate -- replay <log.jsonl>        a logged call placed again: where it goes now
+ *   npm run simulate -- schema [-o FILE]          the scenario files' JSON Schema
  *
- * Without `--rules`, the embedded default hotline. The callbacks go to `dist/inbound` and
- * `dist/outbound` in this process, hosted on the simulator's clock (`createHandler({ now })`), wrapped
- * as FC 3.0 HTTP-trigger events. Exit codes: 0 fine, 1 a scenario failed (or a file has a problem),
- * 2 the command line is wrong.
+ * Every command and option is described once, in {@link PROGRAM} (`--help`). Without `--rules`, the
+ * embedded default hotline. The callbacks go to `dist/inbound` and `dist/outbound` in this process
+ * (built here, after the command line is read), hosted on the simulator's clock, wrapped as FC 3.0
+ * HTTP-trigger events; or over `--url`/`--fc` to running functions. The simulator is as strict as the
+ * platform: what it refuses to send, and why, is dev/simulator/platform-rules.ts
+ * (docs/simulator-rules.md). Exit codes: 0 fine, 1 a scenario failed (or a file has a problem), 2 the
+ * command line is wrong.
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import * as v from 'valibot';
-import { exitWhenDone, parseCommand, UsageError } from '../../dev/command-line';
+import {
+  type CommandIo,
+  EXIT,
+  type OptionValues,
+  PROCESS_IO,
+  type ProgramSpec,
+  readCommandLine,
+  refuseUsage,
+  runWhenMain,
+} from '../../dev/command-line';
 import { createFcClient } from '../../dev/fc-api';
 import { findFcCredentials } from '../../dev/fc-credentials';
 import { printJsonSchema } from '../../dev/json-schema';
 import { type CallerAction, SimulatedCall, type TurnOutcome } from '../../dev/simulator/call';
 import { computeCoverage, formatCoverage, type Visit } from '../../dev/simulator/coverage';
 import { heardText } from '../../dev/simulator/expect';
+import { callOverMessage } from '../../dev/simulator/platform-rules';
 import { printable, printableOutcome } from '../../dev/simulator/printable';
 import {
   compareRoutes,
@@ -74,20 +80,127 @@ import { detectRulesFormat, readRulesText } from '../../shared/rules/read-rules-
 import type { Rules } from '../../shared/rules/rules-schema';
 import { parseYaml } from '../../shared/rules/yaml-parser';
 import { NameSchema } from '../../shared/text/name';
+import { buildBundles } from '../build/build';
 import { renderDeployment } from '../deploy/verify';
 
-const USAGE = `usage:
-  npm run simulate -- [--rules FILE] [--at "YYYY-MM-DD HH:MM"] [--caller N] [--callee N] [--outbound FLOW|-]
-  npm run simulate -- run <scenario files…> [--rules FILE] [--coverage] [--min-coverage PERCENT]
-  (interactive and run) [--url URL, {fn} for the function's name] [--secret S]
-  (interactive and run) [--fc s.yaml, or a NAME such as vms-callflow-{fn}] [--secret S] [--region R] [--endpoint URL] [--access ALIAS]
-  npm run simulate -- replay <log.jsonl> [--rules FILE] [--call ID] [--caller N] [--callee N]
-  npm run simulate -- schema [-o scenarios.schema.json]`;
+/** The options of `--fc`. */
+const FC_OPTIONS = ['fc', 'region', 'endpoint', 'access'] as const;
+/** The options of the commands that place calls in this process or over HTTP. */
+const REMOTE_OPTIONS = ['url', 'secret', ...FC_OPTIONS] as const;
+
+export const PROGRAM = {
+  name: 'simulate',
+  summary:
+    'Places calls to your rules without a phone: the callbacks VMS sends, answered by the built function bundles (or running functions), as strict as the platform.',
+  fallback: 'interactive',
+  options: {
+    rules: {
+      type: 'string',
+      value: 'FILE',
+      help: 'the rules document (YAML or JSON); default: the embedded default hotline',
+    },
+    at: {
+      type: 'string',
+      value: '"YYYY-MM-DD HH:MM"',
+      help: "the time of the call, in the rules' time zone (seconds optional); default: now",
+    },
+    caller: {
+      type: 'string',
+      value: 'NUMBER',
+      help: "the caller's number; default: 13800138000 (replay: the masked number's stand-in)",
+    },
+    callee: {
+      type: 'string',
+      value: 'NUMBER',
+      help: "the number dialled; default: the rules' first service number",
+    },
+    outbound: {
+      type: 'string',
+      value: 'FLOW|-',
+      help: 'an outbound (SmartCall) call started with FLOW as its DynamicId (- for none): the first thing typed is the answer',
+    },
+    coverage: { type: 'boolean', help: 'print the nodes and ways on of each flow the calls visited' },
+    'min-coverage': {
+      type: 'string',
+      value: 'PERCENT',
+      help: 'fail (exit 1) when the coverage is under PERCENT, 0 to 100',
+    },
+    output: {
+      type: 'string',
+      short: 'o',
+      value: 'FILE',
+      help: 'write the JSON Schema to FILE instead of stdout',
+    },
+    call: { type: 'string', value: 'ID', help: 'the call of the export to replay, when it holds several' },
+    url: {
+      type: 'string',
+      value: 'URL',
+      help: "send the callbacks over HTTP to URL ({fn}: the function's name, inbound or outbound)",
+    },
+    secret: {
+      type: 'string',
+      value: 'SECRET',
+      help: 'the callback secret the functions behind --url or --fc check',
+    },
+    fc: {
+      type: 'string',
+      value: 's.yaml|NAME',
+      help: 'invoke deployed functions through the FC API: those s.yaml deploys, or NAME ({fn}: inbound, outbound)',
+    },
+    region: { type: 'string', value: 'REGION', help: "--fc's region; default: REGION, else s.yaml's" },
+    endpoint: {
+      type: 'string',
+      value: 'URL',
+      help: "--fc's API endpoint; default: FC_CLIENT_CUSTOM_ENDPOINT, else the region's",
+    },
+    access: { type: 'string', value: 'ALIAS', help: "--fc's credentials: an alias of s config" },
+    'holidays-from': {
+      type: 'string',
+      value: 'YEAR',
+      help: "build the bundles with China's holiday years from YEAR on (default: last year), for calls in earlier years",
+    },
+  },
+  commands: {
+    interactive: {
+      summary: 'a call in the terminal: type what the caller says or does (/help lists how)',
+      positionals: [0, 0],
+      options: ['rules', 'at', 'caller', 'callee', 'outbound', 'holidays-from', ...REMOTE_OPTIONS],
+      example: '--rules examples/bank-card-service.yaml --at "2026-10-01 10:00"',
+      details:
+        'Keys are heard only once a reply collects them (a dtmf reply): keys typed before are shown as\n' +
+        '"not heard" and not sent, as on the platform (docs/simulator-rules.md).',
+    },
+    run: {
+      summary: 'play scenario files and check every expectation; exit 1 on a mismatch',
+      args: '<scenario files...>',
+      positionals: [1, 100],
+      options: ['rules', 'coverage', 'min-coverage', 'holidays-from', ...REMOTE_OPTIONS],
+      example: 'run examples/bank-card-service.scenarios.yaml --rules examples/bank-card-service.yaml',
+      details:
+        'A turn the platform would not deliver (keys pressed before a reply collects them, a transfer\n' +
+        'result with no transfer under way) fails, naming the rule (docs/simulator-rules.md).',
+    },
+    replay: {
+      summary: 'place a logged call again (an SLS export, JSON lines) and show where it goes now',
+      args: '<log.jsonl>',
+      positionals: [1, 1],
+      options: ['rules', 'call', 'caller', 'callee', 'holidays-from'],
+      example: 'replay call.jsonl --rules examples/bank-card-service.yaml',
+    },
+    schema: {
+      summary: "print the scenario files' JSON Schema (for editors)",
+      positionals: [0, 0],
+      options: ['output'],
+      example: 'schema -o scenarios.schema.json',
+    },
+  },
+} as const satisfies ProgramSpec;
+
+type Command = keyof typeof PROGRAM.commands;
+type Options = OptionValues<typeof PROGRAM.options>;
 
 /** Where the simulator reads and writes: the process's by default, a test's in the tests. */
-export type SimulatorIo = {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
+export type SimulatorIo = CommandIo & {
   /** The lines an interactive session reads (the terminal by default). */
   readonly input?: NodeJS.ReadableStream;
   /** The time an interactive call starts at without `--at`. */
@@ -98,11 +211,13 @@ export type SimulatorIo = {
   readonly callIdSeed?: number;
 };
 
-const PROCESS_IO: SimulatorIo = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-  input: process.stdin,
-  now: () => Date.now(),
+/** What the simulator needs beyond its io: how the in-process bundles are built (the tests built them). */
+export type SimulatorDeps = {
+  readonly buildBundles: (options: { readonly holidaysFrom?: number }) => Promise<void>;
+};
+
+const BUILD: SimulatorDeps = {
+  buildBundles: (options) => buildBundles({ ...options, quiet: true }),
 };
 
 /** A problem with a file the user gave: reported, exit 1. */
@@ -110,118 +225,73 @@ class InputError extends Error {
   override readonly name = 'InputError';
 }
 
-const OPTIONS = {
-  rules: { type: 'string' },
-  at: { type: 'string' },
-  caller: { type: 'string' },
-  callee: { type: 'string' },
-  outbound: { type: 'string' },
-  coverage: { type: 'boolean' },
-  'min-coverage': { type: 'string' },
-  output: { type: 'string', short: 'o' },
-  call: { type: 'string' },
-  url: { type: 'string' },
-  secret: { type: 'string' },
-  fc: { type: 'string' },
-  region: { type: 'string' },
-  endpoint: { type: 'string' },
-  access: { type: 'string' },
-} as const;
-
-type Options = {
-  rules?: string;
-  at?: string;
-  caller?: string;
-  callee?: string;
-  outbound?: string;
-  coverage?: boolean;
-  'min-coverage'?: string;
-  output?: string;
-  call?: string;
-  url?: string;
-  secret?: string;
-  fc?: string;
-  region?: string;
-  endpoint?: string;
-  access?: string;
-};
-
-/** The options of `--fc`. */
-const FC_OPTIONS = ['fc', 'region', 'endpoint', 'access'] as const;
-
-/** Which options and how many files each command takes. */
-const COMMANDS = {
-  interactive: {
-    options: ['rules', 'at', 'caller', 'callee', 'outbound', 'url', 'secret', ...FC_OPTIONS],
-    files: [0, 0],
-  },
-  run: { options: ['rules', 'coverage', 'min-coverage', 'url', 'secret', ...FC_OPTIONS], files: [1, 100] },
-  replay: { options: ['rules', 'call', 'caller', 'callee'], files: [1, 1] },
-  schema: { options: ['output'], files: [0, 0] },
-} as const satisfies Record<string, { options: readonly (keyof typeof OPTIONS)[]; files: readonly number[] }>;
-type Command = keyof typeof COMMANDS;
-
-function parseCommandLine(argv: readonly string[]): { command: Command; files: string[]; options: Options } {
-  const parsed = parseCommand(argv, OPTIONS, COMMANDS, 'interactive');
-  const values = parsed.values as Options;
+/** What is wrong with the options read, in one line, or undefined when they go together. */
+function checkOptions(values: Options): string | undefined {
   if (values.at !== undefined && !v.is(LocalTimeTextSchema, values.at))
-    throw new UsageError(
-      `--at takes a local time, "YYYY-MM-DD HH:MM", such as "2026-10-01 10:00"; not ${values.at}`,
-    );
+    return `--at takes a local time, "YYYY-MM-DD HH:MM", such as "2026-10-01 10:00"; not ${values.at}`;
   for (const name of ['caller', 'callee'] as const) {
     const value = values[name];
     if (value !== undefined && !PHONE_NUMBER_PATTERN.test(value))
-      throw new UsageError(`--${name} takes a phone number (${PHONE_NUMBER_MESSAGE}); not ${value}`);
+      return `--${name} takes a phone number (${PHONE_NUMBER_MESSAGE}); not ${value}`;
   }
   if (values.outbound !== undefined && values.outbound !== '-' && !v.is(NameSchema, values.outbound))
-    throw new UsageError(
-      `--outbound takes a flow name, or - for a call without a DynamicId; not ${values.outbound}`,
-    );
+    return `--outbound takes a flow name, or - for a call without a DynamicId; not ${values.outbound}`;
   if (values.url !== undefined && !/^https?:\/\/[^\s]+$/.test(values.url))
-    throw new UsageError(`--url takes an http:// or https:// URL; not ${values.url}`);
-  if (values.url !== undefined && values.fc !== undefined) throw new UsageError('--url or --fc, not both');
+    return `--url takes an http:// or https:// URL; not ${values.url}`;
+  if (values.url !== undefined && values.fc !== undefined) return '--url or --fc, not both';
   if (values.fc !== undefined && values.fc !== FC_FROM_S_YAML && !/^[A-Za-z0-9_{}-]{1,64}$/.test(values.fc))
-    throw new UsageError(
-      `--fc takes s.yaml (the functions it deploys) or a function name, {fn} for inbound or outbound; not ${values.fc}`,
-    );
+    return `--fc takes s.yaml (the functions it deploys) or a function name, {fn} for inbound or outbound; not ${values.fc}`;
   for (const name of ['region', 'endpoint', 'access'] as const) {
-    if (values[name] !== undefined && values.fc === undefined)
-      throw new UsageError(`--${name} goes with --fc`);
+    if (values[name] !== undefined && values.fc === undefined) return `--${name} goes with --fc`;
   }
   if (values.secret !== undefined && values.secret.trim() === '')
-    throw new UsageError('--secret is empty: the functions would refuse every callback (HTTP 403)');
+    return '--secret is empty: the functions would refuse every callback (HTTP 403)';
   const remote = values.url ?? values.fc;
   if (values.secret !== undefined && remote === undefined)
-    throw new UsageError('--secret goes with --url or --fc (the in-process functions take no secret)');
+    return '--secret goes with --url or --fc (the in-process functions take no secret)';
   if (remote !== undefined && (values.coverage === true || values['min-coverage'] !== undefined))
-    throw new UsageError('coverage is read from the function log lines, which --url and --fc do not see');
-  const min_ = values['min-coverage'];
-  if (min_ !== undefined && !(/^\d{1,3}(\.\d+)?$/.test(min_) && Number(min_) <= 100))
-    throw new UsageError(`--min-coverage takes a percentage, 0 to 100; not ${min_}`);
-  return { command: parsed.command, files: parsed.files, options: values };
+    return 'coverage is read from the function log lines, which --url and --fc do not see: drop --coverage';
+  if (remote !== undefined && values['holidays-from'] !== undefined)
+    return '--holidays-from builds the in-process bundles; --url and --fc call functions built already';
+  const min = values['min-coverage'];
+  if (min !== undefined && !(/^\d{1,3}(\.\d+)?$/.test(min) && Number(min) <= 100))
+    return `--min-coverage takes a percentage, 0 to 100; not ${min}`;
+  const from = values['holidays-from'];
+  if (from !== undefined && !/^\d{4}$/.test(from))
+    return `--holidays-from takes a year, such as 2024; not ${from}`;
+  return undefined;
 }
 
-export async function main(argv: readonly string[], io: SimulatorIo = PROCESS_IO): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: SimulatorIo = PROCESS_IO,
+  deps: SimulatorDeps = BUILD,
+): Promise<number> {
+  const read = readCommandLine<typeof PROGRAM.options, Command>(PROGRAM, argv, io);
+  if (!read.run) return read.code;
+  const { command, positionals, values } = read.line;
+  const wrong = checkOptions(values);
+  if (wrong !== undefined) return refuseUsage<Command>(io, PROGRAM, command, wrong);
   try {
-    const { command, files, options } = parseCommandLine(argv);
+    // The bundles are built only for the calls placed in this process, and only now that the line is read.
+    if (command !== 'schema' && values.url === undefined && values.fc === undefined) {
+      const from = values['holidays-from'];
+      await deps.buildBundles(from === undefined ? {} : { holidaysFrom: Number(from) });
+    }
     switch (command) {
       case 'schema':
-        return schema(io, options.output);
+        return schema(io, values.output);
       case 'run':
-        return await run(io, files, options);
+        return await run(io, positionals, values);
       case 'interactive':
-        return await interactive(io, options);
+        return await interactive(io, values);
       case 'replay':
-        return await replay(io, files[0] as string, options);
+        return await replay(io, positionals[0] as string, values);
     }
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.err(`${error.message}\n${USAGE}\n`);
-      return 2;
-    }
     if (error instanceof InputError) {
       io.err(`${error.message}\n`);
-      return 1;
+      return EXIT.failed;
     }
     throw error;
   }
@@ -302,7 +372,7 @@ async function openTransport(
   } catch (error) {
     throw new InputError(
       `cannot load the built functions (${error instanceof Error ? error.message.split('\n')[0] : String(error)}): ` +
-        'npm run simulate builds them; run npm run build first when calling scripts/simulate/simulate.ts directly',
+        'run npm run build and fix what it reports',
     );
   }
 }
@@ -378,7 +448,12 @@ async function run(io: SimulatorIo, files: readonly string[], options: Options):
     }
   }
   io.out(`${plural(passed + failed, 'scenario')}: ${passed} passed, ${failed} failed\n`);
-  const holidayWarning = holidayDataWarning(visits.map((visit) => visit.trace));
+  const holidayWarning = holidayDataWarning(
+    visits.map((visit) => visit.trace),
+    options['holidays-from'] === undefined
+      ? new Date().getUTCFullYear() - 1
+      : Number(options['holidays-from']),
+  );
   if (holidayWarning !== undefined) io.err(holidayWarning);
   let coverageFailed = false;
   const minimum = options['min-coverage'] === undefined ? undefined : Number(options['min-coverage']);
@@ -442,10 +517,21 @@ async function replay(io: SimulatorIo, file: string, options: Options): Promise<
       changed++;
       continue;
     }
+    // Under other rules, the platform may no longer deliver what the caller did then (keys too early).
+    const refusal = turn.input.kind === 'callin' ? undefined : call.refuse(turn.input, 'replay');
+    if (refusal !== undefined && refusal.delivered === undefined) {
+      changed++;
+      io.out(`   was: ${compareRoutes(turn.was, turn.was).was}\n   now: ${refusal.message}  <- differs\n`);
+      continue;
+    }
+    if (refusal !== undefined) io.out(`   note: ${refusal.message}\n`);
     const outcome =
       turn.input.kind === 'callin'
         ? await call.answer(turn.input.callin, turn.at)
-        : await call.act(turn.input, turn.at);
+        : await call.act(
+            refusal?.delivered === undefined ? turn.input : { kind: 'keys', keys: refusal.delivered },
+            turn.at,
+          );
     const now = {
       action: outcome.action,
       flow: outcome.log?.flow,
@@ -585,6 +671,9 @@ const HELP = `what the caller does (one per line):
   /transfer ok|fail    a parallel transfer's result, as the platform reports it
   /at YYYY-MM-DD HH:MM the time of the next turns /hangup     hang up
   /new                 a new call                 /quit       leave
+as on the platform, keys are heard only once a reply collects them (dtmf: a menu after the greeting
+asks again on the first /silence), and a transfer's result comes once the transfer started; what the
+platform would not deliver is shown as "not heard" or "not sent" (docs/simulator-rules.md)
 `;
 
 /** A line typed at the prompt, read as the caller's action or a command of the session. */
@@ -632,6 +721,42 @@ export function readTyped(line: string): Typed {
     default:
       return { kind: 'wrong', message: `no command /${command}: /help lists them` };
   }
+}
+
+/**
+ * One action typed at the prompt, delivered as the platform would deliver it: keys before a reply
+ * collects them are not heard (nothing is sent), keys past the end of an entry are dropped, and a
+ * transfer's result typed while the prompt announcing the transfer plays waits for it: the caller's
+ * silence lets the prompt end and the transfer start, then the result is reported.
+ */
+async function actAsPlatform(
+  io: SimulatorIo,
+  call: SimulatedCall,
+  action: CallerAction,
+  when: string,
+  at: number,
+): Promise<void> {
+  if (
+    action.kind === 'transferResult' &&
+    !call.platform.transferring &&
+    call.platform.last?.action === 'play'
+  ) {
+    io.out(`${when} silence (the caller waits for the transfer the prompt announced)\n`);
+    io.out(formatTurn(await call.act({ kind: 'silence' }, at)));
+    if (call.ended) return;
+  }
+  io.out(`${when} ${describeAction(action)}\n`);
+  const refusal = call.refuse(action, 'interactive');
+  if (refusal?.delivered === undefined) {
+    if (refusal !== undefined) {
+      io.out(`  ${refusal.message}\n`);
+      return;
+    }
+    io.out(formatTurn(await call.act(action, at)));
+    return;
+  }
+  io.out(`  ${refusal.message}\n`);
+  io.out(formatTurn(await call.act({ kind: 'keys', keys: refusal.delivered }, at)));
 }
 
 async function interactive(io: SimulatorIo, options: Options): Promise<number> {
@@ -705,11 +830,10 @@ async function interactive(io: SimulatorIo, options: Options): Promise<number> {
           break;
         case 'action':
           if (call.ended) {
-            io.out('the call is over: /new starts another\n');
+            io.out(`${callOverMessage(call.outcomes.at(-1)?.action)}: /new starts another\n`);
             break;
           }
-          io.out(`[${showTime(rules, at)}] ${describeAction(typed.action)}\n`);
-          io.out(formatTurn(await call.act(typed.action, at)));
+          await actAsPlatform(io, call, typed.action, `[${showTime(rules, at)}]`, at);
           break;
       }
       prompt();
@@ -721,12 +845,11 @@ async function interactive(io: SimulatorIo, options: Options): Promise<number> {
   return 0;
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+runWhenMain(import.meta.filename, (argv, io) => {
   // Output piped into a reader that stopped (`| head`) ends the session quietly.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
-  // A crash (never expected) is an unhandled rejection: Node prints it and exits 1.
-  void main(process.argv.slice(2)).then((code) => exitWhenDone(code));
-}
+  return main(argv, io);
+});

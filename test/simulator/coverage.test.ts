@@ -7,6 +7,7 @@ import { computeCoverage, listCoverageItems } from '../../dev/simulator/coverage
 import { main } from '../../scripts/simulate/simulate';
 import { compileRules } from '../../shared/rules/compile-rules';
 import { parseYaml } from '../../shared/rules/yaml-parser';
+import { PREBUILT } from '../support/simulate-cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'simulate-coverage-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -69,14 +70,18 @@ describe('coverage', () => {
     writeFileSync(rules, RULES);
     writeFileSync(scenarios, SCENARIOS);
     let out = '';
-    const status = await main(['run', scenarios, '--rules', rules, '--coverage'], {
-      out: (text) => {
-        out += text;
+    const status = await main(
+      ['run', scenarios, '--rules', rules, '--coverage'],
+      {
+        out: (text) => {
+          out += text;
+        },
+        err: (text) => {
+          out += text;
+        },
       },
-      err: (text) => {
-        out += text;
-      },
-    });
+      PREBUILT,
+    );
     assert.equal(status, 0, out);
     assert.match(out, /coverage: 5\/11 \(45\.4%\)/);
     const missed = [...out.matchAll(/never visited: (.*)/g)].map((match) => match[1]);

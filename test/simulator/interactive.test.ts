@@ -37,7 +37,7 @@ describe('npm run simulate, interactive, in a terminal', {
   it('answers, then shows each turn: what is heard, the node, why, the state size', async () => {
     const command = [
       process.execPath,
-      '--import tsx scripts/simulate/simulate.ts',
+      '--import tsx test/support/simulate-cli.ts',
       '--rules examples/bank-card-service.yaml',
       "--at '2026-03-10 17:58'",
       '--caller 13812345678',

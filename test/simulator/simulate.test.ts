@@ -14,7 +14,7 @@ import { createLocalServer, loadBuiltHandlers } from '../../scripts/local/serve'
 import { formatTurn, main, readTyped } from '../../scripts/simulate/simulate';
 import { toLocalTime } from '../../shared/calendar/local-time';
 import { ROOT, setFunctionEnvironment } from '../support/fc-event';
-import { runSimulator } from '../support/simulate-cli';
+import { PREBUILT, runSimulator } from '../support/simulate-cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'simulate-cli-'));
 const example = (name: string) => join(ROOT, 'examples', name);
@@ -60,7 +60,7 @@ describe('npm run simulate -- run', () => {
   it('passes the embedded default hotline scenarios without --rules', async () => {
     const result = await simulate('run', example('default-hotline.scenarios.yaml'), REPLIES_ONLY);
     assert.match(result.stdout, /\(rules: the embedded default hotline\)/);
-    assert.match(result.stdout, /5 scenarios: 5 passed, 0 failed\n$/);
+    assert.match(result.stdout, /6 scenarios: 6 passed, 0 failed\n$/);
     assert.equal(result.status, 0);
   });
 
@@ -95,10 +95,61 @@ describe('npm run simulate -- run', () => {
         '      + transferTo  05925550110',
         '      trace: key 1 → emergency · enter emergency (transfer) · transfer to 059****0110',
         '    turn 3 · says "还在吗"',
-        '      the call had already ended (transfer)',
+        '      the call had already ended (transfer): no event comes after it (simulator rule call-over, docs/simulator-rules.md)',
         '2 scenarios: 0 passed, 2 failed',
         '',
       ].join('\n'),
+    );
+  });
+
+  it('fails a turn the platform would not deliver: the turn, the last reply, what to do, the rule', async () => {
+    const result = await simulate(
+      'run',
+      fixture('undelivered.scenarios.yaml'),
+      '--rules',
+      example('bank-card-service.yaml'),
+    );
+    assert.equal(result.status, 1);
+    const [, early = ''] = result.stdout.split(/ {2}FAIL /);
+    assert.equal(
+      early,
+      [
+        'presses 1 during the greeting (1 callback)',
+        '    turn 1 · keys 1',
+        '      not heard: keys are not collected yet (the last reply was answer, to the callin, which collects none). ' +
+          'Keys count only once a reply collects them (dtmf): wait for the menu to ask, as a caller would; add a ' +
+          'turn `silence: true` before this one (simulator rule keys-armed, docs/simulator-rules.md)',
+        '    turn 2 not run: the call cannot go on as written after turn 1',
+        '',
+      ].join('\n'),
+    );
+    // One failure per scenario, each at the turn the platform would not deliver, naming its rule.
+    const failures = [
+      ...result.stdout.matchAll(/\n {4}(turn \d+ · [^\n]+)\n {6}(.*)\(simulator rule ([\w-]+),/g),
+    ];
+    assert.deepEqual(
+      failures.map((match) => [match[1], match[3]]),
+      [
+        ['turn 1 · keys 1', 'keys-armed'],
+        ['turn 1 · key time-out', 'key-timeout'],
+        ['turn 3 · transfer fail', 'transfer-result'],
+        ['turn 2 · keys 12', 'key-entry'],
+        ['turn 2 · talks over the prompt', 'barge-in'],
+      ],
+    );
+    assert.match(
+      result.stdout,
+      /not sent: no parallel transfer is under way \(the last reply was play, to a dtmf event\)/,
+    );
+    assert.match(result.stdout, /not heard: 2 \(the entry ended after 1: it takes at most 1 key\)/);
+    assert.match(result.stdout, /5 scenarios: 0 passed, 5 failed\n$/);
+  });
+
+  it('shows the greeting, then the menu heard again with its keys armed, then the key (the example)', async () => {
+    const result = await simulate('run', example('default-hotline.scenarios.yaml'));
+    assert.match(
+      result.stdout,
+      /ok {3}the greeting, then the menu as a caller hears it, then a key \(3 callbacks\)/,
     );
   });
 
@@ -147,6 +198,31 @@ describe('npm run simulate -- run', () => {
       result.stderr,
       /^warning: the built bundles hold no holiday data for 2024 \(calendar office\): /,
     );
+    // 2024 is in the package, before the years the bundles keep: --holidays-from brings it back.
+    assert.match(
+      result.stderr,
+      /\n {2}2024: the bundles keep the packaged years from \d{4} on: run with --holidays-from 2024, or give the days off under holidaySchedules in the rules\n$/,
+    );
+    assert.doesNotMatch(result.stderr, /npm run build/);
+  });
+
+  it('says what helps with a year the installed holiday data does not reach: holidaySchedules, a newer package', async () => {
+    const file = join(dir, 'future-year.yaml');
+    writeFileSync(
+      file,
+      'scenarios:\n  - { name: x, at: "2100-10-01 10:00", answer: { action: answer }, turns: [] }\n',
+    );
+    const result = await simulate('run', file, '--rules', example('bank-card-service.yaml'));
+    assert.equal(result.status, 0);
+    assert.match(
+      result.stderr,
+      /^warning: the built bundles hold no holiday data for 2100 \(calendar office\): calls on those dates were judged by the calendar's noHolidayData policy \(as a deployed function would judge them\)/,
+    );
+    assert.match(
+      result.stderr,
+      /\n {2}2100: the installed chinese-days has no schedule for it .*: give the days off under holidaySchedules in the rules, or, once published, install a newer chinese-days \(npm run holidays -- --latest says which\) and run again\n$/,
+    );
+    assert.doesNotMatch(result.stderr, /--holidays-from/);
   });
 
   /** The run of a scenario file of one call at 10:00 with these turns (YAML lines): refused, running nothing. */
@@ -195,7 +271,10 @@ describe('npm run simulate -- run', () => {
     );
     const usage = await simulate('run', file, '--at', '2026-10-01');
     assert.equal(usage.status, 2);
-    assert.match(usage.stderr, /run does not take --at/);
+    assert.equal(
+      usage.stderr,
+      "simulate: --at does not go with this command (see 'npm run simulate -- run --help')\n",
+    );
     assert.equal((await simulate('--at', 'tomorrow')).status, 2);
     // Date.UTC reads years 0000–0099 as 19xx: such a year is refused, not moved.
     const early = await simulate('--at', '0050-03-10 10:00');
@@ -235,15 +314,19 @@ describe('README: Testing your hotline', () => {
     const typed = [...recorded.matchAll(prompt)].map((match) => match[2] ?? '');
     assert.ok(typed.length >= 5, 'the recorded session types too little');
     let out = '';
-    const status = await main([...command[1].split(' '), '--at', command[2]], {
-      out: (text) => {
-        out += text;
+    const status = await main(
+      [...command[1].split(' '), '--at', command[2]],
+      {
+        out: (text) => {
+          out += text;
+        },
+        err: (text) => {
+          out += text;
+        },
+        input: Readable.from([`${typed.join('\n')}\n`]),
       },
-      err: (text) => {
-        out += text;
-      },
-      input: Readable.from([`${typed.join('\n')}\n`]),
-    });
+      PREBUILT,
+    );
     assert.equal(status, 0);
     assert.equal(out, recorded.replace(prompt, '$1'));
   });
@@ -356,6 +439,20 @@ describe('npm run simulate -- replay', () => {
     );
     assert.match(changed.stdout, /now: the call had already ended/);
     assert.match(changed.stdout, /6 of 6 turns go differently under these rules\n$/);
+  });
+
+  it('shows a logged key press these rules would not collect as not heard, and sends nothing for it', async () => {
+    // Keys right after the greeting: the log of a call whose opening collected them (other rules).
+    const logs = await loggedCall('9^9', [{ kind: 'keys', keys: '1' }]);
+    const exported = join(dir, 'early-keys.jsonl');
+    writeFileSync(exported, logs.map((line) => JSON.stringify(line)).join('\n'));
+    const result = await simulate('replay', exported, '--rules', bankRules);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(
+      result.stdout,
+      /keys 1\n {3}was: dtmf main\/askCard \(key 1\)\n {3}now: not heard: keys are not collected yet \(the last reply was answer, to the callin, which collects none\)\..*\(simulator rule keys-armed, docs\/simulator-rules\.md\) {2}<- differs\n/,
+    );
+    assert.match(result.stdout, /1 of 2 turns go differently under these rules\n$/);
   });
 
   it('prints no control character of the export: no escape sequence, title change or made-up line', async () => {
@@ -512,7 +609,7 @@ describe('a run over --url to a stand-in that refuses every callback', () => {
   async function idsOfRun(callIdSeed?: number): Promise<string[]> {
     seen.length = 0;
     const io = { out: () => {}, err: () => {}, ...(callIdSeed === undefined ? {} : { callIdSeed }) };
-    await main(['run', REPLIES_ONLY, '--url', url], io);
+    await main(['run', REPLIES_ONLY, '--url', url], io, PREBUILT);
     return [...new Set(seen)];
   }
 
@@ -553,6 +650,69 @@ describe('npm run simulate -- schema', () => {
       readFileSync(join(ROOT, 'scenarios.schema.json'), 'utf8'),
       'scenarios.schema.json is out of date: run npm run -s simulate -- schema -o scenarios.schema.json',
     );
+  });
+});
+
+describe('npm run simulate builds the bundles itself', () => {
+  it('after reading its line, only for the calls placed in this process, with --holidays-from', async () => {
+    const builds: unknown[] = [];
+    const spy = {
+      buildBundles: async (options: { readonly holidaysFrom?: number }) => {
+        builds.push(options);
+      },
+    };
+    const quiet = { out: () => {}, err: () => {} };
+    const scenarios = example('default-hotline.scenarios.yaml');
+    assert.equal(await main(['--help'], quiet, spy), 0);
+    assert.equal(await main(['run', '--help'], quiet, spy), 0);
+    assert.equal(await main(['run', scenarios, '--holidays-from', '20x'], quiet, spy), 2);
+    assert.equal(await main(['schema', '-o', join(dir, 'schema.json')], quiet, spy), 0);
+    const gone = ['run', REPLIES_ONLY, '--url', 'http://127.0.0.1:9/{fn}'];
+    assert.equal(await main(gone, quiet, spy), 1);
+    assert.deepEqual(builds, [], 'help, a wrong line, the schema and --url build nothing');
+    assert.equal(await main(['run', scenarios], quiet, spy), 0);
+    assert.equal(await main(['run', scenarios, '--holidays-from', '2024'], quiet, spy), 0);
+    assert.deepEqual(builds, [{}, { holidaysFrom: 2024 }]);
+  });
+});
+
+describe('npm run simulate, interactive, as the platform delivers', () => {
+  /** An interactive session of the bank example at 10:00 on a Tuesday, with these lines typed. */
+  async function session(...typed: string[]): Promise<string> {
+    let out = '';
+    const io = {
+      out: (text: string) => {
+        out += text;
+      },
+      err: (text: string) => {
+        out += text;
+      },
+      input: Readable.from([`${typed.join('\n')}\n`]),
+    };
+    const args = ['--rules', example('bank-card-service.yaml'), '--at', '2026-03-10 10:00'];
+    assert.equal(await main(args, io, PREBUILT), 0);
+    return out;
+  }
+
+  it('does not hear keys pressed during the greeting, and sends nothing for them', async () => {
+    const out = await session('/keys 1', '/silence', '/keys 1', '/quit');
+    assert.match(
+      out,
+      /caller> \[2026-03-10 10:00 Tue\] keys 1\n {2}not heard: keys are not collected yet \(the last reply was answer, to the callin, which collects none\)\. .*type \/silence first \(simulator rule keys-armed, docs\/simulator-rules\.md\)\ncaller> \[2026-03-10 10:00 Tue\] silence\n {2}<- dtmf /,
+    );
+    // The key after the menu armed them is heard: the lost-card entry.
+    assert.match(out, /keys 1\n {2}<- dtmf 「为保障您的资金安全/);
+    assert.equal(out.match(/<- /g)?.length, 3, 'callin, silence and the key: nothing sent for the early key');
+  });
+
+  it('fails a transfer typed as failed during its prompt where the platform reports it: after it started', async () => {
+    const out = await session('/silence', '/keys 0', '/transfer fail', '还在吗', '/quit');
+    assert.match(
+      out,
+      /caller> \[2026-03-10 10:00 Tue\] silence \(the caller waits for the transfer the prompt announced\)\n {2}<- parallel transfer to call centre card-service .*\n.*\n.*\n\[2026-03-10 10:00 Tue\] transfer fail\n {2}<- dtmf 「抱歉，当前坐席全忙。/,
+    );
+    assert.match(out, /why: parallel transfer failed → agentBusy/);
+    assert.doesNotMatch(out, /donothing/);
   });
 });
 

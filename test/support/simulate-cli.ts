@@ -1,9 +1,13 @@
-import { main } from '../../scripts/simulate/simulate';
+import { runWhenMain } from '../../dev/command-line';
+import { main, type SimulatorDeps } from '../../scripts/simulate/simulate';
+
+/** The bundles the tests use are built once before them (npm test): the simulator builds nothing. */
+export const PREBUILT: SimulatorDeps = { buildBundles: async () => {} };
 
 /**
  * Runs the simulator's command line in-process, as `npm run simulate -- …` would (its `main`, with the
  * output captured, and `env` for `--fc`): the scenario calls go through the built bundles as they do for
- * a user.
+ * a user (built once before the tests, not by each run).
  */
 export async function runSimulator(
   args: readonly string[],
@@ -11,14 +15,22 @@ export async function runSimulator(
 ): Promise<{ status: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const status = await main(args, {
-    out: (text) => {
-      stdout += text;
+  const status = await main(
+    args,
+    {
+      out: (text) => {
+        stdout += text;
+      },
+      err: (text) => {
+        stderr += text;
+      },
+      env,
     },
-    err: (text) => {
-      stderr += text;
-    },
-    env,
-  });
+    PREBUILT,
+  );
   return { status, stdout, stderr };
 }
+
+// `node --import tsx test/support/simulate-cli.ts …`: the simulator in a terminal, on the bundles built
+// for the tests (building again would replace dist/ under the other test files).
+runWhenMain(import.meta.filename, (argv, io) => main(argv, io, PREBUILT));
