@@ -112,7 +112,10 @@ export function replaceUsage(text: string, usage: string): string {
   return `${text.slice(0, begin + BEGIN.length)}\n\n${usage}\n${text.slice(end)}`;
 }
 
-/** A line diff of two texts (`-` what is written, `+` what the commands say), with a line of context. */
+/**
+ * A line diff of two texts (`-` what is written, with its line; `+` what the commands say), with a line of
+ * context.
+ */
 export function diffLines(written: string, wanted: string): string {
   const a = written.split('\n');
   const b = wanted.split('\n');
@@ -138,7 +141,7 @@ export function diffLines(written: string, wanted: string): string {
     } else if (
       j < b.length &&
       (i === a.length ||
-        ((lengths[i] as number[])[j + 1] as number) >= ((lengths[i + 1] as number[])[j] as number))
+        ((lengths[i] as number[])[j + 1] as number) > ((lengths[i + 1] as number[])[j] as number))
     ) {
       lines.push({ mark: '+', text: b[j] as string, line: i + 1 });
       j++;
@@ -150,7 +153,7 @@ export function diffLines(written: string, wanted: string): string {
   const near = (k: number) => lines.slice(Math.max(0, k - 1), k + 2).some((line) => line.mark !== ' ');
   return lines
     .filter((_, k) => near(k))
-    .map((line) => (line.mark === ' ' ? `  ${line.text}` : `${line.mark} ${line.text}   (line ${line.line})`))
+    .map((line) => (line.mark === '-' ? `- ${line.text}   (line ${line.line})` : `${line.mark} ${line.text}`))
     .join('\n');
 }
 

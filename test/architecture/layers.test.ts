@@ -67,7 +67,11 @@ function findViolations(file: string, text: string): string[] {
 describe('layers', () => {
   it('place every source folder', () => {
     const unplaced = [...new Set(sources.map(folderOf))].filter((folder) => !rankOf.has(folder));
-    assert.deepEqual(unplaced, [], 'add these folders to LAYERS in this test and to docs/design/architecture.md');
+    assert.deepEqual(
+      unplaced,
+      [],
+      'add these folders to LAYERS in this test and to docs/design/architecture.md',
+    );
   });
 
   it('have no folder importing one of its own layer or above', () => {

@@ -337,7 +337,10 @@ describe('the docs point only inside the repository', () => {
 
   it('lists every event in the README, linked to its section of the reference', () => {
     for (const type of EVENTS) {
-      assert.ok(README.includes(`[\`${type}\`](docs/reference/protocol.md#${type})`), `README has no link for ${type}`);
+      assert.ok(
+        README.includes(`[\`${type}\`](docs/reference/protocol.md#${type})`),
+        `README has no link for ${type}`,
+      );
     }
   });
 });
