@@ -1,18 +1,18 @@
 /**
- * What the docs tests read of Markdown: the README and every page under docs/, their headings as GitHub
+ * What the docs tests read of Markdown: the README, SECURITY.md and every page under docs/, their headings as GitHub
  * makes anchors of them, their links, and their fenced blocks.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../support/fc-event';
 
-/** The README and every page of docs/, relative to the project's root, in order. */
+/** The README, SECURITY.md and every page of docs/, relative to the project's root. */
 export function docPages(): string[] {
   const pages = (readdirSync(join(ROOT, 'docs'), { recursive: true, encoding: 'utf8' }) as string[])
     .filter((name) => name.endsWith('.md'))
     .map((name) => `docs/${name.split('\\').join('/')}`)
     .sort();
-  return ['README.md', ...pages];
+  return ['README.md', 'SECURITY.md', ...pages];
 }
 
 export function readPage(page: string): string {
