@@ -22,6 +22,7 @@ import { MAX_TTS_CHARS } from '../../shared/protocol/tts-text';
 import { MAX_RECEIPTS_PER_BATCH, MAX_REPORT_BODY_BYTES, RECEIVED } from '../../shared/report/handle-report';
 import { ConsoleTestSchema, classifyReceipt, ReceiptRecordSchema } from '../../shared/report/receipt';
 import { ROOT } from '../support/fc-event';
+import { headingAnchors } from './markdown';
 
 /**
  * docs/reference/protocol.md is what a user with a real account checks the platform against, so it must say what
@@ -123,24 +124,6 @@ const ACTIONS = new Map(
 );
 
 const EVENTS = Object.keys(CONTENT_SCHEMAS) as (keyof typeof CONTENT_SCHEMAS)[];
-
-/** GitHub's heading anchors: lower case, punctuation dropped, spaces to dashes, repeats numbered. */
-function headingAnchors(text: string): Set<string> {
-  const seen = new Map<string, number>();
-  const anchors = new Set<string>();
-  for (const level of [1, 2, 3, 4]) {
-    for (const { heading } of splitSections(text, level)) {
-      const slug = heading
-        .toLowerCase()
-        .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
-        .replace(/ /g, '-');
-      const count = seen.get(slug) ?? 0;
-      seen.set(slug, count + 1);
-      anchors.add(count === 0 ? slug : `${slug}-${count}`);
-    }
-  }
-  return anchors;
-}
 
 describe('docs/reference/protocol.md: events', () => {
   const events = section(DOC, 2, 'Events');
