@@ -26,6 +26,7 @@ export const COMMAND_MODULES = {
   'deploy:verify': 'scripts/deploy/verify.ts',
   'oss:local': 'scripts/local/oss-local.ts',
   'fc-api:stand-in': 'scripts/local/fc-api-stand-in.ts',
+  docs: 'scripts/docs/cli-reference.ts',
 } as const;
 
 export type CommandName = keyof typeof COMMAND_MODULES;

@@ -223,7 +223,7 @@ function describeMisnamed(type: string, misnamed: MisnamedContent): string {
   const more = misnamed.more === 0 ? '' : ` and ${misnamed.more} more`;
   return (
     `${type} content has no ${quote(misnamed.expected)} but has ${quote(misnamed.unknown)}${more}, ` +
-    'which nothing reads: see the fields of each event in docs/protocol.md'
+    'which nothing reads: see the fields of each event in docs/reference/protocol.md'
   );
 }
 

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { ROOT } from '../../dev/fc-event';
 
 /**
- * The layers of the code, lowest first (docs/architecture.md): a folder imports only from folders of a
+ * The layers of the code, lowest first (docs/design/architecture.md): a folder imports only from folders of a
  * lower layer, and from itself. Two folders of the same layer never import each other, so there is no
  * cycle between folders. A new folder must be placed here before its first import passes.
  */
@@ -67,7 +67,11 @@ function findViolations(file: string, text: string): string[] {
 describe('layers', () => {
   it('place every source folder', () => {
     const unplaced = [...new Set(sources.map(folderOf))].filter((folder) => !rankOf.has(folder));
-    assert.deepEqual(unplaced, [], 'add these folders to LAYERS in this test and to docs/architecture.md');
+    assert.deepEqual(
+      unplaced,
+      [],
+      'add these folders to LAYERS in this test and to docs/design/architecture.md',
+    );
   });
 
   it('have no folder importing one of its own layer or above', () => {

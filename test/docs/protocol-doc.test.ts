@@ -22,14 +22,15 @@ import { MAX_TTS_CHARS } from '../../shared/protocol/tts-text';
 import { MAX_RECEIPTS_PER_BATCH, MAX_REPORT_BODY_BYTES, RECEIVED } from '../../shared/report/handle-report';
 import { ConsoleTestSchema, classifyReceipt, ReceiptRecordSchema } from '../../shared/report/receipt';
 import { ROOT } from '../support/fc-event';
+import { headingAnchors } from './markdown';
 
 /**
- * docs/protocol.md is what a user with a real account checks the platform against, so it must say what
+ * docs/reference/protocol.md is what a user with a real account checks the platform against, so it must say what
  * the code does: every event, `content` field, action and reply field of the code is in it and nothing
  * else, every JSON example passes the code's own parser or schema, and its limits are the code's.
  */
 
-const DOC_PATH = join(ROOT, 'docs', 'protocol.md');
+const DOC_PATH = join(ROOT, 'docs', 'reference', 'protocol.md');
 const DOC = readFileSync(DOC_PATH, 'utf8');
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
@@ -124,25 +125,7 @@ const ACTIONS = new Map(
 
 const EVENTS = Object.keys(CONTENT_SCHEMAS) as (keyof typeof CONTENT_SCHEMAS)[];
 
-/** GitHub's heading anchors: lower case, punctuation dropped, spaces to dashes, repeats numbered. */
-function headingAnchors(text: string): Set<string> {
-  const seen = new Map<string, number>();
-  const anchors = new Set<string>();
-  for (const level of [1, 2, 3, 4]) {
-    for (const { heading } of splitSections(text, level)) {
-      const slug = heading
-        .toLowerCase()
-        .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
-        .replace(/ /g, '-');
-      const count = seen.get(slug) ?? 0;
-      seen.set(slug, count + 1);
-      anchors.add(count === 0 ? slug : `${slug}-${count}`);
-    }
-  }
-  return anchors;
-}
-
-describe('docs/protocol.md: events', () => {
+describe('docs/reference/protocol.md: events', () => {
   const events = section(DOC, 2, 'Events');
   const byName = subsectionsByCodeName(events);
 
@@ -187,7 +170,7 @@ describe('docs/protocol.md: events', () => {
   });
 });
 
-describe('docs/protocol.md: replies', () => {
+describe('docs/reference/protocol.md: replies', () => {
   const actions = subsectionsByCodeName(section(DOC, 2, 'Reply actions'));
 
   it('has a subsection for every action the reply schema allows, and for no other', () => {
@@ -228,7 +211,7 @@ describe('docs/protocol.md: replies', () => {
   });
 });
 
-describe('docs/protocol.md: every JSON example', () => {
+describe('docs/reference/protocol.md: every JSON example', () => {
   const blocks = jsonBlocks(DOC);
 
   it('is JSON, and of a kind this test checks', () => {
@@ -276,7 +259,7 @@ describe('docs/protocol.md: every JSON example', () => {
   });
 });
 
-describe('docs/protocol.md: limits', () => {
+describe('docs/reference/protocol.md: limits', () => {
   const rows = new Map(
     section(DOC, 2, 'Limits')
       .split('\n')
@@ -315,7 +298,9 @@ describe('the docs point only inside the repository', () => {
   const docs = [
     'README.md',
     'SECURITY.md',
-    ...readdirSync(join(ROOT, 'docs')).map((name) => `docs/${name}`),
+    ...(readdirSync(join(ROOT, 'docs'), { recursive: true, encoding: 'utf8' }) as string[])
+      .filter((name) => name.endsWith('.md'))
+      .map((name) => `docs/${name}`),
   ].map((path) => [path, readFileSync(join(ROOT, path), 'utf8')] as const);
 
   it('names no protocol file outside the repository', () => {
@@ -326,8 +311,8 @@ describe('the docs point only inside the repository', () => {
 
   it('links the protocol reference from the README, at anchors that exist', () => {
     const anchors = headingAnchors(DOC);
-    const links = [...README.matchAll(/\]\(docs\/protocol\.md(?:#([^)]+))?\)/g)];
-    assert.ok(links.length > 0, 'the README does not link docs/protocol.md');
+    const links = [...README.matchAll(/\]\(docs\/reference\/protocol\.md(?:#([^)]+))?\)/g)];
+    assert.ok(links.length > 0, 'the README does not link docs/reference/protocol.md');
     for (const [, anchor] of links) if (anchor !== undefined) assert.ok(anchors.has(anchor), `#${anchor}`);
     for (const [, anchor] of DOC.matchAll(/\]\(#([^)]+)\)/g))
       assert.ok(anchors.has(anchor ?? ''), `#${anchor}`);
@@ -335,7 +320,10 @@ describe('the docs point only inside the repository', () => {
 
   it('lists every event in the README, linked to its section of the reference', () => {
     for (const type of EVENTS) {
-      assert.ok(README.includes(`[\`${type}\`](docs/protocol.md#${type})`), `README has no link for ${type}`);
+      assert.ok(
+        README.includes(`[\`${type}\`](docs/reference/protocol.md#${type})`),
+        `README has no link for ${type}`,
+      );
     }
   });
 });

@@ -36,7 +36,7 @@ async function post(handler: FcHandler, params: CallbackParams, path = '/inbound
   return { status: result.statusCode, reply: replyOf(result), body: result.body, headers: result.headers };
 }
 
-describe('inbound bundle: the real samples of docs/protocol.md', () => {
+describe('inbound bundle: the real samples of docs/reference/protocol.md', () => {
   let handler: FcHandler;
   before(async () => {
     handler = await loadWithEnv('inbound', { STATE_SECRETS, LOG_LEVEL: 'error' });
@@ -409,7 +409,7 @@ describe('inbound bundle: one log line per callback, for SLS', () => {
     assert.equal(
       guessed?.contentWarning,
       'normal content has no "words" but has "text", "***********", which nothing reads: ' +
-        'see the fields of each event in docs/protocol.md',
+        'see the fields of each event in docs/reference/protocol.md',
     );
     assert.equal(right?.level, 'info');
     assert.equal(right?.contentWarning, undefined);

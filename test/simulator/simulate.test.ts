@@ -298,15 +298,14 @@ describe('npm run simulate -- run', () => {
   });
 });
 
-describe('README: Testing your hotline', () => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Testing your hotline'), readme.indexOf('## Deploying'));
+describe('docs/testing.md', () => {
+  const section = readFileSync(join(ROOT, 'docs', 'testing.md'), 'utf8');
 
   it('holds a session the simulator prints today, for the lines typed in it', async () => {
     const command = /```sh\nnpm run simulate -- (--rules \S+) --at "([^"]+)"\n```/.exec(section);
     assert.ok(
       command?.[1] !== undefined && command[2] !== undefined,
-      'the README names no interactive command',
+      'docs/testing.md names no interactive command',
     );
     const recorded = /```\n(rules: [\s\S]*?)\n```/.exec(section)?.[1] ?? '';
     // The terminal echoed what was typed after each prompt; piped in, it is not echoed.
@@ -336,7 +335,7 @@ describe('README: Testing your hotline', () => {
     assert.equal(blocks.length, 2);
     for (const [i, block] of blocks.entries()) {
       const rules = /--rules (\S+)/.exec(block)?.[1];
-      assert.ok(rules !== undefined, `README scenario ${i} names no rules file`);
+      assert.ok(rules !== undefined, `docs/testing.md scenario ${i} names no rules file`);
       const file = join(dir, `readme-${i}.scenarios.yaml`);
       writeFileSync(file, block);
       const result = await simulate('run', file, '--rules', join(ROOT, rules));
@@ -542,9 +541,9 @@ describe('npm run simulate -- run --url', () => {
     assert.equal(result.status, 0);
   });
 
-  it("runs the README's command against the local server as written (with the test server's URL and secret)", async () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const command = /^npm run simulate -- (run \S+ --url) '([^']+)'$/m.exec(readme);
+  it("runs docs/testing.md's command against the local server as written (with the test server's URL and secret)", async () => {
+    const guide = readFileSync(join(ROOT, 'docs', 'testing.md'), 'utf8');
+    const command = /^npm run simulate -- (run \S+ --url) '([^']+)'$/m.exec(guide);
     assert.ok(command?.[1] !== undefined && command[2] === 'http://127.0.0.1:9000/{fn}', 'no --url example');
     const [, file, flag] = command[1].split(' ') as [string, string, string];
     const result = await simulate('run', join(ROOT, file), flag, `${base}/{fn}`, '--secret', SECRET);

@@ -196,11 +196,11 @@ describe('npm run rules -- schedule', () => {
   });
 });
 
-describe('the README’s holiday schedule example', () => {
+describe('the rules guide’s holiday schedule example', () => {
   it('is the real 2026 schedule, the same as the packaged data', () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const block = readme.match(/```yaml\n(holidaySchedules:[\s\S]*?)```/)?.[1];
-    assert.ok(block !== undefined, 'the README has a holidaySchedules example');
+    const guide = readFileSync(join(ROOT, 'docs', 'rules.md'), 'utf8');
+    const block = guide.match(/```yaml\n(holidaySchedules:[\s\S]*?)```/)?.[1];
+    assert.ok(block !== undefined, 'docs/rules.md has a holidaySchedules example');
     const [year] = (
       parseYaml(block) as {
         holidaySchedules: { cn: { year: number; daysOff: string[]; makeUpWorkdays: string[] }[] };
