@@ -3,11 +3,11 @@
  * depends on the replies before (keys are heard only while a `dtmf` reply collects them, a transfer's
  * result comes only after a transfer was started, a call that ended takes nothing more). Each rule has an
  * id, named in every message that applies it, and a row in docs/simulator-rules.md that links its source
- * in docs/protocol.md (test/simulator/platform-rules.test.ts holds the two together).
+ * in docs/reference/protocol.md (test/simulator/platform-rules.test.ts holds the two together).
  */
 import type { CallerAction, TurnOutcome } from './call';
 
-/** Every rule: what the platform does, as the simulator models it, and its section in docs/protocol.md. */
+/** Every rule: what the platform does, as the simulator models it, and its section in docs/reference/protocol.md. */
 export const PLATFORM_RULES = {
   'callin-opens': {
     rule: 'an inbound call opens with callin; an outbound call has none, its first event carries the DynamicId',

@@ -579,7 +579,7 @@ export function printScenarioJsonSchema(): string {
   return printJsonSchema(
     ScenarioFileSchema,
     { Scenario: ScenarioSchema, Expect: ExpectSchema, LocalTime: LocalTimeTextSchema, Name: NameSchema },
-    'vms-callflow scenario file: simulated calls and what must happen (README.md)',
+    'vms-callflow scenario file: simulated calls and what must happen (docs/testing.md)',
     SCENARIO_DESCRIPTIONS,
   );
 }

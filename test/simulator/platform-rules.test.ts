@@ -1,6 +1,6 @@
 /**
  * The platform's rules the simulator models (dev/simulator/platform-rules.ts) against their list in
- * docs/simulator-rules.md: the same ids, in the same order, each linking the section of docs/protocol.md
+ * docs/simulator-rules.md: the same ids, in the same order, each linking the section of docs/reference/protocol.md
  * the code names, every message naming its rule; and what each reply does to what is delivered next.
  */
 import assert from 'node:assert/strict';
@@ -22,7 +22,7 @@ import {
 import { ROOT } from '../support/fc-event';
 
 const doc = readFileSync(join(ROOT, 'docs', 'simulator-rules.md'), 'utf8');
-const protocol = readFileSync(join(ROOT, 'docs', 'protocol.md'), 'utf8');
+const protocol = readFileSync(join(ROOT, 'docs', 'reference', 'protocol.md'), 'utf8');
 
 /** The anchors of a Markdown file's headings, as GitHub makes them (a repeated one gets -1, -2, …). */
 function anchorsOf(markdown: string): Set<string> {
@@ -41,7 +41,7 @@ function anchorsOf(markdown: string): Set<string> {
 }
 
 /** The table's rows: the id and the protocol.md anchor its source links. */
-const rows = [...doc.matchAll(/^\| `([\w-]+)` \|.*\]\(protocol\.md#([^)]+)\) \|$/gm)].map((match) => ({
+const rows = [...doc.matchAll(/^\| `([\w-]+)` \|.*\]\(reference\/protocol\.md#([^)]+)\) \|$/gm)].map((match) => ({
   id: match[1] ?? '',
   source: match[2] ?? '',
 }));
@@ -64,11 +64,11 @@ describe('the platform rules the simulator models', () => {
     );
   });
 
-  it('each link the section of docs/protocol.md the code names, and that section exists', () => {
+  it('each link the section of docs/reference/protocol.md the code names, and that section exists', () => {
     const anchors = anchorsOf(protocol);
     for (const row of rows) {
       assert.equal(row.source, PLATFORM_RULES[row.id as PlatformRuleId].source, row.id);
-      assert.ok(anchors.has(row.source), `docs/protocol.md has no section #${row.source} (rule ${row.id})`);
+      assert.ok(anchors.has(row.source), `docs/reference/protocol.md has no section #${row.source} (rule ${row.id})`);
     }
   });
 
