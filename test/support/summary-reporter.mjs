@@ -32,7 +32,7 @@ function describeError(error) {
       : '';
   return `${text}${extra}`
     .split('\n')
-    .filter((line) => !/^\s+at .*\(?node:internal\//.test(line))
+    .filter((line) => !/^\s+at .*\(?node:/.test(line))
     .join('\n');
 }
 
@@ -54,6 +54,7 @@ export default async function* summaryReporter(source) {
   /** The names of the tests and suites running, per file and depth, to name a failure by its suites. */
   const running = new Map();
   const fileMs = new Map();
+  const wholeFileMs = new Map();
 
   for await (const { type, data } of source) {
     if (type === 'test:start') {
@@ -69,14 +70,14 @@ export default async function* summaryReporter(source) {
       else if (data.details?.type !== 'suite') passed++;
     } else if (type === 'test:fail') {
       if (data.nesting === 0 && data.file !== undefined) {
-        fileMs.set(data.file, (fileMs.get(data.file) ?? 0) + (data.details?.duration_ms ?? 0));
+        // A whole file (see below) is timed apart: it holds the times of its own tests.
+        const times = data.name === data.file ? wholeFileMs : fileMs;
+        times.set(data.file, (times.get(data.file) ?? 0) + (data.details?.duration_ms ?? 0));
       }
       // A suite failing because a test in it failed adds nothing: that test is reported.
       if (data.details?.error?.failureType === 'subtestsFailed') continue;
       const path = [...(running.get(data.file) ?? []).slice(0, data.nesting), data.name];
       failures.push({
-        file: data.file,
-        // A test file run as a process of its own fails as a whole when its process exits with 1.
         wholeFile: data.nesting === 0 && data.name === data.file,
         name: path.join(' › '),
         where: where(data),
@@ -91,11 +92,11 @@ export default async function* summaryReporter(source) {
     }
   }
 
-  // A whole file's failure counts only when none of its tests is reported: a crash, or a hook that threw.
-  const reported = failures.filter(
-    (failure) =>
-      !failure.wholeFile || !failures.some((other) => !other.wholeFile && other.file === failure.file),
-  );
+  // A test file run as a process fails as a whole when its process exits with 1, as it does once one of
+  // its tests failed (suite.mts imports every other file, so the failed test names another file): such a
+  // failure counts only when no test failed, as a crash or a hook that threw (its output is printed).
+  const testFailures = failures.filter((failure) => !failure.wholeFile);
+  const reported = testFailures.length > 0 ? testFailures : failures;
   if (reported.length > 0 && output.length > 0) {
     yield `output of the tests:\n${output.join('').trimEnd()}\n\n`;
   }
@@ -103,7 +104,7 @@ export default async function* summaryReporter(source) {
     yield `✖ ${failure.name}\n  ${failure.where}\n${indent(failure.error)}\n\n`;
   }
   for (const note of notes) yield `note: ${note}\n`;
-  const slowest = [...fileMs]
+  const slowest = [...(fileMs.size > 0 ? fileMs : wholeFileMs)]
     .sort(([, a], [, b]) => b - a)
     .slice(0, SLOWEST_SHOWN)
     .map(([file, ms]) => `${relative(process.cwd(), file)} ${seconds(ms)}`);
