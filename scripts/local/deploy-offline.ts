@@ -95,7 +95,8 @@ function offlineEnvironment(
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(shell)) {
     // Real credentials never reach the try-out, whatever this shell holds.
-    if (value !== undefined && !/^(ALIBABA_CLOUD_|AccessKey|AccountID|SecurityToken)/.test(name)) env[name] = value;
+    if (value !== undefined && !/^(ALIBABA_CLOUD_|AccessKey|AccountID|SecurityToken)/.test(name))
+      env[name] = value;
   }
   return {
     ...env,
@@ -116,7 +117,11 @@ function offlineEnvironment(
 /** Runs `s` with `args`, its output on `io.err` as it comes; resolves with its exit code. */
 function runS(args: readonly string[], env: NodeJS.ProcessEnv, io: CommandIo): Promise<number | string> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [S_BIN, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [S_BIN, ...args], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), S_TIMEOUT_MS);
     child.stdout.on('data', (chunk: Buffer) => io.err(chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => io.err(chunk.toString('utf8')));
@@ -156,7 +161,12 @@ export async function main(argv: readonly string[], io: DeployOfflineIo = PROCES
   const [only] = read.line.positionals;
   const names = findFunctionNames();
   if (only !== undefined && !names.includes(only)) {
-    return refuseUsage(io, PROGRAM, 'deploy:offline', `no function ${only}; choose one of ${names.join(', ')}`);
+    return refuseUsage(
+      io,
+      PROGRAM,
+      'deploy:offline',
+      `no function ${only}; choose one of ${names.join(', ')}`,
+    );
   }
   const verify = read.line.values.verify === true;
   const shell = io.env ?? process.env;
@@ -166,7 +176,9 @@ export async function main(argv: readonly string[], io: DeployOfflineIo = PROCES
   for (const name of ['CALLBACK_SECRETS', 'STATE_SECRETS'] as const) {
     if ((env[name] ?? '') !== '') continue;
     env[name] = `offline-${randomBytes(12).toString('hex')}`;
-    io.err(`deploy:offline: ${name} is not set: a throwaway one is used for this try-out (a real deploy refuses)\n`);
+    io.err(
+      `deploy:offline: ${name} is not set: a throwaway one is used for this try-out (a real deploy refuses)\n`,
+    );
   }
   let standIn: StandIn | undefined;
   let restoreLogs: (() => void) | undefined;
