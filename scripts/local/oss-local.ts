@@ -1,10 +1,6 @@
 /**
  * Runs the OSS stand-in (dev/oss-server.ts) for a try-out without an Alibaba Cloud account: fixed dummy
- * credentials, one bucket, objects in memory, until Ctrl-C.
- *
- *   npm run oss:local [-- --port 9300] [--bucket vms-rules]
- *
- * It prints the endpoint, the variables that point `npm run rules -- publish …` at it, and the
+ * credentials, one bucket, objects in memory, until Ctrl-C. It prints the endpoint, the variables that point `npm run rules -- publish …` at it, and the
  * `npm start` line that serves the rules published there.
  */
 import * as v from 'valibot';
