@@ -1,8 +1,8 @@
 /**
- * Every test file but the deploy tests, in one process: each file run on its own pays a TypeScript
- * loader start of most of a second of CPU, which on two cores made the suite four times slower than its
- * tests. The deploy tests (test/deploy/) run beside this, in a process of their own, because their `s`
- * runs take seconds and overlap with everything here. `npm test` runs both.
+ * Every test file but the deploy tests, in one process (`npm test`): each file run on its own pays a
+ * TypeScript loader start of most of a second of CPU, which on two cores made the suite four times slower
+ * than its tests. The deploy tests (test/deploy/) run `s deploy` and `s preview`, seconds of CPU each:
+ * they are `npm run test:deploy`, which CI runs too.
  */
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';

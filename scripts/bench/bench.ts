@@ -18,15 +18,19 @@
  * things compared run interleaved, their order alternating; every figure is taken over rounds and given
  * as the median round with the range of rounds, and targets are judged on the median round. Every child
  * process gets an FC-like environment (bench-common.ts), and every loop is bounded in count and time.
- *
- *   npm run bench                  full run (about 1.5 min)
- *   npm run bench -- --quick       a short run (fewer rounds, smaller samples)
- *   npm run bench -- --strict      exit 1 when any target is missed
  */
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, availableParallelism, cpus, platform } from 'node:os';
 import { join, resolve } from 'node:path';
+import {
+  type CommandIo,
+  EXIT,
+  PROCESS_IO,
+  type ProgramSpec,
+  readCommandLine,
+  runWhenMain,
+} from '../../dev/command-line';
 import { formCallback } from '../../dev/fc-event';
 import {
   CONSTANT_HANDLER,
@@ -39,7 +43,7 @@ import {
   measureColdFirstReplies,
 } from './cold';
 import {
-  buildBundles,
+  buildPrivateDist,
   builtFile,
   droppedStartUpVariables,
   plural,
@@ -55,9 +59,32 @@ import { killServers, measureThroughput, type ThroughputPlan } from './throughpu
 import { measureWarm, type WarmPlan } from './warm';
 
 const root = resolve(import.meta.dirname, '../..');
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const strict = args.includes('--strict');
+
+export const PROGRAM = {
+  name: 'bench',
+  summary:
+    'Builds the bundles, then measures what the functions cost on FC 3.0: cold first replies, warm CPU per callback, rules scale, rules from OSS, the simulator, receipts and the local server, against their targets.',
+  single: true,
+  options: {
+    quick: {
+      type: 'boolean',
+      help: 'a short run of about 20 s: fewer rounds, smaller samples (default: about 1.5 min)',
+    },
+    strict: { type: 'boolean', help: 'exit 1 when any target is missed (default: report it, exit 0)' },
+  },
+  commands: {
+    bench: {
+      summary: 'measure the functions',
+      positionals: [0, 0],
+      options: ['quick', 'strict'],
+      example: '--quick',
+      details: `
+Every figure is CPU time (user + system) unless its row says otherwise, taken over interleaved rounds
+and given as the median round with the range of rounds; targets are judged on the median round. Progress
+goes to stderr, the table to stdout.`,
+    },
+  },
+} as const satisfies ProgramSpec;
 
 type Plan = {
   readonly cold: ColdPlan;
@@ -68,21 +95,22 @@ type Plan = {
 };
 
 /** Sample counts and time budgets; `--quick` trades precision for a run of about 20 s. */
-const PLAN: Plan = quick
-  ? {
-      cold: { rounds: 2, perRound: 2, budgetMs: 10_000 },
-      warm: { warmup: 1_000, rounds: 2, perRound: 500, budgetMs: 5_000 },
-      rules: { loadRounds: 1, warmup: 500, rounds: 2, perRound: 500, budgetMs: 5_000 },
-      throughput: { rounds: 1, warmupMs: 300, measureMs: 700 },
-      ossRefresh: { rounds: 2, callbacks: 500, budgetMs: 10_000 },
-    }
-  : {
-      cold: { rounds: 5, perRound: 6, budgetMs: 40_000 },
-      warm: { warmup: 5_000, rounds: 5, perRound: 2_000, budgetMs: 30_000 },
-      rules: { loadRounds: 3, warmup: 1_000, rounds: 3, perRound: 1_000, budgetMs: 15_000 },
-      throughput: { rounds: 2, warmupMs: 500, measureMs: 2_000 },
-      ossRefresh: { rounds: 4, callbacks: 2_000, budgetMs: 30_000 },
-    };
+const planFor = (quick: boolean): Plan =>
+  quick
+    ? {
+        cold: { rounds: 2, perRound: 2, budgetMs: 10_000 },
+        warm: { warmup: 1_000, rounds: 2, perRound: 500, budgetMs: 5_000 },
+        rules: { loadRounds: 1, warmup: 500, rounds: 2, perRound: 500, budgetMs: 5_000 },
+        throughput: { rounds: 1, warmupMs: 300, measureMs: 700 },
+        ossRefresh: { rounds: 2, callbacks: 500, budgetMs: 10_000 },
+      }
+    : {
+        cold: { rounds: 5, perRound: 6, budgetMs: 40_000 },
+        warm: { warmup: 5_000, rounds: 5, perRound: 2_000, budgetMs: 30_000 },
+        rules: { loadRounds: 3, warmup: 1_000, rounds: 3, perRound: 1_000, budgetMs: 15_000 },
+        throughput: { rounds: 2, warmupMs: 500, measureMs: 2_000 },
+        ossRefresh: { rounds: 4, callbacks: 2_000, budgetMs: 30_000 },
+      };
 
 const COLD_TARGETS = { defaultRules: 1.5, jsonCalendar: 1.6 };
 
@@ -124,6 +152,7 @@ function sizeRow(dist: string): Row {
  * holidays, so with that document every first reply routes by it and judges the calendar.
  */
 function measureCold(
+  plan: Plan,
   bankRulesJson: string,
   dist: string,
   oss: BenchOss,
@@ -160,7 +189,7 @@ function measureCold(
     { call_id: '130301340124^117079730123', content_type: 'callin', content, timestamp: String(Date.now()) },
     { base64: true },
   );
-  const samples = measureColdFirstReplies(variants, event, PLAN.cold);
+  const samples = measureColdFirstReplies(variants, event, plan.cold);
   const compare = (name: string) => compareCold(samples, name, 'constant');
   return [
     coldRow('cold first reply: node:crypto and one seal (floor)', compare('crypto'), undefined),
@@ -178,10 +207,36 @@ function measureCold(
   ];
 }
 
-async function main(): Promise<number> {
+export async function main(argv: readonly string[], io: CommandIo = PROCESS_IO): Promise<number> {
+  const read = readCommandLine(PROGRAM, argv, io);
+  if (!read.run) return read.code;
+  const quick = read.line.values.quick === true;
+  const strict = read.line.values.strict === true;
+  // Cold children are run with spawnSync, each bounded by its timeout; servers are killed here.
+  process.on('exit', killServers);
+  const interrupted = (signal: NodeJS.Signals) => {
+    killServers();
+    io.err(`bench: interrupted by ${signal}\n`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    return await bench(quick, strict, io);
+  } catch (error) {
+    killServers();
+    throw error;
+  } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+  }
+}
+
+async function bench(quick: boolean, strict: boolean, io: CommandIo): Promise<number> {
+  const PLAN = planFor(quick);
   const started = performance.now();
   reportProgress('building');
-  const dist = buildBundles();
+  const dist = await buildPrivateDist();
   const bankRulesJson = compileBankRules(dist);
   const rows: Row[] = [sizeRow(dist)];
   const oss = await startBenchOss(bankRulesJson, PLAN.ossRefresh.rounds);
@@ -189,7 +244,7 @@ async function main(): Promise<number> {
   reportProgress(
     `cold first replies (${plural(PLAN.cold.rounds, 'round')} × ${plural(PLAN.cold.perRound, 'run')} of 7 variants)`,
   );
-  rows.push(...measureCold(bankRulesJson, dist, oss, sdk));
+  rows.push(...measureCold(PLAN, bankRulesJson, dist, oss, sdk));
   const warm = await measureWarm(PLAN.warm, bankRulesJson, dist);
   rows.push(...warm.rows);
   const rules = measureRulesScale(PLAN.rules, dist);
@@ -205,51 +260,33 @@ async function main(): Promise<number> {
   const throughput = await measureThroughput(PLAN.throughput, dist);
   rows.push(...throughput.rows);
 
+  const say = (line: string) => io.out(`${line}\n`);
   const seconds = ((performance.now() - started) / 1_000).toFixed(1);
   const dropped = droppedStartUpVariables();
-  console.log(
+  say(
     `vms-callflow bench (${quick ? 'quick' : 'full'} run, ${seconds} s): Node ${process.version}, ` +
       `${platform()}-${arch()}, ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? 'unknown model'})`,
   );
-  console.log(
+  say(
     'CPU time (user + system) unless a row says otherwise, interleaved; "m (a–b)" is the median round ' +
       '(a–b: the range of rounds), and targets are judged on the median round.',
   );
-  console.log(
+  say(
     `Children run with PATH and the function's variables only` +
       (dropped.length === 0 ? '.' : `; not inherited from this machine: ${dropped.join(', ')}.`),
   );
-  console.log('');
-  printTable(rows);
-  console.log('');
-  for (const note of [...warm.notes, ...rules.notes, ...throughput.notes]) console.log(note);
+  say('');
+  printTable(rows, io.out);
+  say('');
+  for (const note of [...warm.notes, ...rules.notes, ...throughput.notes]) say(note);
   const judged = rows.filter((row) => row.pass !== undefined);
   const missed = judged.filter((row) => row.pass === false);
-  console.log(
+  say(
     missed.length === 0
       ? `All ${judged.length} targets met.`
       : `${missed.length} of ${judged.length} targets missed: ${missed.map((row) => row.figure).join('; ')}.`,
   );
-  return strict && missed.length > 0 ? 1 : 0;
+  return strict && missed.length > 0 ? EXIT.failed : EXIT.ok;
 }
 
-// Cold children are run with spawnSync, each bounded by its timeout; servers are killed here.
-process.on('exit', killServers);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    killServers();
-    process.stderr.write(`bench: interrupted by ${signal}\n`);
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  });
-}
-
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    killServers();
-    console.error('bench failed:', error);
-    process.exitCode = 2;
-  },
-);
+runWhenMain(import.meta.filename, main);

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { buildBundles } from '../build/build';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -54,15 +55,15 @@ const BUILT_FILES = [
 ];
 
 /**
- * Builds the bundles (scripts/build/build.ts, quietly), then copies dist/ to a private folder that every
+ * Builds the bundles (in this process, quietly), then copies dist/ to a private folder that every
  * measurement loads from, removed when this process exits: `npm test` or a build in another terminal
  * may rewrite dist/ at any moment, and every figure of a run must come from the one build. Returns the
  * private folder.
  */
-export function buildBundles(): string {
+export async function buildPrivateDist(): Promise<string> {
   // A rebuild elsewhere between the build and the copy leaves the copy incomplete: build and copy again.
   for (let attempt = 1; attempt <= 3; attempt++) {
-    build();
+    await buildBundles({ quiet: true });
     const dist = mkdtempSync(join(tmpdir(), 'vms-callflow-dist-'));
     process.once('exit', () => rmSync(dist, { recursive: true, force: true }));
     cpSync(join(root, 'dist'), dist, { recursive: true });
@@ -71,29 +72,9 @@ export function buildBundles(): string {
   throw new Error('dist/ kept changing while it was copied (another build running?); run the bench again');
 }
 
-/** A built function's file in a copy of dist/ (see {@link buildBundles}). */
+/** A built function's file in a copy of dist/ (see {@link buildPrivateDist}). */
 export function builtFile(dist: string, name: string, file = 'index.js'): string {
   return join(dist, name, file);
-}
-
-function build(): void {
-  const result = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', join(root, 'scripts', 'build', 'build.ts'), '--quiet'],
-    {
-      cwd: root,
-      env: fcLikeEnv(),
-      stdio: ['ignore', 'ignore', 'pipe'],
-      timeout: 120_000,
-      killSignal: 'SIGKILL',
-    },
-  );
-  if (result.error !== undefined) throw result.error;
-  if (result.status !== 0) {
-    throw new Error(
-      `build failed (exit ${result.status ?? result.signal}):\n${result.stderr.toString('utf8')}`,
-    );
-  }
 }
 
 /** How a measured child is run: its function's variables, its time limit, and whether its stdout is read. */
@@ -209,7 +190,10 @@ export function reportProgress(message: string): void {
 }
 
 /** Prints rows as aligned columns: figure, value, target, PASS/MISS (`info` without a target), detail. */
-export function printTable(rows: readonly Row[]): void {
+export function printTable(
+  rows: readonly Row[],
+  out: (text: string) => void = (text) => process.stdout.write(text),
+): void {
   const header: Row = {
     figure: 'figure',
     value: 'value',
@@ -225,8 +209,8 @@ export function printTable(rows: readonly Row[]): void {
   const valueWidth = width((row) => row.value);
   const targetWidth = width((row) => row.target);
   for (const row of all) {
-    console.log(
-      [
+    out(
+      `${[
         row.figure.padEnd(figureWidth),
         row.value.padStart(valueWidth),
         row.target.padEnd(targetWidth),
@@ -234,7 +218,7 @@ export function printTable(rows: readonly Row[]): void {
         row.detail,
       ]
         .join('  ')
-        .trimEnd(),
+        .trimEnd()}\n`,
     );
   }
 }

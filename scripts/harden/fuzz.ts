@@ -2,16 +2,18 @@
  * Sends generated requests (dev/fuzz-callbacks.ts) through the built inbound and outbound bundles,
  * in-process, and checks every reply against the properties there, and every log line for unmasked
  * mobile numbers and secrets. Bounded in count and time; stops at the first failure with its
- * counterexample and the seed that reproduces it.
- *
- *   npm run fuzz                          1,000,000 requests (half to each function), about 3 minutes
- *   npm run fuzz -- --runs 50000 --seed 7
- *
- * Exit codes: 0 every property held, 1 one did not, 2 the command line is wrong.
+ * counterexample and the seed that reproduces it. Builds the bundles itself, after reading its line.
  */
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import fc from 'fast-check';
+import {
+  type CommandIo,
+  EXIT,
+  PROCESS_IO,
+  type ProgramSpec,
+  readCommandLine,
+  refuseUsage,
+  runWhenMain,
+} from '../../dev/command-line';
 import { loadBuiltHandler, setFunctionEnvironment } from '../../dev/fc-event';
 import { routeFunctionLogs } from '../../dev/function-logs';
 import {
@@ -21,32 +23,89 @@ import {
   requestArb,
 } from '../../dev/fuzz-callbacks';
 import { logScan, scanLogOutput } from '../../dev/log-scan';
+import { EnvSchema } from '../../shared/config/config';
+import { buildBundles } from '../build/build';
+
+const DEFAULT_RUNS = 1_000_000;
 
 /** Stop after this long, whatever the count: the run is bounded in time too. */
 const MAX_MINUTES = 20;
 
 const STATE_SECRETS = 'fuzz-run-state-key-0000001';
 
-async function main(argv: readonly string[]): Promise<number> {
-  let runs: number;
-  let seed: number;
-  try {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: { runs: { type: 'string' }, seed: { type: 'string' } },
-    });
-    runs = Number(values.runs ?? 1_000_000);
-    seed = Number(values.seed ?? Date.now() % 2 ** 31);
-    if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(seed))
-      throw new Error('--runs and --seed take whole numbers');
-  } catch (error) {
-    process.stderr.write(
-      `${error instanceof Error ? error.message : String(error)}\nusage: npm run fuzz [-- --runs N] [--seed S]\n`,
-    );
-    return 2;
+export const PROGRAM = {
+  name: 'fuzz',
+  summary:
+    'Builds the bundles, then sends generated requests through the inbound and outbound functions in-process, checking every reply and every log line; stops at the first failure with the seed that reproduces it.',
+  single: true,
+  options: {
+    runs: {
+      type: 'string',
+      value: 'N',
+      help: `requests in all, half to each function (default: ${DEFAULT_RUNS.toLocaleString('en')}, about 3 minutes)`,
+    },
+    seed: {
+      type: 'string',
+      value: 'S',
+      help: 'the seed of the generated requests (default: from the clock); a failure prints the one to reuse',
+    },
+  },
+  commands: {
+    fuzz: {
+      summary: 'fuzz the built functions',
+      positionals: [0, 0],
+      options: ['runs', 'seed'],
+      example: '--runs 50000 --seed 7',
+      details: `
+The properties: no throw, no 5xx, every callback a valid reply for its event, 4xx for the rest, no forged
+state trusted, nothing echoed, and no unmasked mobile number or secret in any log line. Exit 1 when one
+does not hold, with the counterexample; the run stops after ${MAX_MINUTES} minutes whatever the count.`,
+    },
+  },
+} as const satisfies ProgramSpec;
+
+/** What `main` runs besides the fuzzing: the build (a test passes one that builds nothing). */
+export interface FuzzDeps {
+  readonly build: () => Promise<void>;
+}
+
+const BUILD: FuzzDeps = { build: () => buildBundles({ quiet: true }) };
+
+export async function main(
+  argv: readonly string[],
+  io: CommandIo = PROCESS_IO,
+  deps: FuzzDeps = BUILD,
+): Promise<number> {
+  const read = readCommandLine(PROGRAM, argv, io);
+  if (!read.run) return read.code;
+  const { runs: typedRuns, seed: typedSeed } = read.line.values;
+  const runs = Number(typedRuns ?? DEFAULT_RUNS);
+  const seed = Number(typedSeed ?? Date.now() % 2 ** 31);
+  if (!Number.isInteger(runs) || runs < 1) {
+    return refuseUsage(io, PROGRAM, 'fuzz', `--runs takes a whole number from 1 on; not ${typedRuns}`);
   }
+  if (!/^\d+$/.test(typedSeed ?? '0') || !Number.isSafeInteger(seed)) {
+    return refuseUsage(io, PROGRAM, 'fuzz', `--seed takes a whole number, such as 7; not ${typedSeed}`);
+  }
+  await deps.build();
+  // The functions' variables of this process, put back when the run ends (a test runs this in-process).
+  const saved = Object.fromEntries(
+    Object.keys(EnvSchema.entries).flatMap((key) => {
+      const value = process.env[key];
+      return value === undefined ? [] : [[key, value]];
+    }),
+  );
   // Each line the functions log is scanned, then dropped.
-  routeFunctionLogs((text) => scanLogOutput(text, [STATE_SECRETS]));
+  const restoreLogs = routeFunctionLogs((text) => scanLogOutput(text, [STATE_SECRETS]));
+  try {
+    return await fuzz(runs, seed, io);
+  } finally {
+    restoreLogs();
+    setFunctionEnvironment(saved);
+  }
+}
+
+async function fuzz(runs: number, seed: number, io: CommandIo): Promise<number> {
   // Exactly this of the functions' variables: a CALLBACK_SECRETS or RULES in this shell would change every reply.
   setFunctionEnvironment({ STATE_SECRETS });
   const started = Date.now();
@@ -59,8 +118,8 @@ async function main(argv: readonly string[]): Promise<number> {
     // met by refusing every state.
     const control = await checkGenuineState(handler);
     if (control !== undefined) {
-      process.stdout.write(`${name}: a genuine state was not followed: ${control}\n`);
-      return 1;
+      io.err(`fuzz: ${name}: a genuine state was not followed: ${control}\n`);
+      return EXIT.failed;
     }
     const share = Math.ceil(runs / 2);
     let sent = 0;
@@ -68,7 +127,7 @@ async function main(argv: readonly string[]): Promise<number> {
       fc.asyncProperty(requestArb(replayed), async (request) => {
         sent++;
         if (sent % 100_000 === 0) {
-          process.stderr.write(
+          io.err(
             `fuzz: ${name} ${sent.toLocaleString('en')} requests, ${Math.round((Date.now() - started) / 1000)} s\n`,
           );
         }
@@ -90,34 +149,26 @@ async function main(argv: readonly string[]): Promise<number> {
     );
     total += sent;
     if (result.failed) {
-      process.stdout.write(
-        `${name}: FAILED after ${sent} requests (seed ${seed})\n${fc.defaultReportMessage(result)}\n`,
+      io.err(
+        `fuzz: ${name}: FAILED after ${sent} requests (seed ${seed}); npm run fuzz -- --seed ${seed} reproduces it\n${fc.defaultReportMessage(result)}\n`,
       );
-      return 1;
+      return EXIT.failed;
     }
   }
   if (total < runs) {
-    process.stdout.write(`fuzz: only ${total} of ${runs} requests ran in ${MAX_MINUTES} minutes\n`);
-    return 1;
+    io.err(
+      `fuzz: only ${total} of ${runs} requests ran in ${MAX_MINUTES} minutes: ask for fewer with --runs N, on a less busy machine\n`,
+    );
+    return EXIT.failed;
   }
   const seconds = (Date.now() - started) / 1000;
-  process.stdout.write(
+  io.out(
     `fuzz: ${total.toLocaleString('en')} requests (seed ${seed}) to inbound and outbound in ${seconds.toFixed(0)} s ` +
       `(${Math.round(total / seconds).toLocaleString('en')}/s): no throw, no 5xx, every callback a valid reply for its event, ` +
       `4xx for the rest, no forged state trusted, nothing echoed; ${logScan.lines.toLocaleString('en')} log lines scanned, ` +
       'no unmasked mobile number, no secret\n',
   );
-  return 0;
+  return EXIT.ok;
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenMain(import.meta.filename, main);

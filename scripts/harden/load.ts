@@ -5,20 +5,21 @@
  * last reply's `dynamic_id`, and every reply is checked: HTTP 200, valid for the reply schema, legal for its
  * event, for its call. The server's memory (RSS) is read every second. A constant-reply server is driven the
  * same way at the end, as the reference for the latencies.
- *
- *   npm run load                      3 minutes of calls, then 20 s against the constant server
- *   npm run load -- --minutes 10 --callers 16
- *
- * Exit codes: 0 no error, no invalid reply and memory flat after the warm-up; 1 otherwise; 2 a bad
- * command line.
  */
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import * as v from 'valibot';
+import {
+  type CommandIo,
+  EXIT,
+  PROCESS_IO,
+  type ProgramSpec,
+  readCommandLine,
+  refuseUsage,
+  runWhenMain,
+} from '../../dev/command-line';
 import { SuccessReplySchema } from '../../shared/protocol/reply-schema';
-import { buildBundles, percentile } from '../bench/common';
+import { buildPrivateDist, percentile } from '../bench/common';
 import { killServers, postCallback, startServer, stopServer } from '../bench/throughput';
 
 /** Requests in flight at most, and in all: the run is bounded whatever the machine's speed. */
@@ -27,6 +28,38 @@ const WARM_UP_S = 20;
 const REFERENCE_S = 20;
 /** "Flat": the RSS at the end is at most this much over the RSS after the warm-up. */
 const FLAT_RATIO = 1.25;
+const DEFAULTS = { minutes: 3, callers: 12 } as const;
+
+export const PROGRAM = {
+  name: 'load',
+  summary:
+    'Builds the bundles, then places whole calls of the default hotline against the local server (127.0.0.1) for a bounded time, checking every reply and watching its memory; then the same against a constant-reply server, as the reference for the latencies.',
+  single: true,
+  options: {
+    minutes: {
+      type: 'string',
+      value: 'M',
+      help: `how long the calls go on, more than 0 and at most 60 (default: ${DEFAULTS.minutes})`,
+    },
+    callers: {
+      type: 'string',
+      value: 'N',
+      help: `virtual callers calling at once, 1 to 64 (default: ${DEFAULTS.callers})`,
+    },
+  },
+  commands: {
+    load: {
+      summary: 'load and soak the local server',
+      positionals: [0, 0],
+      options: ['minutes', 'callers'],
+      example: '--minutes 10 --callers 16',
+      details: `
+Exit 0 with no error, no invalid reply and memory (RSS) flat after the ${WARM_UP_S} s warm-up (at most
+${FLAT_RATIO}x); exit 1 otherwise. The constant-reply reference takes ${REFERENCE_S} s more. Progress goes
+to stderr, the figures to stdout.`,
+    },
+  },
+} as const satisfies ProgramSpec;
 
 type Event = { readonly type: string; readonly content: Record<string, string> };
 
@@ -166,27 +199,46 @@ function describeLatency(stats: Stats): string {
   return `p50 ${percentile(latenciesMs, 0.5).toFixed(2)} ms, p99 ${percentile(latenciesMs, 0.99).toFixed(2)} ms`;
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  let minutes: number;
-  let callers: number;
-  try {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: { minutes: { type: 'string' }, callers: { type: 'string' } },
-    });
-    minutes = Number(values.minutes ?? 3);
-    callers = Number(values.callers ?? 12);
-    if (!(minutes > 0 && minutes <= 60) || !(Number.isInteger(callers) && callers >= 1 && callers <= 64)) {
-      throw new Error('--minutes takes 0 to 60, --callers 1 to 64');
-    }
-  } catch (error) {
-    process.stderr.write(
-      `${error instanceof Error ? error.message : String(error)}\nusage: npm run load [-- --minutes M] [--callers N]\n`,
+export async function main(argv: readonly string[], io: CommandIo = PROCESS_IO): Promise<number> {
+  const read = readCommandLine(PROGRAM, argv, io);
+  if (!read.run) return read.code;
+  const { minutes: typedMinutes, callers: typedCallers } = read.line.values;
+  const minutes = Number(typedMinutes ?? DEFAULTS.minutes);
+  const callers = Number(typedCallers ?? DEFAULTS.callers);
+  if (!(minutes > 0 && minutes <= 60)) {
+    return refuseUsage(
+      io,
+      PROGRAM,
+      'load',
+      `--minutes takes more than 0 and at most 60; not ${typedMinutes}`,
     );
-    return 2;
   }
-  process.stderr.write('load: building the bundles\n');
-  const dist = buildBundles();
+  if (!(Number.isInteger(callers) && callers >= 1 && callers <= 64)) {
+    return refuseUsage(
+      io,
+      PROGRAM,
+      'load',
+      `--callers takes a whole number from 1 to 64; not ${typedCallers}`,
+    );
+  }
+  const interrupted = () => {
+    killServers();
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    return await load(minutes, callers, io);
+  } finally {
+    killServers();
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+  }
+}
+
+async function load(minutes: number, callers: number, io: CommandIo): Promise<number> {
+  io.err('load: building the bundles\n');
+  const dist = await buildPrivateDist();
   const runS = Math.ceil(minutes * 60);
   const local = await startServer('local', dist, runS + 60);
   const stats: Stats = { latenciesMs: [], requests: 0, errors: [], invalid: 0, calls: 0 };
@@ -197,7 +249,7 @@ async function main(argv: readonly string[]): Promise<number> {
     if (mb !== undefined) rss.push({ s: (Date.now() - started) / 1000, mb });
   }, 1000);
   const progress = setInterval(() => {
-    process.stderr.write(
+    io.err(
       `load: ${Math.round((Date.now() - started) / 1000)} s, ${stats.requests} requests, ${stats.calls} calls\n`,
     );
   }, 30_000);
@@ -210,7 +262,7 @@ async function main(argv: readonly string[]): Promise<number> {
     clearInterval(progress);
     await stopServer(local.child);
   }
-  process.stderr.write(`load: ${REFERENCE_S} s against the constant-reply server\n`);
+  io.err(`load: ${REFERENCE_S} s against the constant-reply server\n`);
   const bare = await startServer('bare', dist, REFERENCE_S + 60);
   const reference: Stats = { latenciesMs: [], requests: 0, errors: [], invalid: 0, calls: 0 };
   try {
@@ -243,27 +295,8 @@ async function main(argv: readonly string[]): Promise<number> {
     `  memory (RSS) ${rss[0]?.mb.toFixed(1) ?? '?'} MB at start, ${warmed === undefined ? '-' : afterWarmUp.toFixed(1)} MB after ${WARM_UP_S} s, peak ${peak.toFixed(1)} MB, ${end.toFixed(1)} MB at the end: ${verdict}`,
     `  ${seconds.toFixed(0)} s in all`,
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
-  return stats.errors.length === 0 && flat !== false ? 0 : 1;
+  io.out(`${lines.join('\n')}\n`);
+  return stats.errors.length === 0 && flat !== false ? EXIT.ok : EXIT.failed;
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    killServers();
-    process.exit(130);
-  });
-}
-
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      killServers();
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      killServers();
-      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenMain(import.meta.filename, main);

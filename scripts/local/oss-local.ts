@@ -1,42 +1,49 @@
 /**
  * Runs the OSS stand-in (dev/oss-server.ts) for a try-out without an Alibaba Cloud account: fixed dummy
- * credentials, one bucket, objects in memory, until Ctrl-C.
- *
- *   npm run oss:local [-- --port 9300] [--bucket vms-rules]
- *
- * It prints the endpoint, the variables that point `npm run rules -- publish …` at it, and the
+ * credentials, one bucket, objects in memory, until Ctrl-C. It prints the endpoint, the variables that point `npm run rules -- publish …` at it, and the
  * `npm start` line that serves the rules published there.
  */
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import * as v from 'valibot';
+import {
+  EXIT,
+  PROCESS_IO,
+  type ProgramSpec,
+  readCommandLine,
+  refuseUsage,
+  runWhenMain,
+} from '../../dev/command-line';
 import { OSS_STAND_IN_DEFAULTS, type OssServer, startOssServer } from '../../dev/oss-server';
 import { BucketNameSchema } from '../../shared/oss/oss-schemas';
+import { describeListenError, portOption, readPort, type ServingIo, waitUntilStopped } from './serving';
 
 /** The port `npm run oss:local` listens on unless `--port` says otherwise; fixed, so the README's commands work. */
 export const OSS_LOCAL_PORT = 9300;
 
-const PortSchema = v.pipe(
-  v.string(),
-  v.regex(/^\d{1,5}$/, 'a port is a number from 0 to 65535'),
-  v.transform(Number),
-  v.maxValue(65535, 'a port is a number from 0 to 65535'),
-);
-
-export type OssLocalOptions = { readonly port: number; readonly bucket: string };
-
-/** Reads `--port` and `--bucket`; throws an Error whose message says what is wrong. */
-export function parseOssLocalArgs(argv: readonly string[]): OssLocalOptions {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: { port: { type: 'string' }, bucket: { type: 'string' } },
-  });
-  const port = v.safeParse(PortSchema, values.port ?? String(OSS_LOCAL_PORT));
-  if (!port.success) throw new Error(`--port: ${port.issues[0].message}; not ${values.port}`);
-  const bucket = v.safeParse(BucketNameSchema, values.bucket ?? OSS_STAND_IN_DEFAULTS.bucket);
-  if (!bucket.success) throw new Error(`--bucket: ${bucket.issues[0].message}; not ${values.bucket}`);
-  return { port: port.output, bucket: bucket.output };
-}
+export const PROGRAM = {
+  name: 'oss:local',
+  summary:
+    'Runs an OSS stand-in on 127.0.0.1 (dummy credentials, one bucket, objects in memory, V4 signatures checked) for trying rules publishing without an Alibaba Cloud account, until Ctrl-C.',
+  single: true,
+  options: {
+    port: portOption(String(OSS_LOCAL_PORT)),
+    bucket: {
+      type: 'string',
+      value: 'NAME',
+      help: `the bucket it holds (default: ${OSS_STAND_IN_DEFAULTS.bucket})`,
+    },
+  },
+  commands: {
+    'oss:local': {
+      summary: 'serve the OSS stand-in',
+      positionals: [0, 0],
+      options: ['port', 'bucket'],
+      example: '--port 9400 --bucket my-rules',
+      details: `
+It prints the variables that point \`npm run rules -- publish\` at it, and the npm start line that serves
+the rules published there. Every object is forgotten when it stops.`,
+    },
+  },
+} as const satisfies ProgramSpec;
 
 /** The banner: where the stand-in listens and the exact variables for the rules CLI. */
 export function describeOssLocal(server: OssServer, bucket: string): string[] {
@@ -62,35 +69,30 @@ export function describeOssLocal(server: OssServer, bucket: string): string[] {
   ];
 }
 
-async function run(argv: readonly string[]): Promise<number> {
-  let options: OssLocalOptions;
-  try {
-    options = parseOssLocalArgs(argv);
-  } catch (error) {
-    process.stderr.write(`oss:local: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 2;
+/** Serves the stand-in until stopped (Ctrl-C, or `io.stop` in a test); the exit code once closed. */
+export async function main(argv: readonly string[], io: ServingIo = PROCESS_IO): Promise<number> {
+  const read = readCommandLine(PROGRAM, argv, io);
+  if (!read.run) return read.code;
+  const port = readPort(read.line.values.port, '--port', OSS_LOCAL_PORT);
+  if ('error' in port) return refuseUsage(io, PROGRAM, 'oss:local', port.error);
+  const typedBucket = read.line.values.bucket;
+  const bucket = v.safeParse(BucketNameSchema, typedBucket ?? OSS_STAND_IN_DEFAULTS.bucket);
+  if (!bucket.success) {
+    return refuseUsage(io, PROGRAM, 'oss:local', `--bucket: ${bucket.issues[0].message}; not ${typedBucket}`);
   }
-  const server = await startOssServer({ port: options.port, buckets: [options.bucket] });
-  process.stdout.write(`${describeOssLocal(server, options.bucket).join('\n')}\n`);
-  await new Promise<void>((done) => {
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-  });
+  let server: OssServer;
+  try {
+    server = await startOssServer({ port: port.port, buckets: [bucket.output] });
+  } catch (error) {
+    const line = describeListenError(error, port.port, '--port N (npm run oss:local -- --port 9400)');
+    if (line === undefined) throw error;
+    io.err(`oss:local: ${line}\n`);
+    return EXIT.failed;
+  }
+  io.out(`${describeOssLocal(server, bucket.output).join('\n')}\n`);
+  await waitUntilStopped(io.stop);
   await server.close();
-  return 0;
+  return EXIT.ok;
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  run(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      const code = (error as { code?: unknown }).code;
-      process.stderr.write(
-        `oss:local: ${code === 'EADDRINUSE' ? 'the port is taken; choose another with --port' : String(error)}\n`,
-      );
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenMain(import.meta.filename, main);

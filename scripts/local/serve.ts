@@ -1,17 +1,67 @@
 /**
- * Serves the built bundles the way an FC 3.0 HTTP trigger calls them: each request becomes an FC event
- * (a JSON Buffer), the bundle's `handler` answers, the result becomes the HTTP response. What runs here
- * is exactly what `s deploy` uploads.
- *
- *   npm start                 build, then serve /inbound, /outbound and /report on PORT (default 9000)
+ * `npm start`: builds the bundles, then serves them the way an FC 3.0 HTTP trigger calls them: each
+ * request becomes an FC event (a JSON Buffer), the bundle's `handler` answers, the result becomes the HTTP
+ * response. What runs here is exactly what `s deploy` uploads.
  */
 import { randomUUID } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import {
+  type CommandIo,
+  EXIT,
+  PROCESS_IO,
+  type ProgramSpec,
+  readCommandLine,
+  refuseUsage,
+  runWhenMain,
+} from '../../dev/command-line';
 import { buildFcEvent, type FcHandler, loadBuiltHandler } from '../../dev/fc-event';
 import { readConfig } from '../../shared/config/config';
 import { formatOssUrl, type OssAddress } from '../../shared/oss/oss-address';
+import { buildBundles } from '../build/build';
+import {
+  describeListenError,
+  listenOn,
+  portOption,
+  readPort,
+  type ServingIo,
+  waitUntilStopped,
+} from './serving';
+
+/** The port `npm start` listens on unless `--port` or PORT says otherwise. */
+export const START_PORT = 9000;
+
+export const PROGRAM = {
+  name: 'start',
+  summary:
+    "Builds the bundles, then serves them on 127.0.0.1 as FC 3.0's HTTP triggers call them (/inbound, /outbound, /report) until Ctrl-C.",
+  single: true,
+  options: { port: portOption(`PORT, else ${START_PORT}`) },
+  commands: {
+    start: {
+      summary: 'build and serve the functions',
+      positionals: [0, 0],
+      options: ['port'],
+      example: '--port 9001',
+      details: `
+The functions read their variables from this shell (CALLBACK_SECRETS, STATE_SECRETS, RULES, RULES_FILE,
+RULES_URL...), as s.yaml deploys them. The build's sizes and the banner (with a curl to try) go to stderr;
+stdout carries what the functions log, one JSON object a line.`,
+    },
+  },
+} as const satisfies ProgramSpec;
+
+/** What `main` runs besides the server: the build (a test passes one that builds nothing). */
+export interface StartDeps {
+  readonly build: (io: CommandIo) => Promise<void>;
+}
+
+const BUILD: StartDeps = {
+  // The sizes on stderr, beside the banner: stdout is the functions' log.
+  build: (io) => buildBundles({ io: { out: io.err, err: io.err } }),
+};
 
 const root = resolve(import.meta.dirname, '../..');
 /** Requests larger than this are cut off, as FC's own front end would (32 MB there; far less needed). */
@@ -70,7 +120,7 @@ export function toFcEvent(
 }
 
 /** An HTTP server routing `/<function>/…` to that function's built handler. */
-export function createLocalServer(handlers: Map<string, FcHandler>): Server {
+export function createLocalServer(handlers: Map<string, FcHandler>, io: CommandIo = PROCESS_IO): Server {
   return createServer((req, res) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -114,7 +164,7 @@ export function createLocalServer(handlers: Map<string, FcHandler>): Server {
           res.end(result.isBase64Encoded === true ? Buffer.from(body, 'base64') : body);
         },
         (error: unknown) => {
-          console.error(error);
+          io.err(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
           res
             .writeHead(502, { 'content-type': 'application/json' })
             .end('{"result":"fail","msg":"function error","data":{}}');
@@ -157,12 +207,25 @@ export function describeUsage(port: number, names: readonly string[], config: Se
   ];
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  const port = Number(process.env.PORT ?? 9000);
+/** Builds, then serves until stopped (Ctrl-C, or `io.stop` in a test); the exit code once closed. */
+export async function main(
+  argv: readonly string[],
+  io: ServingIo = PROCESS_IO,
+  deps: StartDeps = BUILD,
+): Promise<number> {
+  const read = readCommandLine(PROGRAM, argv, io);
+  if (!read.run) return read.code;
+  const env = io.env ?? process.env;
+  const typed = read.line.values.port;
+  const port = readPort(typed ?? env.PORT, typed === undefined ? 'PORT' : '--port', START_PORT);
+  if ('error' in port) return refuseUsage(io, PROGRAM, 'start', port.error);
+  await deps.build(io);
   const handlers = loadBuiltHandlers();
   if (handlers.size === 0) {
-    console.error('no built functions in dist/: run npm run build first');
-    process.exit(1);
+    io.err(
+      'start: the build left no function in dist/: see its errors above, fix them and run npm start again\n',
+    );
+    return EXIT.failed;
   }
   let served: ServedConfig = {
     rulesJson: undefined,
@@ -171,12 +234,29 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import
     callbackSecrets: [],
   };
   try {
-    served = readConfig(process.env);
+    served = readConfig(env);
   } catch (error) {
     // The functions report a bad environment themselves, on every callback; the banner says so too.
-    console.error(`warning: ${error instanceof Error ? error.message : String(error)}`);
+    io.err(`warning: ${error instanceof Error ? error.message : String(error)}\n`);
   }
-  createLocalServer(handlers).listen(port, '127.0.0.1', () => {
-    for (const line of describeUsage(port, [...handlers.keys()], served)) console.error(line);
+  const server = createLocalServer(handlers, io);
+  try {
+    await listenOn(server, port.port);
+  } catch (error) {
+    const line = describeListenError(error, port.port, '--port N (npm start -- --port 9001) or PORT=N');
+    if (line === undefined) throw error;
+    io.err(`start: ${line}\n`);
+    return EXIT.failed;
+  }
+  const { port: listening } = server.address() as AddressInfo;
+  for (const line of describeUsage(listening, [...handlers.keys()], served)) io.err(`${line}\n`);
+  io.err('Ctrl-C stops it.\n');
+  await waitUntilStopped(io.stop);
+  await new Promise<void>((done) => {
+    server.close(() => done());
+    server.closeAllConnections();
   });
+  return EXIT.ok;
 }
+
+runWhenMain(import.meta.filename, main);

@@ -26,7 +26,6 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
-  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -39,6 +38,7 @@ import { routeFunctionLogs } from '../../dev/function-logs';
 import { findFunctionNames } from '../../scripts/build/build';
 import { EnvSchema, readConfig } from '../../shared/config/config';
 import { ROOT } from '../support/fc-event';
+import { createProjectCopy } from '../support/project-copy';
 
 const S_BIN = join(ROOT, 'node_modules', '.bin', 's');
 const STUB_COMPONENT = join(ROOT, 'test', 'fixtures', 'fc3-stub');
@@ -60,9 +60,6 @@ const DEPLOY_VARIABLES = [
   'VERIFY_AFTER_DEPLOY',
   'FC_CLIENT_CUSTOM_ENDPOINT',
 ];
-
-/** What the build needs: the copy deploys from these alone (no dist/, which the deploy must build). */
-const PROJECT_FILES = ['s.yaml', 'package.json', 'tsconfig.json', 'scripts', 'functions', 'shared', 'dev'];
 
 const TriggerSchema = v.object({
   triggerName: v.string(),
@@ -165,14 +162,6 @@ async function renderSYaml(variables: Record<string, string> = {}): Promise<Rend
   return v.parse(RenderedSYamlSchema, JSON.parse(run.stdout));
 }
 
-/** A copy of the project's sources, with node_modules linked and no dist/. */
-function createProjectCopy(): string {
-  const dir = mkdtempSync(join(scratch, 'project-'));
-  for (const name of PROJECT_FILES) cpSync(join(ROOT, name), join(dir, name), { recursive: true });
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  return dir;
-}
-
 /** Deploys a project copy through the stub component; returns the run and what the stub recorded. */
 async function deployWithStub(
   project: string,
@@ -226,17 +215,17 @@ const RUNS = {
     LOG_LEVEL: 'debug',
   }),
   deployAll: (async () => {
-    const project = createProjectCopy();
+    const project = createProjectCopy(scratch);
     return { project, ...(await deployWithStub(project, DEPLOY_AS_JSON)) };
   })(),
   // One function alone, and open functions allowed when told to: one build serves both.
-  deployReportOpen: deployWithStub(createProjectCopy(), ['report', 'deploy', '-y', '-t', 's.yaml'], {
+  deployReportOpen: deployWithStub(createProjectCopy(scratch), ['report', 'deploy', '-y', '-t', 's.yaml'], {
     CALLBACK_SECRETS: '',
     STATE_SECRETS: '',
     ALLOW_OPEN_DEPLOY: '1',
   }),
   // Open functions and invalid inline rules at once: the check lists every problem in one attempt.
-  refused: deployWithStub(createProjectCopy(), ['deploy', '-y', '-t', 's.yaml'], {
+  refused: deployWithStub(createProjectCopy(scratch), ['deploy', '-y', '-t', 's.yaml'], {
     CALLBACK_SECRETS: '',
     STATE_SECRETS: '',
     RULES: '{"version":"x"}',
@@ -244,7 +233,7 @@ const RUNS = {
   // The success-deploy action on: deploy:verify checks the functions through an FC API stand-in that runs
   // the bundles this deploy built, with the secrets it deployed and the dummy credentials `s` was given.
   deployVerified: (async () => {
-    const project = createProjectCopy();
+    const project = createProjectCopy(scratch);
     const standIn = await startFcApiStandIn({
       accountId: DUMMY_ACCOUNT_ID,
       accessKeys: { 'dummy-access-key-id': 'dummy-access-key-secret' },
@@ -268,7 +257,7 @@ const RUNS = {
     }
   })(),
   brokenBuild: (async () => {
-    const project = createProjectCopy();
+    const project = createProjectCopy(scratch);
     mkdirSync(join(project, 'functions', 'report'), { recursive: true });
     writeFileSync(join(project, 'functions', 'report', 'index.ts'), 'export const handler = ;\n');
     return deployWithStub(project, DEPLOY_AS_JSON);

@@ -2,23 +2,46 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import OSS from 'ali-oss';
 import { startOssServer } from '../../../dev/oss-server';
-import { describeOssLocal, OSS_LOCAL_PORT, parseOssLocalArgs } from '../../../scripts/local/oss-local';
+import { describeOssLocal, main, OSS_LOCAL_PORT } from '../../../scripts/local/oss-local';
+import { captureIo, occupyPort, startServing } from '../../support/serving-command';
 
 describe('npm run oss:local', () => {
-  it('listens on port 9300 with the bucket vms-rules unless told otherwise', () => {
+  it('serves the bucket it is given until stopped, printing the variables that reach it', async () => {
     assert.equal(OSS_LOCAL_PORT, 9300);
-    assert.deepEqual(parseOssLocalArgs([]), { port: 9300, bucket: 'vms-rules' });
-    assert.deepEqual(parseOssLocalArgs(['--port', '9400', '--bucket', 'my-rules']), {
-      port: 9400,
-      bucket: 'my-rules',
-    });
+    const serving = startServing(main, ['--port', '0', '--bucket', 'my-rules']);
+    const endpoint = await serving.printed(/export OSS_ENDPOINT=(\S+)/);
+    const response = await fetch(`${endpoint}/`);
+    assert.ok(response.status < 500, `the stand-in answers (${response.status})`);
+    assert.match(serving.out.join(''), /bucket my-rules/);
+    assert.equal(await serving.stop(), 0);
+    await assert.rejects(fetch(`${endpoint}/`), 'it stops listening once stopped');
+    assert.deepEqual(serving.err, []);
   });
 
-  it('refuses a port or a bucket name OSS would not take, saying which', () => {
-    assert.throws(() => parseOssLocalArgs(['--port', '70000']), /--port: .*not 70000/);
-    assert.throws(() => parseOssLocalArgs(['--port', 'x']), /--port/);
-    assert.throws(() => parseOssLocalArgs(['--bucket', 'Bad_Name']), /--bucket: .*not Bad_Name/);
-    assert.throws(() => parseOssLocalArgs(['--nope']), /nope/);
+  it('refuses a port or a bucket name OSS would not take in one line, exit 2', async () => {
+    for (const [argv, wanted] of [
+      [['--port', '70000'], /^oss:local: --port: .*; not 70000 \(see 'npm run oss:local -- --help'\)\n$/],
+      [['--port', 'x'], /^oss:local: --port: a port is a whole number/],
+      [['--bucket', 'Bad_Name'], /^oss:local: --bucket: .*not Bad_Name/],
+    ] as const) {
+      const { io, out, err } = captureIo();
+      assert.equal(await main(argv, io), 2, argv.join(' '));
+      assert.match(err.join(''), wanted);
+      assert.deepEqual(out, []);
+    }
+  });
+
+  it('says in one line that the port is taken and how to pick another, exit 1', async () => {
+    const taken = await occupyPort();
+    try {
+      const { io, err } = captureIo();
+      assert.equal(await main(['--port', String(taken.port)], io), 1);
+      assert.deepEqual(err, [
+        `oss:local: port ${taken.port} is already in use (another server, perhaps this one started earlier): stop it, or pick another port with --port N (npm run oss:local -- --port 9400)\n`,
+      ]);
+    } finally {
+      await taken.close();
+    }
   });
 
   it('prints variables that let ali-oss reach the stand-in as printed', async () => {

@@ -1,9 +1,74 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createLocalServer, describeUsage, loadBuiltHandlers } from '../../../scripts/local/serve';
+import { createLocalServer, describeUsage, loadBuiltHandlers, main } from '../../../scripts/local/serve';
 import callin from '../../fixtures/callbacks/callin.json';
 import { captureLogs, setFunctionEnvironment } from '../../support/fc-event';
+import { captureIo, occupyPort, startServing } from '../../support/serving-command';
+
+/** `npm start` without its build: the suite built dist/ once, and other files load it meanwhile. */
+function mainBuilt(builds: string[] = []) {
+  return (argv: readonly string[], io: Parameters<typeof main>[1]) =>
+    main(argv, io, {
+      build: async () => {
+        builds.push('build');
+      },
+    });
+}
+
+describe('npm start', () => {
+  it('builds, then serves the functions on the port asked for until stopped', async () => {
+    const builds: string[] = [];
+    const serving = startServing(mainBuilt(builds), ['--port', '0'], {});
+    const base = await serving.printed(
+      /serving \/inbound, \/outbound, \/report on (http:\/\/127\.0\.0\.1:\d+)/,
+    );
+    assert.deepEqual(builds, ['build']);
+    const { result } = await captureLogs(async () => {
+      const response = await fetch(`${base}/inbound`, { method: 'POST', body: new URLSearchParams(callin) });
+      return (await response.json()) as { data: { action: string } };
+    });
+    assert.equal(result.data.action, 'answer');
+    assert.equal(await serving.stop(), 0);
+    await assert.rejects(fetch(`${base}/inbound`), 'it stops listening once stopped');
+    assert.deepEqual(serving.out, [], 'the banner is on stderr: stdout is the functions’ log');
+  });
+
+  it('takes the port from PORT when --port is not given', async () => {
+    const taken = await occupyPort();
+    await taken.close();
+    const serving = startServing(mainBuilt(), [], { PORT: String(taken.port) });
+    assert.equal(await serving.printed(/on http:\/\/127\.0\.0\.1:(\d+)/), String(taken.port));
+    assert.equal(await serving.stop(), 0);
+  });
+
+  it('says in one line that the port is taken and how to pick another, exit 1', async () => {
+    const taken = await occupyPort();
+    try {
+      const { io, out, err } = captureIo({});
+      assert.equal(await mainBuilt()(['--port', String(taken.port)], io), 1);
+      assert.deepEqual(out, []);
+      assert.deepEqual(err, [
+        `start: port ${taken.port} is already in use (another server, perhaps this one started earlier): stop it, or pick another port with --port N (npm start -- --port 9001) or PORT=N\n`,
+      ]);
+    } finally {
+      await taken.close();
+    }
+  });
+
+  it('refuses a port that is not one before building anything, exit 2', async () => {
+    const builds: string[] = [];
+    for (const [argv, env, wanted] of [
+      [['--port', '99999'], {}, /^start: --port: a port is a whole number from 0 to 65535; not 99999 \(see/],
+      [[], { PORT: 'http' }, /^start: PORT: a port is a whole number from 0 to 65535; not http \(see/],
+    ] as const) {
+      const { io, err } = captureIo(env);
+      assert.equal(await mainBuilt(builds)(argv, io), 2);
+      assert.match(err.join(''), wanted);
+    }
+    assert.deepEqual(builds, []);
+  });
+});
 
 describe('local server', () => {
   const server = createLocalServer(loadBuiltHandlers());

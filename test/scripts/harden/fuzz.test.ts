@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { main } from '../../../scripts/harden/fuzz';
+import { captureIo } from '../../support/serving-command';
+
+/** `npm run fuzz` without its build: the suite built dist/ once, and other files load it meanwhile. */
+function fuzzBuilt(argv: readonly string[], builds: string[] = []) {
+  const { io, out, err } = captureIo();
+  const exited = main(argv, io, {
+    build: async () => {
+      builds.push('build');
+    },
+  });
+  return { exited, out, err };
+}
+
+describe('npm run fuzz', () => {
+  it('builds, then sends the number of requests asked for and says every property held', async () => {
+    const builds: string[] = [];
+    const before = { ...process.env };
+    const run = fuzzBuilt(['--runs', '40', '--seed', '7'], builds);
+    assert.equal(await run.exited, 0, run.err.join(''));
+    assert.deepEqual(builds, ['build']);
+    assert.match(run.out.join(''), /^fuzz: 40 requests \(seed 7\) to inbound and outbound in \d+ s/);
+    assert.deepEqual(run.err, []);
+    assert.deepEqual({ ...process.env }, before, 'the functions’ variables are put back');
+  });
+
+  it('refuses a count or a seed that is not a whole number before building, exit 2', async () => {
+    const builds: string[] = [];
+    for (const [argv, wanted] of [
+      [
+        ['--runs', '0'],
+        /^fuzz: --runs takes a whole number from 1 on; not 0 \(see 'npm run fuzz -- --help'\)\n$/,
+      ],
+      [['--seed', 'x'], /^fuzz: --seed takes a whole number, such as 7; not x \(see/],
+    ] as const) {
+      const run = fuzzBuilt(argv, builds);
+      assert.equal(await run.exited, 2);
+      assert.match(run.err.join(''), wanted);
+    }
+    assert.deepEqual(builds, []);
+  });
+});
