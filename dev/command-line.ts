@@ -163,7 +163,14 @@ export function readCommandLine<Options extends OptionSpecs, Command extends str
   }
 
   if (asked === undefined) {
-    const message = typed === undefined ? 'no command given' : `unknown command ${typed}`;
+    // An option no command knows is the first thing to fix: named before the missing command.
+    const unknown = before.find((arg) => arg.startsWith('-') && !isProgramOption(program, arg));
+    const message =
+      typed !== undefined
+        ? `unknown command ${typed}`
+        : unknown !== undefined
+          ? `unknown option ${unknown.split('=')[0]}`
+          : 'no command given';
     return { run: false, code: refuseUsage(io, program, undefined, message) };
   }
   if (
@@ -208,6 +215,14 @@ export function readCommandLine<Options extends OptionSpecs, Command extends str
     };
   }
   return { run: true, line: { command: asked, positionals, values: values as OptionValues<Options> } };
+}
+
+/** Whether `arg` (`--name`, `--name=value`, `-x`) is one of the program's options. */
+function isProgramOption(program: ProgramSpec, arg: string): boolean {
+  const name = arg.split('=')[0] ?? arg;
+  return Object.entries(program.options).some(
+    ([long, option]) => name === `--${long}` || (option.short !== undefined && name === `-${option.short}`),
+  );
 }
 
 function commandName<Command extends string>(program: ProgramSpec<OptionSpecs, Command>, command: Command) {
