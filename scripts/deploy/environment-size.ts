@@ -116,7 +116,7 @@ export function measureEnvironment(
     const bytes = countBytes({ RULES: rules ?? '' });
     return judge(
       bytes,
-      `RULES alone is ${bytes} bytes (s.yaml could not be read: ${environments.reason}; counted RULES alone)`,
+      `RULES alone, name and value, is ${bytes} bytes (s.yaml could not be read: ${environments.reason}; counted RULES alone)`,
     );
   }
   const measured = Object.entries(environments.functions).map(([name, variables]) => {
