@@ -138,7 +138,9 @@ export const PROGRAM = {
       example: 'schedule rules.yaml --calendar office --month 2027-02',
     },
     publish: {
-      summary: 'check as `check` does today, then upload the compiled JSON and a kept copy of the version',
+      summary:
+        'lint as check does (holiday data as of today, or --at), refusing warnings without --force; then upload ' +
+        'the compiled JSON and a kept copy of the version',
       args: '<file> oss://bucket/key',
       positionals: [2, 2],
       options: ['force', 'dry-run', 'at', ...OSS_OPTIONS],
