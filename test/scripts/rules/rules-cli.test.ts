@@ -142,6 +142,30 @@ describe('npm run rules', () => {
     assert.match(unknown.stderr, /no flow is named nope; its flows are main/);
   });
 
+  it('writes a result to -o FILE as it would print it, nothing on stdout, and says when it cannot', async () => {
+    const file = writeTemp('to-file.yaml', CLEAN_YAML);
+    const printed = await runRules('graph', file, '--markdown');
+    const output = join(dir, 'flows.md');
+    const written = await runRules('graph', file, '--markdown', '-o', output);
+    assert.equal(written.status, 0);
+    assert.equal(written.stdout, '');
+    assert.equal(readFileSync(output, 'utf8'), printed.stdout);
+    const nowhere = join(dir, 'no-such-folder', 'schedule.json');
+    const failed = await runRules('schedule', file, '--json', '-o', nowhere);
+    assert.equal(failed.status, 1);
+    assert.equal(failed.stdout, '');
+    assert.equal(
+      failed.stderr.split('\n')[0],
+      `${file}: name a calendar with --calendar; it has no calendars`,
+    );
+    const schema = await runRules('schema', '-o', nowhere);
+    assert.equal(schema.status, 1);
+    assert.match(
+      schema.stderr,
+      /^cannot write .*schedule\.json \(ENOENT\): check that its folder exists and may be written\n$/,
+    );
+  });
+
   it('compile writes the document as minified JSON and says how big it is', async () => {
     const output = join(dir, 'rules.min.json');
     const result = await runRules('compile', writeTemp('compile.yaml', CLEAN_YAML), '-o', output);
