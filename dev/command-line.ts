@@ -100,11 +100,6 @@ export type ReadCommandLine<Options extends OptionSpecs, Command extends string>
   | { readonly run: true; readonly line: CommandLine<Options, Command> }
   | { readonly run: false; readonly code: number };
 
-/** A wrong command line found after reading it (a value out of range, options that do not go together). */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
 const HELP: OptionSpec = { type: 'boolean', short: 'h', help: 'show this help and exit' };
 
 /** How the program is typed: `npm run rules --`. */
@@ -163,7 +158,14 @@ export function readCommandLine<Options extends OptionSpecs, Command extends str
   }
 
   if (asked === undefined) {
-    const message = typed === undefined ? 'no command given' : `unknown command ${typed}`;
+    // An option no command knows is the first thing to fix: named before the missing command.
+    const unknown = before.find((arg) => arg.startsWith('-') && !isProgramOption(program, arg));
+    const message =
+      typed !== undefined
+        ? `unknown command ${typed}`
+        : unknown !== undefined
+          ? `unknown option ${unknown.split('=')[0]}`
+          : 'no command given';
     return { run: false, code: refuseUsage(io, program, undefined, message) };
   }
   if (
@@ -221,6 +223,14 @@ function firstWord(program: ProgramSpec, args: readonly string[]): string | unde
     if (option?.type === 'string') i++;
   }
   return undefined;
+}
+
+/** Whether `arg` (`--name`, `--name=value`, `-x`) is one of the program's options. */
+function isProgramOption(program: ProgramSpec, arg: string): boolean {
+  const name = arg.split('=')[0] ?? arg;
+  return Object.entries(program.options).some(
+    ([long, option]) => name === `--${long}` || (option.short !== undefined && name === `-${option.short}`),
+  );
 }
 
 function commandName<Command extends string>(program: ProgramSpec<OptionSpecs, Command>, command: Command) {
@@ -347,44 +357,4 @@ export function runMain(
 export function exitWhenDone(code: number, graceMs = 500): void {
   process.exitCode = code;
   setTimeout(() => process.exit(), graceMs).unref();
-}
-
-/**
- * @deprecated the former reader, kept until every script reads its line with {@link readCommandLine}.
- * (it cannot be typed), else the line is wrong.
- */
-export function parseCommand<Options extends NonNullable<ParseArgsConfig['options']>, Command extends string>(
-  argv: readonly string[],
-  options: Options,
-  commands: Readonly<
-    Record<Command, { readonly options: readonly (keyof Options)[]; readonly files: readonly number[] }>
-  >,
-  fallback?: Command,
-): { command: Command; files: string[]; values: Record<string, string | boolean | undefined> } {
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({ args: [...argv], options, allowPositionals: true }) as {
-      values: Record<string, string | boolean | undefined>;
-      positionals: string[];
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const [typed, ...files] = positionals;
-  if (typed === undefined && fallback === undefined) throw new UsageError('no command given');
-  if (typed !== undefined && (!Object.hasOwn(commands, typed) || typed === fallback))
-    throw new UsageError(`unknown command ${typed}`);
-  const command = (typed ?? fallback) as Command;
-  const spec = commands[command];
-  const allowed: readonly PropertyKey[] = spec.options;
-  const wrong = Object.keys(values).filter((name) => !allowed.includes(name));
-  if (wrong.length > 0) throw new UsageError(`${typed ?? 'this'} does not take --${wrong.join(', --')}`);
-  const [min = 0, max = 0] = spec.files;
-  if (files.length < min || files.length > max) {
-    throw new UsageError(
-      `${command} takes ${max === 0 ? 'no file' : max === 1 ? 'one file' : 'one or more files'}`,
-    );
-  }
-  return { command, files, values };
 }

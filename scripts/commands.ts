@@ -37,8 +37,8 @@ export function isCommandName(name: string | undefined): name is CommandName {
 }
 
 /** Loads a command's module. */
-export async function loadCommand(name: CommandName): Promise<Partial<CommandModule>> {
-  return (await import(`../${COMMAND_MODULES[name]}`)) as Partial<CommandModule>;
+export async function loadCommand(name: CommandName): Promise<CommandModule> {
+  return (await import(`../${COMMAND_MODULES[name]}`)) as CommandModule;
 }
 
 /** The list `npx vms-callflow --help` prints. */
@@ -63,7 +63,5 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     io.err(`vms-callflow: unknown command ${name} (see 'npx vms-callflow --help')\n`);
     return EXIT.usage;
   }
-  const module = await loadCommand(name);
-  if (module.main === undefined) throw new Error(`${COMMAND_MODULES[name]} exports no main`);
-  return await module.main(rest, io);
+  return await (await loadCommand(name)).main(rest, io);
 }

@@ -1,7 +1,7 @@
 /**
  * Checks a deployment through the FC 3.0 API, and prints what to enter in the VMS console.
  *
- *   npm run deploy:verify [-- --show-secret] [--region R] [--endpoint URL] [--access ALIAS] [--json]
+ *   npm run deploy:verify -- [--show-secret] [--region R] [--endpoint URL] [--access ALIAS] [--json]
  *
  * Which functions: s.yaml as `s preview` renders it (the same names, region and CALLBACK_SECRETS that
  * `s deploy` used, `.env` included). For each one, through the FC API (dev/fc-api.ts):
@@ -22,9 +22,17 @@
  * VERIFY_AFTER_DEPLOY=1.
  */
 import { execFile } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import * as v from 'valibot';
-import { exitWhenDone, parseCommand, UsageError } from '../../dev/command-line';
+import {
+  type CommandIo,
+  EXIT,
+  PROCESS_IO,
+  type ProgramSpec,
+  readCommandLine,
+  refuseUsage,
+  runWhenMain,
+} from '../../dev/command-line';
 import {
   createFcClient,
   type FcApiClient,
@@ -61,10 +69,9 @@ export type DeployedFunction = {
   readonly callbackSecret: string | undefined;
 };
 
-export type VerifyIo = {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-  readonly env: Readonly<Record<string, string | undefined>>;
+export type VerifyIo = CommandIo & {
+  /** The environment credentials and s.yaml's variables are read from: the process's by default. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** Reads s.yaml's functions: `s preview` by default; a test passes them in. */
   readonly renderDeployment?: (
     env: Readonly<Record<string, string | undefined>>,
@@ -72,45 +79,62 @@ export type VerifyIo = {
   readonly now?: () => Date;
 };
 
-const USAGE = `usage: npm run deploy:verify [-- --show-secret] [--region R] [--endpoint URL] [--access ALIAS] [--json]`;
+export const PROGRAM = {
+  name: 'deploy:verify',
+  summary:
+    'Checks a deployment through the FC API (each function, its HTTP trigger, synthetic callbacks) and prints ' +
+    'what to enter in the VMS console.',
+  single: true,
+  options: {
+    'show-secret': {
+      type: 'boolean',
+      help: 'print the callback secret in the console URLs (default: a <CALLBACK_SECRET> placeholder)',
+    },
+    json: { type: 'boolean', help: 'print the report as JSON' },
+    'after-deploy': {
+      type: 'boolean',
+      help: "as s.yaml's post-deploy action: do nothing unless VERIFY_AFTER_DEPLOY=1",
+    },
+    region: {
+      type: 'string',
+      value: 'REGION',
+      help: "the functions' region, such as cn-hangzhou (default: s.yaml's)",
+    },
+    endpoint: {
+      type: 'string',
+      value: 'URL',
+      help: "another FC API endpoint, http(s)://host[:port] (default: FC_CLIENT_CUSTOM_ENDPOINT, else the region's)",
+    },
+    access: {
+      type: 'string',
+      short: 'a',
+      value: 'ALIAS',
+      help: "the credential alias of `s config add` (default: the environment's keys, else default)",
+    },
+  },
+  commands: {
+    'deploy:verify': {
+      summary: 'verify the deployed functions',
+      positionals: [0, 0],
+      options: ['show-secret', 'json', 'after-deploy', 'region', 'endpoint', 'access'],
+      example: '--access default --show-secret',
+      details:
+        'Which functions: s.yaml as `s preview` renders it (names, region, CALLBACK_SECRETS, .env included).\n' +
+        "The synthetic calls' call_id starts with deploy-verify-, to tell them apart in the logs.",
+    },
+  },
+} as const satisfies ProgramSpec;
 
 const OptionsSchema = v.object({
   'show-secret': v.optional(v.boolean(), false),
   json: v.optional(v.boolean(), false),
   'after-deploy': v.optional(v.boolean(), false),
-  help: v.optional(v.boolean(), false),
   region: v.optional(RegionSchema),
   endpoint: v.optional(
     v.pipe(v.string(), v.regex(/^https?:\/\/[^/?#\s]+$/, 'is not http(s)://host[:port] without a path')),
   ),
   access: v.optional(v.pipe(v.string(), v.regex(/^[\w.-]{1,64}$/, 'is not an access alias'))),
 });
-
-const OPTIONS = {
-  'show-secret': { type: 'boolean' },
-  json: { type: 'boolean' },
-  'after-deploy': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  region: { type: 'string' },
-  endpoint: { type: 'string' },
-  access: { type: 'string', short: 'a' },
-} as const;
-
-function parseOptions(argv: readonly string[]): v.InferOutput<typeof OptionsSchema> {
-  // One command, no files: a word on the line is an unknown command.
-  const { values } = parseCommand(
-    argv,
-    OPTIONS,
-    { verify: { options: Object.keys(OPTIONS) as (keyof typeof OPTIONS)[], files: [0, 0] } },
-    'verify',
-  );
-  const parsed = v.safeParse(OptionsSchema, values);
-  if (!parsed.success) {
-    const issue = parsed.issues[0];
-    throw new UsageError(`--${String(issue?.path?.[0]?.key ?? '')} ${issue?.message ?? 'is invalid'}`);
-  }
-  return parsed.output;
-}
 
 // ---------------------------------------------------------------------------------------------------
 // s.yaml, rendered by `s preview`
@@ -496,42 +520,40 @@ function printReport(io: VerifyIo, report: FunctionReport): void {
   }
 }
 
-export async function main(argv: readonly string[], io: VerifyIo): Promise<number> {
-  let options: v.InferOutput<typeof OptionsSchema>;
-  try {
-    options = parseOptions(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.err(`deploy verify: ${error.message}\n${USAGE}\n`);
-    return 2;
+export async function main(argv: readonly string[], io: VerifyIo = PROCESS_IO): Promise<number> {
+  const read = readCommandLine(PROGRAM, argv, io);
+  if (!read.run) return read.code;
+  const parsed = v.safeParse(OptionsSchema, read.line.values);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    const option = `--${String(issue.path?.[0]?.key ?? '')}`;
+    return refuseUsage(io, PROGRAM, undefined, `${option} ${issue.message}`);
   }
-  if (options.help) {
-    io.out(`${USAGE}\n`);
-    return 0;
-  }
-  if (options['after-deploy'] && io.env.VERIFY_AFTER_DEPLOY !== '1') {
+  const options = parsed.output;
+  const env = io.env ?? process.env;
+  if (options['after-deploy'] && env.VERIFY_AFTER_DEPLOY !== '1') {
     io.err(
       'deploy verify: skipped (set VERIFY_AFTER_DEPLOY=1 to check every deploy, or run npm run deploy:verify)\n',
     );
-    return 0;
+    return EXIT.ok;
   }
-  const found = findFcCredentials(io.env, options.access);
+  const found = findFcCredentials(env, options.access);
   if (!found.ok) {
     io.err(`deploy verify: ${found.message}\n`);
-    return 1;
+    return EXIT.failed;
   }
   let deployment: DeployedFunction[];
   try {
-    deployment = await (io.renderDeployment ?? renderDeployment)(io.env);
+    deployment = await (io.renderDeployment ?? renderDeployment)(env);
   } catch (error) {
     io.err(`deploy verify: cannot read s.yaml's functions: ${(error as Error).message}\n`);
-    return 1;
+    return EXIT.failed;
   }
   if (deployment.length === 0) {
     io.err('deploy verify: s.yaml declares no functions\n');
-    return 1;
+    return EXIT.failed;
   }
-  const endpoint = options.endpoint ?? (io.env.FC_CLIENT_CUSTOM_ENDPOINT || undefined);
+  const endpoint = options.endpoint ?? (env.FC_CLIENT_CUSTOM_ENDPOINT || undefined);
   const now = io.now?.() ?? new Date();
   const clients = new Map<string, FcApiClient>();
   const reports: FunctionReport[] = [];
@@ -546,7 +568,7 @@ export async function main(argv: readonly string[], io: VerifyIo): Promise<numbe
         client = createFcClient({ credentials: found.credentials, region: fn.region, endpoint });
       } catch (error) {
         io.err(`deploy verify: ${(error as Error).message}\n`);
-        return 1;
+        return EXIT.failed;
       }
       clients.set(fn.region, client);
       if (!options.json) io.out(`FC API ${client.endpoint} (${fn.region})\n`);
@@ -573,19 +595,7 @@ export async function main(argv: readonly string[], io: VerifyIo): Promise<numbe
         : `\ndeploy verify: FAILED for ${failed.map((report) => report.resource).join(', ')}\n`,
     );
   }
-  return failed.length === 0 ? 0 : 1;
+  return failed.length === 0 ? EXIT.ok : EXIT.failed;
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  main(process.argv.slice(2), {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
-    env: process.env,
-  }).then(
-    (code) => exitWhenDone(code),
-    (error: unknown) => {
-      process.stderr.write(`deploy verify: ${error instanceof Error ? error.message : String(error)}\n`);
-      exitWhenDone(1);
-    },
-  );
-}
+runWhenMain(import.meta.filename, main);

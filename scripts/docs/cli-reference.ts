@@ -72,24 +72,11 @@ function fence(text: string): string {
   return `\`\`\`text\n${text.trim()}\n\`\`\`\n`;
 }
 
-/**
- * Whether a command's module is on the command-line layer yet. A module that is not may still start
- * working as soon as it is imported, so it is not loaded here.
- */
-function converted(name: CommandName): boolean {
-  return /^export const PROGRAM\b/m.test(readFileSync(join(ROOT, COMMAND_MODULES[name]), 'utf8'));
-}
-
 /** The generated part of the reference: one section per command, one subsection per command of it. */
 export async function generateUsage(): Promise<string> {
   const sections: string[] = [];
   for (const name of Object.keys(COMMAND_MODULES) as CommandName[]) {
-    if (!converted(name)) {
-      sections.push(`## ${name}\n\n(not generated: ${COMMAND_MODULES[name]} has no PROGRAM yet)\n`);
-      continue;
-    }
-    const module = await loadCommand(name);
-    const program = module.PROGRAM as ProgramSpec;
+    const program = (await loadCommand(name)).PROGRAM;
     const parts = [`## ${name}\n\n${fence(await helpOf(name, ['--help']))}`];
     if (program.single !== true) {
       for (const command of Object.keys(program.commands)) {

@@ -2,9 +2,10 @@
  * Rules files for the rules CLI: reading and parsing them as the functions do, placing findings on their
  * lines, and printing findings. Shared by `scripts/rules/rules.ts` and `scripts/rules/rules-publish.ts`.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { CommandIo } from '../../dev/command-line';
 import type { RulesIssue } from '../../shared/rules/compile-rules';
 import { detectRulesFormat, readRulesText } from '../../shared/rules/read-rules-text';
 import { parseYaml } from '../../shared/rules/yaml-parser';
@@ -16,13 +17,6 @@ export type Located = RulesIssue & { readonly line?: number | undefined };
 export type ReadFile =
   | { readonly ok: true; readonly document: unknown; readonly locate: (path: string) => number | undefined }
   | { readonly ok: false; readonly issues: readonly RulesIssue[] };
-
-/** Where the CLI writes and what time it is: the process's by default, a test's in the tests. */
-export type CliIo = {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-  readonly now: () => number;
-};
 
 export function readFile(file: string): ReadFile {
   let text: string;
@@ -110,4 +104,25 @@ export function formatIssue(severity: 'error' | 'warning', file: string, issue: 
 
 export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * Writes a command's result alone on stdout, or to `output` (`-o FILE`): nothing else goes on stdout, so
+ * a redirection makes the same file. Returns the exit code (1 when the file cannot be written).
+ */
+export function writeResult(io: CommandIo, text: string, output: string | undefined): number {
+  if (output === undefined) {
+    io.out(text);
+    return 0;
+  }
+  try {
+    writeFileSync(output, text);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    io.err(
+      `cannot write ${output} (${String(code ?? error)}): check that its folder exists and may be written\n`,
+    );
+    return 1;
+  }
+  return 0;
 }

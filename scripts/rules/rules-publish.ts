@@ -1,22 +1,23 @@
 /**
- * Rules documents in OSS: publish, pull, diff, history and rollback, for `npm run rules -- …`.
+ * Rules documents in OSS: publish, pull, diff, history and rollback, for `npm run rules -- …` (their
+ * command line is described with the others, in scripts/rules/rules.ts).
  *
- *   publish <file> oss://bucket/key [--force] [--dry-run]   check, then upload the compiled JSON and a copy
- *                                                           at <key>.versions/<version>.json
- *   pull oss://bucket/key [-o file]                          what is live (stdout by default)
- *   diff <file> oss://bucket/key [--json] [--exit-code]      what changes for callers, live → file
- *   history oss://bucket/key [--json]                        published versions, newest first
- *   rollback <version> oss://bucket/key [--dry-run]          make an earlier version live again
+ *   publish <file> oss://bucket/key   check as `rules check` does today (in each calendar's zone, or
+ *                                     --at), then upload the compiled JSON and a copy at
+ *                                     <key>.versions/<version>.json; warnings refuse unless --force
+ *   pull oss://bucket/key             what is live (stdout, or -o FILE)
+ *   diff <file> oss://bucket/key      what changes for callers, live → file
+ *   history oss://bucket/key          published versions, newest first
+ *   rollback <version> oss://bucket/key   make an earlier version live again
  *
  * The client is ali-oss with V4 signatures. Credentials come from ALIBABA_CLOUD_ACCESS_KEY_ID,
  * ALIBABA_CLOUD_ACCESS_KEY_SECRET and (temporary credentials) ALIBABA_CLOUD_SECURITY_TOKEN; the region
  * from --region, ALIBABA_CLOUD_REGION or REGION; the endpoint from --endpoint or OSS_ENDPOINT, else the
  * region's public endpoint.
  */
-import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type OSS from 'ali-oss';
 import * as v from 'valibot';
+import type { CommandIo } from '../../dev/command-line';
 import { readAccessKeyPair } from '../../shared/config/config';
 import { regionEndpoint } from '../../shared/oss/oss-address';
 import { OssEndpointSchema, OssRegionSchema } from '../../shared/oss/oss-schemas';
@@ -26,7 +27,6 @@ import { diffRules, formatRulesDiff } from '../../shared/rules-tooling/diff-rule
 import { lintRules } from '../../shared/rules-tooling/lint-rules';
 import { formatOssLocation, type OssLocation, OssLocationSchema } from './oss-location';
 import {
-  type CliIo,
   compileToJson,
   formatIssue,
   locateAll,
@@ -34,10 +34,11 @@ import {
   plural,
   type ReadFile,
   readFile,
+  writeResult,
 } from './rules-files';
 
-/** The CLI's output and clock, and the environment the credentials are read from. */
-export type OssCliIo = CliIo & { readonly env: Readonly<Record<string, string | undefined>> };
+/** The output, and the environment the credentials are read from. */
+export type OssCliIo = CommandIo & { readonly env: Readonly<Record<string, string | undefined>> };
 
 /** A live document larger than this is refused unread: rules are kilobytes, a 16 MB one is a mistake. */
 export const MAX_LIVE_BYTES = 16 * 1024 * 1024;
@@ -47,119 +48,83 @@ const REQUEST_TIMEOUT_MS = 30_000;
 const MAX_HISTORY_PAGES = 20;
 const VERSIONS_SUFFIX = '.versions/';
 
-export const OSS_COMMANDS = {
-  publish: { options: ['force', 'dry-run'], positionals: ['file', 'oss://bucket/key'] },
-  pull: { options: ['output'], positionals: ['oss://bucket/key'] },
-  diff: { options: ['json', 'exit-code'], positionals: ['file', 'oss://bucket/key'] },
-  history: { options: ['json'], positionals: ['oss://bucket/key'] },
-  rollback: { options: ['dry-run'], positionals: ['version', 'oss://bucket/key'] },
-} as const;
-export type OssCommand = keyof typeof OSS_COMMANDS;
+const OSS_COMMANDS = ['publish', 'pull', 'diff', 'history', 'rollback'] as const;
+export type OssCommand = (typeof OSS_COMMANDS)[number];
 
-export const OSS_USAGE = `  npm run rules -- publish <file> oss://bucket/key [--force] [--dry-run]
-  npm run rules -- pull oss://bucket/key [-o file]
-  npm run rules -- diff <file> oss://bucket/key [--json] [--exit-code]
-  npm run rules -- history oss://bucket/key [--json]
-  npm run rules -- rollback <version> oss://bucket/key [--dry-run]
-  (OSS commands also take --region and --endpoint)`;
-
-const OPTIONS = {
-  force: { type: 'boolean' },
-  'dry-run': { type: 'boolean' },
-  output: { type: 'string', short: 'o' },
-  json: { type: 'boolean' },
-  'exit-code': { type: 'boolean' },
-  region: { type: 'string' },
-  endpoint: { type: 'string' },
-} as const;
-
-export function isOssCommand(command: string | undefined): command is OssCommand {
-  return command !== undefined && Object.hasOwn(OSS_COMMANDS, command);
+export function isOssCommand(command: string): command is OssCommand {
+  return (OSS_COMMANDS as readonly string[]).includes(command);
 }
 
-/** A problem to print as it is (no stack): the command line (exit 2) or the rules, files or OSS (exit 1). */
-class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: 1 | 2 = 1,
-  ) {
-    super(message);
-  }
-}
-
-type Parsed = {
-  readonly command: OssCommand;
-  readonly positionals: readonly string[];
-  readonly location: OssLocation;
-  readonly values: {
-    force?: boolean;
-    'dry-run'?: boolean;
-    output?: string;
-    json?: boolean;
-    'exit-code'?: boolean;
-    region?: string;
-    endpoint?: string;
-  };
+/** The options the OSS commands take (the command line has refused the others already). */
+export type OssValues = {
+  readonly force?: boolean | undefined;
+  readonly 'dry-run'?: boolean | undefined;
+  readonly output?: string | undefined;
+  readonly json?: boolean | undefined;
+  readonly 'exit-code'?: boolean | undefined;
+  readonly region?: string | undefined;
+  readonly endpoint?: string | undefined;
 };
 
-function parseCommandLine(argv: readonly string[]): Parsed {
-  let values: Parsed['values'];
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true }));
-  } catch (error) {
-    throw new CliError(error instanceof Error ? error.message : String(error), 2);
-  }
-  const [command, ...rest] = positionals;
-  if (!isOssCommand(command)) throw new CliError(`unknown command ${command}`, 2);
-  const spec = OSS_COMMANDS[command];
-  const allowed: readonly string[] = [...spec.options, 'region', 'endpoint'];
-  const wrong = Object.keys(values).filter((name) => !allowed.includes(name));
-  if (wrong.length > 0) throw new CliError(`${command} does not take --${wrong.join(', --')}`, 2);
-  if (rest.length !== spec.positionals.length)
-    throw new CliError(`${command} takes ${spec.positionals.map((name) => `<${name}>`).join(' ')}`, 2);
-  const location = v.safeParse(OssLocationSchema, rest.at(-1));
-  if (!location.success) throw new CliError(`${rest.at(-1)}: ${location.issues[0].message}`, 2);
-  return { command, positionals: rest, location: location.output, values };
-}
+/** A problem to print as it is (no stack), exit 1: the rules, the files or OSS. */
+class CliError extends Error {}
 
-/** Runs one OSS command; never throws, returns the exit code (0 fine, 1 a problem, 2 the command line). */
-export async function runOssCommand(argv: readonly string[], io: OssCliIo): Promise<number> {
+/**
+ * Runs one OSS command on positionals the command line has counted; never throws for an expected
+ * problem: returns the exit code (0 fine, 1 a problem, 2 through `refuse` for a location that is none).
+ * `todayIn` dates publish's lint, as `rules check` dates its own.
+ */
+export async function runOssCommand(
+  io: OssCliIo,
+  command: OssCommand,
+  positionals: readonly string[],
+  values: OssValues,
+  todayIn: (zone: string) => string,
+  refuse: (message: string) => number,
+): Promise<number> {
+  const where = positionals.at(-1);
+  const location = v.safeParse(OssLocationSchema, where);
+  if (!location.success) return refuse(`${where}: ${location.issues[0].message}`);
+  const [first = ''] = positionals;
   try {
-    const parsed = parseCommandLine(argv);
-    const client = await createClient(parsed.location, parsed.values, io.env);
-    const store = new RulesStore(client, parsed.location);
-    const [first] = parsed.positionals;
-    switch (parsed.command) {
-      case 'publish':
-        return await publish(io, store, first as string, parsed.values);
+    if (command === 'publish') {
+      // Checked before OSS is asked anything: a refused document costs no request.
+      const local = checkDocument(io, first, readFile(first), values.force === true, 'published', todayIn);
+      return await publish(io, await openStore(location.output, values, io.env), first, local, values);
+    }
+    const store = await openStore(location.output, values, io.env);
+    switch (command) {
       case 'pull':
-        return await pull(io, store, parsed.values.output);
+        return await pull(io, store, values.output);
       case 'diff':
-        return await diff(io, store, first as string, parsed.values);
+        return await diff(io, store, first, values);
       case 'history':
-        return await history(io, store, parsed.values.json === true);
+        return await history(io, store, values);
       case 'rollback':
-        return await rollback(io, store, first as string, parsed.values['dry-run'] === true);
+        return await rollback(io, store, first, values['dry-run'] === true);
     }
   } catch (error) {
     if (error instanceof CliError) {
-      io.err(`${error.message}\n${error.exitCode === 2 ? `usage:\n${OSS_USAGE}\n` : ''}`);
-      return error.exitCode;
+      io.err(`${error.message}\n`);
+      return 1;
     }
     throw error;
   }
+}
+
+async function openStore(
+  location: OssLocation,
+  values: OssValues,
+  env: OssCliIo['env'],
+): Promise<RulesStore> {
+  return new RulesStore(await createClient(location, values, env), location);
 }
 
 // --------------------------------------------------------------------------------------------------
 // Credentials and the client
 // --------------------------------------------------------------------------------------------------
 
-async function createClient(
-  location: OssLocation,
-  values: Parsed['values'],
-  env: OssCliIo['env'],
-): Promise<OSS> {
+async function createClient(location: OssLocation, values: OssValues, env: OssCliIo['env']): Promise<OSS> {
   // Read as the functions read them (shared/config), trimmed; a missing one is named.
   const credentials = readAccessKeyPair(env);
   if (credentials === undefined) {
@@ -363,21 +328,22 @@ function decodeVersion(name: string): string | undefined {
 type Checked = { readonly json: string; readonly rules: Rules };
 
 /**
- * Lints a read document as `rules check` does and prints its findings under `label`. Refuses it on
- * errors, and on warnings unless `allowWarnings`.
+ * Lints a read document as `rules check` does (its holiday data judged by `todayIn`, when given) and
+ * prints its findings under `label`. Refuses it on errors, and on warnings unless `allowWarnings`.
  */
 function checkDocument(
-  io: CliIo,
+  io: CommandIo,
   label: string,
   read: ReadFile,
   allowWarnings: boolean,
   action: string,
+  todayIn?: (zone: string) => string,
 ): Checked {
   if (!read.ok) {
     for (const issue of read.issues) io.err(`${formatIssue('error', label, issue)}\n`);
     throw new CliError(`${label}: not ${action}`);
   }
-  const linted = locateAll(lintRules(read.document), read.locate);
+  const linted = locateAll(lintRules(read.document, todayIn === undefined ? {} : { todayIn }), read.locate);
   for (const issue of linted.errors) io.err(`${formatIssue('error', label, issue)}\n`);
   for (const issue of linted.warnings) io.err(`${formatIssue('warning', label, issue)}\n`);
   if (linted.errors.length > 0)
@@ -407,9 +373,9 @@ async function publish(
   io: OssCliIo,
   store: RulesStore,
   file: string,
-  values: Parsed['values'],
+  local: Checked,
+  values: OssValues,
 ): Promise<number> {
-  const local = checkDocument(io, file, readFile(file), values.force === true, 'published');
   const { version } = local.rules;
   const target = store.describe();
   const live = await store.read(store.location.key);
@@ -449,16 +415,14 @@ async function publish(
 
 async function pull(io: OssCliIo, store: RulesStore, output: string | undefined): Promise<number> {
   const live = await store.read(store.location.key);
-  if (live === undefined) throw new CliError(`${store.describe()}: nothing is live there (NoSuchKey)`);
+  if (live === undefined)
+    throw new CliError(
+      `${store.describe()}: nothing is live there (NoSuchKey); publish one with npm run rules -- publish`,
+    );
   const rules = validateStored(store.describe(), live);
-  if (output === undefined) io.out(live.text.endsWith('\n') ? live.text : `${live.text}\n`);
-  else {
-    try {
-      writeFileSync(output, live.text);
-    } catch (error) {
-      throw new CliError(`cannot write ${output}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-    }
-  }
+  const text = output !== undefined || live.text.endsWith('\n') ? live.text : `${live.text}\n`;
+  const written = writeResult(io, text, output);
+  if (written !== 0) return written;
   io.err(
     `${store.describe()}: ${rules === undefined ? 'not a valid rules document' : `version ${rules.version}`}, ` +
       `${Buffer.byteLength(live.text)} bytes, ETag ${live.etag}${output === undefined ? '' : `, written to ${output}`}\n`,
@@ -466,12 +430,7 @@ async function pull(io: OssCliIo, store: RulesStore, output: string | undefined)
   return 0;
 }
 
-async function diff(
-  io: OssCliIo,
-  store: RulesStore,
-  file: string,
-  values: Parsed['values'],
-): Promise<number> {
+async function diff(io: OssCliIo, store: RulesStore, file: string, values: OssValues): Promise<number> {
   const local = checkDocument(io, file, readFile(file), true, 'compared');
   const live = await store.read(store.location.key);
   if (live === undefined)
@@ -480,39 +439,49 @@ async function diff(
   if (liveRules === undefined)
     throw new CliError(`${store.describe()}: what is live is not a valid rules document; \`pull\` it to see`);
   const result = diffRules(liveRules, local.rules);
-  if (values.json === true) io.out(`${JSON.stringify(result, null, 2)}\n`);
-  else io.out(formatRulesDiff(result, { before: `live, ${store.describe()}`, after: file }));
+  const text =
+    values.json === true
+      ? `${JSON.stringify(result, null, 2)}\n`
+      : formatRulesDiff(result, { before: `live, ${store.describe()}`, after: file });
+  const written = writeResult(io, text, values.output);
+  if (written !== 0) return written;
   return values['exit-code'] === true && !result.identical ? 1 : 0;
 }
 
-async function history(io: OssCliIo, store: RulesStore, json: boolean): Promise<number> {
+async function history(io: OssCliIo, store: RulesStore, values: OssValues): Promise<number> {
   const [versions, liveEtag] = await Promise.all([store.listVersions(), store.liveEtag()]);
   const rows = versions.map((kept) => ({ ...kept, live: kept.etag === liveEtag }));
-  if (json) {
-    io.out(
-      `${JSON.stringify({ location: store.describe(), liveEtag: liveEtag ?? null, versions: rows }, null, 2)}\n`,
-    );
-    return 0;
+  if (values.json === true) {
+    const json = { location: store.describe(), liveEtag: liveEtag ?? null, versions: rows };
+    return writeResult(io, `${JSON.stringify(json, null, 2)}\n`, values.output);
   }
+  return writeResult(io, printHistory(store.describe(), rows, liveEtag), values.output);
+}
+
+/** The versions as a table, newest first, the live one starred. */
+function printHistory(
+  where: string,
+  rows: readonly (KeptVersion & { readonly live: boolean })[],
+  liveEtag: string | undefined,
+): string {
   if (rows.length === 0) {
-    io.out(
-      `no versions published at ${store.describe()}${liveEtag === undefined ? '' : ` (something is live: ETag ${liveEtag})`}\n`,
-    );
-    return 0;
+    return `no versions published at ${where}${liveEtag === undefined ? '' : ` (something is live: ETag ${liveEtag})`}\n`;
   }
   const width = Math.max(7, ...rows.map((row) => row.version.length));
-  io.out(`versions of ${store.describe()}, newest first (* live):\n`);
-  io.out(`  ${'version'.padEnd(width)}  ${'published (UTC)'.padEnd(19)}  ${'bytes'.padStart(8)}  ETag\n`);
+  const lines = [
+    `versions of ${where}, newest first (* live):`,
+    `  ${'version'.padEnd(width)}  ${'published (UTC)'.padEnd(19)}  ${'bytes'.padStart(8)}  ETag`,
+  ];
   for (const row of rows) {
     const published = new Date(row.published).toISOString().slice(0, 19).replace('T', ' ');
-    io.out(
-      `${row.live ? '*' : ' '} ${row.version.padEnd(width)}  ${published}  ${String(row.size).padStart(8)}  ${row.etag}\n`,
+    lines.push(
+      `${row.live ? '*' : ' '} ${row.version.padEnd(width)}  ${published}  ${String(row.size).padStart(8)}  ${row.etag}`,
     );
   }
-  if (liveEtag === undefined) io.out('nothing is live\n');
+  if (liveEtag === undefined) lines.push('nothing is live');
   else if (!rows.some((row) => row.live))
-    io.out(`the live document (ETag ${liveEtag}) is none of these: it was uploaded another way\n`);
-  return 0;
+    lines.push(`the live document (ETag ${liveEtag}) is none of these: it was uploaded another way`);
+  return `${lines.join('\n')}\n`;
 }
 
 async function rollback(io: OssCliIo, store: RulesStore, version: string, dryRun: boolean): Promise<number> {

@@ -1,29 +1,23 @@
 /**
- * The rules document's command line: check, draw, describe and pack rules documents.
+ * The rules document's command line (`npm run rules -- <command>`, `npx vms-callflow rules <command>`):
+ * check, draw, describe and pack rules documents, and publish them to OSS (scripts/rules/rules-publish.ts).
+ * Every command is described once, in {@link PROGRAM}; `--help` on the program or on a command prints it.
  *
- *   npm run rules -- check <file...> [--strict] [--at YYYY-MM-DD]   lint; exit 1 on errors (on warnings too
- *                                                        with --strict); holiday data is judged from --at, else today
- *   npm run rules -- graph <file> [--flow NAME] [--markdown]   Mermaid flowchart (in a ```mermaid fence)
- *   npm run rules -- schema [-o rules.schema.json]       the JSON Schema of RulesSchema, for editors
- *   npm run rules -- compile <file> [-o out.json]        validate, then minified JSON for the RULES variable
- *   npm run rules -- schedule <file> [--calendar NAME] [--year YYYY | --month YYYY-MM] [--json]
- *                                                        a calendar's effective days, and what decided each
- *
- * and, with rules documents in OSS (scripts/rules/rules-publish.ts):
- *
- *   npm run rules -- publish <file> oss://bucket/key [--force] [--dry-run]
- *   npm run rules -- pull oss://bucket/key [-o file]
- *   npm run rules -- diff <file> oss://bucket/key [--json] [--exit-code]
- *   npm run rules -- history oss://bucket/key [--json]
- *   npm run rules -- rollback <version> oss://bucket/key [--dry-run]
- *
- * Files ending in `.yaml`/`.yml` are YAML, anything else JSON. Exit codes: 0 fine, 1 the rules (or a file)
- * have a problem, 2 the command line is wrong.
+ * Results (graph, schema, compile, schedule, pull, diff, history) go alone on stdout, or to `-o FILE`, so
+ * that `npx vms-callflow rules pull oss://… > live.json` is the document; findings, warnings and
+ * summaries go on stderr. Files ending in `.yaml`/`.yml` are YAML, anything else JSON. Exit codes: 0 fine,
+ * 1 the rules (or a file, or OSS) have a problem, 2 the command line is wrong.
  */
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import * as v from 'valibot';
-import { parseCommand, UsageError } from '../../dev/command-line';
+import {
+  type CommandIo,
+  type OptionValues,
+  PROCESS_IO,
+  type ProgramSpec,
+  readCommandLine,
+  refuseUsage,
+  runWhenMain,
+} from '../../dev/command-line';
 import { printJsonSchema } from '../../dev/json-schema';
 import { addDays, DateSchema, daysBetween, weekdayOfDate } from '../../shared/calendar/calendar-dates';
 import { CalendarSchema, TimeRangeSchema } from '../../shared/calendar/calendar-schema';
@@ -50,138 +44,225 @@ import { drawRules } from '../../shared/rules-tooling/draw-rules';
 import { lintRules } from '../../shared/rules-tooling/lint-rules';
 import { RULES_DESCRIPTIONS } from '../../shared/rules-tooling/rules-descriptions';
 import { NameSchema } from '../../shared/text/name';
-import { type CliIo, compileToJson, formatIssue, locateAll, plural, readFile } from './rules-files';
-import { isOssCommand, OSS_USAGE, type OssCliIo, runOssCommand } from './rules-publish';
+import { measureEnvironment, readFunctionEnvironments } from '../deploy/environment-size';
+import { compileToJson, formatIssue, locateAll, plural, readFile, writeResult } from './rules-files';
+import { isOssCommand, runOssCommand } from './rules-publish';
 
-export type { CliIo } from './rules-files';
+const OSS_OPTIONS = ['region', 'endpoint'] as const;
 
-/** Function Compute limits all environment variables of a function together to 4 KB. */
-const ENV_LIMIT_BYTES = 4096;
+/** What the OSS commands' help says of credentials. */
+const OSS_DETAILS =
+  'Credentials: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (and ALIBABA_CLOUD_SECURITY_TOKEN\n' +
+  'for temporary credentials): an AccessKey pair that may read and write the bucket.';
 
-const USAGE = `usage:
-  npm run rules -- check <file...> [--strict] [--at YYYY-MM-DD]
-  npm run rules -- graph <file> [--flow NAME] [--markdown]
-  npm run rules -- schema [-o rules.schema.json]
-  npm run rules -- compile <file> [-o out.json]
-  npm run rules -- schedule <file> [--calendar NAME] [--year YYYY | --month YYYY-MM] [--json]
-${OSS_USAGE}`;
+export const PROGRAM = {
+  name: 'rules',
+  summary:
+    'Check, draw, describe and compile rules documents, and publish them to OSS (publish, pull, diff, history, rollback).',
+  options: {
+    strict: { type: 'boolean', help: 'warnings fail too (exit 1), as errors do' },
+    at: {
+      type: 'string',
+      value: 'YYYY-MM-DD',
+      help: "judge holiday data as on this date (default: today in each calendar's time zone)",
+    },
+    flow: { type: 'string', value: 'NAME', help: 'draw only this flow (default: every flow)' },
+    markdown: { type: 'boolean', help: 'wrap the chart in a ```mermaid fence, for a Markdown file' },
+    output: {
+      type: 'string',
+      short: 'o',
+      value: 'FILE',
+      help: 'write the result to FILE instead of stdout',
+    },
+    calendar: {
+      type: 'string',
+      value: 'NAME',
+      help: 'the calendar to show (default: the only one the document has)',
+    },
+    year: { type: 'string', value: 'YYYY', help: `a whole year, ${FIRST_YEAR} to ${LAST_YEAR}` },
+    month: { type: 'string', value: 'YYYY-MM', help: 'one month (default: this month)' },
+    json: { type: 'boolean', help: 'print JSON instead of text' },
+    force: { type: 'boolean', help: 'publish even with warnings (errors always refuse)' },
+    'dry-run': { type: 'boolean', help: 'say what would change, and change nothing' },
+    'exit-code': { type: 'boolean', help: 'exit 1 when there are differences' },
+    region: {
+      type: 'string',
+      value: 'REGION',
+      help: "the bucket's region, such as cn-hangzhou (default: ALIBABA_CLOUD_REGION, else REGION)",
+    },
+    endpoint: {
+      type: 'string',
+      value: 'URL',
+      help: "the OSS endpoint (default: OSS_ENDPOINT, else the region's public endpoint)",
+    },
+  },
+  commands: {
+    check: {
+      summary: 'lint rules documents: findings on stderr, exit 1 on errors (on warnings too with --strict)',
+      args: '<file...>',
+      positionals: [1, Number.POSITIVE_INFINITY],
+      options: ['strict', 'at'],
+      example: 'check rules.yaml --strict',
+    },
+    graph: {
+      summary: 'draw the flows as a Mermaid flowchart',
+      args: '<file>',
+      positionals: [1, 1],
+      options: ['flow', 'markdown', 'output'],
+      example: 'graph rules.yaml --markdown -o flows.md',
+    },
+    schema: {
+      summary: 'the JSON Schema of the rules document, for editors',
+      positionals: [0, 0],
+      options: ['output'],
+      example: 'schema -o rules.schema.json',
+    },
+    compile: {
+      summary: "validate, then minified JSON for the RULES variable, sized against FC's 4 KB environment",
+      args: '<file>',
+      positionals: [1, 1],
+      options: ['output'],
+      example: 'compile rules.yaml -o rules.min.json',
+      details:
+        'The size is counted with the other variables s.yaml sets for the inbound and outbound functions (as this\n' +
+        'shell and .env render them): a warning from 3 KB, a refusal (exit 1) over 4 KB. Past that, publish the\n' +
+        'rules to OSS and set RULES_URL.',
+    },
+    schedule: {
+      summary: "a calendar's effective days, and what decided each",
+      args: '<file>',
+      positionals: [1, 1],
+      options: ['calendar', 'year', 'month', 'json', 'output'],
+      example: 'schedule rules.yaml --calendar office --month 2027-02',
+    },
+    publish: {
+      summary:
+        'lint as check does (holiday data as of today, or --at), refusing warnings without --force; then upload ' +
+        'the compiled JSON and a kept copy of the version',
+      args: '<file> oss://bucket/key',
+      positionals: [2, 2],
+      options: ['force', 'dry-run', 'at', ...OSS_OPTIONS],
+      example: 'publish rules.yaml oss://vms-rules/hotline/rules.json --dry-run',
+      details: OSS_DETAILS,
+    },
+    pull: {
+      summary: 'the document live in OSS, as it is stored',
+      args: 'oss://bucket/key',
+      positionals: [1, 1],
+      options: ['output', ...OSS_OPTIONS],
+      example: 'pull oss://vms-rules/hotline/rules.json -o live.json',
+      details: OSS_DETAILS,
+    },
+    diff: {
+      summary: 'what changes for callers, from the live document to a file',
+      args: '<file> oss://bucket/key',
+      positionals: [2, 2],
+      options: ['json', 'exit-code', 'output', ...OSS_OPTIONS],
+      example: 'diff rules.yaml oss://vms-rules/hotline/rules.json --exit-code',
+      details: OSS_DETAILS,
+    },
+    history: {
+      summary: 'the published versions, newest first, the live one marked',
+      args: 'oss://bucket/key',
+      positionals: [1, 1],
+      options: ['json', 'output', ...OSS_OPTIONS],
+      example: 'history oss://vms-rules/hotline/rules.json',
+      details: OSS_DETAILS,
+    },
+    rollback: {
+      summary: 'make a kept version live again',
+      args: '<version> oss://bucket/key',
+      positionals: [2, 2],
+      options: ['dry-run', ...OSS_OPTIONS],
+      example: 'rollback v1 oss://vms-rules/hotline/rules.json --dry-run',
+      details: OSS_DETAILS,
+    },
+  },
+} as const satisfies ProgramSpec;
 
-const PROCESS_IO: CliIo = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-  now: () => Date.now(),
-};
+export type RulesValues = OptionValues<typeof PROGRAM.options>;
 
 /**
- * Every command: the OSS ones (publish, pull, diff, history, rollback) are asynchronous and read
- * credentials from `io.env`; the others are {@link main}'s.
+ * Where the rules commands write, what time it is (for holiday data) and the environment (OSS
+ * credentials, s.yaml's variables): the process's by default, a test's in the tests.
  */
-export function run(
-  argv: readonly string[],
-  io: OssCliIo = { ...PROCESS_IO, env: process.env },
-): Promise<number> {
-  const command = argv.find((arg) => !arg.startsWith('-'));
-  return isOssCommand(command) ? runOssCommand(argv, io) : Promise.resolve(main(argv, io));
-}
-
-export function main(argv: readonly string[], io: CliIo = PROCESS_IO): number {
-  let parsed: ReturnType<typeof parseCommandLine>;
-  try {
-    parsed = parseCommandLine(argv);
-  } catch (error) {
-    io.err(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
-    return 2;
-  }
-  const { command, files, options } = parsed;
-  switch (command) {
-    case 'check':
-      return check(io, files, options.strict === true, options.at);
-    case 'graph':
-      return graph(io, files[0] as string, options.flow, options.markdown === true);
-    case 'schema':
-      return schema(io, options.output);
-    case 'compile':
-      return compile(io, files[0] as string, options.output);
-    case 'schedule':
-      return schedule(io, files[0] as string, options);
-  }
-}
-
-const OPTIONS = {
-  strict: { type: 'boolean' },
-  flow: { type: 'string' },
-  markdown: { type: 'boolean' },
-  output: { type: 'string', short: 'o' },
-  at: { type: 'string' },
-  calendar: { type: 'string' },
-  year: { type: 'string' },
-  month: { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
-
-/** Which options and how many files each command takes. */
-const COMMANDS = {
-  check: { options: ['strict', 'at'], files: [1, Number.POSITIVE_INFINITY] },
-  graph: { options: ['flow', 'markdown'], files: [1, 1] },
-  schema: { options: ['output'], files: [0, 0] },
-  compile: { options: ['output'], files: [1, 1] },
-  schedule: { options: ['calendar', 'year', 'month', 'json'], files: [1, 1] },
-} as const satisfies Record<string, { options: readonly (keyof typeof OPTIONS)[]; files: readonly number[] }>;
-
-type CommandOptions = {
-  strict?: boolean;
-  flow?: string;
-  markdown?: boolean;
-  output?: string;
-  at?: string;
-  calendar?: string;
-  year?: string;
-  month?: string;
-  json?: boolean;
+export type RulesIo = CommandIo & {
+  readonly now?: () => number;
+  readonly env?: Readonly<Record<string, string | undefined>>;
 };
 
-function parseCommandLine(argv: readonly string[]) {
-  const parsed = parseCommand(argv, OPTIONS, COMMANDS);
-  const { command, files } = parsed;
-  const values = parsed.values as CommandOptions;
-  if (values.at !== undefined && !v.is(DateSchema, values.at)) {
-    throw new UsageError(`--at takes a date, YYYY-MM-DD, such as 2026-12-15; not ${values.at}`);
+/** A rules io with every part filled in. */
+export type FullRulesIo = CommandIo & {
+  readonly now: () => number;
+  readonly env: Readonly<Record<string, string | undefined>>;
+};
+
+export async function main(argv: readonly string[], io: RulesIo = PROCESS_IO): Promise<number> {
+  const read = readCommandLine(PROGRAM, argv, io);
+  if (!read.run) return read.code;
+  const { command, positionals, values } = read.line;
+  const refuse = (message: string) => refuseUsage(io, PROGRAM, command, message);
+  const problem = findValueProblem(values);
+  if (problem !== undefined) return refuse(problem);
+  const full: FullRulesIo = { out: io.out, err: io.err, now: io.now ?? Date.now, env: io.env ?? process.env };
+  // Holiday data is judged from --at, else from today in each calendar's zone; the linter stays pure.
+  const todayInZone = (zone: string) => values.at ?? todayIn(zone, full);
+  const [file = ''] = positionals;
+  if (isOssCommand(command)) {
+    return await runOssCommand(full, command, positionals, values, todayInZone, refuse);
   }
-  if (values.year !== undefined && values.month !== undefined)
-    throw new UsageError('give --year or --month, not both');
+  switch (command) {
+    case 'check':
+      return check(full, positionals, values.strict === true, todayInZone);
+    case 'graph':
+      return graph(full, file, values);
+    case 'schema':
+      return writeResult(full, printRulesJsonSchema(), values.output);
+    case 'compile':
+      return compile(full, file, values.output);
+    case 'schedule':
+      return schedule(full, file, values);
+  }
+}
+
+/** A value the command line cannot take (the option, what it takes, an example), or undefined. */
+function findValueProblem(values: RulesValues): string | undefined {
+  if (values.at !== undefined && !v.is(DateSchema, values.at)) {
+    return `--at takes a date, YYYY-MM-DD, such as 2026-12-15; not ${values.at}`;
+  }
+  if (values.year !== undefined && values.month !== undefined) return 'give --year or --month, not both';
   const inRange = (year: string) => Number(year) >= FIRST_YEAR && Number(year) <= LAST_YEAR;
   if (values.year !== undefined && !(/^\d{4}$/.test(values.year) && inRange(values.year))) {
-    throw new UsageError(
-      `--year takes a year from ${FIRST_YEAR} to ${LAST_YEAR}, such as 2027; not ${values.year}`,
-    );
+    return `--year takes a year from ${FIRST_YEAR} to ${LAST_YEAR}, such as 2027; not ${values.year}`;
   }
   if (
     values.month !== undefined &&
     !(v.is(DateSchema, `${values.month}-01`) && inRange(values.month.slice(0, 4)))
   ) {
-    throw new UsageError(
-      `--month takes a month, YYYY-MM, from ${FIRST_YEAR} to ${LAST_YEAR}, such as 2027-02; not ${values.month}`,
-    );
+    return `--month takes a month, YYYY-MM, from ${FIRST_YEAR} to ${LAST_YEAR}, such as 2027-02; not ${values.month}`;
   }
-  return { command, files, options: values };
+  return undefined;
 }
 
 // --------------------------------------------------------------------------------------------------
 // Commands
 // --------------------------------------------------------------------------------------------------
 
-function check(io: CliIo, files: readonly string[], strict: boolean, at: string | undefined): number {
+function check(
+  io: FullRulesIo,
+  files: readonly string[],
+  strict: boolean,
+  todayInZone: (zone: string) => string,
+): number {
   let errors = 0;
   let warnings = 0;
   for (const file of files) {
     const read = readFile(file);
-    // Holiday data is judged from --at, else from today in each calendar's zone; the linter stays pure.
-    const todayInZone = at === undefined ? (zone: string) => todayIn(zone, io) : () => at;
     const found = read.ok
       ? locateAll(lintRules(read.document, { todayIn: todayInZone }), read.locate)
       : { errors: read.issues.map((issue) => ({ ...issue })), warnings: [] };
-    for (const issue of found.errors) io.out(`${formatIssue('error', file, issue)}\n`);
-    for (const issue of found.warnings) io.out(`${formatIssue('warning', file, issue)}\n`);
+    for (const issue of found.errors) io.err(`${formatIssue('error', file, issue)}\n`);
+    for (const issue of found.warnings) io.err(`${formatIssue('warning', file, issue)}\n`);
     errors += found.errors.length;
     warnings += found.warnings.length;
   }
@@ -190,37 +271,35 @@ function check(io: CliIo, files: readonly string[], strict: boolean, at: string 
     `${files.length} ${files.length === 1 ? 'file' : 'files'} checked: ` +
     `${plural(errors, 'error')}, ${plural(warnings, 'warning')}` +
     (strict && errors === 0 && warnings > 0 ? ' (--strict: warnings fail)' : '');
-  io.out(`${summary}\n`);
+  // The summary goes with the findings it counts, on stderr: check has no result to redirect.
+  io.err(`${summary}\n`);
   return failed ? 1 : 0;
 }
 
-function todayIn(zone: string, io: CliIo): string {
+function todayIn(zone: string, io: FullRulesIo): string {
   return toLocalTime(io.now(), zone).date;
 }
 
-function graph(io: CliIo, file: string, flow: string | undefined, markdown: boolean): number {
+function graph(io: FullRulesIo, file: string, values: RulesValues): number {
   const read = readFile(file);
   if (!read.ok) return reportRefused(io, file, read.issues, () => undefined);
   const result = compileRules(read.document);
   if (!result.ok) return reportRefused(io, file, result.issues, read.locate);
   const flows = Object.keys(result.compiled.rules.flows);
+  const { flow } = values;
   if (flow !== undefined && !flows.includes(flow)) {
     io.err(`${file}: no flow is named ${flow}; its flows are ${flows.join(', ')}\n`);
     return 1;
   }
   const mermaid = drawRules(result.compiled, { flow });
-  io.out(markdown ? `\`\`\`mermaid\n${mermaid}\`\`\`\n` : mermaid);
-  return 0;
+  return writeResult(
+    io,
+    values.markdown === true ? `\`\`\`mermaid\n${mermaid}\`\`\`\n` : mermaid,
+    values.output,
+  );
 }
 
-function schema(io: CliIo, output: string | undefined): number {
-  const text = printRulesJsonSchema();
-  if (output === undefined) io.out(text);
-  else writeFileSync(output, text);
-  return 0;
-}
-
-function compile(io: CliIo, file: string, output: string | undefined): number {
+function compile(io: FullRulesIo, file: string, output: string | undefined): number {
   const read = readFile(file);
   if (!read.ok) return reportRefused(io, file, read.issues, () => undefined);
   const linted = locateAll(lintRules(read.document), read.locate);
@@ -231,16 +310,13 @@ function compile(io: CliIo, file: string, output: string | undefined): number {
     return 1;
   }
   const json = compileToJson(read.document);
-  const bytes = Buffer.byteLength(json);
-  if (output === undefined) io.out(`${json}\n`);
-  else writeFileSync(output, json);
-  io.err(`${output ?? file}: ${bytes} bytes of minified JSON\n`);
-  if (bytes > ENV_LIMIT_BYTES) {
-    io.err(
-      `warning: over ${ENV_LIMIT_BYTES / 1024} KB, Function Compute's limit for all environment variables ` +
-        'together: put the document in a file and point RULES_FILE at it instead of RULES\n',
-    );
-  }
+  // Over the limit the JSON is still written (for RULES_FILE, say): deploy:check is what refuses to deploy it
+  // as RULES.
+  const size = measureEnvironment(json, readFunctionEnvironments(io.env));
+  const written = writeResult(io, output === undefined ? `${json}\n` : json, output);
+  if (written !== 0) return written;
+  io.err(`${output ?? file}: ${Buffer.byteLength(json)} bytes of minified JSON\n`);
+  io.err(`${size.level === 'ok' ? '' : 'warning: '}${size.message}\n`);
   return 0;
 }
 
@@ -275,7 +351,7 @@ const MONTH_NAMES = [
  * The effective schedule of one calendar for a year or a month: each day open or closed, its hours, and
  * the rule that decided it, as a table or as JSON (`--json`).
  */
-function schedule(io: CliIo, file: string, options: CommandOptions): number {
+function schedule(io: FullRulesIo, file: string, options: RulesValues): number {
   const read = readFile(file);
   if (!read.ok) return reportRefused(io, file, read.issues, () => undefined);
   const result = compileRules(read.document);
@@ -338,11 +414,21 @@ function schedule(io: CliIo, file: string, options: CommandOptions): number {
         ...policy(day),
       })),
     };
-    io.out(`${JSON.stringify(output, null, 2)}\n`);
-    return 0;
+    return warnGuessed(io, days, writeResult(io, `${JSON.stringify(output, null, 2)}\n`, options.output));
   }
-  io.out(printSchedule(name, chosen.timezone, chosen.calendar.holidays, coverage, title, days));
-  return 0;
+  const table = printSchedule(name, chosen.timezone, chosen.calendar.holidays, coverage, title, days);
+  return warnGuessed(io, days, writeResult(io, table, options.output));
+}
+
+/** Warns (on stderr, after the schedule) of days judged without holiday data; passes `code` on. */
+function warnGuessed(io: CommandIo, days: readonly ScheduledDay[], code: number): number {
+  const guessed = days.filter((day) => day.source === 'no holiday data').length;
+  if (code === 0 && guessed > 0) {
+    io.err(
+      `warning: ${plural(guessed, 'day')} judged without holiday data; add the year to holidaySchedules once it is published\n`,
+    );
+  }
+  return code;
 }
 
 type ScheduledDay = {
@@ -395,17 +481,11 @@ function printSchedule(
     '',
     `${plural(days.length, 'day')}: ${open} open, ${days.length - open} closed; decided by ${bySource}`,
   );
-  const guessed = counts.get('no holiday data') ?? 0;
-  if (guessed > 0) {
-    lines.push(
-      `warning: ${plural(guessed, 'day')} judged without holiday data; add the year to holidaySchedules once it is published`,
-    );
-  }
   return `${lines.join('\n')}\n`;
 }
 
 function reportRefused(
-  io: CliIo,
+  io: CommandIo,
   file: string,
   issues: readonly RulesIssue[],
   locate: (path: string) => number | undefined,
@@ -438,22 +518,9 @@ function printRulesJsonSchema(): string {
       Calendar: CalendarSchema,
       TimeRange: TimeRangeSchema,
     },
-    'vms-callflow rules document: lines, calendars and call flows (README.md)',
+    'vms-callflow rules document: lines, calendars and call flows (docs/rules.md)',
     RULES_DESCRIPTIONS,
   );
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  run(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      // Every expected failure is a message and an exit code already; this is a bug, said in one line.
-      process.stderr.write(
-        `rules: unexpected failure: ${error instanceof Error ? error.message : String(error)}\n`,
-      );
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenMain(import.meta.filename, main);

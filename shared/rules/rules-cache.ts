@@ -38,6 +38,9 @@ export type FetchedRules =
  */
 export const STUCK_READ_MS = 10_000;
 
+/** The paths of the issues that say a document could not be read at all, rather than that it is invalid. */
+const READ_FAILURES: ReadonlySet<string> = new Set(['(file)', '(RULES_URL)', '(read)']);
+
 /** Rules versions kept for calls still in progress after a reload; a call lasts minutes, reloads are rare. */
 const EARLIER_VERSIONS_KEPT = 3;
 
@@ -137,10 +140,23 @@ export function createRulesCache(
     }
     const issues = loaded.issues.slice(0, 20);
     if (current?.ok === true && !provisional) {
-      log().error('changed rules could not be read or are invalid; keeping the last good rules', {
-        source: loaded.source,
-        issues,
-      });
+      // A read that failed says nothing of the document; one read whole that does not load is invalid.
+      const unread = latest === undefined || READ_FAILURES.has(loaded.issues[0]?.path ?? '');
+      if (unread) {
+        // Without a tag the next check reads again; with one (a file that is no longer a regular file,
+        // say), only once the file changes.
+        const retryInS = Math.round(config.rulesCheckMs / 1000);
+        const next = latest === undefined ? `next try in ${retryInS} s` : 'next try once it changes';
+        log().error(
+          `the rules could not be read from ${describeOrigin(config) ?? loaded.source}; keeping the last good rules, ${next}`,
+          { source: loaded.source, issues },
+        );
+      } else {
+        log().error(
+          'the changed rules are invalid; keeping the last good rules until a valid document replaces them (npm run rules -- check)',
+          { source: loaded.source, issues },
+        );
+      }
       // The status says why the document in force is not the latest, until one loads.
       current = { ...current, refused: { source: loaded.source, issues } };
       return;

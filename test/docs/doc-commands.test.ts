@@ -13,7 +13,9 @@ import { basename, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { load as parseYaml } from 'js-yaml';
 import { runCommand } from '../../scripts/commands';
+import { main as simulate } from '../../scripts/simulate/simulate';
 import { ROOT } from '../support/fc-event';
+import { PREBUILT } from '../support/simulate-cli';
 import { docPages, fencedBlocks, readPage } from './markdown';
 
 /** The commands skipped, by what they need that a test run does not have. */
@@ -22,8 +24,12 @@ const SKIPPED: readonly (readonly [RegExp, string])[] = [
   [/^npx s\b/, 'Serverless Devs: needs the cloud (test/deploy runs s preview and s deploy on a stub)'],
   [/\bnpm (ci|install)\b/, 'installs packages'],
   [/\bnpm start\b|^npm run (oss:local|fc-api:stand-in)\b/, 'a server that runs until it is stopped'],
-  [/^npm (test|run check)\b/, 'runs this test suite'],
+  [/^npm (test|run (check|test:deploy))\b/, 'runs this test suite (CI runs it)'],
   [/^npm run deploy:(verify|check)\b/, 'needs the deployed functions, or a deploy'],
+  [
+    /^npm run deploy:offline\b/,
+    'seconds of s deploy: npm run test:deploy runs it as written (test/deploy/deploy-offline.test.ts)',
+  ],
   [/--url\b|--fc\b/, 'needs a running server or the deployed functions'],
   [/^curl\b/, 'needs npm start running'],
   [/^(export|sed)\b/, 'shell set-up for the commands after it'],
@@ -205,21 +211,24 @@ describe('the commands of the README and docs/', () => {
       const { argv, outputs } = locate(verdict.argv);
       let out = '';
       let err = '';
-      const code = await runCommand(argv, {
-        out: (chunk) => {
+      const io = {
+        out: (chunk: string) => {
           out += chunk;
         },
-        err: (chunk) => {
+        err: (chunk: string) => {
           err += chunk;
         },
-      });
+      };
+      // The simulator builds its bundles; here it uses the suite's, which must not change under the others.
+      const code =
+        argv[0] === 'simulate' ? await simulate(argv.slice(1), io, PREBUILT) : await runCommand(argv, io);
       assert.equal(code, 0, `${text} exited ${code}:\n${err}`);
       if (verdict.redirect !== undefined) {
         const file = join(dir, basename(verdict.redirect));
         writeFileSync(file, out);
         outputs.push(file);
       } else if (outputs.length === 0) {
-        assert.notEqual(out, '', `${text} printed nothing`);
+        assert.notEqual(out + err, '', `${text} printed nothing`);
       }
       for (const file of outputs) {
         assert.ok(existsSync(file), `${text} wrote no ${basename(file)}`);

@@ -9,7 +9,7 @@ import {
   NOT_A_FILE,
   TOO_LARGE,
 } from '../../shared/rules/load-rules';
-import { createRulesCache, STUCK_READ_MS } from '../../shared/rules/rules-cache';
+import { createRulesCache, type FetchedRules, STUCK_READ_MS } from '../../shared/rules/rules-cache';
 import { parseYaml } from '../../shared/rules/yaml-parser';
 import { createFakeClock } from '../support/fake-clock';
 
@@ -278,6 +278,71 @@ describe('createRulesCache', () => {
     const loaded = await getRules(config);
     assert.equal(loaded.ok && loaded.compiled.rules.version, 'v4');
     assert.equal(loaded.ok && loaded.refused, undefined);
+  });
+
+  it('tells a failed read (OSS down) from a changed document that is invalid, keeping the last good rules', async () => {
+    const clock = createFakeClock();
+    const lines: string[] = [];
+    const log = createLogger((line) => lines.push(line), 'info');
+    const good = loadRules(readConfig({ RULES: doc('v1') }), parseYaml);
+    const answers: Record<'up' | 'down' | 'invalid', FetchedRules> = {
+      up: { unchanged: false, tag: '"e1"', loaded: good },
+      down: {
+        unchanged: false,
+        tag: undefined,
+        loaded: {
+          ok: false,
+          source: 'oss',
+          issues: [
+            { path: '(RULES_URL)', message: 'cannot read RULES_URL oss://vms-rules/rules.json: Timeout' },
+          ],
+        },
+      },
+      invalid: {
+        unchanged: false,
+        tag: '"e2"',
+        loaded: { ok: false, source: 'oss', issues: [{ path: 'flows', message: 'Invalid key' }] },
+      },
+    };
+    let oss: keyof typeof answers = 'up';
+    const getRules = createRulesCache(
+      {
+        fingerprint: () => assert.fail('no RULES_FILE here'),
+        read: () => assert.fail('no RULES_FILE here'),
+        parseYaml,
+        oss: () => ({ fetch: async () => answers[oss] }),
+      },
+      clock.now,
+      () => log,
+      clock.host,
+    );
+    const config = readConfig({
+      RULES_URL: 'oss://vms-rules/rules.json',
+      RULES_CHECK_SECONDS: '30',
+      RULES_LOAD_BUDGET_MS: '20',
+    });
+    const recheck = async (state: keyof typeof answers) => {
+      oss = state;
+      clock.run(config.rulesCheckMs);
+      await getRules(config);
+      await new Promise((resolve) => setImmediate(resolve));
+      const loaded = await getRules(config);
+      return loaded.ok ? loaded.compiled.rules.version : 'invalid';
+    };
+    assert.equal(await recheck('up'), 'v1');
+    assert.equal(await recheck('down'), 'v1');
+    const [down] = lines.filter((line) => line.includes('keeping the last good rules'));
+    assert.match(
+      down ?? '',
+      /the rules could not be read from oss:\/\/vms-rules\/rules\.json; keeping the last good rules, next try in 30 s/,
+    );
+    assert.doesNotMatch(down ?? '', /changed|invalid/);
+    assert.equal(await recheck('invalid'), 'v1');
+    const invalid = lines.filter((line) => line.includes('keeping the last good rules')).at(-1);
+    assert.match(
+      invalid ?? '',
+      /the changed rules are invalid; keeping the last good rules until a valid document/,
+    );
   });
 
   it('keeps the emergency document for the calls that started under it once the real rules arrive', async () => {

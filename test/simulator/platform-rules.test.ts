@@ -41,10 +41,12 @@ function anchorsOf(markdown: string): Set<string> {
 }
 
 /** The table's rows: the id and the protocol.md anchor its source links. */
-const rows = [...doc.matchAll(/^\| `([\w-]+)` \|.*\]\(reference\/protocol\.md#([^)]+)\) \|$/gm)].map((match) => ({
-  id: match[1] ?? '',
-  source: match[2] ?? '',
-}));
+const rows = [...doc.matchAll(/^\| `([\w-]+)` \|.*\]\(reference\/protocol\.md#([^)]+)\) \|$/gm)].map(
+  (match) => ({
+    id: match[1] ?? '',
+    source: match[2] ?? '',
+  }),
+);
 
 /** A reply as the simulator reads it. */
 function reply(fields: Partial<TurnOutcome> & Pick<TurnOutcome, 'action'>): TurnOutcome {
@@ -68,7 +70,10 @@ describe('the platform rules the simulator models', () => {
     const anchors = anchorsOf(protocol);
     for (const row of rows) {
       assert.equal(row.source, PLATFORM_RULES[row.id as PlatformRuleId].source, row.id);
-      assert.ok(anchors.has(row.source), `docs/reference/protocol.md has no section #${row.source} (rule ${row.id})`);
+      assert.ok(
+        anchors.has(row.source),
+        `docs/reference/protocol.md has no section #${row.source} (rule ${row.id})`,
+      );
     }
   });
 

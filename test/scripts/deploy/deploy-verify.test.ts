@@ -380,13 +380,22 @@ describe('deploy:verify credentials and options', () => {
     assert.match(run.stderr, /skipped \(set VERIFY_AFTER_DEPLOY=1/);
   });
 
-  it('refuses unknown options and malformed values with the usage', async () => {
-    for (const args of [['--nope'], ['--endpoint', 'ftp://x'], ['--region', 'Hangzhou'], ['extra']]) {
+  it('refuses unknown options, malformed values and arguments in one line naming --help, exit 2', async () => {
+    for (const [args, message] of [
+      [['--nope'], 'unknown option --nope'],
+      [['--endpoint', 'ftp://x'], '--endpoint is not http(s)://host[:port] without a path'],
+      [['--region', 'Hangzhou'], '--region '],
+      [['extra'], 'takes no argument; not extra'],
+    ] as const) {
       const run = await runVerify(args);
       assert.equal(run.status, 2, args.join(' '));
-      assert.match(run.stderr, /usage: npm run deploy:verify/);
+      assert.equal(run.stdout, '');
+      assert.match(
+        run.stderr,
+        new RegExp(
+          `^deploy:verify: ${message.replace(/[()[\]]/g, '\\$&')}.*\\(see 'npm run deploy:verify -- --help'\\)\\n$`,
+        ),
+      );
     }
-    // The scripts' shared command line (dev/command-line.ts) words it as for the other scripts.
-    assert.match((await runVerify(['extra'])).stderr, /^deploy verify: unknown command extra\n/);
   });
 });

@@ -10,8 +10,9 @@ function readExports(text: string): Record<string, string> {
 }
 
 describe('npm run fc-api:stand-in', () => {
-  it('serves the built functions under the prefix asked for, to a client with the variables it prints', async () => {
+  it('serves the built functions under the prefix asked for, to a client with the variables it prints', async (t) => {
     const serving = startServing(main, ['--port', '0'], { FUNCTION_PREFIX: 'try', REGION: 'cn-shanghai' });
+    t.after(() => serving.stop());
     await serving.printed(/Ctrl-C stops it/);
     const printed = serving.out.join('');
     assert.match(printed, /serving try-inbound, try-outbound, try-report\n/);

@@ -17,9 +17,13 @@ function mainBuilt(builds: string[] = []) {
 }
 
 describe('npm start', () => {
-  it('builds, then serves the functions on the port asked for until stopped', async () => {
+  it('builds, then serves the functions on the port asked for until stopped', async (t) => {
+    // The bundles read the environment on their first request: none of another test's settings.
+    setFunctionEnvironment();
     const builds: string[] = [];
     const serving = startServing(mainBuilt(builds), ['--port', '0'], {});
+    // A failed assertion still stops the server, or it would keep the suite's process alive.
+    t.after(() => serving.stop());
     const base = await serving.printed(
       /serving \/inbound, \/outbound, \/report on (http:\/\/127\.0\.0\.1:\d+)/,
     );
@@ -34,10 +38,11 @@ describe('npm start', () => {
     assert.deepEqual(serving.out, [], 'the banner is on stderr: stdout is the functions’ log');
   });
 
-  it('takes the port from PORT when --port is not given', async () => {
+  it('takes the port from PORT when --port is not given', async (t) => {
     const taken = await occupyPort();
     await taken.close();
     const serving = startServing(mainBuilt(), [], { PORT: String(taken.port) });
+    t.after(() => serving.stop());
     assert.equal(await serving.printed(/on http:\/\/127\.0\.0\.1:(\d+)/), String(taken.port));
     assert.equal(await serving.stop(), 0);
   });

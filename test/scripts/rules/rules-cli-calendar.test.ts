@@ -15,10 +15,10 @@ import {
 } from '../../support/holiday-years';
 
 /** Runs the rules CLI in-process, as `npm run rules -- …` would, with a stopped clock. */
-function runRules(args: string[], now = Date.parse('2026-06-01T12:00:00+08:00')) {
+async function runRules(args: string[], now = Date.parse('2026-06-01T12:00:00+08:00')) {
   let stdout = '';
   let stderr = '';
-  const status = main(args, {
+  const status = await main(args, {
     out: (text) => (stdout += text),
     err: (text) => (stderr += text),
     now: () => now,
@@ -51,10 +51,10 @@ function bankWith2027(): string {
 }
 
 describe('npm run rules -- check --at', () => {
-  it('warns about the next uncovered year for every calendar that uses China’s holidays, with the calendar’s path', () => {
-    const { status, stdout } = runRules(['check', BANK, REMINDER, '--at', `${LAST}-12-15`]);
+  it('warns about the next uncovered year for every calendar that uses China’s holidays, with the calendar’s path', async () => {
+    const { status, stderr } = await runRules(['check', BANK, REMINDER, '--at', `${LAST}-12-15`]);
     assert.equal(status, 0);
-    const warnings = stdout.split('\n').filter((line) => line.startsWith('warning'));
+    const warnings = stderr.split('\n').filter((line) => line.startsWith('warning'));
     assert.equal(warnings.length, 2);
     assert.match(
       warnings[0] ?? '',
@@ -66,44 +66,44 @@ describe('npm run rules -- check --at', () => {
       warnings[1] ?? '',
       new RegExp(`appointment-reminder\\.yaml:\\d+ {2}calendars\\.clinic\\.holidays: .*${NEXT}`),
     );
-    assert.match(stdout, /2 files checked: 0 errors, 2 warnings\n$/);
+    assert.match(stderr, /2 files checked: 0 errors, 2 warnings\n$/);
   });
 
-  it('fails with --strict, and fails with an error once the data has run out', () => {
-    assert.equal(runRules(['check', BANK, '--at', `${LAST}-12-15`, '--strict']).status, 1);
-    const late = runRules(['check', BANK, '--at', `${NEXT}-01-02`]);
+  it('fails with --strict, and fails with an error once the data has run out', async () => {
+    assert.equal((await runRules(['check', BANK, '--at', `${LAST}-12-15`, '--strict'])).status, 1);
+    const late = await runRules(['check', BANK, '--at', `${NEXT}-01-02`]);
     assert.equal(late.status, 1);
     assert.match(
-      late.stdout,
+      late.stderr,
       new RegExp(`^error {4}.*calendars\\.office\\.holidays: .*${NEXT} \\(since ${NEXT}-01-01\\)`, 'm'),
     );
   });
 
-  it('judges from today by default, in the document’s zone', () => {
-    const quiet = runRules(['check', BANK], Date.parse(`${LAST}-06-01T12:00:00+08:00`));
-    assert.equal(quiet.stdout, '1 file checked: 0 errors, 0 warnings\n');
+  it('judges from today by default, in the document’s zone', async () => {
+    const quiet = await runRules(['check', BANK], Date.parse(`${LAST}-06-01T12:00:00+08:00`));
+    assert.equal(quiet.stderr, '1 file checked: 0 errors, 0 warnings\n');
     // 16:30 UTC on 16 November is already 17 November in Shanghai: 45 days before New Year's Day.
-    const warned = runRules(['check', BANK], Date.parse(`${LAST}-11-16T16:30:00Z`));
-    assert.match(warned.stdout, /in 45 days/);
+    const warned = await runRules(['check', BANK], Date.parse(`${LAST}-11-16T16:30:00Z`));
+    assert.match(warned.stderr, /in 45 days/);
   });
 
-  it('is quiet once the document carries the year', () => {
+  it('is quiet once the document carries the year', async () => {
     assert.equal(
-      runRules(['check', bankWith2027(), '--at', '2026-12-15']).stdout,
+      (await runRules(['check', bankWith2027(), '--at', '2026-12-15'])).stderr,
       '1 file checked: 0 errors, 0 warnings\n',
     );
   });
 
-  it('refuses a date it cannot read', () => {
-    const { status, stderr } = runRules(['check', BANK, '--at', '2026-13-01']);
+  it('refuses a date it cannot read', async () => {
+    const { status, stderr } = await runRules(['check', BANK, '--at', '2026-13-01']);
     assert.equal(status, 2);
     assert.match(stderr, /--at takes a date, YYYY-MM-DD/);
   });
 });
 
 describe('npm run rules -- schedule', () => {
-  it('prints a month with its holidays and make-up days, and what decided each day', () => {
-    const { status, stdout } = runRules([
+  it('prints a month with its holidays and make-up days, and what decided each day', async () => {
+    const { status, stdout } = await runRules([
       'schedule',
       bankWith2027(),
       '--calendar',
@@ -130,15 +130,15 @@ describe('npm run rules -- schedule', () => {
     );
   });
 
-  it('names the packaged source, closures, and the policy on days without data', () => {
-    const october = runRules(['schedule', BANK, '--month', '2026-10']).stdout;
+  it('names the packaged source, closures, and the policy on days without data', async () => {
+    const october = (await runRules(['schedule', BANK, '--month', '2026-10'])).stdout;
     assert.match(october, /^2026-10-01 +Thu +closed +- +packaged holiday$/m);
     assert.match(october, /^2026-10-10 +Sat +open +09:00-18:00 +packaged make-up day$/m);
     assert.match(
-      runRules(['schedule', BANK, '--month', '2026-06']).stdout,
+      (await runRules(['schedule', BANK, '--month', '2026-06'])).stdout,
       /^2026-06-15 +Mon +closed +- +closure$/m,
     );
-    const january = runRules(['schedule', BANK, '--month', `${NEXT}-01`]).stdout;
+    const { stdout: january, stderr: warned } = await runRules(['schedule', BANK, '--month', `${NEXT}-01`]);
     const monday = nextWeekday(`${NEXT}-01-04`, 'mon');
     assert.match(
       january,
@@ -147,11 +147,13 @@ describe('npm run rules -- schedule', () => {
         'm',
       ),
     );
-    assert.match(january, /\nwarning: 31 days judged without holiday data/);
+    // The warning goes on stderr: the schedule alone is the result.
+    assert.match(warned, /^warning: 31 days judged without holiday data/);
+    assert.doesNotMatch(january, /warning/);
   });
 
-  it('prints every day of a year as JSON', () => {
-    const { status, stdout } = runRules(['schedule', bankWith2027(), '--year', '2027', '--json']);
+  it('prints every day of a year as JSON', async () => {
+    const { status, stdout } = await runRules(['schedule', bankWith2027(), '--year', '2027', '--json']);
     assert.equal(status, 0);
     const output = JSON.parse(stdout) as {
       days: { date: string; open: boolean; source: string }[];
@@ -171,33 +173,33 @@ describe('npm run rules -- schedule', () => {
     );
   });
 
-  it('refuses a year or month outside 2000–2100, which it would otherwise walk day by day', () => {
+  it('refuses a year or month outside 2000–2100, which it would otherwise walk day by day', async () => {
     for (const args of [
       ['--year', '9999'],
       ['--year', '0050'],
       ['--month', '9999-12'],
     ]) {
-      const { status, stderr } = runRules(['schedule', BANK, ...args]);
+      const { status, stderr } = await runRules(['schedule', BANK, ...args]);
       assert.equal(status, 2, args.join(' '));
       assert.match(stderr, /from 2000 to 2100/);
     }
   });
 
-  it('asks for a calendar when the document has several, and names them', () => {
+  it('asks for a calendar when the document has several, and names them', async () => {
     const text = readFileSync(BANK, 'utf8').replace(
       /^calendars:/m,
       'calendars:\n  other:\n    weekly: { sun: ["10:00-12:00"] }',
     );
     const file = join(dir, 'two-calendars.yaml');
     writeFileSync(file, text);
-    const { status, stderr } = runRules(['schedule', file, '--month', '2026-10']);
+    const { status, stderr } = await runRules(['schedule', file, '--month', '2026-10']);
     assert.equal(status, 1);
     assert.match(stderr, /name a calendar with --calendar; its calendars are other, office/);
   });
 });
 
 describe('the rules guide’s holiday schedule example', () => {
-  it('is the real 2026 schedule, the same as the packaged data', () => {
+  it('is the real 2026 schedule, the same as the packaged data', async () => {
     const guide = readFileSync(join(ROOT, 'docs', 'rules.md'), 'utf8');
     const block = guide.match(/```yaml\n(holidaySchedules:[\s\S]*?)```/)?.[1];
     assert.ok(block !== undefined, 'docs/rules.md has a holidaySchedules example');

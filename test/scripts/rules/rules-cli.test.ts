@@ -13,10 +13,10 @@ const dir = mkdtempSync(join(tmpdir(), 'rules-cli-'));
  * Runs the rules CLI in-process, as `npm run rules -- …` would (its `main`, with the output captured):
  * the command line, the files and the exit code are the user's, at a fraction of a spawn's cost.
  */
-function runRules(...args: string[]): { status: number; stdout: string; stderr: string } {
+async function runRules(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const status = main(args, {
+  const status = await main(args, {
     out: (text) => {
       stdout += text;
     },
@@ -24,6 +24,8 @@ function runRules(...args: string[]): { status: number; stdout: string; stderr: 
       stderr += text;
     },
     now: () => Date.parse('2026-06-01T12:00:00+08:00'),
+    // s.yaml's variables as rendered without the developer's shell (a .env beside s.yaml still counts).
+    env: {},
   });
   return { status, stdout, stderr };
 }
@@ -60,20 +62,20 @@ describe('npm run rules', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   describe('check', () => {
-    it('passes a clean document', () => {
-      const result = runRules('check', writeTemp('clean.yaml', CLEAN_YAML));
+    it('passes a clean document', async () => {
+      const result = await runRules('check', writeTemp('clean.yaml', CLEAN_YAML));
       assert.equal(result.status, 0);
-      assert.equal(result.stdout, '1 file checked: 0 errors, 0 warnings\n');
+      assert.equal(result.stderr, '1 file checked: 0 errors, 0 warnings\n');
     });
 
-    it('lists errors, then warnings, each with its line in the YAML, and fails on errors', () => {
+    it('lists errors, then warnings, each with its line in the YAML, and fails on errors', async () => {
       const text = CLEAN_YAML.replace('1: info', '1: billing').concat(
         '      old:\n        type: hangup\n        say: "费用: 0 元"\n',
       );
       const file = writeTemp('broken.yaml', text);
-      const result = runRules('check', file);
+      const result = await runRules('check', file);
       assert.equal(result.status, 1);
-      assert.deepEqual(result.stdout.split('\n'), [
+      assert.deepEqual(result.stderr.split('\n'), [
         `error    ${file}:12  flows.main.nodes.menu.keys.1: no node is named billing`,
         '1 file checked: 1 error, 0 warnings',
         '',
@@ -83,9 +85,9 @@ describe('npm run rules', () => {
         'linted.yaml',
         text.replace('1: billing', '1: info').concat('      stuck:\n        type: menu\n        say: 请讲\n'),
       );
-      const second = runRules('check', linted);
+      const second = await runRules('check', linted);
       assert.equal(second.status, 1);
-      const lines = second.stdout.split('\n');
+      const lines = second.stderr.split('\n');
       assert.match(
         lines[0] ?? '',
         new RegExp(`^error    ${linted}:24  flows\\.main\\.nodes\\.stuck: this menu has no keys`),
@@ -102,14 +104,14 @@ describe('npm run rules', () => {
       assert.equal(lines[4], '1 file checked: 1 error, 3 warnings');
     });
 
-    it('fails on warnings too with --strict, and checks every file given', () => {
+    it('fails on warnings too with --strict, and checks every file given', async () => {
       const warned = writeTemp('strict.yaml', CLEAN_YAML.replace('say: 再见', 'say: "再见: 0"'));
-      const result = runRules('check', '--strict', writeTemp('clean.yaml', CLEAN_YAML), warned);
+      const result = await runRules('check', '--strict', writeTemp('clean.yaml', CLEAN_YAML), warned);
       assert.equal(result.status, 1);
-      assert.match(result.stdout, /2 files checked: 0 errors, 1 warning \(--strict: warnings fail\)\n$/);
+      assert.match(result.stderr, /2 files checked: 0 errors, 1 warning \(--strict: warnings fail\)\n$/);
     });
 
-    it('gives JSON findings their line too, and reports unreadable files', () => {
+    it('gives JSON findings their line too, and reports unreadable files', async () => {
       const json = JSON.stringify(
         { ...parse(CLEAN_YAML), defaultLine: { flow: 'main', colour: 'red' } },
         null,
@@ -118,9 +120,9 @@ describe('npm run rules', () => {
       const file = writeTemp('rules.json', json);
       const badYaml = writeTemp('bad.yml', 'version: [');
       const missing = join(dir, 'missing.json');
-      const result = runRules('check', file, badYaml, missing);
+      const result = await runRules('check', file, badYaml, missing);
       assert.equal(result.status, 1);
-      const lines = result.stdout.split('\n');
+      const lines = result.stderr.split('\n');
       assert.match(lines[0] ?? '', new RegExp(`^error    ${file}:5  defaultLine\\.colour: `));
       assert.match(lines[1] ?? '', new RegExp(`^error    ${badYaml}  \\(document\\): not valid YAML`));
       assert.equal(lines[2], `error    ${missing}  (file): cannot read the file (ENOENT)`);
@@ -128,38 +130,88 @@ describe('npm run rules', () => {
     });
   });
 
-  it('graph prints Mermaid, fenced for Markdown, for one flow when asked', () => {
+  it('graph prints Mermaid, fenced for Markdown, for one flow when asked', async () => {
     const file = writeTemp('graph.yaml', CLEAN_YAML);
-    const result = runRules('graph', file, '--flow', 'main', '--markdown');
+    const result = await runRules('graph', file, '--flow', 'main', '--markdown');
     assert.equal(result.status, 0);
     assert.match(result.stdout, /^```mermaid\nflowchart TD\n {2}LD>"default line"\]\n/);
     assert.match(result.stdout, / {2}F0_N0 -->\|"key 1"\| F0_N1\n/);
     assert.match(result.stdout, /\n```\n$/);
-    const unknown = runRules('graph', file, '--flow', 'nope');
+    const unknown = await runRules('graph', file, '--flow', 'nope');
     assert.equal(unknown.status, 1);
     assert.match(unknown.stderr, /no flow is named nope; its flows are main/);
   });
 
-  it('compile writes the document as minified JSON and says how big it is', () => {
+  it('writes a result to -o FILE as it would print it, nothing on stdout, and says when it cannot', async () => {
+    const file = writeTemp('to-file.yaml', CLEAN_YAML);
+    const printed = await runRules('graph', file, '--markdown');
+    const output = join(dir, 'flows.md');
+    const written = await runRules('graph', file, '--markdown', '-o', output);
+    assert.equal(written.status, 0);
+    assert.equal(written.stdout, '');
+    assert.equal(readFileSync(output, 'utf8'), printed.stdout);
+    const nowhere = join(dir, 'no-such-folder', 'schedule.json');
+    const failed = await runRules('schedule', file, '--json', '-o', nowhere);
+    assert.equal(failed.status, 1);
+    assert.equal(failed.stdout, '');
+    assert.equal(
+      failed.stderr.split('\n')[0],
+      `${file}: name a calendar with --calendar; it has no calendars`,
+    );
+    const schema = await runRules('schema', '-o', nowhere);
+    assert.equal(schema.status, 1);
+    assert.match(
+      schema.stderr,
+      /^cannot write .*schedule\.json \(ENOENT\): check that its folder exists and may be written\n$/,
+    );
+  });
+
+  it('compile writes the document as minified JSON and says how big it is', async () => {
     const output = join(dir, 'rules.min.json');
-    const result = runRules('compile', writeTemp('compile.yaml', CLEAN_YAML), '-o', output);
+    const result = await runRules('compile', writeTemp('compile.yaml', CLEAN_YAML), '-o', output);
     assert.equal(result.status, 0);
     const written = readFileSync(output, 'utf8');
     assert.deepEqual(JSON.parse(written), parse(CLEAN_YAML));
     assert.equal(written, JSON.stringify(parse(CLEAN_YAML)));
-    assert.equal(result.stderr, `${output}: ${Buffer.byteLength(written)} bytes of minified JSON\n`);
+    const [bytes, size, ...rest] = result.stderr.split('\n');
+    assert.equal(bytes, `${output}: ${Buffer.byteLength(written)} bytes of minified JSON`);
+    assert.match(
+      size ?? '',
+      new RegExp(
+        `^the environment of (inbound|outbound) is \\d+ bytes: RULES ${Buffer.byteLength(written)} bytes, ` +
+          'and the \\d+ other variables s\\.yaml sets for inbound and outbound \\d+ bytes .*, ' +
+          "within FC's limit of 4096 bytes for all of a function's environment variables together$",
+      ),
+    );
+    assert.deepEqual(rest, ['']);
   });
 
-  it('compile warns when the JSON is over the 4 KB environment limit, and refuses a document with errors', () => {
-    const long = writeTemp(
-      'long.yaml',
-      CLEAN_YAML.replace('say: 再见', `say: ${'感谢您的来电'.repeat(300)}`),
+  it('compile warns from 3 KB of environment and over 4 KB (which deploy:check refuses), and refuses a document with errors', async () => {
+    const sized = (repeat: number) =>
+      writeTemp(
+        `long-${repeat}.yaml`,
+        CLEAN_YAML.replace('say: 再见', `say: ${'感谢您的来电'.repeat(repeat)}`),
+      );
+    // About 3.4 KB of RULES with s.yaml's other variables: near the limit, still compiled.
+    const near = await runRules('compile', sized(170));
+    assert.equal(near.status, 0);
+    assert.deepEqual(JSON.parse(near.stdout), parse(readFileSync(sized(170), 'utf8')));
+    assert.match(
+      near.stderr,
+      /\nwarning: the environment of \w+ is \d+ bytes: .*: near FC's limit .*RULES_URL/,
     );
-    const big = runRules('compile', long);
+    // Over the limit: still written (for RULES_FILE), with the warning that it cannot be RULES.
+    const big = await runRules('compile', sized(300));
     assert.equal(big.status, 0);
-    assert.deepEqual(JSON.parse(big.stdout), parse(readFileSync(long, 'utf8')));
-    assert.match(big.stderr, /warning: over 4 KB, Function Compute's limit .* RULES_FILE/);
-    const broken = runRules('compile', writeTemp('refused.yaml', CLEAN_YAML.replace('9: bye', '9: gone')));
+    assert.deepEqual(JSON.parse(big.stdout), parse(readFileSync(sized(300), 'utf8')));
+    assert.match(
+      big.stderr,
+      /\nwarning: the environment of \w+ is \d+ bytes: .*: over FC's limit of 4096 bytes .* set RULES_URL instead of RULES\n$/,
+    );
+    const broken = await runRules(
+      'compile',
+      writeTemp('refused.yaml', CLEAN_YAML.replace('9: bye', '9: gone')),
+    );
     assert.equal(broken.status, 1);
     assert.equal(broken.stdout, '');
     assert.match(
@@ -168,8 +220,8 @@ describe('npm run rules', () => {
     );
   });
 
-  it('schema prints the JSON Schema committed as rules.schema.json', () => {
-    const result = runRules('schema');
+  it('schema prints the JSON Schema committed as rules.schema.json', async () => {
+    const result = await runRules('schema');
     assert.equal(result.status, 0);
     assert.equal(
       result.stdout,
@@ -181,11 +233,42 @@ describe('npm run rules', () => {
     assert.equal(schema.additionalProperties, false);
   });
 
-  it('explains its usage and exits 2 on a wrong command line', () => {
-    for (const args of [[], ['lint', 'x.yaml'], ['check'], ['compile', 'a.yaml', '--strict']]) {
-      const result = runRules(...args);
+  it('refuses a wrong command line in one line that names --help, exit 2', async () => {
+    for (const [args, message] of [
+      [[], /^rules: no command given \(see 'npm run rules -- --help'\)\n$/],
+      [['--colour'], /^rules: unknown option --colour \(see 'npm run rules -- --help'\)\n$/],
+      [['lint', 'x.yaml'], /^rules: unknown command lint \(see 'npm run rules -- --help'\)\n$/],
+      [['check'], /^rules: check needs <file\.\.\.> \(see 'npm run rules -- check --help'\)\n$/],
+      [
+        ['compile', 'a.yaml', '--strict'],
+        /^rules: --strict does not go with this command \(see 'npm run rules -- compile --help'\)\n$/,
+      ],
+    ] as const) {
+      const result = await runRules(...args);
       assert.equal(result.status, 2, args.join(' '));
-      assert.match(result.stderr, /usage:\n {2}npm run rules -- check <file\.\.\.> \[--strict\]/);
+      assert.equal(result.stdout, '');
+      assert.match(result.stderr, message);
+    }
+  });
+
+  it('answers --help on every command, on stdout, with an example', async () => {
+    for (const command of [
+      'check',
+      'graph',
+      'schema',
+      'compile',
+      'schedule',
+      'publish',
+      'pull',
+      'diff',
+      'history',
+      'rollback',
+    ]) {
+      const result = await runRules(command, '--help');
+      assert.equal(result.status, 0, command);
+      assert.equal(result.stderr, '');
+      assert.match(result.stdout, new RegExp(`^\\nusage: npm run rules -- ${command}`));
+      assert.match(result.stdout, new RegExp(`\\nexample:\\n  npm run rules -- ${command} `));
     }
   });
 });

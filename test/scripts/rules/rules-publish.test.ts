@@ -6,11 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import { type OssServer, startOssServer } from '../../../dev/oss-server';
-import { run } from '../../../scripts/rules/rules';
+import { main } from '../../../scripts/rules/rules';
 import { MAX_LIVE_BYTES } from '../../../scripts/rules/rules-publish';
+import { ROOT } from '../../support/fc-event';
+import { LAST_PACKAGED_YEAR as LAST } from '../../support/holiday-years';
 
 const dir = mkdtempSync(join(tmpdir(), 'rules-publish-'));
 const LIVE = 'oss://vms-rules/hotline/rules.json';
+const BANK = join(ROOT, 'examples', 'bank-card-service.yaml');
 
 /** A small hotline: a menu, an agent transfer, a goodbye. `version`, the menu's words and the desk vary. */
 function hotline(version: string, options: { menu?: string; desk?: string; goodbye?: string } = {}): string {
@@ -54,17 +57,21 @@ describe('npm run rules -- publish, pull, diff, history, rollback', () => {
   let env: Record<string, string | undefined>;
 
   /** Runs the rules CLI in-process, as `npm run rules -- …` would, with the stand-in's variables. */
-  async function runRules(args: string[], environment = env): Promise<Run> {
+  async function runRules(
+    args: string[],
+    environment = env,
+    now = Date.parse('2026-06-01T12:00:00+08:00'),
+  ): Promise<Run> {
     let stdout = '';
     let stderr = '';
-    const status = await run(args, {
+    const status = await main(args, {
       out: (text) => {
         stdout += text;
       },
       err: (text) => {
         stderr += text;
       },
-      now: () => Date.parse('2026-06-01T12:00:00+08:00'),
+      now: () => now,
       env: environment,
     });
     return { status, stdout, stderr };
@@ -100,6 +107,34 @@ describe('npm run rules -- publish, pull, diff, history, rollback', () => {
     assert.equal(server.requests.length, 0, 'nothing is asked of OSS before the document passes');
     const forced = await runRules(['publish', warned, LIVE, '--force']);
     assert.equal(forced.status, 0, forced.stderr);
+  });
+
+  it('judges holiday data as rules check does: today in the calendar’s zone, or --at, refusing its warnings unless --force', async () => {
+    // The bank example is quiet mid-year; late in the last packaged year, next year's data is missing.
+    const late = Date.parse(`${LAST}-11-16T16:30:00Z`);
+    const today = await runRules(['publish', BANK, LIVE], env, late);
+    assert.equal(today.status, 1);
+    assert.match(
+      today.stderr,
+      new RegExp(`warning .*calendars\\.office\\.holidays: .*no holiday data for ${LAST + 1}`),
+    );
+    assert.match(today.stderr, /not published, 1 warning \(--force published anyway\)\n$/);
+    const at = await runRules(['publish', BANK, LIVE, '--at', `${LAST}-12-15`]);
+    assert.equal(at.status, 1);
+    assert.match(at.stderr, /in 17 days\)/);
+    assert.equal(server.requests.length, 0, 'nothing is asked of OSS before the document passes');
+    const quiet = await runRules(
+      ['publish', BANK, LIVE, '--dry-run'],
+      env,
+      Date.parse(`${LAST}-06-01T12:00:00+08:00`),
+    );
+    assert.equal(quiet.status, 0, quiet.stderr);
+    const forced = await runRules(['publish', BANK, LIVE, '--at', `${LAST}-12-15`, '--force']);
+    assert.equal(forced.status, 0, forced.stderr);
+    assert.match(forced.stdout, /^published version /);
+    const badDate = await runRules(['publish', BANK, LIVE, '--at', `${LAST}-13-01`]);
+    assert.equal(badDate.status, 2);
+    assert.match(badDate.stderr, /--at takes a date, YYYY-MM-DD/);
   });
 
   it('publishes the compiled JSON and a kept copy, and history lists versions newest first with the live one marked', async () => {
@@ -212,7 +247,12 @@ describe('npm run rules -- publish, pull, diff, history, rollback', () => {
     const live = server.getObject('vms-rules', 'hotline/rules.json');
     const printed = await runRules(['pull', LIVE]);
     assert.equal(printed.status, 0);
-    assert.equal(printed.stdout, `${live?.body.toString()}\n`);
+    assert.equal(
+      printed.stdout,
+      `${live?.body.toString()}\n`,
+      'the document alone, so that > live.json is JSON',
+    );
+    JSON.parse(printed.stdout);
     assert.match(printed.stderr, /version v1, \d+ bytes, ETag "[0-9A-F]{32}"\n$/);
     const out = join(dir, 'pulled.json');
     assert.equal((await runRules(['pull', LIVE, '-o', out])).status, 0);
@@ -309,6 +349,9 @@ describe('npm run rules -- publish, pull, diff, history, rollback', () => {
     assert.match(badRegion.stderr, /^region Hangzhou: a region is an id such as cn-hangzhou/);
     const wrongOption = await runRules(['history', LIVE, '--force'], env);
     assert.equal(wrongOption.status, 2);
-    assert.match(wrongOption.stderr, /^history does not take --force\nusage:/);
+    assert.equal(
+      wrongOption.stderr,
+      "rules: --force does not go with this command (see 'npm run rules -- history --help')\n",
+    );
   });
 });

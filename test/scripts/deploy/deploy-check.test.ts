@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { main } from '../../../scripts/deploy/check';
+import {
+  FC_ENVIRONMENT_LIMIT_BYTES,
+  measureEnvironment,
+  readFunctionEnvironments,
+} from '../../../scripts/deploy/environment-size';
+
+const dir = mkdtempSync(join(tmpdir(), 'deploy-check-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** An s.yaml as the project writes it: shared variables merged into each function, one with an extra. */
+const S_YAML = `edition: 3.0.0
+vars:
+  function: &function
+    environmentVariables: &environment
+      CALLBACK_SECRETS: \${env('CALLBACK_SECRETS', '')}
+      RULES: \${env('RULES', '')}
+      LOG_LEVEL: \${env('LOG_LEVEL', 'info')}
+resources:
+  inbound:
+    props:
+      <<: *function
+      functionName: x-inbound
+  outbound:
+    props:
+      <<: *function
+      environmentVariables:
+        <<: *environment
+        EXTRA: \${env('EXTRA', 'more')}
+  report:
+    props:
+      <<: *function
+`;
+
+function project(dotEnv?: string): string {
+  const folder = mkdtempSync(join(dir, 'project-'));
+  writeFileSync(join(folder, 's.yaml'), S_YAML);
+  if (dotEnv !== undefined) writeFileSync(join(folder, '.env'), dotEnv);
+  return join(folder, 's.yaml');
+}
+
+const SECRETS = { CALLBACK_SECRETS: 'callback-secret-0123456789', STATE_SECRETS: 'state-secret-0123456789' };
+
+const RULES = JSON.stringify({
+  version: 'v1',
+  defaultLine: { flow: 'main' },
+  flows: { main: { start: 'bye', nodes: { bye: { type: 'hangup', say: '再见' } } } },
+});
+
+function runCheck(env: Record<string, string | undefined>, sYaml = project()) {
+  let stdout = '';
+  let stderr = '';
+  const status = main([], { out: (text) => (stdout += text), err: (text) => (stderr += text), env, sYaml });
+  return { status, stdout, stderr };
+}
+
+describe('npm run deploy:check', () => {
+  it('refuses open functions and invalid RULES at once, on stderr', () => {
+    const { status, stdout, stderr } = runCheck({ RULES: '{"version":1}' });
+    assert.equal(status, 1);
+    assert.equal(stdout, '');
+    assert.match(stderr, /^deploy check: CALLBACK_SECRETS is empty/m);
+    assert.match(stderr, /^deploy check: RULES is invalid:/m);
+  });
+
+  it('lets an open test stage deploy with ALLOW_OPEN_DEPLOY=1, warning, and reports the environment’s size', () => {
+    const { status, stdout, stderr } = runCheck({ ALLOW_OPEN_DEPLOY: '1', RULES });
+    assert.equal(status, 0, stderr);
+    assert.equal(stdout, '');
+    assert.match(stderr, /^deploy check: warning: CALLBACK_SECRETS is empty/m);
+    // outbound has one variable more (EXTRA=more): the larger environment is the one that counts.
+    const expected = Buffer.byteLength(`CALLBACK_SECRETSRULES${RULES}LOG_LEVELinfoEXTRAmore`);
+    assert.match(
+      stderr,
+      new RegExp(
+        `^deploy check: the environment of outbound is ${expected} bytes: RULES ${Buffer.byteLength(RULES)} bytes, and the 3 other variables s\\.yaml sets for inbound and outbound`,
+        'm',
+      ),
+    );
+    assert.match(stderr, /\ndeploy check: environment ok\n$/);
+  });
+
+  it('warns from 3 KB of environment, and refuses over 4 KB with RULES_URL as the way out', () => {
+    const sized = (bytes: number) => RULES.replace('再见', 'x'.repeat(bytes - Buffer.byteLength(RULES)));
+    const near = runCheck({ ...SECRETS, RULES: sized(3100) });
+    assert.equal(near.status, 0, near.stderr);
+    assert.match(
+      near.stderr,
+      /^deploy check: warning: the environment of outbound is \d+ bytes: .*: near FC's limit/m,
+    );
+    const over = runCheck({ ...SECRETS, RULES: sized(FC_ENVIRONMENT_LIMIT_BYTES) });
+    assert.equal(over.status, 1);
+    assert.match(
+      over.stderr,
+      /^deploy check: the environment of outbound is \d+ bytes: .*: over FC's limit of 4096 bytes for all of a function's environment variables together; publish the rules to OSS .* set RULES_URL instead of RULES$/m,
+    );
+  });
+
+  it('counts RULES alone, and says so, when s.yaml cannot be read', () => {
+    const { status, stderr } = runCheck({ ...SECRETS, RULES }, join(dir, 'missing', 's.yaml'));
+    assert.equal(status, 0, stderr);
+    assert.match(
+      stderr,
+      new RegExp(
+        `^deploy check: RULES alone, name and value, is ${Buffer.byteLength(`RULES${RULES}`)} bytes \\(s\\.yaml could not be read: .*ENOENT; counted RULES alone\\)`,
+        'm',
+      ),
+    );
+  });
+});
+
+describe('readFunctionEnvironments', () => {
+  it('renders s.yaml’s variables for inbound and outbound as s does: the shell, then .env, then the default', () => {
+    const sYaml = project(
+      '# the stage\nexport LOG_LEVEL=debug\nEXTRA="from .env"\nCALLBACK_SECRETS=dotenv\n',
+    );
+    const read = readFunctionEnvironments({ CALLBACK_SECRETS: 'shell' }, sYaml);
+    assert.deepEqual(read, {
+      ok: true,
+      functions: {
+        inbound: { CALLBACK_SECRETS: 'shell', RULES: '', LOG_LEVEL: 'debug' },
+        outbound: { CALLBACK_SECRETS: 'shell', RULES: '', LOG_LEVEL: 'debug', EXTRA: 'from .env' },
+      },
+    });
+    // With the rules compile would make, in place of RULES as rendered.
+    const size = measureEnvironment('{}', read);
+    assert.equal(size.level, 'ok');
+    assert.equal(size.bytes, 'CALLBACK_SECRETSshellRULES{}LOG_LEVELdebugEXTRAfrom .env'.length);
+  });
+});
