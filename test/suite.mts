@@ -25,3 +25,14 @@ after(() => {
   assert.ok(logScan.lines > 50, `only ${logScan.lines} log lines were scanned: is the scan still fed?`);
   assert.deepEqual(logScan.leaks, []);
 });
+
+// A server a test left listening (one whose test failed before stopping it) would keep this process, and
+// so `npm test`, running for ever: it is a failure, and the process ends soon after the report is out.
+after(() => {
+  setTimeout(() => {
+    const open = process.getActiveResourcesInfo().filter((resource) => resource === 'TCPServerWrap');
+    if (open.length === 0) return;
+    process.stderr.write(`test/suite.mts: ${open.length} server(s) left listening after the tests; ending\n`);
+    process.exit(1);
+  }, 5_000).unref();
+});
