@@ -6,9 +6,10 @@ import { describeOssLocal, main, OSS_LOCAL_PORT } from '../../../scripts/local/o
 import { captureIo, occupyPort, startServing } from '../../support/serving-command';
 
 describe('npm run oss:local', () => {
-  it('serves the bucket it is given until stopped, printing the variables that reach it', async () => {
+  it('serves the bucket it is given until stopped, printing the variables that reach it', async (t) => {
     assert.equal(OSS_LOCAL_PORT, 9300);
     const serving = startServing(main, ['--port', '0', '--bucket', 'my-rules']);
+    t.after(() => serving.stop());
     const endpoint = await serving.printed(/export OSS_ENDPOINT=(\S+)/);
     const response = await fetch(`${endpoint}/`);
     assert.ok(response.status < 500, `the stand-in answers (${response.status})`);
