@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { build, type Metafile } from 'esbuild';
+import { build, type Metafile, type Plugin } from 'esbuild';
 import {
   type CommandIo,
   EXIT,
@@ -43,6 +43,24 @@ export const PROGRAM = {
     },
   },
 } as const satisfies ProgramSpec;
+
+const WORDING_SOURCE = join(root, 'shared', 'schema', 'word-issues.ts');
+
+/**
+ * shared/schema/document-issues.ts requires the wording of a document's mistakes only when a document
+ * has one: in the bundles that require stays a require, of the side file `word-issues.js` beside them,
+ * so a function whose rules are valid never loads its 5 KB.
+ */
+const SIDE_FILE_WORDING: Plugin = {
+  name: 'side-file-wording',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/word-issues$/ }, (args) =>
+      args.kind === 'require-call' && join(args.resolveDir, 'word-issues.ts') === WORDING_SOURCE
+        ? { path: './word-issues.js', external: true }
+        : undefined,
+    );
+  },
+};
 
 /** How to build: silently, and from which year the packaged holiday years are kept. */
 export interface BuildOptions {
@@ -148,6 +166,7 @@ export async function buildBundles({
           onYears: (kept) => holidayYears.set(name, kept),
           ...(holidaysFrom === undefined ? {} : { fromYear: holidaysFrom }),
         }),
+        SIDE_FILE_WORDING,
       ],
     });
     rows.push(`  dist/${name}/index.js  ${kb(statSync(outfile).size)}  (${describeShares(result.metafile)})`);
@@ -164,6 +183,17 @@ export async function buildBundles({
     const ossFile = join(root, 'dist', name, 'oss-client.js');
     await build({ ...common, entryPoints: [join(root, 'shared', 'oss', 'get-object.ts')], outfile: ossFile });
     rows.push(`  dist/${name}/oss-client.js  ${kb(statSync(ossFile).size)}  (loaded only for RULES_URL)`);
+    // And the wording of a document's mistakes, loaded only for invalid rules.
+    const wordingFile = join(root, 'dist', name, 'word-issues.js');
+    await build({
+      ...common,
+      entryPoints: [WORDING_SOURCE],
+      outfile: wordingFile,
+      plugins: [SIDE_FILE_WORDING],
+    });
+    rows.push(
+      `  dist/${name}/word-issues.js  ${kb(statSync(wordingFile).size)}  (loaded only for invalid rules)`,
+    );
   }
   if (quiet) return;
   io.out(`built ${names.length} functions (${version}):\n${rows.join('\n')}\n`);

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as v from 'valibot';
 import { ID_FIELDS } from '../../shared/log/logger';
@@ -17,6 +19,7 @@ import {
   loadBuiltHandler,
   loadWithEnv,
   queryCallback,
+  ROOT,
   replyOf,
   setFunctionEnvironment,
 } from '../support/fc-event';
@@ -219,6 +222,22 @@ describe('inbound bundle: internal errors', () => {
     assert.equal(
       rules?.message,
       'the emergency document (embedded-default) answers, because the rules from file could not be loaded: (file): cannot read RULES_FILE /nonexistent/rules.yaml: there is no such file',
+    );
+  });
+
+  it('words invalid rules for their author, from the side file word-issues.js the bundle loads for them', async () => {
+    const bundle = readFileSync(join(ROOT, 'dist', 'inbound', 'index.js'), 'utf8');
+    assert.ok(bundle.includes('require("./word-issues.js")'), 'the bundle requires the wording beside it');
+    assert.ok(!bundle.includes('did you mean'), 'the wording is not in the bundle itself');
+    const handler = await loadWithEnv('inbound', {
+      STATE_SECRETS,
+      RULES: JSON.stringify({ version: '1', flows: {}, lnies: [] }),
+    });
+    const { logs } = await captureLogs(() => handler(formCallback(callin)));
+    const failure = logs.find((line) => line.msg === 'callback failed; answered with the fallback');
+    assert.match(
+      String((failure?.error as { stack?: unknown })?.stack),
+      /unknown key lnies \(did you mean lines\?\)/,
     );
   });
 

@@ -3,8 +3,9 @@ import { describe, it } from 'node:test';
 import * as v from 'valibot';
 import { readScenarioFile } from '../../dev/simulator/scenario';
 import { compileRules } from '../../shared/rules/compile-rules';
-import { findNearest, parseDocument } from '../../shared/schema/document-issues';
+import { parseDocument } from '../../shared/schema/document-issues';
 import { describeObject, describeSchemas } from '../../shared/schema/field-descriptions';
+import { findNearest } from '../../shared/schema/word-issues';
 
 const minimalRules = {
   version: 'v1',
