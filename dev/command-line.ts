@@ -148,7 +148,11 @@ export function readCommandLine<Options extends OptionSpecs, Command extends str
     typed !== undefined && names.includes(typed as Command) ? (typed as Command) : undefined;
   const asked = program.single === true ? names[0] : (typedCommand ?? program.fallback);
 
+  const unknownCommand = program.single !== true && typed !== undefined && typedCommand === undefined;
   if (before.includes('--help') || before.includes('-h')) {
+    // Help for a command that does not exist would be the wrong help: the typo is the thing to fix.
+    if (unknownCommand)
+      return { run: false, code: refuseUsage(io, program, undefined, `unknown command ${typed}`) };
     io.out(
       program.single === true || typedCommand !== undefined
         ? describeCommand(program, asked as Command)
@@ -168,12 +172,7 @@ export function readCommandLine<Options extends OptionSpecs, Command extends str
           : 'no command given';
     return { run: false, code: refuseUsage(io, program, undefined, message) };
   }
-  if (
-    typed !== undefined &&
-    typedCommand === undefined &&
-    program.fallback !== undefined &&
-    program.single !== true
-  ) {
+  if (unknownCommand && program.fallback !== undefined) {
     // With a fallback, the first word is still a command: a word that is none is a typo, not a file.
     return { run: false, code: refuseUsage(io, program, undefined, `unknown command ${typed}`) };
   }
@@ -192,7 +191,7 @@ export function readCommandLine<Options extends OptionSpecs, Command extends str
   try {
     ({ values, positionals } = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true }));
   } catch (error) {
-    return { run: false, code: refuseUsage(io, program, asked, describeParseError(program, spec, error)) };
+    return { run: false, code: refuseUsage(io, program, asked, describeParseError(program, error)) };
   }
   if (typedCommand !== undefined) positionals.splice(positionals.indexOf(typedCommand), 1);
   const [min, max] = spec.positionals;
@@ -202,7 +201,7 @@ export function readCommandLine<Options extends OptionSpecs, Command extends str
       positionals.length > max && max === 0
         ? `takes no argument; not ${positionals.join(' ')}`
         : positionals.length > max
-          ? `takes ${wanted}; ${positionals.slice(max).join(' ')} is one too many`
+          ? `takes ${wanted}; ${positionals.length - max} too many: ${positionals.slice(max).join(' ')}`
           : `needs ${wanted}`;
     return {
       run: false,
@@ -238,10 +237,11 @@ function commandName<Command extends string>(program: ProgramSpec<OptionSpecs, C
 }
 
 /** node's parseArgs errors, in one line naming the option (its own hint about `--` only confuses). */
-function describeParseError(program: ProgramSpec, spec: CommandSpec, error: unknown): string {
+function describeParseError(program: ProgramSpec, error: unknown): string {
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
-  const option = /'(-{1,2}[^'\s=]+)/.exec(message)?.[1] ?? '';
+  // node names an option with a short form as '-o, --output <value>': the first form is the one to name.
+  const option = /'(-{1,2}[^'\s=,]+)/.exec(message)?.[1] ?? '';
   const known = Object.keys(program.options).includes(option.replace(/^-+/, ''));
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     return known ? `${option} does not go with this command` : `unknown option ${option}`;
@@ -254,7 +254,6 @@ function describeParseError(program: ProgramSpec, spec: CommandSpec, error: unkn
       ? `${option} takes no value`
       : `${option} needs a value${spec_?.[1].value === undefined ? '' : ` (${spec_[1].value})`}`;
   }
-  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `${spec.summary}: unexpected argument`;
   return message.split('\n')[0] ?? message;
 }
 

@@ -55,9 +55,13 @@ function describeCommands(): string {
 /** `npx vms-callflow <command> …`: the command's own `main`, or the list of commands. */
 export async function runCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h') {
+  if (name === undefined) {
+    io.err(describeCommands());
+    return EXIT.usage;
+  }
+  if (name === '--help' || name === '-h') {
     io.out(describeCommands());
-    return name === undefined ? EXIT.usage : EXIT.ok;
+    return EXIT.ok;
   }
   if (!isCommandName(name)) {
     io.err(`vms-callflow: unknown command ${name} (see 'npx vms-callflow --help')\n`);

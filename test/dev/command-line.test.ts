@@ -1,5 +1,5 @@
 /**
- * dev/command-line.ts `exitWhenDone`: a script whose `main` has returned ends with its exit code, even
+ * dev/command-line.ts: `readCommandLine` (help, usage errors, the fallback command) and `exitWhenDone`: a script whose `main` has returned ends with its exit code, even
  * when something it forgot (here a connection held open by a server that never answers) would keep
  * node's event loop alive for ever.
  */
@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { type ProgramSpec, readCommandLine } from '../../dev/command-line';
 import { ROOT } from '../support/fc-event';
 
 /** A script that opens a connection nobody closes, then returns 3 from its "main". */
@@ -42,5 +43,92 @@ describe('exitWhenDone', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     assert.equal(stdout, 'done\n');
     assert.equal(code, 3);
+  });
+});
+
+describe('readCommandLine', () => {
+  const PROGRAM = {
+    name: 'tool',
+    summary: 'A tool with two commands.',
+    options: {
+      output: { type: 'string', short: 'o', value: 'FILE', help: 'write the result to FILE' },
+      at: { type: 'string', value: 'TIME', help: 'the time' },
+      strict: { type: 'boolean', help: 'exit 1 on warnings too' },
+    },
+    commands: {
+      make: {
+        summary: 'make one file',
+        args: '<file>',
+        positionals: [1, 1],
+        options: ['output'],
+        example: 'make a.yaml',
+      },
+      talk: { summary: 'talk', positionals: [0, 0], options: ['at', 'strict'], example: '--at 10:00' },
+    },
+    fallback: 'talk',
+  } as const satisfies ProgramSpec;
+
+  function read(argv: readonly string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const result = readCommandLine(PROGRAM, argv, {
+      out: (t) => void out.push(t),
+      err: (t) => void err.push(t),
+    });
+    return { result, out: out.join(''), err: err.join('') };
+  }
+
+  it('answers --help with the command’s usage, options and example, and the program’s without a command', () => {
+    const command = read(['make', '--help']);
+    assert.deepEqual(command.result, { run: false, code: 0 });
+    assert.match(command.out, /^\nusage: npm run tool -- make <file> \[options\]\n/);
+    assert.match(command.out, /-o, --output FILE {2}write the result to FILE\n/);
+    assert.match(command.out, /\nexample:\n {2}npm run tool -- make a\.yaml\n/);
+    assert.equal(command.err, '');
+    const program = read(['-h']);
+    assert.match(program.out, /^usage: npm run tool -- <command> \[options\]\n/);
+    assert.match(program.out, /\n {2}make {2}make one file\n/);
+  });
+
+  it('refuses, in one line naming --help, what it cannot run (exit 2)', () => {
+    const cases: [readonly string[], string][] = [
+      [['make', 'a', '--nope'], "tool: unknown option --nope (see 'npm run tool -- make --help')\n"],
+      [
+        ['make', 'a', '--strict'],
+        "tool: --strict does not go with this command (see 'npm run tool -- make --help')\n",
+      ],
+      [['make', 'a', '-o'], "tool: -o needs a value (FILE) (see 'npm run tool -- make --help')\n"],
+      [
+        ['make', 'a', 'b', 'c'],
+        "tool: make takes <file>; 2 too many: b c (see 'npm run tool -- make --help')\n",
+      ],
+      [['make'], "tool: make needs <file> (see 'npm run tool -- make --help')\n"],
+      [['mkae', '--help'], "tool: unknown command mkae (see 'npm run tool -- --help')\n"],
+      [['mkae'], "tool: unknown command mkae (see 'npm run tool -- --help')\n"],
+      [['--strict=yes'], "tool: --strict takes no value (see 'npm run tool -- --help')\n"],
+    ];
+    for (const [argv, message] of cases) {
+      const { result, out, err } = read(argv);
+      assert.deepEqual(result, { run: false, code: 2 }, argv.join(' '));
+      assert.equal(err, message, argv.join(' '));
+      assert.equal(out, '');
+    }
+  });
+
+  it('runs the fallback when no command is typed, a string option’s value not taken for one', () => {
+    const plain = (argv: readonly string[]) => {
+      const { result } = read(argv);
+      return result.run ? { ...result.line, values: { ...result.line.values } } : result;
+    };
+    assert.deepEqual(plain(['--at', '2026-10-01 10:00', '--strict']), {
+      command: 'talk',
+      positionals: [],
+      values: { at: '2026-10-01 10:00', strict: true },
+    });
+    assert.deepEqual(plain(['make', 'a.yaml', '-o', 'out.json']), {
+      command: 'make',
+      positionals: ['a.yaml'],
+      values: { output: 'out.json' },
+    });
   });
 });
