@@ -97,11 +97,11 @@ export async function runOssCommand(
       case 'pull':
         return await pull(io, store, values.output);
       case 'diff':
-        return await diff(io, store, first, values);
+        return await diff(io, store, first, values, todayIn);
       case 'history':
         return await history(io, store, values);
       case 'rollback':
-        return await rollback(io, store, first, values['dry-run'] === true);
+        return await rollback(io, store, first, values['dry-run'] === true, todayIn);
     }
   } catch (error) {
     if (error instanceof CliError) {
@@ -430,8 +430,15 @@ async function pull(io: OssCliIo, store: RulesStore, output: string | undefined)
   return 0;
 }
 
-async function diff(io: OssCliIo, store: RulesStore, file: string, values: OssValues): Promise<number> {
-  const local = checkDocument(io, file, readFile(file), true, 'compared');
+async function diff(
+  io: OssCliIo,
+  store: RulesStore,
+  file: string,
+  values: OssValues,
+  todayIn: (zone: string) => string,
+): Promise<number> {
+  // Dated as publish dates it, so the warnings it prints are the ones publish would refuse on.
+  const local = checkDocument(io, file, readFile(file), true, 'compared', todayIn);
   const live = await store.read(store.location.key);
   if (live === undefined)
     throw new CliError(`${store.describe()}: nothing is live there (NoSuchKey) to compare with`);
@@ -484,7 +491,13 @@ function printHistory(
   return `${lines.join('\n')}\n`;
 }
 
-async function rollback(io: OssCliIo, store: RulesStore, version: string, dryRun: boolean): Promise<number> {
+async function rollback(
+  io: OssCliIo,
+  store: RulesStore,
+  version: string,
+  dryRun: boolean,
+  todayIn: (zone: string) => string,
+): Promise<number> {
   const versionKey = store.versionKey(version);
   const label = store.describe(versionKey);
   const kept = await store.read(versionKey);
@@ -492,7 +505,15 @@ async function rollback(io: OssCliIo, store: RulesStore, version: string, dryRun
     throw new CliError(
       `no version ${version} is kept at ${label}; \`npm run rules -- history ${store.describe()}\` lists them`,
     );
-  const checked = checkDocument(io, label, parseRulesFileText(kept.text, versionKey), true, 'rolled back');
+  // An emergency rollback is never blocked by a warning, but it says today's, as check would.
+  const checked = checkDocument(
+    io,
+    label,
+    parseRulesFileText(kept.text, versionKey),
+    true,
+    'rolled back',
+    todayIn,
+  );
   if (checked.rules.version !== version)
     throw new CliError(`${label} holds version ${checked.rules.version}, not ${version}: not rolled back`);
   const live = await store.read(store.location.key);

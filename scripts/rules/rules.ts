@@ -121,12 +121,13 @@ export const PROGRAM = {
       summary: "validate, then minified JSON for the RULES variable, sized against FC's 4 KB environment",
       args: '<file>',
       positionals: [1, 1],
-      options: ['output'],
+      options: ['output', 'at'],
       example: 'compile rules.yaml -o rules.min.json',
       details:
         'The size is counted with the other variables s.yaml sets for the inbound and outbound functions (as this\n' +
-        'shell and .env render them): a warning from 3 KB, a refusal (exit 1) over 4 KB. Past that, publish the\n' +
-        'rules to OSS and set RULES_URL.',
+        'shell and .env render them): a warning from 3 KB, and over 4 KB a warning that it cannot be RULES (the\n' +
+        'JSON is still written, for RULES_FILE; deploy:check refuses to deploy it as RULES). Past 3 KB, publish\n' +
+        "the rules to OSS and set RULES_URL. Warnings are judged on today's date in each calendar's zone, or --at.",
     },
     schedule: {
       summary: "a calendar's effective days, and what decided each",
@@ -157,7 +158,7 @@ export const PROGRAM = {
       summary: 'what changes for callers, from the live document to a file',
       args: '<file> oss://bucket/key',
       positionals: [2, 2],
-      options: ['json', 'exit-code', 'output', ...OSS_OPTIONS],
+      options: ['json', 'exit-code', 'output', 'at', ...OSS_OPTIONS],
       example: 'diff rules.yaml oss://vms-rules/hotline/rules.json --exit-code',
       details: OSS_DETAILS,
     },
@@ -173,7 +174,7 @@ export const PROGRAM = {
       summary: 'make a kept version live again',
       args: '<version> oss://bucket/key',
       positionals: [2, 2],
-      options: ['dry-run', ...OSS_OPTIONS],
+      options: ['dry-run', 'at', ...OSS_OPTIONS],
       example: 'rollback v1 oss://vms-rules/hotline/rules.json --dry-run',
       details: OSS_DETAILS,
     },
@@ -219,7 +220,7 @@ export async function main(argv: readonly string[], io: RulesIo = PROCESS_IO): P
     case 'schema':
       return writeResult(full, printRulesJsonSchema(), values.output);
     case 'compile':
-      return compile(full, file, values.output);
+      return compile(full, file, values.output, todayInZone);
     case 'schedule':
       return schedule(full, file, values);
   }
@@ -299,10 +300,15 @@ function graph(io: FullRulesIo, file: string, values: RulesValues): number {
   );
 }
 
-function compile(io: FullRulesIo, file: string, output: string | undefined): number {
+function compile(
+  io: FullRulesIo,
+  file: string,
+  output: string | undefined,
+  todayInZone: (zone: string) => string,
+): number {
   const read = readFile(file);
   if (!read.ok) return reportRefused(io, file, read.issues, () => undefined);
-  const linted = locateAll(lintRules(read.document), read.locate);
+  const linted = locateAll(lintRules(read.document, { todayIn: todayInZone }), read.locate);
   for (const issue of linted.warnings) io.err(`${formatIssue('warning', file, issue)}\n`);
   if (linted.errors.length > 0) {
     for (const issue of linted.errors) io.err(`${formatIssue('error', file, issue)}\n`);

@@ -137,6 +137,21 @@ describe('npm run rules -- publish, pull, diff, history, rollback', () => {
     assert.match(badDate.stderr, /--at takes a date, YYYY-MM-DD/);
   });
 
+  it('says today’s warnings on a rollback and a diff, without ever refusing an emergency rollback for them', async () => {
+    const late = ['--at', `${LAST}-12-15`];
+    assert.equal((await runRules(['publish', BANK, LIVE, ...late, '--force'])).status, 0);
+    const bankVersion = /version: '([^']+)'/.exec(readFileSync(BANK, 'utf8'))?.[1] ?? '';
+    assert.equal((await runRules(['publish', writeTemp('v2.yaml', hotline('v2')), LIVE])).status, 0);
+    const warned = new RegExp(`warning .*calendars\\.office\\.holidays: .*no holiday data for ${LAST + 1}`);
+    const diffed = await runRules(['diff', BANK, LIVE, ...late]);
+    assert.equal(diffed.status, 0, diffed.stderr);
+    assert.match(diffed.stderr, warned);
+    const rolled = await runRules(['rollback', bankVersion, LIVE, ...late]);
+    assert.equal(rolled.status, 0, rolled.stderr);
+    assert.match(rolled.stderr, warned);
+    assert.match(rolled.stdout, new RegExp(`^rolled ${LIVE} back to version ${bankVersion}`));
+  });
+
   it('publishes the compiled JSON and a kept copy, and history lists versions newest first with the live one marked', async () => {
     const first = await runRules(['publish', writeTemp('v1.yaml', hotline('v1')), LIVE]);
     assert.equal(first.status, 0, first.stderr);
