@@ -16,7 +16,7 @@ import { OSS_STAND_IN_DEFAULTS, type OssServer, startOssServer } from '../../dev
 import { BucketNameSchema } from '../../shared/oss/oss-schemas';
 import { describeListenError, portOption, readPort, type ServingIo, waitUntilStopped } from './serving';
 
-/** The port `npm run oss:local` listens on unless `--port` says otherwise; fixed, so the README's commands work. */
+/** The port `npm run oss:local` listens on unless `--port` says otherwise; fixed, so the commands of docs/operating.md work. */
 export const OSS_LOCAL_PORT = 9300;
 
 export const PROGRAM = {

@@ -386,7 +386,7 @@ async function publish(
   const liveRules = live === undefined ? undefined : validateStored(target, live);
   if (liveRules?.version === version)
     throw new CliError(
-      `${target} already has version ${version} live, with other content: give ${file} a new version (see "Versions" in the README)`,
+      `${target} already has version ${version} live, with other content: give ${file} a new version (see docs/rules.md#versions)`,
     );
   const versionKey = store.versionKey(version);
   const kept = await store.read(versionKey);

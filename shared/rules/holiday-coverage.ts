@@ -50,7 +50,7 @@ export function findHolidayDataShortfalls(
   return found;
 }
 
-/** The policy as the README and traces name it: `weekly`, `closed` or `flow NAME`. */
+/** The policy as docs/rules.md and traces name it: `weekly`, `closed` or `flow NAME`. */
 export function describeNoHolidayData(policy: NoHolidayDataPolicy): string {
   return typeof policy === 'object' ? `flow ${policy.flow}` : policy;
 }

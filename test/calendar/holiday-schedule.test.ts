@@ -20,7 +20,7 @@ function issuesOf(document: unknown): string[] {
 }
 
 describe('holidaySchedules', () => {
-  it('accepts a real year as the README writes it', () => {
+  it('accepts a real year as docs/rules.md writes it', () => {
     const schedule = [
       {
         year: 2026,

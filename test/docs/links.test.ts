@@ -3,17 +3,12 @@
  * heading of its page, as GitHub makes anchors; every page is in the index; the README stays short.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { ROOT } from '../support/fc-event';
 import { docPages, headingAnchors, pageLinks, readPage } from './markdown';
-
-/**
- * Pages another change of the same issue adds; a link to one is checked once it exists. Remove a page
- * from here when it lands.
- */
-const LANDING = new Set(['docs/simulator-rules.md']);
 
 /** What is wrong with the links of `page` (its text `text`), one line each: page:line: target: why. */
 export function brokenLinks(page: string, text: string, read: (page: string) => string = readPage): string[] {
@@ -28,7 +23,7 @@ export function brokenLinks(page: string, text: string, read: (page: string) => 
       continue;
     }
     if (path !== '' && !existsSync(join(ROOT, resolved))) {
-      if (!LANDING.has(resolved)) problems.push(`${where}: no file ${resolved}`);
+      problems.push(`${where}: no file ${resolved}`);
       continue;
     }
     if (anchor === undefined || !resolved.endsWith('.md')) continue;
@@ -84,6 +79,21 @@ describe('links between the README and docs/', () => {
       [],
       'add these pages to docs/README.md',
     );
+  });
+
+  it('are not sent to "the README" from the code, examples and s.yaml: the README keeps no reference', () => {
+    const tracked = execFileSync('git', ['ls-files', '*.ts', '*.mts', '*.mjs', '*.cjs', '*.yaml', '*.json'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    })
+      .split('\n')
+      .filter((file) => file !== '' && !file.startsWith('test/docs/') && existsSync(join(ROOT, file)));
+    const stale = tracked.flatMap((file) =>
+      readFileSync(join(ROOT, file), 'utf8')
+        .split('\n')
+        .flatMap((line, i) => (/\bREADME\b(?!\.md)/.test(line) ? [`${file}:${i + 1}: ${line.trim()}`] : [])),
+    );
+    assert.deepEqual(stale, [], 'point these at the page of docs/ that now holds the section');
   });
 
   it('keep the README under 200 lines', () => {
