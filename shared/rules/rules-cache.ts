@@ -145,10 +145,21 @@ export function createRulesCache(
       if (unread) {
         // Without a tag the next check reads again; with one (a file that is no longer a regular file,
         // say), only once the file changes.
+        // Checks ride on callbacks (an instance has no timer of its own): the next try is on the first
+        // callback once the interval has passed.
         const retryInS = Math.round(config.rulesCheckMs / 1000);
-        const next = latest === undefined ? `next try in ${retryInS} s` : 'next try once it changes';
+        const next =
+          latest !== undefined
+            ? 'next try once it changes'
+            : retryInS === 0
+              ? 'next try on the next callback'
+              : `next try on the first callback after ${retryInS} s`;
+        const origin = describeOrigin(config);
+        const check = origin?.startsWith('oss://')
+          ? 'check that the endpoint is reachable from the function and that its role may oss:GetObject the key'
+          : 'check that the file is there and readable';
         log().error(
-          `the rules could not be read from ${describeOrigin(config) ?? loaded.source}; keeping the last good rules, ${next}`,
+          `the rules could not be read from ${origin ?? loaded.source}; keeping the last good rules, ${next}: ${check}`,
           { source: loaded.source, issues },
         );
       } else {

@@ -58,9 +58,12 @@ function wordIssue(
   // such: say so whatever the schema's own message, which cannot know how the value was written.
   if (issue.kind === 'schema' && issue.expected === 'string') {
     if (typeof issue.input === 'number') {
-      return say(
-        `${subject} was read as the number ${issue.input}: quote it ('0${issue.input}' if it starts with 0), as YAML reads unquoted digits as a number and drops leading 0s`,
-      );
+      // Only whole numbers can have lost a leading 0 (a phone number, a key); others just need quotes.
+      const hint =
+        Number.isSafeInteger(issue.input) && issue.input >= 0
+          ? ` ('0${issue.input}' if it starts with 0): unquoted digits are read as a number, which drops leading 0s`
+          : ': unquoted, it is read as a number, not as the text written';
+      return say(`${subject} was read as the number ${issue.input}: quote it${hint}`);
     }
     if (typeof issue.input === 'boolean') {
       return say(`${subject} was read as ${issue.input}, not text: quote it ('${issue.input}')`);

@@ -84,7 +84,7 @@ describe('inbound bundle: RULES_FILE', { timeout: 20_000 }, () => {
       logs.some(
         (line) =>
           line.msg ===
-          `the rules could not be read from ${path}; keeping the last good rules, next try once it changes`,
+          `the rules could not be read from ${path}; keeping the last good rules, next try once it changes: check that the file is there and readable`,
       ),
     );
   });

@@ -334,7 +334,7 @@ describe('createRulesCache', () => {
     const [down] = lines.filter((line) => line.includes('keeping the last good rules'));
     assert.match(
       down ?? '',
-      /the rules could not be read from oss:\/\/vms-rules\/rules\.json; keeping the last good rules, next try in 30 s/,
+      /the rules could not be read from oss:\/\/vms-rules\/rules\.json; keeping the last good rules, next try on the first callback after 30 s: check that the endpoint is reachable from the function and that its role may oss:GetObject the key"/,
     );
     assert.doesNotMatch(down ?? '', /changed|invalid/);
     assert.equal(await recheck('invalid'), 'v1');

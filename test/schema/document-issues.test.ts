@@ -60,7 +60,11 @@ describe('document issues', () => {
 
   it('says a number YAML read from unquoted digits is to be quoted, as its leading 0 is gone', () => {
     assert.deepEqual(rulesIssues(withNode({ type: 'transfer', to: 5925559999 })), [
-      "flows.main.nodes.a.to: to was read as the number 5925559999: quote it ('05925559999' if it starts with 0), as YAML reads unquoted digits as a number and drops leading 0s",
+      "flows.main.nodes.a.to: to was read as the number 5925559999: quote it ('05925559999' if it starts with 0): unquoted digits are read as a number, which drops leading 0s",
+    ]);
+    // A number that cannot have lost a 0 is only to be quoted.
+    assert.deepEqual(rulesIssues({ ...withNode({ type: 'hangup' }), version: 1.1 }), [
+      'version: version was read as the number 1.1: quote it: unquoted, it is read as a number, not as the text written',
     ]);
     assert.match(
       scenarioIssues({ turns: [{ say: 'hi', expect: { transferTo: 5925559999 } }] })[0] ?? '',
