@@ -219,9 +219,31 @@ export async function main(
   const typed = read.line.values.port;
   const port = readPort(typed ?? env.PORT, typed === undefined ? 'PORT' : '--port', START_PORT);
   if ('error' in port) return refuseUsage(io, PROGRAM, 'start', port.error);
-  await deps.build(io);
-  const handlers = loadBuiltHandlers();
+  // The port is taken before the build, so that a port in use is said at once, not after seconds of building.
+  const handlers = new Map<string, FcHandler>();
+  const server = createLocalServer(handlers, io);
+  try {
+    await listenOn(server, port.port);
+  } catch (error) {
+    const line = describeListenError(error, port.port, '--port N (npm start -- --port 9001) or PORT=N');
+    if (line === undefined) throw error;
+    io.err(`start: ${line}\n`);
+    return EXIT.failed;
+  }
+  const close = () =>
+    new Promise<void>((done) => {
+      server.close(() => done());
+      server.closeAllConnections();
+    });
+  try {
+    await deps.build(io);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  for (const [name, handler] of loadBuiltHandlers()) handlers.set(name, handler);
   if (handlers.size === 0) {
+    await close();
     io.err(
       'start: the build left no function in dist/: see its errors above, fix them and run npm start again\n',
     );
@@ -239,23 +261,11 @@ export async function main(
     // The functions report a bad environment themselves, on every callback; the banner says so too.
     io.err(`warning: ${error instanceof Error ? error.message : String(error)}\n`);
   }
-  const server = createLocalServer(handlers, io);
-  try {
-    await listenOn(server, port.port);
-  } catch (error) {
-    const line = describeListenError(error, port.port, '--port N (npm start -- --port 9001) or PORT=N');
-    if (line === undefined) throw error;
-    io.err(`start: ${line}\n`);
-    return EXIT.failed;
-  }
   const { port: listening } = server.address() as AddressInfo;
   for (const line of describeUsage(listening, [...handlers.keys()], served)) io.err(`${line}\n`);
   io.err('Ctrl-C stops it.\n');
   await waitUntilStopped(io.stop);
-  await new Promise<void>((done) => {
-    server.close(() => done());
-    server.closeAllConnections();
-  });
+  await close();
   return EXIT.ok;
 }
 

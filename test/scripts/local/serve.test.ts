@@ -47,11 +47,13 @@ describe('npm start', () => {
     assert.equal(await serving.stop(), 0);
   });
 
-  it('says in one line that the port is taken and how to pick another, exit 1', async () => {
+  it('says in one line that the port is taken and how to pick another, before building, exit 1', async () => {
     const taken = await occupyPort();
     try {
       const { io, out, err } = captureIo({});
-      assert.equal(await mainBuilt()(['--port', String(taken.port)], io), 1);
+      const builds: string[] = [];
+      assert.equal(await mainBuilt(builds)(['--port', String(taken.port)], io), 1);
+      assert.deepEqual(builds, [], 'nothing is built for a port that cannot be had');
       assert.deepEqual(out, []);
       assert.deepEqual(err, [
         `start: port ${taken.port} is already in use (another server, perhaps this one started earlier): stop it, or pick another port with --port N (npm start -- --port 9001) or PORT=N\n`,
