@@ -24,7 +24,7 @@ export const COMMAND_MODULES = {
   load: 'scripts/harden/load.ts',
   'deploy:check': 'scripts/deploy/check.ts',
   'deploy:verify': 'scripts/deploy/verify.ts',
-  'deploy:offline': 'scripts/local/deploy-offline.ts',
+  'deploy:offline': 'scripts/deploy/offline.ts',
   'oss:local': 'scripts/local/oss-local.ts',
   'fc-api:stand-in': 'scripts/local/fc-api-stand-in.ts',
   docs: 'scripts/docs/cli-reference.ts',
