@@ -45,6 +45,14 @@ the rules published there. Every object is forgotten when it stops.`,
   },
 } as const satisfies ProgramSpec;
 
+/**
+ * The publish the banner suggests, as docs/operating.md's walk-through writes it (test/docs/oss-walkthrough
+ * runs that): `--force`, since the bank example warns while next year's holiday data is missing.
+ */
+export function ossLocalPublish(bucket: string): string {
+  return `npm run rules -- publish examples/bank-card-service.yaml oss://${bucket}/rules.json --force`;
+}
+
 /** The banner: where the stand-in listens and the exact variables for the rules CLI. */
 export function describeOssLocal(server: OssServer, bucket: string): string[] {
   const env = [
@@ -59,7 +67,10 @@ export function describeOssLocal(server: OssServer, bucket: string): string[] {
     '',
     ...env.map((line) => `  export ${line}`),
     '',
-    `  npm run rules -- publish examples/bank-card-service.yaml oss://${bucket}/rules.json`,
+    `  ${ossLocalPublish(bucket)}`,
+    '',
+    '(--force: publish refuses warnings, and the example warns while its calendar has no holiday data for',
+    'the coming year yet, so calls then are judged by noHolidayData; see "Trying it locally" in docs/operating.md)',
     '',
     'and serve what is published there, in the same shell:',
     '',

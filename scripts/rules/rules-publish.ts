@@ -89,7 +89,10 @@ export async function runOssCommand(
   try {
     if (command === 'publish') {
       // Checked before OSS is asked anything: a refused document costs no request.
-      const local = checkDocument(io, first, readFile(first), values.force === true, 'published', todayIn);
+      const local = checkDocument(io, first, readFile(first), 'published', {
+        todayIn,
+        refuseWarnings: values.force === true ? undefined : '--force publishes anyway',
+      });
       return await publish(io, await openStore(location.output, values, io.env), first, local, values);
     }
     const store = await openStore(location.output, values, io.env);
@@ -329,15 +332,18 @@ type Checked = { readonly json: string; readonly rules: Rules };
 
 /**
  * Lints a read document as `rules check` does (its holiday data judged by `todayIn`, when given) and
- * prints its findings under `label`. Refuses it on errors, and on warnings unless `allowWarnings`.
+ * prints its findings under `label`. Refuses it on errors, and on warnings when `refuseWarnings` is
+ * given: what lets them through, for the refusal to name (`--force publishes anyway`).
  */
 function checkDocument(
   io: CommandIo,
   label: string,
   read: ReadFile,
-  allowWarnings: boolean,
   action: string,
-  todayIn?: (zone: string) => string,
+  {
+    todayIn,
+    refuseWarnings,
+  }: { readonly todayIn?: (zone: string) => string; readonly refuseWarnings?: string | undefined } = {},
 ): Checked {
   if (!read.ok) {
     for (const issue of read.issues) io.err(`${formatIssue('error', label, issue)}\n`);
@@ -348,9 +354,9 @@ function checkDocument(
   for (const issue of linted.warnings) io.err(`${formatIssue('warning', label, issue)}\n`);
   if (linted.errors.length > 0)
     throw new CliError(`${label}: not ${action}, ${plural(linted.errors.length, 'error')}`);
-  if (linted.warnings.length > 0 && !allowWarnings)
+  if (linted.warnings.length > 0 && refuseWarnings !== undefined)
     throw new CliError(
-      `${label}: not ${action}, ${plural(linted.warnings.length, 'warning')} (--force ${action} anyway)`,
+      `${label}: not ${action}, ${plural(linted.warnings.length, 'warning')} (${refuseWarnings})`,
     );
   const compiled = compileRules(read.document);
   if (!compiled.ok) throw new CliError(`${label}: not ${action}: ${compiled.issues[0]?.message}`);
@@ -438,7 +444,7 @@ async function diff(
   todayIn: (zone: string) => string,
 ): Promise<number> {
   // Dated as publish dates it, so the warnings it prints are the ones publish would refuse on.
-  const local = checkDocument(io, file, readFile(file), true, 'compared', todayIn);
+  const local = checkDocument(io, file, readFile(file), 'compared', { todayIn });
   const live = await store.read(store.location.key);
   if (live === undefined)
     throw new CliError(`${store.describe()}: nothing is live there (NoSuchKey) to compare with`);
@@ -506,14 +512,9 @@ async function rollback(
       `no version ${version} is kept at ${label}; \`npm run rules -- history ${store.describe()}\` lists them`,
     );
   // An emergency rollback is never blocked by a warning, but it says today's, as check would.
-  const checked = checkDocument(
-    io,
-    label,
-    parseRulesFileText(kept.text, versionKey),
-    true,
-    'rolled back',
+  const checked = checkDocument(io, label, parseRulesFileText(kept.text, versionKey), 'rolled back', {
     todayIn,
-  );
+  });
   if (checked.rules.version !== version)
     throw new CliError(`${label} holds version ${checked.rules.version}, not ${version}: not rolled back`);
   const live = await store.read(store.location.key);

@@ -16,11 +16,14 @@ import { runCommand } from '../../scripts/commands';
 import { main as simulate } from '../../scripts/simulate/simulate';
 import { ROOT } from '../support/fc-event';
 import { PREBUILT } from '../support/simulate-cli';
-import { docPages, fencedBlocks, readPage } from './markdown';
+import { docPages, fencedBlocks, readPage, shellCommands, shellWords } from './markdown';
 
 /** The commands skipped, by what they need that a test run does not have. */
 const SKIPPED: readonly (readonly [RegExp, string])[] = [
-  [/oss:\/\//, 'needs an OSS bucket and its credentials (test/scripts/rules covers it on a stand-in)'],
+  [
+    /oss:\/\//,
+    "needs an OSS bucket and its credentials (test/docs/oss-walkthrough.test.ts runs operating.md's walk-through on the stand-in as written, test/scripts/rules the rest)",
+  ],
   [/^npx s\b/, 'Serverless Devs: needs the cloud (test/deploy runs s preview and s deploy on a stub)'],
   [/\bnpm (ci|install)\b/, 'installs packages'],
   [/\bnpm start\b|^npm run (oss:local|fc-api:stand-in)\b/, 'a server that runs until it is stopped'],
@@ -57,43 +60,10 @@ type DocCommand = { readonly where: string; readonly text: string };
 /** Every command of every `sh` block: continuation lines joined, comments dropped, `&&` split. */
 export function docCommands(pages = docPages()): DocCommand[] {
   return pages.flatMap((page) =>
-    fencedBlocks(readPage(page), 'sh').flatMap(({ body, line }) => {
-      const commands: DocCommand[] = [];
-      const lines = body.split('\n');
-      for (let i = 0; i < lines.length; i++) {
-        const start = i;
-        let text = (lines[i] as string).trim();
-        while (text.endsWith('\\') && i + 1 < lines.length)
-          text = `${text.slice(0, -1)} ${(lines[++i] as string).trim()}`;
-        text = stripComment(text);
-        if (text === '') continue;
-        for (const part of text.split(' && '))
-          commands.push({ where: `${page}:${line + 1 + start}`, text: part.trim() });
-      }
-      return commands;
-    }),
+    fencedBlocks(readPage(page), 'sh').flatMap(({ body, line }) =>
+      shellCommands(body).map(({ offset, text }) => ({ where: `${page}:${line + 1 + offset}`, text })),
+    ),
   );
-}
-
-/** A command without its trailing `# comment` (a `#` inside quotes is kept). */
-function stripComment(text: string): string {
-  let quote = '';
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i] as string;
-    if (quote !== '') {
-      if (char === quote) quote = '';
-    } else if (char === "'" || char === '"') quote = char;
-    else if (char === '#' && (i === 0 || /\s/.test(text[i - 1] as string))) return text.slice(0, i).trim();
-  }
-  return text.trim();
-}
-
-/** Shell words: quotes removed, nothing expanded (a command that needs expansion is skipped anyway). */
-export function shellWords(text: string): string[] {
-  const words: string[] = [];
-  for (const match of text.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g))
-    words.push(match[1] ?? match[2] ?? match[3] ?? '');
-  return words;
 }
 
 export type Verdict =

@@ -1,6 +1,6 @@
 /**
  * What the docs tests read of Markdown: the README, SECURITY.md and every page under docs/, their headings as GitHub
- * makes anchors of them, their links, and their fenced blocks.
+ * makes anchors of them, their links, their fenced blocks, and the commands of a shell block.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -80,4 +80,44 @@ export function fencedBlocks(
     blocks.push({ body: body.join('\n'), line: start + 1 });
   }
   return blocks;
+}
+
+/**
+ * The commands of a shell block: continuation lines joined, comments dropped, `&&` split; each with the
+ * line of the block (from 0) it starts on.
+ */
+export function shellCommands(body: string): { readonly offset: number; readonly text: string }[] {
+  const commands: { offset: number; text: string }[] = [];
+  const lines = body.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const start = i;
+    let text = (lines[i] as string).trim();
+    while (text.endsWith('\\') && i + 1 < lines.length)
+      text = `${text.slice(0, -1)} ${(lines[++i] as string).trim()}`;
+    text = stripComment(text);
+    if (text === '') continue;
+    for (const part of text.split(' && ')) commands.push({ offset: start, text: part.trim() });
+  }
+  return commands;
+}
+
+/** A command without its trailing `# comment` (a `#` inside quotes is kept). */
+function stripComment(text: string): string {
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i] as string;
+    if (quote !== '') {
+      if (char === quote) quote = '';
+    } else if (char === "'" || char === '"') quote = char;
+    else if (char === '#' && (i === 0 || /\s/.test(text[i - 1] as string))) return text.slice(0, i).trim();
+  }
+  return text.trim();
+}
+
+/** Shell words: quotes removed, nothing expanded. */
+export function shellWords(text: string): string[] {
+  const words: string[] = [];
+  for (const match of text.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g))
+    words.push(match[1] ?? match[2] ?? match[3] ?? '');
+  return words;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import OSS from 'ali-oss';
 import { startOssServer } from '../../../dev/oss-server';
-import { describeOssLocal, main, OSS_LOCAL_PORT } from '../../../scripts/local/oss-local';
+import { describeOssLocal, main, OSS_LOCAL_PORT, ossLocalPublish } from '../../../scripts/local/oss-local';
 import { captureIo, occupyPort, startServing } from '../../support/serving-command';
 
 describe('npm run oss:local', () => {
@@ -61,7 +61,10 @@ describe('npm run oss:local', () => {
         'ALIBABA_CLOUD_REGION',
         'OSS_ENDPOINT',
       ]);
-      assert.ok(banner.some((line) => line.includes('oss://try-out/rules.json')));
+      assert.ok(
+        banner.includes(`  ${ossLocalPublish('try-out')}`),
+        'the publish that works as printed: --force',
+      );
       assert.ok(
         banner.includes(
           `  RULES_URL=oss://try-out/rules.json RULES_OSS_ENDPOINT=${server.endpoint} RULES_OSS_REGION=${server.region} npm start`,

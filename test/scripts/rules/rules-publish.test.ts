@@ -102,7 +102,7 @@ describe('npm run rules -- publish, pull, diff, history, rollback', () => {
     const warned = writeTemp('warned.yaml', hotline('v1', { goodbye: '"再见: 0"' }));
     const unforced = await runRules(['publish', warned, LIVE]);
     assert.equal(unforced.status, 1);
-    assert.match(unforced.stderr, /not published, 1 warning \(--force published anyway\)/);
+    assert.match(unforced.stderr, /not published, 1 warning \(--force publishes anyway\)/);
     assert.equal(puts(), 0);
     assert.equal(server.requests.length, 0, 'nothing is asked of OSS before the document passes');
     const forced = await runRules(['publish', warned, LIVE, '--force']);
@@ -118,7 +118,7 @@ describe('npm run rules -- publish, pull, diff, history, rollback', () => {
       today.stderr,
       new RegExp(`warning .*calendars\\.office\\.holidays: .*no holiday data for ${LAST + 1}`),
     );
-    assert.match(today.stderr, /not published, 1 warning \(--force published anyway\)\n$/);
+    assert.match(today.stderr, /not published, 1 warning \(--force publishes anyway\)\n$/);
     const at = await runRules(['publish', BANK, LIVE, '--at', `${LAST}-12-15`]);
     assert.equal(at.status, 1);
     assert.match(at.stderr, /in 17 days\)/);
