@@ -44,6 +44,11 @@ export interface OptionSpec {
 
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
+/** `-o FILE`, the same on every command that writes a result: the file instead of stdout. */
+export function outputOption(what = 'the result'): OptionSpec {
+  return { type: 'string', short: 'o', value: 'FILE', help: `write ${what} to FILE instead of stdout` };
+}
+
 /** One command of a program (or the program itself, when it has one command). */
 export interface CommandSpec<Option extends string = string> {
   /** One line, shown in the program's list of commands and atop the command's help. */

@@ -12,6 +12,7 @@ import * as v from 'valibot';
 import {
   type CommandIo,
   type OptionValues,
+  outputOption,
   PROCESS_IO,
   type ProgramSpec,
   readCommandLine,
@@ -68,12 +69,7 @@ export const PROGRAM = {
     },
     flow: { type: 'string', value: 'NAME', help: 'draw only this flow (default: every flow)' },
     markdown: { type: 'boolean', help: 'wrap the chart in a ```mermaid fence, for a Markdown file' },
-    output: {
-      type: 'string',
-      short: 'o',
-      value: 'FILE',
-      help: 'write the result to FILE instead of stdout',
-    },
+    output: outputOption(),
     calendar: {
       type: 'string',
       value: 'NAME',

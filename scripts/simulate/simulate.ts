@@ -22,6 +22,7 @@ import {
   type CommandIo,
   EXIT,
   type OptionValues,
+  outputOption,
   PROCESS_IO,
   type ProgramSpec,
   readCommandLine,
@@ -125,12 +126,7 @@ export const PROGRAM = {
       value: 'PERCENT',
       help: 'fail (exit 1) when the coverage is under PERCENT, 0 to 100',
     },
-    output: {
-      type: 'string',
-      short: 'o',
-      value: 'FILE',
-      help: 'write the JSON Schema to FILE instead of stdout',
-    },
+    output: outputOption('the JSON Schema'),
     call: { type: 'string', value: 'ID', help: 'the call of the export to replay, when it holds several' },
     url: {
       type: 'string',
