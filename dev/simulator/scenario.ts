@@ -218,13 +218,25 @@ export type ScenarioFileResult =
   | { readonly ok: true; readonly file: ScenarioFile }
   | { readonly ok: false; readonly issues: readonly string[] };
 
-/** Checks a parsed scenario document; every problem is named by its path (`scenarios.0.turns.2.keys`). */
-export function readScenarioFile(document: unknown): ScenarioFileResult {
+/**
+ * Checks a parsed scenario document; every problem is named by its path (`scenarios.0.turns.2.keys`), and
+ * by its line when `locate` finds it (`line 12: scenarios.0.turns.2.keys: …`), in the order of the file.
+ */
+export function readScenarioFile(
+  document: unknown,
+  locate: (path: string) => number | undefined = () => undefined,
+): ScenarioFileResult {
   const parsed = parseDocument(ScenarioFileSchema, document, SCENARIO_DESCRIPTIONS);
   if (parsed.ok) return { ok: true, file: parsed.output };
   return {
     ok: false,
-    issues: parsed.issues.slice(0, 20).map(({ path, message }) => printable(`${path}: ${message}`)),
+    issues: parsed.issues
+      .slice(0, 20)
+      .map((issue) => ({ ...issue, line: locate(issue.path) }))
+      .sort((a, b) => (a.line ?? Number.POSITIVE_INFINITY) - (b.line ?? Number.POSITIVE_INFINITY))
+      .map(({ path, message, line }) =>
+        printable(`${line === undefined ? '' : `line ${line}: `}${path}: ${message}`),
+      ),
   };
 }
 

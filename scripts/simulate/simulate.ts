@@ -72,6 +72,7 @@ import {
   createInProcessTransport,
   createUrlTransport,
 } from '../../dev/simulator/transport';
+import { createYamlLocator } from '../../dev/yaml-locator';
 import { toLocalTime } from '../../shared/calendar/local-time';
 import { DEFAULT_RULES_MAX_BYTES } from '../../shared/config/config';
 import { PHONE_NUMBER_PATTERN } from '../../shared/protocol/callback-request';
@@ -339,7 +340,7 @@ function loadScenarios(file: string) {
       `${file}: not valid YAML: ${error instanceof Error ? error.message.split('\n')[0] : error}`,
     );
   }
-  const read = readScenarioFile(document);
+  const read = readScenarioFile(document, createYamlLocator(text));
   if (!read.ok)
     throw new InputError(`${file}: not a scenario file:\n${read.issues.map((i) => `  ${i}`).join('\n')}`);
   return read.file;

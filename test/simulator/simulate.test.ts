@@ -250,7 +250,11 @@ describe('npm run simulate -- run', () => {
     );
     const result = await simulate('run', file);
     assert.equal(result.status, 1);
-    assert.match(result.stderr, /caller: caller was read as the number 5923391657: quote it/);
+    // Named by its line, as rules check names a rules file's.
+    assert.match(
+      result.stderr,
+      /\n {2}line 3: scenarios\.0\.caller: caller was read as the number 5923391657: quote it/,
+    );
   });
 
   it('refuses expectations on a hangup turn, which sends no callback to check them against', async () => {
