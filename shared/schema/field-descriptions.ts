@@ -64,8 +64,8 @@ export function describeField(
 }
 
 /**
- * The first clause of a description, as it reads after "X is required: " — `A scenario needs at least one
- * turn. Each …` gives `a scenario needs at least one turn`. Descriptions are written so that it does.
+ * The first clause of a description, as it reads after "X is required: " — `The node the call goes to.
+ * Must name …` gives `next is required: the node the call goes to`. Descriptions are written so that it does.
  */
 export function firstClause(description: string): string {
   const clause = /^(.*?)[.;](?:\s|$)/s.exec(description)?.[1] ?? description;
