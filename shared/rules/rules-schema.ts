@@ -77,22 +77,31 @@ export const PhonePrefixSchema = v.pipe(v.string(), v.regex(/^\+?[0-9]{1,15}$/, 
  * A condition: every field given must hold (AND); list several branches for OR. Conditions read the
  * clock in the rules' time zone, the caller's number (inbound calls) and values collected in the call.
  */
-export const ConditionSchema = v.strictObject({
-  /** The calendar is open now. */
-  open: v.optional(NameSchema),
-  /** The calendar is closed now. */
-  closed: v.optional(NameSchema),
-  /** Local time of day within `HH:MM-HH:MM`. */
-  time: v.optional(TimeRangeSchema),
-  weekdays: v.optional(v.pipe(v.array(v.picklist(WEEKDAYS)), v.minLength(1))),
-  callerIn: v.optional(v.pipe(v.array(PhoneNumberSchema), v.minLength(1))),
-  callerPrefix: v.optional(v.pipe(v.array(PhonePrefixSchema), v.minLength(1))),
-  /** A collected value: tested with `equals`, `in` or `matches`, or for being set at all. */
-  var: v.optional(NameSchema),
-  equals: v.optional(v.string()),
-  in: v.optional(v.pipe(v.array(v.string()), v.minLength(1))),
-  matches: v.optional(PatternSchema),
-});
+export const ConditionSchema = v.pipe(
+  v.strictObject({
+    /** The calendar is open now. */
+    open: v.optional(NameSchema),
+    /** The calendar is closed now. */
+    closed: v.optional(NameSchema),
+    /** Local time of day within `HH:MM-HH:MM`. */
+    time: v.optional(TimeRangeSchema),
+    weekdays: v.optional(v.pipe(v.array(v.picklist(WEEKDAYS)), v.minLength(1))),
+    callerIn: v.optional(v.pipe(v.array(PhoneNumberSchema), v.minLength(1))),
+    callerPrefix: v.optional(v.pipe(v.array(PhonePrefixSchema), v.minLength(1))),
+    /** A collected value: tested with `equals`, `in` or `matches`, or for being set at all. */
+    var: v.optional(NameSchema),
+    equals: v.optional(v.string()),
+    in: v.optional(v.pipe(v.array(v.string()), v.minLength(1))),
+    matches: v.optional(PatternSchema),
+  }),
+  // Without var they would test nothing, and the condition would always hold: a mistake, not a choice.
+  v.check(
+    (when) =>
+      when.var !== undefined ||
+      (when.equals === undefined && when.in === undefined && when.matches === undefined),
+    'equals, in and matches test a collected value: give var (the variable they test) beside them',
+  ),
+);
 export type Condition = v.InferOutput<typeof ConditionSchema>;
 
 export const KeySchema = v.pipe(v.string(), v.regex(/^[0-9*#]$/, 'a menu key is one of 0–9, * or #'));

@@ -76,6 +76,15 @@ describe('document issues', () => {
     );
   });
 
+  it('refuses a test of a value with no var, which would test nothing and always hold', () => {
+    assert.deepEqual(
+      rulesIssues(withNode({ type: 'branch', branches: [{ when: { equals: '1' }, goto: 'a' }], else: 'a' })),
+      [
+        'flows.main.nodes.a.branches.0.when: equals, in and matches test a collected value: give var (the variable they test) beside them',
+      ],
+    );
+  });
+
   it('reports a mistake once: a time range in the wrong form is not also said to end too early', () => {
     assert.deepEqual(
       rulesIssues({ ...minimalRules, calendars: { c: { weekly: { mon: ['8:30-12:00'] } } } }),
