@@ -299,7 +299,7 @@ export const SCENARIO_DESCRIPTIONS = describeSchemas([
       keyTimeout:
         'Presses nothing while keys are being collected: a `dtmf` event with `noInputTimeout`. Write `keyTimeout: true`.',
       bargeIn:
-        'Talks over the prompt long enough to stop it: a `timebreak` event (needs `bargeIn` in the call settings). Write `bargeIn: true`.',
+        'Talks over the prompt long enough to stop it: a `timebreak` event (needs a prompt that may be interrupted: not `bargeIn: false`). Write `bargeIn: true`.',
       transferResult:
         "The platform reports a parallel transfer's result: `success` (an agent answered) or `fail`.",
       hangup:

@@ -144,7 +144,11 @@ export const PROGRAM = {
       value: 's.yaml|NAME',
       help: 'invoke deployed functions through the FC API: those s.yaml deploys, or NAME ({fn}: inbound, outbound)',
     },
-    region: { type: 'string', value: 'REGION', help: "--fc's region; default: REGION, else s.yaml's" },
+    region: {
+      type: 'string',
+      value: 'REGION',
+      help: "--fc's region; default: s.yaml's with --fc s.yaml, else REGION, else cn-hangzhou",
+    },
     endpoint: {
       type: 'string',
       value: 'URL',
