@@ -25,6 +25,7 @@ export const COMMAND_MODULES = {
   'deploy:check': 'scripts/deploy/check.ts',
   'deploy:verify': 'scripts/deploy/verify.ts',
   'deploy:offline': 'scripts/deploy/offline.ts',
+  'test:deploy': 'scripts/deploy/test-deploy.ts',
   'oss:local': 'scripts/local/oss-local.ts',
   'fc-api:stand-in': 'scripts/local/fc-api-stand-in.ts',
   docs: 'scripts/docs/cli-reference.ts',
