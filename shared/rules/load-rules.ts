@@ -1,7 +1,14 @@
 import type { Config } from '../config/config';
+import { DOCUMENT_PATH } from '../schema/document-issues';
 import { type CompiledRules, compileRules, compileValidatedRules, type RulesIssue } from './compile-rules';
 import { DEFAULT_RULES } from './default-rules';
 import { detectRulesFormat, type RulesTextFormat, readRulesText } from './read-rules-text';
+
+/**
+ * The paths of the issues that say the rules could not be read at all (a file, an OSS object, a read
+ * given up on), as opposed to a document read whole that is invalid: the rules cache words the two apart.
+ */
+export const UNREAD_PATHS = { file: '(file)', url: '(RULES_URL)', read: '(read)' } as const;
 
 export type RulesSource = 'env:RULES' | 'oss' | 'file' | 'env:RULES_EMERGENCY' | 'embedded-default';
 
@@ -68,7 +75,7 @@ export async function loadRulesFile(
     return {
       ok: false,
       source: 'file',
-      issues: [{ path: '(file)', message: describeUnreadableFile(path, code ?? error, maxBytes) }],
+      issues: [{ path: UNREAD_PATHS.file, message: describeUnreadableFile(path, code ?? error, maxBytes) }],
     };
   }
   return loadRulesText('file', text, detectRulesFormat(path), parseYaml);
@@ -114,7 +121,7 @@ export function loadRulesText(
     return {
       ok: false,
       source,
-      issues: [{ path: '(document)', message: `cannot parse ${format}: ${String(error)}` }],
+      issues: [{ path: DOCUMENT_PATH, message: `cannot parse ${format}: ${String(error)}` }],
     };
   }
   return read.ok ? fromDocument(source, read.document) : { ok: false, source, issues: read.issues };

@@ -2,7 +2,7 @@ import type { Config } from '../config/config';
 import type { GetObjectRequest, GetObjectResult } from '../oss/get-object';
 import { formatOssUrl, regionEndpoint } from '../oss/oss-address';
 import type { OssCredentials } from '../oss/sign-v4';
-import { type LoadedRules, loadRulesText, type ParseYaml } from './load-rules';
+import { type LoadedRules, loadRulesText, type ParseYaml, UNREAD_PATHS } from './load-rules';
 import { detectRulesFormat } from './read-rules-text';
 import type { RulesOrigin } from './rules-cache';
 
@@ -46,7 +46,7 @@ export function ossOrigin(config: Config, host: OssHost): RulesOrigin {
   const unreadable = (message: string): LoadedRules => ({
     ok: false,
     source: 'oss',
-    issues: [{ path: '(RULES_URL)', message: `cannot read RULES_URL ${url}: ${message}` }],
+    issues: [{ path: UNREAD_PATHS.url, message: `cannot read RULES_URL ${url}: ${message}` }],
   });
   return {
     fetch: async (knownTag) => {

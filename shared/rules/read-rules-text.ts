@@ -1,3 +1,4 @@
+import { DOCUMENT_PATH } from '../schema/document-issues';
 import type { RulesIssue } from './compile-rules';
 
 export type RulesTextFormat = 'json' | 'yaml';
@@ -26,7 +27,7 @@ export function readRulesText(
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     return {
       ok: false,
-      issues: [{ path: '(document)', message: `not valid ${format.toUpperCase()}: ${reason}` }],
+      issues: [{ path: DOCUMENT_PATH, message: `not valid ${format.toUpperCase()}: ${reason}` }],
     };
   }
 }

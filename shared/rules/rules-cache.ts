@@ -10,6 +10,7 @@ import {
   type ParseYaml,
   type RulesFileReader,
   type StandIn,
+  UNREAD_PATHS,
 } from './load-rules';
 
 /**
@@ -38,8 +39,7 @@ export type FetchedRules =
  */
 export const STUCK_READ_MS = 10_000;
 
-/** The paths of the issues that say a document could not be read at all, rather than that it is invalid. */
-const READ_FAILURES: ReadonlySet<string> = new Set(['(file)', '(RULES_URL)', '(read)']);
+const READ_FAILURES: ReadonlySet<string> = new Set(Object.values(UNREAD_PATHS));
 
 /** Rules versions kept for calls still in progress after a reload; a call lasts minutes, reloads are rare. */
 const EARLIER_VERSIONS_KEPT = 3;
@@ -249,7 +249,7 @@ export function createRulesCache(
         source: config.rulesUrl === undefined ? 'file' : 'oss',
         issues: [
           {
-            path: '(read)',
+            path: UNREAD_PATHS.read,
             message: `not read within RULES_LOAD_BUDGET_MS (${config.rulesLoadBudgetMs} ms)`,
           },
         ],

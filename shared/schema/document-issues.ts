@@ -3,7 +3,7 @@ import type { FieldDescriptions } from './field-descriptions';
 
 /**
  * Validation of a document a person writes (the rules document, a scenario file), with valibot's issues
- * worded for that person: `turns is required: a scenario needs at least one turn`, `unknown key expct
+ * worded for that person: `next is required: the node the call goes to`, `unknown key expct
  * (did you mean expect?)`, `to was read as the number 5925559999: …`. One issue per mistake: a pipe
  * stops at its first failure (so `8:30-12:00` is not also said to end before it starts), a union says
  * one thing, and a path is reported once.
