@@ -14,6 +14,7 @@ import { after, describe, it } from 'node:test';
 import { load as parseYaml } from 'js-yaml';
 import { runCommand } from '../../scripts/commands';
 import { main as simulate } from '../../scripts/simulate/simulate';
+import { captureText } from '../support/command-io';
 import { ROOT } from '../support/fc-event';
 import { PREBUILT } from '../support/simulate-cli';
 import { docPages, fencedBlocks, readPage, shellCommands, shellWords } from './markdown';
@@ -179,19 +180,11 @@ describe('the commands of the README and docs/', () => {
     if (verdict?.run !== true) continue;
     it(`${where}: ${text}`, async () => {
       const { argv, outputs } = locate(verdict.argv);
-      let out = '';
-      let err = '';
-      const io = {
-        out: (chunk: string) => {
-          out += chunk;
-        },
-        err: (chunk: string) => {
-          err += chunk;
-        },
-      };
+      const { streams: io, captured } = captureText();
       // The simulator builds its bundles; here it uses the suite's, which must not change under the others.
       const code =
         argv[0] === 'simulate' ? await simulate(argv.slice(1), io, PREBUILT) : await runCommand(argv, io);
+      const { stdout: out, stderr: err } = captured;
       assert.equal(code, 0, `${text} exited ${code}:\n${err}`);
       if (verdict.redirect !== undefined) {
         const file = join(dir, basename(verdict.redirect));

@@ -16,9 +16,9 @@ import { OSS_STAND_IN_DEFAULTS, type OssServer, startOssServer } from '../../dev
 import { runCommand } from '../../scripts/commands';
 import { OSS_LOCAL_PORT, ossLocalPublish } from '../../scripts/local/oss-local';
 import type { RulesIo } from '../../scripts/rules/rules';
+import { captureIo } from '../support/command-io';
 import { ROOT } from '../support/fc-event';
 import { FIRST_UNCOVERED_YEAR, LAST_PACKAGED_YEAR } from '../support/holiday-years';
-import { captureIo } from '../support/serving-command';
 import { fencedBlocks, readPage, shellCommands, shellWords } from './markdown';
 
 const PAGE = 'docs/operating.md';

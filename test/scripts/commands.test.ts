@@ -9,13 +9,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { COMMAND_MODULES, type CommandName, loadCommand, runCommand } from '../../scripts/commands';
+import { captureIo } from '../support/command-io';
 import { ROOT } from '../support/fc-event';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t) }, out, err };
-}
 
 const names = Object.keys(COMMAND_MODULES) as CommandName[];
 const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
@@ -53,7 +48,7 @@ describe('every command', () => {
       // Compared with before, not with none: other files of the suite may have a server of theirs open.
       const listening = listeners();
       for (const flag of ['--help', '-h']) {
-        const { io, out, err } = capture();
+        const { io, out, err } = captureIo();
         const code = await module.main([flag], io);
         assert.equal(code, 0, `${name} ${flag}`);
         assert.deepEqual(err, [], `${name} ${flag} wrote to stderr`);
@@ -68,7 +63,7 @@ describe('every command', () => {
 
     it(`${name}: an unknown option is refused in one line that names it and --help, exit 2`, async () => {
       const module = await loadCommand(name);
-      const { io, out, err } = capture();
+      const { io, out, err } = captureIo();
       const code = await (module.main as NonNullable<typeof module.main>)(['--no-such-option'], io);
       assert.equal(code, 2);
       assert.deepEqual(out, []);
@@ -87,7 +82,7 @@ describe('every command', () => {
       if (module.PROGRAM.single === true) continue;
       const commands = Object.keys(module.PROGRAM.commands).filter((c) => c !== module.PROGRAM.fallback);
       for (const command of commands) {
-        const { io, out, err } = capture();
+        const { io, out, err } = captureIo();
         assert.equal(await module.main([command, '--help'], io), 0, `${name} ${command} --help`);
         assert.deepEqual(err, []);
         assert.match(out.join(''), new RegExp(`^\\nusage: npm run ${name} -- ${command}\\b`));
@@ -100,11 +95,11 @@ describe('every command', () => {
 
 describe('npx vms-callflow', () => {
   it('lists the commands on --help, and refuses an unknown one with exit 2', async () => {
-    const listed = capture();
+    const listed = captureIo();
     assert.equal(await runCommand(['--help'], listed.io), 0);
     for (const name of names)
       assert.match(listed.out.join(''), new RegExp(`\\n  ${name} +npm run ${name} -- --help\\n`));
-    const wrong = capture();
+    const wrong = captureIo();
     assert.equal(await runCommand(['nope'], wrong.io), 2);
     assert.match(wrong.err.join(''), /unknown command nope/);
   });

@@ -4,18 +4,7 @@
  */
 import { createServer } from 'node:net';
 import type { ServingIo } from '../../scripts/local/serving';
-
-/** Streams that keep what a command writes. */
-export function captureIo(env?: Readonly<Record<string, string | undefined>>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io = {
-    out: (text: string) => void out.push(text),
-    err: (text: string) => void err.push(text),
-    ...(env === undefined ? {} : { env }),
-  };
-  return { io, out, err };
-}
+import { captureIo } from './command-io';
 
 type ServingMain = (argv: readonly string[], io: ServingIo) => Promise<number>;
 

@@ -1,5 +1,6 @@
 import { runWhenMain } from '../../dev/command-line';
 import { main, type SimulatorDeps } from '../../scripts/simulate/simulate';
+import { captureText } from './command-io';
 
 /** The bundles the tests use are built once before them (npm test): the simulator builds nothing. */
 export const PREBUILT: SimulatorDeps = { buildBundles: async () => {} };
@@ -13,22 +14,9 @@ export async function runSimulator(
   args: readonly string[],
   env: Readonly<Record<string, string>> = {},
 ): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const status = await main(
-    args,
-    {
-      out: (text) => {
-        stdout += text;
-      },
-      err: (text) => {
-        stderr += text;
-      },
-      env,
-    },
-    PREBUILT,
-  );
-  return { status, stdout, stderr };
+  const { streams, captured } = captureText();
+  const status = await main(args, { ...streams, env }, PREBUILT);
+  return { status, ...captured };
 }
 
 // `node --import tsx test/support/simulate-cli.ts …`: the simulator in a terminal, on the bundles built

@@ -9,6 +9,7 @@ import {
   measureEnvironment,
   readFunctionEnvironments,
 } from '../../../scripts/deploy/environment-size';
+import { captureText } from '../../support/command-io';
 
 const dir = mkdtempSync(join(tmpdir(), 'deploy-check-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,10 +54,9 @@ const RULES = JSON.stringify({
 });
 
 function runCheck(env: Record<string, string | undefined>, sYaml = project()) {
-  let stdout = '';
-  let stderr = '';
-  const status = main([], { out: (text) => (stdout += text), err: (text) => (stderr += text), env, sYaml });
-  return { status, stdout, stderr };
+  const { streams, captured } = captureText();
+  const status = main([], { ...streams, env, sYaml });
+  return { status, ...captured };
 }
 
 describe('npm run deploy:check', () => {

@@ -14,6 +14,7 @@ import {
   startFcApiStandIn,
 } from '../../../dev/fc-api-server';
 import { type DeployedFunction, main } from '../../../scripts/deploy/verify';
+import { captureText } from '../../support/command-io';
 import { captureLogs, ROOT } from '../../support/fc-event';
 
 const ACCOUNT_ID = '1234567890123456';
@@ -70,21 +71,15 @@ async function runVerify(
   env: Record<string, string> = CREDENTIALS,
   functions: DeployedFunction[] = deployment(),
 ): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
+  const { streams, captured } = captureText();
   const { result, logs } = await captureLogs(() =>
     main(args, {
-      out: (text) => {
-        stdout += text;
-      },
-      err: (text) => {
-        stderr += text;
-      },
+      ...streams,
       env: { serverless_devs_config_home: join(ROOT, 'test', 'no-such-home'), ...env },
       renderDeployment: async () => functions,
     }),
   );
-  return { status: result, stdout, stderr, logs };
+  return { status: result, ...captured, logs };
 }
 
 /** The lines of one function's section in the text report. */

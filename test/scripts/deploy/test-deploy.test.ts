@@ -3,8 +3,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { main } from '../../../scripts/deploy/test-deploy';
+import { captureIo } from '../../support/command-io';
 import { ROOT } from '../../support/fc-event';
-import { captureIo } from '../../support/serving-command';
 
 describe('npm run test:deploy', () => {
   it('builds, then runs every test file of test/deploy/, exiting with the runner’s code', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { main } from '../../../scripts/harden/fuzz';
-import { captureIo } from '../../support/serving-command';
+import { captureIo } from '../../support/command-io';
 
 /** `npm run fuzz` without its build: the suite built dist/ once, and other files load it meanwhile. */
 function fuzzBuilt(argv: readonly string[], builds: string[] = []) {

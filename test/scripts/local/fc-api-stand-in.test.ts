@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createFcClient, getFunction } from '../../../dev/fc-api';
 import { main } from '../../../scripts/local/fc-api-stand-in';
-import { captureIo, occupyPort, startServing } from '../../support/serving-command';
+import { captureIo } from '../../support/command-io';
+import { occupyPort, startServing } from '../../support/serving-command';
 
 /** The `export NAME=value` lines the stand-in prints for deploy:verify's shell. */
 function readExports(text: string): Record<string, string> {

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import OSS from 'ali-oss';
 import { startOssServer } from '../../../dev/oss-server';
 import { describeOssLocal, main, OSS_LOCAL_PORT, ossLocalPublish } from '../../../scripts/local/oss-local';
-import { captureIo, occupyPort, startServing } from '../../support/serving-command';
+import { captureIo } from '../../support/command-io';
+import { occupyPort, startServing } from '../../support/serving-command';
 
 describe('npm run oss:local', () => {
   it('serves the bucket it is given until stopped, printing the variables that reach it', async (t) => {

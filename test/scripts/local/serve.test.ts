@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createLocalServer, describeUsage, loadBuiltHandlers, main } from '../../../scripts/local/serve';
 import callin from '../../fixtures/callbacks/callin.json';
+import { captureIo } from '../../support/command-io';
 import { captureLogs, setFunctionEnvironment } from '../../support/fc-event';
-import { captureIo, occupyPort, startServing } from '../../support/serving-command';
+import { occupyPort, startServing } from '../../support/serving-command';
 
 /** `npm start` without its build: the suite built dist/ once, and other files load it meanwhile. */
 function mainBuilt(builds: string[] = []) {

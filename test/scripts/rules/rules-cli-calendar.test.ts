@@ -7,6 +7,7 @@ import chineseDays from 'chinese-days/dist/chinese-days.json';
 import { main } from '../../../scripts/rules/rules';
 import { expandDateRange } from '../../../shared/calendar/calendar-dates';
 import { parseYaml } from '../../../shared/rules/yaml-parser';
+import { captureText } from '../../support/command-io';
 import { ROOT } from '../../support/fc-event';
 import {
   LAST_PACKAGED_YEAR as LAST,
@@ -16,14 +17,9 @@ import {
 
 /** Runs the rules CLI in-process, as `npm run rules -- …` would, with a stopped clock. */
 async function runRules(args: string[], now = Date.parse('2026-06-01T12:00:00+08:00')) {
-  let stdout = '';
-  let stderr = '';
-  const status = await main(args, {
-    out: (text) => (stdout += text),
-    err: (text) => (stderr += text),
-    now: () => now,
-  });
-  return { status, stdout, stderr };
+  const { streams, captured } = captureText();
+  const status = await main(args, { ...streams, now: () => now });
+  return { status, ...captured };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'rules-calendar-'));

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { main } from '../../../scripts/rules/rules';
+import { captureText } from '../../support/command-io';
 
 const root = resolve(import.meta.dirname, '../../..');
 const dir = mkdtempSync(join(tmpdir(), 'rules-cli-'));
@@ -14,20 +15,14 @@ const dir = mkdtempSync(join(tmpdir(), 'rules-cli-'));
  * the command line, the files and the exit code are the user's, at a fraction of a spawn's cost.
  */
 async function runRules(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
+  const { streams, captured } = captureText();
   const status = await main(args, {
-    out: (text) => {
-      stdout += text;
-    },
-    err: (text) => {
-      stderr += text;
-    },
+    ...streams,
     now: () => Date.parse('2026-06-01T12:00:00+08:00'),
     // s.yaml's variables as rendered without the developer's shell (a .env beside s.yaml still counts).
     env: {},
   });
-  return { status, stdout, stderr };
+  return { status, ...captured };
 }
 
 function writeTemp(name: string, text: string): string {

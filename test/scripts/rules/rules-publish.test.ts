@@ -8,6 +8,7 @@ import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import { type OssServer, startOssServer } from '../../../dev/oss-server';
 import { main } from '../../../scripts/rules/rules';
 import { MAX_LIVE_BYTES } from '../../../scripts/rules/rules-publish';
+import { captureText } from '../../support/command-io';
 import { ROOT } from '../../support/fc-event';
 import { LAST_PACKAGED_YEAR as LAST } from '../../support/holiday-years';
 
@@ -62,19 +63,9 @@ describe('npm run rules -- publish, pull, diff, history, rollback', () => {
     environment = env,
     now = Date.parse('2026-06-01T12:00:00+08:00'),
   ): Promise<Run> {
-    let stdout = '';
-    let stderr = '';
-    const status = await main(args, {
-      out: (text) => {
-        stdout += text;
-      },
-      err: (text) => {
-        stderr += text;
-      },
-      now: () => now,
-      env: environment,
-    });
-    return { status, stdout, stderr };
+    const { streams, captured } = captureText();
+    const status = await main(args, { ...streams, now: () => now, env: environment });
+    return { status, ...captured };
   }
 
   function puts(): number {
