@@ -153,11 +153,12 @@ export function readCommandLine<Options extends OptionSpecs, Command extends str
     typed !== undefined && names.includes(typed as Command) ? (typed as Command) : undefined;
   const asked = program.single === true ? names[0] : (typedCommand ?? program.fallback);
 
-  const unknownCommand = program.single !== true && typed !== undefined && typedCommand === undefined;
+  // A first word that names no command is a typo (with a fallback too: it is not a file), and help for it
+  // would be the wrong help: the typo is the thing to fix.
+  if (typed !== undefined && typedCommand === undefined) {
+    return { run: false, code: refuseUsage(io, program, undefined, `unknown command ${typed}`) };
+  }
   if (before.includes('--help') || before.includes('-h')) {
-    // Help for a command that does not exist would be the wrong help: the typo is the thing to fix.
-    if (unknownCommand)
-      return { run: false, code: refuseUsage(io, program, undefined, `unknown command ${typed}`) };
     io.out(
       program.single === true || typedCommand !== undefined
         ? describeCommand(program, asked as Command)
@@ -168,18 +169,9 @@ export function readCommandLine<Options extends OptionSpecs, Command extends str
 
   if (asked === undefined) {
     // An option no command knows is the first thing to fix: named before the missing command.
-    const unknown = before.find((arg) => arg.startsWith('-') && !isProgramOption(program, arg));
-    const message =
-      typed !== undefined
-        ? `unknown command ${typed}`
-        : unknown !== undefined
-          ? `unknown option ${unknown.split('=')[0]}`
-          : 'no command given';
+    const unknown = before.find((arg) => arg.startsWith('-') && findOption(program, arg) === undefined);
+    const message = unknown === undefined ? 'no command given' : `unknown option ${unknown.split('=')[0]}`;
     return { run: false, code: refuseUsage(io, program, undefined, message) };
-  }
-  if (unknownCommand && program.fallback !== undefined) {
-    // With a fallback, the first word is still a command: a word that is none is a typo, not a file.
-    return { run: false, code: refuseUsage(io, program, undefined, `unknown command ${typed}`) };
   }
   const spec = program.commands[asked];
   const options: NonNullable<ParseArgsConfig['options']> = {};
@@ -221,20 +213,17 @@ function firstWord(program: ProgramSpec, args: readonly string[]): string | unde
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     if (!arg.startsWith('-')) return arg;
-    const option = arg.startsWith('--')
-      ? program.options[arg.slice(2)]
-      : Object.values(program.options).find((o) => o.short !== undefined && `-${o.short}` === arg);
-    if (option?.type === 'string') i++;
+    if (findOption(program, arg)?.type === 'string' && !arg.includes('=')) i++;
   }
   return undefined;
 }
 
-/** Whether `arg` (`--name`, `--name=value`, `-x`) is one of the program's options. */
-function isProgramOption(program: ProgramSpec, arg: string): boolean {
+/** The program's option that `arg` (`--name`, `--name=value`, `-x`) names, if any. */
+function findOption(program: ProgramSpec, arg: string): OptionSpec | undefined {
   const name = arg.split('=')[0] ?? arg;
-  return Object.entries(program.options).some(
+  return Object.entries(program.options).find(
     ([long, option]) => name === `--${long}` || (option.short !== undefined && name === `-${option.short}`),
-  );
+  )?.[1];
 }
 
 function commandName<Command extends string>(program: ProgramSpec<OptionSpecs, Command>, command: Command) {
@@ -247,17 +236,15 @@ function describeParseError(program: ProgramSpec, error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   // node names an option with a short form as '-o, --output <value>': the first form is the one to name.
   const option = /'(-{1,2}[^'\s=,]+)/.exec(message)?.[1] ?? '';
-  const known = Object.keys(program.options).includes(option.replace(/^-+/, ''));
+  const known = findOption(program, option) !== undefined;
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     return known ? `${option} does not go with this command` : `unknown option ${option}`;
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-    const spec_ = Object.entries(program.options).find(
-      ([name, o]) => `--${name}` === option || `-${o.short}` === option,
-    );
-    return spec_?.[1].type === 'boolean'
+    const spec = findOption(program, option);
+    return spec?.type === 'boolean'
       ? `${option} takes no value`
-      : `${option} needs a value${spec_?.[1].value === undefined ? '' : ` (${spec_[1].value})`}`;
+      : `${option} needs a value${spec?.value === undefined ? '' : ` (${spec.value})`}`;
   }
   return message.split('\n')[0] ?? message;
 }
