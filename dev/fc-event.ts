@@ -54,6 +54,18 @@ export function loadHostedHandler(name: string, host: FunctionHost, distDir = jo
   return bundle.createHandler(host);
 }
 
+/** The functions' own variables (those `EnvSchema` reads) that `env` sets, and no others. */
+export function pickFunctionEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.keys(EnvSchema.entries).flatMap((key) => {
+      const value = env[key];
+      return value === undefined ? [] : [[key, value]];
+    }),
+  );
+}
+
 /**
  * Sets exactly these of the variables the functions read (shared/config), clearing the others: whatever
  * this shell or an earlier test set must not reach a bundle loaded next.

@@ -14,7 +14,7 @@ import {
   refuseUsage,
   runWhenMain,
 } from '../../dev/command-line';
-import { loadBuiltHandler, setFunctionEnvironment } from '../../dev/fc-event';
+import { loadBuiltHandler, pickFunctionEnvironment, setFunctionEnvironment } from '../../dev/fc-event';
 import { routeFunctionLogs } from '../../dev/function-logs';
 import {
   checkGenuineState,
@@ -23,7 +23,6 @@ import {
   requestArb,
 } from '../../dev/fuzz-callbacks';
 import { logScan, scanLogOutput } from '../../dev/log-scan';
-import { EnvSchema } from '../../shared/config/config';
 import { buildBundles } from '../build/build';
 
 const DEFAULT_RUNS = 1_000_000;
@@ -89,12 +88,7 @@ export async function main(
   }
   await deps.build();
   // The functions' variables of this process, put back when the run ends (a test runs this in-process).
-  const saved = Object.fromEntries(
-    Object.keys(EnvSchema.entries).flatMap((key) => {
-      const value = process.env[key];
-      return value === undefined ? [] : [[key, value]];
-    }),
-  );
+  const saved = pickFunctionEnvironment(process.env);
   // Each line the functions log is scanned, then dropped.
   const restoreLogs = routeFunctionLogs((text) => scanLogOutput(text, [STATE_SECRETS]));
   try {

@@ -16,8 +16,7 @@ import {
   runWhenMain,
 } from '../../dev/command-line';
 import { type StandIn, startFcApiStandIn } from '../../dev/fc-api-server';
-import { ROOT } from '../../dev/fc-event';
-import { EnvSchema } from '../../shared/config/config';
+import { pickFunctionEnvironment, ROOT } from '../../dev/fc-event';
 import { findFunctionNames } from '../build/build';
 import { describeListenError, portOption, readPort, type ServingIo, waitUntilStopped } from './serving';
 
@@ -63,12 +62,7 @@ export async function main(argv: readonly string[], io: ServingIo = PROCESS_IO):
     return EXIT.failed;
   }
   const prefix = env.FUNCTION_PREFIX || 'vms-callflow';
-  const environment = Object.fromEntries(
-    Object.keys(EnvSchema.entries).flatMap((key) => {
-      const value = env[key];
-      return value === undefined ? [] : [[key, value]];
-    }),
-  );
+  const environment = pickFunctionEnvironment(env);
   let standIn: StandIn;
   try {
     standIn = await startFcApiStandIn({
