@@ -154,6 +154,7 @@ const SHAPES: Readonly<Record<FlowNode['type'], string>> = {
   transfer: '[["%"]]',
   parallelTransfer: '[/"%"\\]',
   hangup: '(["%"])',
+  lookup: '[("%")]',
 };
 
 function shapeNode(id: string, node: FlowNode, title: string): string {
@@ -182,6 +183,8 @@ function describeNode(node: FlowNode): string {
       return `call centre ${node.ccName}`;
     case 'branch':
       return '';
+    case 'lookup':
+      return `lookup ${node.use}`;
   }
 }
 

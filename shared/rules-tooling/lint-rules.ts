@@ -256,9 +256,9 @@ function lintVariable(
 function lintStateSize(compiled: CompiledRules, flowName: string, flow: Flow, findings: Findings): void {
   const vars = new Map<string, number>();
   for (const node of Object.values(flow.nodes)) {
-    for (const { name, maxDigits } of savesOf(node)) vars.set(name, Math.max(vars.get(name) ?? 0, maxDigits));
+    for (const { name, maxBytes } of savesOf(node)) vars.set(name, Math.max(vars.get(name) ?? 0, maxBytes));
   }
-  const values = Object.fromEntries([...vars].map(([name, digits]) => [name, '9'.repeat(digits)]));
+  const values = Object.fromEntries([...vars].map(([name, bytes]) => [name, '9'.repeat(bytes)]));
   const caller = compiled.keepsCaller ? '+8613800138000' : '';
   const chars = measureLongestState(compiled.tag, caller, values);
   if (chars <= MAX_DYNAMIC_ID_CHARS) return;

@@ -28,6 +28,9 @@ import {
   HangupNodeSchema,
   IntentSchema,
   LineSchema,
+  LOOKUP_LIMITS,
+  LookupNodeSchema,
+  LookupSchema,
   MenuNodeSchema,
   NodeSchema,
   OutboundSchema,
@@ -35,6 +38,7 @@ import {
   PromptSchema,
   RetryPolicySchema,
   RulesSchema,
+  SavedFieldSchema,
   SayNodeSchema,
   TransferNodeSchema,
   TransferTargetSchema,
@@ -112,6 +116,8 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
         "The prompt said before restarting the default line's flow when a call's state is missing or unreadable, such as `抱歉，刚才没有跟上，我们回到主菜单。`.",
       fallback:
         'What any call gets when something goes wrong inside: an apology, then a transfer (`transferTo`) or the end of the call.',
+      lookups:
+        'Named HTTP endpoints that `lookup` nodes call during a call (an account balance, an appointment): each an idempotent read with a fixed origin, a timeout and a size limit.',
       flows: 'The call flows by name: each a set of nodes and the node calls start at.',
     },
   ),
@@ -211,8 +217,49 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
         'A regular expression the digits must match, such as `^1[3-9]\\d{9}$`; digits that do not match count as no match.',
       sensitive:
         "Keeps the digits out of logs and traces (they still travel, encrypted, in the call's state). `false` by default.",
+      scope:
+        "How long the digits are kept in the call's state: `flow` (the default) while the call is in this flow; `once` until the first node that reads them (a prompt, a condition, a lookup) is left, as a PIN should be.",
       next: 'The node the call goes to once the digits are collected.',
       ...LISTENING,
+    },
+  ),
+  describeObject(
+    LookupNodeSchema,
+    'Calls a lookup (an HTTP endpoint under `lookups`), keeps values from its JSON answer, then goes on; a failure of any kind goes to `onError`.',
+    {
+      type: `${NODE_TYPE}: \`lookup\`.`,
+      use: 'The lookup to call: a name under `lookups`.',
+      save: 'The values kept from the answer, by variable name: each with where it is in the answer (`from`), its kind and its size in bytes.',
+      filler:
+        "Said once, when the answer takes longer than the lookup's `waitMs`, such as `正在为您查询，请稍候。`; later waits are a short silence.",
+      next: 'The node the call goes to once the answer is in and its values are saved.',
+      onError:
+        'The node the call goes to when the lookup fails: a timeout on every attempt, an HTTP status other than 2xx, a redirect, an answer that is not JSON, too large or too deep, or a value that is missing or of the wrong kind.',
+    },
+  ),
+  describeObject(SavedFieldSchema, "One value a lookup keeps from its answer, in the call's sealed state.", {
+    from: 'Where the value is in the JSON answer: names and list positions joined by dots, such as `data.balance` or `items.0.name` (8 steps at most).',
+    type: 'The kind of value expected: `text` (the default), `number`, `digits` (a text of 0–9 only) or `boolean`. A value of another kind is a failure (`onError`).',
+    maxBytes:
+      "The most bytes the value may take in the call's state, 1–64, counted in UTF-8 after JSON escaping (a Chinese character takes 3). A longer value is a failure.",
+    sensitive: 'Keeps the value out of logs and traces. `false` by default.',
+    scope:
+      '`flow` (the default): kept while the call is in this flow; `once`: dropped as the call leaves the first node that reads it.',
+  }),
+  describeObject(
+    LookupSchema,
+    'An HTTP endpoint that lookup nodes call. It must be an idempotent read: an answer that is slow may be asked for again, on another instance.',
+    {
+      url: 'The address, `https://host/path`. The origin (scheme, host, port) is fixed; `{{caller}}` and `{{vars.NAME}}` may appear in the path only, each value encoded. Plain `http://` is refused except to 127.0.0.1 or localhost (for tests).',
+      method: '`GET` (the default) or `POST` with a JSON body.',
+      query: 'Query parameters by name, each a text that may hold `{{caller}}` or `{{vars.NAME}}`.',
+      body: 'The JSON body of a POST: a flat object of texts that may hold `{{caller}}` or `{{vars.NAME}}`.',
+      headers:
+        'Request headers by name. A secret is written `{{env.LOOKUP_NAME}}`, read from that environment variable (the name must start with `LOOKUP_`) and never logged.',
+      timeoutMs: `How long one attempt may take, in ms of awake time (${LOOKUP_LIMITS.timeoutMs.min}–${LOOKUP_LIMITS.timeoutMs.max}); ${LOOKUP_LIMITS.timeoutMs.default} by default.`,
+      waitMs: `How long a callback waits for the answer before the caller hears the filler, in ms (${LOOKUP_LIMITS.waitMs.min}–${LOOKUP_LIMITS.waitMs.max}); ${LOOKUP_LIMITS.waitMs.default} by default. The callback's budget grows by it.`,
+      attempts: `Attempts (timeouts and connection failures) before the node goes to \`onError\`, ${LOOKUP_LIMITS.attempts.min}–${LOOKUP_LIMITS.attempts.max}; ${LOOKUP_LIMITS.attempts.default} by default.`,
+      maxBytes: `The largest answer read, in bytes (${LOOKUP_LIMITS.maxBytes.min}–${LOOKUP_LIMITS.maxBytes.max}); ${LOOKUP_LIMITS.maxBytes.default} by default. A larger one is a failure.`,
     },
   ),
   describeObject(

@@ -16,8 +16,16 @@ export type NodeEdge = { readonly path: string; readonly target: string; readonl
 /** A condition a node tests, with its path in the node. */
 export type NodeCondition = { readonly path: string; readonly condition: Condition };
 
-/** A value a node collects into the call's state. */
-export type SavedValue = { readonly name: string; readonly maxDigits: number; readonly sensitive: boolean };
+/**
+ * A value a node keeps in the call's state: its name, the most bytes it takes there (UTF-8, JSON-escaped),
+ * whether it stays out of logs, and how long it is kept (`flow`, or `once`: until a node has read it).
+ */
+export type SavedValue = {
+  readonly name: string;
+  readonly maxBytes: number;
+  readonly sensitive: boolean;
+  readonly scope: 'flow' | 'once';
+};
 
 type NodeTraits<T extends NodeType> = {
   /** Plays its prompt and waits for the caller: it has retry policies and hears input. */
@@ -87,7 +95,9 @@ const NODE_TRAITS = {
     targets: (node) => [{ path: 'next', target: node.next, label: node.saveAs }, ...escalations(node)],
     conditions: none,
     patterns: (node) => (node.pattern === undefined ? [] : [node.pattern]),
-    saves: (node) => [{ name: node.saveAs, maxDigits: node.maxDigits, sensitive: node.sensitive === true }],
+    saves: (node) => [
+      { name: node.saveAs, maxBytes: node.maxDigits, sensitive: node.sensitive === true, scope: node.scope },
+    ],
   },
   branch: {
     listens: false,
@@ -132,6 +142,25 @@ const NODE_TRAITS = {
     conditions: none,
     patterns: none,
     saves: none,
+  },
+  lookup: {
+    listens: false,
+    // On an answer at hand it passes on within the reply; a slow one pauses it (the filler), never for ever.
+    chains: true,
+    endsCall: false,
+    targets: (node) => [
+      { path: 'next', target: node.next, label: node.use },
+      { path: 'onError', target: node.onError, label: 'lookup failed' },
+    ],
+    conditions: none,
+    patterns: none,
+    saves: (node) =>
+      Object.entries(node.save ?? {}).map(([name, field]) => ({
+        name,
+        maxBytes: field.maxBytes,
+        sensitive: field.sensitive === true,
+        scope: field.scope,
+      })),
   },
 } as const satisfies { readonly [T in NodeType]: NodeTraits<T> };
 

@@ -166,6 +166,8 @@ export const CollectNodeSchema = v.pipe(
     pattern: v.optional(PatternSchema),
     /** Kept out of logs and traces (the value still travels, encrypted, in the call's state). */
     sensitive: v.optional(v.boolean()),
+    /** How long the value is kept: `flow` (while the call is in this flow) or `once` (until a node has read it). */
+    scope: v.optional(v.picklist(['flow', 'once']), 'flow'),
     next: NameSchema,
     ...Listening,
   }),
@@ -221,6 +223,49 @@ export const HangupNodeSchema = v.strictObject({
   say: v.optional(PromptSchema),
 });
 
+/** A path into a lookup's JSON answer: `data.balance`, `items.0.name` (at most 8 steps). */
+export const AnswerPathSchema = v.pipe(
+  v.string('a field path is text'),
+  v.regex(
+    /^[A-Za-z0-9_$-]{1,64}(\.[A-Za-z0-9_$-]{1,64}){0,7}$/,
+    'a field path is names or list positions joined by dots, at most 8 (data.balance, items.0.name)',
+  ),
+);
+
+/** The kinds of value a lookup may save, each checked before it is kept. */
+export const SAVED_VALUE_TYPES = ['text', 'number', 'digits', 'boolean'] as const;
+export type SavedValueType = (typeof SAVED_VALUE_TYPES)[number];
+
+/** One value a lookup keeps from its answer, typed and bounded (it travels in the call's sealed state). */
+export const SavedFieldSchema = v.strictObject({
+  /** Where in the answer the value is. */
+  from: AnswerPathSchema,
+  /** The value's kind; a value of another kind is a failure of the lookup. */
+  type: v.optional(v.picklist(SAVED_VALUE_TYPES), 'text'),
+  /** The most bytes (UTF-8, JSON-escaped, as the sealed state counts them) the value may take: 1–64. */
+  maxBytes: integerIn(1, 64),
+  /** Kept out of logs and traces. */
+  sensitive: v.optional(v.boolean()),
+  /** How long the value is kept: `flow`, or `once` (until a node has read it). */
+  scope: v.optional(v.picklist(['flow', 'once']), 'flow'),
+});
+export type SavedField = v.InferOutput<typeof SavedFieldSchema>;
+
+export const LookupNodeSchema = v.strictObject({
+  type: v.literal('lookup'),
+  /** The lookup (a name under `lookups`) to call. */
+  use: NameSchema,
+  /** Values kept from the answer, by variable name. */
+  save: v.optional(v.record(NameSchema, SavedFieldSchema)),
+  /** Said once when the lookup takes longer than its wait ("please hold while I check"). */
+  filler: v.optional(PromptSchema),
+  /** Where the call goes once the answer is in and its values are saved. */
+  next: NameSchema,
+  /** Where the call goes when the lookup fails, times out or answers something unusable. */
+  onError: NameSchema,
+});
+export type LookupNode = v.InferOutput<typeof LookupNodeSchema>;
+
 export const NodeSchema = v.variant('type', [
   SayNodeSchema,
   MenuNodeSchema,
@@ -229,6 +274,7 @@ export const NodeSchema = v.variant('type', [
   TransferNodeSchema,
   ParallelTransferNodeSchema,
   HangupNodeSchema,
+  LookupNodeSchema,
 ]);
 export type FlowNode = v.InferOutput<typeof NodeSchema>;
 export type MenuNode = v.InferOutput<typeof MenuNodeSchema>;
@@ -308,6 +354,80 @@ export const OutboundSchema = v.strictObject({
   flows: v.optional(v.pipe(v.array(NameSchema), v.minLength(1))),
 });
 
+/**
+ * A text a lookup sends: plain, or with `{{caller}}`, `{{vars.NAME}}` and (headers only) `{{env.LOOKUP_NAME}}`
+ * filled in. Values are encoded where they go; they never change the lookup's origin.
+ */
+export const LookupTemplateSchema = v.pipe(v.string('a lookup value is text'), v.maxLength(512));
+
+/** An HTTP header name a lookup may set (not Host, Content-Length and the like, which the client sets). */
+export const HeaderNameSchema = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name is letters, digits and "-"'),
+  v.check(
+    (name) => !FORBIDDEN_LOOKUP_HEADERS.includes(name.toLowerCase()),
+    'this header is set by the client itself (host, content-length, content-type, connection, transfer-encoding, accept-encoding)',
+  ),
+);
+const FORBIDDEN_LOOKUP_HEADERS: readonly string[] = [
+  'host',
+  'content-length',
+  'content-type',
+  'connection',
+  'transfer-encoding',
+  'accept-encoding',
+  'upgrade',
+  'expect',
+];
+
+/** The defaults and bounds of a lookup's timing and size. */
+export const LOOKUP_LIMITS = {
+  timeoutMs: { default: 1500, min: 100, max: 10_000 },
+  waitMs: { default: 800, min: 0, max: 2000 },
+  attempts: { default: 3, min: 1, max: 3 },
+  maxBytes: { default: 16_384, min: 64, max: 65_536 },
+} as const;
+
+/**
+ * A named HTTP endpoint a `lookup` node calls during a call. It must be an idempotent read: a slow answer
+ * may be asked for again on another instance.
+ */
+export const LookupSchema = v.pipe(
+  v.strictObject({
+    /** `https://host/path`: the origin is fixed; `{{…}}` may appear in the path only. */
+    url: v.pipe(v.string('a lookup url is text'), v.minLength(8), v.maxLength(512)),
+    method: v.optional(v.picklist(['GET', 'POST']), 'GET'),
+    /** Query parameters, each a text with optional `{{…}}`. */
+    query: v.optional(v.record(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,64}$/)), LookupTemplateSchema)),
+    /** A POST's JSON body: a flat object of texts with optional `{{…}}`. */
+    body: v.optional(v.record(NameSchema, LookupTemplateSchema)),
+    /** Request headers; secrets come from `{{env.LOOKUP_…}}` variables and are never logged. */
+    headers: v.optional(v.record(HeaderNameSchema, LookupTemplateSchema)),
+    /** How long one attempt may take, ms of awake time. */
+    timeoutMs: v.optional(
+      integerIn(LOOKUP_LIMITS.timeoutMs.min, LOOKUP_LIMITS.timeoutMs.max),
+      LOOKUP_LIMITS.timeoutMs.default,
+    ),
+    /** How long a callback waits for the answer before the caller hears the filler, ms (0–2000). */
+    waitMs: v.optional(
+      integerIn(LOOKUP_LIMITS.waitMs.min, LOOKUP_LIMITS.waitMs.max),
+      LOOKUP_LIMITS.waitMs.default,
+    ),
+    /** Attempts before the node gives up (1–3). */
+    attempts: v.optional(
+      integerIn(LOOKUP_LIMITS.attempts.min, LOOKUP_LIMITS.attempts.max),
+      LOOKUP_LIMITS.attempts.default,
+    ),
+    /** The largest answer read, bytes. */
+    maxBytes: v.optional(
+      integerIn(LOOKUP_LIMITS.maxBytes.min, LOOKUP_LIMITS.maxBytes.max),
+      LOOKUP_LIMITS.maxBytes.default,
+    ),
+  }),
+  v.check((lookup) => lookup.method === 'POST' || lookup.body === undefined, 'a body is sent with POST only'),
+);
+export type Lookup = v.InferOutput<typeof LookupSchema>;
+
 /** What any call gets when something goes wrong inside: an apology, then transfer or hang up. */
 export const FallbackSchema = v.strictObject({
   say: PromptSchema,
@@ -340,6 +460,8 @@ export const RulesSchema = v.strictObject({
   recovery: v.optional(PromptSchema),
   /** What any call gets when something goes wrong inside: an apology, then transfer or hang up. */
   fallback: v.optional(FallbackSchema),
+  /** Named HTTP endpoints that `lookup` nodes call during a call. */
+  lookups: v.optional(v.record(NameSchema, LookupSchema)),
   flows: v.record(NameSchema, FlowSchema),
 });
 export type Rules = v.InferOutput<typeof RulesSchema>;
