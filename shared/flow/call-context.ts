@@ -2,8 +2,10 @@ import { describeOpenState, isWithinRange, type OpenState } from '../calendar/is
 import { type LocalTime, toLocalTime } from '../calendar/local-time';
 import type { CompiledRules } from '../rules/compile-rules';
 import { describeNoHolidayData, type MissingHolidayYear } from '../rules/holiday-coverage';
+import type { RetryKind } from '../rules/node-types';
 import { normalisePhoneNumber } from '../rules/phone-number';
 import type { Condition } from '../rules/rules-schema';
+import type { OutcomeWord } from './outcome-words';
 import { noHolidayDataNote } from './trace-phrases';
 
 /** A calendar judged on a date no holiday data covers: logged once per calendar and year by the handler. */
@@ -15,6 +17,25 @@ export type DecisionFacts = {
   line?: string;
   /** What the caller's input matched: `key 1`, `intent agent`, `collected card`. */
   matched?: string;
+  /** What happened, in the words of {@link OUTCOME_WORDS}, each once, in order. */
+  outcomes?: OutcomeWord[];
+  /** The retry a node counted (`no-input 3` when retries ran out too), for the log line. */
+  retry?: { readonly kind: RetryKind; readonly count: number };
+  /** What each lookup of the decision came to, for the log line and replay. */
+  lookups?: LookupRecord[];
+};
+
+/** What a lookup came to in a decision: its outcome, and on success the values saved (raw; the log masks). */
+export type LookupRecord = {
+  readonly use: string;
+  readonly outcome: 'ok' | 'failed' | 'waiting';
+  /** Why it failed: a word of LOOKUP_FAILURES, with the field for `missing` and `invalid`. */
+  readonly why?: string;
+  readonly status?: number;
+  readonly attempts: number;
+  readonly values?: Readonly<Record<string, string>>;
+  /** The saved values that are sensitive (never logged). */
+  readonly sensitive?: readonly string[];
 };
 
 /**
@@ -55,6 +76,12 @@ export class CallContext {
   /** Adds a step to the trace of why the call went where it went (logged with the reply). */
   note(step: string): void {
     this.trace.push(step);
+  }
+
+  /** Says what happened, for the log line's `outcomes` (each word once). */
+  outcome(word: OutcomeWord): void {
+    this.facts.outcomes ??= [];
+    if (!this.facts.outcomes.includes(word)) this.facts.outcomes.push(word);
   }
 
   get nowS(): number {

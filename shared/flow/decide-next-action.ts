@@ -1,20 +1,30 @@
-import { mergeSettings } from '../protocol/call-settings';
+import type { LookupAnswer } from '../lookup/lookup-types';
+import { type CallSettings, mergeSettings } from '../protocol/call-settings';
 import type { CompiledRules } from '../rules/compile-rules';
 import { isListeningNode } from '../rules/node-types';
 import { normalisePhoneNumber } from '../rules/phone-number';
-import type { Line } from '../rules/rules-schema';
+import type { Flow, Line } from '../rules/rules-schema';
 import { type CallState, type DecodedState, openState } from '../state/state-token';
+import { advance, continueWithAnswer, hearEvent } from './advance';
 import { CallContext } from './call-context';
-import type { CallOrigin, Decision, FlowEvent, RulesInForce } from './decision';
-import { enterNode, freshState, getFlow, getNode, takesKeys } from './enter-node';
-import { decideInFlow } from './hear-event';
-import { goTo, renderOutcome } from './render-outcome';
+import {
+  type CallOrigin,
+  type EngineResult,
+  FlowError,
+  type FlowEvent,
+  type Paused,
+  type Position,
+  type RulesInForce,
+} from './decision';
+import { takesKeys } from './node-behaviour';
 import { renderPrompt } from './render-prompt';
 
 /**
  * Decides the reply to one callback: pure, given the rules, the event, the call's decoded state and the
- * time. The same inputs always give the same reply, so a duplicated callback is answered alike. Throws
- * {@link FlowError} only for a flow that is broken at run time.
+ * time. The same inputs always give the same reply, so a duplicated callback is answered alike. It may
+ * stop at a node that needs a lookup: it then returns the need with the paused position, and
+ * {@link resumeNextAction} continues with the answer. Throws {@link FlowError} only for a flow that is
+ * broken at run time.
  */
 export function decideNextAction(
   rules: CompiledRules | RulesInForce,
@@ -22,15 +32,70 @@ export function decideNextAction(
   decoded: DecodedState,
   nowMs: number,
   origin: CallOrigin,
-): Decision {
+): EngineResult {
   const inForce: RulesInForce = 'current' in rules ? rules : { current: rules };
   if (event.type === 'callin') {
     const ctx = new CallContext(inForce.current, nowMs, event.content.caller ?? '', {});
     return decideCallin(ctx, event.content);
   }
   const resolved = resolveState(inForce, decoded, origin, nowMs);
-  if (resolved.kind === 'restart') return resolved.decision;
-  return decideInFlow(resolved.ctx, event, resolved.state);
+  if (resolved.kind === 'restart') return resolved.result;
+  return hearEvent(resolved.ctx, laterPosition(resolved.ctx, resolved.state), event);
+}
+
+/**
+ * Continues a decision paused for a lookup (see {@link decideNextAction}) with what became of it, under
+ * the rules it paused in. Pure, like the first entry; it may pause again at a later lookup node.
+ */
+export function resumeNextAction(
+  rules: CompiledRules,
+  paused: Paused,
+  answer: LookupAnswer,
+  nowMs: number,
+): EngineResult {
+  const ctx = new CallContext(
+    rules,
+    nowMs,
+    paused.caller,
+    paused.position.state.vars,
+    [...paused.trace],
+    [...paused.holidayGaps],
+    { ...paused.facts },
+  );
+  return continueWithAnswer(ctx, paused, answer);
+}
+
+/** Where a later event finds the call: at its sealed state, with its flow's settings, nothing said yet. */
+function laterPosition(ctx: CallContext, state: CallState, items: Position['items'] = []): Position {
+  return { state, items, replyTo: 'event', settings: flowSettings(ctx, getFlow(ctx, state.flow)) };
+}
+
+function flowSettings(ctx: CallContext, flow: Flow): CallSettings {
+  return mergeSettings(ctx.compiled.rules.settings, flow.settings);
+}
+
+function getFlow(ctx: CallContext, name: string): Flow {
+  const flow = Object.hasOwn(ctx.compiled.rules.flows, name) ? ctx.compiled.rules.flows[name] : undefined;
+  if (flow === undefined) throw new FlowError(`no flow is named ${name}`);
+  return flow;
+}
+
+/** A call's state as it starts `flow` at its start node. */
+function freshState(ctx: CallContext, flow: string, node: string): CallState {
+  return {
+    rulesTag: ctx.compiled.tag,
+    flow,
+    node,
+    phase: 'listening',
+    noInput: 0,
+    noMatch: 0,
+    turns: 0,
+    startedAt: ctx.nowS,
+    // Carried only when the rules read it later: every character of the state travels on every event.
+    caller: ctx.compiled.keepsCaller ? ctx.caller : '',
+    vars: ctx.vars,
+    attempts: 0,
+  };
 }
 
 // --------------------------------------------------------------------------------------------------
@@ -69,7 +134,7 @@ export function findLine(
 function decideCallin(
   ctx: CallContext,
   content: { caller?: string | undefined; callee?: string | undefined; orgcallee?: string | undefined },
-): Decision {
+): EngineResult {
   const { rules } = ctx.compiled;
   const { line, how } = findLine(ctx.compiled, content);
   const target = line ?? rules.defaultLine;
@@ -81,10 +146,14 @@ function decideCallin(
   );
   const flowName = chooseLineFlow(ctx, target);
   const flow = getFlow(ctx, flowName);
-  const settings = mergeSettings(rules.settings, flow.settings, target.settings);
-  const outcome = enterNode(ctx, flowName, flow, flow.start, []);
-  const state = freshState(ctx, flowName, outcome.nodeName);
-  return renderOutcome(ctx, outcome, state, settings, 'callin');
+  ctx.outcome('started');
+  const position: Position = {
+    state: freshState(ctx, flowName, flow.start),
+    items: [],
+    replyTo: 'callin',
+    settings: mergeSettings(rules.settings, flow.settings, target.settings),
+  };
+  return advance(ctx, position, { kind: 'goto', target: flow.start });
 }
 
 /**
@@ -108,7 +177,7 @@ function chooseLineFlow(ctx: CallContext, target: Omit<Line, 'name'>): string {
 
 type Resolved =
   | { readonly kind: 'state'; readonly state: CallState; readonly ctx: CallContext }
-  | { readonly kind: 'restart'; readonly decision: Decision };
+  | { readonly kind: 'restart'; readonly result: EngineResult };
 
 function resolveState(
   inForce: RulesInForce,
@@ -178,24 +247,28 @@ function resolveState(
  */
 function startByName(ctx: CallContext, flowName: string, why: string): Resolved {
   ctx.note(`${why} → flow ${flowName}`);
+  ctx.outcome('started');
   const flow = getFlow(ctx, flowName);
-  const start = getNode(flow, flowName, flow.start);
+  const start = Object.hasOwn(flow.nodes, flow.start) ? flow.nodes[flow.start] : undefined;
+  if (start === undefined) throw new FlowError(`flow ${flowName} has no node ${flow.start}`);
   const state = freshState(ctx, flowName, flow.start);
   if (isListeningNode(start)) {
     return { kind: 'state', state: { ...state, phase: takesKeys(start) ? 'keysUnarmed' : 'listening' }, ctx };
   }
-  return { kind: 'restart', decision: goTo(ctx, flowName, flow, state, flow.start, []) };
+  return {
+    kind: 'restart',
+    result: advance(ctx, laterPosition(ctx, state), { kind: 'goto', target: flow.start }),
+  };
 }
 
 /** Recovers a call whose state cannot be used: the default flow again, after the recovery prompt. */
 function restart(ctx: CallContext, why: string): Resolved {
   const { rules } = ctx.compiled;
   ctx.note(`${why}; restarting the default line`);
+  ctx.outcome('recovered');
   const flowName = chooseLineFlow(ctx, rules.defaultLine);
   const flow = getFlow(ctx, flowName);
   const prefix = rules.recovery === undefined ? [] : renderPrompt(rules.recovery, ctx);
-  return {
-    kind: 'restart',
-    decision: goTo(ctx, flowName, flow, freshState(ctx, flowName, flow.start), flow.start, prefix),
-  };
+  const position = laterPosition(ctx, freshState(ctx, flowName, flow.start), prefix);
+  return { kind: 'restart', result: advance(ctx, position, { kind: 'goto', target: flow.start }) };
 }

@@ -1,3 +1,5 @@
+import type { LookupRequest } from '../lookup/lookup-types';
+import type { CallSettings, PromptItem } from '../protocol/call-settings';
 import type { CallbackEvent } from '../protocol/callback-request';
 import type { CallinAction, EventAction } from '../protocol/reply-actions';
 import type { CompiledRules } from '../rules/compile-rules';
@@ -16,6 +18,15 @@ export type RulesInForce = {
   readonly byTag?: ReadonlyMap<string, CompiledRules>;
 };
 
+/** What a decision reports besides its reply: the trace, holiday data gaps and facts for the log line. */
+export type DecisionNotes = {
+  readonly trace: string[];
+  /** Calendars judged on a date no holiday data covers (the handler warns once a year per instance). */
+  readonly holidayGaps: readonly HolidayDataGap[];
+  /** The line a callin was routed by, what the caller's input matched, the outcome words, for the log. */
+  readonly facts: Readonly<DecisionFacts>;
+};
+
 /** The reply, the call's next state (with the rules it belongs to, to seal it) and why. */
 export type Decision = (
   | { readonly replyTo: 'callin'; readonly action: CallinAction }
@@ -23,12 +34,54 @@ export type Decision = (
 ) & {
   readonly state?: CallState;
   readonly rules: CompiledRules;
-  readonly trace: string[];
-  /** Calendars judged on a date no holiday data covers (the handler warns once a year per instance). */
-  readonly holidayGaps: readonly HolidayDataGap[];
-  /** The line a callin was routed by, and what the caller's input matched, for the log. */
-  readonly facts: Readonly<DecisionFacts>;
+} & DecisionNotes;
+
+/**
+ * Where a decision is while it runs: the call's state at the node reached, what the reply says so far,
+ * which event it answers and the call settings in force (a line's too, on `callin`). Plain data: a
+ * decision paused for a lookup is continued from it.
+ */
+export type Position = {
+  readonly state: CallState;
+  readonly items: readonly PromptItem[];
+  readonly replyTo: 'callin' | 'event';
+  readonly settings: CallSettings;
 };
+
+/** A lookup the engine needs answered before it can decide: the request, and how many attempts remain. */
+export type LookupNeed = {
+  readonly type: 'lookup';
+  readonly request: LookupRequest;
+  /** Attempts sent in earlier callbacks of the call (its state's `attempts`). */
+  readonly attemptsSoFar: number;
+  readonly maxAttempts: number;
+  /** How long this callback may wait for the answer, ms. */
+  readonly waitMs: number;
+};
+
+/**
+ * A decision paused for something only the edge can do: perform `need`, then continue with
+ * `resumeNextAction(rules, paused, answer, now)`. Plain data throughout.
+ */
+export type Need = {
+  readonly need: LookupNeed;
+  readonly paused: Paused;
+  readonly rules: CompiledRules;
+};
+
+/** Everything a paused decision continues from. */
+export type Paused = {
+  readonly position: Position;
+  /** The caller's number (on `callin` it is known even when the state does not keep it). */
+  readonly caller: string;
+} & DecisionNotes;
+
+/** What the engine returns: a decision, or a need to perform first. */
+export type EngineResult = Decision | Need;
+
+export function isNeed(result: EngineResult): result is Need {
+  return 'need' in result;
+}
 
 /** A broken flow met at run time (a loop of `say` nodes, say): answered with the fallback. */
 export class FlowError extends Error {

@@ -73,3 +73,23 @@ export type LookupAnswer =
 
 /** How deep a lookup's JSON answer may nest before it is refused (`too-deep`). */
 export const MAX_ANSWER_DEPTH = 32;
+
+/** A lookup the edge performs for one callback: see the lookup client for what joining and attempts mean. */
+export type LookupTask = {
+  /** The call's lookup: `callId|flow/node`. An attempt in flight for it is joined, not sent again. */
+  readonly key: string;
+  readonly request: LookupRequest;
+  /** Attempts sent in earlier callbacks of the call. */
+  readonly attemptsSoFar: number;
+  readonly maxAttempts: number;
+  /** How long this callback waits, ms. */
+  readonly waitMs: number;
+  /** Reads an environment variable (only names starting with {@link LOOKUP_ENV_PREFIX} are asked for). */
+  readonly env: (name: string) => string | undefined;
+};
+
+/** Performs a lookup task; never rejects. */
+export type PerformLookup = (task: LookupTask) => Promise<LookupAnswer>;
+
+/** Lookups a callback may perform before it answers (a lookup's `next` may be another lookup). */
+export const MAX_LOOKUPS_PER_CALLBACK = 3;

@@ -10,7 +10,8 @@ import { type DocumentIssue, parseDocument } from '../schema/document-issues';
 import type { FieldDescriptions } from '../schema/field-descriptions';
 import { indexStateNames, type StateNames } from '../state/state-token';
 import { normaliseSpeech } from '../text/normalise-speech';
-import { conditionsOf, patternsOf, targetsOf } from './node-types';
+import { variablesReadBy } from './node-reads';
+import { conditionsOf, patternsOf, savesOf, targetsOf } from './node-types';
 import { normalisePhoneNumber } from './phone-number';
 import { type Flow, type Line, type Rules, RulesSchema } from './rules-schema';
 
@@ -54,6 +55,8 @@ export type CompiledRules = {
   readonly names: StateNames;
   /** Every calendar, by name, with its holiday data. */
   readonly calendars: ReadonlyMap<string, CompiledCalendar>;
+  /** The `once` variables each node reads, by `flow/node`: dropped as the call leaves the node. */
+  readonly dropsOnLeave: ReadonlyMap<string, readonly string[]>;
 };
 
 export type CompileRulesResult =
@@ -139,7 +142,7 @@ export function compileValidatedRules(rules: Rules): CompileRulesResult {
     compiled: {
       rules,
       tag: tagText(serialised),
-      keepsCaller: /"callerIn"|"callerPrefix"|\{\{\s*caller\./.test(serialised),
+      keepsCaller: /"callerIn"|"callerPrefix"|\{\{\s*caller\b/.test(serialised),
       lineByNumber,
       lineByForwarded,
       lineByCaller,
@@ -149,8 +152,29 @@ export function compileValidatedRules(rules: Rules): CompileRulesResult {
       patterns,
       names: indexStateNames(rules.flows),
       calendars,
+      dropsOnLeave: findDropsOnLeave(rules),
     },
   };
+}
+
+/** Where each `once` variable is dropped: as the call leaves any node of its flow that reads it. */
+function findDropsOnLeave(rules: Rules): Map<string, string[]> {
+  const drops = new Map<string, string[]>();
+  for (const [flowName, flow] of Object.entries(rules.flows)) {
+    const once = new Set(
+      Object.values(flow.nodes).flatMap((node) =>
+        savesOf(node)
+          .filter((saved) => saved.scope === 'once')
+          .map((saved) => saved.name),
+      ),
+    );
+    if (once.size === 0) continue;
+    for (const [nodeName, node] of Object.entries(flow.nodes)) {
+      const dropped = variablesReadBy(node, rules).filter((name) => once.has(name));
+      if (dropped.length > 0) drops.set(`${flowName}/${nodeName}`, dropped);
+    }
+  }
+  return drops;
 }
 
 /** Resolves each calendar's holiday sources (names already checked by {@link findMissingReferences}). */

@@ -23,8 +23,10 @@ export type CallState = {
   readonly startedAt: number;
   /** The caller's number on inbound calls (`callin` is the only event that carries it); '' when unknown. */
   readonly caller: string;
-  /** Values collected in the call (`collect` nodes), by name. */
+  /** Values collected in the call (`collect` and `lookup` nodes), by name. */
   readonly vars: Readonly<Record<string, string>>;
+  /** Lookup attempts sent so far for the node the call waits at (`waiting`); 0 elsewhere. */
+  readonly attempts: number;
 };
 
 /**
@@ -35,8 +37,17 @@ export type CallState = {
  * - `transferred`: the call was handed over; later events change nothing.
  * - `transferPending`: a transfer chosen where it could not be done at once (on `callin`, or after a
  *   prompt that a parallel transfer cannot play) happens on the next event.
+ * - `waiting`: a lookup's answer took longer than its wait; the caller heard the filler, and the next
+ *   event, whatever it is, asks for the answer again (`attempts` sent so far).
  */
-export const CALL_PHASES = ['listening', 'keysUnarmed', 'ending', 'transferred', 'transferPending'] as const;
+export const CALL_PHASES = [
+  'listening',
+  'keysUnarmed',
+  'ending',
+  'transferred',
+  'transferPending',
+  'waiting',
+] as const;
 export type CallPhase = (typeof CALL_PHASES)[number];
 
 const FORMAT = '2';
@@ -47,8 +58,11 @@ const TAG_BYTES = 12;
 const count = integerIn(0, 1_000_000);
 const name = v.pipe(v.string(), v.regex(NAME_PATTERN));
 
-/** The payload's wire form: a positional array, because every byte of `dynamic_id` goes back and forth. */
-const StatePayloadSchema = v.tuple([
+/**
+ * The payload's wire form: a positional array, because every byte of `dynamic_id` goes back and forth.
+ * The lookup attempts come last, and only while the call waits for a lookup.
+ */
+const StatePayloadItems = [
   v.pipe(v.string(), v.regex(/^[0-9a-z]{1,13}$/)),
   count,
   count,
@@ -59,6 +73,10 @@ const StatePayloadSchema = v.tuple([
   integerIn(0, 1e11),
   v.pipe(v.string(), v.maxLength(32)),
   v.record(name, v.pipe(v.string(), v.maxLength(64))),
+] as const;
+const StatePayloadSchema = v.union([
+  v.strictTuple(StatePayloadItems),
+  v.strictTuple([...StatePayloadItems, integerIn(1, 9)]),
 ]);
 
 /**
@@ -127,7 +145,7 @@ function deriveKey(secret: string): Buffer {
 
 /** The payload's wire form (see {@link StatePayloadSchema}), before sealing. */
 function serialisePayload(state: Omit<CallState, 'flow' | 'node'>, flow: number, node: number): string {
-  return JSON.stringify([
+  const payload = [
     state.rulesTag,
     flow,
     node,
@@ -138,7 +156,8 @@ function serialisePayload(state: Omit<CallState, 'flow' | 'node'>, flow: number,
     state.startedAt,
     state.caller,
     state.vars,
-  ]);
+  ];
+  return JSON.stringify(state.attempts > 0 ? [...payload, state.attempts] : payload);
 }
 
 /** The length of `FORMAT.base64url(iv ‖ ciphertext ‖ tag)` for a payload: GCM adds no padding. */
@@ -165,6 +184,7 @@ export function measureLongestState(
     startedAt: 1_800_000_000,
     caller,
     vars,
+    attempts: 3,
   } as const;
   return sealedLength(serialisePayload(longest, 999, 999));
 }
@@ -222,7 +242,8 @@ export function decodeState(
   }
   const parsed = v.safeParse(StatePayloadSchema, json);
   if (!parsed.success) return { kind: 'invalid', reason: 'malformed' };
-  const [rulesTag, flow, node, phase, noInput, noMatch, turns, startedAt, caller, vars] = parsed.output;
+  const [rulesTag, flow, node, phase, noInput, noMatch, turns, startedAt, caller, vars, attempts] =
+    parsed.output;
   return {
     kind: 'ok',
     state: {
@@ -236,6 +257,7 @@ export function decodeState(
       startedAt,
       caller,
       vars,
+      attempts: attempts ?? 0,
     },
   };
 }

@@ -20,6 +20,7 @@ const STATE: CallState = {
   startedAt: 1_795_000_000,
   caller: '15201030105',
   vars: { card: '6222', pin: '123456' },
+  attempts: 0,
 };
 const KEY = 'key-one-0123456789';
 const CALL = '130301340124^117079730123';

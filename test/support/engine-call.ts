@@ -1,5 +1,13 @@
-import { decideNextAction } from '../../shared/flow/decide-next-action';
-import type { CallOrigin, Decision, FlowEvent } from '../../shared/flow/decision';
+import { decideNextAction, resumeNextAction } from '../../shared/flow/decide-next-action';
+import {
+  type CallOrigin,
+  type Decision,
+  type EngineResult,
+  type FlowEvent,
+  isNeed,
+  type LookupNeed,
+} from '../../shared/flow/decision';
+import type { LookupAnswer } from '../../shared/lookup/lookup-types';
 import type { PromptItem } from '../../shared/protocol/call-settings';
 import { type CompiledRules, compileRules } from '../../shared/rules/compile-rules';
 import type { RulesInput } from '../../shared/rules/rules-schema';
@@ -25,6 +33,8 @@ export type CallOptions = {
   readonly keys: readonly [string, ...string[]];
   /** The instant (ms since the epoch) a turn is played at unless it names its own. */
   readonly now: number;
+  /** Answers the lookups the flow needs, as the edge would; without it a need fails the test. */
+  readonly answer?: (need: LookupNeed) => LookupAnswer;
 };
 
 /**
@@ -41,8 +51,12 @@ export class Call {
   readonly byTag: Map<string, CompiledRules>;
   readonly keys: readonly [string, ...string[]];
   readonly now: number;
+  /** The lookups the call needed, in order. */
+  readonly needs: LookupNeed[] = [];
+  answer: ((need: LookupNeed) => LookupAnswer) | undefined;
 
   constructor(rules: CompiledRules, options: CallOptions) {
+    this.answer = options.answer;
     this.rules = rules;
     this.origin = options.origin ?? 'inbound';
     this.byTag = options.byTag ?? new Map();
@@ -62,13 +76,19 @@ export class Call {
       CALL_ID,
     );
     const event = { callId: CALL_ID, timestamp: now, contentOk: true, type, content: withState } as FlowEvent;
-    const decision = decideNextAction(
+    let result: EngineResult = decideNextAction(
       { current: this.rules, byTag: this.byTag },
       event,
       decoded,
       now,
       this.origin,
     );
+    while (isNeed(result)) {
+      this.needs.push(result.need);
+      if (this.answer === undefined) throw new Error(`the flow needs lookup ${result.need.request.name}`);
+      result = resumeNextAction(result.rules, result.paused, this.answer(result.need), now);
+    }
+    const decision = result;
     this.dynamicId =
       decision.state === undefined
         ? undefined

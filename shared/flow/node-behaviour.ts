@@ -1,0 +1,356 @@
+import { buildLookupRequest } from '../lookup/lookup-request';
+import type { LookupAnswer } from '../lookup/lookup-types';
+import { readSavedValues } from '../lookup/saved-values';
+import type { PromptItem } from '../protocol/call-settings';
+import type { EventAction } from '../protocol/reply-actions';
+import { findRetryPolicy, type NodeType, type RetryKind } from '../rules/node-types';
+import type {
+  CollectNode,
+  Flow,
+  FlowNode,
+  ListeningNode,
+  LookupNode,
+  MenuNode,
+  TransferNode,
+} from '../rules/rules-schema';
+import { LOOKUP_LIMITS } from '../rules/rules-schema';
+import type { CallPhase } from '../state/state-token';
+import { normaliseSpeech, readSpokenKey } from '../text/normalise-speech';
+import type { CallContext } from './call-context';
+import { FlowError, type FlowEvent, type LookupNeed, type Position } from './decision';
+import { DEFAULT_GOODBYE, MAX_KEY_ENTRY_CHARS, MAX_UTTERANCE_CHARS } from './flow-limits';
+import { renderPrompt } from './render-prompt';
+import { branchTaken, countedDigits, retriesUsedUp } from './trace-phrases';
+
+/**
+ * What each node type does, in one table: what entering it leads to, what it makes of the caller's input
+ * (nodes that listen), what it makes of a lookup's answer (nodes that look up). Each returns a
+ * {@link Step}; the advance loop (advance.ts) follows steps from node to node and renders the last.
+ */
+
+/** Where a node leads, for the advance loop. `say` is spoken first, in the same reply. */
+export type Step = { readonly say?: readonly PromptItem[] } & (
+  | {
+      /** Enter `target`; a retry enters the same node again, counting one more of its kind. */
+      readonly kind: 'goto';
+      readonly target: string;
+      readonly retry?: RetryKind;
+      /** Values saved on the way (a collect node's digits, a lookup's answer). */
+      readonly vars?: Readonly<Record<string, string>>;
+    }
+  /** Play what was said and wait for the caller at this node. */
+  | { readonly kind: 'listen'; readonly node: ListeningNode }
+  | { readonly kind: 'transfer'; readonly number: string }
+  | {
+      readonly kind: 'parallel';
+      readonly ccName: string;
+      readonly monitor: boolean;
+      readonly playfile: string | undefined;
+    }
+  /** End the call: the goodbye said so far plays (then `hangup` on the next event), or `hangup` now. */
+  | { readonly kind: 'end' }
+  /** Ask the edge for a lookup's answer. */
+  | { readonly kind: 'need'; readonly need: LookupNeed }
+  /** A lookup's answer is slow: play what was said (the filler) and wait for the next event. */
+  | { readonly kind: 'hold'; readonly attempts: number }
+  /** Answer with `action` at once; the state stays, moves to `phase`, or ends (`none`). */
+  | { readonly kind: 'reply'; readonly action: EventAction; readonly phase?: CallPhase | 'none' }
+);
+
+/** The node a call is at, with its flow. */
+export type Here = { readonly flowName: string; readonly flow: Flow; readonly at: Position };
+
+/** Input a listening node hears. */
+export type HeardEvent = Extract<FlowEvent, { type: 'mute' | 'dtmf' | 'normal' }>;
+
+type NodeOf<T extends NodeType> = Extract<FlowNode, { readonly type: T }>;
+
+type Behaviour<N extends FlowNode> = {
+  /** What entering the node leads to. */
+  readonly enter: (ctx: CallContext, node: N, here: Here) => Step;
+  /** What the node makes of the caller's input (nodes that listen). */
+  readonly hear?: (ctx: CallContext, node: N, here: Here, event: HeardEvent) => Step;
+  /** What the node makes of a lookup's answer (nodes that look up). */
+  readonly answer?: (ctx: CallContext, node: N, here: Here, answer: LookupAnswer) => Step;
+};
+
+const NODE_BEHAVIOUR: { readonly [T in NodeType]: Behaviour<NodeOf<T>> } = {
+  say: {
+    enter: (ctx, node) => ({ kind: 'goto', target: node.next, say: renderPrompt(node.say, ctx) }),
+  },
+  branch: {
+    enter: (ctx, node) => {
+      const index = node.branches.findIndex((branch) => ctx.holds(branch.when));
+      const target = node.branches[index]?.goto ?? node.else;
+      // The branch's path (`branches.0`), so that a trace tells branches with one target apart.
+      ctx.note(branchTaken(index, target));
+      return { kind: 'goto', target };
+    },
+  },
+  menu: { enter: listen, hear: hearMenu },
+  collect: { enter: listen, hear: hearCollect },
+  transfer: {
+    enter: (ctx, node, here) => {
+      const say = node.say === undefined ? [] : renderPrompt(node.say, ctx);
+      const number = chooseTransferTarget(ctx, node);
+      if (number !== undefined) return { kind: 'transfer', number, say };
+      ctx.note('no transfer target → goodbye');
+      return { kind: 'end', say: [...say, ...goodbyeOf(ctx, here.flow)] };
+    },
+  },
+  parallelTransfer: {
+    enter: (_ctx, node) => ({
+      kind: 'parallel',
+      ccName: node.ccName,
+      monitor: node.monitor,
+      playfile: node.playfile,
+    }),
+  },
+  hangup: {
+    enter: (ctx, node) => ({ kind: 'end', say: node.say === undefined ? [] : renderPrompt(node.say, ctx) }),
+  },
+  lookup: { enter: needLookup, answer: answerLookup },
+};
+
+/** The behaviour of a node's type, typed for that node. */
+export function behaviourOf(node: FlowNode): Behaviour<FlowNode> {
+  return NODE_BEHAVIOUR[node.type] as Behaviour<FlowNode>;
+}
+
+// --------------------------------------------------------------------------------------------------
+// Listening nodes
+// --------------------------------------------------------------------------------------------------
+
+function listen(ctx: CallContext, node: ListeningNode): Step {
+  return { kind: 'listen', node, say: renderPrompt(node.say, ctx) };
+}
+
+/**
+ * What of an utterance the engine reads: its first {@link MAX_UTTERANCE_CHARS} characters. ASR sends a
+ * sentence; a longer text is hostile or broken, and the rules' own patterns must never run on it whole.
+ */
+function heardWords(words: string): string {
+  return words.length > MAX_UTTERANCE_CHARS ? words.slice(0, MAX_UTTERANCE_CHARS) : words;
+}
+
+/** What of a key entry the engine reads: its first {@link MAX_KEY_ENTRY_CHARS} keys (collect takes 32 at most). */
+function heardKeys(keys: string): string {
+  return keys.length > MAX_KEY_ENTRY_CHARS ? keys.slice(0, MAX_KEY_ENTRY_CHARS) : keys;
+}
+
+function hearMenu(ctx: CallContext, node: MenuNode, here: Here, event: HeardEvent): Step {
+  const matched = (target: string, what: string, why: string): Step => {
+    ctx.note(`${why} → ${target}`);
+    ctx.facts.matched = what;
+    ctx.outcome('matched');
+    return { kind: 'goto', target };
+  };
+  switch (event.type) {
+    case 'mute':
+      return retry(ctx, node, here, 'noInput', 'silence');
+    case 'dtmf': {
+      const digits = heardKeys(event.content.dtmf_digits).replace(/#$/, '');
+      if (digits === '' || digits === 'noInputTimeout')
+        return retry(ctx, node, here, 'noInput', 'no key in time');
+      const target = findKey(node, digits);
+      const shown = digits.length === 1 ? digits : `${digits.length} keys`;
+      if (target === undefined) return retry(ctx, node, here, 'noMatch', `key ${shown} is not on the menu`);
+      return matched(target, `key ${shown}`, `key ${shown}`);
+    }
+    case 'normal': {
+      const words = normaliseSpeech(heardWords(event.content.words));
+      if (words === '') return retry(ctx, node, here, 'noInput', 'empty utterance');
+      // Priority: a spoken key, then the intents in order; within an intent, keywords then patterns.
+      const spokenKey = readSpokenKey(words);
+      const keyTarget = spokenKey === undefined ? undefined : findKey(node, spokenKey);
+      if (keyTarget !== undefined)
+        return matched(keyTarget, `spoken key ${spokenKey}`, `spoken key ${spokenKey}`);
+      const matchers = ctx.compiled.intents.get(`${here.flowName}/${here.at.state.node}`) ?? [];
+      for (const [index, matcher] of matchers.entries()) {
+        const intent = node.intents?.[index];
+        if (intent === undefined) continue;
+        const keyword = matcher.keywords.find((k) => words.includes(k));
+        const pattern = keyword === undefined ? matcher.patterns.find((p) => p.test(words)) : undefined;
+        if (keyword === undefined && pattern === undefined) continue;
+        const why = keyword === undefined ? `pattern /${pattern?.source}/` : `keyword ${keyword}`;
+        return matched(
+          intent.goto,
+          `intent ${intent.name ?? index}`,
+          `intent ${intent.name ?? index} (${why})`,
+        );
+      }
+      return retry(ctx, node, here, 'noMatch', 'utterance matched nothing');
+    }
+  }
+}
+
+function hearCollect(ctx: CallContext, node: CollectNode, here: Here, event: HeardEvent): Step {
+  let digits: string;
+  switch (event.type) {
+    case 'mute':
+      return retry(ctx, node, here, 'noInput', 'silence');
+    case 'dtmf':
+      digits = heardKeys(event.content.dtmf_digits);
+      if (digits === 'noInputTimeout') digits = '';
+      if (node.endKey !== undefined && digits.endsWith(node.endKey)) digits = digits.slice(0, -1);
+      break;
+    case 'normal':
+      // Digits read out ("一三八…", "幺二三") count as keys; anything else in the utterance is ignored.
+      digits = normaliseSpeech(heardWords(event.content.words)).replace(/[^0-9]/g, '');
+      break;
+  }
+  if (digits === '') return retry(ctx, node, here, 'noInput', 'no digits');
+  // Collected digits never reach the trace (and so the logs): card and phone numbers are personal data.
+  const shown = countedDigits(digits.length);
+  const fits =
+    /^[0-9*#]+$/.test(digits) &&
+    digits.length >= node.minDigits &&
+    digits.length <= node.maxDigits &&
+    (node.pattern === undefined || ctx.pattern(node.pattern).test(digits));
+  if (!fits) return retry(ctx, node, here, 'noMatch', `${shown} do not fit`);
+  ctx.note(`collected ${node.saveAs} (${shown}) → ${node.next}`);
+  ctx.facts.matched = `collected ${node.saveAs}`;
+  ctx.outcome('matched');
+  return { kind: 'goto', target: node.next, vars: { [node.saveAs]: digits } };
+}
+
+/** Handles no-input and no-match: ask again with the next wording, or escalate when retries run out. */
+function retry(ctx: CallContext, node: ListeningNode, here: Here, kind: RetryKind, why: string): Step {
+  const { policy } = findRetryPolicy(node, here.flow, kind);
+  const { state } = here.at;
+  const attempt = state[kind] + 1;
+  ctx.facts.retry = { kind, count: attempt };
+  if (attempt <= policy.retries) {
+    ctx.note(`${why} → ${kind} retry ${attempt}/${policy.retries}`);
+    ctx.outcome(kind === 'noInput' ? 'no-input' : 'no-match');
+    const wordings = policy.say ?? [];
+    const wording = wordings[Math.min(attempt, wordings.length) - 1];
+    return {
+      kind: 'goto',
+      target: state.node,
+      retry: kind,
+      say: wording === undefined ? [] : renderPrompt(wording, ctx),
+    };
+  }
+  ctx.outcome('escalated');
+  if (policy.escalateTo === undefined) {
+    ctx.note(retriesUsedUp(why, kind, 'goodbye'));
+    return endCall(ctx, here.flow);
+  }
+  ctx.note(retriesUsedUp(why, kind, policy.escalateTo));
+  return { kind: 'goto', target: policy.escalateTo };
+}
+
+// --------------------------------------------------------------------------------------------------
+// Lookups
+// --------------------------------------------------------------------------------------------------
+
+function needLookup(ctx: CallContext, node: LookupNode, here: Here): Step {
+  const lookup = Object.hasOwn(ctx.compiled.rules.lookups ?? {}, node.use)
+    ? ctx.compiled.rules.lookups?.[node.use]
+    : undefined;
+  if (lookup === undefined) throw new FlowError(`no lookup is named ${node.use}`);
+  const { state } = here.at;
+  return {
+    kind: 'need',
+    need: {
+      type: 'lookup',
+      request: buildLookupRequest(node.use, lookup, { caller: ctx.caller, vars: state.vars }),
+      attemptsSoFar: state.phase === 'waiting' ? state.attempts : 0,
+      maxAttempts: lookup.attempts ?? LOOKUP_LIMITS.attempts.default,
+      waitMs: lookup.waitMs ?? LOOKUP_LIMITS.waitMs.default,
+    },
+  };
+}
+
+function answerLookup(ctx: CallContext, node: LookupNode, here: Here, answer: LookupAnswer): Step {
+  const attempts = `${answer.attempts} ${answer.attempts === 1 ? 'attempt' : 'attempts'}`;
+  ctx.facts.lookups ??= [];
+  const lookups = ctx.facts.lookups;
+  switch (answer.kind) {
+    case 'waiting': {
+      lookups.push({ use: node.use, outcome: 'waiting', attempts: answer.attempts });
+      ctx.outcome('lookup-waiting');
+      // The filler is said once, on the first wait; later waits are a short silence.
+      const first = here.at.state.phase !== 'waiting';
+      ctx.note(
+        `lookup ${node.use} still waiting after ${attempts} → ${first && node.filler !== undefined ? 'filler' : 'short silence'}`,
+      );
+      const say = first && node.filler !== undefined ? renderPrompt(node.filler, ctx) : [];
+      return { kind: 'hold', attempts: answer.attempts, say };
+    }
+    case 'failed': {
+      const why = answer.status === undefined ? answer.why : `${answer.why} ${answer.status}`;
+      lookups.push({
+        use: node.use,
+        outcome: 'failed',
+        why: answer.why,
+        attempts: answer.attempts,
+        ...(answer.status === undefined ? {} : { status: answer.status }),
+      });
+      ctx.outcome('lookup-failed');
+      ctx.note(`lookup ${node.use} failed (${why}) after ${attempts} → ${node.onError}`);
+      return { kind: 'goto', target: node.onError };
+    }
+    case 'ok': {
+      const saved = readSavedValues(node.save, answer.data);
+      if (!saved.ok) {
+        lookups.push({
+          use: node.use,
+          outcome: 'failed',
+          why: `${saved.why} ${saved.field}`,
+          attempts: answer.attempts,
+        });
+        ctx.outcome('lookup-failed');
+        ctx.note(`lookup ${node.use} answered, but ${saved.field} is ${saved.why} → ${node.onError}`);
+        return { kind: 'goto', target: node.onError };
+      }
+      const sensitive = Object.entries(node.save ?? {})
+        .filter(([, field]) => field.sensitive === true)
+        .map(([name]) => name);
+      lookups.push({
+        use: node.use,
+        outcome: 'ok',
+        attempts: answer.attempts,
+        values: saved.values,
+        ...(sensitive.length === 0 ? {} : { sensitive }),
+      });
+      ctx.outcome('lookup-ok');
+      const names = Object.keys(saved.values);
+      ctx.note(
+        `lookup ${node.use} ok${names.length === 0 ? '' : ` (saved ${names.join(', ')})`} → ${node.next}`,
+      );
+      return { kind: 'goto', target: node.next, vars: saved.values };
+    }
+  }
+}
+
+// --------------------------------------------------------------------------------------------------
+// Shared
+// --------------------------------------------------------------------------------------------------
+
+/** The flow's goodbye, as said when the flow ends a call itself. */
+export function goodbyeOf(ctx: CallContext, flow: Flow): PromptItem[] {
+  return renderPrompt(flow.goodbye ?? DEFAULT_GOODBYE, ctx);
+}
+
+/** Ends the call politely: the flow's goodbye now, `hangup` on the next event. */
+export function endCall(ctx: CallContext, flow: Flow): Step {
+  return { kind: 'end', say: goodbyeOf(ctx, flow) };
+}
+
+/** The first transfer target whose condition holds (or that has none), else `to`. */
+export function chooseTransferTarget(ctx: CallContext, node: TransferNode): string | undefined {
+  const target = node.targets?.find((t) => t.when === undefined || ctx.holds(t.when));
+  return target?.to ?? node.to;
+}
+
+/** The node a menu key leads to; own keys only (`constructor` is not a key). */
+export function findKey(node: MenuNode, key: string): string | undefined {
+  return node.keys !== undefined && Object.hasOwn(node.keys, key) ? node.keys[key] : undefined;
+}
+
+/** Whether a listening node collects keys (and so needs a `dtmf` reply to hear them). */
+export function takesKeys(node: ListeningNode): boolean {
+  return node.type === 'collect' || (node.keys !== undefined && Object.keys(node.keys).length > 0);
+}
