@@ -6,12 +6,14 @@ import {
   getCallbackSecrets,
   getConfig,
   getEnvironmentCredentials,
+  getNamedVariable,
   getPlatformRegion,
 } from '../config/config';
 import { createFcHandler, type FcHttpResult } from '../fc/http-trigger';
 import type { CallOrigin } from '../flow/decision';
 import { RecentKeys } from '../gate/recent-keys';
 import { createProcessLogger } from '../log/process-logger';
+import { LOOKUP_ENV_PREFIX, type LookupAnswer, type LookupTask } from '../lookup/lookup-types';
 import type { GetObjectRequest, GetObjectResult } from '../oss/get-object';
 import { normaliseOssRegion } from '../oss/oss-address';
 import type { OssCredentials } from '../oss/sign-v4';
@@ -37,6 +39,15 @@ function loadYamlParser(text: string): unknown {
 function loadOssClient(request: GetObjectRequest): Promise<GetObjectResult> {
   const path = join(__dirname, 'oss-client.js');
   return (require(path) as { getObject: typeof loadOssClient }).getObject(request);
+}
+
+/**
+ * The lookup client, from `lookup-client.js` beside the bundle (built from shared/lookup/lookup-client.ts),
+ * on first use only: a function whose documents have no lookups loads no lookup code.
+ */
+function loadLookupClient(task: LookupTask): Promise<LookupAnswer> {
+  const path = join(__dirname, 'lookup-client.js');
+  return (require(path) as { performLookup: typeof loadLookupClient }).performLookup(task);
 }
 
 /** The role's temporary keys in FC's context, when it has a role. */
@@ -161,6 +172,10 @@ export function createCallbackFunction(options: {
     },
     recent: new RecentKeys(2048),
     instance: { answered: 0 },
+    lookups: {
+      perform: loadLookupClient,
+      env: (name: string) => (name.startsWith(LOOKUP_ENV_PREFIX) ? getNamedVariable(name) : undefined),
+    },
   };
   const handle = createFcHandler((request) => handleCallbackRequest(request, deps), {
     maxBodyBytes: MAX_BODY_BYTES,

@@ -1,12 +1,21 @@
+import { type Deadline, startDeadline } from '../clock/deadline';
 import type { Config } from '../config/config';
-import type { HolidayDataGap } from '../flow/call-context';
-import { decideNextAction } from '../flow/decide-next-action';
-import type { CallOrigin, Decision } from '../flow/decision';
+import type { HolidayDataGap, LookupRecord } from '../flow/call-context';
+import { decideNextAction, resumeNextAction } from '../flow/decide-next-action';
+import {
+  type CallOrigin,
+  type Decision,
+  type EngineResult,
+  FlowError,
+  isNeed,
+  type Need,
+} from '../flow/decision';
 import { MAX_KEY_ENTRY_CHARS, MAX_UTTERANCE_CHARS } from '../flow/flow-limits';
 import type { RecentKeys } from '../gate/recent-keys';
 import { guardRequest, rejectRequest } from '../gate/request-gate';
 import type { LogFields, Logger } from '../log/logger';
 import { maskDigitsInText, maskPhoneNumber, SENSITIVE_INPUT } from '../log/mask';
+import { type LookupAnswer, MAX_LOOKUPS_PER_CALLBACK, type PerformLookup } from '../lookup/lookup-types';
 import { type CallbackEvent, type MisnamedContent, parseCallback } from '../protocol/callback-request';
 import { type HttpRequest, type HttpResponse, MAX_BODY_BYTES, respondJson } from '../protocol/http';
 import { buildCallinReply, buildEventReply } from '../protocol/reply';
@@ -33,6 +42,11 @@ export type CallbackDeps = {
   readonly recent: RecentKeys;
   /** Callbacks this instance has answered: the first one's log line is marked `cold`. */
   readonly instance: { answered: number };
+  /**
+   * Performs the lookups flows need (loaded on first use: a document without lookups never loads the
+   * client), and reads the environment variables their headers name.
+   */
+  readonly lookups?: { readonly perform: PerformLookup; readonly env: (name: string) => string | undefined };
 };
 
 /**
@@ -79,9 +93,9 @@ export async function handleCallbackRequest(request: HttpRequest, deps: Callback
   let rules: LoadedRules | undefined;
   try {
     if (config === undefined) throw configError;
-    const budget = config.callbackBudgetMs;
-    rules = await withinBudget(deps.getRules(config), started + budget - deps.now(), budget);
-    reply = decideReply(event, config, rules, deps, fields);
+    const deadline = startDeadline(deps.now, config.callbackBudgetMs, started);
+    rules = await deadline.within(deps.getRules(config), 'the rules');
+    reply = await decideReply(event, config, rules, deps, fields, deadline);
   } catch (error) {
     const fallback =
       rules?.ok === true ? (rules.compiled.rules.fallback ?? DEFAULT_FALLBACK) : DEFAULT_FALLBACK;
@@ -100,34 +114,14 @@ export async function handleCallbackRequest(request: HttpRequest, deps: Callback
   return respondJson(200, reply);
 }
 
-/** A callback's budget ran out while it waited for something (rules still loading, say). */
-class DeadlineError extends Error {
-  override readonly name = 'DeadlineError';
-}
-
-/**
- * Waits for `value` no longer than `ms`: past that the callback is answered with the safe reply (the
- * fallback), and what it waited for goes on, for the calls after it. A value already at hand costs nothing.
- */
-function withinBudget<T>(value: T | Promise<T>, ms: number, budgetMs: number): T | Promise<T> {
-  if (!(value instanceof Promise)) return value;
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new DeadlineError(`the callback's budget of ${budgetMs} ms ran out`)),
-      Math.max(0, ms),
-    );
-  });
-  return Promise.race([value, deadline]).finally(() => clearTimeout(timer));
-}
-
-function decideReply(
+async function decideReply(
   event: CallbackEvent,
   config: Config,
   rules: LoadedRules,
   deps: CallbackDeps,
   fields: LogFields,
-): SuccessReply {
+  deadline: Deadline,
+): Promise<SuccessReply> {
   if (event.type === 'unknown') {
     fields.trace = [`unknown content_type ${event.contentType} → donothing`];
     return buildEventReply(event.callId, { action: 'donothing' });
@@ -150,7 +144,16 @@ function decideReply(
     event.callId,
   );
   const inForce = { current: rules.compiled, byTag: rules.earlier };
-  const decision = decideNextAction(inForce, event, decoded, deps.now(), deps.origin);
+  let result: EngineResult = decideNextAction(inForce, event, decoded, deps.now(), deps.origin);
+  for (let performed = 0; isNeed(result); performed++) {
+    if (performed === MAX_LOOKUPS_PER_CALLBACK)
+      throw new FlowError(`a flow asks for more than ${MAX_LOOKUPS_PER_CALLBACK} lookups in one callback`);
+    // The callback's budget grows by the first lookup's wait; later ones share what is left of it.
+    if (performed === 0) deadline.extend(result.need.waitMs);
+    const answer = await performNeed(result, event.callId, deadline, deps);
+    result = resumeNextAction(result.rules, result.paused, answer, deps.now());
+  }
+  const decision = result;
   fields.trace = decision.trace;
   warnOfHolidayGaps(decision.holidayGaps, deps.log);
   Object.assign(fields, describeDecision(decision, decoded, event.type));
@@ -161,6 +164,55 @@ function decideReply(
   return decision.replyTo === 'callin'
     ? buildCallinReply(event.callId, decision.action, dynamicId)
     : buildEventReply(event.callId, decision.action, dynamicId);
+}
+
+/**
+ * Performs a decision's need at the edge, within the callback's deadline: the lookup waits at most its
+ * `waitMs` and what is left of the budget, then answers `waiting` and goes on in the background.
+ */
+async function performNeed(
+  result: Need,
+  callId: string,
+  deadline: Deadline,
+  deps: CallbackDeps,
+): Promise<LookupAnswer> {
+  const { need, paused } = result;
+  const waitMs = Math.min(need.waitMs, deadline.remainingMs());
+  if (deps.lookups === undefined) return { kind: 'failed', why: 'unsendable', attempts: need.attemptsSoFar };
+  const { state } = paused.position;
+  const performed = deps.lookups.perform({
+    key: `${callId}|${state.flow}/${state.node}`,
+    request: need.request,
+    attemptsSoFar: need.attemptsSoFar,
+    maxAttempts: need.maxAttempts,
+    waitMs,
+    env: deps.lookups.env,
+  });
+  // The client answers within its wait; the deadline is the guard should it not.
+  return deadline.within(performed, `lookup ${need.request.name}`);
+}
+
+/** The log form of what a decision's lookups came to: saved values masked, sensitive ones withheld. */
+function describeLookups(lookups: readonly LookupRecord[]): LogFields[] {
+  return lookups.map((lookup) => {
+    const values =
+      lookup.values === undefined
+        ? undefined
+        : Object.fromEntries(
+            Object.entries(lookup.values).map(([name, value]) => [
+              name,
+              lookup.sensitive?.includes(name) === true ? SENSITIVE_INPUT : maskDigitsInText(value),
+            ]),
+          );
+    return {
+      use: lookup.use,
+      outcome: lookup.outcome,
+      attempts: lookup.attempts,
+      ...(lookup.why === undefined ? {} : { why: lookup.why }),
+      ...(lookup.status === undefined ? {} : { status: lookup.status }),
+      ...(values === undefined ? {} : { values }),
+    };
+  });
 }
 
 /**
@@ -192,10 +244,22 @@ function describeDecision(decision: Decision, decoded: DecodedState, eventType: 
     ...(before === undefined ? {} : { nodeBefore: before.node }),
     ...(state === undefined ? {} : { node: state.node }),
     ...(facts.matched === undefined ? {} : { matched: facts.matched }),
-    ...(state === undefined || (state.noInput === 0 && state.noMatch === 0)
-      ? {}
-      : { retries: { noInput: state.noInput, noMatch: state.noMatch } }),
+    ...describeRetries(decision),
+    ...(facts.outcomes === undefined ? {} : { outcomes: facts.outcomes }),
+    ...(facts.lookups === undefined ? {} : { lookups: describeLookups(facts.lookups) }),
   };
+}
+
+/**
+ * The retry counters of the node the call waits at; or, when retries ran out and the call moved on (or
+ * ends), the count that escalated, so that the escalating event carries it too.
+ */
+function describeRetries(decision: Decision): LogFields {
+  const { state, facts } = decision;
+  if (state !== undefined && (state.noInput > 0 || state.noMatch > 0))
+    return { retries: { noInput: state.noInput, noMatch: state.noMatch } };
+  if (facts.retry === undefined) return {};
+  return { retries: { [facts.retry.kind]: facts.retry.count } };
 }
 
 /** The first call of an instance to judge a calendar in a year without holiday data logs it, once. */

@@ -240,6 +240,14 @@ export function getPlatformRegion(): string | undefined {
   return process.env.FC_REGION?.trim() || undefined;
 }
 
+/**
+ * An environment variable a rules document names (a lookup's header secret), read on every use: the
+ * caller bounds which names may be read (`LOOKUP_…` only), and the value is never logged.
+ */
+export function getNamedVariable(name: string): string | undefined {
+  return Object.hasOwn(process.env, name) ? process.env[name] : undefined;
+}
+
 declare const __BUILD_VERSION__: string | undefined;
 
 /** Set by the build (git commit and date); `dev` when running from source. */

@@ -3,28 +3,16 @@ import { describe, it } from 'node:test';
 import { handleCallbackRequest } from '../../shared/callback/handle-callback';
 import { readConfig } from '../../shared/config/config';
 import { toHttpRequest } from '../../shared/fc/http-trigger';
-import { RecentKeys } from '../../shared/gate/recent-keys';
-import { createLogger } from '../../shared/log/logger';
 import { loadRules } from '../../shared/rules/load-rules';
 import callin from '../fixtures/callbacks/callin.json';
+import { inboundDeps } from '../support/callback-deps';
 import { formCallback } from '../support/fc-event';
 
 /** A callback handler whose rules arrive when `rules` settles, with its log lines kept. */
 function handlerWaitingFor(rules: () => Promise<ReturnType<typeof loadRules>>, budgetMs: string) {
   const lines: Record<string, unknown>[] = [];
   const config = readConfig({ STATE_SECRETS: 'deadline-tests-state-key-1', CALLBACK_BUDGET_MS: budgetMs });
-  const deps = {
-    functionName: 'inbound',
-    origin: 'inbound' as const,
-    buildVersion: 'test',
-    getConfig: () => config,
-    getCallbackSecrets: () => [],
-    getRules: rules,
-    now: () => Date.now(),
-    log: createLogger((line) => lines.push(JSON.parse(line) as Record<string, unknown>), 'info'),
-    recent: new RecentKeys(16),
-    instance: { answered: 0 },
-  };
+  const deps = inboundDeps(config, rules, lines);
   const converted = toHttpRequest(formCallback(callin), 64 * 1024);
   assert.ok(converted.ok);
   return { lines, answer: () => handleCallbackRequest(converted.request, deps) };
