@@ -183,6 +183,14 @@ export async function buildBundles({
     const ossFile = join(root, 'dist', name, 'oss-client.js');
     await build({ ...common, entryPoints: [join(root, 'shared', 'oss', 'get-object.ts')], outfile: ossFile });
     rows.push(`  dist/${name}/oss-client.js  ${kb(statSync(ossFile).size)}  (loaded only for RULES_URL)`);
+    // And the lookup client, loaded only when a call reaches a lookup node.
+    const lookupFile = join(root, 'dist', name, 'lookup-client.js');
+    await build({
+      ...common,
+      entryPoints: [join(root, 'shared', 'lookup', 'lookup-client.ts')],
+      outfile: lookupFile,
+    });
+    rows.push(`  dist/${name}/lookup-client.js  ${kb(statSync(lookupFile).size)}  (loaded only for lookups)`);
     // And the wording of a document's mistakes, loaded only for invalid rules.
     const wordingFile = join(root, 'dist', name, 'word-issues.js');
     await build({
