@@ -28,6 +28,7 @@ export const COMMAND_MODULES = {
   'test:deploy': 'scripts/deploy/test-deploy.ts',
   'oss:local': 'scripts/local/oss-local.ts',
   'fc-api:stand-in': 'scripts/local/fc-api-stand-in.ts',
+  'lookup:stand-in': 'scripts/local/lookup-stand-in.ts',
   docs: 'scripts/docs/cli-reference.ts',
 } as const;
 

@@ -1,6 +1,7 @@
 /**
- * What the commands that serve until stopped share (`npm start`, `oss:local`, `fc-api:stand-in`): their
- * `--port` option, how they are stopped, and the one line that explains a port that cannot be listened on.
+ * What the commands that serve until stopped share (`npm start`, `oss:local`, `fc-api:stand-in`,
+ * `lookup:stand-in`): their `--port` option, how they are stopped, and the one line that explains a port
+ * that cannot be listened on.
  * Their `main` resolves once the server is closed, so a test runs one in-process and stops it with an
  * `AbortSignal` instead of Ctrl-C.
  */
