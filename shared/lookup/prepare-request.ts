@@ -3,6 +3,8 @@
  * and host, the header values with their environment variables read, the body's bytes. Pure but for the
  * `env` reader it is given, so every refusal is tested without a network.
  */
+
+import { CLIENT_SET_HEADERS } from '../protocol/client-headers';
 import { type HeaderPart, LOOKUP_ENV_PREFIX, type LookupRequest } from './lookup-types';
 
 /** What the client sends: a URL it may reach, the headers to the byte, the body for a POST. */
@@ -16,24 +18,8 @@ export type PreparedRequest = {
 /** Hosts a plain `http:` lookup may reach: this machine only (the stand-in, a sidecar). */
 const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
-/**
- * Headers the client sets itself: the framing of the request and of its answer, and the connection. A
- * request naming one is refused rather than allowed to change how the answer is read (a document's
- * schema refuses them too).
- */
-const CLIENT_HEADERS: ReadonlySet<string> = new Set([
-  'host',
-  'content-length',
-  'content-type',
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'accept-encoding',
-  'upgrade',
-  'expect',
-]);
+/** Headers the client sets itself (see CLIENT_SET_HEADERS): a request naming one is refused. */
+const CLIENT_HEADERS: ReadonlySet<string> = new Set(CLIENT_SET_HEADERS);
 
 /** An HTTP token (RFC 9110), which is what node accepts as a header name. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;

@@ -34,6 +34,7 @@ import {
   MenuNodeSchema,
   NodeSchema,
   OutboundSchema,
+  OutboundVariableSchema,
   ParallelTransferNodeSchema,
   PromptSchema,
   RetryPolicySchema,
@@ -143,13 +144,19 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
   ),
   describeObject(
     OutboundSchema,
-    'How outbound (SmartCall) calls start: the DynamicId of the call names a flow.',
+    'How outbound (SmartCall) calls start: the DynamicId of the call names a flow, or carries a flow and values sealed by the sender.',
     {
       defaultFlow: 'The flow a call starts in when its DynamicId names no flow.',
       flows:
         'The flows a DynamicId may name. When given, a DynamicId naming another flow is not obeyed (the call starts in `defaultFlow`).',
+      vars: 'The variables a sealed DynamicId may carry into a call (`{{vars.time}}` in a prompt), each with its size in bytes. A value not declared here, or over its size, is dropped (the trace says which name).',
     },
   ),
+  describeObject(OutboundVariableSchema, 'A variable a sealed DynamicId may carry.', {
+    maxBytes:
+      "The most bytes its value may take in the call's state, 1–64, counted in UTF-8 after JSON escaping (a Chinese character takes 3).",
+    sensitive: 'Keeps the value out of logs and traces. `false` by default.',
+  }),
   describeObject(
     FallbackSchema,
     'What any call gets when something goes wrong inside: an apology, then a transfer or the end of the call.',

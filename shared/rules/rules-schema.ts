@@ -8,6 +8,7 @@ import {
 import { HolidayScheduleSchema } from '../calendar/holiday-schedule';
 import { WEEKDAYS } from '../calendar/local-time';
 import { AudioCodeSchema, CallSettingsSchema, PhoneNumberSchema } from '../protocol/call-settings';
+import { CLIENT_SET_HEADERS } from '../protocol/client-headers';
 import { integerIn } from '../protocol/coerce';
 import { NameSchema } from '../text/name';
 
@@ -346,12 +347,25 @@ export type DefaultLine = Omit<Line, 'name' | 'numbers' | 'forwardedFrom' | 'cal
 
 export const DefaultLineSchema = v.strictObject(LineTarget);
 
+/** A variable a sealed DynamicId may carry. */
+export const OutboundVariableSchema = v.strictObject({
+  /** The most bytes (UTF-8, JSON-escaped) its value may take, 1–64; a longer value is dropped. */
+  maxBytes: integerIn(1, 64),
+  /** Kept out of logs and traces. */
+  sensitive: v.optional(v.boolean()),
+});
+
 /** Outbound (SmartCall) calls. */
 export const OutboundSchema = v.strictObject({
   /** Where a call starts when its DynamicId names no flow. */
   defaultFlow: v.optional(NameSchema),
   /** The flows a DynamicId may name. When given, a DynamicId naming another flow is not obeyed. */
   flows: v.optional(v.pipe(v.array(NameSchema), v.minLength(1))),
+  /**
+   * The variables a sealed DynamicId may carry into a call, each bounded in bytes: others are dropped,
+   * so the state-size lint knows every value a call can start with.
+   */
+  vars: v.optional(v.record(NameSchema, OutboundVariableSchema)),
 });
 
 /**
@@ -365,20 +379,10 @@ export const HeaderNameSchema = v.pipe(
   v.string(),
   v.regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name is letters, digits and "-"'),
   v.check(
-    (name) => !FORBIDDEN_LOOKUP_HEADERS.includes(name.toLowerCase()),
-    'this header is set by the client itself (host, content-length, content-type, connection, transfer-encoding, accept-encoding)',
+    (name) => !CLIENT_SET_HEADERS.includes(name.toLowerCase()),
+    `this header is set by the client itself (${CLIENT_SET_HEADERS.join(', ')})`,
   ),
 );
-const FORBIDDEN_LOOKUP_HEADERS: readonly string[] = [
-  'host',
-  'content-length',
-  'content-type',
-  'connection',
-  'transfer-encoding',
-  'accept-encoding',
-  'upgrade',
-  'expect',
-];
 
 /** The defaults and bounds of a lookup's timing and size. */
 export const LOOKUP_LIMITS = {
