@@ -15,6 +15,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['shared/protocol', 'shared/config', 'shared/calendar'],
   ['shared/log', 'shared/security', 'shared/state'],
   ['shared/fc', 'shared/rules'],
+  ['shared/lookup'],
   ['shared/flow'],
   ['shared/rules-tooling', 'shared/gate'],
   ['shared/callback', 'shared/report'],
