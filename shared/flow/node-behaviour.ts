@@ -3,6 +3,7 @@ import type { LookupAnswer } from '../lookup/lookup-types';
 import { readSavedValues } from '../lookup/saved-values';
 import type { PromptItem } from '../protocol/call-settings';
 import type { EventAction } from '../protocol/reply-actions';
+import { findLookup } from '../rules/lookup-checks';
 import { findRetryPolicy, type NodeType, type RetryKind } from '../rules/node-types';
 import type {
   CollectNode,
@@ -246,17 +247,21 @@ function retry(ctx: CallContext, node: ListeningNode, here: Here, kind: RetryKin
 // --------------------------------------------------------------------------------------------------
 
 function needLookup(ctx: CallContext, node: LookupNode, here: Here): Step {
-  const lookup = Object.hasOwn(ctx.compiled.rules.lookups ?? {}, node.use)
-    ? ctx.compiled.rules.lookups?.[node.use]
-    : undefined;
+  const lookup = findLookup(ctx.compiled.rules.lookups, node.use);
   if (lookup === undefined) throw new FlowError(`no lookup is named ${node.use}`);
   const { state } = here.at;
+  const attemptsSoFar = state.phase === 'waiting' ? state.attempts : 0;
+  const built = buildLookupRequest(node.use, lookup, { caller: ctx.caller, vars: state.vars });
+  if (!built.ok) {
+    // A value that would move the request (a path segment of `..`): never sent, a failure like any other.
+    return answerLookup(ctx, node, here, { kind: 'failed', why: built.why, attempts: attemptsSoFar });
+  }
   return {
     kind: 'need',
     need: {
       type: 'lookup',
-      request: buildLookupRequest(node.use, lookup, { caller: ctx.caller, vars: state.vars }),
-      attemptsSoFar: state.phase === 'waiting' ? state.attempts : 0,
+      request: built.request,
+      attemptsSoFar,
       maxAttempts: lookup.attempts ?? LOOKUP_LIMITS.attempts.default,
       waitMs: lookup.waitMs ?? LOOKUP_LIMITS.waitMs.default,
     },

@@ -7,8 +7,11 @@
 /** A part of a header value: text as written, or the value of an environment variable read at the edge. */
 export type HeaderPart = string | { readonly env: string };
 
-/** The prefix every environment variable a lookup reads must have: nothing else of the environment leaks. */
-export const LOOKUP_ENV_PREFIX = 'LOOKUP_';
+/**
+ * The prefix every environment variable a lookup reads must have: nothing else of the environment leaks.
+ * Defined with the templates (shared/rules/templates.ts), where the compiler checks it.
+ */
+export { LOOKUP_ENV_PREFIX } from '../rules/templates';
 
 /** A lookup as the engine asks for it, with the call's values filled in (secrets still named, not read). */
 export type LookupRequest = {

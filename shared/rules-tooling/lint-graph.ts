@@ -1,9 +1,11 @@
 import { MAX_HOPS } from '../flow/flow-limits';
 import {
   chainsOn,
+  describeRetryKind,
   endsCall,
   findRetryPolicy,
   isListeningNode,
+  type NodeEdge,
   RETRY_KINDS,
   targetsOf,
 } from '../rules/node-types';
@@ -32,22 +34,33 @@ export function buildFlowGraph(flow: Flow): FlowGraph {
   const successors: number[][] = [];
   const ends: boolean[] = [];
   for (const node of nodes) {
-    const targets = targetsOf(node).map((edge) => edge.target);
-    let ending = endsCall(node);
-    if (isListeningNode(node)) {
-      for (const kind of RETRY_KINDS) {
-        const { policy, from } = findRetryPolicy(node, flow, kind);
-        // Without escalateTo (the default policies have none) used-up retries end with the goodbye.
-        if (policy.escalateTo === undefined) ending = true;
-        // A node's own escalation is among its targets already; the flow's is an edge of every node using it.
-        else if (from === 'flow') targets.push(policy.escalateTo);
-      }
-    }
+    const targets = listEdges(node, flow).map((edge) => edge.target);
+    // Without escalateTo (the default policies have none) used-up retries end with the goodbye.
+    const ending =
+      endsCall(node) ||
+      (isListeningNode(node) &&
+        RETRY_KINDS.some((kind) => findRetryPolicy(node, flow, kind).policy.escalateTo === undefined));
     // compileRules has checked every target exists.
     successors.push([...new Set(targets.map((target) => position.get(target) ?? -1))].filter((i) => i >= 0));
     ends.push(ending);
   }
   return { names, nodes, successors, ends };
+}
+
+/**
+ * Every way on from a node: its own targets ({@link targetsOf}), and for a listening node that follows its
+ * flow's retry policy, the flow's escalation (an edge of every node using it).
+ */
+export function listEdges(node: FlowNode, flow: Flow): NodeEdge[] {
+  const edges = targetsOf(node);
+  if (!isListeningNode(node)) return edges;
+  for (const kind of RETRY_KINDS) {
+    const { policy, from } = findRetryPolicy(node, flow, kind);
+    // A node's own escalation is among its targets already.
+    if (from === 'flow' && policy.escalateTo !== undefined)
+      edges.push({ path: `${kind}.escalateTo`, target: policy.escalateTo, label: describeRetryKind(kind) });
+  }
+  return edges;
 }
 
 export function lintGraph(lint: FlowLint, graph: FlowGraph, findings: Findings): void {

@@ -2,25 +2,28 @@ import { PROMPT_PLACEHOLDER } from '../flow/render-prompt';
 import { hasForbiddenTtsCharacter } from '../protocol/tts-text';
 import type { Prompt, Rules } from '../rules/rules-schema';
 import { NAME_PATTERN_SOURCE } from '../text/name';
+import { type FlowVariables, findUnsetVariable } from './flow-variables';
 import type { Findings } from './lint-context';
 
 /** The prompt checks: placeholders with no value where they are spoken, and characters TTS refuses. */
 
 /** Where a prompt is spoken, which decides the placeholders that have a value there. */
 export type PromptScope =
-  /** In a flow: its collected variables, and whether calls in it have a caller number. */
+  /**
+   * In a flow: its variables, the node that speaks the prompt (undefined for the flow's goodbye and
+   * retry wordings, spoken at any node), and whether calls in it have a caller number.
+   */
   | {
       readonly kind: 'flow';
       readonly flowName: string;
-      readonly saved: ReadonlyMap<string, SavedVariable>;
+      readonly variables: FlowVariables;
+      readonly node: string | undefined;
       readonly hasCaller: boolean;
     }
   /** `recovery`: said when a call's state is lost, so nothing collected and no caller number. */
   | { readonly kind: 'recovery' }
   /** `fallback.say`: spoken as written, when anything fails inside (placeholders are never filled in). */
   | { readonly kind: 'fallback' };
-
-export type SavedVariable = { readonly sensitive: boolean };
 
 const VARIABLE_PLACEHOLDER = new RegExp(`^vars\\.(${NAME_PATTERN_SOURCE})$`);
 const PLACEHOLDER_HELP = 'use {{caller.last4}}, {{vars.NAME}}, {{vars.NAME|digits}} or {{timeOfDay}}';
@@ -91,15 +94,14 @@ function lintPlaceholders(path: string, text: string, scope: PromptScope, findin
         });
       }
     } else if (variable !== undefined) {
-      const saved = scope.saved.get(variable);
-      if (saved === undefined) {
+      const unset = findUnsetVariable(scope.variables, scope.node, variable);
+      if (unset !== undefined) {
         findings.errors.push({
           path,
-          message:
-            `no collect node in flow ${scope.flowName} saves ${variable} (saveAs), so {{${expression}}} ` +
-            'always reads as nothing; collect it first or fix the name',
+          message: `${unset.reason}, so {{${expression}}} always reads as nothing; ${unset.fix}`,
         });
-      } else if (saved.sensitive) {
+      } else if (scope.variables.saved.get(variable)?.collectedSensitive === true) {
+        // A lookup's sensitive value (a balance) is saved to be said; digits a caller typed are not.
         findings.warnings.push({
           path,
           message:

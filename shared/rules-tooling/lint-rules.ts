@@ -1,16 +1,17 @@
 import { hasAnyOpenHours } from '../calendar/is-open';
 import { SESSION_MARGIN_S } from '../flow/flow-limits';
 import { type CallSettings, mergeSettings } from '../protocol/call-settings';
-import { MAX_DYNAMIC_ID_CHARS } from '../protocol/reply-schema';
 import { type CompiledRules, compileRules, type RulesIssue } from '../rules/compile-rules';
 import { describeShortfall, findHolidayDataShortfalls } from '../rules/holiday-coverage';
-import { conditionsOf, isListeningNode, RETRY_KINDS, savesOf } from '../rules/node-types';
-import type { Condition, Flow, RetryPolicy, Rules } from '../rules/rules-schema';
-import { measureLongestState } from '../state/state-token';
+import { conditionsOf, isListeningNode, promptsOf, RETRY_KINDS } from '../rules/node-types';
+import type { Condition, RetryPolicy, Rules } from '../rules/rules-schema';
+import { analyseFlowVariables, type FlowVariables, findUnsetVariable } from './flow-variables';
 import type { Findings, FlowLint, FlowStarts } from './lint-context';
 import { buildFlowGraph, lintGraph } from './lint-graph';
+import { lintFlowLookups, lintLookupUse } from './lint-lookups';
 import { lintMenu } from './lint-menus';
-import { lintDocumentPrompts, lintPrompt, type PromptScope, type SavedVariable } from './lint-prompts';
+import { lintDocumentPrompts, lintPrompt, type PromptScope } from './lint-prompts';
+import { lintStateSize } from './lint-state';
 import { RULES_DESCRIPTIONS } from './rules-descriptions';
 
 /**
@@ -28,8 +29,9 @@ export type LintRulesResult = {
  * Checks a rules document (already parsed from JSON or YAML): first everything `compileRules` checks
  * (schema, unknown keys and names, duplicate numbers), then, when it compiles, the flow graphs and the
  * prompts: unreachable nodes and unused flows, dead ends, loops with no way out, input a node can never
- * hear, variables never collected, placeholders, settings the platform overrides, characters TTS refuses,
- * calendars that never open. Every finding names the dotted path of what is wrong and says what to do.
+ * hear, values read where no path has saved them, placeholders, settings the platform overrides,
+ * characters TTS refuses, calendars that never open, states that could outgrow `dynamic_id` (path by path,
+ * with `scope: once`), and lookups: unused, sending values no path saved, sensitive values in urls. Every finding names the dotted path of what is wrong and says what to do.
  * Pure, and linear in the size of the document (keyword checks are quadratic only within one menu).
  */
 export function lintRules(document: unknown, options: LintOptions = {}): LintRulesResult {
@@ -46,12 +48,15 @@ export function lintRules(document: unknown, options: LintOptions = {}): LintRul
   for (const [i, line] of (rules.lines ?? []).entries())
     lintSettings(`lines.${i}.settings`, line.settings, findings);
   lintDocumentPrompts(rules, findings);
+  lintLookupUse(rules, findings);
   for (const [flowName, flow] of Object.entries(rules.flows)) {
+    const variables = analyseFlowVariables(flowName, flow, rules.lookups);
     lintFlow(
       { rules, flowName, flow, base: `flows.${flowName}`, startedBy: startedBy.get(flowName) },
+      variables,
       findings,
     );
-    lintStateSize(result.compiled, flowName, flow, findings);
+    lintStateSize(result.compiled, flowName, flow, variables, findings);
   }
   return { errors: findings.errors, warnings: findings.warnings, compiled: result.compiled };
 }
@@ -153,7 +158,7 @@ function lintSettings(path: string, settings: CallSettings | undefined, findings
 // Flows (the graph, menus and prompts have files of their own)
 // --------------------------------------------------------------------------------------------------
 
-function lintFlow(lint: FlowLint, findings: Findings): void {
+function lintFlow(lint: FlowLint, variables: FlowVariables, findings: Findings): void {
   const { flow, flowName, base, startedBy, rules } = lint;
   if (startedBy === undefined) {
     // Without outbound.flows a SmartCall DynamicId may name any flow; with it, only those listed.
@@ -178,20 +183,17 @@ function lintFlow(lint: FlowLint, findings: Findings): void {
     });
   }
 
-  const saved = new Map<string, SavedVariable>();
-  for (const node of Object.values(flow.nodes)) {
-    for (const value of savesOf(node)) {
-      saved.set(value.name, { sensitive: value.sensitive || saved.get(value.name)?.sensitive === true });
-    }
-  }
-  const scope: PromptScope = { kind: 'flow', flowName, saved, hasCaller: startedBy?.inbound === true };
+  const hasCaller = startedBy?.inbound === true;
+  const scope: PromptScope = { kind: 'flow', flowName, variables, node: undefined, hasCaller };
   if (flow.goodbye !== undefined) lintPrompt(`${base}.goodbye`, flow.goodbye, scope, findings);
   lintRetryPrompts(base, flow, scope, findings);
 
   for (const [nodeName, node] of Object.entries(flow.nodes)) {
     const path = `${base}.nodes.${nodeName}`;
-    if ('say' in node && node.say !== undefined) lintPrompt(`${path}.say`, node.say, scope, findings);
-    if (isListeningNode(node)) lintRetryPrompts(path, node, scope, findings);
+    const at: PromptScope = { ...scope, node: nodeName };
+    for (const { path: where, prompt } of promptsOf(node))
+      lintPrompt(`${path}.${where}`, prompt, at, findings);
+    if (isListeningNode(node)) lintRetryPrompts(path, node, at, findings);
     if (node.type === 'menu') lintMenu(path, node, findings);
     if (node.type === 'collect' && node.timeoutS !== undefined) {
       findings.warnings.push({
@@ -200,7 +202,7 @@ function lintFlow(lint: FlowLint, findings: Findings): void {
       });
     }
     for (const { path: where, condition } of conditionsOf(node))
-      lintVariable(`${path}.${where}`, condition, flowName, saved, findings);
+      lintVariable(`${path}.${where}`, condition, variables, nodeName, findings);
     if (
       node.type === 'transfer' &&
       node.to === undefined &&
@@ -214,6 +216,7 @@ function lintFlow(lint: FlowLint, findings: Findings): void {
       });
     }
   }
+  lintFlowLookups(rules, flow, { variables, hasCaller, base }, findings);
   lintGraph(lint, buildFlowGraph(flow), findings);
 }
 
@@ -237,35 +240,14 @@ function isConditional(condition: Condition | undefined): boolean {
 function lintVariable(
   path: string,
   condition: Condition,
-  flowName: string,
-  saved: ReadonlyMap<string, SavedVariable>,
+  variables: FlowVariables,
+  node: string,
   findings: Findings,
 ): void {
-  if (condition.var === undefined || saved.has(condition.var)) return;
+  const unset = condition.var === undefined ? undefined : findUnsetVariable(variables, node, condition.var);
+  if (unset === undefined) return;
   findings.errors.push({
     path: `${path}.var`,
-    message:
-      `no collect node in flow ${flowName} saves ${condition.var} (saveAs), so this condition never holds; ` +
-      'collect it first or fix the name',
-  });
-}
-/**
- * Reports a flow whose calls could carry more state than fits in `dynamic_id`: every value its collect
- * nodes save travels, sealed, on every event, with the caller's number when the rules read it later.
- */
-function lintStateSize(compiled: CompiledRules, flowName: string, flow: Flow, findings: Findings): void {
-  const vars = new Map<string, number>();
-  for (const node of Object.values(flow.nodes)) {
-    for (const { name, maxBytes } of savesOf(node)) vars.set(name, Math.max(vars.get(name) ?? 0, maxBytes));
-  }
-  const values = Object.fromEntries([...vars].map(([name, bytes]) => [name, '9'.repeat(bytes)]));
-  const caller = compiled.keepsCaller ? '+8613800138000' : '';
-  const chars = measureLongestState(compiled.tag, caller, values);
-  if (chars <= MAX_DYNAMIC_ID_CHARS) return;
-  findings.errors.push({
-    path: `flows.${flowName}`,
-    message:
-      `a call in this flow can carry about ${chars} characters of state, over the ${MAX_DYNAMIC_ID_CHARS} that fit in ` +
-      'dynamic_id, and would get the fallback; collect fewer or shorter values (maxDigits), or use shorter saveAs names',
+    message: `${unset.reason}, so this condition never holds; ${unset.fix}`,
   });
 }

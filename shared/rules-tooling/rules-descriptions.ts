@@ -246,7 +246,7 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
   ),
   describeObject(SavedFieldSchema, "One value a lookup keeps from its answer, in the call's sealed state.", {
     from: 'Where the value is in the JSON answer: names and list positions joined by dots, such as `data.balance` or `items.0.name` (8 steps at most).',
-    type: 'The kind of value expected: `text` (the default), `number`, `digits` (a text of 0–9 only) or `boolean`. A value of another kind is a failure (`onError`).',
+    type: 'The kind of value expected: `text` (the default, a JSON string), `number` (a JSON number; a numeric string is refused), `digits` (a text of 0–9 only, or a whole JSON number) or `boolean`. A value of another kind is a failure (`onError`).',
     maxBytes:
       "The most bytes the value may take in the call's state, 1–64, counted in UTF-8 after JSON escaping (a Chinese character takes 3). A longer value is a failure.",
     sensitive: 'Keeps the value out of logs and traces. `false` by default.',
@@ -257,7 +257,7 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
     LookupSchema,
     'An HTTP endpoint that lookup nodes call. It must be an idempotent read: an answer that is slow may be asked for again, on another instance.',
     {
-      url: 'The address, `https://host/path`. The origin (scheme, host, port) is fixed; `{{caller}}` and `{{vars.NAME}}` may appear in the path only, each value encoded. Plain `http://` is refused except to 127.0.0.1 or localhost (for tests).',
+      url: 'The address, `https://host/path`. The origin (scheme, host, port) is fixed; `{{caller}}` and `{{vars.NAME}}` may appear in the path only, each value encoded. Plain `http://` is refused except to 127.0.0.1, localhost or [::1] (for tests).',
       method: '`GET` (the default) or `POST` with a JSON body.',
       query: 'Query parameters by name, each a text that may hold `{{caller}}` or `{{vars.NAME}}`.',
       body: 'The JSON body of a POST: a flat object of texts that may hold `{{caller}}` or `{{vars.NAME}}`.',

@@ -10,8 +10,8 @@ import { type DocumentIssue, parseDocument } from '../schema/document-issues';
 import type { FieldDescriptions } from '../schema/field-descriptions';
 import { indexStateNames, type StateNames } from '../state/state-token';
 import { normaliseSpeech } from '../text/normalise-speech';
-import { variablesReadBy } from './node-reads';
-import { conditionsOf, patternsOf, savesOf, targetsOf } from './node-types';
+import { findLookup, findLookupIssues } from './lookup-checks';
+import { conditionsOf, listVariablesRead, patternsOf, savesOf, targetsOf } from './node-types';
 import { normalisePhoneNumber } from './phone-number';
 import { type Flow, type Line, type Rules, RulesSchema } from './rules-schema';
 
@@ -65,7 +65,8 @@ export type CompileRulesResult =
 
 /**
  * Validates a rules document (already parsed from JSON or YAML) against {@link RulesSchema}, checks that
- * every name it refers to exists, and builds the indexes the engine uses. Never throws. `descriptions`
+ * every name it refers to exists and that its lookups keep a fixed https origin and their templates where
+ * values are encoded ({@link findLookupIssues}), and builds the indexes the engine uses. Never throws. `descriptions`
  * (the rules' reference, which tools pass and the function bundles leave out) lets a missing key say
  * what it is for.
  */
@@ -80,7 +81,7 @@ export function compileRules(input: unknown, descriptions?: FieldDescriptions): 
  * test validates, so that a cold start does not (about 7 ms of CPU, measured by `npm run bench`).
  */
 export function compileValidatedRules(rules: Rules): CompileRulesResult {
-  const issues: RulesIssue[] = [...findMissingReferences(rules)];
+  const issues: RulesIssue[] = [...findMissingReferences(rules), ...findLookupIssues(rules)];
 
   const lineByNumber = new Map<string, Line>();
   const lineByForwarded = new Map<string, Line>();
@@ -142,7 +143,8 @@ export function compileValidatedRules(rules: Rules): CompileRulesResult {
     compiled: {
       rules,
       tag: tagText(serialised),
-      keepsCaller: /"callerIn"|"callerPrefix"|\{\{\s*caller\b/.test(serialised),
+      // `{{caller.last4}}` in a prompt, `{{caller}}` in a lookup (which may be sent again on a later event).
+      keepsCaller: /"callerIn"|"callerPrefix"|\{\{\s*caller(?![A-Za-z0-9_])/.test(serialised),
       lineByNumber,
       lineByForwarded,
       lineByCaller,
@@ -157,20 +159,23 @@ export function compileValidatedRules(rules: Rules): CompileRulesResult {
   };
 }
 
-/** Where each `once` variable is dropped: as the call leaves any node of its flow that reads it. */
+/**
+ * Where each `once` variable is dropped: as the call leaves any node of its flow that reads it (as the
+ * linter reads it, `listVariablesRead`, so that its state-size bound holds). A variable is `once` when
+ * every node saving it says so.
+ */
 function findDropsOnLeave(rules: Rules): Map<string, string[]> {
   const drops = new Map<string, string[]>();
   for (const [flowName, flow] of Object.entries(rules.flows)) {
-    const once = new Set(
-      Object.values(flow.nodes).flatMap((node) =>
-        savesOf(node)
-          .filter((saved) => saved.scope === 'once')
-          .map((saved) => saved.name),
-      ),
-    );
+    const scopes = new Map<string, boolean>();
+    for (const node of Object.values(flow.nodes)) {
+      for (const saved of savesOf(node))
+        scopes.set(saved.name, (scopes.get(saved.name) ?? true) && saved.scope === 'once');
+    }
+    const once = new Set([...scopes].filter(([, isOnce]) => isOnce).map(([name]) => name));
     if (once.size === 0) continue;
     for (const [nodeName, node] of Object.entries(flow.nodes)) {
-      const dropped = variablesReadBy(node, rules).filter((name) => once.has(name));
+      const dropped = [...listVariablesRead(node, flow, rules.lookups)].filter((name) => once.has(name));
       if (dropped.length > 0) drops.set(`${flowName}/${nodeName}`, dropped);
     }
   }
@@ -263,6 +268,12 @@ function* findMissingReferences(rules: Rules): Generator<RulesIssue> {
   for (const [flowName, flow] of Object.entries(rules.flows)) {
     yield* findMissingNodes(`flows.${flowName}`, flow);
     for (const [nodeName, node] of Object.entries(flow.nodes)) {
+      if (node.type === 'lookup' && findLookup(rules.lookups, node.use) === undefined) {
+        yield {
+          path: `flows.${flowName}.nodes.${nodeName}.use`,
+          message: describeMissingLookup(rules, node.use),
+        };
+      }
       for (const { path: where, condition } of conditionsOf(node)) {
         const path = `flows.${flowName}.nodes.${nodeName}.${where}`;
         yield* calendarRef(`${path}.open`, condition.open);
@@ -270,6 +281,13 @@ function* findMissingReferences(rules: Rules): Generator<RulesIssue> {
       }
     }
   }
+}
+
+function describeMissingLookup(rules: Rules, name: string): string {
+  const names = Object.keys(rules.lookups ?? {});
+  return names.length === 0
+    ? `no lookup is named ${name}: describe it under lookups (its url, method, query) and name it there`
+    : `no lookup is named ${name}: write one of ${names.join(', ')}, or add ${name} under lookups`;
 }
 
 function* findMissingNodes(base: string, flow: Flow): Generator<RulesIssue> {

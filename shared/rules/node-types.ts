@@ -1,4 +1,6 @@
-import type { Condition, Flow, FlowNode, ListeningNode, RetryPolicy } from './rules-schema';
+import { findLookup } from './lookup-checks';
+import type { Condition, Flow, FlowNode, ListeningNode, Prompt, RetryPolicy, Rules } from './rules-schema';
+import { listLookupVariables, listPromptVariables } from './templates';
 
 /**
  * What each node type does, in one table: the engine, the compiler, the linter and the drawer ask here
@@ -15,6 +17,9 @@ export type NodeEdge = { readonly path: string; readonly target: string; readonl
 
 /** A condition a node tests, with its path in the node. */
 export type NodeCondition = { readonly path: string; readonly condition: Condition };
+
+/** A prompt a node plays, with its path in the node. */
+export type NodePrompt = { readonly path: string; readonly prompt: Prompt };
 
 /**
  * A value a node keeps in the call's state: its name, the most bytes it takes there (UTF-8, JSON-escaped),
@@ -42,9 +47,13 @@ type NodeTraits<T extends NodeType> = {
   readonly patterns: (node: NodeOf<T>) => string[];
   /** The values it collects. */
   readonly saves: (node: NodeOf<T>) => SavedValue[];
+  /** The prompts it plays itself (retry wordings, which may be its flow's, apart). */
+  readonly prompts: (node: NodeOf<T>) => NodePrompt[];
 };
 
 const none = (): [] => [];
+const own = (path: string, prompt: Prompt | undefined): NodePrompt[] =>
+  prompt === undefined ? [] : [{ path, prompt }];
 
 /** A listening node's own retry escalations, as edges. */
 function escalations(node: ListeningNode): NodeEdge[] {
@@ -66,6 +75,7 @@ const NODE_TRAITS = {
     conditions: none,
     patterns: none,
     saves: none,
+    prompts: (node) => own('say', node.say),
   },
   menu: {
     listens: true,
@@ -87,6 +97,7 @@ const NODE_TRAITS = {
     conditions: none,
     patterns: (node) => (node.intents ?? []).flatMap((intent) => intent.patterns ?? []),
     saves: none,
+    prompts: (node) => own('say', node.say),
   },
   collect: {
     listens: true,
@@ -98,6 +109,7 @@ const NODE_TRAITS = {
     saves: (node) => [
       { name: node.saveAs, maxBytes: node.maxDigits, sensitive: node.sensitive === true, scope: node.scope },
     ],
+    prompts: (node) => own('say', node.say),
   },
   branch: {
     listens: false,
@@ -112,6 +124,7 @@ const NODE_TRAITS = {
       node.branches.map((branch, i) => ({ path: `branches.${i}.when`, condition: branch.when })),
     patterns: none,
     saves: none,
+    prompts: none,
   },
   transfer: {
     listens: false,
@@ -124,6 +137,7 @@ const NODE_TRAITS = {
       ),
     patterns: none,
     saves: none,
+    prompts: (node) => own('say', node.say),
   },
   parallelTransfer: {
     listens: false,
@@ -133,6 +147,7 @@ const NODE_TRAITS = {
     conditions: none,
     patterns: none,
     saves: none,
+    prompts: none,
   },
   hangup: {
     listens: false,
@@ -142,6 +157,7 @@ const NODE_TRAITS = {
     conditions: none,
     patterns: none,
     saves: none,
+    prompts: (node) => own('say', node.say),
   },
   lookup: {
     listens: false,
@@ -161,6 +177,7 @@ const NODE_TRAITS = {
         sensitive: field.sensitive === true,
         scope: field.scope,
       })),
+    prompts: (node) => own('filler', node.filler),
   },
 } as const satisfies { readonly [T in NodeType]: NodeTraits<T> };
 
@@ -170,6 +187,7 @@ function traitsOf(node: FlowNode): NodeTraits<NodeType> & {
   readonly conditions: (node: FlowNode) => NodeCondition[];
   readonly patterns: (node: FlowNode) => string[];
   readonly saves: (node: FlowNode) => SavedValue[];
+  readonly prompts: (node: FlowNode) => NodePrompt[];
 } {
   return NODE_TRAITS[node.type] as never;
 }
@@ -207,6 +225,29 @@ export function patternsOf(node: FlowNode): string[] {
 /** The values a node collects. */
 export function savesOf(node: FlowNode): SavedValue[] {
   return traitsOf(node).saves(node);
+}
+
+/** The prompts a node plays itself: `say`, a lookup's `filler` (retry wordings apart: {@link findRetryPolicy}). */
+export function promptsOf(node: FlowNode): NodePrompt[] {
+  return traitsOf(node).prompts(node);
+}
+
+/**
+ * The variables a node reads: in its prompts and the retry wordings it uses (its own or its flow's), its
+ * conditions, and what its lookup sends. A value saved with `scope: once` is dropped as the call leaves
+ * the first node that reads it, by this definition, which the engine and the linter's state bound share
+ * (the linter's bound holds only if the engine drops no later than this says).
+ */
+export function listVariablesRead(node: FlowNode, flow: Flow, lookups: Rules['lookups']): Set<string> {
+  const prompts = promptsOf(node).map((entry) => entry.prompt);
+  if (isListeningNode(node)) {
+    for (const kind of RETRY_KINDS) prompts.push(...(findRetryPolicy(node, flow, kind).policy.say ?? []));
+  }
+  const names = new Set(prompts.flatMap((prompt) => [...listPromptVariables(prompt)]));
+  for (const { condition } of conditionsOf(node)) if (condition.var !== undefined) names.add(condition.var);
+  const lookup = node.type === 'lookup' ? findLookup(lookups, node.use) : undefined;
+  for (const name of lookup === undefined ? [] : listLookupVariables(lookup)) names.add(name);
+  return names;
 }
 
 // --------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { load as parseYaml } from 'js-yaml';
 import * as v from 'valibot';
 import { NodeSchema } from '../../shared/rules/rules-schema';
+import { lintRules } from '../../shared/rules-tooling/lint-rules';
 import { fencedBlocks, readPage } from './markdown';
 
 const GUIDE = readPage('docs/rules.md');
@@ -44,4 +45,16 @@ describe('docs/rules.md: the node types', () => {
       }
     });
   }
+});
+
+describe('docs/rules.md: lookups', () => {
+  it('shows a lookup and the flow that calls it, which the linter passes without a finding', () => {
+    const start = GUIDE.indexOf('\n## Lookups\n');
+    assert.ok(start !== -1, 'docs/rules.md has no section ## Lookups');
+    const [example] = fencedBlocks(GUIDE.slice(start), 'yaml');
+    assert.ok(example !== undefined, 'the Lookups section has no yaml example');
+    const document = { version: 'v1', defaultLine: { flow: 'main' }, ...(parseYaml(example.body) as object) };
+    const { errors, warnings } = lintRules(document);
+    assert.deepEqual([...errors, ...warnings], []);
+  });
 });

@@ -45,8 +45,12 @@ describe('lintRules', () => {
         bye,
       }),
     );
-    assert.deepEqual(pathsOf(big.errors), ['flows.main']);
-    assert.match(big.errors[0]?.message ?? '', /characters of state, over the 200/);
+    // At the goodbye, where all three values may be held at once.
+    assert.deepEqual(pathsOf(big.errors), ['flows.main.nodes.bye']);
+    assert.match(
+      big.errors[0]?.message ?? '',
+      /characters of state, over the 200 .* it may hold cardNumber \(19 bytes, saved by card\), mobilePhone \(11 bytes, saved by phone\), smsCode \(6 bytes, saved by code\); keep values only until they are read \(scope: once\)/,
+    );
     const small = lintRules(
       oneFlow({ card: collect('card4', 4, 'pin'), pin: collect('pin', 6, 'bye'), bye }),
     );
@@ -325,7 +329,10 @@ describe('lintRules', () => {
         'flows.main.nodes.check.branches.0.when.var',
         'flows.main.nodes.agent.targets.0.when.var',
       ]);
-      assert.match(result.errors[0]?.message ?? '', /no collect node in flow main saves card/);
+      assert.match(
+        result.errors[0]?.message ?? '',
+        /^no collect or lookup node in flow main saves card \(collect saveAs, or a lookup node's save\), so this condition never holds; save it first or fix the name$/,
+      );
     });
 
     it('refuses a placeholder for a variable no collect node saves, and unknown placeholders', () => {
@@ -503,6 +510,256 @@ describe('lintRules', () => {
     );
     assert.deepEqual(pathsOf(result.warnings), ['flows.main.nodes.bye.say']);
     assert.match(result.warnings[0]?.message ?? '', /pin is collected as sensitive/);
+  });
+
+  describe('variables along the paths', () => {
+    it('refuses a value read where no path from the start has saved it', () => {
+      const result = lintRules(
+        oneFlow({
+          menu: { type: 'menu', say: '查询请按1，挂失请按2', keys: { '1': 'card', '2': 'lost' } },
+          card: { type: 'collect', say: '请输入卡号', saveAs: 'card', maxDigits: 4, next: 'bye' },
+          lost: { type: 'say', say: '卡号{{vars.card}}已挂失', next: 'bye' },
+          bye,
+        }),
+      );
+      assert.deepEqual(pathsOf(result.errors), ['flows.main.nodes.lost.say']);
+      assert.equal(
+        result.errors[0]?.message,
+        "no path from the flow's start to here passes a node that saves card (card), so {{vars.card}} always " +
+          'reads as nothing; save it on the way here or fix the name',
+      );
+    });
+
+    it('refuses a value kept once, read again after the node that read it first', () => {
+      const testPin = (goto: string) => ({
+        type: 'branch',
+        branches: [{ when: { var: 'pin', equals: '0000' }, goto }],
+        else: 'bye',
+      });
+      const pin = { type: 'collect', say: '请输入密码', saveAs: 'pin', maxDigits: 6, scope: 'once' };
+      const result = lintRules(
+        oneFlow({ pin: { ...pin, next: 'check' }, check: testPin('again'), again: testPin('bye'), bye }),
+      );
+      assert.deepEqual(pathsOf(result.errors), ['flows.main.nodes.again.branches.0.when.var']);
+      assert.match(
+        result.errors[0]?.message ?? '',
+        /^pin is kept once \(scope: once\), and every path here passes a node that reads it first and drops it, so this condition never holds; read it before, or keep it for the flow \(scope: flow\)$/,
+      );
+    });
+  });
+
+  describe('lookups', () => {
+    const account = {
+      url: 'https://api.example.com/ivr/account/{{vars.card}}',
+      query: { phone: '{{caller}}' },
+      headers: { Authorization: 'Bearer {{env.LOOKUP_TOKEN}}' },
+      timeoutMs: 1500,
+    };
+    const getAccount = {
+      type: 'lookup',
+      use: 'account',
+      save: { balance: { from: 'data.balance', type: 'number', maxBytes: 12, sensitive: true } },
+      filler: '正在为您查询，请稍候。',
+      next: 'tell',
+      onError: 'bye',
+    };
+    const askCard = { type: 'collect', say: '请输入卡号后4位', saveAs: 'card', maxDigits: 4, next: 'get' };
+    const tell = { type: 'hangup', say: '您的余额是{{vars.balance}}元。' };
+
+    it('finds nothing wrong with a card collected, looked up and its balance said', () => {
+      const result = lintRules(
+        oneFlow({ card: askCard, get: getAccount, tell, bye }, {}, { lookups: { account } }),
+      );
+      assert.deepEqual(result.errors, []);
+      // The balance is sensitive, and saying it is the point: no warning.
+      assert.deepEqual(result.warnings, []);
+    });
+
+    it('refuses a value a lookup sends that no path has saved, naming the lookup', () => {
+      const result = lintRules(oneFlow({ get: getAccount, tell, bye }, {}, { lookups: { account } }));
+      assert.deepEqual(pathsOf(result.errors), ['flows.main.nodes.get.use']);
+      assert.equal(
+        result.errors[0]?.message,
+        "no collect or lookup node in flow main saves card (collect saveAs, or a lookup node's save), so lookup " +
+          'account sends {{vars.card}} (in its url) empty; save it first or fix the name',
+      );
+    });
+
+    it('refuses a value read before its lookup, or on the lookup’s error path, which saves nothing', () => {
+      const early = { type: 'say', say: '余额{{vars.balance}}', next: 'get' };
+      const before = lintRules(
+        oneFlow(
+          { card: { ...askCard, next: 'early' }, early, get: getAccount, tell, bye },
+          {},
+          { lookups: { account } },
+        ),
+      );
+      assert.deepEqual(pathsOf(before.errors), ['flows.main.nodes.early.say']);
+      assert.match(before.errors[0]?.message ?? '', /passes a node that saves balance \(get\)/);
+      const onError = lintRules(
+        oneFlow(
+          { card: askCard, get: { ...getAccount, onError: 'sorry' }, tell, sorry: tell },
+          {},
+          { lookups: { account } },
+        ),
+      );
+      assert.deepEqual(pathsOf(onError.errors), ['flows.main.nodes.sorry.say']);
+    });
+
+    it('warns about a sensitive value in a lookup’s url or query, and not in a POST body', () => {
+      const pin = { ...askCard, saveAs: 'pin', maxDigits: 6, sensitive: true };
+      const inUrl = {
+        url: 'https://api.example.com/verify/{{vars.pin}}',
+        query: { pin: '{{vars.pin}}', again: '{{vars.pin}}' },
+      };
+      const result = lintRules(
+        oneFlow(
+          { card: pin, get: { ...getAccount, use: 'verify' }, tell, bye },
+          {},
+          { lookups: { verify: inUrl } },
+        ),
+      );
+      assert.deepEqual(result.errors, []);
+      assert.deepEqual(pathsOf(result.warnings), [
+        'lookups.verify.url',
+        'lookups.verify.query.pin',
+        'lookups.verify.query.again',
+      ]);
+      assert.equal(
+        result.warnings[0]?.message,
+        'pin is saved as sensitive, and this lookup puts it in its url, which servers and proxies log; send it in ' +
+          'a POST body instead (method: POST, body: { pin: "{{vars.pin}}" })',
+      );
+      const inBody = { url: 'https://api.example.com/verify', method: 'POST', body: { pin: '{{vars.pin}}' } };
+      const quiet = lintRules(
+        oneFlow(
+          { card: pin, get: { ...getAccount, use: 'verify' }, tell, bye },
+          {},
+          { lookups: { verify: inBody } },
+        ),
+      );
+      assert.deepEqual(quiet.warnings, []);
+    });
+
+    it('warns about a lookup no node uses', () => {
+      const result = lintRules(oneFlow({ bye }, {}, { lookups: { account } }));
+      assert.deepEqual(result.errors, []);
+      assert.deepEqual(result.warnings, [
+        {
+          path: 'lookups.account',
+          message: 'no node uses this lookup; call it from a node (type: lookup, use: account), or remove it',
+        },
+      ]);
+    });
+
+    it('warns about a filler no caller can hear: every attempt ends within the wait', () => {
+      const quick = { ...account, timeoutMs: 400, attempts: 2, waitMs: 800 };
+      const result = lintRules(
+        oneFlow({ card: askCard, get: getAccount, tell, bye }, {}, { lookups: { account: quick } }),
+      );
+      assert.deepEqual(pathsOf(result.warnings), ['flows.main.nodes.get.filler']);
+      assert.match(result.warnings[0]?.message ?? '', /attempts 2 × timeoutMs 400 ≤ waitMs 800/);
+      const { filler: _, ...silent } = getAccount;
+      const none = lintRules(
+        oneFlow({ card: askCard, get: silent, tell, bye }, {}, { lookups: { account: quick } }),
+      );
+      assert.deepEqual(none.warnings, []);
+    });
+
+    it('warns about {{caller}} sent from a flow only outbound calls start', () => {
+      const document = oneFlow({ card: askCard, get: getAccount, tell, bye }, {}, { lookups: { account } });
+      const result = lintRules({
+        ...document,
+        defaultLine: { flow: 'other' },
+        flows: { ...document.flows, other: { start: 'bye', nodes: { bye } } },
+        outbound: { defaultFlow: 'main' },
+      });
+      assert.deepEqual(pathsOf(result.warnings), ['flows.main.nodes.get.use']);
+      assert.match(result.warnings[0]?.message ?? '', /sends \{\{caller\}\} \(in its query\.phone\) empty/);
+    });
+  });
+
+  describe('the state a call carries, path by path', () => {
+    /** A card and a PIN collected, verified by a lookup that saves a balance and a name, then said. */
+    const verified = (pinScope: 'flow' | 'once') =>
+      oneFlow(
+        {
+          card: { type: 'collect', say: '请输入卡号', saveAs: 'card', maxDigits: 19, next: 'pin' },
+          pin: {
+            type: 'collect',
+            say: '请输入密码',
+            saveAs: 'pin',
+            maxDigits: 6,
+            sensitive: true,
+            scope: pinScope,
+            next: 'verify',
+          },
+          verify: {
+            type: 'lookup',
+            use: 'verify',
+            save: {
+              balance: { from: 'data.balance', type: 'number', maxBytes: 12 },
+              holder: { from: 'data.name', maxBytes: 9 },
+            },
+            next: 'tell',
+            onError: 'bye',
+          },
+          tell: {
+            type: 'menu',
+            say: '{{vars.holder}}，您的余额是{{vars.balance}}元。重听请按1。',
+            keys: { '1': 'tell' },
+          },
+          bye,
+        },
+        {},
+        {
+          lookups: {
+            verify: {
+              url: 'https://bank.example.com/ivr/verify',
+              method: 'POST',
+              body: { card: '{{vars.card}}', pin: '{{vars.pin}}' },
+            },
+          },
+        },
+      );
+
+    it('drops a PIN kept once after the lookup that sends it, so the flow fits', () => {
+      assert.deepEqual(lintRules(verified('once')).errors, []);
+    });
+
+    it('refuses the same flow when the PIN is kept for the flow, naming where and what is held', () => {
+      const { errors } = lintRules(verified('flow'));
+      assert.deepEqual(pathsOf(errors), ['flows.main.nodes.tell']);
+      assert.match(errors[0]?.message ?? '', /pin \(6 bytes, saved by pin\)/);
+    });
+
+    it('refuses a lookup that saves more than fits, at the node the call waits at next', () => {
+      const result = lintRules(
+        oneFlow(
+          {
+            get: {
+              type: 'lookup',
+              use: 'profile',
+              save: {
+                name: { from: 'name', maxBytes: 64 },
+                address: { from: 'address', maxBytes: 64 },
+              },
+              next: 'tell',
+              onError: 'bye',
+            },
+            tell: { type: 'hangup', say: '{{vars.name}}，{{vars.address}}' },
+            bye,
+          },
+          {},
+          { lookups: { profile: { url: 'https://api.example.com/profile' } } },
+        ),
+      );
+      assert.deepEqual(pathsOf(result.errors), ['flows.main.nodes.tell']);
+      assert.match(
+        result.errors[0]?.message ?? '',
+        /it may hold address \(64 bytes, saved by get\), name \(64 bytes, saved by get\)/,
+      );
+    });
   });
 
   it('lints a document of 10,000 numbers and 2,000 nodes without findings', () => {

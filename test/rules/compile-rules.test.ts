@@ -170,4 +170,114 @@ describe('compileRules', () => {
     };
     assert.equal(keeps(withPrompt), true);
   });
+
+  describe('lookups', () => {
+    /** A document whose flow calls lookup `account` (described by `lookup`) and hangs up either way. */
+    const withLookup = (lookup: Record<string, unknown>, use = 'account') => ({
+      ...minimal,
+      lookups: { account: lookup },
+      flows: {
+        main: {
+          start: 'get',
+          nodes: {
+            get: { type: 'lookup', use, next: 'bye', onError: 'bye' },
+            bye: { type: 'hangup', say: '再见' },
+          },
+        },
+      },
+    });
+    const issuesOf = (doc: unknown) => {
+      const result = compileRules(doc);
+      return result.ok ? [] : result.issues.map((issue) => `${issue.path}: ${issue.message}`);
+    };
+
+    it('accepts a lookup with values in its path, query, body and headers', () => {
+      const result = compileRules(
+        withLookup({
+          url: 'https://api.example.com/ivr/account/{{vars.card}}/{{ caller }}',
+          method: 'POST',
+          query: { phone: '{{caller}}' },
+          body: { card: 'c-{{vars.card}}' },
+          headers: { Authorization: 'Bearer {{env.LOOKUP_TOKEN}}' },
+        }),
+      );
+      assert.deepEqual(result.ok ? [] : result.issues, []);
+      assert.ok(
+        result.ok && result.compiled.keepsCaller,
+        'a lookup sending {{caller}} keeps it in the state',
+      );
+      for (const url of [
+        'http://127.0.0.1:8080/a',
+        'http://localhost/a',
+        'http://[::1]/a',
+        'https://api.example.com',
+      ]) {
+        assert.deepEqual(issuesOf(withLookup({ url })), [], url);
+      }
+    });
+
+    it('names a lookup node’s lookup that does not exist, with the ones that do', () => {
+      assert.deepEqual(issuesOf(withLookup({ url: 'https://api.example.com/a' }, 'acount')), [
+        'flows.main.nodes.get.use: no lookup is named acount: write one of account, or add acount under lookups',
+      ]);
+      const none = { ...withLookup({ url: 'https://x.example.com/' }, 'constructor'), lookups: undefined };
+      assert.match(
+        issuesOf(none)[0] ?? '',
+        /^flows\.main\.nodes\.get\.use: no lookup is named constructor: describe it under lookups/,
+      );
+    });
+
+    it('refuses plain http except to this machine, saying why', () => {
+      assert.deepEqual(issuesOf(withLookup({ url: 'http://api.example.com/a' })), [
+        "lookups.account.url: plain http:// can be read and changed by anyone on the way, and a lookup carries callers' data and secrets: use https:// (http:// is accepted only to 127.0.0.1, localhost or [::1], for tests)",
+      ]);
+      assert.match(
+        issuesOf(withLookup({ url: 'ftp://api.example.com/a' }))[0] ?? '',
+        /write https:\/\/… instead of ftp:/,
+      );
+    });
+
+    it('refuses templates in the origin, the url’s query or fragment, and userinfo', () => {
+      const cases: Record<string, RegExp> = {
+        'https://{{vars.host}}.example.com/a': /origin \(scheme, host and port\) is fixed/,
+        'https://api.example.com:{{vars.port}}/a': /origin \(scheme, host and port\) is fixed/,
+        'https://api.example.com/a?phone={{caller}}': /write query parameters under query/,
+        'https://api.example.com/a#top': /no fragment/,
+        'https://user:pw@api.example.com/a': /user name or password/,
+        'https://api.example.com\\@evil.com/a': /no spaces, line breaks or backslashes/,
+        'https://api.example.com/a b': /no spaces/,
+        'api.example.com/a/b/c': /as https:\/\/host\/path/,
+        'https://exa mple.com/': /no spaces/,
+        'https://[::1/a': /does not parse/,
+      };
+      for (const [url, message] of Object.entries(cases)) {
+        const issues = issuesOf(withLookup({ url }));
+        assert.equal(issues.length, 1, `${url}: ${issues.join('; ')}`);
+        assert.match(issues[0] ?? '', message, url);
+      }
+    });
+
+    it('allows only {{caller}} and {{vars.NAME}} in values, and {{env.LOOKUP_…}} in headers only', () => {
+      const issues = issuesOf(
+        withLookup({
+          url: 'https://api.example.com/a/{{env.LOOKUP_TOKEN}}/{{vars.card|digits}}',
+          method: 'POST',
+          query: { a: '{{caller.last4}}', b: '{{ vars.a b }}', c: '{{vars.x' },
+          body: { token: '{{env.LOOKUP_TOKEN}}' },
+          headers: { 'X-Secret': '{{env.STATE_SECRETS}}', 'X-Name': '张三', 'X-Time': '{{timeOfDay}}' },
+        }),
+      );
+      assert.deepEqual(issues, [
+        'lookups.account.url: {{env.LOOKUP_TOKEN}} may appear in headers only: a secret in a url, query or body is logged by the servers it passes; send it as a header, such as Authorization: "Bearer {{env.LOOKUP_TOKEN}}"',
+        'lookups.account.url: {{vars.card|digits}} is not a lookup template; write {{caller}} or {{vars.NAME}}',
+        'lookups.account.query.a: {{caller.last4}} is not a lookup template; write {{caller}} or {{vars.NAME}}',
+        'lookups.account.query.b: a {{ or }} here is not a template (a name in double braces, no space within the name); write {{caller}} or {{vars.NAME}}',
+        'lookups.account.query.c: a {{ or }} here is not a template (a name in double braces, no space within the name); write {{caller}} or {{vars.NAME}}',
+        'lookups.account.body.token: {{env.LOOKUP_TOKEN}} may appear in headers only: a secret in a url, query or body is logged by the servers it passes; send it as a header, such as Authorization: "Bearer {{env.LOOKUP_TOKEN}}"',
+        "lookups.account.headers.X-Secret: a lookup reads only environment variables whose names start with LOOKUP_, so that a rules document cannot send the functions' own secrets; name it LOOKUP_STATE_SECRETS",
+        'lookups.account.headers.X-Name: a header value is sent as bytes: write it in printable ASCII (no Chinese, tabs or line breaks)',
+        'lookups.account.headers.X-Time: {{timeOfDay}} is not a lookup template; write {{caller}} or {{vars.NAME}}, or {{env.LOOKUP_NAME}} for a secret',
+      ]);
+    });
+  });
 });
