@@ -144,13 +144,15 @@ function decideReply(
   if (!config.hasStateSecret) {
     deps.log.warnOnce('no-state-secret', PUBLIC_STATE_KEY);
   }
+  const now = deps.now();
   const decoded = decodeState(
     event.type === 'callin' ? undefined : event.content.dynamic_id,
     config.stateSecrets,
     event.callId,
+    { outbound: { keys: config.outboundSecrets, nowMs: now } },
   );
   const inForce = { current: rules.compiled, byTag: rules.earlier };
-  const decision = decideNextAction(inForce, event, decoded, deps.now(), deps.origin);
+  const decision = decideNextAction(inForce, event, decoded, now, deps.origin);
   fields.trace = decision.trace;
   warnOfHolidayGaps(decision.holidayGaps, deps.log);
   Object.assign(fields, describeDecision(decision, decoded, event.type));

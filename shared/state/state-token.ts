@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { integerIn } from '../protocol/coerce';
 import { NAME_PATTERN } from '../text/name';
+import { OUTBOUND_ID_FORMAT, openOutboundId } from './outbound-id';
 import { createKeyDeriver, measureSealed, nextIv, openPayload, sealText } from './sealing';
 
 /**
@@ -92,7 +93,19 @@ export type DecodedState =
   | { readonly kind: 'missing' }
   /** A plain flow name, as given to SmartCall's `DynamicId` to start an outbound call in that flow. */
   | { readonly kind: 'flow'; readonly flow: string }
-  | { readonly kind: 'invalid'; readonly reason: 'malformed' | 'tampered' | 'format' };
+  /** A DynamicId sealed by the sender of an outbound call (outbound-id.ts): a flow and its first values. */
+  | { readonly kind: 'outbound'; readonly flow: string; readonly vars: Readonly<Record<string, string>> }
+  /** `expired`: a sealed DynamicId past its expiry (a call state has none). */
+  | { readonly kind: 'invalid'; readonly reason: 'malformed' | 'tampered' | 'format' | 'expired' };
+
+/** What opening a `dynamic_id` needs besides the state keys and the call. */
+export type DecodeOptions = {
+  /**
+   * The keys that open a sealed SmartCall DynamicId (`OUTBOUND_SECRETS`) and the time its expiry is judged
+   * at. Without them (or with no key), one is refused as `tampered`.
+   */
+  readonly outbound?: { readonly keys: readonly string[]; readonly nowMs: number };
+};
 
 /** AES-256 keys of `STATE_SECRETS`, under a label of their own (an outbound key is derived under another). */
 const deriveKey = createKeyDeriver('vms-callflow state v2');
@@ -160,17 +173,25 @@ export function encodeState(
 /**
  * Reads a `dynamic_id` of call `callId`. Any of `keys` may have sealed it (key rotation). Never throws:
  * a missing, foreign (another call's) or tampered value is reported as such and the engine recovers.
+ * A plain name and a sealed SmartCall DynamicId are told apart here, what they may start is the engine's.
  */
 export function decodeState(
   dynamicId: string | undefined,
   keys: readonly string[],
   callId: string,
+  options: DecodeOptions = {},
 ): DecodedState {
   if (dynamicId === undefined || dynamicId === '') return { kind: 'missing' };
   if (NAME_PATTERN.test(dynamicId)) return { kind: 'flow', flow: dynamicId };
   const dot = dynamicId.indexOf('.');
   if (dot < 0) return { kind: 'invalid', reason: 'malformed' };
-  if (dynamicId.slice(0, dot) !== FORMAT) return { kind: 'invalid', reason: 'format' };
+  const format = dynamicId.slice(0, dot);
+  if (format === OUTBOUND_ID_FORMAT) {
+    const { keys: outboundKeys = [], nowMs = 0 } = options.outbound ?? {};
+    const opened = openOutboundId(dynamicId, outboundKeys, nowMs);
+    return opened.kind === 'ok' ? { kind: 'outbound', flow: opened.flow, vars: opened.vars } : opened;
+  }
+  if (format !== FORMAT) return { kind: 'invalid', reason: 'format' };
   const sealed = Buffer.from(dynamicId.slice(dot + 1), 'base64url');
   const opened = openPayload(sealed, keys, deriveKey, stateAad(callId), StatePayloadSchema);
   if (!opened.ok) return { kind: 'invalid', reason: opened.reason };

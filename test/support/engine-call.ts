@@ -25,6 +25,8 @@ export type CallOptions = {
   readonly keys: readonly [string, ...string[]];
   /** The instant (ms since the epoch) a turn is played at unless it names its own. */
   readonly now: number;
+  /** The keys that open a sealed SmartCall DynamicId (`OUTBOUND_SECRETS`); none by default. */
+  readonly outboundKeys?: readonly string[];
 };
 
 /**
@@ -41,6 +43,7 @@ export class Call {
   readonly byTag: Map<string, CompiledRules>;
   readonly keys: readonly [string, ...string[]];
   readonly now: number;
+  readonly outboundKeys: readonly string[];
 
   constructor(rules: CompiledRules, options: CallOptions) {
     this.rules = rules;
@@ -48,6 +51,7 @@ export class Call {
     this.byTag = options.byTag ?? new Map();
     this.keys = options.keys;
     this.now = options.now;
+    this.outboundKeys = options.outboundKeys ?? [];
   }
 
   /**
@@ -60,6 +64,7 @@ export class Call {
       type === 'callin' ? undefined : (withState.dynamic_id as string | undefined),
       this.keys,
       CALL_ID,
+      { outbound: { keys: this.outboundKeys, nowMs: now } },
     );
     const event = { callId: CALL_ID, timestamp: now, contentOk: true, type, content: withState } as FlowEvent;
     const decision = decideNextAction(
