@@ -28,6 +28,7 @@ export const COMMAND_MODULES = {
   'test:deploy': 'scripts/deploy/test-deploy.ts',
   'oss:local': 'scripts/local/oss-local.ts',
   'fc-api:stand-in': 'scripts/local/fc-api-stand-in.ts',
+  'outbound-id': 'scripts/outbound/outbound-id.ts',
   docs: 'scripts/docs/cli-reference.ts',
 } as const;
 
