@@ -138,13 +138,15 @@ async function decideReply(
   if (!config.hasStateSecret) {
     deps.log.warnOnce('no-state-secret', PUBLIC_STATE_KEY);
   }
+  const now = deps.now();
   const decoded = decodeState(
     event.type === 'callin' ? undefined : event.content.dynamic_id,
     config.stateSecrets,
     event.callId,
+    { outbound: { keys: config.outboundSecrets, nowMs: now } },
   );
   const inForce = { current: rules.compiled, byTag: rules.earlier };
-  let result: EngineResult = decideNextAction(inForce, event, decoded, deps.now(), deps.origin);
+  let result: EngineResult = decideNextAction(inForce, event, decoded, now, deps.origin);
   for (let performed = 0; isNeed(result); performed++) {
     if (performed === MAX_LOOKUPS_PER_CALLBACK)
       throw new FlowError(`a flow asks for more than ${MAX_LOOKUPS_PER_CALLBACK} lookups in one callback`);

@@ -78,6 +78,11 @@ export const EnvSchema = v.object({
   CALLBACK_SECRETS: v.optional(SecretListSchema, ''),
   /** Keys that sign `dynamic_id`; the first signs, all verify (rotation). */
   STATE_SECRETS: v.optional(SecretListSchema, ''),
+  /**
+   * Keys that open a SmartCall `DynamicId` sealed by the system placing outbound calls (it holds them
+   * too, and seals with the first); all open (rotation). Unset: such a DynamicId is refused.
+   */
+  OUTBOUND_SECRETS: v.optional(SecretListSchema, ''),
   /** A rules document as JSON, inline. The whole environment is limited to 4 KB on FC. */
   RULES: optionalText,
   /** Path of a rules document (JSON), e.g. on an OSS bucket mounted with `ossMountConfig`. */
@@ -123,6 +128,8 @@ export type Config = {
   /** Never empty: without configured keys, a fixed development key is used (and warned about). */
   readonly stateSecrets: readonly [string, ...string[]];
   readonly hasStateSecret: boolean;
+  /** May be empty: then no sealed DynamicId opens (there is no development key to forge one with). */
+  readonly outboundSecrets: readonly string[];
   readonly rulesJson: string | undefined;
   readonly rulesFile: string | undefined;
   readonly rulesUrl: OssAddress | undefined;
@@ -153,10 +160,17 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
   }
   const out = parsed.output;
   const [firstKey, ...otherKeys] = out.STATE_SECRETS;
+  // The system that seals DynamicIds holds OUTBOUND_SECRETS: sharing a key would let it forge call states.
+  if (out.OUTBOUND_SECRETS.some((key) => out.STATE_SECRETS.includes(key))) {
+    throw new ConfigError(
+      'environment variable OUTBOUND_SECRETS is invalid: it repeats a key of STATE_SECRETS; give it keys of its own',
+    );
+  }
   return {
     callbackSecrets: out.CALLBACK_SECRETS,
     stateSecrets: firstKey === undefined ? [DEVELOPMENT_STATE_KEY] : [firstKey, ...otherKeys],
     hasStateSecret: firstKey !== undefined,
+    outboundSecrets: out.OUTBOUND_SECRETS,
     rulesJson: out.RULES,
     rulesFile: out.RULES_FILE,
     rulesUrl: out.RULES_URL,
@@ -195,6 +209,16 @@ export function getConfig(): Config {
  */
 function readCallbackSecrets(env: Readonly<Record<string, string | undefined>>): string[] {
   return splitList(env.CALLBACK_SECRETS ?? '');
+}
+
+/**
+ * `OUTBOUND_SECRETS` of an environment, for the command that seals DynamicIds on the sender's side, read
+ * through the functions' own schema; throws {@link ConfigError} naming the variable (never its value).
+ */
+export function readOutboundSecrets(env: Readonly<Record<string, string | undefined>>): string[] {
+  const parsed = v.safeParse(EnvSchema.entries.OUTBOUND_SECRETS, env.OUTBOUND_SECRETS);
+  if (parsed.success) return parsed.output;
+  throw new ConfigError(`environment variable OUTBOUND_SECRETS is invalid: ${parsed.issues[0].message}`);
 }
 
 let cachedSecrets: readonly string[] | undefined;

@@ -1,4 +1,5 @@
 import type { LookupAnswer } from '../lookup/lookup-types';
+import { measureStateBytes } from '../lookup/saved-values';
 import { type CallSettings, mergeSettings } from '../protocol/call-settings';
 import type { CompiledRules } from '../rules/compile-rules';
 import { isListeningNode } from '../rules/node-types';
@@ -205,11 +206,7 @@ function resolveState(
       if (origin === 'inbound')
         return restart(fresh, 'state is a plain name, which inbound calls never carry');
       const { outbound } = current.rules;
-      const allowed =
-        outbound?.flows === undefined ||
-        outbound.flows.includes(decoded.flow) ||
-        outbound.defaultFlow === decoded.flow;
-      if (Object.hasOwn(current.rules.flows, decoded.flow) && allowed) {
+      if (mayStartOutbound(current, decoded.flow)) {
         return startByName(fresh, decoded.flow, 'DynamicId names flow');
       }
       // Named by whoever started the call (it may hold anything, a phone number too): never traced as written.
@@ -218,6 +215,8 @@ function resolveState(
         return startByName(fresh, outbound.defaultFlow, `${why}, outbound default`);
       return restart(fresh, why);
     }
+    case 'outbound':
+      return startSealedOutbound(fresh, decoded, origin);
     case 'missing':
       if (origin === 'outbound') {
         return startByName(
@@ -228,16 +227,77 @@ function resolveState(
       }
       return restart(fresh, 'state is missing');
     case 'invalid': {
-      const why = `state is ${decoded.reason === 'tampered' ? 'tampered or sealed with another key' : 'unreadable'}`;
+      const why = `state is ${INVALID_STATE[decoded.reason]}`;
       // On an outbound call a DynamicId that is no sealed state and no name (`appt:42`, `复诊`) was set by
-      // whoever started the call: like one naming no flow, it starts the outbound default.
+      // whoever started the call: like one naming no flow, it starts the outbound default. A sealed one
+      // refused (forged, or stale) is not acted on at all.
       const defaultFlow = current.rules.outbound?.defaultFlow;
-      if (origin === 'outbound' && decoded.reason !== 'tampered' && defaultFlow !== undefined) {
+      const refused = decoded.reason === 'tampered' || decoded.reason === 'expired';
+      if (origin === 'outbound' && !refused && defaultFlow !== undefined) {
         return startByName(fresh, defaultFlow, 'DynamicId is no flow name, outbound default');
       }
       return restart(fresh, why);
     }
   }
+}
+
+/** How the trace words a `dynamic_id` that cannot be used, by reason. */
+const INVALID_STATE = {
+  tampered: 'tampered or sealed with another key',
+  expired: 'a sealed DynamicId past its expiry',
+  malformed: 'unreadable',
+  format: 'unreadable',
+} as const satisfies Record<Extract<DecodedState, { kind: 'invalid' }>['reason'], string>;
+
+/**
+ * The values of a sealed DynamicId that the rules declare (`outbound.vars`), each within its size: only
+ * those enter the call, so the state-size lint knows every value a call can start with. The trace names
+ * a value dropped, never its content.
+ */
+function keepDeclared(ctx: CallContext, vars: Readonly<Record<string, string>>): Record<string, string> {
+  const declared = ctx.compiled.rules.outbound?.vars ?? {};
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(vars)) {
+    const bound = Object.hasOwn(declared, name) ? declared[name] : undefined;
+    if (bound === undefined) ctx.note(`DynamicId value ${name} is not declared in outbound.vars → dropped`);
+    else if (measureStateBytes(value) > bound.maxBytes)
+      ctx.note(`DynamicId value ${name} is over its ${bound.maxBytes} bytes → dropped`);
+    else kept[name] = value;
+  }
+  return kept;
+}
+
+/** Whether a DynamicId may start `flow`: one of the rules, and listed by `outbound.flows` when it is given. */
+function mayStartOutbound(current: CompiledRules, flow: string): boolean {
+  const { outbound, flows } = current.rules;
+  const allowed =
+    outbound?.flows === undefined || outbound.flows.includes(flow) || outbound.defaultFlow === flow;
+  return Object.hasOwn(flows, flow) && allowed;
+}
+
+/**
+ * A DynamicId sealed by the call's sender (shared/state/outbound-id.ts): it starts its flow as a plain name
+ * would (outbound calls only, the same `outbound.flows`), with its variables as the call's first values.
+ * Those are the sender's data (a name, a time): the trace counts them and never quotes them. A flow it may
+ * not start is handled as a plain name's: the outbound default (without the values, which were meant for
+ * another flow), else the recovery.
+ */
+function startSealedOutbound(
+  fresh: CallContext,
+  decoded: Extract<DecodedState, { kind: 'outbound' }>,
+  origin: CallOrigin,
+): Resolved {
+  if (origin === 'inbound')
+    return restart(fresh, 'state is a sealed DynamicId, which inbound calls never carry');
+  const count = Object.keys(decoded.vars).length;
+  const what = `sealed DynamicId (${count} value${count === 1 ? '' : 's'})`;
+  if (mayStartOutbound(fresh.compiled, decoded.flow)) {
+    return startByName(fresh.withVars(keepDeclared(fresh, decoded.vars)), decoded.flow, `${what} names flow`);
+  }
+  const why = `${what} names flow ${decoded.flow}, which this call may not start`;
+  const defaultFlow = fresh.compiled.rules.outbound?.defaultFlow;
+  if (defaultFlow !== undefined) return startByName(fresh, defaultFlow, `${why}, outbound default`);
+  return restart(fresh, why);
 }
 
 /**

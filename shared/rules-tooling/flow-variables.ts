@@ -7,7 +7,8 @@ import { listEdges } from './lint-graph';
  * node. Saving happens on a node's `next` edge (a collect's digits, a lookup's answer: its other ways on,
  * retries, `onError`, save nothing); a value saved with `scope: once` is dropped as the call leaves a
  * node that reads it ({@link listVariablesRead}); `flow` values stay. Calls enter a flow at its start
- * with no values.
+ * with no values, or, in a flow an outbound call may start, with the values a sealed DynamicId may carry
+ * (`outbound.vars`).
  */
 
 /** A variable as the flow's nodes save it. */
@@ -36,8 +37,31 @@ export type FlowVariables = {
   readonly reached: ReadonlyMap<string, ReadonlySet<string>>;
 };
 
-export function analyseFlowVariables(flowName: string, flow: Flow, lookups: Rules['lookups']): FlowVariables {
+/** The values a call may enter a flow with: a sealed DynamicId's, declared under `outbound.vars`. */
+export type EntryVariables = Readonly<
+  Record<string, { readonly maxBytes: number; readonly sensitive?: boolean | undefined }>
+>;
+
+/** Where the linter says an entry variable is saved. */
+export const ENTRY_SAVER = 'outbound.vars';
+
+export function analyseFlowVariables(
+  flowName: string,
+  flow: Flow,
+  lookups: Rules['lookups'],
+  entry: EntryVariables = {},
+): FlowVariables {
   const saved = new Map<string, SavedVariable>();
+  for (const [name, variable] of Object.entries(entry)) {
+    const sensitive = variable.sensitive === true;
+    saved.set(name, {
+      sensitive,
+      collectedSensitive: false,
+      maxBytes: variable.maxBytes,
+      once: false,
+      savedBy: [ENTRY_SAVER],
+    });
+  }
   for (const [nodeName, node] of Object.entries(flow.nodes)) {
     for (const value of savesOf(node)) {
       const known = saved.get(value.name);
@@ -58,23 +82,28 @@ export function analyseFlowVariables(flowName: string, flow: Flow, lookups: Rule
   return {
     flowName,
     saved,
-    live: propagate(flow, (node, name) => once.has(name) && reads.get(node)?.has(name) === true),
-    reached: propagate(flow, () => false),
+    live: propagate(
+      flow,
+      Object.keys(entry),
+      (node, name) => once.has(name) && reads.get(node)?.has(name) === true,
+    ),
+    reached: propagate(flow, Object.keys(entry), () => false),
   };
 }
 
 /**
  * The variables that may be in a call's state as it enters each reachable node: a forward dataflow to
- * a fixed point (sets only grow, so it ends within nodes × variables rounds). `drops` says whether
- * leaving `node` drops `name`.
+ * a fixed point (sets only grow, so it ends within nodes × variables rounds), from `entry` at the start.
+ * `drops` says whether leaving `node` drops `name`.
  */
 function propagate(
   flow: Flow,
+  entry: readonly string[],
   drops: (node: string, name: string) => boolean,
 ): Map<string, ReadonlySet<string>> {
   const live = new Map<string, Set<string>>();
   if (!Object.hasOwn(flow.nodes, flow.start)) return live;
-  live.set(flow.start, new Set());
+  live.set(flow.start, new Set(entry));
   const queue = [flow.start];
   const queued = new Set(queue);
   for (let head = 0; head < queue.length; head++) {
@@ -115,7 +144,7 @@ export function findUnsetVariable(
   const saved = variables.saved.get(name);
   if (saved === undefined) {
     return {
-      reason: `no collect or lookup node in flow ${variables.flowName} saves ${name} (collect saveAs, or a lookup node's save)`,
+      reason: `no collect or lookup node in flow ${variables.flowName} saves ${name} (collect saveAs, a lookup node's save, or outbound.vars for values a DynamicId carries)`,
       fix: 'save it first or fix the name',
     };
   }

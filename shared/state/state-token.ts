@@ -1,7 +1,8 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import * as v from 'valibot';
 import { integerIn } from '../protocol/coerce';
 import { NAME_PATTERN } from '../text/name';
+import { OUTBOUND_ID_FORMAT, openOutboundId } from './outbound-id';
+import { createKeyDeriver, measureSealed, nextIv, openPayload, sealText } from './sealing';
 
 /**
  * Where a call is in its flow. The platform keeps no state for us: this travels in `dynamic_id` and
@@ -51,9 +52,6 @@ export const CALL_PHASES = [
 export type CallPhase = (typeof CALL_PHASES)[number];
 
 const FORMAT = '2';
-const IV_BYTES = 12;
-/** 96-bit GCM tag: the shortest NIST allows for general use, and every byte is carried on every event. */
-const TAG_BYTES = 12;
 
 const count = integerIn(0, 1_000_000);
 const name = v.pipe(v.string(), v.regex(NAME_PATTERN));
@@ -113,35 +111,22 @@ export type DecodedState =
   | { readonly kind: 'missing' }
   /** A plain flow name, as given to SmartCall's `DynamicId` to start an outbound call in that flow. */
   | { readonly kind: 'flow'; readonly flow: string }
-  | { readonly kind: 'invalid'; readonly reason: 'malformed' | 'tampered' | 'format' };
+  /** A DynamicId sealed by the sender of an outbound call (outbound-id.ts): a flow and its first values. */
+  | { readonly kind: 'outbound'; readonly flow: string; readonly vars: Readonly<Record<string, string>> }
+  /** `expired`: a sealed DynamicId past its expiry (a call state has none). */
+  | { readonly kind: 'invalid'; readonly reason: 'malformed' | 'tampered' | 'format' | 'expired' };
 
-/**
- * Random IVs drawn from a pool refilled 4 KB at a time: a `randomBytes(12)` call per reply costs several
- * µs, a slice of the pool almost nothing. Every IV is still 96 fresh random bits, as GCM requires.
- */
-const ivPool = { bytes: Buffer.alloc(0), offset: 0 };
+/** What opening a `dynamic_id` needs besides the state keys and the call. */
+export type DecodeOptions = {
+  /**
+   * The keys that open a sealed SmartCall DynamicId (`OUTBOUND_SECRETS`) and the time its expiry is judged
+   * at. Without them (or with no key), one is refused as `tampered`.
+   */
+  readonly outbound?: { readonly keys: readonly string[]; readonly nowMs: number };
+};
 
-function nextIv(): Buffer {
-  if (ivPool.offset + IV_BYTES > ivPool.bytes.length) {
-    ivPool.bytes = randomBytes(IV_BYTES * 341);
-    ivPool.offset = 0;
-  }
-  const iv = ivPool.bytes.subarray(ivPool.offset, ivPool.offset + IV_BYTES);
-  ivPool.offset += IV_BYTES;
-  return iv;
-}
-
-const derivedKeys = new Map<string, Buffer>();
-
-/** AES-256 key from a configured secret (hashed, so any length of secret gives a full-strength key). */
-function deriveKey(secret: string): Buffer {
-  let key = derivedKeys.get(secret);
-  if (key === undefined) {
-    key = createHash('sha256').update(`vms-callflow state v2\u0000${secret}`).digest();
-    derivedKeys.set(secret, key);
-  }
-  return key;
-}
+/** AES-256 keys of `STATE_SECRETS`, under a label of their own (an outbound key is derived under another). */
+const deriveKey = createKeyDeriver('vms-callflow state v2');
 
 /** The payload's wire form (see {@link StatePayloadSchema}), before sealing. */
 function serialisePayload(state: Omit<CallState, 'flow' | 'node'>, flow: number, node: number): string {
@@ -158,11 +143,6 @@ function serialisePayload(state: Omit<CallState, 'flow' | 'node'>, flow: number,
     state.vars,
   ];
   return JSON.stringify(state.attempts > 0 ? [...payload, state.attempts] : payload);
-}
-
-/** The length of `FORMAT.base64url(iv ‖ ciphertext ‖ tag)` for a payload: GCM adds no padding. */
-function sealedLength(payload: string): number {
-  return FORMAT.length + 1 + Math.ceil(((Buffer.byteLength(payload) + IV_BYTES + TAG_BYTES) * 4) / 3);
 }
 
 /**
@@ -186,7 +166,7 @@ export function measureLongestState(
     vars,
     attempts: 3,
   } as const;
-  return sealedLength(serialisePayload(longest, 999, 999));
+  return measureSealed(FORMAT, serialisePayload(longest, 999, 999));
 }
 
 /**
@@ -205,45 +185,38 @@ export function encodeState(
   if (flow < 0 || node < 0)
     throw new Error(`cannot seal a state at ${state.flow}/${state.node}: not in these rules`);
   const payload = serialisePayload(state, flow, node);
-  const cipher = createCipheriv('aes-256-gcm', deriveKey(keys[0]), iv, { authTagLength: TAG_BYTES });
   // The call id is authenticated with the state: a state taken from one call is refused on another.
-  cipher.setAAD(Buffer.from(`${FORMAT}\u0000${callId}`));
-  const sealed = Buffer.concat([iv, cipher.update(payload, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+  const sealed = sealText(payload, deriveKey(keys[0]), stateAad(callId), iv);
   return `${FORMAT}.${sealed.toString('base64url')}`;
 }
 
 /**
  * Reads a `dynamic_id` of call `callId`. Any of `keys` may have sealed it (key rotation). Never throws:
  * a missing, foreign (another call's) or tampered value is reported as such and the engine recovers.
+ * A plain name and a sealed SmartCall DynamicId are told apart here, what they may start is the engine's.
  */
 export function decodeState(
   dynamicId: string | undefined,
   keys: readonly string[],
   callId: string,
+  options: DecodeOptions = {},
 ): DecodedState {
   if (dynamicId === undefined || dynamicId === '') return { kind: 'missing' };
   if (NAME_PATTERN.test(dynamicId)) return { kind: 'flow', flow: dynamicId };
   const dot = dynamicId.indexOf('.');
   if (dot < 0) return { kind: 'invalid', reason: 'malformed' };
-  if (dynamicId.slice(0, dot) !== FORMAT) return { kind: 'invalid', reason: 'format' };
+  const format = dynamicId.slice(0, dot);
+  if (format === OUTBOUND_ID_FORMAT) {
+    const { keys: outboundKeys = [], nowMs = 0 } = options.outbound ?? {};
+    const opened = openOutboundId(dynamicId, outboundKeys, nowMs);
+    return opened.kind === 'ok' ? { kind: 'outbound', flow: opened.flow, vars: opened.vars } : opened;
+  }
+  if (format !== FORMAT) return { kind: 'invalid', reason: 'format' };
   const sealed = Buffer.from(dynamicId.slice(dot + 1), 'base64url');
-  if (sealed.length <= IV_BYTES + TAG_BYTES) return { kind: 'invalid', reason: 'malformed' };
-  let plain: string | undefined;
-  for (const key of keys) {
-    plain = openSealed(sealed, key, callId);
-    if (plain !== undefined) break;
-  }
-  if (plain === undefined) return { kind: 'invalid', reason: 'tampered' };
-  let json: unknown;
-  try {
-    json = JSON.parse(plain);
-  } catch {
-    return { kind: 'invalid', reason: 'malformed' };
-  }
-  const parsed = v.safeParse(StatePayloadSchema, json);
-  if (!parsed.success) return { kind: 'invalid', reason: 'malformed' };
+  const opened = openPayload(sealed, keys, deriveKey, stateAad(callId), StatePayloadSchema);
+  if (!opened.ok) return { kind: 'invalid', reason: opened.reason };
   const [rulesTag, flow, node, phase, noInput, noMatch, turns, startedAt, caller, vars, attempts] =
-    parsed.output;
+    opened.payload;
   return {
     kind: 'ok',
     state: {
@@ -262,18 +235,6 @@ export function decodeState(
   };
 }
 
-function openSealed(sealed: Buffer, secret: string, callId: string): string | undefined {
-  try {
-    const iv = sealed.subarray(0, IV_BYTES);
-    const tag = sealed.subarray(sealed.length - TAG_BYTES);
-    const decipher = createDecipheriv('aes-256-gcm', deriveKey(secret), iv, { authTagLength: TAG_BYTES });
-    decipher.setAAD(Buffer.from(`${FORMAT}\u0000${callId}`));
-    decipher.setAuthTag(tag);
-    return Buffer.concat([
-      decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)),
-      decipher.final(),
-    ]).toString('utf8');
-  } catch {
-    return undefined;
-  }
+function stateAad(callId: string): Buffer {
+  return Buffer.from(`${FORMAT}\u0000${callId}`);
 }

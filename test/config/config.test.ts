@@ -5,6 +5,7 @@ import {
   getEnvironmentCredentials,
   getPlatformRegion,
   readConfig,
+  readOutboundSecrets,
 } from '../../shared/config/config';
 
 describe('readConfig', () => {
@@ -43,6 +44,55 @@ describe('readConfig', () => {
         assert.match(error.message, /^environment variable CALLBACK_SECRETS is invalid: .*at least 16/);
         return true;
       },
+    );
+  });
+
+  it('reads the outbound keys, none by default (no development key opens a DynamicId)', () => {
+    assert.deepEqual(readConfig({}).outboundSecrets, []);
+    const config = readConfig({ OUTBOUND_SECRETS: 'out-new-0123456789, out-old-0123456789' });
+    assert.deepEqual(config.outboundSecrets, ['out-new-0123456789', 'out-old-0123456789']);
+  });
+
+  it('fails naming OUTBOUND_SECRETS, never a value, when a key is too short, unusual or a state key', () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [
+        { OUTBOUND_SECRETS: 'short-secret' },
+        /^environment variable OUTBOUND_SECRETS is invalid: .*at least 16/,
+      ],
+      [
+        { OUTBOUND_SECRETS: 'a key with spaces 0123' },
+        /^environment variable OUTBOUND_SECRETS is invalid: .*may only use/,
+      ],
+      [
+        {
+          STATE_SECRETS: 'shared-key-0123456789',
+          OUTBOUND_SECRETS: 'own-key-0123456789,shared-key-0123456789',
+        },
+        /^environment variable OUTBOUND_SECRETS is invalid: it repeats a key of STATE_SECRETS/,
+      ],
+    ];
+    for (const [env, message] of cases) {
+      assert.throws(
+        () => readConfig(env),
+        (error: unknown) => {
+          assert.ok(error instanceof ConfigError);
+          assert.match(error.message, message);
+          for (const value of Object.values(env))
+            for (const key of value.split(',')) assert.ok(!error.message.includes(key));
+          return true;
+        },
+      );
+    }
+  });
+
+  it('reads OUTBOUND_SECRETS alone for the command that seals, whatever else the environment holds', () => {
+    assert.deepEqual(readOutboundSecrets({ OUTBOUND_SECRETS: 'out-0123456789abcdef', LOG_LEVEL: 'loud' }), [
+      'out-0123456789abcdef',
+    ]);
+    assert.deepEqual(readOutboundSecrets({}), []);
+    assert.throws(
+      () => readOutboundSecrets({ OUTBOUND_SECRETS: 'short' }),
+      /OUTBOUND_SECRETS is invalid: .*at least 16/,
     );
   });
 

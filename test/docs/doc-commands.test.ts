@@ -50,8 +50,17 @@ const RUN: readonly RegExp[] = [
   /^rules (check|graph|compile|schema|schedule|lint)\b/,
   /^simulate (run|schema)\b/,
   /^holidays$/,
+  /^outbound-id --flow\b/,
   /(^| )--help$/,
 ];
+
+/**
+ * The variables a command run here reads, which the docs set in an `export` line before it (skipped as
+ * set-up, with a placeholder): given to that command only, never to the process the other tests share.
+ */
+const ENVIRONMENTS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'outbound-id': { OUTBOUND_SECRETS: 'doc-commands-outbound-key-01' },
+};
 
 /** Names the docs use for the reader's own files, and the file of the repository that stands in. */
 const PLACEHOLDERS: Readonly<Record<string, string>> = { 'rules.yaml': 'examples/bank-card-service.yaml' };
@@ -182,8 +191,13 @@ describe('the commands of the README and docs/', () => {
       const { argv, outputs } = locate(verdict.argv);
       const { streams: io, captured } = captureText();
       // The simulator builds its bundles; here it uses the suite's, which must not change under the others.
+      const env = ENVIRONMENTS[argv[0] ?? ''];
+      const commandIo: typeof io & { readonly env?: Readonly<Record<string, string>> } =
+        env === undefined ? io : { ...io, env };
       const code =
-        argv[0] === 'simulate' ? await simulate(argv.slice(1), io, PREBUILT) : await runCommand(argv, io);
+        argv[0] === 'simulate'
+          ? await simulate(argv.slice(1), io, PREBUILT)
+          : await runCommand(argv, commandIo);
       const { stdout: out, stderr: err } = captured;
       assert.equal(code, 0, `${text} exited ${code}:\n${err}`);
       if (verdict.redirect !== undefined) {

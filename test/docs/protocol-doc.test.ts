@@ -21,6 +21,12 @@ import {
 import { MAX_TTS_CHARS } from '../../shared/protocol/tts-text';
 import { MAX_RECEIPTS_PER_BATCH, MAX_REPORT_BODY_BYTES, RECEIVED } from '../../shared/report/handle-report';
 import { ConsoleTestSchema, classifyReceipt, ReceiptRecordSchema } from '../../shared/report/receipt';
+import {
+  MAX_OUTBOUND_ID_CHARS,
+  MAX_OUTBOUND_VALUE_CHARS,
+  MAX_OUTBOUND_VARS,
+  MAX_OUTBOUND_VARS_BYTES,
+} from '../../shared/state/outbound-id';
 import { ROOT } from '../support/fc-event';
 import { headingAnchors } from './markdown';
 
@@ -276,6 +282,7 @@ describe('docs/reference/protocol.md: limits', () => {
     '`call_id`': `${MAX_CALL_ID_CHARS} characters`,
     'a received `dynamic_id`': `${MAX_RECEIVED_DYNAMIC_ID_CHARS} characters`,
     'a sent `dynamic_id`': `${MAX_DYNAMIC_ID_CHARS} characters`,
+    'a sealed SmartCall `DynamicId`': `${MAX_OUTBOUND_ID_CHARS} characters; at most ${MAX_OUTBOUND_VARS} values, each ${MAX_OUTBOUND_VALUE_CHARS} characters, ${MAX_OUTBOUND_VARS_BYTES} bytes as JSON together`,
     'one TTS text': `${MAX_TTS_CHARS} characters`,
     "a callback's time": `\`CALLBACK_BUDGET_MS\`, ${readConfig({}).callbackBudgetMs} ms by default`,
   };

@@ -4,6 +4,7 @@ import type { CallOrigin } from '../../shared/flow/decision';
 import type { CompiledRules } from '../../shared/rules/compile-rules';
 import { DEFAULT_RULES } from '../../shared/rules/default-rules';
 import type { RulesInput } from '../../shared/rules/rules-schema';
+import { sealOutboundId } from '../../shared/state/outbound-id';
 import { Call, compileOrThrow, spoken } from '../support/engine-call';
 
 const KEYS: [string] = ['test-state-key-0123456789'];
@@ -294,6 +295,124 @@ describe('decideNextAction on outbound calls', () => {
     const call = newCall(rules, 'outbound');
     const decision = call.send('dtmf', { dtmf_digits: '2', dynamic_id: undefined });
     assert.deepEqual(spoken(decision), ['已为您取消，再见。']);
+  });
+});
+
+describe('decideNextAction on outbound calls started with a sealed DynamicId', () => {
+  const OUTBOUND_KEY = 'outbound-test-key-0123456789';
+  const rules = compileOrThrow({
+    ...DEFAULT_RULES,
+    outbound: { flows: ['reminder'], vars: { doctor: { maxBytes: 15 }, time: { maxBytes: 5 } } },
+    flows: {
+      ...DEFAULT_RULES.flows,
+      reminder: {
+        start: 'tell',
+        nodes: {
+          tell: { type: 'say', say: '您预约了{{vars.doctor}}{{vars.time}}的门诊。', next: 'bye' },
+          bye: { type: 'hangup', say: '再见。' },
+        },
+      },
+      survey: { start: 'bye', nodes: { bye: { type: 'hangup', say: '回访' } } },
+    },
+  } satisfies RulesInput);
+  const vars = { time: '10:30', doctor: '王医生' };
+  const sealed = (flow = 'reminder', expiresAtS = NOW / 1000 + 3600) =>
+    sealOutboundId({ flow, vars, expiresAtS }, [OUTBOUND_KEY]);
+  const call = (origin: CallOrigin = 'outbound') =>
+    new Call(rules, { origin, keys: KEYS, now: NOW, outboundKeys: [OUTBOUND_KEY] });
+
+  it("starts its flow with its values as the call's first values, and never traces them", () => {
+    const outbound = call();
+    const decision = outbound.send('mute', { dynamic_id: sealed() });
+    assert.deepEqual(spoken(decision), ['您预约了王医生10:30的门诊。', '再见。']);
+    assert.deepEqual(decision.state?.vars, vars);
+    assert.match(decision.trace[0] ?? '', /^sealed DynamicId \(2 values\) names flow → flow reminder$/);
+    assert.doesNotMatch(decision.trace.join(' | '), /王医生|10:30/);
+  });
+
+  it('carries the values on in the call state, event after event', () => {
+    const rulesWithMenu = compileOrThrow({
+      ...DEFAULT_RULES,
+      outbound: { vars: { doctor: { maxBytes: 15 }, time: { maxBytes: 5 } } },
+      flows: {
+        ...DEFAULT_RULES.flows,
+        reminder: {
+          start: 'confirm',
+          nodes: {
+            confirm: { type: 'menu', say: '{{vars.time}}的预约，确认请按1。', keys: { '1': 'bye' } },
+            bye: { type: 'hangup', say: '{{vars.doctor}}等您。' },
+          },
+        },
+      },
+    } satisfies RulesInput);
+    const outbound = new Call(rulesWithMenu, {
+      origin: 'outbound',
+      keys: KEYS,
+      now: NOW,
+      outboundKeys: [OUTBOUND_KEY],
+    });
+    const first = outbound.send('mute', { dynamic_id: sealed() });
+    assert.equal(first.state?.node, 'confirm');
+    assert.deepEqual(first.state?.vars, vars);
+    assert.deepEqual(spoken(outbound.send('dtmf', { dtmf_digits: '1' })), ['王医生等您。']);
+  });
+
+  it('keeps only the values the rules declare, within their size, naming the ones dropped', () => {
+    const strict = compileOrThrow({
+      ...rules.rules,
+      outbound: { flows: ['reminder'], vars: { time: { maxBytes: 4 } } },
+    } as RulesInput);
+    const decision = new Call(strict, {
+      origin: 'outbound',
+      keys: KEYS,
+      now: NOW,
+      outboundKeys: [OUTBOUND_KEY],
+    }).send('mute', { dynamic_id: sealed() });
+    assert.deepEqual(decision.state?.vars, {});
+    assert.ok(decision.trace.includes('DynamicId value doctor is not declared in outbound.vars → dropped'));
+    assert.ok(decision.trace.includes('DynamicId value time is over its 4 bytes → dropped'));
+  });
+
+  it('is refused on an inbound call, like a plain name', () => {
+    const decision = call('inbound').send('mute', { dynamic_id: sealed() });
+    assert.match(
+      decision.trace[0] ?? '',
+      /state is a sealed DynamicId, which inbound calls never carry; restarting/,
+    );
+    assert.equal(decision.state?.flow, 'hotline');
+    assert.deepEqual(decision.state?.vars, {});
+  });
+
+  it('starts no flow that outbound.flows does not list', () => {
+    const decision = call().send('mute', { dynamic_id: sealed('survey') });
+    assert.match(decision.trace[0] ?? '', /names flow survey, which this call may not start; restarting/);
+    assert.equal(decision.state?.flow, 'hotline');
+    assert.doesNotMatch(spoken(decision).join(''), /回访/);
+  });
+
+  it('refuses an expired one, and one sealed under a key the function does not hold, saying why', () => {
+    const expired = call().send('mute', { dynamic_id: sealed('reminder', NOW / 1000) });
+    assert.match(expired.trace[0] ?? '', /^state is a sealed DynamicId past its expiry; restarting/);
+    assert.equal(expired.state?.flow, 'hotline');
+    const foreign = sealOutboundId({ flow: 'reminder', vars, expiresAtS: NOW / 1000 + 60 }, [
+      'another-sender-key-0123',
+    ]);
+    const forged = call().send('mute', { dynamic_id: foreign });
+    assert.match(forged.trace[0] ?? '', /^state is tampered or sealed with another key; restarting/);
+    for (const decision of [expired, forged]) assert.doesNotMatch(decision.trace.join(' | '), /王医生|10:30/);
+  });
+
+  it('refuses an expired one even where outbound.defaultFlow would take an unreadable DynamicId', () => {
+    const withDefault = compileOrThrow({ ...rules.rules, outbound: { defaultFlow: 'survey' } } as RulesInput);
+    const outbound = new Call(withDefault, {
+      origin: 'outbound',
+      keys: KEYS,
+      now: NOW,
+      outboundKeys: [OUTBOUND_KEY],
+    });
+    const decision = outbound.send('mute', { dynamic_id: sealed('reminder', NOW / 1000 - 1) });
+    assert.equal(decision.state?.flow, 'hotline');
+    assert.deepEqual(spoken(outbound.send('mute', { dynamic_id: 'appt:42' })), ['回访']);
   });
 });
 

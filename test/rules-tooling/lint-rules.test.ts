@@ -331,7 +331,7 @@ describe('lintRules', () => {
       ]);
       assert.match(
         result.errors[0]?.message ?? '',
-        /^no collect or lookup node in flow main saves card \(collect saveAs, or a lookup node's save\), so this condition never holds; save it first or fix the name$/,
+        /^no collect or lookup node in flow main saves card \(collect saveAs, a lookup node's save, or outbound.vars for values a DynamicId carries\), so this condition never holds; save it first or fix the name$/,
       );
     });
 
@@ -580,7 +580,7 @@ describe('lintRules', () => {
       assert.deepEqual(pathsOf(result.errors), ['flows.main.nodes.get.use']);
       assert.equal(
         result.errors[0]?.message,
-        "no collect or lookup node in flow main saves card (collect saveAs, or a lookup node's save), so lookup " +
+        "no collect or lookup node in flow main saves card (collect saveAs, a lookup node's save, or outbound.vars for values a DynamicId carries), so lookup " +
           'account sends {{vars.card}} (in its url) empty; save it first or fix the name',
       );
     });

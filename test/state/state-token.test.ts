@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { sealOutboundId } from '../../shared/state/outbound-id';
 import {
   type CallState,
   type DecodedState,
@@ -100,6 +101,32 @@ describe('encodeState and decodeState', () => {
     assert.deepEqual(decodeState('2.AAAA', [KEY], CALL), { kind: 'invalid', reason: 'malformed' });
     assert.deepEqual(decodeState('1.x.y', [KEY], CALL), { kind: 'invalid', reason: 'format' });
     assert.deepEqual(decodeState('{"node":"agent"}', [KEY], CALL), { kind: 'invalid', reason: 'malformed' });
+  });
+
+  it("opens a sender's sealed DynamicId with the outbound keys, at the time given, on any call", () => {
+    const outboundKey = 'outbound-key-0123456789';
+    const now = 1_795_000_000_000;
+    const text = sealOutboundId({ flow: 'reminder', vars: { time: '10:30' }, expiresAtS: now / 1000 + 60 }, [
+      outboundKey,
+    ]);
+    const outbound = { keys: ['outbound-new-0123456789', outboundKey], nowMs: now };
+    const expected = { kind: 'outbound', flow: 'reminder', vars: { time: '10:30' } };
+    assert.deepEqual(decodeState(text, [KEY], CALL, { outbound }), expected);
+    assert.deepEqual(decodeState(text, [KEY], '130301340124^999999999999', { outbound }), expected);
+    assert.deepEqual(decodeState(text, [KEY], CALL, { outbound: { ...outbound, nowMs: now + 60_000 } }), {
+      kind: 'invalid',
+      reason: 'expired',
+    });
+    // A state key does not open it, and without outbound keys nothing does.
+    assert.deepEqual(decodeState(text, [outboundKey], CALL), { kind: 'invalid', reason: 'tampered' });
+    assert.deepEqual(decodeState(text, [KEY], CALL, { outbound: { keys: [], nowMs: now } }), {
+      kind: 'invalid',
+      reason: 'tampered',
+    });
+    assert.deepEqual(decodeState('o1.AAAA', [KEY], CALL, { outbound }), {
+      kind: 'invalid',
+      reason: 'malformed',
+    });
   });
 
   it('carries positions, not names: the longest names, a caller and two values stay under 200 characters', () => {

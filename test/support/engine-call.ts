@@ -35,6 +35,8 @@ export type CallOptions = {
   readonly now: number;
   /** Answers the lookups the flow needs, as the edge would; without it a need fails the test. */
   readonly answer?: (need: LookupNeed) => LookupAnswer;
+  /** The keys that open a sealed SmartCall DynamicId (`OUTBOUND_SECRETS`); none by default. */
+  readonly outboundKeys?: readonly string[];
 };
 
 /**
@@ -54,6 +56,7 @@ export class Call {
   /** The lookups the call needed, in order. */
   readonly needs: LookupNeed[] = [];
   answer: ((need: LookupNeed) => LookupAnswer) | undefined;
+  readonly outboundKeys: readonly string[];
 
   constructor(rules: CompiledRules, options: CallOptions) {
     this.answer = options.answer;
@@ -62,6 +65,7 @@ export class Call {
     this.byTag = options.byTag ?? new Map();
     this.keys = options.keys;
     this.now = options.now;
+    this.outboundKeys = options.outboundKeys ?? [];
   }
 
   /**
@@ -74,6 +78,7 @@ export class Call {
       type === 'callin' ? undefined : (withState.dynamic_id as string | undefined),
       this.keys,
       CALL_ID,
+      { outbound: { keys: this.outboundKeys, nowMs: now } },
     );
     const event = { callId: CALL_ID, timestamp: now, contentOk: true, type, content: withState } as FlowEvent;
     let result: EngineResult = decideNextAction(
