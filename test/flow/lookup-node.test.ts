@@ -135,7 +135,11 @@ describe('a lookup node', () => {
   });
 
   it('goes to onError when a value to save is missing or of the wrong kind', () => {
-    for (const data of [{ data: {} }, { data: { balance: 'lots' } }, { data: { balance: 1234567890123.5 } }]) {
+    for (const data of [
+      { data: {} },
+      { data: { balance: 'lots' } },
+      { data: { balance: 1234567890123.5 } },
+    ]) {
       const call = atCard(bankCall({ kind: 'ok', data, attempts: 1 }));
       const decision = call.send('dtmf', { dtmf_digits: '62220001' });
       assert.deepEqual(spoken(decision), ['系统繁忙，请稍后再拨。'], JSON.stringify(data));
