@@ -144,15 +144,15 @@ describe(`${PAGE}, "Trying it locally": the walk-through against the OSS stand-i
 
     const history = ran.find(({ command }) => / -- history /.test(command));
     assert.ok(history !== undefined, 'the walk-through runs history');
-    assert.match(history.out, /^\* 2026-11-23\.2 /m);
-    assert.match(history.out, /^ {2}2026-11-23\.1 /m);
+    assert.match(history.out, /^\* 2026-12-06\.2 /m);
+    assert.match(history.out, /^ {2}2026-12-06\.1 /m);
 
     const rollback = ran.at(-1);
-    assert.match(rollback?.command ?? '', / -- rollback 2026-11-23\.1 /);
-    assert.match(rollback?.out ?? '', /back to version 2026-11-23\.1, .*; it was version 2026-11-23\.2\n$/);
+    assert.match(rollback?.command ?? '', / -- rollback 2026-12-06\.1 /);
+    assert.match(rollback?.out ?? '', /back to version 2026-12-06\.1, .*; it was version 2026-12-06\.2\n$/);
     const afterwards = await rules(history.command, shellWords(history.command).slice(4));
     assert.equal(afterwards.code, 0, afterwards.err);
-    assert.match(afterwards.out, /^\* 2026-11-23\.1 /m);
-    assert.match(afterwards.out, /^ {2}2026-11-23\.2 /m);
+    assert.match(afterwards.out, /^\* 2026-12-06\.1 /m);
+    assert.match(afterwards.out, /^ {2}2026-12-06\.2 /m);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, before, describe, it } from 'node:test';
 import { parseYaml } from '../../shared/rules/yaml-parser';
 import { lintRules } from '../../shared/rules-tooling/lint-rules';
+import { sealOutboundId } from '../../shared/state/outbound-id';
 import {
   type ReplyData,
   restoreClock,
@@ -23,9 +24,11 @@ import { type FcHandler, loadWithEnv, ROOT } from '../support/fc-event';
 
 const RULES_FILE = join(ROOT, 'examples', 'appointment-reminder.yaml');
 // A cold start's budget far over what a loaded test machine needs to read the file: these tests are about the flow.
+const OUTBOUND_SECRET = 'example-tests-clinic-key-01';
 const ENV = {
   RULES_FILE,
   STATE_SECRETS: 'example-tests-state-key-1',
+  OUTBOUND_SECRETS: OUTBOUND_SECRET,
   LOG_LEVEL: 'error',
   RULES_LOAD_BUDGET_MS: '5000',
 };
@@ -80,6 +83,21 @@ describe('appointment reminder example', () => {
     const send = placeCall(handler, 'remind');
     const reply = await send('normal', { words: '好的，我会准时到', is_playing: 'false' });
     await assertGoodbye(send, reply, /^好的，已为您确认预约，请按时到诊/);
+  });
+
+  it('says the time and the doctor a sealed DynamicId carries when it confirms', async () => {
+    setClock(DESK_HOURS);
+    const dynamicId = sealOutboundId(
+      {
+        flow: 'remind',
+        vars: { time: '明天上午10点半', doctor: '王医生' },
+        expiresAtS: Math.floor(Date.parse(DESK_HOURS) / 1000) + 86_400,
+      },
+      [OUTBOUND_SECRET],
+    );
+    const send = placeCall(handler, dynamicId);
+    const reply = await send('normal', { words: '好的', is_playing: 'false' });
+    await assertGoodbye(send, reply, /^好的，已为您确认明天上午10点半王医生的复诊，请按时到诊/);
   });
 
   it('cancels on key 2, the keys armed by the first silence', async () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { type LookupServer, startLookupServer } from '../../dev/lookup-server';
 import { parseYaml } from '../../shared/rules/yaml-parser';
 import { lintRules } from '../../shared/rules-tooling/lint-rules';
 import {
@@ -180,13 +181,8 @@ describe('bank-card service example: a weekday in office hours', () => {
     setClock(TUESDAY_MORNING);
     const { send } = await dial(handler, CUSTOMER);
     const balance = await send('normal', { words: '帮我查一下余额' });
-    assert.equal(balance.action === 'dtmf' && balance.dtmf_max_numbers, 1);
-    assert.match(spoken(balance), /^余额和账单可以在手机银行App首页查看.*返回主菜单请按1/);
-    const menu = await send('normal', { words: '返回主菜单' });
-    assert.match(spoken(menu), /^挂失银行卡请按1/);
-    const agent = await send('dtmf', { dtmf_digits: '0' });
-    assert.equal(agent.action, 'play');
-    assert.match(spoken(agent), /正在为您转接人工客服/);
+    assert.equal(balance.action === 'dtmf' && balance.dtmf_max_numbers, 4);
+    assert.match(spoken(balance), /^请输入要查询的银行卡卡号最后4位/);
   });
 
   it('asks again in other words after a wrong key twice, then puts the caller through to an agent', async () => {
@@ -354,5 +350,51 @@ describe('bank-card service example: callers with a line of their own', () => {
     const { answer, send } = await dial(handler, '13000000000');
     assert.match(spoken(answer), /^您好，本热线暂时无法受理您的来电/);
     assert.equal((await send('normal', { words: '我要挂失' })).action, 'hangup');
+  });
+});
+
+describe('bank-card service example: the balance looked up in the card system', () => {
+  let handler: FcHandler;
+  let server: LookupServer;
+  const TOKEN = 'bank-example-token-0c1d';
+  before(async () => {
+    server = await startLookupServer({
+      routes: {
+        '/v1/card-balance': {
+          answer: { data: { available: 12345.67, dueDate: '12月25日' } },
+          requireHeaders: { authorization: `Bearer ${TOKEN}` },
+        },
+      },
+    });
+    // The example as written, its lookup sent to the stand-in instead of the bank's gateway.
+    const rules = parseYaml(readFileSync(RULES_FILE, 'utf8')) as { lookups: { balance: { url: string } } };
+    rules.lookups.balance.url = `${server.url}/v1/card-balance`;
+    handler = await loadWithEnv('inbound', {
+      RULES: JSON.stringify(rules),
+      STATE_SECRETS: ENV.STATE_SECRETS,
+      LOG_LEVEL: 'error',
+      LOOKUP_BANK_TOKEN: TOKEN,
+    });
+  });
+  after(() => server.stop());
+  afterEach(restoreClock);
+
+  it('says the balance and the due date, sending the card digits and the PIN in the body, then forgets them', async () => {
+    setClock(TUESDAY_MORNING);
+    const { send } = await dial(handler, CUSTOMER);
+    await send('normal', { words: '查余额' });
+    await send('dtmf', { dtmf_digits: '6218' });
+    const said = await send('dtmf', { dtmf_digits: '583920#' });
+    assert.match(
+      spoken(said),
+      /^您尾号 6 2 1 8 的银行卡可用额度为 12345\.67 元，本期还款日为 12月25日。返回主菜单请按1/,
+    );
+    assert.equal(said.action === 'dtmf' && said.dtmf_max_numbers, 1);
+    const request = server.requests.at(-1);
+    assert.equal(request?.method, 'POST');
+    assert.deepEqual(JSON.parse(request?.body ?? ''), { card4: '6218', pin: '583920' });
+    assert.doesNotMatch(readableParts(said), /583920/);
+    const menu = await send('normal', { words: '返回主菜单' });
+    assert.match(spoken(menu), /^挂失银行卡请按1/);
   });
 });
