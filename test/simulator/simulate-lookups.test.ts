@@ -171,7 +171,7 @@ describe('npm run simulate, interactive, with lookups', () => {
     assert.equal(out.match(/<- /g)?.length, 4, 'callin, silence, the keys and the silence after the filler');
   });
 
-  it('plays a short silence after the filler, which nothing can talk over, and says when the mute comes', async () => {
+  it('plays a short silence after the filler, which nothing can talk over, and the mute it brings', async () => {
     const out = await session([
       '/lookup account timeout',
       '/silence',
@@ -185,7 +185,10 @@ describe('npm run simulate, interactive, with lookups', () => {
       out,
       /silence\n {2}<- play, with nothing to play: silence; mute comes after 1000 ms\n.*\n {5}why: lookup account still waiting after 2 attempts → short silence/,
     );
-    assert.match(out, /talks over the prompt\n {2}not sent: no prompt is playing/);
+    assert.match(
+      out,
+      /talks over the prompt\n {2}not sent: nothing plays \(the last reply was play, to a mute event, with nothing to play: .*\(simulator rule silent-play, docs\/simulator-rules\.md\)/,
+    );
   });
 
   it('says a lookup no answer was typed for failed, and a /lookup of a lookup the rules do not have', async () => {
