@@ -5,17 +5,23 @@
  *   client plays them: each callback waits `waitMs`, an attempt still in flight then is joined by the
  *   call's next event on the same instance, attempts are counted across callbacks, timeouts and failed
  *   connections are sent again while attempts remain, and an answer that came is kept for the node;
+ * - {@link ReplayedLookups}: a logged call's lookups, answered with what its log lines say they came to;
  * - {@link ForwardedLookups}: the instance's own client, sent to a loopback origin instead.
  * None throws: what could not be answered is reported ({@link LookupReport}) and answered `unsendable`.
  */
+import { SENSITIVE_INPUT } from '../../shared/log/mask';
 import {
+  LOOKUP_FAILURES,
   type LookupAnswer,
   type LookupFailure,
   type LookupRequest,
   type LookupTask,
   MAX_ANSWER_DEPTH,
   type PerformLookup,
+  readLookupTaskKey,
 } from '../../shared/lookup/lookup-types';
+import type { LookupNode, Rules, SavedField } from '../../shared/rules/rules-schema';
+import type { LoggedLookup } from './call';
 import type { ScriptedAnswer } from './lookup-script';
 import { printable } from './printable';
 
@@ -25,7 +31,7 @@ export type LookupReport = {
   readonly unanswered: readonly LookupRequest[];
   /** What the simulator put in place of what it could not know, or why a lookup was not sent. */
   readonly notes: readonly string[];
-  /** Whether an answer was made up: what follows from it is not re-derivable. */
+  /** Whether an answer was made up (a value the log masked): what follows from it is not re-derivable. */
   readonly underivable: boolean;
 };
 
@@ -255,6 +261,135 @@ export class ScriptedLookups implements LookupDesk {
       if (outcome.kind === 'refused') return failed(outcome.why, attempts, outcome.status);
       // Lost: sent again at once while attempts remain (the loop), else failed.
     }
+  }
+}
+
+// --------------------------------------------------------------------------------------------------
+// Replayed
+// --------------------------------------------------------------------------------------------------
+
+/** A value the log masked (`****.*`) or withheld (`(sensitive)`): the answer it came from is not known. */
+function isMasked(value: string): boolean {
+  return value === SENSITIVE_INPUT || value.includes('*');
+}
+
+/** A logged value as the answer held it, by its type; a masked one with 0s for its digits. */
+function answerValueOf(logged: string, field: SavedField): unknown {
+  const text = logged === SENSITIVE_INPUT ? '0' : logged.replace(/\*/g, '0');
+  switch (field.type) {
+    case 'number': {
+      const number = Number(text);
+      return Number.isFinite(number) ? number : 0;
+    }
+    case 'boolean':
+      return text === 'true';
+    case 'digits':
+      return /^[0-9]+$/.test(text) ? text : '0';
+    case 'text':
+      return logged === SENSITIVE_INPUT ? logged : text;
+  }
+}
+
+/** Sets `value` at a dotted path (`data.balance`, `items.0.name`) of `answer`, making objects on the way. */
+function setAtPath(answer: Record<string, unknown>, path: string, value: unknown): void {
+  const steps = path.split('.');
+  let at = answer;
+  for (const step of steps.slice(0, -1)) {
+    const next = at[step];
+    if (next === null || typeof next !== 'object') at[step] = {};
+    at = at[step] as Record<string, unknown>;
+  }
+  at[steps.at(-1) ?? ''] = value;
+}
+
+/** The lookup node of a task, in the rules replayed against. */
+function lookupNodeOf(rules: Rules, key: string): LookupNode | undefined {
+  const at = readLookupTaskKey(key);
+  const node = at === undefined ? undefined : rules.flows[at.flow]?.nodes[at.node];
+  return node?.type === 'lookup' ? node : undefined;
+}
+
+/**
+ * A replayed call's lookups, answered with what the log says each came to on that turn: nothing is
+ * sent. An `ok` answer is rebuilt from the values the log kept, each put at its `from` path in the
+ * rules replayed against; a value the log masked is replayed with 0s for its digits, and the turn is
+ * marked not re-derivable. A lookup the logged turn did not make is answered `unsendable`, marked so too.
+ */
+export class ReplayedLookups implements LookupDesk {
+  readonly #report = new Reporter();
+  #logged: LoggedLookup[] = [];
+
+  constructor(private readonly rules: Rules) {}
+
+  /** The lookups of the turn about to be replayed, as its log line records them. */
+  feed(logged: readonly LoggedLookup[]): void {
+    this.#logged = [...logged];
+  }
+
+  readonly takeReport = (): LookupReport => this.#report.take();
+
+  /** The instance's client is never used: nothing is sent. */
+  readonly standIn =
+    (_client: PerformLookup): PerformLookup =>
+    (task) =>
+      Promise.resolve(this.#perform(task));
+
+  #perform(task: LookupTask): LookupAnswer {
+    const name = task.request.name;
+    const index = this.#logged.findIndex((logged) => logged.use === name);
+    const logged = this.#logged[index];
+    if (logged === undefined) {
+      this.#report.underivable = true;
+      this.#report.notes.push(
+        `lookup ${name} was not made on this turn of the logged call: answered as failed (unsendable), not re-derivable`,
+      );
+      return failed('unsendable', task.attemptsSoFar);
+    }
+    this.#logged.splice(index, 1);
+    const { attempts } = logged;
+    if (logged.outcome === 'waiting') return { kind: 'waiting', attempts };
+    const [word = '', ...rest] = (logged.why ?? '').split(' ');
+    const field = rest.join(' ');
+    if (logged.outcome === 'ok' || word === 'missing' || word === 'invalid')
+      return { kind: 'ok', data: this.#rebuild(task, logged, word, field), attempts };
+    if ((LOOKUP_FAILURES as readonly string[]).includes(word))
+      return failed(word as LookupFailure, attempts, logged.status);
+    this.#report.underivable = true;
+    this.#report.notes.push(
+      `lookup ${name} failed in the log for a reason this replay does not know (${printable(logged.why ?? '')}): replayed as unsendable, not re-derivable`,
+    );
+    return failed('unsendable', attempts);
+  }
+
+  /**
+   * The answer an `ok` (or a value `missing` or `invalid` in it) came from, as far as the log tells:
+   * each saved value at its `from` path; the one that was missing left out, the invalid one an object.
+   */
+  #rebuild(task: LookupTask, logged: LoggedLookup, failure: string, field: string): unknown {
+    const node = lookupNodeOf(this.rules, task.key);
+    const answer: Record<string, unknown> = {};
+    for (const [name, spec] of Object.entries(node?.save ?? {})) {
+      const named = name === field || spec.from === field;
+      if (named && failure === 'invalid') setAtPath(answer, spec.from, {});
+      if (named) continue;
+      const value = logged.values?.[name];
+      if (value === undefined) {
+        if (logged.outcome !== 'ok') continue;
+        this.#report.underivable = true;
+        this.#report.notes.push(
+          `lookup ${logged.use}: the logged call saved no ${name}, which these rules save: not re-derivable`,
+        );
+        continue;
+      }
+      if (isMasked(value)) {
+        this.#report.underivable = true;
+        this.#report.notes.push(
+          `lookup value masked: ${logged.use}'s ${name} is ${printable(value)} in the log, replayed as ${JSON.stringify(answerValueOf(value, spec))}: not re-derivable`,
+        );
+      }
+      setAtPath(answer, spec.from, answerValueOf(value, spec));
+    }
+    return answer;
   }
 }
 

@@ -75,6 +75,7 @@ import {
   ForwardedLookups,
   isLoopback,
   type LookupDesk,
+  ReplayedLookups,
   ScriptedLookups,
 } from '../../dev/simulator/simulated-lookups';
 import {
@@ -217,6 +218,9 @@ export const PROGRAM = {
       positionals: [1, 1],
       options: ['rules', 'call', 'caller', 'callee', 'holidays-from'],
       example: 'replay call.jsonl --rules examples/bank-card-service.yaml',
+      details:
+        'Lookups are answered with what the log says they came to (an answer rebuilt from the values\n' +
+        'saved); a value the log masked makes the turn "not re-derivable" instead of a difference.',
     },
     schema: {
       summary: "print the scenario files' JSON Schema (for editors)",
@@ -549,8 +553,10 @@ async function replay(io: SimulatorIo, file: string, options: Options): Promise<
   const own = calls.get(callId);
   if (own === undefined) throw new InputError(`${file}: no callback lines of call ${printable(callId)}`);
   const plan = planReplay(own, loaded.rules, { caller: options.caller, callee: options.callee });
-  // Neither --url nor --fc: the built bundles, in this process (replay needs their log lines).
-  const transport = await openTransport(loaded, {}, io.env ?? process.env);
+  // Neither --url nor --fc: the built bundles, in this process (replay needs their log lines), their
+  // lookups answered from the log.
+  const lookups = new ReplayedLookups(loaded.rules);
+  const transport = await openTransport(loaded, {}, io.env ?? process.env, lookups);
   const replayId = callIdsFor(io.callIdSeed ?? newCallIdSeed())();
   const call = new SimulatedCall(transport, plan.fn, replayId, plan.firstDynamicId);
   io.out(
@@ -558,20 +564,41 @@ async function replay(io: SimulatorIo, file: string, options: Options): Promise<
   );
   if (plan.dropped.length > 0) io.out(`  not replayed: ${plan.dropped.join(', ')} events\n`);
   let changed = 0;
+  let underivable = 0;
+  /**
+   * The turn at which the call left the logged way on a lookup answer the log does not hold (a value it
+   * masks): what differs from then on may follow from that answer, so it is not re-derivable either.
+   */
+  let leftAt: number | undefined;
+  /** Counts a turn that went elsewhere, and says how: a difference, or one that cannot be told. */
+  const differs = (derivable: boolean): string => {
+    if (derivable && leftAt === undefined) {
+      changed++;
+      return 'differs';
+    }
+    underivable++;
+    return leftAt === undefined
+      ? 'not re-derivable (a lookup answer the log does not hold)'
+      : `not re-derivable (after turn ${leftAt})`;
+  };
   for (const [index, turn] of plan.turns.entries()) {
+    lookups.feed(turn.lookups);
     const what = turn.input.kind === 'callin' ? 'callin' : describeAction(turn.input);
     io.out(`${index + 1}. [${showTime(loaded.rules, turn.at)}] ${what}\n`);
     if (turn.note !== undefined) io.out(`   note: ${turn.note}\n`);
     if (call.ended) {
-      io.out(`   was: ${compareRoutes(turn.was, turn.was).was}\n   now: the call had already ended\n`);
-      changed++;
+      const how = differs(true);
+      io.out(
+        `   was: ${compareRoutes(turn.was, turn.was).was}\n   now: the call had already ended${how === 'differs' ? '' : `  <- ${how}`}\n`,
+      );
       continue;
     }
     // Under other rules, the platform may no longer deliver what the caller did then (keys too early).
     const refusal = turn.input.kind === 'callin' ? undefined : call.refuse(turn.input, 'replay');
     if (refusal !== undefined && refusal.delivered === undefined) {
-      changed++;
-      io.out(`   was: ${compareRoutes(turn.was, turn.was).was}\n   now: ${refusal.message}  <- differs\n`);
+      io.out(
+        `   was: ${compareRoutes(turn.was, turn.was).was}\n   now: ${refusal.message}  <- ${differs(true)}\n`,
+      );
       continue;
     }
     if (refusal !== undefined) io.out(`   note: ${refusal.message}\n`);
@@ -588,18 +615,26 @@ async function replay(io: SimulatorIo, file: string, options: Options): Promise<
       node: outcome.log?.node,
       matched: outcome.log?.matched,
     };
+    for (const note of outcome.lookupReport?.notes ?? []) io.out(`   note: ${printable(note)}\n`);
     const compared = compareRoutes(turn.was, now);
-    if (compared.same) io.out(`   same: ${compared.now}\n`);
-    else {
-      changed++;
-      io.out(`   was: ${compared.was}\n   now: ${compared.now}  <- differs\n`);
-      io.out(`   why: ${printable(outcome.log?.trace.join(' · ') ?? '(no log line)')}\n`);
+    if (compared.same) {
+      io.out(`   same: ${compared.now}\n`);
+      continue;
     }
+    // A made-up lookup answer (a value the log masked) may be why the turn went elsewhere: not a difference.
+    const how = differs(outcome.lookupReport?.underivable !== true);
+    if (outcome.lookupReport?.underivable === true) leftAt ??= index + 1;
+    io.out(`   was: ${compared.was}\n   now: ${compared.now}  <- ${how}\n`);
+    io.out(`   why: ${printable(outcome.log?.trace.join(' · ') ?? '(no log line)')}\n`);
   }
+  const notDerived =
+    underivable === 0
+      ? ''
+      : `; ${plural(underivable, 'turn')} could not be re-derived (lookup values the log masks)`;
   io.out(
     changed === 0
-      ? 'the call goes the same way under these rules\n'
-      : `${changed} of ${plural(plan.turns.length, 'turn')} go differently under these rules\n`,
+      ? `the call goes the same way under these rules${notDerived}\n`
+      : `${changed} of ${plural(plan.turns.length, 'turn')} go differently under these rules${notDerived}\n`,
   );
   return 0;
 }

@@ -10,8 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { SimulatedCall } from '../../dev/simulator/call';
+import { type CallerAction, SimulatedCall } from '../../dev/simulator/call';
 import { runScenario } from '../../dev/simulator/run-scenarios';
+import { ScriptedLookups } from '../../dev/simulator/simulated-lookups';
 import { createInProcessTransport } from '../../dev/simulator/transport';
 import type { LookupTask, PerformLookup } from '../../shared/lookup/lookup-types';
 import { compileRules } from '../../shared/rules/compile-rules';
@@ -32,6 +33,12 @@ function file(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
+}
+
+/** The fixture's rules with one text replaced (the test says what the edit means). */
+function editedRules(name: string, from: string, to: string): string {
+  assert.ok(RULES_TEXT.includes(from), `the fixture has no ${from}`);
+  return file(name, RULES_TEXT.replace(from, to));
 }
 
 /** A scenario file of one call at 10:00 that keys the card after arming the keys, with `rest` added. */
@@ -246,6 +253,80 @@ describe('npm run simulate, interactive, with lookups', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('npm run simulate -- replay, with lookups', () => {
+  /** A call whose account lookup was slow, then said the balance (1234.5 is masked in the log), then 9. */
+  async function loggedCall(balance = 1234.5): Promise<string> {
+    const desk = new ScriptedLookups();
+    const transport = await createInProcessTransport(RULES, desk);
+    desk.startCall(
+      new Map([['account', { kind: 'data', data: { data: { balance, state: 'active' } }, slow: true }]]),
+    );
+    const call = new SimulatedCall(transport, 'inbound', '130301340124^117079730177');
+    const at = Date.parse('2026-03-10T10:00:00+08:00');
+    const actions: CallerAction[] = [
+      { kind: 'silence' },
+      { kind: 'keys', keys: '62220001#' },
+      { kind: 'silence' },
+      { kind: 'keys', keys: '9' },
+    ];
+    const outcomes = [await call.answer({ caller: '13812345678', callee: '05923391657' }, at)];
+    for (const [i, action] of actions.entries()) outcomes.push(await call.act(action, at + (i + 1) * 3_000));
+    const lines = outcomes.map((outcome) => JSON.stringify(outcome.log?.raw));
+    assert.match(
+      lines[3] ?? '',
+      /"lookups":\[\{"use":"account","outcome":"ok","attempts":1,"values":\{"balance":"[^"]+","state":"active"\}\}\]/,
+    );
+    return file(`balance-call-${balance}.jsonl`, `${lines.join('\n')}\n`);
+  }
+
+  it('answers each lookup with what the log says it came to: the call goes the same way', async () => {
+    const exported = await loggedCall();
+    const same = await simulate('replay', exported, '--rules', RULES);
+    assert.equal(same.status, 0);
+    assert.match(
+      same.stdout,
+      /3\. \[2026-03-10 10:00 Tue\] keys 00000000\n.*\n {3}same: play bank\/getAccount \(collected card\)\n/,
+    );
+    assert.match(
+      same.stdout,
+      /4\. \[2026-03-10 10:00 Tue\] silence\n {3}note: lookup value masked: account's balance is \*\*\*\*\.\* in the log, replayed as 0: not re-derivable\n {3}same: dtmf bank\/menu\n/,
+    );
+    assert.match(same.stdout, /the call goes the same way under these rules\n$/);
+  });
+
+  it('shows a turn that goes elsewhere on a masked value as not re-derivable, and one on a kept value as differing', async () => {
+    const exported = await loggedCall();
+    // A zero balance has its own goodbye now: the logged balance is masked, so the replay cannot tell.
+    const byBalance = editedRules(
+      'by-balance.yaml',
+      '      - when: { var: state, equals: frozen }\n            goto: frozen',
+      "      - when: { var: state, equals: frozen }\n            goto: frozen\n          - when: { var: balance, equals: '0' }\n            goto: bye",
+    );
+    const masked = await simulate('replay', exported, '--rules', byBalance);
+    assert.equal(masked.status, 0);
+    assert.match(
+      masked.stdout,
+      /note: lookup value masked: .*\n {3}was: dtmf bank\/menu\n {3}now: play bank\/bye {2}<- not re-derivable \(a lookup answer the log does not hold\)\n/,
+    );
+    // The call left the logged way there: the key it pressed after is not heard, which follows from it.
+    assert.match(
+      masked.stdout,
+      /5\. .* keys 9\n {3}was: play bank\/bye \(key 9\)\n {3}now: not heard: .* {2}<- not re-derivable \(after turn 4\)\n/,
+    );
+    assert.match(
+      masked.stdout,
+      /the call goes the same way under these rules; 2 turns could not be re-derived \(lookup values the log masks\)\n$/,
+    );
+    // An active card counts as frozen now: the logged state (and a balance of 2 digits) are kept as they
+    // were, so this is a difference.
+    const byState = editedRules('by-state.yaml', 'equals: frozen', 'equals: active');
+    const differs = await simulate('replay', await loggedCall(12), '--rules', byState);
+    assert.doesNotMatch(differs.stdout, /lookup value masked|not re-derivable/);
+    assert.match(differs.stdout, /was: dtmf bank\/menu\n {3}now: play bank\/frozen {2}<- differs\n/);
+    assert.match(differs.stdout, /2 of 5 turns go differently under these rules\n$/);
   });
 });
 

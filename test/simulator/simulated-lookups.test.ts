@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ForwardedLookups, ScriptedLookups } from '../../dev/simulator/simulated-lookups';
+import { ForwardedLookups, ReplayedLookups, ScriptedLookups } from '../../dev/simulator/simulated-lookups';
 import type {
   LookupAnswer,
   LookupRequest,
   LookupTask,
   PerformLookup,
 } from '../../shared/lookup/lookup-types';
+import { compileRules } from '../../shared/rules/compile-rules';
+import { parseYaml } from '../../shared/rules/yaml-parser';
+import { ROOT } from '../support/fc-event';
 
 const REQUEST: LookupRequest = {
   name: 'account',
@@ -177,6 +182,70 @@ describe('scripted lookups, played as the lookup client plays them', () => {
     assert.deepEqual(asked, ['account']);
     assert.deepEqual(desk.takeReport().unanswered, []);
     assert.deepEqual(await perform(task()), { kind: 'ok', data: DATA, attempts: 1 });
+  });
+});
+
+describe('replayed lookups', () => {
+  const text = readFileSync(join(ROOT, 'test', 'fixtures', 'lookups', 'balance.yaml'), 'utf8');
+  const compiled = compileRules(parseYaml(text));
+  assert.ok(compiled.ok);
+  const { rules } = compiled.compiled;
+
+  it('answer with what the log says, an ok answer rebuilt from the values saved, at their paths', async () => {
+    const desk = new ReplayedLookups(rules);
+    const perform = desk.standIn(NO_CLIENT);
+    desk.feed([{ use: 'account', outcome: 'ok', attempts: 2, values: { balance: '12', state: 'active' } }]);
+    assert.deepEqual(await perform(task(1)), {
+      kind: 'ok',
+      data: { data: { balance: 12, state: 'active' } },
+      attempts: 2,
+    });
+    assert.deepEqual(desk.takeReport(), { unanswered: [], notes: [], underivable: false });
+    desk.feed([{ use: 'account', outcome: 'waiting', attempts: 1 }]);
+    assert.deepEqual(await perform(task()), { kind: 'waiting', attempts: 1 });
+    desk.feed([{ use: 'account', outcome: 'failed', why: 'status', status: 503, attempts: 1 }]);
+    assert.deepEqual(await perform(task()), { kind: 'failed', why: 'status', status: 503, attempts: 1 });
+  });
+
+  it('replay a value the log masked with 0s, and mark the turn not re-derivable', async () => {
+    const desk = new ReplayedLookups(rules);
+    desk.feed([
+      { use: 'account', outcome: 'ok', attempts: 1, values: { balance: '****.*', state: '(sensitive)' } },
+    ]);
+    assert.deepEqual(await desk.standIn(NO_CLIENT)(task()), {
+      kind: 'ok',
+      data: { data: { balance: 0, state: '(sensitive)' } },
+      attempts: 1,
+    });
+    const report = desk.takeReport();
+    assert.equal(report.underivable, true);
+    assert.deepEqual(report.notes, [
+      "lookup value masked: account's balance is ****.* in the log, replayed as 0: not re-derivable",
+      'lookup value masked: account\'s state is (sensitive) in the log, replayed as "(sensitive)": not re-derivable',
+    ]);
+  });
+
+  it('replay a value that was missing or of another kind as an answer without it, or with an object', async () => {
+    const desk = new ReplayedLookups(rules);
+    const perform = desk.standIn(NO_CLIENT);
+    desk.feed([{ use: 'account', outcome: 'failed', why: 'missing balance', attempts: 1 }]);
+    assert.deepEqual(await perform(task()), { kind: 'ok', data: {}, attempts: 1 });
+    desk.feed([{ use: 'account', outcome: 'failed', why: 'invalid data.balance', attempts: 1 }]);
+    assert.deepEqual(await perform(task()), { kind: 'ok', data: { data: { balance: {} } }, attempts: 1 });
+    assert.equal(desk.takeReport().underivable, false);
+  });
+
+  it('answer a lookup the logged turn did not make unsendable, saying it is not re-derivable', async () => {
+    const desk = new ReplayedLookups(rules);
+    desk.feed([]);
+    assert.deepEqual(await desk.standIn(NO_CLIENT)(task()), {
+      kind: 'failed',
+      why: 'unsendable',
+      attempts: 0,
+    });
+    const report = desk.takeReport();
+    assert.equal(report.underivable, true);
+    assert.match(report.notes[0] ?? '', /lookup account was not made on this turn of the logged call/);
   });
 });
 
