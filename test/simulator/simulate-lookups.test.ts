@@ -54,6 +54,12 @@ ${turn}
 `;
 }
 
+/** A session of the balance line at 10:00 on a Tuesday, with these lines typed. */
+async function session(typed: readonly string[], args: readonly string[] = []): Promise<string> {
+  const { status, out } = await runSession(['--rules', RULES, '--at', '2026-03-10 10:00', ...args], typed);
+  assert.equal(status, 0, out);
+  return out;
+}
 describe('npm run simulate -- run, with lookups', () => {
   it('answers lookups from the scenario: at once, slow, on another instance, timed out, failed, without a value', async () => {
     const result = await simulate('run', SCENARIOS, '--rules', RULES, '--coverage');
@@ -148,13 +154,6 @@ describe('npm run simulate -- run, with lookups', () => {
 });
 
 describe('npm run simulate, interactive, with lookups', () => {
-  /** A session of the balance line at 10:00 on a Tuesday, with these lines typed. */
-  async function session(typed: readonly string[], args: readonly string[] = []): Promise<string> {
-    const { status, out } = await runSession(['--rules', RULES, '--at', '2026-03-10 10:00', ...args], typed);
-    assert.equal(status, 0, out);
-    return out;
-  }
-
   it('asks for a lookup’s answer the first time the flow makes it, and plays the call with it', async () => {
     const out = await session([
       '/silence',
@@ -358,5 +357,42 @@ describe('the hosted instances of the simulator', () => {
     assert.deepEqual(outcome.log?.lookups, [
       { use: 'account', outcome: 'failed', why: 'status', status: 503, attempts: 1 },
     ]);
+  });
+});
+
+describe('docs/testing.md: flows with lookups', () => {
+  const section =
+    readFileSync(join(ROOT, 'docs', 'testing.md'), 'utf8').split('## Flows with lookups')[1] ?? '';
+  /** The section's fenced blocks with no language: output as the simulator prints it. */
+  const blocks: string[] = [];
+  let open: { language: string; lines: string[] } | undefined;
+  for (const line of section.split('\n')) {
+    if (!line.startsWith('```')) open?.lines.push(line);
+    else if (open === undefined) open = { language: line.slice(3), lines: [] };
+    else {
+      if (open.language === '') blocks.push(open.lines.join('\n'));
+      open = undefined;
+    }
+  }
+
+  it('holds the turns of an interactive call the simulator prints today, for the lines typed in it', async () => {
+    const recorded = blocks.find((block) => block.startsWith('caller> /keys'));
+    assert.ok(recorded !== undefined, 'the section shows no interactive call');
+    // The terminal echoed what was typed after each prompt; piped in, it is not echoed.
+    const prompt = /^((?:caller|lookup account)> )(.+)(?:\n|$)/gm;
+    const typed = [...recorded.matchAll(prompt)].map((match) => match[2] ?? '');
+    const out = await session(['/silence', ...typed, '/quit']);
+    assert.ok(out.includes(recorded.replace(prompt, '$1')), out);
+  });
+
+  it('holds the failure of a scenario that scripts no lookup, as the simulator prints it', async () => {
+    const recorded = blocks.find((block) => block.startsWith('  FAIL keys the card'));
+    assert.ok(recorded !== undefined, 'the section shows no unscripted lookup');
+    const scenario = file(
+      'keys-the-card.scenarios.yaml',
+      oneCall('', '      - silence: true').replace('name: a call', 'name: keys the card'),
+    );
+    const result = await simulate('run', scenario, '--rules', RULES);
+    assert.ok(result.stdout.includes(`${recorded}\n`), result.stdout);
   });
 });

@@ -336,7 +336,7 @@ describe('docs/testing.md', () => {
 
   it('runs every scenario example as written, against the rules its comment names', async () => {
     const blocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
-    assert.equal(blocks.length, 2);
+    assert.equal(blocks.length, 3);
     for (const [i, block] of blocks.entries()) {
       const rules = /--rules (\S+)/.exec(block)?.[1];
       assert.ok(rules !== undefined, `docs/testing.md scenario ${i} names no rules file`);
