@@ -16,10 +16,11 @@ import {
   type LookupFailure,
   type LookupRequest,
   type LookupTask,
-  MAX_ANSWER_DEPTH,
   type PerformLookup,
   readLookupTaskKey,
 } from '../../shared/lookup/lookup-types';
+import { isLoopbackHost, prepareRequest } from '../../shared/lookup/prepare-request';
+import { readAnswer } from '../../shared/lookup/read-answer';
 import type { LookupNode, Rules, SavedField } from '../../shared/rules/rules-schema';
 import type { LoggedLookup } from './call';
 import type { ScriptedAnswer } from './lookup-script';
@@ -67,13 +68,16 @@ function failed(why: LookupFailure, attempts: number, status?: number): LookupAn
   return status === undefined ? { kind: 'failed', why, attempts } : { kind: 'failed', why, attempts, status };
 }
 
-/** Hosts an `http:` lookup may go to: the lookup client sends plain HTTP to this machine only. */
-const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]', 'localhost']);
-
-/** Whether a URL goes to this machine. */
+/** Whether a URL goes to this machine (as the lookup client tells it). */
 export function isLoopback(url: URL): boolean {
-  return LOOPBACK_HOSTS.has(url.hostname);
+  return isLoopbackHost(url.hostname);
 }
+
+/**
+ * The environment the simulated lookups are prepared with: every `LOOKUP_` variable a header names is
+ * taken as set, as on a function deployed with it (the simulator never reads the real ones).
+ */
+const DEPLOYED_ENV = (name: string) => `${name.toLowerCase()}-as-deployed`;
 
 // --------------------------------------------------------------------------------------------------
 // Scripted
@@ -99,23 +103,14 @@ type Flight = {
   outcome: AttemptOutcome | undefined;
 };
 
-/** How deep a value nests: the lookup client refuses an answer deeper than {@link MAX_ANSWER_DEPTH}. */
-function depthOf(value: unknown): number {
-  if (value === null || typeof value !== 'object') return 0;
-  let deepest = 0;
-  for (const inner of Object.values(value)) deepest = Math.max(deepest, depthOf(inner));
-  return deepest + 1;
-}
-
 /** What an attempt answered with `answer` comes to, once it comes. */
 function outcomeOf(answer: ScriptedAnswer, request: LookupRequest): AttemptOutcome {
   switch (answer.kind) {
     case 'data': {
-      // The client reads the answer as bytes and parses it: what it refuses, the simulator refuses too.
-      const bytes = Buffer.byteLength(JSON.stringify(answer.data) ?? 'null');
-      if (bytes > request.maxBytes) return { kind: 'refused', why: 'too-large' };
-      if (depthOf(answer.data) > MAX_ANSWER_DEPTH) return { kind: 'refused', why: 'too-deep' };
-      return { kind: 'ok', data: answer.data };
+      // The answer as the endpoint sends it, bounded and read by the client's own reader.
+      const body = Buffer.from(JSON.stringify(answer.data) ?? 'null');
+      if (body.length > request.maxBytes) return { kind: 'refused', why: 'too-large' };
+      return readAnswer(body);
     }
     case 'status':
       return {
@@ -218,11 +213,12 @@ export class ScriptedLookups implements LookupDesk {
           this.#report.unanswered.push(request);
           return failed('unsendable', task.attemptsSoFar);
         }
-        const url = new URL(request.url);
-        if (answer.kind === 'unsendable' || (url.protocol === 'http:' && !isLoopback(url))) {
-          if (answer.kind !== 'unsendable')
+        // What the client refuses to send, the simulator does not send either.
+        const refused = prepareRequest(request, DEPLOYED_ENV) === undefined;
+        if (answer.kind === 'unsendable' || refused) {
+          if (refused)
             this.#report.notes.push(
-              `lookup ${request.name} is not sent: the lookup client sends http:// to this machine only (use https://)`,
+              `lookup ${request.name} is not sent: the lookup client refuses it (plain http:// to another machine, credentials in the URL, or a header it cannot send)`,
             );
           return failed('unsendable', task.attemptsSoFar);
         }
@@ -257,7 +253,7 @@ export class ScriptedLookups implements LookupDesk {
             : { kind: 'lost', why: 'timeout' };
       }
       const { outcome } = flight;
-      if (outcome.kind === 'ok') return { kind: 'ok', data: outcome.data, attempts };
+      if (outcome.kind === 'ok') return { kind: 'ok', data: outcome.data, attempts, status: 200 };
       if (outcome.kind === 'refused') return failed(outcome.why, attempts, outcome.status);
       // Lost: sent again at once while attempts remain (the loop), else failed.
     }
