@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import type { FunctionHost } from '../shared/callback/callback-function';
 import { EnvSchema } from '../shared/config/config';
 
 /** The repository's root folder. */
@@ -36,12 +37,6 @@ function requireFresh(name: string, distDir: string): unknown {
   delete require.cache[require.resolve(file)];
   return require(file);
 }
-
-/** What a callback function's bundle takes from its host (shared/callback/callback-function.ts). */
-export type FunctionHost = {
-  readonly now?: () => number;
-  readonly writeLog?: (line: string) => void;
-};
 
 /**
  * Loads a callback function's bundle (`inbound` or `outbound`) in a fresh module instance and builds an

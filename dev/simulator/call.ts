@@ -14,6 +14,7 @@ import {
   type Refusal,
   refuseAction,
 } from './platform-rules';
+import type { LookupReport } from './simulated-lookups';
 import type { CallFunction, CallTransport } from './transport';
 
 /** What the caller (or the platform, for a transfer's result) does on a turn. */
@@ -53,10 +54,14 @@ export type TurnOutcome = {
     | undefined;
   /** Whether the caller may talk over the prompt. */
   readonly bargeIn?: boolean | undefined;
+  /** The silence after which the platform sends `mute`, ms, when the reply sets it. */
+  readonly muteTimeMs?: number | undefined;
   /** Characters of state carried in `dynamic_id` to the next event (0: none). */
   readonly stateChars: number;
   /** From the function's log line for this callback (in-process only). */
   readonly log?: CallbackLog | undefined;
+  /** What the simulator's lookups say of this callback's (in-process only). */
+  readonly lookupReport?: LookupReport | undefined;
 };
 
 /** The fields of a `callback` log line the simulator shows and checks. */
@@ -68,9 +73,24 @@ export type CallbackLog = {
   readonly matched?: string | undefined;
   readonly trace: readonly string[];
   readonly rulesVersion?: string | undefined;
+  /** What happened, in the outcome words (shared/flow/outcome-words.ts). */
+  readonly outcomes: readonly string[];
+  /** What each lookup of the callback came to. */
+  readonly lookups: readonly LoggedLookup[];
   /** The log line as written, for coverage and replay. */
   readonly raw: Record<string, unknown>;
 };
+
+/** A lookup as a callback's log line records it (`lookups`): saved values masked, sensitive ones withheld. */
+export const LoggedLookupSchema = v.object({
+  use: v.string(),
+  outcome: v.picklist(['ok', 'failed', 'waiting']),
+  attempts: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  why: v.optional(v.string()),
+  status: v.optional(v.pipe(v.number(), v.integer())),
+  values: v.optional(v.record(v.string(), v.string())),
+});
+export type LoggedLookup = v.InferOutput<typeof LoggedLookupSchema>;
 
 /** A text field of a log line, read leniently: a field of another shape is left out, never trusted. */
 export const lenientText = v.fallback(v.optional(v.string()), undefined);
@@ -89,6 +109,8 @@ export const CallbackLogSchema = v.object({
   action: lenientText,
   rulesVersion: lenientText,
   trace: v.fallback(v.optional(v.array(v.string()), []), []),
+  outcomes: v.fallback(v.optional(v.array(v.string()), []), []),
+  lookups: v.fallback(v.optional(v.array(LoggedLookupSchema), []), []),
 });
 
 /** The `callback` line among a callback's log lines (the function writes one per callback). */
@@ -178,7 +200,10 @@ export class SimulatedCall {
       { call_id: this.callId, content_type: event, content: JSON.stringify(content), timestamp: String(at) },
       at,
     );
-    const outcome = readReply(event, delivery.status, delivery.body, findCallbackLog(delivery.logs));
+    const outcome = {
+      ...readReply(event, delivery.status, delivery.body, findCallbackLog(delivery.logs)),
+      lookupReport: delivery.lookups,
+    };
     this.outcomes.push(outcome);
     this.delivering = nextPlatformState(this.delivering, event, outcome);
     this.dynamicId = outcome.action === undefined ? this.dynamicId : readDynamicId(delivery.body);
@@ -237,6 +262,7 @@ export function readReply(event: string, status: number, body: string, log?: Cal
         ? { max: data.dtmf_max_numbers, timeoutS: data.dtmf_nonin_overtime, endKey: data.dtmf_end_character }
         : undefined,
     bargeIn: 'action_code_break' in data ? data.action_code_break : undefined,
+    muteTimeMs: 'mute_time' in data ? data.mute_time : undefined,
     stateChars: data.dynamic_id?.length ?? 0,
   };
 }

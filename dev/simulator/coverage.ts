@@ -1,12 +1,18 @@
 /**
  * Coverage of a rules document by simulated calls: which nodes, keys, intents, branches and retry
- * escalations (and the other ways on: a collected value's `next`, a failed transfer's `onFail`) the
- * calls went through, per flow, from the function's own log lines. Pure. The ways out of a node come
- * from the node-type traits (`targetsOf`, `findRetryPolicy`), so a new node type's edges are counted
- * without a change here.
+ * escalations (and the other ways on: a collected value's `next`, a failed transfer's `onFail`, a
+ * lookup's `next` and `onError`) the calls went through, per flow, from the function's own log lines,
+ * and what each lookup node's lookups came to. Pure. The ways out of a node come from the node-type
+ * traits (`targetsOf`, `findRetryPolicy`), so a new node type's edges are counted without a change here.
  */
 
-import { readBranchTaken, readEnteredNode, readRetriesUsedUp } from '../../shared/flow/trace-phrases';
+import {
+  readBranchTaken,
+  readEnteredNode,
+  readLookupLine,
+  readRetriesUsedUp,
+  type TracedLookup,
+} from '../../shared/flow/trace-phrases';
 import {
   chainsOn,
   findRetryPolicy,
@@ -42,8 +48,22 @@ export type FlowCoverage = {
   readonly missed: readonly CoverageItem[];
 };
 
+/**
+ * What the lookups of one lookup node came to: how often each outcome was seen — `ok`, `waiting (filler)`,
+ * `waiting (short silence)`, `failed` with why (`failed status 503`, `failed timeout`) — in the order first seen.
+ */
+export type LookupCoverage = {
+  readonly flow: string;
+  readonly node: string;
+  /** The lookup it makes (its `use`). */
+  readonly use: string;
+  readonly seen: ReadonlyMap<string, number>;
+};
+
 export type Coverage = {
   readonly flows: readonly FlowCoverage[];
+  /** Every lookup node, in document order, with what its lookups came to. */
+  readonly lookups: readonly LookupCoverage[];
   readonly total: number;
   readonly visited: number;
   /** Visited share of every item, 0–100. */
@@ -121,18 +141,40 @@ export function listCoverageItems(rules: Rules): CoverageItem[] {
   return items;
 }
 
+/** How coverage names what a lookup came to: `ok`, `waiting (filler)`, `failed status 503`. */
+function lookupOutcomeOf(traced: TracedLookup): string {
+  switch (traced.outcome) {
+    case 'ok':
+      return 'ok';
+    case 'waiting':
+      return `waiting (${traced.hold})`;
+    case 'failed':
+      return `failed ${traced.why}`;
+  }
+}
+
+/** A lookup's outcome at a node of a flow, read from one callback's trace. */
+type LookupSeen = { readonly flow: string; readonly node: string; readonly outcome: string };
+
 /** The ids of the items one callback went through. */
 export function visitedBy(rules: Rules, visit: Visit): Set<string> {
+  return walkVisit(rules, visit).seen;
+}
+
+/** The items one callback went through, and what the lookups it made came to, node by node. */
+function walkVisit(rules: Rules, visit: Visit): { seen: Set<string>; lookups: LookupSeen[] } {
   const seen = new Set<string>();
+  const lookups: LookupSeen[] = [];
   const flowName = visit.flow;
   const flow = flowName === undefined ? undefined : rules.flows[flowName];
-  if (flowName === undefined || flow === undefined) return seen;
+  if (flowName === undefined || flow === undefined) return { seen, lookups };
   const nodeOf = (name: string | undefined) =>
     name !== undefined && Object.hasOwn(flow.nodes, name) ? flow.nodes[name] : undefined;
   /** Marks the ways on of `from` that lead to `target` and that no trace line names precisely. */
   const markByTarget = (from: string, target: string) => {
     const node = nodeOf(from);
-    if (node === undefined) return;
+    // A lookup's trace line names the way it went (next or onError, which may lead to the same node).
+    if (node === undefined || node.type === 'lookup') return;
     for (const edge of edgesOf(node, flow))
       if (edge.target === target && !SPECIFIC.has(kindOfPath(edge.path)))
         seen.add(edgeId(flowName, from, edge.path));
@@ -174,18 +216,43 @@ export function visitedBy(rules: Rules, visit: Visit): Set<string> {
       current = entered;
       continue;
     }
+    // A lookup answered on a later event is the one the call waited at: the node that heard it.
+    const looked = readLookupLine(line);
+    const at = current ?? hearer;
+    if (looked !== undefined && at !== undefined && nodeOf(at)?.type === 'lookup') {
+      lookups.push({ flow: flowName, node: at, outcome: lookupOutcomeOf(looked) });
+      if (looked.outcome !== 'waiting')
+        seen.add(edgeId(flowName, at, looked.outcome === 'ok' ? 'next' : 'onError'));
+      continue;
+    }
     if (current === undefined) continue;
     const branch = readBranchTaken(line);
     if (branch === 'else') seen.add(edgeId(flowName, current, 'else'));
     else if (branch !== undefined) seen.add(edgeId(flowName, current, `branches.${branch}.goto`));
   }
-  return seen;
+  return { seen, lookups };
 }
 
 /** Coverage of `rules` by these callbacks' log lines. */
 export function computeCoverage(rules: Rules, visits: Iterable<Visit>): Coverage {
   const seen = new Set<string>();
-  for (const visit of visits) for (const id of visitedBy(rules, visit)) seen.add(id);
+  const outcomes = new Map<string, Map<string, number>>();
+  for (const visit of visits) {
+    const walked = walkVisit(rules, visit);
+    for (const id of walked.seen) seen.add(id);
+    for (const { flow, node, outcome } of walked.lookups) {
+      const own = outcomes.get(nodeId(flow, node)) ?? new Map<string, number>();
+      own.set(outcome, (own.get(outcome) ?? 0) + 1);
+      outcomes.set(nodeId(flow, node), own);
+    }
+  }
+  const lookups = Object.entries(rules.flows).flatMap(([flow, { nodes }]) =>
+    Object.entries(nodes).flatMap(([node, spec]) =>
+      spec.type === 'lookup'
+        ? [{ flow, node, use: spec.use, seen: outcomes.get(nodeId(flow, node)) ?? new Map() }]
+        : [],
+    ),
+  );
   const items = listCoverageItems(rules);
   const flows = Object.keys(rules.flows).map((flow) => {
     const own = items.filter((item) => item.flow === flow);
@@ -194,6 +261,7 @@ export function computeCoverage(rules: Rules, visits: Iterable<Visit>): Coverage
   const visited = items.filter((item) => seen.has(item.id)).length;
   return {
     flows,
+    lookups,
     total: items.length,
     visited,
     percent: items.length === 0 ? 100 : Math.floor((visited / items.length) * 1000) / 10,
@@ -211,6 +279,13 @@ export function formatCoverage(coverage: Coverage): string {
       `  flow ${flow.flow}: ${visited}/${flow.total}${flow.missed.length === 0 ? ', all visited' : ''}`,
     );
     for (const item of flow.missed) lines.push(`    never visited: ${item.label}`);
+    for (const lookup of coverage.lookups) {
+      if (lookup.flow !== flow.flow) continue;
+      const seen = [...lookup.seen].map(([outcome, count]) => `${outcome} ×${count}`);
+      lines.push(
+        `    lookup ${lookup.node} (${lookup.use}): ${seen.length === 0 ? 'never looked up' : seen.join(', ')}`,
+      );
+    }
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,7 +1,7 @@
 /**
  * A turn's expectations against what happened, and the diff a user reads when they differ. Pure.
  */
-import type { TurnOutcome } from './call';
+import type { LoggedLookup, TurnOutcome } from './call';
 import { printable } from './printable';
 import type { Expect } from './scenario';
 
@@ -15,6 +15,21 @@ export function heardText(outcome: TurnOutcome): string {
 
 /** Fields read from the function's log line, not from the reply. */
 const LOGGED_FIELDS = ['flow', 'node', 'line', 'matched'] as const;
+
+/**
+ * How a turn names a lookup of its log line: `account ok (1 attempt)`, `account waiting (1 attempt)`,
+ * `account failed status 503 (1 attempt)`, `account failed timeout (3 attempts)`.
+ */
+export function describeLookup(lookup: LoggedLookup): string {
+  const status = lookup.status === undefined ? '' : ` ${lookup.status}`;
+  const why = lookup.outcome === 'failed' ? ` ${lookup.why ?? 'unknown'}${status}` : '';
+  return `${lookup.use} ${lookup.outcome}${why} (${lookup.attempts} ${lookup.attempts === 1 ? 'attempt' : 'attempts'})`;
+}
+
+/** Whether an expected lookup (`account failed`) names a lookup's description: all of it, or its first words. */
+function namesLookup(expected: string, description: string): boolean {
+  return description === expected || description.startsWith(`${expected} `);
+}
 
 /**
  * Every expectation of `expect` that `outcome` does not meet. A field read from the log line is a
@@ -51,6 +66,27 @@ export function compareTurn(expect: Expect, outcome: TurnOutcome): Mismatch[] {
       outcome.log === undefined ? '(no log line seen)' : (outcome.log[field] ?? '(none)'),
     );
   }
+  if (expect.lookup !== undefined) {
+    const made = outcome.log?.lookups.map(describeLookup);
+    const wanted = typeof expect.lookup === 'string' ? [expect.lookup] : expect.lookup;
+    const missing = wanted.filter((text) => !made?.some((description) => namesLookup(text, description)));
+    if (missing.length > 0)
+      found.push({
+        field: 'lookup',
+        expected: missing.join(', '),
+        actual: made === undefined ? '(no log line seen)' : made.join(', ') || '(no lookup)',
+      });
+  }
+  if (expect.outcomes !== undefined) {
+    const seen = outcome.log?.outcomes;
+    const missing = expect.outcomes.filter((word) => !seen?.includes(word));
+    if (missing.length > 0)
+      found.push({
+        field: 'outcomes',
+        expected: expect.outcomes.join(', '),
+        actual: seen === undefined ? '(no log line seen)' : seen.join(', ') || '(none)',
+      });
+  }
   return found;
 }
 
@@ -71,5 +107,6 @@ export function formatMismatches(
   }
   const trace = outcome.log?.trace ?? [];
   if (trace.length > 0) lines.push(`    trace: ${printable(trace.join(' · '))}`);
+  for (const note of outcome.lookupReport?.notes ?? []) lines.push(`    note: ${printable(note)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -37,6 +37,10 @@ export const PLATFORM_RULES = {
     rule: 'talking over a prompt (timebreak) needs a prompt playing that may be interrupted',
     source: 'timebreak',
   },
+  'silent-play': {
+    rule: 'a play with nothing to play plays nothing: no timebreak can come, and mute comes once mute_time passes',
+    source: 'play',
+  },
   'transfer-result': {
     rule: "a parallel transfer's result comes once, after a parallel_transfer reply",
     source: 'parallel_transfer',
@@ -65,6 +69,11 @@ export type PlatformState = {
   readonly collecting: { readonly max: number; readonly endKey?: string | undefined } | undefined;
   /** A prompt playing, and whether the caller may talk over it. */
   readonly playing: { readonly bargeIn: boolean } | undefined;
+  /**
+   * The last reply was a `play` with nothing to play (a lookup's short silence): the ms of silence after
+   * which the platform sends `mute` (its `mute_time`; undefined when it set none).
+   */
+  readonly silentPlay: { readonly muteTimeMs: number | undefined } | undefined;
   /** A parallel transfer started and its result not reported yet. */
   readonly transferring: boolean;
 };
@@ -73,6 +82,7 @@ export const CALL_START: PlatformState = {
   last: undefined,
   collecting: undefined,
   playing: undefined,
+  silentPlay: undefined,
   transferring: false,
 };
 
@@ -95,7 +105,7 @@ export function nextPlatformState(state: PlatformState, event: string, reply: Tu
     case 'donothing':
       return { ...reported, last };
     case 'break':
-      return { ...reported, last, playing: undefined };
+      return { ...reported, last, playing: undefined, silentPlay: undefined };
     default: {
       const prompt = reply.texts.length + reply.audio.length > 0;
       return {
@@ -105,6 +115,7 @@ export function nextPlatformState(state: PlatformState, event: string, reply: Tu
             ? { max: reply.keys.max, endKey: reply.keys.endKey }
             : undefined,
         playing: prompt ? { bargeIn: reply.bargeIn !== false } : undefined,
+        silentPlay: reply.action === 'play' && !prompt ? { muteTimeMs: reply.muteTimeMs } : undefined,
         transferring: reply.action === 'parallel_transfer',
       };
     }
@@ -140,6 +151,12 @@ const SILENCE_FIRST: Record<ActingIn, string> = {
   scenario: 'add a turn `silence: true` before this one',
   interactive: 'type /silence first',
   replay: 'under these rules the logged call would need a silence before this turn',
+};
+
+const SILENT_NEXT: Record<ActingIn, string> = {
+  scenario: 'write `silence: true` for that mute, or `say:` for words said during it',
+  interactive: 'type /silence for that mute, or the words said during it',
+  replay: 'under these rules the logged call would be silent or speak here',
 };
 
 /** Whether the platform would deliver `action` now; a refusal says why not, naming its rule. */
@@ -185,6 +202,14 @@ export function refuseAction(
         : undefined;
     case 'bargeIn':
       if (state.playing?.bargeIn === true) return undefined;
+      if (state.silentPlay !== undefined)
+        return {
+          rule: 'silent-play',
+          message:
+            `not sent: nothing plays (${lastReply(state)}, with nothing to play: a short silence while the call ` +
+            `waits for a lookup), so there is nothing to talk over; the platform sends mute after ` +
+            `${state.silentPlay.muteTimeMs ?? 'the mute time in force, in'} ms of silence: ${SILENT_NEXT[actingIn]} ${ruleTag('silent-play')}`,
+        };
       return {
         rule: 'barge-in',
         message:

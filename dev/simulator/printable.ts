@@ -36,6 +36,25 @@ export function printableOutcome(outcome: TurnOutcome): TurnOutcome {
             line: clean(log.line),
             matched: clean(log.matched),
             trace: log.trace.map(printable),
+            outcomes: log.outcomes.map(printable),
+            lookups: log.lookups.map((lookup) => ({
+              ...lookup,
+              use: printable(lookup.use),
+              why: clean(lookup.why),
+              values:
+                lookup.values === undefined
+                  ? undefined
+                  : Object.fromEntries(
+                      Object.entries(lookup.values).map(([name, value]) => [
+                        printable(name),
+                        printable(value),
+                      ]),
+                    ),
+            })),
           },
+    lookupReport:
+      outcome.lookupReport === undefined
+        ? undefined
+        : { ...outcome.lookupReport, notes: outcome.lookupReport.notes.map(printable) },
   };
 }

@@ -3,13 +3,14 @@
  * SLS) read back into what the caller did, turn by turn, so that the call can be placed again against
  * other rules and compared. Pure. What the log masks cannot be replayed as it was: phone numbers, digits
  * read out in speech, key sequences longer than one key and every key a sensitive node heard; the
- * replay says what it put in their place.
+ * replay says what it put in their place. Each turn's lookups are answered with what the log says they
+ * came to (simulated-lookups.ts, ReplayedLookups), never sent.
  */
 import * as v from 'valibot';
 import { readCountedDigits } from '../../shared/flow/trace-phrases';
 import { SENSITIVE_INPUT } from '../../shared/log/mask';
 import type { Rules } from '../../shared/rules/rules-schema';
-import { CallbackLogSchema, type CallerAction, type Callin, lenientText } from './call';
+import { CallbackLogSchema, type CallerAction, type Callin, type LoggedLookup, lenientText } from './call';
 import { printable } from './printable';
 import type { CallFunction } from './transport';
 
@@ -104,6 +105,8 @@ export type ReplayTurn = {
   readonly at: number;
   readonly input: { readonly kind: 'callin'; readonly callin: Callin } | CallerAction;
   readonly was: Route;
+  /** What the turn's lookups came to, as logged: the replay answers them with it. */
+  readonly lookups: readonly LoggedLookup[];
   /** What the log hid and what the replay sends instead. */
   readonly note?: string | undefined;
 };
@@ -188,6 +191,7 @@ export function planReplay(
   for (const line of lines) {
     const at = Date.parse(line.time);
     const was = { action: line.action, flow: line.flow, node: line.node, matched: line.matched };
+    const { lookups } = line;
     const action = actionOf(line);
     if (line.type === 'callin') {
       const routedBy = rules.lines?.find((candidate) => candidate.name === line.line);
@@ -205,6 +209,7 @@ export function planReplay(
         at,
         input: { kind: 'callin', callin: { caller, callee, forwardedFrom: fillMask(line.orgcallee) } },
         was,
+        lookups,
         note:
           masked.length === 0
             ? undefined
@@ -213,7 +218,7 @@ export function planReplay(
     } else if (action === undefined) {
       dropped.push(line.type);
     } else {
-      turns.push({ at, input: action.action, was, note: action.note });
+      turns.push({ at, input: action.action, was, lookups, note: action.note });
     }
   }
   return {

@@ -10,7 +10,8 @@ import { type CallerAction, SimulatedCall, type TurnOutcome } from './call';
 import { compareTurn, formatMismatches } from './expect';
 import { callOverMessage } from './platform-rules';
 import { printable } from './printable';
-import { localTimeToEpoch, type Scenario, type ScenarioTurn } from './scenario';
+import { localTimeToEpoch, type Scenario, type ScenarioTurn, scriptLookups } from './scenario';
+import { ScriptedLookups } from './simulated-lookups';
 import type { CallTransport } from './transport';
 
 /** The numbers a call uses when the scenario (or the command line) names none. */
@@ -137,6 +138,38 @@ export type ScenarioResult = {
 };
 
 const NOT_ANSWERED = 'the function did not answer the callback before';
+const UNSCRIPTED = 'the call went on as no caller would hear it (a lookup was not scripted)';
+
+/** What is wrong with a scenario's lookups before its call is placed, or undefined. */
+function checkScriptedLookups(
+  scenario: Scenario,
+  rules: Rules,
+  transport: CallTransport,
+): string | undefined {
+  const named = [
+    ...Object.keys(scenario.lookups ?? {}).map((name) => ({ name, path: `lookups.${name}` })),
+    ...scenario.turns.flatMap((turn, i) =>
+      Object.keys(turn.lookups ?? {}).map((name) => ({ name, path: `turns.${i}.lookups.${name}` })),
+    ),
+  ];
+  const moves = scenario.turns.some((turn) => turn.newInstance === true);
+  if ((named.length > 0 || moves) && !(transport.lookups instanceof ScriptedLookups))
+    return 'this scenario scripts lookups (or instances), but the functions behind --url or --fc make their own lookups: run it in this process';
+  const known = Object.keys(rules.lookups ?? {});
+  const unknown = named.find(({ name }) => !known.includes(name));
+  if (unknown === undefined) return undefined;
+  return `${unknown.path}: the rules have no lookup named ${unknown.name} (${known.length === 0 ? 'they have none' : `they have ${known.join(', ')}`})`;
+}
+
+/** The message of a turn whose flow made a lookup the scenario does not script. */
+export function unscriptedLookupMessage(names: readonly string[]): string {
+  const [first = ''] = names;
+  return (
+    `the flow looked up ${names.join(', ')}, which this scenario does not script (it failed, unsendable; ` +
+    `nothing is sent to the network): give its answer under the scenario's lookups, or this turn's, such ` +
+    `as lookups: {${first}: {data: {…}}}, ${first}: timeout or ${first}: {status: 503} (docs/testing.md#flows-with-lookups)`
+  );
+}
 
 /** Plays one scenario's call and checks every expectation; never throws on a mismatch. */
 export async function runScenario(
@@ -155,11 +188,23 @@ export async function runScenario(
   );
   let at = instantIn(rules, scenario.at);
   const reports: string[] = [];
-  const check = (where: string, expect: ScenarioTurn['expect'], outcome: TurnOutcome) => {
+  const wrong = checkScriptedLookups(scenario, rules, transport);
+  if (wrong !== undefined)
+    return { name: scenario.name, passed: false, report: `  ${printable(wrong)}\n`, outcomes: [] };
+  const lookups = transport.lookups instanceof ScriptedLookups ? transport.lookups : undefined;
+  const script = scriptLookups(scenario);
+  lookups?.startCall(script.start);
+  /** Checks a turn; false when the call cannot go on (a lookup the scenario does not script). */
+  const check = (where: string, expect: ScenarioTurn['expect'], outcome: TurnOutcome): boolean => {
     const mismatches = expect === undefined ? [] : compareTurn(expect, outcome);
     if (outcome.problem !== undefined && mismatches.length === 0)
       mismatches.push({ field: 'reply', expected: 'a valid reply', actual: outcome.problem });
+    const unscripted = outcome.lookupReport?.unanswered.map((request) => request.name) ?? [];
     if (mismatches.length > 0) reports.push(formatMismatches(where, mismatches, outcome));
+    if (unscripted.length === 0) return true;
+    if (mismatches.length === 0) reports.push(`  ${printable(where)}\n`);
+    reports.push(`    ${printable(unscriptedLookupMessage(unscripted))}\n`);
+    return false;
   };
   if (!outbound) {
     const answer = await call.answer(
@@ -170,7 +215,7 @@ export async function runScenario(
       },
       at,
     );
-    check('callin', scenario.answer, answer);
+    if (!check('callin', scenario.answer, answer)) return stopped(0, UNSCRIPTED);
     if (undelivered(answer)) return stopped(0, NOT_ANSWERED);
   }
   /** The result when the call cannot go on: the turns from `next` on are not sent. */
@@ -190,6 +235,8 @@ export async function runScenario(
       break;
     }
     if (turn.at !== undefined) at = instantIn(rules, turn.at);
+    for (const [name, answer] of script.turns[index] ?? []) lookups?.script(name, answer);
+    if (turn.newInstance === true) lookups?.moveToNewInstance();
     if (action === undefined) {
       call.hangUp();
       continue;
@@ -201,7 +248,7 @@ export async function runScenario(
       return stopped(index + 1, `the call cannot go on as written after turn ${index + 1}`);
     }
     const outcome = await call.act(action, at);
-    check(where, turn.expect, outcome);
+    if (!check(where, turn.expect, outcome)) return stopped(index + 1, UNSCRIPTED);
     if (undelivered(outcome)) return stopped(index + 1, NOT_ANSWERED);
   }
   return {

@@ -6,11 +6,21 @@
 import * as v from 'valibot';
 import { FIRST_YEAR, LAST_YEAR } from '../../shared/calendar/holiday-schedule';
 import { MAX_KEY_ENTRY_CHARS } from '../../shared/flow/flow-limits';
+import { OUTCOME_WORDS, type OutcomeWord } from '../../shared/flow/outcome-words';
 import { PHONE_NUMBER_PATTERN } from '../../shared/protocol/callback-request';
 import { ReplyDataSchema } from '../../shared/protocol/reply-schema';
 import { parseDocument } from '../../shared/schema/document-issues';
 import { describeObject, describeSchema, describeSchemas } from '../../shared/schema/field-descriptions';
 import { NameSchema } from '../../shared/text/name';
+import {
+  LookupAnswerObjectSchema,
+  LookupAnswerSchema,
+  LookupAnswersSchema,
+  SCRIPTED_FAILURES,
+  type ScriptedAnswer,
+  SLOW_NEEDS_AN_ANSWER,
+  toScriptedAnswer,
+} from './lookup-script';
 import { printable } from './printable';
 
 /** The largest scenario file read, and the most scenarios and turns in one: a file is hand-written. */
@@ -81,6 +91,15 @@ const HeardSchema = v.union(
   'hears is a text, or a list of texts, each of which must be heard',
 );
 
+/** The outcome words a log line may hold. */
+const OUTCOME_NAMES = Object.keys(OUTCOME_WORDS) as [OutcomeWord, ...OutcomeWord[]];
+
+/** Lookups the callback must have made: each text names one by its first words (`account failed`). */
+const ExpectedLookupsSchema = v.union(
+  [v.pipe(v.string(), v.minLength(1)), v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1))],
+  'lookup is a text (account ok, account failed status 503), or a list of them',
+);
+
 /** What must happen on a turn; every field given is checked, the others are not. */
 export const ExpectSchema = v.strictObject({
   /** The reply's action (`answer`, `play`, `dtmf`, `transfer`, `parallel_transfer`, `hangup`, …). */
@@ -107,6 +126,15 @@ export const ExpectSchema = v.strictObject({
   line: v.optional(NameSchema),
   /** What the caller's input matched, as the log says it: `key 1`, `intent agent`, `collected card4`. */
   matched: v.optional(v.pipe(v.string(), v.minLength(1))),
+  /** What the callback's lookups came to, as the log says it: `account ok`, `account failed status 503`. */
+  lookup: v.optional(ExpectedLookupsSchema),
+  /** Words of the log line's `outcomes` (shared/flow/outcome-words.ts), each of which must be there. */
+  outcomes: v.optional(
+    v.pipe(
+      v.array(v.picklist(OUTCOME_NAMES, `an outcome is one of ${OUTCOME_NAMES.join(', ')}`)),
+      v.minLength(1),
+    ),
+  ),
 });
 export type Expect = v.InferOutput<typeof ExpectSchema>;
 
@@ -160,6 +188,10 @@ const TurnSchema = v.pipe(
     hangup: v.optional(v.literal(true)),
     /** The time of this turn and the ones after it; the scenario's `at` by default. */
     at: v.optional(LocalTimeTextSchema),
+    /** How lookups answer from this turn on, by name, over the scenario's `lookups`. */
+    lookups: v.optional(LookupAnswersSchema),
+    /** This event reaches another instance of the function: no attempt in flight there is joined. */
+    newInstance: v.optional(v.literal(true)),
     expect: v.optional(ExpectSchema),
   }),
   v.check(
@@ -192,7 +224,14 @@ export const ScenarioSchema = v.pipe(
     forwardedFrom: v.optional(PhoneTextSchema),
     /** What must happen on the `callin` (inbound calls only). */
     answer: v.optional(ExpectSchema),
+    /** How the lookups of the rules answer in this call, by name (a turn may change one from then on). */
+    lookups: v.optional(LookupAnswersSchema),
     turns: v.pipe(v.array(TurnSchema), v.maxLength(MAX_TURNS)),
+  }),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const where = findSlowWithoutAnswer(dataset.value);
+    if (where !== undefined) addIssue({ message: `${where}: ${SLOW_NEEDS_AN_ANSWER}` });
   }),
   v.check(
     (scenario) => scenario.outbound === undefined || scenario.answer === undefined,
@@ -205,6 +244,50 @@ export const ScenarioSchema = v.pipe(
   ),
 );
 export type Scenario = v.InferOutput<typeof ScenarioSchema>;
+
+/**
+ * How each lookup answers on each turn of a scenario: the scenario's answers, then each turn's changes
+ * from that turn on (index 0 is the callin, index i the turn i). Undefined for an answer `slow` cannot
+ * delay (see {@link findSlowWithoutAnswer}, which the schema checks).
+ */
+export function scriptLookups(scenario: Pick<Scenario, 'lookups' | 'turns'>): {
+  readonly start: ReadonlyMap<string, ScriptedAnswer>;
+  readonly turns: readonly ReadonlyMap<string, ScriptedAnswer>[];
+} {
+  const answers = new Map<string, ScriptedAnswer>();
+  const apply = (written: Scenario['lookups']): Map<string, ScriptedAnswer> => {
+    const changed = new Map<string, ScriptedAnswer>();
+    for (const [name, text] of Object.entries(written ?? {})) {
+      const answer = toScriptedAnswer(text, answers.get(name));
+      if (answer === undefined) continue;
+      answers.set(name, answer);
+      changed.set(name, answer);
+    }
+    return changed;
+  };
+  const start = apply(scenario.lookups);
+  return { start, turns: scenario.turns.map((turn) => apply(turn.lookups)) };
+}
+
+/** Where a `slow` has no answer to delay (`turns.1.lookups.account`), or undefined. */
+export function findSlowWithoutAnswer(scenario: Pick<Scenario, 'lookups' | 'turns'>): string | undefined {
+  const answers = new Map<string, ScriptedAnswer | undefined>();
+  const check = (written: Scenario['lookups'], path: string): string | undefined => {
+    for (const [name, text] of Object.entries(written ?? {})) {
+      const answer = toScriptedAnswer(text, answers.get(name));
+      if (answer === undefined) return `${path}.${name}`;
+      answers.set(name, answer);
+    }
+    return undefined;
+  };
+  const atStart = check(scenario.lookups, 'lookups');
+  if (atStart !== undefined) return atStart;
+  for (const [index, turn] of scenario.turns.entries()) {
+    const found = check(turn.lookups, `turns.${index}.lookups`);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
 
 /** A scenario file: a list of calls. */
 export const ScenarioFileSchema = v.strictObject({
@@ -287,6 +370,8 @@ export const SCENARIO_DESCRIPTIONS = describeSchemas([
       "The number that forwarded the call to the service number (the platform's `orgcallee`), quoted; lines match it with `forwardedFrom`.",
     answer:
       'What must happen on the `callin`, the first callback of an inbound call (not for outbound calls, which have none: put it on the first turn).',
+    lookups:
+      "How the rules' lookups answer in this call, by their name under `lookups`: `{data: …}`, `{status: 503}`, `timeout`, `failed` or `{failed: not-json}` (`{…, slow: true}`: after the callback's wait). A lookup the flow makes that no answer is scripted for fails the scenario; nothing is sent to the network.",
     turns: `The caller's turns, in order: what the caller does and what must happen after each. \`[]\` checks only the answer; at most ${MAX_TURNS}.`,
   }),
   describeObject(
@@ -305,6 +390,10 @@ export const SCENARIO_DESCRIPTIONS = describeSchemas([
       hangup:
         'Hangs up. The platform sends no callback for it, so the turn takes no `expect`, and it is the last turn. Write `hangup: true`.',
       at: "When this turn happens, and the turns after it unless they say: a local time (`YYYY-MM-DD HH:MM`) in the rules' time zone. The scenario's `at` by default.",
+      lookups:
+        "How lookups answer from this turn on, by name, over the scenario's `lookups`: the same forms, and `slow` for the answer scripted before, after the callback's wait (the caller hears the filler; the next event gets it).",
+      newInstance:
+        'This event reaches another instance of the function, as FC may send it: an attempt still in flight on the last one is not joined but sent again (one more attempt), and an answer that instance kept is not found. Write `newInstance: true`.',
       expect: 'What must happen on this turn; every field given is checked, the others are not.',
     },
   ),
@@ -324,7 +413,29 @@ export const SCENARIO_DESCRIPTIONS = describeSchemas([
       line: 'The line the call was routed by (the answer of an inbound call), from its `name` in the rules.',
       matched:
         "What the caller's input matched, as the log says it: `key 1`, `intent agent` or `collected card4`.",
+      lookup:
+        'What the lookups of the callback came to, from the log line: `account ok`, `account waiting`, `account failed status 503`, `account failed timeout (3 attempts)`; each text names a lookup by its first words. A list checks several.',
+      outcomes: `Words the log line's \`outcomes\` must hold, in any order: ${OUTCOME_NAMES.join(', ')}.`,
     },
+  ),
+  describeObject(
+    LookupAnswerObjectSchema,
+    "A lookup's answer: exactly one of `data`, `status` and `failed`, and `slow` with data or status.",
+    {
+      data: 'The JSON the endpoint answers with a 2xx status, such as `{data: {balance: 1234.5}}`: the node saves its values from it (a value missing from it, or of another kind, sends the node to `onError`).',
+      status:
+        'A status other than 2xx, 300–599: a 3xx is a redirect (never followed), any other an error status; the node goes to `onError`.',
+      failed: `Why no usable answer came: ${SCRIPTED_FAILURES.join(', ')}. \`connection\` and \`timeout\` are sent again while attempts remain; the others are not.`,
+      slow: "`true`: the answer comes after the wait of the callback that sent it (the caller hears the filler, then the call's next event on the same instance gets it).",
+    },
+  ),
+  describeSchema(
+    LookupAnswerSchema,
+    "A lookup's answer: `timeout` (every attempt runs out of time: the filler, short silences, then `onError`), `failed` (the connection fails on every attempt), `slow` (a turn's: the answer scripted before, after the wait), or an object with `data`, `status` or `failed`.",
+  ),
+  describeSchema(
+    ExpectedLookupsSchema,
+    'Lookups the callback made, each named by the first words of how the log says it: `account ok`, `account failed status 503`.',
   ),
   describeSchema(
     LocalTimeTextSchema,

@@ -5,6 +5,7 @@
  * transport can see them. `--fc` (through the FC API) is one more implementation of this interface.
  */
 import { resolve } from 'node:path';
+import { MAX_LOOKUPS_PER_CALLBACK } from '../../shared/lookup/lookup-types';
 import { type FcApiClient, FcApiError, invokeCallback, printable } from '../fc-api';
 import {
   buildFcEvent,
@@ -13,6 +14,7 @@ import {
   loadHostedHandler,
   setFunctionEnvironment,
 } from '../fc-event';
+import { type LookupDesk, type LookupReport, ScriptedLookups } from './simulated-lookups';
 
 /** The two functions that answer calls. */
 export type CallFunction = 'inbound' | 'outbound';
@@ -24,6 +26,8 @@ export type Delivery = {
   readonly body: string;
   /** The JSON log lines the function wrote while answering, when the transport sees them. */
   readonly logs: readonly Record<string, unknown>[];
+  /** What the simulator's lookups say of the callback's, when it answers them (in-process). */
+  readonly lookups?: LookupReport | undefined;
 };
 
 export type CallTransport = {
@@ -33,6 +37,8 @@ export type CallTransport = {
   readonly seesLogs: boolean;
   /** Whether the function runs on the simulator's clock (`at`); a remote one reads its own. */
   readonly setsClock: boolean;
+  /** Who answers the functions' lookups, when the simulator does (in-process); a remote function makes its own. */
+  readonly lookups?: LookupDesk | undefined;
   /** Delivers one callback to a function, at `at` (epoch ms) on the simulator's clock. */
   readonly send: (fn: CallFunction, params: CallbackParams, at: number) => Promise<Delivery>;
 };
@@ -42,12 +48,18 @@ const SIMULATOR_STATE_KEY = 'simulator-state-key-not-a-secret';
 
 /**
  * The built bundles (`dist/inbound`, `dist/outbound`) loaded in this process, each hosted on the
- * simulator's clock (`createHandler({ now, writeLog })`): the callback is wrapped as the FC 3.0 HTTP
- * trigger event FC would hand them, and their log lines are taken, not printed. `rulesFile` is their
- * `RULES_FILE` (none: the embedded default). The environment is set for them, then read by their first
- * request, here, so that other code changing `process.env` later does not reach them.
+ * simulator's clock (`createHandler({ now, writeLog, lookups })`): the callback is wrapped as the FC 3.0
+ * HTTP trigger event FC would hand them, their log lines are taken, not printed, and their lookups go to
+ * `lookups` (by default a script with no answers: a lookup fails the turn, and nothing is sent). When the
+ * desk answers a lookup it was asked for only after the callback (typed at the prompt), the callback is
+ * sent again, and only its second reply is delivered. `rulesFile` is their `RULES_FILE` (none: the
+ * embedded default). The environment is set for them, then read by their first request, here, so that
+ * other code changing `process.env` later does not reach them.
  */
-export async function createInProcessTransport(rulesFile: string | undefined): Promise<CallTransport> {
+export async function createInProcessTransport(
+  rulesFile: string | undefined,
+  lookups: LookupDesk = new ScriptedLookups(),
+): Promise<CallTransport> {
   let clock = 0;
   let lines: string[] = [];
   const host = {
@@ -55,6 +67,7 @@ export async function createInProcessTransport(rulesFile: string | undefined): P
     writeLog: (line: string) => {
       lines.push(line);
     },
+    lookups: lookups.standIn,
   };
   setFunctionEnvironment({
     STATE_SECRETS: SIMULATOR_STATE_KEY,
@@ -70,15 +83,26 @@ export async function createInProcessTransport(rulesFile: string | undefined): P
   // A GET (the status) makes each instance read its environment now.
   for (const handler of Object.values(handlers)) await handler(buildFcEvent({ method: 'GET' }));
   lines = [];
+  lookups.takeReport();
   return {
     describe: 'the built bundles (dist/), in this process, on the simulator clock',
     seesLogs: true,
     setsClock: true,
+    lookups,
     send: async (fn, params, at) => {
-      clock = at;
-      lines = [];
-      const result = await handlers[fn](formCallback(params, { base64: true, time: new Date(at) }));
-      return { status: result.statusCode, body: result.body, logs: parseLogLines(lines) };
+      // A callback asks for at most this many lookups, each answered once before it is sent again.
+      for (let sent = 0; ; sent++) {
+        clock = at;
+        lines = [];
+        const result = await handlers[fn](formCallback(params, { base64: true, time: new Date(at) }));
+        if (sent < MAX_LOOKUPS_PER_CALLBACK && (await lookups.answerUnanswered?.()) === true) continue;
+        return {
+          status: result.statusCode,
+          body: result.body,
+          logs: parseLogLines(lines),
+          lookups: lookups.takeReport(),
+        };
+      }
     },
   };
 }

@@ -35,6 +35,12 @@ import { printJsonSchema } from '../../dev/json-schema';
 import { type CallerAction, SimulatedCall, type TurnOutcome } from '../../dev/simulator/call';
 import { computeCoverage, formatCoverage, type Visit } from '../../dev/simulator/coverage';
 import { heardText } from '../../dev/simulator/expect';
+import {
+  describeScriptedAnswer,
+  LookupAnswerSchema,
+  readTypedAnswer,
+  type ScriptedAnswer,
+} from '../../dev/simulator/lookup-script';
 import { callOverMessage } from '../../dev/simulator/platform-rules';
 import { printable, printableOutcome } from '../../dev/simulator/printable';
 import {
@@ -66,6 +72,13 @@ import {
   ScenarioSchema,
 } from '../../dev/simulator/scenario';
 import {
+  ForwardedLookups,
+  isLoopback,
+  type LookupDesk,
+  ReplayedLookups,
+  ScriptedLookups,
+} from '../../dev/simulator/simulated-lookups';
+import {
   type CallFunction,
   type CallTransport,
   createFcTransport,
@@ -75,6 +88,7 @@ import {
 import { createYamlLocator } from '../../dev/yaml-locator';
 import { toLocalTime } from '../../shared/calendar/local-time';
 import { DEFAULT_RULES_MAX_BYTES } from '../../shared/config/config';
+import type { LookupRequest } from '../../shared/lookup/lookup-types';
 import { PHONE_NUMBER_PATTERN } from '../../shared/protocol/callback-request';
 import { compileRules } from '../../shared/rules/compile-rules';
 import { DEFAULT_RULES } from '../../shared/rules/default-rules';
@@ -160,16 +174,32 @@ export const PROGRAM = {
       value: 'YEAR',
       help: "build the bundles with China's holiday years from YEAR on (default: last year), for calls in earlier years",
     },
+    'lookups-from': {
+      type: 'string',
+      value: 'URL',
+      help: "send the flow's lookups to URL on this machine (path and query kept) through the functions' lookup client, instead of asking you",
+    },
   },
   commands: {
     interactive: {
       summary: 'a call in the terminal: type what the caller says or does (/help lists how)',
       positionals: [0, 0],
-      options: ['rules', 'at', 'caller', 'callee', 'outbound', 'holidays-from', ...REMOTE_OPTIONS],
+      options: [
+        'rules',
+        'at',
+        'caller',
+        'callee',
+        'outbound',
+        'holidays-from',
+        'lookups-from',
+        ...REMOTE_OPTIONS,
+      ],
       example: '--rules examples/bank-card-service.yaml --at "2026-10-01 10:00"',
       details:
         'Keys are heard only once a reply collects them (a dtmf reply): keys typed before are shown as\n' +
-        '"not heard" and not sent, as on the platform (docs/simulator-rules.md).',
+        '"not heard" and not sent, as on the platform (docs/simulator-rules.md).\n' +
+        "A lookup the flow makes is asked of you the first time (its answer's JSON, slow JSON, status 503,\n" +
+        'timeout or failed), or sent to a stand-in on this machine with --lookups-from.',
     },
     run: {
       summary: 'play scenario files and check every expectation; exit 1 on a mismatch',
@@ -179,7 +209,8 @@ export const PROGRAM = {
       example: 'run examples/bank-card-service.scenarios.yaml --rules examples/bank-card-service.yaml',
       details:
         'A turn the platform would not deliver (keys pressed before a reply collects them, a transfer\n' +
-        'result with no transfer under way) fails, naming the rule (docs/simulator-rules.md).',
+        'result with no transfer under way) fails, naming the rule (docs/simulator-rules.md). Lookups are\n' +
+        'answered from the scenario (lookups:); one it does not script fails it, and nothing is sent.',
     },
     replay: {
       summary: 'place a logged call again (an SLS export, JSON lines) and show where it goes now',
@@ -187,6 +218,9 @@ export const PROGRAM = {
       positionals: [1, 1],
       options: ['rules', 'call', 'caller', 'callee', 'holidays-from'],
       example: 'replay call.jsonl --rules examples/bank-card-service.yaml',
+      details:
+        'Lookups are answered with what the log says they came to (an answer rebuilt from the values\n' +
+        'saved); a value the log masked makes the turn "not re-derivable" instead of a difference.',
     },
     schema: {
       summary: "print the scenario files' JSON Schema (for editors)",
@@ -260,7 +294,25 @@ function checkOptions(values: Options): string | undefined {
   const from = values['holidays-from'];
   if (from !== undefined && !/^\d{4}$/.test(from))
     return `--holidays-from takes a year, such as 2024; not ${from}`;
+  const lookupsFrom = values['lookups-from'];
+  if (lookupsFrom !== undefined) {
+    if (remote !== undefined)
+      return '--lookups-from sends the lookups of the functions in this process; those behind --url or --fc make their own';
+    if (readLoopbackUrl(lookupsFrom) === undefined)
+      return `--lookups-from takes an http:// or https:// URL on this machine (127.0.0.1, localhost or [::1]), such as http://127.0.0.1:9500; not ${lookupsFrom}`;
+  }
   return undefined;
+}
+
+/** A URL on this machine, or undefined: lookups are never sent elsewhere from the simulator. */
+function readLoopbackUrl(text: string): URL | undefined {
+  try {
+    const url = new URL(text);
+    const plain = url.username === '' && url.password === '' && url.search === '' && url.hash === '';
+    return /^https?:$/.test(url.protocol) && plain && isLoopback(url) ? url : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function main(
@@ -365,11 +417,12 @@ async function openTransport(
   loaded: LoadedRules,
   options: Options,
   env: Readonly<Record<string, string | undefined>>,
+  lookups?: LookupDesk,
 ): Promise<CallTransport> {
   if (options.url !== undefined) return createUrlTransport(options.url, options.secret);
   if (options.fc !== undefined) return openFcTransport(options.fc, options, env);
   try {
-    return await createInProcessTransport(loaded.file);
+    return await createInProcessTransport(loaded.file, lookups);
   } catch (error) {
     throw new InputError(
       `cannot load the built functions (${error instanceof Error ? error.message.split('\n')[0] : String(error)}): ` +
@@ -500,8 +553,10 @@ async function replay(io: SimulatorIo, file: string, options: Options): Promise<
   const own = calls.get(callId);
   if (own === undefined) throw new InputError(`${file}: no callback lines of call ${printable(callId)}`);
   const plan = planReplay(own, loaded.rules, { caller: options.caller, callee: options.callee });
-  // Neither --url nor --fc: the built bundles, in this process (replay needs their log lines).
-  const transport = await openTransport(loaded, {}, io.env ?? process.env);
+  // Neither --url nor --fc: the built bundles, in this process (replay needs their log lines), their
+  // lookups answered from the log.
+  const lookups = new ReplayedLookups(loaded.rules);
+  const transport = await openTransport(loaded, {}, io.env ?? process.env, lookups);
   const replayId = callIdsFor(io.callIdSeed ?? newCallIdSeed())();
   const call = new SimulatedCall(transport, plan.fn, replayId, plan.firstDynamicId);
   io.out(
@@ -509,20 +564,41 @@ async function replay(io: SimulatorIo, file: string, options: Options): Promise<
   );
   if (plan.dropped.length > 0) io.out(`  not replayed: ${plan.dropped.join(', ')} events\n`);
   let changed = 0;
+  let underivable = 0;
+  /**
+   * The turn at which the call left the logged way on a lookup answer the log does not hold (a value it
+   * masks): what differs from then on may follow from that answer, so it is not re-derivable either.
+   */
+  let leftAt: number | undefined;
+  /** Counts a turn that went elsewhere, and says how: a difference, or one that cannot be told. */
+  const differs = (derivable: boolean): string => {
+    if (derivable && leftAt === undefined) {
+      changed++;
+      return 'differs';
+    }
+    underivable++;
+    return leftAt === undefined
+      ? 'not re-derivable (a lookup answer the log does not hold)'
+      : `not re-derivable (after turn ${leftAt})`;
+  };
   for (const [index, turn] of plan.turns.entries()) {
+    lookups.feed(turn.lookups);
     const what = turn.input.kind === 'callin' ? 'callin' : describeAction(turn.input);
     io.out(`${index + 1}. [${showTime(loaded.rules, turn.at)}] ${what}\n`);
     if (turn.note !== undefined) io.out(`   note: ${turn.note}\n`);
     if (call.ended) {
-      io.out(`   was: ${compareRoutes(turn.was, turn.was).was}\n   now: the call had already ended\n`);
-      changed++;
+      const how = differs(true);
+      io.out(
+        `   was: ${compareRoutes(turn.was, turn.was).was}\n   now: the call had already ended${how === 'differs' ? '' : `  <- ${how}`}\n`,
+      );
       continue;
     }
     // Under other rules, the platform may no longer deliver what the caller did then (keys too early).
     const refusal = turn.input.kind === 'callin' ? undefined : call.refuse(turn.input, 'replay');
     if (refusal !== undefined && refusal.delivered === undefined) {
-      changed++;
-      io.out(`   was: ${compareRoutes(turn.was, turn.was).was}\n   now: ${refusal.message}  <- differs\n`);
+      io.out(
+        `   was: ${compareRoutes(turn.was, turn.was).was}\n   now: ${refusal.message}  <- ${differs(true)}\n`,
+      );
       continue;
     }
     if (refusal !== undefined) io.out(`   note: ${refusal.message}\n`);
@@ -539,18 +615,26 @@ async function replay(io: SimulatorIo, file: string, options: Options): Promise<
       node: outcome.log?.node,
       matched: outcome.log?.matched,
     };
+    for (const note of outcome.lookupReport?.notes ?? []) io.out(`   note: ${printable(note)}\n`);
     const compared = compareRoutes(turn.was, now);
-    if (compared.same) io.out(`   same: ${compared.now}\n`);
-    else {
-      changed++;
-      io.out(`   was: ${compared.was}\n   now: ${compared.now}  <- differs\n`);
-      io.out(`   why: ${printable(outcome.log?.trace.join(' · ') ?? '(no log line)')}\n`);
+    if (compared.same) {
+      io.out(`   same: ${compared.now}\n`);
+      continue;
     }
+    // A made-up lookup answer (a value the log masked) may be why the turn went elsewhere: not a difference.
+    const how = differs(outcome.lookupReport?.underivable !== true);
+    if (outcome.lookupReport?.underivable === true) leftAt ??= index + 1;
+    io.out(`   was: ${compared.was}\n   now: ${compared.now}  <- ${how}\n`);
+    io.out(`   why: ${printable(outcome.log?.trace.join(' · ') ?? '(no log line)')}\n`);
   }
+  const notDerived =
+    underivable === 0
+      ? ''
+      : `; ${plural(underivable, 'turn')} could not be re-derived (lookup values the log masks)`;
   io.out(
     changed === 0
-      ? 'the call goes the same way under these rules\n'
-      : `${changed} of ${plural(plan.turns.length, 'turn')} go differently under these rules\n`,
+      ? `the call goes the same way under these rules${notDerived}\n`
+      : `${changed} of ${plural(plan.turns.length, 'turn')} go differently under these rules${notDerived}\n`,
   );
   return 0;
 }
@@ -579,7 +663,13 @@ function writeOutput(file: string, text: string): void {
 export function printScenarioJsonSchema(): string {
   return printJsonSchema(
     ScenarioFileSchema,
-    { Scenario: ScenarioSchema, Expect: ExpectSchema, LocalTime: LocalTimeTextSchema, Name: NameSchema },
+    {
+      Scenario: ScenarioSchema,
+      Expect: ExpectSchema,
+      LookupAnswer: LookupAnswerSchema,
+      LocalTime: LocalTimeTextSchema,
+      Name: NameSchema,
+    },
     'vms-callflow scenario file: simulated calls and what must happen (docs/testing.md)',
     SCENARIO_DESCRIPTIONS,
   );
@@ -627,6 +717,13 @@ export function formatTurn(reply: TurnOutcome): string {
       );
       break;
     }
+    case 'play':
+      lines.push(
+        speech + audio === ''
+          ? `  <- play, with nothing to play: silence; mute comes after ${outcome.muteTimeMs ?? 'the mute time in force, in'} ms`
+          : `  <- play${speech}${audio}`,
+      );
+      break;
     default:
       lines.push(`  <- ${outcome.action}${speech}${audio}`);
   }
@@ -643,6 +740,10 @@ export function formatTurn(reply: TurnOutcome): string {
   } else {
     lines.push(`     state ${outcome.stateChars} chars`);
   }
+  const report = outcome.lookupReport;
+  for (const request of report?.unanswered ?? [])
+    lines.push(`     lookup ${printable(request.name)} was not answered: it failed (unsendable)`);
+  for (const note of report?.notes ?? []) lines.push(`     note: ${note}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -672,6 +773,8 @@ const HELP = `what the caller does (one per line):
   /transfer ok|fail    a parallel transfer's result, as the platform reports it
   /at YYYY-MM-DD HH:MM the time of the next turns /hangup     hang up
   /new                 a new call                 /quit       leave
+  /lookup NAME ANSWER  how a lookup answers from now on: its JSON, slow JSON, status 503, timeout,
+                       failed or failed WHY (asked when the flow first makes it)
 as on the platform, keys are heard only once a reply collects them (dtmf: a menu after the greeting
 asks again on the first /silence), and a transfer's result comes once the transfer started; what the
 platform would not deliver is shown as "not heard" or "not sent" (docs/simulator-rules.md)
@@ -681,6 +784,7 @@ platform would not deliver is shown as "not heard" or "not sent" (docs/simulator
 type Typed =
   | { readonly kind: 'action'; readonly action: CallerAction }
   | { readonly kind: 'at'; readonly text: string }
+  | { readonly kind: 'lookup'; readonly name: string; readonly answer: ScriptedAnswer }
   | { readonly kind: 'hangup' | 'new' | 'quit' | 'help' | 'empty' }
   | { readonly kind: 'wrong'; readonly message: string };
 
@@ -712,6 +816,18 @@ export function readTyped(line: string): Typed {
       return v.is(LocalTimeTextSchema, arg)
         ? { kind: 'at', text: arg }
         : { kind: 'wrong', message: '/at takes a local time: /at 2026-10-01 18:05' };
+    case 'lookup': {
+      const [name = '', ...rest] = args;
+      const read = readTypedAnswer(rest.join(' '));
+      if (!v.is(NameSchema, name) || rest.length === 0)
+        return {
+          kind: 'wrong',
+          message: '/lookup takes a lookup name and its answer: /lookup account timeout',
+        };
+      return read.ok
+        ? { kind: 'lookup', name, answer: read.answer }
+        : { kind: 'wrong', message: read.message };
+    }
     case 'hangup':
     case 'new':
     case 'quit':
@@ -760,6 +876,46 @@ async function actAsPlatform(
   io.out(formatTurn(await call.act({ kind: 'keys', keys: refusal.delivered }, at)));
 }
 
+/**
+ * Asks the user how a lookup the flow makes answers (it is answered so for the rest of the session):
+ * what it sends, then the answer, until one is read; undefined when the input ends.
+ */
+async function askLookup(
+  io: SimulatorIo,
+  request: LookupRequest,
+  readLine: () => Promise<string | undefined>,
+): Promise<ScriptedAnswer | undefined> {
+  const body = request.body === undefined ? '' : ` ${request.body}`;
+  io.out(`  the flow looks up ${printable(`${request.name}: ${request.method} ${request.url}${body}`)}\n`);
+  io.out(`  its answer? the JSON it sends ({"balance": 1}), slow {…}, status 503, timeout, failed [WHY]\n`);
+  for (;;) {
+    io.out(`lookup ${request.name}> `);
+    const line = await readLine();
+    if (line === undefined) return undefined;
+    const read = readTypedAnswer(line);
+    if (read.ok) {
+      io.out(`  ${request.name} answers ${printable(describeScriptedAnswer(read.answer))} from now on\n`);
+      return read.answer;
+    }
+    io.out(`  ${read.message}\n`);
+  }
+}
+
+/** `/lookup NAME ANSWER`: what the session says of it. */
+function scriptTypedLookup(
+  desk: LookupDesk,
+  names: readonly string[],
+  name: string,
+  answer: ScriptedAnswer,
+): string {
+  if (!(desk instanceof ScriptedLookups))
+    return 'lookups go to --lookups-from: the stand-in answers them, not /lookup';
+  if (!names.includes(name))
+    return `the rules have no lookup named ${name} (${names.length === 0 ? 'they have none' : `they have ${names.join(', ')}`})`;
+  desk.script(name, answer);
+  return `${name} answers ${printable(describeScriptedAnswer(answer))} from now on`;
+}
+
 async function interactive(io: SimulatorIo, options: Options): Promise<number> {
   const loaded = loadRules(options.rules);
   const { rules } = loaded;
@@ -773,12 +929,29 @@ async function interactive(io: SimulatorIo, options: Options): Promise<number> {
   const caller = options.caller ?? defaults.caller;
   const callee = options.callee ?? defaults.callee;
   const outbound = options.outbound;
-  const transport = await openTransport(loaded, options, io.env ?? process.env);
+  const lookupsFrom = options['lookups-from'];
+  const forwardTo = lookupsFrom === undefined ? undefined : readLoopbackUrl(lookupsFrom);
+  const desk = forwardTo === undefined ? new ScriptedLookups() : new ForwardedLookups(forwardTo);
+  const transport = await openTransport(loaded, options, io.env ?? process.env, desk);
   const nextCallId = callIdsFor(io.callIdSeed ?? newCallIdSeed());
+  const input = createInterface({ input: io.input ?? process.stdin, terminal: false });
+  const lines = input[Symbol.asyncIterator]();
+  const readLine = async (): Promise<string | undefined> => {
+    const next = await lines.next();
+    return next.done === true ? undefined : String(next.value);
+  };
+  if (desk instanceof ScriptedLookups) desk.ask = (request) => askLookup(io, request, readLine);
   io.out(`rules: ${loaded.label} (version ${rules.version}, time zone ${rules.timezone})\n`);
   io.out(`callbacks go to ${transport.describe}\n`);
   if (!transport.seesLogs) io.out(URL_LIMITS);
   io.out(`${describeLines(rules)}\n`);
+  const lookupNames = Object.keys(rules.lookups ?? {});
+  if (lookupNames.length > 0 && transport.lookups !== undefined)
+    io.out(
+      forwardTo === undefined
+        ? `lookups: ${lookupNames.join(', ')}, answered by you when the flow first makes each (/lookup NAME ANSWER sets one ahead)\n`
+        : `lookups: ${lookupNames.join(', ')}, sent to ${printable(forwardTo.href)} (their path and query kept) by the functions' lookup client\n`,
+    );
   io.out('type what the caller says, or /help\n');
 
   const startCall = async (): Promise<SimulatedCall> => {
@@ -800,12 +973,12 @@ async function interactive(io: SimulatorIo, options: Options): Promise<number> {
     return call;
   };
 
-  let call = await startCall();
-  const input = createInterface({ input: io.input ?? process.stdin, terminal: false });
   const prompt = () => io.out(call.ended ? 'call over (/new, /quit)> ' : 'caller> ');
+  let call: SimulatedCall;
   try {
+    call = await startCall();
     prompt();
-    for await (const line of input) {
+    for (let line = await readLine(); line !== undefined; line = await readLine()) {
       const typed = readTyped(line);
       switch (typed.kind) {
         case 'empty':
@@ -828,6 +1001,9 @@ async function interactive(io: SimulatorIo, options: Options): Promise<number> {
         case 'hangup':
           call.hangUp();
           io.out('  the caller hangs up (the platform sends no callback for it)\n');
+          break;
+        case 'lookup':
+          io.out(`${scriptTypedLookup(desk, lookupNames, typed.name, typed.answer)}\n`);
           break;
         case 'action':
           if (call.ended) {

@@ -13,7 +13,12 @@ import { createFcHandler, type FcHttpResult } from '../fc/http-trigger';
 import type { CallOrigin } from '../flow/decision';
 import { RecentKeys } from '../gate/recent-keys';
 import { createProcessLogger } from '../log/process-logger';
-import { LOOKUP_ENV_PREFIX, type LookupAnswer, type LookupTask } from '../lookup/lookup-types';
+import {
+  LOOKUP_ENV_PREFIX,
+  type LookupAnswer,
+  type LookupTask,
+  type PerformLookup,
+} from '../lookup/lookup-types';
 import type { GetObjectRequest, GetObjectResult } from '../oss/get-object';
 import { normaliseOssRegion } from '../oss/oss-address';
 import type { OssCredentials } from '../oss/sign-v4';
@@ -113,6 +118,12 @@ export type FunctionHost = {
   readonly now?: () => number;
   /** Where the instance's JSON log lines go (one line, no newline); stdout by default. */
   readonly writeLog?: (line: string) => void;
+  /**
+   * Who performs the instance's lookups, given its own client (the side bundle `lookup-client.js`,
+   * loaded on first use): that client by default. The simulator answers them from a scenario instead,
+   * or sends them to a local stand-in through that client.
+   */
+  readonly lookups?: (client: PerformLookup) => PerformLookup;
 };
 
 /**
@@ -173,7 +184,7 @@ export function createCallbackFunction(options: {
     recent: new RecentKeys(2048),
     instance: { answered: 0 },
     lookups: {
-      perform: loadLookupClient,
+      perform: options.host?.lookups?.(loadLookupClient) ?? loadLookupClient,
       env: (name: string) => (name.startsWith(LOOKUP_ENV_PREFIX) ? getNamedVariable(name) : undefined),
     },
   };

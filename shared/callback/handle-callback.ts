@@ -15,7 +15,12 @@ import type { RecentKeys } from '../gate/recent-keys';
 import { guardRequest, rejectRequest } from '../gate/request-gate';
 import type { LogFields, Logger } from '../log/logger';
 import { maskDigitsInText, maskPhoneNumber, SENSITIVE_INPUT } from '../log/mask';
-import { type LookupAnswer, MAX_LOOKUPS_PER_CALLBACK, type PerformLookup } from '../lookup/lookup-types';
+import {
+  type LookupAnswer,
+  lookupTaskKey,
+  MAX_LOOKUPS_PER_CALLBACK,
+  type PerformLookup,
+} from '../lookup/lookup-types';
 import { type CallbackEvent, type MisnamedContent, parseCallback } from '../protocol/callback-request';
 import { type HttpRequest, type HttpResponse, MAX_BODY_BYTES, respondJson } from '../protocol/http';
 import { buildCallinReply, buildEventReply } from '../protocol/reply';
@@ -183,7 +188,7 @@ async function performNeed(
   if (deps.lookups === undefined) return { kind: 'failed', why: 'unsendable', attempts: need.attemptsSoFar };
   const { state } = paused.position;
   const performed = deps.lookups.perform({
-    key: `${callId}|${state.flow}/${state.node}`,
+    key: lookupTaskKey(callId, state.flow, state.node),
     request: need.request,
     attemptsSoFar: need.attemptsSoFar,
     maxAttempts: need.maxAttempts,

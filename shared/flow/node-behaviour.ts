@@ -21,7 +21,15 @@ import type { CallContext } from './call-context';
 import { FlowError, type FlowEvent, type LookupNeed, type Position } from './decision';
 import { DEFAULT_GOODBYE, MAX_KEY_ENTRY_CHARS, MAX_UTTERANCE_CHARS } from './flow-limits';
 import { renderPrompt } from './render-prompt';
-import { branchTaken, countedDigits, retriesUsedUp } from './trace-phrases';
+import {
+  branchTaken,
+  countedDigits,
+  lookupAnswered,
+  lookupFailed,
+  lookupUnusable,
+  lookupWaiting,
+  retriesUsedUp,
+} from './trace-phrases';
 
 /**
  * What each node type does, in one table: what entering it leads to, what it makes of the caller's input
@@ -269,7 +277,6 @@ function needLookup(ctx: CallContext, node: LookupNode, here: Here): Step {
 }
 
 function answerLookup(ctx: CallContext, node: LookupNode, here: Here, answer: LookupAnswer): Step {
-  const attempts = `${answer.attempts} ${answer.attempts === 1 ? 'attempt' : 'attempts'}`;
   ctx.facts.lookups ??= [];
   const lookups = ctx.facts.lookups;
   switch (answer.kind) {
@@ -279,7 +286,11 @@ function answerLookup(ctx: CallContext, node: LookupNode, here: Here, answer: Lo
       // The filler is said once, on the first wait; later waits are a short silence.
       const first = here.at.state.phase !== 'waiting';
       ctx.note(
-        `lookup ${node.use} still waiting after ${attempts} → ${first && node.filler !== undefined ? 'filler' : 'short silence'}`,
+        lookupWaiting(
+          node.use,
+          answer.attempts,
+          first && node.filler !== undefined ? 'filler' : 'short silence',
+        ),
       );
       const say = first && node.filler !== undefined ? renderPrompt(node.filler, ctx) : [];
       return { kind: 'hold', attempts: answer.attempts, say };
@@ -294,7 +305,7 @@ function answerLookup(ctx: CallContext, node: LookupNode, here: Here, answer: Lo
         ...(answer.status === undefined ? {} : { status: answer.status }),
       });
       ctx.outcome('lookup-failed');
-      ctx.note(`lookup ${node.use} failed (${why}) after ${attempts} → ${node.onError}`);
+      ctx.note(lookupFailed(node.use, why, answer.attempts, node.onError));
       return { kind: 'goto', target: node.onError };
     }
     case 'ok': {
@@ -307,7 +318,7 @@ function answerLookup(ctx: CallContext, node: LookupNode, here: Here, answer: Lo
           attempts: answer.attempts,
         });
         ctx.outcome('lookup-failed');
-        ctx.note(`lookup ${node.use} answered, but ${saved.field} is ${saved.why} → ${node.onError}`);
+        ctx.note(lookupUnusable(node.use, saved.field, saved.why, node.onError));
         return { kind: 'goto', target: node.onError };
       }
       const sensitive = Object.entries(node.save ?? {})
@@ -322,9 +333,7 @@ function answerLookup(ctx: CallContext, node: LookupNode, here: Here, answer: Lo
       });
       ctx.outcome('lookup-ok');
       const names = Object.keys(saved.values);
-      ctx.note(
-        `lookup ${node.use} ok${names.length === 0 ? '' : ` (saved ${names.join(', ')})`} → ${node.next}`,
-      );
+      ctx.note(lookupAnswered(node.use, names, node.next));
       return { kind: 'goto', target: node.next, vars: saved.values };
     }
   }

@@ -1,7 +1,8 @@
 /**
  * The trace lines that tools read back, written and read here only: coverage reads which nodes a call
- * entered, which branch held and which retry escalated; replay reads how many digits a collect node took
- * (the digits themselves are never traced). A change of wording changes writer and reader together.
+ * entered, which branch held, which retry escalated and what each lookup came to; replay reads how many
+ * digits a collect node took (the digits themselves are never traced). A change of wording changes writer
+ * and reader together.
  */
 
 /** `enter askPin (collect)`: a node the call entered. */
@@ -56,4 +57,57 @@ export function noHolidayDataNote(calendar: string, year: number, decidedBy: str
 export function readNoHolidayDataNote(line: string): { calendar: string; year: number } | undefined {
   const match = NO_HOLIDAY_DATA.exec(line);
   return match?.[1] === undefined ? undefined : { calendar: match[1], year: Number(match[2]) };
+}
+
+/** `1 attempt`, `3 attempts`. */
+function countedAttempts(attempts: number): string {
+  return `${attempts} ${attempts === 1 ? 'attempt' : 'attempts'}`;
+}
+
+/** `lookup account ok (saved balance) → sayBalance`: a lookup answered, its values saved (names only). */
+export function lookupAnswered(use: string, saved: readonly string[], target: string): string {
+  return `lookup ${use} ok${saved.length === 0 ? '' : ` (saved ${saved.join(', ')})`} → ${target}`;
+}
+
+/** `lookup account failed (status 503) after 1 attempt → sorry`: no usable answer came. */
+export function lookupFailed(use: string, why: string, attempts: number, target: string): string {
+  return `lookup ${use} failed (${why}) after ${countedAttempts(attempts)} → ${target}`;
+}
+
+/** `lookup account answered, but balance is missing → sorry`: an answer without a value to save. */
+export function lookupUnusable(use: string, field: string, why: string, target: string): string {
+  return `lookup ${use} answered, but ${field} is ${why} → ${target}`;
+}
+
+/** How the caller waits for a slow lookup: the node's filler (said once), or a short silence. */
+export type LookupHold = 'filler' | 'short silence';
+
+/** `lookup account still waiting after 1 attempt → filler`: the wait ran out with an attempt in flight. */
+export function lookupWaiting(use: string, attempts: number, hold: LookupHold): string {
+  return `lookup ${use} still waiting after ${countedAttempts(attempts)} → ${hold}`;
+}
+
+/**
+ * What a lookup's trace line says it came to: `ok` (and where the call went), `failed` with why
+ * (`status 503`, `timeout`, `missing balance`: the failure word first) and where the call went, or
+ * `waiting` with how the caller waits. Undefined for another line.
+ */
+export type TracedLookup =
+  | { readonly use: string; readonly outcome: 'ok'; readonly target: string }
+  | { readonly use: string; readonly outcome: 'failed'; readonly why: string; readonly target: string }
+  | { readonly use: string; readonly outcome: 'waiting'; readonly hold: LookupHold };
+
+export function readLookupLine(line: string): TracedLookup | undefined {
+  const ok = /^lookup (\S+) ok(?: \(saved [^)]*\))? → (\S+)$/.exec(line);
+  if (ok?.[1] !== undefined && ok[2] !== undefined) return { use: ok[1], outcome: 'ok', target: ok[2] };
+  const failed = /^lookup (\S+) failed \((.+)\) after \d+ attempts? → (\S+)$/.exec(line);
+  if (failed?.[1] !== undefined && failed[2] !== undefined && failed[3] !== undefined)
+    return { use: failed[1], outcome: 'failed', why: failed[2], target: failed[3] };
+  const unusable = /^lookup (\S+) answered, but (\S+) is (\S+) → (\S+)$/.exec(line);
+  if (unusable?.[1] !== undefined && unusable[4] !== undefined)
+    return { use: unusable[1], outcome: 'failed', why: `${unusable[3]} ${unusable[2]}`, target: unusable[4] };
+  const waiting = /^lookup (\S+) still waiting after \d+ attempts? → (filler|short silence)$/.exec(line);
+  if (waiting?.[1] !== undefined && waiting[2] !== undefined)
+    return { use: waiting[1], outcome: 'waiting', hold: waiting[2] as LookupHold };
+  return undefined;
 }

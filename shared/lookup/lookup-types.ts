@@ -79,7 +79,10 @@ export const MAX_ANSWER_DEPTH = 32;
 
 /** A lookup the edge performs for one callback: see the lookup client for what joining and attempts mean. */
 export type LookupTask = {
-  /** The call's lookup: `callId|flow/node`. An attempt in flight for it is joined, not sent again. */
+  /**
+   * The call's lookup: `callId|flow/node` ({@link lookupTaskKey}). An attempt in flight for it is joined,
+   * not sent again.
+   */
   readonly key: string;
   readonly request: LookupRequest;
   /** Attempts sent in earlier callbacks of the call. */
@@ -90,6 +93,17 @@ export type LookupTask = {
   /** Reads an environment variable (only names starting with {@link LOOKUP_ENV_PREFIX} are asked for). */
   readonly env: (name: string) => string | undefined;
 };
+
+/** The key of a call's lookup at a node: `callId|flow/node`. */
+export function lookupTaskKey(callId: string, flow: string, node: string): string {
+  return `${callId}|${flow}/${node}`;
+}
+
+/** The flow and node of a {@link lookupTaskKey} (a call id may hold anything but the key's last `|`). */
+export function readLookupTaskKey(key: string): { flow: string; node: string } | undefined {
+  const match = /\|([^|/]+)\/([^|/]+)$/.exec(key);
+  return match?.[1] === undefined || match[2] === undefined ? undefined : { flow: match[1], node: match[2] };
+}
 
 /** Performs a lookup task; never rejects. */
 export type PerformLookup = (task: LookupTask) => Promise<LookupAnswer>;

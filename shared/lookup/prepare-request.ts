@@ -18,6 +18,11 @@ export type PreparedRequest = {
 /** Hosts a plain `http:` lookup may reach: this machine only (the stand-in, a sidecar). */
 const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
+/** Whether a URL's host (`new URL(…).hostname`) is this machine: the only one plain `http:` may reach. */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname);
+}
+
 /** Headers the client sets itself (see CLIENT_SET_HEADERS): a request naming one is refused. */
 const CLIENT_HEADERS: ReadonlySet<string> = new Set(CLIENT_SET_HEADERS);
 
@@ -72,7 +77,7 @@ function readUrl(text: string): URL | undefined {
   }
   if (url.username !== '' || url.password !== '') return undefined;
   if (url.protocol === 'https:') return url;
-  return url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname) ? url : undefined;
+  return url.protocol === 'http:' && isLoopbackHost(url.hostname) ? url : undefined;
 }
 
 /** A header value from its parts, or undefined when a variable it names is not one it may read, or unset. */

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { handleCallbackRequest } from '../../shared/callback/handle-callback';
 import { readConfig } from '../../shared/config/config';
 import { toHttpRequest } from '../../shared/fc/http-trigger';
-import type { LookupAnswer, LookupTask } from '../../shared/lookup/lookup-types';
+import { type LookupAnswer, type LookupTask, readLookupTaskKey } from '../../shared/lookup/lookup-types';
 import { loadRules } from '../../shared/rules/load-rules';
 import type { RulesInput } from '../../shared/rules/rules-schema';
 import { inboundDeps } from '../support/callback-deps';
@@ -89,6 +89,7 @@ describe('a callback that needs a lookup', () => {
     assert.equal(reply.data.action, 'answer');
     assert.match(String(reply.data.action_code_param), /余额13800138000元/);
     assert.equal(tasks[0]?.key, '1^2|main/get');
+    assert.deepEqual(readLookupTaskKey(tasks[0]?.key ?? ''), { flow: 'main', node: 'get' });
     assert.equal(tasks[0]?.waitMs, 300);
     assert.equal(tasks[0]?.attemptsSoFar, 0);
     assert.equal(tasks[0]?.env('LOOKUP_TOKEN'), 'secret-token-value');

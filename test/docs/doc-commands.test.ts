@@ -48,7 +48,7 @@ const SKIPPED: readonly (readonly [RegExp, string])[] = [
 /** The commands run: a command and its first word, as `npx vms-callflow` takes them. */
 const RUN: readonly RegExp[] = [
   /^rules (check|graph|compile|schema|schedule|lint)\b/,
-  /^simulate (run|schema)\b/,
+  /^simulate (run|schema|replay)\b/,
   /^holidays$/,
   /^outbound-id --flow\b/,
   /(^| )--help$/,

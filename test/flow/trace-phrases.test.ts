@@ -4,10 +4,15 @@ import {
   branchTaken,
   countedDigits,
   enteredNode,
+  lookupAnswered,
+  lookupFailed,
+  lookupUnusable,
+  lookupWaiting,
   noHolidayDataNote,
   readBranchTaken,
   readCountedDigits,
   readEnteredNode,
+  readLookupLine,
   readNoHolidayDataNote,
   readRetriesUsedUp,
   retriesUsedUp,
@@ -39,5 +44,50 @@ describe('the trace phrases tools read back', () => {
         ),
         [undefined, undefined, undefined, undefined, undefined],
       );
+  });
+
+  it('reads back what each lookup came to, and where the call went', () => {
+    assert.equal(
+      lookupAnswered('account', ['balance', 'state'], 'say'),
+      'lookup account ok (saved balance, state) → say',
+    );
+    assert.deepEqual(readLookupLine(lookupAnswered('account', ['balance'], 'say')), {
+      use: 'account',
+      outcome: 'ok',
+      target: 'say',
+    });
+    assert.deepEqual(readLookupLine(lookupAnswered('ping', [], 'next')), {
+      use: 'ping',
+      outcome: 'ok',
+      target: 'next',
+    });
+    assert.equal(
+      lookupFailed('account', 'status 503', 1, 'sorry'),
+      'lookup account failed (status 503) after 1 attempt → sorry',
+    );
+    assert.deepEqual(readLookupLine(lookupFailed('account', 'timeout', 3, 'sorry')), {
+      use: 'account',
+      outcome: 'failed',
+      why: 'timeout',
+      target: 'sorry',
+    });
+    assert.deepEqual(readLookupLine(lookupUnusable('account', 'balance', 'missing', 'sorry')), {
+      use: 'account',
+      outcome: 'failed',
+      why: 'missing balance',
+      target: 'sorry',
+    });
+    assert.deepEqual(readLookupLine(lookupWaiting('account', 1, 'filler')), {
+      use: 'account',
+      outcome: 'waiting',
+      hold: 'filler',
+    });
+    assert.deepEqual(readLookupLine(lookupWaiting('account', 2, 'short silence')), {
+      use: 'account',
+      outcome: 'waiting',
+      hold: 'short silence',
+    });
+    for (const other of ['enter getAccount (lookup)', 'words while waiting for a lookup → dropped'])
+      assert.equal(readLookupLine(other), undefined);
   });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { computeCoverage, listCoverageItems } from '../../dev/simulator/coverage';
+import { computeCoverage, formatCoverage, listCoverageItems } from '../../dev/simulator/coverage';
 import { main } from '../../scripts/simulate/simulate';
 import { compileRules } from '../../shared/rules/compile-rules';
 import { parseYaml } from '../../shared/rules/yaml-parser';
@@ -103,5 +103,85 @@ describe('coverage', () => {
     ]);
     assert.equal(coverage.visited, 0);
     assert.equal(coverage.total, 11);
+  });
+
+  it('counts what each lookup node’s lookups came to, and its next and onError by the lookup’s own line', () => {
+    // next and onError lead to one node here: only the lookup's trace line tells them apart.
+    const compiled = compileRules(
+      parseYaml(`version: cov-lookup
+defaultLine: { flow: main }
+lookups:
+  account: { url: 'https://api.example.com/account' }
+flows:
+  main:
+    start: get
+    nodes:
+      get: { type: lookup, use: account, filler: 请稍候, next: bye, onError: bye }
+      unused: { type: lookup, use: account, next: bye, onError: bye }
+      bye: { type: hangup, say: 再见 }
+`),
+    );
+    assert.ok(compiled.ok);
+    const { rules } = compiled.compiled;
+    assert.deepEqual(
+      listCoverageItems(rules).map((item) => item.label),
+      [
+        'node get',
+        'get: next → bye',
+        'get: onError → bye',
+        'node unused',
+        'unused: next → bye',
+        'unused: onError → bye',
+        'node bye',
+      ],
+    );
+    const waited = computeCoverage(rules, [
+      // The callin: the filler; then, on the next event at the lookup node, a short silence, then the answer.
+      {
+        flow: 'main',
+        trace: ['enter get (lookup)', 'lookup account still waiting after 1 attempt → filler'],
+      },
+      {
+        flow: 'main',
+        nodeBefore: 'get',
+        trace: ['lookup account still waiting after 1 attempt → short silence'],
+      },
+      { flow: 'main', nodeBefore: 'get', trace: ['lookup account ok → bye', 'enter bye (hangup)'] },
+    ]);
+    const missed = (coverage: typeof waited) =>
+      coverage.flows.flatMap((flow) => flow.missed.map((item) => item.label));
+    assert.ok(missed(waited).includes('get: onError → bye'));
+    assert.ok(!missed(waited).includes('get: next → bye'));
+    assert.deepEqual(
+      waited.lookups.map((lookup) => [lookup.node, lookup.use, [...lookup.seen]]),
+      [
+        [
+          'get',
+          'account',
+          [
+            ['waiting (filler)', 1],
+            ['waiting (short silence)', 1],
+            ['ok', 1],
+          ],
+        ],
+        ['unused', 'account', []],
+      ],
+    );
+    const failed = computeCoverage(rules, [
+      {
+        flow: 'main',
+        trace: [
+          'enter get (lookup)',
+          'lookup account failed (status 503) after 1 attempt → bye',
+          'enter bye (hangup)',
+        ],
+      },
+    ]);
+    assert.ok(!missed(failed).includes('get: onError → bye'));
+    assert.ok(missed(failed).includes('get: next → bye'));
+    assert.match(
+      formatCoverage(failed),
+      /\n {4}lookup get \(account\): failed status 503 ×1\n {4}lookup unused \(account\): never looked up\n$/,
+    );
   });
 });

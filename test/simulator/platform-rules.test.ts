@@ -54,6 +54,8 @@ function reply(fields: Partial<TurnOutcome> & Pick<TurnOutcome, 'action'>): Turn
 }
 
 const MENU = reply({ action: 'dtmf', texts: ['按1'], keys: { max: 1, timeoutS: 5 }, bargeIn: true });
+/** A lookup's short silence: a play with nothing to play, and the mute after a second. */
+const HOLD = reply({ action: 'play', muteTimeMs: 1000 });
 const GREETING = reply({ action: 'answer', texts: ['您好', '按1'], bargeIn: true });
 const after = (...steps: [string, TurnOutcome][]): PlatformState =>
   steps.reduce((state, [event, outcome]) => nextPlatformState(state, event, outcome), CALL_START);
@@ -85,7 +87,12 @@ describe('the platform rules the simulator models', () => {
       { kind: 'bargeIn' },
       { kind: 'transferResult', status: 'fail' },
     ];
-    const states = [CALL_START, after(['callin', GREETING]), after(['normal', MENU])];
+    const states = [
+      CALL_START,
+      after(['callin', GREETING]),
+      after(['normal', MENU]),
+      after(['normal', MENU], ['dtmf', HOLD]),
+    ];
     const named = new Set<string>();
     for (const state of states)
       for (const action of actions) {
@@ -141,6 +148,23 @@ describe('what the platform delivers after each reply', () => {
       refuseAction(stopped, { kind: 'bargeIn' }, 'scenario')?.message ?? '',
       /no prompt is playing/,
     );
+  });
+
+  it('plays nothing after a play with nothing to play: nothing to talk over, and the mute after mute_time', () => {
+    const held = after(['normal', MENU], ['dtmf', HOLD]);
+    assert.equal(held.playing, undefined);
+    assert.deepEqual(held.silentPlay, { muteTimeMs: 1000 });
+    const refusal = refuseAction(held, { kind: 'bargeIn' }, 'scenario');
+    assert.equal(refusal?.rule, 'silent-play');
+    assert.match(refusal?.message ?? '', /nothing plays .*the platform sends mute after 1000 ms of silence/);
+    // The caller may still be silent (the mute) or speak; keys are not collected by a play.
+    assert.equal(refuseAction(held, { kind: 'silence' }, 'scenario'), undefined);
+    assert.equal(refuseAction(held, { kind: 'say', words: '喂' }, 'scenario'), undefined);
+    assert.equal(refuseAction(held, { kind: 'keys', keys: '1' }, 'scenario')?.rule, 'keys-armed');
+    // A filler plays, uninterrupted: not a silent play.
+    const filler = after(['dtmf', reply({ action: 'play', texts: ['请稍候'], bargeIn: false })]);
+    assert.equal(filler.silentPlay, undefined);
+    assert.equal(refuseAction(filler, { kind: 'bargeIn' }, 'scenario')?.rule, 'barge-in');
   });
 
   it('reports a transfer result once, after a parallel_transfer reply', () => {

@@ -14,7 +14,7 @@ import { createLocalServer, loadBuiltHandlers } from '../../scripts/local/serve'
 import { formatTurn, main, readTyped } from '../../scripts/simulate/simulate';
 import { toLocalTime } from '../../shared/calendar/local-time';
 import { ROOT, setFunctionEnvironment } from '../support/fc-event';
-import { PREBUILT, runSimulator } from '../support/simulate-cli';
+import { PREBUILT, runSession, runSimulator } from '../support/simulate-cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'simulate-cli-'));
 const example = (name: string) => join(ROOT, 'examples', name);
@@ -336,7 +336,7 @@ describe('docs/testing.md', () => {
 
   it('runs every scenario example as written, against the rules its comment names', async () => {
     const blocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
-    assert.equal(blocks.length, 2);
+    assert.equal(blocks.length, 3);
     for (const [i, block] of blocks.entries()) {
       const rules = /--rules (\S+)/.exec(block)?.[1];
       assert.ok(rules !== undefined, `docs/testing.md scenario ${i} names no rules file`);
@@ -682,18 +682,9 @@ describe('npm run simulate builds the bundles itself', () => {
 describe('npm run simulate, interactive, as the platform delivers', () => {
   /** An interactive session of the bank example at 10:00 on a Tuesday, with these lines typed. */
   async function session(...typed: string[]): Promise<string> {
-    let out = '';
-    const io = {
-      out: (text: string) => {
-        out += text;
-      },
-      err: (text: string) => {
-        out += text;
-      },
-      input: Readable.from([`${typed.join('\n')}\n`]),
-    };
     const args = ['--rules', example('bank-card-service.yaml'), '--at', '2026-03-10 10:00'];
-    assert.equal(await main(args, io, PREBUILT), 0);
+    const { status, out } = await runSession(args, typed);
+    assert.equal(status, 0, out);
     return out;
   }
 
@@ -742,7 +733,17 @@ describe('the simulator clock and prompt', () => {
       audio: [evil],
       transferTo: evil,
       stateChars: 0,
-      log: { flow: evil, node: evil, line: evil, matched: evil, trace: [evil], raw: {} },
+      log: {
+        flow: evil,
+        node: evil,
+        line: evil,
+        matched: evil,
+        trace: [evil],
+        outcomes: [evil],
+        lookups: [{ use: evil, outcome: 'failed', why: evil, attempts: 1 }],
+        raw: {},
+      },
+      lookupReport: { unanswered: [], notes: [evil], underivable: false },
     });
     assert.doesNotMatch(shown, UNPRINTABLE);
     assert.doesNotMatch(shown, /^FAKE/m);

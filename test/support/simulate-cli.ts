@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { runWhenMain } from '../../dev/command-line';
 import { main, type SimulatorDeps } from '../../scripts/simulate/simulate';
 import { captureText } from './command-io';
@@ -17,6 +18,23 @@ export async function runSimulator(
   const { streams, captured } = captureText();
   const status = await main(args, { ...streams, env }, PREBUILT);
   return { status, ...captured };
+}
+
+/**
+ * An interactive session, in-process: `args` on the command line, `typed` the lines typed at the prompt
+ * (piped in, so not echoed), everything written (stdout and stderr, in order) as one text.
+ */
+export async function runSession(
+  args: readonly string[],
+  typed: readonly string[],
+): Promise<{ status: number; out: string }> {
+  let out = '';
+  const write = (text: string) => {
+    out += text;
+  };
+  const input = Readable.from([`${typed.join('\n')}\n`]);
+  const status = await main(args, { out: write, err: write, input }, PREBUILT);
+  return { status, out };
 }
 
 // `node --import tsx test/support/simulate-cli.ts …`: the simulator in a terminal, on the bundles built
