@@ -6,13 +6,14 @@ import { randomInt } from 'node:crypto';
 import { toLocalTime } from '../../shared/calendar/local-time';
 import { readNoHolidayDataNote } from '../../shared/flow/trace-phrases';
 import type { Rules } from '../../shared/rules/rules-schema';
+import { sealOutboundId } from '../../shared/state/outbound-id';
 import { type CallerAction, SimulatedCall, type TurnOutcome } from './call';
 import { compareTurn, formatMismatches } from './expect';
 import { callOverMessage } from './platform-rules';
 import { printable } from './printable';
 import { localTimeToEpoch, type Scenario, type ScenarioTurn, scriptLookups } from './scenario';
 import { ScriptedLookups } from './simulated-lookups';
-import type { CallTransport } from './transport';
+import { type CallTransport, SIMULATOR_OUTBOUND_KEY } from './transport';
 
 /** The numbers a call uses when the scenario (or the command line) names none. */
 export type CallDefaults = { readonly caller: string; readonly callee: string };
@@ -171,6 +172,17 @@ export function unscriptedLookupMessage(names: readonly string[]): string {
   );
 }
 
+/**
+ * SmartCall's `DynamicId` for a scenario's outbound call: its flow name, none, or a flow and values
+ * sealed under the simulator's outbound key, valid for a day from the call's start.
+ */
+function firstDynamicId(outbound: Scenario['outbound'], atMs: number): string | undefined {
+  if (outbound === undefined || outbound === true) return undefined;
+  if (typeof outbound === 'string') return outbound;
+  const expiresAtS = Math.floor(atMs / 1000) + 86_400;
+  return sealOutboundId({ flow: outbound.flow, vars: outbound.vars, expiresAtS }, [SIMULATOR_OUTBOUND_KEY]);
+}
+
 /** Plays one scenario's call and checks every expectation; never throws on a mismatch. */
 export async function runScenario(
   scenario: Scenario,
@@ -180,13 +192,13 @@ export async function runScenario(
   callId: string,
 ): Promise<ScenarioResult> {
   const outbound = scenario.outbound !== undefined;
+  let at = instantIn(rules, scenario.at);
   const call = new SimulatedCall(
     transport,
     outbound ? 'outbound' : 'inbound',
     callId,
-    typeof scenario.outbound === 'string' ? scenario.outbound : undefined,
+    firstDynamicId(scenario.outbound, at),
   );
-  let at = instantIn(rules, scenario.at);
   const reports: string[] = [];
   const wrong = checkScriptedLookups(scenario, rules, transport);
   if (wrong !== undefined)

@@ -205,6 +205,12 @@ const TurnSchema = v.pipe(
 );
 export type ScenarioTurn = v.InferOutput<typeof TurnSchema>;
 
+/** A DynamicId the simulator seals as a sender would: a flow and the values it carries. */
+export const SealedDynamicIdSchema = v.strictObject({
+  flow: NameSchema,
+  vars: v.optional(v.record(NameSchema, v.pipe(v.string(), v.maxLength(64))), {}),
+});
+
 export const ScenarioSchema = v.pipe(
   v.strictObject({
     name: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
@@ -212,10 +218,15 @@ export const ScenarioSchema = v.pipe(
     at: LocalTimeTextSchema,
     /**
      * An outbound (SmartCall) call to the `outbound` function, started with this flow name as its
-     * `DynamicId`, or `true` for none. Without it, an inbound call: a `callin` to the `inbound` function.
+     * `DynamicId`, `true` for none, or `{flow, vars}` for a DynamicId sealed as `outbound-id` seals one
+     * (under the simulator's own key, valid for a day from `at`). Without it, an inbound call: a
+     * `callin` to the `inbound` function.
      */
     outbound: v.optional(
-      v.union([NameSchema, v.literal(true)], 'outbound is the name of a flow, or true for no DynamicId'),
+      v.union(
+        [NameSchema, v.literal(true), SealedDynamicIdSchema],
+        'outbound is the name of a flow, true for no DynamicId, or {flow, vars} for a sealed one',
+      ),
     ),
     /** The caller's number (inbound) and the number dialled; defaults from the rules. */
     caller: v.optional(PhoneTextSchema),
@@ -357,11 +368,19 @@ export const SCENARIO_DESCRIPTIONS = describeSchemas([
       scenarios: `The calls to simulate, each from a fresh start, in order; 1 to ${MAX_SCENARIOS}.`,
     },
   ),
+  describeObject(
+    SealedDynamicIdSchema,
+    "A DynamicId sealed as `npx vms-callflow outbound-id` seals one, under the simulator's own key, valid for a day from the call's `at`.",
+    {
+      flow: 'The flow the call starts in.',
+      vars: 'The values the call starts with, by name (`time: 明天上午10点半`); the rules keep those they declare under `outbound.vars`.',
+    },
+  ),
   describeObject(ScenarioSchema, 'One simulated call: when it happens, who calls whom, and its turns.', {
     name: 'The name of the call, shown in the report; 1–200 characters, such as `VIP caller after hours`.',
     at: "When the call starts, as a local time in the rules' time zone: `YYYY-MM-DD HH:MM` (or `HH:MM:SS`), such as `2026-10-01 10:00`.",
     outbound:
-      "Makes this an outbound (SmartCall) call to the `outbound` function: a flow name is sent as its `DynamicId`, `true` sends none (the rules' `outbound.defaultFlow` is used). Left out, the call is inbound: a `callin` to the `inbound` function.",
+      "Makes this an outbound (SmartCall) call to the `outbound` function: a flow name is sent as its `DynamicId`, `true` sends none (the rules' `outbound.defaultFlow` is used), and `{flow, vars}` sends a DynamicId sealed as `npx vms-callflow outbound-id` seals one (under the simulator's own key, valid for a day from `at`), so the flow starts with those values. Left out, the call is inbound: a `callin` to the `inbound` function.",
     caller:
       "The caller's number, quoted (`'13800138000'`): what lines (`callers`, `callerPrefixes`) and conditions (`callerIn`, `callerPrefix`) read. `'13800138000'` by default.",
     callee:

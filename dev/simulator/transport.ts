@@ -45,6 +45,8 @@ export type CallTransport = {
 
 /** The state key the simulator's in-process functions seal `dynamic_id` with (none is a secret here). */
 const SIMULATOR_STATE_KEY = 'simulator-state-key-not-a-secret';
+/** The key the simulator seals a scenario's `outbound: {flow, vars}` under, as a sender would (OUTBOUND_SECRETS). */
+export const SIMULATOR_OUTBOUND_KEY = 'simulator-outbound-key-not-a-secret';
 
 /**
  * The built bundles (`dist/inbound`, `dist/outbound`) loaded in this process, each hosted on the
@@ -71,6 +73,7 @@ export async function createInProcessTransport(
   };
   setFunctionEnvironment({
     STATE_SECRETS: SIMULATOR_STATE_KEY,
+    OUTBOUND_SECRETS: SIMULATOR_OUTBOUND_KEY,
     LOG_LEVEL: 'info',
     // A cold start may wait this long for the rules file: the simulator is about the flow.
     RULES_LOAD_BUDGET_MS: '5000',

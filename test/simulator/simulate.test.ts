@@ -38,7 +38,7 @@ describe('npm run simulate -- run', () => {
       example('bank-card-service.yaml'),
     );
     assert.equal(result.stderr, '');
-    assert.match(result.stdout, /13 scenarios: 13 passed, 0 failed\n$/);
+    assert.match(result.stdout, /15 scenarios: 15 passed, 0 failed\n$/);
     assert.match(result.stdout, /ok {3}a holiday \(National Day\) is closed, whatever the hour/);
     assert.equal(result.status, 0);
   });
@@ -52,8 +52,8 @@ describe('npm run simulate -- run', () => {
       '--min-coverage',
       '100',
     );
-    assert.match(result.stdout, /9 scenarios: 9 passed, 0 failed\n/);
-    assert.match(result.stdout, /coverage: 17\/17 \(100%\)/);
+    assert.match(result.stdout, /10 scenarios: 10 passed, 0 failed\n/);
+    assert.match(result.stdout, /coverage: 21\/21 \(100%\)/);
     assert.equal(result.status, 0);
   });
 
