@@ -174,8 +174,16 @@ async function decideReply(
 }
 
 /**
+ * What a lookup's wait leaves of the callback's deadline, ms: the client's `waiting` (on its own timer)
+ * must come before the deadline's guard (on another), or a slow lookup late in a chain would get the
+ * fallback instead of its filler.
+ */
+export const LOOKUP_ANSWER_MARGIN_MS = 25;
+
+/**
  * Performs a decision's need at the edge, within the callback's deadline: the lookup waits at most its
- * `waitMs` and what is left of the budget, then answers `waiting` and goes on in the background.
+ * `waitMs` and what is left of the budget (less {@link LOOKUP_ANSWER_MARGIN_MS}), then answers `waiting`
+ * and goes on in the background.
  */
 async function performNeed(
   result: Need,
@@ -184,7 +192,7 @@ async function performNeed(
   deps: CallbackDeps,
 ): Promise<LookupAnswer> {
   const { need, paused } = result;
-  const waitMs = Math.min(need.waitMs, deadline.remainingMs());
+  const waitMs = Math.max(0, Math.min(need.waitMs, deadline.remainingMs() - LOOKUP_ANSWER_MARGIN_MS));
   if (deps.lookups === undefined) return { kind: 'failed', why: 'unsendable', attempts: need.attemptsSoFar };
   const { state } = paused.position;
   const performed = deps.lookups.perform({

@@ -48,11 +48,20 @@ const RULES = {
 } satisfies RulesInput;
 
 /** A handler of callin under `rules`, its lookups performed by `perform`, its log lines kept. */
-function handler(rules: RulesInput, perform: (task: LookupTask) => Promise<LookupAnswer>) {
+function handler(
+  rules: RulesInput,
+  perform: (task: LookupTask) => Promise<LookupAnswer>,
+  options: { readonly budgetMs?: string; readonly now?: () => number } = {},
+) {
   const lines: Record<string, unknown>[] = [];
-  const config = readConfig({ STATE_SECRETS: 'lookup-tests-state-key-1', RULES: JSON.stringify(rules) });
+  const config = readConfig({
+    STATE_SECRETS: 'lookup-tests-state-key-1',
+    RULES: JSON.stringify(rules),
+    ...(options.budgetMs === undefined ? {} : { CALLBACK_BUDGET_MS: options.budgetMs }),
+  });
   const tasks: LookupTask[] = [];
   const deps = inboundDeps(config, () => loadRules(config, () => undefined), lines, {
+    ...(options.now === undefined ? {} : { now: options.now }),
     lookups: {
       perform: (task: LookupTask) => {
         tasks.push(task);
@@ -126,6 +135,49 @@ describe('a callback that needs a lookup', () => {
     assert.match(String(reply.data.action_code_param), /系统暂时繁忙/);
     const failure = lines.find((l) => l.msg === 'callback failed; answered with the fallback');
     assert.match(JSON.stringify(failure?.error), /ran out waiting for lookup account/);
+  });
+
+  it('gives a later lookup of a chain the wait that is left, and answers with its filler, not the fallback', async () => {
+    // The first lookup answers late in the first's wait, so the second may wait only what is left of the
+    // budget; time passes between the handler's reads of its clock (each read is a millisecond later).
+    const chained = {
+      ...RULES,
+      lookups: { ...RULES.lookups, again: { url: 'https://api.example.com/again', waitMs: 250 } },
+      flows: {
+        main: {
+          ...RULES.flows.main,
+          start: 'first',
+          nodes: {
+            ...RULES.flows.main.nodes,
+            first: { type: 'lookup', use: 'again', next: 'get', onError: 'bye' },
+          },
+        },
+      },
+    } satisfies RulesInput;
+    let drift = 0;
+    const { answer, lines, tasks } = handler(
+      chained,
+      async (task) => {
+        if (task.request.name === 'again') {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          return { kind: 'ok', data: {}, attempts: 1 };
+        }
+        // As the lookup client does: the whole wait, then `waiting`.
+        await new Promise((resolve) => setTimeout(resolve, task.waitMs));
+        return { kind: 'waiting', attempts: 1 };
+      },
+      { budgetMs: '50', now: () => Date.now() + drift++ },
+    );
+    const reply = await answer();
+    assert.equal(tasks.length, 2);
+    assert.ok((tasks[1]?.waitMs ?? 0) < 300, 'the second lookup waits what is left, not its waitMs');
+    assert.match(String(reply.data.action_code_param), /请稍候/);
+    assert.deepEqual(lines.find((l) => l.msg === 'callback')?.outcomes, [
+      'started',
+      'lookup-ok',
+      'entered',
+      'lookup-waiting',
+    ]);
   });
 
   it('refuses a flow that asks for more lookups in one callback than the bound', async () => {
