@@ -4,7 +4,8 @@
  * - {@link ScriptedLookups}: a scenario's answers (or those typed at the prompt), played as the lookup
  *   client plays them: each callback waits `waitMs`, an attempt still in flight then is joined by the
  *   call's next event on the same instance, attempts are counted across callbacks, timeouts and failed
- *   connections are sent again while attempts remain, and an answer that came is kept for the node;
+ *   connections are sent again while attempts remain, and an answer that came is kept for the visit
+ *   of the node (its task key);
  * - {@link ReplayedLookups}: a logged call's lookups, answered with what its log lines say they came to;
  * - {@link ForwardedLookups}: the instance's own client, sent to a loopback origin instead.
  * None throws: what could not be answered is reported ({@link LookupReport}) and answered `unsendable`.

@@ -196,7 +196,7 @@ async function performNeed(
   if (deps.lookups === undefined) return { kind: 'failed', why: 'unsendable', attempts: need.attemptsSoFar };
   const { state } = paused.position;
   const performed = deps.lookups.perform({
-    key: lookupTaskKey(callId, state.flow, state.node),
+    key: lookupTaskKey(callId, state.flow, state.node, state.turns),
     request: need.request,
     attemptsSoFar: need.attemptsSoFar,
     maxAttempts: need.maxAttempts,

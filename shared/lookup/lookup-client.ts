@@ -9,7 +9,8 @@
  * - a callback waits for the answer at most `waitMs` (wall time: it is awake), then answers `waiting`
  *   and leaves the attempt running, kept by its key, for the call's next event on this instance to join;
  * - an answer that came in is kept a while (about a minute awake, {@link KEEP_SETTLED_MS}), so that a
- *   duplicated callback, or the next one, gets it without a new request.
+ *   duplicated callback, or the next one of the same visit of the node (the task's key), gets it without a
+ *   new request.
  */
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';

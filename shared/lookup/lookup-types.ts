@@ -80,8 +80,8 @@ export const MAX_ANSWER_DEPTH = 32;
 /** A lookup the edge performs for one callback: see the lookup client for what joining and attempts mean. */
 export type LookupTask = {
   /**
-   * The call's lookup: `callId|flow/node` ({@link lookupTaskKey}). An attempt in flight for it is joined,
-   * not sent again.
+   * The call's lookup at one visit of its node: `callId|flow/node@turn` ({@link lookupTaskKey}). An
+   * attempt in flight (or an answer kept) for it is joined, not sent again.
    */
   readonly key: string;
   readonly request: LookupRequest;
@@ -94,14 +94,19 @@ export type LookupTask = {
   readonly env: (name: string) => string | undefined;
 };
 
-/** The key of a call's lookup at a node: `callId|flow/node`. */
-export function lookupTaskKey(callId: string, flow: string, node: string): string {
-  return `${callId}|${flow}/${node}`;
+/**
+ * The key of a call's lookup at one visit of a node: `callId|flow/node@turn`, `turn` being the call's
+ * turns as it entered the node (a call waiting for the answer keeps it). The events of one visit (a
+ * duplicate, the next event after the filler) share it; a later visit, after the caller said or pressed
+ * something (asking again, say), has its own, and is sent anew rather than given an earlier answer.
+ */
+export function lookupTaskKey(callId: string, flow: string, node: string, turn: number): string {
+  return `${callId}|${flow}/${node}@${turn}`;
 }
 
 /** The flow and node of a {@link lookupTaskKey} (a call id may hold anything but the key's last `|`). */
 export function readLookupTaskKey(key: string): { flow: string; node: string } | undefined {
-  const match = /\|([^|/]+)\/([^|/]+)$/.exec(key);
+  const match = /\|([^|/@]+)\/([^|/@]+)@\d+$/.exec(key);
   return match?.[1] === undefined || match[2] === undefined ? undefined : { flow: match[1], node: match[2] };
 }
 

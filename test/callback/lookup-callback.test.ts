@@ -97,8 +97,10 @@ describe('a callback that needs a lookup', () => {
     const reply = await answer();
     assert.equal(reply.data.action, 'answer');
     assert.match(String(reply.data.action_code_param), /余额13800138000元/);
-    assert.equal(tasks[0]?.key, '1^2|main/get');
+    assert.equal(tasks[0]?.key, '1^2|main/get@0');
     assert.deepEqual(readLookupTaskKey(tasks[0]?.key ?? ''), { flow: 'main', node: 'get' });
+    assert.deepEqual(readLookupTaskKey('a|b|main/get@12'), { flow: 'main', node: 'get' });
+    assert.equal(readLookupTaskKey('1^2|main/get'), undefined);
     assert.equal(tasks[0]?.waitMs, 300);
     assert.equal(tasks[0]?.attemptsSoFar, 0);
     assert.equal(tasks[0]?.env('LOOKUP_TOKEN'), 'secret-token-value');

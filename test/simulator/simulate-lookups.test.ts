@@ -72,6 +72,28 @@ describe('npm run simulate -- run, with lookups', () => {
     assert.doesNotMatch(result.stdout, /never visited: getAccount/);
   });
 
+  it('sends a lookup again when the caller asks again: a later visit of the node gets no earlier answer', async () => {
+    const requery = file(
+      'requery.scenarios.yaml',
+      `scenarios:
+  - name: the caller asks again, and the account has changed
+    at: '2026-03-10 10:00'
+    lookups: { account: { data: { data: { balance: 88, state: active } } } }
+    turns:
+      - silence: true
+      - keys: '62220001#'
+        expect: { hears: 您的余额是88元 }
+      - keys: '1'
+      - keys: '62220001#'
+        lookups: { account: { data: { data: { balance: 99, state: active } } } }
+        expect: { hears: 您的余额是99元, lookup: account ok (1 attempt) }
+`,
+    );
+    const result = await simulate('run', requery, '--rules', RULES);
+    assert.equal(result.status, 0, result.stdout);
+    assert.match(result.stdout, /1 scenario: 1 passed, 0 failed\n/);
+  });
+
   it('shows a lookup onError never took as a way on never visited', async () => {
     const happy = file(
       'happy.scenarios.yaml',
@@ -352,7 +374,7 @@ describe('the hosted instances of the simulator', () => {
     assert.equal(typeof clients[0], 'function');
     assert.deepEqual(
       tasks.map((task) => [task.key, task.request.url, task.waitMs]),
-      [['1^2|bank/getAccount', 'https://api.example.com/ivr/account', 800]],
+      [['1^2|bank/getAccount@2', 'https://api.example.com/ivr/account', 800]],
     );
     assert.deepEqual(outcome.log?.lookups, [
       { use: 'account', outcome: 'failed', why: 'status', status: 503, attempts: 1 },

@@ -26,7 +26,7 @@ const REQUEST: LookupRequest = {
 /** One callback's task for the balance node, as the handler hands it over. */
 function task(attemptsSoFar = 0, changes: Partial<LookupTask> = {}): LookupTask {
   return {
-    key: '130301340124^117079730123|bank/getAccount',
+    key: '130301340124^117079730123|bank/getAccount@2',
     request: REQUEST,
     attemptsSoFar,
     maxAttempts: 3,
