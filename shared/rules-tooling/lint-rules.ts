@@ -1,16 +1,16 @@
 import { hasAnyOpenHours } from '../calendar/is-open';
 import { SESSION_MARGIN_S } from '../flow/flow-limits';
 import { type CallSettings, mergeSettings } from '../protocol/call-settings';
-import { type CompiledRules, compileRules, type RulesIssue } from '../rules/compile-rules';
+import {
+  type CompiledRules,
+  compileRules,
+  listEntryVariables,
+  type RulesIssue,
+} from '../rules/compile-rules';
 import { describeShortfall, findHolidayDataShortfalls } from '../rules/holiday-coverage';
 import { conditionsOf, isListeningNode, promptsOf, RETRY_KINDS } from '../rules/node-types';
 import type { Condition, RetryPolicy, Rules } from '../rules/rules-schema';
-import {
-  analyseFlowVariables,
-  type EntryVariables,
-  type FlowVariables,
-  findUnsetVariable,
-} from './flow-variables';
+import { analyseFlowVariables, type FlowVariables, findUnsetVariable } from './flow-variables';
 import type { Findings, FlowLint, FlowStarts } from './lint-context';
 import { buildFlowGraph, lintGraph } from './lint-graph';
 import { lintFlowLookups, lintLookupUse } from './lint-lookups';
@@ -55,7 +55,12 @@ export function lintRules(document: unknown, options: LintOptions = {}): LintRul
   lintDocumentPrompts(rules, findings);
   lintLookupUse(rules, findings);
   for (const [flowName, flow] of Object.entries(rules.flows)) {
-    const variables = analyseFlowVariables(flowName, flow, rules.lookups, entryVariables(rules, flowName));
+    const variables = analyseFlowVariables(
+      flowName,
+      flow,
+      rules.lookups,
+      listEntryVariables(rules, flowName),
+    );
     lintFlow(
       { rules, flowName, flow, base: `flows.${flowName}`, startedBy: startedBy.get(flowName) },
       variables,
@@ -74,18 +79,6 @@ export type LintOptions = {
    */
   readonly todayIn?: (timezone: string) => string;
 };
-
-/**
- * The values a call may enter `flowName` with: those a sealed DynamicId may carry (`outbound.vars`), in a
- * flow a DynamicId may name (any flow while `outbound.flows` is unset).
- */
-function entryVariables(rules: Rules, flowName: string): EntryVariables {
-  const outbound = rules.outbound;
-  if (outbound?.vars === undefined) return {};
-  const named =
-    outbound.flows === undefined || outbound.flows.includes(flowName) || outbound.defaultFlow === flowName;
-  return named ? outbound.vars : {};
-}
 
 function findFlowStarts(rules: Rules): Map<string, FlowStarts> {
   const starts = new Map<string, FlowStarts>();

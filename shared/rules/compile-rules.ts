@@ -160,14 +160,31 @@ export function compileValidatedRules(rules: Rules): CompileRulesResult {
 }
 
 /**
+ * The values a call may enter `flowName` with: those a sealed DynamicId may carry (`outbound.vars`), in a
+ * flow a DynamicId may name (any flow while `outbound.flows` is unset). They are kept for the flow.
+ */
+export function listEntryVariables(
+  rules: Rules,
+  flowName: string,
+): NonNullable<NonNullable<Rules['outbound']>['vars']> {
+  const outbound = rules.outbound;
+  if (outbound?.vars === undefined) return {};
+  const named =
+    outbound.flows === undefined || outbound.flows.includes(flowName) || outbound.defaultFlow === flowName;
+  return named ? outbound.vars : {};
+}
+
+/**
  * Where each `once` variable is dropped: as the call leaves any node of its flow that reads it (as the
  * linter reads it, `listVariablesRead`, so that its state-size bound holds). A variable is `once` when
- * every node saving it says so.
+ * every node saving it says so, and a DynamicId cannot bring it into the flow (as the linter counts it).
  */
 function findDropsOnLeave(rules: Rules): Map<string, string[]> {
   const drops = new Map<string, string[]>();
   for (const [flowName, flow] of Object.entries(rules.flows)) {
-    const scopes = new Map<string, boolean>();
+    const scopes = new Map<string, boolean>(
+      Object.keys(listEntryVariables(rules, flowName)).map((name) => [name, false]),
+    );
     for (const node of Object.values(flow.nodes)) {
       for (const saved of savesOf(node))
         scopes.set(saved.name, (scopes.get(saved.name) ?? true) && saved.scope === 'once');

@@ -280,4 +280,26 @@ describe('compileRules', () => {
       ]);
     });
   });
+
+  it('drops a `once` value where the linter does: not one a sealed DynamicId may also bring into the flow', () => {
+    const flow = (start: string) => ({
+      start,
+      nodes: {
+        ask: { type: 'menu', say: '验证码{{vars.code}}。', keys: { '1': 're', '2': 'bye' } },
+        re: { type: 'collect', say: '请输入。', saveAs: 'code', maxDigits: 6, scope: 'once', next: 'bye' },
+        bye: { type: 'hangup', say: '验证码{{vars.code}}已记录。' },
+      },
+    });
+    const result = compileRules({
+      version: 'v1',
+      defaultLine: { flow: 'inner' },
+      outbound: { flows: ['remind'], vars: { code: { maxBytes: 6 } } },
+      flows: { remind: flow('ask'), inner: flow('re') },
+    });
+    assert.ok(result.ok);
+    // The linter counts `code` as a flow value of `remind` (its DynamicId may carry it): kept there.
+    assert.equal(result.compiled.dropsOnLeave.get('remind/ask'), undefined);
+    // In a flow no DynamicId starts, only the collect node saves it, once: dropped by its readers.
+    assert.deepEqual(result.compiled.dropsOnLeave.get('inner/ask'), ['code']);
+  });
 });
