@@ -193,18 +193,32 @@ async function performNeed(
 ): Promise<LookupAnswer> {
   const { need, paused } = result;
   const waitMs = Math.max(0, Math.min(need.waitMs, deadline.remainingMs() - LOOKUP_ANSWER_MARGIN_MS));
-  if (deps.lookups === undefined) return { kind: 'failed', why: 'unsendable', attempts: need.attemptsSoFar };
+  const unsendable: LookupAnswer = { kind: 'failed', why: 'unsendable', attempts: need.attemptsSoFar };
+  if (deps.lookups === undefined) return unsendable;
   const { state } = paused.position;
-  const performed = deps.lookups.perform({
-    key: lookupTaskKey(callId, state.flow, state.node, state.turns),
-    request: need.request,
-    attemptsSoFar: need.attemptsSoFar,
-    maxAttempts: need.maxAttempts,
-    waitMs,
-    env: deps.lookups.env,
-  });
-  // The client answers within its wait; the deadline is the guard should it not.
-  return deadline.within(performed, `lookup ${need.request.name}`);
+  let performed: Promise<LookupAnswer>;
+  try {
+    performed = deps.lookups.perform({
+      key: lookupTaskKey(callId, state.flow, state.node, state.turns),
+      request: need.request,
+      attemptsSoFar: need.attemptsSoFar,
+      maxAttempts: need.maxAttempts,
+      waitMs,
+      env: deps.lookups.env,
+    });
+  } catch (error) {
+    // The client could not be loaded (a bundle deployed without lookup-client.js): a lookup failure,
+    // the node's onError, and a warning once per instance, never the fallback.
+    deps.log.warnOnce('lookup-client', 'the lookup client cannot be loaded: every lookup fails', {
+      ...deps.log.describeError(error),
+    });
+    return unsendable;
+  }
+  // The client answers within its wait and never rejects; the deadline is the guard should it not.
+  return deadline.within(
+    performed.catch(() => unsendable),
+    `lookup ${need.request.name}`,
+  );
 }
 
 /** The log form of what a decision's lookups came to: saved values masked, sensitive ones withheld. */

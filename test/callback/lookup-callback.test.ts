@@ -191,4 +191,15 @@ describe('a callback that needs a lookup', () => {
     const failure = lines.find((l) => l.msg === 'callback failed; answered with the fallback');
     assert.match(JSON.stringify(failure?.error), /more than 3 lookups in one callback/);
   });
+  it('sends the node to onError, not the fallback, when the lookup client cannot be loaded', async () => {
+    const { answer, lines } = handler(RULES, () => {
+      throw new Error("Cannot find module './lookup-client.js'");
+    });
+    const reply = await answer();
+    assert.match(String(reply.data.action_code_param), /再见/);
+    assert.doesNotMatch(String(reply.data.action_code_param), /系统暂时繁忙/);
+    const line = lines.find((l) => l.msg === 'callback');
+    assert.deepEqual(line?.lookups, [{ use: 'account', outcome: 'failed', attempts: 0, why: 'unsendable' }]);
+    assert.ok(lines.some((l) => l.msg === 'the lookup client cannot be loaded: every lookup fails'));
+  });
 });

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import * as v from 'valibot';
+import { LookupRoutesSchema } from '../../../dev/lookup-server';
 import { DEFAULT_ROUTES, describeStandIn, main } from '../../../scripts/local/lookup-stand-in';
+import { parseYaml } from '../../../shared/rules/yaml-parser';
 import { captureIo } from '../../support/command-io';
+import { ROOT } from '../../support/fc-event';
 import { occupyPort, startServing } from '../../support/serving-command';
 
 const folder = mkdtempSync(join(tmpdir(), 'lookup-stand-in-'));
@@ -73,5 +77,16 @@ describe('npm run lookup:stand-in', () => {
     const banner = describeStandIn('http://127.0.0.1:1', DEFAULT_ROUTES);
     assert.ok(banner.includes('  /balance  ok: {"balance":128.5,"currency":"CNY"}'));
     assert.ok(banner.includes('  /echo     ok: the request itself'));
+  });
+});
+
+describe('the answers file docs/testing.md serves the simulator with', () => {
+  it('is a valid answers file that answers the path the fixture lookup asks for', () => {
+    const file = join(ROOT, 'test/fixtures/lookups/answers.yaml');
+    const routes = v.parse(LookupRoutesSchema, parseYaml(readFileSync(file, 'utf8')));
+    const rules = parseYaml(readFileSync(join(ROOT, 'test/fixtures/lookups/balance.yaml'), 'utf8')) as {
+      lookups: { account: { url: string } };
+    };
+    assert.ok(Object.hasOwn(routes, new URL(rules.lookups.account.url).pathname));
   });
 });
