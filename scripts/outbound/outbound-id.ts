@@ -3,7 +3,7 @@
  * (shared/state/outbound-id.ts), under `OUTBOUND_SECRETS` from the environment, and with `--open` shows
  * what one holds. For the system that places outbound calls, and for whoever debugs one.
  *
- *   npm run outbound-id -- --flow reminder --var time=10:30 --var doctor=王医生 --expires 2h
+ *   npm run outbound-id -- --flow remind --var time=10:30 --var doctor=王医生 --expires 2h --rules rules.yaml
  *   npm run outbound-id -- --open o1.…
  *
  * The DynamicId alone goes to stdout (or `-o FILE`); its size against the bounds goes to stderr. No key is
@@ -20,6 +20,8 @@ import {
   runWhenMain,
 } from '../../dev/command-line';
 import { ConfigError, readOutboundSecrets } from '../../shared/config/config';
+import { compileRules } from '../../shared/rules/compile-rules';
+import { mayStartOutbound, refuseOutboundValue } from '../../shared/rules/outbound-start';
 import {
   MAX_OUTBOUND_ID_CHARS,
   MAX_OUTBOUND_VARS_BYTES,
@@ -28,7 +30,7 @@ import {
   openOutboundId,
   sealOutboundId,
 } from '../../shared/state/outbound-id';
-import { writeResult } from '../rules/rules-files';
+import { readFile, writeResult } from '../rules/rules-files';
 
 /** How long a DynamicId is accepted when `--expires` is not given: a day of retries and queued calls. */
 const DEFAULT_LIFETIME_S = 24 * 3600;
@@ -50,12 +52,17 @@ export const PROGRAM = {
       type: 'string',
       multiple: true,
       value: 'NAME=VALUE',
-      help: 'a value the flow reads as {{vars.NAME}}; repeat for more (at most 8, each value ≤ 64 characters)',
+      help: 'a value the flow reads as {{vars.NAME}}, declared under outbound.vars; repeat for more (at most 8, each ≤ 64 bytes)',
     },
     expires: {
       type: 'string',
       value: 'WHEN',
       help: 'a lifetime (90s, 30m, 2h, 7d) or a time with its offset (2026-11-23T18:00+08:00); default 24h, at most 31d',
+    },
+    rules: {
+      type: 'string',
+      value: 'FILE',
+      help: 'refuse to seal what these rules would not obey: a flow outbound.flows does not allow, a value outbound.vars does not declare or that is over its maxBytes',
     },
     open: {
       type: 'string',
@@ -68,8 +75,9 @@ export const PROGRAM = {
     'outbound-id': {
       summary: 'seal a DynamicId, or open one',
       positionals: [0, 0],
-      options: ['flow', 'var', 'expires', 'open', 'output'],
-      example: '--flow reminder --var time=10:30 --var doctor=王医生 --expires 2h',
+      options: ['flow', 'var', 'expires', 'rules', 'open', 'output'],
+      example:
+        '--flow remind --var time=10:30 --var doctor=王医生 --expires 2h --rules examples/appointment-reminder.yaml',
       details: `
 OUTBOUND_SECRETS is read from the environment: the outbound function's keys, comma-separated; the first
 seals, all open. The DynamicId is bound to no call and no number (none exists when SmartCall is asked), so
@@ -167,6 +175,13 @@ export function main(argv: readonly string[], io: OutboundIdIo = PROCESS_IO): nu
   const expiresAtS = readExpiry(values.expires, nowMs);
   if (typeof expiresAtS === 'string') return refuse(expiresAtS);
   const content: OutboundIdContent = { flow: values.flow ?? '', vars, expiresAtS };
+  if (values.rules !== undefined) {
+    const refused = refuseByRules(values.rules, content);
+    if (refused !== undefined) {
+      io.err(`outbound-id: ${refused}\n`);
+      return EXIT.failed;
+    }
+  }
   let sealed: string;
   try {
     sealed = sealOutboundId(content, [sealingKey, ...otherKeys]);
@@ -180,6 +195,21 @@ export function main(argv: readonly string[], io: OutboundIdIo = PROCESS_IO): nu
       `expires ${new Date(expiresAtS * 1000).toISOString()}\n`,
   );
   return writeResult(io, `${sealed}\n`, values.output);
+}
+
+/** Why `rulesFile` would not obey `content` (a flow it may not start, a value it drops), if it would not. */
+function refuseByRules(rulesFile: string, content: OutboundIdContent): string | undefined {
+  const read = readFile(rulesFile);
+  const compiled = read.ok ? compileRules(read.document) : read;
+  if (!compiled.ok) return `${rulesFile} is not a valid rules document (npm run rules -- check ${rulesFile})`;
+  const { rules } = compiled.compiled;
+  if (!mayStartOutbound(rules, content.flow))
+    return `${rulesFile} does not let a DynamicId start flow ${content.flow} (see outbound.flows)`;
+  for (const [name, value] of Object.entries(content.vars)) {
+    const refused = refuseOutboundValue(rules, name, value);
+    if (refused !== undefined) return `${rulesFile} would drop a value: ${refused}`;
+  }
+  return undefined;
 }
 
 function describeRefusal(reason: 'malformed' | 'tampered' | 'expired'): string {

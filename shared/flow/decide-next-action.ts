@@ -1,8 +1,8 @@
 import type { LookupAnswer } from '../lookup/lookup-types';
-import { measureStateBytes } from '../lookup/saved-values';
 import { type CallSettings, mergeSettings } from '../protocol/call-settings';
 import type { CompiledRules } from '../rules/compile-rules';
 import { isListeningNode } from '../rules/node-types';
+import { mayStartOutbound, refuseOutboundValue } from '../rules/outbound-start';
 import { normalisePhoneNumber } from '../rules/phone-number';
 import type { Flow, Line } from '../rules/rules-schema';
 import { type CallState, type DecodedState, openState } from '../state/state-token';
@@ -206,7 +206,7 @@ function resolveState(
       if (origin === 'inbound')
         return restart(fresh, 'state is a plain name, which inbound calls never carry');
       const { outbound } = current.rules;
-      if (mayStartOutbound(current, decoded.flow)) {
+      if (mayStartOutbound(current.rules, decoded.flow)) {
         return startByName(fresh, decoded.flow, 'DynamicId names flow');
       }
       // Named by whoever started the call (it may hold anything, a phone number too): never traced as written.
@@ -255,24 +255,13 @@ const INVALID_STATE = {
  * a value dropped, never its content.
  */
 function keepDeclared(ctx: CallContext, vars: Readonly<Record<string, string>>): Record<string, string> {
-  const declared = ctx.compiled.rules.outbound?.vars ?? {};
   const kept: Record<string, string> = {};
   for (const [name, value] of Object.entries(vars)) {
-    const bound = Object.hasOwn(declared, name) ? declared[name] : undefined;
-    if (bound === undefined) ctx.note(`DynamicId value ${name} is not declared in outbound.vars → dropped`);
-    else if (measureStateBytes(value) > bound.maxBytes)
-      ctx.note(`DynamicId value ${name} is over its ${bound.maxBytes} bytes → dropped`);
-    else kept[name] = value;
+    const refused = refuseOutboundValue(ctx.compiled.rules, name, value);
+    if (refused === undefined) kept[name] = value;
+    else ctx.note(`DynamicId value ${refused} → dropped`);
   }
   return kept;
-}
-
-/** Whether a DynamicId may start `flow`: one of the rules, and listed by `outbound.flows` when it is given. */
-function mayStartOutbound(current: CompiledRules, flow: string): boolean {
-  const { outbound, flows } = current.rules;
-  const allowed =
-    outbound?.flows === undefined || outbound.flows.includes(flow) || outbound.defaultFlow === flow;
-  return Object.hasOwn(flows, flow) && allowed;
 }
 
 /**
@@ -291,7 +280,7 @@ function startSealedOutbound(
     return restart(fresh, 'state is a sealed DynamicId, which inbound calls never carry');
   const count = Object.keys(decoded.vars).length;
   const what = `sealed DynamicId (${count} value${count === 1 ? '' : 's'})`;
-  if (mayStartOutbound(fresh.compiled, decoded.flow)) {
+  if (mayStartOutbound(fresh.compiled.rules, decoded.flow)) {
     return startByName(fresh.withVars(keepDeclared(fresh, decoded.vars)), decoded.flow, `${what} names flow`);
   }
   const why = `${what} names flow ${decoded.flow}, which this call may not start`;

@@ -1,4 +1,5 @@
 import type { LookupNode, SavedField } from '../rules/rules-schema';
+import { measureStateBytes } from '../state/state-token';
 
 /**
  * The values a lookup node keeps, read from its JSON answer: all of them, or the first that fails
@@ -72,12 +73,4 @@ function renderSaved(value: unknown, type: SavedField['type']): string | undefin
     case 'boolean':
       return typeof value === 'boolean' ? String(value) : undefined;
   }
-}
-
-/**
- * The bytes a value takes in the sealed state: UTF-8, JSON-escaped, without its quotes. The linter's
- * state bound counts a value of `maxBytes` at this measure.
- */
-export function measureStateBytes(value: string): number {
-  return Buffer.byteLength(JSON.stringify(value)) - 2;
 }

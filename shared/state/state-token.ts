@@ -146,6 +146,15 @@ function serialisePayload(state: Omit<CallState, 'flow' | 'node'>, flow: number,
 }
 
 /**
+ * The bytes a value takes in the sealed state: UTF-8, JSON-escaped, without its quotes. Values saved by
+ * lookups and carried by a sealed DynamicId are bounded by it, and the linter's state bound counts a
+ * value of `maxBytes` at this measure.
+ */
+export function measureStateBytes(value: string): number {
+  return Buffer.byteLength(JSON.stringify(value)) - 2;
+}
+
+/**
  * The `dynamic_id` length of the longest state a call could seal with these values: the largest flow and
  * node positions, counters, turns and start time a call reaches, so the linter can refuse a flow whose
  * states would not fit before any call does.

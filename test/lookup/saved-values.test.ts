@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as v from 'valibot';
-import { measureStateBytes, readSavedValues } from '../../shared/lookup/saved-values';
+import { readSavedValues } from '../../shared/lookup/saved-values';
 import { type LookupNode, LookupNodeSchema } from '../../shared/rules/rules-schema';
-import { decodeState, encodeState, indexStateNames } from '../../shared/state/state-token';
+import { decodeState, encodeState, indexStateNames, measureStateBytes } from '../../shared/state/state-token';
 
 /** A node's `save` as the compiled rules hold it (defaults filled in). */
 function saveOf(save: Record<string, Record<string, unknown>>): LookupNode['save'] {

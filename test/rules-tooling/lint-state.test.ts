@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { measureStateBytes } from '../../shared/lookup/saved-values';
 import { compileRules } from '../../shared/rules/compile-rules';
 import { analyseFlowVariables } from '../../shared/rules-tooling/flow-variables';
 import { LONGEST_CALLER, listLongestStates, measureStateChars } from '../../shared/rules-tooling/lint-state';
-import { encodeState } from '../../shared/state/state-token';
+import { encodeState, measureStateBytes } from '../../shared/state/state-token';
 
 const DOCUMENT = {
   version: 'v1',

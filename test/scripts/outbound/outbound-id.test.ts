@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { main } from '../../../scripts/outbound/outbound-id';
 import { openOutboundId, sealOutboundId } from '../../../shared/state/outbound-id';
 import { captureIo } from '../../support/command-io';
+import { ROOT } from '../../support/fc-event';
 
 const KEY = 'sender-key-0123456789abc';
 const OLD_KEY = 'sender-old-0123456789abc';
@@ -21,6 +22,44 @@ function run(argv: string[], env: Record<string, string> = ENV) {
   const code = main(argv, { ...io, now: () => NOW });
   return { code, out: out.join(''), err: err.join('') };
 }
+
+describe('npm run outbound-id --rules', () => {
+  const RULES = join(ROOT, 'examples/appointment-reminder.yaml');
+
+  it('seals what the rules obey', () => {
+    const { code, out } = run([
+      '--flow',
+      'remind',
+      '--var',
+      'time=明天上午10点半',
+      '--var',
+      'doctor=王医生',
+      '--rules',
+      RULES,
+    ]);
+    assert.equal(code, 0);
+    assert.match(out, /^o1\./);
+  });
+
+  it('refuses a flow the rules do not let a DynamicId start, and a value they would drop, sealing nothing', () => {
+    for (const [argv, why] of [
+      [['--flow', 'nowhere'], /does not let a DynamicId start flow nowhere \(see outbound\.flows\)/],
+      [
+        ['--flow', 'remind', '--var', 'tme=10:30'],
+        /would drop a value: tme is not declared in outbound\.vars/,
+      ],
+      [
+        ['--flow', 'remind', '--var', `doctor=${'王'.repeat(6)}`],
+        /would drop a value: doctor is over its 15 bytes/,
+      ],
+    ] as const) {
+      const { code, out, err } = run([...argv, '--rules', RULES]);
+      assert.equal(code, 1);
+      assert.equal(out, '');
+      assert.match(err, why);
+    }
+  });
+});
 
 describe('npm run outbound-id', () => {
   it('prints a DynamicId that the outbound keys open to the flow, values and expiry given', () => {
