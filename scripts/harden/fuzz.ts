@@ -274,7 +274,8 @@ async function fuzzWithLookups(
     `fuzz: ${result.sent.toLocaleString('en')} requests (seed ${seed}) with lookups to inbound and outbound in ${seconds.toFixed(0)} s ` +
       `(${Math.round(result.sent / seconds).toLocaleString('en')}/s): no throw, no 5xx, every callback a valid reply for its event, ` +
       `4xx for the rest, no forged state trusted, nothing echoed; every callback within CALLBACK_BUDGET_MS (${FUZZ_BUDGET_MS}) ` +
-      `+ its lookup's wait + ${SLACK_MS} ms (the slowest ${formatLateness(coverage.worstLateMs)} budget + wait); no LOOKUP_ secret in a reply ` +
+      `+ its lookup's wait + ${SLACK_MS} ms (the slowest ${formatLateness(coverage.worstLateMs)} budget + wait; ` +
+      `the event loop's longest stall ${Math.round(coverage.longestStallMs)} ms); no LOOKUP_ secret in a reply ` +
       `or a log line, no 401; every attempt ended by its deadline and every connection closed ${result.drainedMs} ms after ` +
       `the last callback, nothing left to keep the process from exiting; ${(logScan.lines - linesBefore).toLocaleString('en')} ` +
       'log lines scanned, no unmasked mobile number, no secret\n' +
