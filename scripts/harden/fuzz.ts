@@ -58,7 +58,7 @@ export const PROGRAM = {
       value: 'N',
       help:
         `requests in all, half to each function (default: ${DEFAULT_RUNS.toLocaleString('en')}, about 3 minutes; ` +
-        `with --lookups ${DEFAULT_LOOKUP_RUNS.toLocaleString('en')}, about 6 minutes)`,
+        `with --lookups ${DEFAULT_LOOKUP_RUNS.toLocaleString('en')}, about 4 minutes)`,
     },
     lookups: {
       type: 'boolean',
