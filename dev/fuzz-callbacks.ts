@@ -1,6 +1,7 @@
 /**
  * Generated requests for the built callback functions, and the properties every reply must have. Shared by
- * the quick slice in the tests (test/fuzz/) and `npm run fuzz`, which runs a million through the bundles.
+ * the quick slice in the tests (test/fuzz/) and `npm run fuzz`, which runs a million through the bundles;
+ * `--lookups` (dev/fuzz-lookups.ts) holds its calls' replies to the same properties.
  *
  * Properties:
  * - never a throw, never a 5xx;
@@ -14,7 +15,7 @@
 import fc from 'fast-check';
 import * as v from 'valibot';
 import { SuccessReplySchema } from '../shared/protocol/reply-schema';
-import { buildFcEvent, type FcHandler, formCallback } from './fc-event';
+import { buildFcEvent, type FcHandler, type FcResult, formCallback } from './fc-event';
 
 /** Planted in what a request carries; no reply may contain it. */
 const ECHO_MARKER = 'QZXECHO';
@@ -35,7 +36,7 @@ const callIdArb = fc.oneof(
 );
 
 /** A `dynamic_id` no instance sealed for this call: garbage, look-alikes, flow names, other calls' states. */
-const forgedStateArb = (replayed: readonly string[]) =>
+export const forgedStateArb = (replayed: readonly string[]) =>
   fc.oneof(
     fc.constantFrom('hotline', 'welcome', 'menu', 'agent', 'vip', 'goodbye'),
     fc.string({ minLength: 1, maxLength: 60 }).map((s) => `2.${Buffer.from(s).toString('base64url')}`),
@@ -169,7 +170,8 @@ export function requestArb(replayed: readonly string[] = []): fc.Arbitrary<FuzzR
   );
 }
 
-function safeJson(text: string): Record<string, unknown> | undefined {
+/** The JSON object a text holds, or undefined (anything else, or not JSON). */
+export function safeJson(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text);
     return value !== null && typeof value === 'object' && !Array.isArray(value)
@@ -186,12 +188,17 @@ function safeJson(text: string): Record<string, unknown> | undefined {
  * depend on reading it.
  */
 export async function checkRequest(handler: FcHandler, request: FuzzRequest): Promise<string | undefined> {
-  let result: Awaited<ReturnType<FcHandler>>;
+  let result: FcResult;
   try {
     result = await handler(request.event);
   } catch (error) {
     return `the handler threw: ${String(error)}`;
   }
+  return checkReply(request, result);
+}
+
+/** Checks one reply to `request` against every property; returns what is wrong, or undefined. */
+export function checkReply(request: FuzzRequest, result: FcResult): string | undefined {
   if (!(result.statusCode >= 200 && result.statusCode < 500)) return `HTTP ${result.statusCode}`;
   if (result.body.includes(ECHO_MARKER)) return `the reply echoes the request: ${result.body.slice(0, 200)}`;
   if (request.kind === 'status')

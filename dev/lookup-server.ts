@@ -117,12 +117,24 @@ export type LookupServerOptions = {
   readonly routes?: LookupRoutes;
   /** Called with each request as it arrives (the command prints them). */
   readonly onRequest?: (request: LookupServerRequest) => void;
+  /**
+   * Picks the route of each request instead of the table (the fuzz's hostile mix: a mode, an answer, per
+   * request); undefined falls back to the table.
+   */
+  readonly chooseRoute?: (request: Omit<LookupServerRequest, 'mode'>) => LookupRoute | undefined;
+  /** Whether {@link LookupServer.requests} keeps every request (the default); a long run keeps none. */
+  readonly record?: boolean;
+  /**
+   * How long an idle keep-alive connection is kept, ms (node's 5 s by default). Shorter, the open
+   * connections left at any moment are the ones a client still holds in the middle of an exchange.
+   */
+  readonly idleMs?: number;
 };
 
 export type LookupServer = {
   /** `http://127.0.0.1:<port>`. */
   readonly url: string;
-  /** Every request, in the order they arrived. */
+  /** Every request, in the order they arrived (none when started with `record: false`). */
   readonly requests: readonly LookupServerRequest[];
   /** The connections open now, whatever their state: a client that gave up must have closed its own. */
   openSockets(): number;
@@ -163,17 +175,17 @@ export async function startLookupServer(options: LookupServerOptions = {}): Prom
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const body = await readBody(req);
-    const route = routes.get(url.pathname);
-    const modeText = url.searchParams.get('mode') ?? route?.mode ?? 'ok';
-    const record: LookupServerRequest = {
+    const seen = {
       method: req.method ?? '',
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       headers: maskHeaders(req.headers),
       body,
-      mode: modeText,
     };
-    requests.push(record);
+    const route = options.chooseRoute?.(seen) ?? routes.get(url.pathname);
+    const modeText = url.searchParams.get('mode') ?? route?.mode ?? 'ok';
+    const record: LookupServerRequest = { ...seen, mode: modeText };
+    if (options.record !== false) requests.push(record);
     options.onRequest?.(record);
     const mode = parseMode(modeText);
     const refusal = refuseRequest(req, mode, route);
@@ -193,6 +205,7 @@ export async function startLookupServer(options: LookupServerOptions = {}): Prom
   const server = createServer((req, res) => {
     handle(req, res).catch(() => res.destroy());
   });
+  if (options.idleMs !== undefined) server.keepAliveTimeout = options.idleMs;
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));

@@ -3,8 +3,11 @@
  * time and instances start often:
  *
  * 1. cold first reply: a fresh node loads the inbound bundle from a file and answers one callin, against
- *    a constant handler run by the same runner (bench-cold.ts), with three rules configurations;
- * 2. warm CPU per callback over a realistic mix of calls, against a parse-and-log handler (bench-warm.ts);
+ *    a constant handler run by the same runner (bench-cold.ts), with three rules configurations, and
+ *    one small document without lookups, with a lookup first (answered by a stand-in on 127.0.0.1), and
+ *    with lookups it does not use (lookups.ts);
+ * 2. warm CPU per callback over a realistic mix of calls, against a parse-and-log handler, and of a callin
+ *    that resumes after a lookup against the same callin without one (bench-warm.ts);
  * 3. rules scale: load and callin cost from 100 to 100,000 numbers (bench-rules.ts);
  * 4. the local server's throughput against bare node:http, information only (bench-throughput.ts);
  * 5. receipts: the slowest acknowledgement of a hostile 1 MB push, in this process (bench-receipts.ts);
@@ -34,6 +37,7 @@ import {
 import { formCallback } from '../../dev/fc-event';
 import {
   CONSTANT_HANDLER,
+  type ColdComparison,
   type ColdPlan,
   type ColdVariant,
   coldRow,
@@ -46,11 +50,13 @@ import {
   buildPrivateDist,
   builtFile,
   droppedStartUpVariables,
+  formatSpread,
   plural,
   printTable,
   type Row,
   reportProgress,
 } from './common';
+import { type BenchLookups, expectLookupForm, LOOKUP_ENV, startBenchLookups } from './lookups';
 import { type BenchOss, buildSdkVariant, measureOssRefresh, type RefreshPlan, startBenchOss } from './oss';
 import { measureReceipts } from './receipts';
 import { measureRulesScale, type RulesPlan } from './rules';
@@ -99,20 +105,24 @@ const planFor = (quick: boolean): Plan =>
   quick
     ? {
         cold: { rounds: 2, perRound: 2, budgetMs: 10_000 },
-        warm: { warmup: 1_000, rounds: 2, perRound: 500, budgetMs: 5_000 },
+        warm: { warmup: 1_000, rounds: 2, perRound: 500, budgetMs: 8_000 },
         rules: { loadRounds: 1, warmup: 500, rounds: 2, perRound: 500, budgetMs: 5_000 },
         throughput: { rounds: 1, warmupMs: 300, measureMs: 700 },
         ossRefresh: { rounds: 2, callbacks: 500, budgetMs: 10_000 },
       }
     : {
         cold: { rounds: 5, perRound: 6, budgetMs: 40_000 },
-        warm: { warmup: 5_000, rounds: 5, perRound: 2_000, budgetMs: 30_000 },
+        warm: { warmup: 5_000, rounds: 5, perRound: 2_000, budgetMs: 60_000 },
         rules: { loadRounds: 3, warmup: 1_000, rounds: 3, perRound: 1_000, budgetMs: 15_000 },
         throughput: { rounds: 2, warmupMs: 500, measureMs: 2_000 },
         ossRefresh: { rounds: 4, callbacks: 2_000, budgetMs: 30_000 },
       };
 
-const COLD_TARGETS = { defaultRules: 1.5, jsonCalendar: 1.6 };
+/**
+ * A document without lookups is held to the default rules' target: the lookup client is a side file
+ * that such a document never loads, so lookups must cost it nothing. A lookup's own cost is reported.
+ */
+const COLD_TARGETS = { defaultRules: 1.5, jsonCalendar: 1.6, lookupFree: 1.5 };
 
 const BANK_RULES_FILE = join(root, 'examples', 'bank-card-service.yaml');
 
@@ -157,6 +167,7 @@ function measureCold(
   dist: string,
   oss: BenchOss,
   sdk: { module: string; sideKb: number },
+  lookups: BenchLookups,
 ): Row[] {
   const bundle = builtFile(dist, 'inbound');
   const variants: ColdVariant[] = [
@@ -183,6 +194,26 @@ function measureCold(
       env: oss.env('bank.json'),
       verify: expectBundleAnswer('line service'),
     },
+    // One small document three ways (scripts/bench/lookups.ts): no lookups; a lookup first, answered at
+    // once by the stand-in on 127.0.0.1; lookups declared that the callin never reaches.
+    {
+      name: 'lookup-free',
+      module: bundle,
+      env: { RULES: lookups.rules.plain },
+      verify: expectLookupForm(false),
+    },
+    {
+      name: 'lookup',
+      module: bundle,
+      env: { RULES: lookups.rules.lookup, ...LOOKUP_ENV },
+      verify: expectLookupForm(true),
+    },
+    {
+      name: 'lookup-unused',
+      module: bundle,
+      env: { RULES: lookups.rules.unused, ...LOOKUP_ENV },
+      verify: expectLookupForm(false),
+    },
   ];
   const content = JSON.stringify({ caller: '15201030105', callee: '95000' });
   const event = formCallback(
@@ -204,7 +235,26 @@ function measureCold(
       ...coldRow('', compareCold(samples, 'oss-sdk', 'json'), undefined),
       figure: `cold first reply: RULES_URL (ali-oss, ${sdk.sideKb.toFixed(0)} KB) vs RULES`,
     },
+    coldRow('cold first reply: JSON rules, no lookups', compare('lookup-free'), COLD_TARGETS.lookupFree),
+    withAgainst(
+      coldRow('cold first reply: the same + a lookup first', compare('lookup'), undefined),
+      compareCold(samples, 'lookup', 'lookup-free'),
+      'lookup-client.js and one HTTP exchange on 127.0.0.1',
+    ),
+    withAgainst(
+      coldRow('cold first reply: the same + lookups unused', compare('lookup-unused'), undefined),
+      compareCold(samples, 'lookup-unused', 'lookup-free'),
+      'lookup-client.js not loaded',
+    ),
   ];
+}
+
+/** A cold row's detail, led by the variant's ratio to the document without lookups, and what it did. */
+function withAgainst(row: Row, againstLookupFree: ColdComparison, what: string): Row {
+  return {
+    ...row,
+    detail: `${formatSpread(againstLookupFree.ratio, 2, '×')} of no lookups (${what}); ${row.detail}`,
+  };
 }
 
 export async function main(argv: readonly string[], io: CommandIo = PROCESS_IO): Promise<number> {
@@ -241,11 +291,13 @@ async function bench(quick: boolean, strict: boolean, io: CommandIo): Promise<nu
   const rows: Row[] = [sizeRow(dist)];
   const oss = await startBenchOss(bankRulesJson, PLAN.ossRefresh.rounds);
   const sdk = await buildSdkVariant(dist);
+  const lookups = await startBenchLookups();
   reportProgress(
-    `cold first replies (${plural(PLAN.cold.rounds, 'round')} × ${plural(PLAN.cold.perRound, 'run')} of 7 variants)`,
+    `cold first replies (${plural(PLAN.cold.rounds, 'round')} × ${plural(PLAN.cold.perRound, 'run')} of 10 variants)`,
   );
-  rows.push(...measureCold(PLAN, bankRulesJson, dist, oss, sdk));
-  const warm = await measureWarm(PLAN.warm, bankRulesJson, dist);
+  rows.push(...measureCold(PLAN, bankRulesJson, dist, oss, sdk, lookups));
+  const warm = await measureWarm(PLAN.warm, bankRulesJson, dist, lookups);
+  lookups.stop();
   rows.push(...warm.rows);
   const rules = measureRulesScale(PLAN.rules, dist);
   rows.push(...rules.rows);

@@ -2,7 +2,7 @@
 /**
  * Child process of the cold first-reply benches (`scripts/bench/cold.ts`): a fresh node loads one module
  * from a file, as FC's runtime loads `index.js`, answers one event with its `handler`, and reports its own
- * CPU time on fd 3, then exits. Plain CommonJS run by plain `node`: no tsx, no `-e` (which preloads
+ * CPU time (and, read afterwards, the names of the files it loaded) on fd 3, then exits. Plain CommonJS run by plain `node`: no tsx, no `-e` (which preloads
  * node:crypto and would hide what the bundle's own use of it costs), nothing loaded but what the module
  * loads, so a constant handler run the same way is the baseline of exactly this process shape.
  *
@@ -30,6 +30,8 @@ const loaded = process.cpuUsage();
 handler(event, context).then(
   (result) => {
     const replied = process.cpuUsage();
+    // After the reply's CPU time: which files it loaded (a side file such as lookup-client.js, say).
+    const { basename } = require('node:path');
     writeSync(
       3,
       JSON.stringify({
@@ -37,6 +39,7 @@ handler(event, context).then(
         repliedUs: replied.user + replied.system,
         statusCode: result.statusCode,
         body: result.body,
+        modules: Object.keys(require.cache).map((name) => basename(name)),
       }),
     );
     process.exit(0);

@@ -30,6 +30,8 @@ export type ColdReport = {
   readonly repliedUs: number;
   readonly statusCode: number;
   readonly body: string;
+  /** The file names of the modules the process had loaded when it replied (what a reply did not load). */
+  readonly modules: readonly string[];
 };
 
 export type ColdVariant = {

@@ -50,6 +50,7 @@ const BUILT_FILES = [
   'inbound/index.js',
   'inbound/yaml-parser.js',
   'inbound/oss-client.js',
+  'inbound/lookup-client.js',
   'outbound/index.js',
   'report/index.js',
 ];

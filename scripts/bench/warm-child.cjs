@@ -7,13 +7,14 @@
  * during them; then the log's write becomes a no-op. No collection is forced between the two: a full GC
  * there made the next thousand callbacks slower (V8 dropped some of its optimised code).
  *
- *   node scripts/bench/warm-child.cjs <module> <events file> <warm-up>
+ *   node scripts/bench/warm-child.cjs <module> <events file> <warm-up> [<words>]
  *
- * The module exports the `handler`; the events file has one FC event Buffer a line, base64.
+ * The module exports the `handler`; the events file has one FC event Buffer a line, base64. With `words`,
+ * every reply must contain them (checked untimed), as proof that the callbacks did what is measured.
  *
  * How a callback's CPU is measured: `process.cpuUsage()` just before the handler is called and again when
- * its promise has settled (the handlers never wait for I/O, so that is one stretch of this thread), user +
- * system of the difference. On Linux the sum is the scheduler's exact run time, at µs resolution, and it
+ * its promise has settled, user + system of the difference. The handlers wait for no I/O but a lookup's
+ * (its stand-in is another process): this process is idle meanwhile, and that wait is not counted. On Linux the sum is the scheduler's exact run time, at µs resolution, and it
  * counts every thread of the process: V8's GC helpers, and its compiler threads optimising the code
  * (which dominate a young instance's slowest callbacks), count against the callback they run during,
  * while time during which the machine's other tenants preempt this process does not (wall-clock timers
@@ -21,10 +22,12 @@
  */
 const { readFileSync, writeSync } = require('node:fs');
 
-const [file, eventsFile, warmupText] = process.argv.slice(2);
+const [file, eventsFile, warmupText, words] = process.argv.slice(2);
 const warmup = Number(warmupText);
 if (file === undefined || eventsFile === undefined || !(warmup >= 1)) {
-  process.stderr.write('usage: node scripts/bench/warm-child.cjs <module> <events file> <warm-up>\n');
+  process.stderr.write(
+    'usage: node scripts/bench/warm-child.cjs <module> <events file> <warm-up> [<words>]\n',
+  );
   process.exit(2);
 }
 
@@ -57,6 +60,8 @@ const noOpSink = () => true;
 
 const times = [];
 const statuses = [];
+/** The first event whose reply lacks `words`. */
+let missingWords;
 
 /** Answers events `from` to `to`, timing each. */
 async function answer(from, to) {
@@ -66,6 +71,7 @@ async function answer(from, to) {
     const used = process.cpuUsage(before);
     times.push(used.user + used.system);
     statuses.push(result.statusCode);
+    if (words !== undefined && missingWords === undefined && !result.body.includes(words)) missingWords = i;
   }
 }
 
@@ -83,6 +89,7 @@ async function main() {
   process.stdout.write = realWrite;
   const failed = statuses.findIndex((status) => status !== 200);
   if (failed >= 0) throw new Error(`event ${failed}: HTTP ${statuses[failed]}`);
+  if (missingWords !== undefined) throw new Error(`event ${missingWords}: the reply does not say ${words}`);
   readings.sort((a, b) => a - b);
   writeSync(3, JSON.stringify({ times, readingUs: readings[readings.length >> 1] }));
 }

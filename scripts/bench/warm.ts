@@ -8,6 +8,9 @@
  * FC, and fresh children each round. An FC instance has a small heap; timing in this process would charge
  * the callbacks with collecting the bench's own garbage. That child explains how a callback's CPU is
  * measured.
+ *
+ * A callin that resumes after a lookup is measured the same way, against the same callin of the same
+ * document without the lookup, its answers from the stand-in in a process of its own (lookups.ts).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,10 +36,13 @@ import {
   runMeasuredChild,
   spread,
 } from './common';
+import type { BenchLookups } from './lookups';
+import { LOOKED_UP_WORDS, LOOKUP_ENV } from './lookups';
 
 const root = resolve(import.meta.dirname, '../..');
 const WARM_CHILD = join(root, 'scripts', 'bench', 'warm-child.cjs');
 const PARSE_AND_LOG_HANDLER = join(root, 'scripts', 'bench', 'parse-and-log-handler.cjs');
+const HTTP_GET_HANDLER = join(root, 'scripts', 'bench', 'http-get-handler.cjs');
 
 export type WarmPlan = {
   /** Callbacks each child answers before the steady ones (a young instance's figures come from them). */
@@ -59,6 +65,8 @@ export type WarmChild = {
   readonly module: string;
   readonly env?: Readonly<Record<string, string>>;
   readonly eventsFile: string;
+  /** Words every reply must contain (checked untimed): what proves the callbacks did the work measured. */
+  readonly expect?: string;
 };
 
 /** Longest a warm child may take: a few thousand callbacks and a large rules document take seconds. */
@@ -82,7 +90,13 @@ export function writeEventsFile(file: string, events: readonly Buffer[]): void {
 function runWarmChild(child: WarmChild, warmup: number): WarmRun & { readingUs: number } {
   const { reported } = runMeasuredChild(
     child.name,
-    [WARM_CHILD, child.module, child.eventsFile, String(warmup)],
+    [
+      WARM_CHILD,
+      child.module,
+      child.eventsFile,
+      String(warmup),
+      ...(child.expect === undefined ? [] : [child.expect]),
+    ],
     { env: child.env, timeoutMs: CHILD_TIMEOUT_MS, stdout: 'ignore', maxBuffer: 16 * 1024 * 1024 },
   );
   const { times, readingUs } = JSON.parse(reported) as { times: number[]; readingUs: number };
@@ -115,6 +129,25 @@ export function runWarmRounds(
 }
 
 // ─── Preparing the calls ───
+
+/**
+ * `count` callins, each of a call of its own, to scripts/bench/lookups.ts's documents: no state to carry,
+ * so they are built rather than walked; the warm child checks that every reply says the balance.
+ */
+function callinsOfNewCalls(count: number): Buffer[] {
+  const timestamp = Date.now();
+  return Array.from({ length: count }, (_, call) =>
+    formCallback(
+      {
+        call_id: `130301340126^${117079750123 + call}`,
+        content_type: 'callin',
+        content: JSON.stringify({ caller: caller(call), callee: '05923391657' }),
+        timestamp: String(timestamp + call),
+      },
+      { base64: true },
+    ),
+  );
+}
 
 /**
  * A fresh instance of a built function, in this process, configured with `variables` and nothing else
@@ -257,6 +290,34 @@ async function prepareMixes(plan: WarmPlan, bankRulesJson: string, dist: string)
   });
 }
 
+/**
+ * A warm callin that pauses at its lookup, performs it and resumes, against the same callin of the same
+ * document without the lookup: p50 per round, the ratio of p50s per round, p99 in the detail.
+ */
+function lookupRow(
+  lookup: readonly number[][],
+  lookupFree: readonly number[][],
+  bareGet: readonly number[][],
+  plan: WarmPlan,
+): Row {
+  const p = (rounds: readonly number[][], q: number) => spread(rounds.map((times) => percentile(times, q)));
+  const ratio = spread(
+    lookup.map((times, round) => percentile(times, 0.5) / percentile(lookupFree[round] ?? [], 0.5)),
+  );
+  return {
+    figure: 'warm: callin resuming after a lookup',
+    value: `p50 ${formatSpread(p(lookup, 0.5), 0)} µs`,
+    target: '',
+    pass: undefined,
+    detail:
+      `${formatSpread(ratio, 2, '×')} the same callin without it (p50 ${formatSpread(p(lookupFree, 0.5), 0)} µs); ` +
+      `p99 ${formatSpread(p(lookup, 0.99), 0)} vs ${formatSpread(p(lookupFree, 0.99), 0)} µs; includes this ` +
+      `side of one HTTP exchange on 127.0.0.1, kept alive, which parse-and-log with a bare node:http GET ` +
+      `does for p50 ${formatSpread(p(bareGet, 0.5), 0)} µs (${plural(lookup.length, 'round')} × ` +
+      `${lookup[0]?.length ?? 0} callins after ${plan.warmup})`,
+  };
+}
+
 /** p50/p99 (µs) by event type over all rounds of children that each timed `events` after the warm-up. */
 function describeByType(
   sources: readonly { events: readonly Prepared[]; rounds: readonly number[][] }[],
@@ -283,6 +344,7 @@ export async function measureWarm(
   plan: WarmPlan,
   bankRulesJson: string,
   dist: string,
+  lookups: BenchLookups,
 ): Promise<{ rows: Row[]; notes: string[] }> {
   reportProgress(`warm: preparing ${plan.warmup + plan.perRound} callbacks for each instance`);
   const mixes = await prepareMixes(plan, bankRulesJson, dist);
@@ -300,7 +362,9 @@ export async function measureWarm(
       inbound: eventsFile('inbound'),
       outbound: eventsFile('outbound'),
       bank: eventsFile('bank'),
+      callins: join(dir, 'callins.events'),
     };
+    writeEventsFile(files.callins, callinsOfNewCalls(plan.warmup + plan.perRound));
     const children: WarmChild[] = [
       { name: 'inbound', module: builtFile(dist, 'inbound'), eventsFile: files.inbound },
       { name: 'outbound', module: builtFile(dist, 'outbound'), eventsFile: files.outbound },
@@ -311,6 +375,29 @@ export async function measureWarm(
         eventsFile: files.bank,
       },
       { name: 'baseline', module: PARSE_AND_LOG_HANDLER, eventsFile: files.inbound },
+      // scripts/bench/lookups.ts's document, each callin a new call: a lookup every callback (none is
+      // answered from the client's kept answers, which are by call), over one kept-alive connection.
+      {
+        name: 'lookup',
+        module: builtFile(dist, 'inbound'),
+        env: { RULES: lookups.rules.lookup, ...LOOKUP_ENV },
+        eventsFile: files.callins,
+        expect: LOOKED_UP_WORDS,
+      },
+      {
+        name: 'lookup-free',
+        module: builtFile(dist, 'inbound'),
+        env: { RULES: lookups.rules.plain },
+        eventsFile: files.callins,
+        expect: LOOKED_UP_WORDS,
+      },
+      {
+        name: 'bare-get',
+        module: HTTP_GET_HANDLER,
+        env: lookups.bareGetEnv,
+        eventsFile: files.callins,
+        expect: LOOKED_UP_WORDS,
+      },
     ];
     reportProgress(
       `warm: ${plural(plan.rounds, 'round')} of ${children.length} instances, ${plan.perRound} callbacks timed after ${plan.warmup}`,
@@ -349,6 +436,7 @@ export async function measureWarm(
           pass: undefined,
           detail: `p50 ${formatSpread(p(young('inbound'), 0.5), 0)} µs over ${youngCallbacks}, while V8 is still optimising`,
         },
+        lookupRow(steady('lookup'), steady('lookup-free'), steady('bare-get'), plan),
         {
           figure: 'warm: parse-and-log handler',
           value: `p99 ${formatSpread(p(steady('baseline'), 0.99), 0)} µs`,

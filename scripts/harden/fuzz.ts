@@ -1,8 +1,10 @@
 /**
  * Sends generated requests (dev/fuzz-callbacks.ts) through the built inbound and outbound bundles,
  * in-process, and checks every reply against the properties there, and every log line for unmasked
- * mobile numbers and secrets. Bounded in count and time; stops at the first failure with its
- * counterexample and the seed that reproduces it. Builds the bundles itself, after reading its line.
+ * mobile numbers and secrets. With `--lookups`, whole calls under rules with lookups, against a hostile
+ * lookup stand-in on 127.0.0.1 (dev/fuzz-lookups.ts), with that file's properties besides. Bounded in
+ * count and time; stops at the first failure with its counterexample and the seed that reproduces it.
+ * Builds the bundles itself, after reading its line.
  */
 import fc from 'fast-check';
 import {
@@ -22,10 +24,23 @@ import {
   collectStatesOfOtherCalls,
   requestArb,
 } from '../../dev/fuzz-callbacks';
+import { EVERY_PATH, FUZZ_BUDGET_MS, fuzzLookups, SLACK_MS } from '../../dev/fuzz-lookups';
 import { logScan, scanLogOutput } from '../../dev/log-scan';
 import { buildBundles } from '../build/build';
 
 const DEFAULT_RUNS = 1_000_000;
+const DEFAULT_LOOKUP_RUNS = 200_000;
+
+/**
+ * Instances answering at once per function with `--lookups`, each with a second instance elsewhere: calls
+ * pause between events, and lookups wait, so several run together; more would make every exchange with
+ * the stand-in slower than the documents' short waits (the loop is one thread), and fewer idle the CPU.
+ */
+const LOOKUP_LANES = 8;
+/** Documents with lookups, their limits drawn from the seed; the lanes take them in turn. */
+const LOOKUP_DOCUMENTS = 4;
+/** A run of at least this many requests with `--lookups` must take every path (EVERY_PATH). */
+const EVERY_PATH_RUNS = 20_000;
 
 /** Stop after this long, whatever the count: the run is bounded in time too. */
 const MAX_MINUTES = 20;
@@ -41,7 +56,13 @@ export const PROGRAM = {
     runs: {
       type: 'string',
       value: 'N',
-      help: `requests in all, half to each function (default: ${DEFAULT_RUNS.toLocaleString('en')}, about 3 minutes)`,
+      help:
+        `requests in all, half to each function (default: ${DEFAULT_RUNS.toLocaleString('en')}, about 3 minutes; ` +
+        `with --lookups ${DEFAULT_LOOKUP_RUNS.toLocaleString('en')}, about 4 minutes)`,
+    },
+    lookups: {
+      type: 'boolean',
+      help: 'whole calls under rules with lookups, against a hostile lookup stand-in on 127.0.0.1 (see below)',
     },
     seed: {
       type: 'string',
@@ -53,22 +74,50 @@ export const PROGRAM = {
     fuzz: {
       summary: 'fuzz the built functions',
       positionals: [0, 0],
-      options: ['runs', 'seed'],
+      options: ['runs', 'seed', 'lookups'],
       example: '--runs 50000 --seed 7',
       details: `
 The properties: no throw, no 5xx, every callback a valid reply for its event, 4xx for the rest, no forged
 state trusted, nothing echoed, and no unmasked mobile number or secret in any log line. Exit 1 when one
-does not hold, with the counterexample; the run stops after ${MAX_MINUTES} minutes whatever the count.`,
+does not hold, with the counterexample; the run stops after ${MAX_MINUTES} minutes whatever the count.
+
+--lookups sends whole calls instead, under ${LOOKUP_DOCUMENTS} rules documents whose flows start with a lookup, chain
+them (two, three, and four, one over the bound), have fillers, and send a secret header (LOOKUP_TOKEN,
+new each run) or one whose variable is unset, with short waits and deadlines (0-30 ms, 100-150 ms) and
+now and then the defaults. A stand-in on 127.0.0.1 answers each lookup its own way: hang, trickle,
+redirect, lie about its length either way, huge, deep, not JSON, reset, 500, slow, or JSON with good
+values, a value missing, of the wrong kind or too long. Each event carries the last reply's state (now
+and then a forged one, or none), after pauses that let attempts time out, sometimes to another
+instance; ${LOOKUP_LANES} instances of each function answer at once. Besides the properties above: every callback
+answers within CALLBACK_BUDGET_MS + its first lookup's wait + ${SLACK_MS} ms (its log line's ms), no reply or
+log line holds the secret, the stand-in never answers 401, and at the end every lookup attempt has
+ended by its deadline, no connection is open, and nothing keeps the process from exiting. A run of
+${EVERY_PATH_RUNS.toLocaleString('en')} requests or more must also see every outcome of a lookup, and second and third attempts. The
+output counts the lookups' outcomes, the attempts, the fallbacks by error, and the stand-in's answers.`,
     },
   },
 } as const satisfies ProgramSpec;
 
-/** What `main` runs besides the fuzzing: the build (a test passes one that builds nothing). */
+/** The size of a `--lookups` run besides its requests: see {@link LOOKUP_LANES}. */
+export type LookupRunSize = {
+  readonly lanes: number;
+  readonly documents: number;
+  readonly defaults: boolean;
+};
+
+/**
+ * What `main` runs besides the fuzzing: the build, and the size of a `--lookups` run (a test passes a
+ * build that builds nothing, and a small run).
+ */
 export interface FuzzDeps {
   readonly build: () => Promise<void>;
+  readonly lookupRun?: LookupRunSize;
 }
 
 const BUILD: FuzzDeps = { build: () => buildBundles({ quiet: true }) };
+
+/** A `--lookups` run: the documents take the defaults now and then. */
+const LOOKUP_RUN: LookupRunSize = { lanes: LOOKUP_LANES, documents: LOOKUP_DOCUMENTS, defaults: true };
 
 export async function main(
   argv: readonly string[],
@@ -77,8 +126,8 @@ export async function main(
 ): Promise<number> {
   const read = readCommandLine(PROGRAM, argv, io);
   if (!read.run) return read.code;
-  const { runs: typedRuns, seed: typedSeed } = read.line.values;
-  const runs = Number(typedRuns ?? DEFAULT_RUNS);
+  const { runs: typedRuns, seed: typedSeed, lookups } = read.line.values;
+  const runs = Number(typedRuns ?? (lookups === true ? DEFAULT_LOOKUP_RUNS : DEFAULT_RUNS));
   const seed = Number(typedSeed ?? Date.now() % 2 ** 31);
   if (!Number.isInteger(runs) || runs < 1) {
     return refuseUsage(io, PROGRAM, 'fuzz', `--runs takes a whole number from 1 on; not ${typedRuns}`);
@@ -87,6 +136,8 @@ export async function main(
     return refuseUsage(io, PROGRAM, 'fuzz', `--seed takes a whole number, such as 7; not ${typedSeed}`);
   }
   await deps.build();
+  // It puts back the functions' variables and LOOKUP_TOKEN itself.
+  if (lookups === true) return await fuzzWithLookups(runs, seed, io, deps.lookupRun ?? LOOKUP_RUN);
   // The functions' variables of this process, put back when the run ends (a test runs this in-process).
   const saved = pickFunctionEnvironment(process.env);
   // Each line the functions log is scanned, then dropped.
@@ -163,6 +214,80 @@ async function fuzz(runs: number, seed: number, io: CommandIo): Promise<number> 
       'no unmasked mobile number, no secret\n',
   );
   return EXIT.ok;
+}
+
+/** `--lookups`: whole calls under rules with lookups, against the hostile stand-in (dev/fuzz-lookups.ts). */
+async function fuzzWithLookups(
+  runs: number,
+  seed: number,
+  io: CommandIo,
+  size: LookupRunSize,
+): Promise<number> {
+  const started = Date.now();
+  const linesBefore = logScan.lines;
+  const result = await fuzzLookups({
+    functions: ['inbound', 'outbound'],
+    runs,
+    seed,
+    ...size,
+    stateSecrets: STATE_SECRETS,
+    stopAt: started + MAX_MINUTES * 60_000,
+    progress: (sent) =>
+      io.err(`fuzz: ${sent.toLocaleString('en')} requests, ${Math.round((Date.now() - started) / 1000)} s\n`),
+  });
+  const { coverage } = result;
+  const count = (map: ReadonlyMap<string | number, number>) =>
+    [...map]
+      .sort(([, a], [, b]) => b - a)
+      .map(([key, n]) => `${key} ${n.toLocaleString('en')}`)
+      .join(', ');
+  const described = [
+    `fuzz: lookups of callbacks: ${count(coverage.outcomes)}`,
+    `fuzz: attempts sent for a node, as callbacks logged them: ${count(coverage.attempts)}`,
+    `fuzz: fallbacks: ${coverage.fallbacks.toLocaleString('en')} (${count(coverage.fallbackErrors)})`,
+    `fuzz: the stand-in answered: ${count(coverage.answers)}`,
+  ];
+  if (result.failure !== undefined) {
+    io.err(
+      `fuzz: FAILED after ${result.sent.toLocaleString('en')} requests with lookups (seed ${seed}); ` +
+        `npm run fuzz -- --lookups --runs ${runs} --seed ${seed} runs the same calls (the network's timing varies)\n` +
+        `${result.failure}\n${described.join('\n')}\n`,
+    );
+    return EXIT.failed;
+  }
+  if (result.sent < runs) {
+    io.err(
+      `fuzz: only ${result.sent} of ${runs} requests ran in ${MAX_MINUTES} minutes: ask for fewer with --runs N, on a less busy machine\n`,
+    );
+    return EXIT.failed;
+  }
+  const untaken = [
+    ...EVERY_PATH.filter((path) => !coverage.outcomes.has(path)),
+    ...[2, 3].filter((n) => !coverage.attempts.has(n)).map((n) => `attempt ${n}`),
+  ];
+  if (runs >= EVERY_PATH_RUNS && untaken.length > 0) {
+    io.err(`fuzz: ${runs} requests never took these paths: ${untaken.join(', ')}\n${described.join('\n')}\n`);
+    return EXIT.failed;
+  }
+  const seconds = (Date.now() - started) / 1000;
+  io.out(
+    `fuzz: ${result.sent.toLocaleString('en')} requests (seed ${seed}) with lookups to inbound and outbound in ${seconds.toFixed(0)} s ` +
+      `(${Math.round(result.sent / seconds).toLocaleString('en')}/s): no throw, no 5xx, every callback a valid reply for its event, ` +
+      `4xx for the rest, no forged state trusted, nothing echoed; every callback within CALLBACK_BUDGET_MS (${FUZZ_BUDGET_MS}) ` +
+      `+ its lookup's wait + ${SLACK_MS} ms (the slowest ${formatLateness(coverage.worstLateMs)} budget + wait; ` +
+      `the event loop's longest stall ${Math.round(coverage.longestStallMs)} ms); no LOOKUP_ secret in a reply ` +
+      `or a log line, no 401; every attempt ended by its deadline and every connection closed ${result.drainedMs} ms after ` +
+      `the last callback, nothing left to keep the process from exiting; ${(logScan.lines - linesBefore).toLocaleString('en')} ` +
+      'log lines scanned, no unmasked mobile number, no secret\n' +
+      `${described.join('\n')}\n`,
+  );
+  return EXIT.ok;
+}
+
+/** The slowest callback against its budget + its lookup's wait: `12 ms over`, `85 ms under`. */
+function formatLateness(ms: number): string {
+  if (!Number.isFinite(ms)) return 'none timed';
+  return ms > 0 ? `${ms} ms over` : `${-ms} ms under`;
 }
 
 runWhenMain(import.meta.filename, main);

@@ -317,3 +317,12 @@ export const performLookup: PerformLookup = (task) => {
   processClient ??= createLookupClient();
   return processClient.perform(task);
 };
+
+/**
+ * The attempts in flight on the process's client (0 before its first lookup). Not on a callback's path:
+ * `npm run fuzz -- --lookups` reads it, through the built `lookup-client.js`, to check that every attempt
+ * ends by its deadline.
+ */
+export function lookupsInFlight(): number {
+  return processClient?.inFlight() ?? 0;
+}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import * as v from 'valibot';
 import {
@@ -145,6 +145,44 @@ describe('the lookup stand-in', () => {
     assert.equal(own.openSockets(), 0);
     assert.ok('error' in (await hanging));
     assert.ok('error' in (await trickling));
+  });
+
+  it('answers each request as a chooser picks, keeps no record when asked, and closes idle connections after idleMs', async () => {
+    const seen: string[] = [];
+    const own = await startLookupServer({
+      record: false,
+      idleMs: 50,
+      routes: { '/a': { answer: { from: 'table' } } },
+      chooseRoute: (request) => {
+        seen.push(`${request.method} ${request.path}`);
+        return request.path === '/picked' ? { answer: { from: 'chooser' }, mode: 'status:503' } : undefined;
+      },
+    });
+    try {
+      const picked = answered(await send(`${own.url}/picked`));
+      assert.equal(picked.status, 503);
+      assert.deepEqual(JSON.parse(answered(await send(`${own.url}/a`)).body.toString()), { from: 'table' });
+      assert.deepEqual(seen, ['GET /picked', 'GET /a']);
+      assert.deepEqual(own.requests, []);
+      // A kept-alive connection, left idle, is closed by the stand-in.
+      const agent = new Agent({ keepAlive: true });
+      await new Promise<void>((resolve, reject) => {
+        httpRequest(`${own.url}/a`, { agent }, (response) => {
+          response.resume();
+          response.on('end', resolve);
+        })
+          .on('error', reject)
+          .end();
+      });
+      assert.equal(own.openSockets(), 1);
+      const until = Date.now() + 1_000;
+      while (own.openSockets() > 0 && Date.now() < until)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.equal(own.openSockets(), 0);
+      agent.destroy();
+    } finally {
+      await own.stop();
+    }
   });
 });
 

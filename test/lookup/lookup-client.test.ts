@@ -8,6 +8,8 @@ import {
   type LookupClient,
   type LookupClientOptions,
   type LookupTask,
+  lookupsInFlight,
+  performLookup,
 } from '../../shared/lookup/lookup-client';
 import type { LookupRequest } from '../../shared/lookup/lookup-types';
 import { createFakeClock } from '../support/fake-clock';
@@ -468,5 +470,27 @@ describe('the lookup client: what it keeps open', () => {
       attempts: 1,
       status: 200,
     });
+  });
+});
+
+describe('the process’s lookup client', () => {
+  it('counts its attempts in flight, each ending by its deadline', async (t) => {
+    const own = await startLookupServer({ routes: { '/hung': { mode: 'hang' } } });
+    t.after(() => own.stop());
+    assert.equal(lookupsInFlight(), 0);
+    const answer = await performLookup(
+      task('/hung', {
+        key: 'process|main/hung',
+        waitMs: 0,
+        maxAttempts: 1,
+        request: { url: `${own.url}/hung`, timeoutMs: 60 },
+      }),
+    );
+    assert.deepEqual(answer, { kind: 'waiting', attempts: 1 });
+    assert.equal(lookupsInFlight(), 1);
+    await until(
+      () => lookupsInFlight() === 0 && own.openSockets() === 0,
+      'the attempt ended at its deadline',
+    );
   });
 });

@@ -3,13 +3,17 @@ import { describe, it } from 'node:test';
 import { main } from '../../../scripts/harden/fuzz';
 import { captureIo } from '../../support/command-io';
 
-/** `npm run fuzz` without its build: the suite built dist/ once, and other files load it meanwhile. */
+/**
+ * `npm run fuzz` without its build: the suite built dist/ once, and other files load it meanwhile. A
+ * `--lookups` run is small: two instances at once per function, one document, short limits only.
+ */
 function fuzzBuilt(argv: readonly string[], builds: string[] = []) {
   const { io, out, err } = captureIo();
   const exited = main(argv, io, {
     build: async () => {
       builds.push('build');
     },
+    lookupRun: { lanes: 2, documents: 1, defaults: false },
   });
   return { exited, out, err };
 }
@@ -24,6 +28,24 @@ describe('npm run fuzz', () => {
     assert.match(run.out.join(''), /^fuzz: 40 requests \(seed 7\) to inbound and outbound in \d+ s/);
     assert.deepEqual(run.err, []);
     assert.deepEqual({ ...process.env }, before, 'the functions’ variables are put back');
+  });
+
+  it('sends whole calls under rules with lookups with --lookups, and says every property held and what the lookups came to', async () => {
+    const before = { ...process.env };
+    const run = fuzzBuilt(['--lookups', '--runs', '30', '--seed', '7']);
+    assert.equal(await run.exited, 0, run.err.join(''));
+    const [summary, ...described] = run.out.join('').split('\n');
+    assert.match(
+      summary ?? '',
+      /^fuzz: 30 requests \(seed 7\) with lookups to inbound and outbound in \d+ s/,
+    );
+    assert.match(summary ?? '', /within CALLBACK_BUDGET_MS \(400\) \+ its lookup's wait \+ 500 ms/);
+    assert.match(summary ?? '', /every attempt ended by its deadline and every connection closed/);
+    assert.match(
+      described.join('\n'),
+      /^fuzz: lookups of callbacks: .*\nfuzz: attempts sent .*\nfuzz: fallbacks: .*\nfuzz: the stand-in answered: /,
+    );
+    assert.deepEqual({ ...process.env }, before, 'the functions’ variables and LOOKUP_TOKEN are put back');
   });
 
   it('refuses a count or a seed that is not a whole number before building, exit 2', async () => {
