@@ -115,15 +115,20 @@ describe('a callback that needs a lookup', () => {
   });
 
   it('answers with the filler when the wait runs out, within the budget and the wait', async () => {
-    const { answer, lines } = handler(RULES, async (task) => {
-      await new Promise((resolve) => setTimeout(resolve, task.waitMs));
-      return { kind: 'waiting', attempts: 1 };
-    });
+    const quick = { ...RULES, lookups: { ...RULES.lookups, account: { ...RULES.lookups.account, waitMs: 60 } } };
+    const { answer, lines } = handler(
+      quick,
+      async (task) => {
+        await new Promise((resolve) => setTimeout(resolve, task.waitMs));
+        return { kind: 'waiting', attempts: 1 };
+      },
+      { budgetMs: '50' },
+    );
     const started = Date.now();
     const reply = await answer();
     assert.equal(reply.data.action, 'answer');
     assert.match(String(reply.data.action_code_param), /请稍候/);
-    assert.ok(Date.now() - started < 400 + 300 + 500);
+    assert.ok(Date.now() - started < 50 + 60 + 500);
     assert.deepEqual(lines.find((l) => l.msg === 'callback')?.outcomes, ['started', 'lookup-waiting']);
   });
 
@@ -132,7 +137,7 @@ describe('a callback that needs a lookup', () => {
       ...RULES,
       lookups: { ...RULES.lookups, account: { ...RULES.lookups.account, waitMs: 0 } },
     };
-    const { answer, lines } = handler(config, () => new Promise(() => undefined));
+    const { answer, lines } = handler(config, () => new Promise(() => undefined), { budgetMs: '50' });
     const reply = await answer();
     assert.match(String(reply.data.action_code_param), /系统暂时繁忙/);
     const failure = lines.find((l) => l.msg === 'callback failed; answered with the fallback');
