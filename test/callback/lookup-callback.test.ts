@@ -115,7 +115,10 @@ describe('a callback that needs a lookup', () => {
   });
 
   it('answers with the filler when the wait runs out, within the budget and the wait', async () => {
-    const quick = { ...RULES, lookups: { ...RULES.lookups, account: { ...RULES.lookups.account, waitMs: 60 } } };
+    const quick = {
+      ...RULES,
+      lookups: { ...RULES.lookups, account: { ...RULES.lookups.account, waitMs: 60 } },
+    };
     const { answer, lines } = handler(
       quick,
       async (task) => {
