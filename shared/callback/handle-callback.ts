@@ -154,7 +154,9 @@ async function decideReply(
   let result: EngineResult = decideNextAction(inForce, event, decoded, now, deps.origin);
   for (let performed = 0; isNeed(result); performed++) {
     if (performed === MAX_LOOKUPS_PER_CALLBACK)
-      throw new FlowError(`a flow asks for more than ${MAX_LOOKUPS_PER_CALLBACK} lookups in one callback`);
+      throw new FlowError(
+        `flow ${result.paused.position.state.flow} asks for more than ${MAX_LOOKUPS_PER_CALLBACK} lookups in one callback`,
+      );
     // The callback's budget grows by the first lookup's wait; later ones share what is left of it.
     if (performed === 0) deadline.extend(result.need.waitMs);
     const answer = await performNeed(result, event.callId, deadline, deps);

@@ -197,7 +197,7 @@ describe('a callback that needs a lookup', () => {
     assert.match(String(reply.data.action_code_param), /系统暂时繁忙/);
     assert.equal(tasks.length, 3);
     const failure = lines.find((l) => l.msg === 'callback failed; answered with the fallback');
-    assert.match(JSON.stringify(failure?.error), /more than 3 lookups in one callback/);
+    assert.match(JSON.stringify(failure?.error), /flow main asks for more than 3 lookups in one callback/);
   });
   it('sends the node to onError, not the fallback, when the lookup client cannot be loaded', async () => {
     const { answer, lines } = handler(RULES, () => {
