@@ -52,7 +52,7 @@ export const PROGRAM = {
       type: 'string',
       multiple: true,
       value: 'NAME=VALUE',
-      help: 'a value the flow reads as {{vars.NAME}}, declared under outbound.vars; repeat for more (at most 8, each ≤ 64 bytes)',
+      help: 'a value the flow reads as {{vars.NAME}}, declared under outbound.vars; repeat for more (at most 8, each ≤ 64 characters)',
     },
     expires: {
       type: 'string',
