@@ -6,14 +6,7 @@ import type { CallState } from '../state/state-token';
 import type { CallContext } from './call-context';
 import { type EngineResult, FlowError, type FlowEvent, type Paused, type Position } from './decision';
 import { DEFAULT_MAX_TURNS, MAX_HOPS, SESSION_MARGIN_S } from './flow-limits';
-import {
-  behaviourOf,
-  chooseTransferTarget,
-  endCall,
-  type Here,
-  type Step,
-  takesKeys,
-} from './node-behaviour';
+import { behaviourOf, chooseTransferTarget, endCall, type Here, type Step } from './node-behaviour';
 import { renderOutcome } from './render-outcome';
 import { enteredNode } from './trace-phrases';
 
@@ -57,17 +50,14 @@ export function advance(ctx: CallContext, start: Position, first: Step): EngineR
  */
 function moveTo(ctx: CallContext, state: CallState, step: Extract<Step, { kind: 'goto' }>): CallState {
   const moving = step.target !== state.node;
-  let vars = step.vars === undefined ? state.vars : { ...state.vars, ...step.vars };
-  if (moving) {
-    ctx.outcome('entered');
-    const dropped = ctx.compiled.dropsOnLeave.get(`${state.flow}/${state.node}`);
-    if (dropped !== undefined) {
-      vars = { ...vars };
-      for (const name of dropped) delete (vars as Record<string, string>)[name];
-      // A value of the step itself (saved here) is kept: it is read from the next node on.
-      if (step.vars !== undefined) Object.assign(vars, step.vars);
-    }
-  }
+  if (moving) ctx.outcome('entered');
+  // Values saved by this step are kept even when the node read (and so drops) a value of the same name.
+  const dropped = moving ? ctx.compiled.dropsOnLeave.get(`${state.flow}/${state.node}`) : undefined;
+  const kept =
+    dropped === undefined
+      ? state.vars
+      : Object.fromEntries(Object.entries(state.vars).filter(([name]) => !dropped.includes(name)));
+  const vars = step.vars === undefined ? kept : { ...kept, ...step.vars };
   const retry = step.retry;
   return {
     ...state,
@@ -234,5 +224,3 @@ function afterParallelTransfer(
   ctx.note('parallel transfer failed → goodbye');
   return endCall(ctx, here.flow);
 }
-
-export { takesKeys };

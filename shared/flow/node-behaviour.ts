@@ -14,7 +14,6 @@ import type {
   MenuNode,
   TransferNode,
 } from '../rules/rules-schema';
-import { LOOKUP_LIMITS } from '../rules/rules-schema';
 import type { CallPhase } from '../state/state-token';
 import { normaliseSpeech, readSpokenKey } from '../text/normalise-speech';
 import type { CallContext } from './call-context';
@@ -270,8 +269,8 @@ function needLookup(ctx: CallContext, node: LookupNode, here: Here): Step {
       type: 'lookup',
       request: built.request,
       attemptsSoFar,
-      maxAttempts: lookup.attempts ?? LOOKUP_LIMITS.attempts.default,
-      waitMs: lookup.waitMs ?? LOOKUP_LIMITS.waitMs.default,
+      maxAttempts: lookup.attempts,
+      waitMs: lookup.waitMs,
     },
   };
 }

@@ -392,6 +392,12 @@ export const LOOKUP_LIMITS = {
   maxBytes: { default: 16_384, min: 64, max: 65_536 },
 } as const;
 
+/** A whole number within one of {@link LOOKUP_LIMITS}, its default when left out. */
+function boundedByLimit(name: keyof typeof LOOKUP_LIMITS) {
+  const limit = LOOKUP_LIMITS[name];
+  return v.optional(integerIn(limit.min, limit.max), limit.default);
+}
+
 /**
  * A named HTTP endpoint a `lookup` node calls during a call. It must be an idempotent read: a slow answer
  * may be asked for again on another instance.
@@ -408,25 +414,13 @@ export const LookupSchema = v.pipe(
     /** Request headers; secrets come from `{{env.LOOKUP_…}}` variables and are never logged. */
     headers: v.optional(v.record(HeaderNameSchema, LookupTemplateSchema)),
     /** How long one attempt may take, ms of awake time. */
-    timeoutMs: v.optional(
-      integerIn(LOOKUP_LIMITS.timeoutMs.min, LOOKUP_LIMITS.timeoutMs.max),
-      LOOKUP_LIMITS.timeoutMs.default,
-    ),
+    timeoutMs: boundedByLimit('timeoutMs'),
     /** How long a callback waits for the answer before the caller hears the filler, ms (0–2000). */
-    waitMs: v.optional(
-      integerIn(LOOKUP_LIMITS.waitMs.min, LOOKUP_LIMITS.waitMs.max),
-      LOOKUP_LIMITS.waitMs.default,
-    ),
+    waitMs: boundedByLimit('waitMs'),
     /** Attempts before the node gives up (1–3). */
-    attempts: v.optional(
-      integerIn(LOOKUP_LIMITS.attempts.min, LOOKUP_LIMITS.attempts.max),
-      LOOKUP_LIMITS.attempts.default,
-    ),
+    attempts: boundedByLimit('attempts'),
     /** The largest answer read, bytes. */
-    maxBytes: v.optional(
-      integerIn(LOOKUP_LIMITS.maxBytes.min, LOOKUP_LIMITS.maxBytes.max),
-      LOOKUP_LIMITS.maxBytes.default,
-    ),
+    maxBytes: boundedByLimit('maxBytes'),
   }),
   v.check((lookup) => lookup.method === 'POST' || lookup.body === undefined, 'a body is sent with POST only'),
 );
