@@ -19,10 +19,12 @@ import { normaliseSpeech, readSpokenKey } from '../text/normalise-speech';
 import type { CallContext } from './call-context';
 import { FlowError, type FlowEvent, type LookupNeed, type Position } from './decision';
 import { DEFAULT_GOODBYE, MAX_KEY_ENTRY_CHARS, MAX_UTTERANCE_CHARS } from './flow-limits';
+import { matchIntents } from './match-intents';
 import { renderPrompt } from './render-prompt';
 import {
   branchTaken,
   countedDigits,
+  intentExcluded,
   lookupAnswered,
   lookupFailed,
   lookupUnusable,
@@ -174,18 +176,14 @@ function hearMenu(ctx: CallContext, node: MenuNode, here: Here, event: HeardEven
       if (keyTarget !== undefined)
         return matched(keyTarget, `spoken key ${spokenKey}`, `spoken key ${spokenKey}`);
       const matchers = ctx.compiled.intents.get(`${here.flowName}/${here.at.state.node}`) ?? [];
-      for (const [index, matcher] of matchers.entries()) {
-        const intent = node.intents?.[index];
-        if (intent === undefined) continue;
-        const keyword = matcher.keywords.find((k) => words.includes(k));
-        const pattern = keyword === undefined ? matcher.patterns.find((p) => p.test(words)) : undefined;
-        if (keyword === undefined && pattern === undefined) continue;
-        const why = keyword === undefined ? `pattern /${pattern?.source}/` : `keyword ${keyword}`;
-        return matched(
-          intent.goto,
-          `intent ${intent.name ?? index}`,
-          `intent ${intent.name ?? index} (${why})`,
-        );
+      const intentName = (index: number) => node.intents?.[index]?.name ?? String(index);
+      const match = matchIntents(matchers, words, (index, exclude) =>
+        ctx.note(intentExcluded(intentName(index), exclude)),
+      );
+      const intent = match === undefined ? undefined : node.intents?.[match.index];
+      if (match !== undefined && intent !== undefined) {
+        const name = intentName(match.index);
+        return matched(intent.goto, `intent ${name}`, `intent ${name} (${match.why})`);
       }
       return retry(ctx, node, here, 'noMatch', 'utterance matched nothing');
     }

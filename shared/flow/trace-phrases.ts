@@ -35,6 +35,11 @@ export function readRetriesUsedUp(line: string): { kind: 'noInput' | 'noMatch'; 
     : { kind: match[1] as 'noInput' | 'noMatch', target: match[2] };
 }
 
+/** `intent lostCard excluded (不是挂失)`: an intent whose keywords matched, voided by one of its excludes. */
+export function intentExcluded(intent: string, exclude: string): string {
+  return `intent ${intent} excluded (${exclude})`;
+}
+
 /** `6 digits`: how a collect node's trace names what it heard, by count only. */
 export function countedDigits(count: number): string {
   return `${count} digits`;

@@ -318,6 +318,8 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
       'Words that select this intent when the caller\'s words contain any of them (synonyms), such as `["人工", "客服"]`. Matched after normalisation (half width, lower case, no punctuation).',
     patterns:
       'Regular expressions tried on the caller\'s normalised words (lower case, half width, no punctuation, 一→1), such as `"^(查|问).*余额"`.',
+    excludes:
+      'Phrases that void a match of this intent: when the caller\'s normalised words contain any of them, the intent is passed over and the next ones are tried, such as `["不要人工", "不用人工"]` beside the keyword `人工`. Normalised as keywords are.',
     goto: 'The node the call goes to when this intent is heard.',
   }),
   describeObject(

@@ -13,13 +13,17 @@ import { normaliseSpeech } from '../text/normalise-speech';
 import { findLookup, findLookupIssues } from './lookup-checks';
 import { conditionsOf, listVariablesRead, patternsOf, savesOf, targetsOf } from './node-types';
 import { normalisePhoneNumber } from './phone-number';
-import { type Flow, type Line, type Rules, RulesSchema } from './rules-schema';
+import { type Flow, type Intent, type Line, type Rules, RulesSchema } from './rules-schema';
 
 /** A problem in a rules document, with where it is (`flows.hotline.nodes.menu.keys.1`). */
 export type RulesIssue = DocumentIssue;
 
-/** How a menu recognises one intent: normalised keywords, then compiled patterns. */
-export type IntentMatcher = { readonly keywords: readonly string[]; readonly patterns: readonly RegExp[] };
+/** How a menu recognises one intent: normalised keywords, then compiled patterns, void on an exclude. */
+export type IntentMatcher = {
+  readonly keywords: readonly string[];
+  readonly patterns: readonly RegExp[];
+  readonly excludes: readonly string[];
+};
 
 /** A calendar of the rules with the holiday data it reads resolved. */
 export type CompiledCalendar = {
@@ -129,10 +133,7 @@ export function compileValidatedRules(rules: Rules): CompileRulesResult {
       if (node.type !== 'menu' || node.intents === undefined) continue;
       intents.set(
         `${flowName}/${nodeName}`,
-        node.intents.map((intent) => ({
-          keywords: (intent.keywords ?? []).map(normaliseSpeech).filter((k) => k !== ''),
-          patterns: (intent.patterns ?? []).map(compilePattern),
-        })),
+        node.intents.map((intent) => compileIntent(intent, compilePattern)),
       );
     }
   }
@@ -319,6 +320,17 @@ function* findMissingNodes(base: string, flow: Flow): Generator<RulesIssue> {
     for (const { path, target } of targetsOf(node))
       yield* nodeRef(`${base}.nodes.${nodeName}.${path}`, target);
   }
+}
+
+/** An intent's matcher: keywords and excludes normalised as speech is, patterns compiled once. */
+export function compileIntent(intent: Intent, compilePattern: (source: string) => RegExp): IntentMatcher {
+  const phrases = (list: readonly string[] | undefined) =>
+    (list ?? []).map(normaliseSpeech).filter((k) => k !== '');
+  return {
+    keywords: phrases(intent.keywords),
+    patterns: (intent.patterns ?? []).map(compilePattern),
+    excludes: phrases(intent.excludes),
+  };
 }
 
 /** FNV-1a of a text, base-36: a few characters that change whenever the text does. */

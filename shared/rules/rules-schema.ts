@@ -115,6 +115,11 @@ export const IntentSchema = v.pipe(
     keywords: v.optional(v.pipe(v.array(v.pipe(v.string(), v.trim(), v.minLength(1))), v.minLength(1))),
     /** Regular expressions tried on the normalised words (lower case, half width, no punctuation, 一→1). */
     patterns: v.optional(v.pipe(v.array(PatternSchema), v.minLength(1))),
+    /**
+     * Phrases that void a match: when the normalised words contain any of them, this intent is not
+     * matched (`不要人工` beside `人工`), and the next intents are tried.
+     */
+    excludes: v.optional(v.pipe(v.array(v.pipe(v.string(), v.trim(), v.minLength(1))), v.minLength(1))),
     goto: NameSchema,
   }),
   v.check(
@@ -122,6 +127,8 @@ export const IntentSchema = v.pipe(
     'an intent needs keywords or patterns',
   ),
 );
+
+export type Intent = v.InferOutput<typeof IntentSchema>;
 
 const Listening = {
   noInput: v.optional(RetryPolicySchema),
