@@ -28,7 +28,18 @@ export type CallState = {
   readonly vars: Readonly<Record<string, string>>;
   /** Lookup attempts sent so far for the node the call waits at (`waiting`); 0 elsewhere. */
   readonly attempts: number;
+  /**
+   * The subflow nodes the call is inside, outermost first: where each `return` goes back to. Absent (or
+   * empty) in the top flow; at most {@link MAX_CALL_DEPTH} deep.
+   */
+  readonly stack?: readonly CallFrame[];
 };
+
+/** A subflow node a call is inside: the flow and node it returns to. */
+export type CallFrame = { readonly flow: string; readonly node: string };
+
+/** How many subflows deep a call may be (each costs a few characters of `dynamic_id`). */
+export const MAX_CALL_DEPTH = 3;
 
 /**
  * - `listening`: the node's prompt was played and its inputs are armed.
@@ -58,7 +69,8 @@ const name = v.pipe(v.string(), v.regex(NAME_PATTERN));
 
 /**
  * The payload's wire form: a positional array, because every byte of `dynamic_id` goes back and forth.
- * The lookup attempts come last, and only while the call waits for a lookup.
+ * The lookup attempts come next, only while the call waits for a lookup or is inside a subflow, and the
+ * subflow nodes it is inside last (positions in {@link StateNames.calls}), only while it is.
  */
 const StatePayloadItems = [
   v.pipe(v.string(), v.regex(/^[0-9a-z]{1,13}$/)),
@@ -75,27 +87,43 @@ const StatePayloadItems = [
 const StatePayloadSchema = v.union([
   v.strictTuple(StatePayloadItems),
   v.strictTuple([...StatePayloadItems, integerIn(1, 9)]),
+  v.strictTuple([
+    ...StatePayloadItems,
+    integerIn(0, 9),
+    v.pipe(v.array(integerIn(0, 9999)), v.minLength(1), v.maxLength(MAX_CALL_DEPTH)),
+  ]),
 ]);
 
 /**
  * A state as sealed: flow and node are positions in the rules version named by `rulesTag` (names would
  * cost up to 64 characters of `dynamic_id` on every event). {@link openState} turns it back into names.
  */
-export type SealedState = Omit<CallState, 'flow' | 'node'> & { readonly flow: number; readonly node: number };
+export type SealedState = Omit<CallState, 'flow' | 'node' | 'stack'> & {
+  readonly flow: number;
+  readonly node: number;
+  readonly stack?: readonly number[];
+};
 
 /** The flow and node names of one rules version, in a fixed order, for sealing states. */
 export type StateNames = {
   readonly flows: readonly string[];
   readonly nodes: ReadonlyMap<string, readonly string[]>;
+  /** Every subflow node (`flow/node`), which a stack frame names by position. */
+  readonly calls: readonly string[];
 };
 
 /** Names to positions and back, for one rules version. */
 export function indexStateNames(
   flows: Readonly<Record<string, { readonly nodes: Readonly<Record<string, unknown>> }>>,
 ): StateNames {
+  const isCall = (node: unknown) =>
+    typeof node === 'object' && node !== null && 'type' in node && node.type === 'subflow';
   return {
     flows: Object.keys(flows),
     nodes: new Map(Object.entries(flows).map(([flow, { nodes }]) => [flow, Object.keys(nodes)])),
+    calls: Object.entries(flows).flatMap(([flow, { nodes }]) =>
+      Object.entries(nodes).flatMap(([node, spec]) => (isCall(spec) ? [`${flow}/${node}`] : [])),
+    ),
   };
 }
 
@@ -103,7 +131,17 @@ export function indexStateNames(
 export function openState(sealed: SealedState, names: StateNames): CallState | undefined {
   const flow = names.flows[sealed.flow];
   const node = flow === undefined ? undefined : names.nodes.get(flow)?.[sealed.node];
-  return flow === undefined || node === undefined ? undefined : { ...sealed, flow, node };
+  if (flow === undefined || node === undefined) return undefined;
+  const { stack: positions, ...rest } = sealed;
+  if (positions === undefined) return { ...rest, flow, node };
+  const stack: CallFrame[] = [];
+  for (const position of positions) {
+    const call = names.calls[position];
+    const slash = call === undefined ? -1 : call.indexOf('/');
+    if (call === undefined || slash < 0) return undefined;
+    stack.push({ flow: call.slice(0, slash), node: call.slice(slash + 1) });
+  }
+  return { ...rest, flow, node, stack };
 }
 
 export type DecodedState =
@@ -129,7 +167,12 @@ export type DecodeOptions = {
 const deriveKey = createKeyDeriver('vms-callflow state v2');
 
 /** The payload's wire form (see {@link StatePayloadSchema}), before sealing. */
-function serialisePayload(state: Omit<CallState, 'flow' | 'node'>, flow: number, node: number): string {
+function serialisePayload(
+  state: Omit<CallState, 'flow' | 'node' | 'stack'>,
+  flow: number,
+  node: number,
+  stack: readonly number[],
+): string {
   const payload = [
     state.rulesTag,
     flow,
@@ -142,6 +185,7 @@ function serialisePayload(state: Omit<CallState, 'flow' | 'node'>, flow: number,
     state.caller,
     state.vars,
   ];
+  if (stack.length > 0) return JSON.stringify([...payload, state.attempts, stack]);
   return JSON.stringify(state.attempts > 0 ? [...payload, state.attempts] : payload);
 }
 
@@ -163,6 +207,7 @@ export function measureLongestState(
   rulesTag: string,
   caller: string,
   vars: Readonly<Record<string, string>>,
+  depth = 0,
 ): number {
   const longest = {
     rulesTag,
@@ -175,7 +220,7 @@ export function measureLongestState(
     vars,
     attempts: 3,
   } as const;
-  return measureSealed(FORMAT, serialisePayload(longest, 999, 999));
+  return measureSealed(FORMAT, serialisePayload(longest, 999, 999, new Array<number>(depth).fill(999)));
 }
 
 /**
@@ -193,7 +238,10 @@ export function encodeState(
   const node = names.nodes.get(state.flow)?.indexOf(state.node) ?? -1;
   if (flow < 0 || node < 0)
     throw new Error(`cannot seal a state at ${state.flow}/${state.node}: not in these rules`);
-  const payload = serialisePayload(state, flow, node);
+  const stack = (state.stack ?? []).map((frame) => names.calls.indexOf(`${frame.flow}/${frame.node}`));
+  if (stack.some((position) => position < 0))
+    throw new Error(`cannot seal a state inside ${state.flow}: its stack names a node that calls no flow`);
+  const payload = serialisePayload(state, flow, node, stack);
   // The call id is authenticated with the state: a state taken from one call is refused on another.
   const sealed = sealText(payload, deriveKey(keys[0]), stateAad(callId), iv);
   return `${FORMAT}.${sealed.toString('base64url')}`;
@@ -224,7 +272,7 @@ export function decodeState(
   const sealed = Buffer.from(dynamicId.slice(dot + 1), 'base64url');
   const opened = openPayload(sealed, keys, deriveKey, stateAad(callId), StatePayloadSchema);
   if (!opened.ok) return { kind: 'invalid', reason: opened.reason };
-  const [rulesTag, flow, node, phase, noInput, noMatch, turns, startedAt, caller, vars, attempts] =
+  const [rulesTag, flow, node, phase, noInput, noMatch, turns, startedAt, caller, vars, attempts, stack] =
     opened.payload;
   return {
     kind: 'ok',
@@ -240,6 +288,7 @@ export function decodeState(
       caller,
       vars,
       attempts: attempts ?? 0,
+      ...(stack === undefined ? {} : { stack }),
     },
   };
 }
