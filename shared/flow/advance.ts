@@ -1,5 +1,5 @@
 import type { LookupAnswer } from '../lookup/lookup-types';
-import { mergeSettings } from '../protocol/call-settings';
+import { type CallSettings, mergeSettings } from '../protocol/call-settings';
 import { isListeningNode } from '../rules/node-types';
 import type { Flow, FlowNode } from '../rules/rules-schema';
 import type { CallState } from '../state/state-token';
@@ -8,7 +8,7 @@ import { type EngineResult, FlowError, type FlowEvent, type Paused, type Positio
 import { DEFAULT_MAX_TURNS, MAX_HOPS, SESSION_MARGIN_S } from './flow-limits';
 import { behaviourOf, chooseTransferTarget, endCall, type Here, type Step } from './node-behaviour';
 import { renderOutcome } from './render-outcome';
-import { enteredNode } from './trace-phrases';
+import { enteredNode, flowEntered } from './trace-phrases';
 
 /**
  * The one loop of the engine: from a position and a first step, it enters nodes (each node type's
@@ -32,8 +32,14 @@ export function advance(ctx: CallContext, start: Position, first: Step): EngineR
         rules: context.compiled,
       };
     }
+    const from = at.state.flow;
     at = { ...at, state: moveTo(context, at.state, step) };
-    if (step.vars !== undefined) context = context.withVars(at.state.vars);
+    if (at.state.flow !== from) {
+      context.note(flowEntered(at.state.flow));
+      // A later reply takes the new flow's settings; `callin`'s answer keeps its own (the line's too).
+      if (at.replyTo === 'event') at = { ...at, settings: flowSettings(context, at.state.flow) };
+    }
+    if (step.vars !== undefined || step.drop !== undefined) context = context.withVars(at.state.vars);
     const here = locate(context, at);
     const node = nodeAt(here);
     context.note(enteredNode(at.state.node, node.type));
@@ -49,18 +55,24 @@ export function advance(ctx: CallContext, start: Position, first: Step): EngineR
  * its kind; any other step resets the counters. Leaving a node drops the `once` values it read.
  */
 function moveTo(ctx: CallContext, state: CallState, step: Extract<Step, { kind: 'goto' }>): CallState {
-  const moving = step.target !== state.node;
+  const flow = step.flow ?? state.flow;
+  const moving = step.target !== state.node || flow !== state.flow;
   if (moving) ctx.outcome('entered');
   // Values saved by this step are kept even when the node read (and so drops) a value of the same name.
-  const dropped = moving ? ctx.compiled.dropsOnLeave.get(`${state.flow}/${state.node}`) : undefined;
+  const once = moving ? (ctx.compiled.dropsOnLeave.get(`${state.flow}/${state.node}`) ?? []) : [];
+  const dropped = [...once, ...(step.drop ?? [])];
   const kept =
-    dropped === undefined
+    dropped.length === 0
       ? state.vars
       : Object.fromEntries(Object.entries(state.vars).filter(([name]) => !dropped.includes(name)));
   const vars = step.vars === undefined ? kept : { ...kept, ...step.vars };
   const retry = step.retry;
+  const stack = step.stack ?? state.stack ?? [];
+  const { stack: _previous, ...rest } = state;
   return {
-    ...state,
+    ...rest,
+    ...(stack.length === 0 ? {} : { stack }),
+    flow,
     node: step.target,
     phase: 'listening',
     attempts: 0,
@@ -72,9 +84,7 @@ function moveTo(ctx: CallContext, state: CallState, step: Extract<Step, { kind: 
 
 /** The flow of a position, checked to exist. */
 export function locate(ctx: CallContext, at: Position): Here {
-  const flow = ctx.compiled.rules.flows[at.state.flow];
-  if (flow === undefined) throw new FlowError(`no flow is named ${at.state.flow}`);
-  return { flowName: at.state.flow, flow, at };
+  return { flowName: at.state.flow, flow: ctx.flowNamed(at.state.flow), at };
 }
 
 /** The node of a position, checked to exist. */
@@ -135,7 +145,8 @@ export function hearEvent(
   }
   const turned: Position = { ...at, state: { ...state, turns: state.turns + 1 } };
   const turnedHere = { ...here, at: turned };
-  const guard = findGuardReached(ctx, here.flow, turned.state);
+  // Turns and the call's age are the call's: the top flow's guards hold inside its subflows too.
+  const guard = findGuardReached(ctx, topFlowOf(ctx, state), turned.state);
   if (guard !== undefined) {
     ctx.note(guard);
     ctx.outcome('guard');
@@ -156,6 +167,16 @@ export function continueWithAnswer(ctx: CallContext, paused: Paused, answer: Loo
   const take = behaviourOf(node).answer;
   if (take === undefined) throw new FlowError(`node ${paused.position.state.node} takes no lookup answer`);
   return advance(ctx, paused.position, take(ctx, node, here, answer));
+}
+
+/** The flow a call started in (or was last sent to by a handler): the outermost of its stack. */
+function topFlowOf(ctx: CallContext, state: CallState): Flow {
+  return ctx.flowNamed(state.stack?.[0]?.flow ?? state.flow);
+}
+
+/** A flow's call settings, over the document's. */
+export function flowSettings(ctx: CallContext, flowName: string): CallSettings {
+  return mergeSettings(ctx.compiled.rules.settings, ctx.flowNamed(flowName).settings);
 }
 
 /** The first guard a call has reached (turns, call age, the platform's session timeout), if any. */

@@ -4,7 +4,8 @@ import type { CompiledRules } from '../rules/compile-rules';
 import { describeNoHolidayData, type MissingHolidayYear } from '../rules/holiday-coverage';
 import type { RetryKind } from '../rules/node-types';
 import { normalisePhoneNumber } from '../rules/phone-number';
-import type { Condition } from '../rules/rules-schema';
+import type { Condition, Flow } from '../rules/rules-schema';
+import { FlowError } from './decision';
 import type { OutcomeWord } from './outcome-words';
 import { noHolidayDataNote } from './trace-phrases';
 
@@ -144,6 +145,14 @@ export class CallContext {
       if (condition.matches !== undefined && !this.pattern(condition.matches).test(value)) return false;
     }
     return true;
+  }
+
+  /** A flow of the rules, by name (compile checks every name; a broken one is a {@link FlowError}). */
+  flowNamed(name: string): Flow {
+    const { flows } = this.compiled.rules;
+    const flow = Object.hasOwn(flows, name) ? flows[name] : undefined;
+    if (flow === undefined) throw new FlowError(`no flow is named ${name}`);
+    return flow;
   }
 
   /** A compiled pattern of the rules (compiled on the spot if it is not one of them). */

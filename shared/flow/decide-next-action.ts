@@ -1,12 +1,12 @@
 import type { LookupAnswer } from '../lookup/lookup-types';
-import { type CallSettings, mergeSettings } from '../protocol/call-settings';
+import { mergeSettings } from '../protocol/call-settings';
 import type { CompiledRules } from '../rules/compile-rules';
 import { isListeningNode } from '../rules/node-types';
 import { mayStartOutbound, refuseOutboundValue } from '../rules/outbound-start';
 import { normalisePhoneNumber } from '../rules/phone-number';
-import type { Flow, Line } from '../rules/rules-schema';
+import type { Line } from '../rules/rules-schema';
 import { type CallState, type DecodedState, openState } from '../state/state-token';
-import { advance, continueWithAnswer, hearEvent } from './advance';
+import { advance, continueWithAnswer, flowSettings, hearEvent } from './advance';
 import { CallContext } from './call-context';
 import {
   type CallOrigin,
@@ -68,17 +68,7 @@ export function resumeNextAction(
 
 /** Where a later event finds the call: at its sealed state, with its flow's settings, nothing said yet. */
 function laterPosition(ctx: CallContext, state: CallState, items: Position['items'] = []): Position {
-  return { state, items, replyTo: 'event', settings: flowSettings(ctx, getFlow(ctx, state.flow)) };
-}
-
-function flowSettings(ctx: CallContext, flow: Flow): CallSettings {
-  return mergeSettings(ctx.compiled.rules.settings, flow.settings);
-}
-
-function getFlow(ctx: CallContext, name: string): Flow {
-  const flow = Object.hasOwn(ctx.compiled.rules.flows, name) ? ctx.compiled.rules.flows[name] : undefined;
-  if (flow === undefined) throw new FlowError(`no flow is named ${name}`);
-  return flow;
+  return { state, items, replyTo: 'event', settings: flowSettings(ctx, state.flow) };
 }
 
 /** A call's state as it starts `flow` at its start node. */
@@ -146,7 +136,7 @@ function decideCallin(
       : `line ${line.name} (by ${how}) → flow ${target.flow}`,
   );
   const flowName = chooseLineFlow(ctx, target);
-  const flow = getFlow(ctx, flowName);
+  const flow = ctx.flowNamed(flowName);
   ctx.outcome('started');
   const position: Position = {
     state: freshState(ctx, flowName, flow.start),
@@ -297,7 +287,7 @@ function startSealedOutbound(
 function startByName(ctx: CallContext, flowName: string, why: string): Resolved {
   ctx.note(`${why} → flow ${flowName}`);
   ctx.outcome('started');
-  const flow = getFlow(ctx, flowName);
+  const flow = ctx.flowNamed(flowName);
   const start = Object.hasOwn(flow.nodes, flow.start) ? flow.nodes[flow.start] : undefined;
   if (start === undefined) throw new FlowError(`flow ${flowName} has no node ${flow.start}`);
   const state = freshState(ctx, flowName, flow.start);
@@ -316,7 +306,7 @@ function restart(ctx: CallContext, why: string): Resolved {
   ctx.note(`${why}; restarting the default line`);
   ctx.outcome('recovered');
   const flowName = chooseLineFlow(ctx, rules.defaultLine);
-  const flow = getFlow(ctx, flowName);
+  const flow = ctx.flowNamed(flowName);
   const prefix = rules.recovery === undefined ? [] : renderPrompt(rules.recovery, ctx);
   const position = laterPosition(ctx, freshState(ctx, flowName, flow.start), prefix);
   return { kind: 'restart', result: advance(ctx, position, { kind: 'goto', target: flow.start }) };

@@ -12,13 +12,16 @@ import type {
   ListeningNode,
   LookupNode,
   MenuNode,
+  ReturnNode,
+  SubflowNode,
   TransferNode,
 } from '../rules/rules-schema';
-import type { CallPhase } from '../state/state-token';
+import { type CallFrame, type CallPhase, MAX_CALL_DEPTH } from '../state/state-token';
 import { normaliseSpeech, readSpokenKey } from '../text/normalise-speech';
 import type { CallContext } from './call-context';
 import { FlowError, type FlowEvent, type LookupNeed, type Position } from './decision';
 import { DEFAULT_GOODBYE, MAX_KEY_ENTRY_CHARS, MAX_UTTERANCE_CHARS } from './flow-limits';
+import { hearHandlers } from './handlers';
 import { matchIntents } from './match-intents';
 import { renderPrompt } from './render-prompt';
 import {
@@ -47,6 +50,12 @@ export type Step = { readonly say?: readonly PromptItem[] } & (
       readonly retry?: RetryKind;
       /** Values saved on the way (a collect node's digits, a lookup's answer). */
       readonly vars?: Readonly<Record<string, string>>;
+      /** The flow of `target`, when the call moves to another flow (a subflow, a return, a handler). */
+      readonly flow?: string;
+      /** The subflow nodes the call is inside from now on, when that changes. */
+      readonly stack?: readonly CallFrame[];
+      /** Values dropped on the way: those of the flows the call leaves. */
+      readonly drop?: readonly string[];
     }
   /** Play what was said and wait for the caller at this node. */
   | { readonly kind: 'listen'; readonly node: ListeningNode }
@@ -120,6 +129,8 @@ const NODE_BEHAVIOUR: { readonly [T in NodeType]: Behaviour<NodeOf<T>> } = {
     enter: (ctx, node) => ({ kind: 'end', say: node.say === undefined ? [] : renderPrompt(node.say, ctx) }),
   },
   lookup: { enter: needLookup, answer: answerLookup },
+  subflow: { enter: callSubflow },
+  return: { enter: returnFromSubflow },
 };
 
 /** The behaviour of a node's type, typed for that node. */
@@ -164,8 +175,9 @@ function hearMenu(ctx: CallContext, node: MenuNode, here: Here, event: HeardEven
         return retry(ctx, node, here, 'noInput', 'no key in time');
       const target = findKey(node, digits);
       const shown = digits.length === 1 ? digits : `${digits.length} keys`;
-      if (target === undefined) return retry(ctx, node, here, 'noMatch', `key ${shown} is not on the menu`);
-      return matched(target, `key ${shown}`, `key ${shown}`);
+      if (target !== undefined) return matched(target, `key ${shown}`, `key ${shown}`);
+      const handled = digits.length === 1 ? hearHandlers(ctx, node, here, { key: digits }) : undefined;
+      return handled ?? retry(ctx, node, here, 'noMatch', `key ${shown} is not on the menu`);
     }
     case 'normal': {
       const words = normaliseSpeech(heardWords(event.content.words));
@@ -185,7 +197,13 @@ function hearMenu(ctx: CallContext, node: MenuNode, here: Here, event: HeardEven
         const name = intentName(match.index);
         return matched(intent.goto, `intent ${name}`, `intent ${name} (${match.why})`);
       }
-      return retry(ctx, node, here, 'noMatch', 'utterance matched nothing');
+      const handled = hearHandlers(
+        ctx,
+        node,
+        here,
+        spokenKey === undefined ? { words } : { words, spokenKey },
+      );
+      return handled ?? retry(ctx, node, here, 'noMatch', 'utterance matched nothing');
     }
   }
 }
@@ -200,10 +218,16 @@ function hearCollect(ctx: CallContext, node: CollectNode, here: Here, event: Hea
       if (digits === 'noInputTimeout') digits = '';
       if (node.endKey !== undefined && digits.endsWith(node.endKey)) digits = digits.slice(0, -1);
       break;
-    case 'normal':
+    case 'normal': {
+      // Words a handler's keywords or patterns match are the handler's, numerals and all ("再说一遍" is
+      // 再说1遍 once normalised); a handler's keys are never heard here, where digits are the caller's data.
+      const words = normaliseSpeech(heardWords(event.content.words));
+      const handled = words === '' ? undefined : hearHandlers(ctx, node, here, { words });
+      if (handled !== undefined) return handled;
       // Digits read out ("一三八…", "幺二三") count as keys; anything else in the utterance is ignored.
-      digits = normaliseSpeech(heardWords(event.content.words)).replace(/[^0-9]/g, '');
+      digits = words.replace(/[^0-9]/g, '');
       break;
+    }
   }
   if (digits === '') return retry(ctx, node, here, 'noInput', 'no digits');
   // Collected digits never reach the trace (and so the logs): card and phone numbers are personal data.
@@ -334,6 +358,54 @@ function answerLookup(ctx: CallContext, node: LookupNode, here: Here, answer: Lo
       return { kind: 'goto', target: node.next, vars: saved.values };
     }
   }
+}
+
+// --------------------------------------------------------------------------------------------------
+// Subflows
+// --------------------------------------------------------------------------------------------------
+
+function callSubflow(ctx: CallContext, node: SubflowNode, here: Here): Step {
+  const stack = here.at.state.stack ?? [];
+  if (stack.length >= MAX_CALL_DEPTH) {
+    throw new FlowError(
+      `flow ${node.flow} would run ${stack.length + 1} subflows deep, more than the ${MAX_CALL_DEPTH} a call's state holds`,
+    );
+  }
+  const called = ctx.flowNamed(node.flow);
+  return {
+    kind: 'goto',
+    flow: node.flow,
+    target: called.start,
+    stack: [...stack, { flow: here.flowName, node: here.at.state.node }],
+  };
+}
+
+/**
+ * Back to the node that called this flow, at its `next` or the exit named, with this flow's own values
+ * dropped. A return with nowhere to go (a flow run as a line's, which the linter refuses) ends the call.
+ */
+function returnFromSubflow(ctx: CallContext, node: ReturnNode, here: Here): Step {
+  const say = node.say === undefined ? [] : renderPrompt(node.say, ctx);
+  const stack = here.at.state.stack ?? [];
+  const frame = stack.at(-1);
+  if (frame === undefined) {
+    ctx.note(`flow ${here.flowName} was not called by a subflow node → goodbye`);
+    return { kind: 'end', say: [...say, ...goodbyeOf(ctx, here.flow)] };
+  }
+  const caller = ctx.flowNamed(frame.flow).nodes[frame.node];
+  if (caller?.type !== 'subflow') throw new FlowError(`node ${frame.flow}/${frame.node} calls no flow`);
+  const target = node.exit === undefined ? caller.next : caller.exits?.[node.exit];
+  if (target === undefined) throw new FlowError(`node ${frame.flow}/${frame.node} has no exit ${node.exit}`);
+  ctx.note(`return${node.exit === undefined ? '' : ` ${node.exit}`} → ${frame.flow}/${target}`);
+  const drop = ctx.compiled.dropsOnLeavingFlow.get(here.flowName);
+  return {
+    kind: 'goto',
+    flow: frame.flow,
+    target,
+    stack: stack.slice(0, -1),
+    say,
+    ...(drop === undefined ? {} : { drop }),
+  };
 }
 
 // --------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import { type CallSettings, FOLLOW_UP_MUTE_MS, type Playback } from '../protocol/call-settings';
 import type { CallinAction, EventAction } from '../protocol/reply-actions';
+import type { FirstMenuMode } from '../rules/rules-schema';
 import type { CallState } from '../state/state-token';
 import type { CallContext } from './call-context';
 import type { Decision, Position } from './decision';
@@ -14,6 +15,17 @@ export type ReplyTo = Decision['replyTo'];
  * which asks for the answer again: the shortest `mute_time` the platform honours.
  */
 export const LOOKUP_HOLD_MUTE_MS = 1000;
+
+/**
+ * The silence after the greeting before the first `dtmf` reply plays the menu (`firstMenu: once`): the
+ * shortest `mute_time` the platform honours, so the menu follows the greeting closely.
+ */
+export const FIRST_MENU_MUTE_MS = LOOKUP_HOLD_MUTE_MS;
+
+/** How a menu with keys is first heard in a flow: its `firstMenu`, else the document's, else `repeat`. */
+export function firstMenuMode(ctx: CallContext, flowName: string): FirstMenuMode {
+  return ctx.flowNamed(flowName).firstMenu ?? ctx.compiled.rules.firstMenu ?? 'repeat';
+}
 
 /** A step that ends a reply: neither a move to another node nor a lookup to perform. */
 export type FinalStep = Exclude<Step, { kind: 'goto' | 'need' }>;
@@ -47,7 +59,13 @@ export function renderOutcome(ctx: CallContext, at: Position, step: FinalStep): 
       if (replyTo === 'callin') {
         // Only `answer` may follow `callin`, so keys cannot be collected yet: speech works at once, and
         // the first silence arms the keys (see `keysUnarmed`).
-        return promptNow(playback, { ...state, phase: takesKeys(node) ? 'keysUnarmed' : 'listening' });
+        if (!takesKeys(node)) return promptNow(playback, state);
+        const unarmed: CallState = { ...state, phase: 'keysUnarmed' };
+        if (firstMenuMode(ctx, state.flow) === 'repeat') return promptNow(playback, unarmed);
+        // `once`: what comes before the node plays now, the node's own prompt with the first `dtmf` reply.
+        const before = playback.items.slice(0, playback.items.length - (step.say?.length ?? 0));
+        ctx.note('prompt held for the first dtmf reply (firstMenu: once)');
+        return promptNow({ ...playback, items: before }, unarmed, FIRST_MENU_MUTE_MS);
       }
       // The flow's mute_time is sent again on every listening reply: the last value sent wins, and a
       // goodbye, a deferred transfer or a recovery may have shortened it.

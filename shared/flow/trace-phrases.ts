@@ -40,6 +40,20 @@ export function intentExcluded(intent: string, exclude: string): string {
   return `intent ${intent} excluded (${exclude})`;
 }
 
+/** `handler agent (keyword 人工) → agentIntro`: a global handler heard at a listening node. */
+export function handlerHeard(handler: string, why: string, target: string): string {
+  return `handler ${handler} (${why}) → ${target}`;
+}
+
+/** `now in flow identity`: the call moved to another flow (a subflow called or returned, a handler). */
+export function flowEntered(flow: string): string {
+  return `now in flow ${flow}`;
+}
+/** The flow a trace line says the call moved to, or undefined for another line. */
+export function readFlowEntered(line: string): string | undefined {
+  return /^now in flow (\S+)$/.exec(line)?.[1];
+}
+
 /** `6 digits`: how a collect node's trace names what it heard, by count only. */
 export function countedDigits(count: number): string {
   return `${count} digits`;

@@ -155,6 +155,8 @@ const SHAPES: Readonly<Record<FlowNode['type'], string>> = {
   parallelTransfer: '[/"%"\\]',
   hangup: '(["%"])',
   lookup: '[("%")]',
+  subflow: '>"%"]',
+  return: '(("%"))',
 };
 
 function shapeNode(id: string, node: FlowNode, title: string): string {
@@ -185,6 +187,10 @@ function describeNode(node: FlowNode): string {
       return '';
     case 'lookup':
       return `lookup ${node.use}`;
+    case 'subflow':
+      return `runs flow ${node.flow}`;
+    case 'return':
+      return node.exit === undefined ? 'return' : `return ${node.exit}`;
   }
 }
 

@@ -26,6 +26,9 @@ const SEALED_AT = {
   parallelTransfer: true,
   hangup: true,
   lookup: true,
+  // Both pass on within the reply, into the called flow or back to the calling one.
+  subflow: false,
+  return: false,
 } as const satisfies Record<NodeType, boolean>;
 
 /**

@@ -25,6 +25,7 @@ import {
   DefaultLineSchema,
   FallbackSchema,
   FlowSchema,
+  HandlerSchema,
   HangupNodeSchema,
   IntentSchema,
   LineSchema,
@@ -38,9 +39,11 @@ import {
   ParallelTransferNodeSchema,
   PromptSchema,
   RetryPolicySchema,
+  ReturnNodeSchema,
   RulesSchema,
   SavedFieldSchema,
   SayNodeSchema,
+  SubflowNodeSchema,
   TransferNodeSchema,
   TransferTargetSchema,
   TtsItemSchema,
@@ -74,6 +77,8 @@ const LISTENING = {
   noMatch: `What this node does with input it does not understand (a key not on the menu, words no intent matches, digits that do not fit): how many times to ask again, then where to go. Over the flow's \`noMatch\`; by default ${describeDefaultRetries('noMatch')}.`,
   bargeIn:
     "Whether the caller may interrupt this node's prompt, over the call's `bargeIn` setting: `false` for a notice that must be heard in full.",
+  handlers:
+    'The global handlers heard here: all (`true`, the default), none (`false`, as a PIN entry should), or a list of their names. A collect node never takes digits, spoken or keyed, as a handler.',
 } as const;
 
 const NODE_TYPE = 'The kind of node';
@@ -120,6 +125,26 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
       lookups:
         'Named HTTP endpoints that `lookup` nodes call during a call (an account balance, an appointment): each an idempotent read with a fixed origin, a timeout and a size limit.',
       flows: 'The call flows by name: each a set of nodes and the node calls start at.',
+      firstMenu:
+        "How a menu that takes keys is first heard when a call opens on it: `repeat` (the default) plays it with the answer, so speech works at once and the first silence, which arms the keys, plays it again; `once` plays only what comes before it with the answer and the menu itself with the first `dtmf` reply, so it is heard once. `once` rests on the platform playing a `dtmf` reply's prompt (see docs/reference/protocol.md).",
+      handlers:
+        "Global handlers heard at every listening node of every flow, after the node's own keys and intents and after the flow's handlers: `人工` to an agent, `再说一遍` to repeat, `返回主菜单` to the main menu. At most 20.",
+    },
+  ),
+  describeObject(
+    HandlerSchema,
+    "Something a caller may say (or press, at menus that take keys) at any listening node: heard after the node's own keys and intents.",
+    {
+      name: "The handler's name, such as `agent`: in traces, in a node's `handlers` list, and for a flow's handler to replace the document's of the same name.",
+      keywords:
+        'Words that select it when the caller\'s normalised words contain any of them, such as `["人工", "转人工"]`.',
+      patterns: "Regular expressions tried on the caller's normalised words.",
+      excludes:
+        'Phrases that void a match, such as `["不要人工"]`: the handler is passed over when the words contain one.',
+      keys: 'Keys that select it at menus that take keys, when the menu has no key of its own for them, such as `["0"]`. Never at a collect node, where keys are digits.',
+      goto: "The node the call goes to: of `flow` when given, else of the flow the call is in. A document's handler names its `flow`.",
+      flow: 'A flow the call goes to, at its start or at its node `goto`, leaving any subflows it is in.',
+      do: "`repeat`: the node's prompt again (what a `say` node said before it is not repeated); `restart`: the start of the flow the call started in, leaving any subflows.",
     },
   ),
   describeObject(
@@ -179,11 +204,15 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
       maxCallS:
         "The longest a call may last, in seconds (10–3600): past it, the call is ended with the goodbye at its next event. Keep it under the call settings' `sessionTimeoutS`.",
       nodes: 'The nodes of the flow by name: what is said, what is heard and where the call goes next.',
+      firstMenu:
+        "How a menu that takes keys is first heard when a call opens on it in this flow, over the document's `firstMenu`.",
+      handlers:
+        "Handlers heard at every listening node of this flow (and of no other: a subflow hears its own), before the document's; one with the name of a document's handler replaces it here.",
     },
   ),
   describeSchema(
     NodeSchema,
-    'A node: `say`, `menu`, `collect`, `branch`, `transfer`, `parallelTransfer` or `hangup`, given by `type`.',
+    'A node: `say`, `menu`, `collect`, `branch`, `transfer`, `parallelTransfer`, `hangup`, `lookup`, `subflow` or `return`, given by `type`.',
   ),
   describeObject(
     SayNodeSchema,
@@ -225,7 +254,7 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
       sensitive:
         "Keeps the digits out of logs and traces (they still travel, encrypted, in the call's state). `false` by default.",
       scope:
-        "How long the digits are kept in the call's state: `flow` (the default) while the call is in this flow; `once` until the first node that reads them (a prompt, a condition, a lookup) is left, as a PIN should be.",
+        "How long the digits are kept in the call's state: `flow` (the default) while the call is in this flow (a subflow's are dropped when it returns); `once` until the first node that reads them (a prompt, a condition, a lookup) is left, as a PIN should be; `call` for the rest of the call, which is how a subflow hands a value back.",
       next: 'The node the call goes to once the digits are collected.',
       ...LISTENING,
     },
@@ -251,7 +280,7 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
       "The most bytes the value may take in the call's state, 1–64, counted in UTF-8 after JSON escaping (a Chinese character takes 3). A longer value is a failure.",
     sensitive: 'Keeps the value out of logs and traces. `false` by default.',
     scope:
-      '`flow` (the default): kept while the call is in this flow; `once`: dropped as the call leaves the first node that reads it.',
+      "`flow` (the default): kept while the call is in this flow (a subflow's are dropped when it returns); `once`: dropped as the call leaves the first node that reads it; `call`: kept for the rest of the call.",
   }),
   describeObject(
     LookupSchema,
@@ -306,6 +335,26 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
       monitor: 'Keeps the robot listening on the call once an agent answers. `false` by default.',
       playfile: 'The audio file code (uploaded in the console) played to the caller while agents are rung.',
       onFail: 'The node the call goes to when the platform reports that the transfer failed.',
+    },
+  ),
+  describeObject(
+    SubflowNodeSchema,
+    'Runs another flow (an identity check, a survey) and goes on here when it returns: its nodes, prompts, retry policies and handlers are in force meanwhile. At most 3 subflows deep.',
+    {
+      type: `${NODE_TYPE}: \`subflow\`.`,
+      flow: 'The flow to run (a name under `flows`); it ends with `return` nodes.',
+      next: 'The node of this flow the call goes on at when the flow returns with a plain `return`.',
+      exits:
+        "Where the call goes on when the flow returns with `exit: NAME`, by name, such as `{failed: selfService}`. Every exit the flow's returns name needs one.",
+    },
+  ),
+  describeObject(
+    ReturnNodeSchema,
+    "Ends a subflow: the call goes back to the node that called it, at its `next` or at the exit named, and the subflow's own values (not `scope: call`) are dropped.",
+    {
+      type: `${NODE_TYPE}: \`return\`.`,
+      say: 'Said before the call goes on in the calling flow, in the same reply.',
+      exit: 'The exit of the calling `subflow` node to go on at (a name under its `exits`); without it, its `next`.',
     },
   ),
   describeObject(HangupNodeSchema, 'Ends the call, after a goodbye if it has one.', {

@@ -11,9 +11,23 @@ import type { FieldDescriptions } from '../schema/field-descriptions';
 import { indexStateNames, type StateNames } from '../state/state-token';
 import { normaliseSpeech } from '../text/normalise-speech';
 import { findLookup, findLookupIssues } from './lookup-checks';
-import { conditionsOf, listVariablesRead, patternsOf, savesOf, targetsOf } from './node-types';
+import {
+  conditionsOf,
+  isListeningNode,
+  listVariablesRead,
+  patternsOf,
+  savesOf,
+  targetsOf,
+} from './node-types';
 import { normalisePhoneNumber } from './phone-number';
-import { type Flow, type Intent, type Line, type Rules, RulesSchema } from './rules-schema';
+import {
+  type Flow,
+  type Handler,
+  type Line,
+  type Rules,
+  RulesSchema,
+  type SubflowNode,
+} from './rules-schema';
 
 /** A problem in a rules document, with where it is (`flows.hotline.nodes.menu.keys.1`). */
 export type RulesIssue = DocumentIssue;
@@ -61,7 +75,14 @@ export type CompiledRules = {
   readonly calendars: ReadonlyMap<string, CompiledCalendar>;
   /** The `once` variables each node reads, by `flow/node`: dropped as the call leaves the node. */
   readonly dropsOnLeave: ReadonlyMap<string, readonly string[]>;
+  /** The handlers heard in each flow, by flow name: the flow's own, then the document's it does not replace. */
+  readonly handlers: ReadonlyMap<string, readonly CompiledHandler[]>;
+  /** The values each flow saves for itself alone (not `scope: call`): dropped when the call leaves the flow. */
+  readonly dropsOnLeavingFlow: ReadonlyMap<string, readonly string[]>;
 };
+
+/** A handler with its matcher. */
+export type CompiledHandler = { readonly handler: Handler; readonly matcher: IntentMatcher };
 
 export type CompileRulesResult =
   | { readonly ok: true; readonly compiled: CompiledRules }
@@ -137,6 +158,7 @@ export function compileValidatedRules(rules: Rules): CompileRulesResult {
       );
     }
   }
+  const handlers = compileHandlers(rules, compilePattern);
   const serialised = JSON.stringify(rules);
   const longestCallerPrefix = Math.max(0, ...[...lineByCallerPrefix.keys()].map((k) => k.length));
   return {
@@ -156,6 +178,8 @@ export function compileValidatedRules(rules: Rules): CompileRulesResult {
       names: indexStateNames(rules.flows),
       calendars,
       dropsOnLeave: findDropsOnLeave(rules),
+      handlers,
+      dropsOnLeavingFlow: findDropsOnLeavingFlow(rules),
     },
   };
 }
@@ -196,6 +220,41 @@ function findDropsOnLeave(rules: Rules): Map<string, string[]> {
       const dropped = [...listVariablesRead(node, flow, rules.lookups)].filter((name) => once.has(name));
       if (dropped.length > 0) drops.set(`${flowName}/${nodeName}`, dropped);
     }
+  }
+  return drops;
+}
+
+/** The handlers in force in each flow: its own in order, then the document's whose names it does not reuse. */
+function compileHandlers(
+  rules: Rules,
+  compilePattern: (source: string) => RegExp,
+): Map<string, CompiledHandler[]> {
+  const compile = (handler: Handler): CompiledHandler => ({
+    handler,
+    matcher: compileIntent(handler, compilePattern),
+  });
+  const documents = (rules.handlers ?? []).map(compile);
+  const byFlow = new Map<string, CompiledHandler[]>();
+  for (const [flowName, flow] of Object.entries(rules.flows)) {
+    const own = (flow.handlers ?? []).map(compile);
+    const names = new Set(own.map(({ handler }) => handler.name));
+    const inForce = [...own, ...documents.filter(({ handler }) => !names.has(handler.name))];
+    if (inForce.length > 0) byFlow.set(flowName, inForce);
+  }
+  return byFlow;
+}
+
+/** The values each flow saves with no `scope: call` anywhere in it: its own, dropped when it is left. */
+function findDropsOnLeavingFlow(rules: Rules): Map<string, string[]> {
+  const drops = new Map<string, string[]>();
+  for (const [flowName, flow] of Object.entries(rules.flows)) {
+    const kept = new Map<string, boolean>();
+    for (const node of Object.values(flow.nodes)) {
+      for (const saved of savesOf(node))
+        kept.set(saved.name, (kept.get(saved.name) ?? false) || saved.scope === 'call');
+    }
+    const own = [...kept].filter(([, forCall]) => !forCall).map(([name]) => name);
+    if (own.length > 0) drops.set(flowName, own);
   }
   return drops;
 }
@@ -283,9 +342,12 @@ function* findMissingReferences(rules: Rules): Generator<RulesIssue> {
   yield* flowRef('outbound.defaultFlow', rules.outbound?.defaultFlow);
   for (const [index, name] of (rules.outbound?.flows ?? []).entries())
     yield* flowRef(`outbound.flows.${index}`, name);
+  yield* findHandlerIssues(rules);
   for (const [flowName, flow] of Object.entries(rules.flows)) {
     yield* findMissingNodes(`flows.${flowName}`, flow);
     for (const [nodeName, node] of Object.entries(flow.nodes)) {
+      if (node.type === 'subflow')
+        yield* findSubflowIssues(rules, `flows.${flowName}.nodes.${nodeName}`, node);
       if (node.type === 'lookup' && findLookup(rules.lookups, node.use) === undefined) {
         yield {
           path: `flows.${flowName}.nodes.${nodeName}.use`,
@@ -298,6 +360,74 @@ function* findMissingReferences(rules: Rules): Generator<RulesIssue> {
         yield* calendarRef(`${path}.closed`, condition.closed);
       }
     }
+  }
+}
+
+/**
+ * A handler's targets exist (a document's `goto` names its flow: its flows have different nodes), names
+ * are unique where they are defined, and a node's `handlers` list names handlers heard in its flow.
+ */
+function* findHandlerIssues(rules: Rules): Generator<RulesIssue> {
+  const checkList = function* (base: string, list: readonly Handler[], ownFlow: string | undefined) {
+    const seen = new Set<string>();
+    for (const [index, handler] of list.entries()) {
+      const path = `${base}.${index}`;
+      if (seen.has(handler.name))
+        yield { path: `${path}.name`, message: `another handler here is named ${handler.name}` };
+      seen.add(handler.name);
+      if (handler.flow !== undefined && !Object.hasOwn(rules.flows, handler.flow)) {
+        yield { path: `${path}.flow`, message: `no flow is named ${handler.flow}` };
+        continue;
+      }
+      if (handler.goto === undefined) continue;
+      const flowName = handler.flow ?? ownFlow;
+      if (flowName === undefined) {
+        yield {
+          path: `${path}.goto`,
+          message: `a document's handler is heard in every flow, whose nodes differ: name the flow of ${handler.goto} (flow: main)`,
+        };
+        continue;
+      }
+      if (!Object.hasOwn(rules.flows[flowName]?.nodes ?? {}, handler.goto))
+        yield { path: `${path}.goto`, message: `flow ${flowName} has no node ${handler.goto}` };
+    }
+  };
+  yield* checkList('handlers', rules.handlers ?? [], undefined);
+  for (const [flowName, flow] of Object.entries(rules.flows)) {
+    yield* checkList(`flows.${flowName}.handlers`, flow.handlers ?? [], flowName);
+    const heard = new Set(
+      [...(flow.handlers ?? []), ...(rules.handlers ?? [])].map((handler) => handler.name),
+    );
+    for (const [nodeName, node] of Object.entries(flow.nodes)) {
+      if (!isListeningNode(node) || !Array.isArray(node.handlers)) continue;
+      for (const [index, name] of node.handlers.entries()) {
+        if (heard.has(name)) continue;
+        yield {
+          path: `flows.${flowName}.nodes.${nodeName}.handlers.${index}`,
+          message:
+            heard.size === 0
+              ? `no handler is named ${name}: neither the document nor flow ${flowName} has handlers`
+              : `no handler is named ${name}: write one of ${[...heard].join(', ')}`,
+        };
+      }
+    }
+  }
+}
+
+/** A subflow node calls a flow that exists, and has an exit for every `exit` its flow's returns name. */
+function* findSubflowIssues(rules: Rules, path: string, node: SubflowNode): Generator<RulesIssue> {
+  const called = Object.hasOwn(rules.flows, node.flow) ? rules.flows[node.flow] : undefined;
+  if (called === undefined) {
+    yield { path: `${path}.flow`, message: `no flow is named ${node.flow}` };
+    return;
+  }
+  for (const [returnName, spec] of Object.entries(called.nodes)) {
+    if (spec.type !== 'return' || spec.exit === undefined || Object.hasOwn(node.exits ?? {}, spec.exit))
+      continue;
+    yield {
+      path: `${path}.exits`,
+      message: `flow ${node.flow} returns with exit ${spec.exit} (node ${returnName}): say where it goes on here (exits: {${spec.exit}: NODE})`,
+    };
   }
 }
 
@@ -323,7 +453,10 @@ function* findMissingNodes(base: string, flow: Flow): Generator<RulesIssue> {
 }
 
 /** An intent's matcher: keywords and excludes normalised as speech is, patterns compiled once. */
-export function compileIntent(intent: Intent, compilePattern: (source: string) => RegExp): IntentMatcher {
+export function compileIntent(
+  intent: Pick<Handler, 'keywords' | 'patterns' | 'excludes'>,
+  compilePattern: (source: string) => RegExp,
+): IntentMatcher {
   const phrases = (list: readonly string[] | undefined) =>
     (list ?? []).map(normaliseSpeech).filter((k) => k !== '');
   return {

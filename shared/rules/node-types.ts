@@ -1,5 +1,14 @@
 import { findLookup } from './lookup-checks';
-import type { Condition, Flow, FlowNode, ListeningNode, Prompt, RetryPolicy, Rules } from './rules-schema';
+import type {
+  Condition,
+  Flow,
+  FlowNode,
+  ListeningNode,
+  Prompt,
+  RetryPolicy,
+  Rules,
+  ValueScope,
+} from './rules-schema';
 import { listLookupVariables, listPromptVariables } from './templates';
 
 /**
@@ -29,7 +38,7 @@ export type SavedValue = {
   readonly name: string;
   readonly maxBytes: number;
   readonly sensitive: boolean;
-  readonly scope: 'flow' | 'once';
+  readonly scope: ValueScope;
 };
 
 type NodeTraits<T extends NodeType> = {
@@ -178,6 +187,35 @@ const NODE_TRAITS = {
         scope: field.scope,
       })),
     prompts: (node) => own('filler', node.filler),
+  },
+  subflow: {
+    listens: false,
+    // The called flow's start is entered within the same reply.
+    chains: true,
+    endsCall: false,
+    targets: (node) => [
+      { path: 'next', target: node.next, label: `${node.flow} returns` },
+      ...Object.entries(node.exits ?? {}).map(([exit, target]) => ({
+        path: `exits.${exit}`,
+        target,
+        label: `${node.flow} returns ${exit}`,
+      })),
+    ],
+    conditions: none,
+    patterns: none,
+    saves: none,
+    prompts: none,
+  },
+  return: {
+    listens: false,
+    // The calling flow goes on within the same reply; within its own flow a return leads nowhere.
+    chains: true,
+    endsCall: true,
+    targets: none,
+    conditions: none,
+    patterns: none,
+    saves: none,
+    prompts: (node) => own('say', node.say),
   },
 } as const satisfies { readonly [T in NodeType]: NodeTraits<T> };
 

@@ -105,21 +105,39 @@ export const ConditionSchema = v.pipe(
 );
 export type Condition = v.InferOutput<typeof ConditionSchema>;
 
+/**
+ * How long a saved value is kept: `flow` while the call is in the flow that saved it (a subflow's values
+ * are dropped when it returns), `once` until a node has read it, `call` for the rest of the call (a
+ * subflow's way of handing a value back).
+ */
+export const VALUE_SCOPES = ['flow', 'once', 'call'] as const;
+export type ValueScope = (typeof VALUE_SCOPES)[number];
+const ScopeSchema = v.optional(v.picklist(VALUE_SCOPES), 'flow');
+
 export const KeySchema = v.pipe(v.string(), v.regex(/^[0-9*#]$/, 'a menu key is one of 0–9, * or #'));
+
+const PhraseListSchema = v.optional(
+  v.pipe(v.array(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100))), v.minLength(1)),
+);
+
+/** What intents and handlers match on. */
+const IntentFields = {
+  /** Matched when the normalised words contain any of these (synonyms of one intent). */
+  keywords: PhraseListSchema,
+  /** Regular expressions tried on the normalised words (lower case, half width, no punctuation, 一→1). */
+  patterns: v.optional(v.pipe(v.array(PatternSchema), v.minLength(1))),
+  /**
+   * Phrases that void a match: when the normalised words contain any of them, this intent is not
+   * matched (`不要人工` beside `人工`), and the next intents are tried.
+   */
+  excludes: PhraseListSchema,
+};
 
 export const IntentSchema = v.pipe(
   v.strictObject({
     /** A name for logs, traces and the graph. */
     name: v.optional(NameSchema),
-    /** Matched when the normalised words contain any of these (synonyms of one intent). */
-    keywords: v.optional(v.pipe(v.array(v.pipe(v.string(), v.trim(), v.minLength(1))), v.minLength(1))),
-    /** Regular expressions tried on the normalised words (lower case, half width, no punctuation, 一→1). */
-    patterns: v.optional(v.pipe(v.array(PatternSchema), v.minLength(1))),
-    /**
-     * Phrases that void a match: when the normalised words contain any of them, this intent is not
-     * matched (`不要人工` beside `人工`), and the next intents are tried.
-     */
-    excludes: v.optional(v.pipe(v.array(v.pipe(v.string(), v.trim(), v.minLength(1))), v.minLength(1))),
+    ...IntentFields,
     goto: NameSchema,
   }),
   v.check(
@@ -130,11 +148,60 @@ export const IntentSchema = v.pipe(
 
 export type Intent = v.InferOutput<typeof IntentSchema>;
 
+/** What a handler does besides going to a node: play the node's prompt again, or go back to the top flow's start. */
+export const HANDLER_ACTIONS = ['repeat', 'restart'] as const;
+export type HandlerAction = (typeof HANDLER_ACTIONS)[number];
+
+/**
+ * Something a caller may say (or press) at any listening node: heard after the node's own keys and
+ * intents, in the flow's handlers and then the document's (a flow's handler replaces the document's of
+ * the same name).
+ */
+export const HandlerSchema = v.pipe(
+  v.strictObject({
+    /** Names the handler in traces, in a node's `handlers` list, and for a flow's handler to replace. */
+    name: NameSchema,
+    keywords: IntentFields.keywords,
+    patterns: IntentFields.patterns,
+    excludes: IntentFields.excludes,
+    /** Keys that select it at menus that take keys, when the menu has no key of its own for them. */
+    keys: v.optional(v.pipe(v.array(KeySchema), v.minLength(1))),
+    /** A node to go to: of `flow` when given, else of the flow the call is in. */
+    goto: v.optional(NameSchema),
+    /** A flow to go to (its start, or its node `goto`), leaving any subflows the call is in. */
+    flow: v.optional(NameSchema),
+    /** `repeat`: the node's prompt again; `restart`: the start of the top flow, leaving any subflows. */
+    do: v.optional(v.picklist(HANDLER_ACTIONS)),
+  }),
+  v.check(
+    (handler) =>
+      handler.keywords !== undefined || handler.patterns !== undefined || handler.keys !== undefined,
+    'a handler needs keywords, patterns or keys',
+  ),
+  v.check(
+    (handler) => (handler.do === undefined) !== (handler.goto === undefined && handler.flow === undefined),
+    'a handler does one thing: goto (with or without flow), flow, or do',
+  ),
+);
+export type Handler = v.InferOutput<typeof HandlerSchema>;
+
+const HandlerListSchema = v.pipe(v.array(HandlerSchema), v.maxLength(20));
+
+/** Which handlers a listening node hears: all (`true`, the default), none (`false`), or those named. */
+const NodeHandlersSchema = v.optional(
+  v.union(
+    [v.boolean(), v.pipe(v.array(NameSchema), v.minLength(1))],
+    'handlers is true, false or a list of handler names',
+  ),
+);
+
 const Listening = {
   noInput: v.optional(RetryPolicySchema),
   noMatch: v.optional(RetryPolicySchema),
   /** Overrides the call's barge-in setting for this prompt. */
   bargeIn: v.optional(v.boolean()),
+  /** The handlers heard here: all (the default), none (`false`: a PIN entry), or those named. */
+  handlers: NodeHandlersSchema,
 };
 
 export const SayNodeSchema = v.strictObject({
@@ -174,8 +241,8 @@ export const CollectNodeSchema = v.pipe(
     pattern: v.optional(PatternSchema),
     /** Kept out of logs and traces (the value still travels, encrypted, in the call's state). */
     sensitive: v.optional(v.boolean()),
-    /** How long the value is kept: `flow` (while the call is in this flow) or `once` (until a node has read it). */
-    scope: v.optional(v.picklist(['flow', 'once']), 'flow'),
+    /** How long the value is kept: `flow` (while the call is in this flow), `once` (until a node has read it) or `call`. */
+    scope: ScopeSchema,
     next: NameSchema,
     ...Listening,
   }),
@@ -254,8 +321,8 @@ export const SavedFieldSchema = v.strictObject({
   maxBytes: integerIn(1, 64),
   /** Kept out of logs and traces. */
   sensitive: v.optional(v.boolean()),
-  /** How long the value is kept: `flow`, or `once` (until a node has read it). */
-  scope: v.optional(v.picklist(['flow', 'once']), 'flow'),
+  /** How long the value is kept: `flow`, `once` (until a node has read it) or `call`. */
+  scope: ScopeSchema,
 });
 export type SavedField = v.InferOutput<typeof SavedFieldSchema>;
 
@@ -274,6 +341,28 @@ export const LookupNodeSchema = v.strictObject({
 });
 export type LookupNode = v.InferOutput<typeof LookupNodeSchema>;
 
+/** Runs another flow; when it returns, the call goes on here at `next` (or at the exit it names). */
+export const SubflowNodeSchema = v.strictObject({
+  type: v.literal('subflow'),
+  /** The flow to run: its nodes, prompts, retry policies and handlers are in force until it returns. */
+  flow: NameSchema,
+  /** Where the call goes on when the flow returns with a plain `return`. */
+  next: NameSchema,
+  /** Where the call goes on when the flow returns with `exit: NAME`, by name. */
+  exits: v.optional(v.record(NameSchema, NameSchema)),
+});
+export type SubflowNode = v.InferOutput<typeof SubflowNodeSchema>;
+
+/** Ends a subflow: the call goes back to the node that called it, at its `next` or the exit named. */
+export const ReturnNodeSchema = v.strictObject({
+  type: v.literal('return'),
+  /** Said before the call goes on in the calling flow, in the same reply. */
+  say: v.optional(PromptSchema),
+  /** The exit of the calling subflow node to go on at; without it, its `next`. */
+  exit: v.optional(NameSchema),
+});
+export type ReturnNode = v.InferOutput<typeof ReturnNodeSchema>;
+
 export const NodeSchema = v.variant('type', [
   SayNodeSchema,
   MenuNodeSchema,
@@ -283,6 +372,8 @@ export const NodeSchema = v.variant('type', [
   ParallelTransferNodeSchema,
   HangupNodeSchema,
   LookupNodeSchema,
+  SubflowNodeSchema,
+  ReturnNodeSchema,
 ]);
 export type FlowNode = v.InferOutput<typeof NodeSchema>;
 export type MenuNode = v.InferOutput<typeof MenuNodeSchema>;
@@ -291,8 +382,20 @@ export type TransferNode = v.InferOutput<typeof TransferNodeSchema>;
 /** Nodes that play a prompt and wait for the caller. */
 export type ListeningNode = MenuNode | CollectNode;
 
+/**
+ * How a menu that takes keys is first heard when a call opens on it: `repeat` plays it with `answer`
+ * (speech works at once, keys from the first silence, which plays it again); `once` plays only what
+ * comes before it with `answer` and the menu itself with the first `dtmf` reply.
+ */
+export const FIRST_MENU_MODES = ['repeat', 'once'] as const;
+export type FirstMenuMode = (typeof FIRST_MENU_MODES)[number];
+
 export const FlowSchema = v.strictObject({
   start: NameSchema,
+  /** How a menu with keys is first heard when a call opens on it (over the document's). */
+  firstMenu: v.optional(v.picklist(FIRST_MENU_MODES)),
+  /** Heard at every listening node of the flow, before the document's. */
+  handlers: v.optional(HandlerListSchema),
   /** Settings for calls in this flow, over the document's. */
   settings: v.optional(CallSettingsSchema),
   /** Defaults for nodes that set no policy of their own. */
@@ -448,6 +551,10 @@ export const RulesSchema = v.strictObject({
   timezone: v.optional(TimeZoneSchema, 'Asia/Shanghai'),
   /** Call settings for every call, under line and flow settings. */
   settings: v.optional(CallSettingsSchema),
+  /** How a menu with keys is first heard when a call opens on it: `repeat` (the default) or `once`. */
+  firstMenu: v.optional(v.picklist(FIRST_MENU_MODES)),
+  /** Heard at every listening node of every flow, after the flow's own. */
+  handlers: v.optional(HandlerListSchema),
   calendars: v.optional(v.record(NameSchema, CalendarSchema)),
   /**
    * Public-holiday schedules by name, each a list of years (days off and make-up working days). `cn`
