@@ -13,7 +13,7 @@ import { normaliseSpeech } from '../text/normalise-speech';
 import { findLookup, findLookupIssues } from './lookup-checks';
 import { conditionsOf, listVariablesRead, patternsOf, savesOf, targetsOf } from './node-types';
 import { normalisePhoneNumber } from './phone-number';
-import { type Flow, type Intent, type Line, type Rules, RulesSchema } from './rules-schema';
+import { type Flow, type Intent, type Line, type Rules, RulesSchema, type SplitNode } from './rules-schema';
 
 /** A problem in a rules document, with where it is (`flows.hotline.nodes.menu.keys.1`). */
 export type RulesIssue = DocumentIssue;
@@ -292,12 +292,28 @@ function* findMissingReferences(rules: Rules): Generator<RulesIssue> {
           message: describeMissingLookup(rules, node.use),
         };
       }
+      if (node.type === 'split') yield* findDuplicateSplitNames(`flows.${flowName}.nodes.${nodeName}`, node);
       for (const { path: where, condition } of conditionsOf(node)) {
         const path = `flows.${flowName}.nodes.${nodeName}.${where}`;
         yield* calendarRef(`${path}.open`, condition.open);
         yield* calendarRef(`${path}.closed`, condition.closed);
       }
     }
+  }
+}
+
+/** A split's branch names must differ: the trace and coverage tell branches apart by them. */
+function* findDuplicateSplitNames(path: string, node: SplitNode): Generator<RulesIssue> {
+  const seen = new Map<string, number>();
+  for (const [i, branch] of node.branches.entries()) {
+    if (branch.name === undefined) continue;
+    const first = seen.get(branch.name);
+    if (first === undefined) seen.set(branch.name, i);
+    else
+      yield {
+        path: `${path}.branches.${i}.name`,
+        message: `branches.${first} is named ${branch.name} already: give each branch of a split its own name`,
+      };
   }
 }
 

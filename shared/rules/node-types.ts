@@ -1,5 +1,6 @@
 import { findLookup } from './lookup-checks';
 import type { Condition, Flow, FlowNode, ListeningNode, Prompt, RetryPolicy, Rules } from './rules-schema';
+import { describeShare, splitBranchName, splitTotal } from './split-shares';
 import { listLookupVariables, listPromptVariables } from './templates';
 
 /**
@@ -122,6 +123,23 @@ const NODE_TRAITS = {
     ],
     conditions: (node) =>
       node.branches.map((branch, i) => ({ path: `branches.${i}.when`, condition: branch.when })),
+    patterns: none,
+    saves: none,
+    prompts: none,
+  },
+  split: {
+    listens: false,
+    chains: true,
+    endsCall: false,
+    targets: (node) => {
+      const total = splitTotal(node);
+      return node.branches.map((branch, i) => ({
+        path: `branches.${i}.goto`,
+        target: branch.goto,
+        label: `${splitBranchName(node, i)} ${describeShare(branch.weight, total)}`,
+      }));
+    },
+    conditions: none,
     patterns: none,
     saves: none,
     prompts: none,
