@@ -1,9 +1,11 @@
 /**
- * Coverage of a rules document by simulated calls: which nodes, keys, intents, branches and retry
- * escalations (and the other ways on: a collected value's `next`, a failed transfer's `onFail`, a
- * lookup's `next` and `onError`) the calls went through, per flow, from the function's own log lines,
- * and what each lookup node's lookups came to. Pure. The ways out of a node come from the node-type
- * traits (`targetsOf`, `findRetryPolicy`), so a new node type's edges are counted without a change here.
+ * Coverage of a rules document by simulated calls: which nodes, keys, intents, branches (a branch
+ * node's and a split's) and retry escalations (and the other ways on: a collected value's `next`, a
+ * failed transfer's `onFail`, a lookup's `next` and `onError`) the calls went through, per flow, from the
+ * function's own log lines, and what each lookup node's lookups came to. Pure. The ways out of a node
+ * come from the node-type traits (`targetsOf`, `findRetryPolicy`), so a new node type's edges are counted
+ * by their target without a change here; ways a trace line names precisely (keys, intents, branches,
+ * escalations) are read from it.
  */
 
 import {
@@ -11,6 +13,7 @@ import {
   readEnteredNode,
   readLookupLine,
   readRetriesUsedUp,
+  readSplitTaken,
   type TracedLookup,
 } from '../../shared/flow/trace-phrases';
 import {
@@ -21,6 +24,7 @@ import {
   targetsOf,
 } from '../../shared/rules/node-types';
 import type { Flow, FlowNode, Rules } from '../../shared/rules/rules-schema';
+import { splitBranchName } from '../../shared/rules/split-shares';
 
 export type CoverageKind = 'node' | 'key' | 'intent' | 'branch' | 'escalation' | 'edge';
 
@@ -107,7 +111,8 @@ function labelOf(nodeName: string, path: string, target: string, label: string):
     case 'intent':
       return `${nodeName}: intent ${label || path} → ${target}`;
     case 'branch':
-      return `${nodeName}: ${path === 'else' ? 'else' : path.replace(/\.goto$/, '')} → ${target}`;
+      // A split's branches by their name and share (`short 10%`), a branch node's by their path.
+      return `${nodeName}: ${path === 'else' ? 'else' : label || path.replace(/\.goto$/, '')} → ${target}`;
     case 'escalation':
       return `${nodeName}: ${path.split('.')[0]} escalation${label.endsWith("(the flow's)") ? " (the flow's)" : ''} → ${target}`;
     default:
@@ -226,6 +231,13 @@ function walkVisit(rules: Rules, visit: Visit): { seen: Set<string>; lookups: Lo
       continue;
     }
     if (current === undefined) continue;
+    const split = readSplitTaken(line);
+    const splitNode = nodeOf(current);
+    if (split !== undefined && splitNode?.type === 'split') {
+      const index = splitNode.branches.findIndex((_, i) => splitBranchName(splitNode, i) === split.branch);
+      if (index !== -1) seen.add(edgeId(flowName, current, `branches.${index}.goto`));
+      continue;
+    }
     const branch = readBranchTaken(line);
     if (branch === 'else') seen.add(edgeId(flowName, current, 'else'));
     else if (branch !== undefined) seen.add(edgeId(flowName, current, `branches.${branch}.goto`));

@@ -183,7 +183,10 @@ function firstDynamicId(outbound: Scenario['outbound'], atMs: number): string | 
   return sealOutboundId({ flow: outbound.flow, vars: outbound.vars, expiresAtS }, [SIMULATOR_OUTBOUND_KEY]);
 }
 
-/** Plays one scenario's call and checks every expectation; never throws on a mismatch. */
+/**
+ * Plays one scenario's call and checks every expectation; never throws on a mismatch. The call's id is
+ * the scenario's `callId`, else `callId`.
+ */
 export async function runScenario(
   scenario: Scenario,
   rules: Rules,
@@ -196,7 +199,7 @@ export async function runScenario(
   const call = new SimulatedCall(
     transport,
     outbound ? 'outbound' : 'inbound',
-    callId,
+    scenario.callId ?? callId,
     firstDynamicId(scenario.outbound, at),
   );
   const reports: string[] = [];

@@ -7,7 +7,11 @@ import * as v from 'valibot';
 import { FIRST_YEAR, LAST_YEAR } from '../../shared/calendar/holiday-schedule';
 import { MAX_KEY_ENTRY_CHARS } from '../../shared/flow/flow-limits';
 import { OUTCOME_WORDS, type OutcomeWord } from '../../shared/flow/outcome-words';
-import { PHONE_NUMBER_PATTERN } from '../../shared/protocol/callback-request';
+import {
+  CALL_ID_PATTERN,
+  MAX_CALL_ID_CHARS,
+  PHONE_NUMBER_PATTERN,
+} from '../../shared/protocol/callback-request';
 import { ReplyDataSchema } from '../../shared/protocol/reply-schema';
 import { parseDocument } from '../../shared/schema/document-issues';
 import { describeObject, describeSchema, describeSchemas } from '../../shared/schema/field-descriptions';
@@ -228,6 +232,18 @@ export const ScenarioSchema = v.pipe(
         'outbound is the name of a flow, true for no DynamicId, or {flow, vars} for a sealed one',
       ),
     ),
+    /** The call's `call_id`, the same on each of its callbacks (a split node's choice reads it); a new one by default. */
+    callId: v.optional(
+      v.pipe(
+        v.string('a call id is text, like "130301340124^117079730101"'),
+        v.minLength(1),
+        v.maxLength(MAX_CALL_ID_CHARS),
+        v.regex(
+          CALL_ID_PATTERN,
+          'a call id is letters, digits and ^ . _ : -, like "130301340124^117079730101"',
+        ),
+      ),
+    ),
     /** The caller's number (inbound) and the number dialled; defaults from the rules. */
     caller: v.optional(PhoneTextSchema),
     callee: v.optional(PhoneTextSchema),
@@ -381,6 +397,8 @@ export const SCENARIO_DESCRIPTIONS = describeSchemas([
     at: "When the call starts, as a local time in the rules' time zone: `YYYY-MM-DD HH:MM` (or `HH:MM:SS`), such as `2026-10-01 10:00`.",
     outbound:
       "Makes this an outbound (SmartCall) call to the `outbound` function: a flow name is sent as its `DynamicId`, `true` sends none (the rules' `outbound.defaultFlow` is used), and `{flow, vars}` sends a DynamicId sealed as `npx vms-callflow outbound-id` seals one (under the simulator's own key, valid for a day from `at`), so the flow starts with those values. Left out, the call is inbound: a `callin` to the `inbound` function.",
+    callId:
+      "The call's `call_id`, sent on each of its callbacks, such as `'130301340124^117079730101'`: a `split` node chooses its branch by it (and the node's position), so a scenario that gives one takes the same branch of each split on every run: pin the branch with `expect: {node: …}` on the turn that passes the split. By default each call of a run gets a new id, and so any branch.",
     caller:
       "The caller's number, quoted (`'13800138000'`): what lines (`callers`, `callerPrefixes`) and conditions (`callerIn`, `callerPrefix`) read. `'13800138000'` by default.",
     callee:

@@ -89,7 +89,11 @@ import { createYamlLocator } from '../../dev/yaml-locator';
 import { toLocalTime } from '../../shared/calendar/local-time';
 import { DEFAULT_RULES_MAX_BYTES } from '../../shared/config/config';
 import type { LookupRequest } from '../../shared/lookup/lookup-types';
-import { PHONE_NUMBER_PATTERN } from '../../shared/protocol/callback-request';
+import {
+  CALL_ID_PATTERN,
+  MAX_CALL_ID_CHARS,
+  PHONE_NUMBER_PATTERN,
+} from '../../shared/protocol/callback-request';
 import { compileRules } from '../../shared/rules/compile-rules';
 import { DEFAULT_RULES } from '../../shared/rules/default-rules';
 import { detectRulesFormat, readRulesText } from '../../shared/rules/read-rules-text';
@@ -557,7 +561,11 @@ async function replay(io: SimulatorIo, file: string, options: Options): Promise<
   // lookups answered from the log.
   const lookups = new ReplayedLookups(loaded.rules);
   const transport = await openTransport(loaded, {}, io.env ?? process.env, lookups);
-  const replayId = callIdsFor(io.callIdSeed ?? newCallIdSeed())();
+  // The call's own id, so that its split nodes choose as they did; a new one only for an id no callback takes.
+  const replayId =
+    plan.callId.length <= MAX_CALL_ID_CHARS && CALL_ID_PATTERN.test(plan.callId)
+      ? plan.callId
+      : callIdsFor(io.callIdSeed ?? newCallIdSeed())();
   const call = new SimulatedCall(transport, plan.fn, replayId, plan.firstDynamicId);
   io.out(
     `replay of call ${plan.callId} (${plural(plan.turns.length, 'turn')}, ${plan.fn}) against ${loaded.label}\n`,

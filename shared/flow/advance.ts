@@ -28,7 +28,7 @@ export function advance(ctx: CallContext, start: Position, first: Step): EngineR
       const { trace, holidayGaps, facts } = context;
       return {
         need: step.need,
-        paused: { position, caller: context.caller, trace, holidayGaps, facts },
+        paused: { position, caller: context.caller, callId: context.callId, trace, holidayGaps, facts },
         rules: context.compiled,
       };
     }

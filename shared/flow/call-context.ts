@@ -40,8 +40,8 @@ export type LookupRecord = {
 };
 
 /**
- * What a decision may read besides the event: the rules, the clock, the caller and the values collected
- * so far. The local time is worked out once per decision, and only if something asks for it.
+ * What a decision may read besides the event: the rules, the clock, the caller, the call's id and the
+ * values collected so far. The local time is worked out once per decision, and only if something asks for it.
  */
 export class CallContext {
   #local: LocalTime | undefined;
@@ -50,6 +50,8 @@ export class CallContext {
     readonly compiled: CompiledRules,
     readonly nowMs: number,
     readonly caller: string,
+    /** The platform's `call_id`: the same on every callback of the call (a split node's choice reads it). */
+    readonly callId: string,
     readonly vars: Readonly<Record<string, string>>,
     readonly trace: string[] = [],
     /** Calendars judged on a date no holiday data covers, at most once each. */
@@ -66,6 +68,7 @@ export class CallContext {
       this.compiled,
       this.nowMs,
       this.caller,
+      this.callId,
       vars,
       this.trace,
       this.holidayGaps,

@@ -36,10 +36,10 @@ export function decideNextAction(
 ): EngineResult {
   const inForce: RulesInForce = 'current' in rules ? rules : { current: rules };
   if (event.type === 'callin') {
-    const ctx = new CallContext(inForce.current, nowMs, event.content.caller ?? '', {});
+    const ctx = new CallContext(inForce.current, nowMs, event.content.caller ?? '', event.callId, {});
     return decideCallin(ctx, event.content);
   }
-  const resolved = resolveState(inForce, decoded, origin, nowMs);
+  const resolved = resolveState(inForce, decoded, origin, nowMs, event.callId);
   if (resolved.kind === 'restart') return resolved.result;
   return hearEvent(resolved.ctx, laterPosition(resolved.ctx, resolved.state), event);
 }
@@ -58,6 +58,7 @@ export function resumeNextAction(
     rules,
     nowMs,
     paused.caller,
+    paused.callId,
     paused.position.state.vars,
     [...paused.trace],
     [...paused.holidayGaps],
@@ -175,9 +176,10 @@ function resolveState(
   decoded: DecodedState,
   origin: CallOrigin,
   nowMs: number,
+  callId: string,
 ): Resolved {
   const { current } = inForce;
-  const fresh = new CallContext(current, nowMs, '', {});
+  const fresh = new CallContext(current, nowMs, '', callId, {});
   switch (decoded.kind) {
     case 'ok': {
       const sealed = decoded.state;
@@ -186,7 +188,7 @@ function resolveState(
         return restart(fresh, `state is from rules ${sealed.rulesTag}, no longer loaded`);
       const state = openState(sealed, compiled.names);
       if (state === undefined) return restart(fresh, 'state names no known node');
-      const ctx = new CallContext(compiled, nowMs, state.caller, state.vars);
+      const ctx = new CallContext(compiled, nowMs, state.caller, callId, state.vars);
       if (compiled !== current) ctx.note(`call keeps the rules it started with (${compiled.rules.version})`);
       return { kind: 'state', state, ctx };
     }

@@ -74,6 +74,8 @@ export type Paused = {
   readonly position: Position;
   /** The caller's number (on `callin` it is known even when the state does not keep it). */
   readonly caller: string;
+  /** The call's id, which a split node after the lookup reads. */
+  readonly callId: string;
 } & DecisionNotes;
 
 /** What the engine returns: a decision, or a need to perform first. */

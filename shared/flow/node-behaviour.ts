@@ -16,9 +16,11 @@ import type {
   SubflowNode,
   TransferNode,
 } from '../rules/rules-schema';
+import { splitBranchName, splitTotal } from '../rules/split-shares';
 import { type CallFrame, type CallPhase, MAX_CALL_DEPTH } from '../state/state-token';
 import { normaliseSpeech, readSpokenKey } from '../text/normalise-speech';
 import type { CallContext } from './call-context';
+import { chooseSplitBranch } from './choose-split';
 import { FlowError, type FlowEvent, type LookupNeed, type Position } from './decision';
 import { DEFAULT_GOODBYE, MAX_KEY_ENTRY_CHARS, MAX_UTTERANCE_CHARS } from './flow-limits';
 import { hearHandlers } from './handlers';
@@ -33,6 +35,7 @@ import {
   lookupUnusable,
   lookupWaiting,
   retriesUsedUp,
+  splitTaken,
 } from './trace-phrases';
 
 /**
@@ -104,6 +107,28 @@ const NODE_BEHAVIOUR: { readonly [T in NodeType]: Behaviour<NodeOf<T>> } = {
       // The branch's path (`branches.0`), so that a trace tells branches with one target apart.
       ctx.note(branchTaken(index, target));
       return { kind: 'goto', target };
+    },
+  },
+  split: {
+    enter: (ctx, node, here) => {
+      const index = chooseSplitBranch(
+        ctx.callId,
+        here.flowName,
+        here.at.state.node,
+        node.branches.map((branch) => branch.weight),
+      );
+      const branch = node.branches[index] ?? node.branches[0];
+      if (branch === undefined) throw new FlowError(`split ${here.at.state.node} has no branches`);
+      ctx.note(
+        splitTaken(
+          here.at.state.node,
+          splitBranchName(node, index),
+          branch.weight,
+          splitTotal(node),
+          branch.goto,
+        ),
+      );
+      return { kind: 'goto', target: branch.goto };
     },
   },
   menu: { enter: listen, hear: hearMenu },

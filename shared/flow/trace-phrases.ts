@@ -1,6 +1,6 @@
 /**
  * The trace lines that tools read back, written and read here only: coverage reads which nodes a call
- * entered, which branch held, which retry escalated and what each lookup came to; replay reads how many
+ * entered, which branch held, which branch a split chose, which retry escalated and what each lookup came to; replay reads how many
  * digits a collect node took (the digits themselves are never traced). A change of wording changes writer
  * and reader together.
  */
@@ -22,6 +22,26 @@ export function readBranchTaken(line: string): number | 'else' | undefined {
   if (line.startsWith('no branch holds → ')) return 'else';
   const index = /^branches\.(\d+) holds → /.exec(line)?.[1];
   return index === undefined ? undefined : Number(index);
+}
+
+/** `split greeting: short (10/100) → welcomeShort`: the branch a split node chose, its weight of the total. */
+export function splitTaken(
+  node: string,
+  branch: string,
+  weight: number,
+  total: number,
+  target: string,
+): string {
+  return `split ${node}: ${branch} (${weight}/${total}) → ${target}`;
+}
+/** The node, branch name (or index) and target a split's trace line names, or undefined for another line. */
+export function readSplitTaken(
+  line: string,
+): { readonly node: string; readonly branch: string; readonly target: string } | undefined {
+  const match = /^split (\S+): (\S+) \(\d+\/\d+\) → (\S+)$/.exec(line);
+  return match?.[1] === undefined || match[2] === undefined || match[3] === undefined
+    ? undefined
+    : { node: match[1], branch: match[2], target: match[3] };
 }
 
 /** `no digits → noMatch retries used up → desk`: a retry policy escalated (or ended the call). */

@@ -77,12 +77,15 @@ export type ParallelTransferContent = v.InferOutput<typeof ParallelTransferConte
 /** The longest `call_id` accepted. */
 export const MAX_CALL_ID_CHARS = 128;
 
+/** The characters of a `call_id` accepted: VMS's digits and `^`, and other plain ids, not markup. */
+export const CALL_ID_PATTERN = /^[0-9A-Za-z^._:-]+$/;
+
 /** `call_id` looks like `130301340124^117079730123`; this also admits other plain ids, not markup. */
 const CallIdSchema = v.pipe(
   TextLikeSchema,
   v.minLength(1, 'call_id is empty'),
   v.maxLength(MAX_CALL_ID_CHARS, 'call_id is too long'),
-  v.regex(/^[0-9A-Za-z^._:-]+$/, 'call_id has characters a VMS call id never has'),
+  v.regex(CALL_ID_PATTERN, 'call_id has characters a VMS call id never has'),
 );
 
 const ContentTypeSchema = v.pipe(

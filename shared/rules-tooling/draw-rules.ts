@@ -151,6 +151,7 @@ const SHAPES: Readonly<Record<FlowNode['type'], string>> = {
   menu: '{"%"}',
   collect: '[/"%"/]',
   branch: '{{"%"}}',
+  split: '{{"%"}}',
   transfer: '[["%"]]',
   parallelTransfer: '[/"%"\\]',
   hangup: '(["%"])',
@@ -185,6 +186,8 @@ function describeNode(node: FlowNode): string {
       return `call centre ${node.ccName}`;
     case 'branch':
       return '';
+    case 'split':
+      return 'split by call';
     case 'lookup':
       return `lookup ${node.use}`;
     case 'subflow':

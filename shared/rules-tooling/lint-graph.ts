@@ -88,14 +88,14 @@ export function lintGraph(lint: FlowLint, graph: FlowGraph, findings: Findings):
     });
   }
 
-  // say and branch nodes are followed within one reply: a cycle of them never waits for the caller.
+  // say, branch and split nodes are followed within one reply: a cycle of them never waits for the caller.
   const chains = (i: number) => nodes[i] !== undefined && chainsOn(nodes[i]);
   const chainLoops = findCycles(count, (i) => (chains(i) ? (successors[i] ?? []).filter(chains) : []));
   for (const loop of chainLoops) {
     findings.errors.push({
       path: nodePath(loop[0] as number),
       message:
-        `say and branch nodes ${listNames(loop, names)} lead into each other: the engine follows them in one ` +
+        `say, branch and split nodes ${listNames(loop, names)} lead into each other: the engine follows them in one ` +
         'reply without waiting for the caller, so a call that enters this loop gets the fallback; ' +
         'put a menu or collect node in the loop, or lead out of it',
     });
@@ -169,7 +169,7 @@ function lintChainLengths(
     findings.errors.push({
       path: nodePath(i),
       message:
-        `from here a call can pass ${longest} say and branch nodes in a row, and the engine follows at most ` +
+        `from here a call can pass ${longest} say, branch and split nodes in a row, and the engine follows at most ` +
         `${MAX_CHAINED_NODES} in one reply (a longer chain gets the fallback); put a menu or collect node in ` +
         'between, or merge some say nodes into one prompt',
     });

@@ -16,6 +16,7 @@ import { buildFlowGraph, lintGraph } from './lint-graph';
 import { lintFlowLookups, lintLookupUse } from './lint-lookups';
 import { lintMenu } from './lint-menus';
 import { lintDocumentPrompts, lintPrompt, type PromptScope } from './lint-prompts';
+import { lintSplit } from './lint-splits';
 import { lintStateSize } from './lint-state';
 import { RULES_DESCRIPTIONS } from './rules-descriptions';
 
@@ -35,7 +36,7 @@ export type LintRulesResult = {
  * (schema, unknown keys and names, duplicate numbers), then, when it compiles, the flow graphs and the
  * prompts: unreachable nodes and unused flows, dead ends, loops with no way out, input a node can never
  * hear, values read where no path has saved them, placeholders, settings the platform overrides,
- * characters TTS refuses, calendars that never open, states that could outgrow `dynamic_id` (path by path,
+ * characters TTS refuses, calendars that never open, splits that split nothing or keep a share under 1 %, states that could outgrow `dynamic_id` (path by path,
  * with `scope: once`), and lookups: unused, sending values no path saved, sensitive values in urls. Every finding names the dotted path of what is wrong and says what to do.
  * Pure, and linear in the size of the document (keyword checks are quadratic only within one menu).
  */
@@ -205,6 +206,7 @@ function lintFlow(lint: FlowLint, variables: FlowVariables, findings: Findings):
       lintPrompt(`${path}.${where}`, prompt, at, findings);
     if (isListeningNode(node)) lintRetryPrompts(path, node, at, findings);
     if (node.type === 'menu') lintMenu(path, node, findings);
+    if (node.type === 'split') lintSplit(path, node, findings);
     if (node.type === 'collect' && node.timeoutS !== undefined) {
       findings.warnings.push({
         path: `${path}.timeoutS`,

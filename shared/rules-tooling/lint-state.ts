@@ -15,11 +15,12 @@ import type { Findings } from './lint-context';
 /**
  * Where a reply can leave a call, and so where its state is sealed: the nodes it listens at, a lookup
  * waiting for a slow answer, and the ends (a goodbye, a transfer) whose next event still carries the
- * state. `say` and `branch` pass on within the reply.
+ * state. `say`, `branch` and `split` pass on within the reply.
  */
 const SEALED_AT = {
   say: false,
   branch: false,
+  split: false,
   menu: true,
   collect: true,
   transfer: true,

@@ -32,6 +32,7 @@ import {
   LOOKUP_LIMITS,
   LookupNodeSchema,
   LookupSchema,
+  MAX_SPLIT_BRANCHES,
   MenuNodeSchema,
   NodeSchema,
   OutboundSchema,
@@ -43,6 +44,8 @@ import {
   RulesSchema,
   SavedFieldSchema,
   SayNodeSchema,
+  SplitBranchSchema,
+  SplitNodeSchema,
   SubflowNodeSchema,
   TransferNodeSchema,
   TransferTargetSchema,
@@ -212,7 +215,7 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
   ),
   describeSchema(
     NodeSchema,
-    'A node: `say`, `menu`, `collect`, `branch`, `transfer`, `parallelTransfer`, `hangup`, `lookup`, `subflow` or `return`, given by `type`.',
+    'A node: `say`, `menu`, `collect`, `branch`, `split`, `transfer`, `parallelTransfer`, `hangup`, `lookup`, `subflow` or `return`, given by `type`.',
   ),
   describeObject(
     SayNodeSchema,
@@ -310,6 +313,20 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
   describeObject(BranchSchema, 'One branch: a condition and where the call goes when it holds.', {
     when: 'The condition under which this branch is taken: every field given must hold.',
     goto: 'The node the call goes to when the condition holds.',
+  }),
+  describeObject(
+    SplitNodeSchema,
+    "Sends a share of calls down each branch, by weight, saying nothing: to try a new prompt on some calls. A call always takes the same branch of a node (a hash of its call id and the node's position).",
+    {
+      type: `${NODE_TYPE}: \`split\`.`,
+      branches: `The ways on, 2 to ${MAX_SPLIT_BRANCHES}: each takes the share of calls its weight is of the sum of the weights, such as \`[{name: classic, weight: 90, goto: welcome}, {name: short, weight: 10, goto: welcomeShort}]\`. Names, when given, differ.`,
+    },
+  ),
+  describeObject(SplitBranchSchema, 'One way on of a split: its share of calls and where they go.', {
+    name: "A name for the trace, coverage and the graph, such as `short`; by default the branch's index (`0`, `1`, …). The branches of a node have different names.",
+    weight:
+      "This branch's share of calls: its weight over the sum of the node's weights, a whole number 1–1000 (`90` beside `10` is 90 %; `1` beside `999` is 0.1 %).",
+    goto: 'The node the calls of this branch go to.',
   }),
   describeObject(
     TransferNodeSchema,

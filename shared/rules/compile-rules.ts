@@ -26,6 +26,7 @@ import {
   type Line,
   type Rules,
   RulesSchema,
+  type SplitNode,
   type SubflowNode,
 } from './rules-schema';
 
@@ -354,6 +355,7 @@ function* findMissingReferences(rules: Rules): Generator<RulesIssue> {
           message: describeMissingLookup(rules, node.use),
         };
       }
+      if (node.type === 'split') yield* findDuplicateSplitNames(`flows.${flowName}.nodes.${nodeName}`, node);
       for (const { path: where, condition } of conditionsOf(node)) {
         const path = `flows.${flowName}.nodes.${nodeName}.${where}`;
         yield* calendarRef(`${path}.open`, condition.open);
@@ -428,6 +430,21 @@ function* findSubflowIssues(rules: Rules, path: string, node: SubflowNode): Gene
       path: `${path}.exits`,
       message: `flow ${node.flow} returns with exit ${spec.exit} (node ${returnName}): say where it goes on here (exits: {${spec.exit}: NODE})`,
     };
+  }
+}
+
+/** A split's branch names must differ: the trace and coverage tell branches apart by them. */
+function* findDuplicateSplitNames(path: string, node: SplitNode): Generator<RulesIssue> {
+  const seen = new Map<string, number>();
+  for (const [i, branch] of node.branches.entries()) {
+    if (branch.name === undefined) continue;
+    const first = seen.get(branch.name);
+    if (first === undefined) seen.set(branch.name, i);
+    else
+      yield {
+        path: `${path}.branches.${i}.name`,
+        message: `branches.${first} is named ${branch.name} already: give each branch of a split its own name`,
+      };
   }
 }
 

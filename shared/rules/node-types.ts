@@ -9,6 +9,7 @@ import type {
   Rules,
   ValueScope,
 } from './rules-schema';
+import { describeShare, splitBranchName, splitTotal } from './split-shares';
 import { listLookupVariables, listPromptVariables } from './templates';
 
 /**
@@ -131,6 +132,23 @@ const NODE_TRAITS = {
     ],
     conditions: (node) =>
       node.branches.map((branch, i) => ({ path: `branches.${i}.when`, condition: branch.when })),
+    patterns: none,
+    saves: none,
+    prompts: none,
+  },
+  split: {
+    listens: false,
+    chains: true,
+    endsCall: false,
+    targets: (node) => {
+      const total = splitTotal(node);
+      return node.branches.map((branch, i) => ({
+        path: `branches.${i}.goto`,
+        target: branch.goto,
+        label: `${splitBranchName(node, i)} ${describeShare(branch.weight, total)}`,
+      }));
+    },
+    conditions: none,
     patterns: none,
     saves: none,
     prompts: none,

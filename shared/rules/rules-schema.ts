@@ -262,6 +262,32 @@ export const BranchNodeSchema = v.strictObject({
   else: NameSchema,
 });
 
+/** One way on of a split node: a share of calls, by weight, and where they go. */
+export const SplitBranchSchema = v.strictObject({
+  /** A name for logs, traces, coverage and the graph; by default the branch's index. */
+  name: v.optional(NameSchema),
+  /** This branch's share of calls: its weight over the sum of the node's weights (1–1000). */
+  weight: integerIn(1, 1000),
+  goto: NameSchema,
+});
+
+/** Most ways a split node may have. */
+export const MAX_SPLIT_BRANCHES = 10;
+
+export const SplitNodeSchema = v.strictObject({
+  type: v.literal('split'),
+  /**
+   * The ways on, each taking its weight's share of calls: a call always takes the same one (chosen by a
+   * hash of its call id and the node), saying nothing.
+   */
+  branches: v.pipe(
+    v.array(SplitBranchSchema),
+    v.minLength(2, 'a split needs at least 2 branches'),
+    v.maxLength(MAX_SPLIT_BRANCHES, `a split has at most ${MAX_SPLIT_BRANCHES} branches`),
+  ),
+});
+export type SplitNode = v.InferOutput<typeof SplitNodeSchema>;
+
 export const TransferTargetSchema = v.strictObject({
   when: v.optional(ConditionSchema),
   to: PhoneNumberSchema,
@@ -368,6 +394,7 @@ export const NodeSchema = v.variant('type', [
   MenuNodeSchema,
   CollectNodeSchema,
   BranchNodeSchema,
+  SplitNodeSchema,
   TransferNodeSchema,
   ParallelTransferNodeSchema,
   HangupNodeSchema,

@@ -216,7 +216,7 @@ describe('lintRules', () => {
         ]);
       const result = lintRules(oneFlow(chain(32)));
       assert.deepEqual(pathsOf(result.errors), ['flows.main.nodes.s0']);
-      assert.match(result.errors[0]?.message ?? '', /pass 32 say and branch nodes in a row/);
+      assert.match(result.errors[0]?.message ?? '', /pass 32 say, branch and split nodes in a row/);
       assert.deepEqual(lintRules(oneFlow(chain(31))).errors, []);
     });
 

@@ -105,10 +105,10 @@ describe('document issues', () => {
 
   it('names the node types, with the nearest, for an unknown or missing type', () => {
     assert.deepEqual(rulesIssues(withNode({ type: 'menus', say: 'x' })), [
-      'flows.main.nodes.a.type: type "menus" is not one of say, menu, collect, branch, transfer, parallelTransfer, hangup, lookup, subflow or return (did you mean menu?)',
+      'flows.main.nodes.a.type: type "menus" is not one of say, menu, collect, branch, split, transfer, parallelTransfer, hangup, lookup, subflow or return (did you mean menu?)',
     ]);
     assert.deepEqual(rulesIssues(withNode({ say: 'x' })), [
-      'flows.main.nodes.a.type: type is required: one of say, menu, collect, branch, transfer, parallelTransfer, hangup, lookup, subflow or return',
+      'flows.main.nodes.a.type: type is required: one of say, menu, collect, branch, split, transfer, parallelTransfer, hangup, lookup, subflow or return',
     ]);
   });
 

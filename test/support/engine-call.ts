@@ -13,7 +13,7 @@ import { type CompiledRules, compileRules } from '../../shared/rules/compile-rul
 import type { RulesInput } from '../../shared/rules/rules-schema';
 import { decodeState, encodeState } from '../../shared/state/state-token';
 
-/** The call id of every engine call walked here. */
+/** The call id of every engine call walked here unless its options name another. */
 export const CALL_ID = '130301340124^117079730123';
 
 /** Compiles a rules document the test knows to be valid, failing the test with the issues if it is not. */
@@ -37,6 +37,8 @@ export type CallOptions = {
   readonly answer?: (need: LookupNeed) => LookupAnswer;
   /** The keys that open a sealed SmartCall DynamicId (`OUTBOUND_SECRETS`); none by default. */
   readonly outboundKeys?: readonly string[];
+  /** The call's `call_id`, on each of its events; {@link CALL_ID} by default. */
+  readonly callId?: string;
 };
 
 /**
@@ -57,6 +59,7 @@ export class Call {
   readonly needs: LookupNeed[] = [];
   answer: ((need: LookupNeed) => LookupAnswer) | undefined;
   readonly outboundKeys: readonly string[];
+  readonly callId: string;
 
   constructor(rules: CompiledRules, options: CallOptions) {
     this.answer = options.answer;
@@ -66,6 +69,7 @@ export class Call {
     this.keys = options.keys;
     this.now = options.now;
     this.outboundKeys = options.outboundKeys ?? [];
+    this.callId = options.callId ?? CALL_ID;
   }
 
   /**
@@ -77,10 +81,16 @@ export class Call {
     const decoded = decodeState(
       type === 'callin' ? undefined : (withState.dynamic_id as string | undefined),
       this.keys,
-      CALL_ID,
+      this.callId,
       { outbound: { keys: this.outboundKeys, nowMs: now } },
     );
-    const event = { callId: CALL_ID, timestamp: now, contentOk: true, type, content: withState } as FlowEvent;
+    const event = {
+      callId: this.callId,
+      timestamp: now,
+      contentOk: true,
+      type,
+      content: withState,
+    } as FlowEvent;
     let result: EngineResult = decideNextAction(
       { current: this.rules, byTag: this.byTag },
       event,
@@ -97,7 +107,7 @@ export class Call {
     this.dynamicId =
       decision.state === undefined
         ? undefined
-        : encodeState(decision.state, decision.rules.names, this.keys, CALL_ID);
+        : encodeState(decision.state, decision.rules.names, this.keys, this.callId);
     return decision;
   }
 }
