@@ -39,6 +39,13 @@ export function readRetriesUsedUp(line: string): { kind: 'noInput' | 'noMatch'; 
 export function intentExcluded(intent: string, exclude: string): string {
   return `intent ${intent} excluded (${exclude})`;
 }
+/** The intent and the exclude of an {@link intentExcluded} line, or undefined for another line. */
+export function readIntentExcluded(line: string): { intent: string; exclude: string } | undefined {
+  const match = /^intent (\S+) excluded \((.+)\)$/.exec(line);
+  return match?.[1] === undefined || match[2] === undefined
+    ? undefined
+    : { intent: match[1], exclude: match[2] };
+}
 
 /** `6 digits`: how a collect node's trace names what it heard, by count only. */
 export function countedDigits(count: number): string {
