@@ -59,6 +59,13 @@ export function readRetriesUsedUp(line: string): { kind: 'noInput' | 'noMatch'; 
 export function intentExcluded(intent: string, exclude: string): string {
   return `intent ${intent} excluded (${exclude})`;
 }
+/** The intent and the exclude of an {@link intentExcluded} line, or undefined for another line. */
+export function readIntentExcluded(line: string): { intent: string; exclude: string } | undefined {
+  const match = /^intent (\S+) excluded \((.+)\)$/.exec(line);
+  return match?.[1] === undefined || match[2] === undefined
+    ? undefined
+    : { intent: match[1], exclude: match[2] };
+}
 
 /** `handler agent (keyword 人工) → agentIntro`: a global handler heard at a listening node. */
 export function handlerHeard(handler: string, why: string, target: string): string {

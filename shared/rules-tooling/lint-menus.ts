@@ -1,8 +1,11 @@
-import type { MenuNode } from '../rules/rules-schema';
+import type { Intent, MenuNode } from '../rules/rules-schema';
 import { normaliseSpeech } from '../text/normalise-speech';
 import type { Findings } from './lint-context';
 
-/** The menu checks: input a node can never hear (keywords shadowed by earlier ones, patterns normalised speech never matches). */
+/**
+ * The menu checks: input a node can never hear (keywords shadowed by earlier ones, patterns normalised
+ * speech never matches) and intent excludes that can never act as written.
+ */
 
 export function lintMenu(path: string, node: MenuNode, findings: Findings): void {
   const hasKeys = Object.keys(node.keys ?? {}).length > 0;
@@ -21,9 +24,14 @@ export function lintMenu(path: string, node: MenuNode, findings: Findings): void
         'this menu has no keys, so it never waits for one and keyTimeoutS has no effect; add keys or remove it',
     });
   }
-  const earlier: { keyword: string; intent: string; goto: string }[] = [];
+  const earlier: Tried[] = [];
   for (const [i, intent] of (node.intents ?? []).entries()) {
-    const mine: typeof earlier = [];
+    const mine: Tried = {
+      name: intent.name ?? String(i),
+      goto: intent.goto,
+      keywords: [],
+      excludes: lintExcludes(`${path}.intents.${i}`, intent, earlier, findings),
+    };
     for (const [j, keyword] of (intent.keywords ?? []).entries()) {
       const keywordPath = `${path}.intents.${i}.keywords.${j}`;
       const normalised = normaliseSpeech(keyword);
@@ -34,18 +42,8 @@ export function lintMenu(path: string, node: MenuNode, findings: Findings): void
         });
         continue;
       }
-      // Intents are tried in order and a keyword matches anywhere in the words, so an earlier keyword
-      // inside this one always wins first. Shadowing by an intent going to the same node changes nothing.
-      const shadow = earlier.find((e) => e.goto !== intent.goto && normalised.includes(e.keyword));
-      if (shadow !== undefined) {
-        findings.warnings.push({
-          path: keywordPath,
-          message:
-            `"${keyword}" contains "${shadow.keyword}" of intent ${shadow.intent}, which is tried first, so this ` +
-            `keyword never leads to ${intent.goto}; move this intent before intent ${shadow.intent} or change the keyword`,
-        });
-      }
-      mine.push({ keyword: normalised, intent: intent.name ?? String(i), goto: intent.goto });
+      lintKeyword(keywordPath, keyword, normalised, mine, earlier, findings);
+      mine.keywords.push(normalised);
     }
     for (const [j, pattern] of (intent.patterns ?? []).entries()) {
       const unheard = findUnheardLiterals(pattern);
@@ -58,8 +56,108 @@ export function lintMenu(path: string, node: MenuNode, findings: Findings): void
           `write ${unheard.map((ch) => describeNormalised(ch)).join(', ')} instead`,
       });
     }
-    earlier.push(...mine);
+    earlier.push(mine);
   }
+}
+
+/** An intent of a menu as the checks of the later ones see it: its name, target and normalised phrases. */
+type Tried = {
+  readonly name: string;
+  readonly goto: string;
+  readonly keywords: string[];
+  readonly excludes: readonly string[];
+};
+
+/**
+ * A keyword against the intents tried before its own. Intents are tried in order and a keyword matches
+ * anywhere in the words, so an earlier keyword inside this one wins first, unless that earlier intent
+ * excludes a phrase this keyword contains (then it is voided whenever this keyword is heard, and the next
+ * intents are tried). Shadowing by an intent going to the same node changes nothing. The other order (the
+ * longer keyword tried first, `不要人工` before `人工`) needs nothing: the longer keyword wins, as meant.
+ * Nor does a keyword its own intent voids by an exclude ({@link lintExcludes} says so).
+ */
+function lintKeyword(
+  keywordPath: string,
+  keyword: string,
+  normalised: string,
+  mine: Tried,
+  earlier: readonly Tried[],
+  findings: Findings,
+): void {
+  if (mine.excludes.some((exclude) => normalised.includes(exclude))) return;
+  for (const other of earlier) {
+    if (other.goto === mine.goto) continue;
+    if (other.excludes.some((exclude) => normalised.includes(exclude))) continue;
+    const shadow = other.keywords.find((k) => normalised.includes(k));
+    if (shadow === undefined) continue;
+    findings.warnings.push({
+      path: keywordPath,
+      message:
+        `"${keyword}" contains "${shadow}" of intent ${other.name}, which is tried first, so this keyword never ` +
+        `leads to ${mine.goto}; add "${normalised}" to the excludes of intent ${other.name}, or move this intent ` +
+        `before intent ${other.name}`,
+    });
+    return;
+  }
+}
+
+/**
+ * The excludes of one intent, normalised, with a warning for each that can never act as written: one that
+ * normalisation empties; one inside a keyword of the intent (every match of that keyword is voided); one
+ * that contains another of its excludes (that one voids first); one that contains a keyword of an earlier
+ * intent that has no excludes (words with it always match that intent first, so this intent is never tried
+ * on them). An exclude elsewhere in the words than the keyword is fine: `不要` beside `人工` voids
+ * `人工不要了`, `不要转人工` and `我不要人工` alike.
+ */
+function lintExcludes(
+  intentPath: string,
+  intent: Intent,
+  earlier: readonly Tried[],
+  findings: Findings,
+): string[] {
+  const kept: string[] = [];
+  const name = intent.name === undefined ? 'this intent' : `intent ${intent.name}`;
+  const keywords = (intent.keywords ?? []).map(normaliseSpeech).filter((k) => k !== '');
+  const normalised = (intent.excludes ?? []).map(normaliseSpeech);
+  for (const [j, exclude] of (intent.excludes ?? []).entries()) {
+    const warn = (message: string) =>
+      findings.warnings.push({ path: `${intentPath}.excludes.${j}`, message });
+    const phrase = normalised[j] ?? '';
+    if (phrase === '') {
+      warn(
+        `"${exclude}" is only punctuation or spaces, which speech normalisation removes, so it never voids ` +
+          `${name}; remove it`,
+      );
+      continue;
+    }
+    kept.push(phrase);
+    const keyword = keywords.find((k) => k.includes(phrase));
+    if (keyword !== undefined) {
+      warn(
+        `"${exclude}" is part of the keyword "${keyword}" of ${name}, so every match of that keyword is voided ` +
+          `and it never leads to ${intent.goto}; write the longer phrase to exclude (such as "不${keyword}"), ` +
+          'or remove the keyword',
+      );
+      continue;
+    }
+    const covered = normalised.find(
+      (other, k) => k !== j && other !== '' && phrase.includes(other) && (other !== phrase || k < j),
+    );
+    if (covered !== undefined) {
+      warn(`"${exclude}" contains the exclude "${covered}" of ${name}, which voids it already; remove it`);
+      continue;
+    }
+    const first = earlier.find((e) => e.excludes.length === 0 && e.keywords.some((k) => phrase.includes(k)));
+    const firstKeyword = first?.keywords.find((k) => phrase.includes(k));
+    if (first !== undefined && firstKeyword !== undefined) {
+      warn(
+        `"${exclude}" contains "${firstKeyword}" of intent ${first.name}, which is tried first: words with ` +
+          `"${phrase}" lead to ${first.goto} before ${name} is tried, so this exclude never acts; to keep them ` +
+          `from ${first.goto}, add "${phrase}" to the excludes of intent ${first.name} instead`,
+      );
+    }
+  }
+  return kept;
 }
 
 function describeNormalised(ch: string): string {

@@ -39,7 +39,7 @@ function findUndescribed(node: unknown, path: string, found: string[] = []): str
 const readSchema = (file: string): unknown => JSON.parse(readFileSync(join(ROOT, file), 'utf8'));
 
 describe('the JSON Schemas for editors', () => {
-  for (const file of ['rules.schema.json', 'scenarios.schema.json']) {
+  for (const file of ['rules.schema.json', 'scenarios.schema.json', 'utterances.schema.json']) {
     it(`describe every field, node type and definition of ${file}`, () => {
       assert.deepEqual(
         findUndescribed(readSchema(file), '#'),

@@ -50,7 +50,7 @@ const SKIPPED: readonly (readonly [RegExp, string])[] = [
 
 /** The commands run: a command and its first word, as `npx vms-callflow` takes them. */
 const RUN: readonly RegExp[] = [
-  /^rules (check|graph|compile|schema|schedule|lint)\b/,
+  /^rules (check|graph|compile|schema|schedule|lint|intents)\b/,
   /^simulate (run|schema|replay)\b/,
   /^holidays$/,
   /^outbound-id --flow\b/,

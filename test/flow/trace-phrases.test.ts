@@ -4,6 +4,7 @@ import {
   branchTaken,
   countedDigits,
   enteredNode,
+  intentExcluded,
   lookupAnswered,
   lookupFailed,
   lookupUnusable,
@@ -12,6 +13,7 @@ import {
   readBranchTaken,
   readCountedDigits,
   readEnteredNode,
+  readIntentExcluded,
   readLookupLine,
   readNoHolidayDataNote,
   readRetriesUsedUp,
@@ -27,6 +29,11 @@ describe('the trace phrases tools read back', () => {
       kind: 'noInput',
       target: 'lostDesk',
     });
+    assert.deepEqual(readIntentExcluded(intentExcluded('lostCard', '不是挂失')), {
+      intent: 'lostCard',
+      exclude: '不是挂失',
+    });
+    assert.equal(readIntentExcluded('intent lostCard (keyword 挂失) → lostIntro'), undefined);
     assert.equal(readCountedDigits(`collected pin (${countedDigits(6)}) → lostDesk`), 6);
     assert.equal(readCountedDigits(`${countedDigits(3)} do not fit → noMatch retry 1/2`), 3);
     assert.deepEqual(readNoHolidayDataNote(noHolidayDataNote('office', 2024, 'noHolidayData weekly')), {

@@ -4,26 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { main } from '../../../scripts/rules/rules';
-import { captureText } from '../../support/command-io';
+import { runRules } from '../../support/rules-cli';
 
 const root = resolve(import.meta.dirname, '../../..');
 const dir = mkdtempSync(join(tmpdir(), 'rules-cli-'));
-
-/**
- * Runs the rules CLI in-process, as `npm run rules -- …` would (its `main`, with the output captured):
- * the command line, the files and the exit code are the user's, at a fraction of a spawn's cost.
- */
-async function runRules(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const { streams, captured } = captureText();
-  const status = await main(args, {
-    ...streams,
-    now: () => Date.parse('2026-06-01T12:00:00+08:00'),
-    // s.yaml's variables as rendered without the developer's shell (a .env beside s.yaml still counts).
-    env: {},
-  });
-  return { status, ...captured };
-}
 
 function writeTemp(name: string, text: string): string {
   const file = join(dir, name);
