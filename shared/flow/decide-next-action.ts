@@ -5,7 +5,7 @@ import { isListeningNode } from '../rules/node-types';
 import { mayStartOutbound, refuseOutboundValue } from '../rules/outbound-start';
 import { normalisePhoneNumber } from '../rules/phone-number';
 import type { Line } from '../rules/rules-schema';
-import { type CallState, type DecodedState, openState } from '../state/state-token';
+import { type CallState, type DecodedState, openState, startState } from '../state/state-token';
 import { advance, continueWithAnswer, flowSettings, hearEvent } from './advance';
 import { CallContext } from './call-context';
 import {
@@ -74,20 +74,15 @@ function laterPosition(ctx: CallContext, state: CallState, items: Position['item
 
 /** A call's state as it starts `flow` at its start node. */
 function freshState(ctx: CallContext, flow: string, node: string): CallState {
-  return {
+  return startState({
     rulesTag: ctx.compiled.tag,
     flow,
     node,
-    phase: 'listening',
-    noInput: 0,
-    noMatch: 0,
-    turns: 0,
     startedAt: ctx.nowS,
     // Carried only when the rules read it later: every character of the state travels on every event.
     caller: ctx.compiled.keepsCaller ? ctx.caller : '',
     vars: ctx.vars,
-    attempts: 0,
-  };
+  });
 }
 
 // --------------------------------------------------------------------------------------------------

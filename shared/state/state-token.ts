@@ -35,6 +35,13 @@ export type CallState = {
   readonly stack?: readonly CallFrame[];
 };
 
+/** A call's state as it starts a flow at a node: listening, nothing counted, no lookup, no subflow. */
+export function startState(
+  start: Pick<CallState, 'rulesTag' | 'flow' | 'node' | 'startedAt' | 'caller' | 'vars'>,
+): CallState {
+  return { ...start, phase: 'listening', noInput: 0, noMatch: 0, turns: 0, attempts: 0 };
+}
+
 /** A subflow node a call is inside: the flow and node it returns to. */
 export type CallFrame = { readonly flow: string; readonly node: string };
 
