@@ -57,6 +57,13 @@ export function compareTurn(expect: Expect, outcome: TurnOutcome): Mismatch[] {
     if (missing.length > 0)
       found.push({ field: 'hears', expected: missing.join(' … '), actual: heard || '(nothing)' });
   }
+  if (expect.notHears !== undefined) {
+    const heard = heardText(outcome);
+    const unwanted = typeof expect.notHears === 'string' ? [expect.notHears] : expect.notHears;
+    const present = unwanted.filter((words) => heard.includes(words));
+    if (present.length > 0)
+      found.push({ field: 'notHears', expected: `not ${present.join(' … ')}`, actual: heard });
+  }
   for (const field of LOGGED_FIELDS) {
     const expected = expect[field];
     if (expected === undefined) continue;

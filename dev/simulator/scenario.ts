@@ -110,6 +110,8 @@ export const ExpectSchema = v.strictObject({
   action: v.optional(v.picklist(REPLY_ACTIONS, `an action is one of ${REPLY_ACTIONS.join(', ')}`)),
   /** Words the caller hears: each must appear in the TTS text played, in any order. */
   hears: v.optional(HeardSchema),
+  /** Words the caller must not hear on this turn: none may appear in the TTS text played. */
+  notHears: v.optional(HeardSchema),
   /** The audio codes played, in order, exactly. */
   audio: v.optional(v.array(v.pipe(v.string(), v.minLength(1)))),
   /** The number a `transfer` dials, or the call centre (`ccName`) of a `parallel_transfer`. */
@@ -441,6 +443,8 @@ export const SCENARIO_DESCRIPTIONS = describeSchemas([
       action: `The reply's action: one of ${REPLY_ACTIONS.join(', ')}.`,
       hears:
         'Words the caller must hear: a text, or a list of texts, each of which must appear in the TTS text the reply plays (in any order).',
+      notHears:
+        'Words the caller must not hear on this turn: a text, or a list of texts, none of which may appear in the TTS text the reply plays (a menu held for the next reply, a prompt that must not repeat).',
       audio: 'The audio file codes the reply plays, in order, exactly.',
       transferTo:
         'The number a `transfer` dials, or the call-centre name (`ccName`) of a `parallel_transfer`. Quote numbers.',

@@ -178,6 +178,11 @@ export const PROGRAM = {
       value: 'YEAR',
       help: "build the bundles with China's holiday years from YEAR on (default: last year), for calls in earlier years",
     },
+    'call-ids': {
+      type: 'string',
+      value: 'SEED',
+      help: "the first part of the calls' ids, up to 12 digits: the same ids every run, so a split takes the same branches; default: new every run",
+    },
     'lookups-from': {
       type: 'string',
       value: 'URL',
@@ -196,6 +201,7 @@ export const PROGRAM = {
         'outbound',
         'holidays-from',
         'lookups-from',
+        'call-ids',
         ...REMOTE_OPTIONS,
       ],
       example: '--rules examples/bank-card-service.yaml --at "2026-10-01 10:00"',
@@ -209,7 +215,7 @@ export const PROGRAM = {
       summary: 'play scenario files and check every expectation; exit 1 on a mismatch',
       args: '<scenario files...>',
       positionals: [1, 100],
-      options: ['rules', 'coverage', 'min-coverage', 'holidays-from', ...REMOTE_OPTIONS],
+      options: ['rules', 'coverage', 'min-coverage', 'holidays-from', 'call-ids', ...REMOTE_OPTIONS],
       example: 'run examples/bank-card-service.scenarios.yaml --rules examples/bank-card-service.yaml',
       details:
         'A turn the platform would not deliver (keys pressed before a reply collects them, a transfer\n' +
@@ -295,6 +301,9 @@ function checkOptions(values: Options): string | undefined {
   const min = values['min-coverage'];
   if (min !== undefined && !(/^\d{1,3}(\.\d+)?$/.test(min) && Number(min) <= 100))
     return `--min-coverage takes a percentage, 0 to 100; not ${min}`;
+  const ids = values['call-ids'];
+  if (ids !== undefined && !/^\d{1,12}$/.test(ids))
+    return `--call-ids takes a whole number of up to 12 digits, such as 7; not ${ids}`;
   const from = values['holidays-from'];
   if (from !== undefined && !/^\d{4}$/.test(from))
     return `--holidays-from takes a year, such as 2024; not ${from}`;
@@ -482,12 +491,18 @@ async function openFcTransport(
   }
 }
 
+/** The seed of a session's call ids: `--call-ids`, else the test's, else a new one. */
+function seedOf(io: SimulatorIo, options: Options): number {
+  const typed = options['call-ids'];
+  return typed === undefined ? (io.callIdSeed ?? newCallIdSeed()) : Number(typed);
+}
+
 async function run(io: SimulatorIo, files: readonly string[], options: Options): Promise<number> {
   const loaded = loadRules(options.rules);
   const scenarioFiles = files.map((file) => ({ file, content: loadScenarios(file) }));
   const transport = await openTransport(loaded, options, io.env ?? process.env);
   const defaults = defaultNumbers(loaded.rules);
-  const nextCallId = callIdsFor(io.callIdSeed ?? newCallIdSeed());
+  const nextCallId = callIdsFor(seedOf(io, options));
   const visits: Visit[] = [];
   let passed = 0;
   let failed = 0;
@@ -941,7 +956,7 @@ async function interactive(io: SimulatorIo, options: Options): Promise<number> {
   const forwardTo = lookupsFrom === undefined ? undefined : readLoopbackUrl(lookupsFrom);
   const desk = forwardTo === undefined ? new ScriptedLookups() : new ForwardedLookups(forwardTo);
   const transport = await openTransport(loaded, options, io.env ?? process.env, desk);
-  const nextCallId = callIdsFor(io.callIdSeed ?? newCallIdSeed());
+  const nextCallId = callIdsFor(seedOf(io, options));
   const input = createInterface({ input: io.input ?? process.stdin, terminal: false });
   const lines = input[Symbol.asyncIterator]();
   const readLine = async (): Promise<string | undefined> => {
