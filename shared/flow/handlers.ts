@@ -36,7 +36,8 @@ export function hearHandlers(
   const match = matchIntents(
     heard.map(({ matcher }) => matcher),
     input.words,
-    (index, exclude) => ctx.note(intentExcluded(`handler ${heard[index]?.handler.name}`, exclude)),
+    (index, exclude) =>
+      ctx.note(intentExcluded(heard[index]?.handler.name ?? String(index), exclude, 'handler')),
   );
   const chosen = match === undefined ? undefined : heard[match.index];
   return match === undefined || chosen === undefined ? undefined : take(ctx, here, chosen, match.why);

@@ -56,12 +56,19 @@ export function readRetriesUsedUp(line: string): { kind: 'noInput' | 'noMatch'; 
 }
 
 /** `intent lostCard excluded (不是挂失)`: an intent whose keywords matched, voided by one of its excludes. */
-export function intentExcluded(intent: string, exclude: string): string {
-  return `intent ${intent} excluded (${exclude})`;
+export function intentExcluded(
+  intent: string,
+  exclude: string,
+  kind: 'intent' | 'handler' = 'intent',
+): string {
+  return `${kind} ${intent} excluded (${exclude})`;
 }
-/** The intent and the exclude of an {@link intentExcluded} line, or undefined for another line. */
+/**
+ * The intent (or handler: `handler agent excluded (不要人工)`) and the exclude of an
+ * {@link intentExcluded} line, or undefined for another line.
+ */
 export function readIntentExcluded(line: string): { intent: string; exclude: string } | undefined {
-  const match = /^intent (\S+) excluded \((.+)\)$/.exec(line);
+  const match = /^(?:intent|handler) (\S+) excluded \((.+)\)$/.exec(line);
   return match?.[1] === undefined || match[2] === undefined
     ? undefined
     : { intent: match[1], exclude: match[2] };

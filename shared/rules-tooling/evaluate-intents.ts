@@ -63,7 +63,7 @@ export const UTTERANCE_DESCRIPTIONS = describeSchemas([
   ),
   describeObject(LabelledUtteranceSchema, 'One thing a caller says, and what it should reach.', {
     say: `The words as ASR returns them (punctuation and all), such as \`不是挂失，我是想查余额。\`; 1 to ${MAX_UTTERANCE_CHARS} characters.`,
-    intent: `The name of the intent it should reach (a spoken key counts as the intent going where the key goes), or \`${NO_INTENT}\` when it should match nothing.`,
+    intent: `The name of the intent it should reach (a spoken key counts as the intent going where the key goes), or of the global handler heard there, or \`${NO_INTENT}\` when it should match nothing.`,
   }),
 ]);
 
@@ -196,6 +196,8 @@ export function pickByEngine(
         const why = match !== undefined && nameOf(match.index) === got ? { why: match.why } : {};
         return { got, ...why, excluded };
       }
+      // A global handler heard at the menu (after its keys and intents) counts by its name: `agent`.
+      if (matched.startsWith('handler ')) return { got: matched.slice('handler '.length), excluded };
       const key = /^spoken key (.)$/.exec(matched)?.[1];
       const target = key === undefined ? undefined : findKeyTarget(menu, key);
       const byKey = intents.findIndex((intent) => intent.goto === target);

@@ -113,7 +113,7 @@ describe('global handlers', () => {
     const excluded = atMenu().send('normal', { words: '我不要人工' });
     assert.equal(excluded.state?.node, 'menu');
     assert.equal(excluded.state?.noMatch, 1);
-    assert.ok(excluded.trace.includes('intent handler agent excluded (不要人工)'), excluded.trace.join('\n'));
+    assert.ok(excluded.trace.includes('handler agent excluded (不要人工)'), excluded.trace.join('\n'));
   });
 
   it('repeat the node prompt, and a collect of digits takes spoken digits as digits', () => {

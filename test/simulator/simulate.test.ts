@@ -38,7 +38,7 @@ describe('npm run simulate -- run', () => {
       example('bank-card-service.yaml'),
     );
     assert.equal(result.stderr, '');
-    assert.match(result.stdout, /16 scenarios: 16 passed, 0 failed\n$/);
+    assert.match(result.stdout, /24 scenarios: 24 passed, 0 failed\n$/);
     assert.match(result.stdout, /ok {3}a holiday \(National Day\) is closed, whatever the hour/);
     assert.equal(result.status, 0);
   });
@@ -89,7 +89,7 @@ describe('npm run simulate -- run', () => {
         '      + flow  afterHours',
         '      - node  menu',
         '      + node  afterMenu',
-        '      trace: line service (by number dialled) → flow main · calendar office is closed → flow afterHours · enter closedNotice (say) · enter afterMenu (menu)',
+        '      trace: line service (by number dialled) → flow main · calendar office is closed → flow afterHours · enter closedNotice (say) · enter afterMenu (menu) · prompt held for the first dtmf reply (firstMenu: once)',
         '    turn 2 · keys 1',
         '      - transferTo  05925550101',
         '      + transferTo  05925550110',
@@ -306,19 +306,21 @@ describe('docs/testing.md', () => {
   const section = readFileSync(join(ROOT, 'docs', 'testing.md'), 'utf8');
 
   it('holds a session the simulator prints today, for the lines typed in it', async () => {
-    const command = /```sh\nnpm run simulate -- (--rules \S+) --at "([^"]+)"\n```/.exec(section);
+    const command = /```sh\nnpm run simulate -- (--rules \S+) --at "([^"]+)"((?: --call-ids \d+)?)\n```/.exec(
+      section,
+    );
     assert.ok(
       command?.[1] !== undefined && command[2] !== undefined,
       'docs/testing.md names no interactive command',
     );
     const recorded = /```\n(rules: [\s\S]*?)\n```/.exec(section)?.[1] ?? '';
     // The terminal echoed what was typed after each prompt; piped in, it is not echoed.
-    const prompt = /^((?:caller|call over \(\/new, \/quit\))> )(.+)(?:\n|$)/gm;
+    const prompt = /^((?:caller|call over \(\/new, \/quit\)|lookup \S+)> )(.+)(?:\n|$)/gm;
     const typed = [...recorded.matchAll(prompt)].map((match) => match[2] ?? '');
     assert.ok(typed.length >= 5, 'the recorded session types too little');
     let out = '';
     const status = await main(
-      [...command[1].split(' '), '--at', command[2]],
+      [...command[1].split(' '), '--at', command[2], ...(command[3] ?? '').split(' ').filter(Boolean)],
       {
         out: (text) => {
           out += text;
@@ -391,7 +393,7 @@ describe('npm run simulate -- replay', () => {
     assert.equal(same.status, 0);
     assert.match(
       same.stdout,
-      /says "0000"\n {3}note: input reconstructed: digits said aloud are masked in the log: replayed as "0000"\n {3}same: dtmf main\/confirmCard \(collected card4\)/,
+      /says "0000"\n {3}note: input reconstructed: digits said aloud are masked in the log: replayed as "0000"\n {3}same: dtmf identify\/confirmCard \(collected card4\)/,
     );
     assert.match(
       same.stdout,
@@ -438,7 +440,7 @@ describe('npm run simulate -- replay', () => {
     );
     assert.match(
       changed.stdout,
-      /was: dtmf main\/askCard \(key 1\)\n {3}now: transfer afterHours\/emergency \(key 1\) {2}<- differs/,
+      /was: dtmf identify\/askCard \(key 1\)\n {3}now: transfer afterHours\/emergency \(key 1\) {2}<- differs/,
     );
     assert.match(changed.stdout, /now: the call had already ended/);
     assert.match(changed.stdout, /6 of 6 turns go differently under these rules\n$/);
@@ -453,7 +455,7 @@ describe('npm run simulate -- replay', () => {
     assert.equal(result.status, 0, result.stderr);
     assert.match(
       result.stdout,
-      /keys 1\n {3}was: dtmf main\/askCard \(key 1\)\n {3}now: not heard: keys are not collected yet \(the last reply was answer, to the callin, which collects none\)\..*\(simulator rule keys-armed, docs\/simulator-rules\.md\) {2}<- differs\n/,
+      /keys 1\n {3}was: dtmf identify\/askCard \(key 1\)\n {3}now: not heard: keys are not collected yet \(the last reply was answer, to the callin, which collects none\)\..*\(simulator rule keys-armed, docs\/simulator-rules\.md\) {2}<- differs\n/,
     );
     assert.match(result.stdout, /1 of 2 turns go differently under these rules\n$/);
   });
