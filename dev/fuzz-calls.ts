@@ -327,6 +327,23 @@ export async function waitUntil(condition: () => boolean, limitMs: number): Prom
   return true;
 }
 
+/** A fuzz mode's run of calls, as a command asks for it. */
+export type CallRunOptions = {
+  readonly functions: readonly ('inbound' | 'outbound')[];
+  /** Requests in all, shared between the functions and their lanes. */
+  readonly runs: number;
+  readonly seed: number;
+  /** Instances answering at once per function, each with a second instance for the call's events elsewhere. */
+  readonly lanes: number;
+  /** Documents drawn from the seed; the lanes take them in turn. */
+  readonly documents: number;
+  readonly stateSecrets: string;
+  /** No request is sent after this time (epoch ms). */
+  readonly stopAt: number;
+  /** Called after every 10,000 requests. */
+  readonly progress?: (sent: number) => void;
+};
+
 /** A run of calls: the lanes, what they serve, and the mode's properties. */
 export type PlayOptions<D> = {
   readonly functions: readonly ('inbound' | 'outbound')[];

@@ -36,6 +36,7 @@ import { LOOKUP_LIMITS, type RulesInput } from '../shared/rules/rules-schema';
 import { pickFunctionEnvironment, ROOT, setFunctionEnvironment } from './fc-event';
 import { forgedStateArb, requestArb } from './fuzz-callbacks';
 import {
+  type CallRunOptions,
   callerArb,
   type FollowUp,
   type FuzzCall,
@@ -343,24 +344,12 @@ function itemArb(replayed: readonly string[]): fc.Arbitrary<FuzzItem> {
 
 // ─── The run ───
 
-export type LookupFuzzOptions = {
-  readonly functions: readonly ('inbound' | 'outbound')[];
-  /** Requests in all, shared between the functions and their lanes. */
-  readonly runs: number;
-  readonly seed: number;
-  /** Instances answering at once per function, each with a second instance for the call's events elsewhere. */
-  readonly lanes: number;
-  readonly documents: number;
+export type LookupFuzzOptions = CallRunOptions & {
   /**
    * Whether the documents' lookups take the defaults now and then (a deadline of 1,500 ms, a wait of
    * 800 ms); without, every attempt ends within 150 ms, which a quick run's end waits for.
    */
   readonly defaults: boolean;
-  readonly stateSecrets: string;
-  /** No request is sent after this time (epoch ms). */
-  readonly stopAt: number;
-  /** Called after every 10,000 requests. */
-  readonly progress?: (sent: number) => void;
 };
 
 /** What the run's lookups came to, from the callbacks' log lines, how the stand-in answered, how late callbacks and the event loop were. */
