@@ -33,26 +33,21 @@ import { TICK_MS } from '../shared/clock/awake-clock';
 import { LOOKUP_FAILURES } from '../shared/lookup/lookup-types';
 import { DEFAULT_RULES } from '../shared/rules/default-rules';
 import { LOOKUP_LIMITS, type RulesInput } from '../shared/rules/rules-schema';
+import { pickFunctionEnvironment, ROOT, setFunctionEnvironment } from './fc-event';
+import { forgedStateArb, requestArb } from './fuzz-callbacks';
 import {
-  buildFcEvent,
-  type FcHandler,
-  type FcResult,
-  formCallback,
-  loadHostedHandler,
-  pickFunctionEnvironment,
-  ROOT,
-  setFunctionEnvironment,
-} from './fc-event';
-import {
-  checkGenuineState,
-  checkReply,
-  collectStatesOfOtherCalls,
-  type FuzzRequest,
-  forgedStateArb,
-  requestArb,
-  safeJson,
-} from './fuzz-callbacks';
-import { logScan, scanLogOutput } from './log-scan';
+  type CallRunOptions,
+  callerArb,
+  type FollowUp,
+  type FuzzCall,
+  type FuzzItem,
+  type LogBook,
+  openLogBook,
+  platformCallIdArb,
+  playCalls,
+  waitUntil,
+} from './fuzz-calls';
+import { scanLogOutput } from './log-scan';
 import { type LookupRoute, type LookupServer, startLookupServer } from './lookup-server';
 
 /**
@@ -313,33 +308,6 @@ export function chooseHostileRoute(
 
 // ─── The calls ───
 
-type FollowUp = {
-  readonly type: 'mute' | 'dtmf' | 'normal' | 'timebreak';
-  readonly digits: string;
-  readonly words: string;
-  /** The state it carries: the last reply's, a forged one, or none. */
-  readonly state: 'carried' | 'forged' | 'missing';
-  readonly forgedState: string;
-  /** How long the call waits before this event, ms (a prompt playing, a caller thinking). */
-  readonly pauseMs: number;
-  /** Sent to the lane's other instance, as FC may route a call's next event. */
-  readonly elsewhere: boolean;
-  /** Sent twice, as the platform retries a callback. */
-  readonly twice: boolean;
-};
-
-/** One call: its first event (a callin, or an outbound call's first event) and what follows. */
-export type FuzzCall = {
-  readonly callId: string;
-  readonly caller: string;
-  /** An outbound call's DynamicId names its flow (else it starts the outbound default). */
-  readonly named: boolean;
-  readonly followUps: readonly FollowUp[];
-};
-
-/** What a lane sends next: a whole call, or one request of dev/fuzz-callbacks.ts's (junk, forged states). */
-export type FuzzItem = { readonly call: FuzzCall } | { readonly request: FuzzRequest };
-
 const followUpArb: fc.Arbitrary<FollowUp> = fc.record({
   type: fc.constantFrom('mute', 'mute', 'dtmf', 'dtmf', 'normal', 'timebreak'),
   digits: fc.constantFrom('1', '2', '3', '4', '5', '0', '9', '12'),
@@ -360,8 +328,8 @@ const followUpArb: fc.Arbitrary<FollowUp> = fc.record({
 });
 
 const callArb: fc.Arbitrary<FuzzCall> = fc.record({
-  callId: fc.tuple(fc.nat(999_999_999_999), fc.nat(999_999_999_999)).map(([a, b]) => `${a}^${b}`),
-  caller: fc.oneof(fc.stringMatching(/^1[3-9][0-9]{9}$/), fc.stringMatching(/^0[1-9][0-9]{9,10}$/)),
+  callId: platformCallIdArb,
+  caller: callerArb,
   named: fc.boolean(),
   followUps: fc.array(followUpArb, { maxLength: 6 }),
 });
@@ -376,24 +344,12 @@ function itemArb(replayed: readonly string[]): fc.Arbitrary<FuzzItem> {
 
 // ─── The run ───
 
-export type LookupFuzzOptions = {
-  readonly functions: readonly ('inbound' | 'outbound')[];
-  /** Requests in all, shared between the functions and their lanes. */
-  readonly runs: number;
-  readonly seed: number;
-  /** Instances answering at once per function, each with a second instance for the call's events elsewhere. */
-  readonly lanes: number;
-  readonly documents: number;
+export type LookupFuzzOptions = CallRunOptions & {
   /**
    * Whether the documents' lookups take the defaults now and then (a deadline of 1,500 ms, a wait of
    * 800 ms); without, every attempt ends within 150 ms, which a quick run's end waits for.
    */
   readonly defaults: boolean;
-  readonly stateSecrets: string;
-  /** No request is sent after this time (epoch ms). */
-  readonly stopAt: number;
-  /** Called after every 10,000 requests. */
-  readonly progress?: (sent: number) => void;
 };
 
 /** What the run's lookups came to, from the callbacks' log lines, how the stand-in answered, how late callbacks and the event loop were. */
@@ -426,21 +382,11 @@ export type LookupFuzzResult = {
 /** The paths every long run must take: each outcome of a lookup, and a second and a third attempt. */
 export const EVERY_PATH = ['ok', 'waiting', ...LOOKUP_FAILURES.map((why) => `failed ${why}`)];
 
-/** What the run's callbacks logged, by request id, until the request's check takes it. */
-type LogBook = {
-  readonly write: (line: string) => void;
-  readonly take: (requestId: string) => Record<string, unknown> | undefined;
-};
-
-function openLogBook(coverage: LookupCoverage): LogBook {
-  const byRequest = new Map<string, Record<string, unknown>>();
-  return {
-    write: (line) => {
-      scanLogOutput(line, [LOOKUP_SECRET]);
-      const fields = safeJson(line);
-      if (fields === undefined || typeof fields.requestId !== 'string' || typeof fields.ms !== 'number')
-        return;
-      byRequest.set(fields.requestId, fields);
+/** A log book of the run's callbacks that counts what their lookups came to, and the fallbacks. */
+function openLookupLogBook(coverage: LookupCoverage): LogBook {
+  return openLogBook(
+    (line) => scanLogOutput(line, [LOOKUP_SECRET]),
+    (fields) => {
       if (fields.level === 'error') {
         coverage.fallbacks += 1;
         const error = fields.error as { name?: unknown; message?: unknown } | undefined;
@@ -457,24 +403,8 @@ function openLogBook(coverage: LookupCoverage): LogBook {
         coverage.attempts.set(attempts, (coverage.attempts.get(attempts) ?? 0) + 1);
       }
     },
-    take: (requestId) => {
-      const fields = byRequest.get(requestId);
-      byRequest.delete(requestId);
-      return fields;
-    },
-  };
+  );
 }
-
-/** One instance of a function: its handler and the document it serves. */
-type Instance = { readonly handler: FcHandler; readonly document: FuzzDocument };
-
-/** A lane: one call at a time, on its instance, or on its other one (another lookup client). */
-type Lane = {
-  readonly name: 'inbound' | 'outbound';
-  readonly index: number;
-  readonly here: Instance;
-  readonly elsewhere: Instance;
-};
 
 /**
  * Runs the fuzz: starts the stand-in and the instances, sends `runs` requests from the lanes at once,
@@ -542,44 +472,24 @@ async function runLanes(
   coverage: LookupCoverage,
 ): Promise<Omit<LookupFuzzResult, 'coverage'>> {
   const documents = buildFuzzDocuments(standIn.url, options.seed, options.documents, options.defaults);
-  const book = openLogBook(coverage);
-  const lanes: Lane[] = [];
-  let failure: string | undefined;
-  for (const name of options.functions) {
-    for (let index = 0; index < options.lanes; index++) {
-      const document = documents[index % documents.length] as FuzzDocument;
-      const start = async (dist: string) => ({
-        handler: await startInstance(name, dist, document, options.stateSecrets, book),
-        document,
-      });
-      lanes.push({ name, index, here: await start(dists[0]), elsewhere: await start(dists[1]) });
-    }
-    const first = lanes.find((lane) => lane.name === name) as Lane;
-    // The positive control of the forged-state property, under these rules too.
-    const control = await checkGenuineState(first.here.handler);
-    if (control !== undefined) failure = `${name}: a genuine state was not followed: ${control}`;
-  }
-  const replayed = await collectStatesOfOtherCalls((lanes[0] as Lane).here.handler, 8);
-  let sent = 0;
+  const book = openLookupLogBook(coverage);
   const loop = watchEventLoop();
-  const context: LaneContext = {
-    items: itemArb(replayed),
+  const { sent, failure: played } = await playCalls<FuzzDocument>({
+    ...options,
+    documents,
+    environment: (document) => ({
+      STATE_SECRETS: options.stateSecrets,
+      RULES: document.json,
+      CALLBACK_BUDGET_MS: String(FUZZ_BUDGET_MS),
+    }),
+    dists,
     book,
-    loop,
-    coverage,
-    stopped: () => failure !== undefined || Date.now() > options.stopAt,
-    fail: (problem) => {
-      failure ??= problem;
-    },
-    counted: () => {
-      sent += 1;
-      if (sent % 10_000 === 0) options.progress?.(sent);
-    },
-  };
-  // The requests, shared out as evenly as they go.
-  const share = (i: number) =>
-    Math.floor(options.runs / lanes.length) + (i < options.runs % lanes.length ? 1 : 0);
-  await Promise.all(lanes.map((lane, i) => runLane(lane, i, share(i), options.seed, context)));
+    items: itemArb,
+    check: ({ result, line, instance, started }) =>
+      (result.body.includes(LOOKUP_SECRET) ? 'a reply holds the value of LOOKUP_TOKEN' : undefined) ??
+      checkLogLine(line, instance.document, coverage, loop.longestSince(started)),
+  });
+  let failure = played;
   loop.stop();
   coverage.longestStallMs = loop.longest();
 
@@ -596,178 +506,6 @@ async function runLanes(
       'after the last callback: something outlived its deadline';
   }
   return { sent, failure, drainedMs: Date.now() - drainStarted };
-}
-
-/** What the lanes share: the items to draw, the log book, the loop's stalls, the coverage, the first failure. */
-type LaneContext = {
-  readonly items: fc.Arbitrary<FuzzItem>;
-  readonly book: LogBook;
-  readonly loop: LoopWatch;
-  readonly coverage: LookupCoverage;
-  /** Whether to stop: a failure, or the time is up. */
-  readonly stopped: () => boolean;
-  readonly fail: (problem: string) => void;
-  /** One more request sent. */
-  readonly counted: () => void;
-};
-
-/** Items drawn at a time by a lane: small, so that a lane stops soon after its share. */
-const DRAWN_AT_ONCE = 16;
-
-/** Sends `share` requests from the lane, call after call, each checked; stops at the first failure. */
-async function runLane(
-  lane: Lane,
-  number: number,
-  share: number,
-  seed: number,
-  context: LaneContext,
-): Promise<void> {
-  let sent = 0;
-  const room = () => share - sent;
-  for (let draw = 0; room() > 0 && !context.stopped(); draw++) {
-    // Each lane and draw its own seed, so that the whole run follows from the one seed.
-    const drawSeed = (seed ^ Math.imul(number + 1, 0x9e3779b1) ^ Math.imul(draw + 1, 0x85ebca6b)) >>> 1;
-    for (const item of fc.sample(context.items, { seed: drawSeed, numRuns: DRAWN_AT_ONCE })) {
-      if (room() <= 0 || context.stopped()) return;
-      if ('request' in item) {
-        sent += 1;
-        // Outbound calls take names and other text as a DynamicId: only inbound must refuse a forged state.
-        const request = lane.name === 'outbound' ? { ...item.request, forged: false } : item.request;
-        await sendChecked(
-          lane,
-          lane.here,
-          request,
-          context,
-          () => `the request: ${describeEvent(request.event)}`,
-        );
-      } else {
-        sent += await runCall(lane, item.call, room(), context);
-      }
-    }
-  }
-}
-
-/** The events of a call, sent in turn, each carrying the state its reply asks for; returns how many were sent. */
-async function runCall(lane: Lane, call: FuzzCall, room: number, context: LaneContext): Promise<number> {
-  const origin = lane.name;
-  const shown = () => `the call: ${JSON.stringify(call)}`;
-  let timestamp = 1_767_000_000_000;
-  const event = (type: string, content: Record<string, string>, forged: boolean): FuzzRequest => {
-    timestamp += 1;
-    return {
-      event: formCallback({
-        call_id: call.callId,
-        content_type: type,
-        content: JSON.stringify(content),
-        timestamp: String(timestamp),
-      }),
-      kind: 'callback',
-      callId: call.callId,
-      type,
-      forged,
-    };
-  };
-  const first =
-    origin === 'inbound'
-      ? event('callin', { caller: call.caller, callee: '05923391657' }, false)
-      : event('normal', { words: '喂', ...(call.named ? { dynamic_id: 'main' } : {}) }, false);
-  let reply = await sendChecked(lane, lane.here, first, context, shown);
-  let sent = 1;
-  for (const next of call.followUps) {
-    const dynamicId = stateOf(reply);
-    // A call whose reply carries no state has ended (hung up, or answered with the fallback).
-    if (dynamicId === undefined || sent >= room || context.stopped()) break;
-    if (next.pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, next.pauseMs));
-    const content: Record<string, string> =
-      next.type === 'dtmf'
-        ? { dtmf_digits: next.digits }
-        : next.type === 'normal'
-          ? { words: next.words }
-          : {};
-    if (next.state === 'carried') content.dynamic_id = dynamicId;
-    if (next.state === 'forged') content.dynamic_id = next.forgedState;
-    // Outbound calls take names and other text as a DynamicId: only inbound must refuse a forged state.
-    const request = event(next.type, content, next.state === 'forged' && origin === 'inbound');
-    const instance = next.elsewhere ? lane.elsewhere : lane.here;
-    reply = await sendChecked(lane, instance, request, context, shown);
-    sent += 1;
-    if (next.twice && sent < room && !context.stopped()) {
-      // The platform's retry: the same callback again (a request of its own on FC).
-      reply = await sendChecked(
-        lane,
-        instance,
-        { ...request, event: Buffer.from(request.event) },
-        context,
-        shown,
-      );
-      sent += 1;
-    }
-  }
-  return sent;
-}
-
-/** The `dynamic_id` of a reply, if it has one. */
-function stateOf(reply: FcResult | undefined): string | undefined {
-  const data = reply === undefined ? undefined : safeJson(reply.body)?.data;
-  const state =
-    typeof data === 'object' && data !== null ? (data as { dynamic_id?: unknown }).dynamic_id : undefined;
-  return typeof state === 'string' ? state : undefined;
-}
-
-let requestCount = 0;
-
-/**
- * Sends one request to `instance` under a request id of its own, and checks its reply and its log line;
- * a problem fails the run, described with the lane and `shown()`. Returns the reply (undefined when the
- * handler threw).
- */
-async function sendChecked(
-  lane: Lane,
-  instance: Instance,
-  request: FuzzRequest,
-  context: LaneContext,
-  shown: () => string,
-): Promise<FcResult | undefined> {
-  requestCount += 1;
-  const requestId = `fuzz-${requestCount}`;
-  const event = withRequestId(request.event, requestId);
-  context.counted();
-  let result: FcResult | undefined;
-  let problem: string | undefined;
-  const started = performance.now();
-  try {
-    result = await instance.handler(event);
-    problem =
-      checkReply(request, result) ??
-      (result.body.includes(LOOKUP_SECRET) ? 'a reply holds the value of LOOKUP_TOKEN' : undefined) ??
-      checkLogLine(
-        context.book.take(requestId),
-        instance.document,
-        context.coverage,
-        context.loop.longestSince(started),
-      );
-  } catch (error) {
-    problem = `the handler threw: ${String(error)}`;
-  }
-  problem ??= logScan.leaks[0];
-  if (problem !== undefined) {
-    const where = `${lane.name} lane ${lane.index}${instance === lane.elsewhere ? ' (its other instance)' : ''}`;
-    context.fail(`${where}: ${problem}\n  ${request.type} ${requestId}; ${shown()}`);
-  }
-  return result;
-}
-
-/** An FC event with this request id (what its log line carries); an event that is not JSON as it was. */
-function withRequestId(event: Buffer, requestId: string): Buffer {
-  const fields = safeJson(event.toString('utf8'));
-  const context = fields?.requestContext;
-  if (fields === undefined || typeof context !== 'object' || context === null) return event;
-  return Buffer.from(JSON.stringify({ ...fields, requestContext: { ...context, requestId } }));
-}
-
-/** An event, shortened, for a failure's message. */
-function describeEvent(event: Buffer): string {
-  return event.toString('utf8').slice(0, 600);
 }
 
 /**
@@ -799,41 +537,10 @@ function checkLogLine(
   return undefined;
 }
 
-/**
- * A fresh instance of a built function from `dist`, serving `document`, its log lines to `book`. The
- * bundle reads its environment on its first request, so a status request is made while it is set.
- */
-async function startInstance(
-  name: 'inbound' | 'outbound',
-  dist: string,
-  document: FuzzDocument,
-  stateSecrets: string,
-  book: LogBook,
-): Promise<FcHandler> {
-  setFunctionEnvironment({
-    STATE_SECRETS: stateSecrets,
-    RULES: document.json,
-    CALLBACK_BUDGET_MS: String(FUZZ_BUDGET_MS),
-  });
-  const handler = loadHostedHandler(name, { writeLog: book.write }, dist);
-  await handler(buildFcEvent({ method: 'GET' }));
-  return handler;
-}
-
 /** The lookup client side file of a built function, as its bundle loads it (one module per file). */
 function lookupClientOf(dist: string, name: string): { lookupsInFlight: () => number } {
   const require = createRequire(import.meta.filename);
   return require(join(dist, name, 'lookup-client.js')) as { lookupsInFlight: () => number };
-}
-
-/** Resolves true once `condition` holds, or false after `limitMs`. */
-async function waitUntil(condition: () => boolean, limitMs: number): Promise<boolean> {
-  const end = Date.now() + limitMs;
-  while (!condition()) {
-    if (Date.now() > end) return false;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return true;
 }
 
 /** The event loop's stalls: how long it went without turning, as a timer every few ms sees it. */

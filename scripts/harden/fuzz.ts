@@ -24,12 +24,14 @@ import {
   collectStatesOfOtherCalls,
   requestArb,
 } from '../../dev/fuzz-callbacks';
+import { EVERY_CONSTRUCT_RUNS, type FlowFuzzResult, fuzzFlows, unexercised } from '../../dev/fuzz-flows';
 import { EVERY_PATH, FUZZ_BUDGET_MS, fuzzLookups, SLACK_MS } from '../../dev/fuzz-lookups';
 import { logScan, scanLogOutput } from '../../dev/log-scan';
 import { buildBundles } from '../build/build';
 
 const DEFAULT_RUNS = 1_000_000;
 const DEFAULT_LOOKUP_RUNS = 200_000;
+const DEFAULT_FLOW_RUNS = 200_000;
 
 /**
  * Instances answering at once per function with `--lookups`, each with a second instance elsewhere: calls
@@ -41,6 +43,11 @@ const LOOKUP_LANES = 8;
 const LOOKUP_DOCUMENTS = 4;
 /** A run of at least this many requests with `--lookups` must take every path (EVERY_PATH). */
 const EVERY_PATH_RUNS = 20_000;
+
+/** Instances answering at once per function with `--flows` (each with a second instance elsewhere). */
+const FLOW_LANES = 4;
+/** Documents with every construct of the second edition, drawn from the seed; the lanes take them in turn. */
+const FLOW_DOCUMENTS = 4;
 
 /** Stop after this long, whatever the count: the run is bounded in time too. */
 const MAX_MINUTES = 20;
@@ -58,11 +65,16 @@ export const PROGRAM = {
       value: 'N',
       help:
         `requests in all, half to each function (default: ${DEFAULT_RUNS.toLocaleString('en')}, about 3 minutes; ` +
-        `with --lookups ${DEFAULT_LOOKUP_RUNS.toLocaleString('en')}, about 4 minutes)`,
+        `with --lookups ${DEFAULT_LOOKUP_RUNS.toLocaleString('en')}, about 4 minutes; ` +
+        `with --flows ${DEFAULT_FLOW_RUNS.toLocaleString('en')})`,
     },
     lookups: {
       type: 'boolean',
       help: 'whole calls under rules with lookups, against a hostile lookup stand-in on 127.0.0.1 (see below)',
+    },
+    flows: {
+      type: 'boolean',
+      help: 'whole calls under documents with every construct of the second edition: handlers, subflows, split, firstMenu (see below)',
     },
     seed: {
       type: 'string',
@@ -74,7 +86,7 @@ export const PROGRAM = {
     fuzz: {
       summary: 'fuzz the built functions',
       positionals: [0, 0],
-      options: ['runs', 'seed', 'lookups'],
+      options: ['runs', 'seed', 'lookups', 'flows'],
       example: '--runs 50000 --seed 7',
       details: `
 The properties: no throw, no 5xx, every callback a valid reply for its event, 4xx for the rest, no forged
@@ -93,7 +105,20 @@ answers within CALLBACK_BUDGET_MS + its first lookup's wait + ${SLACK_MS} ms (it
 log line holds the secret, the stand-in never answers 401, and at the end every lookup attempt has
 ended by its deadline, no connection is open, and nothing keeps the process from exiting. A run of
 ${EVERY_PATH_RUNS.toLocaleString('en')} requests or more must also see every outcome of a lookup, and second and third attempts. The
-output counts the lookups' outcomes, the attempts, the fallbacks by error, and the stand-in's answers.`,
+output counts the lookups' outcomes, the attempts, the fallbacks by error, and the stand-in's answers.
+
+--flows sends whole calls under ${FLOW_DOCUMENTS} documents drawn from the seed with every construct of the second
+edition: document and flow handlers of each kind (goto, flow and goto, flow, repeat, restart; words,
+patterns, excludes, keys), nodes hearing none or some, subflows 1-3 deep with returns and exits, values
+of scope flow, once and call read after a return, intents with excludes, a split of 2-10 branches
+weighted 1-1000, firstMenu once and repeat, collect nodes and a parallel transfer; no lookups (see
+--lookups). A document the linter refuses stops the run before it starts. Calls carry states, forged
+ones and none, events twice and to another instance (${FLOW_LANES} instances of each function at once); callers
+say the documents' words, press menu and handler keys, stay silent, talk over prompts, report transfers.
+Besides the properties above: never the fallback, every dynamic_id within 200 characters and opening
+for its call at most 3 subflows deep, no value of scope flow outliving its flow, a callback sent twice
+answered alike, a split taking the same branch for a call every time. A run of
+${EVERY_CONSTRUCT_RUNS.toLocaleString('en')} requests or more must exercise every construct; the output counts them.`,
     },
   },
 } as const satisfies ProgramSpec;
@@ -126,8 +151,12 @@ export async function main(
 ): Promise<number> {
   const read = readCommandLine(PROGRAM, argv, io);
   if (!read.run) return read.code;
-  const { runs: typedRuns, seed: typedSeed, lookups } = read.line.values;
-  const runs = Number(typedRuns ?? (lookups === true ? DEFAULT_LOOKUP_RUNS : DEFAULT_RUNS));
+  const { runs: typedRuns, seed: typedSeed, lookups, flows } = read.line.values;
+  if (lookups === true && flows === true)
+    return refuseUsage(io, PROGRAM, 'fuzz', '--lookups and --flows are two runs: give one');
+  const runs = Number(
+    typedRuns ?? (lookups === true ? DEFAULT_LOOKUP_RUNS : flows === true ? DEFAULT_FLOW_RUNS : DEFAULT_RUNS),
+  );
   const seed = Number(typedSeed ?? Date.now() % 2 ** 31);
   if (!Number.isInteger(runs) || runs < 1) {
     return refuseUsage(io, PROGRAM, 'fuzz', `--runs takes a whole number from 1 on; not ${typedRuns}`);
@@ -138,6 +167,7 @@ export async function main(
   await deps.build();
   // It puts back the functions' variables and LOOKUP_TOKEN itself.
   if (lookups === true) return await fuzzWithLookups(runs, seed, io, deps.lookupRun ?? LOOKUP_RUN);
+  if (flows === true) return await fuzzWithFlows(runs, seed, io);
   // The functions' variables of this process, put back when the run ends (a test runs this in-process).
   const saved = pickFunctionEnvironment(process.env);
   // Each line the functions log is scanned, then dropped.
@@ -255,12 +285,7 @@ async function fuzzWithLookups(
     );
     return EXIT.failed;
   }
-  if (result.sent < runs) {
-    io.err(
-      `fuzz: only ${result.sent} of ${runs} requests ran in ${MAX_MINUTES} minutes: ask for fewer with --runs N, on a less busy machine\n`,
-    );
-    return EXIT.failed;
-  }
+  if (result.sent < runs) return ranShort(io, result.sent, runs);
   const untaken = [
     ...EVERY_PATH.filter((path) => !coverage.outcomes.has(path)),
     ...[2, 3].filter((n) => !coverage.attempts.has(n)).map((n) => `attempt ${n}`),
@@ -282,6 +307,74 @@ async function fuzzWithLookups(
       `${described.join('\n')}\n`,
   );
   return EXIT.ok;
+}
+
+/** `--flows`: whole calls under documents with every construct of the second edition (dev/fuzz-flows.ts). */
+async function fuzzWithFlows(runs: number, seed: number, io: CommandIo): Promise<number> {
+  const started = Date.now();
+  const linesBefore = logScan.lines;
+  const result = await fuzzFlows({
+    functions: ['inbound', 'outbound'],
+    runs,
+    seed,
+    lanes: FLOW_LANES,
+    documents: FLOW_DOCUMENTS,
+    stateSecrets: STATE_SECRETS,
+    stopAt: started + MAX_MINUTES * 60_000,
+    progress: (sent) => {
+      if (sent % 50_000 === 0)
+        io.err(
+          `fuzz: ${sent.toLocaleString('en')} requests, ${Math.round((Date.now() - started) / 1000)} s\n`,
+        );
+    },
+  });
+  const described = describeFlowCoverage(result);
+  if (result.failure !== undefined) {
+    io.err(
+      `fuzz: FAILED after ${result.sent.toLocaleString('en')} requests under flows documents (seed ${seed}); ` +
+        `npm run fuzz -- --flows --runs ${runs} --seed ${seed} runs the same calls\n${result.failure}\n${described}\n`,
+    );
+    return EXIT.failed;
+  }
+  if (result.sent < runs) return ranShort(io, result.sent, runs);
+  const missed = unexercised(result);
+  if (runs >= EVERY_CONSTRUCT_RUNS && missed.length > 0) {
+    io.err(`fuzz: ${runs} requests never exercised: ${missed.join(', ')}\n${described}\n`);
+    return EXIT.failed;
+  }
+  const seconds = (Date.now() - started) / 1000;
+  io.out(
+    `fuzz: ${result.sent.toLocaleString('en')} requests (seed ${seed}) under ${result.documents.length} flows documents to inbound and outbound ` +
+      `in ${seconds.toFixed(0)} s (${Math.round(result.sent / seconds).toLocaleString('en')}/s): no throw, no 5xx, every callback a valid ` +
+      'reply for its event, 4xx for the rest, no forged state trusted, nothing echoed; never the fallback, every dynamic_id ' +
+      'within 200 characters and opening for its call at most 3 subflows deep, no flow value outliving its flow, duplicates ' +
+      `answered alike, one split branch per call; ${(logScan.lines - linesBefore).toLocaleString('en')} log lines scanned, ` +
+      `no unmasked mobile number, no secret\n${described}\n`,
+  );
+  return EXIT.ok;
+}
+
+/** What a `--flows` run exercised: each construct's count, and each document's split branches. */
+function describeFlowCoverage(result: FlowFuzzResult): string {
+  const constructs = [...result.coverage.constructs]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([construct, n]) => `  ${construct}: ${n.toLocaleString('en')}`);
+  const splits = result.documents.map((document, i) => {
+    const seen = result.coverage.splits.get(document);
+    const branches = document.splitWeights
+      .map((weight, j) => `b${j} (${weight}) ${(seen?.branches.get(j) ?? 0).toLocaleString('en')}`)
+      .join(', ');
+    return `  document ${i + 1} split: ${branches}`;
+  });
+  return ['fuzz: constructs exercised:', ...constructs, ...splits].join('\n');
+}
+
+/** A run that ran out of time before its requests were sent: a failure. */
+function ranShort(io: CommandIo, sent: number, runs: number): number {
+  io.err(
+    `fuzz: only ${sent} of ${runs} requests ran in ${MAX_MINUTES} minutes: ask for fewer with --runs N, on a less busy machine\n`,
+  );
+  return EXIT.failed;
 }
 
 /** The slowest callback against its budget + its lookup's wait: `12 ms over`, `85 ms under`. */
