@@ -14,5 +14,8 @@ export type FlowLint = {
   readonly flow: Flow;
   /** `flows.NAME` */
   readonly base: string;
+  /** How calls reach the flow: started in it, or through the flows that call it or send calls to it. */
   readonly startedBy: FlowStarts | undefined;
+  /** A line, outbound, a handler's `flow` or a subflow node leads calls into the flow. */
+  readonly entered: boolean;
 };

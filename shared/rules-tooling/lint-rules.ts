@@ -10,13 +10,15 @@ import {
 import { describeShortfall, findHolidayDataShortfalls } from '../rules/holiday-coverage';
 import { conditionsOf, isListeningNode, promptsOf, RETRY_KINDS } from '../rules/node-types';
 import type { Condition, RetryPolicy, Rules } from '../rules/rules-schema';
+import { buildCallGraph } from './call-graph';
 import { analyseFlowVariables, type FlowVariables, findUnsetVariable } from './flow-variables';
-import type { Findings, FlowLint, FlowStarts } from './lint-context';
+import type { Findings, FlowLint } from './lint-context';
 import { buildFlowGraph, lintGraph } from './lint-graph';
 import { lintFlowLookups, lintLookupUse } from './lint-lookups';
 import { lintMenu } from './lint-menus';
 import { lintDocumentPrompts, lintPrompt, type PromptScope } from './lint-prompts';
 import { lintStateSize } from './lint-state';
+import { lintSubflows } from './lint-subflows';
 import { RULES_DESCRIPTIONS } from './rules-descriptions';
 
 /**
@@ -44,7 +46,7 @@ export function lintRules(document: unknown, options: LintOptions = {}): LintRul
   if (!result.ok) return { errors: [...result.issues], warnings: [] };
   const { rules } = result.compiled;
   const findings: Findings = { errors: [], warnings: [] };
-  const startedBy = findFlowStarts(rules);
+  const graph = buildCallGraph(result.compiled);
 
   lintCalendars(rules, findings);
   if (options.todayIn !== undefined) lintHolidayData(result.compiled, options.todayIn, findings);
@@ -54,6 +56,7 @@ export function lintRules(document: unknown, options: LintOptions = {}): LintRul
     lintSettings(`lines.${i}.settings`, line.settings, findings);
   lintDocumentPrompts(rules, findings);
   lintLookupUse(rules, findings);
+  lintSubflows(rules, graph, findings);
   for (const [flowName, flow] of Object.entries(rules.flows)) {
     const variables = analyseFlowVariables(
       flowName,
@@ -62,7 +65,14 @@ export function lintRules(document: unknown, options: LintOptions = {}): LintRul
       listEntryVariables(rules, flowName),
     );
     lintFlow(
-      { rules, flowName, flow, base: `flows.${flowName}`, startedBy: startedBy.get(flowName) },
+      {
+        rules,
+        flowName,
+        flow,
+        base: `flows.${flowName}`,
+        startedBy: graph.startedBy.get(flowName),
+        entered: graph.entrances.has(flowName) || graph.calls.some((call) => call.calls === flowName),
+      },
       variables,
       findings,
     );
@@ -79,28 +89,6 @@ export type LintOptions = {
    */
   readonly todayIn?: (timezone: string) => string;
 };
-
-function findFlowStarts(rules: Rules): Map<string, FlowStarts> {
-  const starts = new Map<string, FlowStarts>();
-  const mark = (name: string | undefined, how: keyof FlowStarts) => {
-    if (name === undefined) return;
-    const entry = starts.get(name) ?? { inbound: false, outbound: false };
-    entry[how] = true;
-    starts.set(name, entry);
-  };
-  for (const line of [rules.defaultLine, ...(rules.lines ?? [])]) {
-    mark(line.flow, 'inbound');
-    mark(line.afterHoursFlow, 'inbound');
-  }
-  // A calendar's noHolidayData flow is where its lines send calls on dates no holiday data covers.
-  for (const calendar of Object.values(rules.calendars ?? {})) {
-    const policy = calendar.noHolidayData ?? rules.noHolidayData;
-    if (calendar.holidays !== 'none' && typeof policy === 'object') mark(policy.flow, 'inbound');
-  }
-  mark(rules.outbound?.defaultFlow, 'outbound');
-  for (const name of rules.outbound?.flows ?? []) mark(name, 'outbound');
-  return starts;
-}
 
 // --------------------------------------------------------------------------------------------------
 // Calendars and settings
@@ -169,8 +157,9 @@ function lintSettings(path: string, settings: CallSettings | undefined, findings
 // --------------------------------------------------------------------------------------------------
 
 function lintFlow(lint: FlowLint, variables: FlowVariables, findings: Findings): void {
-  const { flow, flowName, base, startedBy, rules } = lint;
-  if (startedBy === undefined) {
+  const { flow, flowName, base, startedBy, entered, rules } = lint;
+  // A flow a subflow node calls, or a handler sends calls to, is used (its callers are linted themselves).
+  if (startedBy === undefined && !entered) {
     // Without outbound.flows a SmartCall DynamicId may name any flow; with it, only those listed.
     findings.warnings.push({
       path: base,
