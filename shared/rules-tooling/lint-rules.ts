@@ -1,17 +1,12 @@
 import { hasAnyOpenHours } from '../calendar/is-open';
 import { SESSION_MARGIN_S } from '../flow/flow-limits';
 import { type CallSettings, mergeSettings } from '../protocol/call-settings';
-import {
-  type CompiledRules,
-  compileRules,
-  listEntryVariables,
-  type RulesIssue,
-} from '../rules/compile-rules';
+import { type CompiledRules, compileRules, type RulesIssue } from '../rules/compile-rules';
 import { describeShortfall, findHolidayDataShortfalls } from '../rules/holiday-coverage';
 import { conditionsOf, isListeningNode, promptsOf, RETRY_KINDS } from '../rules/node-types';
 import type { Condition, RetryPolicy, Rules } from '../rules/rules-schema';
 import { buildCallGraph } from './call-graph';
-import { analyseFlowVariables, type FlowVariables, findUnsetVariable } from './flow-variables';
+import { analyseRulesVariables, type FlowVariables, findUnsetVariable } from './flow-variables';
 import type { Findings, FlowLint } from './lint-context';
 import { buildFlowGraph, lintGraph } from './lint-graph';
 import { lintFlowLookups, lintLookupUse } from './lint-lookups';
@@ -57,13 +52,9 @@ export function lintRules(document: unknown, options: LintOptions = {}): LintRul
   lintDocumentPrompts(rules, findings);
   lintLookupUse(rules, findings);
   lintSubflows(rules, graph, findings);
+  const variablesOf = analyseRulesVariables(result.compiled, graph);
   for (const [flowName, flow] of Object.entries(rules.flows)) {
-    const variables = analyseFlowVariables(
-      flowName,
-      flow,
-      rules.lookups,
-      listEntryVariables(rules, flowName),
-    );
+    const variables = variablesOf.get(flowName) as FlowVariables;
     lintFlow(
       {
         rules,
@@ -76,7 +67,11 @@ export function lintRules(document: unknown, options: LintOptions = {}): LintRul
       variables,
       findings,
     );
-    lintStateSize(result.compiled, flowName, flow, variables, findings);
+    lintStateSize(
+      result.compiled,
+      { flowName, flow, variables, depth: graph.depth.get(flowName) ?? 0 },
+      findings,
+    );
   }
   return { errors: findings.errors, warnings: findings.warnings, compiled: result.compiled };
 }

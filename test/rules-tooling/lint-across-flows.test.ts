@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { RulesIssue } from '../../shared/rules/compile-rules';
+import { lintRules } from '../../shared/rules-tooling/lint-rules';
+import { HOTLINE } from '../support/second-edition-rules';
+
+const messages = (issues: readonly RulesIssue[]) => issues.map((issue) => `${issue.path}: ${issue.message}`);
+const collect = (saveAs: string, maxDigits: number, next: string, more: Record<string, unknown> = {}) => ({
+  type: 'collect',
+  say: '请输入',
+  saveAs,
+  maxDigits,
+  next,
+  ...more,
+});
+const back = { type: 'return' };
+const bye = { type: 'hangup', say: '再见' };
+
+/** Flow `main` collects `card` (scope flow), calls flow `check`, then goes to `done`. */
+function callCheck(done: Record<string, unknown>, check: Record<string, unknown>) {
+  return {
+    version: 'v1',
+    defaultLine: { flow: 'main' },
+    flows: {
+      main: {
+        start: 'card',
+        nodes: {
+          card: collect('card', 4, 'check'),
+          check: { type: 'subflow', flow: 'check', next: 'done' },
+          done,
+        },
+      },
+      check,
+    },
+  };
+}
+
+/** `check` collects `pin` (with `more`); `main` says `{{vars.NAME}}` after it returns. */
+function readAfterCall(name: string, more: Record<string, unknown>) {
+  return callCheck(
+    { type: 'hangup', say: `好的{{vars.${name}}}` },
+    { start: 'pin', nodes: { pin: collect('pin', 6, 'ok', more), ok: back } },
+  );
+}
+
+describe('lint of values across flows', () => {
+  it('finds nothing wrong with the hotline, whose identity check hands the card back (scope: call)', () => {
+    const result = lintRules(HOTLINE);
+    assert.deepEqual(messages(result.errors), []);
+    assert.deepEqual(messages(result.warnings), []);
+  });
+
+  it('knows a value a subflow reads is set by its caller, and says so when no caller sets it', () => {
+    const sets = callCheck(bye, {
+      start: 'confirm',
+      nodes: { confirm: { type: 'say', say: '尾号{{vars.card}}', next: 'ok' }, ok: back },
+    });
+    assert.deepEqual(messages(lintRules(sets).errors), []);
+    const unset = { ...sets, flows: { ...sets.flows, main: { ...sets.flows.main, start: 'check' } } };
+    assert.deepEqual(messages(lintRules(unset).errors.filter((e) => e.path.startsWith('flows.check'))), [
+      'flows.check.nodes.confirm.say: no collect or lookup node in flow check saves card, and no path to a subflow node that calls it (main/check) saves it first, so {{vars.card}} always reads as nothing; save it first or fix the name',
+    ]);
+  });
+
+  it('reports a value a subflow saves for itself read after it returns, and passes one it hands back', () => {
+    assert.deepEqual(messages(lintRules(readAfterCall('pin', {})).errors), [
+      'flows.main.nodes.done.say: pin is saved only in flow check, which drops its own values when it returns here, so {{vars.pin}} always reads as nothing; save it there with scope: call to hand it back',
+    ]);
+    assert.deepEqual(messages(lintRules(readAfterCall('pin', { scope: 'call' })).errors), []);
+    // The caller's own card is dropped too when the subflow saves a card of its own.
+    const shadowed = readAfterCall('card', { saveAs: 'card' });
+    assert.deepEqual(messages(lintRules(shadowed).errors), [
+      'flows.main.nodes.done.say: flow check saves card for itself, and drops it when it returns, on every path here, so {{vars.card}} always reads as nothing; save it there with scope: call, or under another name',
+    ]);
+  });
+
+  it('carries values along a handler to another flow', () => {
+    const rules = {
+      version: 'v1',
+      defaultLine: { flow: 'main' },
+      handlers: [{ name: 'agent', keywords: ['人工'], flow: 'desk', goto: 'tell' }],
+      flows: {
+        main: {
+          start: 'card',
+          nodes: {
+            card: collect('card', 4, 'menu'),
+            menu: { type: 'menu', say: '请按1', keys: { '1': 'bye' } },
+            bye,
+          },
+        },
+        desk: {
+          start: 'hello',
+          nodes: {
+            hello: { type: 'hangup', say: '您好' },
+            tell: { type: 'transfer', say: '卡号{{vars.card}}', to: '10086' },
+          },
+        },
+      },
+    };
+    const result = lintRules(rules);
+    assert.deepEqual(messages(result.errors), []);
+  });
+
+  it('bounds the state of a flow at the deepest it runs, with the values its callers bring', () => {
+    const call = (flow: string) => ({
+      start: 's',
+      nodes: { s: { type: 'subflow', flow, next: 'end' }, end: back },
+    });
+    const deep = {
+      start: 'a',
+      nodes: { a: collect('second', 14, 'b'), b: collect('third', 1, 'end'), end: back },
+    };
+    const main = {
+      start: 'first',
+      nodes: { first: collect('first', 32, 's'), s: { type: 'subflow', flow: 'f1', next: 'bye' }, bye },
+    };
+    const shallow = lintRules({
+      version: 'v',
+      defaultLine: { flow: 'main' },
+      flows: {
+        main: { ...main, nodes: { ...main.nodes, s: { type: 'subflow', flow: 'deep', next: 'bye' } } },
+        deep,
+      },
+    });
+    assert.deepEqual(messages(shallow.errors), []);
+    const chained = lintRules({
+      version: 'v',
+      defaultLine: { flow: 'main' },
+      flows: { main, f1: call('f2'), f2: call('deep'), deep },
+    });
+    assert.deepEqual(messages(chained.errors), [
+      'flows.deep.nodes.b: a call here (3 subflows deep) can carry about 206 characters of state, over the 200 that fit in dynamic_id, and would get the fallback: it may hold first (32 bytes, saved by first (flow main)), second (14 bytes, saved by a); keep values only until they are read (scope: once), save fewer or smaller ones (maxBytes, maxDigits), or use shorter names',
+    ]);
+  });
+});
