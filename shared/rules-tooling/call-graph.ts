@@ -81,6 +81,34 @@ export function buildCallGraph(compiled: CompiledRules): CallGraph {
   };
 }
 
+/**
+ * Where the handlers heard at each node of each flow lead within it, by flow then node: a node of the
+ * flow, or `leaves` for a handler that takes the call out of it (to another flow; `restart` in a flow
+ * that is called, back to the flow the call started in). `restart` where the call started is its start.
+ */
+export function findHandlerMoves(
+  rules: Rules,
+  graph: CallGraph,
+): Map<string, Map<string, (string | 'leaves')[]>> {
+  const called = new Set(graph.calls.map((call) => call.calls));
+  const leadsTo = (flowName: string, target: HandlerTarget): (string | 'leaves')[] => {
+    if (target.kind === 'repeat') return [];
+    if (target.kind === 'node') return [target.flow === flowName ? target.node : 'leaves'];
+    const top = !called.has(flowName) || graph.entrances.has(flowName);
+    return [
+      ...(top ? [rules.flows[flowName]?.start ?? ''] : []),
+      ...(called.has(flowName) ? ['leaves'] : []),
+    ];
+  };
+  const moves = new Map<string, Map<string, (string | 'leaves')[]>>();
+  for (const { flow, node, target } of graph.heard) {
+    const byNode = moves.get(flow) ?? new Map<string, (string | 'leaves')[]>();
+    byNode.set(node, [...(byNode.get(node) ?? []), ...leadsTo(flow, target)]);
+    moves.set(flow, byNode);
+  }
+  return moves;
+}
+
 /** Where a handler heard in `flowName` leads (compileRules has checked its names). */
 export function findHandlerTarget(rules: Rules, flowName: string, handler: Handler): HandlerTarget {
   if (handler.do === 'repeat') return { kind: 'repeat' };

@@ -1,7 +1,7 @@
 import { type CompiledRules, listEntryVariables } from '../rules/compile-rules';
 import { listVariablesRead, savesOf } from '../rules/node-types';
 import type { Flow, Rules } from '../rules/rules-schema';
-import type { CallGraph } from './call-graph';
+import { type CallGraph, findHandlerMoves } from './call-graph';
 import { listEdges } from './lint-graph';
 
 /**
@@ -259,20 +259,12 @@ export function findUnsetVariable(
 export function analyseRulesVariables(compiled: CompiledRules, graph: CallGraph): Map<string, FlowVariables> {
   const { rules } = compiled;
   const called = findCalledFlows(compiled, graph);
-  const handlerEdges = new Map<string, Map<string, string[]>>();
-  for (const heard of graph.heard) {
-    const target = heard.target;
-    const into =
-      target.kind === 'node' && target.flow === heard.flow
-        ? target.node
-        : target.kind === 'restart' && graph.entrances.has(heard.flow)
-          ? rules.flows[heard.flow]?.start
-          : undefined;
-    if (into === undefined) continue;
-    const edges = handlerEdges.get(heard.flow) ?? new Map<string, string[]>();
-    edges.set(heard.node, [...(edges.get(heard.node) ?? []), into]);
-    handlerEdges.set(heard.flow, edges);
-  }
+  const handlerEdges = new Map(
+    [...findHandlerMoves(rules, graph)].map(([flow, byNode]) => [
+      flow,
+      new Map([...byNode].map(([node, moves]) => [node, moves.filter((move) => move !== 'leaves')])),
+    ]),
+  );
   const contextOf = (flowName: string, seeds: Seeds): FlowContext => {
     const flow = rules.flows[flowName] as Flow;
     const calls = Object.values(flow.nodes).flatMap((node) => (node.type === 'subflow' ? [node.flow] : []));

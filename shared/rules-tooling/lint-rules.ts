@@ -8,7 +8,7 @@ import type { Condition, RetryPolicy, Rules } from '../rules/rules-schema';
 import { buildCallGraph } from './call-graph';
 import { analyseRulesVariables, type FlowVariables, findUnsetVariable } from './flow-variables';
 import type { Findings, FlowLint } from './lint-context';
-import { buildFlowGraph, lintGraph } from './lint-graph';
+import { buildFlowGraph, type FlowSurroundings, findSurroundings, lintGraph } from './lint-graph';
 import { lintFlowLookups, lintLookupUse } from './lint-lookups';
 import { lintMenu } from './lint-menus';
 import { lintDocumentPrompts, lintPrompt, type PromptScope } from './lint-prompts';
@@ -53,6 +53,7 @@ export function lintRules(document: unknown, options: LintOptions = {}): LintRul
   lintLookupUse(rules, findings);
   lintSubflows(rules, graph, findings);
   const variablesOf = analyseRulesVariables(result.compiled, graph);
+  const surroundings = findSurroundings(rules, graph);
   for (const [flowName, flow] of Object.entries(rules.flows)) {
     const variables = variablesOf.get(flowName) as FlowVariables;
     lintFlow(
@@ -62,6 +63,7 @@ export function lintRules(document: unknown, options: LintOptions = {}): LintRul
         flow,
         base: `flows.${flowName}`,
         startedBy: graph.startedBy.get(flowName),
+        surroundings: surroundings.get(flowName) as FlowSurroundings,
         entered: graph.entrances.has(flowName) || graph.calls.some((call) => call.calls === flowName),
       },
       variables,
@@ -211,7 +213,7 @@ function lintFlow(lint: FlowLint, variables: FlowVariables, findings: Findings):
     }
   }
   lintFlowLookups(rules, flow, { variables, hasCaller, base }, findings);
-  lintGraph(lint, buildFlowGraph(flow), findings);
+  lintGraph(lint, buildFlowGraph(flow, lint.surroundings), findings);
 }
 
 function lintRetryPrompts(

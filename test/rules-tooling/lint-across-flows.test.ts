@@ -99,6 +99,7 @@ describe('lint of values across flows', () => {
     };
     const result = lintRules(rules);
     assert.deepEqual(messages(result.errors), []);
+    assert.deepEqual(messages(result.warnings), [], 'desk/tell is reached through the handler');
   });
 
   it('bounds the state of a flow at the deepest it runs, with the values its callers bring', () => {
@@ -131,5 +132,103 @@ describe('lint of values across flows', () => {
     assert.deepEqual(messages(chained.errors), [
       'flows.deep.nodes.b: a call here (3 subflows deep) can carry about 206 characters of state, over the 200 that fit in dynamic_id, and would get the fallback: it may hold first (32 bytes, saved by first (flow main)), second (14 bytes, saved by a); keep values only until they are read (scope: once), save fewer or smaller ones (maxBytes, maxDigits), or use shorter names',
     ]);
+  });
+});
+
+/** A menu whose key 1 and used-up retries all lead to `to`. */
+const onlyTo = (to: string, more: Record<string, unknown> = {}) => ({
+  type: 'menu',
+  say: '请按1',
+  keys: { '1': to },
+  noInput: { retries: 0, escalateTo: to },
+  noMatch: { retries: 0, escalateTo: to },
+  ...more,
+});
+
+/** A menu that only goes round: everything leads to `again`, which leads back. */
+const loop = (more: Record<string, unknown> = {}) => ({
+  loop: onlyTo('again', more),
+  again: { type: 'say', say: '再来', next: 'loop' },
+});
+
+describe('lint of graphs across flows', () => {
+  const desk = { start: 'hello', nodes: { hello: { type: 'transfer', to: '10086' } } };
+  const agent = { name: 'agent', keywords: ['人工'], flow: 'desk' };
+
+  it('takes a handler to another flow heard in a loop as its way out, unless the loop opts out', () => {
+    const rules = (more: Record<string, unknown>) => ({
+      version: 'v1',
+      defaultLine: { flow: 'main' },
+      handlers: [agent],
+      flows: { main: { start: 'loop', nodes: loop(more) }, desk },
+    });
+    assert.deepEqual(messages(lintRules(rules({})).errors), []);
+    assert.deepEqual(
+      lintRules(rules({ handlers: false })).errors.map((e) => e.path),
+      ['flows.main.nodes.loop'],
+    );
+    assert.match(
+      lintRules(rules({ handlers: false })).errors[0]?.message ?? '',
+      /^no way out: from loop, again/,
+    );
+  });
+
+  it('reaches a node only a handler leads to, where a node hears it', () => {
+    const rules = (more: Record<string, unknown>) => ({
+      version: 'v1',
+      defaultLine: { flow: 'main' },
+      flows: {
+        main: {
+          start: 'menu',
+          handlers: [{ name: 'help', keywords: ['帮助'], goto: 'help' }],
+          nodes: {
+            menu: { type: 'menu', say: '请按1', keys: { '1': 'bye' }, ...more },
+            help: { type: 'hangup', say: '帮助' },
+            bye,
+          },
+        },
+      },
+    });
+    assert.deepEqual(messages(lintRules(rules({})).warnings), []);
+    assert.deepEqual(messages(lintRules(rules({ handlers: false })).warnings), [
+      "flows.main.nodes.help: no path from the flow's start (menu), nor any handler, leads to this node; link it from another node or remove it",
+    ]);
+  });
+
+  it('takes a return as a way out, and a subflow node as one when its flow can end the call', () => {
+    const check = (ending: Record<string, unknown>) => ({
+      start: 'ask',
+      nodes: { ask: { type: 'menu', say: '请按1', keys: { '1': 'end' } }, end: ending },
+    });
+    const rules = (ending: Record<string, unknown>) => ({
+      version: 'v1',
+      defaultLine: { flow: 'main' },
+      flows: {
+        main: {
+          start: 'loop',
+          nodes: { ...loop(), again: { type: 'subflow', flow: 'check', next: 'loop' } },
+        },
+        check: check(ending),
+      },
+    });
+    // check ends the call itself (a hangup, or its retries' goodbye): main's loop is left there.
+    assert.deepEqual(messages(lintRules(rules(back)).errors), []);
+    const returnsOnly = {
+      ...rules(back),
+      flows: {
+        ...rules(back).flows,
+        check: {
+          ...check(back),
+          nodes: {
+            ...check(back).nodes,
+            ask: onlyTo('end'),
+          },
+        },
+      },
+    };
+    assert.deepEqual(
+      lintRules(returnsOnly).errors.map((e) => e.path),
+      ['flows.main.nodes.loop'],
+    );
   });
 });
