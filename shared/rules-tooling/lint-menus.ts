@@ -1,4 +1,4 @@
-import type { MenuNode } from '../rules/rules-schema';
+import type { Handler, MenuNode } from '../rules/rules-schema';
 import { normaliseSpeech } from '../text/normalise-speech';
 import type { Findings } from './lint-context';
 
@@ -27,13 +27,7 @@ export function lintMenu(path: string, node: MenuNode, findings: Findings): void
     for (const [j, keyword] of (intent.keywords ?? []).entries()) {
       const keywordPath = `${path}.intents.${i}.keywords.${j}`;
       const normalised = normaliseSpeech(keyword);
-      if (normalised === '') {
-        findings.warnings.push({
-          path: keywordPath,
-          message: `"${keyword}" is only punctuation or spaces, which speech normalisation removes, so it never matches; remove it`,
-        });
-        continue;
-      }
+      if (normalised === '') continue;
       // Intents are tried in order and a keyword matches anywhere in the words, so an earlier keyword
       // inside this one always wins first. Shadowing by an intent going to the same node changes nothing.
       const shadow = earlier.find((e) => e.goto !== intent.goto && normalised.includes(e.keyword));
@@ -47,18 +41,39 @@ export function lintMenu(path: string, node: MenuNode, findings: Findings): void
       }
       mine.push({ keyword: normalised, intent: intent.name ?? String(i), goto: intent.goto });
     }
-    for (const [j, pattern] of (intent.patterns ?? []).entries()) {
-      const unheard = findUnheardLiterals(pattern);
-      if (unheard.length === 0) continue;
+    lintPhrases(`${path}.intents.${i}`, intent, findings);
+    earlier.push(...mine);
+  }
+}
+
+/**
+ * What an intent or a handler matches on, checked as speech is heard: keywords and excludes that
+ * normalisation empties never match (nor void a match), and pattern literals normalised words never contain.
+ */
+export function lintPhrases(
+  path: string,
+  phrases: Pick<Handler, 'keywords' | 'excludes' | 'patterns'>,
+  findings: Findings,
+): void {
+  for (const field of ['keywords', 'excludes'] as const) {
+    for (const [j, phrase] of (phrases[field] ?? []).entries()) {
+      if (normaliseSpeech(phrase) !== '') continue;
       findings.warnings.push({
-        path: `${path}.intents.${i}.patterns.${j}`,
-        message:
-          `this pattern is tried on normalised words (lower case, half width, no punctuation or spaces, 一→1), ` +
-          `which never contain ${unheard.map((ch) => `"${ch}"`).join(', ')}; ` +
-          `write ${unheard.map((ch) => describeNormalised(ch)).join(', ')} instead`,
+        path: `${path}.${field}.${j}`,
+        message: `"${phrase}" is only punctuation or spaces, which speech normalisation removes, so it never ${field === 'keywords' ? 'matches' : 'voids a match'}; remove it`,
       });
     }
-    earlier.push(...mine);
+  }
+  for (const [j, pattern] of (phrases.patterns ?? []).entries()) {
+    const unheard = findUnheardLiterals(pattern);
+    if (unheard.length === 0) continue;
+    findings.warnings.push({
+      path: `${path}.patterns.${j}`,
+      message:
+        `this pattern is tried on normalised words (lower case, half width, no punctuation or spaces, 一→1), ` +
+        `which never contain ${unheard.map((ch) => `"${ch}"`).join(', ')}; ` +
+        `write ${unheard.map((ch) => describeNormalised(ch)).join(', ')} instead`,
+    });
   }
 }
 

@@ -9,6 +9,7 @@ import { buildCallGraph } from './call-graph';
 import { analyseRulesVariables, type FlowVariables, findUnsetVariable } from './flow-variables';
 import type { Findings, FlowLint } from './lint-context';
 import { buildFlowGraph, type FlowSurroundings, findSurroundings, lintGraph } from './lint-graph';
+import { lintHandlers } from './lint-handlers';
 import { lintFlowLookups, lintLookupUse } from './lint-lookups';
 import { lintMenu } from './lint-menus';
 import { lintDocumentPrompts, lintPrompt, type PromptScope } from './lint-prompts';
@@ -52,6 +53,7 @@ export function lintRules(document: unknown, options: LintOptions = {}): LintRul
   lintDocumentPrompts(rules, findings);
   lintLookupUse(rules, findings);
   lintSubflows(rules, graph, findings);
+  lintHandlers(rules, graph, findings);
   const variablesOf = analyseRulesVariables(result.compiled, graph);
   const surroundings = findSurroundings(rules, graph);
   for (const [flowName, flow] of Object.entries(rules.flows)) {
