@@ -1,5 +1,5 @@
-import type { CompiledHandler, CompiledRules } from '../rules/compile-rules';
-import type { ListeningNode } from '../rules/rules-schema';
+import type { CompiledHandler } from '../rules/compile-rules';
+import type { Handler, ListeningNode } from '../rules/rules-schema';
 import type { CallFrame } from '../state/state-token';
 import type { CallContext } from './call-context';
 import { matchIntents } from './match-intents';
@@ -46,11 +46,11 @@ export function hearHandlers(
  * The handlers a listening node of a flow hears, in the order they are tried: none with `handlers: false`,
  * those named in a list, else all in force in the flow (the linter asks here too).
  */
-export function listHandlersHeard(
-  handlers: CompiledRules['handlers'],
+export function listHandlersHeard<T extends { readonly handler: Handler }>(
+  handlers: ReadonlyMap<string, readonly T[]>,
   node: ListeningNode,
   flowName: string,
-): readonly CompiledHandler[] {
+): readonly T[] {
   if (node.handlers === false) return [];
   const inForce = handlers.get(flowName) ?? [];
   const named = node.handlers;

@@ -72,7 +72,10 @@ describe('global handlers', () => {
     const atPin = call.send('normal', { words: '再说一遍' });
     // 再说一遍 is 再说1遍 once normalised: one digit, no PIN; no retry is left, so the subflow fails.
     assert.equal(atPin.action.action, 'transfer');
-    assert.ok(atPin.trace.includes('return failed → main/agent'), atPin.trace.join('\n'));
+    assert.ok(
+      atPin.trace.includes('return failed → main/agent (called by lostCheck)'),
+      atPin.trace.join('\n'),
+    );
     assert.ok(!atPin.trace.some((line) => line.startsWith('handler ')), atPin.trace.join('\n'));
   });
 
@@ -136,14 +139,14 @@ describe('subflows', () => {
     assert.equal(back.state?.node, 'menu');
     assert.equal(back.state?.stack, undefined);
     assert.deepEqual(back.state?.vars, { card: '6218' }, 'the PIN (scope flow) is dropped on return');
-    assert.ok(back.trace.includes('return → main/lostDone'));
+    assert.ok(back.trace.includes('return → main/lostDone (called by lostCheck)'));
     assert.ok(back.trace.includes('now in flow main'));
 
     call.send('dtmf', { dtmf_digits: '2' });
     call.send('dtmf', { dtmf_digits: '1234' });
     const second = call.send('dtmf', { dtmf_digits: '111111' });
     assert.deepEqual(spoken(second), ['验证通过。', '余额充足，再见。']);
-    assert.ok(second.trace.includes('return → main/balanceDone'));
+    assert.ok(second.trace.includes('return → main/balanceDone (called by balanceCheck)'));
   });
 
   it('return at a named exit', () => {
@@ -151,7 +154,10 @@ describe('subflows', () => {
     call.send('dtmf', { dtmf_digits: '2' });
     const failed = call.send('dtmf', { dtmf_digits: 'noInputTimeout' });
     assert.equal(failed.action.action, 'transfer');
-    assert.ok(failed.trace.includes('return failed → main/agent'), failed.trace.join('\n'));
+    assert.ok(
+      failed.trace.includes('return failed → main/agent (called by balanceCheck)'),
+      failed.trace.join('\n'),
+    );
   });
 
   it('carry their stack in the sealed state, within the state budget', () => {
