@@ -34,7 +34,10 @@ export type LintRulesResult = {
  * prompts: unreachable nodes and unused flows, dead ends, loops with no way out, input a node can never
  * hear, values read where no path has saved them, placeholders, settings the platform overrides,
  * characters TTS refuses, calendars that never open, states that could outgrow `dynamic_id` (path by path,
- * with `scope: once`), and lookups: unused, sending values no path saved, sensitive values in urls. Every finding names the dotted path of what is wrong and says what to do.
+ * with `scope: once`), and lookups: unused, sending values no path saved, sensitive values in urls; across
+ * flows, recursion and calls deeper than a call's state holds, returns with no caller, values followed
+ * into subflows and back, and handlers heard where they should not be or never. Every finding names the
+ * dotted path of what is wrong and says what to do.
  * Pure, and linear in the size of the document (keyword checks are quadratic only within one menu).
  */
 export function lintRules(document: unknown, options: LintOptions = {}): LintRulesResult {
