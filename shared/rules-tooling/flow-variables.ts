@@ -328,8 +328,10 @@ function findCalledFlows(compiled: CompiledRules, graph: CallGraph): Map<string,
     for (const call of graph.calls) {
       const into = adds.get(call.flow) as Map<string, InheritedValue>;
       for (const [name, value] of adds.get(call.calls) ?? []) {
-        if (into.has(name)) continue;
-        into.set(name, value);
+        const known = into.get(name);
+        const merged = mergeValue(known, value);
+        if (known !== undefined && describeValue(known) === describeValue(merged)) continue;
+        into.set(name, merged);
         changed = true;
       }
     }
@@ -406,8 +408,13 @@ function describeSeeds(seeds: Seeds): string {
           node,
           [...values]
             .sort(([a], [b]) => a.localeCompare(b))
-            .map(([name, v]) => [name, v.maxBytes, v.sensitive, v.collectedSensitive, v.savedBy.length]),
+            .map(([name, value]) => [name, describeValue(value)]),
         ]),
     ]),
   );
+}
+
+/** What can grow of a value as more savers are found: its bound, its sensitivity, its savers. */
+function describeValue(value: InheritedValue): string {
+  return `${value.maxBytes} ${value.sensitive} ${value.collectedSensitive} ${value.savedBy.length}`;
 }

@@ -133,6 +133,35 @@ describe('lint of values across flows', () => {
       'flows.deep.nodes.b: a call here (3 subflows deep) can carry about 206 characters of state, over the 200 that fit in dynamic_id, and would get the fallback: it may hold first (32 bytes, saved by first (flow main)), second (14 bytes, saved by a); keep values only until they are read (scope: once), save fewer or smaller ones (maxBytes, maxDigits), or use shorter names',
     ]);
   });
+  it('bounds a value a subflow hands back by the largest of the flows it calls that save it too', () => {
+    const result = lintRules({
+      version: 'v1',
+      defaultLine: { flow: 'main' },
+      flows: {
+        main: {
+          start: 'first',
+          nodes: {
+            first: collect('first', 32, 'second'),
+            second: collect('second', 4, 'b'),
+            b: { type: 'subflow', flow: 'b', next: 'bye' },
+            bye,
+          },
+        },
+        b: {
+          start: 'c',
+          nodes: {
+            c: { type: 'subflow', flow: 'c', next: 'x' },
+            x: collect('x', 4, 'end', { scope: 'call' }),
+            end: back,
+          },
+        },
+        c: { start: 'x', nodes: { x: collect('x', 20, 'end', { scope: 'call' }), end: back } },
+      },
+    });
+    const [atBye] = result.errors;
+    assert.equal(atBye?.path, 'flows.main.nodes.bye');
+    assert.match(atBye?.message ?? '', /x \(20 bytes, saved by x \(flow b\) or x \(flow c\)\)/);
+  });
 });
 
 /** A menu whose key 1 and used-up retries all lead to `to`. */
