@@ -372,10 +372,13 @@ function findSeeds(
   for (const { flow, node, target } of graph.heard) {
     if (target.kind === 'node' && target.flow !== flow) bring(flow, node, target.flow, target.node);
     if (target.kind !== 'restart') continue;
-    // Back to the start of a flow that (through others) called this one, with what it held at the call.
-    for (const call of graph.calls)
-      if (callsReach(graph, call.calls, flow))
+    // Back to the start of the flow the call started in, which (through others) called this one, with
+    // what it held at the call (the values of the flows between are dropped).
+    for (const call of graph.calls) {
+      const top = graph.entrances.has(call.flow) || !graph.calls.some(({ calls }) => calls === call.flow);
+      if (top && callsReach(graph, call.calls, flow))
         bring(call.flow, call.node, call.flow, rules.flows[call.flow]?.start ?? '');
+    }
   }
   return seeds;
 }

@@ -162,6 +162,34 @@ describe('lint of values across flows', () => {
     assert.equal(atBye?.path, 'flows.main.nodes.bye');
     assert.match(atBye?.message ?? '', /x \(20 bytes, saved by x \(flow b\) or x \(flow c\)\)/);
   });
+  it('brings the top flow its own values back at its start when a handler restarts the call deep inside', () => {
+    const rules = (handlers: unknown[]) => ({
+      version: 'v1',
+      defaultLine: { flow: 'main' },
+      handlers,
+      flows: {
+        main: {
+          start: 'hello',
+          nodes: {
+            hello: { type: 'say', say: '您好{{vars.first}}', next: 'first' },
+            first: collect('first', 4, 'b'),
+            b: { type: 'subflow', flow: 'b', next: 'bye' },
+            bye,
+          },
+        },
+        b: { start: 'c', nodes: { c: { type: 'subflow', flow: 'c', next: 'end' }, end: back } },
+        c: { start: 'ask', nodes: { ask: { type: 'menu', say: '请按1', keys: { '1': 'end' } }, end: back } },
+      },
+    });
+    assert.deepEqual(
+      messages(lintRules(rules([{ name: 'again', keywords: ['重来'], do: 'restart' }])).errors),
+      [],
+    );
+    assert.deepEqual(
+      lintRules(rules([])).errors.map((e) => e.path),
+      ['flows.main.nodes.hello.say'],
+    );
+  });
 });
 
 /** A menu whose key 1 and used-up retries all lead to `to`. */
