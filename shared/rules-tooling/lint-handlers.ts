@@ -59,8 +59,8 @@ function lintSensitiveEntries(rules: Rules, graph: CallGraph, findings: Findings
 }
 
 /**
- * A handler keyword that contains a keyword of an intent (with no excludes) of a menu that hears it:
- * intents are tried first, so at that menu the words go to the intent's node, never to the handler.
+ * A handler keyword that contains a keyword of an intent (with no excludes to void it, going elsewhere)
+ * of a menu that hears it: intents are tried first, so at that menu the words are always an intent's.
  */
 function lintShadowedKeywords(lint: HandlerLint, findings: Findings): void {
   const { path, rules, handler, heard } = lint;
@@ -71,23 +71,24 @@ function lintShadowedKeywords(lint: HandlerLint, findings: Findings): void {
     for (const { flow, node, target } of heard) {
       const menu = rules.flows[flow]?.nodes[node];
       if (menu?.type !== 'menu') continue;
-      const intent = (menu.intents ?? []).find(
-        (candidate) =>
-          candidate.excludes === undefined &&
-          !(target.kind === 'node' && target.flow === flow && target.node === candidate.goto) &&
-          (candidate.keywords ?? []).some((own) => {
-            const phrase = normaliseSpeech(own);
-            return phrase !== '' && normalised.includes(phrase);
-          }),
-      );
-      if (intent !== undefined) shadows.push(`${flow}/${node} to ${intent.goto}`);
+      for (const [i, intent] of (menu.intents ?? []).entries()) {
+        const same = target.kind === 'node' && target.flow === flow && target.node === intent.goto;
+        if (intent.excludes !== undefined || same) continue;
+        const inside = (intent.keywords ?? []).find((own) => {
+          const phrase = normaliseSpeech(own);
+          return phrase !== '' && normalised.includes(phrase);
+        });
+        if (inside === undefined) continue;
+        shadows.push(`"${inside}" of intent ${intent.name ?? i} at ${flow}/${node}`);
+        break;
+      }
     }
     if (shadows.length === 0) continue;
     findings.warnings.push({
       path: `${path}.keywords.${j}`,
       message:
-        `"${keyword}" contains a keyword of an intent that is tried before handlers (${shadows.join(', ')}), so ` +
-        'there saying it goes to the intent, never to this handler; change the keyword, or the intent',
+        `"${keyword}" contains ${shadows.join(', ')}, and a menu tries its intents before handlers, so ` +
+        'there saying it is always taken by an intent, never by this handler; change the keyword, or the intent',
     });
   }
 }

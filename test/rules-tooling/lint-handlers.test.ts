@@ -36,7 +36,7 @@ describe('lint of handlers', () => {
   it('warns about a keyword a menu intent tried first always takes, only where that is sure', () => {
     const balance = { name: 'balance', keywords: ['查余额'], flow: 'main', goto: 'agent' };
     assert.deepEqual(warningsWith([balance]), [
-      'handlers.0.keywords.0: "查余额" contains a keyword of an intent that is tried before handlers (main/menu to balanceCheck), so there saying it goes to the intent, never to this handler; change the keyword, or the intent',
+      'handlers.0.keywords.0: "查余额" contains "余额" of intent balance at main/menu, and a menu tries its intents before handlers, so there saying it is always taken by an intent, never by this handler; change the keyword, or the intent',
     ]);
     // The intent lost has excludes, which may void it; an intent to the handler's own node changes nothing.
     assert.deepEqual(warningsWith([{ ...balance, keywords: ['要挂失'] }]), []);
