@@ -69,6 +69,8 @@ export type CallbackLog = {
   readonly flow?: string | undefined;
   readonly node?: string | undefined;
   readonly nodeBefore?: string | undefined;
+  /** The flow of `nodeBefore`, when the call has since moved to another. */
+  readonly flowBefore?: string | undefined;
   readonly line?: string | undefined;
   readonly matched?: string | undefined;
   readonly trace: readonly string[];
@@ -104,6 +106,7 @@ export const CallbackLogSchema = v.object({
   flow: lenientText,
   node: lenientText,
   nodeBefore: lenientText,
+  flowBefore: lenientText,
   line: lenientText,
   matched: lenientText,
   action: lenientText,

@@ -1,21 +1,27 @@
 /**
  * Coverage of a rules document by simulated calls: which nodes, keys, intents, branches (a branch
  * node's and a split's) and retry escalations (and the other ways on: a collected value's `next`, a
- * failed transfer's `onFail`, a lookup's `next` and `onError`) the calls went through, per flow, from the
- * function's own log lines, and what each lookup node's lookups came to. Pure. The ways out of a node
- * come from the node-type traits (`targetsOf`, `findRetryPolicy`), so a new node type's edges are counted
- * by their target without a change here; ways a trace line names precisely (keys, intents, branches,
- * escalations) are read from it.
+ * failed transfer's `onFail`, a lookup's `next` and `onError`, a subflow node's `next` and `exits` by the
+ * return that came back to it) and which handlers the calls went through, per flow (a callback's trace
+ * moves from flow to flow at its `now in flow` lines), from the function's own log lines, and what each
+ * lookup node's lookups came to. Pure. The ways out of a node come from the node-type traits
+ * (`targetsOf`, `findRetryPolicy`), so a new node type's edges are counted by their target without a
+ * change here; ways a trace line names precisely (keys, intents, branches, escalations) are read from it.
  */
 
+import { listHandlersHeard } from '../../shared/flow/handlers';
 import {
   readBranchTaken,
   readEnteredNode,
+  readFlowEntered,
+  readHandlerHeard,
   readLookupLine,
   readRetriesUsedUp,
   readSplitTaken,
+  readSubflowReturned,
   type TracedLookup,
 } from '../../shared/flow/trace-phrases';
+import { listHandlersInForce } from '../../shared/rules/compile-rules';
 import {
   chainsOn,
   findRetryPolicy,
@@ -23,15 +29,16 @@ import {
   RETRY_KINDS,
   targetsOf,
 } from '../../shared/rules/node-types';
-import type { Flow, FlowNode, Rules } from '../../shared/rules/rules-schema';
+import type { Flow, FlowNode, Handler, Rules } from '../../shared/rules/rules-schema';
 import { splitBranchName } from '../../shared/rules/split-shares';
 
-export type CoverageKind = 'node' | 'key' | 'intent' | 'branch' | 'escalation' | 'edge';
+export type CoverageKind = 'node' | 'key' | 'intent' | 'branch' | 'escalation' | 'edge' | 'handler';
 
 /** One thing a call can go through. */
 export type CoverageItem = {
   readonly id: string;
   readonly flow: string;
+  /** The node it belongs to (empty for a handler, heard at any node of its flow). */
   readonly node: string;
   readonly kind: CoverageKind;
   /** How a report names it: `node agentBusy`, `menu: key 2 → balanceInfo`. */
@@ -40,7 +47,10 @@ export type CoverageItem = {
 
 /** What one callback's log line says of the way the call went. */
 export type Visit = {
+  /** The flow the call is in after the callback. */
   readonly flow?: string | undefined;
+  /** The flow of `nodeBefore`, when it is another: the callback's trace starts there. */
+  readonly flowBefore?: string | undefined;
   readonly nodeBefore?: string | undefined;
   readonly matched?: string | undefined;
   readonly trace: readonly string[];
@@ -76,6 +86,7 @@ export type Coverage = {
 
 const nodeId = (flow: string, node: string) => `${flow}/${node}`;
 const edgeId = (flow: string, node: string, path: string) => `${flow}/${node}#${path}`;
+const handlerId = (flow: string, handler: string) => `${flow}#handlers.${handler}`;
 
 function kindOfPath(path: string): CoverageKind {
   if (path.startsWith('keys.')) return 'key';
@@ -120,27 +131,63 @@ function labelOf(nodeName: string, path: string, target: string, label: string):
   }
 }
 
-/** Every node and way on of every flow, in document order. */
+/**
+ * Every node and way on of every flow, in document order, then the handlers some node of the flow hears
+ * (its own, then the document's it does not replace).
+ */
 export function listCoverageItems(rules: Rules): CoverageItem[] {
   const items: CoverageItem[] = [];
   for (const [flowName, flow] of Object.entries(rules.flows)) {
-    for (const [nodeName, node] of Object.entries(flow.nodes)) {
+    items.push(...listNodeItems(flowName, flow));
+    // The handlers some node of the flow hears, in the order they are tried.
+    const inForce = new Map([
+      [flowName, listHandlersInForce(rules, flowName).map((handler) => ({ handler }))],
+    ]);
+    const heard = new Set(
+      Object.values(flow.nodes).flatMap((node) =>
+        isListeningNode(node) ? listHandlersHeard(inForce, node, flowName).map(({ handler }) => handler) : [],
+      ),
+    );
+    for (const { handler } of inForce.get(flowName) ?? []) {
+      if (!heard.has(handler)) continue;
       items.push({
-        id: nodeId(flowName, nodeName),
+        id: handlerId(flowName, handler.name),
+        flow: flowName,
+        node: '',
+        kind: 'handler',
+        label: `handler ${handler.name} → ${describeHandlerTarget(flowName, handler)}`,
+      });
+    }
+  }
+  return items;
+}
+
+/** Where a handler leads, as coverage names it: `main/agent`, `repeat`, `restart`. */
+function describeHandlerTarget(flowName: string, handler: Handler): string {
+  if (handler.do !== undefined) return handler.do;
+  const flow = handler.flow ?? flowName;
+  return handler.goto === undefined ? `flow ${flow}` : `${flow}/${handler.goto}`;
+}
+
+/** The nodes and ways on of one flow, in document order. */
+function listNodeItems(flowName: string, flow: Flow): CoverageItem[] {
+  const items: CoverageItem[] = [];
+  for (const [nodeName, node] of Object.entries(flow.nodes)) {
+    items.push({
+      id: nodeId(flowName, nodeName),
+      flow: flowName,
+      node: nodeName,
+      kind: 'node',
+      label: `node ${nodeName}`,
+    });
+    for (const edge of edgesOf(node, flow)) {
+      items.push({
+        id: edgeId(flowName, nodeName, edge.path),
         flow: flowName,
         node: nodeName,
-        kind: 'node',
-        label: `node ${nodeName}`,
+        kind: kindOfPath(edge.path),
+        label: labelOf(nodeName, edge.path, edge.target, edge.label),
       });
-      for (const edge of edgesOf(node, flow)) {
-        items.push({
-          id: edgeId(flowName, nodeName, edge.path),
-          flow: flowName,
-          node: nodeName,
-          kind: kindOfPath(edge.path),
-          label: labelOf(nodeName, edge.path, edge.target, edge.label),
-        });
-      }
     }
   }
   return items;
@@ -170,46 +217,54 @@ export function visitedBy(rules: Rules, visit: Visit): Set<string> {
 function walkVisit(rules: Rules, visit: Visit): { seen: Set<string>; lookups: LookupSeen[] } {
   const seen = new Set<string>();
   const lookups: LookupSeen[] = [];
-  const flowName = visit.flow;
-  const flow = flowName === undefined ? undefined : rules.flows[flowName];
+  const flowNamed = (name: string | undefined) =>
+    name !== undefined && Object.hasOwn(rules.flows, name) ? rules.flows[name] : undefined;
+  // The flow the call is in: the one it heard the event in, until a trace line says it moved to another.
+  let flowName = visit.flowBefore ?? visit.flow;
+  let flow = flowNamed(flowName);
   if (flowName === undefined || flow === undefined) return { seen, lookups };
   const nodeOf = (name: string | undefined) =>
-    name !== undefined && Object.hasOwn(flow.nodes, name) ? flow.nodes[name] : undefined;
+    name !== undefined && flow !== undefined && Object.hasOwn(flow.nodes, name)
+      ? flow.nodes[name]
+      : undefined;
   /** Marks the ways on of `from` that lead to `target` and that no trace line names precisely. */
   const markByTarget = (from: string, target: string) => {
     const node = nodeOf(from);
     // A lookup's trace line names the way it went (next or onError, which may lead to the same node).
-    if (node === undefined || node.type === 'lookup') return;
+    if (node === undefined || node.type === 'lookup' || flow === undefined || flowName === undefined) return;
     for (const edge of edgesOf(node, flow))
       if (edge.target === target && !SPECIFIC.has(kindOfPath(edge.path)))
         seen.add(edgeId(flowName, from, edge.path));
   };
 
+  const heardIn = flowName;
+  const heardFlow = flow;
   // The node that heard the event. An outbound call's first event names none (its state was a flow
   // name): SmartCall's opening was the question of the flow's start node, which heard the answer.
-  const hearer = visit.nodeBefore ?? (visit.matched === undefined ? undefined : flow.start);
+  const hearer = visit.nodeBefore ?? (visit.matched === undefined ? undefined : heardFlow.start);
   const before = nodeOf(hearer);
   if (hearer !== undefined && before !== undefined) {
     const from = hearer;
-    seen.add(nodeId(flowName, from));
+    seen.add(nodeId(heardIn, from));
     const key = /^(?:spoken )?key (.)$/.exec(visit.matched ?? '')?.[1];
     if (key !== undefined && before.type === 'menu' && Object.hasOwn(before.keys ?? {}, key))
-      seen.add(edgeId(flowName, from, `keys.${key}`));
+      seen.add(edgeId(heardIn, from, `keys.${key}`));
     const intent = /^intent (.+)$/.exec(visit.matched ?? '')?.[1];
     if (intent !== undefined && before.type === 'menu') {
       (before.intents ?? []).forEach((candidate, i) => {
-        if ((candidate.name ?? String(i)) === intent) seen.add(edgeId(flowName, from, `intents.${i}.goto`));
+        if ((candidate.name ?? String(i)) === intent) seen.add(edgeId(heardIn, from, `intents.${i}.goto`));
       });
     }
     for (const line of visit.trace) {
       const escalation = readRetriesUsedUp(line);
       if (escalation === undefined || !isListeningNode(before)) continue;
       const { kind, target } = escalation;
-      if (findRetryPolicy(before, flow, kind).policy.escalateTo === target)
-        seen.add(edgeId(flowName, from, `${kind}.escalateTo`));
+      if (findRetryPolicy(before, heardFlow, kind).policy.escalateTo === target)
+        seen.add(edgeId(heardIn, from, `${kind}.escalateTo`));
     }
   }
 
+  // The node the last node entered came from, when the way between them is an edge of that node.
   let previous = hearer;
   let current: string | undefined;
   for (const line of visit.trace) {
@@ -219,6 +274,36 @@ function walkVisit(rules: Rules, visit: Visit): { seen: Set<string>; lookups: Lo
       if (previous !== undefined) markByTarget(previous, entered);
       previous = entered;
       current = entered;
+      continue;
+    }
+    const moved = readFlowEntered(line);
+    if (moved !== undefined) {
+      flowName = moved;
+      flow = flowNamed(moved);
+      if (flow === undefined) break;
+      // Into a called flow's start, back to a subflow node's way on, or where a handler led: no edge of
+      // the node before names it.
+      previous = undefined;
+      current = undefined;
+      continue;
+    }
+    const returned = readSubflowReturned(line);
+    if (returned !== undefined) {
+      seen.add(
+        edgeId(
+          returned.flow,
+          returned.caller,
+          returned.exit === undefined ? 'next' : `exits.${returned.exit}`,
+        ),
+      );
+      previous = undefined;
+      continue;
+    }
+    const handler = readHandlerHeard(line);
+    if (handler !== undefined) {
+      // A handler leads where it says, which is no way on of the node that heard it.
+      seen.add(handlerId(flowName, handler));
+      previous = undefined;
       continue;
     }
     // A lookup answered on a later event is the one the call waited at: the node that heard it.

@@ -33,6 +33,7 @@ export function printableOutcome(outcome: TurnOutcome): TurnOutcome {
             flow: clean(log.flow),
             node: clean(log.node),
             nodeBefore: clean(log.nodeBefore),
+            flowBefore: clean(log.flowBefore),
             line: clean(log.line),
             matched: clean(log.matched),
             trace: log.trace.map(printable),

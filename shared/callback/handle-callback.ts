@@ -272,6 +272,8 @@ function describeDecision(decision: Decision, decoded: DecodedState, eventType: 
     rulesVersion: decision.rules.rules.version,
     ...(facts.line === undefined ? {} : { line: facts.line }),
     ...(state === undefined ? {} : { flow: state.flow }),
+    // The flow nodeBefore is in, when the call has since moved to another (a subflow, a return, a handler).
+    ...(before === undefined || before.flow === state?.flow ? {} : { flowBefore: before.flow }),
     ...(before === undefined ? {} : { nodeBefore: before.node }),
     ...(state === undefined ? {} : { node: state.node }),
     ...(facts.matched === undefined ? {} : { matched: facts.matched }),

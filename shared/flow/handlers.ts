@@ -1,5 +1,5 @@
 import type { CompiledHandler } from '../rules/compile-rules';
-import type { ListeningNode } from '../rules/rules-schema';
+import type { Handler, ListeningNode } from '../rules/rules-schema';
 import type { CallFrame } from '../state/state-token';
 import type { CallContext } from './call-context';
 import { matchIntents } from './match-intents';
@@ -22,7 +22,7 @@ export function hearHandlers(
   here: Here,
   input: HandlerInput,
 ): Step | undefined {
-  const heard = handlersHeardAt(ctx, node, here.flowName);
+  const heard = listHandlersHeard(ctx.compiled.handlers, node, here.flowName);
   if (heard.length === 0) return undefined;
   if ('key' in input) {
     const byKey = heard.find(({ handler }) => handler.keys?.includes(input.key) === true);
@@ -43,14 +43,17 @@ export function hearHandlers(
   return match === undefined || chosen === undefined ? undefined : take(ctx, here, chosen, match.why);
 }
 
-/** The handlers a node hears in a flow. */
-function handlersHeardAt(
-  ctx: CallContext,
+/**
+ * The handlers a listening node of a flow hears, in the order they are tried: none with `handlers: false`,
+ * those named in a list, else all in force in the flow (the linter asks here too).
+ */
+export function listHandlersHeard<T extends { readonly handler: Handler }>(
+  handlers: ReadonlyMap<string, readonly T[]>,
   node: ListeningNode,
   flowName: string,
-): readonly CompiledHandler[] {
+): readonly T[] {
   if (node.handlers === false) return [];
-  const inForce = ctx.compiled.handlers.get(flowName) ?? [];
+  const inForce = handlers.get(flowName) ?? [];
   const named = node.handlers;
   return Array.isArray(named) ? inForce.filter(({ handler }) => named.includes(handler.name)) : inForce;
 }

@@ -36,6 +36,7 @@ import {
   lookupWaiting,
   retriesUsedUp,
   splitTaken,
+  subflowReturned,
 } from './trace-phrases';
 
 /**
@@ -421,7 +422,7 @@ function returnFromSubflow(ctx: CallContext, node: ReturnNode, here: Here): Step
   if (caller?.type !== 'subflow') throw new FlowError(`node ${frame.flow}/${frame.node} calls no flow`);
   const target = node.exit === undefined ? caller.next : caller.exits?.[node.exit];
   if (target === undefined) throw new FlowError(`node ${frame.flow}/${frame.node} has no exit ${node.exit}`);
-  ctx.note(`return${node.exit === undefined ? '' : ` ${node.exit}`} → ${frame.flow}/${target}`);
+  ctx.note(subflowReturned(node.exit, frame.flow, frame.node, target));
   const drop = ctx.compiled.dropsOnLeavingFlow.get(here.flowName);
   return {
     kind: 'goto',

@@ -88,6 +88,32 @@ export function readFlowEntered(line: string): string | undefined {
   return /^now in flow (\S+)$/.exec(line)?.[1];
 }
 
+/**
+ * `return failed → main/agent (called by balanceCheck)`: a subflow returned (with its exit, if any) to the
+ * flow and node it goes on at, by the subflow node that called it.
+ */
+export function subflowReturned(
+  exit: string | undefined,
+  flow: string,
+  caller: string,
+  target: string,
+): string {
+  return `return${exit === undefined ? '' : ` ${exit}`} → ${flow}/${target} (called by ${caller})`;
+}
+/** What a return's trace line says: the exit (undefined for `next`), the calling flow and node, the target. */
+export function readSubflowReturned(
+  line: string,
+): { exit: string | undefined; flow: string; caller: string; target: string } | undefined {
+  const match = /^return(?: (\S+))? → ([^/\s]+)\/(\S+) \(called by (\S+)\)$/.exec(line);
+  if (match?.[2] === undefined || match[3] === undefined || match[4] === undefined) return undefined;
+  return { exit: match[1], flow: match[2], target: match[3], caller: match[4] };
+}
+
+/** `handler agent (keyword 人工) → agentIntro`: the handler a trace line says was heard, or undefined. */
+export function readHandlerHeard(line: string): string | undefined {
+  return /^handler (\S+) \(.*\) → \S+/.exec(line)?.[1];
+}
+
 /** `6 digits`: how a collect node's trace names what it heard, by count only. */
 export function countedDigits(count: number): string {
   return `${count} digits`;

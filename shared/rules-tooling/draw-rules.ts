@@ -21,7 +21,8 @@ const EXCERPT_CHARS = 24;
  * The rules as a Mermaid `flowchart TD`: each line (with how many numbers it takes, never the numbers)
  * leading to the start of its flow, and each flow as a subgraph of its nodes, shaped by type and labelled
  * with their name and the start of their prompt. Edges carry keys, intents, branch conditions and
- * escalations; dotted edges are what happens when the caller is silent or not understood. The output
+ * escalations; dotted edges are what happens when the caller is silent or not understood, and a subflow
+ * node's call of its flow (`calls`); a note in each flow lists the handlers in force there. The output
  * depends only on the rules, so it can be committed and diffed. Throws for a `flow` the rules lack.
  */
 export function drawRules(compiled: CompiledRules, options: DrawRulesOptions = {}): string {
@@ -74,13 +75,22 @@ export function drawRules(compiled: CompiledRules, options: DrawRulesOptions = {
     for (const name of named) out.push(`  LN -->|"${escapeLabel(name)}"| ${startId(name)}`);
   }
 
+  // A subflow node calls its flow's start (when that flow is drawn too), drawn once every node is declared.
+  const calls: string[] = [];
   for (const [f, flowName] of flowNames.entries()) {
-    if (drawn(flowName)) out.push(...drawFlow(f, flowName, rules.flows[flowName] as Flow));
+    if (!drawn(flowName)) continue;
+    const flow = rules.flows[flowName] as Flow;
+    out.push(...drawFlow(f, flowName, flow, drawHandlers(f, flowName, compiled)));
+    for (const [n, node] of Object.values(flow.nodes).entries()) {
+      if (node.type === 'subflow' && drawn(node.flow))
+        calls.push(`  ${nodeId(f, n)} -.->|"calls"| ${startId(node.flow)}`);
+    }
   }
+  out.push(...calls);
   return `${out.join('\n')}\n`;
 }
 
-function drawFlow(f: number, flowName: string, flow: Flow): string[] {
+function drawFlow(f: number, flowName: string, flow: Flow, notes: readonly string[]): string[] {
   const names = Object.keys(flow.nodes);
   const position = new Map(names.map((name, i) => [name, i]));
   const goodbye = `F${f}_BYE`;
@@ -137,7 +147,27 @@ function drawFlow(f: number, flowName: string, flow: Flow): string[] {
     const said = excerpt(flow.goodbye);
     shapes.push(`    ${goodbye}(["goodbye${said === '' ? '' : `<br/>${escapeLabel(said)}`}"])`);
   }
+  for (const note of notes) shapes.push(`    ${note}`);
   return [`  subgraph F${f}["${escapeLabel(`flow ${flowName}`)}"]`, ...shapes, '  end', ...edges];
+}
+
+/**
+ * The handlers in force in a flow, as one note in its subgraph: what selects each (its first keyword,
+ * pattern or key) and where it leads (`人工 → main/agent`, `再说一遍 → repeat`), in the order they are tried.
+ */
+function drawHandlers(f: number, flowName: string, compiled: CompiledRules): string[] {
+  const inForce = compiled.handlers.get(flowName) ?? [];
+  if (inForce.length === 0) return [];
+  const lines = inForce.map(({ handler }) => {
+    const heard =
+      handler.keywords?.[0] ??
+      (handler.patterns?.[0] === undefined ? undefined : `/${handler.patterns[0]}/`) ??
+      `key ${handler.keys?.[0] ?? ''}`;
+    const flow = handler.flow ?? flowName;
+    const target = handler.do ?? `${flow}/${handler.goto ?? compiled.rules.flows[flow]?.start ?? ''}`;
+    return escapeLabel(`${heard} → ${target}`);
+  });
+  return [`F${f}_HANDLERS[\\"handlers<br/>${lines.join('<br/>')}"\\]`];
 }
 
 /** Node ids are positions, not names: names may be Mermaid keywords (`end`) or hold a `-`. */

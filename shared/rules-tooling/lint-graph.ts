@@ -9,7 +9,8 @@ import {
   RETRY_KINDS,
   targetsOf,
 } from '../rules/node-types';
-import type { Flow, FlowNode } from '../rules/rules-schema';
+import type { Flow, FlowNode, Rules } from '../rules/rules-schema';
+import { type CallGraph, findHandlerMoves } from './call-graph';
 import { findCycles } from './find-cycles';
 import type { Findings, FlowLint } from './lint-context';
 
@@ -23,28 +24,56 @@ export type FlowGraph = {
   readonly names: readonly string[];
   readonly nodes: readonly FlowNode[];
   readonly successors: readonly (readonly number[])[];
-  /** Whether a call can end at the node: hang up, transfer, or have its retries end with the goodbye. */
+  /**
+   * Whether a call can end at the node, or leave the flow there: hang up, transfer, return, have its
+   * retries end with the goodbye, run a subflow that can end the call, or hear a handler to another flow.
+   */
   readonly ends: readonly boolean[];
+  /** Nodes calls enter other than at the start: the targets of handlers heard in other flows. */
+  readonly entries: readonly number[];
 };
 
-export function buildFlowGraph(flow: Flow): FlowGraph {
+/**
+ * How the other flows touch a flow's graph: the handlers heard at its nodes (by node: the node of this
+ * flow each leads to, or `leaves` for one that takes the call out of it), the nodes other flows' handlers
+ * lead to, and whether a subflow node's flow can end the call itself.
+ */
+export type FlowSurroundings = {
+  readonly handlerTargets: ReadonlyMap<string, readonly (string | 'leaves')[]>;
+  readonly entries: readonly string[];
+  readonly canEndIn: (flowName: string) => boolean;
+};
+
+const ALONE: FlowSurroundings = { handlerTargets: new Map(), entries: [], canEndIn: () => false };
+
+export function buildFlowGraph(flow: Flow, around: FlowSurroundings = ALONE): FlowGraph {
   const names = Object.keys(flow.nodes);
   const position = new Map(names.map((name, i) => [name, i]));
   const nodes = names.map((name) => flow.nodes[name] as FlowNode);
   const successors: number[][] = [];
   const ends: boolean[] = [];
-  for (const node of nodes) {
-    const targets = listEdges(node, flow).map((edge) => edge.target);
+  for (const [i, node] of nodes.entries()) {
+    const handled = around.handlerTargets.get(names[i] as string) ?? [];
+    const targets = [
+      ...listEdges(node, flow).map((edge) => edge.target),
+      ...handled.filter((target) => target !== 'leaves'),
+    ];
     // Without escalateTo (the default policies have none) used-up retries end with the goodbye.
     const ending =
       endsCall(node) ||
+      handled.includes('leaves') ||
+      (node.type === 'subflow' && around.canEndIn(node.flow)) ||
       (isListeningNode(node) &&
         RETRY_KINDS.some((kind) => findRetryPolicy(node, flow, kind).policy.escalateTo === undefined));
     // compileRules has checked every target exists.
     successors.push([...new Set(targets.map((target) => position.get(target) ?? -1))].filter((i) => i >= 0));
     ends.push(ending);
   }
-  return { names, nodes, successors, ends };
+  const entries = around.entries.flatMap((name) => {
+    const i = position.get(name);
+    return i === undefined ? [] : [i];
+  });
+  return { names, nodes, successors, ends, entries };
 }
 
 /**
@@ -63,6 +92,42 @@ export function listEdges(node: FlowNode, flow: Flow): NodeEdge[] {
   return edges;
 }
 
+/** How the other flows touch each flow's graph (see {@link FlowSurroundings}). */
+export function findSurroundings(rules: Rules, graph: CallGraph): Map<string, FlowSurroundings> {
+  const handlerTargets = findHandlerMoves(rules, graph);
+  const entries = new Map<string, string[]>();
+  for (const { flow, target } of graph.heard) {
+    if (target.kind === 'node' && target.flow !== flow)
+      entries.set(target.flow, [...(entries.get(target.flow) ?? []), target.node]);
+  }
+  // Whether a call inside a flow (or the flows it calls) can end there, other than by returning.
+  const endsInside = new Set<string>();
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [flowName, flow] of Object.entries(rules.flows)) {
+      if (endsInside.has(flowName)) continue;
+      const graphOf = buildFlowGraph(flow, {
+        handlerTargets: handlerTargets.get(flowName) ?? new Map(),
+        entries: [],
+        canEndIn: (name) => endsInside.has(name),
+      });
+      if (!graphOf.nodes.some((node, i) => graphOf.ends[i] === true && node.type !== 'return')) continue;
+      endsInside.add(flowName);
+      changed = true;
+    }
+  }
+  return new Map(
+    Object.keys(rules.flows).map((flowName) => [
+      flowName,
+      {
+        handlerTargets: handlerTargets.get(flowName) ?? new Map(),
+        entries: entries.get(flowName) ?? [],
+        canEndIn: (name: string) => endsInside.has(name),
+      },
+    ]),
+  );
+}
+
 export function lintGraph(lint: FlowLint, graph: FlowGraph, findings: Findings): void {
   const { base, flow } = lint;
   const { names, nodes, successors, ends } = graph;
@@ -71,8 +136,9 @@ export function lintGraph(lint: FlowLint, graph: FlowGraph, findings: Findings):
 
   const reachable = new Array<boolean>(count).fill(false);
   const startIndex = names.indexOf(flow.start);
-  const queue = startIndex < 0 ? [] : [startIndex];
-  if (startIndex >= 0) reachable[startIndex] = true;
+  // The start, and the nodes handlers heard in other flows lead to.
+  const queue = [...new Set([...(startIndex < 0 ? [] : [startIndex]), ...graph.entries])];
+  for (const i of queue) reachable[i] = true;
   for (let head = 0; head < queue.length; head++) {
     for (const next of successors[queue[head] as number] ?? []) {
       if (reachable[next] === true) continue;
@@ -84,12 +150,13 @@ export function lintGraph(lint: FlowLint, graph: FlowGraph, findings: Findings):
     if (reachable[i] === true) continue;
     findings.warnings.push({
       path: nodePath(i),
-      message: `no path from the flow's start (${flow.start}) leads to this node; link it from another node or remove it`,
+      message: `no path from the flow's start (${flow.start}), nor any handler, leads to this node; link it from another node or remove it`,
     });
   }
 
   // say, branch and split nodes are followed within one reply: a cycle of them never waits for the caller.
-  const chains = (i: number) => nodes[i] !== undefined && chainsOn(nodes[i]);
+  // A subflow node goes on in the flow it calls, whose nodes are counted there.
+  const chains = (i: number) => nodes[i] !== undefined && nodes[i].type !== 'subflow' && chainsOn(nodes[i]);
   const chainLoops = findCycles(count, (i) => (chains(i) ? (successors[i] ?? []).filter(chains) : []));
   for (const loop of chainLoops) {
     findings.errors.push({
@@ -123,7 +190,8 @@ export function lintGraph(lint: FlowLint, graph: FlowGraph, findings: Findings):
       path: nodePath(loop[0] as number),
       message:
         `no way out: from ${listNames(loop, names)} a call only moves among these nodes and never reaches a ` +
-        "hangup, a transfer or the flow's goodbye (only maxTurns would end it); lead a key, intent or " +
+        "hangup, a transfer, a return or the flow's goodbye, and hears no handler that leads out (only maxTurns " +
+        'would end it); lead a key, intent or ' +
         'retry policy out to an ending, or give a retry policy no escalateTo so that it ends with the goodbye',
     });
   }

@@ -1,4 +1,4 @@
-import type { Intent, MenuNode } from '../rules/rules-schema';
+import type { Handler, Intent, MenuNode } from '../rules/rules-schema';
 import { normaliseSpeech } from '../text/normalise-speech';
 import type { Findings } from './lint-context';
 
@@ -45,18 +45,45 @@ export function lintMenu(path: string, node: MenuNode, findings: Findings): void
       lintKeyword(keywordPath, keyword, normalised, mine, earlier, findings);
       mine.keywords.push(normalised);
     }
-    for (const [j, pattern] of (intent.patterns ?? []).entries()) {
-      const unheard = findUnheardLiterals(pattern);
-      if (unheard.length === 0) continue;
+    lintPatterns(`${path}.intents.${i}`, intent.patterns, findings);
+    earlier.push(mine);
+  }
+}
+
+/**
+ * What a handler matches on, checked as speech is heard: keywords and excludes that normalisation empties
+ * never match (nor void a match), and pattern literals normalised words never contain. (A menu's intents
+ * get these checks and more in {@link lintMenu}.)
+ */
+export function lintPhrases(
+  path: string,
+  phrases: Pick<Handler, 'keywords' | 'excludes' | 'patterns'>,
+  findings: Findings,
+): void {
+  for (const field of ['keywords', 'excludes'] as const) {
+    for (const [j, phrase] of (phrases[field] ?? []).entries()) {
+      if (normaliseSpeech(phrase) !== '') continue;
       findings.warnings.push({
-        path: `${path}.intents.${i}.patterns.${j}`,
-        message:
-          `this pattern is tried on normalised words (lower case, half width, no punctuation or spaces, 一→1), ` +
-          `which never contain ${unheard.map((ch) => `"${ch}"`).join(', ')}; ` +
-          `write ${unheard.map((ch) => describeNormalised(ch)).join(', ')} instead`,
+        path: `${path}.${field}.${j}`,
+        message: `"${phrase}" is only punctuation or spaces, which speech normalisation removes, so it never ${field === 'keywords' ? 'matches' : 'voids a match'}; remove it`,
       });
     }
-    earlier.push(mine);
+  }
+  lintPatterns(path, phrases.patterns, findings);
+}
+
+/** Patterns with literals normalised words never contain. */
+function lintPatterns(path: string, patterns: readonly string[] | undefined, findings: Findings): void {
+  for (const [j, pattern] of (patterns ?? []).entries()) {
+    const unheard = findUnheardLiterals(pattern);
+    if (unheard.length === 0) continue;
+    findings.warnings.push({
+      path: `${path}.patterns.${j}`,
+      message:
+        `this pattern is tried on normalised words (lower case, half width, no punctuation or spaces, 一→1), ` +
+        `which never contain ${unheard.map((ch) => `"${ch}"`).join(', ')}; ` +
+        `write ${unheard.map((ch) => describeNormalised(ch)).join(', ')} instead`,
+    });
   }
 }
 

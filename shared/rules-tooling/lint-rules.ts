@@ -1,23 +1,21 @@
 import { hasAnyOpenHours } from '../calendar/is-open';
 import { SESSION_MARGIN_S } from '../flow/flow-limits';
 import { type CallSettings, mergeSettings } from '../protocol/call-settings';
-import {
-  type CompiledRules,
-  compileRules,
-  listEntryVariables,
-  type RulesIssue,
-} from '../rules/compile-rules';
+import { type CompiledRules, compileRules, type RulesIssue } from '../rules/compile-rules';
 import { describeShortfall, findHolidayDataShortfalls } from '../rules/holiday-coverage';
 import { conditionsOf, isListeningNode, promptsOf, RETRY_KINDS } from '../rules/node-types';
 import type { Condition, RetryPolicy, Rules } from '../rules/rules-schema';
-import { analyseFlowVariables, type FlowVariables, findUnsetVariable } from './flow-variables';
-import type { Findings, FlowLint, FlowStarts } from './lint-context';
-import { buildFlowGraph, lintGraph } from './lint-graph';
+import { buildCallGraph } from './call-graph';
+import { analyseRulesVariables, type FlowVariables, findUnsetVariable } from './flow-variables';
+import type { Findings, FlowLint } from './lint-context';
+import { buildFlowGraph, type FlowSurroundings, findSurroundings, lintGraph } from './lint-graph';
+import { lintHandlers } from './lint-handlers';
 import { lintFlowLookups, lintLookupUse } from './lint-lookups';
 import { lintMenu } from './lint-menus';
 import { lintDocumentPrompts, lintPrompt, type PromptScope } from './lint-prompts';
 import { lintSplit } from './lint-splits';
 import { lintStateSize } from './lint-state';
+import { lintSubflows } from './lint-subflows';
 import { RULES_DESCRIPTIONS } from './rules-descriptions';
 
 /**
@@ -36,8 +34,11 @@ export type LintRulesResult = {
  * (schema, unknown keys and names, duplicate numbers), then, when it compiles, the flow graphs and the
  * prompts: unreachable nodes and unused flows, dead ends, loops with no way out, input a node can never
  * hear, values read where no path has saved them, placeholders, settings the platform overrides,
- * characters TTS refuses, calendars that never open, splits that split nothing or keep a share under 1 %, states that could outgrow `dynamic_id` (path by path,
- * with `scope: once`), and lookups: unused, sending values no path saved, sensitive values in urls. Every finding names the dotted path of what is wrong and says what to do.
+ * characters TTS refuses, calendars that never open, splits that split nothing or keep a share under 1 %,
+ * states that could outgrow `dynamic_id` (path by path, with `scope: once`), and lookups: unused, sending
+ * values no path saved, sensitive values in urls; across flows, recursion and calls deeper than a call's
+ * state holds, returns with no caller, values followed into subflows and back, and handlers heard where
+ * they should not be or never. Every finding names the dotted path of what is wrong and says what to do.
  * Pure, and linear in the size of the document (keyword checks are quadratic only within one menu).
  */
 export function lintRules(document: unknown, options: LintOptions = {}): LintRulesResult {
@@ -45,7 +46,7 @@ export function lintRules(document: unknown, options: LintOptions = {}): LintRul
   if (!result.ok) return { errors: [...result.issues], warnings: [] };
   const { rules } = result.compiled;
   const findings: Findings = { errors: [], warnings: [] };
-  const startedBy = findFlowStarts(rules);
+  const graph = buildCallGraph(result.compiled);
 
   lintCalendars(rules, findings);
   if (options.todayIn !== undefined) lintHolidayData(result.compiled, options.todayIn, findings);
@@ -55,19 +56,30 @@ export function lintRules(document: unknown, options: LintOptions = {}): LintRul
     lintSettings(`lines.${i}.settings`, line.settings, findings);
   lintDocumentPrompts(rules, findings);
   lintLookupUse(rules, findings);
+  lintSubflows(rules, graph, findings);
+  lintHandlers(rules, graph, findings);
+  const variablesOf = analyseRulesVariables(result.compiled, graph);
+  const surroundings = findSurroundings(rules, graph);
   for (const [flowName, flow] of Object.entries(rules.flows)) {
-    const variables = analyseFlowVariables(
-      flowName,
-      flow,
-      rules.lookups,
-      listEntryVariables(rules, flowName),
-    );
+    const variables = variablesOf.get(flowName) as FlowVariables;
     lintFlow(
-      { rules, flowName, flow, base: `flows.${flowName}`, startedBy: startedBy.get(flowName) },
+      {
+        rules,
+        flowName,
+        flow,
+        base: `flows.${flowName}`,
+        startedBy: graph.startedBy.get(flowName),
+        surroundings: surroundings.get(flowName) as FlowSurroundings,
+        entered: graph.entrances.has(flowName) || graph.calls.some((call) => call.calls === flowName),
+      },
       variables,
       findings,
     );
-    lintStateSize(result.compiled, flowName, flow, variables, findings);
+    lintStateSize(
+      result.compiled,
+      { flowName, flow, variables, depth: graph.depth.get(flowName) ?? 0 },
+      findings,
+    );
   }
   return { errors: findings.errors, warnings: findings.warnings, compiled: result.compiled };
 }
@@ -80,28 +92,6 @@ export type LintOptions = {
    */
   readonly todayIn?: (timezone: string) => string;
 };
-
-function findFlowStarts(rules: Rules): Map<string, FlowStarts> {
-  const starts = new Map<string, FlowStarts>();
-  const mark = (name: string | undefined, how: keyof FlowStarts) => {
-    if (name === undefined) return;
-    const entry = starts.get(name) ?? { inbound: false, outbound: false };
-    entry[how] = true;
-    starts.set(name, entry);
-  };
-  for (const line of [rules.defaultLine, ...(rules.lines ?? [])]) {
-    mark(line.flow, 'inbound');
-    mark(line.afterHoursFlow, 'inbound');
-  }
-  // A calendar's noHolidayData flow is where its lines send calls on dates no holiday data covers.
-  for (const calendar of Object.values(rules.calendars ?? {})) {
-    const policy = calendar.noHolidayData ?? rules.noHolidayData;
-    if (calendar.holidays !== 'none' && typeof policy === 'object') mark(policy.flow, 'inbound');
-  }
-  mark(rules.outbound?.defaultFlow, 'outbound');
-  for (const name of rules.outbound?.flows ?? []) mark(name, 'outbound');
-  return starts;
-}
 
 // --------------------------------------------------------------------------------------------------
 // Calendars and settings
@@ -170,8 +160,9 @@ function lintSettings(path: string, settings: CallSettings | undefined, findings
 // --------------------------------------------------------------------------------------------------
 
 function lintFlow(lint: FlowLint, variables: FlowVariables, findings: Findings): void {
-  const { flow, flowName, base, startedBy, rules } = lint;
-  if (startedBy === undefined) {
+  const { flow, flowName, base, startedBy, entered, rules } = lint;
+  // A flow a subflow node calls, or a handler sends calls to, is used (its callers are linted themselves).
+  if (startedBy === undefined && !entered) {
     // Without outbound.flows a SmartCall DynamicId may name any flow; with it, only those listed.
     findings.warnings.push({
       path: base,
@@ -229,7 +220,7 @@ function lintFlow(lint: FlowLint, variables: FlowVariables, findings: Findings):
     }
   }
   lintFlowLookups(rules, flow, { variables, hasCaller, base }, findings);
-  lintGraph(lint, buildFlowGraph(flow), findings);
+  lintGraph(lint, buildFlowGraph(flow, lint.surroundings), findings);
 }
 
 function lintRetryPrompts(

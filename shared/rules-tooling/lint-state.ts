@@ -3,7 +3,7 @@ import type { CompiledRules } from '../rules/compile-rules';
 import type { NodeType } from '../rules/node-types';
 import type { Flow } from '../rules/rules-schema';
 import { measureLongestState } from '../state/state-token';
-import type { FlowVariables } from './flow-variables';
+import { describeSavers, type FlowVariables } from './flow-variables';
 import type { Findings } from './lint-context';
 
 /**
@@ -68,24 +68,28 @@ export function listLongestStates(
   return states;
 }
 
-/** The `dynamic_id` length of a longest state, with the lookup margin. */
-export function measureStateChars(compiled: CompiledRules, state: LongestState): number {
-  return measureLongestState(compiled.tag, state.caller, state.vars);
+/** The `dynamic_id` length of a longest state, with the lookup margin, `depth` subflows deep. */
+export function measureStateChars(compiled: CompiledRules, state: LongestState, depth = 0): number {
+  return measureLongestState(compiled.tag, state.caller, state.vars, depth);
 }
+
+/** A flow whose states are bounded: its variables (entry values included), at the deepest it runs. */
+export type FlowStates = {
+  readonly flowName: string;
+  readonly flow: Flow;
+  readonly variables: FlowVariables;
+  /** How many subflows deep it can run (each level costs a few characters of the state). */
+  readonly depth: number;
+};
 
 /**
  * Reports the node of a flow where a call could carry the most state, when that is more than fits in
  * `dynamic_id`, with the values that may be held there.
  */
-export function lintStateSize(
-  compiled: CompiledRules,
-  flowName: string,
-  flow: Flow,
-  variables: FlowVariables,
-  findings: Findings,
-): void {
+export function lintStateSize(compiled: CompiledRules, states: FlowStates, findings: Findings): void {
+  const { flowName, flow, variables, depth } = states;
   const over = listLongestStates(compiled, flow, variables)
-    .map((state) => ({ state, chars: measureStateChars(compiled, state) }))
+    .map((state) => ({ state, chars: measureStateChars(compiled, state, depth) }))
     .filter(({ chars }) => chars > MAX_DYNAMIC_ID_CHARS);
   const worst = over.reduce<(typeof over)[number] | undefined>(
     (most, entry) => (most === undefined || entry.chars > most.chars ? entry : most),
@@ -95,14 +99,15 @@ export function lintStateSize(
   const held = Object.keys(worst.state.vars).map((name) => {
     const saved = variables.saved.get(name);
     const scope = saved?.once === true ? ', scope: once' : '';
-    return `${name} (${saved?.maxBytes ?? 0} bytes${scope}, saved by ${saved?.savedBy.join(' or ') ?? ''})`;
+    const savers = saved === undefined ? [] : describeSavers(saved, flowName);
+    return `${name} (${saved?.maxBytes ?? 0} bytes${scope}, saved by ${savers.join(' or ')})`;
   });
   if (worst.state.caller !== '') held.push("the caller's number");
   const others = over.length - 1;
   findings.errors.push({
     path: `flows.${flowName}.nodes.${worst.state.node}`,
     message:
-      `a call here can carry about ${worst.chars} characters of state, over the ${MAX_DYNAMIC_ID_CHARS} that fit in ` +
+      `a call here${depth === 0 ? '' : ` (${depth} subflow${depth > 1 ? 's' : ''} deep)`} can carry about ${worst.chars} characters of state, over the ${MAX_DYNAMIC_ID_CHARS} that fit in ` +
       `dynamic_id, and would get the fallback${others > 0 ? ` (so can ${others} other node${others > 1 ? 's' : ''})` : ''}: ` +
       `it may hold ${held.join(', ')}; keep values only until they are read (scope: once), save fewer or ` +
       'smaller ones (maxBytes, maxDigits), or use shorter names',

@@ -230,19 +230,26 @@ function compileHandlers(
   rules: Rules,
   compilePattern: (source: string) => RegExp,
 ): Map<string, CompiledHandler[]> {
-  const compile = (handler: Handler): CompiledHandler => ({
-    handler,
-    matcher: compileIntent(handler, compilePattern),
-  });
-  const documents = (rules.handlers ?? []).map(compile);
+  // Each handler compiled once, however many flows it is in force in.
+  const compiled = new Map<Handler, CompiledHandler>();
+  const compile = (handler: Handler): CompiledHandler => {
+    const known = compiled.get(handler) ?? { handler, matcher: compileIntent(handler, compilePattern) };
+    compiled.set(handler, known);
+    return known;
+  };
   const byFlow = new Map<string, CompiledHandler[]>();
-  for (const [flowName, flow] of Object.entries(rules.flows)) {
-    const own = (flow.handlers ?? []).map(compile);
-    const names = new Set(own.map(({ handler }) => handler.name));
-    const inForce = [...own, ...documents.filter(({ handler }) => !names.has(handler.name))];
+  for (const flowName of Object.keys(rules.flows)) {
+    const inForce = listHandlersInForce(rules, flowName).map(compile);
     if (inForce.length > 0) byFlow.set(flowName, inForce);
   }
   return byFlow;
+}
+
+/** The handlers in force in a flow: its own in order, then the document's whose names it does not reuse. */
+export function listHandlersInForce(rules: Rules, flowName: string): Handler[] {
+  const own = rules.flows[flowName]?.handlers ?? [];
+  const names = new Set(own.map((handler) => handler.name));
+  return [...own, ...(rules.handlers ?? []).filter((handler) => !names.has(handler.name))];
 }
 
 /** The values each flow saves with no `scope: call` anywhere in it: its own, dropped when it is left. */

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -22,6 +22,9 @@ import { FIRST_UNCOVERED_YEAR, LAST_PACKAGED_YEAR } from '../support/holiday-yea
 import { fencedBlocks, readPage, shellCommands, shellWords } from './markdown';
 
 const PAGE = 'docs/operating.md';
+
+/** A text as a regular expression that matches it literally. */
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const SECTION = '### Trying it locally';
 const LEAD = 'and in another:';
 /**
@@ -142,17 +145,27 @@ describe(`${PAGE}, "Trying it locally": the walk-through against the OSS stand-i
     assert.ok(transfers !== -1, `diff has no transfer numbers:\n${diff.out}`);
     assert.match(diff.out.slice(transfers), /main\/lostDesk/);
 
+    // The example's version, and the one the walk-through's sed gives bank-next.yaml.
+    const [, live = '', next = ''] = /s\/'([^']+)'\/'([^']+)'\//.exec(readPage(PAGE)) ?? [];
+    assert.ok(live !== '' && next !== '', 'the walk-through changes the version with sed');
+    assert.match(
+      readFileSync(join(ROOT, 'examples', 'bank-card-service.yaml'), 'utf8'),
+      new RegExp(`^version: '${escape(live)}'`, 'm'),
+    );
     const history = ran.find(({ command }) => / -- history /.test(command));
     assert.ok(history !== undefined, 'the walk-through runs history');
-    assert.match(history.out, /^\* 2026-12-06\.2 /m);
-    assert.match(history.out, /^ {2}2026-12-06\.1 /m);
+    assert.match(history.out, new RegExp(`^\\* ${escape(next)} `, 'm'));
+    assert.match(history.out, new RegExp(`^ {2}${escape(live)} `, 'm'));
 
     const rollback = ran.at(-1);
-    assert.match(rollback?.command ?? '', / -- rollback 2026-12-06\.1 /);
-    assert.match(rollback?.out ?? '', /back to version 2026-12-06\.1, .*; it was version 2026-12-06\.2\n$/);
+    assert.match(rollback?.command ?? '', new RegExp(` -- rollback ${escape(live)} `));
+    assert.match(
+      rollback?.out ?? '',
+      new RegExp(`back to version ${escape(live)}, .*; it was version ${escape(next)}\n$`),
+    );
     const afterwards = await rules(history.command, shellWords(history.command).slice(4));
     assert.equal(afterwards.code, 0, afterwards.err);
-    assert.match(afterwards.out, /^\* 2026-12-06\.1 /m);
-    assert.match(afterwards.out, /^ {2}2026-12-06\.2 /m);
+    assert.match(afterwards.out, new RegExp(`^\\* ${escape(live)} `, 'm'));
+    assert.match(afterwards.out, new RegExp(`^ {2}${escape(next)} `, 'm'));
   });
 });

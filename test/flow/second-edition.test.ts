@@ -10,73 +10,10 @@ import {
   measureLongestState,
 } from '../../shared/state/state-token';
 import { CALL_ID, Call, compileOrThrow, spoken } from '../support/engine-call';
+import { HOTLINE } from '../support/second-edition-rules';
 
 const KEYS: [string] = ['test-state-key-0123456789'];
 const NOW = Date.UTC(2026, 10, 23, 2, 0, 0);
-
-/**
- * A hotline with the second edition's constructs: document handlers (an agent, repeat, back to the
- * main menu), an identity check run as a subflow from two places, a PIN entry that hears no handler.
- */
-const HOTLINE = {
-  version: 'second-edition',
-  defaultLine: { flow: 'main' },
-  handlers: [
-    { name: 'agent', keywords: ['人工'], excludes: ['不要人工'], keys: ['0'], flow: 'main', goto: 'agent' },
-    { name: 'repeat', keywords: ['再说一遍'], do: 'repeat' },
-    { name: 'mainMenu', keywords: ['主菜单'], do: 'restart' },
-  ],
-  flows: {
-    main: {
-      start: 'welcome',
-      nodes: {
-        welcome: { type: 'say', say: '欢迎。', next: 'menu' },
-        menu: {
-          type: 'menu',
-          say: '挂失请按1，余额请按2。',
-          keys: { '1': 'lostCheck', '2': 'balanceCheck' },
-          intents: [
-            { name: 'lost', keywords: ['挂失'], excludes: ['不是挂失'], goto: 'lostCheck' },
-            { name: 'balance', keywords: ['余额'], goto: 'balanceCheck' },
-          ],
-        },
-        lostCheck: { type: 'subflow', flow: 'identity', next: 'lostDone', exits: { failed: 'agent' } },
-        lostDone: { type: 'say', say: '尾号{{vars.card|digits}}已挂失。', next: 'menu' },
-        balanceCheck: { type: 'subflow', flow: 'identity', next: 'balanceDone', exits: { failed: 'agent' } },
-        balanceDone: { type: 'hangup', say: '余额充足，再见。' },
-        agent: { type: 'transfer', say: '正在转接。', to: '05925550101' },
-      },
-    },
-    identity: {
-      start: 'askCard',
-      nodes: {
-        askCard: {
-          type: 'collect',
-          say: '请输入卡号后4位。',
-          saveAs: 'card',
-          minDigits: 4,
-          maxDigits: 4,
-          scope: 'call',
-          next: 'askPin',
-          noInput: { retries: 0, escalateTo: 'failed' },
-        },
-        askPin: {
-          type: 'collect',
-          say: '请输入6位密码。',
-          saveAs: 'pin',
-          minDigits: 6,
-          maxDigits: 6,
-          sensitive: true,
-          handlers: false,
-          next: 'verified',
-          noMatch: { retries: 0, escalateTo: 'failed' },
-        },
-        verified: { type: 'return', say: '验证通过。' },
-        failed: { type: 'return', exit: 'failed' },
-      },
-    },
-  },
-} satisfies RulesInput;
 
 /** The hotline's flows with some nodes of `main` replaced. */
 function withMainNodes(nodes: Record<string, unknown>): RulesInput['flows'] {
@@ -135,7 +72,10 @@ describe('global handlers', () => {
     const atPin = call.send('normal', { words: '再说一遍' });
     // 再说一遍 is 再说1遍 once normalised: one digit, no PIN; no retry is left, so the subflow fails.
     assert.equal(atPin.action.action, 'transfer');
-    assert.ok(atPin.trace.includes('return failed → main/agent'), atPin.trace.join('\n'));
+    assert.ok(
+      atPin.trace.includes('return failed → main/agent (called by lostCheck)'),
+      atPin.trace.join('\n'),
+    );
     assert.ok(!atPin.trace.some((line) => line.startsWith('handler ')), atPin.trace.join('\n'));
   });
 
@@ -199,14 +139,14 @@ describe('subflows', () => {
     assert.equal(back.state?.node, 'menu');
     assert.equal(back.state?.stack, undefined);
     assert.deepEqual(back.state?.vars, { card: '6218' }, 'the PIN (scope flow) is dropped on return');
-    assert.ok(back.trace.includes('return → main/lostDone'));
+    assert.ok(back.trace.includes('return → main/lostDone (called by lostCheck)'));
     assert.ok(back.trace.includes('now in flow main'));
 
     call.send('dtmf', { dtmf_digits: '2' });
     call.send('dtmf', { dtmf_digits: '1234' });
     const second = call.send('dtmf', { dtmf_digits: '111111' });
     assert.deepEqual(spoken(second), ['验证通过。', '余额充足，再见。']);
-    assert.ok(second.trace.includes('return → main/balanceDone'));
+    assert.ok(second.trace.includes('return → main/balanceDone (called by balanceCheck)'));
   });
 
   it('return at a named exit', () => {
@@ -214,7 +154,10 @@ describe('subflows', () => {
     call.send('dtmf', { dtmf_digits: '2' });
     const failed = call.send('dtmf', { dtmf_digits: 'noInputTimeout' });
     assert.equal(failed.action.action, 'transfer');
-    assert.ok(failed.trace.includes('return failed → main/agent'), failed.trace.join('\n'));
+    assert.ok(
+      failed.trace.includes('return failed → main/agent (called by balanceCheck)'),
+      failed.trace.join('\n'),
+    );
   });
 
   it('carry their stack in the sealed state, within the state budget', () => {

@@ -23,6 +23,7 @@ import {
   replyOf,
   setFunctionEnvironment,
 } from '../support/fc-event';
+import { HOTLINE } from '../support/second-edition-rules';
 
 const STATE_SECRETS = 'state-key-for-tests-0001';
 const SECRET = 'callback-secret-0123456789';
@@ -409,6 +410,26 @@ describe('inbound bundle: one log line per callback, for SLS', () => {
     assert.equal(matched?.matched, 'intent agent');
     assert.equal(matched?.action, 'transfer');
     assert.equal(typeof matched?.ms, 'number');
+  });
+
+  it('names the flow before too when the call moved to another (a subflow called), and only then', async () => {
+    const handler = await loadWithEnv('inbound', { STATE_SECRETS, RULES: JSON.stringify(HOTLINE) });
+    const { callId, send } = startCall(handler);
+    const { logs } = await captureLogs(async () => {
+      await send('callin', { caller: '13800138000', callee: '05923391657' });
+      await send('mute');
+      await send('dtmf', { dtmf_digits: '1' });
+      await send('dtmf', { dtmf_digits: '6218' });
+    });
+    const lines = logs.filter((line) => line.msg === 'callback' && line.callId === callId);
+    const [, armed, called, collected] = lines;
+    assert.equal(armed?.flowBefore, undefined);
+    assert.deepEqual(
+      [called?.flowBefore, called?.nodeBefore, called?.flow, called?.node],
+      ['main', 'menu', 'identity', 'askCard'],
+    );
+    assert.equal(collected?.flowBefore, undefined);
+    assert.equal(collected?.nodeBefore, 'askCard');
   });
 
   it('warns, in the callback line itself, of an utterance sent as text instead of words', async () => {

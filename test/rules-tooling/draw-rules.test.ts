@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { type CompiledRules, compileRules } from '../../shared/rules/compile-rules';
 import { DEFAULT_RULES } from '../../shared/rules/default-rules';
 import { drawRules } from '../../shared/rules-tooling/draw-rules';
+import { HOTLINE } from '../support/second-edition-rules';
 
 function compile(document: unknown): CompiledRules {
   const result = compileRules(document);
@@ -153,5 +154,39 @@ describe('drawRules', () => {
     const compiled = compile(DEFAULT_RULES);
     assert.equal(drawRules(compiled), drawRules(compile(structuredClone(DEFAULT_RULES))));
     assert.match(drawRules(compiled), /F0_N1 -->\|"key 1 \/ hours"\| F0_N2/);
+  });
+
+  it('draws a subflow call to the start of its flow, and the handlers in force in each flow', () => {
+    const drawn = drawRules(compile(HOTLINE)).split('\n');
+    const handlers =
+      '    F0_HANDLERS[\\"handlers<br/>人工 → main/agent<br/>再说一遍 → repeat<br/>主菜单 → restart"\\]';
+    assert.ok(drawn.includes(handlers), drawn.join('\n'));
+    assert.ok(drawn.includes(handlers.replace('F0_', 'F1_')));
+    assert.ok(drawn.includes('    F0_N2>"lostCheck<br/>runs flow identity"]'));
+    assert.ok(drawn.includes('    F1_N3(("failed<br/>return failed"))'));
+    assert.ok(drawn.includes('  F0_N2 -->|"identity returns"| F0_N3'));
+    assert.ok(drawn.includes('  F0_N2 -->|"identity returns failed"| F0_N6'));
+    // After both subgraphs, so that the start node is declared in its own.
+    assert.deepEqual(drawn.slice(-3), ['  F0_N2 -.->|"calls"| F1_N0', '  F0_N4 -.->|"calls"| F1_N0', '']);
+    // A flow's own handler replaces the document's, and names what selects it: a pattern, else a key.
+    const own = compile({
+      ...HOTLINE,
+      flows: {
+        ...HOTLINE.flows,
+        identity: {
+          ...HOTLINE.flows.identity,
+          handlers: [
+            { name: 'agent', patterns: ['^人工$'], goto: 'failed' },
+            { name: 'back', keys: ['*'], flow: 'main' },
+          ],
+        },
+      },
+    });
+    const identityOnly = drawRules(own, { flow: 'identity' });
+    assert.match(
+      identityOnly,
+      /F1_HANDLERS\[\\"handlers<br\/>\/\^人工\$\/ → identity\/failed<br\/>key \* → main\/welcome<br\/>再说一遍 → repeat<br\/>主菜单 → restart"\\\]/,
+    );
+    assert.doesNotMatch(identityOnly, /calls/, 'no call is drawn into a flow left out');
   });
 });

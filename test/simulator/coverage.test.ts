@@ -7,6 +7,7 @@ import { computeCoverage, formatCoverage, listCoverageItems } from '../../dev/si
 import { main } from '../../scripts/simulate/simulate';
 import { compileRules } from '../../shared/rules/compile-rules';
 import { parseYaml } from '../../shared/rules/yaml-parser';
+import { HOTLINE } from '../support/second-edition-rules';
 import { PREBUILT } from '../support/simulate-cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'simulate-coverage-'));
@@ -182,6 +183,88 @@ flows:
     assert.match(
       formatCoverage(failed),
       /\n {4}lookup get \(account\): failed status 503 ×1\n {4}lookup unused \(account\): never looked up\n$/,
+    );
+  });
+
+  it('follows a call into a subflow and back, credits the way on it returned to, and counts handlers', async () => {
+    const rules = join(dir, 'second-edition.yaml');
+    const scenarios = join(dir, 'second-edition.scenarios.yaml');
+    writeFileSync(rules, JSON.stringify(HOTLINE));
+    writeFileSync(
+      scenarios,
+      `scenarios:
+  - name: a lost card, checked and back in the menu
+    at: '2026-03-10 14:00'
+    turns:
+      - silence: true
+      - keys: '1'
+        expect: { node: askCard }
+      - keys: '6218'
+      - keys: '583920'
+        expect: { node: menu }
+      - say: 转人工
+        expect: { node: agent, matched: handler agent }
+`,
+    );
+    let out = '';
+    const write = (text: string) => {
+      out += text;
+    };
+    const status = await main(
+      ['run', scenarios, '--rules', rules, '--coverage'],
+      { out: write, err: write },
+      PREBUILT,
+    );
+    assert.equal(status, 0, out);
+    const missed = [...out.matchAll(/never visited: (.*)/g)].map((match) => match[1]);
+    assert.deepEqual(missed, [
+      'menu: key 2 → balanceCheck',
+      'menu: intent lost → lostCheck',
+      'menu: intent balance → balanceCheck',
+      'lostCheck: exits.failed → agent',
+      'node balanceCheck',
+      'balanceCheck: next → balanceDone',
+      'balanceCheck: exits.failed → agent',
+      'node balanceDone',
+      'handler repeat → repeat',
+      'handler mainMenu → restart',
+      'askCard: noInput escalation → failed',
+      'askPin: noMatch escalation → failed',
+      'node failed',
+      'handler agent → main/agent',
+      'handler repeat → repeat',
+      'handler mainMenu → restart',
+    ]);
+  });
+
+  it('never reads a handler line as the way on of the node that heard it', () => {
+    const compiled = compileRules({
+      version: 'v1',
+      defaultLine: { flow: 'main' },
+      handlers: [{ name: 'skip', keywords: ['跳过'], flow: 'main', goto: 'bye' }],
+      flows: {
+        main: {
+          start: 'card',
+          nodes: {
+            card: { type: 'collect', say: '请输入', saveAs: 'card', maxDigits: 4, next: 'bye' },
+            bye: { type: 'hangup', say: '再见' },
+          },
+        },
+      },
+    });
+    assert.ok(compiled.ok);
+    const { rules } = compiled.compiled;
+    const coverage = computeCoverage(rules, [
+      {
+        flow: 'main',
+        nodeBefore: 'card',
+        matched: 'handler skip',
+        trace: ['handler skip (keyword 跳过) → main/bye', 'enter bye (hangup)'],
+      },
+    ]);
+    assert.deepEqual(
+      coverage.flows.flatMap((flow) => flow.missed.map((item) => item.label)),
+      ['card: next → bye'],
     );
   });
 });
