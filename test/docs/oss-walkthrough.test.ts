@@ -24,7 +24,7 @@ import { fencedBlocks, readPage, shellCommands, shellWords } from './markdown';
 const PAGE = 'docs/operating.md';
 
 /** A text as a regular expression that matches it literally. */
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const SECTION = '### Trying it locally';
 const LEAD = 'and in another:';
 /**
@@ -150,22 +150,22 @@ describe(`${PAGE}, "Trying it locally": the walk-through against the OSS stand-i
     assert.ok(live !== '' && next !== '', 'the walk-through changes the version with sed');
     assert.match(
       readFileSync(join(ROOT, 'examples', 'bank-card-service.yaml'), 'utf8'),
-      new RegExp(`^version: '${escape(live)}'`, 'm'),
+      new RegExp(`^version: '${literal(live)}'`, 'm'),
     );
     const history = ran.find(({ command }) => / -- history /.test(command));
     assert.ok(history !== undefined, 'the walk-through runs history');
-    assert.match(history.out, new RegExp(`^\\* ${escape(next)} `, 'm'));
-    assert.match(history.out, new RegExp(`^ {2}${escape(live)} `, 'm'));
+    assert.match(history.out, new RegExp(`^\\* ${literal(next)} `, 'm'));
+    assert.match(history.out, new RegExp(`^ {2}${literal(live)} `, 'm'));
 
     const rollback = ran.at(-1);
-    assert.match(rollback?.command ?? '', new RegExp(` -- rollback ${escape(live)} `));
+    assert.match(rollback?.command ?? '', new RegExp(` -- rollback ${literal(live)} `));
     assert.match(
       rollback?.out ?? '',
-      new RegExp(`back to version ${escape(live)}, .*; it was version ${escape(next)}\n$`),
+      new RegExp(`back to version ${literal(live)}, .*; it was version ${literal(next)}\n$`),
     );
     const afterwards = await rules(history.command, shellWords(history.command).slice(4));
     assert.equal(afterwards.code, 0, afterwards.err);
-    assert.match(afterwards.out, new RegExp(`^\\* ${escape(live)} `, 'm'));
-    assert.match(afterwards.out, new RegExp(`^ {2}${escape(next)} `, 'm'));
+    assert.match(afterwards.out, new RegExp(`^\\* ${literal(live)} `, 'm'));
+    assert.match(afterwards.out, new RegExp(`^ {2}${literal(next)} `, 'm'));
   });
 });
