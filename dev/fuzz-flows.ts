@@ -291,12 +291,12 @@ function buildDocument(drawn: Drawn, i: number): FlowDocument {
  * The one finding of the linter the documents are allowed: a subflow's own value read by the flow that
  * called it after it returns (`afterL1` reads `v1` of scope `flow` or `once`), which the linter rightly
  * says always reads as nothing there (for a value of a subflow's subflow, that no node of the reading
- * flow saves it). The documents read it on purpose: the property checked is that the
+ * flow saves it; for a `once` value, that a node read it first). The documents read it on purpose: the property checked is that the
  * value is gone (a value of scope `call` comes back, and the linter says nothing of it). Any other error
  * refuses the document.
  */
 const SUBFLOW_VALUE_READ =
-  /^(flow l[1-3] saves v[1-3] for itself, and drops it when it returns, on every path here, |no collect or lookup node in flow (main|l[12]) saves v[1-3] )/;
+  /^(flow l[1-3] saves v[1-3] for itself, and drops it when it returns, on every path here, |no collect or lookup node in flow (main|l[12]) saves v[1-3] |v[1-3] is kept once \(scope: once\), and every path here passes a node that reads it first and drops it)/;
 
 /** What the linter says of each document that it refuses (errors only): empty when all pass. */
 export function lintFlowDocuments(documents: readonly FlowDocument[]): string[] {

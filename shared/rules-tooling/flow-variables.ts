@@ -74,6 +74,8 @@ export type FlowContext = {
   readonly handlerEdges: ReadonlyMap<string, readonly string[]>;
   /** The subflow nodes that call the flow (`main/verify`). */
   readonly callers: readonly string[];
+  /** The values kept `once` in the whole document ({@link CompiledRules.onceValues}). */
+  readonly once?: ReadonlySet<string>;
 };
 
 const NO_CONTEXT: FlowContext = { seeds: new Map(), called: new Map(), handlerEdges: new Map(), callers: [] };
@@ -109,16 +111,16 @@ export function analyseFlowVariables(
       });
     }
   }
-  // Once-ness is the flow's own (as the engine drops them): values from other flows never make it.
-  const once = new Set([...saved].filter(([, variable]) => variable.once).map(([name]) => name));
+  // Once-ness is the document's (as the engine drops them), else, for a flow alone, its own savers'.
+  const once =
+    context.once ?? new Set([...saved].filter(([, variable]) => variable.once).map(([name]) => name));
   const inherited = [
     ...[...context.seeds.values()].flatMap((values) => [...values]),
     ...[...context.called.values()].flatMap(({ adds }) => [...adds]),
   ];
-  for (const [name, value] of inherited) {
-    const known = saved.get(name);
-    saved.set(name, { ...mergeValue(known, value), once: known?.once ?? false });
-  }
+  for (const [name, value] of inherited)
+    saved.set(name, { ...mergeValue(saved.get(name), value), once: false });
+  for (const [name, variable] of saved) saved.set(name, { ...variable, once: once.has(name) });
   const reads = new Map(
     Object.entries(flow.nodes).map(([name, node]) => [name, listVariablesRead(node, flow, lookups)]),
   );
@@ -287,6 +289,7 @@ export function analyseRulesVariables(compiled: CompiledRules, graph: CallGraph)
       callers: graph.calls
         .filter((call) => call.calls === flowName)
         .map((call) => `${call.flow}/${call.node}`),
+      once: compiled.onceValues,
     };
   };
   let seeds: Seeds = new Map();

@@ -76,6 +76,11 @@ export type CompiledRules = {
   readonly calendars: ReadonlyMap<string, CompiledCalendar>;
   /** The `once` variables each node reads, by `flow/node`: dropped as the call leaves the node. */
   readonly dropsOnLeave: ReadonlyMap<string, readonly string[]>;
+  /**
+   * The values kept `once` (every node of the document that saves it says `scope: once`, and no DynamicId
+   * carries it): dropped as the call leaves the first node that reads it, in whichever flow.
+   */
+  readonly onceValues: ReadonlySet<string>;
   /** The handlers heard in each flow, by flow name: the flow's own, then the document's it does not replace. */
   readonly handlers: ReadonlyMap<string, readonly CompiledHandler[]>;
   /** The values each flow saves for itself alone (not `scope: call`): dropped when the call leaves the flow. */
@@ -160,6 +165,7 @@ export function compileValidatedRules(rules: Rules): CompileRulesResult {
     }
   }
   const handlers = compileHandlers(rules, compilePattern);
+  const onceValues = findOnceValues(rules);
   const serialised = JSON.stringify(rules);
   const longestCallerPrefix = Math.max(0, ...[...lineByCallerPrefix.keys()].map((k) => k.length));
   return {
@@ -178,7 +184,8 @@ export function compileValidatedRules(rules: Rules): CompileRulesResult {
       patterns,
       names: indexStateNames(rules.flows),
       calendars,
-      dropsOnLeave: findDropsOnLeave(rules),
+      dropsOnLeave: findDropsOnLeave(rules, onceValues),
+      onceValues,
       handlers,
       dropsOnLeavingFlow: findDropsOnLeavingFlow(rules),
     },
@@ -201,22 +208,31 @@ export function listEntryVariables(
 }
 
 /**
- * Where each `once` variable is dropped: as the call leaves any node of its flow that reads it (as the
- * linter reads it, `listVariablesRead`, so that its state-size bound holds). A variable is `once` when
- * every node saving it says so, and a DynamicId cannot bring it into the flow (as the linter counts it).
+ * The values kept `once`: every node of the document that saves one says `scope: once`, and no DynamicId
+ * can carry it (`outbound.vars`). Judged over the whole document, so that a subflow reading its caller's
+ * `once` value drops it as the caller would.
  */
-function findDropsOnLeave(rules: Rules): Map<string, string[]> {
-  const drops = new Map<string, string[]>();
-  for (const [flowName, flow] of Object.entries(rules.flows)) {
-    const scopes = new Map<string, boolean>(
-      Object.keys(listEntryVariables(rules, flowName)).map((name) => [name, false]),
-    );
+function findOnceValues(rules: Rules): Set<string> {
+  const scopes = new Map<string, boolean>(
+    Object.keys(rules.outbound?.vars ?? {}).map((name) => [name, false]),
+  );
+  for (const flow of Object.values(rules.flows)) {
     for (const node of Object.values(flow.nodes)) {
       for (const saved of savesOf(node))
         scopes.set(saved.name, (scopes.get(saved.name) ?? true) && saved.scope === 'once');
     }
-    const once = new Set([...scopes].filter(([, isOnce]) => isOnce).map(([name]) => name));
-    if (once.size === 0) continue;
+  }
+  return new Set([...scopes].filter(([, isOnce]) => isOnce).map(([name]) => name));
+}
+
+/**
+ * Where each `once` variable is dropped: as the call leaves any node that reads it (as the linter reads
+ * it, `listVariablesRead`, so that its state-size bound holds), in any flow.
+ */
+function findDropsOnLeave(rules: Rules, once: ReadonlySet<string>): Map<string, string[]> {
+  const drops = new Map<string, string[]>();
+  if (once.size === 0) return drops;
+  for (const [flowName, flow] of Object.entries(rules.flows)) {
     for (const [nodeName, node] of Object.entries(flow.nodes)) {
       const dropped = [...listVariablesRead(node, flow, rules.lookups)].filter((name) => once.has(name));
       if (dropped.length > 0) drops.set(`${flowName}/${nodeName}`, dropped);

@@ -261,3 +261,43 @@ describe('firstMenu', () => {
     assert.equal(spoken(newCall(rules).send('callin', {})).length, 2);
   });
 });
+
+describe('scope once across flows', () => {
+  it('a subflow that reads its caller’s once value drops it, as the caller would', () => {
+    const rules = {
+      version: 'once-across',
+      defaultLine: { flow: 'main' },
+      flows: {
+        main: {
+          start: 'askCode',
+          nodes: {
+            askCode: {
+              type: 'collect',
+              say: '请输入验证码。',
+              saveAs: 'code',
+              maxDigits: 4,
+              scope: 'once',
+              next: 'check',
+            },
+            check: { type: 'subflow', flow: 'readBack', next: 'done' },
+            done: { type: 'menu', say: '按1结束。', keys: { '1': 'bye' } },
+            bye: { type: 'hangup' },
+          },
+        },
+        readBack: {
+          start: 'say',
+          nodes: {
+            say: { type: 'say', say: '您输入的是{{vars.code|digits}}。', next: 'back' },
+            back: { type: 'return' },
+          },
+        },
+      },
+    } satisfies RulesInput;
+    assert.deepEqual([...compileOrThrow(rules).onceValues], ['code']);
+    const call = newCall(rules);
+    call.send('callin', {});
+    const back = call.send('dtmf', { dtmf_digits: '1234' });
+    assert.deepEqual(spoken(back), ['您输入的是1 2 3 4。', '按1结束。']);
+    assert.deepEqual(back.state?.vars, {}, 'read in the subflow, the once value is gone');
+  });
+});

@@ -281,7 +281,7 @@ describe('compileRules', () => {
     });
   });
 
-  it('drops a `once` value where the linter does: not one a sealed DynamicId may also bring into the flow', () => {
+  it('drops a `once` value where the linter does: never one a sealed DynamicId may also bring into a call', () => {
     const flow = (start: string) => ({
       start,
       nodes: {
@@ -297,9 +297,19 @@ describe('compileRules', () => {
       flows: { remind: flow('ask'), inner: flow('re') },
     });
     assert.ok(result.ok);
-    // The linter counts `code` as a flow value of `remind` (its DynamicId may carry it): kept there.
+    // A DynamicId may carry `code` into the call, and from its flow into any other (a subflow): kept in all.
     assert.equal(result.compiled.dropsOnLeave.get('remind/ask'), undefined);
-    // In a flow no DynamicId starts, only the collect node saves it, once: dropped by its readers.
-    assert.deepEqual(result.compiled.dropsOnLeave.get('inner/ask'), ['code']);
+    assert.equal(result.compiled.dropsOnLeave.get('inner/ask'), undefined);
+    assert.deepEqual([...result.compiled.onceValues], []);
+    // Without it among outbound.vars, only the collect nodes save it, once: dropped by its readers in both.
+    const plain = compileRules({
+      version: 'v1',
+      defaultLine: { flow: 'inner' },
+      outbound: { flows: ['remind'] },
+      flows: { remind: flow('ask'), inner: flow('re') },
+    });
+    assert.ok(plain.ok);
+    assert.deepEqual(plain.compiled.dropsOnLeave.get('remind/ask'), ['code']);
+    assert.deepEqual(plain.compiled.dropsOnLeave.get('inner/ask'), ['code']);
   });
 });
