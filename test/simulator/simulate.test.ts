@@ -38,7 +38,7 @@ describe('npm run simulate -- run', () => {
       example('bank-card-service.yaml'),
     );
     assert.equal(result.stderr, '');
-    assert.match(result.stdout, /24 scenarios: 24 passed, 0 failed\n$/);
+    assert.match(result.stdout, /27 scenarios: 27 passed, 0 failed\n$/);
     assert.match(result.stdout, /ok {3}a holiday \(National Day\) is closed, whatever the hour/);
     assert.equal(result.status, 0);
   });
