@@ -31,6 +31,13 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import {
+  readFlowEntered,
+  readHandlerHeard,
+  readIntentExcluded,
+  readSplitTaken,
+  readSubflowReturned,
+} from '../shared/flow/trace-phrases';
 import { MAX_DYNAMIC_ID_CHARS } from '../shared/protocol/reply-schema';
 import { DEFAULT_RULES } from '../shared/rules/default-rules';
 import type { RulesInput } from '../shared/rules/rules-schema';
@@ -472,30 +479,29 @@ function readTrace(
   splits: Map<string, string>,
 ): string | undefined {
   for (const [index, entry] of trace.entries()) {
-    const handler = /^handler (\S+) \((.+)\) → (.+)$/.exec(entry);
-    if (handler?.[1] !== undefined && handler[2] !== undefined) {
-      counted(coverage, `handler ${handlerKind(handler[1])}`);
-      counted(coverage, /^(spoken )?key /.test(handler[2]) ? 'handler by key' : 'handler by words');
-      if (handler[1] === 'repeatAgain' && handler[2].startsWith('pattern'))
+    const handler = readHandlerHeard(entry);
+    if (handler !== undefined) {
+      counted(coverage, `handler ${handlerKind(handler.name)}`);
+      counted(coverage, /^(spoken )?key /.test(handler.why) ? 'handler by key' : 'handler by words');
+      if (handler.name === 'repeatAgain' && handler.why.startsWith('pattern'))
         counted(coverage, 'handler replaced by the flow');
     }
     const next = trace[index + 1];
     if (/^enter \S+ \(subflow\)$/.test(entry) && next !== undefined) {
-      const flow = /^now in flow (\S+)$/.exec(next)?.[1];
+      const flow = readFlowEntered(next);
       if (flow !== undefined) counted(coverage, `subflow called at depth ${document.depthOf(flow)}`);
     }
-    const returned = /^return(?: (\S+))? → ([^/\s]+)\//.exec(entry);
-    if (returned?.[2] !== undefined) {
-      counted(coverage, `returned from depth ${document.depthOf(returned[2]) + 1}`);
-      if (returned[1] !== undefined) counted(coverage, `returned by exit ${returned[1]}`);
+    const returned = readSubflowReturned(entry);
+    if (returned !== undefined) {
+      counted(coverage, `returned from depth ${document.depthOf(returned.flow) + 1}`);
+      if (returned.exit !== undefined) counted(coverage, `returned by exit ${returned.exit}`);
     }
-    const excluded = /^intent (handler )?\S+ excluded \(/.exec(entry);
-    if (excluded !== null)
-      counted(
-        coverage,
-        excluded[1] === undefined ? 'excludes voided an intent' : 'excludes voided a handler',
-      );
-    const split = /^split (\S+): b(\d+) \(\d+\/\d+\) → \S+$/.exec(entry);
+    const excluded = readIntentExcluded(entry);
+    if (excluded !== undefined)
+      counted(coverage, `excludes voided ${excluded.kind === 'intent' ? 'an intent' : 'a handler'}`);
+    const taken = readSplitTaken(entry);
+    const split =
+      taken === undefined ? undefined : ([entry, taken.node, taken.branch.replace(/^b/, '')] as const);
     if (split?.[1] !== undefined && split[2] !== undefined) {
       counted(coverage, 'split');
       const seen = coverage.splits.get(document) ?? { visits: 0, branches: new Map<number, number>() };

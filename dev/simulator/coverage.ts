@@ -302,7 +302,7 @@ function walkVisit(rules: Rules, visit: Visit): { seen: Set<string>; lookups: Lo
     const handler = readHandlerHeard(line);
     if (handler !== undefined) {
       // A handler leads where it says, which is no way on of the node that heard it.
-      seen.add(handlerId(flowName, handler));
+      seen.add(handlerId(flowName, handler.name));
       previous = undefined;
       continue;
     }

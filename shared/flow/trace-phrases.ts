@@ -67,11 +67,13 @@ export function intentExcluded(
  * The intent (or handler: `handler agent excluded (不要人工)`) and the exclude of an
  * {@link intentExcluded} line, or undefined for another line.
  */
-export function readIntentExcluded(line: string): { intent: string; exclude: string } | undefined {
-  const match = /^(?:intent|handler) (\S+) excluded \((.+)\)$/.exec(line);
-  return match?.[1] === undefined || match[2] === undefined
+export function readIntentExcluded(
+  line: string,
+): { intent: string; exclude: string; kind: 'intent' | 'handler' } | undefined {
+  const match = /^(intent|handler) (\S+) excluded \((.+)\)$/.exec(line);
+  return match?.[2] === undefined || match[3] === undefined
     ? undefined
-    : { intent: match[1], exclude: match[2] };
+    : { intent: match[2], exclude: match[3], kind: match[1] === 'handler' ? 'handler' : 'intent' };
 }
 
 /** `handler agent (keyword 人工) → agentIntro`: a global handler heard at a listening node. */
@@ -109,9 +111,13 @@ export function readSubflowReturned(
   return { exit: match[1], flow: match[2], target: match[3], caller: match[4] };
 }
 
-/** `handler agent (keyword 人工) → agentIntro`: the handler a trace line says was heard, or undefined. */
-export function readHandlerHeard(line: string): string | undefined {
-  return /^handler (\S+) \(.*\) → \S+/.exec(line)?.[1];
+/**
+ * `handler agent (keyword 人工) → agentIntro`: the handler a trace line says was heard and why (`keyword
+ * 人工`, `key 0`, `spoken key 0`, `pattern /…/`), or undefined.
+ */
+export function readHandlerHeard(line: string): { name: string; why: string } | undefined {
+  const match = /^handler (\S+) \((.*)\) → \S+/.exec(line);
+  return match?.[1] === undefined || match[2] === undefined ? undefined : { name: match[1], why: match[2] };
 }
 
 /** `6 digits`: how a collect node's trace names what it heard, by count only. */

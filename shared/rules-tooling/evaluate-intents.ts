@@ -186,7 +186,10 @@ export function pickByEngine(
         'inbound',
       );
       const { trace, facts } = isNeed(result) ? result.paused : result;
-      const excluded = trace.flatMap((line) => readIntentExcluded(line) ?? []);
+      const excluded = trace.flatMap((line) => {
+        const voided = readIntentExcluded(line);
+        return voided === undefined ? [] : [{ intent: voided.intent, exclude: voided.exclude }];
+      });
       const matched = facts.matched;
       if (matched === undefined) return { got: NO_INTENT, excluded };
       if (matched.startsWith('intent ')) {

@@ -4,6 +4,7 @@ import {
   branchTaken,
   countedDigits,
   enteredNode,
+  handlerHeard,
   intentExcluded,
   lookupAnswered,
   lookupFailed,
@@ -13,6 +14,7 @@ import {
   readBranchTaken,
   readCountedDigits,
   readEnteredNode,
+  readHandlerHeard,
   readIntentExcluded,
   readLookupLine,
   readNoHolidayDataNote,
@@ -32,6 +34,16 @@ describe('the trace phrases tools read back', () => {
     assert.deepEqual(readIntentExcluded(intentExcluded('lostCard', '不是挂失')), {
       intent: 'lostCard',
       exclude: '不是挂失',
+      kind: 'intent',
+    });
+    assert.deepEqual(readIntentExcluded(intentExcluded('agent', '不要人工', 'handler')), {
+      intent: 'agent',
+      exclude: '不要人工',
+      kind: 'handler',
+    });
+    assert.deepEqual(readHandlerHeard(handlerHeard('agent', 'spoken key 0', 'main/agentIntro')), {
+      name: 'agent',
+      why: 'spoken key 0',
     });
     assert.equal(readIntentExcluded('intent lostCard (keyword 挂失) → lostIntro'), undefined);
     assert.equal(readCountedDigits(`collected pin (${countedDigits(6)}) → lostDesk`), 6);
