@@ -112,7 +112,8 @@ edition: document and flow handlers of each kind (goto, flow and goto, flow, rep
 patterns, excludes, keys), nodes hearing none or some, subflows 1-3 deep with returns and exits, values
 of scope flow, once and call read after a return, intents with excludes, a split of 2-10 branches
 weighted 1-1000, firstMenu once and repeat, collect nodes and a parallel transfer; no lookups (see
---lookups). A document the linter refuses stops the run before it starts. Calls carry states, forged
+--lookups). A document the linter refuses stops the run before it starts, but for the findings of the
+values the documents read on purpose after a subflow dropped them. Calls carry states, forged
 ones and none, events twice and to another instance (${FLOW_LANES} instances of each function at once); callers
 say the documents' words, press menu and handler keys, stay silent, talk over prompts, report transfers.
 Besides the properties above: never the fallback, every dynamic_id within 200 characters and opening

@@ -1,6 +1,6 @@
 import type { LookupAnswer } from '../lookup/lookup-types';
 import { type CallSettings, mergeSettings } from '../protocol/call-settings';
-import { isListeningNode } from '../rules/node-types';
+import { isListeningNode, type RetryKind } from '../rules/node-types';
 import type { Flow, FlowNode } from '../rules/rules-schema';
 import type { CallState } from '../state/state-token';
 import type { CallContext } from './call-context';
@@ -67,6 +67,9 @@ function moveTo(ctx: CallContext, state: CallState, step: Extract<Step, { kind: 
       : Object.fromEntries(Object.entries(state.vars).filter(([name]) => !dropped.includes(name)));
   const vars = step.vars === undefined ? kept : { ...kept, ...step.vars };
   const retry = step.retry;
+  // A retry counts one more of its kind; a repeat keeps the counts; any other move starts them again.
+  const counted = (count: number, kind: RetryKind) =>
+    step.keepCounts === true ? count : retry === undefined ? 0 : retry === kind ? count + 1 : count;
   const stack = step.stack ?? state.stack ?? [];
   const { stack: _previous, ...rest } = state;
   return {
@@ -76,8 +79,8 @@ function moveTo(ctx: CallContext, state: CallState, step: Extract<Step, { kind: 
     node: step.target,
     phase: 'listening',
     attempts: 0,
-    noInput: retry === undefined ? 0 : retry === 'noInput' ? state.noInput + 1 : state.noInput,
-    noMatch: retry === undefined ? 0 : retry === 'noMatch' ? state.noMatch + 1 : state.noMatch,
+    noInput: counted(state.noInput, 'noInput'),
+    noMatch: counted(state.noMatch, 'noMatch'),
     vars,
   };
 }

@@ -183,6 +183,8 @@ function resolveState(
         return restart(fresh, `state is from rules ${sealed.rulesTag}, no longer loaded`);
       const state = openState(sealed, compiled.names);
       if (state === undefined) return restart(fresh, 'state names no known node');
+      if (!stackChains(compiled, state))
+        return restart(fresh, "state's subflow nodes do not call each other");
       const ctx = new CallContext(compiled, nowMs, state.caller, callId, state.vars);
       if (compiled !== current) ctx.note(`call keeps the rules it started with (${compiled.rules.version})`);
       return { kind: 'state', state, ctx };
@@ -226,6 +228,18 @@ function resolveState(
       return restart(fresh, why);
     }
   }
+}
+
+/**
+ * Whether a state's subflow nodes call each other in turn, the last the flow the call is in: a state the
+ * engine sealed always does; one that does not would return a call into an unrelated flow.
+ */
+function stackChains(compiled: CompiledRules, state: CallState): boolean {
+  const stack = state.stack ?? [];
+  return stack.every((frame, i) => {
+    const node = compiled.rules.flows[frame.flow]?.nodes[frame.node];
+    return node?.type === 'subflow' && node.flow === (stack[i + 1]?.flow ?? state.flow);
+  });
 }
 
 /** How the trace words a `dynamic_id` that cannot be used, by reason. */

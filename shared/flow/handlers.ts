@@ -2,6 +2,7 @@ import type { CompiledHandler } from '../rules/compile-rules';
 import type { Handler, ListeningNode } from '../rules/rules-schema';
 import type { CallFrame } from '../state/state-token';
 import type { CallContext } from './call-context';
+import { FlowError } from './decision';
 import { matchIntents } from './match-intents';
 import type { Here, Step } from './node-behaviour';
 import { handlerHeard, intentExcluded } from './trace-phrases';
@@ -66,7 +67,8 @@ function take(ctx: CallContext, here: Here, chosen: CompiledHandler, why: string
   ctx.outcome('matched');
   if (handler.do === 'repeat') {
     ctx.note(handlerHeard(handler.name, why, `repeat ${state.node}`));
-    return { kind: 'goto', target: state.node };
+    // The node's retry counts stand: "再说一遍" between wrong answers does not start them again.
+    return { kind: 'goto', target: state.node, keepCounts: true };
   }
   const stack = state.stack ?? [];
   if (handler.do === 'restart') {
@@ -75,16 +77,19 @@ function take(ctx: CallContext, here: Here, chosen: CompiledHandler, why: string
     ctx.note(handlerHeard(handler.name, why, `${top}/${start}`));
     return leaveTo(ctx, here, top, start, stack.length);
   }
-  if (handler.flow === undefined) {
-    const target = handler.goto ?? state.node;
-    ctx.note(handlerHeard(handler.name, why, target));
-    return { kind: 'goto', target };
+  const { flow, goto } = handler;
+  if (flow === undefined) {
+    // The schema gives a handler without `do` or `flow` its `goto`.
+    if (goto === undefined) throw new FlowError(`handler ${handler.name} leads nowhere`);
+    ctx.note(handlerHeard(handler.name, why, goto));
+    return { kind: 'goto', target: goto };
   }
-  const target = handler.goto ?? startOf(ctx, handler.flow);
-  ctx.note(handlerHeard(handler.name, why, `${handler.flow}/${target}`));
+  const target = goto ?? startOf(ctx, flow);
+  ctx.note(handlerHeard(handler.name, why, `${flow}/${target}`));
   const top = stack[0]?.flow ?? here.flowName;
-  // Every subflow is left, and the top flow too when the handler leads to another flow.
-  return leaveTo(ctx, here, handler.flow, target, handler.flow === top ? stack.length : stack.length + 1);
+  // Every subflow is left, and the top flow too when the handler leads to another flow, which becomes
+  // the call's top flow: its guards and its start (`restart`) are the call's from then on.
+  return leaveTo(ctx, here, flow, target, flow === top ? stack.length : stack.length + 1);
 }
 
 /**

@@ -60,6 +60,8 @@ export type Step = { readonly say?: readonly PromptItem[] } & (
       readonly stack?: readonly CallFrame[];
       /** Values dropped on the way: those of the flows the call leaves. */
       readonly drop?: readonly string[];
+      /** The node's retry counts stand (a handler's repeat), where any other move starts them again. */
+      readonly keepCounts?: true;
     }
   /** Play what was said and wait for the caller at this node. */
   | { readonly kind: 'listen'; readonly node: ListeningNode }
@@ -223,11 +225,13 @@ function hearMenu(ctx: CallContext, node: MenuNode, here: Here, event: HeardEven
         const name = intentName(match.index);
         return matched(intent.goto, `intent ${name}`, `intent ${name} (${match.why})`);
       }
+      // A handler's keys, spoken or pressed, are heard only at a menu that takes keys.
+      const handlerKey = takesKeys(node) ? spokenKey : undefined;
       const handled = hearHandlers(
         ctx,
         node,
         here,
-        spokenKey === undefined ? { words } : { words, spokenKey },
+        handlerKey === undefined ? { words } : { words, spokenKey: handlerKey },
       );
       return handled ?? retry(ctx, node, here, 'noMatch', 'utterance matched nothing');
     }

@@ -154,10 +154,12 @@ function drawFlow(f: number, flowName: string, flow: Flow, notes: readonly strin
 /**
  * The handlers in force in a flow, as one note in its subgraph: what selects each (its first keyword,
  * pattern or key) and where it leads (`人工 → main/agent`, `再说一遍 → repeat`), in the order they are tried.
+ * A flow with no node that listens hears none, and gets no note.
  */
 function drawHandlers(f: number, flowName: string, compiled: CompiledRules): string[] {
   const inForce = compiled.handlers.get(flowName) ?? [];
-  if (inForce.length === 0) return [];
+  const listens = Object.values(compiled.rules.flows[flowName]?.nodes ?? {}).some(isListeningNode);
+  if (inForce.length === 0 || !listens) return [];
   const lines = inForce.map(({ handler }) => {
     const heard =
       handler.keywords?.[0] ??

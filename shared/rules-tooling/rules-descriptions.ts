@@ -129,7 +129,7 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
         'Named HTTP endpoints that `lookup` nodes call during a call (an account balance, an appointment): each an idempotent read with a fixed origin, a timeout and a size limit.',
       flows: 'The call flows by name: each a set of nodes and the node calls start at.',
       firstMenu:
-        "How a menu that takes keys is first heard when a call opens on it: `repeat` (the default) plays it with the answer, so speech works at once and the first silence, which arms the keys, plays it again; `once` plays only what comes before it with the answer and the menu itself with the first `dtmf` reply, so it is heard once. `once` rests on the platform playing a `dtmf` reply's prompt (see docs/reference/protocol.md).",
+        "How a node that takes keys (a menu with keys, a collect node) is first heard when a call opens on it: `repeat` (the default) plays it with the answer, so speech works at once and the first silence, which arms the keys, plays it again; `once` plays only what comes before it with the answer (nothing, when the flow starts with it) and its prompt with the first `dtmf` reply, so it is heard once. `once` rests on the platform playing a `dtmf` reply's prompt (see docs/reference/protocol.md).",
       handlers:
         "Global handlers heard at every listening node of every flow, after the node's own keys and intents and after the flow's handlers: `人工` to an agent, `再说一遍` to repeat, `返回主菜单` to the main menu. At most 20.",
     },
@@ -147,7 +147,7 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
       keys: 'Keys that select it at menus that take keys, when the menu has no key of its own for them, such as `["0"]`. Never at a collect node, where keys are digits.',
       goto: "The node the call goes to: of `flow` when given, else of the flow the call is in. A document's handler names its `flow`.",
       flow: 'A flow the call goes to, at its start or at its node `goto`, leaving any subflows it is in.',
-      do: "`repeat`: the node's prompt again (what a `say` node said before it is not repeated); `restart`: the start of the flow the call started in, leaving any subflows.",
+      do: "`repeat`: the node's prompt again, its retry counts standing (what a `say` node said before it is not repeated); `restart`: the start of the top flow (the one the call started in, or a handler's `flow` sent it to), leaving any subflows.",
     },
   ),
   describeObject(
@@ -208,7 +208,7 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
         "The longest a call may last, in seconds (10–3600): past it, the call is ended with the goodbye at its next event. Keep it under the call settings' `sessionTimeoutS`.",
       nodes: 'The nodes of the flow by name: what is said, what is heard and where the call goes next.',
       firstMenu:
-        "How a menu that takes keys is first heard when a call opens on it in this flow, over the document's `firstMenu`.",
+        "How a node that takes keys (a menu with keys, a collect node) is first heard when a call opens on it in this flow, over the document's `firstMenu`.",
       handlers:
         "Handlers heard at every listening node of this flow (and of no other: a subflow hears its own), before the document's; one with the name of a document's handler replaces it here.",
     },

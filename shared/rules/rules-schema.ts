@@ -410,16 +410,16 @@ export type TransferNode = v.InferOutput<typeof TransferNodeSchema>;
 export type ListeningNode = MenuNode | CollectNode;
 
 /**
- * How a menu that takes keys is first heard when a call opens on it: `repeat` plays it with `answer`
- * (speech works at once, keys from the first silence, which plays it again); `once` plays only what
- * comes before it with `answer` and the menu itself with the first `dtmf` reply.
+ * How a node that takes keys (a menu with keys, a collect node) is first heard when a call opens on it:
+ * `repeat` plays it with `answer` (speech works at once, keys from the first silence, which plays it
+ * again); `once` plays only what comes before it with `answer` and its prompt with the first `dtmf` reply.
  */
 export const FIRST_MENU_MODES = ['repeat', 'once'] as const;
 export type FirstMenuMode = (typeof FIRST_MENU_MODES)[number];
 
 export const FlowSchema = v.strictObject({
   start: NameSchema,
-  /** How a menu with keys is first heard when a call opens on it (over the document's). */
+  /** How a node that takes keys is first heard when a call opens on it (over the document's). */
   firstMenu: v.optional(v.picklist(FIRST_MENU_MODES)),
   /** Heard at every listening node of the flow, before the document's. */
   handlers: v.optional(HandlerListSchema),
@@ -578,7 +578,7 @@ export const RulesSchema = v.strictObject({
   timezone: v.optional(TimeZoneSchema, 'Asia/Shanghai'),
   /** Call settings for every call, under line and flow settings. */
   settings: v.optional(CallSettingsSchema),
-  /** How a menu with keys is first heard when a call opens on it: `repeat` (the default) or `once`. */
+  /** How a node that takes keys is first heard when a call opens on it: `repeat` (the default) or `once`. */
   firstMenu: v.optional(v.picklist(FIRST_MENU_MODES)),
   /** Heard at every listening node of every flow, after the flow's own. */
   handlers: v.optional(HandlerListSchema),

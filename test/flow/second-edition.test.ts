@@ -8,6 +8,7 @@ import {
   encodeState,
   MAX_CALL_DEPTH,
   measureLongestState,
+  startState,
 } from '../../shared/state/state-token';
 import { CALL_ID, Call, compileOrThrow, spoken } from '../support/engine-call';
 import { HOTLINE } from '../support/second-edition-rules';
@@ -299,5 +300,70 @@ describe('scope once across flows', () => {
     const back = call.send('dtmf', { dtmf_digits: '1234' });
     assert.deepEqual(spoken(back), ['您输入的是1 2 3 4。', '按1结束。']);
     assert.deepEqual(back.state?.vars, {}, 'read in the subflow, the once value is gone');
+  });
+});
+
+describe('second review', () => {
+  it('a repeat keeps the node’s retry counts: wrong keys and 再说一遍 in turn still escalate', () => {
+    const menu = atMenu();
+    assert.equal(menu.send('dtmf', { dtmf_digits: '7' }).state?.noMatch, 1);
+    const again = menu.send('normal', { words: '再说一遍' });
+    assert.equal(again.facts.matched, 'handler repeat');
+    assert.equal(again.state?.noMatch, 1, 'the repeat neither counts nor clears the no-match');
+    assert.equal(menu.send('dtmf', { dtmf_digits: '8' }).state?.noMatch, 2);
+    menu.send('normal', { words: '再说一遍' });
+    // The default policy allows two retries: the third wrong key ends the call, repeats or not.
+    const third = menu.send('dtmf', { dtmf_digits: '9' });
+    assert.equal(third.state?.phase, 'ending');
+  });
+
+  it('hears a handler key spoken only at a menu that takes keys', () => {
+    const rules = {
+      version: 'spoken-keys',
+      defaultLine: { flow: 'main' },
+      handlers: [{ name: 'agent', keywords: ['人工'], keys: ['0'], flow: 'main', goto: 'bye' }],
+      flows: {
+        main: {
+          start: 'talk',
+          nodes: {
+            talk: { type: 'menu', say: '请说出业务。', intents: [{ keywords: ['余额'], goto: 'bye' }] },
+            bye: { type: 'hangup', say: '再见。' },
+          },
+        },
+      },
+    } satisfies RulesInput;
+    const call = newCall(rules);
+    call.send('callin', {});
+    const spokenZero = call.send('normal', { words: '按0' });
+    assert.equal(spokenZero.state?.node, 'talk');
+    assert.equal(spokenZero.state?.noMatch, 1);
+    const withKeys = atMenu();
+    assert.equal(withKeys.send('normal', { words: '按0' }).facts.matched, 'handler agent');
+  });
+
+  it('restarts a call whose sealed stack does not chain, instead of returning it into an unrelated flow', () => {
+    const rules = compileOrThrow(HOTLINE);
+    const call = new Call(rules, { keys: KEYS, now: NOW });
+    call.send('callin', {});
+    call.dynamicId = encodeState(
+      {
+        ...startState({
+          rulesTag: rules.tag,
+          flow: 'main',
+          node: 'menu',
+          startedAt: NOW / 1000,
+          caller: '',
+          vars: {},
+        }),
+        // lostCheck calls identity, not main.
+        stack: [{ flow: 'main', node: 'lostCheck' }],
+      },
+      rules.names,
+      KEYS,
+      CALL_ID,
+    );
+    const decision = call.send('mute');
+    assert.ok(decision.trace.some((line) => line.startsWith("state's subflow nodes do not call each other")));
+    assert.equal(decision.facts.outcomes?.includes('recovered'), true);
   });
 });

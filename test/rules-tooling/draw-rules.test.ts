@@ -189,4 +189,14 @@ describe('drawRules', () => {
     );
     assert.doesNotMatch(identityOnly, /calls/, 'no call is drawn into a flow left out');
   });
+
+  it('notes no handlers in a flow where nothing listens', () => {
+    const withQuiet = compile({
+      ...HOTLINE,
+      flows: { ...HOTLINE.flows, quiet: { start: 'bye', nodes: { bye: { type: 'hangup', say: '再见。' } } } },
+    });
+    const drawn = drawRules(withQuiet);
+    assert.equal(drawn.match(/_HANDLERS\[/g)?.length, 2, 'main and identity listen; quiet does not');
+    assert.doesNotMatch(drawRules(withQuiet, { flow: 'quiet' }), /_HANDLERS/);
+  });
 });
