@@ -8,11 +8,13 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { type CallerAction, SimulatedCall } from '../../dev/simulator/call';
 import { MAX_EXPORT_LINES } from '../../dev/simulator/replay';
+import { callIdsFor } from '../../dev/simulator/run-scenarios';
 import { localTimeToEpoch } from '../../dev/simulator/scenario';
 import { createInProcessTransport } from '../../dev/simulator/transport';
 import { createLocalServer, loadBuiltHandlers } from '../../scripts/local/serve';
 import { formatTurn, main, readTyped } from '../../scripts/simulate/simulate';
 import { toLocalTime } from '../../shared/calendar/local-time';
+import { chooseSplitBranch } from '../../shared/flow/choose-split';
 import { ROOT, setFunctionEnvironment } from '../support/fc-event';
 import { PREBUILT, runSession, runSimulator } from '../support/simulate-cli';
 
@@ -291,6 +293,29 @@ describe('npm run simulate -- run', () => {
     );
     assert.equal((await simulate('fly')).status, 2);
     assert.equal((await simulate('run', file, '--min-coverage', '120')).status, 2);
+    const ids = await simulate('run', file, '--call-ids', '1234567890123');
+    assert.equal(ids.status, 2);
+    assert.match(
+      ids.stderr,
+      /--call-ids takes a whole number of up to 12 digits, such as 7; not 1234567890123/,
+    );
+  });
+
+  it('gives the calls the ids --call-ids makes, so a split takes the branch those ids take', async () => {
+    const rules = join(ROOT, 'test', 'fixtures', 'split', 'greeting.yaml');
+    const file = join(dir, 'unpinned.scenarios.yaml');
+    // The seeds whose first call id the 90:10 split sends to the short greeting, and to the classic one.
+    const branchOf = (seed: number) => chooseSplitBranch(callIdsFor(seed)(), 'main', 'greeting', [90, 10]);
+    const seeds = Array.from({ length: 200 }, (_, i) => i + 1);
+    const short = seeds.find((seed) => branchOf(seed) === 1);
+    const classic = seeds.find((seed) => branchOf(seed) === 0);
+    assert.ok(short !== undefined && classic !== undefined);
+    writeFileSync(
+      file,
+      "scenarios:\n  - { name: the short greeting, at: '2026-03-10 10:00', answer: { node: byeShort }, turns: [] }\n",
+    );
+    assert.equal((await simulate('run', file, '--rules', rules, '--call-ids', String(short))).status, 0);
+    assert.equal((await simulate('run', file, '--rules', rules, '--call-ids', String(classic))).status, 1);
   });
 
   it('refuses invalid rules before a call is made', async () => {
