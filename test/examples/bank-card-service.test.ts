@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { type LookupServer, startLookupServer } from '../../dev/lookup-server';
+import { NodeSchema } from '../../shared/rules/rules-schema';
 import { parseYaml } from '../../shared/rules/yaml-parser';
 import { lintRules } from '../../shared/rules-tooling/lint-rules';
 import {
@@ -74,6 +75,17 @@ function readableParts(data: ReplyData): string {
 }
 
 describe('bank-card service example as a document', () => {
+  it('uses every node type, as docs/rules.md says', () => {
+    const rules = parseYaml(readFileSync(RULES_FILE, 'utf8')) as {
+      flows: Record<string, { nodes: Record<string, { type: string }> }>;
+    };
+    const used = new Set(
+      Object.values(rules.flows).flatMap(({ nodes }) => Object.values(nodes).map((n) => n.type)),
+    );
+    const every = NodeSchema.options.map((option) => option.entries.type.literal);
+    assert.deepEqual([...used].sort(), [...every].sort());
+  });
+
   it('passes the linter with no errors and no warnings', () => {
     const { errors, warnings } = lintRules(parseYaml(readFileSync(RULES_FILE, 'utf8')));
     assert.deepEqual({ errors, warnings }, { errors: [], warnings: [] });
