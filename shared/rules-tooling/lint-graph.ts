@@ -186,13 +186,19 @@ export function lintGraph(lint: FlowLint, graph: FlowGraph, findings: Findings):
   const chainLoopNodes = new Set(chainLoops.flat());
   for (const loop of findCycles(count, (i) => (trapped(i) ? (successors[i] ?? []) : []), true)) {
     if (loop.every((i) => chainLoopNodes.has(i))) continue;
+    // Without a node that listens, the loop waits for the caller only inside the flows its subflow nodes call.
+    const waits = loop.some((i) => nodes[i] !== undefined && isListeningNode(nodes[i]));
+    const ends = waits
+      ? 'only maxTurns would end it'
+      : 'unless the flows it calls wait for the caller, the engine passes it within one reply until its hop ' +
+        'limit and the call gets the fallback; else only maxTurns ends it';
     findings.errors.push({
       path: nodePath(loop[0] as number),
       message:
         `no way out: from ${listNames(loop, names)} a call only moves among these nodes and never reaches a ` +
-        "hangup, a transfer, a return or the flow's goodbye, and hears no handler that leads out (only maxTurns " +
-        'would end it); lead a key, intent or ' +
-        'retry policy out to an ending, or give a retry policy no escalateTo so that it ends with the goodbye',
+        `hangup, a transfer, a return or the flow's goodbye, and hears no handler that leads out (${ends}); ` +
+        'lead a key, intent or retry policy out to an ending, or give a retry policy no escalateTo so that it ' +
+        'ends with the goodbye',
     });
   }
 }

@@ -98,3 +98,26 @@ describe('lint of subflows', () => {
     assert.deepEqual(messages(handled.warnings), []);
   });
 });
+
+describe('a loop through a subflow node', () => {
+  it('says the hop limit ends it with the fallback when nothing in it waits for the caller', () => {
+    const result = lintRules(
+      document({
+        main: {
+          start: 'hello',
+          nodes: {
+            hello: { type: 'say', say: '您好。', next: 'check' },
+            check: { type: 'subflow', flow: 'quick', next: 'again' },
+            again: { type: 'say', say: '再来。', next: 'check' },
+          },
+        },
+        quick: { start: 'done', nodes: { done: { type: 'return' } } },
+      }),
+    );
+    const loop = messages(result.errors).find((message) => message.includes('no way out'));
+    assert.match(
+      loop ?? '',
+      /unless the flows it calls wait for the caller, the engine passes it within one reply until its hop limit and the call gets the fallback/,
+    );
+  });
+});
