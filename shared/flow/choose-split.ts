@@ -5,7 +5,7 @@
  */
 
 /** The 32-bit hash a split reads: FNV-1a over the text's UTF-16 code units, then MurmurHash3's finaliser. */
-export function splitHash(text: string): number {
+function splitHash(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
@@ -22,7 +22,7 @@ export function splitHash(text: string): number {
 }
 
 /** The text hashed for a call at a node: the call id, then the node's position (`flow/node`). */
-export function splitKey(callId: string, flow: string, node: string): string {
+function splitKey(callId: string, flow: string, node: string): string {
   return `${callId}\0${flow}/${node}`;
 }
 

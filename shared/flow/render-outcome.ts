@@ -20,10 +20,10 @@ export const LOOKUP_HOLD_MUTE_MS = 1000;
  * The silence after the greeting before the first `dtmf` reply plays the menu (`firstMenu: once`): the
  * shortest `mute_time` the platform honours, so the menu follows the greeting closely.
  */
-export const FIRST_MENU_MUTE_MS = LOOKUP_HOLD_MUTE_MS;
+const FIRST_MENU_MUTE_MS = LOOKUP_HOLD_MUTE_MS;
 
 /** How a menu with keys is first heard in a flow: its `firstMenu`, else the document's, else `repeat`. */
-export function firstMenuMode(ctx: CallContext, flowName: string): FirstMenuMode {
+function firstMenuMode(ctx: CallContext, flowName: string): FirstMenuMode {
   return ctx.flowNamed(flowName).firstMenu ?? ctx.compiled.rules.firstMenu ?? 'repeat';
 }
 

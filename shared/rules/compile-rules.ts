@@ -493,7 +493,7 @@ function* findMissingNodes(base: string, flow: Flow): Generator<RulesIssue> {
 }
 
 /** An intent's matcher: keywords and excludes normalised as speech is, patterns compiled once. */
-export function compileIntent(
+function compileIntent(
   intent: Pick<Handler, 'keywords' | 'patterns' | 'excludes'>,
   compilePattern: (source: string) => RegExp,
 ): IntentMatcher {
