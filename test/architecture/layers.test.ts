@@ -16,6 +16,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['shared/log', 'shared/security', 'shared/state'],
   ['shared/fc', 'shared/rules'],
   ['shared/lookup'],
+  ['shared/classify'],
   ['shared/flow'],
   ['shared/rules-tooling', 'shared/gate'],
   ['shared/callback', 'shared/report'],
