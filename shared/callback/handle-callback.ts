@@ -1,14 +1,17 @@
+import type { ClassifyAnswer, ClassifyFailure, PerformClassify } from '../classify/classify-types';
 import { type Deadline, startDeadline } from '../clock/deadline';
 import type { Config } from '../config/config';
 import type { HolidayDataGap, LookupRecord } from '../flow/call-context';
 import { decideNextAction, resumeNextAction } from '../flow/decide-next-action';
 import {
   type CallOrigin,
+  type ClassifyNeed,
   type Decision,
   type EngineResult,
   FlowError,
   isNeed,
-  type Need,
+  type LookupNeed,
+  type Paused,
 } from '../flow/decision';
 import { MAX_KEY_ENTRY_CHARS, MAX_UTTERANCE_CHARS } from '../flow/flow-limits';
 import type { RecentKeys } from '../gate/recent-keys';
@@ -52,6 +55,14 @@ export type CallbackDeps = {
    * client), and reads the environment variables their headers name.
    */
   readonly lookups?: { readonly perform: PerformLookup; readonly env: (name: string) => string | undefined };
+  /**
+   * Performs the classifications menus ask for, under the instance's budget guard (loaded on first use: a
+   * document without a `classifier` never loads the client).
+   */
+  readonly classify?: {
+    readonly perform: PerformClassify;
+    readonly env: (name: string) => string | undefined;
+  };
 };
 
 /**
@@ -157,9 +168,12 @@ async function decideReply(
       throw new FlowError(
         `flow ${result.paused.position.state.flow} asks for more than ${MAX_LOOKUPS_PER_CALLBACK} lookups in one callback`,
       );
-    // The callback's budget grows by the first lookup's wait; later ones share what is left of it.
+    // The callback's budget grows by the first need's wait; later ones share what is left of it.
     if (performed === 0) deadline.extend(result.need.waitMs);
-    const answer = await performNeed(result, event.callId, deadline, deps);
+    const answer =
+      result.need.type === 'classify'
+        ? await performClassify(result.need, deadline, deps)
+        : await performNeed(result.need, result.paused, event.callId, deadline, deps);
     result = resumeNextAction(result.rules, result.paused, answer, deps.now());
   }
   const decision = result;
@@ -188,12 +202,12 @@ export const LOOKUP_ANSWER_MARGIN_MS = 25;
  * and goes on in the background.
  */
 async function performNeed(
-  result: Need,
+  need: LookupNeed,
+  paused: Paused,
   callId: string,
   deadline: Deadline,
   deps: CallbackDeps,
 ): Promise<LookupAnswer> {
-  const { need, paused } = result;
   const waitMs = Math.max(0, Math.min(need.waitMs, deadline.remainingMs() - LOOKUP_ANSWER_MARGIN_MS));
   const unsendable: LookupAnswer = { kind: 'failed', why: 'unsendable', attempts: need.attemptsSoFar };
   if (deps.lookups === undefined) return unsendable;
@@ -220,6 +234,44 @@ async function performNeed(
   return deadline.within(
     performed.catch(() => unsendable),
     `lookup ${need.request.name}`,
+  );
+}
+
+/**
+ * Asks the classifier within the callback's deadline: at most the need's `waitMs` and what is left of the
+ * budget (less the margin). Whatever happens, the answer is a verdict or a failure, never the fallback: the
+ * menu then goes on as it would without a classifier.
+ */
+async function performClassify(
+  need: ClassifyNeed,
+  deadline: Deadline,
+  deps: CallbackDeps,
+): Promise<ClassifyAnswer> {
+  const waitMs = Math.max(0, Math.min(need.waitMs, deadline.remainingMs() - LOOKUP_ANSWER_MARGIN_MS));
+  const failed = (why: ClassifyFailure): ClassifyAnswer => ({ type: 'classify', kind: 'failed', why, ms: 0 });
+  if (deps.classify === undefined) return failed('unsendable');
+  let performed: Promise<ClassifyAnswer>;
+  try {
+    performed = deps.classify.perform({
+      request: need.request,
+      guard: need.guard,
+      waitMs,
+      env: deps.classify.env,
+    });
+  } catch (error) {
+    deps.log.warnOnce(
+      'classifier-client',
+      'the classifier client cannot be loaded: every classification fails',
+      {
+        ...deps.log.describeError(error),
+      },
+    );
+    return failed('unsendable');
+  }
+  // The client answers within its wait and never rejects; the deadline is the guard should it not.
+  return deadline.within(
+    performed.catch(() => failed('unsendable')),
+    'the classifier',
   );
 }
 
@@ -280,6 +332,7 @@ function describeDecision(decision: Decision, decoded: DecodedState, eventType: 
     ...describeRetries(decision),
     ...(facts.outcomes === undefined ? {} : { outcomes: facts.outcomes }),
     ...(facts.lookups === undefined ? {} : { lookups: describeLookups(facts.lookups) }),
+    ...(facts.classified === undefined ? {} : { classified: facts.classified }),
   };
 }
 

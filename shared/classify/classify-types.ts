@@ -57,7 +57,7 @@ export type ClassifyFailure = (typeof CLASSIFY_FAILURES)[number];
 export type TokenUsage = { readonly promptTokens: number; readonly completionTokens: number };
 
 /** What became of a classification within the callback's wait. */
-export type ClassifyAnswer =
+export type ClassifyAnswer = { readonly type: 'classify' } & (
   | {
       readonly kind: 'classified';
       /** An offered choice's id, or {@link NO_CHOICE}. */
@@ -67,11 +67,13 @@ export type ClassifyAnswer =
       readonly ms: number;
       readonly usage?: TokenUsage;
     }
-  | { readonly kind: 'failed'; readonly why: ClassifyFailure; readonly ms: number; readonly status?: number };
+  | { readonly kind: 'failed'; readonly why: ClassifyFailure; readonly ms: number; readonly status?: number }
+);
 
 /** A classification the edge performs for one callback, within `waitMs` of awake time. */
 export type ClassifyTask = {
   readonly request: ClassifyRequest;
+  readonly guard: GuardSettings;
   readonly waitMs: number;
   /** Reads an environment variable (the API key's). */
   readonly env: (name: string) => string | undefined;
@@ -79,3 +81,14 @@ export type ClassifyTask = {
 
 /** Performs a classification; answers within the task's wait and never rejects. */
 export type PerformClassify = (task: ClassifyTask) => Promise<ClassifyAnswer>;
+
+/** When one instance turns the classifier off, and what tokens cost: a document's `classifier.guard` and `prices`. */
+export type GuardSettings = {
+  readonly latencyP95Ms: number;
+  readonly maxFailureRate: number;
+  readonly window: number;
+  readonly minSamples: number;
+  readonly maxSpendPerHour: number;
+  readonly cooldownS: number;
+  readonly prices: { readonly inputPer1k: number; readonly outputPer1k: number };
+};

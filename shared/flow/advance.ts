@@ -1,10 +1,16 @@
-import type { LookupAnswer } from '../lookup/lookup-types';
 import { type CallSettings, mergeSettings } from '../protocol/call-settings';
 import { isListeningNode, type RetryKind } from '../rules/node-types';
 import type { Flow, FlowNode } from '../rules/rules-schema';
 import type { CallState } from '../state/state-token';
 import type { CallContext } from './call-context';
-import { type EngineResult, FlowError, type FlowEvent, type Paused, type Position } from './decision';
+import {
+  type EngineResult,
+  FlowError,
+  type FlowEvent,
+  type NeedAnswer,
+  type Paused,
+  type Position,
+} from './decision';
 import { DEFAULT_MAX_TURNS, MAX_HOPS, SESSION_MARGIN_S } from './flow-limits';
 import { behaviourOf, chooseTransferTarget, endCall, type Here, type Step } from './node-behaviour';
 import { renderOutcome } from './render-outcome';
@@ -26,9 +32,18 @@ export function advance(ctx: CallContext, start: Position, first: Step): EngineR
       const position = { ...at, items };
       if (step.kind !== 'need') return renderOutcome(context, position, step);
       const { trace, holidayGaps, facts } = context;
+      const asked = step.need.type === 'classify' ? { asked: step.need.asked } : {};
       return {
         need: step.need,
-        paused: { position, caller: context.caller, callId: context.callId, trace, holidayGaps, facts },
+        paused: {
+          position,
+          caller: context.caller,
+          callId: context.callId,
+          trace,
+          holidayGaps,
+          facts,
+          ...asked,
+        },
         rules: context.compiled,
       };
     }
@@ -163,11 +178,18 @@ export function hearEvent(
   return advance(ctx, turned, hear(ctx, node, turnedHere, event));
 }
 
-/** Continues a decision paused for a lookup, with what became of it. */
-export function continueWithAnswer(ctx: CallContext, paused: Paused, answer: LookupAnswer): EngineResult {
+/** Continues a decision paused for a lookup or a classification, with what became of it. */
+export function continueWithAnswer(ctx: CallContext, paused: Paused, answer: NeedAnswer): EngineResult {
   const here = locate(ctx, paused.position);
   const node = nodeAt(here);
-  const take = behaviourOf(node).answer;
+  const behaviour = behaviourOf(node);
+  if ('type' in answer) {
+    const take = behaviour.classified;
+    if (take === undefined || paused.asked === undefined)
+      throw new FlowError(`node ${paused.position.state.node} asked no classifier`);
+    return advance(ctx, paused.position, take(ctx, node, here, answer, paused.asked));
+  }
+  const take = behaviour.answer;
   if (take === undefined) throw new FlowError(`node ${paused.position.state.node} takes no lookup answer`);
   return advance(ctx, paused.position, take(ctx, node, here, answer));
 }

@@ -24,6 +24,24 @@ export type DecisionFacts = {
   retry?: { readonly kind: RetryKind; readonly count: number };
   /** What each lookup of the decision came to, for the log line and replay. */
   lookups?: LookupRecord[];
+  /** What the language model was asked and answered, for the log line, mining and replay. */
+  classified?: ClassifyRecord;
+};
+
+/** A classification in a decision: the verdict or why there was none, and whether the call took it. */
+export type ClassifyRecord = {
+  /** `nomatch`: asked because nothing matched; `doubtful`: asked about a doubtful keyword match. */
+  readonly asked: 'nomatch' | 'doubtful';
+  /** The choice the model made (`none` included), when it answered. */
+  readonly choice?: string;
+  readonly confidence?: number;
+  /** Why no verdict was taken: a word of CLASSIFY_FAILURES, `none` or `below-threshold`. */
+  readonly why?: string;
+  /** Whether the call went where the verdict said. */
+  readonly taken: boolean;
+  readonly ms: number;
+  readonly promptTokens?: number;
+  readonly completionTokens?: number;
 };
 
 /** What a lookup came to in a decision: its outcome, and on success the values saved (raw; the log masks). */

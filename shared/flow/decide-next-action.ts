@@ -1,10 +1,10 @@
-import type { LookupAnswer } from '../lookup/lookup-types';
 import { mergeSettings } from '../protocol/call-settings';
+import { lineAllowsClassifier } from '../rules/classifier-checks';
 import type { CompiledRules } from '../rules/compile-rules';
 import { isListeningNode } from '../rules/node-types';
 import { mayStartOutbound, refuseOutboundValue } from '../rules/outbound-start';
 import { normalisePhoneNumber } from '../rules/phone-number';
-import type { Line } from '../rules/rules-schema';
+import type { DefaultLine, Line } from '../rules/rules-schema';
 import { type CallState, type DecodedState, openState, startState } from '../state/state-token';
 import { advance, continueWithAnswer, flowSettings, hearEvent } from './advance';
 import { CallContext } from './call-context';
@@ -13,6 +13,7 @@ import {
   type EngineResult,
   FlowError,
   type FlowEvent,
+  type NeedAnswer,
   type Paused,
   type Position,
   type RulesInForce,
@@ -51,7 +52,7 @@ export function decideNextAction(
 export function resumeNextAction(
   rules: CompiledRules,
   paused: Paused,
-  answer: LookupAnswer,
+  answer: NeedAnswer,
   nowMs: number,
 ): EngineResult {
   const ctx = new CallContext(
@@ -72,9 +73,17 @@ function laterPosition(ctx: CallContext, state: CallState, items: Position['item
   return { state, items, replyTo: 'event', settings: flowSettings(ctx, state.flow) };
 }
 
-/** A call's state as it starts `flow` at its start node. */
-function freshState(ctx: CallContext, flow: string, node: string): CallState {
-  return startState({
+/**
+ * A call's state as it starts `flow` at its start node, on `line` (whose `classifier: false` the state
+ * keeps for the rest of the call).
+ */
+function freshState(
+  ctx: CallContext,
+  flow: string,
+  node: string,
+  line?: Pick<DefaultLine, 'classifier'>,
+): CallState {
+  const state = startState({
     rulesTag: ctx.compiled.tag,
     flow,
     node,
@@ -83,6 +92,7 @@ function freshState(ctx: CallContext, flow: string, node: string): CallState {
     caller: ctx.compiled.keepsCaller ? ctx.caller : '',
     vars: ctx.vars,
   });
+  return lineAllowsClassifier(line) ? state : { ...state, classifierOff: true };
 }
 
 // --------------------------------------------------------------------------------------------------
@@ -135,7 +145,7 @@ function decideCallin(
   const flow = ctx.flowNamed(flowName);
   ctx.outcome('started');
   const position: Position = {
-    state: freshState(ctx, flowName, flow.start),
+    state: freshState(ctx, flowName, flow.start, target),
     items: [],
     replyTo: 'callin',
     settings: mergeSettings(rules.settings, flow.settings, target.settings),
@@ -319,6 +329,6 @@ function restart(ctx: CallContext, why: string): Resolved {
   const flowName = chooseLineFlow(ctx, rules.defaultLine);
   const flow = ctx.flowNamed(flowName);
   const prefix = rules.recovery === undefined ? [] : renderPrompt(rules.recovery, ctx);
-  const position = laterPosition(ctx, freshState(ctx, flowName, flow.start), prefix);
+  const position = laterPosition(ctx, freshState(ctx, flowName, flow.start, rules.defaultLine), prefix);
   return { kind: 'restart', result: advance(ctx, position, { kind: 'goto', target: flow.start }) };
 }

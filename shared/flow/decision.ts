@@ -1,4 +1,5 @@
-import type { LookupRequest } from '../lookup/lookup-types';
+import type { ClassifyAnswer, ClassifyRequest, GuardSettings } from '../classify/classify-types';
+import type { LookupAnswer, LookupRequest } from '../lookup/lookup-types';
 import type { CallSettings, PromptItem } from '../protocol/call-settings';
 import type { CallbackEvent } from '../protocol/callback-request';
 import type { CallinAction, EventAction } from '../protocol/reply-actions';
@@ -59,12 +60,27 @@ export type LookupNeed = {
   readonly waitMs: number;
 };
 
+/** An utterance the engine asks a language model about, at a menu whose `classifier` is on. */
+export type ClassifyNeed = {
+  readonly type: 'classify';
+  readonly request: ClassifyRequest;
+  /** How long this callback may wait for the verdict, ms. */
+  readonly waitMs: number;
+  /** The document's guard and prices, which the edge's per-instance guard judges by. */
+  readonly guard: GuardSettings;
+  /** Why it is asked: nothing matched, or a doubtful keyword match (the intent that stands on a failure). */
+  readonly asked: { readonly kind: 'nomatch' } | { readonly kind: 'doubtful'; readonly intent: number };
+};
+
+/** What the edge brings back for a need: a lookup's answer, or a classification's. */
+export type NeedAnswer = LookupAnswer | ClassifyAnswer;
+
 /**
- * A decision paused for something only the edge can do: perform `need`, then continue with
- * `resumeNextAction(rules, paused, answer, now)`. Plain data throughout.
+ * A decision paused for something only the edge can do (a lookup, a classification): perform `need`,
+ * then continue with `resumeNextAction(rules, paused, answer, now)`. Plain data throughout.
  */
 export type Need = {
-  readonly need: LookupNeed;
+  readonly need: LookupNeed | ClassifyNeed;
   readonly paused: Paused;
   readonly rules: CompiledRules;
 };
@@ -76,6 +92,8 @@ export type Paused = {
   readonly caller: string;
   /** The call's id, which a split node after the lookup reads. */
   readonly callId: string;
+  /** Why a menu asked the classifier, when the decision paused for one. */
+  readonly asked?: ClassifyNeed['asked'];
 } & DecisionNotes;
 
 /** What the engine returns: a decision, or a need to perform first. */

@@ -44,6 +44,20 @@ export function hearHandlers(
   return match === undefined || chosen === undefined ? undefined : take(ctx, here, chosen, match.why);
 }
 
+/** The step of the handler named `name` heard at this node (a classifier's verdict), or undefined. */
+export function takeHandlerNamed(
+  ctx: CallContext,
+  node: ListeningNode,
+  here: Here,
+  name: string,
+  why: string,
+): Step | undefined {
+  const chosen = listHandlersHeard(ctx.compiled.handlers, node, here.flowName).find(
+    ({ handler }) => handler.name === name,
+  );
+  return chosen === undefined ? undefined : take(ctx, here, chosen, why);
+}
+
 /**
  * The handlers a listening node of a flow hears, in the order they are tried: none with `handlers: false`,
  * those named in a list, else all in force in the flow (the linter asks here too).

@@ -1,3 +1,4 @@
+import type { ClassifyAnswer } from '../classify/classify-types';
 import { buildLookupRequest } from '../lookup/lookup-request';
 import type { LookupAnswer } from '../lookup/lookup-types';
 import { readSavedValues } from '../lookup/saved-values';
@@ -21,10 +22,11 @@ import { type CallFrame, type CallPhase, MAX_CALL_DEPTH } from '../state/state-t
 import { normaliseSpeech, readSpokenKey } from '../text/normalise-speech';
 import type { CallContext } from './call-context';
 import { chooseSplitBranch } from './choose-split';
-import { FlowError, type FlowEvent, type LookupNeed, type Position } from './decision';
+import { type Asked, askClassifier, classifierAt, intentId, readVerdict } from './classify-menu';
+import { type ClassifyNeed, FlowError, type FlowEvent, type LookupNeed, type Position } from './decision';
 import { DEFAULT_GOODBYE, MAX_KEY_ENTRY_CHARS, MAX_UTTERANCE_CHARS } from './flow-limits';
-import { hearHandlers } from './handlers';
-import { matchIntents } from './match-intents';
+import { hearHandlers, takeHandlerNamed } from './handlers';
+import { findDoubt, matchIntents } from './match-intents';
 import { renderPrompt } from './render-prompt';
 import {
   branchTaken,
@@ -74,8 +76,8 @@ export type Step = { readonly say?: readonly PromptItem[] } & (
     }
   /** End the call: the goodbye said so far plays (then `hangup` on the next event), or `hangup` now. */
   | { readonly kind: 'end' }
-  /** Ask the edge for a lookup's answer. */
-  | { readonly kind: 'need'; readonly need: LookupNeed }
+  /** Ask the edge for a lookup's answer, or a language model's verdict. */
+  | { readonly kind: 'need'; readonly need: LookupNeed | ClassifyNeed }
   /** A lookup's answer is slow: play what was said (the filler) and wait for the next event. */
   | { readonly kind: 'hold'; readonly attempts: number }
   /** Answer with `action` at once; the state stays, moves to `phase`, or ends (`none`). */
@@ -97,6 +99,8 @@ type Behaviour<N extends FlowNode> = {
   readonly hear?: (ctx: CallContext, node: N, here: Here, event: HeardEvent) => Step;
   /** What the node makes of a lookup's answer (nodes that look up). */
   readonly answer?: (ctx: CallContext, node: N, here: Here, answer: LookupAnswer) => Step;
+  /** What the node makes of a language model's verdict (menus that asked one). */
+  readonly classified?: (ctx: CallContext, node: N, here: Here, answer: ClassifyAnswer, asked: Asked) => Step;
 };
 
 const NODE_BEHAVIOUR: { readonly [T in NodeType]: Behaviour<NodeOf<T>> } = {
@@ -134,7 +138,7 @@ const NODE_BEHAVIOUR: { readonly [T in NodeType]: Behaviour<NodeOf<T>> } = {
       return { kind: 'goto', target: branch.goto };
     },
   },
-  menu: { enter: listen, hear: hearMenu },
+  menu: { enter: listen, hear: hearMenu, classified: takeVerdict },
   collect: { enter: listen, hear: hearCollect },
   transfer: {
     enter: (ctx, node, here) => {
@@ -188,12 +192,6 @@ function heardKeys(keys: string): string {
 }
 
 function hearMenu(ctx: CallContext, node: MenuNode, here: Here, event: HeardEvent): Step {
-  const matched = (target: string, what: string, why: string): Step => {
-    ctx.note(`${why} → ${target}`);
-    ctx.facts.matched = what;
-    ctx.outcome('matched');
-    return { kind: 'goto', target };
-  };
   switch (event.type) {
     case 'mute':
       return retry(ctx, node, here, 'noInput', 'silence');
@@ -203,27 +201,34 @@ function hearMenu(ctx: CallContext, node: MenuNode, here: Here, event: HeardEven
         return retry(ctx, node, here, 'noInput', 'no key in time');
       const target = findKey(node, digits);
       const shown = digits.length === 1 ? digits : `${digits.length} keys`;
-      if (target !== undefined) return matched(target, `key ${shown}`, `key ${shown}`);
+      if (target !== undefined) return matchedAt(ctx, target, `key ${shown}`, `key ${shown}`);
       const handled = digits.length === 1 ? hearHandlers(ctx, node, here, { key: digits }) : undefined;
       return handled ?? retry(ctx, node, here, 'noMatch', `key ${shown} is not on the menu`);
     }
     case 'normal': {
-      const words = normaliseSpeech(heardWords(event.content.words));
+      const heard = heardWords(event.content.words);
+      const words = normaliseSpeech(heard);
       if (words === '') return retry(ctx, node, here, 'noInput', 'empty utterance');
       // Priority: a spoken key, then the intents in order; within an intent, keywords then patterns.
       const spokenKey = readSpokenKey(words);
       const keyTarget = spokenKey === undefined ? undefined : findKey(node, spokenKey);
       if (keyTarget !== undefined)
-        return matched(keyTarget, `spoken key ${spokenKey}`, `spoken key ${spokenKey}`);
+        return matchedAt(ctx, keyTarget, `spoken key ${spokenKey}`, `spoken key ${spokenKey}`);
       const matchers = ctx.compiled.intents.get(`${here.flowName}/${here.at.state.node}`) ?? [];
-      const intentName = (index: number) => node.intents?.[index]?.name ?? String(index);
       const match = matchIntents(matchers, words, (index, exclude) =>
-        ctx.note(intentExcluded(intentName(index), exclude)),
+        ctx.note(intentExcluded(intentId(node, index), exclude)),
       );
-      const intent = match === undefined ? undefined : node.intents?.[match.index];
-      if (match !== undefined && intent !== undefined) {
-        const name = intentName(match.index);
-        return matched(intent.goto, `intent ${name}`, `intent ${name} (${match.why})`);
+      const classifier = classifierAt(ctx, node, here);
+      if (match !== undefined) {
+        // A doubtful keyword match (said in the negative, or beside another intent's keyword) is asked
+        // about, when the document says so; the match stands on any failure.
+        const doubt = classifier?.doubtful === true ? findDoubt(matchers, words, match) : undefined;
+        if (classifier !== undefined && doubt !== undefined) {
+          ctx.note(`intent ${intentId(node, match.index)} (${match.why}) is doubtful: ${doubt}`);
+          const asked = { kind: 'doubtful', intent: match.index } as const;
+          return { kind: 'need', need: askClassifier(ctx, classifier, node, here, heard, asked) };
+        }
+        return matchIntent(ctx, node, match.index, match.why);
       }
       // A handler's keys, spoken or pressed, are heard only at a menu that takes keys.
       const handlerKey = takesKeys(node) ? spokenKey : undefined;
@@ -233,9 +238,48 @@ function hearMenu(ctx: CallContext, node: MenuNode, here: Here, event: HeardEven
         here,
         handlerKey === undefined ? { words } : { words, spokenKey: handlerKey },
       );
-      return handled ?? retry(ctx, node, here, 'noMatch', 'utterance matched nothing');
+      if (handled !== undefined) return handled;
+      if (classifier !== undefined)
+        return { kind: 'need', need: askClassifier(ctx, classifier, node, here, heard, { kind: 'nomatch' }) };
+      return retry(ctx, node, here, 'noMatch', 'utterance matched nothing');
     }
   }
+}
+
+function matchedAt(ctx: CallContext, target: string, what: string, why: string): Step {
+  ctx.note(`${why} → ${target}`);
+  ctx.facts.matched = what;
+  ctx.outcome('matched');
+  return { kind: 'goto', target };
+}
+
+function matchIntent(ctx: CallContext, node: MenuNode, index: number, why: string): Step {
+  const intent = node.intents?.[index];
+  if (intent === undefined) throw new FlowError(`menu has no intent ${index}`);
+  const name = intentId(node, index);
+  return matchedAt(ctx, intent.goto, `intent ${name}`, `intent ${name} (${why})`);
+}
+
+/**
+ * A menu's classification: the intent or handler it chose, else what the words came to without it (the
+ * doubtful keyword match, or the no-match retry).
+ */
+function takeVerdict(
+  ctx: CallContext,
+  node: MenuNode,
+  here: Here,
+  answer: ClassifyAnswer,
+  asked: Asked,
+): Step {
+  const verdict = readVerdict(ctx, node, here, answer, asked);
+  if (verdict.kind === 'intent') return matchIntent(ctx, node, verdict.index, verdict.why);
+  if (verdict.kind === 'handler') {
+    const handled = takeHandlerNamed(ctx, node, here, verdict.name, verdict.why);
+    if (handled !== undefined) return handled;
+  }
+  if (asked.kind === 'doubtful')
+    return matchIntent(ctx, node, asked.intent, 'keyword, the classifier not overruling it');
+  return retry(ctx, node, here, 'noMatch', 'utterance matched nothing');
 }
 
 function hearCollect(ctx: CallContext, node: CollectNode, here: Here, event: HeardEvent): Step {

@@ -23,6 +23,12 @@ export const OUTCOME_WORDS = {
   'lookup-ok': "A lookup answered, and its values were saved: the call went on to the node's `next`.",
   'lookup-failed': "A lookup failed (its trace says why): the call went to the node's `onError`.",
   'lookup-waiting': 'A lookup took longer than its wait: the caller hears the filler (or a short silence).',
+  classified:
+    'The language model (`classifier`) chose an intent or handler for words nothing matched, or overruled a doubtful keyword match: the call went there.',
+  'classifier-none':
+    'The language model was asked and chose nothing, or chose below the threshold: the words count as they would without it.',
+  'classifier-failed':
+    'The language model gave no verdict (timeout, error, 429, an unusable answer, the guard off; the trace says which): the words count as they would without it.',
   'input-dropped': 'Words or keys arrived while the call waited for a lookup, and were dropped.',
   ended: 'The call is ending: a goodbye plays, or the reply hangs up.',
 } as const;

@@ -196,3 +196,36 @@ export function readLookupLine(line: string): TracedLookup | undefined {
     return { use: waiting[1], outcome: 'waiting', hold: waiting[2] as LookupHold };
   return undefined;
 }
+
+/** `classifier asked (nothing matched)`, or `classifier asked (keyword match lostCard is doubtful)`. */
+export function classifierAsked(doubtfulIntent: string | undefined): string {
+  return doubtfulIntent === undefined
+    ? 'classifier asked (nothing matched)'
+    : `classifier asked (keyword match ${doubtfulIntent} is doubtful)`;
+}
+
+/** `classifier failed (timeout, 702 ms)` */
+export function classifierFailed(why: string, ms: number): string {
+  return `classifier failed (${why}, ${Math.round(ms)} ms)`;
+}
+
+/** `classifier chose lostCard at 0.92 (640 ms)`, with ` → not taken: below-threshold` when it is not taken. */
+export function classifierVerdict(choice: string, confidence: number, ms: number, notTaken?: string): string {
+  const verdict = `classifier chose ${choice} at ${confidence.toFixed(2)} (${Math.round(ms)} ms)`;
+  return notTaken === undefined ? verdict : `${verdict} → not taken: ${notTaken}`;
+}
+
+/** What a classifier line of a trace says: the choice and confidence, or the failure; for replay. */
+export function readClassifierLine(
+  line: string,
+): { readonly choice?: string; readonly confidence?: number; readonly why?: string } | undefined {
+  const failed = /^classifier failed \(([a-z-]+), \d+ ms\)$/.exec(line);
+  if (failed !== null) return { why: failed[1] ?? '' };
+  const chose = /^classifier chose (\S+) at ([0-9.]+) \(\d+ ms\)(?: → not taken: ([a-z-]+))?$/.exec(line);
+  if (chose === null) return undefined;
+  return {
+    choice: chose[1] ?? '',
+    confidence: Number(chose[2]),
+    ...(chose[3] === undefined ? {} : { why: chose[3] }),
+  };
+}

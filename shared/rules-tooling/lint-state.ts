@@ -1,4 +1,5 @@
 import { MAX_DYNAMIC_ID_CHARS } from '../protocol/reply-schema';
+import { lineAllowsClassifier } from '../rules/classifier-checks';
 import type { CompiledRules } from '../rules/compile-rules';
 import type { NodeType } from '../rules/node-types';
 import type { Flow } from '../rules/rules-schema';
@@ -70,7 +71,10 @@ export function listLongestStates(
 
 /** The `dynamic_id` length of a longest state, with the lookup margin, `depth` subflows deep. */
 export function measureStateChars(compiled: CompiledRules, state: LongestState, depth = 0): number {
-  return measureLongestState(compiled.tag, state.caller, state.vars, depth);
+  const { rules } = compiled;
+  // A line that turns the classifier off marks its calls' states: a few characters more on each event.
+  const flagged = [...(rules.lines ?? []), rules.defaultLine].some((line) => !lineAllowsClassifier(line));
+  return measureLongestState(compiled.tag, state.caller, state.vars, depth, flagged);
 }
 
 /** A flow whose states are bounded: its variables (entry values included), at the deepest it runs. */

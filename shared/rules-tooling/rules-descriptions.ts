@@ -20,6 +20,10 @@ import {
   AudioItemSchema,
   BranchNodeSchema,
   BranchSchema,
+  CLASSIFIER_LIMITS,
+  ClassifierGuardSchema,
+  ClassifierPricesSchema,
+  ClassifierSchema,
   CollectNodeSchema,
   ConditionSchema,
   DefaultLineSchema,
@@ -92,6 +96,15 @@ const LINE_TARGET = {
   calendar:
     'The calendar (a name under `calendars`) that says when this line is open; while it is closed, calls go to `afterHoursFlow`. Needs `afterHoursFlow`.',
   afterHoursFlow: "The flow calls get while the line's `calendar` is closed. Needs `calendar`.",
+  classifier:
+    "`false`: no utterance of this line's calls is ever sent to the language model (`classifier`), whatever its flows and menus say. A line with callers' health or account details might say so.",
+} as const;
+
+const CLASSIFIER_HINTS = {
+  description:
+    'What this is for, in a sentence the language model (`classifier`) reads to tell it from the others, such as `挂失丢失或被盗的银行卡`. 1–200 characters.',
+  examples:
+    'Things callers say for it, beyond its keywords, which the language model reads, such as `["我的卡找不着了", "卡好像被人盗刷了"]`. 1 to 20, each at most 100 characters.',
 } as const;
 
 const TIME_RANGE =
@@ -127,6 +140,8 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
         'What any call gets when something goes wrong inside: an apology, then a transfer (`transferTo`) or the end of the call.',
       lookups:
         'Named HTTP endpoints that `lookup` nodes call during a call (an account balance, an appointment): each an idempotent read with a fixed origin, a timeout and a size limit.',
+      classifier:
+        "The language model (an OpenAI-compatible chat endpoint, such as Alibaba Model Studio's) asked which intent a caller meant when no key, keyword, pattern or handler matched at a menu; it never slows a call past its `waitMs`, and a per-instance guard turns it off when it is slow, failing or costly. See docs/classifier.md.",
       flows: 'The call flows by name: each a set of nodes and the node calls start at.',
       firstMenu:
         "How a node that takes keys (a menu with keys, a collect node) is first heard when a call opens on it: `repeat` (the default) plays it with the answer, so speech works at once and the first silence, which arms the keys, plays it again; `once` plays only what comes before it with the answer (nothing, when the flow starts with it) and its prompt with the first `dtmf` reply, so it is heard once. `once` rests on the platform playing a `dtmf` reply's prompt (see docs/reference/protocol.md).",
@@ -147,6 +162,7 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
       keys: 'Keys that select it at menus that take keys, when the menu has no key of its own for them, such as `["0"]`. Never at a collect node, where keys are digits.',
       goto: "The node the call goes to: of `flow` when given, else of the flow the call is in. A document's handler names its `flow`.",
       flow: 'A flow the call goes to, at its start or at its node `goto`, leaving any subflows it is in.',
+      ...CLASSIFIER_HINTS,
       do: "`repeat`: the node's prompt again, its retry counts standing (what a `say` node said before it is not repeated); `restart`: the start of the top flow (the one the call started in, or a handler's `flow` sent it to), leaving any subflows.",
     },
   ),
@@ -211,6 +227,8 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
         "How a node that takes keys (a menu with keys, a collect node) is first heard when a call opens on it in this flow, over the document's `firstMenu`.",
       handlers:
         "Handlers heard at every listening node of this flow (and of no other: a subflow hears its own), before the document's; one with the name of a document's handler replaces it here.",
+      classifier:
+        "Whether this flow's menus ask the language model about an utterance nothing matched, over the document's `classifier.on` (a menu's own `classifier` wins). Needs the document's `classifier`.",
     },
   ),
   describeSchema(
@@ -236,6 +254,8 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
       intents:
         'Spoken choices, each a list of keywords or patterns and the node it leads to; tried in order, after the keys.',
       keyTimeoutS: `How long the platform waits for a key once the prompt has played, in seconds (3–60); ${DEFAULT_KEY_TIMEOUT_S} by default. Has no effect on a menu without keys.`,
+      classifier:
+        "Whether an utterance nothing matched here is sent to the language model, over the flow's `classifier` and the document's `classifier.on`. Needs the document's `classifier`; never at a line that says `classifier: false`.",
       ...LISTENING,
     },
   ),
@@ -387,7 +407,49 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
     excludes:
       'Phrases that void a match of this intent: when the caller\'s normalised words contain any of them, the intent is passed over and the next ones are tried, such as `["不要人工", "不用人工"]` beside the keyword `人工`. Normalised as keywords are.',
     goto: 'The node the call goes to when this intent is heard.',
+    ...CLASSIFIER_HINTS,
   }),
+  describeObject(
+    ClassifierSchema,
+    "The language model asked which of a menu's intents (or global handlers) a caller meant, when nothing matched: an OpenAI-compatible chat endpoint. The API key is read from the environment, never written here.",
+    {
+      on: 'Whether menus ask it unless their flow or they themselves say otherwise (`classifier: true` or `false`). `true` by default; `false` turns it on only where a flow or menu says `classifier: true`.',
+      endpoint:
+        "The endpoint's base URL, to which `/chat/completions` is added, such as `https://dashscope.aliyuncs.com/compatible-mode/v1` (Alibaba Model Studio, a key of the same region). Plain `http://` is refused except to 127.0.0.1, localhost or [::1] (the stand-in).",
+      model:
+        'The model, such as `qwen-flash` or `qwen-turbo`: models are renamed and retired, so it is configuration.',
+      apiKeyEnv:
+        'The environment variable holding the API key, whose name starts with `LLM_`, such as `LLM_API_KEY`. Without it set, every classification fails as `unsendable` and callers get the no-match retry.',
+      waitMs: `How long a callback waits for the verdict, in ms (${CLASSIFIER_LIMITS.waitMs.min}–${CLASSIFIER_LIMITS.waitMs.max}); ${CLASSIFIER_LIMITS.waitMs.default} by default. The callback's budget grows by it; past it the utterance is a no-match.`,
+      threshold: 'The least confidence (0–1) taken; a verdict below it is a no-match. 0.7 by default.',
+      doubtful:
+        "`true`: a keyword match is asked about too when it is doubtful (the words negate the keyword, `不是挂失`, or hold another intent's keyword too), and the model's confident verdict for another choice wins; on any failure the keyword match stands. `false` by default.",
+      maxTokens: `The most tokens the answer may take (${CLASSIFIER_LIMITS.maxTokens.min}–${CLASSIFIER_LIMITS.maxTokens.max}); ${CLASSIFIER_LIMITS.maxTokens.default} by default.`,
+      maxBytes: `The largest answer read, in bytes (${CLASSIFIER_LIMITS.maxBytes.min}–${CLASSIFIER_LIMITS.maxBytes.max}); ${CLASSIFIER_LIMITS.maxBytes.default} by default.`,
+      prices:
+        "The model's prices per 1,000 tokens, `{inputPer1k, outputPer1k}`, in any currency (CNY for Model Studio, such as `{inputPer1k: 0.00015, outputPer1k: 0.0015}` for qwen-flash): the spend guard and `rules intents --llm` count with them. 0 by default.",
+      guard:
+        "When one function instance turns the model off for `cooldownS`, then tries one call: `latencyP95Ms`, `maxFailureRate`, `window`, `minSamples`, `maxSpendPerHour`. Per instance: it does not cap an account's spend across instances.",
+    },
+  ),
+  describeObject(ClassifierPricesSchema, "The model's prices per 1,000 tokens.", {
+    inputPer1k: 'What 1,000 tokens of the request (prompt) cost, such as `0.00015` (CNY, qwen-flash); 0–1.',
+    outputPer1k: 'What 1,000 tokens of the answer cost, such as `0.0015`; 0–1.',
+  }),
+  describeObject(
+    ClassifierGuardSchema,
+    "The budget guard's limits, per function instance, judged on the instance's recent calls (wall time).",
+    {
+      latencyP95Ms: `The p95 latency of the recent calls, ms, above which it turns the model off (${CLASSIFIER_LIMITS.latencyP95Ms.min}–${CLASSIFIER_LIMITS.latencyP95Ms.max}); ${CLASSIFIER_LIMITS.latencyP95Ms.default} by default. A timeout counts as slow.`,
+      maxFailureRate:
+        'The share of failures (timeouts, errors, 429, unparseable answers) among the recent calls above which it turns the model off, 0–1; 0.5 by default.',
+      window: `How many recent calls latency and failures are judged on (${CLASSIFIER_LIMITS.window.min}–${CLASSIFIER_LIMITS.window.max}); ${CLASSIFIER_LIMITS.window.default} by default.`,
+      minSamples: `How many recent calls it takes before latency or failures can turn it off (${CLASSIFIER_LIMITS.minSamples.min}–${CLASSIFIER_LIMITS.minSamples.max}); ${CLASSIFIER_LIMITS.minSamples.default} by default.`,
+      maxSpendPerHour:
+        "The spend in the last hour (tokens from the answers' `usage`, at `prices`) above which it turns the model off; 0 (the default) sets no limit.",
+      cooldownS: `How long it stays off before one call tries again, s (${CLASSIFIER_LIMITS.cooldownS.min}–${CLASSIFIER_LIMITS.cooldownS.max}); ${CLASSIFIER_LIMITS.cooldownS.default} by default.`,
+    },
+  ),
   describeObject(
     RetryPolicySchema,
     'How a node asks again after silence or input it does not understand, and where it goes when it gives up.',

@@ -10,6 +10,7 @@ import { type DocumentIssue, parseDocument } from '../schema/document-issues';
 import type { FieldDescriptions } from '../schema/field-descriptions';
 import { indexStateNames, type StateNames } from '../state/state-token';
 import { normaliseSpeech } from '../text/normalise-speech';
+import { findClassifierIssues } from './classifier-checks';
 import { findLookup, findLookupIssues } from './lookup-checks';
 import {
   conditionsOf,
@@ -112,7 +113,11 @@ export function compileRules(input: unknown, descriptions?: FieldDescriptions): 
  * test validates, so that a cold start does not (about 7 ms of CPU, measured by `npm run bench`).
  */
 export function compileValidatedRules(rules: Rules): CompileRulesResult {
-  const issues: RulesIssue[] = [...findMissingReferences(rules), ...findLookupIssues(rules)];
+  const issues: RulesIssue[] = [
+    ...findMissingReferences(rules),
+    ...findLookupIssues(rules),
+    ...findClassifierIssues(rules),
+  ];
 
   const lineByNumber = new Map<string, Line>();
   const lineByForwarded = new Map<string, Line>();

@@ -29,7 +29,7 @@ export function splitLookupUrl(url: string): LookupUrlParts | undefined {
 }
 
 /** Hosts plain `http://` may reach: this machine only, where nothing on the way can read the request. */
-const LOOPBACK_HOSTS: readonly string[] = ['127.0.0.1', 'localhost', '[::1]'];
+export const LOOPBACK_HOSTS: readonly string[] = ['127.0.0.1', 'localhost', '[::1]'];
 
 const TEMPLATE_HELP = 'write {{caller}} or {{vars.NAME}}';
 

@@ -120,6 +120,21 @@ const PhraseListSchema = v.optional(
   v.pipe(v.array(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100))), v.minLength(1)),
 );
 
+/**
+ * What a language model reads of an intent or a handler (the `classifier`), besides its name and keywords:
+ * what it is for, and things callers say for it.
+ */
+const ClassifierHints = {
+  description: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(200))),
+  examples: v.optional(
+    v.pipe(
+      v.array(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100))),
+      v.minLength(1),
+      v.maxLength(20),
+    ),
+  ),
+};
+
 /** What intents and handlers match on. */
 const IntentFields = {
   /** Matched when the normalised words contain any of these (synonyms of one intent). */
@@ -138,6 +153,7 @@ export const IntentSchema = v.pipe(
     /** A name for logs, traces and the graph. */
     name: v.optional(NameSchema),
     ...IntentFields,
+    ...ClassifierHints,
     goto: NameSchema,
   }),
   v.check(
@@ -164,6 +180,7 @@ export const HandlerSchema = v.pipe(
     keywords: IntentFields.keywords,
     patterns: IntentFields.patterns,
     excludes: IntentFields.excludes,
+    ...ClassifierHints,
     /** Keys that select it at menus that take keys, when the menu has no key of its own for them. */
     keys: v.optional(v.pipe(v.array(KeySchema), v.minLength(1))),
     /** A node to go to: of `flow` when given, else of the flow the call is in. */
@@ -220,6 +237,8 @@ export const MenuNodeSchema = v.strictObject({
   intents: v.optional(v.array(IntentSchema)),
   /** Seconds to wait for a key (3–60). */
   keyTimeoutS: v.optional(integerIn(3, 60)),
+  /** Whether an utterance nothing matched here is classified by the language model (over the flow's). */
+  classifier: v.optional(v.boolean()),
   ...Listening,
 });
 
@@ -423,6 +442,8 @@ export const FlowSchema = v.strictObject({
   firstMenu: v.optional(v.picklist(FIRST_MENU_MODES)),
   /** Heard at every listening node of the flow, before the document's. */
   handlers: v.optional(HandlerListSchema),
+  /** Whether the flow's menus ask the language model (over the document's `classifier.on`). */
+  classifier: v.optional(v.boolean()),
   /** Settings for calls in this flow, over the document's. */
   settings: v.optional(CallSettingsSchema),
   /** Defaults for nodes that set no policy of their own. */
@@ -447,6 +468,8 @@ const NumberListSchema = v.pipe(v.array(ServiceNumberSchema), v.minLength(1));
 /** Where a line sends calls, and when its calendar is closed. */
 const LineTarget = {
   flow: NameSchema,
+  /** `false`: no utterance of this line's calls is ever sent to the language model. */
+  classifier: v.optional(v.boolean()),
   settings: v.optional(CallSettingsSchema),
   /** When this calendar is closed the call goes to `afterHoursFlow`. */
   calendar: v.optional(NameSchema),
@@ -563,6 +586,82 @@ export const LookupSchema = v.pipe(
 );
 export type Lookup = v.InferOutput<typeof LookupSchema>;
 
+/** The bounds and defaults of a `classifier`'s numbers. */
+export const CLASSIFIER_LIMITS = {
+  waitMs: { default: 700, min: 100, max: 3000 },
+  maxTokens: { default: 40, min: 10, max: 200 },
+  maxBytes: { default: 16_384, min: 1024, max: 65_536 },
+  latencyP95Ms: { default: 1500, min: 100, max: 10_000 },
+  window: { default: 20, min: 5, max: 200 },
+  minSamples: { default: 5, min: 1, max: 200 },
+  cooldownS: { default: 60, min: 5, max: 3600 },
+} as const;
+
+/** A whole number within one of {@link CLASSIFIER_LIMITS}, its default when left out. */
+function classifierLimit(name: keyof typeof CLASSIFIER_LIMITS) {
+  const limit = CLASSIFIER_LIMITS[name];
+  return v.optional(integerIn(limit.min, limit.max), limit.default);
+}
+
+/** A number from `min` to `max` (fractions allowed), `fallback` when left out. */
+function fractionIn(min: number, max: number, fallback: number) {
+  return v.optional(v.pipe(v.number(), v.finite(), v.minValue(min), v.maxValue(max)), fallback);
+}
+
+/** The environment variable that holds a classifier's API key: `LLM_` and capitals. */
+export const CLASSIFIER_KEY_PATTERN = /^LLM_[A-Z0-9_]{1,60}$/;
+
+/** What 1,000 tokens of the model cost, in and out, in any currency. */
+export const ClassifierPricesSchema = v.strictObject({
+  inputPer1k: fractionIn(0, 1, 0),
+  outputPer1k: fractionIn(0, 1, 0),
+});
+
+/** When one function instance turns the classifier off for a cooldown. */
+export const ClassifierGuardSchema = v.strictObject({
+  latencyP95Ms: classifierLimit('latencyP95Ms'),
+  maxFailureRate: fractionIn(0, 1, 0.5),
+  window: classifierLimit('window'),
+  minSamples: classifierLimit('minSamples'),
+  /** Spend in the last hour that turns it off, in the prices' currency; 0: no limit. */
+  maxSpendPerHour: fractionIn(0, 1_000_000, 0),
+  cooldownS: classifierLimit('cooldownS'),
+});
+
+/**
+ * The language model an utterance that nothing matched is sent to (an OpenAI-compatible chat endpoint),
+ * and the per-instance guard that turns it off when it is slow, failing or costly.
+ */
+export const ClassifierSchema = v.strictObject({
+  /** Off for every flow unless a flow or a menu says `classifier: true`. */
+  on: v.optional(v.boolean(), true),
+  /** The base URL, `https://…/v1`: requests go to `<endpoint>/chat/completions`. */
+  endpoint: v.pipe(v.string('an endpoint is text'), v.minLength(8), v.maxLength(300)),
+  model: v.pipe(
+    v.string(),
+    v.regex(/^[A-Za-z0-9._:/-]{1,100}$/, 'a model name is letters, digits and ._:/-'),
+  ),
+  apiKeyEnv: v.pipe(
+    v.string(),
+    v.regex(
+      CLASSIFIER_KEY_PATTERN,
+      'apiKeyEnv names an environment variable that starts with LLM_, such as LLM_API_KEY',
+    ),
+  ),
+  /** How long a callback waits for the verdict, ms; the callback's budget grows by it. */
+  waitMs: classifierLimit('waitMs'),
+  /** The least confidence taken; below it the utterance is a no-match. */
+  threshold: fractionIn(0, 1, 0.7),
+  /** Whether a keyword match that a negation or another intent's keyword makes doubtful is asked about too. */
+  doubtful: v.optional(v.boolean(), false),
+  maxTokens: classifierLimit('maxTokens'),
+  maxBytes: classifierLimit('maxBytes'),
+  /** Prices per 1,000 tokens, for the spend guard and the evaluation. */
+  prices: v.optional(ClassifierPricesSchema, { inputPer1k: 0, outputPer1k: 0 }),
+  guard: v.optional(ClassifierGuardSchema, {}),
+});
+export type Classifier = v.InferOutput<typeof ClassifierSchema>;
+
 /** What any call gets when something goes wrong inside: an apology, then transfer or hang up. */
 export const FallbackSchema = v.strictObject({
   say: PromptSchema,
@@ -601,6 +700,8 @@ export const RulesSchema = v.strictObject({
   fallback: v.optional(FallbackSchema),
   /** Named HTTP endpoints that `lookup` nodes call during a call. */
   lookups: v.optional(v.record(NameSchema, LookupSchema)),
+  /** The language model asked about utterances that no keyword, pattern or handler matched. */
+  classifier: v.optional(ClassifierSchema),
   flows: v.record(NameSchema, FlowSchema),
 });
 export type Rules = v.InferOutput<typeof RulesSchema>;

@@ -33,6 +33,8 @@ export type CallState = {
    * empty) in the top flow; at most {@link MAX_CALL_DEPTH} deep.
    */
   readonly stack?: readonly CallFrame[];
+  /** The call's line says `classifier: false`: none of its utterances is sent to a language model. */
+  readonly classifierOff?: true;
 };
 
 /** A call's state as it starts a flow at a node: listening, nothing counted, no lookup, no subflow. */
@@ -76,8 +78,9 @@ const name = v.pipe(v.string(), v.regex(NAME_PATTERN));
 
 /**
  * The payload's wire form: a positional array, because every byte of `dynamic_id` goes back and forth.
- * The lookup attempts come next, only while the call waits for a lookup or is inside a subflow, and the
- * subflow nodes it is inside last (positions in {@link StateNames.calls}), only while it is.
+ * The lookup attempts come next, only while the call waits for a lookup or is inside a subflow, then the
+ * subflow nodes it is inside (positions in {@link StateNames.calls}), only while it is, and the call's
+ * flags last, only when it has one (its line turned the classifier off).
  */
 const StatePayloadItems = [
   v.pipe(v.string(), v.regex(/^[0-9a-z]{1,13}$/)),
@@ -98,6 +101,13 @@ const StatePayloadSchema = v.union([
     ...StatePayloadItems,
     integerIn(0, 9),
     v.pipe(v.array(integerIn(0, 9999)), v.minLength(1), v.maxLength(MAX_CALL_DEPTH)),
+  ]),
+  // The flags last, only when a call has one: 1 = the line turned the classifier off.
+  v.strictTuple([
+    ...StatePayloadItems,
+    integerIn(0, 9),
+    v.pipe(v.array(integerIn(0, 9999)), v.maxLength(MAX_CALL_DEPTH)),
+    v.literal(1),
   ]),
 ]);
 
@@ -192,6 +202,7 @@ function serialisePayload(
     state.caller,
     state.vars,
   ];
+  if (state.classifierOff === true) return JSON.stringify([...payload, state.attempts, stack, 1]);
   if (stack.length > 0) return JSON.stringify([...payload, state.attempts, stack]);
   return JSON.stringify(state.attempts > 0 ? [...payload, state.attempts] : payload);
 }
@@ -207,14 +218,16 @@ export function measureStateBytes(value: string): number {
 
 /**
  * The `dynamic_id` length of the longest state a call could seal with these values: the largest flow and
- * node positions, counters, turns and start time a call reaches, so the linter can refuse a flow whose
- * states would not fit before any call does.
+ * node positions, counters, turns and start time a call reaches (and the flag of a line that turns the
+ * classifier off, when a line may), so the linter can refuse a flow whose states would not fit before any
+ * call does.
  */
 export function measureLongestState(
   rulesTag: string,
   caller: string,
   vars: Readonly<Record<string, string>>,
   depth = 0,
+  classifierOff = false,
 ): number {
   const longest = {
     rulesTag,
@@ -226,6 +239,7 @@ export function measureLongestState(
     caller,
     vars,
     attempts: 3,
+    ...(classifierOff ? { classifierOff: true as const } : {}),
   } as const;
   return measureSealed(FORMAT, serialisePayload(longest, 999, 999, new Array<number>(depth).fill(999)));
 }
@@ -279,8 +293,21 @@ export function decodeState(
   const sealed = Buffer.from(dynamicId.slice(dot + 1), 'base64url');
   const opened = openPayload(sealed, keys, deriveKey, stateAad(callId), StatePayloadSchema);
   if (!opened.ok) return { kind: 'invalid', reason: opened.reason };
-  const [rulesTag, flow, node, phase, noInput, noMatch, turns, startedAt, caller, vars, attempts, stack] =
-    opened.payload;
+  const [
+    rulesTag,
+    flow,
+    node,
+    phase,
+    noInput,
+    noMatch,
+    turns,
+    startedAt,
+    caller,
+    vars,
+    attempts,
+    stack,
+    flags,
+  ] = opened.payload;
   return {
     kind: 'ok',
     state: {
@@ -295,7 +322,8 @@ export function decodeState(
       caller,
       vars,
       attempts: attempts ?? 0,
-      ...(stack === undefined ? {} : { stack }),
+      ...(stack === undefined || stack.length === 0 ? {} : { stack }),
+      ...(flags === 1 ? { classifierOff: true } : {}),
     },
   };
 }

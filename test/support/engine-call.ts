@@ -1,6 +1,8 @@
+import type { ClassifyAnswer } from '../../shared/classify/classify-types';
 import { decideNextAction, resumeNextAction } from '../../shared/flow/decide-next-action';
 import {
   type CallOrigin,
+  type ClassifyNeed,
   type Decision,
   type EngineResult,
   type FlowEvent,
@@ -35,6 +37,8 @@ export type CallOptions = {
   readonly now: number;
   /** Answers the lookups the flow needs, as the edge would; without it a need fails the test. */
   readonly answer?: (need: LookupNeed) => LookupAnswer;
+  /** Answers the classifications menus ask for; without it one fails the test. */
+  readonly classify?: (need: ClassifyNeed) => ClassifyAnswer;
   /** The keys that open a sealed SmartCall DynamicId (`OUTBOUND_SECRETS`); none by default. */
   readonly outboundKeys?: readonly string[];
   /** The call's `call_id`, on each of its events; {@link CALL_ID} by default. */
@@ -57,12 +61,16 @@ export class Call {
   readonly now: number;
   /** The lookups the call needed, in order. */
   readonly needs: LookupNeed[] = [];
+  /** The classifications the call asked for, in order. */
+  readonly asked: ClassifyNeed[] = [];
   answer: ((need: LookupNeed) => LookupAnswer) | undefined;
+  classify: ((need: ClassifyNeed) => ClassifyAnswer) | undefined;
   readonly outboundKeys: readonly string[];
   readonly callId: string;
 
   constructor(rules: CompiledRules, options: CallOptions) {
     this.answer = options.answer;
+    this.classify = options.classify;
     this.rules = rules;
     this.origin = options.origin ?? 'inbound';
     this.byTag = options.byTag ?? new Map();
@@ -99,9 +107,17 @@ export class Call {
       this.origin,
     );
     while (isNeed(result)) {
-      this.needs.push(result.need);
-      if (this.answer === undefined) throw new Error(`the flow needs lookup ${result.need.request.name}`);
-      result = resumeNextAction(result.rules, result.paused, this.answer(result.need), now);
+      const { need } = result;
+      if (need.type === 'classify') {
+        this.asked.push(need);
+        if (this.classify === undefined)
+          throw new Error(`the menu asks the classifier: ${need.request.utterance}`);
+        result = resumeNextAction(result.rules, result.paused, this.classify(need), now);
+        continue;
+      }
+      this.needs.push(need);
+      if (this.answer === undefined) throw new Error(`the flow needs lookup ${need.request.name}`);
+      result = resumeNextAction(result.rules, result.paused, this.answer(need), now);
     }
     const decision = result;
     this.dynamicId =

@@ -1,0 +1,142 @@
+import { type ClassifyAnswer, type ClassifyChoice, NO_CHOICE } from '../classify/classify-types';
+import { maskDigitsInText } from '../log/mask';
+import { isClassifierOn } from '../rules/classifier-checks';
+import type { Classifier, MenuNode } from '../rules/rules-schema';
+import type { CallContext } from './call-context';
+import type { ClassifyNeed } from './decision';
+import { listHandlersHeard } from './handlers';
+import type { Here } from './node-behaviour';
+import { classifierAsked, classifierFailed, classifierVerdict } from './trace-phrases';
+
+/**
+ * The language-model fallback at a menu: whether it is asked, the choices it is offered (the menu's
+ * intents, then the handlers heard there, as the document describes them), and what its answer comes
+ * to. The engine only builds the request and reads the answer; the edge sends it, under the guard.
+ */
+
+/** Why the classifier is asked: nothing matched, or a keyword match is doubtful (the intent it chose). */
+export type Asked = { readonly kind: 'nomatch' } | { readonly kind: 'doubtful'; readonly intent: number };
+
+/** What a classification comes to at a menu: an intent, a handler, or nothing (the call goes on as without it). */
+export type Verdict =
+  | { readonly kind: 'intent'; readonly index: number; readonly why: string }
+  | { readonly kind: 'handler'; readonly name: string; readonly why: string }
+  | { readonly kind: 'none' };
+
+/** The document's classifier, when this menu asks it in this call (never on a line that turned it off). */
+export function classifierAt(ctx: CallContext, node: MenuNode, here: Here): Classifier | undefined {
+  const { rules } = ctx.compiled;
+  if (here.at.state.classifierOff === true || !isClassifierOn(rules, here.flow, node)) return undefined;
+  return rules.classifier;
+}
+
+/** An intent's id for the model: its name, or its position (the linter asks for a name). */
+export function intentId(node: MenuNode, index: number): string {
+  return node.intents?.[index]?.name ?? String(index);
+}
+
+/**
+ * The choices offered at a menu, in order: its intents, then the handlers it hears (one with an intent's
+ * name is left out: the intent is what the menu means by it).
+ */
+export function offerChoices(ctx: CallContext, node: MenuNode, here: Here): readonly ClassifyChoice[] {
+  const intents: ClassifyChoice[] = (node.intents ?? []).map((intent, index) => ({
+    id: intentId(node, index),
+    kind: 'intent',
+    ...describe(intent),
+  }));
+  const ids = new Set(intents.map((choice) => choice.id));
+  const handlers: ClassifyChoice[] = listHandlersHeard(ctx.compiled.handlers, node, here.flowName)
+    .filter(({ handler }) => !ids.has(handler.name))
+    .map(({ handler }) => ({ id: handler.name, kind: 'handler', ...describe(handler) }));
+  return [...intents, ...handlers];
+}
+
+function describe(hints: {
+  readonly description?: string | undefined;
+  readonly keywords?: readonly string[] | undefined;
+  readonly examples?: readonly string[] | undefined;
+}): Omit<ClassifyChoice, 'id' | 'kind'> {
+  return {
+    ...(hints.description === undefined ? {} : { description: hints.description }),
+    ...(hints.keywords === undefined ? {} : { keywords: hints.keywords }),
+    ...(hints.examples === undefined ? {} : { examples: hints.examples }),
+  };
+}
+
+/** The need that asks the classifier about `words` (as heard, before normalising: digits masked here). */
+export function askClassifier(
+  ctx: CallContext,
+  classifier: Classifier,
+  node: MenuNode,
+  here: Here,
+  words: string,
+  asked: Asked,
+): ClassifyNeed {
+  ctx.note(classifierAsked(asked.kind === 'doubtful' ? intentId(node, asked.intent) : undefined));
+  return {
+    type: 'classify',
+    asked,
+    waitMs: classifier.waitMs,
+    request: {
+      // What leaves the platform is what the log keeps: every run of three or more digits masked.
+      utterance: maskDigitsInText(words),
+      choices: offerChoices(ctx, node, here),
+      endpoint: classifier.endpoint,
+      model: classifier.model,
+      apiKeyEnv: classifier.apiKeyEnv,
+      maxTokens: classifier.maxTokens,
+      maxBytes: classifier.maxBytes,
+    },
+    guard: { ...classifier.guard, prices: classifier.prices },
+  };
+}
+
+/**
+ * What an answer comes to at the menu that asked: a choice it offered at or over the threshold, or none
+ * (with the reason in the trace, the facts and the outcome). A choice it did not offer is refused here
+ * too, whatever the edge checked.
+ */
+export function readVerdict(
+  ctx: CallContext,
+  node: MenuNode,
+  here: Here,
+  answer: ClassifyAnswer,
+  asked: Asked,
+): Verdict {
+  const classifier = ctx.compiled.rules.classifier;
+  const base = { asked: asked.kind, ms: answer.ms } as const;
+  if (answer.kind === 'failed' || classifier === undefined) {
+    const why = answer.kind === 'failed' ? answer.why : 'unsendable';
+    ctx.facts.classified = { ...base, why, taken: false };
+    ctx.note(classifierFailed(why, answer.ms));
+    ctx.outcome('classifier-failed');
+    return { kind: 'none' };
+  }
+  const { choice, confidence, usage } = answer;
+  const tokens =
+    usage === undefined ? {} : { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens };
+  const choices = offerChoices(ctx, node, here);
+  const offered = choices.find((c) => c.id === choice);
+  const why =
+    choice === NO_CHOICE
+      ? 'none'
+      : offered === undefined
+        ? 'off-list'
+        : confidence < classifier.threshold
+          ? 'below-threshold'
+          : undefined;
+  const record = { ...base, choice, confidence, ...tokens };
+  ctx.note(classifierVerdict(choice, confidence, answer.ms, why));
+  if (why !== undefined || offered === undefined) {
+    ctx.facts.classified = { ...record, why: why ?? 'off-list', taken: false };
+    ctx.outcome(why === 'off-list' ? 'classifier-failed' : 'classifier-none');
+    return { kind: 'none' };
+  }
+  ctx.facts.classified = { ...record, taken: true };
+  ctx.outcome('classified');
+  const shown = `classifier ${confidence.toFixed(2)}`;
+  if (offered.kind === 'handler') return { kind: 'handler', name: offered.id, why: shown };
+  const index = (node.intents ?? []).findIndex((_intent, i) => intentId(node, i) === offered.id);
+  return { kind: 'intent', index, why: shown };
+}
