@@ -191,6 +191,16 @@ export async function buildBundles({
       outfile: lookupFile,
     });
     rows.push(`  dist/${name}/lookup-client.js  ${kb(statSync(lookupFile).size)}  (loaded only for lookups)`);
+    // And the classifier client, loaded only when a menu asks the language model.
+    const classifierFile = join(root, 'dist', name, 'classifier-client.js');
+    await build({
+      ...common,
+      entryPoints: [join(root, 'shared', 'classify', 'classifier-client.ts')],
+      outfile: classifierFile,
+    });
+    rows.push(
+      `  dist/${name}/classifier-client.js  ${kb(statSync(classifierFile).size)}  (loaded only for classifications)`,
+    );
     // And the wording of a document's mistakes, loaded only for invalid rules.
     const wordingFile = join(root, 'dist', name, 'word-issues.js');
     await build({

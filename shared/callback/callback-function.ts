@@ -1,6 +1,13 @@
 import { constants, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import * as v from 'valibot';
+import type {
+  ClassifierGuardReport,
+  ClassifyAnswer,
+  ClassifyTask,
+  PerformClassify,
+} from '../classify/classify-types';
+import { CLASSIFIER_ENV_PREFIX } from '../classify/classify-types';
 import {
   BUILD_VERSION,
   getCallbackSecrets,
@@ -53,6 +60,23 @@ function loadOssClient(request: GetObjectRequest): Promise<GetObjectResult> {
 function loadLookupClient(task: LookupTask): Promise<LookupAnswer> {
   const path = join(__dirname, 'lookup-client.js');
   return (require(path) as { performLookup: typeof loadLookupClient }).performLookup(task);
+}
+
+/** The classifier client's module, once a classification has loaded it. */
+type ClassifierModule = {
+  performClassify: PerformClassify;
+  classifierGuards: () => readonly ClassifierGuardReport[];
+};
+let classifierModule: ClassifierModule | undefined;
+
+/**
+ * The classifier client, from `classifier-client.js` beside the bundle (built from
+ * shared/classify/classifier-client.ts), on first use only: a function whose documents have no
+ * `classifier` loads none of its code.
+ */
+function loadClassifierClient(task: ClassifyTask): Promise<ClassifyAnswer> {
+  classifierModule ??= require(join(__dirname, 'classifier-client.js')) as ClassifierModule;
+  return classifierModule.performClassify(task);
 }
 
 /** The role's temporary keys in FC's context, when it has a role. */
@@ -124,6 +148,12 @@ export type FunctionHost = {
    * or sends them to a local stand-in through that client.
    */
   readonly lookups?: (client: PerformLookup) => PerformLookup;
+  /**
+   * Who performs the instance's classifications, given its own client (the side bundle
+   * `classifier-client.js`, loaded on first use): that client by default. The simulator answers them
+   * from a scenario instead, or sends them to the stand-in through that client.
+   */
+  readonly classify?: (client: PerformClassify) => PerformClassify;
 };
 
 /**
@@ -186,6 +216,11 @@ export function createCallbackFunction(options: {
     lookups: {
       perform: options.host?.lookups?.(loadLookupClient) ?? loadLookupClient,
       env: (name: string) => (name.startsWith(LOOKUP_ENV_PREFIX) ? getNamedVariable(name) : undefined),
+    },
+    classify: {
+      perform: options.host?.classify?.(loadClassifierClient) ?? loadClassifierClient,
+      env: (name: string) => (name.startsWith(CLASSIFIER_ENV_PREFIX) ? getNamedVariable(name) : undefined),
+      guards: () => classifierModule?.classifierGuards() ?? [],
     },
   };
   const handle = createFcHandler((request) => handleCallbackRequest(request, deps), {

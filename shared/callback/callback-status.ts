@@ -97,6 +97,7 @@ export async function describeCallbackStatus(
       });
     }
   }
+  const classifier = rules?.ok === true ? describeClassifier(rules, deps, warnings) : undefined;
   return {
     function: deps.functionName,
     build: deps.buildVersion,
@@ -104,6 +105,45 @@ export async function describeCallbackStatus(
     rulesSource: rules?.source ?? null,
     ok: config !== undefined && rules?.ok === true && rules.standsInFor === undefined,
     ...(calendars === undefined ? {} : { calendars }),
+    ...(classifier === undefined ? {} : { classifier }),
     warnings,
+  };
+}
+
+/**
+ * The document's classifier as the status shows it: where it sends (never the key, only the variable's
+ * name and whether it is set) and this instance's guard, with a warning while the guard has it off.
+ */
+function describeClassifier(
+  rules: Extract<LoadedRules, { ok: true }>,
+  deps: CallbackDeps,
+  warnings: StatusWarning[],
+): Record<string, unknown> | undefined {
+  const classifier = rules.compiled.rules.classifier;
+  if (classifier === undefined) return undefined;
+  const keySet = (deps.classify?.env(classifier.apiKeyEnv) ?? '') !== '';
+  if (!keySet) {
+    warnings.push({
+      kind: 'classifier',
+      message: `${classifier.apiKeyEnv} is not set: every classification fails as unsendable, and callers get the no-match retry`,
+    });
+  }
+  const guards = (deps.classify?.guards?.() ?? []).filter(
+    (report) => report.endpoint === classifier.endpoint && report.model === classifier.model,
+  );
+  for (const { status } of guards) {
+    if (status.state !== 'on')
+      warnings.push({
+        kind: 'classifier',
+        message: `the budget guard has the classifier ${status.state === 'off' ? 'off' : 'on trial'}: ${status.detail ?? status.why ?? ''}`,
+      });
+  }
+  return {
+    endpoint: classifier.endpoint,
+    model: classifier.model,
+    apiKeyEnv: classifier.apiKeyEnv,
+    apiKeySet: keySet,
+    // One guard per instance: none until its first classification.
+    guard: guards[0]?.status ?? 'not used yet on this instance',
   };
 }

@@ -1,4 +1,9 @@
-import type { ClassifyAnswer, ClassifyFailure, PerformClassify } from '../classify/classify-types';
+import type {
+  ClassifierGuardReport,
+  ClassifyAnswer,
+  ClassifyFailure,
+  PerformClassify,
+} from '../classify/classify-types';
 import { type Deadline, startDeadline } from '../clock/deadline';
 import type { Config } from '../config/config';
 import type { HolidayDataGap, LookupRecord } from '../flow/call-context';
@@ -62,6 +67,8 @@ export type CallbackDeps = {
   readonly classify?: {
     readonly perform: PerformClassify;
     readonly env: (name: string) => string | undefined;
+    /** The instance's guards, once a classification has loaded the client (none before). */
+    readonly guards?: () => readonly ClassifierGuardReport[];
   };
 };
 
@@ -257,6 +264,16 @@ async function performClassify(
       guard: need.guard,
       waitMs,
       env: deps.classify.env,
+      onGuardChange: (change, status) => {
+        const fields = { guard: change.kind, why: change.why, status };
+        if (change.kind === 'recovered')
+          deps.log.info('classifier back on: its probe call succeeded', fields);
+        else
+          deps.log.warn(
+            `classifier off: ${change.kind === 'tripped' ? change.detail : `its probe call failed, ${change.detail}`}`,
+            fields,
+          );
+      },
     });
   } catch (error) {
     deps.log.warnOnce(

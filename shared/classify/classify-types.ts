@@ -4,6 +4,18 @@
  * lookups: the engine stays pure, and the simulator answers classifications from a scenario.
  */
 
+import type { GuardChange, GuardLimits, GuardStatus } from './budget-guard';
+
+/** The prefix of the variable holding the API key: nothing else of the environment is read for it. */
+export const CLASSIFIER_ENV_PREFIX = 'LLM_';
+
+/** One guard of an instance (an endpoint and model), as the status page shows it. */
+export type ClassifierGuardReport = {
+  readonly endpoint: string;
+  readonly model: string;
+  readonly status: GuardStatus;
+};
+
 /** One thing the model may choose: an intent of the node, or a global handler heard there. */
 export type ClassifyChoice = {
   /** The intent's or handler's name: what the model answers. */
@@ -77,18 +89,12 @@ export type ClassifyTask = {
   readonly waitMs: number;
   /** Reads an environment variable (the API key's). */
   readonly env: (name: string) => string | undefined;
+  /** Hears the guard trip and recover, with its status in one line, for the log. */
+  readonly onGuardChange?: (change: GuardChange, status: string) => void;
 };
 
 /** Performs a classification; answers within the task's wait and never rejects. */
 export type PerformClassify = (task: ClassifyTask) => Promise<ClassifyAnswer>;
 
 /** When one instance turns the classifier off, and what tokens cost: a document's `classifier.guard` and `prices`. */
-export type GuardSettings = {
-  readonly latencyP95Ms: number;
-  readonly maxFailureRate: number;
-  readonly window: number;
-  readonly minSamples: number;
-  readonly maxSpendPerHour: number;
-  readonly cooldownS: number;
-  readonly prices: { readonly inputPer1k: number; readonly outputPer1k: number };
-};
+export type GuardSettings = GuardLimits;

@@ -12,9 +12,8 @@
  *   duplicated callback, or the next one of the same visit of the node (the task's key), gets it without a
  *   new request.
  */
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { type AwakeClock, type ClockHost, PROCESS_CLOCK, startAwakeClock } from '../clock/awake-clock';
+import { createPool } from './agent-pool';
 import type { LookupAnswer, LookupFailure, LookupTask, PerformLookup } from './lookup-types';
 import { fingerprintOf, type PreparedRequest, prepareRequest } from './prepare-request';
 import {
@@ -100,7 +99,7 @@ export function createLookupClient(options: LookupClientOptions = {}): LookupCli
   const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   const { transport, destroy } =
     options.transport === undefined
-      ? createPool(maxInFlight)
+      ? createPool({ maxSockets: maxInFlight, maxIdle: MAX_IDLE_SOCKETS, idleMs: IDLE_SOCKET_MS })
       : { transport: options.transport, destroy: () => undefined };
   /** By key, least recently asked for first (a Map keeps the order of insertion). */
   const flights = new Map<string, Flight>();
@@ -277,33 +276,6 @@ function startWait(ms: number) {
     race: (outcome: Promise<AttemptOutcome>): Promise<AttemptOutcome | undefined> =>
       ended ? Promise.resolve(undefined) : Promise.race([outcome, end]),
     cancel: () => clearTimeout(timer),
-  };
-}
-
-type AgentPool = { readonly transport: LookupTransport; readonly destroy: () => void };
-
-/** node:http and node:https with keep-alive agents: a few idle connections per origin, briefly. */
-function createPool(maxSockets: number): AgentPool {
-  const options = {
-    keepAlive: true,
-    maxSockets,
-    maxFreeSockets: MAX_IDLE_SOCKETS,
-    // Closes an idle connection after this long; an active one only hears of it (its deadline rules).
-    timeout: IDLE_SOCKET_MS,
-    // The most recently used connection first: the least likely to have been closed by the server.
-    scheduling: 'lifo',
-  } as const;
-  const http = new HttpAgent(options);
-  const https = new HttpsAgent(options);
-  return {
-    transport: (url, request) =>
-      url.protocol === 'http:'
-        ? httpRequest(url, { ...request, agent: http })
-        : httpsRequest(url, { ...request, agent: https }),
-    destroy: () => {
-      http.destroy();
-      https.destroy();
-    },
   };
 }
 

@@ -34,7 +34,8 @@ const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /**
  * Prepares `request`: `https:` anywhere, plain `http:` only to a loopback host, no credentials in the URL
  * (secrets travel in headers, from the environment). Each `{env}` part must name a set variable starting
- * with {@link LOOKUP_ENV_PREFIX}; `env` is never asked for any other name. The client's own headers
+ * with `envPrefix` ({@link LOOKUP_ENV_PREFIX}, or the classifier's `LLM_`); `env` is never asked for any
+ * other name. The client's own headers
  * come first (`accept`, `user-agent`, which a request may replace) and last (no compression, the body's
  * type and length, which it may not). Undefined when it cannot be sent (`unsendable`): no reason is
  * given, so no value of a header can leak through one.
@@ -42,6 +43,7 @@ const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 export function prepareRequest(
   request: LookupRequest,
   env: (name: string) => string | undefined,
+  envPrefix: string = LOOKUP_ENV_PREFIX,
 ): PreparedRequest | undefined {
   const url = readUrl(request.url);
   if (url === undefined) return undefined;
@@ -53,7 +55,7 @@ export function prepareRequest(
   for (const [name, parts] of request.headers) {
     const lower = name.toLowerCase();
     if (!HEADER_NAME.test(name) || CLIENT_HEADERS.has(lower) || named.has(lower)) return undefined;
-    const value = joinParts(parts, env);
+    const value = joinParts(parts, env, envPrefix);
     if (value === undefined || !HEADER_VALUE.test(value)) return undefined;
     named.add(lower);
     headers[lower] = value;
@@ -84,6 +86,7 @@ function readUrl(text: string): URL | undefined {
 function joinParts(
   parts: readonly HeaderPart[],
   env: (name: string) => string | undefined,
+  envPrefix: string,
 ): string | undefined {
   let value = '';
   for (const part of parts) {
@@ -91,7 +94,7 @@ function joinParts(
       value += part;
       continue;
     }
-    if (!part.env.startsWith(LOOKUP_ENV_PREFIX) || part.env.length === LOOKUP_ENV_PREFIX.length) {
+    if (!part.env.startsWith(envPrefix) || part.env.length === envPrefix.length) {
       return undefined;
     }
     // Empty counts as unset, as for every variable the functions read (s.yaml writes '' for "none").
