@@ -55,7 +55,7 @@ describe('npm run simulate, interactive, in a terminal', {
     const opening = await waitForPrompts(prompts);
     assert.match(
       opening,
-      /rules: examples\/bank-card-service\.yaml \(version 2026-12-06\.2, time zone Asia\/Shanghai\)/,
+      /rules: examples\/bank-card-service\.yaml \(version 2026-12-07\.1, time zone Asia\/Shanghai\)/,
     );
     assert.match(opening, /\[2026-03-10 17:58 Tue\] callin: 13812345678 dials 95000/);
     assert.match(opening, /<- answer 「下午好，欢迎致电信用卡服务热线。挂失银行卡请按1/);
