@@ -51,6 +51,29 @@ export function lintMenu(path: string, node: MenuNode, findings: Findings): void
 }
 
 /**
+ * The intents of a menu that asks the language model, as the model sees them: an intent without a name
+ * is offered as its position (`0`, `1`), and one without a description or examples only by its keywords,
+ * which are what failed to match already. Either way the model can hardly tell it from the others.
+ */
+export function lintClassifierChoices(path: string, node: MenuNode, findings: Findings): void {
+  for (const [i, intent] of (node.intents ?? []).entries()) {
+    const missing = [
+      ...(intent.name === undefined ? ['a name'] : []),
+      ...(intent.description === undefined && intent.examples === undefined
+        ? ['a description or examples']
+        : []),
+    ];
+    if (missing.length === 0) continue;
+    findings.warnings.push({
+      path: `${path}.intents.${i}`,
+      message:
+        `this menu asks the language model (classifier), which reads an intent's name, description and examples: ` +
+        `give intent ${intent.name ?? i} ${missing.join(' and ')}, or it can hardly tell it from the others`,
+    });
+  }
+}
+
+/**
  * What a handler matches on, checked as speech is heard: keywords and excludes that normalisation empties
  * never match (nor void a match), and pattern literals normalised words never contain. (A menu's intents
  * get these checks and more in {@link lintMenu}.)

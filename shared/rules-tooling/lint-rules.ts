@@ -1,6 +1,7 @@
 import { hasAnyOpenHours } from '../calendar/is-open';
 import { SESSION_MARGIN_S } from '../flow/flow-limits';
 import { type CallSettings, mergeSettings } from '../protocol/call-settings';
+import { isClassifierOn } from '../rules/classifier-checks';
 import { type CompiledRules, compileRules, type RulesIssue } from '../rules/compile-rules';
 import { describeShortfall, findHolidayDataShortfalls } from '../rules/holiday-coverage';
 import { conditionsOf, isListeningNode, promptsOf, RETRY_KINDS } from '../rules/node-types';
@@ -11,7 +12,7 @@ import type { Findings, FlowLint } from './lint-context';
 import { buildFlowGraph, type FlowSurroundings, findSurroundings, lintGraph } from './lint-graph';
 import { lintHandlers } from './lint-handlers';
 import { lintFlowLookups, lintLookupUse } from './lint-lookups';
-import { lintMenu } from './lint-menus';
+import { lintClassifierChoices, lintMenu } from './lint-menus';
 import { lintDocumentPrompts, lintPrompt, type PromptScope } from './lint-prompts';
 import { lintSplit } from './lint-splits';
 import { lintStateSize } from './lint-state';
@@ -197,6 +198,8 @@ function lintFlow(lint: FlowLint, variables: FlowVariables, findings: Findings):
       lintPrompt(`${path}.${where}`, prompt, at, findings);
     if (isListeningNode(node)) lintRetryPrompts(path, node, at, findings);
     if (node.type === 'menu') lintMenu(path, node, findings);
+    if (node.type === 'menu' && isClassifierOn(rules, flow, node))
+      lintClassifierChoices(path, node, findings);
     if (node.type === 'split') lintSplit(path, node, findings);
     if (node.type === 'collect' && node.timeoutS !== undefined) {
       findings.warnings.push({

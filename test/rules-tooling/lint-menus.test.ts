@@ -135,3 +135,33 @@ describe('lintMenu: excludes', () => {
     assert.deepEqual(warningsOf([balance, lostCard]), []);
   });
 });
+
+describe('lint of a menu that asks the language model', () => {
+  const withClassifier = (intents: readonly Record<string, unknown>[], on = true) => ({
+    ...menuWith(intents),
+    classifier: { on, endpoint: 'https://llm.example.com/v1', model: 'qwen-flash', apiKeyEnv: 'LLM_API_KEY' },
+  });
+  const classifierWarnings = (document: unknown) =>
+    lintRules(document)
+      .warnings.filter((issue: RulesIssue) => issue.message.includes('language model'))
+      .map((issue) => issue.path.replace('flows.main.nodes.menu.', ''));
+
+  it('warns of an intent without a name, or without a description and examples', () => {
+    const intents = [
+      { keywords: ['人工'], description: '转人工', goto: 'agent' },
+      { name: 'balance', keywords: ['余额'], goto: 'balance' },
+      { name: 'bye', keywords: ['再见'], examples: ['没事了'], goto: 'bye' },
+    ];
+    assert.deepEqual(classifierWarnings(withClassifier(intents)), ['intents.0', 'intents.1']);
+    const [first] = lintRules(withClassifier(intents)).warnings.filter((issue) =>
+      issue.path.endsWith('intents.0'),
+    );
+    assert.match(first?.message ?? '', /give intent 0 a name,/);
+  });
+
+  it('says nothing where the model is not asked', () => {
+    const intents = [{ keywords: ['人工'], goto: 'agent' }];
+    assert.deepEqual(classifierWarnings(withClassifier(intents, false)), []);
+    assert.deepEqual(classifierWarnings(menuWith(intents)), []);
+  });
+});
