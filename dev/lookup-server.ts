@@ -7,9 +7,18 @@
  * A path's mode says how it answers ({@link MODES}); `?mode=…` on any request wins over it, and reaches
  * the hostile modes on a path the table does not list (whose answer is then `{}`; without a mode, a 404).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as v from 'valibot';
+import {
+  flood,
+  type Later,
+  readBody,
+  sendBroken,
+  sendBytes,
+  sendJson,
+  sendText,
+  serveStandIn,
+} from './stand-in-http';
 
 /** How a path answers (see the table above), read from its text by {@link parseMode}. */
 export type LookupMode =
@@ -160,21 +169,10 @@ const LIE_SENT_BYTES = 1024 * 1024;
 export async function startLookupServer(options: LookupServerOptions = {}): Promise<LookupServer> {
   const routes = new Map(Object.entries(options.routes ?? {}));
   const requests: LookupServerRequest[] = [];
-  const sockets = new Set<Socket>();
-  const timers = new Set<ReturnType<typeof setTimeout>>();
 
-  /** Runs `then` after `ms`, unless the stand-in stops first. */
-  const later = (ms: number, then: () => void): void => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      then();
-    }, ms);
-    timers.add(timer);
-  };
-
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, later: Later): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://stand-in');
-    const body = await readBody(req);
+    const { text: body } = await readBody(req, MAX_BODY_BYTES);
     const seen = {
       method: req.method ?? '',
       path: url.pathname,
@@ -202,41 +200,16 @@ export async function startLookupServer(options: LookupServerOptions = {}): Prom
     answerIn(mode, req, res, url, answerOk, later);
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => res.destroy());
+  const http = await serveStandIn(handle, {
+    ...(options.port === undefined ? {} : { port: options.port }),
+    ...(options.idleMs === undefined ? {} : { idleMs: options.idleMs }),
   });
-  if (options.idleMs !== undefined) server.keepAliveTimeout = options.idleMs;
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: http.origin,
     requests,
-    openSockets: () => sockets.size,
-    dropConnections: () => {
-      for (const socket of sockets) socket.destroy();
-    },
-    stop: async () => {
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      // Resolved once every connection has closed, not only once the server stopped listening.
-      const closed = [...sockets].map((socket) => new Promise((resolve) => socket.once('close', resolve)));
-      const stopped = new Promise<void>((resolve, reject) => {
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-      });
-      for (const socket of sockets) socket.destroy();
-      await Promise.all([stopped, ...closed]);
-    },
+    openSockets: http.openSockets,
+    dropConnections: http.dropConnections,
+    stop: http.stop,
   };
 }
 
@@ -261,7 +234,7 @@ function answerIn(
   res: ServerResponse,
   url: URL,
   answerOk: () => void,
-  later: (ms: number, then: () => void) => void,
+  later: Later,
 ): void {
   const socket = req.socket;
   switch (mode.kind) {
@@ -295,29 +268,25 @@ function answerIn(
       break;
     case 'huge':
       res.writeHead(200, { 'content-type': 'application/json' });
-      flood(res, HUGE_BYTES);
+      flood(res, '[', Buffer.from('0,'.repeat(32 * 1024)), HUGE_BYTES, '0]');
       break;
     case 'deep':
       sendText(res, 200, 'application/json', `${'['.repeat(mode.depth)}${']'.repeat(mode.depth)}`);
-      break;
-    case 'not-json':
-      sendText(res, 200, 'text/html', '<html><body><h1>Service Unavailable</h1></body></html>');
       break;
     case 'not-utf8':
       // ["\xff\xfe"]: a JSON string whose bytes are not UTF-8.
       sendBytes(res, 200, 'application/json', Buffer.from([0x5b, 0x22, 0xff, 0xfe, 0x22, 0x5d]));
       break;
+    case 'not-json':
     case 'empty':
-      sendText(res, 200, 'application/json', '');
-      break;
     case 'reset':
-      socket.resetAndDestroy();
+      sendBroken(res, mode.kind);
       break;
   }
 }
 
 /** Writes one space every {@link TRICKLE_EVERY_MS}, until the client leaves or the stand-in stops. */
-function drip(res: ServerResponse, later: (ms: number, then: () => void) => void): void {
+function drip(res: ServerResponse, later: Later): void {
   if (res.destroyed) return;
   res.write(' ');
   later(TRICKLE_EVERY_MS, () => drip(res, later));
@@ -326,36 +295,6 @@ function drip(res: ServerResponse, later: (ms: number, then: () => void) => void
 /** A status line and headers, raw, with a Content-Length of the stand-in's choosing. */
 function head(status: number, contentLength: number): string {
   return `HTTP/1.1 ${status} OK\r\ncontent-type: application/json\r\ncontent-length: ${contentLength}\r\nconnection: close\r\n\r\n`;
-}
-
-/** Writes a JSON array of `bytes` as fast as the client reads, until it is sent or the client leaves. */
-function flood(res: ServerResponse, bytes: number): void {
-  const chunk = Buffer.from('0,'.repeat(32 * 1024));
-  let sent = 0;
-  res.write('[');
-  const pump = () => {
-    while (!res.destroyed && sent < bytes) {
-      sent += chunk.length;
-      if (!res.write(chunk)) {
-        res.once('drain', pump);
-        return;
-      }
-    }
-    if (!res.destroyed) res.end('0]');
-  };
-  pump();
-}
-
-function sendJson(res: ServerResponse, status: number, data: unknown): void {
-  sendText(res, status, 'application/json', JSON.stringify(data));
-}
-
-function sendText(res: ServerResponse, status: number, type: string, text: string): void {
-  sendBytes(res, status, type, Buffer.from(text, 'utf8'));
-}
-
-function sendBytes(res: ServerResponse, status: number, type: string, body: Buffer): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': String(body.length) }).end(body);
 }
 
 /** What an `echo` path answers: the request, its body parsed when it is JSON. */
@@ -382,15 +321,4 @@ function maskHeaders(headers: IncomingMessage['headers']): Record<string, string
     out[name] = SECRET_HEADER.test(name) ? MASKED : Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
-}
-
-/** The body as text, its first {@link MAX_BODY_BYTES} bytes (the rest is read and dropped). */
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    if (length < MAX_BODY_BYTES) chunks.push(chunk);
-    length += chunk.length;
-  }
-  return Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString('utf8');
 }

@@ -29,6 +29,7 @@ export const COMMAND_MODULES = {
   'oss:local': 'scripts/local/oss-local.ts',
   'fc-api:stand-in': 'scripts/local/fc-api-stand-in.ts',
   'lookup:stand-in': 'scripts/local/lookup-stand-in.ts',
+  'llm:stand-in': 'scripts/local/llm-stand-in.ts',
   'outbound-id': 'scripts/outbound/outbound-id.ts',
   docs: 'scripts/docs/cli-reference.ts',
 } as const;

@@ -15,10 +15,10 @@ import {
   refuseUsage,
   runWhenMain,
 } from '../../dev/command-line';
-import { type StandIn, startFcApiStandIn } from '../../dev/fc-api-server';
+import { startFcApiStandIn } from '../../dev/fc-api-server';
 import { pickFunctionEnvironment, ROOT } from '../../dev/fc-event';
 import { findFunctionNames } from '../build/build';
-import { describeListenError, portOption, readPort, type ServingIo, waitUntilStopped } from './serving';
+import { portOption, readPort, type ServingIo, startListening, waitUntilStopped } from './serving';
 
 export const PROGRAM = {
   name: 'fc-api:stand-in',
@@ -63,26 +63,24 @@ export async function main(argv: readonly string[], io: ServingIo = PROCESS_IO):
   }
   const prefix = env.FUNCTION_PREFIX || 'vms-callflow';
   const environment = pickFunctionEnvironment(env);
-  let standIn: StandIn;
-  try {
-    standIn = await startFcApiStandIn({
-      accountId: CREDENTIALS.ALIBABA_CLOUD_ACCOUNT_ID,
-      accessKeys: { [CREDENTIALS.ALIBABA_CLOUD_ACCESS_KEY_ID]: CREDENTIALS.ALIBABA_CLOUD_ACCESS_KEY_SECRET },
-      functions: names.map((name) => ({ name: `${prefix}-${name}`, bundle: name })),
-      region: env.REGION || 'cn-hangzhou',
-      environment,
-      ...(port.port === 0 ? {} : { port: port.port }),
-    });
-  } catch (error) {
-    const line = describeListenError(
-      error,
-      port.port,
-      '--port N or PORT=N, or leave both unset for a free port',
-    );
-    if (line === undefined) throw error;
-    io.err(`fc-api:stand-in: ${line}\n`);
-    return EXIT.failed;
-  }
+  const standIn = await startListening(
+    io,
+    'fc-api:stand-in',
+    port.port,
+    '--port N or PORT=N, or leave both unset for a free port',
+    () =>
+      startFcApiStandIn({
+        accountId: CREDENTIALS.ALIBABA_CLOUD_ACCOUNT_ID,
+        accessKeys: {
+          [CREDENTIALS.ALIBABA_CLOUD_ACCESS_KEY_ID]: CREDENTIALS.ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+        },
+        functions: names.map((name) => ({ name: `${prefix}-${name}`, bundle: name })),
+        region: env.REGION || 'cn-hangzhou',
+        environment,
+        ...(port.port === 0 ? {} : { port: port.port }),
+      }),
+  );
+  if (standIn === undefined) return EXIT.failed;
   const exports = Object.entries({ ...CREDENTIALS, FC_CLIENT_CUSTOM_ENDPOINT: standIn.endpoint })
     .map(([key, value]) => `export ${key}=${value}`)
     .join('\n');

@@ -3,9 +3,6 @@
  * from a YAML or JSON file or a small built-in table, and every way of misbehaving the lookup client is
  * tested against, for trying a rules document's lookups (and their `onError`) without the real endpoint.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import * as v from 'valibot';
 import {
   EXIT,
   PROCESS_IO,
@@ -17,13 +14,20 @@ import {
 import {
   type LookupRoutes,
   LookupRoutesSchema,
-  type LookupServer,
   type LookupServerRequest,
   MODES,
   startLookupServer,
 } from '../../dev/lookup-server';
-import { parseYaml } from '../../shared/rules/yaml-parser';
-import { describeListenError, portOption, readPort, type ServingIo, waitUntilStopped } from './serving';
+import {
+  describeModes,
+  FREE_PORT_HOW,
+  portOption,
+  readAnswersFile,
+  readPort,
+  type ServingIo,
+  startListening,
+  waitUntilStopped,
+} from './serving';
 
 export const PROGRAM = {
   name: 'lookup:stand-in',
@@ -56,18 +60,12 @@ requireHeaders answers 401 unless the request carries each header with exactly t
 the request itself (method, path, query, JSON body). Any request may add ?mode=MODE, which wins over the
 path's own mode, on any path (one the file does not list then answers {}):
 
-${describeModes()}
+${describeModes(MODES)}
 
 It prints one line per request (method, path, query, mode), never its headers.`,
     },
   },
 } as const satisfies ProgramSpec;
-
-/** The modes, one a line, as the help lists them. */
-function describeModes(): string {
-  const width = Math.max(...MODES.map(([typed]) => typed.length));
-  return MODES.map(([typed, answer]) => `  ${typed.padEnd(width)}  ${answer}`).join('\n');
-}
 
 /** What the stand-in answers when no file is given: enough to try a GET, a POST and the modes. */
 export const DEFAULT_ROUTES: LookupRoutes = {
@@ -82,25 +80,23 @@ export async function main(argv: readonly string[], io: ServingIo = PROCESS_IO):
   const port = readPort(read.line.values.port, '--port', 0);
   if ('error' in port) return refuseUsage(io, PROGRAM, 'lookup:stand-in', port.error);
   const file = read.line.values.answers;
-  const routes = file === undefined ? { ok: true as const, routes: DEFAULT_ROUTES } : readAnswersFile(file);
+  const routes =
+    file === undefined
+      ? { ok: true as const, answers: DEFAULT_ROUTES }
+      : readAnswersFile(file, LookupRoutesSchema);
   if (!routes.ok) {
     io.err(routes.errors.map((line) => `lookup:stand-in: ${file}: ${line}\n`).join(''));
     return EXIT.failed;
   }
-  let server: LookupServer;
-  try {
-    server = await startLookupServer({
+  const server = await startListening(io, 'lookup:stand-in', port.port, FREE_PORT_HOW, () =>
+    startLookupServer({
       port: port.port,
-      routes: routes.routes,
+      routes: routes.answers,
       onRequest: (request) => io.out(`${describeRequest(request)}\n`),
-    });
-  } catch (error) {
-    const line = describeListenError(error, port.port, '--port N, or leave it out for a free port');
-    if (line === undefined) throw error;
-    io.err(`lookup:stand-in: ${line}\n`);
-    return EXIT.failed;
-  }
-  io.out(`${describeStandIn(server.url, routes.routes).join('\n')}\n`);
+    }),
+  );
+  if (server === undefined) return EXIT.failed;
+  io.out(`${describeStandIn(server.url, routes.answers).join('\n')}\n`);
   await waitUntilStopped(io.stop);
   await server.stop();
   return EXIT.ok;
@@ -129,26 +125,6 @@ export function describeStandIn(url: string, routes: LookupRoutes): string[] {
 function describeRequest(request: LookupServerRequest): string {
   const query = new URLSearchParams(request.query).toString();
   return `${request.method} ${request.path}${query === '' ? '' : `?${query}`} (${request.mode})`;
-}
-
-/** The answers file, parsed (`.yaml`/`.yml` as YAML, anything else as JSON) and checked. */
-function readAnswersFile(
-  file: string,
-): { readonly ok: true; readonly routes: LookupRoutes } | { readonly ok: false; readonly errors: string[] } {
-  let document: unknown;
-  try {
-    const text = readFileSync(resolve(file), 'utf8');
-    document = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    return { ok: false, errors: [typeof code === 'string' ? `cannot read it (${code})` : String(error)] };
-  }
-  const parsed = v.safeParse(LookupRoutesSchema, document);
-  if (parsed.success) return { ok: true, routes: parsed.output };
-  return {
-    ok: false,
-    errors: parsed.issues.map((issue) => `${v.getDotPath(issue) ?? '(file)'}: ${issue.message}`),
-  };
 }
 
 runWhenMain(import.meta.filename, main);

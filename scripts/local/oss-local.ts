@@ -14,7 +14,7 @@ import {
 } from '../../dev/command-line';
 import { OSS_STAND_IN_DEFAULTS, type OssServer, startOssServer } from '../../dev/oss-server';
 import { BucketNameSchema } from '../../shared/oss/oss-schemas';
-import { describeListenError, portOption, readPort, type ServingIo, waitUntilStopped } from './serving';
+import { portOption, readPort, type ServingIo, startListening, waitUntilStopped } from './serving';
 
 /** The port `npm run oss:local` listens on unless `--port` says otherwise; fixed, so the commands of docs/operating.md work. */
 export const OSS_LOCAL_PORT = 9300;
@@ -91,15 +91,14 @@ export async function main(argv: readonly string[], io: ServingIo = PROCESS_IO):
   if (!bucket.success) {
     return refuseUsage(io, PROGRAM, 'oss:local', `--bucket: ${bucket.issues[0].message}; not ${typedBucket}`);
   }
-  let server: OssServer;
-  try {
-    server = await startOssServer({ port: port.port, buckets: [bucket.output] });
-  } catch (error) {
-    const line = describeListenError(error, port.port, '--port N (npm run oss:local -- --port 9400)');
-    if (line === undefined) throw error;
-    io.err(`oss:local: ${line}\n`);
-    return EXIT.failed;
-  }
+  const server = await startListening(
+    io,
+    'oss:local',
+    port.port,
+    '--port N (npm run oss:local -- --port 9400)',
+    () => startOssServer({ port: port.port, buckets: [bucket.output] }),
+  );
+  if (server === undefined) return EXIT.failed;
   io.out(`${describeOssLocal(server, bucket.output).join('\n')}\n`);
   await waitUntilStopped(io.stop);
   await server.close();

@@ -21,14 +21,7 @@ import { buildFcEvent, type FcHandler, loadBuiltHandler } from '../../dev/fc-eve
 import { readConfig } from '../../shared/config/config';
 import { formatOssUrl, type OssAddress } from '../../shared/oss/oss-address';
 import { buildBundles } from '../build/build';
-import {
-  describeListenError,
-  listenOn,
-  portOption,
-  readPort,
-  type ServingIo,
-  waitUntilStopped,
-} from './serving';
+import { listenOn, portOption, readPort, type ServingIo, startListening, waitUntilStopped } from './serving';
 
 /** The port `npm start` listens on unless `--port` or PORT says otherwise. */
 export const START_PORT = 9000;
@@ -222,14 +215,11 @@ export async function main(
   // The port is taken before the build, so that a port in use is said at once, not after seconds of building.
   const handlers = new Map<string, FcHandler>();
   const server = createLocalServer(handlers, io);
-  try {
-    await listenOn(server, port.port);
-  } catch (error) {
-    const line = describeListenError(error, port.port, '--port N (npm start -- --port 9001) or PORT=N');
-    if (line === undefined) throw error;
-    io.err(`start: ${line}\n`);
-    return EXIT.failed;
-  }
+  const how = '--port N (npm start -- --port 9001) or PORT=N';
+  const started = await startListening(io, 'start', port.port, how, () =>
+    listenOn(server, port.port).then(() => server),
+  );
+  if (started === undefined) return EXIT.failed;
   const close = () =>
     new Promise<void>((done) => {
       server.close(() => done());

@@ -1,13 +1,17 @@
 /**
  * What the commands that serve until stopped share (`npm start`, `oss:local`, `fc-api:stand-in`,
- * `lookup:stand-in`): their `--port` option, how they are stopped, and the one line that explains a port
- * that cannot be listened on.
+ * `lookup:stand-in`, `llm:stand-in`): their `--port` option, how they are stopped, the one line that
+ * explains a port that cannot be listened on, and, for the stand-ins, their answers file and the list of
+ * their modes in `--help`.
  * Their `main` resolves once the server is closed, so a test runs one in-process and stops it with an
  * `AbortSignal` instead of Ctrl-C.
  */
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:net';
+import { resolve } from 'node:path';
 import * as v from 'valibot';
 import type { CommandIo, OptionSpec } from '../../dev/command-line';
+import { parseYaml } from '../../shared/rules/yaml-parser';
 
 /** A serving command's streams, plus what stops it and the variables it reads (by default: Ctrl-C, the process's). */
 export interface ServingIo extends CommandIo {
@@ -79,6 +83,31 @@ export function describeListenError(error: unknown, port: number, how: string): 
   return undefined;
 }
 
+/** How a stand-in that picks a free port by default is given another. */
+export const FREE_PORT_HOW = '--port N, or leave it out for a free port';
+
+/**
+ * Starts a server with `start`; when its port cannot be listened on, says why in one line on stderr,
+ * `how` naming the way to pick another, and gives undefined (the command then exits 1). Any other error
+ * is thrown.
+ */
+export async function startListening<Started>(
+  io: CommandIo,
+  command: string,
+  port: number,
+  how: string,
+  start: () => Promise<Started>,
+): Promise<Started | undefined> {
+  try {
+    return await start();
+  } catch (error) {
+    const line = describeListenError(error, port, how);
+    if (line === undefined) throw error;
+    io.err(`${command}: ${line}\n`);
+    return undefined;
+  }
+}
+
 /** Listens on 127.0.0.1:`port`; rejects with the listen error (EADDRINUSE…) rather than throwing it later. */
 export function listenOn(server: Server, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -88,4 +117,36 @@ export function listenOn(server: Server, port: number): Promise<void> {
       resolve();
     });
   });
+}
+
+/** A stand-in's modes, one a line, as its `--help` lists them. */
+export function describeModes(modes: readonly (readonly [typed: string, answer: string])[]): string {
+  const width = Math.max(...modes.map(([typed]) => typed.length));
+  return modes.map(([typed, answer]) => `  ${typed.padEnd(width)}  ${answer}`).join('\n');
+}
+
+/**
+ * A stand-in's answers file, parsed (`.yaml`/`.yml` as YAML, anything else as JSON) and checked with
+ * `schema`: its content, or one line per mistake.
+ */
+export function readAnswersFile<Schema extends v.GenericSchema>(
+  file: string,
+  schema: Schema,
+):
+  | { readonly ok: true; readonly answers: v.InferOutput<Schema> }
+  | { readonly ok: false; readonly errors: string[] } {
+  let document: unknown;
+  try {
+    const text = readFileSync(resolve(file), 'utf8');
+    document = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    return { ok: false, errors: [typeof code === 'string' ? `cannot read it (${code})` : String(error)] };
+  }
+  const parsed = v.safeParse(schema, document);
+  if (parsed.success) return { ok: true, answers: parsed.output };
+  return {
+    ok: false,
+    errors: parsed.issues.map((issue) => `${v.getDotPath(issue) ?? '(file)'}: ${issue.message}`),
+  };
 }

@@ -28,7 +28,7 @@ const SKIPPED: readonly (readonly [RegExp, string])[] = [
   [/^npx s\b/, 'Serverless Devs: needs the cloud (test/deploy runs s preview and s deploy on a stub)'],
   [/\bnpm (ci|install)\b/, 'installs packages'],
   [
-    /\bnpm start\b|^npm run (oss:local|fc-api:stand-in|lookup:stand-in)\b/,
+    /\bnpm start\b|^npm run (oss:local|fc-api:stand-in|lookup:stand-in|llm:stand-in)\b/,
     'a server that runs until it is stopped',
   ],
   [/^npm (test|run (check|test:deploy))\b/, 'runs this test suite (CI runs it)'],

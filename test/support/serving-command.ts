@@ -1,6 +1,6 @@
 /**
- * Runs a command that serves until stopped (`npm start`, `oss:local`, `fc-api:stand-in`, `lookup:stand-in`)
- * in-process: its output captured, its `main` stopped by an AbortSignal rather than Ctrl-C.
+ * Runs a command that serves until stopped (`npm start`, `oss:local`, `fc-api:stand-in`, `lookup:stand-in`,
+ * `llm:stand-in`) in-process: its output captured, its `main` stopped by an AbortSignal rather than Ctrl-C.
  */
 import { createServer } from 'node:net';
 import type { ServingIo } from '../../scripts/local/serving';
