@@ -518,8 +518,10 @@ function sendHuge(res: ServerResponse, reply: Reply): void {
  * of a real model). Texts are normalised as speech is (shared/text/normalise-speech.ts: no spaces or
  * punctuation, lower case, single Chinese numerals as digits). A choice scores 1 when the utterance
  * contains one of its keywords, else the best Dice coefficient of bigrams between the utterance and its
- * examples, description and keywords; the best choice wins (the first of a tie), with its score, rounded,
- * as the confidence; below {@link CLASSIFIER_THRESHOLD} the answer is `none`, confident by 1 - the score.
+ * examples, description and keywords; the best choice wins (the first of a tie). Below
+ * {@link CLASSIFIER_THRESHOLD} the answer is `none`, confident by 1 - the score; at or over it, the
+ * confidence is 0.7 + 0.3 × the score, rounded: a model reports a choice it makes as confident, and a
+ * document's usual threshold (0.7) then takes what the stand-in chooses.
  */
 export function classifyByBigrams(input: ClassifyPromptInput): LlmAnswer {
   const utterance = normaliseSpeech(input.utterance);
@@ -531,7 +533,7 @@ export function classifyByBigrams(input: ClassifyPromptInput): LlmAnswer {
   if (best === undefined || best.score < CLASSIFIER_THRESHOLD) {
     return { choice: NO_CHOICE, confidence: round2(1 - (best?.score ?? 0)) };
   }
-  return { choice: best.id, confidence: round2(best.score) };
+  return { choice: best.id, confidence: round2(0.7 + 0.3 * best.score) };
 }
 
 /** How well `utterance` (normalised) fits one choice, 0 to 1. */

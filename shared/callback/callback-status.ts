@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { toLocalTime } from '../calendar/local-time';
 import type { Config } from '../config/config';
 import { describeOpenEndpoint } from '../gate/request-gate';
@@ -129,7 +130,10 @@ function describeClassifier(
     });
   }
   const guards = (deps.classify?.guards?.() ?? []).filter(
-    (report) => report.endpoint === classifier.endpoint && report.model === classifier.model,
+    (report) =>
+      report.origin === originOf(classifier.endpoint) &&
+      report.model === classifier.model &&
+      isDeepStrictEqual(report.settings, { ...classifier.guard, prices: classifier.prices }),
   );
   for (const { status } of guards) {
     if (status.state !== 'on')
@@ -146,4 +150,12 @@ function describeClassifier(
     // One guard per instance: none until its first classification.
     guard: guards[0]?.status ?? 'not used yet on this instance',
   };
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
 }

@@ -52,17 +52,23 @@ export function createClassifierClient(options: ClassifierClientOptions = {}): C
   const pool =
     options.transport === undefined ? createPool({ maxSockets: 4, maxIdle: 2, idleMs: 30_000 }) : undefined;
   const transport = options.transport ?? (pool as NonNullable<typeof pool>).transport;
-  const guards = new Map<string, { endpoint: string; model: string; guard: BudgetGuard }>();
+  const guards = new Map<
+    string,
+    { origin: string; model: string; settings: GuardSettings; guard: BudgetGuard }
+  >();
 
-  /** The guard of an endpoint, model and limits: new limits (a published document) start a new one. */
-  const guardFor = (task: ClassifyTask): BudgetGuard => {
-    const { endpoint, model } = task.request;
-    const key = JSON.stringify([endpoint, model, task.guard]);
+  /**
+   * The guard of a provider (the endpoint's origin), model and limits: new limits (a published document)
+   * start a new one.
+   */
+  const guardFor = (task: ClassifyTask, url: URL): BudgetGuard => {
+    const { model } = task.request;
+    const key = JSON.stringify([url.origin, model, task.guard]);
     const found = guards.get(key);
     if (found !== undefined) return found.guard;
     if (guards.size >= MAX_GUARDS) guards.delete(guards.keys().next().value as string);
     const guard = createBudgetGuard(task.guard satisfies GuardSettings, wallNow);
-    guards.set(key, { endpoint, model, guard });
+    guards.set(key, { origin: url.origin, model, settings: task.guard, guard });
     return guard;
   };
 
@@ -91,7 +97,7 @@ export function createClassifierClient(options: ClassifierClientOptions = {}): C
     );
     // No key, or an endpoint the client may not reach: nothing is sent, and the guard hears nothing.
     if (prepared === undefined) return failed('unsendable');
-    const guard = guardFor(task);
+    const guard = guardFor(task, prepared.url);
     const admission = guard.admit();
     if (!admission.ok) return failed('guard-off');
     const attempt = sendAttempt(
@@ -119,7 +125,12 @@ export function createClassifierClient(options: ClassifierClientOptions = {}): C
   return {
     perform,
     guards: () =>
-      [...guards.values()].map(({ endpoint, model, guard }) => ({ endpoint, model, status: guard.status() })),
+      [...guards.values()].map(({ origin, model, settings, guard }) => ({
+        origin,
+        model,
+        settings,
+        status: guard.status(),
+      })),
     close: () => pool?.destroy(),
   };
 }

@@ -9,10 +9,12 @@ import type { GuardChange, GuardLimits, GuardStatus } from './budget-guard';
 /** The prefix of the variable holding the API key: nothing else of the environment is read for it. */
 export const CLASSIFIER_ENV_PREFIX = 'LLM_';
 
-/** One guard of an instance (an endpoint and model), as the status page shows it. */
+/** One guard of an instance (a provider's origin and a model), as the status page shows it. */
 export type ClassifierGuardReport = {
-  readonly endpoint: string;
+  readonly origin: string;
   readonly model: string;
+  /** The limits it judges by (a document published with others gets a guard of its own). */
+  readonly settings: GuardSettings;
   readonly status: GuardStatus;
 };
 

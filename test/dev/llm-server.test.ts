@@ -113,7 +113,7 @@ describe('the language-model stand-in', () => {
       assert.equal(choice?.index, 0);
       assert.equal(choice.message.role, 'assistant');
       assert.equal(choice.finish_reason, 'stop');
-      assert.deepEqual(JSON.parse(choice.message.content), { choice: 'lostCard', confidence: 0.4 });
+      assert.deepEqual(JSON.parse(choice.message.content), { choice: 'lostCard', confidence: 0.82 });
       const sent = JSON.parse(body) as { messages: { content: string }[] };
       const promptChars = sent.messages.reduce((sum, message) => sum + [...message.content].length, 0);
       assert.deepEqual(completion.usage, {
@@ -131,7 +131,7 @@ describe('the language-model stand-in', () => {
           utterance: '我那个卡好像被人刷了',
           choices: ['balance', 'lostCard'],
           refused: undefined,
-          answer: { choice: 'lostCard', confidence: 0.4 },
+          answer: { choice: 'lostCard', confidence: 0.82 },
         },
       ]);
       assert.ok(!JSON.stringify(server.requests).includes('test-key'));
@@ -291,7 +291,7 @@ describe('the language-model stand-in’s classifier', () => {
 
   it('finds lostCard in 我那个卡好像被人刷了 by its examples, and gives the same answer every time', () => {
     const answers = Array.from({ length: 5 }, () => classifyByBigrams(input('我那个卡好像被人刷了')));
-    for (const answer of answers) assert.deepEqual(answer, { choice: 'lostCard', confidence: 0.4 });
+    for (const answer of answers) assert.deepEqual(answer, { choice: 'lostCard', confidence: 0.82 });
     assert.deepEqual(classifyByBigrams(input('我想挂失这张卡')), { choice: 'lostCard', confidence: 1 });
     assert.deepEqual(classifyByBigrams(input('查一下余额 ')), { choice: 'balance', confidence: 1 });
   });
