@@ -30,6 +30,14 @@ export function classifierAt(ctx: CallContext, node: MenuNode, here: Here): Clas
   return rules.classifier;
 }
 
+/**
+ * Whether words are worth a model's time: something is left once digits are masked (a card number read
+ * out at a menu is `****` to the model, which can make nothing of it).
+ */
+export function hasWordsLeft(words: string): boolean {
+  return /[^\s*\p{P}\p{S}]/u.test(maskDigitsInText(words));
+}
+
 /** An intent's id for the model: its name, or its position (the linter asks for a name). */
 export function intentId(node: MenuNode, index: number): string {
   return node.intents?.[index]?.name ?? String(index);
@@ -105,7 +113,7 @@ export function readVerdict(
   asked: Asked,
 ): Verdict {
   const classifier = ctx.compiled.rules.classifier;
-  const base = { asked: asked.kind, ms: answer.ms } as const;
+  const base = { asked: asked.kind, ms: Math.round(answer.ms) } as const;
   if (answer.kind === 'failed' || classifier === undefined) {
     const why = answer.kind === 'failed' ? answer.why : 'unsendable';
     ctx.facts.classified = { ...base, why, taken: false };

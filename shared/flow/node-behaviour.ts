@@ -22,7 +22,14 @@ import { type CallFrame, type CallPhase, MAX_CALL_DEPTH } from '../state/state-t
 import { normaliseSpeech, readSpokenKey } from '../text/normalise-speech';
 import type { CallContext } from './call-context';
 import { chooseSplitBranch } from './choose-split';
-import { type Asked, askClassifier, classifierAt, intentId, readVerdict } from './classify-menu';
+import {
+  type Asked,
+  askClassifier,
+  classifierAt,
+  hasWordsLeft,
+  intentId,
+  readVerdict,
+} from './classify-menu';
 import { type ClassifyNeed, FlowError, type FlowEvent, type LookupNeed, type Position } from './decision';
 import { DEFAULT_GOODBYE, MAX_KEY_ENTRY_CHARS, MAX_UTTERANCE_CHARS } from './flow-limits';
 import { hearHandlers, takeHandlerNamed } from './handlers';
@@ -239,7 +246,7 @@ function hearMenu(ctx: CallContext, node: MenuNode, here: Here, event: HeardEven
         handlerKey === undefined ? { words } : { words, spokenKey: handlerKey },
       );
       if (handled !== undefined) return handled;
-      if (classifier !== undefined)
+      if (classifier !== undefined && hasWordsLeft(heard))
         return { kind: 'need', need: askClassifier(ctx, classifier, node, here, heard, { kind: 'nomatch' }) };
       return retry(ctx, node, here, 'noMatch', 'utterance matched nothing');
     }

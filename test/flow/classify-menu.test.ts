@@ -176,6 +176,13 @@ describe('the classifier at a menu', () => {
     assert.equal(call.asked.length, 0);
   });
 
+  it('is not asked about digits alone, which it would only see masked', () => {
+    const call = callAtMenu(() => assert.fail('the classifier was asked'));
+    const decision = call.send('normal', { words: '6222 0212 3456。' });
+    assert.equal(decision.state?.noMatch, 1);
+    assert.equal(call.asked.length, 0);
+  });
+
   it('is never asked at a collect node, nor at a menu that says classifier: false', () => {
     const call = callAtMenu(() => verdict('lostCard', 0.9));
     call.send('normal', { words: '挂失' });
