@@ -23,7 +23,11 @@ const CompletionSchema = v.object({
 
 const VerdictSchema = v.object({
   choice: v.pipe(v.string(), v.maxLength(100)),
-  confidence: v.pipe(v.number(), v.finite()),
+  // Some models quote numbers: "0.9" is read as 0.9, nothing looser.
+  confidence: v.union([
+    v.pipe(v.number(), v.finite()),
+    v.pipe(v.string(), v.regex(/^\d{1,3}(?:\.\d{1,6})?$/), v.transform(Number)),
+  ]),
 });
 
 export type ReadVerdict =
@@ -55,8 +59,9 @@ export function readVerdict(completion: unknown, offered: ReadonlySet<string>): 
   if (!verdict.success) return { ok: false, why: 'unparseable', ...usage };
   const { choice } = verdict.output;
   if (choice !== NO_CHOICE && !offered.has(choice)) return { ok: false, why: 'off-list', ...usage };
-  // A confidence said as a percentage (92) or out of range is read as the nearest of 0 to 1.
+  // A confidence said as a percentage (92) is read as 0.92, a negative one as 0; past 100 it means nothing.
   const said = verdict.output.confidence;
-  const confidence = Math.min(1, Math.max(0, said > 1 && said <= 100 ? said / 100 : said));
+  if (said > 100) return { ok: false, why: 'unparseable', ...usage };
+  const confidence = Math.max(0, said > 1 ? said / 100 : said);
   return { ok: true, choice, confidence, ...usage };
 }
