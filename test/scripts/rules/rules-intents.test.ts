@@ -86,6 +86,8 @@ describe('npm run rules -- intents', () => {
     assert.deepEqual(evaluation.verdicts[2], {
       say: '我不要人工。',
       intent: 'none',
+      flow: 'main',
+      node: 'menu',
       got: 'none',
       excluded: [{ intent: 'agent', exclude: '不要人工' }],
       ok: true,
@@ -93,6 +95,8 @@ describe('npm run rules -- intents', () => {
     assert.deepEqual(evaluation.verdicts[3], {
       say: '按0',
       intent: 'agent',
+      flow: 'main',
+      node: 'menu',
       got: 'agent',
       why: 'spoken key 0',
       excluded: [],
