@@ -38,6 +38,11 @@ export interface OptionSpec {
   readonly multiple?: boolean;
   /** The value's name in the help (`--at YYYY-MM-DD`); string options only. */
   readonly value?: string;
+  /**
+   * A string option that may be typed without its value (`--llm`, `--llm URL`, `--llm=URL`): alone, last
+   * or before another option, it reads as the empty string. The help shows `--llm [URL]`.
+   */
+  readonly optionalValue?: true;
   /** One line: what the option does, and its default. */
   readonly help: string;
 }
@@ -186,7 +191,8 @@ export function readCommandLine<Options extends OptionSpecs, Command extends str
   let values: Record<string, unknown>;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true }));
+    const args = fillOptionalValues(program, spec.options, argv);
+    ({ values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true }));
   } catch (error) {
     return { run: false, code: refuseUsage(io, program, asked, describeParseError(program, error)) };
   }
@@ -213,9 +219,39 @@ function firstWord(program: ProgramSpec, args: readonly string[]): string | unde
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     if (!arg.startsWith('-')) return arg;
-    if (findOption(program, arg)?.type === 'string' && !arg.includes('=')) i++;
+    const option = findOption(program, arg);
+    if (option?.type !== 'string' || arg.includes('=')) continue;
+    if (option.optionalValue !== true || takesNext(args[i + 1])) i++;
   }
   return undefined;
+}
+
+/** Whether an option that may go without its value takes the next argument as its value. */
+function takesNext(next: string | undefined): boolean {
+  return next !== undefined && !next.startsWith('-');
+}
+
+/**
+ * The arguments with each option of `names` that may go without its value, typed without one, given the
+ * empty string (`--llm` as `--llm=`), so that `parseArgs` reads it; nothing after `--` is touched.
+ */
+function fillOptionalValues(
+  program: ProgramSpec,
+  names: readonly string[],
+  argv: readonly string[],
+): string[] {
+  const args = [...argv];
+  const end = args.indexOf('--');
+  for (let i = 0; i < (end === -1 ? args.length : end); i++) {
+    const arg = args[i] as string;
+    const option = findOption(program, arg);
+    const name = Object.keys(program.options).find((long) => program.options[long] === option);
+    if (option === undefined || name === undefined || !names.includes(name)) continue;
+    if (option.type !== 'string' || arg.includes('=')) continue;
+    if (option.optionalValue === true && !takesNext(args[i + 1])) args[i] = `--${name}=`;
+    else i++;
+  }
+  return args;
 }
 
 /** The program's option that `arg` (`--name`, `--name=value`, `-x`) names, if any. */
@@ -250,7 +286,8 @@ function describeParseError(program: ProgramSpec, error: unknown): string {
 }
 
 function optionLabel(name: string, option: OptionSpec): string {
-  const long = `--${name}${option.type === 'string' ? ` ${option.value ?? 'VALUE'}` : ''}`;
+  const value = option.value ?? 'VALUE';
+  const long = `--${name}${option.type === 'string' ? (option.optionalValue === true ? ` [${value}]` : ` ${value}`) : ''}`;
   return option.short === undefined ? `    ${long}` : `-${option.short}, ${long}`;
 }
 

@@ -60,6 +60,18 @@ export function locateAll(
   return { errors: place(result.errors), warnings: place(result.warnings) };
 }
 
+/** Writes why a rules file was refused, each finding on its line; returns the exit code, 1. */
+export function reportRefused(
+  io: CommandIo,
+  file: string,
+  issues: readonly RulesIssue[],
+  locate: (path: string) => number | undefined,
+): number {
+  for (const issue of issues)
+    io.err(`${formatIssue('error', file, { ...issue, line: locate(issue.path) })}\n`);
+  return 1;
+}
+
 /** `error    rules.yaml:12  flows.main.nodes.menu.keys.1: no node is named billing` */
 export function formatIssue(severity: 'error' | 'warning', file: string, issue: Located): string {
   const where = issue.line === undefined ? file : `${file}:${issue.line}`;

@@ -1,15 +1,3 @@
-/**
- * The rules document's command line (`npm run rules -- <command>`, `npx vms-callflow rules <command>`):
- * check, draw, describe and pack rules documents, and publish them to OSS (scripts/rules/rules-publish.ts).
- * Every command is described once, in {@link PROGRAM}; `--help` on the program or on a command prints it.
- *
- * Results (graph, schema, compile, schedule, pull, diff, history) go alone on stdout, or to `-o FILE`, so
- * that `npx vms-callflow rules pull oss://… > live.json` is the document; findings, warnings and
- * summaries go on stderr. Files ending in `.yaml`/`.yml` are YAML, anything else JSON. Exit codes: 0 fine,
- * 1 the rules (or a file, or OSS) have a problem, 2 the command line is wrong.
- */
-import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import * as v from 'valibot';
 import {
   type CommandIo,
@@ -22,14 +10,13 @@ import {
   runWhenMain,
 } from '../../dev/command-line';
 import { printJsonSchema } from '../../dev/json-schema';
-import { createYamlLocator } from '../../dev/yaml-locator';
 import { addDays, DateSchema, daysBetween, weekdayOfDate } from '../../shared/calendar/calendar-dates';
 import { CalendarSchema, TimeRangeSchema } from '../../shared/calendar/calendar-schema';
 import { FIRST_YEAR, LAST_YEAR } from '../../shared/calendar/holiday-schedule';
 import { type DaySource, type NoHolidayDataGap, planDay } from '../../shared/calendar/is-open';
 import { toLocalTime, type Weekday } from '../../shared/calendar/local-time';
 import { CallSettingsSchema } from '../../shared/protocol/call-settings';
-import { compileRules, type RulesIssue } from '../../shared/rules/compile-rules';
+import { compileRules } from '../../shared/rules/compile-rules';
 import {
   describeHolidayCoverage,
   describeNoHolidayData,
@@ -44,24 +31,26 @@ import {
   RetryPolicySchema,
   RulesSchema,
 } from '../../shared/rules/rules-schema';
-import { parseYaml } from '../../shared/rules/yaml-parser';
 import { drawRules } from '../../shared/rules-tooling/draw-rules';
 import {
-  describeWrongPick,
   LabelledUtteranceSchema,
-  MAX_UTTERANCE_FILE_BYTES,
-  pickByEngine,
-  readUtteranceFile,
-  scoreUtterances,
   UTTERANCE_DESCRIPTIONS,
-  type UtteranceFile,
   UtteranceFileSchema,
 } from '../../shared/rules-tooling/evaluate-intents';
 import { lintRules } from '../../shared/rules-tooling/lint-rules';
 import { RULES_DESCRIPTIONS } from '../../shared/rules-tooling/rules-descriptions';
 import { NameSchema } from '../../shared/text/name';
 import { measureEnvironment, readFunctionEnvironments } from '../deploy/environment-size';
-import { compileToJson, formatIssue, locateAll, plural, readFile, writeResult } from './rules-files';
+import {
+  compileToJson,
+  formatIssue,
+  locateAll,
+  plural,
+  readFile,
+  reportRefused,
+  writeResult,
+} from './rules-files';
+import { findIntentsProblem, INTENTS_OPTIONS, intents } from './rules-intents';
 import { isOssCommand, runOssCommand } from './rules-publish';
 
 const OSS_OPTIONS = ['region', 'endpoint'] as const;
@@ -80,16 +69,7 @@ export const PROGRAM = {
       type: 'boolean',
       help: 'check: warnings fail too (exit 1), as errors do; intents: any utterance matched wrongly fails (exit 1)',
     },
-    utterances: {
-      type: 'string',
-      value: 'FILE',
-      help: 'the utterance file: what callers say at one menu, each labelled with the intent it should reach',
-    },
-    'min-accuracy': {
-      type: 'string',
-      value: 'PERCENT',
-      help: 'fail (exit 1) when fewer than PERCENT of the utterances (0-100) reach their intent',
-    },
+    ...INTENTS_OPTIONS,
     at: {
       type: 'string',
       value: 'YYYY-MM-DD',
@@ -145,16 +125,41 @@ export const PROGRAM = {
         "'schema utterances -o utterances.schema.json' writes the utterance file's, which intents reads.",
     },
     intents: {
-      summary: "score a menu's intents on labelled utterances, through the engine's own matching",
+      summary:
+        "score menus' intents on labelled utterances, through the engine's own matching; with --llm, against the language model too",
       args: '<file>',
       positionals: [1, 1],
-      options: ['utterances', 'strict', 'min-accuracy', 'json', 'output'],
+      options: [
+        'utterances',
+        'strict',
+        'min-accuracy',
+        'json',
+        'output',
+        'llm',
+        'model',
+        'api-key-env',
+        'wait-ms',
+        'concurrency',
+        'doubtful',
+      ],
       example: 'intents rules.yaml --utterances utterances.yaml --strict',
       details:
-        'Each utterance is decided as a `normal` event at the menu the utterance file names (flow, node), as a call\n' +
-        'listening there: spoken keys, then the intents in order, excludes and all. Prints the accuracy and every\n' +
-        'wrong pick with why; --json prints the same as JSON. Exit 1 on a file that cannot be read, and with\n' +
-        '--strict or --min-accuracy when the score falls short.',
+        "Each utterance is decided as a `normal` event at its menu (its own flow and node, else the file's), as a\n" +
+        'call listening there with the classifier off: spoken keys, then the intents in order, excludes and all.\n' +
+        'Prints the accuracy of all the menus, of each with its wrong picks, and of each kind of utterance; --json\n' +
+        'prints the same as JSON.\n' +
+        '\n' +
+        "With --llm, each utterance is decided a second time as a call would be with the document's classifier:\n" +
+        'where the menu asks the language model (nothing matched; a doubtful match too, per classifier.doubtful or\n' +
+        "--doubtful), the functions' classifier client asks URL within --wait-ms, with no budget guard, and the\n" +
+        'engine goes on with the answer. Prints keywords alone against keywords + the model (overall, by menu, by\n' +
+        'kind), what the model fixed and broke, the confusion of intents, the classifications by outcome, their\n' +
+        "latency (p50, p95), tokens and cost at the document's prices, per 1,000 calls being the set's cost over its\n" +
+        "utterances × 1,000 (each utterance one call's turn at its menu). The key is read from the variable\n" +
+        '--api-key-env names (LLM_…); without it, exit 1 before any request.\n' +
+        '\n' +
+        'Exit 1 on a file that cannot be read, and with --strict or --min-accuracy when the score (with --llm:\n' +
+        'keywords + the model) falls short.',
     },
     compile: {
       summary: "validate, then minified JSON for the RULES variable, sized against FC's 4 KB environment",
@@ -267,7 +272,7 @@ export async function main(argv: readonly string[], io: RulesIo = PROCESS_IO): P
     case 'intents':
       return values.utterances === undefined
         ? refuse('intents needs --utterances FILE')
-        : intents(full, file, values.utterances, values);
+        : await intents(full, file, values.utterances, values);
     case 'compile':
       return compile(full, file, values.output, todayInZone);
     case 'schedule':
@@ -281,10 +286,8 @@ function findValueProblem(values: RulesValues): string | undefined {
     return `--at takes a date, YYYY-MM-DD, such as 2026-12-15; not ${values.at}`;
   }
   if (values.year !== undefined && values.month !== undefined) return 'give --year or --month, not both';
-  const minAccuracy = values['min-accuracy'];
-  if (minAccuracy !== undefined && !(/^\d+(\.\d+)?$/.test(minAccuracy) && Number(minAccuracy) <= 100)) {
-    return `--min-accuracy takes a percentage from 0 to 100, such as 95; not ${minAccuracy}`;
-  }
+  const intentsProblem = findIntentsProblem(values);
+  if (intentsProblem !== undefined) return intentsProblem;
   const inRange = (year: string) => Number(year) >= FIRST_YEAR && Number(year) <= LAST_YEAR;
   if (values.year !== undefined && !(/^\d{4}$/.test(values.year) && inRange(values.year))) {
     return `--year takes a year from ${FIRST_YEAR} to ${LAST_YEAR}, such as 2027; not ${values.year}`;
@@ -541,102 +544,6 @@ function printSchedule(
     `${plural(days.length, 'day')}: ${open} open, ${days.length - open} closed; decided by ${bySource}`,
   );
   return `${lines.join('\n')}\n`;
-}
-
-/**
- * Scores a menu's intents on an utterance file (`intents`): the accuracy and each wrong pick, as text or
- * JSON, on stdout (or `-o`); exit 1 with --strict on any wrong pick, or under --min-accuracy.
- */
-function intents(io: FullRulesIo, file: string, utterancesFile: string, values: RulesValues): number {
-  const read = readFile(file);
-  if (!read.ok) return reportRefused(io, file, read.issues, () => undefined);
-  const result = compileRules(read.document);
-  if (!result.ok) return reportRefused(io, file, result.issues, read.locate);
-  const utterances = readUtterances(utterancesFile);
-  if (!utterances.ok) {
-    for (const problem of utterances.problems) io.err(`${utterancesFile}: ${problem}\n`);
-    return 1;
-  }
-  const { flow, node } = utterances.file;
-  const picker = pickByEngine(result.compiled, flow, node, io.now());
-  if (!picker.ok) {
-    io.err(`${utterancesFile}: ${picker.message}\n`);
-    return 1;
-  }
-  const evaluation = scoreUtterances(utterances.file, picker.pick);
-  const percent = Math.round(evaluation.accuracy * 1000) / 10;
-  const text =
-    values.json === true
-      ? `${JSON.stringify(evaluation, null, 2)}\n`
-      : `${flow}.${node}: ${evaluation.correct}/${evaluation.total} utterances reach their intent (${percent} %)\n` +
-        evaluation.verdicts
-          .filter((verdict) => !verdict.ok)
-          .map((verdict) => `  ${describeWrongPick(verdict)}\n`)
-          .join('');
-  const written = writeResult(io, text, values.output);
-  if (written !== 0) return written;
-  const wrong = evaluation.total - evaluation.correct;
-  if (values.strict === true && wrong > 0) {
-    io.err(`${plural(wrong, 'utterance')} matched wrongly (--strict: any wrong pick fails)\n`);
-    return 1;
-  }
-  const minAccuracy = values['min-accuracy'];
-  if (minAccuracy !== undefined && evaluation.accuracy * 100 < Number(minAccuracy)) {
-    io.err(`accuracy ${percent} % is under --min-accuracy ${minAccuracy} %\n`);
-    return 1;
-  }
-  return 0;
-}
-
-/** An utterance file read (at most MAX_UTTERANCE_FILE_BYTES, YAML or JSON) and checked, or its problems. */
-function readUtterances(
-  file: string,
-): { readonly ok: true; readonly file: UtteranceFile } | { readonly ok: false; readonly problems: string[] } {
-  let text: string;
-  try {
-    const stat = statSync(resolve(file));
-    if (!stat.isFile()) return { ok: false, problems: ['not a regular file'] };
-    if (stat.size > MAX_UTTERANCE_FILE_BYTES) {
-      return { ok: false, problems: [`the utterance file is over ${MAX_UTTERANCE_FILE_BYTES} bytes`] };
-    }
-    text = readFileSync(resolve(file), 'utf8').replace(/^\uFEFF/, '');
-  } catch (error) {
-    return {
-      ok: false,
-      problems: [`cannot read the file (${String((error as { code?: unknown }).code ?? error)})`],
-    };
-  }
-  let document: unknown;
-  try {
-    document = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
-  } catch (error) {
-    const what = /\.ya?ml$/i.test(file) ? 'YAML' : 'JSON';
-    return {
-      ok: false,
-      problems: [`not valid ${what}: ${error instanceof Error ? error.message : String(error)}`],
-    };
-  }
-  const checked = readUtteranceFile(document);
-  if (checked.ok) return checked;
-  const locate = createYamlLocator(text);
-  return {
-    ok: false,
-    problems: checked.issues.map((issue) => {
-      const line = locate(issue.path);
-      return `${line === undefined ? '' : `line ${line}: `}${issue.path}: ${issue.message}`;
-    }),
-  };
-}
-
-function reportRefused(
-  io: CommandIo,
-  file: string,
-  issues: readonly RulesIssue[],
-  locate: (path: string) => number | undefined,
-) {
-  for (const issue of issues)
-    io.err(`${formatIssue('error', file, { ...issue, line: locate(issue.path) })}\n`);
-  return 1;
 }
 
 // --------------------------------------------------------------------------------------------------

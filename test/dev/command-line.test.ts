@@ -54,6 +54,7 @@ describe('readCommandLine', () => {
       output: { type: 'string', short: 'o', value: 'FILE', help: 'write the result to FILE' },
       at: { type: 'string', value: 'TIME', help: 'the time' },
       strict: { type: 'boolean', help: 'exit 1 on warnings too' },
+      ask: { type: 'string', value: 'URL', optionalValue: true, help: 'ask URL (default: the usual one)' },
     },
     commands: {
       make: {
@@ -63,7 +64,7 @@ describe('readCommandLine', () => {
         options: ['output'],
         example: 'make a.yaml',
       },
-      talk: { summary: 'talk', positionals: [0, 0], options: ['at', 'strict'], example: '--at 10:00' },
+      talk: { summary: 'talk', positionals: [0, 0], options: ['at', 'strict', 'ask'], example: '--at 10:00' },
     },
     fallback: 'talk',
   } as const satisfies ProgramSpec;
@@ -130,5 +131,24 @@ describe('readCommandLine', () => {
       positionals: ['a.yaml'],
       values: { output: 'out.json' },
     });
+  });
+
+  it('reads an option that may go without its value: alone, last or before another option, it is empty', () => {
+    const values = (argv: readonly string[]) => {
+      const { result, err } = read(argv);
+      assert.ok(result.run, err);
+      return { ...result.line.values };
+    };
+    assert.deepEqual(values(['talk', '--ask']), { ask: '' });
+    assert.deepEqual(values(['talk', '--ask', '--strict']), { ask: '', strict: true });
+    assert.deepEqual(values(['talk', '--ask', 'http://x/v1', '--strict']), {
+      ask: 'http://x/v1',
+      strict: true,
+    });
+    assert.deepEqual(values(['talk', '--ask=http://x/v1']), { ask: 'http://x/v1' });
+    assert.deepEqual(values(['--ask', '--at', '10:00']), { ask: '', at: '10:00' });
+    assert.deepEqual(values(['talk', '--at', '10:00', '--ask']), { at: '10:00', ask: '' });
+    assert.match(read(['talk', '--help']).out, / {4}--ask \[URL\] {2}ask URL/);
+    assert.deepEqual(read(['make', 'a', '--ask']).result, { run: false, code: 2 });
   });
 });

@@ -38,6 +38,10 @@ const SKIPPED: readonly (readonly [RegExp, string])[] = [
     'seconds of s deploy: npm run test:deploy runs it as written (test/deploy/deploy-offline.test.ts)',
   ],
   [/--url\b|--fc\b/, 'needs a running server or the deployed functions'],
+  [
+    /^(LLM_[A-Z_]+=\S+ )?npm run rules -- intents .*--llm\b/,
+    'asks a language model: needs its endpoint and key (test/docs/intents-doc.test.ts runs the stand-in example, test/scripts/rules the rest)',
+  ],
   [/^curl\b/, 'needs npm start running'],
   [/^(export|sed)\b/, 'shell set-up for the commands after it'],
   [/^npm run holidays -- --latest\b/, 'asks the npm registry'],

@@ -6,9 +6,12 @@ import { compileRules } from '../../shared/rules/compile-rules';
 import { parseYaml } from '../../shared/rules/yaml-parser';
 import {
   describeWrongPick,
+  enginesForFile,
   pickByEngine,
+  placeUtterances,
   readUtteranceFile,
   scoreUtterances,
+  UTTERANCE_KINDS,
 } from '../../shared/rules-tooling/evaluate-intents';
 import { ROOT } from '../support/fc-event';
 import { runRules } from '../support/rules-cli';
@@ -21,13 +24,14 @@ import { runRules } from '../support/rules-cli';
 const NOW = Date.parse('2026-03-10T10:00:00+08:00');
 const root = ROOT;
 
+/** A YAML file of examples/, parsed. */
+function readExample(name: string): unknown {
+  return parseYaml(readFileSync(join(ROOT, 'examples', name), 'utf8'));
+}
+
 describe('examples/bank-card-service.utterances.yaml', () => {
-  const read = readUtteranceFile(
-    parseYaml(readFileSync(join(ROOT, 'examples', 'bank-card-service.utterances.yaml'), 'utf8')),
-  );
-  const rules = compileRules(
-    parseYaml(readFileSync(join(ROOT, 'examples', 'bank-card-service.yaml'), 'utf8')),
-  );
+  const read = readUtteranceFile(readExample('bank-card-service.utterances.yaml'));
+  const rules = compileRules(readExample('bank-card-service.yaml'));
 
   it('is a valid utterance file of at least 60 utterances, each intent and none labelled', () => {
     assert.ok(read.ok, read.ok ? '' : JSON.stringify(read.issues));
@@ -56,5 +60,29 @@ describe('examples/bank-card-service.utterances.yaml', () => {
     );
     assert.equal(result.status, 0, result.stdout + result.stderr);
     assert.match(result.stdout, /^main\.menu: (\d+)\/\1 utterances reach their intent \(100 %\)\n$/);
+  });
+});
+
+/**
+ * examples/bank-card-service.asr.utterances.yaml: what callers say as telephone ASR writes it, at the
+ * example's menus with intents, written blind. Nothing here scores it (its figures are the docs', checked
+ * in test/docs/intents-doc.test.ts): only that it stays a set the evaluation can read.
+ */
+describe('examples/bank-card-service.asr.utterances.yaml', () => {
+  const read = readUtteranceFile(readExample('bank-card-service.asr.utterances.yaml'));
+  const rules = compileRules(readExample('bank-card-service.yaml'));
+
+  it('is a valid utterance file of 200 or more utterances, each of a kind the evaluation names', () => {
+    assert.ok(read.ok, read.ok ? '' : JSON.stringify(read.issues));
+    assert.ok(read.file.utterances.length >= 200);
+    const kinds = new Set(read.file.utterances.map((utterance) => utterance.kind));
+    assert.deepEqual([...kinds].sort(), [...UTTERANCE_KINDS].sort());
+  });
+
+  it("is said at the example's menus with intents, the main menu and others", () => {
+    assert.ok(read.ok && rules.ok);
+    assert.ok(enginesForFile(rules.compiled, read.file, NOW).ok);
+    const menus = new Set(placeUtterances(read.file).map(({ flow, node }) => `${flow}.${node}`));
+    assert.ok(menus.has('main.menu') && menus.size > 1, [...menus].join(', '));
   });
 });

@@ -4,7 +4,7 @@ import type { ClassifyAnswer } from '../../shared/classify/classify-types';
 import type { ClassifyNeed } from '../../shared/flow/decision';
 import type { RulesInput } from '../../shared/rules/rules-schema';
 import { decodeState } from '../../shared/state/state-token';
-import { CALL_ID, Call, compileOrThrow, spoken } from '../support/engine-call';
+import { CALL_ID, Call, classifiedAs, compileOrThrow, spoken } from '../support/engine-call';
 
 const KEYS: [string] = ['test-state-key-0123456789'];
 const NOW = Date.UTC(2026, 10, 23, 2, 0, 0);
@@ -71,14 +71,7 @@ const HOTLINE = {
 
 const rules = compileOrThrow(HOTLINE);
 
-const verdict = (choice: string, confidence: number): ClassifyAnswer => ({
-  type: 'classify',
-  kind: 'classified',
-  choice,
-  confidence,
-  ms: 420,
-  usage: { promptTokens: 300, completionTokens: 12 },
-});
+const verdict = classifiedAs;
 
 /** A call at the main menu whose classifications are answered by `answer`. */
 function callAtMenu(answer: (need: ClassifyNeed) => ClassifyAnswer, caller = '13800138000'): Call {

@@ -19,6 +19,18 @@ import { decodeState, encodeState } from '../../shared/state/state-token';
 export const CALL_ID = '130301340124^117079730123';
 
 /** Compiles a rules document the test knows to be valid, failing the test with the issues if it is not. */
+/** A classification's verdict: `choice` at `confidence`, in 420 ms, 300 tokens in and 12 out. */
+export function classifiedAs(choice: string, confidence: number): ClassifyAnswer {
+  return {
+    type: 'classify',
+    kind: 'classified',
+    choice,
+    confidence,
+    ms: 420,
+    usage: { promptTokens: 300, completionTokens: 12 },
+  };
+}
+
 export function compileOrThrow(rules: RulesInput): CompiledRules {
   const result = compileRules(rules);
   if (!result.ok) throw new Error(JSON.stringify(result.issues));
