@@ -38,6 +38,10 @@ const SKIPPED: readonly (readonly [RegExp, string])[] = [
     'seconds of s deploy: npm run test:deploy runs it as written (test/deploy/deploy-offline.test.ts)',
   ],
   [/--url\b|--fc\b/, 'needs a running server or the deployed functions'],
+  [
+    /--classifier\b/,
+    'needs the language-model stand-in running (test/simulator/simulate-classifier.test.ts runs --classifier against it)',
+  ],
   [/^curl\b/, 'needs npm start running'],
   [/^(export|sed)\b/, 'shell set-up for the commands after it'],
   [/^npm run holidays -- --latest\b/, 'asks the npm registry'],
