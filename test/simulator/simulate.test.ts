@@ -363,7 +363,7 @@ describe('docs/testing.md', () => {
 
   it('runs every scenario example as written, against the rules its comment names', async () => {
     const blocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
-    assert.equal(blocks.length, 3);
+    assert.equal(blocks.length, 4);
     for (const [i, block] of blocks.entries()) {
       const rules = /--rules (\S+)/.exec(block)?.[1];
       assert.ok(rules !== undefined, `docs/testing.md scenario ${i} names no rules file`);
