@@ -14,6 +14,7 @@ import {
   type Refusal,
   refuseAction,
 } from './platform-rules';
+import type { ClassifyReport } from './simulated-classifier';
 import type { LookupReport } from './simulated-lookups';
 import type { CallFunction, CallTransport } from './transport';
 
@@ -62,6 +63,8 @@ export type TurnOutcome = {
   readonly log?: CallbackLog | undefined;
   /** What the simulator's lookups say of this callback's (in-process only). */
   readonly lookupReport?: LookupReport | undefined;
+  /** What the simulator's classifier says of this callback's classification (in-process only). */
+  readonly classifyReport?: ClassifyReport | undefined;
 };
 
 /** The fields of a `callback` log line the simulator shows and checks. */
@@ -79,6 +82,8 @@ export type CallbackLog = {
   readonly outcomes: readonly string[];
   /** What each lookup of the callback came to. */
   readonly lookups: readonly LoggedLookup[];
+  /** What the language model was asked and answered, when a menu asked it. */
+  readonly classified?: LoggedClassified | undefined;
   /** The log line as written, for coverage and replay. */
   readonly raw: Record<string, unknown>;
 };
@@ -93,6 +98,22 @@ export const LoggedLookupSchema = v.object({
   values: v.optional(v.record(v.string(), v.string())),
 });
 export type LoggedLookup = v.InferOutput<typeof LoggedLookupSchema>;
+
+/**
+ * A classification as a callback's log line records it (`classified`, shared/flow/call-context.ts's
+ * ClassifyRecord): the verdict or why there was none, and whether the call took it.
+ */
+export const LoggedClassifiedSchema = v.object({
+  asked: v.picklist(['nomatch', 'doubtful']),
+  choice: v.optional(v.string()),
+  confidence: v.optional(v.pipe(v.number(), v.finite())),
+  why: v.optional(v.string()),
+  taken: v.boolean(),
+  ms: v.pipe(v.number(), v.finite(), v.minValue(0)),
+  promptTokens: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  completionTokens: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+});
+export type LoggedClassified = v.InferOutput<typeof LoggedClassifiedSchema>;
 
 /** A text field of a log line, read leniently: a field of another shape is left out, never trusted. */
 export const lenientText = v.fallback(v.optional(v.string()), undefined);
@@ -114,6 +135,7 @@ export const CallbackLogSchema = v.object({
   trace: v.fallback(v.optional(v.array(v.string()), []), []),
   outcomes: v.fallback(v.optional(v.array(v.string()), []), []),
   lookups: v.fallback(v.optional(v.array(LoggedLookupSchema), []), []),
+  classified: v.fallback(v.optional(LoggedClassifiedSchema), undefined),
 });
 
 /** The `callback` line among a callback's log lines (the function writes one per callback). */
@@ -206,6 +228,7 @@ export class SimulatedCall {
     const outcome = {
       ...readReply(event, delivery.status, delivery.body, findCallbackLog(delivery.logs)),
       lookupReport: delivery.lookups,
+      classifyReport: delivery.classifications,
     };
     this.outcomes.push(outcome);
     this.delivering = nextPlatformState(this.delivering, event, outcome);

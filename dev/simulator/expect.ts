@@ -1,7 +1,8 @@
 /**
  * A turn's expectations against what happened, and the diff a user reads when they differ. Pure.
  */
-import type { LoggedLookup, TurnOutcome } from './call';
+import { CLASSIFY_FAILURES, NO_CHOICE } from '../../shared/classify/classify-types';
+import type { LoggedClassified, LoggedLookup, TurnOutcome } from './call';
 import { printable } from './printable';
 import type { Expect } from './scenario';
 
@@ -29,6 +30,38 @@ export function describeLookup(lookup: LoggedLookup): string {
 /** Whether an expected lookup (`account failed`) names a lookup's description: all of it, or its first words. */
 function namesLookup(expected: string, description: string): boolean {
   return description === expected || description.startsWith(`${expected} `);
+}
+
+/**
+ * How a turn names what its classification came to: `lostCard 0.92, taken`, `none 0.90`,
+ * `lostCard 0.55, not taken: below-threshold`, `failed timeout`, or `not asked`.
+ */
+export function describeClassified(logged: LoggedClassified | undefined): string {
+  if (logged === undefined) return 'not asked';
+  const { choice, confidence } = logged;
+  if (choice === undefined || confidence === undefined) return `failed ${logged.why ?? 'unknown'}`;
+  const verdict = `${choice} ${confidence.toFixed(2)}`;
+  if (logged.taken) return `${verdict}, taken`;
+  return choice === NO_CHOICE ? verdict : `${verdict}, not taken: ${logged.why ?? 'unknown'}`;
+}
+
+/**
+ * Whether a classification is what an expectation says (scenario.ts, ExpectedClassifiedSchema): `not
+ * asked`; `none`; `failed` (any reason, or the one named); `not taken` (a verdict the call did not take,
+ * for any reason, or the one named); else the name of the choice the call took.
+ */
+export function meetsClassified(expected: string, logged: LoggedClassified | undefined): boolean {
+  if (expected === 'not asked') return logged === undefined;
+  if (logged === undefined) return false;
+  if (expected === NO_CHOICE) return logged.choice === NO_CHOICE;
+  // `failed` and `not taken` alone, or with the reason the log gives.
+  const says = (words: string, why: string) => expected === words || expected === `${words}${why}`;
+  const why = logged.why ?? '';
+  if (expected === 'failed' || expected.startsWith('failed '))
+    return CLASSIFY_FAILURES.some((word) => word === why) && says('failed', ` ${why}`);
+  if (expected.startsWith('not taken'))
+    return !logged.taken && logged.choice !== undefined && says('not taken', `: ${why}`);
+  return logged.taken && logged.choice === expected;
 }
 
 /**
@@ -84,6 +117,16 @@ export function compareTurn(expect: Expect, outcome: TurnOutcome): Mismatch[] {
         actual: made === undefined ? '(no log line seen)' : made.join(', ') || '(no lookup)',
       });
   }
+  // Not asked is never passed by a log line not seen.
+  if (
+    expect.classified !== undefined &&
+    (outcome.log === undefined || !meetsClassified(expect.classified, outcome.log.classified))
+  )
+    found.push({
+      field: 'classified',
+      expected: expect.classified,
+      actual: outcome.log === undefined ? '(no log line seen)' : describeClassified(outcome.log.classified),
+    });
   if (expect.outcomes !== undefined) {
     const seen = outcome.log?.outcomes;
     const missing = expect.outcomes.filter((word) => !seen?.includes(word));
@@ -114,6 +157,7 @@ export function formatMismatches(
   }
   const trace = outcome.log?.trace ?? [];
   if (trace.length > 0) lines.push(`    trace: ${printable(trace.join(' · '))}`);
-  for (const note of outcome.lookupReport?.notes ?? []) lines.push(`    note: ${printable(note)}`);
+  for (const note of [...(outcome.lookupReport?.notes ?? []), ...(outcome.classifyReport?.notes ?? [])])
+    lines.push(`    note: ${printable(note)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -52,10 +52,18 @@ export function printableOutcome(outcome: TurnOutcome): TurnOutcome {
                       ]),
                     ),
             })),
+            classified:
+              log.classified === undefined
+                ? undefined
+                : { ...log.classified, choice: clean(log.classified.choice), why: clean(log.classified.why) },
           },
     lookupReport:
       outcome.lookupReport === undefined
         ? undefined
         : { ...outcome.lookupReport, notes: outcome.lookupReport.notes.map(printable) },
+    classifyReport:
+      outcome.classifyReport === undefined
+        ? undefined
+        : { ...outcome.classifyReport, notes: outcome.classifyReport.notes.map(printable) },
   };
 }

@@ -4,13 +4,21 @@
  * other rules and compared. Pure. What the log masks cannot be replayed as it was: phone numbers, digits
  * read out in speech, key sequences longer than one key and every key a sensitive node heard; the
  * replay says what it put in their place. Each turn's lookups are answered with what the log says they
- * came to (simulated-lookups.ts, ReplayedLookups), never sent.
+ * came to (simulated-lookups.ts, ReplayedLookups), and its classification with the model's logged answer
+ * (simulated-classifier.ts, ReplayedClassifier), never sent.
  */
 import * as v from 'valibot';
 import { readCountedDigits } from '../../shared/flow/trace-phrases';
 import { SENSITIVE_INPUT } from '../../shared/log/mask';
 import type { Rules } from '../../shared/rules/rules-schema';
-import { CallbackLogSchema, type CallerAction, type Callin, type LoggedLookup, lenientText } from './call';
+import {
+  CallbackLogSchema,
+  type CallerAction,
+  type Callin,
+  type LoggedClassified,
+  type LoggedLookup,
+  lenientText,
+} from './call';
 import { printable } from './printable';
 import type { CallFunction } from './transport';
 
@@ -107,6 +115,10 @@ export type ReplayTurn = {
   readonly was: Route;
   /** What the turn's lookups came to, as logged: the replay answers them with it. */
   readonly lookups: readonly LoggedLookup[];
+  /** What the language model answered on the turn, as logged (the replay answers with it), if it was asked. */
+  readonly classified?: LoggedClassified | undefined;
+  /** Whether the logged turn was a no-match (`no-match` among its outcomes): words nothing understood. */
+  readonly noMatch: boolean;
   /** What the log hid and what the replay sends instead. */
   readonly note?: string | undefined;
 };
@@ -191,7 +203,8 @@ export function planReplay(
   for (const line of lines) {
     const at = Date.parse(line.time);
     const was = { action: line.action, flow: line.flow, node: line.node, matched: line.matched };
-    const { lookups } = line;
+    const { lookups, classified } = line;
+    const noMatch = line.outcomes.includes('no-match');
     const action = actionOf(line);
     if (line.type === 'callin') {
       const routedBy = rules.lines?.find((candidate) => candidate.name === line.line);
@@ -210,6 +223,8 @@ export function planReplay(
         input: { kind: 'callin', callin: { caller, callee, forwardedFrom: fillMask(line.orgcallee) } },
         was,
         lookups,
+        classified,
+        noMatch,
         note:
           masked.length === 0
             ? undefined
@@ -218,7 +233,7 @@ export function planReplay(
     } else if (action === undefined) {
       dropped.push(line.type);
     } else {
-      turns.push({ at, input: action.action, was, lookups, note: action.note });
+      turns.push({ at, input: action.action, was, lookups, classified, noMatch, note: action.note });
     }
   }
   return {

@@ -4,14 +4,23 @@
  */
 import { randomInt } from 'node:crypto';
 import { toLocalTime } from '../../shared/calendar/local-time';
+import type { ClassifyRequest } from '../../shared/classify/classify-types';
 import { readNoHolidayDataNote } from '../../shared/flow/trace-phrases';
 import type { Rules } from '../../shared/rules/rules-schema';
 import { sealOutboundId } from '../../shared/state/outbound-id';
 import { type CallerAction, SimulatedCall, type TurnOutcome } from './call';
+import { namedChoice } from './classify-script';
 import { compareTurn, formatMismatches } from './expect';
 import { callOverMessage } from './platform-rules';
 import { printable } from './printable';
-import { localTimeToEpoch, type Scenario, type ScenarioTurn, scriptLookups } from './scenario';
+import {
+  localTimeToEpoch,
+  type Scenario,
+  type ScenarioTurn,
+  scriptClassifier,
+  scriptLookups,
+} from './scenario';
+import { ForwardedClassifier, ScriptedClassifier } from './simulated-classifier';
 import { ScriptedLookups } from './simulated-lookups';
 import { type CallTransport, SIMULATOR_OUTBOUND_KEY } from './transport';
 
@@ -140,6 +149,7 @@ export type ScenarioResult = {
 
 const NOT_ANSWERED = 'the function did not answer the callback before';
 const UNSCRIPTED = 'the call went on as no caller would hear it (a lookup was not scripted)';
+const UNCLASSIFIED = 'the call went on as no caller would hear it (a classification was not scripted)';
 
 /** What is wrong with a scenario's lookups before its call is placed, or undefined. */
 function checkScriptedLookups(
@@ -160,6 +170,60 @@ function checkScriptedLookups(
   const unknown = named.find(({ name }) => !known.includes(name));
   if (unknown === undefined) return undefined;
   return `${unknown.path}: the rules have no lookup named ${unknown.name} (${known.length === 0 ? 'they have none' : `they have ${known.join(', ')}`})`;
+}
+
+/** The names a classifier's verdict may give: every intent's and handler's name in the rules. */
+export function namesOfChoices(rules: Rules): Set<string> {
+  const names = new Set<string>();
+  for (const handler of rules.handlers ?? []) names.add(handler.name);
+  for (const flow of Object.values(rules.flows)) {
+    for (const handler of flow.handlers ?? []) names.add(handler.name);
+    for (const node of Object.values(flow.nodes))
+      if ('intents' in node) for (const intent of node.intents ?? []) if (intent.name) names.add(intent.name);
+  }
+  return names;
+}
+
+/** What is wrong with a scenario's classifier answers before its call is placed, or undefined. */
+function checkScriptedClassifier(
+  scenario: Scenario,
+  rules: Rules,
+  transport: CallTransport,
+): string | undefined {
+  const written = [
+    { text: scenario.classify, path: 'classify' },
+    ...scenario.turns.map((turn, i) => ({ text: turn.classify, path: `turns.${i}.classify` })),
+  ].filter((script) => script.text !== undefined);
+  const [first] = written;
+  if (first === undefined) return undefined;
+  if (transport.classifier instanceof ForwardedClassifier)
+    return `${first.path}: this scenario scripts the classifier, but --classifier sends its classifications to the stand-in: run it without --classifier, or without the script`;
+  if (!(transport.classifier instanceof ScriptedClassifier))
+    return `${first.path}: this scenario scripts the classifier, but the functions behind --url or --fc ask their own: run it in this process`;
+  if (rules.classifier === undefined)
+    return `${first.path}: the rules have no classifier, so no menu asks one: drop the script`;
+  const known = namesOfChoices(rules);
+  for (const { text, path } of written) {
+    const choice = text === undefined ? undefined : namedChoice(text);
+    if (choice !== undefined && !known.has(choice))
+      return `${path}.choice: the rules have no intent or handler named ${choice} (they have ${[...known].join(', ')}; none is the model choosing nothing)`;
+  }
+  return undefined;
+}
+
+/**
+ * The message of a turn whose menu asked the classifier, which the scenario does not script: the words
+ * sent (digits masked) and the choices offered.
+ */
+export function unscriptedClassificationMessage(request: ClassifyRequest): string {
+  const ids = request.choices.map((choice) => choice.id);
+  const example = ids[0] ?? 'NAME';
+  return (
+    `the menu asked the classifier about "${request.utterance}" (choices: ${ids.join(', ') || 'none'}), which this ` +
+    "scenario does not script (it failed, unsendable; nothing is sent to the network): give its answer under the scenario's " +
+    `classify, or this turn's, such as classify: {choice: ${example}, confidence: 0.92}, classify: none or classify: timeout ` +
+    '(docs/testing.md#flows-with-a-classifier)'
+  );
 }
 
 /** The message of a turn whose flow made a lookup the scenario does not script. */
@@ -203,23 +267,33 @@ export async function runScenario(
     firstDynamicId(scenario.outbound, at),
   );
   const reports: string[] = [];
-  const wrong = checkScriptedLookups(scenario, rules, transport);
+  const wrong =
+    checkScriptedLookups(scenario, rules, transport) ?? checkScriptedClassifier(scenario, rules, transport);
   if (wrong !== undefined)
     return { name: scenario.name, passed: false, report: `  ${printable(wrong)}\n`, outcomes: [] };
   const lookups = transport.lookups instanceof ScriptedLookups ? transport.lookups : undefined;
+  const classifier = transport.classifier instanceof ScriptedClassifier ? transport.classifier : undefined;
   const script = scriptLookups(scenario);
+  const verdicts = scriptClassifier(scenario);
   lookups?.startCall(script.start);
-  /** Checks a turn; false when the call cannot go on (a lookup the scenario does not script). */
-  const check = (where: string, expect: ScenarioTurn['expect'], outcome: TurnOutcome): boolean => {
+  classifier?.startCall(verdicts.start);
+  /**
+   * Checks a turn; the reason the call cannot go on when a need went unanswered (a lookup or a
+   * classification the scenario does not script), else undefined.
+   */
+  const check = (where: string, expect: ScenarioTurn['expect'], outcome: TurnOutcome): string | undefined => {
     const mismatches = expect === undefined ? [] : compareTurn(expect, outcome);
     if (outcome.problem !== undefined && mismatches.length === 0)
       mismatches.push({ field: 'reply', expected: 'a valid reply', actual: outcome.problem });
     const unscripted = outcome.lookupReport?.unanswered.map((request) => request.name) ?? [];
+    const unclassified = outcome.classifyReport?.unanswered ?? [];
     if (mismatches.length > 0) reports.push(formatMismatches(where, mismatches, outcome));
-    if (unscripted.length === 0) return true;
+    if (unscripted.length === 0 && unclassified.length === 0) return undefined;
     if (mismatches.length === 0) reports.push(`  ${printable(where)}\n`);
-    reports.push(`    ${printable(unscriptedLookupMessage(unscripted))}\n`);
-    return false;
+    if (unscripted.length > 0) reports.push(`    ${printable(unscriptedLookupMessage(unscripted))}\n`);
+    for (const request of unclassified)
+      reports.push(`    ${printable(unscriptedClassificationMessage(request))}\n`);
+    return unscripted.length > 0 ? UNSCRIPTED : UNCLASSIFIED;
   };
   if (!outbound) {
     const answer = await call.answer(
@@ -230,7 +304,8 @@ export async function runScenario(
       },
       at,
     );
-    if (!check('callin', scenario.answer, answer)) return stopped(0, UNSCRIPTED);
+    const unanswered = check('callin', scenario.answer, answer);
+    if (unanswered !== undefined) return stopped(0, unanswered);
     if (undelivered(answer)) return stopped(0, NOT_ANSWERED);
   }
   /** The result when the call cannot go on: the turns from `next` on are not sent. */
@@ -251,7 +326,12 @@ export async function runScenario(
     }
     if (turn.at !== undefined) at = instantIn(rules, turn.at);
     for (const [name, answer] of script.turns[index] ?? []) lookups?.script(name, answer);
-    if (turn.newInstance === true) lookups?.moveToNewInstance();
+    const verdict = verdicts.turns[index];
+    if (verdict !== undefined) classifier?.script(verdict);
+    if (turn.newInstance === true) {
+      lookups?.moveToNewInstance();
+      classifier?.moveToNewInstance();
+    }
     if (action === undefined) {
       call.hangUp();
       continue;
@@ -263,7 +343,8 @@ export async function runScenario(
       return stopped(index + 1, `the call cannot go on as written after turn ${index + 1}`);
     }
     const outcome = await call.act(action, at);
-    if (!check(where, turn.expect, outcome)) return stopped(index + 1, UNSCRIPTED);
+    const unanswered = check(where, turn.expect, outcome);
+    if (unanswered !== undefined) return stopped(index + 1, unanswered);
     if (undelivered(outcome)) return stopped(index + 1, NOT_ANSWERED);
   }
   return {

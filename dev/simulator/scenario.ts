@@ -5,6 +5,7 @@
  */
 import * as v from 'valibot';
 import { FIRST_YEAR, LAST_YEAR } from '../../shared/calendar/holiday-schedule';
+import { CLASSIFY_FAILURES } from '../../shared/classify/classify-types';
 import { MAX_KEY_ENTRY_CHARS } from '../../shared/flow/flow-limits';
 import { OUTCOME_WORDS, type OutcomeWord } from '../../shared/flow/outcome-words';
 import {
@@ -16,6 +17,14 @@ import { ReplyDataSchema } from '../../shared/protocol/reply-schema';
 import { parseDocument } from '../../shared/schema/document-issues';
 import { describeObject, describeSchema, describeSchemas } from '../../shared/schema/field-descriptions';
 import { NameSchema } from '../../shared/text/name';
+import {
+  ClassifyAnswerTextSchema,
+  ClassifyFailedSchema,
+  ClassifyVerdictSchema,
+  SCRIPTED_CONFIDENCE,
+  type ScriptedClassification,
+  toScriptedClassification,
+} from './classify-script';
 import {
   LookupAnswerObjectSchema,
   LookupAnswerSchema,
@@ -104,6 +113,23 @@ const ExpectedLookupsSchema = v.union(
   'lookup is a text (account ok, account failed status 503), or a list of them',
 );
 
+/** Why a verdict may be not taken, as an expectation says it (`not taken: below-threshold`). */
+const NOT_TAKEN_WHYS = ['below-threshold', 'off-list'] as const;
+
+/**
+ * What the callback's classification came to, as an expectation writes it: `lostCard` (that verdict,
+ * taken), `none`, `not taken` or `not taken: below-threshold`, `failed` or `failed timeout`, `not asked`.
+ */
+export const ExpectedClassifiedSchema = v.pipe(
+  v.string('classified is a text: lostCard, none, not taken: below-threshold, failed timeout or not asked'),
+  v.regex(
+    new RegExp(
+      `^(?:not asked|none|failed(?: (?:${CLASSIFY_FAILURES.join('|')}))?|not taken(?:: (?:${NOT_TAKEN_WHYS.join('|')}))?|[A-Za-z][A-Za-z0-9_-]{0,31})$`,
+    ),
+    `classified is an intent's or handler's name (taken), none, not taken, not taken: ${NOT_TAKEN_WHYS.join('|')}, failed, failed ${CLASSIFY_FAILURES.join('|')} or not asked`,
+  ),
+);
+
 /** What must happen on a turn; every field given is checked, the others are not. */
 export const ExpectSchema = v.strictObject({
   /** The reply's action (`answer`, `play`, `dtmf`, `transfer`, `parallel_transfer`, `hangup`, …). */
@@ -134,6 +160,8 @@ export const ExpectSchema = v.strictObject({
   matched: v.optional(v.pipe(v.string(), v.minLength(1))),
   /** What the callback's lookups came to, as the log says it: `account ok`, `account failed status 503`. */
   lookup: v.optional(ExpectedLookupsSchema),
+  /** What the callback's classification came to, as the log says it: `lostCard`, `none`, `failed timeout`, `not asked`. */
+  classified: v.optional(ExpectedClassifiedSchema),
   /** Words of the log line's `outcomes` (shared/flow/outcome-words.ts), each of which must be there. */
   outcomes: v.optional(
     v.pipe(
@@ -196,6 +224,8 @@ const TurnSchema = v.pipe(
     at: v.optional(LocalTimeTextSchema),
     /** How lookups answer from this turn on, by name, over the scenario's `lookups`. */
     lookups: v.optional(LookupAnswersSchema),
+    /** How the classifier answers from this turn on, over the scenario's `classify`. */
+    classify: v.optional(ClassifyAnswerTextSchema),
     /** This event reaches another instance of the function: no attempt in flight there is joined. */
     newInstance: v.optional(v.literal(true)),
     expect: v.optional(ExpectSchema),
@@ -255,6 +285,8 @@ export const ScenarioSchema = v.pipe(
     answer: v.optional(ExpectSchema),
     /** How the lookups of the rules answer in this call, by name (a turn may change one from then on). */
     lookups: v.optional(LookupAnswersSchema),
+    /** How the classifier (the language model of the rules' `classifier`) answers in this call. */
+    classify: v.optional(ClassifyAnswerTextSchema),
     turns: v.pipe(v.array(TurnSchema), v.maxLength(MAX_TURNS)),
   }),
   v.rawCheck(({ dataset, addIssue }) => {
@@ -296,6 +328,19 @@ export function scriptLookups(scenario: Pick<Scenario, 'lookups' | 'turns'>): {
   };
   const start = apply(scenario.lookups);
   return { start, turns: scenario.turns.map((turn) => apply(turn.lookups)) };
+}
+
+/**
+ * How the classifier answers on each turn of a scenario: the scenario's answer (index 0 is the callin),
+ * then each turn's, from that turn on (undefined: the turn changes nothing).
+ */
+export function scriptClassifier(scenario: Pick<Scenario, 'classify' | 'turns'>): {
+  readonly start: ScriptedClassification | undefined;
+  readonly turns: readonly (ScriptedClassification | undefined)[];
+} {
+  const read = (text: Scenario['classify']) =>
+    text === undefined ? undefined : toScriptedClassification(text);
+  return { start: read(scenario.classify), turns: scenario.turns.map((turn) => read(turn.classify)) };
 }
 
 /** Where a `slow` has no answer to delay (`turns.1.lookups.account`), or undefined. */
@@ -411,6 +456,8 @@ export const SCENARIO_DESCRIPTIONS = describeSchemas([
       'What must happen on the `callin`, the first callback of an inbound call (not for outbound calls, which have none: put it on the first turn).',
     lookups:
       "How the rules' lookups answer in this call, by their name under `lookups`: `{data: …}`, `{status: 503}`, `timeout`, `failed` or `{failed: not-json}` (`{…, slow: true}`: after the callback's wait). A lookup the flow makes that no answer is scripted for fails the scenario; nothing is sent to the network.",
+    classify:
+      "How the language model of the rules' `classifier` answers in this call, whatever the words: `{choice: lostCard, confidence: 0.92}` (a verdict; confidence 0.9 when left out), `none`, `timeout` (no answer within the wait) or `{failed: rate-limited}`. A classification a menu asks for that no answer is scripted for fails the scenario; nothing is sent to the network.",
     turns: `The caller's turns, in order: what the caller does and what must happen after each. \`[]\` checks only the answer; at most ${MAX_TURNS}.`,
   }),
   describeObject(
@@ -431,8 +478,10 @@ export const SCENARIO_DESCRIPTIONS = describeSchemas([
       at: "When this turn happens, and the turns after it unless they say: a local time (`YYYY-MM-DD HH:MM`) in the rules' time zone. The scenario's `at` by default.",
       lookups:
         "How lookups answer from this turn on, by name, over the scenario's `lookups`: the same forms, and `slow` for the answer scripted before, after the callback's wait (the caller hears the filler; the next event gets it).",
+      classify:
+        "How the classifier answers from this turn on, over the scenario's `classify`: the same forms (`{choice: lostCard}`, `none`, `timeout`, `{failed: off-list}`).",
       newInstance:
-        'This event reaches another instance of the function, as FC may send it: an attempt still in flight on the last one is not joined but sent again (one more attempt), and an answer that instance kept is not found. Write `newInstance: true`.',
+        'This event reaches another instance of the function, as FC may send it: an attempt still in flight on the last one is not joined but sent again (one more attempt), an answer that instance kept is not found, and its classifier guard is a fresh one. Write `newInstance: true`.',
       expect: 'What must happen on this turn; every field given is checked, the others are not.',
     },
   ),
@@ -456,8 +505,29 @@ export const SCENARIO_DESCRIPTIONS = describeSchemas([
         "What the caller's input matched, as the log says it: `key 1`, `intent agent` or `collected card4`.",
       lookup:
         'What the lookups of the callback came to, from the log line: `account ok`, `account waiting`, `account failed status 503`, `account failed timeout (3 attempts)`; each text names a lookup by its first words. A list checks several.',
+      classified: `What the callback's classification came to, from the log line's \`classified\`: an intent's or handler's name (\`lostCard\`: the model chose it and the call went there), \`none\` (it chose nothing), \`not taken\` or \`not taken: below-threshold\` (a verdict the call did not take), \`failed\` or \`failed timeout\` (no verdict: ${CLASSIFY_FAILURES.join(', ')}), or \`not asked\`.`,
       outcomes: `Words the log line's \`outcomes\` must hold, in any order: ${OUTCOME_NAMES.join(', ')}.`,
     },
+  ),
+  describeObject(
+    ClassifyVerdictSchema,
+    'What the model chose: an intent or handler the menu offers (another is refused as `off-list`, as the classifier client refuses it), or `none`.',
+    {
+      choice:
+        "The name of an intent, or of a handler, as the rules give it (the menu's `intents[].name`, a handler's `name`), or `none`: a name the rules do not have is refused before the call.",
+      confidence: `How sure the model says it is, 0 to 1; ${SCRIPTED_CONFIDENCE} when left out. Under the rules' \`classifier.threshold\` the verdict is not taken (a no-match).`,
+    },
+  ),
+  describeObject(ClassifyFailedSchema, 'Why the model gave no verdict.', {
+    failed: `One of ${CLASSIFY_FAILURES.join(', ')}, as the classifier client says it: \`timeout\` after the whole wait, the others at once. The menu goes on as without a classifier (the no-match retry, or a doubtful keyword match).`,
+  }),
+  describeSchema(
+    ClassifyAnswerTextSchema,
+    "How the classifier answers: `none` (the model chose nothing: a no-match), `timeout` (no answer within the rules' `classifier.waitMs`: the caller hears the no-match retry in the same callback), `{choice: NAME, confidence: 0.92}` or `{failed: WHY}`.",
+  ),
+  describeSchema(
+    ExpectedClassifiedSchema,
+    'What the classification came to: `lostCard` (taken), `none`, `not taken: below-threshold`, `failed timeout` or `not asked`.',
   ),
   describeObject(
     LookupAnswerObjectSchema,

@@ -24,18 +24,12 @@ import { isLoopbackHost, prepareRequest } from '../../shared/lookup/prepare-requ
 import { readAnswer } from '../../shared/lookup/read-answer';
 import type { LookupNode, Rules, SavedField } from '../../shared/rules/rules-schema';
 import type { LoggedLookup } from './call';
+import { type DeskReport, describeThrown, Reporter } from './desk-report';
 import type { ScriptedAnswer } from './lookup-script';
 import { printable } from './printable';
 
 /** What became of the lookups of one callback that the simulator must show or check. */
-export type LookupReport = {
-  /** The lookups the flow asked for that nothing answered: each failed `unsendable`. */
-  readonly unanswered: readonly LookupRequest[];
-  /** What the simulator put in place of what it could not know, or why a lookup was not sent. */
-  readonly notes: readonly string[];
-  /** Whether an answer was made up (a value the log masked): what follows from it is not re-derivable. */
-  readonly underivable: boolean;
-};
+export type LookupReport = DeskReport<LookupRequest>;
 
 /** The simulator's side of the instances' lookups. */
 export type LookupDesk = {
@@ -49,21 +43,6 @@ export type LookupDesk = {
    */
   readonly answerUnanswered?: () => Promise<boolean>;
 };
-
-/** Collects one callback's report. */
-class Reporter {
-  unanswered: LookupRequest[] = [];
-  notes: string[] = [];
-  underivable = false;
-
-  take(): LookupReport {
-    const report = { unanswered: this.unanswered, notes: this.notes, underivable: this.underivable };
-    this.unanswered = [];
-    this.notes = [];
-    this.underivable = false;
-    return report;
-  }
-}
 
 function failed(why: LookupFailure, attempts: number, status?: number): LookupAnswer {
   return status === undefined ? { kind: 'failed', why, attempts } : { kind: 'failed', why, attempts, status };
@@ -146,7 +125,7 @@ function latencyOf(answer: ScriptedAnswer, waitMs: number): number {
  * next event reaching another instance, where nothing is in flight and the lookup is sent again.
  */
 export class ScriptedLookups implements LookupDesk {
-  readonly #report = new Reporter();
+  readonly #report = new Reporter<LookupRequest>();
   readonly #flights = new Map<string, Flight>();
   #answers = new Map<string, ScriptedAnswer>();
   /** Asks for the answer of a lookup nothing scripted (at the prompt); undefined: none is given. */
@@ -313,7 +292,7 @@ function lookupNodeOf(rules: Rules, key: string): LookupNode | undefined {
  * marked not re-derivable. A lookup the logged turn did not make is answered `unsendable`, marked so too.
  */
 export class ReplayedLookups implements LookupDesk {
-  readonly #report = new Reporter();
+  readonly #report = new Reporter<LookupRequest>();
   #logged: LoggedLookup[] = [];
 
   constructor(private readonly rules: Rules) {}
@@ -336,8 +315,7 @@ export class ReplayedLookups implements LookupDesk {
     const index = this.#logged.findIndex((logged) => logged.use === name);
     const logged = this.#logged[index];
     if (logged === undefined) {
-      this.#report.underivable = true;
-      this.#report.notes.push(
+      this.#report.underive(
         `lookup ${name} was not made on this turn of the logged call: answered as failed (unsendable), not re-derivable`,
       );
       return failed('unsendable', task.attemptsSoFar);
@@ -351,8 +329,7 @@ export class ReplayedLookups implements LookupDesk {
       return { kind: 'ok', data: this.#rebuild(task, logged, word, field), attempts };
     if ((LOOKUP_FAILURES as readonly string[]).includes(word))
       return failed(word as LookupFailure, attempts, logged.status);
-    this.#report.underivable = true;
-    this.#report.notes.push(
+    this.#report.underive(
       `lookup ${name} failed in the log for a reason this replay does not know (${printable(logged.why ?? '')}): replayed as unsendable, not re-derivable`,
     );
     return failed('unsendable', attempts);
@@ -372,15 +349,13 @@ export class ReplayedLookups implements LookupDesk {
       const value = logged.values?.[name];
       if (value === undefined) {
         if (logged.outcome !== 'ok') continue;
-        this.#report.underivable = true;
-        this.#report.notes.push(
+        this.#report.underive(
           `lookup ${logged.use}: the logged call saved no ${name}, which these rules save: not re-derivable`,
         );
         continue;
       }
       if (isMasked(value)) {
-        this.#report.underivable = true;
-        this.#report.notes.push(
+        this.#report.underive(
           `lookup value masked: ${logged.use}'s ${name} is ${printable(value)} in the log, replayed as ${JSON.stringify(answerValueOf(value, spec))}: not re-derivable`,
         );
       }
@@ -399,7 +374,7 @@ export class ReplayedLookups implements LookupDesk {
  * (its path prefixed by the origin's path, its query kept): the answers of a stand-in on this machine.
  */
 export class ForwardedLookups implements LookupDesk {
-  readonly #report = new Reporter();
+  readonly #report = new Reporter<LookupRequest>();
 
   constructor(private readonly origin: URL) {
     if (!isLoopback(origin)) throw new RangeError(`${origin.origin} is not this machine`);
@@ -421,7 +396,7 @@ export class ForwardedLookups implements LookupDesk {
         return await client({ ...task, request: { ...task.request, url: this.redirect(task.request.url) } });
       } catch (error) {
         this.#report.notes.push(
-          `lookup ${task.request.name}: the functions' lookup client did not run (${printable(error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error))}): answered as failed (unsendable)`,
+          `lookup ${task.request.name}: the functions' lookup client did not run (${printable(describeThrown(error))}): answered as failed (unsendable)`,
         );
         return failed('unsendable', task.attemptsSoFar);
       }

@@ -14,6 +14,7 @@ import {
   loadHostedHandler,
   setFunctionEnvironment,
 } from '../fc-event';
+import { type ClassifyDesk, type ClassifyReport, ScriptedClassifier } from './simulated-classifier';
 import { type LookupDesk, type LookupReport, ScriptedLookups } from './simulated-lookups';
 
 /** The two functions that answer calls. */
@@ -28,6 +29,8 @@ export type Delivery = {
   readonly logs: readonly Record<string, unknown>[];
   /** What the simulator's lookups say of the callback's, when it answers them (in-process). */
   readonly lookups?: LookupReport | undefined;
+  /** What the simulator's classifier says of the callback's classification, when it answers it (in-process). */
+  readonly classifications?: ClassifyReport | undefined;
 };
 
 export type CallTransport = {
@@ -39,6 +42,8 @@ export type CallTransport = {
   readonly setsClock: boolean;
   /** Who answers the functions' lookups, when the simulator does (in-process); a remote function makes its own. */
   readonly lookups?: LookupDesk | undefined;
+  /** Who answers the functions' classifications, when the simulator does (in-process). */
+  readonly classifier?: ClassifyDesk | undefined;
   /** Delivers one callback to a function, at `at` (epoch ms) on the simulator's clock. */
   readonly send: (fn: CallFunction, params: CallbackParams, at: number) => Promise<Delivery>;
 };
@@ -50,17 +55,19 @@ export const SIMULATOR_OUTBOUND_KEY = 'simulator-outbound-key-not-a-secret';
 
 /**
  * The built bundles (`dist/inbound`, `dist/outbound`) loaded in this process, each hosted on the
- * simulator's clock (`createHandler({ now, writeLog, lookups })`): the callback is wrapped as the FC 3.0
- * HTTP trigger event FC would hand them, their log lines are taken, not printed, and their lookups go to
- * `lookups` (by default a script with no answers: a lookup fails the turn, and nothing is sent). When the
- * desk answers a lookup it was asked for only after the callback (typed at the prompt), the callback is
- * sent again, and only its second reply is delivered. `rulesFile` is their `RULES_FILE` (none: the
+ * simulator's clock (`createHandler({ now, writeLog, lookups, classify })`): the callback is wrapped as the
+ * FC 3.0 HTTP trigger event FC would hand them, their log lines are taken, not printed, their lookups go to
+ * `lookups` and their classifications to `classifier` (by default scripts with no answers: a lookup or a
+ * classification fails the turn, and nothing is sent). When a desk answers a need it was asked for only
+ * after the callback (typed at the prompt), the callback is sent again, and only its last reply is
+ * delivered. `rulesFile` is their `RULES_FILE` (none: the
  * embedded default). The environment is set for them, then read by their first request, here, so that
  * other code changing `process.env` later does not reach them.
  */
 export async function createInProcessTransport(
   rulesFile: string | undefined,
   lookups: LookupDesk = new ScriptedLookups(),
+  classifier: ClassifyDesk = new ScriptedClassifier(),
 ): Promise<CallTransport> {
   let clock = 0;
   let lines: string[] = [];
@@ -70,7 +77,9 @@ export async function createInProcessTransport(
       lines.push(line);
     },
     lookups: lookups.standIn,
+    classify: classifier.standIn,
   };
+  classifier.useClock?.(() => clock);
   setFunctionEnvironment({
     STATE_SECRETS: SIMULATOR_STATE_KEY,
     OUTBOUND_SECRETS: SIMULATOR_OUTBOUND_KEY,
@@ -87,23 +96,31 @@ export async function createInProcessTransport(
   for (const handler of Object.values(handlers)) await handler(buildFcEvent({ method: 'GET' }));
   lines = [];
   lookups.takeReport();
+  classifier.takeReport();
   return {
     describe: 'the built bundles (dist/), in this process, on the simulator clock',
     seesLogs: true,
     setsClock: true,
     lookups,
+    classifier,
     send: async (fn, params, at) => {
-      // A callback asks for at most this many lookups, each answered once before it is sent again.
+      // A callback has at most this many needs (lookups, a classification), each answered once before it
+      // is sent again.
       for (let sent = 0; ; sent++) {
         clock = at;
         lines = [];
         const result = await handlers[fn](formCallback(params, { base64: true, time: new Date(at) }));
-        if (sent < MAX_LOOKUPS_PER_CALLBACK && (await lookups.answerUnanswered?.()) === true) continue;
+        if (sent < MAX_LOOKUPS_PER_CALLBACK) {
+          const looked = (await lookups.answerUnanswered?.()) === true;
+          const classified = (await classifier.answerUnanswered?.()) === true;
+          if (looked || classified) continue;
+        }
         return {
           status: result.statusCode,
           body: result.body,
           logs: parseLogLines(lines),
           lookups: lookups.takeReport(),
+          classifications: classifier.takeReport(),
         };
       }
     },

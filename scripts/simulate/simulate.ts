@@ -32,9 +32,17 @@ import {
 import { createFcClient } from '../../dev/fc-api';
 import { findFcCredentials } from '../../dev/fc-credentials';
 import { printJsonSchema } from '../../dev/json-schema';
+import { DEFAULT_API_KEY } from '../../dev/llm-server';
 import { type CallerAction, SimulatedCall, type TurnOutcome } from '../../dev/simulator/call';
+import {
+  ClassifyAnswerTextSchema,
+  describeScriptedClassification,
+  readTypedClassification,
+  type ScriptedClassification,
+  TYPED_FORMS,
+} from '../../dev/simulator/classify-script';
 import { computeCoverage, formatCoverage, type Visit } from '../../dev/simulator/coverage';
-import { heardText } from '../../dev/simulator/expect';
+import { describeClassified, heardText } from '../../dev/simulator/expect';
 import {
   describeScriptedAnswer,
   LookupAnswerSchema,
@@ -48,6 +56,7 @@ import {
   listCalls,
   MAX_EXPORT_LINES,
   planReplay,
+  type ReplayTurn,
   readLogExport,
 } from '../../dev/simulator/replay';
 import {
@@ -56,6 +65,7 @@ import {
   describeAction,
   holidayDataWarning,
   instantIn,
+  namesOfChoices,
   newCallIdSeed,
   runScenario,
 } from '../../dev/simulator/run-scenarios';
@@ -72,6 +82,12 @@ import {
   ScenarioSchema,
 } from '../../dev/simulator/scenario';
 import {
+  type ClassifyDesk,
+  ForwardedClassifier,
+  ReplayedClassifier,
+  ScriptedClassifier,
+} from '../../dev/simulator/simulated-classifier';
+import {
   ForwardedLookups,
   isLoopback,
   type LookupDesk,
@@ -87,6 +103,7 @@ import {
 } from '../../dev/simulator/transport';
 import { createYamlLocator } from '../../dev/yaml-locator';
 import { toLocalTime } from '../../shared/calendar/local-time';
+import { type ClassifyRequest, NO_CHOICE } from '../../shared/classify/classify-types';
 import { DEFAULT_RULES_MAX_BYTES } from '../../shared/config/config';
 import type { LookupRequest } from '../../shared/lookup/lookup-types';
 import {
@@ -188,6 +205,16 @@ export const PROGRAM = {
       value: 'URL',
       help: "send the flow's lookups to URL on this machine (path and query kept) through the functions' lookup client, instead of asking you",
     },
+    classifier: {
+      type: 'string',
+      value: 'URL',
+      help: "send the menus' classifications to a language-model stand-in on this machine, URL standing for the rules' classifier endpoint (…/v1), through the functions' classifier client",
+    },
+    'classifier-key': {
+      type: 'string',
+      value: 'KEY',
+      help: `the API key --classifier sends, as if the rules' apiKeyEnv held it; default: ${DEFAULT_API_KEY}, the stand-in's`,
+    },
   },
   commands: {
     interactive: {
@@ -201,6 +228,8 @@ export const PROGRAM = {
         'outbound',
         'holidays-from',
         'lookups-from',
+        'classifier',
+        'classifier-key',
         'call-ids',
         ...REMOTE_OPTIONS,
       ],
@@ -209,18 +238,31 @@ export const PROGRAM = {
         'Keys are heard only once a reply collects them (a dtmf reply): keys typed before are shown as\n' +
         '"not heard" and not sent, as on the platform (docs/simulator-rules.md).\n' +
         "A lookup the flow makes is asked of you the first time (its answer's JSON, slow JSON, status 503,\n" +
-        'timeout or failed), or sent to a stand-in on this machine with --lookups-from.',
+        'timeout or failed), or sent to a stand-in on this machine with --lookups-from. A classification\n' +
+        'a menu asks for is asked of you each time (lostCard 0.92, none, timeout, failed WHY; /classify sets\n' +
+        'the next), or sent to a language-model stand-in on this machine with --classifier.',
     },
     run: {
       summary: 'play scenario files and check every expectation; exit 1 on a mismatch',
       args: '<scenario files...>',
       positionals: [1, 100],
-      options: ['rules', 'coverage', 'min-coverage', 'holidays-from', 'call-ids', ...REMOTE_OPTIONS],
+      options: [
+        'rules',
+        'coverage',
+        'min-coverage',
+        'holidays-from',
+        'call-ids',
+        'classifier',
+        'classifier-key',
+        ...REMOTE_OPTIONS,
+      ],
       example: 'run examples/bank-card-service.scenarios.yaml --rules examples/bank-card-service.yaml',
       details:
         'A turn the platform would not deliver (keys pressed before a reply collects them, a transfer\n' +
-        'result with no transfer under way) fails, naming the rule (docs/simulator-rules.md). Lookups are\n' +
-        'answered from the scenario (lookups:); one it does not script fails it, and nothing is sent.',
+        'result with no transfer under way) fails, naming the rule (docs/simulator-rules.md). Lookups and\n' +
+        'classifications are answered from the scenario (lookups:, classify:); one it does not script fails\n' +
+        'it, and nothing is sent. --classifier sends the classifications of scenarios that script none to a\n' +
+        'language-model stand-in on this machine instead.',
     },
     replay: {
       summary: 'place a logged call again (an SLS export, JSON lines) and show where it goes now',
@@ -230,7 +272,8 @@ export const PROGRAM = {
       example: 'replay call.jsonl --rules examples/bank-card-service.yaml',
       details:
         'Lookups are answered with what the log says they came to (an answer rebuilt from the values\n' +
-        'saved); a value the log masked makes the turn "not re-derivable" instead of a difference.',
+        'saved); a value the log masked makes the turn "not re-derivable" instead of a difference.\n' +
+        "Classifications are answered with the model's logged verdict, shown on each turn that asked one.",
     },
     schema: {
       summary: "print the scenario files' JSON Schema (for editors)",
@@ -314,10 +357,21 @@ function checkOptions(values: Options): string | undefined {
     if (readLoopbackUrl(lookupsFrom) === undefined)
       return `--lookups-from takes an http:// or https:// URL on this machine (127.0.0.1, localhost or [::1]), such as http://127.0.0.1:9500; not ${lookupsFrom}`;
   }
+  const classifier = values.classifier;
+  if (classifier !== undefined) {
+    if (remote !== undefined)
+      return '--classifier sends the classifications of the functions in this process; those behind --url or --fc ask their own';
+    if (readLoopbackUrl(classifier) === undefined)
+      return `--classifier takes the endpoint of a stand-in on this machine (127.0.0.1, localhost or [::1]), http:// or https://, such as http://127.0.0.1:9600/v1; not ${classifier}`;
+  }
+  const key = values['classifier-key'];
+  if (key !== undefined && classifier === undefined) return '--classifier-key goes with --classifier';
+  if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key))
+    return '--classifier-key takes a key of 1 to 200 printable characters, no spaces';
   return undefined;
 }
 
-/** A URL on this machine, or undefined: lookups are never sent elsewhere from the simulator. */
+/** A URL on this machine, or undefined: lookups and classifications are never sent elsewhere from the simulator. */
 function readLoopbackUrl(text: string): URL | undefined {
   try {
     const url = new URL(text);
@@ -431,11 +485,12 @@ async function openTransport(
   options: Options,
   env: Readonly<Record<string, string | undefined>>,
   lookups?: LookupDesk,
+  classifier?: ClassifyDesk,
 ): Promise<CallTransport> {
   if (options.url !== undefined) return createUrlTransport(options.url, options.secret);
   if (options.fc !== undefined) return openFcTransport(options.fc, options, env);
   try {
-    return await createInProcessTransport(loaded.file, lookups);
+    return await createInProcessTransport(loaded.file, lookups, classifier);
   } catch (error) {
     throw new InputError(
       `cannot load the built functions (${error instanceof Error ? error.message.split('\n')[0] : String(error)}): ` +
@@ -497,16 +552,38 @@ function seedOf(io: SimulatorIo, options: Options): number {
   return typed === undefined ? (io.callIdSeed ?? newCallIdSeed()) : Number(typed);
 }
 
+/** `--classifier`: the desk that sends the classifications to the stand-in, or undefined. */
+function forwardClassifier(options: Options): ForwardedClassifier | undefined {
+  const endpoint = options.classifier === undefined ? undefined : readLoopbackUrl(options.classifier);
+  return endpoint === undefined
+    ? undefined
+    : new ForwardedClassifier(endpoint, options['classifier-key'] ?? DEFAULT_API_KEY);
+}
+
+/** The line that says where `--classifier` sends, or undefined without it. */
+function describeForwarding(rules: Rules, options: Options): string | undefined {
+  if (options.classifier === undefined) return undefined;
+  const replaced = rules.classifier === undefined ? '' : ` (instead of ${rules.classifier.endpoint})`;
+  return `classifications go to ${printable(options.classifier)}${replaced} through the functions' classifier client, with the key of --classifier-key\n`;
+}
+
 async function run(io: SimulatorIo, files: readonly string[], options: Options): Promise<number> {
   const loaded = loadRules(options.rules);
   const scenarioFiles = files.map((file) => ({ file, content: loadScenarios(file) }));
-  const transport = await openTransport(loaded, options, io.env ?? process.env);
+  const transport = await openTransport(
+    loaded,
+    options,
+    io.env ?? process.env,
+    undefined,
+    forwardClassifier(options),
+  );
   const defaults = defaultNumbers(loaded.rules);
   const nextCallId = callIdsFor(seedOf(io, options));
   const visits: Visit[] = [];
   let passed = 0;
   let failed = 0;
   if (!transport.seesLogs) io.out(URL_LIMITS);
+  io.out(describeForwarding(loaded.rules, options) ?? '');
   for (const { file, content } of scenarioFiles) {
     io.out(`${file} (rules: ${loaded.label})\n`);
     for (const scenario of content.scenarios) {
@@ -549,6 +626,28 @@ function plural(count: number, noun: string): string {
 // replay
 // --------------------------------------------------------------------------------------------------
 
+/** An answer the log does not hold, as a replayed turn and the replay's summary say it. */
+const UNKNOWN = {
+  lookup: { turn: 'a lookup answer the log does not hold', summary: 'lookup values the log masks' },
+  classification: {
+    turn: 'a classification the log does not hold',
+    summary: 'classifications the log does not hold',
+  },
+} as const;
+type Unknown = keyof typeof UNKNOWN;
+
+/**
+ * What a logged turn says the language model decided (`classifier: lostCard 0.92, taken`, with `→ no match`
+ * when the words still matched nothing), or that its words matched nothing without it; undefined for a
+ * turn that asked no classifier and matched.
+ */
+function describeLogged(turn: ReplayTurn): string | undefined {
+  const noMatch = turn.noMatch && turn.input.kind === 'say';
+  if (turn.classified !== undefined)
+    return `classifier: ${describeClassified(turn.classified)}${noMatch ? ' → no match' : ''}`;
+  return noMatch ? 'no match (the classifier was not asked)' : undefined;
+}
+
 /** The largest log export read: one call's lines are a few KB; an export of a busy hour is not one. */
 const MAX_EXPORT_BYTES = 16 * 1024 * 1024;
 
@@ -575,7 +674,8 @@ async function replay(io: SimulatorIo, file: string, options: Options): Promise<
   // Neither --url nor --fc: the built bundles, in this process (replay needs their log lines), their
   // lookups answered from the log.
   const lookups = new ReplayedLookups(loaded.rules);
-  const transport = await openTransport(loaded, {}, io.env ?? process.env, lookups);
+  const classifier = new ReplayedClassifier();
+  const transport = await openTransport(loaded, {}, io.env ?? process.env, lookups, classifier);
   // The call's own id, so that its split nodes choose as they did; a new one only for an id no callback takes.
   const replayId =
     plan.callId.length <= MAX_CALL_ID_CHARS && CALL_ID_PATTERN.test(plan.callId)
@@ -589,28 +689,38 @@ async function replay(io: SimulatorIo, file: string, options: Options): Promise<
   let changed = 0;
   let underivable = 0;
   /**
-   * The turn at which the call left the logged way on a lookup answer the log does not hold (a value it
-   * masks): what differs from then on may follow from that answer, so it is not re-derivable either.
+   * The turn at which the call left the logged way on an answer the log does not hold (a lookup value it
+   * masks, a classification it never made): what differs from then on may follow from that answer, so it
+   * is not re-derivable either.
    */
   let leftAt: number | undefined;
-  /** Counts a turn that went elsewhere, and says how: a difference, or one that cannot be told. */
-  const differs = (derivable: boolean): string => {
-    if (derivable && leftAt === undefined) {
+  /** What the log did not hold, for the summary. */
+  const unknowns = new Set<string>();
+  /**
+   * Counts a turn that went elsewhere, and says how: a difference, or one that cannot be told (`unknown`:
+   * the answer the log does not hold that it went elsewhere on).
+   */
+  const differs = (unknown?: Unknown): string => {
+    if (unknown === undefined && leftAt === undefined) {
       changed++;
       return 'differs';
     }
     underivable++;
     return leftAt === undefined
-      ? 'not re-derivable (a lookup answer the log does not hold)'
+      ? `not re-derivable (${UNKNOWN[unknown ?? 'lookup'].turn})`
       : `not re-derivable (after turn ${leftAt})`;
   };
   for (const [index, turn] of plan.turns.entries()) {
     lookups.feed(turn.lookups);
+    classifier.feed(turn.classified);
     const what = turn.input.kind === 'callin' ? 'callin' : describeAction(turn.input);
     io.out(`${index + 1}. [${showTime(loaded.rules, turn.at)}] ${what}\n`);
     if (turn.note !== undefined) io.out(`   note: ${turn.note}\n`);
+    // What the language model made of the words then, and the words nothing understood: for mining.
+    const decided = describeLogged(turn);
+    if (decided !== undefined) io.out(`   ${printable(decided)}\n`);
     if (call.ended) {
-      const how = differs(true);
+      const how = differs();
       io.out(
         `   was: ${compareRoutes(turn.was, turn.was).was}\n   now: the call had already ended${how === 'differs' ? '' : `  <- ${how}`}\n`,
       );
@@ -620,7 +730,7 @@ async function replay(io: SimulatorIo, file: string, options: Options): Promise<
     const refusal = turn.input.kind === 'callin' ? undefined : call.refuse(turn.input, 'replay');
     if (refusal !== undefined && refusal.delivered === undefined) {
       io.out(
-        `   was: ${compareRoutes(turn.was, turn.was).was}\n   now: ${refusal.message}  <- ${differs(true)}\n`,
+        `   was: ${compareRoutes(turn.was, turn.was).was}\n   now: ${refusal.message}  <- ${differs()}\n`,
       );
       continue;
     }
@@ -638,22 +748,38 @@ async function replay(io: SimulatorIo, file: string, options: Options): Promise<
       node: outcome.log?.node,
       matched: outcome.log?.matched,
     };
-    for (const note of outcome.lookupReport?.notes ?? []) io.out(`   note: ${printable(note)}\n`);
+    for (const note of [...(outcome.lookupReport?.notes ?? []), ...(outcome.classifyReport?.notes ?? [])])
+      io.out(`   note: ${printable(note)}\n`);
+    if (turn.classified !== undefined || outcome.log?.classified !== undefined) {
+      const classifiedNow = describeClassified(outcome.log?.classified);
+      if (classifiedNow !== describeClassified(turn.classified))
+        io.out(`   classifier now: ${printable(classifiedNow)}\n`);
+    }
     const compared = compareRoutes(turn.was, now);
     if (compared.same) {
       io.out(`   same: ${compared.now}\n`);
       continue;
     }
-    // A made-up lookup answer (a value the log masked) may be why the turn went elsewhere: not a difference.
-    const how = differs(outcome.lookupReport?.underivable !== true);
-    if (outcome.lookupReport?.underivable === true) leftAt ??= index + 1;
+    // A made-up answer (a lookup value the log masked, a classification it does not hold) may be why the
+    // turn went elsewhere: not a difference.
+    const unknown: Unknown | undefined =
+      outcome.lookupReport?.underivable === true
+        ? 'lookup'
+        : outcome.classifyReport?.underivable === true
+          ? 'classification'
+          : undefined;
+    const how = differs(unknown);
+    if (unknown !== undefined) {
+      leftAt ??= index + 1;
+      unknowns.add(UNKNOWN[unknown].summary);
+    }
     io.out(`   was: ${compared.was}\n   now: ${compared.now}  <- ${how}\n`);
     io.out(`   why: ${printable(outcome.log?.trace.join(' · ') ?? '(no log line)')}\n`);
   }
   const notDerived =
     underivable === 0
       ? ''
-      : `; ${plural(underivable, 'turn')} could not be re-derived (lookup values the log masks)`;
+      : `; ${plural(underivable, 'turn')} could not be re-derived (${[...unknowns].join(', ')})`;
   io.out(
     changed === 0
       ? `the call goes the same way under these rules${notDerived}\n`
@@ -690,6 +816,7 @@ export function printScenarioJsonSchema(): string {
       Scenario: ScenarioSchema,
       Expect: ExpectSchema,
       LookupAnswer: LookupAnswerSchema,
+      ClassifyAnswer: ClassifyAnswerTextSchema,
       LocalTime: LocalTimeTextSchema,
       Name: NameSchema,
     },
@@ -767,6 +894,10 @@ export function formatTurn(reply: TurnOutcome): string {
   for (const request of report?.unanswered ?? [])
     lines.push(`     lookup ${printable(request.name)} was not answered: it failed (unsendable)`);
   for (const note of report?.notes ?? []) lines.push(`     note: ${note}`);
+  const classified = outcome.classifyReport;
+  if ((classified?.unanswered.length ?? 0) > 0)
+    lines.push('     the classifier was not answered: it failed (unsendable)');
+  for (const note of classified?.notes ?? []) lines.push(`     note: ${note}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -798,6 +929,8 @@ const HELP = `what the caller does (one per line):
   /new                 a new call                 /quit       leave
   /lookup NAME ANSWER  how a lookup answers from now on: its JSON, slow JSON, status 503, timeout,
                        failed or failed WHY (asked when the flow first makes it)
+  /classify ANSWER     how the classifier answers the next time a menu asks it: lostCard 0.92, none,
+                       timeout or failed WHY (asked each time, when not set ahead)
 as on the platform, keys are heard only once a reply collects them (dtmf: a menu after the greeting
 asks again on the first /silence), and a transfer's result comes once the transfer started; what the
 platform would not deliver is shown as "not heard" or "not sent" (docs/simulator-rules.md)
@@ -808,6 +941,7 @@ type Typed =
   | { readonly kind: 'action'; readonly action: CallerAction }
   | { readonly kind: 'at'; readonly text: string }
   | { readonly kind: 'lookup'; readonly name: string; readonly answer: ScriptedAnswer }
+  | { readonly kind: 'classify'; readonly answer: ScriptedClassification }
   | { readonly kind: 'hangup' | 'new' | 'quit' | 'help' | 'empty' }
   | { readonly kind: 'wrong'; readonly message: string };
 
@@ -850,6 +984,15 @@ export function readTyped(line: string): Typed {
       return read.ok
         ? { kind: 'lookup', name, answer: read.answer }
         : { kind: 'wrong', message: read.message };
+    }
+    case 'classify': {
+      if (arg === '')
+        return {
+          kind: 'wrong',
+          message: '/classify takes its answer: /classify lostCard 0.92, none or timeout',
+        };
+      const read = readTypedClassification(arg);
+      return read.ok ? { kind: 'classify', answer: read.answer } : { kind: 'wrong', message: read.message };
     }
     case 'hangup':
     case 'new':
@@ -939,6 +1082,45 @@ function scriptTypedLookup(
   return `${name} answers ${printable(describeScriptedAnswer(answer))} from now on`;
 }
 
+/**
+ * Asks the user how the classifier answers a menu's question (for this classification only): the words
+ * and the choices offered, then the answer, until one is read; undefined when the input ends.
+ */
+async function askClassification(
+  io: SimulatorIo,
+  request: ClassifyRequest,
+  readLine: () => Promise<string | undefined>,
+): Promise<ScriptedClassification | undefined> {
+  const choices = request.choices.map((choice) => choice.id).join(', ');
+  io.out(
+    `  the menu asks the classifier about ${printable(`"${request.utterance}" (choices: ${choices})`)}\n`,
+  );
+  io.out(`  its answer? ${TYPED_FORMS}\n`);
+  for (;;) {
+    io.out('classify> ');
+    const line = await readLine();
+    if (line === undefined) return undefined;
+    const read = readTypedClassification(line);
+    if (read.ok) {
+      io.out(`  the classifier answers ${printable(describeScriptedClassification(read.answer))}\n`);
+      return read.answer;
+    }
+    io.out(`  ${read.message}\n`);
+  }
+}
+
+/** `/classify ANSWER`: what the session says of it. */
+function scriptTypedClassification(desk: ClassifyDesk, rules: Rules, answer: ScriptedClassification): string {
+  if (!(desk instanceof ScriptedClassifier))
+    return 'classifications go to --classifier: the stand-in answers them, not /classify';
+  if (rules.classifier === undefined) return 'the rules have no classifier: no menu asks one';
+  const known = namesOfChoices(rules);
+  if (answer.kind === 'verdict' && answer.choice !== NO_CHOICE && !known.has(answer.choice))
+    return `the rules have no intent or handler named ${answer.choice} (they have ${[...known].join(', ')})`;
+  desk.scriptNext(answer);
+  return `the next classification answers ${printable(describeScriptedClassification(answer))}`;
+}
+
 async function interactive(io: SimulatorIo, options: Options): Promise<number> {
   const loaded = loadRules(options.rules);
   const { rules } = loaded;
@@ -955,7 +1137,8 @@ async function interactive(io: SimulatorIo, options: Options): Promise<number> {
   const lookupsFrom = options['lookups-from'];
   const forwardTo = lookupsFrom === undefined ? undefined : readLoopbackUrl(lookupsFrom);
   const desk = forwardTo === undefined ? new ScriptedLookups() : new ForwardedLookups(forwardTo);
-  const transport = await openTransport(loaded, options, io.env ?? process.env, desk);
+  const classifier = forwardClassifier(options) ?? new ScriptedClassifier();
+  const transport = await openTransport(loaded, options, io.env ?? process.env, desk, classifier);
   const nextCallId = callIdsFor(seedOf(io, options));
   const input = createInterface({ input: io.input ?? process.stdin, terminal: false });
   const lines = input[Symbol.asyncIterator]();
@@ -964,6 +1147,8 @@ async function interactive(io: SimulatorIo, options: Options): Promise<number> {
     return next.done === true ? undefined : String(next.value);
   };
   if (desk instanceof ScriptedLookups) desk.ask = (request) => askLookup(io, request, readLine);
+  if (classifier instanceof ScriptedClassifier)
+    classifier.ask = (request) => askClassification(io, request, readLine);
   io.out(`rules: ${loaded.label} (version ${rules.version}, time zone ${rules.timezone})\n`);
   io.out(`callbacks go to ${transport.describe}\n`);
   if (!transport.seesLogs) io.out(URL_LIMITS);
@@ -974,6 +1159,11 @@ async function interactive(io: SimulatorIo, options: Options): Promise<number> {
       forwardTo === undefined
         ? `lookups: ${lookupNames.join(', ')}, answered by you when the flow first makes each (/lookup NAME ANSWER sets one ahead)\n`
         : `lookups: ${lookupNames.join(', ')}, sent to ${printable(forwardTo.href)} (their path and query kept) by the functions' lookup client\n`,
+    );
+  if (rules.classifier !== undefined && transport.classifier !== undefined)
+    io.out(
+      describeForwarding(rules, options) ??
+        `classifier: ${printable(rules.classifier.model)}, answered by you each time a menu asks it (/classify ANSWER sets the next answer)\n`,
     );
   io.out('type what the caller says, or /help\n');
 
@@ -1027,6 +1217,9 @@ async function interactive(io: SimulatorIo, options: Options): Promise<number> {
           break;
         case 'lookup':
           io.out(`${scriptTypedLookup(desk, lookupNames, typed.name, typed.answer)}\n`);
+          break;
+        case 'classify':
+          io.out(`${scriptTypedClassification(classifier, rules, typed.answer)}\n`);
           break;
         case 'action':
           if (call.ended) {

@@ -42,6 +42,10 @@ const SKIPPED: readonly (readonly [RegExp, string])[] = [
     /^(LLM_[A-Z_]+=\S+ )?npm run rules -- intents .*--llm\b/,
     'asks a language model: needs its endpoint and key (test/docs/intents-doc.test.ts runs the stand-in example, test/scripts/rules the rest)',
   ],
+  [
+    /--classifier\b/,
+    'needs the language-model stand-in running (test/simulator/simulate-classifier.test.ts runs --classifier against it)',
+  ],
   [/^curl\b/, 'needs npm start running'],
   [/^(export|sed)\b/, 'shell set-up for the commands after it'],
   [/^npm run holidays -- --latest\b/, 'asks the npm registry'],

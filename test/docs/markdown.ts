@@ -82,6 +82,21 @@ export function fencedBlocks(
   return blocks;
 }
 
+/** The contents of the fenced blocks that name no language (output, as a program prints it), in order. */
+export function unlabelledBlocks(text: string): string[] {
+  const blocks: string[] = [];
+  let open: { language: string; lines: string[] } | undefined;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('```')) open?.lines.push(line);
+    else if (open === undefined) open = { language: line.slice(3), lines: [] };
+    else {
+      if (open.language === '') blocks.push(open.lines.join('\n'));
+      open = undefined;
+    }
+  }
+  return blocks;
+}
+
 /**
  * The commands of a shell block: continuation lines joined, comments dropped, `&&` split; each with the
  * line of the block (from 0) it starts on.

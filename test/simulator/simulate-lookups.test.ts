@@ -4,12 +4,11 @@
  * the log, and coverage of what they came to. The rules: test/fixtures/lookups/balance.yaml.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { type CallerAction, SimulatedCall } from '../../dev/simulator/call';
 import { runScenario } from '../../dev/simulator/run-scenarios';
 import { ScriptedLookups } from '../../dev/simulator/simulated-lookups';
@@ -17,29 +16,20 @@ import { createInProcessTransport } from '../../dev/simulator/transport';
 import type { LookupTask, PerformLookup } from '../../shared/lookup/lookup-types';
 import { compileRules } from '../../shared/rules/compile-rules';
 import { parseYaml } from '../../shared/rules/yaml-parser';
+import { unlabelledBlocks } from '../docs/markdown';
 import { ROOT } from '../support/fc-event';
+import { scratchFiles } from '../support/scratch-files';
 import { runSession, runSimulator } from '../support/simulate-cli';
 
-const dir = mkdtempSync(join(tmpdir(), 'simulate-lookups-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const { file, edited } = scratchFiles('simulate-lookups-');
 
 const RULES = join(ROOT, 'test', 'fixtures', 'lookups', 'balance.yaml');
 const SCENARIOS = join(ROOT, 'test', 'fixtures', 'lookups', 'balance.scenarios.yaml');
 const RULES_TEXT = readFileSync(RULES, 'utf8');
 const simulate = (...args: string[]) => runSimulator(args);
 
-/** A file in the test's folder with this text. */
-function file(name: string, text: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-}
-
 /** The fixture's rules with one text replaced (the test says what the edit means). */
-function editedRules(name: string, from: string, to: string): string {
-  assert.ok(RULES_TEXT.includes(from), `the fixture has no ${from}`);
-  return file(name, RULES_TEXT.replace(from, to));
-}
+const editedRules = (name: string, from: string, to: string) => edited(name, RULES_TEXT, from, to);
 
 /** A scenario file of one call at 10:00 that keys the card after arming the keys, with `rest` added. */
 function oneCall(lookups: string, turn: string): string {
@@ -386,16 +376,7 @@ describe('docs/testing.md: flows with lookups', () => {
   const section =
     readFileSync(join(ROOT, 'docs', 'testing.md'), 'utf8').split('## Flows with lookups')[1] ?? '';
   /** The section's fenced blocks with no language: output as the simulator prints it. */
-  const blocks: string[] = [];
-  let open: { language: string; lines: string[] } | undefined;
-  for (const line of section.split('\n')) {
-    if (!line.startsWith('```')) open?.lines.push(line);
-    else if (open === undefined) open = { language: line.slice(3), lines: [] };
-    else {
-      if (open.language === '') blocks.push(open.lines.join('\n'));
-      open = undefined;
-    }
-  }
+  const blocks = unlabelledBlocks(section);
 
   it('holds the turns of an interactive call the simulator prints today, for the lines typed in it', async () => {
     const recorded = blocks.find((block) => block.startsWith('caller> /keys'));

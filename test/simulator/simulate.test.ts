@@ -32,7 +32,7 @@ const simulate = (...args: string[]) => runSimulator(args);
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('npm run simulate -- run', () => {
-  it('passes the bank example scenarios: office hours, after hours, a holiday, a make-up day, VIP, blocked', async () => {
+  it('passes the bank example scenarios: office hours, after hours, a holiday, a make-up day, VIP, blocked, the language model verdicts', async () => {
     const result = await simulate(
       'run',
       example('bank-card-service.scenarios.yaml'),
@@ -40,7 +40,7 @@ describe('npm run simulate -- run', () => {
       example('bank-card-service.yaml'),
     );
     assert.equal(result.stderr, '');
-    assert.match(result.stdout, /27 scenarios: 27 passed, 0 failed\n$/);
+    assert.match(result.stdout, /32 scenarios: 32 passed, 0 failed\n$/);
     assert.match(result.stdout, /ok {3}a holiday \(National Day\) is closed, whatever the hour/);
     assert.equal(result.status, 0);
   });
@@ -363,7 +363,7 @@ describe('docs/testing.md', () => {
 
   it('runs every scenario example as written, against the rules its comment names', async () => {
     const blocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
-    assert.equal(blocks.length, 3);
+    assert.equal(blocks.length, 4);
     for (const [i, block] of blocks.entries()) {
       const rules = /--rules (\S+)/.exec(block)?.[1];
       assert.ok(rules !== undefined, `docs/testing.md scenario ${i} names no rules file`);
