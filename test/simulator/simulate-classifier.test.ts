@@ -299,14 +299,14 @@ describe('npm run simulate --classifier, against the language-model stand-in', {
         ],
       );
     });
-    // The stand-in's own classifier picks lostCard too, but at 0.40 (what the words share with the
-    // example 我的卡被人刷了), under the example's threshold: not taken.
-    const unsure = oneCall(
-      'the stand-in is unsure',
-      `    turns:\n      - say: ${STOLEN}\n        expect: { node: menu, classified: 'not taken: below-threshold' }\n`,
+    // Without a scripted answer, the stand-in's own classifier picks lostCard from what the words share
+    // with the example 我的卡被人刷了, confidently enough for the example's threshold: 挂失 again.
+    const own = oneCall(
+      'the stand-in classifies on its own',
+      `    turns:\n      - say: ${STOLEN}\n        expect: { flow: identify, node: askCard, classified: lostCard }\n`,
     );
     await withStandIn({}, async (server) => {
-      const result = await runAgainst(server.url, unsure);
+      const result = await runAgainst(server.url, own);
       assert.equal(result.status, 0, result.stdout);
       assert.equal(server.requests[0]?.answer?.choice, 'lostCard');
     });
