@@ -57,6 +57,11 @@ export type ClassificationCounts = {
   readonly nomatch: number;
   /** Asked about a doubtful keyword match. */
   readonly doubtful: number;
+  /**
+   * Of those, the matches keywords alone got wrong: the most a model could fix by overruling doubtful
+   * matches (the others, right by keywords, it could only break).
+   */
+  readonly doubtfulWrong: number;
   /** Answered with an offered choice at or over the threshold: the call went there. */
   readonly taken: number;
   /** Answered `none`. */
@@ -151,7 +156,7 @@ export function compareWithClassifier(
     broken: differ.filter(({ before, after }) => before.ok && !after.ok).map(changedPick),
     changed: differ.filter(({ before, after }) => !before.ok && !after.ok).map(changedPick),
     confusion: confusionOf(withClassifier.verdicts),
-    classifications: countClassifications(withClassifier.verdicts),
+    classifications: countClassifications(pairs),
     ...latencyOf(withClassifier.verdicts),
     cost: costFigures(withClassifier.verdicts, prices),
   };
@@ -170,8 +175,12 @@ function confusionOf(verdicts: readonly UtteranceVerdict[]): Confusion {
 
 const FAILURE_WORDS: ReadonlySet<string> = new Set(CLASSIFY_FAILURES);
 
-function countClassifications(verdicts: readonly UtteranceVerdict[]): ClassificationCounts {
-  const asked = verdicts.flatMap((verdict) => (verdict.classified === undefined ? [] : [verdict.classified]));
+function countClassifications(
+  pairs: readonly { readonly before: UtteranceVerdict; readonly after: UtteranceVerdict }[],
+): ClassificationCounts {
+  const asked = pairs.flatMap(({ after }) => (after.classified === undefined ? [] : [after.classified]));
+  // What a model could fix by overruling doubtful matches, and what it could break: the keywords' picks.
+  const doubted = pairs.filter(({ after }) => after.classified?.asked === 'doubtful');
   const failed: Partial<Record<ClassifyFailure, number>> = {};
   for (const { why } of asked) {
     if (why !== undefined && FAILURE_WORDS.has(why)) {
@@ -182,7 +191,8 @@ function countClassifications(verdicts: readonly UtteranceVerdict[]): Classifica
   return {
     asked: asked.length,
     nomatch: asked.filter((record) => record.asked === 'nomatch').length,
-    doubtful: asked.filter((record) => record.asked === 'doubtful').length,
+    doubtful: doubted.length,
+    doubtfulWrong: doubted.filter(({ before }) => !before.ok).length,
     taken: asked.filter((record) => record.taken).length,
     none: asked.filter((record) => record.why === 'none').length,
     belowThreshold: asked.filter((record) => record.why === 'below-threshold').length,

@@ -6,7 +6,13 @@
  */
 import type { GuardPrices } from '../classify/budget-guard';
 import type { ChangedPick, ClassifierEvaluation } from './classifier-evaluation';
-import { describeWrongPick, type IntentEvaluation, menuName, type Score } from './evaluate-intents';
+import {
+  describeWrongPick,
+  type IntentEvaluation,
+  menuName,
+  NO_INTENT,
+  type Score,
+} from './evaluate-intents';
 
 /** `75 %`, `64.7 %`: a share to a tenth of a percent. */
 export function formatPercent(share: number): string {
@@ -42,6 +48,14 @@ export function printEvaluation(evaluation: IntentEvaluation): string {
         `  ${kind.kind.padEnd(width)}  ${`${kind.correct}/${kind.total}`.padStart(7)}  ${formatPercent(kind.accuracy).padStart(7)}`,
       );
     }
+  }
+  const wrong = evaluation.verdicts.filter((verdict) => !verdict.ok);
+  if (wrong.length > 0) {
+    // A wrong choice sends a caller the wrong way, a missed one only asks again: they weigh differently.
+    const misrouted = wrong.filter((verdict) => verdict.got !== NO_INTENT).length;
+    lines.push(
+      `wrong: ${wrong.length} (${misrouted} to another choice, ${wrong.length - misrouted} to none, the no-match retry)`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -150,7 +164,7 @@ function printClassifications(evaluation: ClassifierEvaluation, setting: Classif
     .join(', ');
   const utterances = evaluation.withClassifier.total;
   return [
-    `classifications: ${counts.asked} asked (${counts.nomatch} as nothing matched, ${counts.doubtful} about a doubtful match): ` +
+    `classifications: ${counts.asked} asked (${counts.nomatch} as nothing matched, ${counts.doubtful} about a doubtful match${counts.doubtful === 0 ? '' : `, of which keywords alone got ${counts.doubtfulWrong} wrong and ${counts.doubtful - counts.doubtfulWrong} right`}): ` +
       `${counts.taken} taken, ${counts.none} answered none, ${counts.belowThreshold} under the threshold, ` +
       `${counts.failures} failed${failed === '' ? '' : ` (${failed})`}`,
     latency === undefined

@@ -106,5 +106,41 @@ describe('rules intents on the blind set, as the docs give it', () => {
       const expected = printed.body.replaceAll(written, server.url).split('\n');
       assert.deepEqual(result.stdout.split('\n').slice(0, expected.length), expected);
     });
+
+    it("docs/classifier.md's figures of doubtful matches are what the command counts, whatever the model", async () => {
+      const page = readPage('docs/classifier.md');
+      const block = fencedBlocks(page, 'sh').find(({ body }) => body.includes('--doubtful on'));
+      assert.ok(block !== undefined, 'docs/classifier.md shows no --doubtful on run');
+      const [command, comment] = block.body.split('\n');
+      const written = /^# (classifications: .*\)): …$/.exec(comment ?? '')?.[1];
+      assert.ok(command !== undefined && written !== undefined, block.body);
+      // The document's endpoint is the provider's; the stand-in answers here: which matches are asked
+      // about, and which keywords got wrong, do not depend on the model.
+      const result = await runRules(
+        rulesWords(command).flatMap((word) => (word === '--llm' ? [word, server.url] : [word])),
+        { LLM_API_KEY: 'test-key' },
+      );
+      assert.equal(result.status, 0, result.stderr);
+      const counted = result.stdout.split('\n').find((line) => line.startsWith('classifications: '));
+      assert.equal(counted?.slice(0, written.length), written);
+      const [, asked, nomatch, doubtful, wrong, right] =
+        /(\d+) asked \((\d+) .*, (\d+) about .* got (\d+) wrong and (\d+) right/.exec(written) ?? [];
+      const prose = page.replace(/\s+/g, ' ');
+      assert.match(
+        prose,
+        new RegExp(
+          `asks about ${doubtful} keyword matches \\(${asked} classifications instead of ${nomatch}\\): ${wrong} of those`,
+        ),
+      );
+      assert.match(prose, new RegExp(`and ${right} that keywords got right`));
+      const keywordsAlone = await runRules(
+        rulesWords(command).filter((word) => !['--llm', '--doubtful', 'on'].includes(word)),
+      );
+      const misrouted = /^wrong: \d+ \((\d+) to another choice/m.exec(keywordsAlone.stdout)?.[1];
+      assert.match(
+        prose,
+        new RegExp(`set, ${misrouted} utterances are routed to a \\*\\*wrong\\*\\* intent by keywords`),
+      );
+    });
   });
 });

@@ -115,6 +115,7 @@ describe('compareWithClassifier', () => {
       asked: 4,
       nomatch: 4,
       doubtful: 0,
+      doubtfulWrong: 0,
       taken: 2,
       none: 1,
       belowThreshold: 0,

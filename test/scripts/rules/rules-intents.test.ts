@@ -72,7 +72,8 @@ describe('npm run rules -- intents', () => {
     assert.equal(
       result.stdout,
       'main.menu: 3/4 utterances reach their intent (75 %)\n' +
-        '  不是挂失，转人工。: expected agent, got lostCard (keyword 挂失)\n',
+        '  不是挂失，转人工。: expected agent, got lostCard (keyword 挂失)\n' +
+        'wrong: 1 (1 to another choice, 0 to none, the no-match retry)\n',
     );
     assert.equal(result.stderr, '');
   });
@@ -350,6 +351,15 @@ describe('npm run rules -- intents --llm, against the language-model stand-in', 
       [printed.classifications.asked, printed.classifications.doubtful],
       [shipped.asked({ doubtful: true }).length, doubtful],
     );
+    // Of the doubtful matches, those keywords alone got wrong are what a model could fix.
+    const doubted = printed.withClassifier.verdicts.flatMap((verdict, index) =>
+      verdict.classified?.asked === 'doubtful' ? [printed.keywords.verdicts[index]] : [],
+    );
+    assert.equal(
+      printed.classifications.doubtfulWrong,
+      doubted.filter((verdict) => verdict?.ok === false).length,
+    );
+    assert.ok(printed.classifications.doubtfulWrong > 0 && printed.classifications.doubtfulWrong < doubtful);
     assert.ok(server.requests.slice(sent).every((request) => request.model === 'qwen-plus'));
     assert.match(result.stderr, /, 1 at a time,/);
   });
