@@ -9,17 +9,25 @@ export function maskPhoneNumber(raw: string): string {
   return '*'.repeat(digits.length);
 }
 
-const DIGIT = '0-9０-９零〇一幺二两三四五六七八九';
-/** Three or more digits, as ASR writes them (ASCII, full width, Chinese numerals), spaces or commas between. */
-const DIGIT_RUN = new RegExp(`[${DIGIT}](?:[\\s,，、.-]*[${DIGIT}]){2,}`, 'g');
+/**
+ * A digit as ASR or a hostile sender may write it: any decimal digit of any script (ASCII, full width,
+ * Arabic-Indic, mathematical bold…), any other number character (①, ⑴, ²), and the Chinese numerals,
+ * financial ones (壹贰叁) included.
+ */
+const DIGIT = '\\p{Nd}\\p{No}零〇一幺二两兩三四五六七八九壹贰貳叁參肆伍陆陸柒捌玖';
+/** What may stand between the digits of one number read out: spaces and punctuation (`62/22`, `62。22`). */
+const BETWEEN = '[\\s\\p{P}\\p{Pd}]*';
+/** Three or more digits, however written, with spaces or punctuation between. */
+const DIGIT_RUN = new RegExp(`[${DIGIT}](?:${BETWEEN}[${DIGIT}]){2,}`, 'gu');
+const ONE_DIGIT = new RegExp(`[${DIGIT}]`, 'gu');
 
 /**
  * Masks digits a caller reads out (a card, phone or PIN code) in recognised speech: every run of three
- * or more, however ASR wrote them (`6222…`, `１３８…`, `一二三 四五六`), becomes `*`s. Short answers such as
- * "按1" stay readable.
+ * or more, however it was written (`6222…`, `１３８…`, `一二三 四五六`, `壹贰叁`, `①②③`, `62/22/84`),
+ * becomes `*`s. Short answers such as "按1" stay readable.
  */
 export function maskDigitsInText(text: string): string {
-  return text.replace(DIGIT_RUN, (run) => run.replace(new RegExp(`[${DIGIT}]`, 'g'), '*'));
+  return text.replace(DIGIT_RUN, (run) => run.replace(ONE_DIGIT, '*'));
 }
 
 /** What the log says in place of the keys or words a sensitive collect node heard. */

@@ -97,3 +97,19 @@ describe('every log line', () => {
     assert.ok((other.error as { stack?: string }).stack !== undefined);
   });
 });
+
+describe('maskDigitsInText, in every script a number may be written', () => {
+  it('masks decimal digits of any script, number signs, financial numerals, across any punctuation', () => {
+    const cases: readonly (readonly [string, string])[] = [
+      ['壹贰叁肆伍陆', '******'],
+      ['٦٢٢٢٨٤', '******'],
+      ['①②③④', '****'],
+      ['𝟔𝟐𝟐𝟐', '****'],
+      ['卡号62/22/84', '卡号**/**/**'],
+      ['62。22。84', '**。**。**'],
+      ['按1', '按1'],
+      ['十一点', '十一点'],
+    ];
+    for (const [text, masked] of cases) assert.equal(maskDigitsInText(text), masked, text);
+  });
+});
