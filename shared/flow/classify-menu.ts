@@ -3,7 +3,7 @@ import { maskDigitsInText } from '../log/mask';
 import { isClassifierOn } from '../rules/classifier-checks';
 import type { Classifier, MenuNode } from '../rules/rules-schema';
 import type { CallContext } from './call-context';
-import type { ClassifyNeed } from './decision';
+import type { Asked, ClassifyNeed } from './decision';
 import { listHandlersHeard } from './handlers';
 import type { Here } from './node-behaviour';
 import { classifierAsked, classifierFailed, classifierVerdict } from './trace-phrases';
@@ -14,8 +14,7 @@ import { classifierAsked, classifierFailed, classifierVerdict } from './trace-ph
  * to. The engine only builds the request and reads the answer; the edge sends it, under the guard.
  */
 
-/** Why the classifier is asked: nothing matched, or a keyword match is doubtful (the intent it chose). */
-export type Asked = { readonly kind: 'nomatch' } | { readonly kind: 'doubtful'; readonly intent: number };
+export type { Asked } from './decision';
 
 /** What a classification comes to at a menu: an intent, a handler, or nothing (the call goes on as without it). */
 export type Verdict =
@@ -35,7 +34,7 @@ export function classifierAt(ctx: CallContext, node: MenuNode, here: Here): Clas
  * out at a menu is `****` to the model, which can make nothing of it).
  */
 export function hasWordsLeft(words: string): boolean {
-  return /[^\s*\p{P}\p{S}]/u.test(maskDigitsInText(words));
+  return /[^\s*\p{P}\p{S}\p{C}]/u.test(maskDigitsInText(words));
 }
 
 /** An intent's id for the model: its name, or its position (the linter asks for a name). */
@@ -45,9 +44,15 @@ export function intentId(node: MenuNode, index: number): string {
 
 /**
  * The choices offered at a menu, in order: its intents, then the handlers it hears (one with an intent's
- * name is left out: the intent is what the menu means by it).
+ * name is left out: the intent is what the menu means by it), less those an exclude voided for these
+ * words (`不是挂失` is not 挂失, whatever a model makes of it).
  */
-export function offerChoices(ctx: CallContext, node: MenuNode, here: Here): readonly ClassifyChoice[] {
+export function offerChoices(
+  ctx: CallContext,
+  node: MenuNode,
+  here: Here,
+  excluded: readonly string[] = [],
+): readonly ClassifyChoice[] {
   const intents: ClassifyChoice[] = (node.intents ?? []).map((intent, index) => ({
     id: intentId(node, index),
     kind: 'intent',
@@ -57,7 +62,7 @@ export function offerChoices(ctx: CallContext, node: MenuNode, here: Here): read
   const handlers: ClassifyChoice[] = listHandlersHeard(ctx.compiled.handlers, node, here.flowName)
     .filter(({ handler }) => !ids.has(handler.name))
     .map(({ handler }) => ({ id: handler.name, kind: 'handler', ...describe(handler) }));
-  return [...intents, ...handlers];
+  return [...intents, ...handlers].filter((choice) => !excluded.includes(choice.id));
 }
 
 function describe(hints: {
@@ -87,9 +92,12 @@ export function askClassifier(
     asked,
     waitMs: classifier.waitMs,
     request: {
-      // What leaves the platform is what the log keeps: every run of three or more digits masked.
-      utterance: maskDigitsInText(words),
-      choices: offerChoices(ctx, node, here),
+      // What leaves the platform is what the log keeps (every run of three or more digits masked), less
+      // control and format characters, which no caller says.
+      utterance: maskDigitsInText(words)
+        .replace(/[\p{Cc}\p{Cf}]+/gu, ' ')
+        .trim(),
+      choices: offerChoices(ctx, node, here, asked.excluded),
       endpoint: classifier.endpoint,
       model: classifier.model,
       apiKeyEnv: classifier.apiKeyEnv,
@@ -124,7 +132,7 @@ export function readVerdict(
   const { choice, confidence, usage } = answer;
   const tokens =
     usage === undefined ? {} : { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens };
-  const choices = offerChoices(ctx, node, here);
+  const choices = offerChoices(ctx, node, here, asked.excluded);
   const offered = choices.find((c) => c.id === choice);
   const why =
     choice === NO_CHOICE

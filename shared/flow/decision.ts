@@ -60,6 +60,16 @@ export type LookupNeed = {
   readonly waitMs: number;
 };
 
+/**
+ * Why a menu asks the classifier: nothing matched, or a keyword match is doubtful (the intent it chose,
+ * and why, which stands on a failure). `excluded` names the intents and handlers an exclude voided for
+ * these words: the model is not offered them.
+ */
+export type Asked = (
+  | { readonly kind: 'nomatch' }
+  | { readonly kind: 'doubtful'; readonly intent: number; readonly why: string }
+) & { readonly excluded?: readonly string[] };
+
 /** An utterance the engine asks a language model about, at a menu whose `classifier` is on. */
 export type ClassifyNeed = {
   readonly type: 'classify';
@@ -69,7 +79,7 @@ export type ClassifyNeed = {
   /** The document's guard and prices, which the edge's per-instance guard judges by. */
   readonly guard: GuardSettings;
   /** Why it is asked: nothing matched, or a doubtful keyword match (the intent that stands on a failure). */
-  readonly asked: { readonly kind: 'nomatch' } | { readonly kind: 'doubtful'; readonly intent: number };
+  readonly asked: Asked;
 };
 
 /** What the edge brings back for a need: a lookup's answer, or a classification's. */

@@ -22,6 +22,8 @@ export function hearHandlers(
   node: ListeningNode,
   here: Here,
   input: HandlerInput,
+  /** Hears the name of each handler an exclude voided for these words. */
+  voided?: (name: string) => void,
 ): Step | undefined {
   const heard = listHandlersHeard(ctx.compiled.handlers, node, here.flowName);
   if (heard.length === 0) return undefined;
@@ -37,8 +39,11 @@ export function hearHandlers(
   const match = matchIntents(
     heard.map(({ matcher }) => matcher),
     input.words,
-    (index, exclude) =>
-      ctx.note(intentExcluded(heard[index]?.handler.name ?? String(index), exclude, 'handler')),
+    (index, exclude) => {
+      const name = heard[index]?.handler.name ?? String(index);
+      voided?.(name);
+      ctx.note(intentExcluded(name, exclude, 'handler'));
+    },
   );
   const chosen = match === undefined ? undefined : heard[match.index];
   return match === undefined || chosen === undefined ? undefined : take(ctx, here, chosen, match.why);

@@ -222,17 +222,26 @@ function hearMenu(ctx: CallContext, node: MenuNode, here: Here, event: HeardEven
       if (keyTarget !== undefined)
         return matchedAt(ctx, keyTarget, `spoken key ${spokenKey}`, `spoken key ${spokenKey}`);
       const matchers = ctx.compiled.intents.get(`${here.flowName}/${here.at.state.node}`) ?? [];
-      const match = matchIntents(matchers, words, (index, exclude) =>
-        ctx.note(intentExcluded(intentId(node, index), exclude)),
-      );
+      // What an exclude voided for these words is never offered to the classifier either.
+      const voided: number[] = [];
+      const match = matchIntents(matchers, words, (index, exclude) => {
+        voided.push(index);
+        ctx.note(intentExcluded(intentId(node, index), exclude));
+      });
+      const excluded = voided.map((index) => intentId(node, index));
       const classifier = classifierAt(ctx, node, here);
       if (match !== undefined) {
         // A doubtful keyword match (said in the negative, or beside another intent's keyword) is asked
         // about, when the document says so; the match stands on any failure.
-        const doubt = classifier?.doubtful === true ? findDoubt(matchers, words, match) : undefined;
+        const doubt = classifier?.doubtful === true ? findDoubt(matchers, words, match, voided) : undefined;
         if (classifier !== undefined && doubt !== undefined) {
           ctx.note(`intent ${intentId(node, match.index)} (${match.why}) is doubtful: ${doubt}`);
-          const asked = { kind: 'doubtful', intent: match.index } as const;
+          const asked = {
+            kind: 'doubtful',
+            intent: match.index,
+            why: match.why,
+            ...listed(excluded),
+          } as const;
           return { kind: 'need', need: askClassifier(ctx, classifier, node, here, heard, asked) };
         }
         return matchIntent(ctx, node, match.index, match.why);
@@ -244,13 +253,21 @@ function hearMenu(ctx: CallContext, node: MenuNode, here: Here, event: HeardEven
         node,
         here,
         handlerKey === undefined ? { words } : { words, spokenKey: handlerKey },
+        (name) => excluded.push(name),
       );
       if (handled !== undefined) return handled;
-      if (classifier !== undefined && hasWordsLeft(heard))
-        return { kind: 'need', need: askClassifier(ctx, classifier, node, here, heard, { kind: 'nomatch' }) };
+      if (classifier !== undefined && hasWordsLeft(heard)) {
+        const asked = { kind: 'nomatch', ...listed(excluded) } as const;
+        return { kind: 'need', need: askClassifier(ctx, classifier, node, here, heard, asked) };
+      }
       return retry(ctx, node, here, 'noMatch', 'utterance matched nothing');
     }
   }
+}
+
+/** `{excluded}` when anything was, else nothing: the paused decision stays as small as it can. */
+function listed(excluded: readonly string[]): { readonly excluded?: readonly string[] } {
+  return excluded.length === 0 ? {} : { excluded: [...excluded] };
 }
 
 function matchedAt(ctx: CallContext, target: string, what: string, why: string): Step {
