@@ -29,7 +29,7 @@ export type ClassifyChoice = {
 };
 
 /** The answer that chooses nothing: the utterance is a no-match, as without the fallback. */
-export const NO_CHOICE = 'none';
+export { NO_CHOICE } from '../rules/classifier-checks';
 
 /** A classification as the engine asks for it: the utterance (digits already masked) and the choices. */
 export type ClassifyRequest = {
@@ -81,7 +81,14 @@ export type ClassifyAnswer = { readonly type: 'classify' } & (
       readonly ms: number;
       readonly usage?: TokenUsage;
     }
-  | { readonly kind: 'failed'; readonly why: ClassifyFailure; readonly ms: number; readonly status?: number }
+  | {
+      readonly kind: 'failed';
+      readonly why: ClassifyFailure;
+      readonly ms: number;
+      readonly status?: number;
+      /** Tokens an answer that could not be used still reports (`unparseable`, `off-list`): billed all the same. */
+      readonly usage?: TokenUsage;
+    }
 );
 
 /** A classification the edge performs for one callback, within `waitMs` of awake time. */

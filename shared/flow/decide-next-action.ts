@@ -329,6 +329,10 @@ function restart(ctx: CallContext, why: string): Resolved {
   const flowName = chooseLineFlow(ctx, rules.defaultLine);
   const flow = ctx.flowNamed(flowName);
   const prefix = rules.recovery === undefined ? [] : renderPrompt(rules.recovery, ctx);
-  const position = laterPosition(ctx, freshState(ctx, flowName, flow.start, rules.defaultLine), prefix);
+  // The line the call came in on is lost with its state: when any line keeps its words from the model,
+  // this call might be one of its calls, so it is kept from the model too (privacy fails closed).
+  const anyLineOff = (rules.lines ?? []).some((line) => !lineAllowsClassifier(line));
+  const line = anyLineOff ? { classifier: false } : rules.defaultLine;
+  const position = laterPosition(ctx, freshState(ctx, flowName, flow.start, line), prefix);
   return { kind: 'restart', result: advance(ctx, position, { kind: 'goto', target: flow.start }) };
 }

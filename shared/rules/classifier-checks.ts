@@ -10,8 +10,11 @@ import type { Flow, Line, MenuNode, Rules } from './rules-schema';
 
 export function* findClassifierIssues(rules: Rules): Generator<DocumentIssue> {
   const { classifier } = rules;
-  if (classifier !== undefined) yield* findEndpointIssues('classifier.endpoint', classifier.endpoint);
-  if (classifier !== undefined) return;
+  if (classifier !== undefined) {
+    yield* findEndpointIssues('classifier.endpoint', classifier.endpoint);
+    yield* findChoiceNameIssues(rules);
+    return;
+  }
   // Switched on or off where there is nothing to switch: a mistake worth a message, not a silent no-op.
   const stray =
     'there is no `classifier` in this document: add one (endpoint, model, apiKeyEnv) or remove this';
@@ -20,6 +23,38 @@ export function* findClassifierIssues(rules: Rules): Generator<DocumentIssue> {
     for (const [nodeName, node] of Object.entries(flow.nodes)) {
       if (node.type === 'menu' && node.classifier === true)
         yield { path: `flows.${flowName}.nodes.${nodeName}.classifier`, message: stray };
+    }
+  }
+}
+
+/** The classifier's answer that chooses nothing: no intent or handler may have this name. */
+export const NO_CHOICE = 'none';
+
+/**
+ * The names a model answers with must say one thing each: `none` is its answer for no choice, and two
+ * intents of one menu with the same name could not be told apart.
+ */
+function* findChoiceNameIssues(rules: Rules): Generator<DocumentIssue> {
+  const reserved = `${NO_CHOICE} is the language model's answer for no choice: give this another name`;
+  for (const [index, handler] of (rules.handlers ?? []).entries())
+    if (handler.name === NO_CHOICE) yield { path: `handlers.${index}.name`, message: reserved };
+  for (const [flowName, flow] of Object.entries(rules.flows)) {
+    for (const [index, handler] of (flow.handlers ?? []).entries())
+      if (handler.name === NO_CHOICE)
+        yield { path: `flows.${flowName}.handlers.${index}.name`, message: reserved };
+    for (const [nodeName, node] of Object.entries(flow.nodes)) {
+      if (node.type !== 'menu' || !isClassifierOn(rules, flow, node)) continue;
+      const seen = new Set<string>();
+      for (const [index, intent] of (node.intents ?? []).entries()) {
+        const path = `flows.${flowName}.nodes.${nodeName}.intents.${index}.name`;
+        if (intent.name === NO_CHOICE) yield { path, message: reserved };
+        else if (intent.name !== undefined && seen.has(intent.name))
+          yield {
+            path,
+            message: `another intent of this menu is named ${intent.name}: the language model could not tell them apart`,
+          };
+        if (intent.name !== undefined) seen.add(intent.name);
+      }
     }
   }
 }
