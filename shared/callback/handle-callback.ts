@@ -257,6 +257,8 @@ async function performClassify(
   const waitMs = Math.max(0, Math.min(need.waitMs, deadline.remainingMs() - LOOKUP_ANSWER_MARGIN_MS));
   const failed = (why: ClassifyFailure): ClassifyAnswer => ({ type: 'classify', kind: 'failed', why, ms: 0 });
   if (deps.classify === undefined) return failed('unsendable');
+  // No time left to wait (the budget spent on the rules or a lookup): the words are not sent at all.
+  if (waitMs <= 0) return failed('timeout');
   let performed: Promise<ClassifyAnswer>;
   try {
     performed = deps.classify.perform({

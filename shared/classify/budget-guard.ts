@@ -12,6 +12,7 @@
  * Pure: no timer, no I/O, no global; the memory is fixed when the guard is created (a ring of the last
  * calls, a minute's bucket of spend for each of the last 60).
  */
+import { CLASSIFIER_LIMITS } from '../rules/rules-schema';
 import type { TokenUsage } from './classify-types';
 
 export type GuardPrices = {
@@ -38,18 +39,18 @@ export type GuardLimits = {
 };
 
 /**
- * The guard's defaults. The latency limit leaves the callback room to answer after a classification;
- * the cooldown is short because a provider's bad minute is usually a minute. Spend is not limited: at one
+ * The guard's defaults, the rules schema's (CLASSIFIER_LIMITS). The latency limit is under the default
+ * wait (700 ms), which cuts a slower classification off, so that a slow provider trips it; the cooldown is short because a provider's bad minute is usually a minute. Spend is not limited: at one
  * request at a time an instance makes a few thousand classifications an hour at most, well under 1 CNY
  * at qwen-flash's prices (0.00015 and 0.0015 CNY per 1,000 tokens in and out).
  */
 export const DEFAULT_GUARD_LIMITS: GuardLimits = {
-  latencyP95Ms: 1_500,
+  latencyP95Ms: CLASSIFIER_LIMITS.latencyP95Ms.default,
   maxFailureRate: 0.5,
-  window: 20,
-  minSamples: 5,
+  window: CLASSIFIER_LIMITS.window.default,
+  minSamples: CLASSIFIER_LIMITS.minSamples.default,
   maxSpendPerHour: 0,
-  cooldownS: 60,
+  cooldownS: CLASSIFIER_LIMITS.cooldownS.default,
   prices: { inputPer1k: 0.00015, outputPer1k: 0.0015 },
 };
 

@@ -65,7 +65,12 @@ export function createClassifierClient(options: ClassifierClientOptions = {}): C
     const { model } = task.request;
     const key = JSON.stringify([url.origin, model, task.guard]);
     const found = guards.get(key);
-    if (found !== undefined) return found.guard;
+    if (found !== undefined) {
+      // The most recently used last: the one evicted when a fifth comes is the least recently used.
+      guards.delete(key);
+      guards.set(key, found);
+      return found.guard;
+    }
     if (guards.size >= MAX_GUARDS) guards.delete(guards.keys().next().value as string);
     const guard = createBudgetGuard(task.guard satisfies GuardSettings, wallNow);
     guards.set(key, { origin: url.origin, model, settings: task.guard, guard });
@@ -112,7 +117,7 @@ export function createClassifierClient(options: ClassifierClientOptions = {}): C
       new Set(request.choices.map((choice) => choice.id)),
       clock.now() - started,
     );
-    const usage = answer.kind === 'classified' ? answer.usage : undefined;
+    const { usage } = answer;
     const change = guard.record({
       ok: answer.kind === 'classified',
       ms: answer.ms,
@@ -147,7 +152,8 @@ function readOutcome(outcome: AttemptOutcome, offered: ReadonlySet<string>, ms: 
   switch (outcome.kind) {
     case 'ok': {
       const verdict = readVerdict(outcome.data, offered);
-      if (!verdict.ok) return failed(verdict.why);
+      if (!verdict.ok)
+        return { ...failed(verdict.why), ...(verdict.usage === undefined ? {} : { usage: verdict.usage }) };
       return {
         type: 'classify',
         kind: 'classified',

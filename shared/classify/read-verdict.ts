@@ -59,9 +59,10 @@ export function readVerdict(completion: unknown, offered: ReadonlySet<string>): 
   if (!verdict.success) return { ok: false, why: 'unparseable', ...usage };
   const { choice } = verdict.output;
   if (choice !== NO_CHOICE && !offered.has(choice)) return { ok: false, why: 'off-list', ...usage };
-  // A confidence said as a percentage (92) is read as 0.92, a negative one as 0; past 100 it means nothing.
+  // A whole percentage (92) is read as 0.92, a negative confidence as 0; 1.5 or 101 mean nothing.
   const said = verdict.output.confidence;
-  if (said > 100) return { ok: false, why: 'unparseable', ...usage };
-  const confidence = Math.max(0, said > 1 ? said / 100 : said);
+  const percent = said > 1 && said <= 100 && Number.isInteger(said);
+  if (said > 1 && !percent) return { ok: false, why: 'unparseable', ...usage };
+  const confidence = Math.max(0, percent ? said / 100 : said);
   return { ok: true, choice, confidence, ...usage };
 }

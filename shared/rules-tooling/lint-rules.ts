@@ -57,6 +57,7 @@ export function lintRules(document: unknown, options: LintOptions = {}): LintRul
     lintSettings(`lines.${i}.settings`, line.settings, findings);
   lintDocumentPrompts(rules, findings);
   lintLookupUse(rules, findings);
+  lintClassifierGuard(rules, findings);
   lintSubflows(rules, graph, findings);
   lintHandlers(rules, graph, findings);
   const variablesOf = analyseRulesVariables(result.compiled, graph);
@@ -255,5 +256,21 @@ function lintVariable(
   findings.errors.push({
     path: `${path}.var`,
     message: `${unset.reason}, so this condition never holds; ${unset.fix}`,
+  });
+}
+
+/**
+ * A classification is cut off at `waitMs`, so none takes longer: a latency limit at or over it can never
+ * be passed, and the guard would never turn a slow provider off for being slow.
+ */
+function lintClassifierGuard(rules: Rules, findings: Findings): void {
+  const { classifier } = rules;
+  if (classifier === undefined || classifier.guard.latencyP95Ms < classifier.waitMs) return;
+  findings.warnings.push({
+    path: 'classifier.guard.latencyP95Ms',
+    message:
+      `a classification is cut off at waitMs (${classifier.waitMs} ms), so its p95 never passes ` +
+      `latencyP95Ms (${classifier.guard.latencyP95Ms} ms) and the guard never turns a slow model off; ` +
+      `set latencyP95Ms under waitMs, such as ${Math.max(100, Math.round(classifier.waitMs * 0.7))}`,
   });
 }

@@ -591,7 +591,7 @@ export const CLASSIFIER_LIMITS = {
   waitMs: { default: 700, min: 100, max: 3000 },
   maxTokens: { default: 40, min: 10, max: 200 },
   maxBytes: { default: 16_384, min: 1024, max: 65_536 },
-  latencyP95Ms: { default: 1500, min: 100, max: 10_000 },
+  latencyP95Ms: { default: 500, min: 100, max: 10_000 },
   window: { default: 20, min: 5, max: 200 },
   minSamples: { default: 5, min: 1, max: 200 },
   cooldownS: { default: 60, min: 5, max: 3600 },

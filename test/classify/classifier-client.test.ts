@@ -155,6 +155,20 @@ describe('the classifier client', () => {
     }
   });
 
+  it('counts the tokens of an answer it could not use as spent', async () => {
+    const { client, changes, perform } = guarded();
+    try {
+      const dear = { ...GUARD, prices: { inputPer1k: 1, outputPer1k: 1 }, maxSpendPerHour: 0.5 };
+      const answer = await perform(server.urlIn('off-list'), dear);
+      assert.equal(answer.kind === 'failed' && answer.why, 'off-list');
+      assert.ok((answer.usage?.promptTokens ?? 0) > 0);
+      assert.deepEqual(changes, ['tripped']);
+      assert.equal(client.guards()[0]?.status.why, 'spend');
+    } finally {
+      client.close();
+    }
+  });
+
   it('turns itself off when the hour’s spend passes the limit, from the tokens the answers report', async () => {
     const { client, changes, perform, pass } = guarded();
     try {

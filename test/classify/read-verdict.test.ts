@@ -38,6 +38,7 @@ describe('readVerdict', () => {
       confidence: 0,
     });
     assert.deepEqual(read('{"choice":"balance","confidence":1000}'), { ok: false, why: 'unparseable' });
+    assert.deepEqual(read('{"choice":"balance","confidence":1.5}'), { ok: false, why: 'unparseable' });
   });
 
   it('refuses prose, another shape, no choices, and a choice that was not offered', () => {

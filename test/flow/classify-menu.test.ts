@@ -200,6 +200,15 @@ describe('the classifier at a menu', () => {
     assert.equal(call.asked.length, 0);
   });
 
+  it('keeps a call whose state was lost from the model when any line keeps its calls from it', () => {
+    const call = callAtMenu(() => assert.fail('the classifier was asked'));
+    call.send('normal', { words: '你好', dynamic_id: 'not-a-state' });
+    const decoded = decodeState(call.dynamicId, KEYS, CALL_ID);
+    assert.ok(decoded.kind === 'ok' && decoded.state.classifierOff === true);
+    call.send('normal', { words: '我那个卡好像被人刷了' });
+    assert.equal(call.asked.length, 0);
+  });
+
   it('asks about a doubtful keyword match when the document says so, and keeps the match on a failure', () => {
     const overruled = callAtMenu(() => verdict('balance', 0.9));
     const decision = overruled.send('normal', { words: '不是丢了我就想看看余额' });
@@ -226,6 +235,35 @@ describe('the classifier at a menu', () => {
   });
 });
 
+describe('the classifier and excludes', () => {
+  it('is never offered, nor takes, an intent or handler an exclude voided for the words', () => {
+    const rules = structuredClone(HOTLINE) as RulesInput & {
+      flows: { main: { nodes: { menu: { intents: { excludes?: string[] }[] } } } };
+      handlers: { excludes?: string[] }[];
+    };
+    const [lost] = rules.flows.main.nodes.menu.intents;
+    if (lost !== undefined) lost.excludes = ['不是挂失'];
+    const [agent] = rules.handlers;
+    if (agent !== undefined) agent.excludes = ['不要人工'];
+    const call = new Call(compileOrThrow(rules), {
+      keys: KEYS,
+      now: NOW,
+      classify: (need) => {
+        assert.deepEqual(
+          need.request.choices.map((choice) => choice.id),
+          ['balance', 'repeat'],
+        );
+        return verdict('lostCard', 0.99);
+      },
+    });
+    call.send('callin', { caller: '13800138000', callee: '95000' });
+    const decision = call.send('normal', { words: '不是挂失也不要人工你们几点开门' });
+    assert.equal(call.asked.length, 1);
+    assert.equal(decision.state?.node, 'menu');
+    assert.equal(decision.facts.classified?.why, 'off-list');
+  });
+});
+
 describe('the classifier in a document', () => {
   it('refuses a switch with no classifier to switch, plain http to another host, and a key variable not LLM_', () => {
     const { classifier: _none, ...bare } = HOTLINE;
@@ -248,5 +286,26 @@ describe('the classifier in a document', () => {
       ...HOTLINE,
       classifier: { ...HOTLINE.classifier, endpoint: 'http://127.0.0.1:9600/v1' },
     });
+  });
+
+  it('refuses a choice named none, and two intents of an asking menu with one name', () => {
+    const named = (names: [string, string]) => {
+      const rules = structuredClone(HOTLINE) as RulesInput & {
+        flows: { main: { nodes: { menu: { intents: { name?: string }[] } } } };
+      };
+      rules.flows.main.nodes.menu.intents.forEach((intent, i) => {
+        intent.name = names[i] ?? String(i);
+      });
+      return rules;
+    };
+    assert.throws(() => compileOrThrow(named(['none', 'balance'])), /intents\.0\.name.*no choice/);
+    assert.throws(
+      () => compileOrThrow(named(['lostCard', 'lostCard'])),
+      /intents\.1\.name.*could not tell them apart/,
+    );
+    assert.throws(
+      () => compileOrThrow({ ...HOTLINE, handlers: [{ name: 'none', keywords: ['算了'], do: 'repeat' }] }),
+      /handlers\.0\.name/,
+    );
   });
 });

@@ -339,7 +339,7 @@ describe('pickByEngine: keywords alone, or as a call would be', () => {
 
   it('asks about a doubtful match as the document says, or as told; a failure leaves the keyword', () => {
     const turn = asks(menu.decide('我不要挂失'));
-    assert.deepEqual(turn.need.asked, { kind: 'doubtful', intent: 0 });
+    assert.deepEqual(turn.need.asked, { kind: 'doubtful', intent: 0, why: 'keyword 挂失' });
     assert.equal(turn.resume(classified('balance', 0.9)).got, 'balance');
     const failed = turn.resume({ type: 'classify', kind: 'failed', why: 'status', ms: 20, status: 503 });
     assert.deepEqual([failed.got, failed.why], ['lostCard', 'keyword 挂失']);

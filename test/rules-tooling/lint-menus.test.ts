@@ -159,6 +159,18 @@ describe('lint of a menu that asks the language model', () => {
     assert.match(first?.message ?? '', /give intent 0 a name,/);
   });
 
+  it('warns of a latency limit the wait never lets a classification pass', () => {
+    const intents = [{ name: 'agent', keywords: ['人工'], description: '转人工', goto: 'agent' }];
+    const document = withClassifier(intents);
+    const at = (guard: Record<string, number>) =>
+      lintRules({ ...document, classifier: { ...document.classifier, waitMs: 700, guard } }).warnings.filter(
+        (issue) => issue.path === 'classifier.guard.latencyP95Ms',
+      );
+    assert.match(at({ latencyP95Ms: 700 })[0]?.message ?? '', /never passes latencyP95Ms \(700 ms\)/);
+    assert.deepEqual(at({ latencyP95Ms: 500 }), []);
+    assert.deepEqual(at({}), [], 'the default is under the default wait');
+  });
+
   it('says nothing where the model is not asked', () => {
     const intents = [{ keywords: ['人工'], goto: 'agent' }];
     assert.deepEqual(classifierWarnings(withClassifier(intents, false)), []);
