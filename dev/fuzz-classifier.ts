@@ -79,9 +79,9 @@ const UNSET_KEY_ENV = 'LLM_FUZZ_UNSET';
 const LOOKUP_TOKEN_ENV = 'LOOKUP_BANK_TOKEN';
 
 /** How long the stand-in answers a document in one mode before the next, ms. */
-export const PHASE_MS = 2_000;
+export const PHASE_MS = 1_500;
 /** The phases of ok after each hostile one. */
-export const OK_PHASES = 4;
+export const OK_PHASES = 5;
 /** The run's key is unset one phase in this many (every document's classifications are then unsendable). */
 export const KEY_OFF_EVERY = 9;
 /** How long the stand-ins keep an idle connection, ms. */
@@ -111,7 +111,7 @@ const UTTERANCE_FILES = ['bank-card-service.utterances.yaml', 'bank-card-service
 
 /**
  * The modes a document rotates through: {@link OK_PHASES} of ok after every hostile one, longer than a
- * generated document's cooldown (5–8 s), so that a guard tripped by one comes back on before the next.
+ * generated document's cooldown (5–8 s), so that a guard tripped by one is mostly back on before the next.
  */
 function rotationOf(waitMs: number): string[] {
   const hostile = [

@@ -440,10 +440,12 @@ async function fuzzWithClassifier(
     );
   if (result.sent < runs) return ranShort(io, result.sent, runs);
   const missed = unseen(result);
-  if (result.lastedMs >= result.rotationMs && missed.length > 0) {
+  const wholeRotation = result.lastedMs >= result.rotationMs;
+  if (wholeRotation && missed.length > 0) {
     io.err(`fuzz: ${runs} requests never saw: ${missed.join(', ')}\n${described}\n`);
     return EXIT.failed;
   }
+  const rotation = `${Math.round(result.rotationMs / 1000)} s`;
   const seconds = (Date.now() - started) / 1000;
   io.out(
     `fuzz: ${result.sent.toLocaleString('en')} requests (seed ${seed}) with a classifier under ${result.documents.length} documents ` +
@@ -455,7 +457,10 @@ async function fuzzWithClassifier(
       'or request to the model, no request refused by the stand-in; guard trips and failed probes logged as warnings, ' +
       'recoveries as info, as many trips logged as the guards count; every connection closed ' +
       `${result.drainedMs} ms after the last callback, nothing left to keep the process from exiting; ` +
-      `${(logScan.lines - linesBefore).toLocaleString('en')} log lines scanned, no unmasked mobile number, no secret\n` +
+      `${(logScan.lines - linesBefore).toLocaleString('en')} log lines scanned, no unmasked mobile number, no secret; ` +
+      (wholeRotation
+        ? `a whole rotation (${rotation}): every outcome, every mode, a trip and a recovery seen\n`
+        : `shorter than a rotation (${rotation}): not every outcome and mode required\n`) +
       `${described}\n`,
   );
   return EXIT.ok;
