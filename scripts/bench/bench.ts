@@ -84,7 +84,7 @@ export const PROGRAM = {
   options: {
     quick: {
       type: 'boolean',
-      help: 'a short run of about 20 s: fewer rounds, smaller samples (default: about 1.5 min)',
+      help: 'a short run of about 25 s: fewer rounds, smaller samples (default: about 2 min)',
     },
     strict: { type: 'boolean', help: 'exit 1 when any target is missed (default: report it, exit 0)' },
   },
@@ -110,7 +110,7 @@ type Plan = {
   readonly ossRefresh: RefreshPlan;
 };
 
-/** Sample counts and time budgets; `--quick` trades precision for a run of about 20 s. */
+/** Sample counts and time budgets; `--quick` trades precision for a run of about 25 s. */
 const planFor = (quick: boolean): Plan =>
   quick
     ? {
