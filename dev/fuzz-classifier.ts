@@ -614,7 +614,7 @@ export async function fuzzClassifier(options: ClassifierFuzzOptions): Promise<Cl
       if (!(await waitUntil(() => open() === 0, limitMs))) {
         failure ??= `${open()} connections to the stand-ins open ${limitMs} ms after the last callback: a classification or lookup outlived its wait`;
       }
-      failure ??= checkGuardCount(coverage, dists, options.functions, llm.url);
+      failure ??= checkGuardCount(coverage, dists, options.functions, new URL(llm.url).origin);
       return { sent: played.sent, failure, drainedMs: Date.now() - drainStarted, lastedMs };
     });
   } finally {
@@ -716,21 +716,22 @@ function guardsOf(dist: string, name: string): readonly ClassifierGuardReport[] 
 }
 
 /**
- * The trips the log said against the trips the guards of this run's stand-in count, in every client (an
- * earlier run in this process may have left guards of its own in the built functions' clients).
+ * The trips the log said against the trips the guards of this run's stand-in (its `origin`) count, in
+ * every client (an earlier run in this process may have left guards of its own in the built functions'
+ * clients, for another stand-in).
  */
 function checkGuardCount(
   coverage: ClassifierCoverage,
   dists: readonly string[],
   functions: readonly string[],
-  endpoint: string,
+  origin: string,
 ): string | undefined {
   const logged = [...coverage.guard]
     .filter(([change]) => change.startsWith('tripped'))
     .reduce((sum, [, n]) => sum + n, 0);
   const counted = dists
     .flatMap((dist) => functions.flatMap((name) => guardsOf(dist, name)))
-    .filter((report) => report.endpoint === endpoint)
+    .filter((report) => report.origin === origin)
     .reduce((sum, report) => sum + report.status.tripped, 0);
   return logged === counted
     ? undefined
