@@ -6,6 +6,9 @@
  * retries, and dev/fuzz-callbacks.ts's requests among them. Every request is held to the properties of
  * dev/fuzz-callbacks.ts and to those of the mode ({@link CallsContext.check}).
  */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import {
   buildFcEvent,
@@ -13,6 +16,8 @@ import {
   type FcResult,
   formCallback,
   loadHostedHandler,
+  pickFunctionEnvironment,
+  ROOT,
   setFunctionEnvironment,
 } from './fc-event';
 import {
@@ -20,6 +25,7 @@ import {
   checkReply,
   collectStatesOfOtherCalls,
   type FuzzRequest,
+  forgedStateArb,
   safeJson,
 } from './fuzz-callbacks';
 import { logScan } from './log-scan';
@@ -41,6 +47,29 @@ export type FollowUp = {
   /** Sent twice, as the platform retries a callback. */
   readonly twice: boolean;
 };
+
+/**
+ * How the events after a call's first are delivered, as fields of a {@link FollowUp} record: the state
+ * each carries (the last reply's `carried` times in `carried + 2`, else a forged one or none), the pause
+ * before it, another instance 15 times in 100, and twice `twicePercent` times in 100.
+ */
+export function deliveryArbs(options: {
+  readonly carried: number;
+  readonly pauseMs: fc.Arbitrary<number>;
+  readonly twicePercent: number;
+}) {
+  return {
+    state: fc.oneof(
+      { weight: options.carried, arbitrary: fc.constant('carried' as const) },
+      { weight: 1, arbitrary: fc.constant('forged' as const) },
+      { weight: 1, arbitrary: fc.constant('missing' as const) },
+    ),
+    forgedState: forgedStateArb([]),
+    pauseMs: options.pauseMs,
+    elsewhere: fc.integer({ min: 0, max: 99 }).map((n) => n < 15),
+    twice: fc.integer({ min: 0, max: 99 }).map((n) => n < options.twicePercent),
+  };
+}
 
 /** One call: its first event (a callin, or an outbound call's first event) and what follows. */
 export type FuzzCall = {
@@ -262,6 +291,9 @@ export async function sendChecked<D>(
   context: CallsContext<D>,
   shown: () => string,
 ): Promise<Answered<D> | undefined> {
+  // A turn of the event loop first: a callback that waits for no I/O resolves in microtasks, and lanes
+  // that never yield would starve the others' exchanges (a classification, a lookup) of the loop.
+  await new Promise((resolve) => setImmediate(resolve));
   requestCount += 1;
   const requestId = `fuzz-${requestCount}`;
   const event = withRequestId(request.event, requestId);
@@ -418,4 +450,54 @@ export async function playCalls<D>(
   if (failure === undefined)
     await Promise.all(lanes.map((lane, i) => runLane(lane, i, share(i), options.seed, context)));
   return { sent, failure };
+}
+
+/**
+ * Runs `body` with the built `functions` in two folders, dist/ and a copy (instances loaded from the copy
+ * have side clients of their own: the lookup client, the classifier client), and with `variables` set
+ * besides the functions' own (undefined: unset); then removes the copy, and puts back `variables` and
+ * the functions' own as they were.
+ */
+export async function withTwoDists<T>(
+  functions: readonly string[],
+  variables: Readonly<Record<string, string | undefined>>,
+  body: (dists: readonly [string, string]) => Promise<T>,
+): Promise<T> {
+  const elsewhere = mkdtempSync(join(tmpdir(), 'vms-callflow-fuzz-'));
+  const had = Object.keys(variables).map((name) => [name, process.env[name]] as const);
+  const hadFunctions = pickFunctionEnvironment(process.env);
+  setVariables(Object.entries(variables));
+  try {
+    for (const name of functions)
+      cpSync(join(ROOT, 'dist', name), join(elsewhere, name), { recursive: true });
+    return await body([join(ROOT, 'dist'), elsewhere]);
+  } finally {
+    rmSync(elsewhere, { recursive: true, force: true });
+    setVariables(had);
+    setFunctionEnvironment(hadFunctions);
+  }
+}
+
+/** Sets each variable, or unsets it where its value is undefined. */
+function setVariables(variables: readonly (readonly [string, string | undefined])[]): void {
+  for (const [name, value] of variables) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+}
+
+/** The sockets, servers and timers that keep this process running (unref'd timers do not). */
+export function countHeldOpen(): number {
+  return process
+    .getActiveResourcesInfo()
+    .filter((kind) => kind === 'TCPSocketWrap' || kind === 'TCPServerWrap' || kind === 'Timeout').length;
+}
+
+/**
+ * Waits a second at most for the process to hold no more sockets, servers and timers than `before` (a
+ * server's handle goes a moment after it has closed); says how many it still holds, else undefined.
+ */
+export async function heldOpenSince(before: number): Promise<string | undefined> {
+  if (await waitUntil(() => countHeldOpen() <= before, 1_000)) return undefined;
+  return `${countHeldOpen() - before} sockets, servers or timers left behind: the process would not exit`;
 }

@@ -27,9 +27,6 @@
  * And, for a run of {@link EVERY_CONSTRUCT_RUNS} requests or more, every construct of
  * {@link EVERY_CONSTRUCT} was exercised, and each split branch whose weight promised 30 calls was taken.
  */
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import {
   readFlowEntered,
@@ -43,12 +40,12 @@ import { DEFAULT_RULES } from '../shared/rules/default-rules';
 import type { RulesInput } from '../shared/rules/rules-schema';
 import { lintRules } from '../shared/rules-tooling/lint-rules';
 import { decodeState, indexStateNames, MAX_CALL_DEPTH, openState } from '../shared/state/state-token';
-import { pickFunctionEnvironment, ROOT, setFunctionEnvironment } from './fc-event';
-import { forgedStateArb, requestArb, safeJson } from './fuzz-callbacks';
+import { requestArb, safeJson } from './fuzz-callbacks';
 import {
   type Answered,
   type CallRunOptions,
   callerArb,
+  deliveryArbs,
   type FollowUp,
   type FuzzCall,
   type FuzzItem,
@@ -56,6 +53,7 @@ import {
   platformCallIdArb,
   playCalls,
   stateOf,
+  withTwoDists,
 } from './fuzz-calls';
 import { scanLogOutput } from './log-scan';
 
@@ -306,7 +304,7 @@ const SUBFLOW_VALUE_READ =
   /^(flow l[1-3] saves v[1-3] for itself, and drops it when it returns, on every path here, |no collect or lookup node in flow (main|l[12]) saves v[1-3] |v[1-3] is kept once \(scope: once\), and every path here passes a node that reads it first and drops it)/;
 
 /** What the linter says of each document that it refuses (errors only): empty when all pass. */
-export function lintFlowDocuments(documents: readonly FlowDocument[]): string[] {
+export function lintFlowDocuments(documents: readonly Pick<FlowDocument, 'rules'>[]): string[] {
   return documents.flatMap((document, i) =>
     lintRules(document.rules)
       .errors.filter((issue) => !SUBFLOW_VALUE_READ.test(issue.message))
@@ -317,7 +315,7 @@ export function lintFlowDocuments(documents: readonly FlowDocument[]): string[] 
 // ─── The calls ───
 
 /** Everything a caller may say: every phrase the documents draw from, with excludes around keywords. */
-const WORDS = [
+export const FLOW_WORDS = [
   ...Object.values(PHRASES).flat(),
   '我不要人工',
   '我要人工',
@@ -362,19 +360,11 @@ function followUpArb(digger: boolean): fc.Arbitrary<FollowUp> {
       ? fc.oneof({ weight: 7, arbitrary: fc.constant('1') }, { weight: 3, arbitrary: digitsArb })
       : digitsArb,
     words: fc.oneof(
-      { weight: 8, arbitrary: fc.constantFrom(...WORDS) },
+      { weight: 8, arbitrary: fc.constantFrom(...FLOW_WORDS) },
       { weight: 1, arbitrary: fc.string({ maxLength: 30 }) },
     ),
     status: fc.constantFrom('success', 'fail', 'fail', 'ringing'),
-    state: fc.oneof(
-      { weight: 30, arbitrary: fc.constant('carried' as const) },
-      { weight: 1, arbitrary: fc.constant('forged' as const) },
-      { weight: 1, arbitrary: fc.constant('missing' as const) },
-    ),
-    forgedState: forgedStateArb([]),
-    pauseMs: fc.constant(0),
-    elsewhere: fc.integer({ min: 0, max: 99 }).map((n) => n < 15),
-    twice: fc.integer({ min: 0, max: 99 }).map((n) => n < 8),
+    ...deliveryArbs({ carried: 30, pauseMs: fc.constant(0), twicePercent: 8 }),
   });
 }
 
@@ -625,17 +615,13 @@ export async function fuzzFlows(options: FlowFuzzOptions): Promise<FlowFuzzResul
       coverage,
       documents,
     };
-  const elsewhere = mkdtempSync(join(tmpdir(), 'vms-callflow-fuzz-'));
-  const hadVariables = pickFunctionEnvironment(process.env);
   const splits = new Map<string, string>();
-  try {
-    for (const name of options.functions)
-      cpSync(join(ROOT, 'dist', name), join(elsewhere, name), { recursive: true });
+  return await withTwoDists(options.functions, {}, async (dists) => {
     const { sent, failure } = await playCalls<FlowDocument>({
       ...options,
       documents,
       environment: (document) => ({ STATE_SECRETS: options.stateSecrets, RULES: document.json }),
-      dists: [join(ROOT, 'dist'), elsewhere],
+      dists,
       book: openLogBook(
         (line) => scanLogOutput(line, [options.stateSecrets]),
         () => {},
@@ -645,10 +631,7 @@ export async function fuzzFlows(options: FlowFuzzOptions): Promise<FlowFuzzResul
       checkTwice: (first, second) => checkAnsweredAlike(first, second, options.stateSecrets, coverage),
     });
     return { sent, failure, coverage, documents };
-  } finally {
-    rmSync(elsewhere, { recursive: true, force: true });
-    setFunctionEnvironment(hadVariables);
-  }
+  });
 }
 
 /** The constructs a run never exercised, and the split branches it should have taken and did not. */

@@ -24,28 +24,29 @@
  * (none in flight), and the stand-in is left with no connection open.
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { TICK_MS } from '../shared/clock/awake-clock';
 import { LOOKUP_FAILURES } from '../shared/lookup/lookup-types';
 import { DEFAULT_RULES } from '../shared/rules/default-rules';
 import { LOOKUP_LIMITS, type RulesInput } from '../shared/rules/rules-schema';
-import { pickFunctionEnvironment, ROOT, setFunctionEnvironment } from './fc-event';
-import { forgedStateArb, requestArb } from './fuzz-callbacks';
+import { requestArb } from './fuzz-callbacks';
 import {
   type CallRunOptions,
   callerArb,
+  countHeldOpen,
+  deliveryArbs,
   type FollowUp,
   type FuzzCall,
   type FuzzItem,
+  heldOpenSince,
   type LogBook,
   openLogBook,
   platformCallIdArb,
   playCalls,
   waitUntil,
+  withTwoDists,
 } from './fuzz-calls';
 import { scanLogOutput } from './log-scan';
 import { type LookupRoute, type LookupServer, startLookupServer } from './lookup-server';
@@ -312,19 +313,15 @@ const followUpArb: fc.Arbitrary<FollowUp> = fc.record({
   type: fc.constantFrom('mute', 'mute', 'dtmf', 'dtmf', 'normal', 'timebreak'),
   digits: fc.constantFrom('1', '2', '3', '4', '5', '0', '9', '12'),
   words: fc.constantFrom('积分', '余额', '人工', '好的', `我的号码是${MOBILE}`),
-  state: fc.oneof(
-    { weight: 16, arbitrary: fc.constant('carried' as const) },
-    { weight: 1, arbitrary: fc.constant('forged' as const) },
-    { weight: 1, arbitrary: fc.constant('missing' as const) },
-  ),
-  forgedState: forgedStateArb([]),
-  pauseMs: fc.oneof(
-    { weight: 14, arbitrary: fc.constant(0) },
-    { weight: 4, arbitrary: fc.integer({ min: 1, max: 40 }) },
-    { weight: 2, arbitrary: fc.integer({ min: 80, max: 200 }) },
-  ),
-  elsewhere: fc.integer({ min: 0, max: 99 }).map((n) => n < 15),
-  twice: fc.integer({ min: 0, max: 99 }).map((n) => n < 5),
+  ...deliveryArbs({
+    carried: 16,
+    pauseMs: fc.oneof(
+      { weight: 14, arbitrary: fc.constant(0) },
+      { weight: 4, arbitrary: fc.integer({ min: 1, max: 40 }) },
+      { weight: 2, arbitrary: fc.integer({ min: 80, max: 200 }) },
+    ),
+    twicePercent: 5,
+  }),
 });
 
 const callArb: fc.Arbitrary<FuzzCall> = fc.record({
@@ -428,40 +425,27 @@ export async function fuzzLookups(options: LookupFuzzOptions): Promise<LookupFuz
     idleMs: IDLE_MS,
     chooseRoute: chooseHostileRoute(seededRandom(options.seed), coverage.answers),
   });
-  // A second copy of the built functions: instances loaded from it have a lookup client of their own.
-  const elsewhere = mkdtempSync(join(tmpdir(), 'vms-callflow-fuzz-'));
-  const hadToken = process.env.LOOKUP_TOKEN;
-  const hadVariables = pickFunctionEnvironment(process.env);
-  process.env.LOOKUP_TOKEN = LOOKUP_SECRET;
   let run: Omit<LookupFuzzResult, 'coverage'>;
   try {
-    for (const name of options.functions)
-      cpSync(join(ROOT, 'dist', name), join(elsewhere, name), { recursive: true });
-    run = await runLanes(options, standIn, [join(ROOT, 'dist'), elsewhere], coverage);
+    run = await withTwoDists(options.functions, { LOOKUP_TOKEN: LOOKUP_SECRET }, (dists) =>
+      runLanes(options, standIn, dists, coverage),
+    );
   } finally {
     await standIn.stop();
-    rmSync(elsewhere, { recursive: true, force: true });
-    if (hadToken === undefined) delete process.env.LOOKUP_TOKEN;
-    else process.env.LOOKUP_TOKEN = hadToken;
-    setFunctionEnvironment(hadVariables);
   }
-  // A server's handle goes a moment after it has closed.
-  if (!(await waitUntil(() => countHeldOpen() <= heldBefore, 1_000))) {
-    run = {
-      ...run,
-      failure:
-        run.failure ??
-        `${countHeldOpen() - heldBefore} sockets, servers or timers left behind: the process would not exit`,
-    };
-  }
-  return { ...run, coverage };
+  const failure = run.failure ?? (await heldOpenSince(heldBefore));
+  return { ...run, failure, coverage };
 }
 
-/** The sockets, servers and timers that keep this process running (unref'd timers do not). */
-function countHeldOpen(): number {
-  return process
-    .getActiveResourcesInfo()
-    .filter((kind) => kind === 'TCPSocketWrap' || kind === 'TCPServerWrap' || kind === 'Timeout').length;
+/** The functions' variables of an instance serving `document` in a fuzz run: its key, its rules, the budget. */
+export function fuzzEnvironment(
+  stateSecrets: string,
+): (document: { readonly json: string }) => Readonly<Record<string, string>> {
+  return (document) => ({
+    STATE_SECRETS: stateSecrets,
+    RULES: document.json,
+    CALLBACK_BUDGET_MS: String(FUZZ_BUDGET_MS),
+  });
 }
 
 /** Starts the instances, runs the lanes, and waits for what they left in flight to end. */
@@ -477,11 +461,7 @@ async function runLanes(
   const { sent, failure: played } = await playCalls<FuzzDocument>({
     ...options,
     documents,
-    environment: (document) => ({
-      STATE_SECRETS: options.stateSecrets,
-      RULES: document.json,
-      CALLBACK_BUDGET_MS: String(FUZZ_BUDGET_MS),
-    }),
+    environment: fuzzEnvironment(options.stateSecrets),
     dists,
     book,
     items: itemArb,
@@ -544,7 +524,7 @@ function lookupClientOf(dist: string, name: string): { lookupsInFlight: () => nu
 }
 
 /** The event loop's stalls: how long it went without turning, as a timer every few ms sees it. */
-type LoopWatch = {
+export type LoopWatch = {
   /** The longest stall that ended since `start` (performance.now), ms; of the last thousand stalls. */
   readonly longestSince: (start: number) => number;
   /** The longest stall since the watch began, ms. */
@@ -555,7 +535,7 @@ type LoopWatch = {
 /** How often the watch looks, ms; a gap this much longer than expected counts as a stall. */
 const WATCH_EVERY_MS = 10;
 
-function watchEventLoop(): LoopWatch {
+export function watchEventLoop(): LoopWatch {
   const stalls: { readonly at: number; readonly ms: number }[] = [];
   let longest = 0;
   let last = performance.now();

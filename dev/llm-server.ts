@@ -126,14 +126,33 @@ export type LlmServerOptions = {
   readonly maxBodyBytes?: number;
   /** Called with each request once it is read, before it is answered (the command prints them). */
   readonly onRequest?: (request: LlmServerRequest) => void;
+  /**
+   * Picks the mode of each request whose path names none, instead of `mode` (the fuzz rotates every
+   * document through every mode by its model); undefined falls back to `mode`. A text that is no mode is
+   * answered 404, as a mistyped mode in a path is.
+   */
+  readonly chooseMode?: (request: {
+    readonly path: string;
+    readonly model: string | undefined;
+    readonly utterance: string | undefined;
+  }) => string | undefined;
+  /** Whether {@link LlmServer.requests} keeps every request (the default); a long run keeps none. */
+  readonly record?: boolean;
+  /**
+   * How long an idle keep-alive connection is kept, ms (node's 5 s by default). Shorter, the open
+   * connections left at any moment are the ones a client still holds in the middle of an exchange.
+   */
+  readonly idleMs?: number;
 };
 
 export type LlmServer = {
   /** The base URL, `http://127.0.0.1:<port>/v1`: requests go to `<url>/chat/completions`. */
   readonly url: string;
   readonly port: number;
-  /** Every request, in the order they arrived. */
+  /** Every request, in the order they arrived (none when started with `record: false`). */
   readonly requests: readonly LlmServerRequest[];
+  /** The connections open now, whatever their state: a client that gave up must have closed its own. */
+  openSockets(): number;
   /** The base URL whose requests are answered in `mode`: `http://127.0.0.1:<port>/<mode>/v1`. */
   urlIn(mode: string): string;
   /** Stops listening and destroys every connection, hanging and slow ones included. */
@@ -213,11 +232,19 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
 
   const handle = async (req: IncomingMessage, res: ServerResponse, later: Later): Promise<void> => {
     const path = new URL(req.url ?? '/', 'http://stand-in').pathname;
-    const modeText = modeOfPath(path, defaultMode);
     const body = await readBody(req, maxBodyBytes);
     const authorized = req.headers.authorization === `Bearer ${apiKey}`;
     const chat = readChat(body.text);
     const prompt = chat.ok ? readPrompt(chat.body) : undefined;
+    const named = modeOfPath(path);
+    const modeText =
+      named === null
+        ? (options.chooseMode?.({
+            path,
+            model: chat.ok ? chat.body.model : undefined,
+            utterance: prompt?.utterance,
+          }) ?? defaultMode)
+        : named;
     const checked = checkRequest({
       modeText,
       method: req.method ?? '',
@@ -239,7 +266,7 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
       refused: 'refusal' in checked ? checked.refusal.status : undefined,
       answer,
     };
-    requests.push(record);
+    if (options.record !== false) requests.push(record);
     options.onRequest?.(record);
     if ('refusal' in checked) {
       sendError(res, checked.refusal);
@@ -255,26 +282,30 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     replyIn(checked.mode, req, res, reply, later);
   };
 
-  const http = await serveStandIn(handle, options.port === undefined ? {} : { port: options.port });
+  const http = await serveStandIn(handle, {
+    ...(options.port === undefined ? {} : { port: options.port }),
+    ...(options.idleMs === undefined ? {} : { idleMs: options.idleMs }),
+  });
   return {
     url: `${http.origin}/v1`,
     port: http.port,
     requests,
+    openSockets: http.openSockets,
     urlIn: (mode) => `${http.origin}/${mode}/v1`,
     close: http.stop,
   };
 }
 
 /**
- * The mode text a chat path asks for: `/v1/chat/completions` and DashScope's
- * `/compatible-mode/v1/chat/completions` the default, `/<mode>/v1/chat/completions` that mode; undefined
- * for any other path (a mistyped mode included: it is a 404, not the default quietly).
+ * The mode text a chat path asks for: null for `/v1/chat/completions` and DashScope's
+ * `/compatible-mode/v1/chat/completions` (the server's choice), `/<mode>/v1/chat/completions` that mode;
+ * undefined for any other path (a mistyped mode included: it is a 404, not the default quietly).
  */
-function modeOfPath(path: string, defaultMode: string): string | undefined {
+function modeOfPath(path: string): string | null | undefined {
   const match = /^(?:\/([^/]+))?\/v1\/chat\/completions$/.exec(path);
   if (match === null) return undefined;
   const prefix = match[1];
-  if (prefix === undefined || prefix === 'compatible-mode') return defaultMode;
+  if (prefix === undefined || prefix === 'compatible-mode') return null;
   return parseLlmMode(prefix) === undefined ? undefined : prefix;
 }
 

@@ -5,9 +5,12 @@
  * 1. cold first reply: a fresh node loads the inbound bundle from a file and answers one callin, against
  *    a constant handler run by the same runner (bench-cold.ts), with three rules configurations, and
  *    one small document without lookups, with a lookup first (answered by a stand-in on 127.0.0.1), and
- *    with lookups it does not use (lookups.ts);
- * 2. warm CPU per callback over a realistic mix of calls, against a parse-and-log handler, and of a callin
- *    that resumes after a lookup against the same callin without one (bench-warm.ts);
+ *    with lookups it does not use (lookups.ts), and the bank example with its classifier against without
+ *    it: the callin, and a no-match at the menu as the first request, classified by a stand-in on
+ *    127.0.0.1 (classifier.ts);
+ * 2. warm CPU per callback over a realistic mix of calls, against a parse-and-log handler, of a callin
+ *    that resumes after a lookup against the same callin without one, and of a no-match classified
+ *    in-process against the same no-match without a classifier (bench-warm.ts);
  * 3. rules scale: load and callin cost from 100 to 100,000 numbers (bench-rules.ts);
  * 4. the local server's throughput against bare node:http, information only (bench-throughput.ts);
  * 5. receipts: the slowest acknowledgement of a hostile 1 MB push, in this process (bench-receipts.ts);
@@ -35,6 +38,13 @@ import {
   runWhenMain,
 } from '../../dev/command-line';
 import { formCallback } from '../../dev/fc-event';
+import {
+  type BenchClassifier,
+  classifierColdRows,
+  classifierColdVariants,
+  noMatchEvents,
+  startBenchClassifier,
+} from './classifier';
 import {
   CONSTANT_HANDLER,
   type ColdComparison,
@@ -74,7 +84,7 @@ export const PROGRAM = {
   options: {
     quick: {
       type: 'boolean',
-      help: 'a short run of about 20 s: fewer rounds, smaller samples (default: about 1.5 min)',
+      help: 'a short run of about 25 s: fewer rounds, smaller samples (default: about 2 min)',
     },
     strict: { type: 'boolean', help: 'exit 1 when any target is missed (default: report it, exit 0)' },
   },
@@ -100,7 +110,7 @@ type Plan = {
   readonly ossRefresh: RefreshPlan;
 };
 
-/** Sample counts and time budgets; `--quick` trades precision for a run of about 20 s. */
+/** Sample counts and time budgets; `--quick` trades precision for a run of about 25 s. */
 const planFor = (quick: boolean): Plan =>
   quick
     ? {
@@ -168,6 +178,7 @@ function measureCold(
   oss: BenchOss,
   sdk: { module: string; sideKb: number },
   lookups: BenchLookups,
+  classifier: { readonly bench: BenchClassifier; readonly noMatch: { classifier: Buffer; plain: Buffer } },
 ): Row[] {
   const bundle = builtFile(dist, 'inbound');
   const variants: ColdVariant[] = [
@@ -214,6 +225,9 @@ function measureCold(
       env: { RULES: lookups.rules.unused, ...LOOKUP_ENV },
       verify: expectLookupForm(false),
     },
+    // The bank example with its classifier and without (scripts/bench/classifier.ts): the callin, then a
+    // no-match at the menu as the first request, classified by the stand-in on 127.0.0.1 or not.
+    ...classifierColdVariants(bundle, classifier.bench, classifier.noMatch),
   ];
   const content = JSON.stringify({ caller: '15201030105', callee: '95000' });
   const event = formCallback(
@@ -246,6 +260,7 @@ function measureCold(
       compareCold(samples, 'lookup-unused', 'lookup-free'),
       'lookup-client.js not loaded',
     ),
+    ...classifierColdRows(samples),
   ];
 }
 
@@ -292,11 +307,22 @@ async function bench(quick: boolean, strict: boolean, io: CommandIo): Promise<nu
   const oss = await startBenchOss(bankRulesJson, PLAN.ossRefresh.rounds);
   const sdk = await buildSdkVariant(dist);
   const lookups = await startBenchLookups();
+  const classifier = await startBenchClassifier(bankRulesJson);
+  const [noMatchClassified, noMatchPlain] = [
+    await noMatchEvents(dist, classifier.rules.classifier, 1, 117079760123),
+    await noMatchEvents(dist, classifier.rules.plain, 1, 117079770123),
+  ];
   reportProgress(
-    `cold first replies (${plural(PLAN.cold.rounds, 'round')} × ${plural(PLAN.cold.perRound, 'run')} of 10 variants)`,
+    `cold first replies (${plural(PLAN.cold.rounds, 'round')} × ${plural(PLAN.cold.perRound, 'run')} of 14 variants)`,
   );
-  rows.push(...measureCold(PLAN, bankRulesJson, dist, oss, sdk, lookups));
-  const warm = await measureWarm(PLAN.warm, bankRulesJson, dist, lookups);
+  rows.push(
+    ...measureCold(PLAN, bankRulesJson, dist, oss, sdk, lookups, {
+      bench: classifier,
+      noMatch: { classifier: noMatchClassified[0] as Buffer, plain: noMatchPlain[0] as Buffer },
+    }),
+  );
+  classifier.stop();
+  const warm = await measureWarm(PLAN.warm, bankRulesJson, dist, lookups, classifier);
   lookups.stop();
   rows.push(...warm.rows);
   const rules = measureRulesScale(PLAN.rules, dist);

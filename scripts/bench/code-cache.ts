@@ -25,6 +25,7 @@ import {
   expectBundleAnswer,
   measureColdFirstReplies,
   runColdChild,
+  signed,
 } from './cold';
 import {
   buildPrivateDist,
@@ -143,7 +144,7 @@ async function main(): Promise<void> {
         pass: undefined,
         detail:
           `CPU ${formatSpread(c.cpuMs, 1)} ms${versusRequire}; ` +
-          `load +${c.loadMs.toFixed(1)} ms, reply ${c.replyMs.toFixed(1)} ms${size}`,
+          `load ${signed(c.loadMs)} ms, reply ${c.replyMs.toFixed(1)} ms${size}`,
       };
     });
     const seconds = ((performance.now() - started) / 1_000).toFixed(1);

@@ -40,6 +40,8 @@ export type ColdVariant = {
   readonly module: string;
   /** The function's own variables; the rest of the environment is `fcLikeEnv`'s (bench-common). */
   readonly env?: Readonly<Record<string, string>>;
+  /** The event it answers, when not the one all variants answer (a state sealed for its rules, say). */
+  readonly event?: Buffer;
   /** Node flags before the runner (a code cache made under other flags, say). */
   readonly nodeFlags?: readonly string[];
   /**
@@ -123,7 +125,7 @@ export function measureColdFirstReplies(
   plan: ColdPlan,
 ): ColdSamples {
   for (const variant of variants) {
-    const { report, stdout } = runColdChild(variant, event);
+    const { report, stdout } = runColdChild(variant, variant.event ?? event);
     variant.verify(report, stdout);
   }
   const samples = new Map(variants.map((variant) => [variant.name, [] as ColdReport[][]]));
@@ -131,7 +133,7 @@ export function measureColdFirstReplies(
     const reports = new Map(variants.map((variant) => [variant.name, [] as ColdReport[]]));
     for (let run = 0; run < plan.perRound; run++) {
       for (const variant of interleaved(variants, round * plan.perRound + run)) {
-        reports.get(variant.name)?.push(runColdChild(variant, event).report);
+        reports.get(variant.name)?.push(runColdChild(variant, variant.event ?? event).report);
       }
     }
     for (const [name, list] of reports) samples.get(name)?.push(list);
@@ -171,6 +173,11 @@ export function compareCold(samples: ColdSamples, name: string, baseline: string
   };
 }
 
+/** A difference in ms with its sign: `+10.1`, `-0.8`. */
+export function signed(ms: number): string {
+  return `${ms < 0 ? '-' : '+'}${Math.abs(ms).toFixed(1)}`;
+}
+
 /** A table row for a variant: the ratio as the value, judged on the median round against `target`. */
 export function coldRow(figure: string, comparison: ColdComparison, target: number | undefined): Row {
   const c = comparison;
@@ -181,6 +188,6 @@ export function coldRow(figure: string, comparison: ColdComparison, target: numb
     pass: target === undefined ? undefined : c.ratio.mid <= target,
     detail:
       `CPU ${formatSpread(c.cpuMs, 1)} ms vs ${formatSpread(c.baselineCpuMs, 1)} ms; ` +
-      `load +${c.loadMs.toFixed(1)} ms, reply ${c.replyMs.toFixed(1)} ms (${plural(c.runs, 'run')}, ${plural(c.rounds, 'round')})`,
+      `load ${signed(c.loadMs)} ms, reply ${c.replyMs.toFixed(1)} ms (${plural(c.runs, 'run')}, ${plural(c.rounds, 'round')})`,
   };
 }

@@ -2,10 +2,11 @@
  * What the parts of `npm run bench` (and `scripts/bench/code-cache.ts`) share: the build, the environment
  * their child processes get, the statistics they report and the table they print.
  */
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { buildBundles } from '../build/build';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -51,6 +52,7 @@ const BUILT_FILES = [
   'inbound/yaml-parser.js',
   'inbound/oss-client.js',
   'inbound/lookup-client.js',
+  'inbound/classifier-client.js',
   'outbound/index.js',
   'report/index.js',
 ];
@@ -114,6 +116,42 @@ export function runMeasuredChild(
     );
   }
   return { reported, stdout: result.output[1]?.toString('utf8') ?? '' };
+}
+
+/**
+ * Starts a stand-in of the bench in a process of its own (the bench waits in `spawnSync` while it
+ * measures, so a server in this process could not answer): `node --import tsx <script> <args>`, which
+ * prints one JSON line (`{"url": …}`) once it listens and serves until its stdin ends. Resolves with its
+ * URL and the function that stops it (called when this process exits, at the latest).
+ */
+export async function startStandInProcess(
+  script: string,
+  args: readonly string[],
+): Promise<{ readonly url: string; readonly stop: () => void }> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, script), ...args], {
+    cwd: root,
+    env: fcLikeEnv(),
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const stop = () => {
+    child.stdin?.end();
+    child.kill();
+  };
+  process.once('exit', stop);
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`))),
+  );
+  const lines = createInterface({ input: child.stdout ?? process.stdin });
+  let timer: NodeJS.Timeout | undefined;
+  const first = await Promise.race([
+    new Promise<string>((resolveLine) => lines.once('line', resolveLine)),
+    exited,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${script} did not start`)), 20_000);
+    }),
+  ]).finally(() => clearTimeout(timer));
+  const { url } = JSON.parse(first) as { url: string };
+  return { url, stop };
 }
 
 // ─── Statistics ───

@@ -9,14 +9,9 @@
  * - `lookup`: a lookup at the start of the flow, the balance from the stand-in (the only place 4217 is);
  * - `unused`: `plain` with the lookup declared and a lookup node the callin never reaches (key 1).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { RulesInput } from '../../shared/rules/rules-schema';
 import { type ColdVariant, expectBundleAnswer } from './cold';
-import { fcLikeEnv } from './common';
-
-const root = resolve(import.meta.dirname, '../..');
+import { startStandInProcess } from './common';
 
 /** The balance the stand-in answers: a reply that says it performed the lookup. */
 const BALANCE = 4217;
@@ -41,36 +36,11 @@ export type BenchLookups = {
 
 /** Starts the stand-in (stopped when this process exits, at the latest) and writes the three forms for it. */
 export async function startBenchLookups(): Promise<BenchLookups> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(root, 'scripts', 'bench', 'lookup-server.ts'),
-      PATH,
-      JSON.stringify({ balance: BALANCE }),
-      `Bearer ${TOKEN}`,
-    ],
-    { cwd: root, env: fcLikeEnv(), stdio: ['pipe', 'pipe', 'inherit'] },
-  );
-  const stop = () => {
-    child.stdin?.end();
-    child.kill();
-  };
-  process.once('exit', stop);
-  const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`the lookup stand-in exited with ${code}`))),
-  );
-  const lines = createInterface({ input: child.stdout ?? process.stdin });
-  let timer: NodeJS.Timeout | undefined;
-  const first = await Promise.race([
-    new Promise<string>((resolveLine) => lines.once('line', resolveLine)),
-    exited,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('the lookup stand-in did not start')), 20_000);
-    }),
-  ]).finally(() => clearTimeout(timer));
-  const { url } = JSON.parse(first) as { url: string };
+  const { url, stop } = await startStandInProcess('scripts/bench/lookup-server.ts', [
+    PATH,
+    JSON.stringify({ balance: BALANCE }),
+    `Bearer ${TOKEN}`,
+  ]);
   const json = (rules: RulesInput) => JSON.stringify(rules);
   return {
     url,

@@ -15,14 +15,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { type FcHandler, formCallback } from '../../dev/fc-event';
 import {
-  type FcHandler,
-  type FcResult,
-  formCallback,
-  loadBuiltHandler,
-  setFunctionEnvironment,
-} from '../../dev/fc-event';
-import { routeFunctionLogs } from '../../dev/function-logs';
+  type BenchClassifier,
+  CLASSIFY_INSTANTLY_HANDLER,
+  expectClassified,
+  noMatchEvents,
+  referenceAnswer,
+  type Verdict,
+} from './classifier';
 import {
   builtFile,
   forEachRound,
@@ -36,6 +37,7 @@ import {
   runMeasuredChild,
   spread,
 } from './common';
+import { refusingLoggedErrors, replyDataOf, startInstance } from './instances';
 import type { BenchLookups } from './lookups';
 import { LOOKED_UP_WORDS, LOOKUP_ENV } from './lookups';
 
@@ -149,53 +151,6 @@ function callinsOfNewCalls(count: number): Buffer[] {
   );
 }
 
-/**
- * A fresh instance of a built function, in this process, configured with `variables` and nothing else
- * the functions read, whatever this shell has. A bundle reads its environment on its first callback, so
- * that callback is made here, while the variables are set; its reply is not kept.
- */
-async function startInstance(
-  dist: string,
-  name: 'inbound' | 'outbound',
-  variables: Readonly<Record<string, string>> = {},
-): Promise<FcHandler> {
-  setFunctionEnvironment(variables);
-  try {
-    const handler = loadBuiltHandler(name, dist);
-    await handler(formCallback({ call_id: '0^0', content_type: 'callin', content: '{}', timestamp: '0' }));
-    return handler;
-  } finally {
-    // Nothing later in this process reads them: every other instance is started here, with its own.
-    setFunctionEnvironment();
-  }
-}
-
-/**
- * Runs `body` with the handlers' log lines read and discarded; the first error logged fails the run,
- * since a handler answering with its fallback would prepare the wrong calls.
- */
-async function refusingLoggedErrors<T>(body: () => Promise<T>): Promise<T> {
-  let firstError: string | undefined;
-  const restore = routeFunctionLogs((text) => {
-    if (firstError === undefined && text.includes('"level":"error"')) firstError = text;
-  });
-  try {
-    const result = await body();
-    if (firstError !== undefined) throw new Error(`a handler logged an error: ${firstError.slice(0, 500)}`);
-    return result;
-  } finally {
-    restore();
-  }
-}
-
-function replyDataOf(result: FcResult, type: string): Record<string, unknown> {
-  const reply = JSON.parse(result.body) as { result?: unknown; data?: Record<string, unknown> };
-  if (result.statusCode !== 200 || reply.result !== 'success' || reply.data === undefined) {
-    throw new Error(`${type} got HTTP ${result.statusCode} ${result.body.slice(0, 300)}`);
-  }
-  return reply.data;
-}
-
 /** One turn of a call: the event's type, its content beside the dynamic_id, and the action expected. */
 type Turn = { readonly type: string; readonly content: Record<string, string>; readonly expect?: string };
 
@@ -290,9 +245,45 @@ async function prepareMixes(plan: WarmPlan, bankRulesJson: string, dist: string)
   });
 }
 
+/** Each round's p50 over the baseline's of the same round, as a spread over rounds. */
+function ratioOfP50s(measured: readonly number[][], baseline: readonly number[][]) {
+  return spread(
+    measured.map((times, round) => percentile(times, 0.5) / percentile(baseline[round] ?? [], 0.5)),
+  );
+}
+
+/** Each round's `q` percentile, as a spread over rounds. */
+const percentileOf = (rounds: readonly number[][], q: number) =>
+  spread(rounds.map((times) => percentile(times, q)));
+
+/**
+ * A warm callback that does more (`measured`) against the same callback without it (`baseline`, timed in
+ * the same rounds): p50 per round, the ratio of p50s per round and the p99s in the detail, then `note`.
+ */
+function againstRow(
+  figure: string,
+  measured: readonly number[][],
+  baseline: { readonly rounds: readonly number[][]; readonly is: string },
+  note: string,
+  counted: string,
+  plan: WarmPlan,
+): Row {
+  const ratio = ratioOfP50s(measured, baseline.rounds);
+  return {
+    figure,
+    value: `p50 ${formatSpread(percentileOf(measured, 0.5), 0)} µs`,
+    target: '',
+    pass: undefined,
+    detail:
+      `${formatSpread(ratio, 2, '×')} ${baseline.is} (p50 ${formatSpread(percentileOf(baseline.rounds, 0.5), 0)} µs); ` +
+      `p99 ${formatSpread(percentileOf(measured, 0.99), 0)} vs ${formatSpread(percentileOf(baseline.rounds, 0.99), 0)} µs; ` +
+      `${note} (${plural(measured.length, 'round')} × ${measured[0]?.length ?? 0} ${counted} after ${plan.warmup})`,
+  };
+}
+
 /**
  * A warm callin that pauses at its lookup, performs it and resumes, against the same callin of the same
- * document without the lookup: p50 per round, the ratio of p50s per round, p99 in the detail.
+ * document without the lookup.
  */
 function lookupRow(
   lookup: readonly number[][],
@@ -300,21 +291,38 @@ function lookupRow(
   bareGet: readonly number[][],
   plan: WarmPlan,
 ): Row {
-  const p = (rounds: readonly number[][], q: number) => spread(rounds.map((times) => percentile(times, q)));
-  const ratio = spread(
-    lookup.map((times, round) => percentile(times, 0.5) / percentile(lookupFree[round] ?? [], 0.5)),
+  return againstRow(
+    'warm: callin resuming after a lookup',
+    lookup,
+    { rounds: lookupFree, is: 'the same callin without it' },
+    'includes this side of one HTTP exchange on 127.0.0.1, kept alive, which parse-and-log with a bare ' +
+      `node:http GET does for p50 ${formatSpread(percentileOf(bareGet, 0.5), 0)} µs`,
+    'callins',
+    plan,
   );
+}
+
+/**
+ * The no-matches of scripts/bench/classifier.ts for the warm children, with the classifier and without,
+ * and what each reply must say: the first prompt of an instance in this process given the first of them
+ * (with the classifier, its verdict answered as the child's is), checked to have come to the verdict, or
+ * to no classification. The children with the classifier answer the same events, by either verdict.
+ */
+async function prepareNoMatches(plan: WarmPlan, dist: string, classifier: BenchClassifier) {
+  const count = plan.warmup + plan.perRound;
+  const events = {
+    classifier: await noMatchEvents(dist, classifier.rules.classifier, count, 117079780123),
+    plain: await noMatchEvents(dist, classifier.rules.plain, count, 117079790123),
+  };
+  const spoken = async (form: 'classifier' | 'plain', verdict: Verdict | undefined) => {
+    const reference = await referenceAnswer(dist, classifier.rules[form], events[form][0] as Buffer, verdict);
+    expectClassified(reference, verdict ?? 'unasked');
+    return reference.spoken;
+  };
   return {
-    figure: 'warm: callin resuming after a lookup',
-    value: `p50 ${formatSpread(p(lookup, 0.5), 0)} µs`,
-    target: '',
-    pass: undefined,
-    detail:
-      `${formatSpread(ratio, 2, '×')} the same callin without it (p50 ${formatSpread(p(lookupFree, 0.5), 0)} µs); ` +
-      `p99 ${formatSpread(p(lookup, 0.99), 0)} vs ${formatSpread(p(lookupFree, 0.99), 0)} µs; includes this ` +
-      `side of one HTTP exchange on 127.0.0.1, kept alive, which parse-and-log with a bare node:http GET ` +
-      `does for p50 ${formatSpread(p(bareGet, 0.5), 0)} µs (${plural(lookup.length, 'round')} × ` +
-      `${lookup[0]?.length ?? 0} callins after ${plan.warmup})`,
+    events,
+    spoken: { taken: await spoken('classifier', 'taken'), none: await spoken('classifier', 'none') },
+    plainSpoken: await spoken('plain', undefined),
   };
 }
 
@@ -345,9 +353,11 @@ export async function measureWarm(
   bankRulesJson: string,
   dist: string,
   lookups: BenchLookups,
+  classifier: BenchClassifier,
 ): Promise<{ rows: Row[]; notes: string[] }> {
   reportProgress(`warm: preparing ${plan.warmup + plan.perRound} callbacks for each instance`);
   const mixes = await prepareMixes(plan, bankRulesJson, dist);
+  const noMatch = await prepareNoMatches(plan, dist, classifier);
   const dir = mkdtempSync(join(tmpdir(), 'vms-callflow-bench-'));
   try {
     const eventsFile = (name: keyof Mixes) => {
@@ -363,8 +373,12 @@ export async function measureWarm(
       outbound: eventsFile('outbound'),
       bank: eventsFile('bank'),
       callins: join(dir, 'callins.events'),
+      classified: join(dir, 'classified.events'),
+      unclassified: join(dir, 'unclassified.events'),
     };
     writeEventsFile(files.callins, callinsOfNewCalls(plan.warmup + plan.perRound));
+    writeEventsFile(files.classified, noMatch.events.classifier);
+    writeEventsFile(files.unclassified, noMatch.events.plain);
     const children: WarmChild[] = [
       { name: 'inbound', module: builtFile(dist, 'inbound'), eventsFile: files.inbound },
       { name: 'outbound', module: builtFile(dist, 'outbound'), eventsFile: files.outbound },
@@ -397,6 +411,23 @@ export async function measureWarm(
         env: lookups.bareGetEnv,
         eventsFile: files.callins,
         expect: LOOKED_UP_WORDS,
+      },
+      // scripts/bench/classifier.ts's no-match at the menu, each of a call of its own: with the bank
+      // example's classifier, answered in-process by a verdict the call takes or by none (the retry), and
+      // without a classifier (the same retry).
+      ...(['taken', 'none'] as const).map((verdict) => ({
+        name: `classified ${verdict}`,
+        module: CLASSIFY_INSTANTLY_HANDLER,
+        env: { RULES: classifier.rules.classifier, ...classifier.instantEnv(dist, verdict) },
+        eventsFile: files.classified,
+        expect: noMatch.spoken[verdict],
+      })),
+      {
+        name: 'unclassified',
+        module: builtFile(dist, 'inbound'),
+        env: { RULES: classifier.rules.plain },
+        eventsFile: files.unclassified,
+        expect: noMatch.plainSpoken,
       },
     ];
     reportProgress(
@@ -437,6 +468,17 @@ export async function measureWarm(
           detail: `p50 ${formatSpread(p(young('inbound'), 0.5), 0)} µs over ${youngCallbacks}, while V8 is still optimising`,
         },
         lookupRow(steady('lookup'), steady('lookup-free'), steady('bare-get'), plan),
+        againstRow(
+          'warm: no-match classified, verdict in-process',
+          steady('classified taken'),
+          { rounds: steady('unclassified'), is: 'the same no-match without a classifier' },
+          `the bank example, the verdict answered at once in-process (FunctionHost.classify), no network, ` +
+            `and taken: the intent's path (a say, a subflow, a collect) instead of the retry; with a verdict of ` +
+            `none, the same retry as without: p50 ${formatSpread(percentileOf(steady('classified none'), 0.5), 0)} µs, ` +
+            `${formatSpread(ratioOfP50s(steady('classified none'), steady('unclassified')), 2, '×')}`,
+          'no-matches',
+          plan,
+        ),
         {
           figure: 'warm: parse-and-log handler',
           value: `p99 ${formatSpread(p(steady('baseline'), 0.99), 0)} µs`,

@@ -2,9 +2,11 @@
  * Sends generated requests (dev/fuzz-callbacks.ts) through the built inbound and outbound bundles,
  * in-process, and checks every reply against the properties there, and every log line for unmasked
  * mobile numbers and secrets. With `--lookups`, whole calls under rules with lookups, against a hostile
- * lookup stand-in on 127.0.0.1 (dev/fuzz-lookups.ts), with that file's properties besides. Bounded in
- * count and time; stops at the first failure with its counterexample and the seed that reproduces it.
- * Builds the bundles itself, after reading its line.
+ * lookup stand-in on 127.0.0.1 (dev/fuzz-lookups.ts), with that file's properties besides; with `--flows`,
+ * under documents with every construct of the flow language (dev/fuzz-flows.ts); with `--classifier`,
+ * under documents whose menus ask a language model, against a hostile stand-in of it
+ * (dev/fuzz-classifier.ts). Bounded in count and time; stops at the first failure with its counterexample
+ * and the seed that reproduces it. Builds the bundles itself, after reading its line.
  */
 import fc from 'fast-check';
 import {
@@ -24,6 +26,15 @@ import {
   collectStatesOfOtherCalls,
   requestArb,
 } from '../../dev/fuzz-callbacks';
+import {
+  type ClassifierFuzzResult,
+  fuzzClassifier,
+  KEY_OFF_EVERY,
+  OK_PHASES,
+  PHASE_MS,
+  ROTATION_PHASES,
+  unseen,
+} from '../../dev/fuzz-classifier';
 import { EVERY_CONSTRUCT_RUNS, type FlowFuzzResult, fuzzFlows, unexercised } from '../../dev/fuzz-flows';
 import { EVERY_PATH, FUZZ_BUDGET_MS, fuzzLookups, SLACK_MS } from '../../dev/fuzz-lookups';
 import { logScan, scanLogOutput } from '../../dev/log-scan';
@@ -32,6 +43,7 @@ import { buildBundles } from '../build/build';
 const DEFAULT_RUNS = 1_000_000;
 const DEFAULT_LOOKUP_RUNS = 200_000;
 const DEFAULT_FLOW_RUNS = 200_000;
+const DEFAULT_CLASSIFIER_RUNS = 200_000;
 
 /**
  * Instances answering at once per function with `--lookups`, each with a second instance elsewhere: calls
@@ -48,6 +60,16 @@ const EVERY_PATH_RUNS = 20_000;
 const FLOW_LANES = 4;
 /** Documents with every construct of the second edition, drawn from the seed; the lanes take them in turn. */
 const FLOW_DOCUMENTS = 4;
+
+/**
+ * Instances answering at once per function with `--classifier` (each with a second instance elsewhere):
+ * a classification the stand-in holds keeps its lane waiting up to the document's wait (300–700 ms), so
+ * many run together; more would make every exchange with the stand-in slower still (the loop is one
+ * thread: an ok answer already takes tens of ms), and trip the guards' latency limits on ok answers.
+ */
+const CLASSIFIER_LANES = 16;
+/** Documents with a classifier: the bank example and three drawn from the seed; the lanes take them in turn. */
+const CLASSIFIER_DOCUMENTS = 4;
 
 /** Stop after this long, whatever the count: the run is bounded in time too. */
 const MAX_MINUTES = 20;
@@ -66,7 +88,8 @@ export const PROGRAM = {
       help:
         `requests in all, half to each function (default: ${DEFAULT_RUNS.toLocaleString('en')}, about 3 minutes; ` +
         `with --lookups ${DEFAULT_LOOKUP_RUNS.toLocaleString('en')}, about 4 minutes; ` +
-        `with --flows ${DEFAULT_FLOW_RUNS.toLocaleString('en')})`,
+        `with --flows ${DEFAULT_FLOW_RUNS.toLocaleString('en')}; ` +
+        `with --classifier ${DEFAULT_CLASSIFIER_RUNS.toLocaleString('en')}, about 3 minutes)`,
     },
     lookups: {
       type: 'boolean',
@@ -75,6 +98,10 @@ export const PROGRAM = {
     flows: {
       type: 'boolean',
       help: 'whole calls under documents with every construct of the second edition: handlers, subflows, split, firstMenu (see below)',
+    },
+    classifier: {
+      type: 'boolean',
+      help: 'whole calls under documents whose menus ask a language model, against a hostile stand-in of it on 127.0.0.1 (see below)',
     },
     seed: {
       type: 'string',
@@ -86,7 +113,7 @@ export const PROGRAM = {
     fuzz: {
       summary: 'fuzz the built functions',
       positionals: [0, 0],
-      options: ['runs', 'seed', 'lookups', 'flows'],
+      options: ['runs', 'seed', 'lookups', 'flows', 'classifier'],
       example: '--runs 50000 --seed 7',
       details: `
 The properties: no throw, no 5xx, every callback a valid reply for its event, 4xx for the rest, no forged
@@ -119,7 +146,25 @@ say the documents' words, press menu and handler keys, stay silent, talk over pr
 Besides the properties above: never the fallback, every dynamic_id within 200 characters and opening
 for its call at most 3 subflows deep, no value of scope flow outliving its flow, a callback sent twice
 answered alike, a split taking the same branch for a call every time. A run of
-${EVERY_CONSTRUCT_RUNS.toLocaleString('en')} requests or more must exercise every construct; the output counts them.`,
+${EVERY_CONSTRUCT_RUNS.toLocaleString('en')} requests or more must exercise every construct; the output counts them.
+
+--classifier sends whole calls under ${CLASSIFIER_DOCUMENTS} documents whose menus ask a language model about
+words nothing matched: the bank example (its classifier's endpoint and its lookups pointed at stand-ins
+on 127.0.0.1) and --flows documents with a classifier drawn from the seed (waits of 300-600 ms, short
+cooldowns and latency limits; the last one's key variable never set). The stand-in rotates each
+document through every mode, each hostile one for ${PHASE_MS / 1000} s then ${(OK_PHASES * PHASE_MS) / 1000} s of ok (${(ROTATION_PHASES * PHASE_MS) / 1000} s in all): slow past
+the wait and within it, hang, 429, 500, 503, junk, not JSON, huge, off-list, no usage, empty, reset;
+the key (LLM_API_KEY, new each run) is unset one phase in ${KEY_OFF_EVERY}. Callers say the bank's labelled
+utterances, words nothing matches, prompt injections, card and mobile numbers and PINs in every form
+ASR writes them, odd and huge strings; calls carry states, forged ones and none, events twice and to
+another instance (${CLASSIFIER_LANES} instances of each function at once). Besides the properties above: never the
+fallback, every callback within CALLBACK_BUDGET_MS + its wait + ${SLACK_MS} ms, neither the key nor a planted
+number in any reply, status page, log line or request to the model, the stand-in never refusing a
+request, the guard's trips and failed probes logged as warnings and its recoveries as info lines, as
+many trips logged as the guards count, and at the end no connection open and nothing keeping the
+process from exiting. A run that lasts a whole rotation (the default count does) must see every outcome
+of a classification, every mode, a trip and a recovery. The output counts the replies by action, the
+classifications by outcome, the guards' trips and recoveries, and the stand-in's answers.`,
     },
   },
 } as const satisfies ProgramSpec;
@@ -138,7 +183,22 @@ export type LookupRunSize = {
 export interface FuzzDeps {
   readonly build: () => Promise<void>;
   readonly lookupRun?: LookupRunSize;
+  /** The size of a `--classifier` run besides its requests. */
+  readonly classifierRun?: ClassifierRunSize;
 }
+
+/** The size of a `--classifier` run besides its requests: lanes, documents, how long each mode lasts. */
+export type ClassifierRunSize = {
+  readonly lanes: number;
+  readonly documents: number;
+  readonly phaseMs: number;
+};
+
+const CLASSIFIER_RUN: ClassifierRunSize = {
+  lanes: CLASSIFIER_LANES,
+  documents: CLASSIFIER_DOCUMENTS,
+  phaseMs: PHASE_MS,
+};
 
 const BUILD: FuzzDeps = { build: () => buildBundles({ quiet: true }) };
 
@@ -152,11 +212,21 @@ export async function main(
 ): Promise<number> {
   const read = readCommandLine(PROGRAM, argv, io);
   if (!read.run) return read.code;
-  const { runs: typedRuns, seed: typedSeed, lookups, flows } = read.line.values;
-  if (lookups === true && flows === true)
-    return refuseUsage(io, PROGRAM, 'fuzz', '--lookups and --flows are two runs: give one');
+  const { runs: typedRuns, seed: typedSeed, lookups, flows, classifier } = read.line.values;
+  const modes = [lookups && '--lookups', flows && '--flows', classifier && '--classifier'].filter(
+    (mode) => typeof mode === 'string',
+  );
+  if (modes.length > 1)
+    return refuseUsage(io, PROGRAM, 'fuzz', `${modes.join(' and ')} are separate runs: give one`);
   const runs = Number(
-    typedRuns ?? (lookups === true ? DEFAULT_LOOKUP_RUNS : flows === true ? DEFAULT_FLOW_RUNS : DEFAULT_RUNS),
+    typedRuns ??
+      (lookups === true
+        ? DEFAULT_LOOKUP_RUNS
+        : flows === true
+          ? DEFAULT_FLOW_RUNS
+          : classifier === true
+            ? DEFAULT_CLASSIFIER_RUNS
+            : DEFAULT_RUNS),
   );
   const seed = Number(typedSeed ?? Date.now() % 2 ** 31);
   if (!Number.isInteger(runs) || runs < 1) {
@@ -169,6 +239,8 @@ export async function main(
   // It puts back the functions' variables and LOOKUP_TOKEN itself.
   if (lookups === true) return await fuzzWithLookups(runs, seed, io, deps.lookupRun ?? LOOKUP_RUN);
   if (flows === true) return await fuzzWithFlows(runs, seed, io);
+  if (classifier === true)
+    return await fuzzWithClassifier(runs, seed, io, deps.classifierRun ?? CLASSIFIER_RUN);
   // The functions' variables of this process, put back when the run ends (a test runs this in-process).
   const saved = pickFunctionEnvironment(process.env);
   // Each line the functions log is scanned, then dropped.
@@ -256,36 +328,22 @@ async function fuzzWithLookups(
 ): Promise<number> {
   const started = Date.now();
   const linesBefore = logScan.lines;
-  const result = await fuzzLookups({
-    functions: ['inbound', 'outbound'],
-    runs,
-    seed,
-    ...size,
-    stateSecrets: STATE_SECRETS,
-    stopAt: started + MAX_MINUTES * 60_000,
-    progress: (sent) =>
-      io.err(`fuzz: ${sent.toLocaleString('en')} requests, ${Math.round((Date.now() - started) / 1000)} s\n`),
-  });
+  const result = await fuzzLookups({ ...callRun(runs, seed, io, started, 10_000), ...size });
   const { coverage } = result;
-  const count = (map: ReadonlyMap<string | number, number>) =>
-    [...map]
-      .sort(([, a], [, b]) => b - a)
-      .map(([key, n]) => `${key} ${n.toLocaleString('en')}`)
-      .join(', ');
   const described = [
-    `fuzz: lookups of callbacks: ${count(coverage.outcomes)}`,
-    `fuzz: attempts sent for a node, as callbacks logged them: ${count(coverage.attempts)}`,
-    `fuzz: fallbacks: ${coverage.fallbacks.toLocaleString('en')} (${count(coverage.fallbackErrors)})`,
-    `fuzz: the stand-in answered: ${count(coverage.answers)}`,
+    `fuzz: lookups of callbacks: ${countOf(coverage.outcomes)}`,
+    `fuzz: attempts sent for a node, as callbacks logged them: ${countOf(coverage.attempts)}`,
+    `fuzz: fallbacks: ${coverage.fallbacks.toLocaleString('en')} (${countOf(coverage.fallbackErrors)})`,
+    `fuzz: the stand-in answered: ${countOf(coverage.answers)}`,
   ];
-  if (result.failure !== undefined) {
-    io.err(
-      `fuzz: FAILED after ${result.sent.toLocaleString('en')} requests with lookups (seed ${seed}); ` +
-        `npm run fuzz -- --lookups --runs ${runs} --seed ${seed} runs the same calls (the network's timing varies)\n` +
-        `${result.failure}\n${described.join('\n')}\n`,
+  if (result.failure !== undefined)
+    return failed(
+      io,
+      result.sent,
+      result.failure,
+      `with lookups (seed ${seed}); npm run fuzz -- --lookups --runs ${runs} --seed ${seed} runs the same calls (the network's timing varies)`,
+      described.join('\n'),
     );
-    return EXIT.failed;
-  }
   if (result.sent < runs) return ranShort(io, result.sent, runs);
   const untaken = [
     ...EVERY_PATH.filter((path) => !coverage.outcomes.has(path)),
@@ -315,28 +373,19 @@ async function fuzzWithFlows(runs: number, seed: number, io: CommandIo): Promise
   const started = Date.now();
   const linesBefore = logScan.lines;
   const result = await fuzzFlows({
-    functions: ['inbound', 'outbound'],
-    runs,
-    seed,
+    ...callRun(runs, seed, io, started, 50_000),
     lanes: FLOW_LANES,
     documents: FLOW_DOCUMENTS,
-    stateSecrets: STATE_SECRETS,
-    stopAt: started + MAX_MINUTES * 60_000,
-    progress: (sent) => {
-      if (sent % 50_000 === 0)
-        io.err(
-          `fuzz: ${sent.toLocaleString('en')} requests, ${Math.round((Date.now() - started) / 1000)} s\n`,
-        );
-    },
   });
   const described = describeFlowCoverage(result);
-  if (result.failure !== undefined) {
-    io.err(
-      `fuzz: FAILED after ${result.sent.toLocaleString('en')} requests under flows documents (seed ${seed}); ` +
-        `npm run fuzz -- --flows --runs ${runs} --seed ${seed} runs the same calls\n${result.failure}\n${described}\n`,
+  if (result.failure !== undefined)
+    return failed(
+      io,
+      result.sent,
+      result.failure,
+      `under flows documents (seed ${seed}); npm run fuzz -- --flows --runs ${runs} --seed ${seed} runs the same calls`,
+      described,
     );
-    return EXIT.failed;
-  }
   if (result.sent < runs) return ranShort(io, result.sent, runs);
   const missed = unexercised(result);
   if (runs >= EVERY_CONSTRUCT_RUNS && missed.length > 0) {
@@ -368,6 +417,102 @@ function describeFlowCoverage(result: FlowFuzzResult): string {
     return `  document ${i + 1} split: ${branches}`;
   });
   return ['fuzz: constructs exercised:', ...constructs, ...splits].join('\n');
+}
+
+/** `--classifier`: whole calls under documents with a classifier, against the hostile stand-in (dev/fuzz-classifier.ts). */
+async function fuzzWithClassifier(
+  runs: number,
+  seed: number,
+  io: CommandIo,
+  size: ClassifierRunSize,
+): Promise<number> {
+  const started = Date.now();
+  const linesBefore = logScan.lines;
+  const result = await fuzzClassifier({ ...callRun(runs, seed, io, started, 50_000), ...size });
+  const described = describeClassifierRun(result);
+  if (result.failure !== undefined)
+    return failed(
+      io,
+      result.sent,
+      result.failure,
+      `with a classifier (seed ${seed}); npm run fuzz -- --classifier --runs ${runs} --seed ${seed} runs the same calls (the network's timing varies)`,
+      described,
+    );
+  if (result.sent < runs) return ranShort(io, result.sent, runs);
+  const missed = unseen(result);
+  const wholeRotation = result.lastedMs >= result.rotationMs;
+  if (wholeRotation && missed.length > 0) {
+    io.err(`fuzz: ${runs} requests never saw: ${missed.join(', ')}\n${described}\n`);
+    return EXIT.failed;
+  }
+  const rotation = `${Math.round(result.rotationMs / 1000)} s`;
+  const seconds = (Date.now() - started) / 1000;
+  io.out(
+    `fuzz: ${result.sent.toLocaleString('en')} requests (seed ${seed}) with a classifier under ${result.documents.length} documents ` +
+      `to inbound and outbound in ${seconds.toFixed(0)} s (${Math.round(result.sent / seconds).toLocaleString('en')}/s): ` +
+      'no throw, no 5xx, every callback a valid reply for its event, 4xx for the rest, no forged state trusted, nothing ' +
+      `echoed; never the fallback, every callback within CALLBACK_BUDGET_MS (${FUZZ_BUDGET_MS}) + its wait + ${SLACK_MS} ms ` +
+      `(the slowest ${formatLateness(result.coverage.worstLateMs)} budget + wait; the event loop's longest stall ` +
+      `${Math.round(result.coverage.longestStallMs)} ms); no API key or planted number in a reply, status page, log line ` +
+      'or request to the model, no request refused by the stand-in; guard trips and failed probes logged as warnings, ' +
+      'recoveries as info, as many trips logged as the guards count; every connection closed ' +
+      `${result.drainedMs} ms after the last callback, nothing left to keep the process from exiting; ` +
+      `${(logScan.lines - linesBefore).toLocaleString('en')} log lines scanned, no unmasked mobile number, no secret; ` +
+      (wholeRotation
+        ? `a whole rotation (${rotation}): every outcome, every mode, a trip and a recovery seen\n`
+        : `shorter than a rotation (${rotation}): not every outcome and mode required\n`) +
+      `${described}\n`,
+  );
+  return EXIT.ok;
+}
+
+/** What a `--classifier` run came to: replies, classifications, the guards, the stand-in's modes. */
+function describeClassifierRun(result: ClassifierFuzzResult): string {
+  const { actions, classified, guard, answered, statuses } = result.coverage;
+  const trips = [...guard]
+    .filter(([change]) => change.startsWith('tripped'))
+    .reduce((sum, [, n]) => sum + n, 0);
+  const classifications = [...classified.values()].reduce((sum, n) => sum + n, 0);
+  return [
+    `fuzz: replies by action: ${countOf(actions)}; status pages ${statuses.toLocaleString('en')}`,
+    `fuzz: classifications ${classifications.toLocaleString('en')}: ${countOf(classified)}`,
+    `fuzz: guards: ${trips.toLocaleString('en')} trips, ${(guard.get('recovered') ?? 0).toLocaleString('en')} recoveries (${countOf(guard)})`,
+    `fuzz: the stand-in answered: ${countOf(answered)}`,
+  ].join('\n');
+}
+
+/** `key n, key n` by count, largest first. */
+function countOf(map: ReadonlyMap<string | number, number>): string {
+  return [...map]
+    .sort(([, a], [, b]) => b - a)
+    .map(([key, n]) => `${key} ${n.toLocaleString('en')}`)
+    .join(', ');
+}
+
+/**
+ * What a run of whole calls takes besides its size: both functions, the run's state key, the time bound,
+ * and a line of progress every `every` requests (a multiple of 10,000: playCalls says every 10,000).
+ */
+function callRun(runs: number, seed: number, io: CommandIo, started: number, every: number) {
+  return {
+    functions: ['inbound', 'outbound'] as const,
+    runs,
+    seed,
+    stateSecrets: STATE_SECRETS,
+    stopAt: started + MAX_MINUTES * 60_000,
+    progress: (sent: number) => {
+      if (sent % every === 0)
+        io.err(
+          `fuzz: ${sent.toLocaleString('en')} requests, ${Math.round((Date.now() - started) / 1000)} s\n`,
+        );
+    },
+  };
+}
+
+/** A run of whole calls that failed: how far it went, how to run it again (`how`), what failed, what it exercised. */
+function failed(io: CommandIo, sent: number, failure: string, how: string, described: string): number {
+  io.err(`fuzz: FAILED after ${sent.toLocaleString('en')} requests ${how}\n${failure}\n${described}\n`);
+  return EXIT.failed;
 }
 
 /** A run that ran out of time before its requests were sent: a failure. */

@@ -358,6 +358,62 @@ describe('the language-model stand-in’s modes', () => {
     });
   });
 
+  it('asks chooseMode the mode of a request whose path names none, by its model; a path’s mode wins, and a mode it does not know is a 404', async () => {
+    const asked: (string | undefined)[] = [];
+    const options: LlmServerOptions = {
+      chooseMode: ({ model, utterance }) => {
+        asked.push(`${model} ${utterance}`);
+        return model === 'qwen-plus' ? 'junk' : model === 'qwen-turbo' ? 'sideways' : undefined;
+      },
+    };
+    await withServer(options, async (server) => {
+      const junk = (await (
+        await post(server.url, chatBody('卡丢了', undefined, 'qwen-plus'))
+      ).json()) as Completion;
+      assert.equal(junk.choices[0]?.message.content, '好的，这位客户想要挂失。');
+      assert.deepEqual(await answerOf(await post(server.url, chatBody('卡丢了'))), {
+        choice: 'lostCard',
+        confidence: 1,
+      });
+      assert.equal((await post(server.url, chatBody('卡丢了', undefined, 'qwen-turbo'))).status, 404);
+      assert.deepEqual(
+        await answerOf(await post(server.urlIn('ok'), chatBody('卡丢了', undefined, 'qwen-plus'))),
+        {
+          choice: 'lostCard',
+          confidence: 1,
+        },
+      );
+      assert.deepEqual(asked, ['qwen-plus 卡丢了', 'qwen-flash 卡丢了', 'qwen-turbo 卡丢了']);
+      assert.deepEqual(
+        server.requests.map(({ mode, refused }) => [mode, refused]),
+        [
+          ['junk', undefined],
+          ['ok', undefined],
+          ['sideways', 404],
+          ['ok', undefined],
+        ],
+      );
+    });
+  });
+
+  it('keeps no record with record: false, still telling onRequest of each, and closes idle connections after idleMs', async () => {
+    const heard: string[] = [];
+    await withServer(
+      { record: false, idleMs: 50, onRequest: (request) => heard.push(request.mode) },
+      async (server) => {
+        await answerOf(await post(server.url, chatBody('卡丢了')));
+        await answerOf(await post(server.urlIn('no-usage'), chatBody('卡丢了')));
+        assert.deepEqual(server.requests, []);
+        assert.deepEqual(heard, ['ok', 'no-usage']);
+        assert.ok(server.openSockets() >= 1, 'fetch keeps its connection alive');
+        const until = Date.now() + 2_000;
+        while (server.openSockets() > 0 && Date.now() < until)
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        assert.equal(server.openSockets(), 0);
+      },
+    );
+  });
+
   it('misbehaves as each mode says, after the same checks as ok', async () => {
     await withServer({}, async (server) => {
       const body = chatBody('卡丢了');

@@ -115,6 +115,13 @@ describe('the classifier at a menu', () => {
     assert.ok(decision.trace.includes('classifier chose lostCard at 0.92 (420 ms)'));
   });
 
+  it('keeps how long it took in whole ms, as the trace says it', () => {
+    const call = callAtMenu(() => ({ ...verdict('lostCard', 0.92), ms: 289.8613908765432 }));
+    const decision = call.send('normal', { words: '我那个卡好像被人刷了' });
+    assert.equal(decision.facts.classified?.ms, 290);
+    assert.ok(decision.trace.includes('classifier chose lostCard at 0.92 (290 ms)'));
+  });
+
   it('takes a handler it chooses as the handler would be taken', () => {
     const call = callAtMenu(() => verdict('agent', 0.8));
     const decision = call.send('normal', { words: '帮我找个工作人员' });
