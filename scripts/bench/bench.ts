@@ -40,6 +40,7 @@ import {
 import { formCallback } from '../../dev/fc-event';
 import {
   type BenchClassifier,
+  buildOpenAiVariant,
   classifierColdRows,
   classifierColdVariants,
   noMatchEvents,
@@ -178,7 +179,11 @@ function measureCold(
   oss: BenchOss,
   sdk: { module: string; sideKb: number },
   lookups: BenchLookups,
-  classifier: { readonly bench: BenchClassifier; readonly noMatch: { classifier: Buffer; plain: Buffer } },
+  classifier: {
+    readonly bench: BenchClassifier;
+    readonly noMatch: { classifier: Buffer; plain: Buffer };
+    readonly openai: { module: string; sideKb: number };
+  },
 ): Row[] {
   const bundle = builtFile(dist, 'inbound');
   const variants: ColdVariant[] = [
@@ -227,7 +232,7 @@ function measureCold(
     },
     // The bank example with its classifier and without (scripts/bench/classifier.ts): the callin, then a
     // no-match at the menu as the first request, classified by the stand-in on 127.0.0.1 or not.
-    ...classifierColdVariants(bundle, classifier.bench, classifier.noMatch),
+    ...classifierColdVariants(bundle, classifier.bench, classifier.noMatch, classifier.openai),
   ];
   const content = JSON.stringify({ caller: '15201030105', callee: '95000' });
   const event = formCallback(
@@ -260,7 +265,7 @@ function measureCold(
       compareCold(samples, 'lookup-unused', 'lookup-free'),
       'lookup-client.js not loaded',
     ),
-    ...classifierColdRows(samples),
+    ...classifierColdRows(samples, classifier.openai.sideKb),
   ];
 }
 
@@ -308,17 +313,19 @@ async function bench(quick: boolean, strict: boolean, io: CommandIo): Promise<nu
   const sdk = await buildSdkVariant(dist);
   const lookups = await startBenchLookups();
   const classifier = await startBenchClassifier(bankRulesJson);
+  const openai = await buildOpenAiVariant(dist);
   const [noMatchClassified, noMatchPlain] = [
     await noMatchEvents(dist, classifier.rules.classifier, 1, 117079760123),
     await noMatchEvents(dist, classifier.rules.plain, 1, 117079770123),
   ];
   reportProgress(
-    `cold first replies (${plural(PLAN.cold.rounds, 'round')} × ${plural(PLAN.cold.perRound, 'run')} of 14 variants)`,
+    `cold first replies (${plural(PLAN.cold.rounds, 'round')} × ${plural(PLAN.cold.perRound, 'run')} of 15 variants)`,
   );
   rows.push(
     ...measureCold(PLAN, bankRulesJson, dist, oss, sdk, lookups, {
       bench: classifier,
       noMatch: { classifier: noMatchClassified[0] as Buffer, plain: noMatchPlain[0] as Buffer },
+      openai,
     }),
   );
   classifier.stop();

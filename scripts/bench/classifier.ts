@@ -28,6 +28,7 @@ import {
 } from './cold';
 import { formatSpread, type Row, startStandInProcess } from './common';
 import { refusingLoggedErrors, replyDataOf, startInstance } from './instances';
+import { buildSideFileVariant } from './oss';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -200,6 +201,7 @@ export function classifierColdVariants(
   bundle: string,
   classifier: BenchClassifier,
   firstNoMatch: { readonly classifier: Buffer; readonly plain: Buffer },
+  openai: { readonly module: string },
 ): ColdVariant[] {
   const answered = expectBundleAnswer('line service');
   const variant = (
@@ -223,7 +225,14 @@ export function classifierColdVariants(
     variant('plain', 'callin', answered),
     variant('classifier', 'nomatch', noMatch('taken')),
     variant('plain', 'nomatch', noMatch('unasked')),
+    // The `openai` package in the client's place (scripts/bench/openai-classifier.ts): the same exchange.
+    { ...variant('classifier', 'nomatch', noMatch('taken')), name: 'openai-nomatch', module: openai.module },
   ];
+}
+
+/** The inbound function with the `openai` package (6.x) behind the client's exports, in its side file. */
+export function buildOpenAiVariant(dist: string): Promise<{ module: string; sideKb: number }> {
+  return buildSideFileVariant(dist, CLIENT_FILE, join(root, 'scripts', 'bench', 'openai-classifier.ts'));
 }
 
 function expectClientLoaded(report: ColdReport, wanted: boolean): void {
@@ -242,7 +251,7 @@ function callbackLineOf(stdout: string): Record<string, unknown> | undefined {
 }
 
 /** The cold rows: with the classifier against without, the callin and the first no-match. */
-export function classifierColdRows(samples: ColdSamples): Row[] {
+export function classifierColdRows(samples: ColdSamples, openAiKb: number): Row[] {
   const toConstant = (name: string) => compareCold(samples, name, 'constant');
   return [
     withConstant(
@@ -265,6 +274,10 @@ export function classifierColdRows(samples: ColdSamples): Row[] {
       toConstant('plain-nomatch'),
       `${CLIENT_FILE} loaded and one HTTP exchange on 127.0.0.1, on a new connection`,
     ),
+    {
+      ...coldRow('', compareCold(samples, 'openai-nomatch', 'classifier-nomatch'), undefined),
+      figure: `cold first callback: the openai package (${openAiKb.toFixed(0)} KB) in the client's place vs the client`,
+    },
   ];
 }
 

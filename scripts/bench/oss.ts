@@ -91,17 +91,22 @@ export async function startBenchOss(rulesJson: string, hangObjects: number): Pro
 }
 
 /**
- * A copy of the built inbound function whose `oss-client.js` is `ali-oss` behind the same `getObject`
- * (scripts/bench/ali-oss-client.ts), as the function would be if it loaded the SDK lazily. Returns its
- * `index.js` and the side file's size.
+ * A copy of the built inbound function whose side file `sideFile` is built from `entry` instead: an SDK
+ * behind the same exports, as the function would be if it loaded the SDK lazily in the side file's place.
+ * Returns its `index.js` and the side file's size.
  */
-export async function buildSdkVariant(dist: string): Promise<{ module: string; sideKb: number }> {
+export async function buildSideFileVariant(
+  dist: string,
+  sideFile: string,
+  entry: string,
+  external: readonly string[] = [],
+): Promise<{ module: string; sideKb: number }> {
   const folder = join(mkdtempSync(join(tmpdir(), 'vms-callflow-sdk-')), 'inbound');
   process.once('exit', () => rmSync(resolve(folder, '..'), { recursive: true, force: true }));
   cpSync(join(dist, 'inbound'), folder, { recursive: true });
-  const outfile = join(folder, 'oss-client.js');
+  const outfile = join(folder, sideFile);
   await build({
-    entryPoints: [join(root, 'scripts', 'bench', 'ali-oss-client.ts')],
+    entryPoints: [entry],
     outfile,
     bundle: true,
     platform: 'node',
@@ -110,10 +115,17 @@ export async function buildSdkVariant(dist: string): Promise<{ module: string; s
     minify: true,
     legalComments: 'none',
     logLevel: 'error',
-    // An optional require inside urllib, never taken here.
-    external: ['proxy-agent'],
+    external: [...external],
   });
   return { module: join(folder, 'index.js'), sideKb: statSync(outfile).size / 1024 };
+}
+
+/** The inbound function with `ali-oss` (scripts/bench/ali-oss-client.ts) in the place of `oss-client.js`. */
+export function buildSdkVariant(dist: string): Promise<{ module: string; sideKb: number }> {
+  // proxy-agent: an optional require inside urllib, never taken here.
+  return buildSideFileVariant(dist, 'oss-client.js', join(root, 'scripts', 'bench', 'ali-oss-client.ts'), [
+    'proxy-agent',
+  ]);
 }
 
 export type RefreshPlan = { readonly rounds: number; readonly callbacks: number; readonly budgetMs: number };
