@@ -142,8 +142,10 @@ export function readVerdict(
         : confidence < classifier.threshold
           ? 'below-threshold'
           : undefined;
-  const record = { ...base, choice, confidence, ...tokens };
-  ctx.note(classifierVerdict(choice, confidence, answer.ms, why));
+  // A choice never offered is the provider's text, not a name of the document: it is not logged.
+  const shown = offered === undefined && choice !== NO_CHOICE ? '(not-offered)' : choice;
+  const record = { ...base, choice: shown, confidence, ...tokens };
+  ctx.note(classifierVerdict(shown, confidence, answer.ms, why));
   if (why !== undefined || offered === undefined) {
     ctx.facts.classified = { ...record, why: why ?? 'off-list', taken: false };
     ctx.outcome(why === 'off-list' ? 'classifier-failed' : 'classifier-none');
@@ -151,8 +153,8 @@ export function readVerdict(
   }
   ctx.facts.classified = { ...record, taken: true };
   ctx.outcome('classified');
-  const shown = `classifier ${confidence.toFixed(2)}`;
-  if (offered.kind === 'handler') return { kind: 'handler', name: offered.id, why: shown };
+  const because = `classifier ${confidence.toFixed(2)}`;
+  if (offered.kind === 'handler') return { kind: 'handler', name: offered.id, why: because };
   const index = (node.intents ?? []).findIndex((_intent, i) => intentId(node, i) === offered.id);
-  return { kind: 'intent', index, why: shown };
+  return { kind: 'intent', index, why: because };
 }

@@ -132,7 +132,11 @@ describe('the classifier at a menu', () => {
   for (const [name, answer, why] of [
     ['none', verdict('none', 0.95), 'classifier chose none at 0.95 (420 ms) → not taken: none'],
     ['a verdict under the threshold', verdict('balance', 0.55), '→ not taken: below-threshold'],
-    ['a choice it was never offered', verdict('transferToBoss', 0.99), '→ not taken: off-list'],
+    [
+      'a choice it was never offered',
+      verdict('13812345678', 0.99),
+      'classifier chose (not-offered) at 0.99 (420 ms) → not taken: off-list',
+    ],
     [
       'a timeout',
       { type: 'classify', kind: 'failed', why: 'timeout', ms: 700 } as const,
