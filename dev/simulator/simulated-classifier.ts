@@ -13,9 +13,9 @@ import { type BudgetGuard, createBudgetGuard, describeGuardStatus } from '../../
 import {
   CLASSIFY_FAILURES,
   type ClassifyAnswer,
-  type ClassifyFailure,
   type ClassifyRequest,
   type ClassifyTask,
+  failedClassification,
   NO_CHOICE,
   type PerformClassify,
 } from '../../shared/classify/classify-types';
@@ -44,11 +44,7 @@ export type ClassifyDesk = {
   readonly useClock?: (now: () => number) => void;
 };
 
-function failed(why: ClassifyFailure, ms: number, status?: number): ClassifyAnswer {
-  return status === undefined
-    ? { type: 'classify', kind: 'failed', why, ms }
-    : { type: 'classify', kind: 'failed', why, ms, status };
-}
+const failed = failedClassification;
 
 // --------------------------------------------------------------------------------------------------
 // Scripted

@@ -7,13 +7,17 @@
  */
 import OpenAI from 'openai';
 import { buildChatBody } from '../../shared/classify/classify-prompt';
-import type { ClassifyAnswer, ClassifyTask } from '../../shared/classify/classify-types';
+import {
+  type ClassifyAnswer,
+  type ClassifyTask,
+  failedClassification,
+} from '../../shared/classify/classify-types';
 import { readVerdict } from '../../shared/classify/read-verdict';
 
 export async function performClassify(task: ClassifyTask): Promise<ClassifyAnswer> {
   const started = performance.now();
   const key = task.env(task.request.apiKeyEnv);
-  if (key === undefined || key === '') return { type: 'classify', kind: 'failed', why: 'unsendable', ms: 0 };
+  if (key === undefined || key === '') return failedClassification('unsendable', 0);
   const client = new OpenAI({
     apiKey: key,
     baseURL: task.request.endpoint,
@@ -26,9 +30,9 @@ export async function performClassify(task: ClassifyTask): Promise<ClassifyAnswe
     const ms = performance.now() - started;
     return verdict.ok
       ? { type: 'classify', kind: 'classified', choice: verdict.choice, confidence: verdict.confidence, ms }
-      : { type: 'classify', kind: 'failed', why: verdict.why, ms };
+      : failedClassification(verdict.why, ms);
   } catch {
-    return { type: 'classify', kind: 'failed', why: 'connection', ms: performance.now() - started };
+    return failedClassification('connection', performance.now() - started);
   }
 }
 

@@ -1,8 +1,9 @@
-import type {
-  ClassifierGuardReport,
-  ClassifyAnswer,
-  ClassifyFailure,
-  PerformClassify,
+import {
+  type ClassifierGuardReport,
+  type ClassifyAnswer,
+  type ClassifyFailure,
+  failedClassification,
+  type PerformClassify,
 } from '../classify/classify-types';
 import { type Deadline, startDeadline } from '../clock/deadline';
 import type { Config } from '../config/config';
@@ -215,7 +216,7 @@ async function performNeed(
   deadline: Deadline,
   deps: CallbackDeps,
 ): Promise<LookupAnswer> {
-  const waitMs = Math.max(0, Math.min(need.waitMs, deadline.remainingMs() - LOOKUP_ANSWER_MARGIN_MS));
+  const waitMs = waitLeft(need.waitMs, deadline);
   const unsendable: LookupAnswer = { kind: 'failed', why: 'unsendable', attempts: need.attemptsSoFar };
   if (deps.lookups === undefined) return unsendable;
   const { state } = paused.position;
@@ -244,6 +245,11 @@ async function performNeed(
   );
 }
 
+/** What a need may wait: its own wait, within what the deadline leaves less the margin. */
+function waitLeft(waitMs: number, deadline: Deadline): number {
+  return Math.max(0, Math.min(waitMs, deadline.remainingMs() - LOOKUP_ANSWER_MARGIN_MS));
+}
+
 /**
  * Asks the classifier within the callback's deadline: at most the need's `waitMs` and what is left of the
  * budget (less the margin). Whatever happens, the answer is a verdict or a failure, never the fallback: the
@@ -254,8 +260,8 @@ async function performClassify(
   deadline: Deadline,
   deps: CallbackDeps,
 ): Promise<ClassifyAnswer> {
-  const waitMs = Math.max(0, Math.min(need.waitMs, deadline.remainingMs() - LOOKUP_ANSWER_MARGIN_MS));
-  const failed = (why: ClassifyFailure): ClassifyAnswer => ({ type: 'classify', kind: 'failed', why, ms: 0 });
+  const waitMs = waitLeft(need.waitMs, deadline);
+  const failed = (why: ClassifyFailure) => failedClassification(why, 0);
   if (deps.classify === undefined) return failed('unsendable');
   // No time left to wait (the budget spent on the rules or a lookup): the words are not sent at all.
   if (waitMs <= 0) return failed('timeout');

@@ -20,6 +20,7 @@ import {
   type ClassifyAnswer,
   type ClassifyFailure,
   type ClassifyTask,
+  failedClassification,
   type GuardSettings,
   type PerformClassify,
 } from './classify-types';
@@ -79,13 +80,7 @@ export function createClassifierClient(options: ClassifierClientOptions = {}): C
 
   const perform: PerformClassify = async (task) => {
     const started = clock.now();
-    const failed = (why: ClassifyFailure, status?: number): ClassifyAnswer => ({
-      type: 'classify',
-      kind: 'failed',
-      why,
-      ms: clock.now() - started,
-      ...(status === undefined ? {} : { status }),
-    });
+    const failed = (why: ClassifyFailure) => failedClassification(why, clock.now() - started);
     const { request } = task;
     const prepared = prepareRequest(
       {
@@ -142,13 +137,7 @@ export function createClassifierClient(options: ClassifierClientOptions = {}): C
 
 /** What an attempt's outcome comes to. */
 function readOutcome(outcome: AttemptOutcome, offered: ReadonlySet<string>, ms: number): ClassifyAnswer {
-  const failed = (why: ClassifyFailure, status?: number): ClassifyAnswer => ({
-    type: 'classify',
-    kind: 'failed',
-    why,
-    ms,
-    ...(status === undefined ? {} : { status }),
-  });
+  const failed = (why: ClassifyFailure, status?: number) => failedClassification(why, ms, status);
   switch (outcome.kind) {
     case 'ok': {
       const verdict = readVerdict(outcome.data, offered);

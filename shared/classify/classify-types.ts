@@ -91,6 +91,15 @@ export type ClassifyAnswer = { readonly type: 'classify' } & (
     }
 );
 
+/** A classification that gave no verdict, and why: what every side (client, handler, simulator) answers. */
+export function failedClassification(
+  why: ClassifyFailure,
+  ms: number,
+  status?: number,
+): Extract<ClassifyAnswer, { kind: 'failed' }> {
+  return { type: 'classify', kind: 'failed', why, ms, ...(status === undefined ? {} : { status }) };
+}
+
 /** A classification the edge performs for one callback, within `waitMs` of awake time. */
 export type ClassifyTask = {
   readonly request: ClassifyRequest;

@@ -30,11 +30,21 @@ export function classifierAt(ctx: CallContext, node: MenuNode, here: Here): Clas
 }
 
 /**
- * Whether words are worth a model's time: something is left once digits are masked (a card number read
- * out at a menu is `****` to the model, which can make nothing of it).
+ * The words as they may leave for the model: what the log keeps (every run of three or more digits
+ * masked), less control and format characters, which no caller says.
  */
-export function hasWordsLeft(words: string): boolean {
-  return /[^\s*\p{P}\p{S}\p{C}]/u.test(maskDigitsInText(words));
+export function wordsForModel(words: string): string {
+  return maskDigitsInText(words)
+    .replace(/[\p{Cc}\p{Cf}]+/gu, ' ')
+    .trim();
+}
+
+/**
+ * Whether words ready for the model ({@link wordsForModel}) are worth its time: something is left but
+ * masked digits and punctuation (a card number read out at a menu is `****`, of which it can make nothing).
+ */
+export function hasWordsLeft(sent: string): boolean {
+  return /[^\s*\p{P}\p{S}]/u.test(sent);
 }
 
 /** An intent's id for the model: its name, or its position (the linter asks for a name). */
@@ -77,13 +87,13 @@ function describe(hints: {
   };
 }
 
-/** The need that asks the classifier about `words` (as heard, before normalising: digits masked here). */
+/** The need that asks the classifier about `sent`, the words as {@link wordsForModel} gives them. */
 export function askClassifier(
   ctx: CallContext,
   classifier: Classifier,
   node: MenuNode,
   here: Here,
-  words: string,
+  sent: string,
   asked: Asked,
 ): ClassifyNeed {
   ctx.note(classifierAsked(asked.kind === 'doubtful' ? intentId(node, asked.intent) : undefined));
@@ -92,11 +102,7 @@ export function askClassifier(
     asked,
     waitMs: classifier.waitMs,
     request: {
-      // What leaves the platform is what the log keeps (every run of three or more digits masked), less
-      // control and format characters, which no caller says.
-      utterance: maskDigitsInText(words)
-        .replace(/[\p{Cc}\p{Cf}]+/gu, ' ')
-        .trim(),
+      utterance: sent,
       choices: offerChoices(ctx, node, here, asked.excluded),
       endpoint: classifier.endpoint,
       model: classifier.model,

@@ -29,6 +29,7 @@ import {
   hasWordsLeft,
   intentId,
   readVerdict,
+  wordsForModel,
 } from './classify-menu';
 import { type ClassifyNeed, FlowError, type FlowEvent, type LookupNeed, type Position } from './decision';
 import { DEFAULT_GOODBYE, MAX_KEY_ENTRY_CHARS, MAX_UTTERANCE_CHARS } from './flow-limits';
@@ -242,7 +243,8 @@ function hearMenu(ctx: CallContext, node: MenuNode, here: Here, event: HeardEven
             why: match.why,
             ...listed(excluded),
           } as const;
-          return { kind: 'need', need: askClassifier(ctx, classifier, node, here, heard, asked) };
+          const sent = wordsForModel(heard);
+          return { kind: 'need', need: askClassifier(ctx, classifier, node, here, sent, asked) };
         }
         return matchIntent(ctx, node, match.index, match.why);
       }
@@ -256,9 +258,10 @@ function hearMenu(ctx: CallContext, node: MenuNode, here: Here, event: HeardEven
         (name) => excluded.push(name),
       );
       if (handled !== undefined) return handled;
-      if (classifier !== undefined && hasWordsLeft(heard)) {
+      const sent = classifier === undefined ? undefined : wordsForModel(heard);
+      if (classifier !== undefined && sent !== undefined && hasWordsLeft(sent)) {
         const asked = { kind: 'nomatch', ...listed(excluded) } as const;
-        return { kind: 'need', need: askClassifier(ctx, classifier, node, here, heard, asked) };
+        return { kind: 'need', need: askClassifier(ctx, classifier, node, here, sent, asked) };
       }
       return retry(ctx, node, here, 'noMatch', 'utterance matched nothing');
     }
