@@ -194,6 +194,12 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
       flows:
         'The flows a DynamicId may name. When given, a DynamicId naming another flow is not obeyed (the call starts in `defaultFlow`).',
       vars: 'The variables a sealed DynamicId may carry into a call (`{{vars.time}}` in a prompt), each with its size in bytes. A value not declared here, or over its size, is dropped (the trace says which name).',
+      calendar:
+        'The calendar campaigns call in: `npm run call` places no call outside its open hours (holidays, 调休 and its `noHolidayData` policy included), in its time zone.',
+      showNumber:
+        "The number campaigns show to the callee (SmartCall's `CalledShowNumber`): 5–20 digits, a number the account owns. A campaign file or `--show-number` wins over it.",
+      voiceCode:
+        "What SmartCall plays first (`VoiceCode`): an audio file, a voice id or a TTS template code, several comma-separated. A campaign file or `--voice-code` wins over it.",
     },
   ),
   describeObject(OutboundVariableSchema, 'A variable a sealed DynamicId may carry.', {

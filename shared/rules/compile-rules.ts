@@ -371,6 +371,7 @@ function* findMissingReferences(rules: Rules): Generator<RulesIssue> {
   yield* flowRef('outbound.defaultFlow', rules.outbound?.defaultFlow);
   for (const [index, name] of (rules.outbound?.flows ?? []).entries())
     yield* flowRef(`outbound.flows.${index}`, name);
+  yield* calendarRef('outbound.calendar', rules.outbound?.calendar);
   yield* findHandlerIssues(rules);
   for (const [flowName, flow] of Object.entries(rules.flows)) {
     yield* findMissingNodes(`flows.${flowName}`, flow);

@@ -526,6 +526,20 @@ export const OutboundSchema = v.strictObject({
    * so the state-size lint knows every value a call can start with.
    */
   vars: v.optional(v.record(NameSchema, OutboundVariableSchema)),
+  /** The calendar campaigns call in (`npm run call`): no call is placed outside its open hours. */
+  calendar: v.optional(NameSchema),
+  /** The number campaigns show to the callee (SmartCall's `CalledShowNumber`): one the account owns. */
+  showNumber: v.optional(
+    v.pipe(v.string(), v.regex(/^[0-9]{5,20}$/, 'a number of the account: 5–20 digits')),
+  ),
+  /** What SmartCall plays first (`VoiceCode`): an audio file, a voice id or a TTS template code, comma-separated. */
+  voiceCode: v.optional(
+    v.pipe(
+      v.string(),
+      v.maxLength(512),
+      v.regex(/^[A-Za-z0-9_.$-]+(?:,[A-Za-z0-9_.$-]+)*$/, 'one or more voice codes, comma-separated'),
+    ),
+  ),
 });
 
 /**
