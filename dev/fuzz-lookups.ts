@@ -50,6 +50,7 @@ import {
 } from './fuzz-calls';
 import { scanLogOutput } from './log-scan';
 import { type LookupRoute, type LookupServer, startLookupServer } from './lookup-server';
+import { seededRandom } from './seeded-random';
 
 /**
  * The value of `LOOKUP_TOKEN` during the run, new each run: no reply or log line may hold it. Drawn at
@@ -270,18 +271,6 @@ const ANSWERS: readonly (readonly [
 ];
 
 const TOTAL_WEIGHT = ANSWERS.reduce((sum, [, weight]) => sum + weight, 0);
-
-/** A small seeded generator (mulberry32): the stand-in's choices follow from the run's seed. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A chooser of routes for the stand-in: each request gets one of {@link ANSWERS}, drawn from `random`,
