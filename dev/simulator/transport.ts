@@ -61,13 +61,16 @@ export const SIMULATOR_OUTBOUND_KEY = 'simulator-outbound-key-not-a-secret';
  * classification fails the turn, and nothing is sent). When a desk answers a need it was asked for only
  * after the callback (typed at the prompt), the callback is sent again, and only its last reply is
  * delivered. `rulesFile` is their `RULES_FILE` (none: the
- * embedded default). The environment is set for them, then read by their first request, here, so that
- * other code changing `process.env` later does not reach them.
+ * embedded default); `outboundKey` their `OUTBOUND_SECRETS`, the key a SmartCall's DynamicId is sealed
+ * under (the simulator's by default; the VMS API stand-in gives the campaign's). The environment is set for
+ * them, then read by their first request, here, so that other code changing `process.env` later does not
+ * reach them.
  */
 export async function createInProcessTransport(
   rulesFile: string | undefined,
   lookups: LookupDesk = new ScriptedLookups(),
   classifier: ClassifyDesk = new ScriptedClassifier(),
+  outboundKey: string = SIMULATOR_OUTBOUND_KEY,
 ): Promise<CallTransport> {
   let clock = 0;
   let lines: string[] = [];
@@ -82,7 +85,7 @@ export async function createInProcessTransport(
   classifier.useClock?.(() => clock);
   setFunctionEnvironment({
     STATE_SECRETS: SIMULATOR_STATE_KEY,
-    OUTBOUND_SECRETS: SIMULATOR_OUTBOUND_KEY,
+    OUTBOUND_SECRETS: outboundKey,
     LOG_LEVEL: 'info',
     // A cold start may wait this long for the rules file: the simulator is about the flow.
     RULES_LOAD_BUDGET_MS: '5000',
