@@ -30,6 +30,7 @@ export const COMMAND_MODULES = {
   'fc-api:stand-in': 'scripts/local/fc-api-stand-in.ts',
   'lookup:stand-in': 'scripts/local/lookup-stand-in.ts',
   'llm:stand-in': 'scripts/local/llm-stand-in.ts',
+  'vms-api:stand-in': 'scripts/local/vms-api-stand-in.ts',
   'outbound-id': 'scripts/outbound/outbound-id.ts',
   docs: 'scripts/docs/cli-reference.ts',
 } as const;
