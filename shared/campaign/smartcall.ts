@@ -172,7 +172,8 @@ export function smartCallSettingsFrom(settings: CallSettings): Partial<Record<st
  * - `retry`: the call was certainly not placed and may be tried again after a pause (flow control, a
  *   service briefly unavailable, a nonce the server has seen).
  * - `stop`: nothing will succeed until a person acts (credentials, signature, clock, permission,
- *   balance): the row stays unplaced and the campaign stops, rather than marking every row refused.
+ *   balance, any other refusal of the request itself with a 4xx): the row stays unplaced and the campaign
+ *   stops, rather than marking every row refused.
  * - `refused`: the platform refused this row for a reason of its own (number, template, limits): final.
  * - `uncertain`: the call may have been placed (an internal error after the request arrived): never
  *   retried automatically; the receipts settle it by `OutId`.
@@ -219,7 +220,10 @@ export function judgeApiError(code: string, httpStatus: number): ApiErrorVerdict
   if (code.startsWith('isv.') || code.startsWith('InvalidParameter') || code.startsWith('InvalidParam'))
     return 'refused';
   if (httpStatus === 503) return 'retry';
-  // InternalError (500), an unknown code: the request arrived, and what happened to it is not known.
+  // Another refusal of the request itself (a 4xx: a malformed signature method, an unsupported method, a
+  // body too large): nothing was placed, and nothing will be until the request is made differently.
+  if (httpStatus >= 400 && httpStatus < 500) return 'stop';
+  // InternalError (500), an unknown code with 200: the request arrived, and what happened to it is not known.
   return 'uncertain';
 }
 

@@ -199,7 +199,7 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
       showNumber:
         "The number campaigns show to the callee (SmartCall's `CalledShowNumber`): 5–20 digits, a number the account owns. A campaign file or `--show-number` wins over it.",
       voiceCode:
-        "What SmartCall plays first (`VoiceCode`): an audio file, a voice id or a TTS template code, several comma-separated. A campaign file or `--voice-code` wins over it.",
+        'What SmartCall plays first (`VoiceCode`): an audio file, a voice id or a TTS template code, several comma-separated. A campaign file or `--voice-code` wins over it.',
     },
   ),
   describeObject(OutboundVariableSchema, 'A variable a sealed DynamicId may carry.', {

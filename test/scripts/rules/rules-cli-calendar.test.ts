@@ -51,7 +51,7 @@ describe('npm run rules -- check --at', () => {
     const { status, stderr } = await runRules(['check', BANK, REMINDER, '--at', `${LAST}-12-15`]);
     assert.equal(status, 0);
     const warnings = stderr.split('\n').filter((line) => line.startsWith('warning'));
-    assert.equal(warnings.length, 2);
+    assert.equal(warnings.length, 3);
     assert.match(
       warnings[0] ?? '',
       new RegExp(
@@ -62,7 +62,11 @@ describe('npm run rules -- check --at', () => {
       warnings[1] ?? '',
       new RegExp(`appointment-reminder\\.yaml:\\d+ {2}calendars\\.clinic\\.holidays: .*${NEXT}`),
     );
-    assert.match(stderr, /2 files checked: 0 errors, 2 warnings\n$/);
+    assert.match(
+      warnings[2] ?? '',
+      new RegExp(`appointment-reminder\\.yaml:\\d+ {2}calendars\\.calling\\.holidays: .*${NEXT}`),
+    );
+    assert.match(stderr, /2 files checked: 0 errors, 3 warnings\n$/);
   });
 
   it('fails with --strict, and fails with an error once the data has run out', async () => {
