@@ -31,6 +31,7 @@ export const COMMAND_MODULES = {
   'lookup:stand-in': 'scripts/local/lookup-stand-in.ts',
   'llm:stand-in': 'scripts/local/llm-stand-in.ts',
   'outbound-id': 'scripts/outbound/outbound-id.ts',
+  outcomes: 'scripts/campaign/outcomes.ts',
   docs: 'scripts/docs/cli-reference.ts',
 } as const;
 
