@@ -71,6 +71,8 @@ export type TurnOutcome = {
 export type CallbackLog = {
   readonly flow?: string | undefined;
   readonly node?: string | undefined;
+  /** The outcome tag of `node`, when it has one. */
+  readonly tag?: string | undefined;
   readonly nodeBefore?: string | undefined;
   /** The flow of `nodeBefore`, when the call has since moved to another. */
   readonly flowBefore?: string | undefined;
@@ -126,6 +128,7 @@ export const CallbackLogSchema = v.object({
   msg: v.literal('callback'),
   flow: lenientText,
   node: lenientText,
+  tag: lenientText,
   nodeBefore: lenientText,
   flowBefore: lenientText,
   line: lenientText,

@@ -15,7 +15,7 @@ export function heardText(outcome: TurnOutcome): string {
 }
 
 /** Fields read from the function's log line, not from the reply. */
-const LOGGED_FIELDS = ['flow', 'node', 'line', 'matched'] as const;
+const LOGGED_FIELDS = ['flow', 'node', 'tag', 'line', 'matched'] as const;
 
 /**
  * How a turn names a lookup of its log line: `account ok (1 attempt)`, `account waiting (1 attempt)`,

@@ -32,6 +32,7 @@ export function printableOutcome(outcome: TurnOutcome): TurnOutcome {
             ...log,
             flow: clean(log.flow),
             node: clean(log.node),
+            tag: clean(log.tag),
             nodeBefore: clean(log.nodeBefore),
             flowBefore: clean(log.flowBefore),
             line: clean(log.line),

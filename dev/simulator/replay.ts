@@ -9,6 +9,7 @@
  */
 import * as v from 'valibot';
 import { readCountedDigits } from '../../shared/flow/trace-phrases';
+import { readLogLine } from '../../shared/log/log-export';
 import { SENSITIVE_INPUT } from '../../shared/log/mask';
 import type { Rules } from '../../shared/rules/rules-schema';
 import {
@@ -22,9 +23,8 @@ import {
 import { printable } from './printable';
 import type { CallFunction } from './transport';
 
-/** The most lines of an export read, and the longest line: an export of one call is small. */
+/** The most lines of an export read (each at most MAX_LOG_LINE_CHARS): an export of one call is small. */
 export const MAX_EXPORT_LINES = 100_000;
-const MAX_LINE_CHARS = 64 * 1024;
 
 /** A `callback` line with the event it answered, read leniently: a field of another shape is left out. */
 const CallbackLineSchema = v.object({
@@ -60,31 +60,16 @@ export function readLogExport(exported: string): {
     if (raw.trim() === '') continue;
     read += 1;
     if (read > MAX_EXPORT_LINES) continue;
-    const line = raw.length > MAX_LINE_CHARS ? undefined : readCallbackLine(parseJson(raw), 0);
+    const line = readLogLine(raw, readCallbackLine);
     if (line === undefined) skipped += 1;
     else lines.push(line);
   }
   return { lines, skipped, unread: Math.max(0, read - MAX_EXPORT_LINES) };
 }
 
-function readCallbackLine(value: unknown, depth: number): CallbackLine | undefined {
+function readCallbackLine(value: unknown): CallbackLine | undefined {
   const parsed = v.safeParse(CallbackLineSchema, value);
-  if (parsed.success) return parsed.output;
-  if (depth > 0 || value === null || typeof value !== 'object') return undefined;
-  const record = value as Record<string, unknown>;
-  for (const key of ['content', 'message']) {
-    const inner = record[key];
-    if (typeof inner === 'string') return readCallbackLine(parseJson(inner), depth + 1);
-  }
-  return undefined;
-}
-
-function parseJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
+  return parsed.success ? parsed.output : undefined;
 }
 
 /** The calls an export holds, by call id, in the order they first appear. */

@@ -14,6 +14,7 @@ import {
   PHONE_NUMBER_PATTERN,
 } from '../../shared/protocol/callback-request';
 import { ReplyDataSchema } from '../../shared/protocol/reply-schema';
+import { OutcomeTagSchema } from '../../shared/rules/rules-schema';
 import { parseDocument } from '../../shared/schema/document-issues';
 import { describeObject, describeSchema, describeSchemas } from '../../shared/schema/field-descriptions';
 import { NameSchema } from '../../shared/text/name';
@@ -154,6 +155,8 @@ export const ExpectSchema = v.strictObject({
   /** The flow and the node the call is at after the turn (read from the function's log line). */
   flow: v.optional(NameSchema),
   node: v.optional(NameSchema),
+  /** The outcome tag of that node (read from the function's log line). */
+  tag: v.optional(OutcomeTagSchema),
   /** The line a call was routed by (the opening turn of an inbound call). */
   line: v.optional(NameSchema),
   /** What the caller's input matched, as the log says it: `key 1`, `intent agent`, `collected card4`. */
@@ -500,6 +503,7 @@ export const SCENARIO_DESCRIPTIONS = describeSchemas([
       hangsUp: 'Whether the reply ends the call (action `hangup`): `true` or `false`.',
       flow: "The flow the call is in after the turn, from the function's log line.",
       node: "The node the call is at after the turn, from the function's log line.",
+      tag: "The outcome tag (`tag`) of the node the call is at after the turn, from the function's log line: a node without one fails the check.",
       line: 'The line the call was routed by (the answer of an inbound call), from its `name` in the rules.',
       matched:
         "What the caller's input matched, as the log says it: `key 1`, `intent agent` or `collected card4`.",

@@ -325,7 +325,8 @@ function describeLookups(lookups: readonly LookupRecord[]): LogFields[] {
 
 /**
  * The log fields of a decision, for SLS queries: the rules version, the line (on callin), the flow and
- * the node the call was at and is at now, what the caller matched, the retry counters.
+ * the node the call was at and is at now (and that node's outcome tag), what the caller matched, the
+ * retry counters.
  */
 function describeDecision(decision: Decision, decoded: DecodedState, eventType: string): LogFields {
   // Positions name nodes only under the rules that sealed them: a state from rules this decision did not
@@ -337,6 +338,9 @@ function describeDecision(decision: Decision, decoded: DecodedState, eventType: 
   const { state, facts } = decision;
   const heardBy =
     before === undefined ? undefined : decision.rules.rules.flows[before.flow]?.nodes[before.node];
+  // The outcome tag of the node the call is at now: how a call that ends or waits there went.
+  const tag =
+    state === undefined ? undefined : decision.rules.rules.flows[state.flow]?.nodes[state.node]?.tag;
   return {
     // What a sensitive collect node heard is never logged: not a single key, not a digit said.
     ...(heardBy?.type === 'collect' && heardBy.sensitive === true
@@ -353,6 +357,7 @@ function describeDecision(decision: Decision, decoded: DecodedState, eventType: 
     ...(before === undefined || before.flow === state?.flow ? {} : { flowBefore: before.flow }),
     ...(before === undefined ? {} : { nodeBefore: before.node }),
     ...(state === undefined ? {} : { node: state.node }),
+    ...(tag === undefined ? {} : { tag }),
     ...(facts.matched === undefined ? {} : { matched: facts.matched }),
     ...describeRetries(decision),
     ...(facts.outcomes === undefined ? {} : { outcomes: facts.outcomes }),

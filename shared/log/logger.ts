@@ -87,6 +87,14 @@ const PHONE_NUMBER = new RegExp(PHONE_NUMBER_SOURCE, 'g');
 /** The same, for a yes-or-no scan of a whole line (a global regex keeps state between tests). */
 const HAS_PHONE_NUMBER = new RegExp(PHONE_NUMBER_SOURCE);
 
+/**
+ * `text` with every phone number in it masked, by the rules the logger masks its lines with: for what a
+ * command prints of files it read (already masked, masked again in case).
+ */
+export function maskPhoneNumbersInText(text: string): string {
+  return text.replace(PHONE_NUMBER, maskPhoneNumber);
+}
+
 /** Fields that hold ids and times, never anyone's number: left as written, so that they can be searched. */
 export const ID_FIELDS: ReadonlySet<string> = new Set([
   'requestId',
@@ -103,10 +111,10 @@ export const ID_FIELDS: ReadonlySet<string> = new Set([
  * trace naming a transfer target). Numbers in number form are masked too, as text.
  */
 function maskPhoneNumbersIn(value: unknown, depth: number): unknown {
-  if (typeof value === 'string') return value.replace(PHONE_NUMBER, maskPhoneNumber);
+  if (typeof value === 'string') return maskPhoneNumbersInText(value);
   if (typeof value === 'number') {
     const text = String(value);
-    const masked = text.replace(PHONE_NUMBER, maskPhoneNumber);
+    const masked = maskPhoneNumbersInText(text);
     return masked === text ? value : masked;
   }
   if (value === null || typeof value !== 'object') return value;
@@ -115,7 +123,7 @@ function maskPhoneNumbersIn(value: unknown, depth: number): unknown {
   const masked: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     // Keys are masked too (a sender may key a record by a number); id fields keep their values.
-    const maskedKey = key.replace(PHONE_NUMBER, maskPhoneNumber);
+    const maskedKey = maskPhoneNumbersInText(key);
     masked[maskedKey] = depth === 0 && ID_FIELDS.has(key) ? item : maskPhoneNumbersIn(item, depth + 1);
   }
   return masked;

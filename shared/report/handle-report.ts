@@ -4,7 +4,8 @@ import type { RecentKeys } from '../gate/recent-keys';
 import { describeOpenEndpoint, guardRequest, rejectRequest } from '../gate/request-gate';
 import type { Logger } from '../log/logger';
 import { type HttpRequest, type HttpResponse, respondJson } from '../protocol/http';
-import { ConsoleTestSchema, classifyReceipt, ReceiptRecordSchema, toReceiptLogFields } from './receipt';
+import { classifyReceipt } from '../protocol/receipt-type';
+import { ConsoleTestSchema, ReceiptRecordSchema, toReceiptLogFields } from './receipt';
 
 /** Receipt batches are larger than callbacks: many records per push. */
 export const MAX_REPORT_BODY_BYTES = 1024 * 1024;

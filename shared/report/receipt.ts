@@ -4,11 +4,9 @@ import { MAX_CALL_ID_CHARS } from '../protocol/callback-request';
 import { NumberLikeSchema, TextLikeSchema } from '../protocol/coerce';
 
 /**
- * Receipts (话单 / 状态回执) pushed in batches. Each record type has its own URL in the console and no
- * type field, so the type is told from the fields; pages disagree on numbers vs strings, so both pass.
+ * Receipts (话单 / 状态回执) pushed in batches: their type is told from their fields (classifyReceipt,
+ * shared/protocol/receipt-type.ts); pages disagree on numbers vs strings, so both pass.
  */
-const RECEIPT_TYPES = ['VoiceReport', 'VoiceCallReport', 'VoiceRecordReport', 'unknown'] as const;
-export type ReceiptType = (typeof RECEIPT_TYPES)[number];
 
 const IdSchema = v.pipe(
   TextLikeSchema,
@@ -30,15 +28,6 @@ export const ConsoleTestSchema = v.strictObject({ json: v.string() });
 
 const PHONE_FIELD = /caller|callee|called|number|phone|show/i;
 const NUMERIC_FIELD = /(_time|duration|_code|status_code)$/;
-
-/** Tells a record's type from its fields. */
-export function classifyReceipt(record: Record<string, unknown>): ReceiptType {
-  if ('record_file' in record) return 'VoiceRecordReport';
-  if ('start_time' in record || 'smart_status_code' in record || 'hangup_direction' in record)
-    return 'VoiceReport';
-  if ('status_time' in record) return 'VoiceCallReport';
-  return 'unknown';
-}
 
 /**
  * A record as one log line: phone numbers masked, DTMF hidden, URLs without their query (the

@@ -89,6 +89,9 @@ const LISTENING = {
 } as const;
 
 const NODE_TYPE = 'The kind of node';
+/** The outcome tag every node may have. */
+const TAG =
+  'A word of your own for how a call that ends or waits at this node went, such as `confirmed`, `cancelled` or `call-back`: a lower-case letter, then up to 31 lower-case letters, digits or `-`. The log line of every callback after which the call is at this node carries it (`tag`), and `npm run outcomes` reports the last one of each call.';
 const LINE_TARGET = {
   flow: 'The flow calls on this line get (a name under `flows`).',
   settings:
@@ -246,6 +249,7 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
     'Says a prompt and goes on to the next node at once, without waiting for the caller.',
     {
       type: `${NODE_TYPE}: \`say\`.`,
+      tag: TAG,
       say: 'The prompt said.',
       next: 'The node the call goes to; its prompt is played right after this one, in the same reply.',
     },
@@ -255,6 +259,7 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
     'Says a prompt and waits for a key or for words: each key or intent leads to a node.',
     {
       type: `${NODE_TYPE}: \`menu\`.`,
+      tag: TAG,
       say: 'The prompt said, such as `查询余额请按1，人工服务请按0。`.',
       keys: 'Single keys (`0`–`9`, `*`, `#`) and the node each leads to, such as `{"1": balance, "0": agent}`. A spoken digit (`一`, `按2`) also selects a key.',
       intents:
@@ -270,6 +275,7 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
     'Says a prompt and collects digits (a card or phone number, a PIN), keeps them in a variable, then goes on.',
     {
       type: `${NODE_TYPE}: \`collect\`.`,
+      tag: TAG,
       say: 'The prompt said, such as `请输入您的卡号，以井号键结束。`.',
       saveAs:
         'The variable the digits are kept in, for prompts (`{{vars.card}}`, `{{vars.card|digits}}`) and conditions (`var: card`).',
@@ -293,6 +299,7 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
     'Calls a lookup (an HTTP endpoint under `lookups`), keeps values from its JSON answer, then goes on; a failure of any kind goes to `onError`.',
     {
       type: `${NODE_TYPE}: \`lookup\`.`,
+      tag: TAG,
       use: 'The lookup to call: a name under `lookups`.',
       save: 'The values kept from the answer, by variable name: each with where it is in the answer (`from`), its kind and its size in bytes.',
       filler:
@@ -332,6 +339,7 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
     'Chooses the next node by conditions (hours, caller, collected values), saying nothing.',
     {
       type: `${NODE_TYPE}: \`branch\`.`,
+      tag: TAG,
       branches: 'The branches, tried in order: the first whose condition holds decides where the call goes.',
       else: 'The node the call goes to when no branch holds.',
     },
@@ -345,6 +353,7 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
     "Sends a share of calls down each branch, by weight, saying nothing: to try a new prompt on some calls. A call always takes the same branch of a node (a hash of its call id and the node's position).",
     {
       type: `${NODE_TYPE}: \`split\`.`,
+      tag: TAG,
       branches: `The ways on, 2 to ${MAX_SPLIT_BRANCHES}: each takes the share of calls its weight is of the sum of the weights, such as \`[{name: classic, weight: 90, goto: welcome}, {name: short, weight: 10, goto: welcomeShort}]\`. Names, when given, differ.`,
     },
   ),
@@ -359,6 +368,7 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
     'Transfers the call to a phone number (the platform dials it and bridges the caller).',
     {
       type: `${NODE_TYPE}: \`transfer\`.`,
+      tag: TAG,
       say: 'The prompt said while the transfer starts, such as `正在为您转接，请稍候。`.',
       targets:
         'Numbers to transfer to under conditions, tried in order: the first whose condition holds (or that has none) is dialled.',
@@ -374,6 +384,7 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
     "Transfers the call to a call centre configured in the console, which rings its agents (the platform's parallel transfer).",
     {
       type: `${NODE_TYPE}: \`parallelTransfer\`.`,
+      tag: TAG,
       ccName: 'The call-centre name configured in the VMS console, 1–64 characters.',
       monitor: 'Keeps the robot listening on the call once an agent answers. `false` by default.',
       playfile: 'The audio file code (uploaded in the console) played to the caller while agents are rung.',
@@ -385,6 +396,7 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
     'Runs another flow (an identity check, a survey) and goes on here when it returns: its nodes, prompts, retry policies and handlers are in force meanwhile. At most 3 subflows deep.',
     {
       type: `${NODE_TYPE}: \`subflow\`.`,
+      tag: TAG,
       flow: 'The flow to run (a name under `flows`); it ends with `return` nodes.',
       next: 'The node of this flow the call goes on at when the flow returns with a plain `return`.',
       exits:
@@ -396,12 +408,14 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
     "Ends a subflow: the call goes back to the node that called it, at its `next` or at the exit named, and the subflow's own values (not `scope: call`) are dropped.",
     {
       type: `${NODE_TYPE}: \`return\`.`,
+      tag: TAG,
       say: 'Said before the call goes on in the calling flow, in the same reply.',
       exit: 'The exit of the calling `subflow` node to go on at (a name under its `exits`); without it, its `next`.',
     },
   ),
   describeObject(HangupNodeSchema, 'Ends the call, after a goodbye if it has one.', {
     type: `${NODE_TYPE}: \`hangup\`.`,
+    tag: TAG,
     say: 'The goodbye said before the call ends; the call ends on the next event, so that it is heard in full.',
   }),
   describeObject(IntentSchema, 'A spoken choice of a menu: words that select it, and where it leads.', {

@@ -221,11 +221,28 @@ const Listening = {
   handlers: NodeHandlersSchema,
 };
 
+/**
+ * A word of the document's own for how a call that ends at a node (or waits there) went: `confirmed`,
+ * `cancelled`, `call-back`. The callback's log line carries the tag of the node the call is at, so that
+ * `npm run outcomes` can say how each call of a campaign ended.
+ */
+export const OutcomeTagSchema = v.pipe(
+  v.string('a tag is text'),
+  v.regex(
+    /^[a-z][a-z0-9-]{0,31}$/,
+    'a tag is a lower-case letter, then up to 31 lower-case letters, digits or "-" (confirmed, call-back)',
+  ),
+);
+
+/** The field every node has: its outcome tag. */
+const Tagged = { tag: v.optional(OutcomeTagSchema) };
+
 export const SayNodeSchema = v.strictObject({
   type: v.literal('say'),
   say: PromptSchema,
   /** The next node; its prompt is played right after this one, in the same reply. */
   next: NameSchema,
+  ...Tagged,
 });
 
 export const MenuNodeSchema = v.strictObject({
@@ -240,6 +257,7 @@ export const MenuNodeSchema = v.strictObject({
   /** Whether an utterance nothing matched here is classified by the language model (over the flow's). */
   classifier: v.optional(v.boolean()),
   ...Listening,
+  ...Tagged,
 });
 
 export const CollectNodeSchema = v.pipe(
@@ -264,6 +282,7 @@ export const CollectNodeSchema = v.pipe(
     scope: ScopeSchema,
     next: NameSchema,
     ...Listening,
+    ...Tagged,
   }),
   v.check((node) => node.minDigits <= node.maxDigits, 'minDigits is more than maxDigits'),
   v.check(
@@ -279,6 +298,7 @@ export const BranchNodeSchema = v.strictObject({
   /** Tried in order; the first whose condition holds wins. */
   branches: v.pipe(v.array(BranchSchema), v.minLength(1)),
   else: NameSchema,
+  ...Tagged,
 });
 
 /** One way on of a split node: a share of calls, by weight, and where they go. */
@@ -304,6 +324,7 @@ export const SplitNodeSchema = v.strictObject({
     v.minLength(2, 'a split needs at least 2 branches'),
     v.maxLength(MAX_SPLIT_BRANCHES, `a split has at most ${MAX_SPLIT_BRANCHES} branches`),
   ),
+  ...Tagged,
 });
 export type SplitNode = v.InferOutput<typeof SplitNodeSchema>;
 
@@ -321,6 +342,7 @@ export const TransferNodeSchema = v.pipe(
     targets: v.optional(v.pipe(v.array(TransferTargetSchema), v.minLength(1))),
     /** The number dialled when no target applies. */
     to: v.optional(PhoneNumberSchema),
+    ...Tagged,
   }),
   v.check((node) => node.to !== undefined || node.targets !== undefined, 'a transfer needs to or targets'),
 );
@@ -335,12 +357,14 @@ export const ParallelTransferNodeSchema = v.strictObject({
   playfile: v.optional(AudioCodeSchema),
   /** Where the call goes when the platform reports the transfer failed. */
   onFail: NameSchema,
+  ...Tagged,
 });
 
 export const HangupNodeSchema = v.strictObject({
   type: v.literal('hangup'),
   /** The goodbye; the call ends on the next event so that it is heard in full. */
   say: v.optional(PromptSchema),
+  ...Tagged,
 });
 
 /** A path into a lookup's JSON answer: `data.balance`, `items.0.name` (at most 8 steps). */
@@ -383,6 +407,7 @@ export const LookupNodeSchema = v.strictObject({
   next: NameSchema,
   /** Where the call goes when the lookup fails, times out or answers something unusable. */
   onError: NameSchema,
+  ...Tagged,
 });
 export type LookupNode = v.InferOutput<typeof LookupNodeSchema>;
 
@@ -395,6 +420,7 @@ export const SubflowNodeSchema = v.strictObject({
   next: NameSchema,
   /** Where the call goes on when the flow returns with `exit: NAME`, by name. */
   exits: v.optional(v.record(NameSchema, NameSchema)),
+  ...Tagged,
 });
 export type SubflowNode = v.InferOutput<typeof SubflowNodeSchema>;
 
@@ -405,6 +431,7 @@ export const ReturnNodeSchema = v.strictObject({
   say: v.optional(PromptSchema),
   /** The exit of the calling subflow node to go on at; without it, its `next`. */
   exit: v.optional(NameSchema),
+  ...Tagged,
 });
 export type ReturnNode = v.InferOutput<typeof ReturnNodeSchema>;
 

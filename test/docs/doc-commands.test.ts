@@ -51,6 +51,10 @@ const SKIPPED: readonly (readonly [RegExp, string])[] = [
   [/^npm run holidays -- --latest\b/, 'asks the npm registry'],
   [/^npm run (bench|fuzz|load)\b/, 'a long run: minutes of CPU'],
   [
+    /^npm run outcomes -- [^-]/,
+    "needs a campaign's results, receipts and logs (test/scripts/campaign/outcomes.test.ts runs it on a campaign played through the bundles)",
+  ],
+  [
     /^npm run simulate -- --/,
     "an interactive call: it reads the caller's turns from the terminal (test/simulator checks the recorded session)",
   ],

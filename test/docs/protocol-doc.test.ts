@@ -13,6 +13,7 @@ import {
 } from '../../shared/protocol/callback-request';
 import { MAX_TEXT_CHARS } from '../../shared/protocol/coerce';
 import { type HttpRequest, MAX_BODY_BYTES } from '../../shared/protocol/http';
+import { classifyReceipt } from '../../shared/protocol/receipt-type';
 import {
   MAX_DYNAMIC_ID_CHARS,
   ReplyDataSchema,
@@ -20,7 +21,7 @@ import {
 } from '../../shared/protocol/reply-schema';
 import { MAX_TTS_CHARS } from '../../shared/protocol/tts-text';
 import { MAX_RECEIPTS_PER_BATCH, MAX_REPORT_BODY_BYTES, RECEIVED } from '../../shared/report/handle-report';
-import { ConsoleTestSchema, classifyReceipt, ReceiptRecordSchema } from '../../shared/report/receipt';
+import { ConsoleTestSchema, ReceiptRecordSchema } from '../../shared/report/receipt';
 import {
   MAX_OUTBOUND_ID_CHARS,
   MAX_OUTBOUND_VALUE_CHARS,

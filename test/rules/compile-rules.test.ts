@@ -41,7 +41,7 @@ describe('compileRules', () => {
     assert.deepEqual(result.issues, [
       {
         path: 'flows.main.nodes.bye.goodbye',
-        message: 'unknown key goodbye: the keys here are type and say',
+        message: 'unknown key goodbye: the keys here are type, say and tag',
       },
       { path: 'flows.main.nodes.s.next', message: 'next is required' },
     ]);

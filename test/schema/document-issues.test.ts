@@ -54,7 +54,7 @@ describe('document issues', () => {
 
   it('lists the allowed keys of the node type written when no key is near', () => {
     assert.deepEqual(rulesIssues(withNode({ type: 'say', say: 'x', next: 'a', colour: 'red' })), [
-      'flows.main.nodes.a.colour: unknown key colour: the keys here are type, say and next',
+      'flows.main.nodes.a.colour: unknown key colour: the keys here are type, say, next and tag',
     ]);
   });
 

@@ -111,3 +111,23 @@ describe('compareTurn: classified', () => {
     ]);
   });
 });
+
+describe('compareTurn: tag', () => {
+  const atNode = (tag: string | undefined): TurnOutcome => ({
+    ...GREETING_ONLY,
+    log: { node: 'confirmed', tag, trace: [], outcomes: [], lookups: [], raw: {} },
+  });
+
+  it("holds when the log line's tag is the one expected", () => {
+    assert.deepEqual(compareTurn({ tag: 'confirmed' }, atNode('confirmed')), []);
+  });
+
+  it('names the tag the log line has, or none', () => {
+    assert.deepEqual(compareTurn({ tag: 'confirmed' }, atNode('cancelled')), [
+      { field: 'tag', expected: 'confirmed', actual: 'cancelled' },
+    ]);
+    assert.deepEqual(compareTurn({ tag: 'confirmed' }, atNode(undefined)), [
+      { field: 'tag', expected: 'confirmed', actual: '(none)' },
+    ]);
+  });
+});

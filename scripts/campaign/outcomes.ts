@@ -1,0 +1,362 @@
+/**
+ * How each row of a campaign went: its results file (written by `npm run call`) joined with the receipts
+ * and the `outbound` function's callback log lines (shared/campaign/outcomes.ts), as a table, a CSV file
+ * or JSON lines, with totals. `--settle` appends a `settled` line for each uncertain row the receipts show
+ * was placed, so that `npm run call` never considers it again.
+ *
+ *   npm run outcomes -- campaign.results.jsonl --receipts receipts/*.jsonl --logs outbound/*.log -o outcomes.csv
+ *
+ * Every input is read line by line in bounded memory (each line at most 64 KB; a longer one is skipped and
+ * counted). Phone numbers are masked in every input already, and masked again in everything printed or
+ * written. Exit codes: 0 joined, 1 an input cannot be read or a file written, 2 bad command line.
+ */
+import { appendFileSync, closeSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { readBoundedLines } from '../../dev/bounded-lines';
+import {
+  type CommandIo,
+  EXIT,
+  outputOption,
+  PROCESS_IO,
+  type ProgramSpec,
+  readCommandLine,
+  refuseUsage,
+  runWhenMain,
+} from '../../dev/command-line';
+import { printable } from '../../dev/simulator/printable';
+import {
+  CampaignOutcomes,
+  OUTCOME_COLUMNS,
+  type OutcomeColumn,
+  type OutcomeRow,
+  type OutcomeTotals,
+  outcomeCells,
+  outcomeJson,
+  SETTLED_STATUS,
+  toCsvRecord,
+} from '../../shared/campaign/outcomes';
+import { MAX_LOG_LINE_CHARS } from '../../shared/log/log-export';
+import { maskPhoneNumbersInText } from '../../shared/log/logger';
+
+/** A receipts file that is one JSON array (a push saved as it came) is read whole up to this size. */
+const MAX_ARRAY_FILE_BYTES = 16 * 1024 * 1024;
+
+/** Output is written in pieces of about this size: the rows are never all held as text. */
+const WRITE_CHUNK_CHARS = 64 * 1024;
+
+export const PROGRAM = {
+  name: 'outcomes',
+  summary:
+    "How each row of a campaign went: its results file joined with the receipts and the outbound function's callback log lines, as a table, CSV or JSON lines, with totals.",
+  single: true,
+  options: {
+    receipts: {
+      type: 'string',
+      multiple: true,
+      value: 'FILE...',
+      help: "receipts: the report function's log lines, raw VoiceReport records or pushed arrays (JSON lines, or one JSON array), SLS exports too; one or more files",
+    },
+    logs: {
+      type: 'string',
+      multiple: true,
+      value: 'FILE...',
+      help: "the outbound function's log lines (JSON lines, SLS exports too); one or more files",
+    },
+    output: outputOption('the table as CSV (RFC 4180)'),
+    json: {
+      type: 'boolean',
+      help: 'print one JSON object per row on stdout instead of the table (the totals then go to stderr)',
+    },
+    settle: {
+      type: 'boolean',
+      help: 'append a settled line to the results file for each uncertain row the receipts show was placed',
+    },
+  },
+  commands: {
+    outcomes: {
+      summary: "join a campaign's results with its receipts and callback logs",
+      args: '<results>',
+      positionals: [1, 1],
+      options: ['receipts', 'logs', 'output', 'json', 'settle'],
+      example: 'campaign.results.jsonl --receipts receipts/*.jsonl --logs outbound/*.log -o outcomes.csv',
+      details: `
+Give the results file first: --receipts and --logs each take every file after them up to the next option,
+so a shell glob works. A row finds its receipt by OutId (receipts of other campaigns are ignored and
+counted) or by call id, and its callback lines by call id. Per row: status, whether the callee answered,
+the duration, the last node, outcome words and tag, whether the call was transferred, who hung up (flow,
+callee, or the receipt's hangup_direction as written) and one word for how it ended (endedAs); then the
+totals. A row that was uncertain (a request that may have been placed) and that the receipts show reads
+"${SETTLED_STATUS}"; --settle writes that down in the results file, so that npm run call never
+considers it again. A row still uncertain is placed again only by npm run call -- --retry-uncertain.
+Do not settle while npm run call is writing the same results file.`,
+    },
+  },
+} as const satisfies ProgramSpec;
+
+/** The command's streams, and its clock (for the `settled` lines' time). */
+export type OutcomesIo = CommandIo & { readonly now?: () => number };
+
+/**
+ * The command line with the files after `--receipts` and `--logs` each given their option
+ * (`--receipts a b` as `--receipts a --receipts b`), so that a shell glob works.
+ */
+export function spreadFileLists(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  /** The list option the bare words are files of, while one is. */
+  let list: string | undefined;
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index] as string;
+    if (arg === '--') return [...out, ...argv.slice(index)];
+    if (arg === '--receipts' || arg === '--logs') {
+      // The next word is its own value, as for any option.
+      list = arg;
+      out.push(...argv.slice(index, index + 2));
+      index++;
+    } else if (arg.startsWith('-')) {
+      list = /^--(receipts|logs)=/.test(arg) ? arg.split('=')[0] : undefined;
+      out.push(arg);
+    } else out.push(...(list === undefined ? [arg] : [list, arg]));
+  }
+  return out;
+}
+
+export async function main(argv: readonly string[], io: OutcomesIo = PROCESS_IO): Promise<number> {
+  const read = readCommandLine(PROGRAM, spreadFileLists(argv), io);
+  if (!read.run) return read.code;
+  const { values, positionals } = read.line;
+  const resultsFile = positionals[0] as string;
+  const receiptFiles = values.receipts ?? [];
+  const logFiles = values.logs ?? [];
+  if (values.json === true && values.output !== undefined)
+    return refuseUsage(
+      io,
+      PROGRAM,
+      'outcomes',
+      '--json prints the rows on stdout and -o writes them as CSV: give one',
+    );
+  const fail = (message: string) => {
+    io.err(`outcomes: ${printable(message)}\n`);
+    return EXIT.failed;
+  };
+  for (const file of [resultsFile, ...receiptFiles, ...logFiles]) {
+    const problem = describeUnreadable(file);
+    if (problem !== undefined) return fail(problem);
+  }
+
+  const join = new CampaignOutcomes();
+  for await (const line of readBoundedLines(resultsFile, MAX_LOG_LINE_CHARS)) join.addResultsLine(line);
+  if (join.code === undefined)
+    return fail(
+      `${resultsFile} is not a campaign's results file: it has no campaign line (npm run call writes one first)`,
+    );
+  for (const file of receiptFiles) await readReceipts(join, file);
+  for (const file of logFiles)
+    for await (const line of readBoundedLines(file, MAX_LOG_LINE_CHARS)) join.addLogLine(line);
+
+  if (values.output !== undefined) {
+    const written = writeCsv(values.output, join.rows());
+    if (written !== undefined) return fail(written);
+  } else {
+    const chunks = new Chunked(io.out);
+    if (values.json === true)
+      for (const row of join.rows()) chunks.add(`${JSON.stringify(outcomeJson(row))}\n`);
+    else writeTable(chunks, join.rows());
+    chunks.flush();
+  }
+
+  const totals = join.totals();
+  const settle = join.settleLines(new Date((io.now ?? Date.now)()).toISOString());
+  if (values.settle === true && settle.length > 0) {
+    try {
+      appendFileSync(
+        resultsFile,
+        `${endsWithNewline(resultsFile) ? '' : '\n'}${settle.map((line) => JSON.stringify(line)).join('\n')}\n`,
+      );
+    } catch (error) {
+      return fail(`cannot append to ${resultsFile} (${String((error as { code?: unknown }).code ?? error)})`);
+    }
+  }
+  const summary = describeTotals(totals, settle.length, values.settle === true);
+  (values.json === true ? io.err : io.out)(`${summary.map(printable).join('\n')}\n`);
+  if (values.output !== undefined) io.err(`wrote ${totals.rows} rows to ${printable(values.output)}\n`);
+  return EXIT.ok;
+}
+
+/** Why `file` cannot be read, if it cannot. */
+function describeUnreadable(file: string): string | undefined {
+  try {
+    if (!statSync(file).isFile()) return `${file} is not a file`;
+  } catch (error) {
+    return `cannot read ${file} (${String((error as { code?: unknown }).code ?? error)})`;
+  }
+  return undefined;
+}
+
+/** A receipts file: one JSON array read whole (a push saved as it came, even over many lines), else lines. */
+async function readReceipts(join: CampaignOutcomes, file: string): Promise<void> {
+  if (statSync(file).size <= MAX_ARRAY_FILE_BYTES && startsWithArray(file)) {
+    let whole: unknown;
+    try {
+      whole = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      // Arrays one per line: read as lines below.
+    }
+    if (Array.isArray(whole)) {
+      join.addReceipt(whole);
+      return;
+    }
+  }
+  for await (const line of readBoundedLines(file, MAX_LOG_LINE_CHARS)) join.addReceiptLine(line);
+}
+
+/** Text given out in pieces of about {@link WRITE_CHUNK_CHARS}. */
+class Chunked {
+  private parts: string[] = [];
+  private size = 0;
+  constructor(private readonly write: (text: string) => void) {}
+  add(text: string): void {
+    this.parts.push(text);
+    this.size += text.length;
+    if (this.size >= WRITE_CHUNK_CHARS) this.flush();
+  }
+  flush(): void {
+    if (this.parts.length > 0) this.write(this.parts.join(''));
+    this.parts = [];
+    this.size = 0;
+  }
+}
+
+/** Writes the rows as CSV to `file`; why it could not, if it could not. */
+function writeCsv(file: string, rows: Iterable<OutcomeRow>): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'w');
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    return `cannot write ${file} (${String(code ?? error)}): check that its folder exists and may be written`;
+  }
+  try {
+    const chunks = new Chunked((text) => writeSync(fd, text));
+    chunks.add(toCsvRecord(OUTCOME_COLUMNS));
+    for (const row of rows) {
+      const cells = outcomeCells(row);
+      chunks.add(toCsvRecord(OUTCOME_COLUMNS.map((column) => cells[column])));
+    }
+    chunks.flush();
+  } finally {
+    closeSync(fd);
+  }
+  return undefined;
+}
+
+/** The table's columns and their widths: a fixed set, long values cut. */
+const TABLE: readonly (readonly [OutcomeColumn, string, number])[] = [
+  ['row', 'row', 5],
+  ['id', 'id', 10],
+  ['number', 'number', 11],
+  ['status', 'status', 11],
+  ['answered', 'ans', 3],
+  ['duration', 'dur', 5],
+  ['lastNode', 'lastNode', 12],
+  ['tag', 'tag', 19],
+  ['hungUpBy', 'hungUp', 6],
+  ['endedAs', 'endedAs', 19],
+];
+
+/** A cell of the table: printable, cut to its width with `…`, padded. */
+function fit(text: string, width: number): string {
+  const clean = printable(text);
+  return (clean.length > width ? `${clean.slice(0, width - 1)}…` : clean).padEnd(width);
+}
+
+/**
+ * The rows as a table for the terminal: a settled row's status reads `settled` (explained below the
+ * table), an answer no receipt tells `?`.
+ */
+function writeTable(chunks: Chunked, rows: Iterable<OutcomeRow>): void {
+  const line = (cells: readonly string[]) =>
+    `${cells
+      .map((cell, index) => fit(cell, TABLE[index]?.[2] ?? 0))
+      .join('  ')
+      .trimEnd()}\n`;
+  chunks.add(line(TABLE.map(([, title]) => title)));
+  let settled = false;
+  for (const row of rows) {
+    const cells = outcomeCells(row);
+    if (row.status === SETTLED_STATUS) {
+      settled = true;
+      cells.status = 'settled';
+    }
+    if (row.answered === 'unknown') cells.answered = '?';
+    chunks.add(line(TABLE.map(([column]) => cells[column])));
+  }
+  if (settled) chunks.add(`settled: uncertain when sent, placed as its receipt shows (${SETTLED_STATUS})\n`);
+}
+
+const count = (n: number, noun: string, plural = `${noun}s`) => `${n} ${n === 1 ? noun : plural}`;
+const listed = (pairs: readonly (readonly [string, number])[]) =>
+  pairs.map(([name, n]) => `${name} ${n}`).join(', ') || 'none';
+
+/** The lines under the table: totals per status and per ending, the uncertain rows, what was not matched. */
+export function describeTotals(totals: OutcomeTotals, settleable: number, settling: boolean): string[] {
+  const { receipts, logs, results } = totals;
+  const masked = (pairs: OutcomeTotals['endedAs']) =>
+    pairs.map(([name, n]) => [maskPhoneNumbersInText(name), n] as const);
+  const lines = [
+    `${count(totals.rows, 'row')} by status: ${listed(totals.status)}`,
+    `ended as: ${listed(masked(totals.endedAs))}`,
+    `${count(totals.uncertain, 'row')} uncertain: ${totals.settledByReceipts} settled by receipts` +
+      (totals.uncertain > totals.settledByReceipts
+        ? `, ${totals.uncertain - totals.settledByReceipts} still uncertain (npm run call -- --retry-uncertain places them again)`
+        : ''),
+  ];
+  if (settleable > 0)
+    lines.push(
+      settling
+        ? `settled ${count(settleable, 'row')}: appended ${count(settleable, 'settled line')} to the results file`
+        : `${count(settleable, 'row')} can be settled: run again with --settle to write it in the results file`,
+    );
+  else if (settling) lines.push('nothing to settle: no uncertain row is in the receipts');
+  if (totals.placedTwice > 0)
+    lines.push(`${count(totals.placedTwice, 'row')} placed more than once (several calls in the receipts)`);
+  lines.push(
+    `receipts: ${count(receipts.read, 'VoiceReport')} read, ${receipts.matched} matched, ${receipts.duplicates} pushed again, ` +
+      `${receipts.otherOutIds} of other OutIds (ignored), ${receipts.unmatched} unmatched; ` +
+      `${count(receipts.other, 'other line')}, ${receipts.unreadable} unreadable, ${receipts.tooLong} over 64 KB`,
+    `logs: ${count(logs.callbacks, 'callback line')}, ${count(logs.matchedCalls, 'call')} of this campaign, ` +
+      `${count(logs.unmatchedCalls, 'other call')}, ${logs.duplicates} duplicates; ` +
+      `${count(logs.other, 'other line')}, ${logs.tooLong} over 64 KB`,
+  );
+  if (results.unreadable + results.tooLong > 0)
+    lines.push(
+      `results: ${count(results.unreadable + results.tooLong, 'line')} unreadable (a line cut by a stop, or not a results line), skipped`,
+    );
+  return lines;
+}
+
+/** Whether `file`'s first character after white space is `[`. */
+function startsWithArray(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(1024);
+    const read = readSync(fd, head, 0, head.length, 0);
+    return head.subarray(0, read).toString('utf8').trimStart().startsWith('[');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Whether `file` ends with a line break (or is empty): a `settled` line must start a line of its own. */
+function endsWithNewline(file: string): boolean {
+  const { size } = statSync(file);
+  if (size === 0) return true;
+  const fd = openSync(file, 'r');
+  try {
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    return last[0] === 10;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+runWhenMain(import.meta.filename, (argv, io) => main(argv, io));

@@ -1,0 +1,247 @@
+/**
+ * `npm run outcomes` on a campaign played through the real `outbound` bundle: the table and its totals,
+ * the CSV (quoted as RFC 4180 says), JSON lines, `--settle` (exactly the right lines, once), file lists
+ * after --receipts and --logs, unreadable inputs; and never a phone number unmasked in anything printed or
+ * written, though the raw receipts hold them whole.
+ */
+import assert from 'node:assert/strict';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { before, describe, it } from 'node:test';
+import { main, spreadFileLists } from '../../../scripts/campaign/outcomes';
+import { SETTLED_STATUS } from '../../../shared/campaign/outcomes';
+import { CALLEE, type CampaignFixture, CODE, campaignFixture } from '../../support/campaign-outcomes';
+import { captureIo } from '../../support/command-io';
+import { scratchFiles } from '../../support/scratch-files';
+
+const NOW = Date.parse('2026-03-10T06:00:00.000Z');
+const files = scratchFiles('outcomes-');
+
+async function run(argv: readonly string[]) {
+  const { io, out, err } = captureIo();
+  const code = await main(argv, { ...io, now: () => NOW });
+  return { code, out: out.join(''), err: err.join('') };
+}
+
+/** A mobile or landline number whole: what must never be printed or written. */
+const WHOLE_NUMBER = /(?<![0-9])(?:1[3-9][0-9]{9}|0[1-9][0-9]{9,10})(?![0-9])/;
+
+function assertMasked(...texts: string[]): void {
+  for (const text of texts) {
+    assert.doesNotMatch(text, WHOLE_NUMBER);
+    assert.ok(!text.includes(CALLEE));
+  }
+}
+
+describe('npm run outcomes', () => {
+  let fixture: CampaignFixture;
+  let results: string;
+  let receipts: string;
+  let rawPush: string;
+  let logs: string;
+  before(async () => {
+    fixture = await campaignFixture();
+    results = files.file('campaign.results.jsonl', `${fixture.results.join('\n')}\n`);
+    receipts = files.file('receipts.jsonl', `${fixture.receiptLog.join('\n')}\n`);
+    // A push saved as the platform sent it, over many lines, numbers whole.
+    rawPush = files.file('push.json', JSON.stringify(fixture.rawReceipts, null, 2));
+    const lines = fixture.callbackLog.map((line) => JSON.stringify({ __time__: 1, content: line }));
+    logs = files.file('outbound.log', `${lines.join('\r\n')}\r\n${'z'.repeat(70_000)}\n{"msg":"x"}`);
+  });
+
+  it('prints a table and the totals, numbers masked', async () => {
+    const { code, out, err } = await run([results, '--receipts', receipts, '--logs', logs]);
+    assert.equal(code, 0, err);
+    assert.equal(err, '');
+    const [head, ...rest] = out.split('\n');
+    assert.match(
+      head as string,
+      /^row\s+id\s+number\s+status\s+ans\s+dur\s+lastNode\s+tag\s+hungUp\s+endedAs$/,
+    );
+    assert.match(
+      rest[0] as string,
+      /^1\s+p-1\s+138\*\*\*\*8000\s+placed\s+yes\s+25\s+confirmed\s+confirmed\s+flow\s+confirmed$/,
+    );
+    assert.match(rest[2] as string, /^3 .* toDesk\s+transferred-to-desk\s+1\s+transferred-to-desk$/);
+    assert.match(rest[4] as string, /^5\s+139\*\*\*\*90…\s+138\*\*\*\*8000\s+placed\s+no\s+0\s+no-answer$/);
+    assert.match(rest[6] as string, /^7\s+settled\s+yes\s+12\s+confirmed/);
+    assert.ok(
+      out.includes(`\nsettled: uncertain when sent, placed as its receipt shows (${SETTLED_STATUS})\n`),
+    );
+    assert.match(rest[7] as string, /^8\s+p-8\s+138\*\*\*\*8000\s+uncertain\s+\?\s+uncertain$/);
+    assert.match(
+      out,
+      /\n12 rows by status: placed 6, do-not-call 1, invalid 1, pending 1, placed \(settled by receipt\) 1, refused 1, uncertain 1\n/,
+    );
+    assert.match(out, /\nended as: confirmed 2, busy 1, cancelled 1, .*transferred-to-desk 1, uncertain 1\n/);
+    assert.match(
+      out,
+      /\n2 rows uncertain: 1 settled by receipts, 1 still uncertain \(npm run call -- --retry-uncertain places them again\)\n/,
+    );
+    assert.match(out, /\n1 row can be settled: run again with --settle/);
+    assert.match(
+      out,
+      /\nreceipts: 9 VoiceReports read, 7 matched, 0 pushed again, 2 of other OutIds \(ignored\), 0 unmatched;/,
+    );
+    assert.match(
+      out,
+      /\nlogs: 7 callback lines, 5 calls of this campaign, 0 other calls, 0 duplicates; 1 other line, 1 over 64 KB\n$/,
+    );
+    assertMasked(out);
+  });
+
+  it('writes the CSV with -o, quoted, and the same rows from raw pushes with numbers whole', async () => {
+    const csv = files.file('out.csv', '');
+    const { code, out, err } = await run([results, '--receipts', rawPush, '--logs', logs, '-o', csv]);
+    assert.equal(code, 0, err);
+    assert.equal(err, `wrote 12 rows to ${csv}\n`);
+    assert.doesNotMatch(out, /^row /);
+    const written = readFileSync(csv, 'utf8');
+    const records = written.split('\r\n');
+    assert.equal(
+      records[0],
+      'row,id,number,outId,status,callId,answered,duration,receiptStatus,lastNode,lastOutcomes,tag,transferred,hungUpBy,endedAs',
+    );
+    assert.equal(
+      records[1],
+      `1,p-1,138****8000,${CODE}r1,placed,${fixture.callIdOf(1)},yes,25,ANSWERED,confirmed,ended,confirmed,no,flow,confirmed`,
+    );
+    assert.equal(
+      records[7],
+      `7,,,${CODE}r7,${SETTLED_STATUS},${fixture.callIdOf(7)},yes,12,ANSWERED,confirmed,started matched entered ended,confirmed,no,flow,confirmed`,
+    );
+    assert.match(records[5] as string, /^5,139\*\*\*\*9000,/);
+    assert.match(records[6] as string, /^6,"p-6, ""busy line""",138\*\*\*\*8000,/);
+    assert.equal(records.length, 14);
+    assert.equal(records[13], '');
+    assertMasked(out, err, written);
+  });
+
+  it('prints JSON lines with --json, and the totals on stderr', async () => {
+    const { code, out, err } = await run([results, '--receipts', receipts, '--logs', logs, '--json']);
+    assert.equal(code, 0, err);
+    const rows = out
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.equal(rows.length, 12);
+    assert.deepEqual(
+      { ...rows[2], callId: undefined },
+      {
+        row: 3,
+        id: 'p-3',
+        number: '138****8000',
+        outId: `${CODE}r3`,
+        status: 'placed',
+        callId: undefined,
+        answered: 'yes',
+        duration: 40,
+        receiptStatus: 'ANSWERED',
+        lastNode: 'toDesk',
+        lastOutcomes: ['started', 'matched', 'entered', 'transferred'],
+        tag: 'transferred-to-desk',
+        transferred: true,
+        hungUpBy: '1',
+        endedAs: 'transferred-to-desk',
+      },
+    );
+    assert.match(err, /^12 rows by status: /);
+    assertMasked(out, err);
+  });
+
+  it('--settle appends exactly the settled lines, once', async () => {
+    const own = files.file('settle.results.jsonl', `${fixture.results.join('\n')}\n`);
+    const before = readFileSync(own, 'utf8');
+    const first = await run([own, '--receipts', receipts, '--settle']);
+    assert.equal(first.code, 0, first.err);
+    assert.match(first.out, /\nsettled 1 row: appended 1 settled line to the results file\n/);
+    const after = readFileSync(own, 'utf8');
+    assert.ok(after.startsWith(before));
+    assert.deepEqual(JSON.parse(after.slice(before.length)), {
+      kind: 'settled',
+      row: 7,
+      outId: `${CODE}r7`,
+      at: new Date(NOW).toISOString(),
+      status: 'placed',
+      callId: fixture.callIdOf(7),
+      by: 'receipt',
+    });
+    const second = await run([own, '--receipts', receipts, '--settle']);
+    assert.equal(second.code, 0, second.err);
+    assert.match(second.out, /\nnothing to settle: no uncertain row is in the receipts\n/);
+    assert.match(second.out, /\n2 rows uncertain: 1 settled by receipts, 1 still uncertain/);
+    assert.equal(readFileSync(own, 'utf8'), after);
+  });
+
+  it('--settle starts its line on a line of its own after a line cut by a stop', async () => {
+    const own = files.file('cut.results.jsonl', fixture.results.join('\n'));
+    appendFileSync(own, '\n{"kind":"sending","row":12,"outI');
+    const { code, out } = await run([own, '--receipts', receipts, '--settle']);
+    assert.equal(code, 0);
+    assert.match(out, /\nresults: 1 line unreadable/);
+    const lines = readFileSync(own, 'utf8').split('\n');
+    assert.equal(lines.at(-1), '');
+    assert.equal(JSON.parse(lines.at(-2) as string).kind, 'settled');
+    assert.equal(lines.at(-3), '{"kind":"sending","row":12,"outI');
+  });
+
+  it('takes every file after --receipts and --logs, up to the next option', async () => {
+    const half = Math.ceil(fixture.receiptLog.length / 2);
+    const a = files.file('a.jsonl', fixture.receiptLog.slice(0, half).join('\n'));
+    const b = files.file('b.jsonl', fixture.receiptLog.slice(half).join('\n'));
+    const { code, out } = await run([results, '--receipts', a, b, '--logs', logs, logs]);
+    assert.equal(code, 0);
+    assert.match(out, /\nreceipts: 9 VoiceReports read, 7 matched/);
+    // Pushes saved one array a line: not one array, read line by line.
+    const pushes = files.file(
+      'pushes.jsonl',
+      `${JSON.stringify(fixture.rawReceipts.slice(0, 4))}\n${JSON.stringify(fixture.rawReceipts.slice(4))}\n`,
+    );
+    const pushed = await run([results, '--receipts', pushes]);
+    assert.match(pushed.out, /\nreceipts: 9 VoiceReports read, 7 matched/);
+    assertMasked(pushed.out);
+    // The same log twice: every line a second time, the same calls.
+    assert.match(out, /\nlogs: 14 callback lines, 5 calls of this campaign/);
+    assert.deepEqual(
+      spreadFileLists(['r', '--receipts', 'a', 'b', '--json', 'x', '--logs=l', 'm', '-o', 'f', '--', 'g']),
+      [
+        'r',
+        '--receipts',
+        'a',
+        '--receipts',
+        'b',
+        '--json',
+        'x',
+        '--logs=l',
+        '--logs',
+        'm',
+        '-o',
+        'f',
+        '--',
+        'g',
+      ],
+    );
+  });
+
+  it('refuses what it cannot read or write, in one line', async () => {
+    const notResults = files.file('not-results.jsonl', fixture.callbackLog.join('\n'));
+    for (const [argv, message] of [
+      [['missing.jsonl'], /^outcomes: cannot read missing\.jsonl \(ENOENT\)\n$/],
+      [[results, '--logs', '/'], /^outcomes: \/ is not a file\n$/],
+      [[notResults], /is not a campaign's results file: it has no campaign line/],
+      [
+        [results, '-o', '/no/such/folder/out.csv'],
+        /^outcomes: cannot write \/no\/such\/folder\/out\.csv \(ENOENT\)/,
+      ],
+    ] as const) {
+      const { code, out, err } = await run(argv);
+      assert.equal(code, 1, err);
+      assert.equal(out, '');
+      assert.match(err, message);
+    }
+    const both = await run([results, '--json', '-o', 'x.csv']);
+    assert.equal(both.code, 2);
+    assert.match(both.err, /--json prints the rows on stdout and -o writes them as CSV: give one/);
+    const none = await run([]);
+    assert.equal(none.code, 2);
+  });
+});
