@@ -629,7 +629,7 @@ function answeredOf(receipt: Receipt | undefined): OutcomeRow['answered'] {
 /**
  * Who ended the call: `flow` when its last reply hung up (or said the goodbye of an ending call);
  * `callee` when the call is over (a receipt came) while its last reply waited for them; else what the
- * receipt's `hangup_direction` says, as written (the platform does not document its values).
+ * receipt's `hangup_direction` says: `用户` is the callee, `机器` the platform, anything else as written.
  */
 function hungUpByOf(call: CallSummary | undefined, receipt: Receipt | undefined): string {
   if (call !== undefined && (call.action === 'hangup' || call.outcomes.includes('ended'))) return 'flow';
@@ -640,8 +640,15 @@ function hungUpByOf(call: CallSummary | undefined, receipt: Receipt | undefined)
     WAITING_ACTIONS.has(call.action)
   )
     return 'callee';
-  return receipt?.hangupDirection ?? '';
+  const direction = receipt?.hangupDirection;
+  return direction === undefined ? '' : (HANGUP_DIRECTIONS[direction.trim()] ?? direction);
 }
+
+/**
+ * The values of `hangup_direction` the VoiceReport page lists: `用户` (the user) and `机器` (the machine,
+ * the call's robot); any other value (older samples show `"1"`) is shown as written.
+ */
+const HANGUP_DIRECTIONS: Readonly<Record<string, string>> = { 用户: 'callee', 机器: 'platform' };
 
 type Ending = {
   readonly tag: string | undefined;

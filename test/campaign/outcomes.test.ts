@@ -293,8 +293,8 @@ describe('the outcomes join', () => {
 
   it('tells an answer from the duration when the smart status is absent, and a flow ending without tag', () => {
     const results = [
-      campaignLine(3),
-      ...[1, 2, 3].map((row) =>
+      campaignLine(4),
+      ...[1, 2, 3, 4].map((row) =>
         JSON.stringify({
           kind: 'result',
           row,
@@ -314,7 +314,9 @@ describe('the outcomes join', () => {
         start_time: 't',
         duration: 0,
         status_code: '200005',
+        hangup_direction: '用户',
       }),
+      JSON.stringify({ call_id: 'c^4', out_id: `${CODE}r4`, duration: 12, hangup_direction: '机器' }),
     ];
     const logs = [
       JSON.stringify({
@@ -338,7 +340,8 @@ describe('the outcomes join', () => {
       [
         ['yes', 'flow', false, 'ended', ''],
         ['unknown', '2', true, 'transferred', ''],
-        ['no', '', false, 'no-answer', '200005'],
+        ['no', 'callee', false, 'no-answer', '200005'],
+        ['yes', 'platform', false, 'hung-up', ''],
       ],
     );
   });
