@@ -214,6 +214,22 @@ export function readCommandLine<Options extends OptionSpecs, Command extends str
   return { run: true, line: { command: asked, positionals, values: values as OptionValues<Options> } };
 }
 
+/**
+ * The `NAME=VALUE`s of a repeated option (`--var`, `--set`) as a record; the first problem (no `=`, a
+ * name given twice) as a message naming `option` otherwise.
+ */
+export function readNameValues(option: string, written: readonly string[]): Record<string, string> | string {
+  const values: Record<string, string> = {};
+  for (const entry of written) {
+    const at = entry.indexOf('=');
+    if (at <= 0) return `${option} takes NAME=VALUE, not ${entry}`;
+    const name = entry.slice(0, at);
+    if (Object.hasOwn(values, name)) return `${option} ${name} is given twice`;
+    values[name] = entry.slice(at + 1);
+  }
+  return values;
+}
+
 /** The first argument that is neither an option nor a string option's value (`--at "2026-10-01 10:00"`). */
 function firstWord(program: ProgramSpec, args: readonly string[]): string | undefined {
   for (let i = 0; i < args.length; i++) {

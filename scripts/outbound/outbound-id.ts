@@ -16,12 +16,14 @@ import {
   PROCESS_IO,
   type ProgramSpec,
   readCommandLine,
+  readNameValues,
   refuseUsage,
   runWhenMain,
 } from '../../dev/command-line';
 import { ConfigError, readOutboundSecrets } from '../../shared/config/config';
 import { compileRules } from '../../shared/rules/compile-rules';
 import { mayStartOutbound, refuseOutboundValue } from '../../shared/rules/outbound-start';
+import { readExpiry } from '../../shared/state/outbound-expiry';
 import {
   MAX_OUTBOUND_ID_CHARS,
   MAX_OUTBOUND_VARS_BYTES,
@@ -34,12 +36,6 @@ import { readFile, writeResult } from '../rules/rules-files';
 
 /** How long a DynamicId is accepted when `--expires` is not given: a day of retries and queued calls. */
 const DEFAULT_LIFETIME_S = 24 * 3600;
-
-/**
- * The longest lifetime sealed: until it expires, a DynamicId can start its flow with its values on any
- * outbound call of the account, so a long-lived one is a standing permission; a month covers any campaign.
- */
-const MAX_LIFETIME_S = 31 * 24 * 3600;
 
 export const PROGRAM = {
   name: 'outbound-id',
@@ -94,40 +90,6 @@ export type OutboundIdIo = CommandIo & {
   readonly now?: () => number;
 };
 
-/** `--var NAME=VALUE`s as a record; the first problem as a message otherwise. */
-function readVars(written: readonly string[]): Record<string, string> | string {
-  const vars: Record<string, string> = {};
-  for (const entry of written) {
-    const at = entry.indexOf('=');
-    if (at <= 0) return `--var takes NAME=VALUE, not ${entry}`;
-    const name = entry.slice(0, at);
-    if (Object.hasOwn(vars, name)) return `--var ${name} is given twice`;
-    vars[name] = entry.slice(at + 1);
-  }
-  return vars;
-}
-
-/** `--expires` as epoch seconds: a lifetime from `nowMs`, or a time written with its offset. */
-function readExpiry(written: string | undefined, nowMs: number): number | string {
-  const nowS = Math.floor(nowMs / 1000);
-  if (written === undefined) return nowS + DEFAULT_LIFETIME_S;
-  const lifetime = /^(\d{1,7})([smhd])$/.exec(written);
-  let expiresAtS: number;
-  if (lifetime !== undefined && lifetime !== null) {
-    const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[lifetime[2] as 's' | 'm' | 'h' | 'd'];
-    expiresAtS = nowS + Number(lifetime[1]) * unit;
-  } else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(written)) {
-    const ms = Date.parse(written);
-    if (Number.isNaN(ms)) return `--expires ${written} is no time`;
-    expiresAtS = Math.floor(ms / 1000);
-  } else {
-    return `--expires takes a lifetime such as 2h or a time with its offset such as 2026-11-23T18:00+08:00, not ${written}`;
-  }
-  if (expiresAtS <= nowS) return `--expires ${written} is not in the future`;
-  if (expiresAtS - nowS > MAX_LIFETIME_S) return `--expires ${written} is more than 31 days away`;
-  return expiresAtS;
-}
-
 export function main(argv: readonly string[], io: OutboundIdIo = PROCESS_IO): number {
   const read = readCommandLine(PROGRAM, argv, io);
   if (!read.run) return read.code;
@@ -170,9 +132,9 @@ export function main(argv: readonly string[], io: OutboundIdIo = PROCESS_IO): nu
     return writeResult(io, `${JSON.stringify(shown, null, 2)}\n`, values.output);
   }
 
-  const vars = readVars(values.var ?? []);
+  const vars = readNameValues('--var', values.var ?? []);
   if (typeof vars === 'string') return refuse(vars);
-  const expiresAtS = readExpiry(values.expires, nowMs);
+  const expiresAtS = readExpiry(values.expires, nowMs, DEFAULT_LIFETIME_S);
   if (typeof expiresAtS === 'string') return refuse(expiresAtS);
   const content: OutboundIdContent = { flow: values.flow ?? '', vars, expiresAtS };
   if (values.rules !== undefined) {
