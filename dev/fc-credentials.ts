@@ -14,14 +14,17 @@
  *    protection, and read here the way `s` reads it back — a value that does not decrypt is taken as is.
  *
  * A half-set group is an error naming the missing variable, never a silent fall-through to the next.
+ *
+ * {@link findAccessKeys} reads the same places for an API that needs no account id (VMS's SmartCall, for
+ * `npm run call`): the account id is then taken when given, never asked for.
  */
 import { createDecipheriv, createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { parse as parseYaml } from 'yaml';
 import { type FcCredentials, FcCredentialsSchema } from './fc-api';
+import { readSmallFile } from './small-file';
 
 /** The access file is a few hundred bytes per alias; a larger one is not `s`'s. */
 const MAX_ACCESS_FILE_BYTES = 256 * 1024;
@@ -29,9 +32,26 @@ const MAX_ACCESS_FILE_BYTES = 256 * 1024;
 /** Serverless Devs' fixed passphrase for the values of access.yaml (see its credential package). */
 const S_ACCESS_PASSPHRASE = 'SecretKey123';
 
-export type CredentialsFound =
-  | { readonly ok: true; readonly credentials: FcCredentials; readonly source: string }
+export type CredentialsFound = Found<FcCredentials>;
+
+/** An access key pair (and STS token), with the account id when the place it came from gives one. */
+export type AccessKeys = Omit<FcCredentials, 'accountId'> & { readonly accountId?: string | undefined };
+export type AccessKeysFound = Found<AccessKeys>;
+
+type Found<Credentials> =
+  | { readonly ok: true; readonly credentials: Credentials; readonly source: string }
   | { readonly ok: false; readonly message: string };
+
+/** Whether the API the credentials are for needs the account id (FC's endpoint is per account). */
+type AccountId = 'required' | 'optional';
+
+const AccessKeysSchema = v.object({
+  ...FcCredentialsSchema.entries,
+  accountId: v.optional(FcCredentialsSchema.entries.accountId),
+});
+
+const schemaFor = (accountId: AccountId) =>
+  accountId === 'required' ? FcCredentialsSchema : AccessKeysSchema;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -40,6 +60,11 @@ const SAccessSchema = v.looseObject({
   AccessKeyID: v.string(),
   AccessKeySecret: v.string(),
   SecurityToken: v.optional(v.string()),
+});
+
+const SAccessKeysSchema = v.looseObject({
+  ...SAccessSchema.entries,
+  AccountID: v.optional(SAccessSchema.entries.AccountID),
 });
 
 const AccessFileSchema = v.record(v.string(), v.unknown());
@@ -81,8 +106,9 @@ function checked(
   candidate: Record<string, string | undefined>,
   source: string,
   names: Readonly<Record<keyof FcCredentials, string>>,
-): CredentialsFound {
-  const parsed = v.safeParse(FcCredentialsSchema, candidate);
+  accountId: AccountId,
+): Found<AccessKeys> {
+  const parsed = v.safeParse(schemaFor(accountId), candidate);
   if (parsed.success) return { ok: true, credentials: parsed.output, source };
   // Name the variable (or key) the user wrote, not this module's field name.
   const issue = parsed.issues[0];
@@ -98,7 +124,7 @@ function withoutEmpty(record: Record<string, string | undefined>): Record<string
 }
 
 /** The first group of variables with any member set, checked whole. */
-function fromVariables(env: Env): CredentialsFound | undefined {
+function fromVariables(env: Env, accountId: AccountId): Found<AccessKeys> | undefined {
   const groups = [
     {
       names: {
@@ -125,7 +151,8 @@ function fromVariables(env: Env): CredentialsFound | undefined {
       securityToken: env[names.securityToken],
     });
     if (Object.keys(values).length === 0) continue;
-    const missing = (['accessKeyId', 'accessKeySecret', 'accountId'] as const).filter(
+    const needed = accountId === 'required' ? (['accountId'] as const) : [];
+    const missing = (['accessKeyId', 'accessKeySecret', ...needed] as const).filter(
       (key) => !(key in values),
     );
     if (missing.length > 0) {
@@ -136,7 +163,7 @@ function fromVariables(env: Env): CredentialsFound | undefined {
           .join(' and ')} ${Object.keys(values).length === 1 ? 'is' : 'are'}`,
       };
     }
-    return checked(values, 'environment variables', names);
+    return checked(values, 'environment variables', names, accountId);
   }
   return undefined;
 }
@@ -148,8 +175,13 @@ const S_KEY_NAMES = {
   securityToken: 'SecurityToken',
 } as const;
 
-function fromSAccess(record: unknown, source: string, decrypt: boolean): CredentialsFound {
-  const parsed = v.safeParse(SAccessSchema, record);
+function fromSAccess(
+  record: unknown,
+  source: string,
+  decrypt: boolean,
+  accountId: AccountId,
+): Found<AccessKeys> {
+  const parsed = v.safeParse(accountId === 'required' ? SAccessSchema : SAccessKeysSchema, record);
   if (!parsed.success) return { ok: false, message: `${source}: ${describeIssues(parsed.issues)}` };
   const read = (value: string | number | undefined) =>
     value === undefined ? undefined : decrypt ? decryptAccessValue(String(value)) : String(value);
@@ -162,43 +194,8 @@ function fromSAccess(record: unknown, source: string, decrypt: boolean): Credent
     }),
     source,
     S_KEY_NAMES,
+    accountId,
   );
-}
-
-/**
- * Reads a small file whole, or says why not; never more than `maxBytes`. Opened without blocking (a FIFO
- * with no writer would otherwise hold the open for ever) and refused unless it is a regular file.
- */
-function readSmallFile(
-  path: string,
-  maxBytes: number,
-): { text: string } | { missing: true } | { error: string } {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT'
-      ? { missing: true }
-      : { error: (error as Error).message };
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) return { error: 'not a regular file' };
-    // To the limit and one byte more: a file that grew since the stat is refused too.
-    const buffer = Buffer.alloc(Math.min(stat.size, maxBytes) + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const read = readSync(fd, buffer, length, buffer.length - length, length);
-      if (read === 0) break;
-      length += read;
-    }
-    if (length > maxBytes) return { error: `larger than ${maxBytes} bytes` };
-    return { text: buffer.subarray(0, length).toString('utf8') };
-  } catch (error) {
-    return { error: (error as Error).message };
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Where `s` keeps its access file. */
@@ -206,7 +203,7 @@ function findAccessFile(env: Env): string {
   return join(env.serverless_devs_config_home || homedir(), '.s', 'access.yaml');
 }
 
-function fromAccessFile(env: Env, alias: string): CredentialsFound | undefined {
+function fromAccessFile(env: Env, alias: string, accountId: AccountId): Found<AccessKeys> | undefined {
   const path = findAccessFile(env);
   const read = readSmallFile(path, MAX_ACCESS_FILE_BYTES);
   if ('missing' in read) return undefined;
@@ -221,7 +218,7 @@ function fromAccessFile(env: Env, alias: string): CredentialsFound | undefined {
   if (!parsed.success) return { ok: false, message: `${path} is not a map of access aliases` };
   const entry = parsed.output[alias];
   if (entry === undefined) return undefined;
-  return fromSAccess(entry, `${path} (alias ${alias})`, true);
+  return fromSAccess(entry, `${path} (alias ${alias})`, true, accountId);
 }
 
 /**
@@ -231,8 +228,20 @@ function fromAccessFile(env: Env, alias: string): CredentialsFound | undefined {
  * `default`. `source` says where they came from.
  */
 export function findFcCredentials(env: Env, alias?: string): CredentialsFound {
+  return find(env, alias, 'required') as CredentialsFound;
+}
+
+/**
+ * The credentials for an API that needs no account id (VMS's SmartCall), from the same places and in the
+ * same order as {@link findFcCredentials}; the account id is kept when one is given.
+ */
+export function findAccessKeys(env: Env, alias?: string): AccessKeysFound {
+  return find(env, alias, 'optional');
+}
+
+function find(env: Env, alias: string | undefined, accountId: AccountId): Found<AccessKeys> {
   if (alias === undefined) {
-    const fromEnv = fromVariables(env);
+    const fromEnv = fromVariables(env, accountId);
     if (fromEnv !== undefined) return fromEnv;
   }
   const name = alias ?? 'default';
@@ -245,17 +254,17 @@ export function findFcCredentials(env: Env, alias?: string): CredentialsFound {
     } catch {
       return { ok: false, message: `${ciName} is not a JSON object` };
     }
-    return fromSAccess(record, ciName, false);
+    return fromSAccess(record, ciName, false, accountId);
   }
-  const fromFile = fromAccessFile(env, name);
+  const fromFile = fromAccessFile(env, name, accountId);
   if (fromFile !== undefined) return fromFile;
   return {
     ok: false,
     message:
       alias === undefined
-        ? 'no credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET and ' +
-          `ALIBABA_CLOUD_ACCOUNT_ID, or add the access alias ${name} with \`npx s config add\` ` +
-          `(looked in ${findAccessFile(env)})`
+        ? `no credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID${accountId === 'required' ? ', ' : ' and '}` +
+          `ALIBABA_CLOUD_ACCESS_KEY_SECRET${accountId === 'required' ? ' and ALIBABA_CLOUD_ACCOUNT_ID' : ''}, ` +
+          `or add the access alias ${name} with \`npx s config add\` (looked in ${findAccessFile(env)})`
         : `no access alias ${name}: add the access alias ${name} with \`npx s config add\`, or set ${ciName} ` +
           `(looked in ${findAccessFile(env)}; --access ${name} is read instead of the ALIBABA_CLOUD_* variables)`,
   };

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { findFcCredentials } from '../../dev/fc-credentials';
+import { findAccessKeys, findFcCredentials } from '../../dev/fc-credentials';
 import { ROOT } from '../support/fc-event';
 
 const FIXTURE_HOME = join(ROOT, 'test', 'fixtures', 's-config-home');
@@ -84,5 +84,46 @@ describe('FC API credentials', () => {
     } finally {
       rmSync(file);
     }
+  });
+});
+
+describe('access keys for an API without an account id (SmartCall)', () => {
+  it('are read from the variables without ALIBABA_CLOUD_ACCOUNT_ID, which FC needs', () => {
+    const env = {
+      ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI-vms',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'vms-secret',
+      ALIBABA_CLOUD_SECURITY_TOKEN: 'sts-token',
+    };
+    const found = findAccessKeys(env);
+    assert.ok(found.ok);
+    assert.deepEqual(found.credentials, {
+      accessKeyId: 'LTAI-vms',
+      accessKeySecret: 'vms-secret',
+      securityToken: 'sts-token',
+    });
+    assert.equal(found.source, 'environment variables');
+    const fc = findFcCredentials(env);
+    assert.match(fc.ok ? '' : fc.message, /ALIBABA_CLOUD_ACCOUNT_ID not set/);
+  });
+
+  it('are read from an alias without AccountID, and still ask for the secret', () => {
+    const found = findAccessKeys(
+      {
+        vms_serverless_devs_access: JSON.stringify({ AccessKeyID: 'LTAI-ci', AccessKeySecret: 'ci-secret' }),
+      },
+      'vms',
+    );
+    assert.ok(found.ok);
+    assert.equal(found.credentials.accessKeyId, 'LTAI-ci');
+    const half = findAccessKeys({ ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI-half' });
+    assert.match(
+      half.ok ? '' : half.message,
+      /^ALIBABA_CLOUD_ACCESS_KEY_SECRET not set, while ALIBABA_CLOUD_ACCESS_KEY_ID is$/,
+    );
+    const none = findAccessKeys({ serverless_devs_config_home: '/nonexistent-home' });
+    assert.match(
+      none.ok ? '' : none.message,
+      /^no credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or add the access alias default/,
+    );
   });
 });
