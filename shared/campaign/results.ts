@@ -10,6 +10,9 @@ import { MAX_OUT_ID_BYTES } from './smartcall';
  * Lines:
  * - `campaign` (the first): the campaign's code, which every `OutId` starts with, and the input it reads;
  * - `sending`: written and flushed to disk before a request leaves for the API;
+ * - `unsent`: the request of the row's last `sending` line certainly placed no call (throttled, the
+ *   service unavailable, never written, a campaign stopped for credentials): the row is pending again,
+ *   to be sent after a pause or by a later run;
  * - `result`: how the request ended (or why the row was not sent: `do-not-call`, `invalid`);
  * - `settled`: an `uncertain` row found in the receipts by its `OutId` (`npm run outcomes -- --settle`).
  *
@@ -70,6 +73,19 @@ export const SendingLineSchema = v.object({
   attempt: v.pipe(v.number(), v.integer(), v.minValue(1)),
 });
 
+export const UnsentLineSchema = v.object({
+  kind: v.literal('unsent'),
+  row: Row,
+  outId: OutId,
+  at: IsoTime,
+  attempt: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  /** The API's error code (never its message), when it answered. */
+  error: v.optional(ShortText),
+  http: v.optional(v.number()),
+  /** Why, in the project's words (no number in it): `connection refused before the request was written`. */
+  why: v.optional(ShortText),
+});
+
 export const ResultLineSchema = v.object({
   kind: v.literal('result'),
   row: Row,
@@ -108,11 +124,13 @@ export const SettledLineSchema = v.object({
 export const ResultsLineSchema = v.variant('kind', [
   CampaignLineSchema,
   SendingLineSchema,
+  UnsentLineSchema,
   ResultLineSchema,
   SettledLineSchema,
 ]);
 export type CampaignLine = v.InferOutput<typeof CampaignLineSchema>;
 export type SendingLine = v.InferOutput<typeof SendingLineSchema>;
+export type UnsentLine = v.InferOutput<typeof UnsentLineSchema>;
 export type ResultLine = v.InferOutput<typeof ResultLineSchema>;
 export type SettledLine = v.InferOutput<typeof SettledLineSchema>;
 export type ResultsLine = v.InferOutput<typeof ResultsLineSchema>;
