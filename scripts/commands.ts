@@ -32,6 +32,7 @@ export const COMMAND_MODULES = {
   'llm:stand-in': 'scripts/local/llm-stand-in.ts',
   'vms-api:stand-in': 'scripts/local/vms-api-stand-in.ts',
   'outbound-id': 'scripts/outbound/outbound-id.ts',
+  call: 'scripts/campaign/call.ts',
   outcomes: 'scripts/campaign/outcomes.ts',
   docs: 'scripts/docs/cli-reference.ts',
 } as const;
