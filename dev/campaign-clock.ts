@@ -5,25 +5,41 @@
  * a test passes {@link instantClock}, whose sleeps advance it at once.
  */
 
-/** What reads the time and waits: epoch milliseconds. */
-export type CampaignClock = {
-  readonly now: () => number;
-  /** Resolves once `ms` have passed on this clock. */
-  readonly sleep: (ms: number) => Promise<void>;
-};
+import type { CampaignClock } from '../shared/campaign/campaign-clock';
 
-/** Waits `ms` of real time. */
-function realSleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+export type { CampaignClock };
+
+/** The longest single timer node takes (about 24.8 days): a longer wait is taken in pieces. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Waits `ms` of real time, or until `signal` aborts. */
+function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted === true || ms <= 0) {
+      resolve();
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const step = Math.min(ms, MAX_TIMER_MS);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      if (ms > step) realSleep(ms - step, signal).then(resolve);
+      else resolve();
+    }, step);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** The real clock. */
 export const REAL_CLOCK: CampaignClock = { now: () => Date.now(), sleep: realSleep };
 
-/** A clock that reads `startMs` now and runs at real speed from there. */
-export function clockStartingAt(startMs: number, realNow: () => number = Date.now): CampaignClock {
-  const offset = startMs - realNow();
-  return { now: () => realNow() + offset, sleep: realSleep };
+/** A clock that reads `startMs` now and runs from there at the speed of `base` (real speed by default). */
+export function clockStartingAt(startMs: number, base: CampaignClock = REAL_CLOCK): CampaignClock {
+  const offset = startMs - base.now();
+  return { now: () => base.now() + offset, sleep: base.sleep };
 }
 
 /** A clock for tests: it stands still, and each sleep moves it on by its time at once. */

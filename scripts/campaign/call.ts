@@ -10,6 +10,7 @@
  * masked. Exit codes: 0 done (or all left for a later run), 1 refused or stopped, 2 bad command line.
  */
 import { dirname, join, parse as parsePath, resolve } from 'node:path';
+import { clockStartingAt, REAL_CLOCK, readClockStart } from '../../dev/campaign-clock';
 import {
   openResultsFile,
   readCampaignDocument,
@@ -30,6 +31,7 @@ import {
 import { findAccessKeys } from '../../dev/fc-credentials';
 import { checkEndpoint, createSmartCallClient, DEFAULT_TIMEOUT_MS } from '../../dev/smartcall-client';
 import { formatLocal, nextOpening } from '../../shared/campaign/calling-hours';
+import type { CampaignClock } from '../../shared/campaign/campaign-clock';
 import {
   type CampaignRow,
   ListError,
@@ -37,13 +39,7 @@ import {
   listFormatOf,
   maskNumbersIn,
 } from '../../shared/campaign/campaign-list';
-import {
-  type CampaignClock,
-  type QueuedRow,
-  type RunCounts,
-  type RunStop,
-  runCalls,
-} from '../../shared/campaign/campaign-run';
+import { type QueuedRow, type RunCounts, type RunStop, runCalls } from '../../shared/campaign/campaign-run';
 import {
   type CampaignLayer,
   createRowPlanner,
@@ -299,38 +295,6 @@ export type CampaignSummary = {
 /** The most problems listed when a list is refused. */
 const MAX_PROBLEMS_SHOWN = 20;
 
-/** The system clock; pauses end at once when their signal aborts. */
-export const SYSTEM_CLOCK: CampaignClock = { now: () => Date.now(), sleep: sleepFor };
-
-/** The longest single timer node takes (about 24.8 days); longer pauses are taken in pieces. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((done) => {
-    if (signal?.aborted === true || ms <= 0) {
-      done();
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      done();
-    };
-    const step = Math.min(ms, MAX_TIMER_MS);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      if (ms > step) sleepFor(ms - step, signal).then(done);
-      else done();
-    }, step);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** A clock that reads `startMs` now and runs on at the speed of `base` (`--now`). */
-export function clockStartingAt(startMs: number, base: CampaignClock = SYSTEM_CLOCK): CampaignClock {
-  const offset = startMs - base.now();
-  return { now: () => base.now() + offset, sleep: (ms, signal) => base.sleep(ms, signal) };
-}
-
 /** The results file beside the list: `patients.csv` → `patients.results.jsonl`. */
 export function defaultResultsFile(list: string): string {
   const { dir, name } = parsePath(list);
@@ -344,7 +308,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
     io.err(`call: ${message}\n`);
     return { exitCode: EXIT.failed, rows: 0 };
   };
-  const clock = options.clock ?? SYSTEM_CLOCK;
+  const clock = options.clock ?? REAL_CLOCK;
   const env = options.env ?? process.env;
 
   // The campaign file, its paths read from its own folder.
@@ -822,11 +786,8 @@ export async function main(argv: readonly string[], io: CallIo = PROCESS_IO): Pr
   if (typeof set === 'string') return refuse(set);
   let clock = io.clock;
   if (values.now !== undefined) {
-    const startMs = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(values.now)
-      ? Date.parse(values.now)
-      : Number.NaN;
-    if (Number.isNaN(startMs))
-      return refuse(`--now takes a time with its offset such as 2026-02-02T09:00+08:00, not ${values.now}`);
+    const startMs = readClockStart(values.now);
+    if (typeof startMs === 'string') return refuse(startMs);
     clock = clockStartingAt(startMs, io.clock);
   }
   if (values.endpoint !== undefined) {

@@ -1,6 +1,7 @@
 import { maskPhoneNumber } from '../log/mask';
 import type { CompiledCalendar } from '../rules/compile-rules';
 import { describeNoHolidayData, describeWait, judgeCallingHours, nextOpening } from './calling-hours';
+import type { CampaignClock } from './campaign-clock';
 import type { CampaignRow } from './campaign-list';
 import type { OutsideHours, RowPlan } from './campaign-settings';
 import { backoffMs, createRateLimiter, decide, describeStop, type SendOutcome } from './pacing';
@@ -17,12 +18,6 @@ import { numberTagOf } from './results-state';
  * `result`, or an `unsent` line and a pause before the next try, or the run stops (credentials, balance,
  * an API that keeps refusing to take more); requests in flight always finish and are written.
  */
-
-/** The campaign's clock: the time now, and a pause that a stop ends early (it never rejects). */
-export type CampaignClock = {
-  now(): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-};
 
 /** A row to send in this run, with its plan and the requests earlier runs made for it. */
 export type QueuedRow = {

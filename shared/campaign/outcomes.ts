@@ -303,6 +303,11 @@ export class CampaignOutcomes {
       this.counts.results.unreadable++;
       return;
     }
+    // The request of the row's last `sending` placed no call: the row is pending again, as if never sent.
+    if (line.kind === 'unsent') {
+      this.states.delete(line.row);
+      return;
+    }
     const state = this.states.get(line.row) ?? {
       row: line.row,
       outId: line.outId,

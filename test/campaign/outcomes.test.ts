@@ -430,6 +430,11 @@ describe('the outcomes join', () => {
       },
     ]);
     assert.deepEqual([placed?.status, placed?.callId, placed?.number], ['placed', 'c^1', '138****8000']);
+    // A request that certainly placed no call (npm run call's `unsent` line) leaves the row pending.
+    const unsent = folded([
+      { kind: 'unsent', row: 1, outId: `${CODE}r1`, at: '2026-03-10T02:10:01.000Z', attempt: 2 },
+    ]);
+    assert.equal(unsent?.status, 'pending');
     // A second campaign line (a restart) is the same campaign; another campaign's is not read.
     const restarted = joinAll({
       results: [...lines, { ...lines[0], code: 'other1' }, lines[0]].map((line) => JSON.stringify(line)),

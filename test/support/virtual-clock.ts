@@ -1,4 +1,4 @@
-import type { CampaignClock } from '../../shared/campaign/campaign-run';
+import type { CampaignClock } from '../../shared/campaign/campaign-clock';
 
 /**
  * A campaign clock (shared/campaign/campaign-run.ts) on virtual time: a pause takes no real time. Pauses
