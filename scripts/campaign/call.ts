@@ -37,7 +37,6 @@ import {
   ListError,
   type ListFormat,
   listFormatOf,
-  maskNumbersIn,
 } from '../../shared/campaign/campaign-list';
 import { type QueuedRow, type RunCounts, type RunStop, runCalls } from '../../shared/campaign/campaign-run';
 import {
@@ -59,7 +58,8 @@ import { outIdOf, type ResultsLine } from '../../shared/campaign/results';
 import { type FoldedResults, newCampaignCode, numberTagOf } from '../../shared/campaign/results-state';
 import { SMARTCALL_API } from '../../shared/campaign/smartcall';
 import { ConfigError, readOutboundSecrets } from '../../shared/config/config';
-import { maskDigitsInText, maskPhoneNumber } from '../../shared/log/mask';
+import { maskPhoneNumbersInText } from '../../shared/log/logger';
+import { maskPhoneNumber } from '../../shared/log/mask';
 import { type CompiledRules, compileRules } from '../../shared/rules/compile-rules';
 import { measureOutboundId, sealOutboundId } from '../../shared/state/outbound-id';
 import { plural, readFile } from '../rules/rules-files';
@@ -401,7 +401,9 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
     );
   if (invalid.size > 0 && options.skipInvalid !== true && options.dryRun !== true) {
     const problems = [...invalid].flatMap(([row, found]) => found.map((problem) => `row ${row}: ${problem}`));
-    const shown = problems.slice(0, MAX_PROBLEMS_SHOWN).map((problem) => `  ${maskNumbersIn(problem)}\n`);
+    const shown = problems
+      .slice(0, MAX_PROBLEMS_SHOWN)
+      .map((problem) => `  ${maskPhoneNumbersInText(problem)}\n`);
     io.err(
       `call: ${options.list}: ${plural(invalid.size, 'row')} SmartCall would refuse; nothing was sent ` +
         `(--skip-invalid records them as invalid and goes on):\n${shown.join('')}` +
@@ -496,7 +498,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
         kind: 'result',
         ...base(row),
         status: 'invalid',
-        why: maskNumbersIn((invalid.get(row.row) ?? []).join('; ')).slice(0, 256),
+        why: maskPhoneNumbersInText((invalid.get(row.row) ?? []).join('; ')).slice(0, 256),
       });
   } catch (error) {
     writer.close();
@@ -701,7 +703,7 @@ function showDryRun(
       number: maskPhoneNumber(row.number),
       status,
     };
-    if (problems !== undefined && status === 'invalid') shown.problems = problems.map(maskNumbersIn);
+    if (problems !== undefined && status === 'invalid') shown.problems = problems.map(maskPhoneNumbersInText);
     if (plan !== undefined && status === 'send') {
       sending++;
       calendars.add(plan.calendar);
@@ -710,11 +712,11 @@ function showDryRun(
       const params = dry.planner.paramsOf(row, plan, `o1.…(${chars} chars)`);
       params.CalledNumber = maskPhoneNumber(row.number);
       if (params.VoiceCodeParam !== undefined)
-        params.VoiceCodeParam = maskDigitsInText(params.VoiceCodeParam);
+        params.VoiceCodeParam = maskPhoneNumbersInText(params.VoiceCodeParam);
       shown.flow = plan.flow;
       shown.calendar = plan.calendar;
       shown.vars = Object.fromEntries(
-        Object.entries(plan.vars).map(([name, value]) => [name, maskDigitsInText(value)]),
+        Object.entries(plan.vars).map(([name, value]) => [name, maskPhoneNumbersInText(value)]),
       );
       shown.params = params;
     }

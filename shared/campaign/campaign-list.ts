@@ -1,4 +1,3 @@
-import { maskPhoneNumber } from '../log/mask';
 import { normalisePhoneNumber } from '../rules/phone-number';
 import { NAME_PATTERN } from '../text/name';
 import { MAX_CAMPAIGN_ROWS } from './results';
@@ -120,14 +119,6 @@ export function normaliseListedNumber(written: string): string | undefined {
   if (!WRITTEN_NUMBER.test(trimmed)) return undefined;
   const digits = normalisePhoneNumber(trimmed);
   return digits === '' ? undefined : digits;
-}
-
-/**
- * A message with every run of seven digits or more masked as a phone number (`138****8000`): what a row
- * wrote may land in one (a flow column holding a number), while ranges such as `1000 to 20000` stay.
- */
-export function maskNumbersIn(text: string): string {
-  return text.replace(/\d{7,}/g, (digits) => maskPhoneNumber(digits));
 }
 
 /** Turns records into rows: the columns are classified once, ids are checked unique. */

@@ -373,6 +373,12 @@ describe('npm run call', () => {
         1,
         /row 1: calendar: the rules have no calendar never/,
       ],
+      [
+        [file('flow-number.csv', 'number,flow\n13800138000,13800138000\n'), '--rules', RULES],
+        undefined,
+        1,
+        /row 1: flow: 138\*\*\*\*8000 is not a flow a DynamicId may start/,
+      ],
     ];
     const sentBefore = server.requests.length;
     for (const [args, env, code, message] of cases) {
