@@ -379,6 +379,12 @@ export function runMain(
   main: (argv: readonly string[], io: CommandIo) => number | Promise<number>,
   argv: readonly string[],
 ): void {
+  // A reader that stops early (`| head`) closes the pipe: the output is no longer wanted, and that is
+  // no failure of the command's, so it ends quietly as a shell's own tools do.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(EXIT.ok);
+  });
   Promise.resolve()
     .then(() => main(argv, PROCESS_IO))
     .then(

@@ -78,6 +78,12 @@ export type RunCounts = {
 };
 
 /** Why a run stopped before its last row. */
+/**
+ * How many rows refused with one code, one after another, stop a campaign: a refusal meant for a row (a
+ * number out of service) rarely comes five times running, one caused by the campaign's settings does.
+ */
+export const REFUSAL_STREAK = 5;
+
 export type RunStop =
   | { readonly reason: 'signal' }
   | { readonly reason: 'limit' }
@@ -112,6 +118,8 @@ export async function runCalls(
   // Ends every pause at once when the run stops, whoever stops it.
   const halt = new AbortController();
   let stop: RunStop | undefined;
+  // Refusals with one code, one row after another: a problem of the campaign, not of its rows.
+  let refusals = { code: '', streak: 0 };
   const stopWith = (why: RunStop) => {
     stop ??= why;
     halt.abort();
@@ -253,6 +261,7 @@ export async function runCalls(
       const decision = decide(outcome, thisRun);
       switch (decision.kind) {
         case 'placed':
+          refusals = { code: '', streak: 0 };
           finish(item, attempt, ended, {
             callId: outcome.kind === 'placed' ? outcome.callId : '',
             ...answered,
@@ -264,6 +273,21 @@ export async function runCalls(
           finish(item, attempt, ended, { status: 'refused', ...answered });
           counts.refused++;
           changed();
+          if (outcome.kind === 'api-error') {
+            refusals =
+              refusals.code === outcome.code
+                ? { code: outcome.code, streak: refusals.streak + 1 }
+                : { code: outcome.code, streak: 1 };
+            if (refusals.streak >= REFUSAL_STREAK)
+              stopWith({
+                reason: 'api',
+                code: outcome.code,
+                message:
+                  `SmartCall refused ${REFUSAL_STREAK} rows in a row with ${outcome.code}: that is the campaign's ` +
+                  'settings (voice code, template values, show number) or the account, not the rows; check them, then ' +
+                  'run again (the refused rows stay refused: their results are in the results file)',
+              });
+          }
           return;
         case 'uncertain':
           finish(item, attempt, ended, { status: 'uncertain', why: decision.why, ...answered });

@@ -40,8 +40,10 @@ const text = (pattern: RegExp, message: string) => v.pipe(v.string(), v.regex(pa
 const integerText = (min: number, max: number) =>
   v.pipe(
     v.string(),
-    v.regex(/^-?[0-9]{1,6}$/, `a whole number from ${min} to ${max}`),
-    v.check((written) => Number(written) >= min && Number(written) <= max, `from ${min} to ${max}`),
+    v.check(
+      (written) => /^-?[0-9]{1,6}$/.test(written) && Number(written) >= min && Number(written) <= max,
+      `a whole number from ${min} to ${max}`,
+    ),
   );
 const booleanText = v.picklist(['true', 'false'], 'true or false');
 const identifier = (what: string) =>

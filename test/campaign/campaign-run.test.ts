@@ -285,6 +285,26 @@ describe('a campaign run', () => {
     assert.deepEqual([counts.refused, counts.uncertain], [1, 3]);
   });
 
+  it('stops after five rows in a row refused with one code: the campaign, not its rows', async () => {
+    const refusal = (code: string): SendOutcome => ({ kind: 'api-error', code, http: 200 });
+    const codes = ['isv.A', 'isv.A', 'isv.B', 'isv.A', 'isv.A', 'isv.A', 'isv.A', 'isv.A'];
+    const mixed = await run(8, (_params, index) => refusal(codes[index] ?? 'isv.A'));
+    assert.equal(mixed.counts.refused, 8);
+    assert.equal(mixed.stop?.reason, 'api');
+    const { stop, counts } = await run(11, (_params, index) =>
+      index === 4 ? placed() : refusal('isv.TEMPLATE_PARAMS_ILLEGAL'),
+    );
+    assert.equal(counts.refused, 9);
+    assert.deepEqual(stop === undefined ? undefined : [stop.reason, 'code' in stop ? stop.code : ''], [
+      'api',
+      'isv.TEMPLATE_PARAMS_ILLEGAL',
+    ]);
+    assert.match(
+      'message' in (stop ?? {}) ? (stop as { message: string }).message : '',
+      /refused 5 rows in a row/,
+    );
+  });
+
   it('stops at a code no retry mends: the requests in flight finish, no new one starts', async () => {
     let release: (() => void) | undefined;
     const { shape, stop } = await run(

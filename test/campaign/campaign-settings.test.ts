@@ -215,7 +215,7 @@ describe('a row', () => {
         return planned.ok ? [] : planned.problems;
       }),
       [
-        ['MuteTime: from 1000 to 20000'],
+        ['MuteTime: a whole number from 1000 to 20000'],
         ['flow: nowhere is not a flow a DynamicId may start (see outbound.flows)'],
         ['calendar: the rules have no calendar lunch'],
         ['var.tme: not declared in outbound.vars'],

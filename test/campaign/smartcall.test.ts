@@ -66,7 +66,7 @@ describe('SmartCall parameters', () => {
       'VoiceCode',
     ]);
     assert.ok(problems.includes('TtsParam: SmartCall takes no such parameter'));
-    assert.ok(problems.includes('MuteTime: from 1000 to 20000'));
+    assert.ok(problems.includes('MuteTime: a whole number from 1000 to 20000'));
     assert.match(
       checkSmartCallParams({ CalledShowNumber: '0592' })[0] ?? '',
       /^(CalledShowNumber|CalledNumber|VoiceCode): /,

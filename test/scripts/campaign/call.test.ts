@@ -269,7 +269,7 @@ describe('npm run call', () => {
     const refused = await call([list, '--rules', RULES]);
     assert.equal(refused.code, 1);
     assert.match(refused.err, /25 rows SmartCall would refuse; nothing was sent/);
-    assert.match(refused.err, /\n {2}row 1: MuteTime: from 1000 to 20000\n/);
+    assert.match(refused.err, /\n {2}row 1: MuteTime: a whole number from 1000 to 20000\n/);
     assert.match(refused.err, /\n {2}row 4: MuteTime: a whole number from 1000 to 20000\n/);
     assert.match(refused.err, /\n {2}… and 6 more\n$/);
     assert.equal(server.requests.length, sentBefore);
@@ -283,7 +283,7 @@ describe('npm run call', () => {
         .filter((line) => line.kind === 'result')
         .map((line) => (line.kind === 'result' ? [line.status, line.why] : [])),
       [
-        ['invalid', 'MuteTime: from 1000 to 20000'],
+        ['invalid', 'MuteTime: a whole number from 1000 to 20000'],
         ['placed', undefined],
       ],
     );
