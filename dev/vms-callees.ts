@@ -39,7 +39,16 @@ export type CalleeEvent = v.InferOutput<typeof CalleeEventSchema>;
 
 const NodeName = v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a node name'));
 
-/** What the call should come to: the node the flow ends in (or one of several), and a label for reports. */
+const EndedAs = v.pipe(
+  v.string(),
+  v.regex(/^[a-z][a-z0-9-]{0,31}$/, 'a word of `npm run outcomes`: confirmed, no-answer'),
+);
+
+/**
+ * What the call should come to: the node the flow ends in (or one of several), and the word `npm run
+ * outcomes` should give its row (`endedAs`: the node's outcome tag, `no-answer`, `busy`, `hung-up`…), so
+ * that a campaign's outcomes table can be checked against what the callees did.
+ */
 const ExpectSchema = v.strictObject({
   node: v.optional(
     v.union(
@@ -47,8 +56,11 @@ const ExpectSchema = v.strictObject({
       'a node name, or a list of the nodes the call may end in',
     ),
   ),
-  tag: v.optional(
-    v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,32}$/, 'a tag: 1–32 letters, digits, "_", "-" or "."')),
+  endedAs: v.optional(
+    v.union(
+      [EndedAs, v.pipe(v.array(EndedAs), v.minLength(1), v.maxLength(8))],
+      'a word of npm run outcomes, or a list of the words the row may end as',
+    ),
   ),
 });
 
@@ -147,6 +159,12 @@ export function chooseBehaviour(profile: CalleeProfile, number: string): CalleeB
     profile.behaviours.findLast((behaviour) => behaviour.weight > 0) ??
     (profile.behaviours[0] as CalleeBehaviour)
   );
+}
+
+/** The words `npm run outcomes` may give a behaviour's row (none: it expects none). */
+export function expectedEndings(behaviour: CalleeBehaviour): readonly string[] {
+  const endedAs = behaviour.expect.endedAs;
+  return endedAs === undefined ? [] : typeof endedAs === 'string' ? [endedAs] : endedAs;
 }
 
 /** The nodes a behaviour expects the call to end in (none: it expects no node). */
