@@ -31,7 +31,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { maskPhoneNumber } from '../shared/log/mask';
-import type { CampaignClock } from './campaign-clock';
+import { type CampaignClock, instantClock } from './campaign-clock';
 import { buildFcEvent, type FcHandler, loadHostedHandler } from './fc-event';
 import { seededRandom, seedOf } from './seeded-random';
 import { type CallerAction, SimulatedCall, type TurnOutcome } from './simulator/call';
@@ -73,6 +73,12 @@ export type PlayOptions = {
   readonly exportDir?: string;
   /** Where the callbacks go; the built bundles in this process by default. */
   readonly transport?: CallTransport;
+  /**
+   * Play each call on a clock of its own, starting when it was placed and moving at once (a test's): the
+   * calls' pauses then never move the stand-in's clock, which the campaign shares, while a request of the
+   * campaign is on its way. Without it, calls are played on the stand-in's clock (real time by default).
+   */
+  readonly callClocks?: boolean;
 };
 
 /** Who ended a call, in the stand-in's words (the receipt's `hangup_direction` in the platform's). */
@@ -181,7 +187,7 @@ export async function createCallPlayer(options: PlayOptions, clock: CampaignCloc
       placed,
       behaviour,
       queued,
-      clock,
+      options.callClocks === true ? instantClock(placed.at) : clock,
       seedOf(options.profile.seed, placed.number, placed.outId ?? placed.callId),
     );
     const record = receiptOf(placed, talk);

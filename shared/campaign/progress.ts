@@ -50,7 +50,9 @@ export function createProgress(options: ProgressOptions): Progress {
     const speed = seconds > 0 ? (counts.requests - first.requests) / seconds : 0;
     const done = counts.placed + counts.refused + counts.uncertain + counts.doNotCall + counts.outsideHours;
     const left = Math.max(0, options.queued - done);
-    const eta = speed > 0 && left > 0 ? ` · ETA ${formatDuration((left / speed) * 1000)}` : '';
+    // While rows wait for the calling hours, the time left is the wait's (said when it began), not a speed's.
+    const eta =
+      counts.waiting === 0 && speed > 0 && left > 0 ? ` · ETA ${formatDuration((left / speed) * 1000)}` : '';
     return (
       `placed ${options.placedBefore + counts.placed}/${options.total} · refused ${counts.refused} · ` +
       `uncertain ${counts.uncertain} · dnc ${counts.doNotCall} · waiting ${counts.waiting} · ` +

@@ -61,12 +61,16 @@ describe('the progress line', () => {
     progress.update(counts(0, 0, { waiting: 3 }));
     now = 10_000;
     progress.update(counts(0, 0, { waiting: 3 }));
+    now = 20_000;
+    progress.update(counts(1, 1, { waiting: 2 }));
     now = 30_000;
-    progress.update(counts(3, 3));
+    progress.update(counts(2, 2));
     progress.end();
     assert.deepEqual(written, [
       'placed 0/3 · refused 0 · uncertain 0 · dnc 0 · waiting 3 · 0 calls/s\n',
-      'placed 3/3 · refused 0 · uncertain 0 · dnc 0 · waiting 0 · 0.2 calls/s\n',
+      // No ETA while rows wait for the calling hours: the wait said until when.
+      'placed 1/3 · refused 0 · uncertain 0 · dnc 0 · waiting 2 · 0.1 calls/s\n',
+      'placed 2/3 · refused 0 · uncertain 0 · dnc 0 · waiting 0 · 0.1 calls/s · ETA 10 s\n',
     ]);
   });
 });
