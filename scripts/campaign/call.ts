@@ -55,7 +55,12 @@ import {
 import type { SendOutcome } from '../../shared/campaign/pacing';
 import { createProgress } from '../../shared/campaign/progress';
 import { outIdOf, type ResultsLine } from '../../shared/campaign/results';
-import { type FoldedResults, newCampaignCode, numberTagOf } from '../../shared/campaign/results-state';
+import {
+  type FoldedResults,
+  isNumberTag,
+  newCampaignCode,
+  numberTagOf,
+} from '../../shared/campaign/results-state';
 import { SMARTCALL_API } from '../../shared/campaign/smartcall';
 import { ConfigError, readOutboundSecrets } from '../../shared/config/config';
 import { maskPhoneNumbersInText } from '../../shared/log/logger';
@@ -385,6 +390,8 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
   const plans = new Map<number, RowPlan>();
   const invalid = new Map<number, string[]>();
   const changed: number[] = [];
+  // The number tags are keyed by the sealing keys; a dry run without them does not tell a changed row.
+  const tagKeys = readTagKeys(env);
   for (const row of rows) {
     const planned = planner.plan(row);
     if (planned.ok) plans.set(row.row, planned.plan);
@@ -392,12 +399,14 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
     // A row that was sent must still be the same number; one that never was may have been mended.
     const before = earlier?.rows.get(row.row);
     const sent = before?.state.kind === 'done' && before.numberTag !== undefined;
-    if (sent && before?.numberTag !== numberTagOf(code, row.number)) changed.push(row.row);
+    if (sent && tagKeys.length > 0 && !isNumberTag(tagKeys, code, row.number, before?.numberTag ?? ''))
+      changed.push(row.row);
   }
   if (changed.length > 0)
     return fail(
       `the list changed under a running campaign: ${plural(changed.length, 'row')} (${changed.slice(0, 10).join(', ')}) ` +
-        `no longer have the number they were called at (${resultsFile}); start a new campaign with another --results`,
+        `no longer have the number they were called at (${resultsFile}), or OUTBOUND_SECRETS no longer holds the key ` +
+        'the campaign started with; start a new campaign with another --results',
     );
   if (invalid.size > 0 && options.skipInvalid !== true && options.dryRun !== true) {
     const problems = [...invalid].flatMap(([row, found]) => found.map((problem) => `row ${row}: ${problem}`));
@@ -483,7 +492,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
       at,
       ...(row.id === undefined ? {} : { id: row.id }),
       number: maskPhoneNumber(row.number),
-      numberTag: numberTagOf(code, row.number),
+      ...(keys[0] === undefined ? {} : { numberTag: numberTagOf(keys[0], code, row.number) }),
     });
     for (const row of interrupted)
       record({
@@ -537,6 +546,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
         outside: campaign.outside,
         lifetimeS: campaign.lifetimeS,
         limit: options.limit,
+        tagKey: keys[0],
       },
       {
         clock,
@@ -859,3 +869,13 @@ export async function main(argv: readonly string[], io: CallIo = PROCESS_IO): Pr
 }
 
 runWhenMain(import.meta.filename, (argv, io) => main(argv, io));
+
+/** The keys of the number tags: OUTBOUND_SECRETS' keys, or none when it is not set or not valid. */
+function readTagKeys(env: Env): readonly string[] {
+  try {
+    return readOutboundSecrets(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return [];
+    throw error;
+  }
+}

@@ -83,7 +83,7 @@ Give the results file first: --receipts and --logs each take every file after th
 so a shell glob works. A row finds its receipt by OutId (receipts of other campaigns are ignored and
 counted) or by call id, and its callback lines by call id. Per row: status, whether the callee answered,
 the duration, the last node, outcome words and tag, whether the call was transferred, who hung up (flow,
-callee, or the receipt's hangup_direction as written) and one word for how it ended (endedAs); then the
+callee, or the receipt's hangup_direction: 用户 the callee, 机器 the platform) and one word for how it ended (endedAs); then the
 totals. A row that was uncertain (a request that may have been placed) and that the receipts show reads
 "${SETTLED_STATUS}"; --settle writes that down in the results file, so that npm run call never
 considers it again. A row still uncertain is placed again only by npm run call -- --retry-uncertain.
@@ -258,7 +258,7 @@ const TABLE: readonly (readonly [OutcomeColumn, string, number])[] = [
   ['duration', 'dur', 5],
   ['lastNode', 'lastNode', 12],
   ['tag', 'tag', 19],
-  ['hungUpBy', 'hungUp', 6],
+  ['hungUpBy', 'hungUpBy', 8],
   ['endedAs', 'endedAs', 19],
 ];
 

@@ -36,6 +36,8 @@ export type RunSettings = {
   readonly lifetimeS: number;
   /** The most rows this run sends (a row's retries are one). */
   readonly limit?: number | undefined;
+  /** The key of the rows' number tags (the sealing key); none, no tag is written. */
+  readonly tagKey?: string | undefined;
 };
 
 export type RunDeps = {
@@ -154,7 +156,9 @@ export async function runCalls(
       status: 'placed',
       ...(row.id === undefined ? {} : { id: row.id }),
       number: maskPhoneNumber(row.number),
-      numberTag: numberTagOf(settings.code, row.number),
+      ...(settings.tagKey === undefined
+        ? {}
+        : { numberTag: numberTagOf(settings.tagKey, settings.code, row.number) }),
       flow: plan.flow,
       attempts,
       ...end,

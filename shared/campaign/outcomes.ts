@@ -116,7 +116,7 @@ export type OutcomeRow = {
   /** The last outcome tag the call's callback lines carried. */
   readonly tag: string;
   readonly transferred: boolean;
-  /** `flow`, `callee`, or the receipt's `hangup_direction` as the platform wrote it. */
+  /** `flow`, `callee`, `platform` (the receipt's `机器`), or the receipt's `hangup_direction` as written. */
   readonly hungUpBy: string;
   /** One word: the tag, else transferred, busy, no-answer, ended, hung-up, no-receipt, refused, … */
   readonly endedAs: string;

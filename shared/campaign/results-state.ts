@@ -25,9 +25,22 @@ export function parseResultsLine(text: string): ResultsLine | string {
   return `${v.getDotPath(issue) ?? 'the line'}: ${issue.message}`;
 }
 
-/** The keyed hash of a number a results file keeps (16 hex digits), keyed by the campaign's code. */
-export function numberTagOf(code: string, number: string): string {
-  return createHmac('sha256', code).update(number).digest('hex').slice(0, 16);
+/**
+ * The keyed hash of a number a results file keeps (16 hex digits), to tell on a restart whether a row is
+ * still the same number. It is keyed by a secret the file does not hold (the campaign's sealing key, the
+ * first of `OUTBOUND_SECRETS`) with the campaign's code: the file also holds the number masked, which
+ * leaves 10,000 candidates, so a hash anyone could compute would give every number away.
+ */
+export function numberTagOf(key: string, code: string, number: string): string {
+  return createHmac('sha256', key)
+    .update(`vms-callflow number tag\u0000${code}\u0000${number}`)
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** Whether `tag` is `number`'s under any of `keys` (a key rotated since the campaign started included). */
+export function isNumberTag(keys: readonly string[], code: string, number: string, tag: string): boolean {
+  return keys.some((key) => numberTagOf(key, code, number) === tag);
 }
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';

@@ -63,7 +63,15 @@ async function run(
   const sent: { params: Record<string, string>; at: number; linesBefore: number }[] = [];
   const outcome = await runCalls(
     options.queue ?? queueOf(count, options.calendar),
-    { code: CODE, rate: 10, concurrency: 1, outside: 'wait', lifetimeS: 7200, ...options.settings },
+    {
+      code: CODE,
+      rate: 10,
+      concurrency: 1,
+      outside: 'wait',
+      lifetimeS: 7200,
+      tagKey: 'campaign-run-test-key-1',
+      ...options.settings,
+    },
     {
       clock,
       calendars: CALENDARS,
@@ -124,7 +132,7 @@ describe('a campaign run', () => {
       status: 'placed',
       id: 'p-1',
       number: '138****8000',
-      numberTag: numberTagOf(CODE, '13800138000'),
+      numberTag: numberTagOf('campaign-run-test-key-1', CODE, '13800138000'),
       flow: 'remind',
       attempts: 1,
       callId: 'call',

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { CAMPAIGN_CODE_PATTERN, outIdOf, type ResultsLine, rowOfOutId } from '../../shared/campaign/results';
 import {
   createResultsFolder,
+  isNumberTag,
   MAX_RESULTS_LINE_BYTES,
   newCampaignCode,
   numberTagOf,
@@ -14,6 +15,7 @@ import {
 } from '../../shared/campaign/results-state';
 
 const CODE = 'k3x9q2';
+const KEY = 'results-state-test-key-01';
 const AT = '2026-02-02T01:00:00.000Z';
 const campaign: ResultsLine = {
   kind: 'campaign',
@@ -39,7 +41,7 @@ const result = (
   outId: outIdOf(CODE, row),
   at: AT,
   status,
-  numberTag: numberTagOf(CODE, '13800138000'),
+  numberTag: numberTagOf(KEY, CODE, '13800138000'),
   attempts: 1,
 });
 
@@ -102,7 +104,7 @@ describe('the rows of a results file', () => {
       4: { kind: 'invalid', attempts: 0 },
       5: { kind: 'interrupted', attempts: 2, outId: 'k3x9q2r5' },
     });
-    assert.equal(folded?.rows.get(1)?.numberTag, numberTagOf(CODE, '13800138000'));
+    assert.equal(folded?.rows.get(1)?.numberTag, numberTagOf(KEY, CODE, '13800138000'));
     assert.equal(folded?.campaign.code, CODE);
   });
 
@@ -133,10 +135,16 @@ describe('a campaign', () => {
     assert.throws(() => outIdOf('k3x9q2x', 123_456_789), /does not fit an OutId/);
   });
 
-  it('keeps a hash of each number, keyed by its code, never the number', () => {
-    const tag = numberTagOf(CODE, '13800138000');
+  it('keeps a hash of each number, keyed by a secret and the code, never the number', () => {
+    const tag = numberTagOf(KEY, CODE, '13800138000');
     assert.match(tag, /^[0-9a-f]{16}$/);
-    assert.notEqual(tag, numberTagOf('other1', '13800138000'));
-    assert.notEqual(tag, numberTagOf(CODE, '13800138001'));
+    assert.notEqual(tag, numberTagOf(KEY, 'other1', '13800138000'));
+    assert.notEqual(tag, numberTagOf(KEY, CODE, '13800138001'));
+    assert.notEqual(tag, numberTagOf('another-key-0000001', CODE, '13800138000'));
+    // What the file holds (the code, the masked number, the tag) does not give the number back without the key.
+    const candidates = Array.from({ length: 10_000 }, (_, i) => `138${String(i).padStart(4, '0')}8000`);
+    assert.equal(candidates.filter((number) => numberTagOf(CODE, CODE, number) === tag).length, 0);
+    assert.ok(isNumberTag(['rotated-in-key-00001', KEY], CODE, '13800138000', tag));
+    assert.ok(!isNumberTag(['rotated-in-key-00001'], CODE, '13800138000', tag));
   });
 });

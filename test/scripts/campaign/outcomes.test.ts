@@ -55,7 +55,7 @@ describe('npm run outcomes', () => {
     const [head, ...rest] = out.split('\n');
     assert.match(
       head as string,
-      /^row\s+id\s+number\s+status\s+ans\s+dur\s+lastNode\s+tag\s+hungUp\s+endedAs$/,
+      /^row\s+id\s+number\s+status\s+ans\s+dur\s+lastNode\s+tag\s+hungUpBy\s+endedAs$/,
     );
     assert.match(
       rest[0] as string,
