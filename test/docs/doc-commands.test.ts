@@ -28,10 +28,15 @@ const SKIPPED: readonly (readonly [RegExp, string])[] = [
   [/^npx s\b/, 'Serverless Devs: needs the cloud (test/deploy runs s preview and s deploy on a stub)'],
   [/\bnpm (ci|install)\b/, 'installs packages'],
   [
-    /\bnpm start\b|^npm run (oss:local|fc-api:stand-in|lookup:stand-in|llm:stand-in)\b/,
+    /\bnpm start\b|^npm run (oss:local|fc-api:stand-in|lookup:stand-in|llm:stand-in|vms-api:stand-in)\b/,
     'a server that runs until it is stopped',
   ],
   [/^npm (test|run (check|test:deploy))\b/, 'runs this test suite (CI runs it)'],
+  [/^npm run build$/, 'builds the bundles, which npm test builds before the suite'],
+  [
+    /^npm run call -- .*--endpoint\b/,
+    "places calls: test/docs/campaign-walkthrough.test.ts runs docs/campaigns.md's walk-through as written against the VMS API stand-in, test/scripts/campaign the rest",
+  ],
   [/^npm run deploy:(verify|check)\b/, 'needs the deployed functions, or a deploy'],
   [
     /^npm run deploy:offline\b/,
@@ -66,6 +71,7 @@ const RUN: readonly RegExp[] = [
   /^simulate (run|schema|replay)\b/,
   /^holidays$/,
   /^outbound-id --flow\b/,
+  /^call .*--dry-run$/,
   /(^| )--help$/,
 ];
 
