@@ -10,10 +10,13 @@ import {
   fsyncSync,
   ftruncateSync,
   openSync,
+  readFileSync,
   readSync,
   statSync,
+  unlinkSync,
   writeSync,
 } from 'node:fs';
+import { hostname } from 'node:os';
 import { type CampaignRow, createListReader, type ListFormat } from '../shared/campaign/campaign-list';
 import { type DoNotCallList, isOnDoNotCallList, parseDoNotCall } from '../shared/campaign/do-not-call';
 import type { ResultsLine } from '../shared/campaign/results';
@@ -206,5 +209,92 @@ export function readCampaignDocument(
     return {
       error: /\.ya?ml$/i.test(path) ? `not YAML: ${(error as Error).message.split('\n')[0]}` : 'not JSON',
     };
+  }
+}
+
+/** A results file held by one run: released when the run ends, or when the process exits. */
+export type ResultsLock =
+  | { readonly release: () => void; readonly warning?: string | undefined }
+  | { readonly refused: string };
+
+/**
+ * Takes `<results>.lock` for this process: one run at a time per results file, since two would read the
+ * same pending rows and call them twice. The lock file names the process and the machine; a lock left by
+ * a process of this machine that has ended (killed, crashed) is taken over with a warning, one of another
+ * machine is never (its process cannot be seen from here: delete the file once sure it has ended).
+ */
+export function lockResultsFile(resultsFile: string, pid: number = process.pid): ResultsLock {
+  const path = `${resultsFile}.lock`;
+  const host = hostname();
+  let warning: string | undefined;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(path, 'wx');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') return { refused: `cannot lock ${resultsFile} (${code ?? 'error'}: ${path})` };
+      const holder = readLockHolder(path);
+      if (holder !== undefined && holder.host === host && !isRunning(holder.pid)) {
+        try {
+          unlinkSync(path);
+        } catch {
+          // Another run took it over first: the next attempt finds its lock.
+        }
+        warning = `took over the lock of process ${holder.pid}, which has ended (${path})`;
+        continue;
+      }
+      return {
+        refused:
+          holder === undefined
+            ? `${resultsFile} is locked by another run (${path}); delete that file once sure no run uses it`
+            : `${resultsFile} is in use by process ${holder.pid} on ${holder.host} since ${holder.since} ` +
+              `(${path}): wait for it to end, or stop it; delete that file only if that process has ended`,
+      };
+    }
+    writeSync(fd, JSON.stringify({ pid, host, since: new Date().toISOString() }));
+    closeSync(fd);
+    let held = true;
+    const release = () => {
+      if (!held) return;
+      held = false;
+      process.off('exit', release);
+      try {
+        unlinkSync(path);
+      } catch {
+        // Already gone: nothing to release.
+      }
+    };
+    // A second Ctrl-C ends the process at once: the lock goes with it.
+    process.on('exit', release);
+    return { release, warning };
+  }
+  return { refused: `cannot lock ${resultsFile}: another run keeps taking ${path}` };
+}
+
+/** Who holds a lock file, when it can be read. */
+function readLockHolder(path: string): { pid: number; host: string; since: string } | undefined {
+  try {
+    const holder = JSON.parse(readFileSync(path, 'utf8').slice(0, 1024)) as Record<string, unknown>;
+    const { pid, host, since } = holder;
+    if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0 || typeof host !== 'string')
+      return undefined;
+    return {
+      pid,
+      host: host.slice(0, 128),
+      since: typeof since === 'string' ? since.slice(0, 40) : 'unknown',
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a process of this machine is still running. */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -12,6 +12,7 @@
 import { dirname, join, parse as parsePath, resolve } from 'node:path';
 import { clockStartingAt, REAL_CLOCK, readClockStart } from '../../dev/campaign-clock';
 import {
+  lockResultsFile,
   openResultsFile,
   readCampaignDocument,
   readList,
@@ -48,6 +49,7 @@ import {
   MAX_CONCURRENCY,
   OUTSIDE_HOURS,
   type OutsideHours,
+  type Campaign as ResolvedCampaign,
   type RowPlan,
   readCampaignFile,
   resolveCampaign,
@@ -371,6 +373,42 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
   }
 
   const resultsFile = campaign.results ?? defaultResultsFile(options.list);
+  // One run at a time per results file: two would read the same pending rows and call them twice.
+  const lock = options.dryRun === true ? undefined : lockResultsFile(resultsFile);
+  if (lock !== undefined && 'refused' in lock) return fail(lock.refused);
+  if (lock?.warning !== undefined) io.err(`call: ${lock.warning}\n`);
+  try {
+    return await runLocked(options, {
+      resultsFile,
+      rows,
+      campaign,
+      compiled: compiled.compiled,
+      clock,
+      env,
+      fail,
+    });
+  } finally {
+    lock?.release();
+  }
+}
+
+/** What a run has read before it holds its results file. */
+type LockedContext = {
+  readonly resultsFile: string;
+  readonly rows: readonly CampaignRow[];
+  readonly campaign: ResolvedCampaign;
+  readonly compiled: CompiledRules;
+  readonly clock: CampaignClock;
+  readonly env: Env;
+  readonly fail: (message: string) => CampaignSummary;
+};
+
+/** The rest of a campaign's run, once it holds its results file. */
+async function runLocked(options: RunCampaignOptions, context: LockedContext): Promise<CampaignSummary> {
+  const { resultsFile, rows, campaign, clock, env, fail } = context;
+  const compiled = { compiled: context.compiled };
+  const { rules } = context.compiled;
+  const { io } = options;
   const read = readResultsFile(resultsFile);
   if (read.kind === 'corrupt')
     return fail(`${resultsFile} is not a campaign's results file: ${read.message}; give another --results`);

@@ -12,6 +12,7 @@
  */
 import { appendFileSync, closeSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { readBoundedLines } from '../../dev/bounded-lines';
+import { lockResultsFile } from '../../dev/campaign-files';
 import {
   type CommandIo,
   EXIT,
@@ -87,7 +88,7 @@ callee, or the receipt's hangup_direction: 用户 the callee, 机器 the platfor
 totals. A row that was uncertain (a request that may have been placed) and that the receipts show reads
 "${SETTLED_STATUS}"; --settle writes that down in the results file, so that npm run call never
 considers it again. A row still uncertain is placed again only by npm run call -- --retry-uncertain.
-Do not settle while npm run call is writing the same results file.`,
+While npm run call runs on the same results file it holds it (RESULTS.lock), and --settle is refused.`,
     },
   },
 } as const satisfies ProgramSpec;
@@ -166,6 +167,9 @@ export async function main(argv: readonly string[], io: OutcomesIo = PROCESS_IO)
   const totals = join.totals();
   const settle = join.settleLines(new Date((io.now ?? Date.now)()).toISOString());
   if (values.settle === true && settle.length > 0) {
+    // Never beside a running npm run call: it holds the file, and would not see these lines.
+    const lock = lockResultsFile(resultsFile);
+    if ('refused' in lock) return fail(`not settled: ${lock.refused}`);
     try {
       appendFileSync(
         resultsFile,
@@ -173,6 +177,8 @@ export async function main(argv: readonly string[], io: OutcomesIo = PROCESS_IO)
       );
     } catch (error) {
       return fail(`cannot append to ${resultsFile} (${String((error as { code?: unknown }).code ?? error)})`);
+    } finally {
+      lock.release();
     }
   }
   const summary = describeTotals(totals, settle.length, values.settle === true);

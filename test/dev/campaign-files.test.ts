@@ -4,9 +4,11 @@
  * do-not-call list read again when it changes, the campaign file.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { describe, it } from 'node:test';
 import {
+  lockResultsFile,
   openResultsFile,
   readCampaignDocument,
   readList,
@@ -140,5 +142,42 @@ describe('a campaign file', () => {
       /^not YAML: .* at line \d+/,
     );
     assert.deepEqual(readCampaignDocument(`${file('y', '')}.none.yaml`), { error: 'no such file' });
+  });
+});
+
+describe('the lock of a results file', () => {
+  it('lets one run hold it at a time, and is free again once released', () => {
+    const results = file('locked.results.jsonl', '');
+    const held = lockResultsFile(results);
+    assert.ok('release' in held && held.warning === undefined);
+    assert.ok(existsSync(`${results}.lock`));
+    const second = lockResultsFile(results);
+    assert.ok('refused' in second);
+    assert.match(second.refused, new RegExp(`in use by process ${process.pid} on `));
+    held.release();
+    held.release();
+    assert.ok(!existsSync(`${results}.lock`));
+    const again = lockResultsFile(results);
+    assert.ok('release' in again);
+    again.release();
+  });
+
+  it("takes over the lock of an ended process of this machine, never another machine's or an unreadable one", () => {
+    const results = file('stale.results.jsonl', '');
+    // A pid no process has: above the kernel's pid_max.
+    const ended = 2 ** 22 + 1;
+    writeFileSync(`${results}.lock`, JSON.stringify({ pid: ended, host: hostname(), since: AT }));
+    const taken = lockResultsFile(results);
+    assert.ok('release' in taken);
+    assert.match(taken.warning ?? '', new RegExp(`took over the lock of process ${ended}, which has ended`));
+    taken.release();
+    writeFileSync(`${results}.lock`, JSON.stringify({ pid: ended, host: 'another-machine', since: AT }));
+    const elsewhere = lockResultsFile(results);
+    assert.ok('refused' in elsewhere);
+    assert.match(elsewhere.refused, /in use by process \d+ on another-machine since /);
+    writeFileSync(`${results}.lock`, 'junk');
+    const unreadable = lockResultsFile(results);
+    assert.ok('refused' in unreadable);
+    assert.match(unreadable.refused, /locked by another run .*; delete that file once sure no run uses it/);
   });
 });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { lockResultsFile } from '../../../dev/campaign-files';
 import { main, runCampaign } from '../../../scripts/campaign/call';
 import { outIdOf, type ResultsLine } from '../../../shared/campaign/results';
 import { openOutboundId } from '../../../shared/state/outbound-id';
@@ -150,6 +151,21 @@ describe('npm run call', () => {
       [1, 2, 3, 4].map((row) => outIdOf(code, row)),
     );
     assert.equal(lines.filter((line) => line.kind === 'campaign').length, 1);
+  });
+
+  it('refuses to run beside another run of the same campaign: one results file, one run at a time', async () => {
+    const list = file('held.csv', LIST);
+    const held = lockResultsFile(join(list, '..', 'held.results.jsonl'));
+    assert.ok('release' in held);
+    const sentBefore = server.requests.length;
+    const refused = await call([list, '--rules', RULES, '--quiet']);
+    held.release();
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /held\.results\.jsonl is in use by process \d+ on .* since /);
+    assert.equal(server.requests.length, sentBefore);
+    const ran = await call([list, '--rules', RULES, '--quiet']);
+    assert.equal(ran.code, 0, ran.err);
+    assert.ok(!existsSync(join(list, '..', 'held.results.jsonl.lock')), 'the run let go of its lock');
   });
 
   it("reads a crash's traces: a row being sent is uncertain and never sent again; a cut last line is dropped", async () => {

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
+import { lockResultsFile } from '../../../dev/campaign-files';
 import { main, spreadFileLists } from '../../../scripts/campaign/outcomes';
 import { SETTLED_STATUS } from '../../../shared/campaign/outcomes';
 import { CALLEE, type CampaignFixture, CODE, campaignFixture } from '../../support/campaign-outcomes';
@@ -148,9 +149,16 @@ describe('npm run outcomes', () => {
     assertMasked(out, err);
   });
 
-  it('--settle appends exactly the settled lines, once', async () => {
+  it('--settle appends exactly the settled lines, once, and never while npm run call holds the file', async () => {
     const own = files.file('settle.results.jsonl', `${fixture.results.join('\n')}\n`);
     const before = readFileSync(own, 'utf8');
+    const running = lockResultsFile(own);
+    assert.ok('release' in running);
+    const refused = await run([own, '--receipts', receipts, '--settle']);
+    running.release();
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /not settled: .* is in use by process \d+ on /);
+    assert.equal(readFileSync(own, 'utf8'), before);
     const first = await run([own, '--receipts', receipts, '--settle']);
     assert.equal(first.code, 0, first.err);
     assert.match(first.out, /\nsettled 1 row: appended 1 settled line to the results file\n/);
