@@ -90,7 +90,7 @@ export const PROGRAM = {
   options: {
     quick: {
       type: 'boolean',
-      help: 'a short run of about 25 s: fewer rounds, smaller samples (default: about 2 min)',
+      help: 'a short run of about 1 min: fewer rounds, smaller samples (default: about 4 min)',
     },
     strict: { type: 'boolean', help: 'exit 1 when any target is missed (default: report it, exit 0)' },
     only: {
@@ -122,7 +122,7 @@ type Plan = {
   readonly campaign: CampaignPlan;
 };
 
-/** Sample counts and time budgets; `--quick` trades precision for a run of about 25 s. */
+/** Sample counts and time budgets; `--quick` trades precision for a run of about 1 min. */
 const planFor = (quick: boolean): Plan =>
   quick
     ? {
