@@ -131,17 +131,20 @@ export function createSmartCallClient(options: {
 
   const send = async (params: Readonly<Record<string, string>>): Promise<SendOutcome> => {
     const watched: Watched = { written: false, status: undefined, tooLarge: false };
-    const agent = {
-      addRequest(req: ClientRequest, requestOptions: object) {
-        watch(req, watched);
-        (shared as unknown as { addRequest(req: ClientRequest, options: object): void }).addRequest(
-          req,
-          requestOptions,
-        );
+    // The shared agent itself, but for the watching: node asks for `Connection: keep-alive` only when the
+    // agent it is given says `keepAlive` (or bounds its sockets), so a bare object would cost every
+    // request a new connection (a TLS handshake, on the real endpoint).
+    const agent: HttpAgent = Object.create(shared, {
+      addRequest: {
+        value(req: ClientRequest, requestOptions: object) {
+          watch(req, watched);
+          (shared as unknown as { addRequest(req: ClientRequest, options: object): void }).addRequest(
+            req,
+            requestOptions,
+          );
+        },
       },
-      defaultPort: secure ? 443 : 80,
-      protocol: secure ? 'https:' : 'http:',
-    };
+    });
     let answer: unknown;
     try {
       answer = await rpc.request(

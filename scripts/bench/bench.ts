@@ -17,7 +17,10 @@
  * 6. rules from OSS (bench-oss.ts): cold first reply with `RULES_URL` against the same rules in `RULES`,
  *    with the functions' own client and with `ali-oss` in its place, and a warm callback's latency while
  *    OSS hangs against while it answers;
- * 7. the simulator: scenario callbacks per second, whole `simulate run`s in this process (bench-simulator.ts).
+ * 7. the simulator: scenario callbacks per second, whole `simulate run`s in this process (bench-simulator.ts);
+ * 8. campaigns: `npm run call` against the VMS API stand-in, its sustained rate, CPU per placed call, a
+ *    resume halfway through 10,000 rows, and its SmartCall client's library against the SDKs' core
+ *    (campaign.ts); `--only campaign` measures this part alone.
  *
  * The machine is shared and noisy, so every figure is CPU time (user + system) but two, which say so:
  * receipts (wall time, a caller's wait) and throughput (requests per second). The
@@ -35,9 +38,11 @@ import {
   PROCESS_IO,
   type ProgramSpec,
   readCommandLine,
+  refuseUsage,
   runWhenMain,
 } from '../../dev/command-line';
 import { formCallback } from '../../dev/fc-event';
+import { type CampaignPlan, measureCampaign } from './campaign';
 import {
   type BenchClassifier,
   buildOpenAiVariant,
@@ -80,20 +85,25 @@ const root = resolve(import.meta.dirname, '../..');
 export const PROGRAM = {
   name: 'bench',
   summary:
-    'Builds the bundles, then measures what the functions cost on FC 3.0: cold first replies, warm CPU per callback, rules scale, rules from OSS, the simulator, receipts and the local server, against their targets.',
+    'Builds the bundles, then measures what the functions cost on FC 3.0: cold first replies, warm CPU per callback, rules scale, rules from OSS, the simulator, receipts and the local server, against their targets; and what a campaign (npm run call) reaches and costs.',
   single: true,
   options: {
     quick: {
       type: 'boolean',
-      help: 'a short run of about 25 s: fewer rounds, smaller samples (default: about 2 min)',
+      help: 'a short run of about 1 min: fewer rounds, smaller samples (default: about 4 min)',
     },
     strict: { type: 'boolean', help: 'exit 1 when any target is missed (default: report it, exit 0)' },
+    only: {
+      type: 'string',
+      value: 'PART',
+      help: 'measure one part alone: campaign (npm run call against the VMS API stand-in; about 75 s, --quick 30 s)',
+    },
   },
   commands: {
     bench: {
       summary: 'measure the functions',
       positionals: [0, 0],
-      options: ['quick', 'strict'],
+      options: ['quick', 'strict', 'only'],
       example: '--quick',
       details: `
 Every figure is CPU time (user + system) unless its row says otherwise, taken over interleaved rounds
@@ -109,9 +119,10 @@ type Plan = {
   readonly rules: RulesPlan;
   readonly throughput: ThroughputPlan;
   readonly ossRefresh: RefreshPlan;
+  readonly campaign: CampaignPlan;
 };
 
-/** Sample counts and time budgets; `--quick` trades precision for a run of about 25 s. */
+/** Sample counts and time budgets; `--quick` trades precision for a run of about 1 min. */
 const planFor = (quick: boolean): Plan =>
   quick
     ? {
@@ -120,6 +131,13 @@ const planFor = (quick: boolean): Plan =>
         rules: { loadRounds: 1, warmup: 500, rounds: 2, perRound: 500, budgetMs: 5_000 },
         throughput: { rounds: 1, warmupMs: 300, measureMs: 700 },
         ossRefresh: { rounds: 2, callbacks: 500, budgetMs: 10_000 },
+        campaign: {
+          sustainedRows: 300,
+          cpu: { rounds: 2, rows: 400 },
+          resume: { rounds: 2, rows: 2_000 },
+          signers: { rounds: 3, requests: 200 },
+          budgetMs: 15_000,
+        },
       }
     : {
         cold: { rounds: 5, perRound: 6, budgetMs: 40_000 },
@@ -127,6 +145,13 @@ const planFor = (quick: boolean): Plan =>
         rules: { loadRounds: 3, warmup: 1_000, rounds: 3, perRound: 1_000, budgetMs: 15_000 },
         throughput: { rounds: 2, warmupMs: 500, measureMs: 2_000 },
         ossRefresh: { rounds: 4, callbacks: 2_000, budgetMs: 30_000 },
+        campaign: {
+          sustainedRows: 600,
+          cpu: { rounds: 3, rows: 600 },
+          resume: { rounds: 3, rows: 10_000 },
+          signers: { rounds: 5, requests: 500 },
+          budgetMs: 45_000,
+        },
       };
 
 /**
@@ -282,6 +307,9 @@ export async function main(argv: readonly string[], io: CommandIo = PROCESS_IO):
   if (!read.run) return read.code;
   const quick = read.line.values.quick === true;
   const strict = read.line.values.strict === true;
+  const only = read.line.values.only;
+  if (only !== undefined && !(PARTS as readonly string[]).includes(only))
+    return refuseUsage(io, PROGRAM, 'bench', `--only takes ${PARTS.join(' or ')}, not ${only}`);
   // Cold children are run with spawnSync, each bounded by its timeout; servers are killed here.
   process.on('exit', killServers);
   const interrupted = (signal: NodeJS.Signals) => {
@@ -292,7 +320,7 @@ export async function main(argv: readonly string[], io: CommandIo = PROCESS_IO):
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
-    return await bench(quick, strict, io);
+    return await bench(quick, strict, only as Part | undefined, io);
   } catch (error) {
     killServers();
     throw error;
@@ -302,9 +330,54 @@ export async function main(argv: readonly string[], io: CommandIo = PROCESS_IO):
   }
 }
 
-async function bench(quick: boolean, strict: boolean, io: CommandIo): Promise<number> {
+/** The parts `--only` can name. */
+const PARTS = ['campaign'] as const;
+type Part = (typeof PARTS)[number];
+
+async function bench(
+  quick: boolean,
+  strict: boolean,
+  only: Part | undefined,
+  io: CommandIo,
+): Promise<number> {
   const PLAN = planFor(quick);
   const started = performance.now();
+  const measured = only === undefined ? await measureFunctions(PLAN, quick) : { rows: [], notes: [] };
+  const rows = [...measured.rows, ...(await measureCampaign(PLAN.campaign))];
+
+  const say = (line: string) => io.out(`${line}\n`);
+  const seconds = ((performance.now() - started) / 1_000).toFixed(1);
+  const dropped = droppedStartUpVariables();
+  say(
+    `vms-callflow bench (${quick ? 'quick' : 'full'} run${only === undefined ? '' : ` of ${only} alone`}, ${seconds} s): ` +
+      `Node ${process.version}, ${platform()}-${arch()}, ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? 'unknown model'})`,
+  );
+  say(
+    'CPU time (user + system) unless a row says otherwise, interleaved; "m (a–b)" is the median round ' +
+      '(a–b: the range of rounds), and targets are judged on the median round.',
+  );
+  say(
+    `Children run with PATH and the function's variables only` +
+      (dropped.length === 0 ? '.' : `; not inherited from this machine: ${dropped.join(', ')}.`),
+  );
+  say('');
+  printTable(rows, io.out);
+  say('');
+  for (const note of measured.notes) say(note);
+  const judged = rows.filter((row) => row.pass !== undefined);
+  const missed = judged.filter((row) => row.pass === false);
+  say(
+    judged.length === 0
+      ? 'No targets in this part: every row is information.'
+      : missed.length === 0
+        ? `All ${judged.length} targets met.`
+        : `${missed.length} of ${judged.length} targets missed: ${missed.map((row) => row.figure).join('; ')}.`,
+  );
+  return strict && missed.length > 0 ? EXIT.failed : EXIT.ok;
+}
+
+/** Parts 1 to 7: the functions, from a build of their own. */
+async function measureFunctions(PLAN: Plan, quick: boolean): Promise<{ rows: Row[]; notes: string[] }> {
   reportProgress('building');
   const dist = await buildPrivateDist();
   const bankRulesJson = compileBankRules(dist);
@@ -344,34 +417,7 @@ async function bench(quick: boolean, strict: boolean, io: CommandIo): Promise<nu
   reportProgress(`local server against bare node:http (${plural(PLAN.throughput.rounds, 'round')})`);
   const throughput = await measureThroughput(PLAN.throughput, dist);
   rows.push(...throughput.rows);
-
-  const say = (line: string) => io.out(`${line}\n`);
-  const seconds = ((performance.now() - started) / 1_000).toFixed(1);
-  const dropped = droppedStartUpVariables();
-  say(
-    `vms-callflow bench (${quick ? 'quick' : 'full'} run, ${seconds} s): Node ${process.version}, ` +
-      `${platform()}-${arch()}, ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? 'unknown model'})`,
-  );
-  say(
-    'CPU time (user + system) unless a row says otherwise, interleaved; "m (a–b)" is the median round ' +
-      '(a–b: the range of rounds), and targets are judged on the median round.',
-  );
-  say(
-    `Children run with PATH and the function's variables only` +
-      (dropped.length === 0 ? '.' : `; not inherited from this machine: ${dropped.join(', ')}.`),
-  );
-  say('');
-  printTable(rows, io.out);
-  say('');
-  for (const note of [...warm.notes, ...rules.notes, ...throughput.notes]) say(note);
-  const judged = rows.filter((row) => row.pass !== undefined);
-  const missed = judged.filter((row) => row.pass === false);
-  say(
-    missed.length === 0
-      ? `All ${judged.length} targets met.`
-      : `${missed.length} of ${judged.length} targets missed: ${missed.map((row) => row.figure).join('; ')}.`,
-  );
-  return strict && missed.length > 0 ? EXIT.failed : EXIT.ok;
+  return { rows, notes: [...warm.notes, ...rules.notes, ...throughput.notes] };
 }
 
 runWhenMain(import.meta.filename, main);

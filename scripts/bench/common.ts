@@ -212,14 +212,29 @@ export function forEachRound(
   budgetMs: number,
   round: (i: number) => void,
 ): void {
+  const spent = budgetOf(label, rounds, budgetMs);
+  for (let i = 0; i < rounds && !spent(i); i++) round(i);
+}
+
+/** {@link forEachRound} for rounds that wait (children run with `spawn`, servers in this process). */
+export async function roundsWithin(
+  label: string,
+  rounds: number,
+  budgetMs: number,
+  round: (i: number) => Promise<void>,
+): Promise<void> {
+  const spent = budgetOf(label, rounds, budgetMs);
+  for (let i = 0; i < rounds && !spent(i); i++) await round(i);
+}
+
+/** Whether round `i` is past the budget that starts now (never the first), saying so once it is. */
+function budgetOf(label: string, rounds: number, budgetMs: number): (i: number) => boolean {
   const stopAt = performance.now() + budgetMs;
-  for (let i = 0; i < rounds; i++) {
-    if (i > 0 && performance.now() > stopAt) {
-      reportProgress(`${label}: time budget spent after ${i} of ${rounds} rounds`);
-      return;
-    }
-    round(i);
-  }
+  return (i) => {
+    if (i === 0 || performance.now() <= stopAt) return false;
+    reportProgress(`${label}: time budget spent after ${i} of ${rounds} rounds`);
+    return true;
+  };
 }
 
 // ─── Output ───

@@ -4,7 +4,9 @@
  * not placed, maybe placed), never keeping the API's message (which may repeat the called number).
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
+import { createServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { checkEndpoint, createSmartCallClient, MAX_ANSWER_BYTES } from '../../dev/smartcall-client';
 import { decide } from '../../shared/campaign/pacing';
@@ -51,6 +53,27 @@ describe('the SmartCall client', () => {
     assert.equal(request.AccessKeyId, ACCESS_KEY_ID);
     assert.equal(request.SignatureMethod, 'HMAC-SHA1');
     for (const [name, value] of Object.entries(PARAMS)) assert.equal(request[name], value, name);
+  });
+
+  it('keeps its connection alive from one request to the next', async () => {
+    const kept = createSmartCallClient({ endpoint: server.origin, credentials: CREDENTIALS });
+    // The sockets of this server's requests: the channel is the whole process's.
+    const sockets = new Set<Socket>();
+    const host = new URL(server.origin).host;
+    const watch = (message: unknown) => {
+      const { request } = message as { request: ClientRequest };
+      // Published once the agent gave the request its socket, a kept one or a new one.
+      if (request.getHeader('host') === host && request.socket !== null) sockets.add(request.socket);
+    };
+    subscribe('http.client.request.start', watch);
+    try {
+      answers = ['placed', 'placed', 'placed'];
+      for (let i = 0; i < 3; i++) assert.equal((await kept.send(PARAMS)).kind, 'placed');
+      assert.equal(sockets.size, 1);
+    } finally {
+      unsubscribe('http.client.request.start', watch);
+      kept.close();
+    }
   });
 
   it('retries a throttled request after the API asked to slow down, and is then placed', async () => {
