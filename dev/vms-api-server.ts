@@ -19,7 +19,7 @@
  *   Message repeats the server's string to sign, as the real one does: a client that prints API messages
  *   prints the called number with it.
  * - The common parameters (the RPC common-parameters and client error-code pages): a missing one is
- *   `MissingParameter` (400); `Format` other than JSON is `InvalidParameter.Format` (400, this stand-in
+ *   `MissingParameter` (400); `Format` other than JSON (in any case: SDKs send `json` too) is `InvalidParameter.Format` (400, this stand-in
  *   answers JSON only); `SignatureMethod` other than HMAC-SHA1 is `InvalidSignatureMethod` (400);
  *   `SignatureVersion` other than 1.0 is `IncompleteSignature` (400); a `Timestamp` not written
  *   `YYYY-MM-DDTHH:mm:ssZ` is `InvalidTimeStamp.Format` (400), one more than 15 minutes from the real
@@ -304,7 +304,7 @@ export async function startVmsApiServer(options: VmsApiServerOptions = {}): Prom
   /** Why a request's common parameters and signature are refused, if they are. */
   const checkCommon = (method: string, params: ReadonlyMap<string, string>): Refusal | undefined => {
     for (const name of REQUIRED_COMMON) if (!params.has(name)) return missing(name);
-    if (params.get('Format') !== 'JSON')
+    if (params.get('Format')?.toUpperCase() !== 'JSON')
       return refusal(400, 'InvalidParameter.Format', 'Specified parameter format is not valid.');
     if (params.get('SignatureMethod') !== 'HMAC-SHA1')
       return refusal(400, 'InvalidSignatureMethod', 'Specified signature method is not valid.');

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { maskPhoneNumber } from '../log/mask';
 import type { CompiledCalendar } from '../rules/compile-rules';
 import { describeNoHolidayData, describeWait, judgeCallingHours, nextOpening } from './calling-hours';
@@ -119,6 +120,8 @@ export async function runCalls(
   };
   // Ends every pause at once when the run stops, whoever stops it.
   const halt = new AbortController();
+  // Every worker's pause listens to it: node would warn past 10 listeners, at --concurrency 11.
+  setMaxListeners(settings.concurrency + 10, halt.signal);
   let stop: RunStop | undefined;
   // Refusals with one code, one row after another: a problem of the campaign, not of its rows.
   let refusals = { code: '', streak: 0 };
@@ -210,14 +213,22 @@ export async function runCalls(
       if (hours === 'leave') return;
       if (hours === 'again') continue;
       let now = clock.now();
-      const slot = limiter.reserve(now);
-      if (slot > now) {
-        await clock.sleep(slot - now, halt.signal);
-        if (halt.signal.aborted) return;
-        now = clock.now();
-        // The hours may have closed during the pause: a call is never placed at a closed moment.
-        if (!judgeCallingHours(calendars.get(plan.calendar) as CompiledCalendar, now).open) continue;
+      // The row's slot at the rate; then a place in the last second's count, which a timer that fired
+      // late could otherwise overfill (two slots' requests leaving together).
+      let at = limiter.reserve(now);
+      let paused = false;
+      for (;;) {
+        if (at > now) {
+          await clock.sleep(at - now, halt.signal);
+          if (halt.signal.aborted) return;
+          now = clock.now();
+          paused = true;
+        }
+        at = limiter.admit(now);
+        if (at <= now) break;
       }
+      // The hours may have closed during the pause: a call is never placed at a closed moment.
+      if (paused && !judgeCallingHours(calendars.get(plan.calendar) as CompiledCalendar, now).open) continue;
       if (thisRun === 0 && settings.limit !== undefined && counts.started >= settings.limit) {
         stop ??= { reason: 'limit' };
         return;

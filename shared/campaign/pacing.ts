@@ -90,6 +90,12 @@ export const MIN_RATE = 0.1;
 export type RateLimiter = {
   /** Takes the next slot from `nowMs` on: the moment to send at (`nowMs` or later). */
   reserve(nowMs: number): number;
+  /**
+   * Counts a request leaving at `nowMs` when the second before it holds fewer than the rate allows, and
+   * returns `nowMs`; else counts nothing and returns the moment a place frees. The API counts any
+   * sliding second: slots alone can put two requests in one place when a timer fires late.
+   */
+  admit(nowMs: number): number;
   /** Says the API throttled; true the first time, to be said once. */
   throttled(nowMs: number): boolean;
   /** The rate now, calls a second. */
@@ -102,7 +108,17 @@ export function createRateLimiter(target: number): RateLimiter {
   let lastCut = Number.NEGATIVE_INFINITY;
   let lastRaise = Number.NEGATIVE_INFINITY;
   let told = false;
+  // When the latest requests left, oldest first: at most `target` of them.
+  const left: number[] = [];
   return {
+    admit(nowMs) {
+      const allowed = Math.max(1, Math.floor(rate));
+      while (left.length > 0 && (left[0] as number) <= nowMs - 1000) left.shift();
+      if (left.length >= allowed) return (left[left.length - allowed] as number) + 1001;
+      left.push(nowMs);
+      if (left.length > Math.max(1, Math.ceil(target))) left.shift();
+      return nowMs;
+    },
     reserve(nowMs) {
       if (rate < target && nowMs - lastCut >= SLOW_DOWN_MS && nowMs - lastRaise >= SPEED_UP_EVERY_MS) {
         rate = Math.min(target, rate + target / 10);

@@ -104,6 +104,24 @@ describe('the rate', () => {
     assert.deepEqual([limiter.reserve(10_000), limiter.reserve(10_000)], [10_000, 10_250]);
   });
 
+  it('never lets a second hold more requests than the rate, when timers fire late', () => {
+    const limiter = createRateLimiter(4);
+    // Slots at 0, 250, 500, 750, 1000; the first four timers fire late, all at 990.
+    const slots = [0, 0, 0, 0, 0].map(() => limiter.reserve(0));
+    assert.deepEqual(slots, [0, 250, 500, 750, 1000]);
+    assert.deepEqual(
+      [990, 990, 990, 990].map((now) => limiter.admit(now)),
+      [990, 990, 990, 990],
+    );
+    // The fifth, on time at 1000, would be the fifth request in the second from 1 to 1000: it waits.
+    assert.equal(limiter.admit(1000), 1991);
+    assert.equal(limiter.admit(1991), 1991);
+    // Every sliding second of what was admitted holds four at most.
+    const admitted = [990, 990, 990, 990, 1991];
+    for (const start of admitted)
+      assert.ok(admitted.filter((t) => t >= start && t < start + 1000).length <= 4, String(start));
+  });
+
   it('halves when the API throttles (once for answers together), said once, and climbs back', () => {
     const limiter = createRateLimiter(10);
     assert.equal(limiter.throttled(0), true);
