@@ -87,6 +87,12 @@ export type RunCounts = {
  */
 export const REFUSAL_STREAK = 5;
 
+/**
+ * How many uncertain ends with one reason, one after another, stop a campaign: an endpoint that answers
+ * junk, hangs or resets would otherwise leave every row of the list uncertain.
+ */
+export const UNCERTAIN_STREAK = 5;
+
 export type RunStop =
   | { readonly reason: 'signal' }
   | { readonly reason: 'limit' }
@@ -125,8 +131,11 @@ export async function runCalls(
   let stop: RunStop | undefined;
   // Refusals with one code, one row after another: a problem of the campaign, not of its rows.
   let refusals = { code: '', streak: 0 };
+  // Uncertain ends with one reason, one row after another: the endpoint, not the rows.
+  let uncertainties = { why: '', streak: 0 };
   const stopWith = (why: RunStop) => {
-    stop ??= why;
+    // Reaching --limit ends the run quietly; a stop of any other kind that comes after it still counts.
+    if (stop === undefined || (stop.reason === 'limit' && why.reason !== 'limit')) stop = why;
     halt.abort();
   };
   const onAbort = () => stopWith({ reason: 'signal' });
@@ -230,7 +239,7 @@ export async function runCalls(
       // The hours may have closed during the pause: a call is never placed at a closed moment.
       if (paused && !judgeCallingHours(calendars.get(plan.calendar) as CompiledCalendar, now).open) continue;
       if (thisRun === 0 && settings.limit !== undefined && counts.started >= settings.limit) {
-        stop ??= { reason: 'limit' };
+        if (stop === undefined) stop = { reason: 'limit' };
         return;
       }
       let listed: boolean;
@@ -247,10 +256,14 @@ export async function runCalls(
         return;
       }
       if (halt.signal.aborted) return;
+      const outId = outIdOf(settings.code, row.row);
+      // The hours judged again at the moment the request leaves: reading a long do-not-call list again
+      // and sealing take time, and a request is never sent at a closed moment.
+      now = clock.now();
+      if (!judgeCallingHours(calendars.get(plan.calendar) as CompiledCalendar, now).open) continue;
       if (thisRun === 0) counts.started++;
       attempt++;
       thisRun++;
-      const outId = outIdOf(settings.code, row.row);
       const dynamicId = deps.seal(plan, Math.floor(now / 1000) + settings.lifetimeS);
       const params = deps.paramsOf(row, plan, dynamicId);
       if (!write({ kind: 'sending', row: row.row, outId, at: iso(now), attempt })) return;
@@ -277,6 +290,7 @@ export async function runCalls(
       switch (decision.kind) {
         case 'placed':
           refusals = { code: '', streak: 0 };
+          uncertainties = { why: '', streak: 0 };
           finish(item, attempt, ended, {
             callId: outcome.kind === 'placed' ? outcome.callId : '',
             ...answered,
@@ -285,6 +299,7 @@ export async function runCalls(
           changed();
           return;
         case 'refused':
+          uncertainties = { why: '', streak: 0 };
           finish(item, attempt, ended, { status: 'refused', ...answered });
           counts.refused++;
           changed();
@@ -305,9 +320,22 @@ export async function runCalls(
           }
           return;
         case 'uncertain':
+          refusals = { code: '', streak: 0 };
           finish(item, attempt, ended, { status: 'uncertain', why: decision.why, ...answered });
           counts.uncertain++;
           changed();
+          uncertainties =
+            uncertainties.why === decision.why
+              ? { why: decision.why, streak: uncertainties.streak + 1 }
+              : { why: decision.why, streak: 1 };
+          if (uncertainties.streak >= UNCERTAIN_STREAK)
+            stopWith({
+              reason: 'failed',
+              message:
+                `${UNCERTAIN_STREAK} requests in a row may or may not have placed their call (${decision.why}): ` +
+                'that is the endpoint or the network, not the rows; check them, settle the uncertain rows from the ' +
+                'receipts (npm run outcomes -- --settle), then run again',
+            });
           return;
         case 'stop':
         case 'retry':

@@ -313,6 +313,38 @@ describe('a campaign run', () => {
     );
   });
 
+  it('stops after five uncertain ends in a row for one reason: an endpoint that answers junk', async () => {
+    const junk: SendOutcome = { kind: 'uncertain', why: 'an answer that is not JSON', http: 200 };
+    const { stop, counts } = await run(20, (_params, index) => (index === 2 ? placed() : junk));
+    assert.equal(counts.uncertain, 7);
+    assert.equal(stop?.reason, 'failed');
+    assert.match(
+      stop !== undefined && 'message' in stop ? stop.message : '',
+      /^5 requests in a row may or may not have placed their call \(an answer that is not JSON\)/,
+    );
+  });
+
+  it('keeps a stop that comes after --limit was reached: the run does not end quietly over it', async () => {
+    let release: (() => void) | undefined;
+    const { stop, counts } = await run(
+      4,
+      (_params, index) => {
+        if (index === 0)
+          return new Promise<SendOutcome>((resolve) => {
+            release = () => resolve({ kind: 'api-error', code: 'isv.AMOUNT_NOT_ENOUGH', http: 200 });
+          });
+        release?.();
+        return placed();
+      },
+      { settings: { concurrency: 2, limit: 2 } },
+    );
+    assert.equal(counts.started, 2);
+    assert.deepEqual(stop === undefined ? undefined : [stop.reason, 'code' in stop ? stop.code : ''], [
+      'api',
+      'isv.AMOUNT_NOT_ENOUGH',
+    ]);
+  });
+
   it('stops at a code no retry mends: the requests in flight finish, no new one starts', async () => {
     let release: (() => void) | undefined;
     const { shape, stop } = await run(
