@@ -31,7 +31,7 @@ import {
 } from '../../dev/command-line';
 import { findAccessKeys } from '../../dev/fc-credentials';
 import { checkEndpoint, createSmartCallClient, DEFAULT_TIMEOUT_MS } from '../../dev/smartcall-client';
-import { formatLocal, nextOpening } from '../../shared/campaign/calling-hours';
+import { formatLocal, judgeCallingHours, nextOpening } from '../../shared/campaign/calling-hours';
 import type { CampaignClock } from '../../shared/campaign/campaign-clock';
 import {
   type CampaignRow,
@@ -67,7 +67,7 @@ import { SMARTCALL_API } from '../../shared/campaign/smartcall';
 import { ConfigError, readOutboundSecrets } from '../../shared/config/config';
 import { maskPhoneNumbersInText } from '../../shared/log/logger';
 import { maskPhoneNumber } from '../../shared/log/mask';
-import { type CompiledRules, compileRules } from '../../shared/rules/compile-rules';
+import { type CompiledCalendar, type CompiledRules, compileRules } from '../../shared/rules/compile-rules';
 import { measureOutboundId, sealOutboundId } from '../../shared/state/outbound-id';
 import { plural, readFile } from '../rules/rules-files';
 
@@ -174,13 +174,22 @@ export const PROGRAM = {
     timeout: {
       type: 'string',
       value: 'MS',
-      help: `how long one request may take, in ms (default ${DEFAULT_TIMEOUT_MS}); a request that times out is uncertain`,
+      help: `how long one request may take, in ms (default ${DEFAULT_TIMEOUT_MS}); a request that times out after it was written is uncertain`,
+    },
+    'unknown-years': {
+      type: 'string',
+      value: 'closed|weekly',
+      help: "a day of a year no holiday data covers (China's packaged data ends with its last published year): closed, no call (default: it may be a holiday), or weekly, called by the weekly hours",
     },
     'retry-uncertain': {
       type: 'boolean',
       help: 'also send the rows left uncertain by earlier runs: the callee may get two calls (see below)',
     },
-    limit: { type: 'string', value: 'N', help: 'send at most N rows in this run, then stop' },
+    limit: {
+      type: 'string',
+      value: 'N',
+      help: 'send at most N rows in this run, then stop (rows, not calls: a row SmartCall refuses counts)',
+    },
     quiet: { type: 'boolean', help: 'no progress line (the summary and warnings still go to stderr)' },
   },
   commands: {
@@ -210,6 +219,7 @@ export const PROGRAM = {
         'access',
         'timeout',
         'retry-uncertain',
+        'unknown-years',
         'limit',
         'quiet',
       ],
@@ -266,6 +276,8 @@ export type RunCampaignOptions = CampaignLayer & {
   readonly skipInvalid?: boolean | undefined;
   readonly dryRun?: boolean | undefined;
   readonly retryUncertain?: boolean | undefined;
+  /** A day of a year no holiday data covers: no call (default), or the weekly hours. */
+  readonly unknownYears?: UnknownYears | undefined;
   readonly limit?: number | undefined;
   readonly endpoint?: string | undefined;
   readonly access?: string | undefined;
@@ -339,6 +351,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
   if (!compiled.ok)
     return fail(`${rulesFile} is not a valid rules document (npm run rules -- check ${rulesFile})`);
   const { rules } = compiled.compiled;
+  const forCampaign = withUnknownYears(compiled.compiled, options.unknownYears ?? 'closed');
 
   const optionLayer: CampaignLayer = {
     flow: options.flow,
@@ -382,7 +395,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
       resultsFile,
       rows,
       campaign,
-      compiled: compiled.compiled,
+      compiled: forCampaign,
       clock,
       env,
       fail,
@@ -489,7 +502,10 @@ async function runLocked(options: RunCampaignOptions, context: LockedContext): P
   for (const name of new Set(queue.map((item) => item.plan.calendar))) {
     const calendar = compiled.compiled.calendars.get(name);
     if (calendar !== undefined && nextOpening(calendar, now) === undefined)
-      return fail(`calendar ${name} does not open in the next 31 days: no call could be placed`);
+      return fail(
+        `calendar ${name} does not open in the next 31 days: no call could be placed` +
+          describeUnknownYear(calendar, now, options.unknownYears ?? 'closed'),
+      );
   }
 
   if (options.dryRun === true) {
@@ -775,9 +791,10 @@ function showDryRun(
     if (calendar === undefined) continue;
     const opening = nextOpening(calendar, dry.now) as number;
     io.err(
-      opening === dry.now
-        ? `call: calendar ${name} is open now (${formatLocal(dry.now, calendar.timezone)})\n`
-        : `call: calendar ${name} is closed now; it opens ${formatLocal(opening, calendar.timezone)}\n`,
+      (opening === dry.now
+        ? `call: calendar ${name} is open now (${formatLocal(dry.now, calendar.timezone)})`
+        : `call: calendar ${name} is closed now; it opens ${formatLocal(opening, calendar.timezone)}`) +
+        `${describeUnknownYear(calendar, dry.now, options.unknownYears ?? 'closed')}\n`,
     );
   }
   const refused = dry.invalid.size > 0 && options.skipInvalid !== true;
@@ -844,6 +861,18 @@ export async function main(argv: readonly string[], io: CallIo = PROCESS_IO): Pr
     const wrong = checkEndpoint(values.endpoint);
     if (wrong !== undefined) return refuse(wrong);
   }
+  // A clock of one's choosing places real calls at the real hour: only for a try-out that calls no one.
+  if (
+    values.now !== undefined &&
+    values['dry-run'] !== true &&
+    (values.endpoint === undefined || new URL(values.endpoint).protocol !== 'http:')
+  )
+    return refuse(
+      '--now goes with --dry-run or an http:// endpoint of this machine (the stand-in): against SmartCall it would place real calls at the real hour, outside the hours it judged',
+    );
+  const unknownYears = values['unknown-years'];
+  if (unknownYears !== undefined && !UNKNOWN_YEARS.includes(unknownYears as UnknownYears))
+    return refuse(`--unknown-years takes ${UNKNOWN_YEARS.join(' or ')}, not ${unknownYears}`);
 
   // Ctrl-C (and SIGTERM) stop the run; a second one quits at once.
   let signal = io.signal;
@@ -888,6 +917,7 @@ export async function main(argv: readonly string[], io: CallIo = PROCESS_IO): Pr
       skipInvalid: values['skip-invalid'],
       dryRun: values['dry-run'],
       retryUncertain: values['retry-uncertain'],
+      unknownYears: unknownYears as UnknownYears | undefined,
       limit: limit as number | undefined,
       endpoint: values.endpoint,
       access: values.access,
@@ -916,4 +946,43 @@ function readTagKeys(env: Env): readonly string[] {
     if (error instanceof ConfigError) return [];
     throw error;
   }
+}
+
+/** What a campaign does on a day of a year no holiday data covers. */
+export const UNKNOWN_YEARS = ['closed', 'weekly'] as const;
+export type UnknownYears = (typeof UNKNOWN_YEARS)[number];
+
+/**
+ * The rules with their calendars as a campaign judges them: a day of a year no holiday data covers is
+ * closed, whatever the document's `noHolidayData` says for inbound calls (its default is the weekly
+ * hours), since it may be a public holiday and a call then cannot be taken back; `weekly` keeps the weekly
+ * hours, as the person running the campaign chose.
+ */
+function withUnknownYears(compiled: CompiledRules, unknownYears: UnknownYears): CompiledRules {
+  const policy: 'closed' | 'weekly' = unknownYears;
+  const calendars = new Map<string, CompiledCalendar>(
+    [...compiled.calendars].map(([name, calendar]) => [
+      name,
+      calendar.holidays === undefined
+        ? calendar
+        : {
+            ...calendar,
+            holidays: { ...calendar.holidays, noHolidayData: policy },
+          },
+    ]),
+  );
+  return { ...compiled, calendars };
+}
+
+/**
+ * What a person must know when a calendar is judged, at `nowMs`, in a year no holiday data covers: that
+ * the campaign keeps it closed, or calls it by the weekly hours; nothing otherwise.
+ */
+function describeUnknownYear(calendar: CompiledCalendar, nowMs: number, unknownYears: UnknownYears): string {
+  const gap = judgeCallingHours(calendar, nowMs).noData;
+  if (gap === undefined) return '';
+  return unknownYears === 'closed'
+    ? ` (no holiday data covers ${gap.year}, so its days are closed to a campaign: they may be public holidays; ` +
+        "add the year's schedule to the rules' holidaySchedules, or --unknown-years weekly to call by the weekly hours)"
+    : ` (no holiday data covers ${gap.year}: called by the weekly hours, as --unknown-years weekly says; a public holiday is not known)`;
 }

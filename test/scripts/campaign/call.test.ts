@@ -153,6 +153,26 @@ describe('npm run call', () => {
     assert.equal(lines.filter((line) => line.kind === 'campaign').length, 1);
   });
 
+  it('keeps a year without holiday data closed unless --unknown-years weekly, and --now away from SmartCall', async () => {
+    const list = file('later.csv', LIST);
+    // A Monday of 2027: the packaged holiday data ends with 2026.
+    const start = Date.parse('2027-01-04T10:00:00+08:00');
+    const sentBefore = server.requests.length;
+    const closed = await call([list, '--rules', RULES, '--quiet'], { start });
+    assert.equal(closed.code, 1);
+    assert.match(
+      closed.err,
+      /calendar calling does not open in the next 31 days: .*no holiday data covers 2027/,
+    );
+    assert.equal(server.requests.length, sentBefore);
+    const weekly = await call([list, '--rules', RULES, '--quiet', '--unknown-years', 'weekly'], { start });
+    assert.equal(weekly.code, 0, weekly.err);
+    assert.equal(server.requests.length, sentBefore + NUMBERS.length);
+    const { io, err } = captureIo(ENV);
+    assert.equal(await main([list, '--rules', RULES, '--now', '2026-03-10T10:00+08:00'], io), 2);
+    assert.match(err.join(''), /--now goes with --dry-run or an http:\/\/ endpoint of this machine/);
+  });
+
   it('refuses to run beside another run of the same campaign: one results file, one run at a time', async () => {
     const list = file('held.csv', LIST);
     const held = lockResultsFile(join(list, '..', 'held.results.jsonl'));
