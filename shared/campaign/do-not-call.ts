@@ -1,4 +1,5 @@
 import { normaliseListedNumber } from './campaign-list';
+import { CALLED_NUMBER_PATTERN } from './smartcall';
 
 /**
  * A do-not-call list (`--do-not-call FILE`, a campaign file's `doNotCall`): one number or prefix a line,
@@ -42,6 +43,11 @@ export function parseDoNotCall(text: string): {
     } else if (isPrefix) {
       prefixes.add(digits);
       longestPrefix = Math.max(longestPrefix, digits.length);
+    } else if (!CALLED_NUMBER_PATTERN.test(digits)) {
+      // A mistyped number would never match the one it meant: that person would be called.
+      problems.push(
+        `line ${index + 1}: not a number SmartCall can call (a mobile of 11 digits, or a landline with its area code)`,
+      );
     } else {
       numbers.add(digits);
     }

@@ -14,7 +14,8 @@ export function normalisePhoneNumber(raw: string): string {
   } else if (digits.length === 13 && digits.startsWith('861')) {
     digits = digits.slice(2);
   }
-  // Written internationally, a fixed line drops its trunk 0 (+86 592… is 0592…); mobiles start with 1.
-  if (international && !digits.startsWith('1') && !digits.startsWith('0')) digits = `0${digits}`;
+  // Written internationally, a fixed line drops its trunk 0 (+86 592… is 0592…, +86 10… is Beijing's
+  // 010…); a mobile starts with 13 to 19.
+  if (international && !/^(1[3-9]|0)/.test(digits)) digits = `0${digits}`;
   return digits;
 }

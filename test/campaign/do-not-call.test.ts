@@ -14,13 +14,15 @@ describe('a do-not-call list', () => {
       '',
       '170*',
       '0086 199*',
+      '+86 10 8888 9999',
+      '+86 10*',
     ].join('\n'),
   );
 
   it('reads numbers and prefixes, normalised, with comments', () => {
     assert.deepEqual(problems, []);
-    assert.deepEqual([...list.numbers], ['13800138000', '05923391657']);
-    assert.deepEqual([...list.prefixes], ['170', '199']);
+    assert.deepEqual([...list.numbers], ['13800138000', '05923391657', '01088889999']);
+    assert.deepEqual([...list.prefixes], ['170', '199', '010']);
   });
 
   it('matches a number itself or by a prefix, nothing else', () => {
@@ -28,17 +30,21 @@ describe('a do-not-call list', () => {
     assert.equal(isOnDoNotCallList(list, '05923391657'), true);
     assert.equal(isOnDoNotCallList(list, '17012345678'), true);
     assert.equal(isOnDoNotCallList(list, '19912345678'), true);
+    assert.equal(isOnDoNotCallList(list, '01088889999'), true);
+    assert.equal(isOnDoNotCallList(list, '01012345678'), true);
     assert.equal(isOnDoNotCallList(list, '13800138001'), false);
     assert.equal(isOnDoNotCallList(list, '17'), false);
     assert.equal(isOnDoNotCallList(NO_DO_NOT_CALL, '13800138000'), false);
   });
 
   it('names the lines it cannot read, never what they hold', () => {
-    const wrong = parseDoNotCall('13800138000\n138 0013 80OO\n1*\n*\n');
+    const wrong = parseDoNotCall('13800138000\n138 0013 80OO\n1*\n*\n1380013800\n');
     assert.deepEqual(wrong.problems, [
       'line 2: not a number, nor a prefix such as 0592*',
       'line 3: a prefix has at least 3 digits',
       'line 4: not a number, nor a prefix such as 0592*',
+      // A digit short: it would never match the number meant, and that person would be called.
+      'line 5: not a number SmartCall can call (a mobile of 11 digits, or a landline with its area code)',
     ]);
   });
 });

@@ -19,6 +19,9 @@ describe('normalisePhoneNumber', () => {
     assert.equal(normalisePhoneNumber('05923391657'), '05923391657');
     assert.equal(normalisePhoneNumber('+86 592 3391657'), '05923391657');
     assert.equal(normalisePhoneNumber('(0592) 339-1657'), '05923391657');
+    // Beijing's area code is 10: written internationally it starts with 1, and is no mobile.
+    assert.equal(normalisePhoneNumber('+86 10 8888 9999'), '01088889999');
+    assert.equal(normalisePhoneNumber('0086 10 8888 9999'), normalisePhoneNumber('010-8888-9999'));
   });
 
   it('leaves service numbers such as 400 lines alone', () => {
