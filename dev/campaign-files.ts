@@ -17,7 +17,12 @@ import {
   writeSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
-import { type CampaignRow, createListReader, type ListFormat } from '../shared/campaign/campaign-list';
+import {
+  type CampaignRow,
+  createListReader,
+  ListError,
+  type ListFormat,
+} from '../shared/campaign/campaign-list';
 import { type DoNotCallList, isOnDoNotCallList, parseDoNotCall } from '../shared/campaign/do-not-call';
 import type { ResultsLine } from '../shared/campaign/results';
 import {
@@ -29,19 +34,46 @@ import {
 import { parseYaml } from '../shared/rules/yaml-parser';
 import { readSmallFile } from './small-file';
 
+/**
+ * The most rows one list may have: every row is kept while the campaign runs (a few hundred bytes each,
+ * about 2 GB for a million in a dry run), so a larger list is refused rather than run out of memory.
+ */
+export const MAX_LIST_ROWS = 200_000;
+
 /** Reads a list as it streams from disk into rows; rejects with a ListError (or the file's error). */
 export async function readList(path: string, format: ListFormat): Promise<CampaignRow[]> {
   const reader = createListReader(format);
   const rows: CampaignRow[] = [];
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 64 * 1024 });
-  try {
-    for await (const chunk of stream as AsyncIterable<string>) {
-      for (const row of reader.push(chunk)) rows.push(row);
+  // UTF-8 or nothing: a list saved as GBK (Excel's CSV on a Chinese Windows) would otherwise send its
+  // names and times to the callee as replacement characters.
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const stream = createReadStream(path, { highWaterMark: 64 * 1024 });
+  const decode = (chunk?: Buffer): string => {
+    try {
+      return chunk === undefined ? decoder.decode() : decoder.decode(chunk, { stream: true });
+    } catch {
+      throw new ListError(
+        `is not UTF-8 text: save it as UTF-8 (in Excel: "CSV UTF-8"), or convert it with iconv -f GBK -t UTF-8`,
+      );
     }
+  };
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      for (const row of reader.push(decode(chunk))) rows.push(row);
+      if (rows.length > MAX_LIST_ROWS)
+        throw new ListError(
+          `has more than ${MAX_LIST_ROWS.toLocaleString('en')} rows: split it into campaigns of that size`,
+        );
+    }
+    for (const row of reader.push(decode())) rows.push(row);
   } finally {
     stream.destroy();
   }
   for (const row of reader.end()) rows.push(row);
+  if (rows.length > MAX_LIST_ROWS)
+    throw new ListError(
+      `has more than ${MAX_LIST_ROWS.toLocaleString('en')} rows: split it into campaigns of that size`,
+    );
   return rows;
 }
 

@@ -145,6 +145,25 @@ describe('a campaign file', () => {
   });
 });
 
+describe('a list that is not UTF-8', () => {
+  it('is refused, saying how to save it, never read with replacement characters', async () => {
+    const gbk = file('gbk.csv', '');
+    writeFileSync(
+      gbk,
+      Buffer.concat([
+        Buffer.from('number,id,var.time\n13800138000,a1,'),
+        Buffer.from([0xc3, 0xf7, 0xcc, 0xec]),
+        Buffer.from('\n'),
+      ]),
+    );
+    await assert.rejects(readList(gbk, 'csv'), (error: Error) => {
+      assert.ok(error instanceof ListError);
+      assert.match(error.message, /^is not UTF-8 text: save it as UTF-8 \(in Excel: "CSV UTF-8"\)/);
+      return true;
+    });
+  });
+});
+
 describe('the lock of a results file', () => {
   it('lets one run hold it at a time, and is free again once released', () => {
     const results = file('locked.results.jsonl', '');
