@@ -22,7 +22,12 @@ import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import * as v from 'valibot';
 import type { SendOutcome } from '../shared/campaign/pacing';
-import { ApiErrorAnswerSchema, SMARTCALL_API, SmartCallAnswerSchema } from '../shared/campaign/smartcall';
+import {
+  ApiErrorAnswerSchema,
+  readRequestId,
+  SMARTCALL_API,
+  SmartCallAnswerSchema,
+} from '../shared/campaign/smartcall';
 import type { AccessKeys } from './fc-credentials';
 
 /** The largest answer read: SmartCall's is a hundred bytes; a larger one is not its answer. */
@@ -164,7 +169,11 @@ export function createSmartCallClient(options: {
     if (watched.tooLarge) return describeFailure(undefined, watched);
     const placed = v.safeParse(SmartCallAnswerSchema, answer);
     if (placed.success)
-      return { kind: 'placed', callId: placed.output.CallId, requestId: placed.output.RequestId };
+      return {
+        kind: 'placed',
+        callId: placed.output.CallId,
+        requestId: readRequestId(placed.output.RequestId),
+      };
     return {
       kind: 'uncertain',
       why: 'an answer without a CallId',
@@ -188,7 +197,7 @@ function describeFailure(error: unknown, watched: Watched): SendOutcome {
       kind: 'api-error',
       code: apiError.output.Code,
       http: typeof status === 'number' ? status : watched.status,
-      requestId: apiError.output.RequestId,
+      requestId: readRequestId(apiError.output.RequestId),
     };
   }
   const code = errorCode(error);

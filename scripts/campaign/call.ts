@@ -56,7 +56,7 @@ import {
 } from '../../shared/campaign/campaign-settings';
 import type { SendOutcome } from '../../shared/campaign/pacing';
 import { createProgress } from '../../shared/campaign/progress';
-import { outIdOf, type ResultsLine } from '../../shared/campaign/results';
+import { maskRowText, outIdOf, type ResultsLine } from '../../shared/campaign/results';
 import {
   type FoldedResults,
   isNumberTag,
@@ -544,7 +544,7 @@ async function runLocked(options: RunCampaignOptions, context: LockedContext): P
       row: row.row,
       outId: outIdOf(code, row.row),
       at,
-      ...(row.id === undefined ? {} : { id: row.id }),
+      ...(row.id === undefined ? {} : { id: maskRowText(row.id) }),
       number: maskPhoneNumber(row.number),
       ...(keys[0] === undefined ? {} : { numberTag: numberTagOf(keys[0], code, row.number) }),
     });
@@ -763,7 +763,7 @@ function showDryRun(
               : 'send';
     const shown: Record<string, unknown> = {
       row: row.row,
-      ...(row.id === undefined ? {} : { id: row.id }),
+      ...(row.id === undefined ? {} : { id: maskRowText(row.id) }),
       number: maskPhoneNumber(row.number),
       status,
     };

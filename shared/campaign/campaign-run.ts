@@ -6,7 +6,7 @@ import type { CampaignClock } from './campaign-clock';
 import type { CampaignRow } from './campaign-list';
 import type { OutsideHours, RowPlan } from './campaign-settings';
 import { backoffMs, createRateLimiter, decide, describeStop, type SendOutcome } from './pacing';
-import { outIdOf, type ResultLine, type ResultsLine } from './results';
+import { maskRowText, outIdOf, type ResultLine, type ResultsLine } from './results';
 import { numberTagOf } from './results-state';
 
 /**
@@ -166,7 +166,7 @@ export async function runCalls(
       outId: outIdOf(settings.code, row.row),
       at: iso(at),
       status: 'placed',
-      ...(row.id === undefined ? {} : { id: row.id }),
+      ...(row.id === undefined ? {} : { id: maskRowText(row.id) }),
       number: maskPhoneNumber(row.number),
       ...(settings.tagKey === undefined
         ? {}

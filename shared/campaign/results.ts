@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { maskPhoneNumber } from '../log/mask';
 import { MAX_OUT_ID_BYTES } from './smartcall';
 
 /**
@@ -134,3 +135,16 @@ export type UnsentLine = v.InferOutput<typeof UnsentLineSchema>;
 export type ResultLine = v.InferOutput<typeof ResultLineSchema>;
 export type SettledLine = v.InferOutput<typeof SettledLineSchema>;
 export type ResultsLine = v.InferOutput<typeof ResultsLineSchema>;
+
+/**
+ * A text of a campaign's row as it may be printed or written (its `id`, a value an API or a log gave):
+ * every phone number in it masked (a mobile, `1[3-9]` and 9 more digits; a landline with its area code,
+ * `0` and 9 to 11 more; either after `+86`; spaces and `-` between digits allowed), wherever it stands:
+ * `appt13800138000` too, which the log's masking leaves, since there a letter glued to digits is rarely
+ * a number. An appointment number such as `20260311` or `appt-1042` stays readable.
+ */
+export function maskRowText(text: string): string {
+  return text.replace(/(?:\+?86[\s-]?)?(?:1[3-9](?:[\s-]?[0-9]){9}|0[1-9](?:[\s-]?[0-9]){8,10})/g, (run) =>
+    maskPhoneNumber(run.replace(/^\+?86[\s-]?/, '')),
+  );
+}

@@ -229,17 +229,27 @@ export function judgeApiError(code: string, httpStatus: number): ApiErrorVerdict
   return 'uncertain';
 }
 
+/**
+ * An answer's `RequestId` as the results file keeps it: as it came when it has a UUID's shape (as Alibaba
+ * Cloud writes them), none otherwise (an endpoint that puts anything else there is not trusted with it).
+ */
+export function readRequestId(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[0-9A-Za-z-]{1,64}$/.test(value) ? value : undefined;
+}
+
 /** The answer of a SmartCall that placed the call. */
 export const SmartCallAnswerSchema = v.looseObject({
   Code: v.literal('OK'),
-  CallId: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
-  RequestId: v.optional(v.string()),
+  /** The characters of a callback's `call_id` (digits `^` digits, as seen): what the receipts will carry. */
+  CallId: v.pipe(v.string(), v.regex(/^[0-9A-Za-z^._:-]{1,128}$/)),
+  RequestId: v.optional(v.unknown()),
   Message: v.optional(v.string()),
 });
 
 /** An error answer: Alibaba Cloud's JSON error body (also sent with HTTP 200 by VMS's own refusals). */
 export const ApiErrorAnswerSchema = v.looseObject({
-  Code: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
-  RequestId: v.optional(v.string()),
+  /** An error code is a word of letters, digits, `.`, `_` and `-` (`isv.MOBILE_NUMBER_ILLEGAL`): kept and shown. */
+  Code: v.pipe(v.string(), v.regex(/^[A-Za-z][A-Za-z0-9._-]{0,127}$/)),
+  RequestId: v.optional(v.unknown()),
   Message: v.optional(v.string()),
 });

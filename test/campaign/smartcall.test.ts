@@ -5,6 +5,7 @@ import {
   ApiErrorAnswerSchema,
   checkSmartCallParams,
   judgeApiError,
+  readRequestId,
   SMARTCALL_PARAM_NAMES,
   SmartCallAnswerSchema,
   smartCallSettingsFrom,
@@ -144,6 +145,17 @@ describe('what an API error means to a campaign', () => {
 });
 
 describe('answers', () => {
+  it('keeps only what has the shape of a call id, an error code or a request id', () => {
+    assert.ok(!v.is(SmartCallAnswerSchema, { Code: 'OK', CallId: 'call 13800138000 placed' }));
+    assert.ok(!v.is(ApiErrorAnswerSchema, { Code: 'isv.X 13800138000 refused' }));
+    assert.equal(
+      readRequestId('0B8DFD0E-7578-4667-B74D-374153D43ECC'),
+      '0B8DFD0E-7578-4667-B74D-374153D43ECC',
+    );
+    assert.equal(readRequestId('for 13800138000'), undefined);
+    assert.equal(readRequestId(42), undefined);
+  });
+
   it('tells a placed call from an error body', () => {
     assert.ok(v.is(SmartCallAnswerSchema, { Code: 'OK', CallId: '1^2', RequestId: 'r' }));
     assert.ok(!v.is(SmartCallAnswerSchema, { Code: 'OK' }));

@@ -173,6 +173,20 @@ describe('npm run call', () => {
     assert.match(err.join(''), /--now goes with --dry-run or an http:\/\/ endpoint of this machine/);
   });
 
+  it('masks a phone number written in an id, in the dry run and in the results file', async () => {
+    const list = file(
+      'ids.csv',
+      'number,id\n13800138000,appt13500135000\n13900139000,=HYPERLINK(13800138001)\n',
+    );
+    const dry = await call([list, '--rules', RULES, '--dry-run']);
+    assert.equal(dry.code, 0, dry.err);
+    assert.match(dry.out, /"id":"appt135\*{4}5000"/);
+    const ran = await call([list, '--rules', RULES, '--quiet']);
+    assert.equal(ran.code, 0, ran.err);
+    const text = readFileSync(join(list, '..', 'ids.results.jsonl'), 'utf8');
+    assert.ok(text.includes('"id":"=HYPERLINK(138****8001)"'), text);
+  });
+
   it('refuses to run beside another run of the same campaign: one results file, one run at a time', async () => {
     const list = file('held.csv', LIST);
     const held = lockResultsFile(join(list, '..', 'held.results.jsonl'));
