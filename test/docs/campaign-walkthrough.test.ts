@@ -137,7 +137,10 @@ describe(`${PAGE}: the walk-through, as written, against the VMS API stand-in`, 
     );
     assert.match(holiday.err, new RegExp(`${NUMBERS.length} rows outside hours, left for a later run`));
     assert.equal(NUMBERS.length, 8);
-    assert.ok(section.includes('all eight rows') && section.includes('lists eight appointments'));
+    assert.ok(
+      section.includes('`8 rows outside hours, left for a later run`') &&
+        section.includes('lists eight appointments'),
+    );
     assert.match(placing.err, /placed 6 · refused 0 · uncertain 0 · do-not-call 2 · invalid 0 · pending 0/);
     assert.ok(
       section.includes('places six calls') && section.includes('two patients of the do-not-call list'),
