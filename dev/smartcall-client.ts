@@ -84,6 +84,9 @@ function errorCode(error: unknown): string | undefined {
   return typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code) ? code : undefined;
 }
 
+/** How long a kept-alive connection may stay idle before it is closed (servers close theirs after 15–60 s). */
+const IDLE_SOCKET_MS = 10_000;
+
 export function createSmartCallClient(options: {
   readonly endpoint: string;
   readonly credentials: AccessKeys;
@@ -92,7 +95,11 @@ export function createSmartCallClient(options: {
   const endpoint = options.endpoint.replace(/\/+$/, '');
   const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const secure = endpoint.startsWith('https:');
-  const shared = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  // A kept-alive connection idle longer than this is closed: after a wait for the calling hours, a
+  // connection a NAT or the server dropped meanwhile would fail the next request after it was written
+  // (uncertain) instead of before (retried) on a new one.
+  const idle = { keepAlive: true, timeout: Math.max(IDLE_SOCKET_MS, timeout + 1000) };
+  const shared = secure ? new HttpsAgent(idle) : new HttpAgent(idle);
   const RPCClient = createRequire(import.meta.filename)('@alicloud/pop-core') as RpcClientConstructor;
   const { accessKeyId, accessKeySecret, securityToken } = options.credentials;
   const rpc = new RPCClient({

@@ -35,6 +35,7 @@ import { formatLocal, judgeCallingHours, nextOpening } from '../../shared/campai
 import type { CampaignClock } from '../../shared/campaign/campaign-clock';
 import {
   type CampaignRow,
+  checkParamName,
   ListError,
   type ListFormat,
   listFormatOf,
@@ -68,6 +69,7 @@ import { ConfigError, readOutboundSecrets } from '../../shared/config/config';
 import { maskPhoneNumbersInText } from '../../shared/log/logger';
 import { maskPhoneNumber } from '../../shared/log/mask';
 import { type CompiledCalendar, type CompiledRules, compileRules } from '../../shared/rules/compile-rules';
+import { readLifetimeOption } from '../../shared/state/outbound-expiry';
 import { measureOutboundId, sealOutboundId } from '../../shared/state/outbound-id';
 import { plural, readFile } from '../rules/rules-files';
 
@@ -851,6 +853,15 @@ export async function main(argv: readonly string[], io: CallIo = PROCESS_IO): Pr
   for (const wrong of [concurrency, timeoutMs, limit]) if (typeof wrong === 'string') return refuse(wrong);
   const set = readNameValues('--set', values.set ?? []);
   if (typeof set === 'string') return refuse(set);
+  // Mistakes of the command line itself are usage errors (exit 2), as every command's are.
+  for (const name of Object.keys(set)) {
+    const wrong = checkParamName(name);
+    if (wrong !== undefined) return refuse(`--set ${wrong}`);
+  }
+  if (values.expires !== undefined) {
+    const lifetime = readLifetimeOption(values.expires);
+    if (typeof lifetime === 'string') return refuse(lifetime);
+  }
   let clock = io.clock;
   if (values.now !== undefined) {
     const startMs = readClockStart(values.now);

@@ -375,7 +375,10 @@ describe('npm run call', () => {
       [[`${list}.txt`, '--rules', RULES], undefined, 2, /cannot tell the format of .* give --format/],
       [[list, '--rules', RULES, '--now', 'tomorrow'], undefined, 2, /--now takes a time with its offset/],
       [[list, '--rules', RULES, '--endpoint', 'http://example.com'], undefined, 2, /https only/],
-      [[list, '--rules', RULES, '--set', 'OutId=1'], undefined, 1, /--set OutId is the caller's/],
+      [[list, '--rules', RULES, '--set', 'OutId=1'], undefined, 2, /--set OutId is the caller's/],
+      [[list, '--rules', RULES, '--set', 'Foo=1'], undefined, 2, /--set Foo is no SmartCall parameter/],
+      [[list, '--rules', RULES, '--expires', '0s'], undefined, 2, /--expires 0s is no lifetime/],
+      [[list, '--rules', RULES, '--expires', '32d'], undefined, 2, /--expires 32d is more than 31 days/],
       [
         [list, '--rules', RULES],
         { ALIBABA_CLOUD_ACCESS_KEY_ID: 'x', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'y' },
