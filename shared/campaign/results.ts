@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { maskPhoneNumber } from '../log/mask';
 import { MAX_OUT_ID_BYTES } from './smartcall';
 
 /**
@@ -134,3 +135,13 @@ export type UnsentLine = v.InferOutput<typeof UnsentLineSchema>;
 export type ResultLine = v.InferOutput<typeof ResultLineSchema>;
 export type SettledLine = v.InferOutput<typeof SettledLineSchema>;
 export type ResultsLine = v.InferOutput<typeof ResultsLineSchema>;
+
+/**
+ * A text of a campaign's row as it may be printed or written (its `id`, an API's code or call id): every
+ * run of 7 or more digits (spaces, `-`, `.`, `+` between them allowed) masked as a phone number, wherever
+ * it stands (`appt13800138000` too, which the log's masking leaves, since letters glued to digits are rarely
+ * a number there). An appointment id of six digits or fewer stays readable.
+ */
+export function maskRowText(text: string): string {
+  return text.replace(/\+?[0-9](?:[\s.-]*[0-9]){6,}/g, (run) => maskPhoneNumber(run));
+}
