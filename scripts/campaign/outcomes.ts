@@ -35,8 +35,8 @@ import {
   SETTLED_STATUS,
   toCsvRecord,
 } from '../../shared/campaign/outcomes';
+import { maskRowText } from '../../shared/campaign/results';
 import { MAX_LOG_LINE_CHARS } from '../../shared/log/log-export';
-import { maskPhoneNumbersInText } from '../../shared/log/logger';
 
 /** A receipts file that is one JSON array (a push saved as it came) is read whole up to this size. */
 const MAX_ARRAY_FILE_BYTES = 16 * 1024 * 1024;
@@ -302,13 +302,16 @@ const count = (n: number, noun: string, plural = `${noun}s`) => `${n} ${n === 1 
 const listed = (pairs: readonly (readonly [string, number])[]) =>
   pairs.map(([name, n]) => `${name} ${n}`).join(', ') || 'none';
 
-/** The lines under the table: totals per status and per ending, the uncertain rows, what was not matched. */
+/**
+ * The lines under the table: totals per status and per ending (their words masked: a tag comes from the
+ * logs), the uncertain rows, what was not matched.
+ */
 export function describeTotals(totals: OutcomeTotals, settleable: number, settling: boolean): string[] {
   const { receipts, logs, results } = totals;
   const masked = (pairs: OutcomeTotals['endedAs']) =>
-    pairs.map(([name, n]) => [maskPhoneNumbersInText(name), n] as const);
+    pairs.map(([name, n]) => [maskRowText(name), n] as const);
   const lines = [
-    `${count(totals.rows, 'row')} by status: ${listed(totals.status)}`,
+    `${count(totals.rows, 'row')} by status: ${listed(masked(totals.status))}`,
     `ended as: ${listed(masked(totals.endedAs))}`,
     `${count(totals.uncertain, 'row')} uncertain: ${totals.settledByReceipts} settled by receipts` +
       (totals.uncertain > totals.settledByReceipts

@@ -6,6 +6,7 @@ import { lenient, NumberLikeSchema, TextLikeSchema } from '../protocol/coerce';
 import { classifyReceipt } from '../protocol/receipt-type';
 import {
   type CampaignLine,
+  maskRowText,
   outIdOf,
   type ResultsLine,
   ResultsLineSchema,
@@ -168,13 +169,16 @@ export type OutcomeTotals = {
 /** A results file's problem that stops the join: it is not a campaign's. */
 export class OutcomesError extends Error {}
 
+/** The longest call a receipt's `duration` may tell, in seconds: a larger value is not a duration. */
+const MAX_CALL_SECONDS = 86_400;
+
 const text = lenient(v.pipe(TextLikeSchema, v.maxLength(256)));
 
 /** A `VoiceReport` record, read leniently: a field of another shape is left out. */
 const VoiceReportSchema = v.object({
   call_id: v.pipe(TextLikeSchema, v.minLength(1), v.maxLength(MAX_CALL_ID_CHARS)),
   out_id: text,
-  duration: lenient(NumberLikeSchema),
+  duration: lenient(v.pipe(NumberLikeSchema, v.minValue(0), v.maxValue(MAX_CALL_SECONDS))),
   status_code: text,
   smart_status_code: text,
   hangup_direction: text,
@@ -698,12 +702,24 @@ export const OUTCOME_COLUMNS = [
 ] as const;
 export type OutcomeColumn = (typeof OUTCOME_COLUMNS)[number];
 
-/** Columns that hold ids the project made or the platform gave, never anyone's number: shown as written. */
-const ID_COLUMNS: ReadonlySet<OutcomeColumn> = new Set(['row', 'outId', 'callId', 'duration']);
+/**
+ * Columns the join itself writes, never text of an input: the row, its `OutId` (checked against the
+ * campaign's when read), the duration (a number of seconds under a day), yes or no.
+ */
+const OWN_COLUMNS: ReadonlySet<OutcomeColumn> = new Set([
+  'row',
+  'outId',
+  'duration',
+  'answered',
+  'transferred',
+]);
 
 /**
- * A row as text, column by column, every phone number masked (again: the inputs are masked already, but
- * an `id` column or a log line from elsewhere may hold one), outcome words joined by spaces.
+ * A row as text, column by column, outcome words joined by spaces, every phone number masked: the inputs are
+ * masked already, but an `id` column, a receipt or a log line from elsewhere may hold one, glued to letters
+ * too (`appt13800138000`). Text of the inputs has every phone number in it masked wherever it stands
+ * ({@link maskRowText}); the call id only a phone number standing on its own (the log's rules), since call
+ * ids are long runs of digits that must stay as written, to be searched and joined.
  */
 export function outcomeCells(row: OutcomeRow): Record<OutcomeColumn, string> {
   const cells: Record<OutcomeColumn, string> = {
@@ -724,7 +740,8 @@ export function outcomeCells(row: OutcomeRow): Record<OutcomeColumn, string> {
     endedAs: row.endedAs,
   };
   for (const column of OUTCOME_COLUMNS)
-    if (!ID_COLUMNS.has(column)) cells[column] = maskPhoneNumbersInText(cells[column]);
+    if (column === 'callId') cells[column] = maskPhoneNumbersInText(cells[column]);
+    else if (!OWN_COLUMNS.has(column)) cells[column] = maskRowText(cells[column]);
   return cells;
 }
 
@@ -735,7 +752,7 @@ export function outcomeJson(row: OutcomeRow): Record<string, unknown> {
     ...cells,
     row: row.row,
     duration: row.duration ?? null,
-    lastOutcomes: row.lastOutcomes.map(maskPhoneNumbersInText),
+    lastOutcomes: row.lastOutcomes.map(maskRowText),
     transferred: row.transferred,
   };
 }

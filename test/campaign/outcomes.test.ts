@@ -1,7 +1,8 @@
 /**
  * The outcomes join (shared/campaign/outcomes.ts) on a campaign played through the real `outbound` bundle
  * (test/support/campaign-outcomes.ts): each row's status, answer, last node, tag, transfer, who hung up and
- * how it ended; duplicates, envelopes, cut lines and other campaigns' receipts counted, never joined.
+ * how it ended; duplicates, envelopes, cut lines and other campaigns' receipts counted, never joined; and
+ * every number masked in what is printed, however an input hides it.
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
@@ -488,6 +489,29 @@ describe('outcome rows as text', () => {
     assert.deepEqual(json.lastOutcomes, ['matched', 'transferred']);
     assert.equal(outcomeJson({ ...ROW, duration: undefined }).duration, null);
     assert.doesNotMatch(JSON.stringify(json), /13800138000/);
+  });
+
+  it('masks numbers glued to letters in every text of the inputs, and only a phone number in the call id', () => {
+    const cells = outcomeCells({
+      ...ROW,
+      id: 'appt13800138000',
+      callId: '13800138000',
+      receiptStatus: 'X13700137000',
+      lastNode: 'n13800138000',
+      lastOutcomes: ['o13800138000'],
+      tag: 't13800138000',
+      hungUpBy: '13800138000',
+      endedAs: 'e13800138000',
+    });
+    assert.deepEqual(
+      [cells.id, cells.callId, cells.receiptStatus, cells.lastNode, cells.lastOutcomes, cells.tag],
+      ['appt138****8000', '138****8000', 'X137****7000', 'n138****8000', 'o138****8000', 't138****8000'],
+    );
+    assert.deepEqual([cells.hungUpBy, cells.endedAs], ['138****8000', 'e138****8000']);
+    // A short appointment id stays readable; a call id keeps its long runs of digits.
+    assert.equal(outcomeCells({ ...ROW, id: 'appt-123456' }).id, 'appt-123456');
+    assert.equal(outcomeCells(ROW).callId, '130301340103^117079730103');
+    assert.deepEqual(outcomeJson({ ...ROW, lastOutcomes: ['o13800138000'] }).lastOutcomes, ['o138****8000']);
   });
 
   it('writes RFC 4180 records, quoting what needs it and defusing formulas', () => {
