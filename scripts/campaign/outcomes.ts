@@ -29,6 +29,7 @@ import {
   OUTCOME_COLUMNS,
   type OutcomeColumn,
   type OutcomeRow,
+  OutcomesError,
   type OutcomeTotals,
   outcomeCells,
   outcomeJson,
@@ -36,6 +37,7 @@ import {
   toCsvRecord,
 } from '../../shared/campaign/outcomes';
 import { maskRowText } from '../../shared/campaign/results';
+import { MAX_RESULTS_LINE_BYTES } from '../../shared/campaign/results-state';
 import { MAX_LOG_LINE_CHARS } from '../../shared/log/log-export';
 
 /** A receipts file that is one JSON array (a push saved as it came) is read whole up to this size. */
@@ -144,11 +146,22 @@ export async function main(argv: readonly string[], io: OutcomesIo = PROCESS_IO)
   }
 
   const join = new CampaignOutcomes();
-  for await (const line of readBoundedLines(resultsFile, MAX_LOG_LINE_CHARS)) join.addResultsLine(line);
+  try {
+    for await (const line of readBoundedLines(resultsFile, MAX_RESULTS_LINE_BYTES)) join.addResultsLine(line);
+    join.endResults(endsWithNewline(resultsFile));
+  } catch (error) {
+    if (!(error instanceof OutcomesError)) throw error;
+    return fail(
+      `${resultsFile} is not a campaign's results file: ${error.message} (npm run call refuses it too; ` +
+        'only a last line cut short by a crash is ignored)',
+    );
+  }
   if (join.code === undefined)
     return fail(
       `${resultsFile} is not a campaign's results file: it has no campaign line (npm run call writes one first)`,
     );
+  for (const warning of join.resultsWarnings)
+    io.err(`outcomes: warning: ${printable(resultsFile)}: ${warning}\n`);
   for (const file of receiptFiles) await readReceipts(join, file);
   for (const file of logFiles)
     for await (const line of readBoundedLines(file, MAX_LOG_LINE_CHARS)) join.addLogLine(line);
@@ -307,7 +320,7 @@ const listed = (pairs: readonly (readonly [string, number])[]) =>
  * logs), the uncertain rows, what was not matched.
  */
 export function describeTotals(totals: OutcomeTotals, settleable: number, settling: boolean): string[] {
-  const { receipts, logs, results } = totals;
+  const { receipts, logs } = totals;
   const masked = (pairs: OutcomeTotals['endedAs']) =>
     pairs.map(([name, n]) => [maskRowText(name), n] as const);
   const lines = [
@@ -335,10 +348,6 @@ export function describeTotals(totals: OutcomeTotals, settleable: number, settli
       `${count(logs.unmatchedCalls, 'other call')}, ${logs.duplicates} duplicates; ` +
       `${count(logs.other, 'other line')}, ${logs.tooLong} over 64 KB`,
   );
-  if (results.unreadable + results.tooLong > 0)
-    lines.push(
-      `results: ${count(results.unreadable + results.tooLong, 'line')} unreadable (a line cut by a stop, or not a results line), skipped`,
-    );
   return lines;
 }
 

@@ -1,7 +1,8 @@
 /**
  * `npm run outcomes` on a campaign played through the real `outbound` bundle: the table and its totals,
  * the CSV (quoted as RFC 4180 says), JSON lines, `--settle` (exactly the right lines, once), file lists
- * after --receipts and --logs, unreadable inputs; and never a phone number unmasked in anything printed or
+ * after --receipts and --logs, unreadable inputs; a results file read as npm run call reads it (a corrupt
+ * line refused, a cut last line ignored); and never a phone number unmasked in anything printed or
  * written, though the raw receipts hold them whole and hostile inputs hide them.
  */
 import assert from 'node:assert/strict';
@@ -184,13 +185,35 @@ describe('npm run outcomes', () => {
   it('--settle starts its line on a line of its own after a line cut by a stop', async () => {
     const own = files.file('cut.results.jsonl', fixture.results.join('\n'));
     appendFileSync(own, '\n{"kind":"sending","row":12,"outI');
-    const { code, out } = await run([own, '--receipts', receipts, '--settle']);
+    const { code, err } = await run([own, '--receipts', receipts, '--settle']);
     assert.equal(code, 0);
-    assert.match(out, /\nresults: 1 line unreadable/);
+    assert.match(err, /: its last line \(19\) was cut short, by a crash or a full disk: ignored\n$/);
     const lines = readFileSync(own, 'utf8').split('\n');
     assert.equal(lines.at(-1), '');
     assert.equal(JSON.parse(lines.at(-2) as string).kind, 'settled');
     assert.equal(lines.at(-3), '{"kind":"sending","row":12,"outI');
+  });
+
+  it('refuses a results file with a corrupt line, naming it, and never settles it', async () => {
+    const [campaign, ...rest] = fixture.results;
+    const cut = (rest[0] as string).slice(0, 40);
+    const text = `${[campaign, cut, ...rest].join('\n')}\n`;
+    const own = files.file('corrupt.results.jsonl', text);
+    for (const argv of [[own], [own, '--receipts', receipts, '--settle']]) {
+      const { code, out, err } = await run(argv);
+      assert.equal(code, 1);
+      assert.equal(out, '');
+      assert.equal(
+        err,
+        `outcomes: ${own} is not a campaign's results file: line 2: not JSON (npm run call refuses it too; only a last line cut short by a crash is ignored)\n`,
+      );
+    }
+    assert.equal(readFileSync(own, 'utf8'), text);
+    // The same line last, ended by its line break: not cut by a crash either.
+    const ended = files.file('ended.results.jsonl', `${[...fixture.results, cut].join('\n')}\n`);
+    const refused = await run([ended]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /: line 19: not JSON /);
   });
 
   it('masks every number of hostile inputs, glued to letters or spaced out, in the table, the CSV and JSON', async () => {
