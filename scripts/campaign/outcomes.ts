@@ -10,9 +10,9 @@
  * counted). Phone numbers are masked in every input already, and masked again in everything printed or
  * written. Exit codes: 0 joined, 1 an input cannot be read or a file written, 2 bad command line.
  */
-import { appendFileSync, closeSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { readBoundedLines } from '../../dev/bounded-lines';
-import { lockResultsFile } from '../../dev/campaign-files';
+import { lockResultsFile, openResultsFile, readResultsFile } from '../../dev/campaign-files';
 import {
   type CommandIo,
   EXIT,
@@ -36,7 +36,7 @@ import {
   SETTLED_STATUS,
   toCsvRecord,
 } from '../../shared/campaign/outcomes';
-import { maskRowText } from '../../shared/campaign/results';
+import { maskRowText, type SettledLine } from '../../shared/campaign/results';
 import { MAX_RESULTS_LINE_BYTES } from '../../shared/campaign/results-state';
 import { MAX_LOG_LINE_CHARS } from '../../shared/log/log-export';
 
@@ -179,25 +179,64 @@ export async function main(argv: readonly string[], io: OutcomesIo = PROCESS_IO)
 
   const totals = join.totals();
   const settle = join.settleLines(new Date((io.now ?? Date.now)()).toISOString());
+  let settled: Settled | undefined = values.settle === true ? { appended: 0, cutOff: false } : undefined;
   if (values.settle === true && settle.length > 0) {
     // Never beside a running npm run call: it holds the file, and would not see these lines.
     const lock = lockResultsFile(resultsFile);
     if ('refused' in lock) return fail(`not settled: ${lock.refused}`);
+    if (lock.warning !== undefined) io.err(`outcomes: ${printable(lock.warning)}\n`);
     try {
-      appendFileSync(
-        resultsFile,
-        `${endsWithNewline(resultsFile) ? '' : '\n'}${settle.map((line) => JSON.stringify(line)).join('\n')}\n`,
-      );
-    } catch (error) {
-      return fail(`cannot append to ${resultsFile} (${String((error as { code?: unknown }).code ?? error)})`);
+      const appended = appendSettled(resultsFile, join.code, settle);
+      if (typeof appended === 'string') return fail(`not settled: ${appended}`);
+      settled = appended;
     } finally {
       lock.release();
     }
   }
-  const summary = describeTotals(totals, settle.length, values.settle === true);
+  const summary = describeTotals(totals, settled ?? settle.length);
   (values.json === true ? io.err : io.out)(`${summary.map(printable).join('\n')}\n`);
   if (values.output !== undefined) io.err(`wrote ${totals.rows} rows to ${printable(values.output)}\n`);
   return EXIT.ok;
+}
+
+/** What `--settle` appended: its lines, and whether it first cut off a last line cut short by a crash. */
+type Settled = { readonly appended: number; readonly cutOff: boolean };
+
+/**
+ * Appends the `settled` lines to the results file, held by this process: read again as `npm run call` reads
+ * it, each line appended as it appends its own (flushed to disk, after a last line cut short is cut off).
+ * Only rows still uncertain as the file is now: a run since the join may have settled or placed them. Why
+ * it could not, if it could not.
+ */
+function appendSettled(file: string, code: string, lines: readonly SettledLine[]): Settled | string {
+  const read = readResultsFile(file);
+  if (read.kind === 'missing') return `${file} is gone`;
+  if (read.kind === 'corrupt')
+    return `${file} is not a campaign's results file: ${maskRowText(read.message)}`;
+  if (read.results?.campaign.code !== code)
+    return `${file} is no longer campaign ${code}'s results file: it changed while it was read`;
+  const rows = read.results.rows;
+  const due = lines.filter((line) => {
+    const state = rows.get(line.row)?.state;
+    return state?.kind === 'interrupted' || (state?.kind === 'done' && state.status === 'uncertain');
+  });
+  if (due.length === 0) return { appended: 0, cutOff: false };
+  const cannot = (error: unknown) =>
+    `cannot append to ${file} (${String((error as { code?: unknown }).code ?? error)})`;
+  let writer: ReturnType<typeof openResultsFile>;
+  try {
+    writer = openResultsFile(file, read);
+  } catch (error) {
+    return cannot(error);
+  }
+  try {
+    for (const line of due) writer.record(line);
+  } catch (error) {
+    return cannot(error);
+  } finally {
+    writer.close();
+  }
+  return { appended: due.length, cutOff: read.wholeBytes < read.bytes };
 }
 
 /** Why `file` cannot be read, if it cannot. */
@@ -317,9 +356,10 @@ const listed = (pairs: readonly (readonly [string, number])[]) =>
 
 /**
  * The lines under the table: totals per status and per ending (their words masked: a tag comes from the
- * logs), the uncertain rows, what was not matched.
+ * logs), the uncertain rows, what was not matched. `settle` is the number of rows `--settle` would settle,
+ * or what it did.
  */
-export function describeTotals(totals: OutcomeTotals, settleable: number, settling: boolean): string[] {
+export function describeTotals(totals: OutcomeTotals, settle: number | Settled): string[] {
   const { receipts, logs } = totals;
   const masked = (pairs: OutcomeTotals['endedAs']) =>
     pairs.map(([name, n]) => [maskRowText(name), n] as const);
@@ -331,13 +371,17 @@ export function describeTotals(totals: OutcomeTotals, settleable: number, settli
         ? `, ${totals.uncertain - totals.settledByReceipts} still uncertain (npm run call -- --retry-uncertain places them again)`
         : ''),
   ];
-  if (settleable > 0)
+  if (typeof settle === 'number') {
+    if (settle > 0)
+      lines.push(
+        `${count(settle, 'row')} can be settled: run again with --settle to write it in the results file`,
+      );
+  } else if (settle.appended > 0)
     lines.push(
-      settling
-        ? `settled ${count(settleable, 'row')}: appended ${count(settleable, 'settled line')} to the results file`
-        : `${count(settleable, 'row')} can be settled: run again with --settle to write it in the results file`,
+      `settled ${count(settle.appended, 'row')}: appended ${count(settle.appended, 'settled line')} to the results file` +
+        (settle.cutOff ? ', after cutting off its last line, cut short by a crash' : ''),
     );
-  else if (settling) lines.push('nothing to settle: no uncertain row is in the receipts');
+  else lines.push('nothing to settle: no uncertain row is in the receipts');
   if (totals.placedTwice > 0)
     lines.push(`${count(totals.placedTwice, 'row')} placed more than once (several calls in the receipts)`);
   lines.push(

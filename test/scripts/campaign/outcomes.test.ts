@@ -2,13 +2,13 @@
  * `npm run outcomes` on a campaign played through the real `outbound` bundle: the table and its totals,
  * the CSV (quoted as RFC 4180 says), JSON lines, `--settle` (exactly the right lines, once), file lists
  * after --receipts and --logs, unreadable inputs; a results file read as npm run call reads it (a corrupt
- * line refused, a cut last line ignored); and never a phone number unmasked in anything printed or
- * written, though the raw receipts hold them whole and hostile inputs hide them.
+ * line refused, a cut last line ignored, and cut off by --settle); and never a phone number unmasked in
+ * anything printed or written, though the raw receipts hold them whole and hostile inputs hide them.
  */
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
-import { lockResultsFile } from '../../../dev/campaign-files';
+import { lockResultsFile, readResultsFile } from '../../../dev/campaign-files';
 import { main, spreadFileLists } from '../../../scripts/campaign/outcomes';
 import { SETTLED_STATUS } from '../../../shared/campaign/outcomes';
 import { outIdOf } from '../../../shared/campaign/results';
@@ -182,16 +182,33 @@ describe('npm run outcomes', () => {
     assert.equal(readFileSync(own, 'utf8'), after);
   });
 
-  it('--settle starts its line on a line of its own after a line cut by a stop', async () => {
-    const own = files.file('cut.results.jsonl', fixture.results.join('\n'));
-    appendFileSync(own, '\n{"kind":"sending","row":12,"outI');
-    const { code, err } = await run([own, '--receipts', receipts, '--settle']);
-    assert.equal(code, 0);
-    assert.match(err, /: its last line \(19\) was cut short, by a crash or a full disk: ignored\n$/);
-    const lines = readFileSync(own, 'utf8').split('\n');
-    assert.equal(lines.at(-1), '');
-    assert.equal(JSON.parse(lines.at(-2) as string).kind, 'settled');
-    assert.equal(lines.at(-3), '{"kind":"sending","row":12,"outI');
+  it('--settle cuts off a last line a crash cut short before it appends, so that npm run call reads the file', async () => {
+    const whole = `${fixture.results.join('\n')}\n`;
+    const own = files.file('cut.results.jsonl', whole);
+    const cut = `{"kind":"result","row":12,"outId":"${CODE}r1`;
+    appendFileSync(own, cut);
+    const warning = `outcomes: warning: ${own}: its last line (${fixture.results.length + 1}) was cut short, by a crash or a full disk: ignored\n`;
+    const { code, out, err } = await run([own, '--receipts', receipts, '--settle']);
+    assert.equal(code, 0, err);
+    assert.equal(err, warning);
+    assert.match(
+      out,
+      /\nsettled 1 row: appended 1 settled line to the results file, after cutting off its last line, cut short by a crash\n/,
+    );
+    const after = readFileSync(own, 'utf8');
+    assert.ok(after.startsWith(whole));
+    assert.equal(JSON.parse(after.slice(whole.length)).kind, 'settled');
+    // Read back as npm run call reads it: clean, the settled row placed, the cut row never sent.
+    const read = readResultsFile(own);
+    assert.equal(read.kind, 'read');
+    if (read.kind !== 'read') return;
+    assert.deepEqual(read.warnings, []);
+    assert.equal(read.wholeBytes, read.bytes);
+    assert.deepEqual(read.results?.rows.get(7)?.state, { kind: 'done', status: 'placed', attempts: 1 });
+    assert.equal(read.results?.rows.get(12), undefined);
+    const again = await run([own, '--receipts', receipts]);
+    assert.equal(again.err, '');
+    assert.match(again.out, /\n7\s+settled\s+yes/);
   });
 
   it('refuses a results file with a corrupt line, naming it, and never settles it', async () => {
