@@ -11,6 +11,7 @@
  * written. Exit codes: 0 joined, 1 an input cannot be read or a file written, 2 bad command line.
  */
 import { closeSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { readBoundedLines } from '../../dev/bounded-lines';
 import { lockResultsFile, openResultsFile, readResultsFile } from '../../dev/campaign-files';
 import {
@@ -140,7 +141,17 @@ export async function main(argv: readonly string[], io: OutcomesIo = PROCESS_IO)
     io.err(`outcomes: ${printable(message)}\n`);
     return EXIT.failed;
   };
-  for (const file of [resultsFile, ...receiptFiles, ...logFiles]) {
+  const inputs = [resultsFile, ...receiptFiles, ...logFiles];
+  const output = values.output;
+  const clash = output === undefined ? undefined : inputs.find((file) => isSameFile(file, output));
+  if (output !== undefined && clash !== undefined)
+    return refuseUsage(
+      io,
+      PROGRAM,
+      'outcomes',
+      `-o ${printable(output)} is the input ${printable(clash)}: it would be overwritten; write the CSV elsewhere`,
+    );
+  for (const file of inputs) {
     const problem = describeUnreadable(file);
     if (problem !== undefined) return fail(problem);
   }
@@ -197,6 +208,17 @@ export async function main(argv: readonly string[], io: OutcomesIo = PROCESS_IO)
   (values.json === true ? io.err : io.out)(`${summary.map(printable).join('\n')}\n`);
   if (values.output !== undefined) io.err(`wrote ${totals.rows} rows to ${printable(values.output)}\n`);
   return EXIT.ok;
+}
+
+/** Whether two paths name the same file: the same path once resolved, or the same file on disk (a link). */
+function isSameFile(a: string, b: string): boolean {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    const [one, other] = [statSync(a), statSync(b)];
+    return one.dev === other.dev && one.ino === other.ino;
+  } catch {
+    return false;
+  }
 }
 
 /** What `--settle` appended: its lines, and whether it first cut off a last line cut short by a crash. */

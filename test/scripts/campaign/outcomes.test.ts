@@ -1,12 +1,14 @@
 /**
  * `npm run outcomes` on a campaign played through the real `outbound` bundle: the table and its totals,
  * the CSV (quoted as RFC 4180 says), JSON lines, `--settle` (exactly the right lines, once), file lists
- * after --receipts and --logs, unreadable inputs; a results file read as npm run call reads it (a corrupt
- * line refused, a cut last line ignored, and cut off by --settle); and never a phone number unmasked in
- * anything printed or written, though the raw receipts hold them whole and hostile inputs hide them.
+ * after --receipts and --logs, unreadable inputs, an -o that would overwrite an input; a results file read
+ * as npm run call reads it (a corrupt line refused, a cut last line ignored, and cut off by --settle); and
+ * never a phone number unmasked in anything printed or written, though the raw receipts hold them whole and
+ * hostile inputs hide them.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, symlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { lockResultsFile, readResultsFile } from '../../../dev/campaign-files';
 import { main, spreadFileLists } from '../../../scripts/campaign/outcomes';
@@ -231,6 +233,32 @@ describe('npm run outcomes', () => {
     const refused = await run([ended]);
     assert.equal(refused.code, 1);
     assert.match(refused.err, /: line 19: not JSON /);
+  });
+
+  it('refuses an -o that names an input, however spelled, and leaves the input as it was', async () => {
+    const own = files.file('own.results.jsonl', `${fixture.results.join('\n')}\n`);
+    const before = readFileSync(own, 'utf8');
+    const linked = join(dirname(logs), 'linked.log');
+    symlinkSync(logs, linked);
+    const spelled = `${dirname(receipts)}/./${basename(receipts)}`;
+    for (const [output, input] of [
+      [own, own],
+      [spelled, receipts],
+      [linked, logs],
+    ] as const) {
+      const { code, out, err } = await run([own, '--receipts', receipts, '--logs', logs, '-o', output]);
+      assert.equal(code, 2);
+      assert.equal(out, '');
+      assert.equal(err.split('\n').length, 2, err);
+      assert.ok(
+        err.startsWith(
+          `outcomes: -o ${output} is the input ${input}: it would be overwritten; write the CSV elsewhere (`,
+        ),
+        err,
+      );
+    }
+    assert.equal(readFileSync(own, 'utf8'), before);
+    assert.equal(readFileSync(receipts, 'utf8'), `${fixture.receiptLog.join('\n')}\n`);
   });
 
   it('masks every number of hostile inputs, glued to letters or spaced out, in the table, the CSV and JSON', async () => {
