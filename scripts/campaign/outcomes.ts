@@ -7,8 +7,10 @@
  *   npm run outcomes -- campaign.results.jsonl --receipts receipts/*.jsonl --logs outbound/*.log -o outcomes.csv
  *
  * Every input is read line by line in bounded memory (each line at most 64 KB; a longer one is skipped and
- * counted). Phone numbers are masked in every input already, and masked again in everything printed or
- * written. Exit codes: 0 joined, 1 an input cannot be read or a file written, 2 bad command line.
+ * counted; 4 KB in the results file, where a longer one refuses it). The results file is read as `npm run call` reads it: a corrupt line refuses it, but for a last
+ * line cut short by a crash, which is ignored with a warning. Phone numbers are masked in every input
+ * already, and masked again in everything printed or written, glued to letters too. Exit codes: 0 joined,
+ * 1 an input cannot be read or a file written, 2 bad command line (an `-o` that is one of the inputs too).
  */
 import { closeSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -65,7 +67,10 @@ export const PROGRAM = {
       value: 'FILE...',
       help: "the outbound function's log lines (JSON lines, SLS exports too); one or more files",
     },
-    output: outputOption('the table as CSV (RFC 4180)'),
+    output: {
+      ...outputOption('the table as CSV (RFC 4180)'),
+      help: 'write the table as CSV (RFC 4180) to FILE instead of stdout; FILE must not be one of the inputs',
+    },
     json: {
       type: 'boolean',
       help: 'print one JSON object per row on stdout instead of the table (the totals then go to stderr)',
@@ -91,7 +96,13 @@ callee, or the receipt's hangup_direction: 用户 the callee, 机器 the platfor
 totals. A row that was uncertain (a request that may have been placed) and that the receipts show reads
 "${SETTLED_STATUS}"; --settle writes that down in the results file, so that npm run call never
 considers it again. A row still uncertain is placed again only by npm run call -- --retry-uncertain.
-While npm run call runs on the same results file it holds it (RESULTS.lock), and --settle is refused.`,
+While npm run call runs on the same results file it holds it (RESULTS.lock), and --settle is refused;
+--settle holds it too while it appends, and first cuts off a last line a crash cut short.
+
+The results file is read as npm run call reads it: a line that is not one refuses the file (exit 1, naming
+the line); only a last line cut short by a crash is ignored, with a warning. An -o naming one of the inputs
+is refused (exit 2). Phone numbers are masked in everything printed or written: wherever they stand in the
+inputs' text (ids, nodes, tags, the receipt's codes), glued to letters too; in call ids, standing alone.`,
     },
   },
 } as const satisfies ProgramSpec;
