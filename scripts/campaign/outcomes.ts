@@ -7,12 +7,15 @@
  *   npm run outcomes -- campaign.results.jsonl --receipts receipts/*.jsonl --logs outbound/*.log -o outcomes.csv
  *
  * Every input is read line by line in bounded memory (each line at most 64 KB; a longer one is skipped and
- * counted). Phone numbers are masked in every input already, and masked again in everything printed or
- * written. Exit codes: 0 joined, 1 an input cannot be read or a file written, 2 bad command line.
+ * counted; 4 KB in the results file, where a longer one refuses it). The results file is read as `npm run call` reads it: a corrupt line refuses it, but for a last
+ * line cut short by a crash, which is ignored with a warning. Phone numbers are masked in every input
+ * already, and masked again in everything printed or written, glued to letters too. Exit codes: 0 joined,
+ * 1 an input cannot be read or a file written, 2 bad command line (an `-o` that is one of the inputs too).
  */
-import { appendFileSync, closeSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { readBoundedLines } from '../../dev/bounded-lines';
-import { lockResultsFile } from '../../dev/campaign-files';
+import { lockResultsFile, openResultsFile, readResultsFile } from '../../dev/campaign-files';
 import {
   type CommandIo,
   EXIT,
@@ -29,14 +32,16 @@ import {
   OUTCOME_COLUMNS,
   type OutcomeColumn,
   type OutcomeRow,
+  OutcomesError,
   type OutcomeTotals,
   outcomeCells,
   outcomeJson,
   SETTLED_STATUS,
   toCsvRecord,
 } from '../../shared/campaign/outcomes';
+import { maskRowText, type SettledLine } from '../../shared/campaign/results';
+import { MAX_RESULTS_LINE_BYTES } from '../../shared/campaign/results-state';
 import { MAX_LOG_LINE_CHARS } from '../../shared/log/log-export';
-import { maskPhoneNumbersInText } from '../../shared/log/logger';
 
 /** A receipts file that is one JSON array (a push saved as it came) is read whole up to this size. */
 const MAX_ARRAY_FILE_BYTES = 16 * 1024 * 1024;
@@ -62,7 +67,10 @@ export const PROGRAM = {
       value: 'FILE...',
       help: "the outbound function's log lines (JSON lines, SLS exports too); one or more files",
     },
-    output: outputOption('the table as CSV (RFC 4180)'),
+    output: {
+      ...outputOption('the table as CSV (RFC 4180)'),
+      help: 'write the table as CSV (RFC 4180) to FILE instead of stdout; FILE must not be one of the inputs',
+    },
     json: {
       type: 'boolean',
       help: 'print one JSON object per row on stdout instead of the table (the totals then go to stderr)',
@@ -88,7 +96,13 @@ callee, or the receipt's hangup_direction: 用户 the callee, 机器 the platfor
 totals. A row that was uncertain (a request that may have been placed) and that the receipts show reads
 "${SETTLED_STATUS}"; --settle writes that down in the results file, so that npm run call never
 considers it again. A row still uncertain is placed again only by npm run call -- --retry-uncertain.
-While npm run call runs on the same results file it holds it (RESULTS.lock), and --settle is refused.`,
+While npm run call runs on the same results file it holds it (RESULTS.lock), and --settle is refused;
+--settle holds it too while it appends, and first cuts off a last line a crash cut short.
+
+The results file is read as npm run call reads it: a line that is not one refuses the file (exit 1, naming
+the line); only a last line cut short by a crash is ignored, with a warning. An -o naming one of the inputs
+is refused (exit 2). Phone numbers are masked in everything printed or written: wherever they stand in the
+inputs' text (ids, nodes, tags, the receipt's codes), glued to letters too; in call ids, standing alone.`,
     },
   },
 } as const satisfies ProgramSpec;
@@ -138,17 +152,38 @@ export async function main(argv: readonly string[], io: OutcomesIo = PROCESS_IO)
     io.err(`outcomes: ${printable(message)}\n`);
     return EXIT.failed;
   };
-  for (const file of [resultsFile, ...receiptFiles, ...logFiles]) {
+  const inputs = [resultsFile, ...receiptFiles, ...logFiles];
+  const output = values.output;
+  const clash = output === undefined ? undefined : inputs.find((file) => isSameFile(file, output));
+  if (output !== undefined && clash !== undefined)
+    return refuseUsage(
+      io,
+      PROGRAM,
+      'outcomes',
+      `-o ${printable(output)} is the input ${printable(clash)}: it would be overwritten; write the CSV elsewhere`,
+    );
+  for (const file of inputs) {
     const problem = describeUnreadable(file);
     if (problem !== undefined) return fail(problem);
   }
 
   const join = new CampaignOutcomes();
-  for await (const line of readBoundedLines(resultsFile, MAX_LOG_LINE_CHARS)) join.addResultsLine(line);
+  try {
+    for await (const line of readBoundedLines(resultsFile, MAX_RESULTS_LINE_BYTES)) join.addResultsLine(line);
+    join.endResults(endsWithNewline(resultsFile));
+  } catch (error) {
+    if (!(error instanceof OutcomesError)) throw error;
+    return fail(
+      `${resultsFile} is not a campaign's results file: ${error.message} (npm run call refuses it too; ` +
+        'only a last line cut short by a crash is ignored)',
+    );
+  }
   if (join.code === undefined)
     return fail(
       `${resultsFile} is not a campaign's results file: it has no campaign line (npm run call writes one first)`,
     );
+  for (const warning of join.resultsWarnings)
+    io.err(`outcomes: warning: ${printable(resultsFile)}: ${warning}\n`);
   for (const file of receiptFiles) await readReceipts(join, file);
   for (const file of logFiles)
     for await (const line of readBoundedLines(file, MAX_LOG_LINE_CHARS)) join.addLogLine(line);
@@ -166,25 +201,75 @@ export async function main(argv: readonly string[], io: OutcomesIo = PROCESS_IO)
 
   const totals = join.totals();
   const settle = join.settleLines(new Date((io.now ?? Date.now)()).toISOString());
+  let settled: Settled | undefined = values.settle === true ? { appended: 0, cutOff: false } : undefined;
   if (values.settle === true && settle.length > 0) {
     // Never beside a running npm run call: it holds the file, and would not see these lines.
     const lock = lockResultsFile(resultsFile);
     if ('refused' in lock) return fail(`not settled: ${lock.refused}`);
+    if (lock.warning !== undefined) io.err(`outcomes: ${printable(lock.warning)}\n`);
     try {
-      appendFileSync(
-        resultsFile,
-        `${endsWithNewline(resultsFile) ? '' : '\n'}${settle.map((line) => JSON.stringify(line)).join('\n')}\n`,
-      );
-    } catch (error) {
-      return fail(`cannot append to ${resultsFile} (${String((error as { code?: unknown }).code ?? error)})`);
+      const appended = appendSettled(resultsFile, join.code, settle);
+      if (typeof appended === 'string') return fail(`not settled: ${appended}`);
+      settled = appended;
     } finally {
       lock.release();
     }
   }
-  const summary = describeTotals(totals, settle.length, values.settle === true);
+  const summary = describeTotals(totals, settled ?? settle.length);
   (values.json === true ? io.err : io.out)(`${summary.map(printable).join('\n')}\n`);
   if (values.output !== undefined) io.err(`wrote ${totals.rows} rows to ${printable(values.output)}\n`);
   return EXIT.ok;
+}
+
+/** Whether two paths name the same file: the same path once resolved, or the same file on disk (a link). */
+function isSameFile(a: string, b: string): boolean {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    const [one, other] = [statSync(a), statSync(b)];
+    return one.dev === other.dev && one.ino === other.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** What `--settle` appended: its lines, and whether it first cut off a last line cut short by a crash. */
+type Settled = { readonly appended: number; readonly cutOff: boolean };
+
+/**
+ * Appends the `settled` lines to the results file, held by this process: read again as `npm run call` reads
+ * it, each line appended as it appends its own (flushed to disk, after a last line cut short is cut off).
+ * Only rows still uncertain as the file is now: a run since the join may have settled or placed them. Why
+ * it could not, if it could not.
+ */
+function appendSettled(file: string, code: string, lines: readonly SettledLine[]): Settled | string {
+  const read = readResultsFile(file);
+  if (read.kind === 'missing') return `${file} is gone`;
+  if (read.kind === 'corrupt')
+    return `${file} is not a campaign's results file: ${maskRowText(read.message)}`;
+  if (read.results?.campaign.code !== code)
+    return `${file} is no longer campaign ${code}'s results file: it changed while it was read`;
+  const rows = read.results.rows;
+  const due = lines.filter((line) => {
+    const state = rows.get(line.row)?.state;
+    return state?.kind === 'interrupted' || (state?.kind === 'done' && state.status === 'uncertain');
+  });
+  if (due.length === 0) return { appended: 0, cutOff: false };
+  const cannot = (error: unknown) =>
+    `cannot append to ${file} (${String((error as { code?: unknown }).code ?? error)})`;
+  let writer: ReturnType<typeof openResultsFile>;
+  try {
+    writer = openResultsFile(file, read);
+  } catch (error) {
+    return cannot(error);
+  }
+  try {
+    for (const line of due) writer.record(line);
+  } catch (error) {
+    return cannot(error);
+  } finally {
+    writer.close();
+  }
+  return { appended: due.length, cutOff: read.wholeBytes < read.bytes };
 }
 
 /** Why `file` cannot be read, if it cannot. */
@@ -302,26 +387,34 @@ const count = (n: number, noun: string, plural = `${noun}s`) => `${n} ${n === 1 
 const listed = (pairs: readonly (readonly [string, number])[]) =>
   pairs.map(([name, n]) => `${name} ${n}`).join(', ') || 'none';
 
-/** The lines under the table: totals per status and per ending, the uncertain rows, what was not matched. */
-export function describeTotals(totals: OutcomeTotals, settleable: number, settling: boolean): string[] {
-  const { receipts, logs, results } = totals;
+/**
+ * The lines under the table: totals per status and per ending (their words masked: a tag comes from the
+ * logs), the uncertain rows, what was not matched. `settle` is the number of rows `--settle` would settle,
+ * or what it did.
+ */
+export function describeTotals(totals: OutcomeTotals, settle: number | Settled): string[] {
+  const { receipts, logs } = totals;
   const masked = (pairs: OutcomeTotals['endedAs']) =>
-    pairs.map(([name, n]) => [maskPhoneNumbersInText(name), n] as const);
+    pairs.map(([name, n]) => [maskRowText(name), n] as const);
   const lines = [
-    `${count(totals.rows, 'row')} by status: ${listed(totals.status)}`,
+    `${count(totals.rows, 'row')} by status: ${listed(masked(totals.status))}`,
     `ended as: ${listed(masked(totals.endedAs))}`,
     `${count(totals.uncertain, 'row')} uncertain: ${totals.settledByReceipts} settled by receipts` +
       (totals.uncertain > totals.settledByReceipts
         ? `, ${totals.uncertain - totals.settledByReceipts} still uncertain (npm run call -- --retry-uncertain places them again)`
         : ''),
   ];
-  if (settleable > 0)
+  if (typeof settle === 'number') {
+    if (settle > 0)
+      lines.push(
+        `${count(settle, 'row')} can be settled: run again with --settle to write it in the results file`,
+      );
+  } else if (settle.appended > 0)
     lines.push(
-      settling
-        ? `settled ${count(settleable, 'row')}: appended ${count(settleable, 'settled line')} to the results file`
-        : `${count(settleable, 'row')} can be settled: run again with --settle to write it in the results file`,
+      `settled ${count(settle.appended, 'row')}: appended ${count(settle.appended, 'settled line')} to the results file` +
+        (settle.cutOff ? ', after cutting off its last line, cut short by a crash' : ''),
     );
-  else if (settling) lines.push('nothing to settle: no uncertain row is in the receipts');
+  else lines.push('nothing to settle: no uncertain row is in the receipts');
   if (totals.placedTwice > 0)
     lines.push(`${count(totals.placedTwice, 'row')} placed more than once (several calls in the receipts)`);
   lines.push(
@@ -332,10 +425,6 @@ export function describeTotals(totals: OutcomeTotals, settleable: number, settli
       `${count(logs.unmatchedCalls, 'other call')}, ${logs.duplicates} duplicates; ` +
       `${count(logs.other, 'other line')}, ${logs.tooLong} over 64 KB`,
   );
-  if (results.unreadable + results.tooLong > 0)
-    lines.push(
-      `results: ${count(results.unreadable + results.tooLong, 'line')} unreadable (a line cut by a stop, or not a results line), skipped`,
-    );
   return lines;
 }
 

@@ -6,14 +6,20 @@ import { lenient, NumberLikeSchema, TextLikeSchema } from '../protocol/coerce';
 import { classifyReceipt } from '../protocol/receipt-type';
 import {
   type CampaignLine,
+  maskRowText,
   outIdOf,
   type ResultsLine,
-  ResultsLineSchema,
   type RowStatus,
   rowOfOutId,
   type SettledLine,
   SettledLineSchema,
 } from './results';
+import {
+  createResultsFolder,
+  type RowState as FoldedState,
+  MAX_RESULTS_LINE_BYTES,
+  parseResultsLine,
+} from './results-state';
 
 /**
  * How each row of a campaign went: its results file (shared/campaign/results.ts) joined with the
@@ -23,16 +29,20 @@ import {
  * receipts, then the logs — so that only the calls of the campaign are kept, each as a short summary,
  * never as lines: a day of logs takes the memory of the campaign's rows.
  *
+ * The results file is read as `npm run call` reads it (shared/campaign/results-state.ts): each line parsed
+ * and folded by the same rules, a line that is not one refused with its number, but for a last line cut
+ * short by a crash, which is ignored.
+ *
  * A row finds its receipt by `OutId` (a receipt whose `out_id` is another campaign's is ignored and
  * counted), or by call id when the receipt has no `out_id`; its callback lines by its call id (from the
  * results file, or from the receipt when the row was uncertain).
  */
 
-/** A row as the results file leaves it: its last state (a `result`, overridden by a later `settled`). */
+/** A row as the results file leaves it: its state after its last line, and what its lines told of it. */
 type RowState = {
   readonly row: number;
   outId: string;
-  /** `uncertain` also for a `sending` line without its `result`. */
+  /** The folded state's status: `uncertain` also for a `sending` line without its end (interrupted). */
   status: RowStatus;
   id?: string | undefined;
   number?: string | undefined;
@@ -135,7 +145,6 @@ export type OutcomeTotals = {
   readonly settledByReceipts: number;
   /** Rows with more than one call in the receipts (placed again after an uncertain attempt). */
   readonly placedTwice: number;
-  readonly results: { readonly unreadable: number; readonly tooLong: number };
   readonly receipts: {
     /** VoiceReport records read. */
     readonly read: number;
@@ -165,8 +174,11 @@ export type OutcomeTotals = {
   };
 };
 
-/** A results file's problem that stops the join: it is not a campaign's. */
+/** A results file's problem that stops the join: it is not a campaign's, or a line of it is corrupt. */
 export class OutcomesError extends Error {}
+
+/** The longest call a receipt's `duration` may tell, in seconds: a larger value is not a duration. */
+const MAX_CALL_SECONDS = 86_400;
 
 const text = lenient(v.pipe(TextLikeSchema, v.maxLength(256)));
 
@@ -174,7 +186,7 @@ const text = lenient(v.pipe(TextLikeSchema, v.maxLength(256)));
 const VoiceReportSchema = v.object({
   call_id: v.pipe(TextLikeSchema, v.minLength(1), v.maxLength(MAX_CALL_ID_CHARS)),
   out_id: text,
-  duration: lenient(NumberLikeSchema),
+  duration: lenient(v.pipe(NumberLikeSchema, v.minValue(0), v.maxValue(MAX_CALL_SECONDS))),
   status_code: text,
   smart_status_code: text,
   hangup_direction: text,
@@ -201,6 +213,9 @@ const CallbackLineSchema = v.object({
 
 type CallbackLine = v.InferOutput<typeof CallbackLineSchema>;
 
+/** A line of the results file that is not one, and why (in words that never quote a number whole). */
+type BadLine = { readonly line: number; readonly why: string };
+
 type Phase = 'results' | 'receipts' | 'logs';
 const PHASES: readonly Phase[] = ['results', 'receipts', 'logs'];
 
@@ -221,6 +236,14 @@ const takeCallbackValue = (value: unknown): unknown =>
 export class CampaignOutcomes {
   private phase: Phase = 'results';
   private campaign: CampaignLine | undefined;
+  /** The results file's lines, folded as `npm run call` folds them. */
+  private readonly folder = createResultsFolder();
+  /** Lines of the results file read, blank ones too: a bad line is named by its number. */
+  private resultsLines = 0;
+  /** A line that is not a results line, while no line after it tells whether it was cut short (the last). */
+  private badLine: BadLine | undefined;
+  /** The number of the last line of the results file, when it was cut short and ignored. */
+  private cutLine: number | undefined;
   private readonly states = new Map<number, RowState>();
   private readonly receipts = new Map<number, Receipt[]>();
   /** Call ids of receipts kept, to tell a pushed-again receipt. */
@@ -232,7 +255,6 @@ export class CampaignOutcomes {
   private unmatchedOverflow = 0;
   private seq = 0;
   private readonly counts = {
-    results: { unreadable: 0, tooLong: 0 },
     receipts: {
       read: 0,
       matched: 0,
@@ -251,8 +273,18 @@ export class CampaignOutcomes {
     return this.campaign?.code;
   }
 
+  /**
+   * What reading the results file warned of, in `npm run call`'s words: its last line cut short by a
+   * crash (or a full disk) and ignored.
+   */
+  get resultsWarnings(): readonly string[] {
+    return this.cutLine === undefined
+      ? []
+      : [`its last line (${this.cutLine}) was cut short, by a crash or a full disk: ignored`];
+  }
+
   /** The line of `phase` worth reading: none when it is blank, or too long (counted). */
-  private readable(phase: Phase, raw: string | undefined): string | undefined {
+  private readable(phase: 'receipts' | 'logs', raw: string | undefined): string | undefined {
     this.enter(phase);
     if (raw === undefined || raw.length > MAX_LOG_LINE_CHARS) {
       this.counts[phase].tooLong++;
@@ -267,6 +299,8 @@ export class CampaignOutcomes {
     if (to < PHASES.indexOf(this.phase)) throw new Error(`${phase} are read after ${this.phase}`);
     while (PHASES.indexOf(this.phase) < to) {
       if (this.phase === 'results') {
+        // The results file ended without being told how: a bad last line is taken for one cut short.
+        this.endResults(false);
         this.phase = 'receipts';
         this.indexResultCalls();
       } else {
@@ -277,34 +311,56 @@ export class CampaignOutcomes {
   }
 
   /**
-   * One line of the results file (`undefined`: a line too long to read). A line that is not one (a line
-   * cut by a crash) is counted.
+   * One line of the results file, in order (`undefined`: a line longer than
+   * {@link MAX_RESULTS_LINE_BYTES}, not read). Throws an {@link OutcomesError} for a line that is not a
+   * results line of the campaign once another line follows it: only the last line may be cut short.
    */
   addResultsLine(raw: string | undefined): void {
-    const line = this.readable('results', raw);
-    if (line === undefined) return;
-    const parsed = v.safeParse(ResultsLineSchema, parseJson(line));
-    if (!parsed.success) {
-      this.counts.results.unreadable++;
-      return;
-    }
-    this.fold(parsed.output);
+    this.enter('results');
+    const number = ++this.resultsLines;
+    // A line follows the bad one: it ended with a line break, so no crash cut it short.
+    if (this.badLine !== undefined) throw this.corrupt(this.badLine);
+    if (raw === undefined || Buffer.byteLength(raw) > MAX_RESULTS_LINE_BYTES)
+      throw this.corrupt({ line: number, why: `longer than ${MAX_RESULTS_LINE_BYTES} bytes` });
+    if (raw.trim() === '') return;
+    const line = parseResultsLine(raw);
+    const wrong = typeof line === 'string' ? line : this.folder.add(line);
+    if (wrong !== undefined) this.badLine = { line: number, why: wrong };
+    else if (typeof line !== 'string') this.fold(line);
   }
 
-  /** A results line's say on its row (or, the first campaign line, on the campaign). */
+  /**
+   * The results file is read: whether it ended with a line break. A bad last line that did is corrupt (a
+   * crash cuts a line before its line break); one that did not was cut short, and is ignored with a
+   * warning ({@link resultsWarnings}), as `npm run call` ignores it (and cuts it off before it appends).
+   */
+  endResults(endsWithLineBreak: boolean): void {
+    this.enter('results');
+    const bad = this.badLine;
+    if (bad === undefined) return;
+    if (endsWithLineBreak) throw this.corrupt(bad);
+    this.badLine = undefined;
+    this.cutLine = bad.line;
+  }
+
+  private corrupt({ line, why }: BadLine): OutcomesError {
+    const where = `line ${line}: ${maskRowText(why)}`;
+    return new OutcomesError(
+      this.campaign === undefined
+        ? `it has no campaign line (npm run call writes one first); ${where}`
+        : where,
+    );
+  }
+
+  /** A results line the folder took: its say on its row (or, the campaign line, on the campaign). */
   private fold(line: ResultsLine): void {
     if (line.kind === 'campaign') {
-      // The first campaign line names the campaign; a restart's later one is the same campaign.
-      if (this.campaign === undefined && this.states.size === 0) this.campaign = line;
-      else if (line.code !== this.campaign?.code) this.counts.results.unreadable++;
+      this.campaign = line;
       return;
     }
-    if (this.campaign === undefined) {
-      this.counts.results.unreadable++;
-      return;
-    }
+    const folded = this.folder.result()?.rows.get(line.row)?.state;
     // The request of the row's last `sending` placed no call: the row is pending again, as if never sent.
-    if (line.kind === 'unsent') {
+    if (folded === undefined || folded.kind === 'pending') {
       this.states.delete(line.row);
       return;
     }
@@ -316,22 +372,18 @@ export class CampaignOutcomes {
     };
     this.states.set(line.row, state);
     state.outId = line.outId;
+    state.status = statusOf(folded);
+    state.settled = line.kind === 'settled';
     switch (line.kind) {
       case 'sending':
-        state.status = 'uncertain';
-        state.settled = false;
         state.callId = undefined;
         break;
       case 'result':
-        state.status = line.status;
-        state.settled = false;
         state.id = line.id ?? state.id;
         state.number = line.number ?? state.number;
         state.callId = line.callId;
         break;
       case 'settled':
-        state.status = 'placed';
-        state.settled = true;
         state.callId = line.callId;
         break;
     }
@@ -489,9 +541,8 @@ export class CampaignOutcomes {
     if (this.phase !== 'logs') this.enter('logs');
     const campaign = this.campaign;
     if (campaign === undefined) throw new OutcomesError('the results file has no campaign line');
-    let last = campaign.rows;
-    for (const row of this.states.keys()) last = Math.max(last, row);
-    for (let row = 1; row <= last; row++) {
+    // The folder refuses a line of a row past the campaign's.
+    for (let row = 1; row <= campaign.rows; row++) {
       const state = this.states.get(row);
       if (state === undefined) yield pendingRow(row, outIdOf(campaign.code, row));
       else yield this.describeRow(state);
@@ -559,7 +610,6 @@ export class CampaignOutcomes {
       uncertain,
       settledByReceipts,
       placedTwice,
-      results: { ...this.counts.results },
       receipts: { ...this.counts.receipts },
       logs: {
         ...this.counts.logs,
@@ -596,11 +646,15 @@ export class CampaignOutcomes {
   }
 }
 
-function parseJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined;
+/** What a row's folded state says of it: a `sending` without its end is uncertain. */
+function statusOf(state: Exclude<FoldedState, { kind: 'pending' }>): RowStatus {
+  switch (state.kind) {
+    case 'interrupted':
+      return 'uncertain';
+    case 'invalid':
+      return 'invalid';
+    case 'done':
+      return state.status;
   }
 }
 
@@ -698,12 +752,24 @@ export const OUTCOME_COLUMNS = [
 ] as const;
 export type OutcomeColumn = (typeof OUTCOME_COLUMNS)[number];
 
-/** Columns that hold ids the project made or the platform gave, never anyone's number: shown as written. */
-const ID_COLUMNS: ReadonlySet<OutcomeColumn> = new Set(['row', 'outId', 'callId', 'duration']);
+/**
+ * Columns the join itself writes, never text of an input: the row, its `OutId` (checked against the
+ * campaign's when read), the duration (a number of seconds under a day), yes or no.
+ */
+const OWN_COLUMNS: ReadonlySet<OutcomeColumn> = new Set([
+  'row',
+  'outId',
+  'duration',
+  'answered',
+  'transferred',
+]);
 
 /**
- * A row as text, column by column, every phone number masked (again: the inputs are masked already, but
- * an `id` column or a log line from elsewhere may hold one), outcome words joined by spaces.
+ * A row as text, column by column, outcome words joined by spaces, every phone number masked: the inputs are
+ * masked already, but an `id` column, a receipt or a log line from elsewhere may hold one, glued to letters
+ * too (`appt13800138000`). Text of the inputs has every phone number in it masked wherever it stands
+ * ({@link maskRowText}); the call id only a phone number standing on its own (the log's rules), since call
+ * ids are long runs of digits that must stay as written, to be searched and joined.
  */
 export function outcomeCells(row: OutcomeRow): Record<OutcomeColumn, string> {
   const cells: Record<OutcomeColumn, string> = {
@@ -724,7 +790,8 @@ export function outcomeCells(row: OutcomeRow): Record<OutcomeColumn, string> {
     endedAs: row.endedAs,
   };
   for (const column of OUTCOME_COLUMNS)
-    if (!ID_COLUMNS.has(column)) cells[column] = maskPhoneNumbersInText(cells[column]);
+    if (column === 'callId') cells[column] = maskPhoneNumbersInText(cells[column]);
+    else if (!OWN_COLUMNS.has(column)) cells[column] = maskRowText(cells[column]);
   return cells;
 }
 
@@ -735,7 +802,7 @@ export function outcomeJson(row: OutcomeRow): Record<string, unknown> {
     ...cells,
     row: row.row,
     duration: row.duration ?? null,
-    lastOutcomes: row.lastOutcomes.map(maskPhoneNumbersInText),
+    lastOutcomes: row.lastOutcomes.map(maskRowText),
     transferred: row.transferred,
   };
 }

@@ -1,7 +1,9 @@
 /**
  * The outcomes join (shared/campaign/outcomes.ts) on a campaign played through the real `outbound` bundle
  * (test/support/campaign-outcomes.ts): each row's status, answer, last node, tag, transfer, who hung up and
- * how it ended; duplicates, envelopes, cut lines and other campaigns' receipts counted, never joined.
+ * how it ended; duplicates, envelopes, cut lines and other campaigns' receipts counted, never joined; a
+ * results file read as `npm run call` reads it (a corrupt line refused, a cut last line ignored); and every
+ * number masked in what is printed, however an input hides it.
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
@@ -196,7 +198,7 @@ describe('the outcomes join', () => {
     assert.equal(brief([...join.rows()][0] as OutcomeRow), EXPECTED[0]);
   });
 
-  it('skips and counts cut lines, lines over 64 KB, junk and lines of other kinds', () => {
+  it('skips and counts cut lines, lines over 64 KB, junk and lines of other kinds; ignores a cut last results line', () => {
     const lastResult = fixture.results.at(-1) as string;
     const otherLines = [
       JSON.stringify({
@@ -209,7 +211,7 @@ describe('the outcomes join', () => {
       'not json',
     ];
     const join = joinAll({
-      results: [...fixture.results.slice(0, -1), lastResult.slice(0, 30), undefined, '', 'x'.repeat(70_000)],
+      results: [...fixture.results.slice(0, -1), lastResult.slice(0, 30)],
       receipts: [
         ...fixture.receiptLog,
         JSON.stringify({ call_id: 'a^b', status_code: '200101', status_time: '2026-03-10 10:00:00' }),
@@ -228,7 +230,9 @@ describe('the outcomes join', () => {
     assert.equal(rows[10]?.status, 'pending');
     assert.deepEqual(rows.slice(0, 10).map(brief), EXPECTED.slice(0, 10));
     const totals = join.totals();
-    assert.deepEqual(totals.results, { unreadable: 1, tooLong: 2 });
+    assert.deepEqual(join.resultsWarnings, [
+      `its last line (${fixture.results.length}) was cut short, by a crash or a full disk: ignored`,
+    ]);
     assert.equal(totals.receipts.other, 2);
     assert.equal(totals.receipts.unreadable, 4);
     assert.equal(totals.receipts.tooLong, 2);
@@ -435,16 +439,49 @@ describe('the outcomes join', () => {
       { kind: 'unsent', row: 1, outId: `${CODE}r1`, at: '2026-03-10T02:10:01.000Z', attempt: 2 },
     ]);
     assert.equal(unsent?.status, 'pending');
-    // A second campaign line (a restart) is the same campaign; another campaign's is not read.
-    const restarted = joinAll({
-      results: [...lines, { ...lines[0], code: 'other1' }, lines[0]].map((line) => JSON.stringify(line)),
-    });
-    assert.equal(restarted.code, CODE);
-    assert.equal(restarted.totals().results.unreadable, 1);
+    // npm run call writes the campaign line once: a second one (of this campaign or another) is corrupt.
+    for (const second of [lines[0], { ...lines[0], code: 'other1' }])
+      assert.throws(
+        () => joinAll({ results: [...lines, second, lines[2]].map((line) => JSON.stringify(line)) }),
+        new OutcomesError('line 4: a second campaign line'),
+      );
+  });
+
+  it('refuses a corrupt line as npm run call does, naming it; a bad last line only when it ended', () => {
+    const [campaign, ...rest] = fixture.results;
+    const cut = (fixture.results[5] as string).slice(0, 30);
+    const refused = (results: readonly (string | undefined)[], message: RegExp, ended = false) =>
+      assert.throws(
+        () => joinAll({ results }).endResults(ended),
+        (error) => error instanceof OutcomesError && message.test(error.message),
+      );
+    // A line cut short in the middle (a crash, then a careless append): blank lines are counted.
+    refused([campaign, '', cut, ...rest], /^line 3: not JSON$/);
+    refused([campaign, cut, ''], /^line 2: not JSON$/);
+    refused([campaign, undefined, ...rest], /^line 2: longer than 4096 bytes$/);
+    refused([campaign, 'x'.repeat(5000)], /^line 2: longer than 4096 bytes$/);
+    refused(
+      [campaign, JSON.stringify({ ...JSON.parse(rest[0] as string), row: 13, outId: `${CODE}r13` })],
+      /^line 2: row 13, while the campaign has 12$/,
+      true,
+    );
+    // The reasons never quote a number whole, though the line holds one.
+    refused(
+      [campaign, JSON.stringify({ ...JSON.parse(rest[0] as string), outId: '13800138000' }), ...rest],
+      /^line 2: row 1 with OutId 138\*\*\*\*8000, not the campaign's k3x9q2r1$/,
+    );
+    // A bad last line that ended with its line break was not cut by a crash.
+    refused([campaign, ...rest, cut], /^line 19: not JSON$/, true);
+    refused([...rest], /^it has no campaign line \(npm run call writes one first\); line 1: /);
+    const join = joinAll({ results: [campaign, ...rest, cut] });
+    join.endResults(false);
+    assert.equal(join.resultsWarnings.length, 1);
+    assert.equal([...join.rows()].length, 12);
   });
 
   it('refuses a results file without its campaign line, and passes read out of order', () => {
-    const headless = joinAll({ results: fixture.results.slice(1) });
+    // Only a line cut short: no campaign line, and nothing refused yet.
+    const headless = joinAll({ results: [(fixture.results[0] as string).slice(0, 20)] });
     assert.equal(headless.code, undefined);
     assert.throws(() => [...headless.rows()], OutcomesError);
     assert.throws(() => headless.totals(), OutcomesError);
@@ -488,6 +525,29 @@ describe('outcome rows as text', () => {
     assert.deepEqual(json.lastOutcomes, ['matched', 'transferred']);
     assert.equal(outcomeJson({ ...ROW, duration: undefined }).duration, null);
     assert.doesNotMatch(JSON.stringify(json), /13800138000/);
+  });
+
+  it('masks numbers glued to letters in every text of the inputs, and only a phone number in the call id', () => {
+    const cells = outcomeCells({
+      ...ROW,
+      id: 'appt13800138000',
+      callId: '13800138000',
+      receiptStatus: 'X13700137000',
+      lastNode: 'n13800138000',
+      lastOutcomes: ['o13800138000'],
+      tag: 't13800138000',
+      hungUpBy: '13800138000',
+      endedAs: 'e13800138000',
+    });
+    assert.deepEqual(
+      [cells.id, cells.callId, cells.receiptStatus, cells.lastNode, cells.lastOutcomes, cells.tag],
+      ['appt138****8000', '138****8000', 'X137****7000', 'n138****8000', 'o138****8000', 't138****8000'],
+    );
+    assert.deepEqual([cells.hungUpBy, cells.endedAs], ['138****8000', 'e138****8000']);
+    // A short appointment id stays readable; a call id keeps its long runs of digits.
+    assert.equal(outcomeCells({ ...ROW, id: 'appt-123456' }).id, 'appt-123456');
+    assert.equal(outcomeCells(ROW).callId, '130301340103^117079730103');
+    assert.deepEqual(outcomeJson({ ...ROW, lastOutcomes: ['o13800138000'] }).lastOutcomes, ['o138****8000']);
   });
 
   it('writes RFC 4180 records, quoting what needs it and defusing formulas', () => {

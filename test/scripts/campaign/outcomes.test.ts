@@ -1,15 +1,19 @@
 /**
  * `npm run outcomes` on a campaign played through the real `outbound` bundle: the table and its totals,
  * the CSV (quoted as RFC 4180 says), JSON lines, `--settle` (exactly the right lines, once), file lists
- * after --receipts and --logs, unreadable inputs; and never a phone number unmasked in anything printed or
- * written, though the raw receipts hold them whole.
+ * after --receipts and --logs, unreadable inputs, an -o that would overwrite an input; a results file read
+ * as npm run call reads it (a corrupt line refused, a cut last line ignored, and cut off by --settle); and
+ * never a phone number unmasked in anything printed or written, though the raw receipts hold them whole and
+ * hostile inputs hide them.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, symlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { lockResultsFile } from '../../../dev/campaign-files';
+import { lockResultsFile, readResultsFile } from '../../../dev/campaign-files';
 import { main, spreadFileLists } from '../../../scripts/campaign/outcomes';
 import { SETTLED_STATUS } from '../../../shared/campaign/outcomes';
+import { outIdOf } from '../../../shared/campaign/results';
 import { CALLEE, type CampaignFixture, CODE, campaignFixture } from '../../support/campaign-outcomes';
 import { captureIo } from '../../support/command-io';
 import { scratchFiles } from '../../support/scratch-files';
@@ -180,16 +184,167 @@ describe('npm run outcomes', () => {
     assert.equal(readFileSync(own, 'utf8'), after);
   });
 
-  it('--settle starts its line on a line of its own after a line cut by a stop', async () => {
-    const own = files.file('cut.results.jsonl', fixture.results.join('\n'));
-    appendFileSync(own, '\n{"kind":"sending","row":12,"outI');
-    const { code, out } = await run([own, '--receipts', receipts, '--settle']);
-    assert.equal(code, 0);
-    assert.match(out, /\nresults: 1 line unreadable/);
-    const lines = readFileSync(own, 'utf8').split('\n');
-    assert.equal(lines.at(-1), '');
-    assert.equal(JSON.parse(lines.at(-2) as string).kind, 'settled');
-    assert.equal(lines.at(-3), '{"kind":"sending","row":12,"outI');
+  it('--settle cuts off a last line a crash cut short before it appends, so that npm run call reads the file', async () => {
+    const whole = `${fixture.results.join('\n')}\n`;
+    const own = files.file('cut.results.jsonl', whole);
+    const cut = `{"kind":"result","row":12,"outId":"${CODE}r1`;
+    appendFileSync(own, cut);
+    const warning = `outcomes: warning: ${own}: its last line (${fixture.results.length + 1}) was cut short, by a crash or a full disk: ignored\n`;
+    const { code, out, err } = await run([own, '--receipts', receipts, '--settle']);
+    assert.equal(code, 0, err);
+    assert.equal(err, warning);
+    assert.match(
+      out,
+      /\nsettled 1 row: appended 1 settled line to the results file, after cutting off its last line, cut short by a crash\n/,
+    );
+    const after = readFileSync(own, 'utf8');
+    assert.ok(after.startsWith(whole));
+    assert.equal(JSON.parse(after.slice(whole.length)).kind, 'settled');
+    // Read back as npm run call reads it: clean, the settled row placed, the cut row never sent.
+    const read = readResultsFile(own);
+    assert.equal(read.kind, 'read');
+    if (read.kind !== 'read') return;
+    assert.deepEqual(read.warnings, []);
+    assert.equal(read.wholeBytes, read.bytes);
+    assert.deepEqual(read.results?.rows.get(7)?.state, { kind: 'done', status: 'placed', attempts: 1 });
+    assert.equal(read.results?.rows.get(12), undefined);
+    const again = await run([own, '--receipts', receipts]);
+    assert.equal(again.err, '');
+    assert.match(again.out, /\n7\s+settled\s+yes/);
+  });
+
+  it('refuses a results file with a corrupt line, naming it, and never settles it', async () => {
+    const [campaign, ...rest] = fixture.results;
+    const cut = (rest[0] as string).slice(0, 40);
+    const text = `${[campaign, cut, ...rest].join('\n')}\n`;
+    const own = files.file('corrupt.results.jsonl', text);
+    for (const argv of [[own], [own, '--receipts', receipts, '--settle']]) {
+      const { code, out, err } = await run(argv);
+      assert.equal(code, 1);
+      assert.equal(out, '');
+      assert.equal(
+        err,
+        `outcomes: ${own} is not a campaign's results file: line 2: not JSON (npm run call refuses it too; only a last line cut short by a crash is ignored)\n`,
+      );
+    }
+    assert.equal(readFileSync(own, 'utf8'), text);
+    // The same line last, ended by its line break: not cut by a crash either.
+    const ended = files.file('ended.results.jsonl', `${[...fixture.results, cut].join('\n')}\n`);
+    const refused = await run([ended]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /: line 19: not JSON /);
+  });
+
+  it('refuses an -o that names an input, however spelled, and leaves the input as it was', async () => {
+    const own = files.file('own.results.jsonl', `${fixture.results.join('\n')}\n`);
+    const before = readFileSync(own, 'utf8');
+    const linked = join(dirname(logs), 'linked.log');
+    symlinkSync(logs, linked);
+    const spelled = `${dirname(receipts)}/./${basename(receipts)}`;
+    for (const [output, input] of [
+      [own, own],
+      [spelled, receipts],
+      [linked, logs],
+    ] as const) {
+      const { code, out, err } = await run([own, '--receipts', receipts, '--logs', logs, '-o', output]);
+      assert.equal(code, 2);
+      assert.equal(out, '');
+      assert.equal(err.split('\n').length, 2, err);
+      assert.ok(
+        err.startsWith(
+          `outcomes: -o ${output} is the input ${input}: it would be overwritten; write the CSV elsewhere (`,
+        ),
+        err,
+      );
+    }
+    assert.equal(readFileSync(own, 'utf8'), before);
+    assert.equal(readFileSync(receipts, 'utf8'), `${fixture.receiptLog.join('\n')}\n`);
+  });
+
+  it('masks every number of hostile inputs, glued to letters or spaced out, in the table, the CSV and JSON', async () => {
+    const at = '2026-03-10T02:00:00.000Z';
+    const result = (row: number, fields: Record<string, unknown>) =>
+      JSON.stringify({ kind: 'result', row, outId: outIdOf(CODE, row), at, status: 'placed', ...fields });
+    const hostile = files.file(
+      'hostile.results.jsonl',
+      `${[
+        JSON.stringify({ kind: 'campaign', format: 1, code: CODE, created: at, input: 'x', rows: 4 }),
+        result(1, { id: 'appt13800138000', number: '13800138000', callId: 'c^1' }),
+        result(2, { id: 'id+86 135 0013 5000', callId: 'c^2' }),
+        result(3, { id: '=HYPERLINK(13512345678)', callId: 'c^3' }),
+        JSON.stringify({ kind: 'sending', row: 4, outId: outIdOf(CODE, 4), at, attempt: 1 }),
+      ].join('\n')}\n`,
+    );
+    const receipt = (fields: Record<string, unknown>) => JSON.stringify({ start_time: 't', ...fields });
+    const hostileReceipts = files.file(
+      'hostile.receipts.jsonl',
+      [
+        receipt({
+          call_id: 'c^1',
+          out_id: outIdOf(CODE, 1),
+          duration: '13800138000',
+          smart_status_code: 'X13700137000',
+          hangup_direction: '13600136000',
+          status_msg: '用户13500135000',
+        }),
+        receipt({ call_id: 'c^9', out_id: '13912345678', status_msg: '13912345678' }),
+        receipt({
+          call_id: 'c^2',
+          out_id: outIdOf(CODE, 2),
+          status_code: '13312345678',
+          hangup_direction: 'h+86 131 2345 6789',
+        }),
+        receipt({
+          call_id: '18612345678',
+          out_id: outIdOf(CODE, 4),
+          smart_status_code: 'ANSWERED',
+          duration: 5,
+        }),
+      ].join('\n'),
+    );
+    const line = (fields: Record<string, unknown>) =>
+      JSON.stringify({ level: 'info', msg: 'callback', fn: 'outbound', time: at, ...fields });
+    const hostileLogs = files.file(
+      'hostile.log',
+      [
+        line({
+          callId: 'c^3',
+          node: 'n15800158000',
+          action: 'play',
+          tag: 't15900159000',
+          outcomes: ['o18800188000'],
+        }),
+        line({ callId: '18612345678', node: 'ask13700137000', action: 'hangup', outcomes: ['ended'] }),
+      ].join('\n'),
+    );
+    const inputs = [hostile, '--receipts', hostileReceipts, '--logs', hostileLogs];
+    const csvFile = files.file('hostile.csv', '');
+    const table = await run(inputs);
+    const json = await run([...inputs, '--json']);
+    const csv = await run([...inputs, '-o', csvFile]);
+    const written = readFileSync(csvFile, 'utf8');
+    for (const text of [table.out, table.err, json.out, json.err, csv.out, csv.err, written]) {
+      assert.doesNotMatch(text, /[0-9]{11}/);
+      assert.doesNotMatch(text, /135 0013 5000|131 2345 6789/);
+    }
+    const records = written.split('\r\n');
+    assert.match(
+      records[1] as string,
+      /^1,appt138\*\*\*\*8000,138\*\*\*\*8000,k3x9q2r1,placed,c\^1,no,,X137\*\*\*\*7000,,,,no,136\*\*\*\*6000,no-answer$/,
+    );
+    assert.match(
+      records[2] as string,
+      /^2,id[0-9]{3}\*\*\*\*5000,,.*,133\*\*\*\*5678,.*,h[0-9]{3}\*\*\*\*6789,/,
+    );
+    assert.match(
+      records[3] as string,
+      /^3,'=HYPERLINK\(135\*\*\*\*5678\),.*,n158\*\*\*\*8000,o188\*\*\*\*8000,t159\*\*\*\*9000,/,
+    );
+    assert.match(
+      records[4] as string,
+      /^4,,,k3x9q2r4,placed \(settled by receipt\),186\*\*\*\*5678,yes,5,ANSWERED,ask137\*\*\*\*7000,/,
+    );
+    assert.match(table.out, /\nended as: .*t159\*\*\*\*9000 1/);
   });
 
   it('takes every file after --receipts and --logs, up to the next option', async () => {
