@@ -426,14 +426,18 @@ async function runLocked(options: RunCampaignOptions, context: LockedContext): P
   const { io } = options;
   const read = readResultsFile(resultsFile);
   if (read.kind === 'corrupt')
-    return fail(`${resultsFile} is not a campaign's results file: ${read.message}; give another --results`);
+    return fail(
+      `${resultsFile} is not a campaign's results file: ${maskRowText(maskPhoneNumbersInText(read.message))}; ` +
+        'a line cut short in the middle of the file can be removed by hand (docs/campaign-outcomes.md says ' +
+        'why that is safe); another --results starts a new campaign, which calls every row again',
+    );
   const earlier = read.kind === 'read' ? read.results : undefined;
   if (read.kind === 'read')
     for (const warning of read.warnings) io.err(`call: warning: ${resultsFile}: ${warning}\n`);
   if (earlier !== undefined && earlier.campaign.rows !== rows.length)
     return fail(
       `${options.list} has ${plural(rows.length, 'row')}, while the campaign of ${resultsFile} started with ` +
-        `${earlier.campaign.rows}: the list changed under a running campaign (start a new one with another --results)`,
+        `${earlier.campaign.rows}: the list changed under a running campaign (run it with the list it started with; another --results starts a new campaign, which calls every row again)`,
     );
   const code = earlier?.campaign.code ?? newCampaignCode();
 
@@ -459,7 +463,8 @@ async function runLocked(options: RunCampaignOptions, context: LockedContext): P
     return fail(
       `the list changed under a running campaign: ${plural(changed.length, 'row')} (${changed.slice(0, 10).join(', ')}) ` +
         `no longer have the number they were called at (${resultsFile}), or OUTBOUND_SECRETS no longer holds the key ` +
-        'the campaign started with; start a new campaign with another --results',
+        'the campaign started with; run it with the list and the keys it started with (another --results ' +
+        'starts a new campaign, which calls every row again)',
     );
   if (invalid.size > 0 && options.skipInvalid !== true && options.dryRun !== true) {
     const problems = [...invalid].flatMap(([row, found]) => found.map((problem) => `row ${row}: ${problem}`));
