@@ -133,6 +133,28 @@ export async function runCalls(
   let refusals = { code: '', streak: 0 };
   // Uncertain ends with one reason, one row after another: the endpoint, not the rows.
   let uncertainties = { why: '', streak: 0 };
+  // The rows in the list's order, the next one to take, and the rows put off for their closed calendars.
+  let next = 0;
+  const deferred: QueuedRow[] = [];
+  // The rows not yet taken, by calendar: a row is put off only for rows of another calendar, open now.
+  const untaken = new Map<string, number>();
+  for (const item of queue) untaken.set(item.plan.calendar, (untaken.get(item.plan.calendar) ?? 0) + 1);
+  const othersOpen = (calendarName: string): boolean => {
+    for (const [name, count] of untaken)
+      if (
+        name !== calendarName &&
+        count > 0 &&
+        judgeCallingHours(calendars.get(name) as CompiledCalendar, clock.now()).open
+      )
+        return true;
+    return false;
+  };
+  const take = (): QueuedRow | undefined => {
+    if (next >= queue.length) return deferred.shift();
+    const item = queue[next++] as QueuedRow;
+    untaken.set(item.plan.calendar, (untaken.get(item.plan.calendar) ?? 1) - 1);
+    return item;
+  };
   const stopWith = (why: RunStop) => {
     // Reaching --limit ends the run quietly; a stop of any other kind that comes after it still counts.
     if (stop === undefined || (stop.reason === 'limit' && why.reason !== 'limit')) stop = why;
@@ -177,8 +199,15 @@ export async function runCalls(
     });
   };
 
-  /** Whether the row's calendar is open now; waits for it (`wait`) or says no (`skip`, a stop). */
-  const awaitHours = async (calendarName: string): Promise<'open' | 'again' | 'leave'> => {
+  /**
+   * Whether the row's calendar is open now; waits for it (`wait`), says no (`skip`, a stop), or, when
+   * `mayDefer` (rows not yet taken remain), puts the row off so that its worker takes one of those: a
+   * row of a closed calendar never keeps a row of an open one waiting.
+   */
+  const awaitHours = async (
+    calendarName: string,
+    mayDefer: boolean,
+  ): Promise<'open' | 'again' | 'leave' | 'defer'> => {
     const calendar = calendars.get(calendarName) as CompiledCalendar;
     const now = clock.now();
     const hours = judgeCallingHours(calendar, now);
@@ -200,6 +229,7 @@ export async function runCalls(
       });
       return 'leave';
     }
+    if (mayDefer) return 'defer';
     if (waitingUntil !== opening) {
       waitingUntil = opening;
       deps.notice(describeWait(opening, now, calendar.timezone));
@@ -218,7 +248,12 @@ export async function runCalls(
     let attempt = item.attempts;
     let thisRun = 0;
     while (!halt.signal.aborted) {
-      const hours = await awaitHours(plan.calendar);
+      // Only a row not yet tried in this run is put off: its attempts go on from its own lines.
+      const hours = await awaitHours(plan.calendar, thisRun === 0 && othersOpen(plan.calendar));
+      if (hours === 'defer') {
+        deferred.push(item);
+        return;
+      }
       if (hours === 'leave') return;
       if (hours === 'again') continue;
       let now = clock.now();
@@ -371,10 +406,9 @@ export async function runCalls(
     }
   };
 
-  let next = 0;
   const worker = async () => {
     while (!halt.signal.aborted && stop === undefined) {
-      const item = queue[next++];
+      const item = take();
       if (item === undefined) return;
       await sendRow(item);
     }

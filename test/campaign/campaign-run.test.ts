@@ -176,6 +176,31 @@ describe('a campaign run', () => {
     );
   });
 
+  it('never keeps a row of an open calendar waiting behind rows of a closed one', async () => {
+    // 12:10 on a Tuesday: calling is closed for lunch until 14:00, the clinic's desk is open.
+    const queue = [...queueOf(2, 'calling'), ...queueOf(4, 'clinic')].map((item, i) => ({
+      ...item,
+      row: { ...item.row, row: i + 1 },
+    }));
+    const { sent } = await run(0, placed, {
+      queue,
+      start: Date.parse('2026-03-10T12:10:00+08:00'),
+      settings: { concurrency: 2 },
+    });
+    const two = Date.parse('2026-03-10T14:00:00+08:00');
+    const rowOf = (request: (typeof sent)[number]) => Number(request.params.CalledNumber?.slice(-1)) + 1;
+    assert.equal(sent.length, 6);
+    assert.ok(
+      sent.slice(0, 4).every((request) => request.at < two),
+      'the clinic rows go at once',
+    );
+    assert.ok(
+      sent.slice(4).every((request) => request.at >= two),
+      'the calling rows wait for 14:00',
+    );
+    assert.deepEqual(sent.slice(4).map(rowOf).sort(), [1, 2]);
+  });
+
   it('leaves the rows outside their hours for a later run with outside: skip', async () => {
     const { lines, counts, sent } = await run(2, placed, {
       start: Date.parse('2026-03-10T12:30:00+08:00'),
