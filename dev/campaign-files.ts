@@ -12,11 +12,13 @@ import {
   openSync,
   readFileSync,
   readSync,
+  realpathSync,
   statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
+import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import {
   type CampaignRow,
   createListReader,
@@ -256,7 +258,8 @@ export type ResultsLock =
  * machine is never (its process cannot be seen from here: delete the file once sure it has ended).
  */
 export function lockResultsFile(resultsFile: string, pid: number = process.pid): ResultsLock {
-  const path = `${resultsFile}.lock`;
+  // Named after the file itself, not the path typed: a link to it, or `./` in the path, is the same file.
+  const path = `${realPathOf(resultsFile)}.lock`;
   const host = hostname();
   let warning: string | undefined;
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -328,5 +331,18 @@ function isRunning(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The file's real path (links resolved); for a file not written yet, its folder's real path and its name. */
+function realPathOf(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    try {
+      return join(realpathSync(dirname(file)), basename(file));
+    } catch {
+      return resolvePath(file);
+    }
   }
 }

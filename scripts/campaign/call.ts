@@ -506,7 +506,8 @@ async function runLocked(options: RunCampaignOptions, context: LockedContext): P
   }
 
   const now = clock.now();
-  for (const name of new Set(queue.map((item) => item.plan.calendar))) {
+  // Only a campaign that waits needs its calendars to open: one that skips leaves the rows for later.
+  for (const name of campaign.outside === 'wait' ? new Set(queue.map((item) => item.plan.calendar)) : []) {
     const calendar = compiled.compiled.calendars.get(name);
     if (calendar !== undefined && nextOpening(calendar, now) === undefined)
       return fail(
@@ -796,11 +797,13 @@ function showDryRun(
   for (const name of calendars) {
     const calendar = compiled.calendars.get(name);
     if (calendar === undefined) continue;
-    const opening = nextOpening(calendar, dry.now) as number;
+    const opening = nextOpening(calendar, dry.now);
     io.err(
       (opening === dry.now
         ? `call: calendar ${name} is open now (${formatLocal(dry.now, calendar.timezone)})`
-        : `call: calendar ${name} is closed now; it opens ${formatLocal(opening, calendar.timezone)}`) +
+        : opening === undefined
+          ? `call: calendar ${name} is closed now, and does not open in the next 31 days`
+          : `call: calendar ${name} is closed now; it opens ${formatLocal(opening, calendar.timezone)}`) +
         `${describeUnknownYear(calendar, dry.now, options.unknownYears ?? 'closed')}\n`,
     );
   }

@@ -88,8 +88,8 @@ export type RunCounts = {
 export const REFUSAL_STREAK = 5;
 
 /**
- * How many uncertain ends with one reason, one after another, stop a campaign: an endpoint that answers
- * junk, hangs or resets would otherwise leave every row of the list uncertain.
+ * How many uncertain ends, one after another, stop a campaign: an endpoint that answers junk, hangs or
+ * resets would otherwise leave every row of the list uncertain.
  */
 export const UNCERTAIN_STREAK = 5;
 
@@ -131,7 +131,7 @@ export async function runCalls(
   let stop: RunStop | undefined;
   // Refusals with one code, one row after another: a problem of the campaign, not of its rows.
   let refusals = { code: '', streak: 0 };
-  // Uncertain ends with one reason, one row after another: the endpoint, not the rows.
+  // Uncertain ends, one row after another: the endpoint, not the rows.
   let uncertainties = { why: '', streak: 0 };
   // The rows in the list's order, the next one to take, and the rows put off for their closed calendars.
   let next = 0;
@@ -225,7 +225,11 @@ export async function runCalls(
     if (opening === undefined) {
       stopWith({
         reason: 'failed',
-        message: `calendar ${calendarName} does not open in the next 31 days: nothing to wait for`,
+        message:
+          `calendar ${calendarName} does not open in the next 31 days: nothing to wait for` +
+          (hours.noData === undefined
+            ? ''
+            : ` (no holiday data covers ${hours.noData.year}: its days are closed to a campaign unless --unknown-years weekly)`),
       });
       return 'leave';
     }
@@ -359,15 +363,13 @@ export async function runCalls(
           finish(item, attempt, ended, { status: 'uncertain', why: decision.why, ...answered });
           counts.uncertain++;
           changed();
-          uncertainties =
-            uncertainties.why === decision.why
-              ? { why: decision.why, streak: uncertainties.streak + 1 }
-              : { why: decision.why, streak: 1 };
+          // Any uncertain end counts, whatever its reason: an endpoint's junk varies (502, 503, pages, JSON).
+          uncertainties = { why: decision.why, streak: uncertainties.streak + 1 };
           if (uncertainties.streak >= UNCERTAIN_STREAK)
             stopWith({
               reason: 'failed',
               message:
-                `${UNCERTAIN_STREAK} requests in a row may or may not have placed their call (${decision.why}): ` +
+                `${UNCERTAIN_STREAK} requests in a row may or may not have placed their call (the last: ${decision.why}): ` +
                 'that is the endpoint or the network, not the rows; check them, settle the uncertain rows from the ' +
                 'receipts (npm run outcomes -- --settle), then run again',
             });

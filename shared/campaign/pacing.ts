@@ -112,9 +112,12 @@ export function createRateLimiter(target: number): RateLimiter {
   const left: number[] = [];
   return {
     admit(nowMs) {
+      // `allowed` requests in any window of `allowed / rate` seconds: a second's worth at 95 a second,
+      // 667 ms for one at 1.5 a second (a whole second would round 1.5 down to 1).
       const allowed = Math.max(1, Math.floor(rate));
-      while (left.length > 0 && (left[0] as number) <= nowMs - 1000) left.shift();
-      if (left.length >= allowed) return (left[left.length - allowed] as number) + 1001;
+      const windowMs = (1000 * allowed) / rate;
+      while (left.length > 0 && (left[0] as number) <= nowMs - windowMs) left.shift();
+      if (left.length >= allowed) return Math.ceil((left[left.length - allowed] as number) + windowMs + 1);
       left.push(nowMs);
       if (left.length > Math.max(1, Math.ceil(target))) left.shift();
       return nowMs;

@@ -138,13 +138,18 @@ export type ResultsLine = v.InferOutput<typeof ResultsLineSchema>;
 
 /**
  * A text of a campaign's row as it may be printed or written (its `id`, a value an API or a log gave):
- * every phone number in it masked (a mobile, `1[3-9]` and 9 more digits; a landline with its area code,
- * `0` and 9 to 11 more; either after `+86`; spaces and `-` between digits allowed), wherever it stands:
- * `appt13800138000` too, which the log's masking leaves, since there a letter glued to digits is rarely
- * a number. An appointment number such as `20260311` or `appt-1042` stays readable.
+ * every phone number in it masked, however it is written and wherever it stands (`appt13800138000`,
+ * which the log's masking leaves, since there a letter glued to digits is rarely a number). A number is a
+ * mobile (`1[3-9]` and 9 more digits) or a landline with its area code (`0`, then 9 to 11 more digits),
+ * after `+86`/`0086` or not, with spaces, `-`, `.` and brackets between digits (`(010) 8888-9999`,
+ * `138.0013.8000`), full-width digits read as digits. An appointment number such as `20260311` or
+ * `appt-1042` stays readable.
  */
 export function maskRowText(text: string): string {
-  return text.replace(/(?:\+?86[\s-]?)?(?:1[3-9](?:[\s-]?[0-9]){9}|0[1-9](?:[\s-]?[0-9]){8,10})/g, (run) =>
-    maskPhoneNumber(run.replace(/^\+?86[\s-]?/, '')),
-  );
+  return text
+    .normalize('NFKC')
+    .replace(
+      /(?:(?:\+|00)86[\s.()-]*)?(?:1[3-9](?:[\s.()-]*[0-9]){9}|\(?0[1-9](?:[\s.()-]*[0-9]){8,10})/g,
+      (run) => maskPhoneNumber(run.replace(/^(?:\+|00)86/, '')),
+    );
 }

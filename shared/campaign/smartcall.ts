@@ -234,14 +234,19 @@ export function judgeApiError(code: string, httpStatus: number): ApiErrorVerdict
  * Cloud writes them), none otherwise (an endpoint that puts anything else there is not trusted with it).
  */
 export function readRequestId(value: unknown): string | undefined {
-  return typeof value === 'string' && /^[0-9A-Za-z-]{1,64}$/.test(value) ? value : undefined;
+  return typeof value === 'string' && /^[0-9A-F]{8}(?:-[0-9A-F]{4}){3}-[0-9A-F]{12}$/i.test(value)
+    ? value
+    : undefined;
 }
 
 /** The answer of a SmartCall that placed the call. */
 export const SmartCallAnswerSchema = v.looseObject({
   Code: v.literal('OK'),
-  /** The characters of a callback's `call_id` (digits `^` digits, as seen): what the receipts will carry. */
-  CallId: v.pipe(v.string(), v.regex(/^[0-9A-Za-z^._:-]{1,128}$/)),
+  /**
+   * Two parts around a `^` (digits `^` digits, as every call id seen), of a callback's `call_id`
+   * characters: what the receipts will carry. Anything else (a bare number above all) is not kept.
+   */
+  CallId: v.pipe(v.string(), v.regex(/^[0-9A-Za-z._:-]{1,64}\^[0-9A-Za-z._:-]{1,64}$/)),
   RequestId: v.optional(v.unknown()),
   Message: v.optional(v.string()),
 });
@@ -249,7 +254,12 @@ export const SmartCallAnswerSchema = v.looseObject({
 /** An error answer: Alibaba Cloud's JSON error body (also sent with HTTP 200 by VMS's own refusals). */
 export const ApiErrorAnswerSchema = v.looseObject({
   /** An error code is a word of letters, digits, `.`, `_` and `-` (`isv.MOBILE_NUMBER_ILLEGAL`): kept and shown. */
-  Code: v.pipe(v.string(), v.regex(/^[A-Za-z][A-Za-z0-9._-]{0,127}$/)),
+  Code: v.pipe(
+    v.string(),
+    v.regex(/^[A-Za-z][A-Za-z0-9._-]{0,127}$/),
+    // No code has a number in it: five digits in a row are someone's, not the API's.
+    v.check((code) => !/[0-9]{5}/.test(code)),
+  ),
   RequestId: v.optional(v.unknown()),
   Message: v.optional(v.string()),
 });

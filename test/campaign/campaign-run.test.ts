@@ -338,14 +338,20 @@ describe('a campaign run', () => {
     );
   });
 
-  it('stops after five uncertain ends in a row for one reason: an endpoint that answers junk', async () => {
-    const junk: SendOutcome = { kind: 'uncertain', why: 'an answer that is not JSON', http: 200 };
-    const { stop, counts } = await run(20, (_params, index) => (index === 2 ? placed() : junk));
+  it('stops after five uncertain ends in a row, whatever their reasons: an endpoint that answers junk', async () => {
+    // Junk that varies (a 502 page, a 503 page, JSON without a CallId) counts all the same.
+    const junk = (index: number): SendOutcome => ({
+      kind: 'uncertain',
+      why: ['HTTP 502 without a JSON answer', 'HTTP 503 without a JSON answer', 'an answer without a CallId'][
+        index % 3
+      ] as string,
+    });
+    const { stop, counts } = await run(20, (_params, index) => (index === 2 ? placed() : junk(index)));
     assert.equal(counts.uncertain, 7);
     assert.equal(stop?.reason, 'failed');
     assert.match(
       stop !== undefined && 'message' in stop ? stop.message : '',
-      /^5 requests in a row may or may not have placed their call \(an answer that is not JSON\)/,
+      /^5 requests in a row may or may not have placed their call \(the last: HTTP 503 without a JSON answer\)/,
     );
   });
 

@@ -122,6 +122,13 @@ describe('the rate', () => {
       assert.ok(admitted.filter((t) => t >= start && t < start + 1000).length <= 4, String(start));
   });
 
+  it('keeps a fractional rate: 1.5 a second is one request in any 667 ms, not one a second', () => {
+    const limiter = createRateLimiter(1.5);
+    assert.equal(limiter.admit(0), 0);
+    assert.equal(limiter.admit(500), 668);
+    assert.equal(limiter.admit(668), 668);
+  });
+
   it('halves when the API throttles (once for answers together), said once, and climbs back', () => {
     const limiter = createRateLimiter(10);
     assert.equal(limiter.throttled(0), true);

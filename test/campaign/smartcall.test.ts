@@ -147,12 +147,17 @@ describe('what an API error means to a campaign', () => {
 describe('answers', () => {
   it('keeps only what has the shape of a call id, an error code or a request id', () => {
     assert.ok(!v.is(SmartCallAnswerSchema, { Code: 'OK', CallId: 'call 13800138000 placed' }));
+    assert.ok(!v.is(SmartCallAnswerSchema, { Code: 'OK', CallId: '13800138000' }));
+    assert.ok(v.is(SmartCallAnswerSchema, { Code: 'OK', CallId: '130301340124^117079730123' }));
     assert.ok(!v.is(ApiErrorAnswerSchema, { Code: 'isv.X 13800138000 refused' }));
+    assert.ok(!v.is(ApiErrorAnswerSchema, { Code: 'Foo.13800138000' }));
+    assert.ok(v.is(ApiErrorAnswerSchema, { Code: 'isv.MOBILE_NUMBER_ILLEGAL' }));
     assert.equal(
       readRequestId('0B8DFD0E-7578-4667-B74D-374153D43ECC'),
       '0B8DFD0E-7578-4667-B74D-374153D43ECC',
     );
     assert.equal(readRequestId('for 13800138000'), undefined);
+    assert.equal(readRequestId('13800138000'), undefined);
     assert.equal(readRequestId(42), undefined);
   });
 

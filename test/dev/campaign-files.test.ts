@@ -4,8 +4,9 @@
  * do-not-call list read again when it changes, the campaign file.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   lockResultsFile,
@@ -179,6 +180,18 @@ describe('the lock of a results file', () => {
     const again = lockResultsFile(results);
     assert.ok('release' in again);
     again.release();
+  });
+
+  it('is one lock for one file, however its path is written: a link to it is the same file', () => {
+    const results = file('linked.results.jsonl', '');
+    const link = `${results}.link`;
+    symlinkSync(results, link);
+    const held = lockResultsFile(results);
+    assert.ok('release' in held);
+    const throughLink = lockResultsFile(link);
+    assert.ok('refused' in throughLink, 'a second run through a link is refused');
+    assert.ok('refused' in lockResultsFile(join(dirname(results), '.', basename(results))));
+    held.release();
   });
 
   it("takes over the lock of an ended process of this machine, never another machine's or an unreadable one", () => {

@@ -45,7 +45,7 @@ describe('the SmartCall client', () => {
     answers = ['placed'];
     const outcome = await client.send(PARAMS);
     assert.equal(outcome.kind, 'placed');
-    assert.match(outcome.kind === 'placed' ? outcome.callId : '', /^call-\d+$/);
+    assert.match(outcome.kind === 'placed' ? outcome.callId : '', /^130301340124\^\d{12}$/);
     const request = server.requests.at(-1) ?? {};
     assert.equal(server.badSignatures(), 0);
     assert.equal(request.Action, 'SmartCall');

@@ -66,7 +66,12 @@ function reply(res: ServerResponse, answer: Answer, n: number): void {
   const RequestId = `req-${n}`;
   switch (answer) {
     case 'placed':
-      sendJson(res, 200, { RequestId, Code: 'OK', Message: 'OK', CallId: `call-${n}` });
+      sendJson(res, 200, {
+        RequestId,
+        Code: 'OK',
+        Message: 'OK',
+        CallId: `130301340124^${String(n).padStart(12, '0')}`,
+      });
       return;
     case 'hang':
       return;
@@ -77,7 +82,12 @@ function reply(res: ServerResponse, answer: Answer, n: number): void {
       sendText(res, 503, 'text/html', '<html><body>Service Unavailable</body></html>');
       return;
     case 'too-large':
-      sendJson(res, 200, { RequestId, Code: 'OK', CallId: `call-${n}`, padding: 'x'.repeat(70 * 1024) });
+      sendJson(res, 200, {
+        RequestId,
+        Code: 'OK',
+        CallId: `130301340124^${String(n).padStart(12, '0')}`,
+        padding: 'x'.repeat(70 * 1024),
+      });
       return;
     case 'no-call-id':
       sendJson(res, 200, { RequestId, Code: 'OK' });
