@@ -35,7 +35,11 @@ export function parseDoNotCall(text: string): {
     const entry = (hash === -1 ? raw : raw.slice(0, hash)).trim();
     if (entry === '') continue;
     const isPrefix = entry.endsWith('*');
-    const digits = normaliseListedNumber(isPrefix ? entry.slice(0, -1) : entry);
+    // No number of China starts with 86: written so, it is the country code, as with a `+` (`8610*` is 010…).
+    const written = isPrefix ? entry.slice(0, -1) : entry;
+    const digits = normaliseListedNumber(
+      /^86[\s.-]?[0-9]/.test(written.trim()) ? `+${written.trim()}` : written,
+    );
     if (digits === undefined) {
       problems.push(`line ${index + 1}: not a number, nor a prefix such as 0592*`);
     } else if (isPrefix && digits.length < MIN_PREFIX_DIGITS) {

@@ -16,13 +16,15 @@ describe('a do-not-call list', () => {
       '0086 199*',
       '+86 10 8888 9999',
       '+86 10*',
+      '86 13900139000',
+      '86135*',
     ].join('\n'),
   );
 
   it('reads numbers and prefixes, normalised, with comments', () => {
     assert.deepEqual(problems, []);
-    assert.deepEqual([...list.numbers], ['13800138000', '05923391657', '01088889999']);
-    assert.deepEqual([...list.prefixes], ['170', '199', '010']);
+    assert.deepEqual([...list.numbers], ['13800138000', '05923391657', '01088889999', '13900139000']);
+    assert.deepEqual([...list.prefixes], ['170', '199', '010', '135']);
   });
 
   it('matches a number itself or by a prefix, nothing else', () => {
