@@ -420,9 +420,8 @@ type LockedContext = {
 
 /** The rest of a campaign's run, once it holds its results file. */
 async function runLocked(options: RunCampaignOptions, context: LockedContext): Promise<CampaignSummary> {
-  const { resultsFile, rows, campaign, clock, env, fail } = context;
-  const compiled = { compiled: context.compiled };
-  const { rules } = context.compiled;
+  const { resultsFile, rows, campaign, compiled, clock, env, fail } = context;
+  const { rules } = compiled;
   const { io } = options;
   const read = readResultsFile(resultsFile);
   if (read.kind === 'corrupt')
@@ -442,7 +441,7 @@ async function runLocked(options: RunCampaignOptions, context: LockedContext): P
   const code = earlier?.campaign.code ?? newCampaignCode();
 
   // Every row checked before the first call.
-  const calendarNames = new Set(compiled.compiled.calendars.keys());
+  const calendarNames = new Set(compiled.calendars.keys());
   const planner = createRowPlanner(rules, calendarNames, campaign, code);
   const plans = new Map<number, RowPlan>();
   const invalid = new Map<number, string[]>();
@@ -508,7 +507,7 @@ async function runLocked(options: RunCampaignOptions, context: LockedContext): P
   const now = clock.now();
   // Only a campaign that waits needs its calendars to open: one that skips leaves the rows for later.
   for (const name of campaign.outside === 'wait' ? new Set(queue.map((item) => item.plan.calendar)) : []) {
-    const calendar = compiled.compiled.calendars.get(name);
+    const calendar = compiled.calendars.get(name);
     if (calendar !== undefined && nextOpening(calendar, now) === undefined)
       return fail(
         `calendar ${name} does not open in the next 31 days: no call could be placed` +
@@ -518,7 +517,7 @@ async function runLocked(options: RunCampaignOptions, context: LockedContext): P
 
   if (options.dryRun === true) {
     const dry = { rows, plans, invalid, earlier, planner, doNotCall, now, lifetimeS: campaign.lifetimeS };
-    return showDryRun(options, dry, compiled.compiled, code);
+    return showDryRun(options, dry, compiled, code);
   }
 
   // Sealing keys and credentials, only now that something will be sent.
@@ -612,7 +611,7 @@ async function runLocked(options: RunCampaignOptions, context: LockedContext): P
       },
       {
         clock,
-        calendars: compiled.compiled.calendars,
+        calendars: compiled.calendars,
         send,
         seal: (plan, expiresAtS) =>
           sealOutboundId(

@@ -132,7 +132,7 @@ export async function runCalls(
   // Refusals with one code, one row after another: a problem of the campaign, not of its rows.
   let refusals = { code: '', streak: 0 };
   // Uncertain ends, one row after another: the endpoint, not the rows.
-  let uncertainties = { why: '', streak: 0 };
+  let uncertainStreak = 0;
   // The rows in the list's order, the next one to take, and the rows put off for their closed calendars.
   let next = 0;
   const deferred: QueuedRow[] = [];
@@ -329,7 +329,7 @@ export async function runCalls(
       switch (decision.kind) {
         case 'placed':
           refusals = { code: '', streak: 0 };
-          uncertainties = { why: '', streak: 0 };
+          uncertainStreak = 0;
           finish(item, attempt, ended, {
             callId: outcome.kind === 'placed' ? outcome.callId : '',
             ...answered,
@@ -338,7 +338,7 @@ export async function runCalls(
           changed();
           return;
         case 'refused':
-          uncertainties = { why: '', streak: 0 };
+          uncertainStreak = 0;
           finish(item, attempt, ended, { status: 'refused', ...answered });
           counts.refused++;
           changed();
@@ -364,8 +364,8 @@ export async function runCalls(
           counts.uncertain++;
           changed();
           // Any uncertain end counts, whatever its reason: an endpoint's junk varies (502, 503, pages, JSON).
-          uncertainties = { why: decision.why, streak: uncertainties.streak + 1 };
-          if (uncertainties.streak >= UNCERTAIN_STREAK)
+          uncertainStreak++;
+          if (uncertainStreak >= UNCERTAIN_STREAK)
             stopWith({
               reason: 'failed',
               message:

@@ -1,11 +1,12 @@
 import { createHmac } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { readBody, type StandInHttp, sendJson, sendText, serveStandIn } from '../../dev/stand-in-http';
+import { stringToSign } from '../../dev/vms-api-server';
 
 /**
  * A tiny SmartCall endpoint for the client's and the caller's tests (the real stand-in is
- * dev/vms-api-server.ts): it checks each request's signature (signature 1.0, HMAC-SHA1 with
- * `ACCESS_KEY_SECRET`), keeps its parameters, and answers as `answer` says for it.
+ * dev/vms-api-server.ts, whose string to sign it uses): it checks each request's signature (signature 1.0,
+ * HMAC-SHA1 with `ACCESS_KEY_SECRET`), keeps its parameters, and answers as `answer` says for it.
  */
 export const ACCESS_KEY_ID = 'LTAI-test-caller';
 export const ACCESS_KEY_SECRET = 'test-caller-secret';
@@ -27,20 +28,14 @@ export type SmartCallServer = StandInHttp & {
   readonly badSignatures: () => number;
 };
 
-/** Checks a signed RPC form body as Alibaba Cloud does; its parameters when the signature holds. */
+/** Checks a signed RPC form body with the stand-in's signature 1.0; its parameters when the signature holds. */
 function verify(body: string): Record<string, string> | undefined {
-  const pairs = body.split('&').map((pair) => pair.split('=') as [string, string]);
-  const signature = pairs.find(([key]) => key === 'Signature');
-  const signed = pairs
-    .filter(([key]) => key !== 'Signature')
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([key, value]) => `${key}=${value}`)
-    .join('&');
+  const params = new Map(new URLSearchParams(body));
   const expected = createHmac('sha1', `${ACCESS_KEY_SECRET}&`)
-    .update(`POST&%2F&${encodeURIComponent(signed)}`)
+    .update(stringToSign('POST', params))
     .digest('base64');
-  if (signature === undefined || decodeURIComponent(signature[1]) !== expected) return undefined;
-  return Object.fromEntries(new URLSearchParams(body));
+  if (params.get('Signature') !== expected) return undefined;
+  return Object.fromEntries(params);
 }
 
 export async function serveSmartCall(
