@@ -3,7 +3,8 @@
  * whole (readline would buffer it all), only counted. For inputs of any size that anyone may have
  * written: a day of log exports, a receipts dump.
  */
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 /** A line read: its text, or `undefined` for a line longer than the bound (its bytes were dropped). */
 export type BoundedLine = string | undefined;
@@ -49,4 +50,64 @@ export async function* readBoundedLines(file: string, maxBytes: number): AsyncGe
     hold(bytes.subarray(start));
   }
   if (heldBytes > 0 || tooLong) yield finish();
+}
+
+/** A file that is one JSON array (a receipt push saved as it came) is read whole up to this size. */
+export const MAX_ARRAY_FILE_BYTES = 16 * 1024 * 1024;
+
+/** Whether `file`'s first character after white space is `[`: a JSON array, perhaps over many lines. */
+export function startsWithArray(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(1024);
+    const read = readSync(fd, head, 0, head.length, 0);
+    return head.subarray(0, read).toString('utf8').trimStart().startsWith('[');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The lines of an export: JSON lines as {@link readBoundedLines} reads them, or, for a file that is one JSON
+ * array of at most {@link MAX_ARRAY_FILE_BYTES} (a push saved whole, over many lines), each of its items as a
+ * line of its own (`undefined` for one longer than `maxBytes`).
+ */
+export async function* readExportLines(file: string, maxBytes: number): AsyncGenerator<BoundedLine> {
+  if (statSync(file).size <= MAX_ARRAY_FILE_BYTES && startsWithArray(file)) {
+    let whole: unknown;
+    try {
+      whole = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      // Arrays one per line: read as lines below.
+    }
+    if (Array.isArray(whole)) {
+      for (const item of whole) {
+        const line = JSON.stringify(item) ?? '';
+        yield Buffer.byteLength(line) > maxBytes ? undefined : line;
+      }
+      return;
+    }
+  }
+  yield* readBoundedLines(file, maxBytes);
+}
+
+/** Whether two paths name the same file: the same path once resolved, or the same file on disk (a link). */
+export function isSameFile(a: string, b: string): boolean {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    const [one, other] = [statSync(a), statSync(b)];
+    return one.dev === other.dev && one.ino === other.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** Why `file` cannot be read, if it cannot. */
+export function describeUnreadable(file: string): string | undefined {
+  try {
+    if (!statSync(file).isFile()) return `${file} is not a file`;
+  } catch (error) {
+    return `cannot read ${file} (${String((error as { code?: unknown }).code ?? error)})`;
+  }
+  return undefined;
 }

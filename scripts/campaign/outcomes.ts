@@ -13,8 +13,13 @@
  * 1 an input cannot be read or a file written, 2 bad command line (an `-o` that is one of the inputs too).
  */
 import { closeSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { readBoundedLines } from '../../dev/bounded-lines';
+import {
+  describeUnreadable,
+  isSameFile,
+  MAX_ARRAY_FILE_BYTES,
+  readBoundedLines,
+  startsWithArray,
+} from '../../dev/bounded-lines';
 import { lockResultsFile, openResultsFile, readResultsFile } from '../../dev/campaign-files';
 import {
   type CommandIo,
@@ -42,9 +47,6 @@ import {
 import { maskRowText, type SettledLine } from '../../shared/campaign/results';
 import { MAX_RESULTS_LINE_BYTES } from '../../shared/campaign/results-state';
 import { MAX_LOG_LINE_CHARS } from '../../shared/log/log-export';
-
-/** A receipts file that is one JSON array (a push saved as it came) is read whole up to this size. */
-const MAX_ARRAY_FILE_BYTES = 16 * 1024 * 1024;
 
 /** Output is written in pieces of about this size: the rows are never all held as text. */
 const WRITE_CHUNK_CHARS = 64 * 1024;
@@ -221,17 +223,6 @@ export async function main(argv: readonly string[], io: OutcomesIo = PROCESS_IO)
   return EXIT.ok;
 }
 
-/** Whether two paths name the same file: the same path once resolved, or the same file on disk (a link). */
-function isSameFile(a: string, b: string): boolean {
-  if (resolve(a) === resolve(b)) return true;
-  try {
-    const [one, other] = [statSync(a), statSync(b)];
-    return one.dev === other.dev && one.ino === other.ino;
-  } catch {
-    return false;
-  }
-}
-
 /** What `--settle` appended: its lines, and whether it first cut off a last line cut short by a crash. */
 type Settled = { readonly appended: number; readonly cutOff: boolean };
 
@@ -270,16 +261,6 @@ function appendSettled(file: string, code: string, lines: readonly SettledLine[]
     writer.close();
   }
   return { appended: due.length, cutOff: read.wholeBytes < read.bytes };
-}
-
-/** Why `file` cannot be read, if it cannot. */
-function describeUnreadable(file: string): string | undefined {
-  try {
-    if (!statSync(file).isFile()) return `${file} is not a file`;
-  } catch (error) {
-    return `cannot read ${file} (${String((error as { code?: unknown }).code ?? error)})`;
-  }
-  return undefined;
 }
 
 /** A receipts file: one JSON array read whole (a push saved as it came, even over many lines), else lines. */
@@ -426,18 +407,6 @@ export function describeTotals(totals: OutcomeTotals, settle: number | Settled):
       `${count(logs.other, 'other line')}, ${logs.tooLong} over 64 KB`,
   );
   return lines;
-}
-
-/** Whether `file`'s first character after white space is `[`. */
-function startsWithArray(file: string): boolean {
-  const fd = openSync(file, 'r');
-  try {
-    const head = Buffer.alloc(1024);
-    const read = readSync(fd, head, 0, head.length, 0);
-    return head.subarray(0, read).toString('utf8').trimStart().startsWith('[');
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Whether `file` ends with a line break (or is empty): a `settled` line must start a line of its own. */

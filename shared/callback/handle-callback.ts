@@ -20,7 +20,7 @@ import {
   type Paused,
 } from '../flow/decision';
 import { MAX_KEY_ENTRY_CHARS, MAX_UTTERANCE_CHARS } from '../flow/flow-limits';
-import type { RecentKeys } from '../gate/recent-keys';
+import { eventIdOf, type RecentKeys } from '../gate/recent-keys';
 import { guardRequest, rejectRequest } from '../gate/request-gate';
 import type { LogFields, Logger } from '../log/logger';
 import { maskDigitsInText, maskPhoneNumber, SENSITIVE_INPUT } from '../log/mask';
@@ -111,6 +111,7 @@ export async function handleCallbackRequest(request: HttpRequest, deps: Callback
   };
   deps.instance.answered++;
   const dedupeKey = `${event.callId}|${event.type}|${event.timestamp ?? ''}|${dynamicIdOf(event) ?? ''}`;
+  fields.eventId = eventIdOf(dedupeKey);
   if (deps.recent.hasSeen(dedupeKey)) fields.duplicate = true;
 
   let reply: SuccessReply;

@@ -20,6 +20,7 @@ import {
 } from './decision';
 import { takesKeys } from './node-behaviour';
 import { renderPrompt } from './render-prompt';
+import { calendarClosed, flowChosen } from './trace-phrases';
 
 /**
  * Decides the reply to one callback: pure, given the rules, the event, the call's decoded state and the
@@ -136,11 +137,7 @@ function decideCallin(
   const { line, how } = findLine(ctx.compiled, content);
   const target = line ?? rules.defaultLine;
   ctx.facts.line = line?.name ?? 'default';
-  ctx.note(
-    line === undefined
-      ? `default line → flow ${target.flow}`
-      : `line ${line.name} (by ${how}) → flow ${target.flow}`,
-  );
+  ctx.note(flowChosen(line === undefined ? 'default line' : `line ${line.name} (by ${how})`, target.flow));
   const flowName = chooseLineFlow(ctx, target);
   const flow = ctx.flowNamed(flowName);
   ctx.outcome('started');
@@ -164,7 +161,7 @@ function chooseLineFlow(ctx: CallContext, target: Omit<Line, 'name'>): string {
   // The trace already names the policy's flow (judgeCalendar).
   if (typeof policy === 'object') return policy.flow;
   if (state?.open === true) return target.flow;
-  ctx.note(`calendar ${target.calendar} is closed → flow ${target.afterHoursFlow}`);
+  ctx.note(calendarClosed(target.calendar, target.afterHoursFlow));
   return target.afterHoursFlow;
 }
 
@@ -306,7 +303,7 @@ function startSealedOutbound(
  * question and this event as the answer; any other start node is entered and spoken.
  */
 function startByName(ctx: CallContext, flowName: string, why: string): Resolved {
-  ctx.note(`${why} → flow ${flowName}`);
+  ctx.note(flowChosen(why, flowName));
   ctx.outcome('started');
   const flow = ctx.flowNamed(flowName);
   const start = Object.hasOwn(flow.nodes, flow.start) ? flow.nodes[flow.start] : undefined;
@@ -324,7 +321,7 @@ function startByName(ctx: CallContext, flowName: string, why: string): Resolved 
 /** Recovers a call whose state cannot be used: the default flow again, after the recovery prompt. */
 function restart(ctx: CallContext, why: string): Resolved {
   const { rules } = ctx.compiled;
-  ctx.note(`${why}; restarting the default line`);
+  ctx.note(flowChosen(`${why}; restarting the default line`, rules.defaultLine.flow));
   ctx.outcome('recovered');
   const flowName = chooseLineFlow(ctx, rules.defaultLine);
   const flow = ctx.flowNamed(flowName);

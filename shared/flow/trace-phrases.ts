@@ -10,7 +10,12 @@ export function enteredNode(node: string, type: string): string {
   return `enter ${node} (${type})`;
 }
 export function readEnteredNode(line: string): string | undefined {
-  return /^enter (\S+) \(/.exec(line)?.[1];
+  return readEntered(line)?.node;
+}
+/** The node and its type an {@link enteredNode} line names, or undefined for another line. */
+export function readEntered(line: string): { node: string; type: string } | undefined {
+  const match = /^enter (\S+) \(([^)\s]+)\)/.exec(line);
+  return match?.[1] === undefined || match[2] === undefined ? undefined : { node: match[1], type: match[2] };
 }
 
 /** `branches.0 holds → next`, or `no branch holds → else`: the way a branch node went. */
@@ -228,4 +233,27 @@ export function readClassifierLine(
     confidence: Number(chose[2]),
     ...(chose[3] === undefined ? {} : { why: chose[3] }),
   };
+}
+
+/**
+ * `line service (by number dialled) → flow main`: the flow a call starts in, and why (a line, a closed
+ * calendar, an outbound call's DynamicId, a restart). Analytics reads the last one before a call's first
+ * node.
+ */
+export function flowChosen(why: string, flow: string): string {
+  return `${why} → flow ${flow}`;
+}
+export function readFlowChosen(line: string): string | undefined {
+  return / → flow (\S+)$/.exec(line)?.[1];
+}
+
+/** `calendar office is closed → flow afterHours`: a line's calendar sent the call to its after-hours flow. */
+export function calendarClosed(calendar: string, flow: string): string {
+  return flowChosen(`calendar ${calendar} is closed`, flow);
+}
+export function readCalendarClosed(line: string): { calendar: string; flow: string } | undefined {
+  const match = /^calendar (\S+) is closed → flow (\S+)$/.exec(line);
+  return match?.[1] === undefined || match[2] === undefined
+    ? undefined
+    : { calendar: match[1], flow: match[2] };
 }

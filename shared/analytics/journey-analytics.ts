@@ -1,0 +1,655 @@
+/**
+ * Journey analytics: callback lines and receipts in, {@link JourneyFigures} out. Pure and streamed: the
+ * command (scripts/analytics/analytics.ts) hands each line in, in the export's time order, and only the calls
+ * in progress are held, each as a short list of its steps; a call is counted once no line of it has come for
+ * {@link CALL_HORIZON_MS} of the export's time (its receipt comes after its last callback), and every call
+ * still held is counted at the end. The figures themselves are counters per node, flow, line and hour: they
+ * grow with the rules' size, never with the lines read. The definitions are docs/analytics.md's.
+ */
+
+import { toLocalTime } from '../calendar/local-time';
+import {
+  readCalendarClosed,
+  readEntered,
+  readFlowChosen,
+  readFlowEntered,
+  readRetriesUsedUp,
+} from '../flow/trace-phrases';
+import { maskPhoneNumbersInText } from '../log/logger';
+import { maskDigitsInText, SENSITIVE_INPUT } from '../log/mask';
+import {
+  type Ending,
+  type EndingCounts,
+  FIGURES_VERSION,
+  type FlowFigures,
+  type JourneyFigures,
+  type LineFigures,
+  type NodeFigures,
+  TOP_UTTERANCES,
+  type Utterance,
+} from './journey-figures';
+import type { CallbackStep, JourneyLine, ReceiptFacts } from './journey-input';
+
+/** How long after a call's last line (in the export's time) it is counted: its receipt comes before. */
+export const CALL_HORIZON_MS = 2 * 60 * 60 * 1000;
+/** The most calls held at once; past it the one quiet longest is counted early. */
+export const MAX_OPEN_CALLS = 200_000;
+/** The most steps kept of one call (a flow's `maxTurns` stops far sooner); more are counted, not kept. */
+const MAX_STEPS_PER_CALL = 500;
+/** Call ids remembered after they are counted, to tell a late line from a new call. */
+const MAX_COUNTED_IDS = 100_000;
+/** Distinct utterances tracked per node (space-saving: the top ones are exact while fewer than this differ). */
+const UTTERANCE_SLOTS = 200;
+/** The longest utterance shown. */
+const MAX_UTTERANCE_CHARS = 80;
+/** Seconds in a node are counted in one-second buckets up to this; longer visits count as this long. */
+const MAX_TIME_BUCKET_S = 900;
+/** The most nodes and lines counted: a hostile export cannot grow the figures past these. */
+const MAX_NODES = 20_000;
+const MAX_LINES = 1_000;
+
+/** The line a call without a `callin` line is counted under: an outbound call, or an export cut mid-call. */
+export const OUTBOUND_LINE = '(outbound)';
+export const UNKNOWN_LINE = '(unknown)';
+
+/** Kinds of input the caller gives: the callbacks a node hears. */
+const HEARD_TYPES: ReadonlySet<string> = new Set(['normal', 'dtmf', 'mute']);
+
+/** `flow/node`. */
+type NodeKey = string;
+const keyOf = (flow: string, node: string): NodeKey => `${flow}/${node}`;
+
+/** What one callback line did to its call, read once as it comes. */
+type Step = {
+  readonly at: number;
+  readonly seq: number;
+  readonly eventId: string | undefined;
+  /** Where the call was when the event came (undefined: a start, or a state that was lost). */
+  readonly from: NodeKey | undefined;
+  /** The nodes entered, in order. */
+  readonly entered: readonly NodeKey[];
+  /** Where the call is after the reply. */
+  readonly to: NodeKey | undefined;
+  readonly heardType: boolean;
+  readonly outcomes: readonly string[];
+  readonly action: string | undefined;
+  /** The kind of retries used up, when they were. */
+  readonly escalated: 'noInput' | 'noMatch' | undefined;
+  readonly words: string | undefined;
+  readonly sensitive: boolean;
+  /** On a started call: its line, and whether its calendar sent it after hours. */
+  readonly start: { readonly line: string; readonly afterHours: boolean } | undefined;
+};
+
+type OpenCall = {
+  readonly callId: string;
+  /** The latest time of a line of it, for the horizon. */
+  last: number;
+  readonly steps: Step[];
+  receipt: ReceiptFacts | undefined;
+};
+
+/** Counters of one node. */
+type NodeCounters = {
+  readonly flow: string;
+  readonly node: string;
+  type: string;
+  entries: number;
+  calls: number;
+  contained: number;
+  readonly exits: Map<NodeKey, number>;
+  readonly endings: EndingCounts;
+  heard: number;
+  noInput: number;
+  noMatch: number;
+  keyArming: number;
+  escalatedNoInput: number;
+  escalatedNoMatch: number;
+  transfers: number;
+  transferFailed: number;
+  /** Entries from outside the flow (a start, another flow): where its funnel begins. */
+  entriesFromOutside: number;
+  sensitive: boolean;
+  time: Uint32Array | undefined;
+  timeSum: number;
+  readonly utterances: Map<string, { text: string; count: number }>;
+};
+
+type LineCounters = {
+  readonly calls: number[];
+  readonly afterHours: number[];
+  readonly transferred: number[];
+};
+
+const zeroEndings = (): EndingCounts => ({ transferred: 0, flow: 0, caller: 0, platform: 0, unknown: 0 });
+
+/** The streamed analysis: {@link add} each line, then {@link figures}. */
+export class JourneyAnalytics {
+  private readonly open = new Map<string, OpenCall>();
+  private readonly counted = new Set<string>();
+  private readonly nodes = new Map<NodeKey, NodeCounters>();
+  private readonly lines = new Map<string, LineCounters>();
+  private readonly flowCalls = new Map<string, { calls: number; contained: number }>();
+  private readonly callTotals = { calls: 0, recovered: 0, contained: 0, endings: zeroEndings() };
+  private readonly read = {
+    lines: 0,
+    callbacks: 0,
+    duplicates: 0,
+    receipts: 0,
+    receiptDuplicates: 0,
+    receiptsWithoutCalls: 0,
+    late: 0,
+    other: 0,
+    unreadable: 0,
+  };
+  private watermark = Number.NEGATIVE_INFINITY;
+  private from: number | undefined;
+  private to: number | undefined;
+  private seq = 0;
+
+  constructor(private readonly timezone: string) {}
+
+  /** One line of the export, as {@link readJourneyLine} read it. */
+  add(line: JourneyLine): void {
+    this.read.lines++;
+    switch (line.kind) {
+      case 'other':
+        this.read.other++;
+        return;
+      case 'unreadable':
+        this.read.unreadable++;
+        return;
+      case 'receipts':
+        for (const receipt of line.receipts) this.addReceipt(receipt, line.at);
+        return;
+      case 'callback':
+        this.addCallback(line.step);
+    }
+  }
+
+  private addCallback(step: CallbackStep): void {
+    if (step.duplicate) {
+      this.read.duplicates++;
+      return;
+    }
+    if (step.fn !== undefined && step.fn !== 'inbound' && step.fn !== 'outbound') {
+      this.read.other++;
+      return;
+    }
+    const call = this.callOf(step.callId, step.at);
+    if (call === undefined) return;
+    if (step.eventId !== undefined && call.steps.some((kept) => kept.eventId === step.eventId)) {
+      this.read.duplicates++;
+      return;
+    }
+    this.read.callbacks++;
+    this.from = this.from === undefined ? step.at : Math.min(this.from, step.at);
+    this.to = this.to === undefined ? step.at : Math.max(this.to, step.at);
+    if (call.steps.length < MAX_STEPS_PER_CALL) call.steps.push(this.digest(step));
+    this.advance(step.at);
+  }
+
+  private addReceipt(receipt: ReceiptFacts, at: number | undefined): void {
+    this.read.receipts++;
+    const call = this.callOf(receipt.callId, at ?? receipt.endAt);
+    if (call === undefined) return;
+    if (call.receipt !== undefined) {
+      this.read.receiptDuplicates++;
+      return;
+    }
+    call.receipt = receipt;
+    if (at !== undefined) this.advance(at);
+  }
+
+  /** The call a line belongs to, held until counted; none for a call already counted (a late line). */
+  private callOf(callId: string, at: number | undefined): OpenCall | undefined {
+    if (this.counted.has(callId)) {
+      this.read.late++;
+      return undefined;
+    }
+    let call = this.open.get(callId);
+    if (call === undefined) {
+      call = { callId, last: at ?? this.watermark, steps: [], receipt: undefined };
+      if (this.open.size >= MAX_OPEN_CALLS) this.countOldest();
+    } else this.open.delete(callId);
+    // Kept in the order of their last line: the quiet ones first.
+    this.open.set(callId, call);
+    if (at !== undefined && at > call.last) call.last = at;
+    return call;
+  }
+
+  /** The export's time moved to `at`: the calls quiet for longer than the horizon are counted. */
+  private advance(at: number): void {
+    if (at <= this.watermark) return;
+    this.watermark = at;
+    for (const call of this.open.values()) {
+      if (call.last > at - CALL_HORIZON_MS) break;
+      this.finish(call);
+    }
+  }
+
+  private countOldest(): void {
+    const oldest = this.open.values().next().value;
+    if (oldest !== undefined) this.finish(oldest);
+  }
+
+  /** What a callback line says, reduced to what the figures need. */
+  private digest(line: CallbackStep): Step {
+    const started = line.outcomes.includes('started') || line.outcomes.includes('recovered');
+    let flow = line.flowBefore ?? line.flow;
+    let from =
+      !started && line.nodeBefore !== undefined && flow !== undefined
+        ? keyOf(flow, line.nodeBefore)
+        : undefined;
+    let here = from;
+    const entered: NodeKey[] = [];
+    let escalated: Step['escalated'];
+    let afterHours = false;
+    let beforeFirstNode = true;
+    for (const phrase of line.trace) {
+      const node = readEntered(phrase);
+      if (node !== undefined && flow !== undefined) {
+        beforeFirstNode = false;
+        const key = keyOf(flow, node.node);
+        const counters = this.counters(flow, node.node);
+        if (counters !== undefined && counters.type === '') counters.type = node.type.slice(0, 32);
+        if (key !== here) entered.push(key);
+        here = key;
+        continue;
+      }
+      const now = readFlowEntered(phrase);
+      if (now !== undefined) {
+        flow = now;
+        continue;
+      }
+      const used = readRetriesUsedUp(phrase);
+      if (used !== undefined) escalated = used.kind;
+      if (started && beforeFirstNode) {
+        const chosen = readFlowChosen(phrase);
+        if (chosen !== undefined) flow = chosen;
+        if (readCalendarClosed(phrase) !== undefined) afterHours = true;
+      }
+    }
+    const to = line.flow !== undefined && line.node !== undefined ? keyOf(line.flow, line.node) : undefined;
+    // A node the call is at without a trace of entering it (an outbound call's first menu) is entered.
+    if (to !== undefined && to !== here) entered.push(to);
+    if (escalated === undefined && line.outcomes.includes('escalated'))
+      escalated =
+        line.retries.noMatch !== undefined && line.retries.noInput === undefined
+          ? 'noMatch'
+          : line.retries.noInput !== undefined && line.retries.noMatch === undefined
+            ? 'noInput'
+            : undefined;
+    if (started) from = undefined;
+    return {
+      at: line.at,
+      seq: this.seq++,
+      eventId: line.eventId,
+      from,
+      entered,
+      to: to ?? entered.at(-1) ?? from,
+      heardType: line.type !== undefined && HEARD_TYPES.has(line.type),
+      outcomes: line.outcomes,
+      action: line.action,
+      escalated,
+      words: line.type === 'normal' ? line.words : undefined,
+      sensitive: line.words === SENSITIVE_INPUT || line.dtmf === SENSITIVE_INPUT,
+      start: line.outcomes.includes('started')
+        ? {
+            line: line.line ?? (line.fn === 'outbound' ? OUTBOUND_LINE : UNKNOWN_LINE),
+            afterHours,
+          }
+        : undefined,
+    };
+  }
+
+  /** A node's counters, made on first sight (none past {@link MAX_NODES}). */
+  private counters(flow: string, node: string): NodeCounters | undefined {
+    const key = keyOf(flow, node);
+    let counters = this.nodes.get(key);
+    if (counters === undefined) {
+      if (this.nodes.size >= MAX_NODES) return undefined;
+      counters = {
+        flow,
+        node,
+        type: '',
+        entries: 0,
+        calls: 0,
+        contained: 0,
+        exits: new Map(),
+        endings: zeroEndings(),
+        heard: 0,
+        noInput: 0,
+        noMatch: 0,
+        keyArming: 0,
+        escalatedNoInput: 0,
+        escalatedNoMatch: 0,
+        transfers: 0,
+        transferFailed: 0,
+        entriesFromOutside: 0,
+        sensitive: false,
+        time: undefined,
+        timeSum: 0,
+        utterances: new Map(),
+      };
+      this.nodes.set(key, counters);
+    }
+    return counters;
+  }
+
+  private node(key: NodeKey): NodeCounters | undefined {
+    const slash = key.indexOf('/');
+    return this.counters(key.slice(0, slash), key.slice(slash + 1));
+  }
+
+  /** Counts one call, whole: its steps in time order, its receipt. */
+  private finish(call: OpenCall): void {
+    this.open.delete(call.callId);
+    if (this.counted.size >= MAX_COUNTED_IDS) {
+      const oldest = this.counted.values().next().value;
+      if (oldest !== undefined) this.counted.delete(oldest);
+    }
+    this.counted.add(call.callId);
+    const steps = call.steps.sort((a, b) => a.at - b.at || a.seq - b.seq);
+    if (steps.length === 0) {
+      this.read.receiptsWithoutCalls++;
+      return;
+    }
+    this.callTotals.calls++;
+    const visited = new Set<NodeKey>();
+    let transferredAt: NodeKey | undefined;
+    let handedOver = false;
+    let start: Step['start'];
+    for (const [index, step] of steps.entries()) {
+      if (step.outcomes.includes('recovered')) this.callTotals.recovered++;
+      start ??= step.start;
+      let previous = step.from;
+      for (const key of step.entered) {
+        const counters = this.node(key);
+        if (counters === undefined) continue;
+        counters.entries++;
+        visited.add(key);
+        if (previous === undefined || flowOf(previous) !== counters.flow) counters.entriesFromOutside++;
+        if (previous !== undefined) {
+          const exits = this.node(previous)?.exits;
+          exits?.set(key, (exits.get(key) ?? 0) + 1);
+        }
+        previous = key;
+      }
+      this.hear(step, handedOver);
+      if (step.outcomes.includes('transferred') && step.to !== undefined) {
+        const at = this.node(step.to);
+        if (at !== undefined) at.transfers++;
+        transferredAt = step.to;
+        if (step.action === 'transfer') handedOver = true;
+      }
+      if (step.outcomes.includes('transfer-connected')) handedOver = true;
+      if (step.outcomes.includes('transfer-failed')) {
+        if (step.from !== undefined) {
+          const at = this.node(step.from);
+          if (at !== undefined) at.transferFailed++;
+        }
+        transferredAt = undefined;
+      }
+      // Time in node: from this callback to the next one, at the node this one left the call at.
+      const next = steps[index + 1];
+      if (next !== undefined && step.to !== undefined && !handedOver) this.timeAt(step.to, next.at - step.at);
+    }
+    const last = steps.at(-1) as Step;
+    const ending = endingOf(last, transferredAt, call.receipt);
+    const endedAt = ending === 'transferred' ? transferredAt : (last.to ?? last.from);
+    if (endedAt !== undefined) {
+      const counters = this.node(endedAt);
+      if (counters !== undefined) counters.endings[ending]++;
+      // The wait at the last node, to the end of the call, when the receipt tells it.
+      if ((ending === 'caller' || ending === 'platform') && call.receipt?.endAt !== undefined)
+        this.timeAt(endedAt, call.receipt.endAt - last.at);
+    }
+    this.callTotals.endings[ending]++;
+    const contained = ending !== 'transferred';
+    if (contained) this.callTotals.contained++;
+    const flows = new Set<string>();
+    for (const key of visited) {
+      const counters = this.node(key);
+      if (counters === undefined) continue;
+      counters.calls++;
+      if (contained) counters.contained++;
+      flows.add(counters.flow);
+    }
+    for (const flow of flows) {
+      const counts = this.flowCalls.get(flow) ?? { calls: 0, contained: 0 };
+      counts.calls++;
+      if (contained) counts.contained++;
+      this.flowCalls.set(flow, counts);
+    }
+    this.countLine(start, steps[0] as Step, ending === 'transferred');
+  }
+
+  /** What the node the event came to heard: input, silence, no input, no match, a key-arming silence. */
+  private hear(step: Step, handedOver: boolean): void {
+    if (step.from === undefined || !step.heardType || handedOver) return;
+    const at = this.node(step.from);
+    if (at === undefined) return;
+    if (step.sensitive) at.sensitive = true;
+    if (step.outcomes.includes('key-arming')) {
+      at.keyArming++;
+      return;
+    }
+    if (step.outcomes.includes('input-dropped')) return;
+    at.heard++;
+    const noInput = step.outcomes.includes('no-input') || step.escalated === 'noInput';
+    const noMatch = step.outcomes.includes('no-match') || step.escalated === 'noMatch';
+    if (noInput) at.noInput++;
+    if (noMatch) at.noMatch++;
+    if (step.escalated === 'noInput') at.escalatedNoInput++;
+    if (step.escalated === 'noMatch') at.escalatedNoMatch++;
+    if (noMatch && step.words !== undefined && !step.sensitive) noteUtterance(at.utterances, step.words);
+  }
+
+  private timeAt(key: NodeKey, ms: number): void {
+    if (!(ms >= 0)) return;
+    const counters = this.node(key);
+    if (counters === undefined) return;
+    counters.time ??= new Uint32Array(MAX_TIME_BUCKET_S + 1);
+    const buckets = counters.time;
+    const seconds = Math.min(MAX_TIME_BUCKET_S, Math.round(ms / 1000));
+    buckets[seconds] = (buckets[seconds] as number) + 1;
+    counters.timeSum += seconds;
+  }
+
+  private countLine(start: Step['start'], first: Step, transferred: boolean): void {
+    const name = start?.line ?? UNKNOWN_LINE;
+    let counters = this.lines.get(name);
+    if (counters === undefined) {
+      if (this.lines.size >= MAX_LINES) return;
+      counters = {
+        calls: new Array(24).fill(0),
+        afterHours: new Array(24).fill(0),
+        transferred: new Array(24).fill(0),
+      };
+      this.lines.set(name, counters);
+    }
+    const hour = toLocalTime(first.at, this.timezone).hour;
+    (counters.calls[hour] as number)++;
+    if (start?.afterHours === true) (counters.afterHours[hour] as number)++;
+    if (transferred) (counters.transferred[hour] as number)++;
+  }
+
+  /** Counts every call still held, and gives the figures. */
+  figures(): JourneyFigures {
+    for (const call of [...this.open.values()]) this.finish(call);
+    const flows = [...this.flowCalls.entries()]
+      .map(
+        ([flow, counts]): FlowFigures => ({
+          flow,
+          calls: counts.calls,
+          contained: counts.contained,
+          containment: share(counts.contained, counts.calls),
+          nodes: this.orderedNodes(flow).map(nodeFigures),
+        }),
+      )
+      .sort((a, b) => b.calls - a.calls || a.flow.localeCompare(b.flow));
+    const lines = [...this.lines.entries()]
+      .map(([line, counters]): LineFigures => {
+        const calls = sum(counters.calls);
+        const afterHours = sum(counters.afterHours);
+        const transferred = sum(counters.transferred);
+        return {
+          line,
+          calls,
+          afterHours,
+          transferred,
+          afterHoursShare: share(afterHours, calls),
+          transferShare: share(transferred, calls),
+          hours: counters.calls.map((calls, hour) => ({
+            hour,
+            calls,
+            afterHours: counters.afterHours[hour] as number,
+            transferred: counters.transferred[hour] as number,
+          })),
+        };
+      })
+      .sort((a, b) => b.calls - a.calls || a.line.localeCompare(b.line));
+    const { calls, recovered, contained, endings } = this.callTotals;
+    return {
+      version: FIGURES_VERSION,
+      from: this.from === undefined ? null : new Date(this.from).toISOString(),
+      to: this.to === undefined ? null : new Date(this.to).toISOString(),
+      timezone: this.timezone,
+      read: { ...this.read },
+      calls: { calls, recovered, endings: { ...endings }, contained, containment: share(contained, calls) },
+      flows,
+      lines,
+    };
+  }
+
+  /**
+   * A flow's nodes in the order calls reach them: breadth first from the nodes calls enter it at (most
+   * entries from outside first), along the busiest exits; nodes never reached that way last, busiest first.
+   */
+  private orderedNodes(flow: string): NodeCounters[] {
+    const mine = [...this.nodes.values()].filter((counters) => counters.flow === flow);
+    const busiest = (a: NodeCounters, b: NodeCounters) =>
+      b.entries - a.entries || a.node.localeCompare(b.node);
+    const queue = mine
+      .filter((counters) => counters.entriesFromOutside > 0)
+      .sort((a, b) => b.entriesFromOutside - a.entriesFromOutside || busiest(a, b));
+    const seen = new Set<NodeCounters>(queue);
+    const ordered: NodeCounters[] = [];
+    for (let index = 0; index < queue.length; index++) {
+      const counters = queue[index] as NodeCounters;
+      ordered.push(counters);
+      const next = [...counters.exits.entries()]
+        .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+        .map(([key]) => this.nodes.get(key))
+        .filter(
+          (found): found is NodeCounters => found !== undefined && found.flow === flow && !seen.has(found),
+        );
+      for (const found of next) {
+        seen.add(found);
+        queue.push(found);
+      }
+    }
+    return [...ordered, ...mine.filter((counters) => !seen.has(counters)).sort(busiest)];
+  }
+}
+
+/** How a call's part in our flows ended (docs/analytics.md, "Endings"). */
+function endingOf(last: Step, transferredAt: NodeKey | undefined, receipt: ReceiptFacts | undefined): Ending {
+  if (transferredAt !== undefined) return 'transferred';
+  if (last.action === 'hangup' || last.outcomes.includes('ended') || last.outcomes.includes('guard'))
+    return 'flow';
+  const direction = receipt?.direction;
+  if (direction === '用户') return 'caller';
+  if (direction === '机器') return 'platform';
+  return 'unknown';
+}
+
+function flowOf(key: NodeKey): string {
+  return key.slice(0, key.indexOf('/'));
+}
+
+/** Space-saving: a new utterance past the slots takes the place of the rarest, with its count. */
+function noteUtterance(utterances: Map<string, { text: string; count: number }>, words: string): void {
+  const group = words
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\s\p{P}\p{S}]+/gu, '');
+  if (group === '') return;
+  const known = utterances.get(group);
+  if (known !== undefined) {
+    known.count++;
+    return;
+  }
+  const text = maskPhoneNumbersInText(maskDigitsInText(words.trim())).slice(0, MAX_UTTERANCE_CHARS);
+  if (utterances.size < UTTERANCE_SLOTS) {
+    utterances.set(group, { text, count: 1 });
+    return;
+  }
+  let rarest: [string, { text: string; count: number }] | undefined;
+  for (const entry of utterances)
+    if (rarest === undefined || entry[1].count < rarest[1].count) rarest = entry;
+  const [rareGroup, rare] = rarest as [string, { text: string; count: number }];
+  utterances.delete(rareGroup);
+  utterances.set(group, { text, count: rare.count + 1 });
+}
+
+function nodeFigures(counters: NodeCounters): NodeFigures {
+  const topNoMatch: Utterance[] = counters.sensitive
+    ? []
+    : [...counters.utterances.values()]
+        .sort((a, b) => b.count - a.count || a.text.localeCompare(b.text))
+        .slice(0, TOP_UTTERANCES)
+        .map(({ text, count }) => ({ text, count }));
+  return {
+    flow: counters.flow,
+    node: counters.node,
+    type: counters.type,
+    entries: counters.entries,
+    calls: counters.calls,
+    exits: [...counters.exits.entries()]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .map(([key, moves]) => ({ flow: flowOf(key), node: key.slice(key.indexOf('/') + 1), moves })),
+    endings: { ...counters.endings },
+    heard: counters.heard,
+    noInput: counters.noInput,
+    noMatch: counters.noMatch,
+    keyArming: counters.keyArming,
+    noInputRate: share(counters.noInput, counters.heard),
+    noMatchRate: share(counters.noMatch, counters.heard),
+    escalated: { noInput: counters.escalatedNoInput, noMatch: counters.escalatedNoMatch },
+    transfers: counters.transfers,
+    transferFailed: counters.transferFailed,
+    time: timeFigures(counters.time, counters.timeSum),
+    contained: counters.contained,
+    containment: share(counters.contained, counters.calls),
+    sensitive: counters.sensitive,
+    topNoMatch,
+  };
+}
+
+function timeFigures(buckets: Uint32Array | undefined, total: number): NodeFigures['time'] {
+  const visits = buckets === undefined ? 0 : sum(buckets);
+  if (buckets === undefined || visits === 0) return { visits: 0, meanS: null, p50S: null, p90S: null };
+  const quantile = (q: number) => {
+    const rank = Math.ceil(q * visits);
+    let seen = 0;
+    for (const [seconds, n] of buckets.entries()) {
+      seen += n;
+      if (seen >= rank) return seconds;
+    }
+    return MAX_TIME_BUCKET_S;
+  };
+  return { visits, meanS: Math.round((total / visits) * 10) / 10, p50S: quantile(0.5), p90S: quantile(0.9) };
+}
+
+function sum(values: ArrayLike<number>): number {
+  let total = 0;
+  for (let index = 0; index < values.length; index++) total += values[index] as number;
+  return total;
+}
+
+/** part / whole, to four places; null for a whole of 0. */
+function share(part: number, whole: number): number | null {
+  return whole === 0 ? null : Math.round((part / whole) * 10_000) / 10_000;
+}

@@ -1,0 +1,344 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CALL_HORIZON_MS, JourneyAnalytics, MAX_OPEN_CALLS } from '../../shared/analytics/journey-analytics';
+import type { JourneyFigures, NodeFigures } from '../../shared/analytics/journey-figures';
+import { readJourneyLine } from '../../shared/analytics/journey-input';
+
+const T0 = Date.parse('2026-03-10T02:00:00Z'); // 10:00 in Shanghai, a Tuesday
+
+/** A callback line as the functions write it: the fields given, on a call, `s` seconds after T0. */
+function callback(callId: string, s: number, fields: Record<string, unknown>): string {
+  return JSON.stringify({
+    level: 'info',
+    msg: 'callback',
+    time: new Date(T0 + s * 1000).toISOString(),
+    fn: 'inbound',
+    callId,
+    rulesVersion: 'v1',
+    ...fields,
+  });
+}
+
+function receipt(callId: string, direction: string, endS: number): string {
+  const end = new Date(T0 + endS * 1000 + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19);
+  return JSON.stringify({
+    level: 'info',
+    msg: 'receipt',
+    time: new Date(T0 + (endS + 5) * 1000).toISOString(),
+    fn: 'report',
+    receiptType: 'VoiceReport',
+    call_id: callId,
+    end_time: end,
+    hangup_direction: direction,
+  });
+}
+
+const callin = (callId: string, s = 0, trace: string[] = []) =>
+  callback(callId, s, {
+    type: 'callin',
+    line: 'service',
+    flow: 'main',
+    node: 'menu',
+    outcomes: ['started', 'entered'],
+    action: 'answer',
+    trace: [
+      'line service (by number dialled) → flow main',
+      ...trace,
+      'enter greeting (split)',
+      'enter menu (menu)',
+    ],
+  });
+const armKeys = (callId: string, s: number) =>
+  callback(callId, s, {
+    type: 'mute',
+    flow: 'main',
+    nodeBefore: 'menu',
+    node: 'menu',
+    outcomes: ['key-arming'],
+    action: 'dtmf',
+    trace: ['first silence → arm keys', 'enter menu (menu)'],
+  });
+const noMatch = (callId: string, s: number, words: string, retry: number) =>
+  callback(callId, s, {
+    type: 'normal',
+    words,
+    flow: 'main',
+    nodeBefore: 'menu',
+    node: 'menu',
+    retries: { noInput: 0, noMatch: retry },
+    outcomes: ['no-match'],
+    action: 'dtmf',
+    trace: [`utterance matched nothing → noMatch retry ${retry}/2`, 'enter menu (menu)'],
+  });
+
+function analyse(lines: readonly string[], timezone = 'Asia/Shanghai'): JourneyFigures {
+  const analytics = new JourneyAnalytics(timezone);
+  for (const line of lines) analytics.add(readJourneyLine(line));
+  return analytics.figures();
+}
+
+function nodeOf(figures: JourneyFigures, flow: string, node: string): NodeFigures {
+  const found = figures.flows.find((f) => f.flow === flow)?.nodes.find((n) => n.node === node);
+  assert.ok(found, `no node ${flow}/${node}`);
+  return found;
+}
+
+describe('journey analytics', () => {
+  it('counts a key-arming silence as neither heard nor no-input, and an escalating no-match as a no-match', () => {
+    const figures = analyse([
+      callin('c1'),
+      armKeys('c1', 8),
+      noMatch('c1', 12, '我想问一下天气', 1),
+      noMatch('c1', 15, '天气！', 2),
+      callback('c1', 18, {
+        type: 'normal',
+        words: '天气',
+        flow: 'main',
+        nodeBefore: 'menu',
+        node: 'agentQueue',
+        retries: { noMatch: 3 },
+        outcomes: ['escalated', 'entered', 'transfer-deferred'],
+        action: 'play',
+        trace: [
+          'utterance matched nothing → noMatch retries used up → agentIntro',
+          'enter agentIntro (say)',
+          'enter agentQueue (parallelTransfer)',
+        ],
+      }),
+      receipt('c1', '用户', 30),
+    ]);
+    const menu = nodeOf(figures, 'main', 'menu');
+    assert.equal(menu.keyArming, 1);
+    assert.equal(menu.heard, 3);
+    assert.equal(menu.noMatch, 3);
+    assert.equal(menu.noInput, 0);
+    assert.equal(menu.noMatchRate, 1);
+    assert.deepEqual(menu.escalated, { noInput: 0, noMatch: 1 });
+    // 天气 and 天气！ are one group, shown as first seen.
+    assert.deepEqual(menu.topNoMatch, [
+      { text: '天气！', count: 2 },
+      { text: '我想问一下天气', count: 1 },
+    ]);
+    assert.deepEqual(
+      menu.exits.map((e) => [e.node, e.moves]),
+      [['agentIntro', 1]],
+    );
+    assert.equal(menu.type, 'menu');
+    assert.equal(nodeOf(figures, 'main', 'agentIntro').type, 'say');
+    // Waiting at agentQueue when the caller hung up: the receipt says the user.
+    assert.equal(nodeOf(figures, 'main', 'agentQueue').endings.caller, 1);
+    assert.deepEqual(
+      figures.flows[0]?.nodes.map((n) => n.node),
+      ['greeting', 'menu', 'agentIntro', 'agentQueue'],
+    );
+  });
+
+  it('counts a redelivered event nowhere: marked duplicate, or the same eventId from another instance', () => {
+    const mute = (s: number, extra: Record<string, unknown>) =>
+      callback('c2', s, {
+        type: 'mute',
+        flow: 'main',
+        nodeBefore: 'menu',
+        node: 'menu',
+        retries: { noInput: 1, noMatch: 0 },
+        outcomes: ['no-input'],
+        action: 'dtmf',
+        trace: ['silence → noInput retry 1/2', 'enter menu (menu)'],
+        ...extra,
+      });
+    const figures = analyse([
+      callin('c2'),
+      mute(10, { eventId: 'e1' }),
+      mute(10.2, { eventId: 'e1', duplicate: true }),
+      mute(10.4, { eventId: 'e1' }),
+    ]);
+    assert.equal(nodeOf(figures, 'main', 'menu').noInput, 1);
+    assert.equal(figures.read.duplicates, 2);
+    assert.equal(figures.read.callbacks, 2);
+  });
+
+  it('tells who ended a call: the flow, the caller or the platform by the receipt, else unknown', () => {
+    const hangup = callback('c3', 9, {
+      type: 'dtmf',
+      dtmf: '9',
+      flow: 'main',
+      nodeBefore: 'menu',
+      outcomes: ['matched', 'entered', 'ended'],
+      action: 'hangup',
+      trace: ['key 9 → goodbye', 'enter goodbye (hangup)'],
+    });
+    const figures = analyse([
+      callin('c3'),
+      hangup,
+      receipt('c3', '机器', 12),
+      callin('c4', 1),
+      receipt('c4', '用户', 20),
+      callin('c5', 2),
+      receipt('c5', '机器', 30),
+      callin('c6', 3),
+      callin('c7', 4),
+      receipt('c7', '1', 40),
+    ]);
+    assert.equal(nodeOf(figures, 'main', 'goodbye').endings.flow, 1);
+    assert.deepEqual(nodeOf(figures, 'main', 'menu').endings, {
+      transferred: 0,
+      flow: 0,
+      caller: 1,
+      platform: 1,
+      unknown: 2,
+    });
+    assert.deepEqual(figures.calls.endings, { transferred: 0, flow: 1, caller: 1, platform: 1, unknown: 2 });
+    assert.equal(figures.calls.containment, 1);
+    // Time at menu: c3 left after 9 s; c4 waited 19 s, c5 28 s (to the receipt's end); c6 and c7 unknown.
+    const time = nodeOf(figures, 'main', 'menu').time;
+    assert.equal(time.visits, 3);
+    assert.equal(time.p50S, 19);
+    assert.equal(time.p90S, 28);
+  });
+
+  it('follows a subflow and back, and a parallel transfer that failed before one that held', () => {
+    const id = 'c8';
+    const figures = analyse([
+      callin(id),
+      callback(id, 10, {
+        type: 'dtmf',
+        dtmf: '1',
+        flowBefore: 'main',
+        flow: 'identify',
+        nodeBefore: 'menu',
+        node: 'askCard',
+        outcomes: ['matched', 'entered'],
+        action: 'dtmf',
+        trace: [
+          'key 1 → lostIntro',
+          'enter lostIntro (say)',
+          'enter lostCheck (subflow)',
+          'now in flow identify',
+          'enter askCard (collect)',
+        ],
+      }),
+      callback(id, 20, {
+        type: 'dtmf',
+        dtmf: '(sensitive)',
+        flowBefore: 'identify',
+        flow: 'main',
+        nodeBefore: 'askCard',
+        node: 'agentQueue',
+        outcomes: ['matched', 'entered', 'transferred'],
+        action: 'parallel_transfer',
+        trace: [
+          'enter done (return)',
+          'return → main/agentQueue (called by lostCheck)',
+          'now in flow main',
+          'enter agentQueue (parallelTransfer)',
+        ],
+      }),
+      callback(id, 40, {
+        type: 'parallel_transfer',
+        flow: 'main',
+        nodeBefore: 'agentQueue',
+        node: 'agentBusy',
+        outcomes: ['transfer-failed', 'entered'],
+        action: 'dtmf',
+        trace: ['transfer failed → agentBusy', 'enter agentBusy (menu)'],
+      }),
+      callback(id, 50, {
+        type: 'dtmf',
+        dtmf: '1',
+        flow: 'main',
+        nodeBefore: 'agentBusy',
+        node: 'agentQueue',
+        outcomes: ['matched', 'entered', 'transferred'],
+        action: 'parallel_transfer',
+        trace: ['key 1 → agentQueue', 'enter agentQueue (parallelTransfer)'],
+      }),
+      receipt(id, '用户', 200),
+    ]);
+    const lostCheck = nodeOf(figures, 'main', 'lostCheck');
+    assert.deepEqual(lostCheck.exits, [{ flow: 'identify', node: 'askCard', moves: 1 }]);
+    const askCard = nodeOf(figures, 'identify', 'askCard');
+    assert.equal(askCard.sensitive, true);
+    assert.deepEqual(askCard.exits, [{ flow: 'identify', node: 'done', moves: 1 }]);
+    assert.deepEqual(nodeOf(figures, 'identify', 'done').exits, [
+      { flow: 'main', node: 'agentQueue', moves: 1 },
+    ]);
+    const queue = nodeOf(figures, 'main', 'agentQueue');
+    assert.equal(queue.entries, 2);
+    assert.equal(queue.calls, 1);
+    assert.equal(queue.transfers, 2);
+    assert.equal(queue.transferFailed, 1);
+    assert.equal(queue.endings.transferred, 1);
+    assert.equal(queue.containment, 0);
+    assert.equal(figures.calls.endings.transferred, 1);
+    assert.deepEqual(
+      figures.flows.map((f) => [f.flow, f.calls]),
+      [
+        ['identify', 1],
+        ['main', 1],
+      ],
+    );
+    assert.equal(figures.lines[0]?.transferred, 1);
+  });
+
+  it('counts calls per line and hour of day in the zone, after hours by the closed calendar', () => {
+    const figures = analyse([
+      callin('d1', 0),
+      callin('d2', 3600 * 10, ['calendar office is closed → flow afterHours']),
+    ]);
+    const service = figures.lines.find((l) => l.line === 'service');
+    assert.equal(service?.calls, 2);
+    assert.equal(service?.hours[10]?.calls, 1);
+    assert.equal(service?.hours[20]?.calls, 1);
+    assert.equal(service?.hours[20]?.afterHours, 1);
+    assert.equal(service?.afterHoursShare, 0.5);
+    // The after-hours call started in afterHours, the flow its calendar chose.
+    assert.ok(figures.flows.some((f) => f.flow === 'afterHours'));
+    assert.equal(analyse([callin('d3', 0)], 'UTC').lines[0]?.hours[2]?.calls, 1);
+  });
+
+  it('reads SLS records, raw receipts and pushed arrays; skips what is not a line of ours', () => {
+    const sls = JSON.stringify({ __time__: T0 / 1000, __source__: 'fc', content: callin('e1') });
+    const message = JSON.stringify({ message: armKeys('e1', 8) });
+    const raw = JSON.stringify([
+      { call_id: 'e1', start_time: '2026-03-10 10:00:00', duration: '30', hangup_direction: '用户' },
+    ]);
+    const figures = analyse([sls, message, raw, 'not json', '{"msg":"status"}', 'x'.repeat(70_000)]);
+    assert.equal(figures.read.callbacks, 2);
+    assert.equal(figures.read.receipts, 1);
+    assert.equal(figures.read.other, 1);
+    assert.equal(figures.read.unreadable, 2);
+    assert.equal(nodeOf(figures, 'main', 'menu').endings.caller, 1);
+    // 8 s to the silence, then 22 s to the end of the call (start 10:00:00 plus 30 s).
+    assert.deepEqual(nodeOf(figures, 'main', 'menu').time, { visits: 2, meanS: 15, p50S: 8, p90S: 22 });
+  });
+
+  it('counts a call once its lines stop for the horizon; a line after that is late', () => {
+    const late = CALL_HORIZON_MS / 1000 + 60;
+    const figures = analyse([
+      callin('f1', 0),
+      callin('f2', late),
+      armKeys('f1', late + 1),
+      receipt('f9', '用户', late + 2),
+    ]);
+    assert.equal(figures.read.late, 1);
+    assert.equal(figures.calls.calls, 2);
+    assert.equal(figures.read.receiptsWithoutCalls, 1);
+    assert.equal(nodeOf(figures, 'main', 'menu').keyArming, 0);
+    assert.ok(MAX_OPEN_CALLS >= 100_000);
+  });
+
+  it('never shows what a sensitive node heard, and masks digits in what it shows', () => {
+    const figures = analyse([
+      callin('g1'),
+      noMatch('g1', 5, '我的卡号是6222 0202 1234', 1),
+      noMatch('g1', 9, '(sensitive)', 2),
+    ]);
+    const menu = nodeOf(figures, 'main', 'menu');
+    assert.equal(menu.sensitive, true);
+    assert.deepEqual(menu.topNoMatch, []);
+    const open = analyse([callin('g2'), noMatch('g2', 5, '我的卡号是6222 0202 1234', 1)]);
+    assert.deepEqual(nodeOf(open, 'main', 'menu').topNoMatch, [
+      { text: '我的卡号是**** **** ****', count: 1 },
+    ]);
+  });
+});
