@@ -116,7 +116,7 @@ export function readJourneyLine(raw: string | undefined): JourneyLine {
   if (Array.isArray(value)) return receiptsOf(value, undefined);
   const record = value as Record<string, unknown>;
   if (record.msg === 'callback') {
-    const parsed = v.safeParse(CallbackLineSchema, record);
+    const parsed = v.safeParse(CallbackLineSchema, unflatten(record));
     if (!parsed.success) return { kind: 'other' };
     const { msg: _msg, time, ...fields } = parsed.output;
     const at = Date.parse(time);
@@ -129,6 +129,25 @@ export function readJourneyLine(raw: string | undefined): JourneyLine {
   }
   if (typeof record.msg === 'string') return { kind: 'other' };
   return receiptsOf([record], undefined);
+}
+
+/** Fields an SLS index may give back as text: `["started","entered"]` as a string, `duplicate` as `"true"`. */
+const STRUCTURED_FIELDS = ['outcomes', 'trace', 'retries'] as const;
+
+/** A record whose structured fields came back as text (an SLS query's columns), with them read again. */
+function unflatten(record: Record<string, unknown>): Record<string, unknown> {
+  let copy: Record<string, unknown> | undefined;
+  for (const key of STRUCTURED_FIELDS) {
+    const value = record[key];
+    if (typeof value !== 'string' || !/^\s*[[{]/.test(value)) continue;
+    copy ??= { ...record };
+    copy[key] = parseJson(value);
+  }
+  if (record.duplicate === 'true') {
+    copy ??= { ...record };
+    copy.duplicate = true;
+  }
+  return copy ?? record;
 }
 
 /** The VoiceReport records among `values`; a line with none is another line. */
@@ -162,11 +181,15 @@ function beijingTime(value: string | undefined): number | undefined {
   return Number.isFinite(at) ? at : undefined;
 }
 
-function isJson(raw: string): boolean {
+function parseJson(raw: string): unknown {
   try {
-    JSON.parse(raw);
-    return true;
+    return JSON.parse(raw);
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** Whether `raw` is JSON (`null` too: parseJson gives undefined only for what is not). */
+function isJson(raw: string): boolean {
+  return parseJson(raw) !== undefined;
 }

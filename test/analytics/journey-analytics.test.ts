@@ -312,6 +312,15 @@ describe('journey analytics', () => {
     assert.deepEqual(nodeOf(figures, 'main', 'menu').time, { visits: 2, meanS: 15, p50S: 8, p90S: 22 });
   });
 
+  it('reads a record whose lists an SLS query gave back as text', () => {
+    const flat = JSON.parse(armKeys('h1', 8)) as Record<string, unknown>;
+    const columns = { ...flat, outcomes: JSON.stringify(flat.outcomes), trace: JSON.stringify(flat.trace) };
+    const again = { ...columns, duplicate: 'true' };
+    const figures = analyse([callin('h1'), JSON.stringify(columns), JSON.stringify(again)]);
+    assert.equal(nodeOf(figures, 'main', 'menu').keyArming, 1);
+    assert.equal(figures.read.duplicates, 1);
+  });
+
   it('counts a call once its lines stop for the horizon; a line after that is late', () => {
     const late = CALL_HORIZON_MS / 1000 + 60;
     const figures = analyse([
