@@ -29,9 +29,17 @@ export const MAX_LINES_DRAWN = 50;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is dropped
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
 
-/** `text` without control characters, its phone numbers masked (after, so none hides behind one). */
+/** Line breaks and tabs: a space in their place, so that the words they parted stay apart. */
+const BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]+/g;
+
+/**
+ * `text` without control characters, its phone numbers masked: before (a number a break or a control
+ * character set apart from a word is one), and after (a number a dropped control character cut in two is
+ * one again).
+ */
 export function cleanLogText(text: string): string {
-  return maskPhoneNumbersInText(text.replace(UNPRINTABLE, ''));
+  const masked = maskPhoneNumbersInText(text);
+  return maskPhoneNumbersInText(masked.replace(BREAKS, ' ').replace(UNPRINTABLE, ''));
 }
 
 /**

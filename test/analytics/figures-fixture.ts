@@ -250,3 +250,35 @@ export function sampleFigures(): JourneyFigures {
     ],
   });
 }
+
+/** Figures whose every name and utterance is {@link HOSTILE} text, and a sensitive node given a secret. */
+export function hostileFigures(): JourneyFigures {
+  return buildFigures({
+    timezone: 'Asia/Shanghai\u001b]0;title\u0007',
+    calls: { calls: 3 },
+    flows: [
+      {
+        flow: HOSTILE.flow,
+        nodes: [
+          {
+            node: HOSTILE.node,
+            type: HOSTILE.type,
+            calls: 3,
+            heard: 3,
+            noMatch: 3,
+            exits: [{ flow: 'other 13812345678', node: HOSTILE.node, moves: 2 }],
+            topNoMatch: [{ text: HOSTILE.utterance, count: 3 }],
+          },
+          {
+            node: 'pin\u0000\r\n13812345678',
+            type: 'collect',
+            calls: 1,
+            sensitive: true,
+            topNoMatch: [{ text: HOSTILE.secret, count: 1 }],
+          },
+        ],
+      },
+    ],
+    lines: [{ line: HOSTILE.line, hours: [{ hour: 3, calls: 3, transferred: 1 }] }],
+  });
+}
