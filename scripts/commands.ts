@@ -34,6 +34,7 @@ export const COMMAND_MODULES = {
   'outbound-id': 'scripts/outbound/outbound-id.ts',
   call: 'scripts/campaign/call.ts',
   outcomes: 'scripts/campaign/outcomes.ts',
+  analytics: 'scripts/analytics/analytics.ts',
   docs: 'scripts/docs/cli-reference.ts',
 } as const;
 

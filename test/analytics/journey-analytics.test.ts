@@ -3,73 +3,7 @@ import { describe, it } from 'node:test';
 import { CALL_HORIZON_MS, JourneyAnalytics, MAX_OPEN_CALLS } from '../../shared/analytics/journey-analytics';
 import type { JourneyFigures, NodeFigures } from '../../shared/analytics/journey-figures';
 import { readJourneyLine } from '../../shared/analytics/journey-input';
-
-const T0 = Date.parse('2026-03-10T02:00:00Z'); // 10:00 in Shanghai, a Tuesday
-
-/** A callback line as the functions write it: the fields given, on a call, `s` seconds after T0. */
-function callback(callId: string, s: number, fields: Record<string, unknown>): string {
-  return JSON.stringify({
-    level: 'info',
-    msg: 'callback',
-    time: new Date(T0 + s * 1000).toISOString(),
-    fn: 'inbound',
-    callId,
-    rulesVersion: 'v1',
-    ...fields,
-  });
-}
-
-function receipt(callId: string, direction: string, endS: number): string {
-  const end = new Date(T0 + endS * 1000 + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19);
-  return JSON.stringify({
-    level: 'info',
-    msg: 'receipt',
-    time: new Date(T0 + (endS + 5) * 1000).toISOString(),
-    fn: 'report',
-    receiptType: 'VoiceReport',
-    call_id: callId,
-    end_time: end,
-    hangup_direction: direction,
-  });
-}
-
-const callin = (callId: string, s = 0, trace: string[] = []) =>
-  callback(callId, s, {
-    type: 'callin',
-    line: 'service',
-    flow: 'main',
-    node: 'menu',
-    outcomes: ['started', 'entered'],
-    action: 'answer',
-    trace: [
-      'line service (by number dialled) → flow main',
-      ...trace,
-      'enter greeting (split)',
-      'enter menu (menu)',
-    ],
-  });
-const armKeys = (callId: string, s: number) =>
-  callback(callId, s, {
-    type: 'mute',
-    flow: 'main',
-    nodeBefore: 'menu',
-    node: 'menu',
-    outcomes: ['key-arming'],
-    action: 'dtmf',
-    trace: ['first silence → arm keys', 'enter menu (menu)'],
-  });
-const noMatch = (callId: string, s: number, words: string, retry: number) =>
-  callback(callId, s, {
-    type: 'normal',
-    words,
-    flow: 'main',
-    nodeBefore: 'menu',
-    node: 'menu',
-    retries: { noInput: 0, noMatch: retry },
-    outcomes: ['no-match'],
-    action: 'dtmf',
-    trace: [`utterance matched nothing → noMatch retry ${retry}/2`, 'enter menu (menu)'],
-  });
+import { armKeys, callback, callin, noMatch, receipt, T0 } from './journey-lines-fixture';
 
 function analyse(lines: readonly string[], timezone = 'Asia/Shanghai'): JourneyFigures {
   const analytics = new JourneyAnalytics(timezone);
