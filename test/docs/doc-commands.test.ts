@@ -60,6 +60,10 @@ const SKIPPED: readonly (readonly [RegExp, string])[] = [
     "needs a campaign's results, receipts and logs (test/scripts/campaign/outcomes.test.ts runs it on a campaign played through the bundles)",
   ],
   [
+    /^npm run analytics(:week)? -- /,
+    "plays a week of calls through the bundles: test/docs/analytics-walkthrough.test.ts runs docs/analytics.md's commands as written, in a temporary folder",
+  ],
+  [
     /^npm run simulate -- --/,
     "an interactive call: it reads the caller's turns from the terminal (test/simulator checks the recorded session)",
   ],
