@@ -124,6 +124,8 @@ const PUSHED_AGAIN_SHARE = 0.005;
 const MISSING_RECEIPT_SHARE = 0.005;
 /** Of the calls the caller ends, those the receipt says the machine ended (a line dropped). */
 const DROPPED_SHARE = 0.03;
+/** Calls from the VIP and blocked lines, by chance (and one in fifty besides). */
+const SPECIAL_SHARE = 0.02;
 
 /** TTS speaks about four and a half Chinese characters a second; an audio file lasts about 3 s. */
 const MS_PER_CHARACTER = 220;
@@ -574,7 +576,8 @@ export async function generateWeek(options: WeekOptions): Promise<WeekModel> {
     const callRandom = seededRandom(seedOf(seed, planned.index));
     const callId = callIdOf(planned.index, seed);
     const open = isOpenAt(office.calendar, planned.at, office.timezone, office.holidays);
-    const special = callRandom() < 0.03;
+    // A few VIP and blocked callers: by chance, and one call in fifty (so that a small week has both).
+    const special = callRandom() < SPECIAL_SHARE || planned.index % 50 === 25;
     const persona = special ? lines$(callRandom) : open ? office$(callRandom) : after$(callRandom);
     const line = persona === 'vip' || persona === 'blocked' ? persona : 'service';
     const opening: CallOpening = {

@@ -35,6 +35,7 @@ export const COMMAND_MODULES = {
   call: 'scripts/campaign/call.ts',
   outcomes: 'scripts/campaign/outcomes.ts',
   docs: 'scripts/docs/cli-reference.ts',
+  'analytics:week': 'scripts/analytics/week.ts',
 } as const;
 
 export type CommandName = keyof typeof COMMAND_MODULES;
