@@ -36,6 +36,7 @@ export const COMMAND_MODULES = {
   outcomes: 'scripts/campaign/outcomes.ts',
   analytics: 'scripts/analytics/analytics.ts',
   docs: 'scripts/docs/cli-reference.ts',
+  'analytics:week': 'scripts/analytics/week.ts',
 } as const;
 
 export type CommandName = keyof typeof COMMAND_MODULES;
