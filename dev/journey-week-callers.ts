@@ -236,6 +236,11 @@ class ScriptWriter {
   hangUp(): void {
     this.end = 'caller';
   }
+
+  /** The caller hangs up while the goodbye of a reply that ends the call plays: the flow ended it. */
+  leaveWhileEnding(): void {
+    this.end = 'flow';
+  }
 }
 
 const MAIN_MENU = 'main/menu';
@@ -601,8 +606,10 @@ export function writeScript(persona: Persona, opening: CallOpening, random: () =
     w.step(SILENCE, [], { transfer: 'transfer' });
   } else if (persona === 'blocked') {
     w.step({ kind: 'callin' }, ['blocked/refuse']);
+    // The refusal on callin ends the call (`ended`), on its next event or when the caller leaves first:
+    // either way the flow ended it.
     if (random() < 0.8) w.step(random() < 0.5 ? SILENCE : say('我要挂失'), [], { hangsUp: true });
-    else w.hangUp();
+    else w.leaveWhileEnding();
   } else if (opening.afterHours) afterHoursScript(w, persona);
   else officeScript(w, persona, opening);
   return { persona, steps: w.steps, end: w.end, lookups: w.lookups };

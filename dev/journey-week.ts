@@ -415,7 +415,11 @@ class WeekTally {
           words.set(step.utterance, (words.get(step.utterance) ?? 0) + 1);
           this.noMatch.set(at, words);
         }
-        if (step.transferFailed === true) node.transferFailed++;
+        // A parallel transfer that failed hands the call back: what it hears next is heard.
+        if (step.transferFailed === true) {
+          node.transferFailed++;
+          transferred = false;
+        }
       }
       for (const next of step.path) {
         if (next === at) continue;
@@ -570,7 +574,18 @@ export async function generateWeek(options: WeekOptions): Promise<WeekModel> {
   const office$ = personaChooser(OFFICE_PERSONAS);
   const after$ = personaChooser(AFTER_HOURS_PERSONAS);
   const lines$ = personaChooser(LINE_PERSONAS);
-  let again: Record<string, string> | undefined;
+  /** Records of the batch being pushed that the platform pushes again (it took the answer for a failure). */
+  const again: Record<string, string>[] = [];
+  /** Pushes the batch 5–60 s after its last call ended, then again the records pushed twice, 30 s later. */
+  const flush = async (chance: () => number) => {
+    const at = pendingEnd + 5000 + Math.floor(chance() * 55_000);
+    await push(at);
+    if (again.length === 0) return;
+    pending.push(...again);
+    tally.pushedAgain += again.length;
+    again.length = 0;
+    await push(at + 30_000);
+  };
 
   for (const planned of planCalls(random, from, days, calls)) {
     const callRandom = seededRandom(seedOf(seed, planned.index));
@@ -659,26 +674,20 @@ export async function generateWeek(options: WeekOptions): Promise<WeekModel> {
         voice_type: 'smart',
         extend: '',
       };
+      // The platform pushes a call's receipt within a minute of its end: a batch waits for no call
+      // that ends later than that.
+      if (pending.length > 0 && endAt > pendingEnd + 60_000) await flush(callRandom);
       pending.push(record);
       tally.pushed++;
-      if (again !== undefined) {
-        pending.push(again);
-        tally.pushedAgain++;
-        again = undefined;
-      }
-      if (callRandom() < PUSHED_AGAIN_SHARE) again = record;
+      if (callRandom() < PUSHED_AGAIN_SHARE) again.push(record);
       pendingEnd = Math.max(pendingEnd, endAt);
       if (pending.length >= batchSize) {
-        await push(pendingEnd + 5000 + Math.floor(callRandom() * 55_000));
+        await flush(callRandom);
         batchSize = 1 + Math.floor(callRandom() * 8);
       }
     }
   }
-  if (again !== undefined) {
-    pending.push(again);
-    tally.pushedAgain++;
-  }
-  await push(pendingEnd + 30_000);
+  await flush(random);
   callbacks.close();
   receipts.close();
   const model = tally.model({ seed, from, days, calls });

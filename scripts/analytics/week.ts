@@ -38,7 +38,11 @@ export const PROGRAM = {
       help: 'the folder to write callbacks.jsonl, receipts.jsonl and model.json into (new, or holding only those)',
     },
     calls: { type: 'string', value: 'N', help: `how many calls, 1 to ${MAX_WEEK_CALLS} (default 1000)` },
-    seed: { type: 'string', value: 'S', help: 'the seed: the same seed writes the same files (default 19)' },
+    seed: {
+      type: 'string',
+      value: 'S',
+      help: 'the seed: the same seed plays the same calls and writes the same model (default 19)',
+    },
     from: {
       type: 'string',
       value: 'YYYY-MM-DD',
