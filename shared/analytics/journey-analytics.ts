@@ -107,8 +107,13 @@ type NodeCounters = {
   escalatedNoMatch: number;
   transfers: number;
   transferFailed: number;
-  /** Entries from outside the flow (a start, another flow): where its funnel begins. */
+  /** Entries from outside the flow (a start, a flow the call was never in before): where its funnel begins. */
   entriesFromOutside: number;
+  /**
+   * The nodes of its flow a call came back to after leaving the flow from here (a subflow's return, a
+   * handler): the next nodes in the flow's order, as its exits are.
+   */
+  readonly bridges: Set<NodeKey>;
   sensitive: boolean;
   time: Uint32Array | undefined;
   timeSum: number;
@@ -327,6 +332,7 @@ export class JourneyAnalytics {
         transfers: 0,
         transferFailed: 0,
         entriesFromOutside: 0,
+        bridges: new Set(),
         sensitive: false,
         time: undefined,
         timeSum: 0,
@@ -357,6 +363,8 @@ export class JourneyAnalytics {
     }
     this.callTotals.calls++;
     const visited = new Set<NodeKey>();
+    /** The last node the call entered in each flow. */
+    const lastInFlow = new Map<string, NodeKey>();
     let transferredAt: NodeKey | undefined;
     let handedOver = false;
     let start: Step['start'];
@@ -369,11 +377,19 @@ export class JourneyAnalytics {
         if (counters === undefined) continue;
         counters.entries++;
         visited.add(key);
-        if (previous === undefined || flowOf(previous) !== counters.flow) counters.entriesFromOutside++;
+        if (previous === undefined || flowOf(previous) !== counters.flow) {
+          // Back in a flow the call was in (a subflow returned, a handler): where it left the flow leads
+          // here, for the order of the flow's nodes; else the call enters the flow here.
+          const left = lastInFlow.get(counters.flow);
+          const bridges = left === undefined ? undefined : this.node(left)?.bridges;
+          if (bridges === undefined) counters.entriesFromOutside++;
+          else bridges.add(key);
+        }
         if (previous !== undefined) {
           const exits = this.node(previous)?.exits;
           exits?.set(key, (exits.get(key) ?? 0) + 1);
         }
+        lastInFlow.set(counters.flow, key);
         previous = key;
       }
       this.hear(step, handedOver);
@@ -525,7 +541,8 @@ export class JourneyAnalytics {
 
   /**
    * A flow's nodes in the order calls reach them: breadth first from the nodes calls enter it at (most
-   * entries from outside first), along the busiest exits; nodes never reached that way last, busiest first.
+   * entries from outside first), along the busiest exits, then to where calls came back to the flow from
+   * its subflow nodes; nodes never reached that way last, busiest first.
    */
   private orderedNodes(flow: string): NodeCounters[] {
     const mine = [...this.nodes.values()].filter((counters) => counters.flow === flow);
@@ -539,9 +556,13 @@ export class JourneyAnalytics {
     for (let index = 0; index < queue.length; index++) {
       const counters = queue[index] as NodeCounters;
       ordered.push(counters);
-      const next = [...counters.exits.entries()]
-        .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-        .map(([key]) => this.nodes.get(key))
+      const next = [
+        ...[...counters.exits.entries()]
+          .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+          .map(([key]) => key),
+        ...[...counters.bridges].sort(),
+      ]
+        .map((key) => this.nodes.get(key))
         .filter(
           (found): found is NodeCounters => found !== undefined && found.flow === flow && !seen.has(found),
         );

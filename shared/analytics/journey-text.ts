@@ -3,6 +3,7 @@
  * utterances come from log lines, which are hostile: control characters are dropped, phone numbers masked
  * again, and long text cut, before either report writes them.
  */
+import { isValidTimeZone, toLocalTime } from '../calendar/local-time';
 import { maskPhoneNumbersInText } from '../log/logger';
 import {
   ENDINGS,
@@ -145,7 +146,16 @@ export function describeReadTotals(read: ReadTotals): string {
 export function describePeriod(figures: Pick<JourneyFigures, 'from' | 'to' | 'timezone'>): string {
   const zone = cleanLogText(figures.timezone);
   if (figures.from === null || figures.to === null) return `no callbacks read (hours in ${zone})`;
-  return `${cleanLogText(figures.from)} – ${cleanLogText(figures.to)} (hours in ${zone})`;
+  return `${localTimeOf(figures.from, figures.timezone)} – ${localTimeOf(figures.to, figures.timezone)} (${zone})`;
+}
+
+/** `2026-03-09 08:06` in `timezone`: an ISO instant of the figures on the zone's wall clock, else as written. */
+function localTimeOf(iso: string, timezone: string): string {
+  const at = Date.parse(iso);
+  if (!Number.isFinite(at) || !isValidTimeZone(timezone)) return cleanLogText(iso);
+  const local = toLocalTime(at, timezone);
+  const minutes = local.minutes % 60;
+  return `${local.date} ${String(local.hour).padStart(2, '0')}:${String(minutes).padStart(2, '0')}`;
 }
 
 /** A note that `count` more `what` were left out (at most `limit` are shown), or `` when none was. */

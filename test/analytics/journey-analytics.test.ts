@@ -188,6 +188,11 @@ describe('journey analytics', () => {
       }),
       receipt(id, '用户', 200),
     ]);
+    // The return to main is ordered after the subflow node that left it, not as a start of main.
+    assert.deepEqual(
+      figures.flows.find((f) => f.flow === 'main')?.nodes.map((n) => n.node),
+      ['greeting', 'menu', 'lostIntro', 'lostCheck', 'agentQueue', 'agentBusy'],
+    );
     const lostCheck = nodeOf(figures, 'main', 'lostCheck');
     assert.deepEqual(lostCheck.exits, [{ flow: 'identify', node: 'askCard', moves: 1 }]);
     const askCard = nodeOf(figures, 'identify', 'askCard');

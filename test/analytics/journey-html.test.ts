@@ -65,7 +65,7 @@ describe('renderJourneyHtml', () => {
     const order = [
       '<h1>Week 19</h1>',
       'Made 2024-05-13T08:00:00+08:00',
-      '2024-05-06T09:00:00+08:00 – 2024-05-12T21:30:00+08:00 (hours in Asia&#47;Shanghai)',
+      '2024-05-06 09:00 – 2024-05-12 21:30 (Asia&#47;Shanghai)',
       '<dd>100</dd>',
       '70.0% (70 of 100 never transferred)',
       'transferred 30 · flow 50 · caller 15 · platform 3 · unknown 2',

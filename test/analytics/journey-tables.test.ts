@@ -22,7 +22,7 @@ describe('formatJourneyTables', () => {
 
   it('starts with the summary: period, calls, containment, endings, what was read', () => {
     assert.deepEqual(output.split('\n').slice(0, 5), [
-      'Period       2024-05-06T09:00:00+08:00 – 2024-05-12T21:30:00+08:00 (hours in Asia/Shanghai)',
+      'Period       2024-05-06 09:00 – 2024-05-12 21:30 (Asia/Shanghai)',
       'Calls        100',
       'Containment  70.0% (70 never transferred)',
       'Endings      transferred 30 · flow 50 · caller 15 · platform 3 · unknown 2',
