@@ -20,7 +20,10 @@
  * 7. the simulator: scenario callbacks per second, whole `simulate run`s in this process (bench-simulator.ts);
  * 8. campaigns: `npm run call` against the VMS API stand-in, its sustained rate, CPU per placed call, a
  *    resume halfway through 10,000 rows, and its SmartCall client's library against the SDKs' core
- *    (campaign.ts); `--only campaign` measures this part alone.
+ *    (campaign.ts); `--only campaign` measures this part alone;
+ * 9. analytics: `npm run analytics` on a million lines of a generated week, against reading and parsing
+ *    the same lines alone, and its peak memory on a quarter, a half and all of them (analytics.ts);
+ *    `--only analytics` measures this part alone.
  *
  * The machine is shared and noisy, so every figure is CPU time (user + system) but two, which say so:
  * receipts (wall time, a caller's wait) and throughput (requests per second). The
@@ -42,6 +45,7 @@ import {
   runWhenMain,
 } from '../../dev/command-line';
 import { formCallback } from '../../dev/fc-event';
+import { type AnalyticsPlan, measureAnalytics } from './analytics';
 import { type CampaignPlan, measureCampaign } from './campaign';
 import {
   type BenchClassifier,
@@ -96,7 +100,7 @@ export const PROGRAM = {
     only: {
       type: 'string',
       value: 'PART',
-      help: 'measure one part alone: campaign (npm run call against the VMS API stand-in; about 75 s, --quick 30 s)',
+      help: 'measure one part alone: campaign (npm run call against the VMS API stand-in; about 75 s, --quick 30 s) or analytics (npm run analytics on a million lines; about 2 min, --quick 250,000 lines)',
     },
   },
   commands: {
@@ -120,6 +124,7 @@ type Plan = {
   readonly throughput: ThroughputPlan;
   readonly ossRefresh: RefreshPlan;
   readonly campaign: CampaignPlan;
+  readonly analytics: AnalyticsPlan;
 };
 
 /** Sample counts and time budgets; `--quick` trades precision for a run of about 1 min. */
@@ -138,6 +143,7 @@ const planFor = (quick: boolean): Plan =>
           signers: { rounds: 3, requests: 200 },
           budgetMs: 15_000,
         },
+        analytics: { weekCalls: 1_000, lines: 250_000, rounds: 1 },
       }
     : {
         cold: { rounds: 5, perRound: 6, budgetMs: 40_000 },
@@ -152,6 +158,7 @@ const planFor = (quick: boolean): Plan =>
           signers: { rounds: 5, requests: 500 },
           budgetMs: 45_000,
         },
+        analytics: { weekCalls: 2_000, lines: 1_000_000, rounds: 3 },
       };
 
 /**
@@ -331,7 +338,7 @@ export async function main(argv: readonly string[], io: CommandIo = PROCESS_IO):
 }
 
 /** The parts `--only` can name. */
-const PARTS = ['campaign'] as const;
+const PARTS = ['campaign', 'analytics'] as const;
 type Part = (typeof PARTS)[number];
 
 async function bench(
@@ -343,7 +350,11 @@ async function bench(
   const PLAN = planFor(quick);
   const started = performance.now();
   const measured = only === undefined ? await measureFunctions(PLAN, quick) : { rows: [], notes: [] };
-  const rows = [...measured.rows, ...(await measureCampaign(PLAN.campaign))];
+  const rows = [
+    ...measured.rows,
+    ...(only === undefined || only === 'campaign' ? await measureCampaign(PLAN.campaign) : []),
+    ...(only === undefined || only === 'analytics' ? await measureAnalytics(PLAN.analytics) : []),
+  ];
 
   const say = (line: string) => io.out(`${line}\n`);
   const seconds = ((performance.now() - started) / 1_000).toFixed(1);

@@ -36,7 +36,7 @@ export const CALL_HORIZON_MS = 2 * 60 * 60 * 1000;
 export const MAX_OPEN_CALLS = 200_000;
 /** The most steps kept of one call (a flow's `maxTurns` stops far sooner); more are counted, not kept. */
 const MAX_STEPS_PER_CALL = 500;
-/** Call ids remembered after they are counted, to tell a late line from a new call. */
+/** Call ids remembered after they are counted, at most: a busy hour's calls fit many times over. */
 const MAX_COUNTED_IDS = 100_000;
 /** Distinct utterances tracked per node (space-saving: the top ones are exact while fewer than this differ). */
 const UTTERANCE_SLOTS = 200;
@@ -131,7 +131,12 @@ const zeroEndings = (): EndingCounts => ({ transferred: 0, flow: 0, caller: 0, p
 /** The streamed analysis: {@link add} each line, then {@link figures}. */
 export class JourneyAnalytics {
   private readonly open = new Map<string, OpenCall>();
-  private readonly counted = new Set<string>();
+  /**
+   * The calls counted in the last {@link CALL_HORIZON_MS} of the export's time, with the export's time then:
+   * a line of one of them is late. A line of a call counted before them is older than the horizon, and late
+   * by its time.
+   */
+  private readonly counted = new Map<string, number>();
   private readonly nodes = new Map<NodeKey, NodeCounters>();
   private readonly lines = new Map<string, LineCounters>();
   private readonly flowCalls = new Map<string, { calls: number; contained: number }>();
@@ -208,11 +213,14 @@ export class JourneyAnalytics {
 
   /** The call a line belongs to, held until counted; none for a call already counted (a late line). */
   private callOf(callId: string, at: number | undefined): OpenCall | undefined {
-    if (this.counted.has(callId)) {
+    let call = this.open.get(callId);
+    if (
+      call === undefined &&
+      (this.counted.has(callId) || (at !== undefined && at <= this.watermark - CALL_HORIZON_MS))
+    ) {
       this.read.late++;
       return undefined;
     }
-    let call = this.open.get(callId);
     if (call === undefined) {
       call = { callId, last: at ?? this.watermark, steps: [], receipt: undefined };
       if (this.open.size >= MAX_OPEN_CALLS) this.countOldest();
@@ -344,6 +352,8 @@ export class JourneyAnalytics {
   }
 
   private node(key: NodeKey): NodeCounters | undefined {
+    const known = this.nodes.get(key);
+    if (known !== undefined) return known;
     const slash = key.indexOf('/');
     return this.counters(key.slice(0, slash), key.slice(slash + 1));
   }
@@ -351,11 +361,11 @@ export class JourneyAnalytics {
   /** Counts one call, whole: its steps in time order, its receipt. */
   private finish(call: OpenCall): void {
     this.open.delete(call.callId);
-    if (this.counted.size >= MAX_COUNTED_IDS) {
-      const oldest = this.counted.values().next().value;
-      if (oldest !== undefined) this.counted.delete(oldest);
+    for (const [id, countedAt] of this.counted) {
+      if (countedAt > this.watermark - CALL_HORIZON_MS && this.counted.size < MAX_COUNTED_IDS) break;
+      this.counted.delete(id);
     }
-    this.counted.add(call.callId);
+    this.counted.set(call.callId, this.watermark);
     const steps = call.steps.sort((a, b) => a.at - b.at || a.seq - b.seq);
     if (steps.length === 0) {
       this.read.receiptsWithoutCalls++;
