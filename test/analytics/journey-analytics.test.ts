@@ -260,6 +260,42 @@ describe('journey analytics', () => {
     assert.equal(figures.read.duplicates, 1);
   });
 
+  it('counts an outbound call under (outbound), from the node its first event finds it at', () => {
+    const figures = analyse([
+      callback('o1', 0, {
+        fn: 'outbound',
+        type: 'normal',
+        words: '是的',
+        flow: 'remind',
+        node: 'confirmed',
+        outcomes: ['started', 'matched', 'entered', 'ended'],
+        action: 'hangup',
+        trace: [
+          'sealed DynamicId (1 value) names flow remind → flow remind',
+          'intent yes (keyword 是的) → confirmed',
+          'enter confirmed (hangup)',
+        ],
+      }),
+      callback('o2', 0, {
+        fn: 'outbound',
+        type: 'mute',
+        flow: 'remind',
+        node: 'ask',
+        outcomes: ['started', 'no-input'],
+        action: 'dtmf',
+        trace: ['sealed DynamicId (1 value) names flow remind → flow remind', 'silence → noInput retry 1/2'],
+      }),
+    ]);
+    assert.deepEqual(
+      figures.lines.map((l) => [l.line, l.calls]),
+      [['(outbound)', 2]],
+    );
+    assert.equal(nodeOf(figures, 'remind', 'confirmed').endings.flow, 1);
+    // A call that starts at a listening node enters it, though no trace line says so.
+    assert.equal(nodeOf(figures, 'remind', 'ask').entries, 1);
+    assert.equal(nodeOf(figures, 'remind', 'ask').endings.unknown, 1);
+  });
+
   it('counts a call once its lines stop for the horizon; a line after that is late', () => {
     const late = CALL_HORIZON_MS / 1000 + 60;
     const figures = analyse([
