@@ -20,12 +20,18 @@ export class RecentKeys {
   }
 }
 
+/** The letters of an `eventId`: no digit, so that no log check ever takes one for a key or a number. */
+const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
+
 /**
  * A short digest of an event's key, logged as `eventId`: the same for every delivery of one event, on any
- * instance, so that analytics counts a redelivery once even where no instance marked it `duplicate`. 96
- * bits: a collision between two events of one call is out of reach, and the key's sealed state is not
- * readable from it.
+ * instance, so that analytics counts a redelivery once even where no instance marked it `duplicate`. 20
+ * lowercase letters, about 94 bits: a collision between two events of one call is out of reach, and the
+ * key's sealed state is not readable from it.
  */
 export function eventIdOf(key: string): string {
-  return createHash('sha256').update(key).digest('base64url').slice(0, 16);
+  const digest = createHash('sha256').update(key).digest();
+  let id = '';
+  for (let index = 0; index < 20; index++) id += LETTERS[(digest[index] as number) % LETTERS.length];
+  return id;
 }
