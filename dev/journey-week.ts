@@ -81,6 +81,8 @@ export type WeekNode = {
   transfers: number;
   transferFailed: number;
   contained: number;
+  /** Seconds at the node per visit, as the calls were timed (docs/analytics.md, "time in node"). */
+  time: { visits: number; meanS: number | null; p50S: number | null; p90S: number | null };
 };
 
 export type WeekLineHours = { calls: number[]; afterHours: number[]; transferred: number[] };
@@ -153,7 +155,23 @@ function emptyNode(): WeekNode {
     transfers: 0,
     transferFailed: 0,
     contained: 0,
+    time: { visits: 0, meanS: null, p50S: null, p90S: null },
   };
+}
+
+/** The longest visit counted: a longer one counts as this long. */
+const MAX_VISIT_S = 900;
+
+/** A call's times: when each step's event was sent, and when the receipt says the call ended. */
+export type CallTimes = { readonly steps: readonly number[]; readonly endAt: number | undefined };
+
+/** The time figures of visits of `seconds` each: the mean to a tenth, p50 and p90 by nearest rank. */
+function timeOf(seconds: readonly number[]): WeekNode['time'] {
+  if (seconds.length === 0) return { visits: 0, meanS: null, p50S: null, p90S: null };
+  const sorted = [...seconds].sort((a, b) => a - b);
+  const rank = (q: number) => sorted[Math.ceil(q * sorted.length) - 1] as number;
+  const mean = sorted.reduce((sum, s) => sum + s, 0) / sorted.length;
+  return { visits: sorted.length, meanS: Math.round(mean * 10) / 10, p50S: rank(0.5), p90S: rank(0.9) };
 }
 
 /** The hour of the day in Beijing. */
@@ -379,6 +397,8 @@ class WeekTally {
   readonly noMatch = new Map<NodeKey, Map<string, number>>();
   readonly personas = new Map<string, number>();
   readonly endings = emptyEndings();
+  /** Each node's visits, in whole seconds (rounded, at most {@link MAX_VISIT_S}). */
+  readonly visits = new Map<NodeKey, number[]>();
   callbacks = 0;
   duplicates = 0;
   pushed = 0;
@@ -394,12 +414,28 @@ class WeekTally {
     return node;
   }
 
+  /** A visit of `ms` to a node. */
+  visit(key: NodeKey, ms: number): void {
+    if (ms < 0) return;
+    const seconds = this.visits.get(key) ?? [];
+    seconds.push(Math.min(MAX_VISIT_S, Math.round(ms / 1000)));
+    this.visits.set(key, seconds);
+  }
+
   /** Counts one call from its script: entries, exits, what was heard, how it ended. */
-  countCall(script: CallScript, opening: CallOpening, startAt: number, ending: Ending): void {
+  countCall(
+    script: CallScript,
+    opening: CallOpening,
+    startAt: number,
+    ending: Ending,
+    times: CallTimes,
+  ): void {
     let at: NodeKey | undefined;
     let transferred = false;
+    /** Handed to a person for good: a plain transfer, or a parallel one that connected. */
+    let handedOver = false;
     const entered = new Set<NodeKey>();
-    for (const step of script.steps) {
+    for (const [index, step] of script.steps.entries()) {
       const kind = step.action.kind;
       const listens = kind === 'say' || kind === 'keys' || kind === 'silence' || kind === 'keyTimeout';
       if (listens && at !== undefined && step.kind !== 'keyArming' && !transferred) this.node(at).heard++;
@@ -435,7 +471,21 @@ class WeekTally {
         this.node(at).transfers++;
         transferred = true;
       }
+      if (step.transfer === 'transfer') handedOver = true;
+      if (step.action.kind === 'transferResult' && step.action.status === 'success') handedOver = true;
+      // The wait at the node this step left the call at, to the next step's event.
+      const next = times.steps[index + 1];
+      if (next !== undefined && at !== undefined && !handedOver)
+        this.visit(at, next - (times.steps[index] as number));
     }
+    const last = times.steps.at(-1);
+    if (
+      (ending === 'caller' || ending === 'platform') &&
+      at !== undefined &&
+      last !== undefined &&
+      times.endAt !== undefined
+    )
+      this.visit(at, times.endAt - last);
     if (at !== undefined) this.node(at).endings[ending]++;
     for (const key of entered) {
       const node = this.node(key);
@@ -459,6 +509,7 @@ class WeekTally {
   model(options: { seed: number; from: string; days: number; calls: number }): WeekModel {
     const sorted = <T>(map: Map<string, T>) =>
       Object.fromEntries([...map].sort(([a], [b]) => a.localeCompare(b)));
+    for (const [key, seconds] of this.visits) this.node(key).time = timeOf(seconds);
     return {
       ...options,
       lines: { callbacks: this.callbacks, duplicates: this.duplicates },
@@ -611,6 +662,7 @@ export async function generateWeek(options: WeekOptions): Promise<WeekModel> {
     let at = planned.at;
     let position: NodeKey | undefined;
     let endAt = at;
+    const stepTimes: number[] = [];
     for (const [index, step] of script.steps.entries()) {
       const where = `call ${callId} (${script.persona}), step ${index + 1} (${step.action.kind})`;
       if (call.ended) throw new ScriptMismatchError(`${where}: the call had already ended`);
@@ -619,6 +671,7 @@ export async function generateWeek(options: WeekOptions): Promise<WeekModel> {
         if (refused !== undefined) throw new ScriptMismatchError(`${where}: ${refused.message}`);
       }
       const flowBefore = (position ?? step.path[0])?.split('/')[0];
+      stepTimes.push(at);
       const outcome =
         step.action.kind === 'callin'
           ? await call.answer({ caller, callee }, at)
@@ -650,7 +703,9 @@ export async function generateWeek(options: WeekOptions): Promise<WeekModel> {
     const missing = callRandom() < MISSING_RECEIPT_SHARE;
     const ending: Ending =
       script.end !== 'caller' ? script.end : missing ? 'unknown' : dropped ? 'platform' : 'caller';
-    tally.countCall(script, opening, planned.at, ending);
+    // The receipt's end, to the second it writes.
+    const receiptEnd = missing ? undefined : Math.floor(endAt / 1000) * 1000;
+    tally.countCall(script, opening, planned.at, ending, { steps: stepTimes, endAt: receiptEnd });
 
     if (missing) tally.missing++;
     else {

@@ -2,7 +2,7 @@
  * `npm run analytics` on a generated week counts what the week generator knows from its own model of the
  * calls it played (dev/journey-week.ts: its callers' scripts, never read back from the logs), node by node:
  * entries, calls, exits, endings, heard, no-input, no-match, key-arming, escalations, transfers,
- * containment; per line and hour; the no-match utterances; what was read. In plain JSON lines and in SLS
+ * containment, time in node; per line and hour; the no-match utterances; what was read. In plain JSON lines and in SLS
  * records.
  */
 import assert from 'node:assert/strict';
@@ -48,6 +48,7 @@ function asModelNode(node: NodeFigures) {
     transfers: node.transfers,
     transferFailed: node.transferFailed,
     contained: node.contained,
+    time: node.time,
   };
 }
 
