@@ -332,11 +332,11 @@ function describeLookups(lookups: readonly LookupRecord[]): LogFields[] {
 function describeDecision(decision: Decision, decoded: DecodedState, eventType: string): LogFields {
   // Positions name nodes only under the rules that sealed them: a state from rules this decision did not
   // use (a restart after a publish) has no node to name.
+  const { state, facts } = decision;
   const before =
     decoded.kind === 'ok' && decoded.state.rulesTag === decision.rules.tag
       ? openState(decoded.state, decision.rules.names)
-      : undefined;
-  const { state, facts } = decision;
+      : facts.heardAtStart;
   const heardBy =
     before === undefined ? undefined : decision.rules.rules.flows[before.flow]?.nodes[before.node];
   // The outcome tag of the node the call is at now: how a call that ends or waits there went.

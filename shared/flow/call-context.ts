@@ -26,6 +26,11 @@ export type DecisionFacts = {
   lookups?: LookupRecord[];
   /** What the language model was asked and answered, for the log line, mining and replay. */
   classified?: ClassifyRecord;
+  /**
+   * An outbound call's first event, heard at its flow's start node (SmartCall's opening asked the
+   * question): where the call was, for the log line's `nodeBefore`.
+   */
+  heardAtStart?: { readonly flow: string; readonly node: string };
 };
 
 /** A classification in a decision: the verdict or why there was none, and whether the call took it. */

@@ -310,6 +310,7 @@ function startByName(ctx: CallContext, flowName: string, why: string): Resolved 
   if (start === undefined) throw new FlowError(`flow ${flowName} has no node ${flow.start}`);
   const state = freshState(ctx, flowName, flow.start);
   if (isListeningNode(start)) {
+    ctx.facts.heardAtStart = { flow: flowName, node: flow.start };
     return { kind: 'state', state: { ...state, phase: takesKeys(start) ? 'keysUnarmed' : 'listening' }, ctx };
   }
   return {
