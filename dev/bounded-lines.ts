@@ -82,13 +82,22 @@ export async function* readExportLines(file: string, maxBytes: number): AsyncGen
     }
     if (Array.isArray(whole)) {
       for (const item of whole) {
-        const line = JSON.stringify(item) ?? '';
-        yield Buffer.byteLength(line) > maxBytes ? undefined : line;
+        const line = stringifyItem(item);
+        yield line === undefined || Buffer.byteLength(line) > maxBytes ? undefined : line;
       }
       return;
     }
   }
   yield* readBoundedLines(file, maxBytes);
+}
+
+/** An item of an array file as a line; undefined for one nested too deep to write back (a hostile file). */
+function stringifyItem(item: unknown): string | undefined {
+  try {
+    return JSON.stringify(item) ?? '';
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether two paths name the same file: the same path once resolved, or the same file on disk (a link). */

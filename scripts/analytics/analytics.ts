@@ -10,7 +10,8 @@
  * calls in progress and the counters, never the lines. Exit codes: 0 analysed, 1 an input cannot be read, a
  * file written, or nothing in the inputs is a callback line, 2 bad command line.
  */
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { describeUnreadable, isSameFile, readExportLines } from '../../dev/bounded-lines';
 import {
   type CommandIo,
@@ -22,13 +23,21 @@ import {
   runWhenMain,
 } from '../../dev/command-line';
 import { printable } from '../../dev/simulator/printable';
-import { CALL_HORIZON_MS, JourneyAnalytics } from '../../shared/analytics/journey-analytics';
+import {
+  CALL_HORIZON_MS,
+  JourneyAnalytics,
+  MAX_LINES,
+  MAX_NODES,
+} from '../../shared/analytics/journey-analytics';
 import type { JourneyFigures } from '../../shared/analytics/journey-figures';
 import { renderJourneyHtml } from '../../shared/analytics/journey-html';
 import { type JourneyLine, readJourneyLine } from '../../shared/analytics/journey-input';
 import { formatJourneyTables } from '../../shared/analytics/journey-tables';
 import { isValidTimeZone } from '../../shared/calendar/local-time';
 import { MAX_LOG_LINE_CHARS } from '../../shared/log/log-export';
+
+/** The most files merged at once: each stays open while they are read. */
+const MAX_FILES = 200;
 
 /** The zone hours of the day are read in unless --timezone says otherwise: the rules' default. */
 const DEFAULT_TIMEZONE = 'Asia/Shanghai';
@@ -103,6 +112,13 @@ export async function main(argv: readonly string[], io: CommandIo = PROCESS_IO):
       'analytics',
       `--html ${printable(html)} is the input ${printable(clash)}: it would be overwritten; write the report elsewhere`,
     );
+  if (files.length > MAX_FILES)
+    return refuseUsage(
+      io,
+      PROGRAM,
+      'analytics',
+      `${files.length} files: at most ${MAX_FILES} are read at once (each stays open while the files are merged by time); join them first (cat)`,
+    );
   const fail = (message: string) => {
     io.err(`analytics: ${printable(message)}\n`);
     return EXIT.failed;
@@ -111,6 +127,9 @@ export async function main(argv: readonly string[], io: CommandIo = PROCESS_IO):
     const problem = describeUnreadable(file);
     if (problem !== undefined) return fail(problem);
   }
+  // Found before the inputs are read, not after.
+  const unwritable = html === undefined ? undefined : describeUnwritable(html);
+  if (unwritable !== undefined) return fail(unwritable);
 
   const analytics = new JourneyAnalytics(timezone);
   const orderWarnings: string[] = [];
@@ -140,10 +159,38 @@ export async function main(argv: readonly string[], io: CommandIo = PROCESS_IO):
   return EXIT.ok;
 }
 
-/** What the reader should know of the inputs: lines out of order, receipts that found no call. */
+/**
+ * Why the report cannot be written to `file`, if it cannot: its folder is missing or read-only, or it is
+ * there and not a regular file (a FIFO would hang the write).
+ */
+function describeUnwritable(file: string): string | undefined {
+  const folder = dirname(resolve(file));
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    return `cannot write ${file} (${String(code ?? error)}): check that its folder exists and may be written`;
+  }
+  try {
+    if (!statSync(file).isFile()) return `cannot write ${file}: it is there and not a file`;
+  } catch {
+    // Not there yet: it is made.
+  }
+  return undefined;
+}
+
+/** What the reader should know of the inputs: lines out of order, receipts that found no call, limits. */
 export function warningsOf(figures: JourneyFigures): string[] {
   const { read } = figures;
   const warnings: string[] = [];
+  if (read.overflow > 0)
+    warnings.push(
+      `${read.overflow} calls or nodes were past the limits (${MAX_NODES.toLocaleString('en')} nodes, ${MAX_LINES.toLocaleString('en')} lines) and are left out of those figures: are these one hotline's logs?`,
+    );
+  if (read.outliers > 0)
+    warnings.push(
+      `${read.outliers} line${read.outliers === 1 ? '' : 's'} had a time hours ahead of the lines around ${read.outliers === 1 ? 'it' : 'them'}, and ${read.outliers === 1 ? 'was' : 'were'} skipped`,
+    );
   if (read.late > 0)
     warnings.push(
       `${read.late} line${read.late === 1 ? '' : 's'} came over ${CALL_HORIZON_MS / 3_600_000} hours after their call's other lines, ` +

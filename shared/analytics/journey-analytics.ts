@@ -17,6 +17,7 @@ import {
 } from '../flow/trace-phrases';
 import { maskPhoneNumbersInText } from '../log/logger';
 import { maskDigitsInText, SENSITIVE_INPUT } from '../log/mask';
+import { NAME_PATTERN } from '../text/name';
 import {
   type Ending,
   type EndingCounts,
@@ -33,9 +34,13 @@ import type { CallbackStep, JourneyLine, ReceiptFacts } from './journey-input';
 /** How long after a call's last line (in the export's time) it is counted: its receipt comes before. */
 export const CALL_HORIZON_MS = 2 * 60 * 60 * 1000;
 /** The most calls held at once; past it the one quiet longest is counted early. */
-export const MAX_OPEN_CALLS = 200_000;
+export const MAX_OPEN_CALLS = 100_000;
 /** The most steps kept of one call (a flow's `maxTurns` stops far sooner); more are counted, not kept. */
 const MAX_STEPS_PER_CALL = 500;
+/** The most steps held in all the calls in progress; past it, the call quiet longest is counted early. */
+const MAX_HELD_STEPS = 300_000;
+/** The most nodes one step enters that are kept (a callback's own loop stops far sooner). */
+const MAX_ENTERED_PER_STEP = 64;
 /** Call ids remembered after they are counted, at most: a busy hour's calls fit many times over. */
 const MAX_COUNTED_IDS = 100_000;
 /** Distinct utterances tracked per node (space-saving: the top ones are exact while fewer than this differ). */
@@ -45,12 +50,16 @@ const MAX_UTTERANCE_CHARS = 80;
 /** Seconds in a node are counted in one-second buckets up to this; longer visits count as this long. */
 const MAX_TIME_BUCKET_S = 900;
 /** The most nodes and lines counted: a hostile export cannot grow the figures past these. */
-const MAX_NODES = 20_000;
-const MAX_LINES = 1_000;
+export const MAX_NODES = 20_000;
+export const MAX_LINES = 1_000;
 
 /** The line a call without a `callin` line is counted under: an outbound call, or an export cut mid-call. */
 export const OUTBOUND_LINE = '(outbound)';
 export const UNKNOWN_LINE = '(unknown)';
+
+/** A node type as the trace names it. */
+const TYPE = /^[A-Za-z]{1,32}$/;
+const isName = (name: string) => NAME_PATTERN.test(name);
 
 /** Kinds of input the caller gives: the callbacks a node hears. */
 const HEARD_TYPES: ReadonlySet<string> = new Set(['normal', 'dtmf', 'mute']);
@@ -64,8 +73,10 @@ type Step = {
   readonly at: number;
   readonly seq: number;
   readonly eventId: string | undefined;
-  /** Where the call was when the event came (undefined: a start, or a state that was lost). */
+  /** Where the call was when the event came (undefined: a `callin`, or a state that was lost). */
   readonly from: NodeKey | undefined;
+  /** The call started (or started again) on this step: its first entry comes from outside. */
+  readonly started: boolean;
   /** The nodes entered, in order. */
   readonly entered: readonly NodeKey[];
   /** Where the call is after the reply. */
@@ -87,6 +98,8 @@ type OpenCall = {
   last: number;
   readonly steps: Step[];
   receipt: ReceiptFacts | undefined;
+  /** Counted already: an entry of it still queued is stale. */
+  counted: boolean;
 };
 
 /** Counters of one node. */
@@ -128,15 +141,49 @@ type LineCounters = {
 
 const zeroEndings = (): EndingCounts => ({ transferred: 0, flow: 0, caller: 0, platform: 0, unknown: 0 });
 
+/** A queue read from its head: an array and an index, compacted as the head moves on. */
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+  get size(): number {
+    return this.items.length - this.head;
+  }
+  push(item: T): void {
+    this.items.push(item);
+  }
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+  shift(): T | undefined {
+    const item = this.items[this.head];
+    if (item === undefined) return undefined;
+    this.head++;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+}
+
 /** The streamed analysis: {@link add} each line, then {@link figures}. */
 export class JourneyAnalytics {
   private readonly open = new Map<string, OpenCall>();
+  /** The calls held, in the order of their last line's time: stale entries (a call heard of since) skipped. */
+  private readonly quiet = new Fifo<{ readonly call: OpenCall; readonly last: number }>();
+  /** Steps held in all the calls held. */
+  private heldSteps = 0;
   /**
-   * The calls counted in the last {@link CALL_HORIZON_MS} of the export's time, with the export's time then:
-   * a line of one of them is late. A line of a call counted before them is older than the horizon, and late
-   * by its time.
+   * The calls counted in the last {@link CALL_HORIZON_MS} of the export's time (at most
+   * {@link MAX_COUNTED_IDS}): a line of one of them is late. A line of a call counted before them is older
+   * than the horizon, and late by its time.
    */
-  private readonly counted = new Map<string, number>();
+  private readonly counted = new Set<string>();
+  private readonly countedOrder = new Fifo<{ readonly callId: string; readonly at: number }>();
+  /** Receipts without a time, of calls not read yet: joined when their call comes, else counted at the end. */
+  private readonly untimedReceipts = new Map<string, ReceiptFacts>();
+  /** A line far ahead of the export's time, held until the next line says whether the export moved on. */
+  private ahead: JourneyLine | undefined;
   private readonly nodes = new Map<NodeKey, NodeCounters>();
   private readonly lines = new Map<string, LineCounters>();
   private readonly flowCalls = new Map<string, { calls: number; contained: number }>();
@@ -149,6 +196,9 @@ export class JourneyAnalytics {
     receiptDuplicates: 0,
     receiptsWithoutCalls: 0,
     late: 0,
+    lateReceipts: 0,
+    outliers: 0,
+    overflow: 0,
     other: 0,
     unreadable: 0,
   };
@@ -159,9 +209,32 @@ export class JourneyAnalytics {
 
   constructor(private readonly timezone: string) {}
 
-  /** One line of the export, as {@link readJourneyLine} read it. */
+  /**
+   * One line of the export, as {@link readJourneyLine} read it. A line over {@link CALL_HORIZON_MS} ahead of
+   * the export's time waits for the next timed line: when that one is far ahead too, the export moved on
+   * (a quiet night), and both are taken; when it is not, the first was an outlier, and is skipped.
+   */
   add(line: JourneyLine): void {
     this.read.lines++;
+    const at = line.kind === 'callback' || line.kind === 'receipts' ? line.at : undefined;
+    if (at === undefined) {
+      this.take(line);
+      return;
+    }
+    const farAhead = at > this.watermark + CALL_HORIZON_MS && this.watermark !== Number.NEGATIVE_INFINITY;
+    const held = this.ahead;
+    this.ahead = undefined;
+    if (held !== undefined) {
+      if (farAhead) this.take(held);
+      else this.read.outliers++;
+    } else if (farAhead) {
+      this.ahead = line;
+      return;
+    }
+    this.take(line);
+  }
+
+  private take(line: JourneyLine): void {
     switch (line.kind) {
       case 'other':
         this.read.other++;
@@ -187,7 +260,10 @@ export class JourneyAnalytics {
       return;
     }
     const call = this.callOf(step.callId, step.at);
-    if (call === undefined) return;
+    if (call === undefined) {
+      this.read.late++;
+      return;
+    }
     if (step.eventId !== undefined && call.steps.some((kept) => kept.eventId === step.eventId)) {
       this.read.duplicates++;
       return;
@@ -195,14 +271,29 @@ export class JourneyAnalytics {
     this.read.callbacks++;
     this.from = this.from === undefined ? step.at : Math.min(this.from, step.at);
     this.to = this.to === undefined ? step.at : Math.max(this.to, step.at);
-    if (call.steps.length < MAX_STEPS_PER_CALL) call.steps.push(this.digest(step));
+    if (call.steps.length < MAX_STEPS_PER_CALL) {
+      call.steps.push(this.digest(step));
+      this.heldSteps++;
+      while (this.heldSteps > MAX_HELD_STEPS && this.countQuietest()) {}
+    }
     this.advance(step.at);
   }
 
   private addReceipt(receipt: ReceiptFacts, at: number | undefined): void {
     this.read.receipts++;
-    const call = this.callOf(receipt.callId, at ?? receipt.endAt);
-    if (call === undefined) return;
+    if (at === undefined && !this.open.has(receipt.callId)) {
+      // No time to place it by: its call is read later (or was, and is counted: a late receipt).
+      if (this.counted.has(receipt.callId)) this.read.lateReceipts++;
+      else if (this.untimedReceipts.has(receipt.callId)) this.read.receiptDuplicates++;
+      else if (this.untimedReceipts.size < MAX_OPEN_CALLS) this.untimedReceipts.set(receipt.callId, receipt);
+      else this.read.receiptsWithoutCalls++;
+      return;
+    }
+    const call = this.callOf(receipt.callId, at);
+    if (call === undefined) {
+      this.read.lateReceipts++;
+      return;
+    }
     if (call.receipt !== undefined) {
       this.read.receiptDuplicates++;
       return;
@@ -214,20 +305,19 @@ export class JourneyAnalytics {
   /** The call a line belongs to, held until counted; none for a call already counted (a late line). */
   private callOf(callId: string, at: number | undefined): OpenCall | undefined {
     let call = this.open.get(callId);
-    if (
-      call === undefined &&
-      (this.counted.has(callId) || (at !== undefined && at <= this.watermark - CALL_HORIZON_MS))
-    ) {
-      this.read.late++;
-      return undefined;
-    }
     if (call === undefined) {
-      call = { callId, last: at ?? this.watermark, steps: [], receipt: undefined };
-      if (this.open.size >= MAX_OPEN_CALLS) this.countOldest();
-    } else this.open.delete(callId);
-    // Kept in the order of their last line: the quiet ones first.
-    this.open.set(callId, call);
-    if (at !== undefined && at > call.last) call.last = at;
+      if (at === undefined || this.counted.has(callId) || at <= this.watermark - CALL_HORIZON_MS)
+        return undefined;
+      if (this.open.size >= MAX_OPEN_CALLS) this.countQuietest();
+      const receipt = this.untimedReceipts.get(callId);
+      if (receipt !== undefined) this.untimedReceipts.delete(callId);
+      call = { callId, last: at, steps: [], receipt, counted: false };
+      this.open.set(callId, call);
+      this.quiet.push({ call, last: at });
+    } else if (at !== undefined && at > call.last) {
+      call.last = at;
+      this.quiet.push({ call, last: at });
+    }
     return call;
   }
 
@@ -235,57 +325,70 @@ export class JourneyAnalytics {
   private advance(at: number): void {
     if (at <= this.watermark) return;
     this.watermark = at;
-    for (const call of this.open.values()) {
-      if (call.last > at - CALL_HORIZON_MS) break;
-      this.finish(call);
+    for (
+      let entry = this.quiet.peek();
+      entry !== undefined && entry.last <= at - CALL_HORIZON_MS;
+      entry = this.quiet.peek()
+    ) {
+      this.quiet.shift();
+      if (!entry.call.counted && entry.call.last === entry.last) this.finish(entry.call);
     }
   }
 
-  private countOldest(): void {
-    const oldest = this.open.values().next().value;
-    if (oldest !== undefined) this.finish(oldest);
+  /** Counts the call quiet longest, early (too many calls or steps held); whether there was one. */
+  private countQuietest(): boolean {
+    for (let entry = this.quiet.shift(); entry !== undefined; entry = this.quiet.shift())
+      if (!entry.call.counted && entry.call.last === entry.last) {
+        this.finish(entry.call);
+        return true;
+      }
+    return false;
   }
 
   /** What a callback line says, reduced to what the figures need. */
   private digest(line: CallbackStep): Step {
     const started = line.outcomes.includes('started') || line.outcomes.includes('recovered');
     let flow = line.flowBefore ?? line.flow;
-    let from =
-      !started && line.nodeBefore !== undefined && flow !== undefined
-        ? keyOf(flow, line.nodeBefore)
-        : undefined;
+    // Where the event was heard: the node before, or, on an outbound call's first event, the start
+    // node SmartCall's opening asked the question of (a call started at a node enters it).
+    const from =
+      line.nodeBefore !== undefined && flow !== undefined ? keyOf(flow, line.nodeBefore) : undefined;
     let here = from;
     const entered: NodeKey[] = [];
+    const enter = (key: NodeKey) => {
+      if (entered.length < MAX_ENTERED_PER_STEP && this.node(key) !== undefined) entered.push(key);
+    };
+    if (started && from !== undefined) enter(from);
     let escalated: Step['escalated'];
     let afterHours = false;
     let beforeFirstNode = true;
     for (const phrase of line.trace) {
       const node = readEntered(phrase);
-      if (node !== undefined && flow !== undefined) {
+      if (node !== undefined && flow !== undefined && isName(node.node)) {
         beforeFirstNode = false;
         const key = keyOf(flow, node.node);
-        const counters = this.counters(flow, node.node);
-        if (counters !== undefined && counters.type === '') counters.type = node.type.slice(0, 32);
-        if (key !== here) entered.push(key);
+        const counters = this.node(key);
+        if (counters !== undefined && counters.type === '' && TYPE.test(node.type)) counters.type = node.type;
+        if (key !== here) enter(key);
         here = key;
         continue;
       }
       const now = readFlowEntered(phrase);
       if (now !== undefined) {
-        flow = now;
+        flow = isName(now) ? now : undefined;
         continue;
       }
       const used = readRetriesUsedUp(phrase);
       if (used !== undefined) escalated = used.kind;
       if (started && beforeFirstNode) {
         const chosen = readFlowChosen(phrase);
-        if (chosen !== undefined) flow = chosen;
+        if (chosen !== undefined) flow = isName(chosen) ? chosen : undefined;
         if (readCalendarClosed(phrase) !== undefined) afterHours = true;
       }
     }
     const to = line.flow !== undefined && line.node !== undefined ? keyOf(line.flow, line.node) : undefined;
-    // A node the call is at without a trace of entering it (an outbound call's first menu) is entered.
-    if (to !== undefined && to !== here) entered.push(to);
+    // A node the call is at without a trace of entering it is entered.
+    if (to !== undefined && to !== here) enter(to);
     if (escalated === undefined && line.outcomes.includes('escalated'))
       escalated =
         line.retries.noMatch !== undefined && line.retries.noInput === undefined
@@ -293,12 +396,12 @@ export class JourneyAnalytics {
           : line.retries.noInput !== undefined && line.retries.noMatch === undefined
             ? 'noInput'
             : undefined;
-    if (started) from = undefined;
     return {
       at: line.at,
       seq: this.seq++,
       eventId: line.eventId,
       from,
+      started,
       entered,
       to: to ?? entered.at(-1) ?? from,
       heardType: line.type !== undefined && HEARD_TYPES.has(line.type),
@@ -321,7 +424,10 @@ export class JourneyAnalytics {
     const key = keyOf(flow, node);
     let counters = this.nodes.get(key);
     if (counters === undefined) {
-      if (this.nodes.size >= MAX_NODES) return undefined;
+      if (this.nodes.size >= MAX_NODES) {
+        this.read.overflow++;
+        return undefined;
+      }
       counters = {
         flow,
         node,
@@ -361,11 +467,19 @@ export class JourneyAnalytics {
   /** Counts one call, whole: its steps in time order, its receipt. */
   private finish(call: OpenCall): void {
     this.open.delete(call.callId);
-    for (const [id, countedAt] of this.counted) {
-      if (countedAt > this.watermark - CALL_HORIZON_MS && this.counted.size < MAX_COUNTED_IDS) break;
-      this.counted.delete(id);
+    call.counted = true;
+    this.heldSteps -= call.steps.length;
+    for (
+      let oldest = this.countedOrder.peek();
+      oldest !== undefined &&
+      (oldest.at <= this.watermark - CALL_HORIZON_MS || this.counted.size >= MAX_COUNTED_IDS);
+      oldest = this.countedOrder.peek()
+    ) {
+      this.countedOrder.shift();
+      this.counted.delete(oldest.callId);
     }
-    this.counted.set(call.callId, this.watermark);
+    this.counted.add(call.callId);
+    this.countedOrder.push({ callId: call.callId, at: this.watermark });
     const steps = call.steps.sort((a, b) => a.at - b.at || a.seq - b.seq);
     if (steps.length === 0) {
       this.read.receiptsWithoutCalls++;
@@ -378,10 +492,10 @@ export class JourneyAnalytics {
     let transferredAt: NodeKey | undefined;
     let handedOver = false;
     let start: Step['start'];
+    if (steps.some((step) => step.outcomes.includes('recovered'))) this.callTotals.recovered++;
     for (const [index, step] of steps.entries()) {
-      if (step.outcomes.includes('recovered')) this.callTotals.recovered++;
       start ??= step.start;
-      let previous = step.from;
+      let previous = step.started ? undefined : step.from;
       for (const key of step.entered) {
         const counters = this.node(key);
         if (counters === undefined) continue;
@@ -428,7 +542,7 @@ export class JourneyAnalytics {
       const counters = this.node(endedAt);
       if (counters !== undefined) counters.endings[ending]++;
       // The wait at the last node, to the end of the call, when the receipt tells it.
-      if ((ending === 'caller' || ending === 'platform') && call.receipt?.endAt !== undefined)
+      if (ending !== 'transferred' && ending !== 'flow' && call.receipt?.endAt !== undefined)
         this.timeAt(endedAt, call.receipt.endAt - last.at);
     }
     this.callTotals.endings[ending]++;
@@ -453,7 +567,8 @@ export class JourneyAnalytics {
 
   /** What the node the event came to heard: input, silence, no input, no match, a key-arming silence. */
   private hear(step: Step, handedOver: boolean): void {
-    if (step.from === undefined || !step.heardType || handedOver) return;
+    // A `donothing` reply heard nothing: the call was handed over, or a parallel transfer rang.
+    if (step.from === undefined || !step.heardType || handedOver || step.action === 'donothing') return;
     const at = this.node(step.from);
     if (at === undefined) return;
     if (step.sensitive) at.sensitive = true;
@@ -487,7 +602,10 @@ export class JourneyAnalytics {
     const name = start?.line ?? UNKNOWN_LINE;
     let counters = this.lines.get(name);
     if (counters === undefined) {
-      if (this.lines.size >= MAX_LINES) return;
+      if (this.lines.size >= MAX_LINES) {
+        this.read.overflow++;
+        return;
+      }
       counters = {
         calls: new Array(24).fill(0),
         afterHours: new Array(24).fill(0),
@@ -503,7 +621,18 @@ export class JourneyAnalytics {
 
   /** Counts every call still held, and gives the figures. */
   figures(): JourneyFigures {
+    const held = this.ahead;
+    this.ahead = undefined;
+    if (held !== undefined) this.take(held);
     for (const call of [...this.open.values()]) this.finish(call);
+    this.read.receiptsWithoutCalls += this.untimedReceipts.size;
+    this.untimedReceipts.clear();
+    const byFlow = new Map<string, NodeCounters[]>();
+    for (const counters of this.nodes.values()) {
+      const mine = byFlow.get(counters.flow);
+      if (mine === undefined) byFlow.set(counters.flow, [counters]);
+      else mine.push(counters);
+    }
     const flows = [...this.flowCalls.entries()]
       .map(
         ([flow, counts]): FlowFigures => ({
@@ -511,7 +640,7 @@ export class JourneyAnalytics {
           calls: counts.calls,
           contained: counts.contained,
           containment: share(counts.contained, counts.calls),
-          nodes: this.orderedNodes(flow).map(nodeFigures),
+          nodes: this.orderedNodes(flow, byFlow.get(flow) ?? []).map(nodeFigures),
         }),
       )
       .sort((a, b) => b.calls - a.calls || a.flow.localeCompare(b.flow));
@@ -554,8 +683,7 @@ export class JourneyAnalytics {
    * entries from outside first), along the busiest exits, then to where calls came back to the flow from
    * its subflow nodes; nodes never reached that way last, busiest first.
    */
-  private orderedNodes(flow: string): NodeCounters[] {
-    const mine = [...this.nodes.values()].filter((counters) => counters.flow === flow);
+  private orderedNodes(flow: string, mine: readonly NodeCounters[]): NodeCounters[] {
     const busiest = (a: NodeCounters, b: NodeCounters) =>
       b.entries - a.entries || a.node.localeCompare(b.node);
     const queue = mine

@@ -132,8 +132,14 @@ export type ReadTotals = {
   readonly receiptDuplicates: number;
   /** Receipts of calls no callback line names. */
   readonly receiptsWithoutCalls: number;
-  /** Lines of a call already counted (more than two hours after its last line, in the export's time). */
+  /** Callback lines of a call already counted (more than two hours after its last line, in the export's time). */
   readonly late: number;
+  /** Receipts of a call already counted (a transferred call that talked for hours): read, not joined. */
+  readonly lateReceipts: number;
+  /** Lines whose time is over two hours ahead of the lines before and after them (a clock gone wrong): skipped. */
+  readonly outliers: number;
+  /** Calls left out of the line figures, and nodes out of the node figures, past their limits. */
+  readonly overflow: number;
   /** Other lines: other messages, other receipts, other formats. */
   readonly other: number;
   /** Lines that are not JSON, or are over 64 KB. */

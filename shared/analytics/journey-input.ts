@@ -10,12 +10,12 @@ import { MAX_LOG_LINE_CHARS, readLogLine } from '../log/log-export';
 import { MAX_CALL_ID_CHARS } from '../protocol/callback-request';
 import { NumberLikeSchema, TextLikeSchema } from '../protocol/coerce';
 import { classifyReceipt } from '../protocol/receipt-type';
+import { NAME_PATTERN } from '../text/name';
 
 /** The most trace phrases and outcome words read of one line: a callback writes far fewer. */
 const MAX_TRACE_ITEMS = 256;
 const MAX_OUTCOMES = 64;
-/** The longest name (flow, node, line, type) and the longest text (utterance, trace phrase) read. */
-const MAX_NAME_CHARS = 256;
+/** The longest text (utterance, trace phrase) read. */
 const MAX_TEXT_CHARS = 1024;
 /** The longest call a receipt may tell, in seconds. */
 const MAX_CALL_SECONDS = 86_400;
@@ -59,7 +59,11 @@ export type JourneyLine =
   | { readonly kind: 'other' }
   | { readonly kind: 'unreadable' };
 
-const name = v.fallback(v.optional(v.pipe(v.string(), v.maxLength(MAX_NAME_CHARS))), undefined);
+/** A flow, node or line name, as the rules allow them (others, a hostile export's, are left out). */
+const name = v.fallback(v.optional(v.pipe(v.string(), v.regex(NAME_PATTERN))), undefined);
+/** A function, event type or reply action: a short word. */
+const word = v.fallback(v.optional(v.pipe(v.string(), v.regex(/^[a-z_]{1,32}$/))), undefined);
+const id = v.fallback(v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/))), undefined);
 const text = v.fallback(v.optional(v.pipe(v.string(), v.maxLength(MAX_TEXT_CHARS))), undefined);
 const count = v.fallback(v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))), undefined);
 const words = (max: number, each: number) =>
@@ -69,16 +73,16 @@ const CallbackLineSchema = v.object({
   msg: v.literal('callback'),
   time: v.pipe(v.string(), v.isoTimestamp()),
   callId: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_CALL_ID_CHARS)),
-  fn: name,
-  type: name,
-  eventId: name,
+  fn: word,
+  type: word,
+  eventId: id,
   duplicate: v.fallback(v.optional(v.boolean(), false), false),
   line: name,
   flow: name,
   flowBefore: name,
   nodeBefore: name,
   node: name,
-  action: name,
+  action: word,
   outcomes: words(MAX_OUTCOMES, 64),
   retries: v.fallback(v.optional(v.object({ noInput: count, noMatch: count }), {}), {}),
   trace: words(MAX_TRACE_ITEMS, MAX_TEXT_CHARS),

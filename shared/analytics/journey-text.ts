@@ -131,6 +131,9 @@ export function describeReadTotals(read: ReadTotals): string {
     [read.receiptDuplicates, 'receipts pushed again (counted once)'],
     [read.receiptsWithoutCalls, 'receipts of no call read'],
     [read.late, 'late (of a call already counted, not counted)'],
+    [read.lateReceipts, 'receipts after their call was counted'],
+    [read.outliers, 'lines with a time far off (skipped)'],
+    [read.overflow, 'calls or nodes past the limits (left out)'],
     [read.other, 'other'],
     [read.unreadable, 'unreadable'],
   ];

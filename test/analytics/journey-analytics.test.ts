@@ -123,11 +123,12 @@ describe('journey analytics', () => {
     });
     assert.deepEqual(figures.calls.endings, { transferred: 0, flow: 1, caller: 1, platform: 1, unknown: 2 });
     assert.equal(figures.calls.containment, 1);
-    // Time at menu: c3 left after 9 s; c4 waited 19 s, c5 28 s (to the receipt's end); c6 and c7 unknown.
+    // Time at menu: c3 left after 9 s; c4 waited 19 s, c5 28 s, c7 36 s (to the receipt's end, whoever
+    // hung up); c6 has no receipt.
     const time = nodeOf(figures, 'main', 'menu').time;
-    assert.equal(time.visits, 3);
+    assert.equal(time.visits, 4);
     assert.equal(time.p50S, 19);
-    assert.equal(time.p90S, 28);
+    assert.equal(time.p90S, 36);
   });
 
   it('follows a subflow and back, and a parallel transfer that failed before one that held', () => {
@@ -280,6 +281,7 @@ describe('journey analytics', () => {
         fn: 'outbound',
         type: 'mute',
         flow: 'remind',
+        nodeBefore: 'ask',
         node: 'ask',
         outcomes: ['started', 'no-input'],
         action: 'dtmf',
@@ -291,9 +293,93 @@ describe('journey analytics', () => {
       [['(outbound)', 2]],
     );
     assert.equal(nodeOf(figures, 'remind', 'confirmed').endings.flow, 1);
-    // A call that starts at a listening node enters it, though no trace line says so.
+    // A call that starts at a listening node enters it, though no trace line says so, and the answer to
+    // SmartCall's opening is heard there (the log's nodeBefore).
     assert.equal(nodeOf(figures, 'remind', 'ask').entries, 1);
+    assert.equal(nodeOf(figures, 'remind', 'ask').noInput, 1);
+    assert.equal(nodeOf(figures, 'remind', 'ask').heard, 1);
     assert.equal(nodeOf(figures, 'remind', 'ask').endings.unknown, 1);
+  });
+
+  it('skips a line whose time is far off from the lines around it, but follows an export across a quiet night', () => {
+    const night = CALL_HORIZON_MS / 1000 + 3600;
+    const wrong = JSON.parse(armKeys('j1', 5)) as Record<string, unknown>;
+    const figures = analyse([
+      callin('j1', 0),
+      JSON.stringify({ ...wrong, time: '9999-12-31T23:59:59.000Z' }),
+      armKeys('j1', 8),
+      receipt('j1', '用户', 20),
+      callin('j2', night),
+      armKeys('j2', night + 8),
+      receipt('j2', '用户', night + 20),
+    ]);
+    assert.equal(figures.read.outliers, 1);
+    assert.equal(figures.read.late, 0);
+    assert.equal(figures.calls.calls, 2);
+    assert.equal(nodeOf(figures, 'main', 'menu').keyArming, 2);
+    assert.equal(figures.calls.endings.caller, 2);
+    assert.match(figures.to ?? '', /^2026-/);
+  });
+
+  it('joins a receipt without a time to its call, wherever it comes', () => {
+    const untimed = (callId: string) =>
+      JSON.stringify({ call_id: callId, hangup_direction: '用户', smart_status_code: 'ANSWERED' });
+    const figures = analyse([untimed('k1'), callin('k1', 0), callin('k2', 5), untimed('k2'), untimed('k9')]);
+    assert.equal(figures.calls.endings.caller, 2);
+    assert.equal(figures.read.receiptsWithoutCalls, 1);
+    assert.equal(figures.read.late, 0);
+  });
+
+  it('hears nothing a donothing reply answered (a parallel transfer ringing), and counts a recovery once a call', () => {
+    const ringing = (s: number) =>
+      callback('m1', s, {
+        type: 'normal',
+        words: '喂有人吗',
+        flow: 'main',
+        nodeBefore: 'agentQueue',
+        node: 'agentQueue',
+        action: 'donothing',
+        trace: ['call was transferred → nothing to do'],
+      });
+    const recovered = (s: number) =>
+      callback('m2', s, {
+        type: 'mute',
+        flow: 'main',
+        node: 'menu',
+        outcomes: ['recovered', 'entered'],
+        action: 'dtmf',
+        trace: [
+          'state is missing; restarting the default line → flow main',
+          'enter greeting (split)',
+          'enter menu (menu)',
+        ],
+      });
+    const figures = analyse([ringing(10), ringing(20), recovered(30), recovered(40)]);
+    assert.equal(nodeOf(figures, 'main', 'agentQueue').heard, 0);
+    assert.equal(figures.calls.recovered, 1);
+    assert.equal(nodeOf(figures, 'main', 'greeting').entries, 2);
+  });
+
+  it('leaves out names no rules document can have, and says how many receipts came after their call was counted', () => {
+    const late = CALL_HORIZON_MS / 1000 + 60;
+    const figures = analyse([
+      callback('n1', 0, {
+        type: 'callin',
+        line: '13812345678',
+        flow: 'main',
+        node: '<b>13912345678</b>',
+        outcomes: ['started', 'entered'],
+        action: 'answer',
+        trace: ['line x (by caller) → flow main', 'enter 13800138000 (menu)', 'enter menu (<script>)'],
+      }),
+      callin('n2', late),
+      receipt('n1', '用户', late + 10),
+    ]);
+    const json = JSON.stringify(figures);
+    assert.doesNotMatch(json, /1381234|1391234|1380013|<script>|<b>/);
+    assert.equal(nodeOf(figures, 'main', 'menu').type, 'menu');
+    assert.equal(figures.read.lateReceipts, 1);
+    assert.equal(figures.read.late, 0);
   });
 
   it('counts a call once its lines stop for the horizon; a line after that is late', () => {

@@ -94,5 +94,17 @@ describe('npm run analytics', () => {
     const unwritable = await run(callbacks, '--html', join(folder, 'no-such-folder', 'r.html'));
     assert.equal(unwritable.code, 1);
     assert.match(unwritable.stderr, /cannot write/);
+    const directory = await run(callbacks, '--html', folder);
+    assert.equal(directory.code, 1);
+    assert.match(directory.stderr, /it is there and not a file/);
+    const many = await run(...Array.from({ length: 201 }, () => callbacks));
+    assert.equal(many.code, 2);
+    assert.match(many.stderr, /201 files: at most 200/);
+    // A file that is one array nested too deep to write back: its item is unreadable, not a crash.
+    const deep = join(folder, 'deep.json');
+    writeFileSync(deep, `${'['.repeat(30_001)}${']'.repeat(30_001)}`);
+    const nested = await run(deep, callbacks);
+    assert.equal(nested.code, 0, nested.stderr);
+    assert.doesNotMatch(nested.stderr, /RangeError|\n\s+at /);
   });
 });
