@@ -25,6 +25,7 @@ import {
   MAX_WEEK_DAYS,
 } from '../../dev/journey-week';
 import { printable } from '../../dev/simulator/printable';
+import { buildBundles } from '../build/build';
 
 export const PROGRAM = {
   name: 'analytics:week',
@@ -62,9 +63,10 @@ export const PROGRAM = {
       options: ['out', 'calls', 'seed', 'from', 'days', 'envelope'],
       example: '--out week --calls 20000 --seed 7',
       details: `
-Run npm run build first: the calls go through dist/inbound and the receipts through dist/report, in this
-process, on the week's clock. Calls come by an hour-of-day profile (few at night, peaks at 10-11 and
-14-16, a lighter Saturday, a small Sunday); outside the office calendar they get the after-hours flow.
+The bundles are built first (as npm run build builds them): the calls go through dist/inbound and the
+receipts through dist/report, in this process, on the week's clock. Calls come by an hour-of-day
+profile (few at night, peaks at 10-11 and 14-16, a lighter Saturday, a small Sunday); outside the
+office calendar they get the after-hours flow.
 About 1% of events are delivered twice, 0.5% of receipts pushed twice, 0.5% of calls get none.
 model.json is counted from the callers' scripts, never from the logs; every reply's log line is checked
 against its script as the week plays, and a mismatch stops it (exit 1), naming the call and the step.
@@ -107,6 +109,8 @@ export async function main(argv: readonly string[], io: CommandIo = PROCESS_IO):
   }
   const started = performance.now();
   try {
+    // The calls go through the bundles as this checkout builds them, whatever dist/ held before.
+    await buildBundles({ quiet: true });
     const model = await generateWeek({ out, calls, seed, from, days, envelope: envelope as Envelope });
     const seconds = (performance.now() - started) / 1000;
     const lines = model.lines.callbacks + model.lines.duplicates;
