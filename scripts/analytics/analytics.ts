@@ -28,10 +28,12 @@ import {
   JourneyAnalytics,
   MAX_LINES,
   MAX_NODES,
+  MAX_OPEN_CALLS,
 } from '../../shared/analytics/journey-analytics';
 import type { JourneyFigures } from '../../shared/analytics/journey-figures';
 import { renderJourneyHtml } from '../../shared/analytics/journey-html';
-import { type JourneyLine, readJourneyLine } from '../../shared/analytics/journey-input';
+import { readJourneyLine } from '../../shared/analytics/journey-input';
+import { type OrderedLine, OutlierFilter, timeOf } from '../../shared/analytics/journey-order';
 import { formatJourneyTables } from '../../shared/analytics/journey-tables';
 import { isValidTimeZone } from '../../shared/calendar/local-time';
 import { MAX_LOG_LINE_CHARS } from '../../shared/log/log-export';
@@ -167,6 +169,7 @@ function describeUnwritable(file: string): string | undefined {
   const folder = dirname(resolve(file));
   try {
     accessSync(folder, constants.W_OK);
+    if (!statSync(folder).isDirectory()) return `cannot write ${file}: ${folder} is not a folder`;
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     return `cannot write ${file} (${String(code ?? error)}): check that its folder exists and may be written`;
@@ -185,7 +188,7 @@ export function warningsOf(figures: JourneyFigures): string[] {
   const warnings: string[] = [];
   if (read.overflow > 0)
     warnings.push(
-      `${read.overflow} calls or nodes were past the limits (${MAX_NODES.toLocaleString('en')} nodes, ${MAX_LINES.toLocaleString('en')} lines) and are left out of those figures: are these one hotline's logs?`,
+      `${read.overflow} calls, nodes or lines were past the limits (${MAX_NODES.toLocaleString('en')} nodes, ${MAX_LINES.toLocaleString('en')} lines, ${MAX_OPEN_CALLS.toLocaleString('en')} calls in progress): some figures leave them out (docs/analytics.md, "Limits")`,
     );
   if (read.outliers > 0)
     warnings.push(
@@ -195,6 +198,10 @@ export function warningsOf(figures: JourneyFigures): string[] {
     warnings.push(
       `${read.late} line${read.late === 1 ? '' : 's'} came over ${CALL_HORIZON_MS / 3_600_000} hours after their call's other lines, ` +
         'which were counted without them: give the files in time order (docs/analytics.md has the SLS query)',
+    );
+  if (read.receiptsWithoutCalls > 0)
+    warnings.push(
+      `${read.receiptsWithoutCalls} receipt${read.receiptsWithoutCalls === 1 ? '' : 's'} named no call of the callback lines read (another function's calls, another period, or a receipts file given where the callbacks are missing)`,
     );
   if (read.receipts === 0)
     warnings.push(
@@ -207,23 +214,28 @@ export function warningsOf(figures: JourneyFigures): string[] {
 const SKEW_MS = 60_000;
 
 /**
- * A file's lines, read; a warning for a file whose times mostly go backwards (newest first, as an SLS
- * console lists lines): merged with the others by time, its calls' lines come apart.
+ * A file's lines, read, with the ones whose time is far off taken out (shared/analytics/journey-order.ts);
+ * a warning for a file whose times mostly go backwards (newest first, as an SLS console lists lines):
+ * merged with the others by time, its calls' lines come apart.
  */
-async function* readLines(file: string, warn: (message: string) => void): AsyncGenerator<JourneyLine> {
+async function* readLines(file: string, warn: (message: string) => void): AsyncGenerator<OrderedLine> {
   let latest = Number.NEGATIVE_INFINITY;
   let timed = 0;
   let backwards = 0;
-  for await (const raw of readExportLines(file, MAX_LOG_LINE_CHARS)) {
-    const line = readJourneyLine(raw);
-    const at = timeOf(line);
-    if (at !== undefined) {
+  const filter = new OutlierFilter();
+  const count = (lines: readonly OrderedLine[]) => {
+    for (const line of lines) {
+      const at = line.kind === 'outlier' ? undefined : timeOf(line);
+      if (at === undefined) continue;
       timed++;
       if (at < latest - SKEW_MS) backwards++;
       latest = Math.max(latest, at);
     }
-    yield line;
-  }
+    return lines;
+  };
+  for await (const raw of readExportLines(file, MAX_LOG_LINE_CHARS))
+    yield* count(filter.push(readJourneyLine(raw)));
+  yield* count(filter.end());
   if (timed > 10 && backwards > timed / 2)
     warn(
       `${file}: most of its lines go back in time (newest first?): its calls may be counted in part; ` +
@@ -231,22 +243,17 @@ async function* readLines(file: string, warn: (message: string) => void): AsyncG
     );
 }
 
-/** The time a line is ordered by; none for a line that has none (it goes out as soon as it is read). */
-function timeOf(line: JourneyLine): number | undefined {
-  return line.kind === 'callback' || line.kind === 'receipts' ? line.at : undefined;
-}
-
 /**
  * The lines of several files as one stream in time order, each file read as it is needed: the line with the
  * earliest time among the files' next ones goes first (ties: the earlier file).
  */
 export async function* mergeByTime(
-  sources: readonly AsyncIterator<JourneyLine>[],
-): AsyncGenerator<JourneyLine> {
-  const heads: (JourneyLine | undefined)[] = [];
+  sources: readonly AsyncIterator<OrderedLine>[],
+): AsyncGenerator<OrderedLine> {
+  const heads: (OrderedLine | undefined)[] = [];
   const live = new Set<number>();
   const pull = async (index: number) => {
-    const next = await (sources[index] as AsyncIterator<JourneyLine>).next();
+    const next = await (sources[index] as AsyncIterator<OrderedLine>).next();
     heads[index] = next.done === true ? undefined : next.value;
     if (next.done === true) live.delete(index);
   };
@@ -258,14 +265,15 @@ export async function* mergeByTime(
     let first: number | undefined;
     let firstAt = Number.POSITIVE_INFINITY;
     for (const index of live) {
-      const at = timeOf(heads[index] as JourneyLine) ?? Number.NEGATIVE_INFINITY;
+      const head = heads[index] as OrderedLine;
+      const at = (head.kind === 'outlier' ? undefined : timeOf(head)) ?? Number.NEGATIVE_INFINITY;
       if (at < firstAt || first === undefined) {
         first = index;
         firstAt = at;
       }
     }
     const chosen = first as number;
-    yield heads[chosen] as JourneyLine;
+    yield heads[chosen] as OrderedLine;
     await pull(chosen);
   }
 }

@@ -29,7 +29,7 @@ import {
   TOP_UTTERANCES,
   type Utterance,
 } from './journey-figures';
-import type { CallbackStep, JourneyLine, ReceiptFacts } from './journey-input';
+import { type CallbackStep, type JourneyLine, LONG_DIGITS, type ReceiptFacts } from './journey-input';
 
 /** How long after a call's last line (in the export's time) it is counted: its receipt comes before. */
 export const CALL_HORIZON_MS = 2 * 60 * 60 * 1000;
@@ -43,6 +43,10 @@ const MAX_HELD_STEPS = 300_000;
 const MAX_ENTERED_PER_STEP = 64;
 /** Call ids remembered after they are counted, at most: a busy hour's calls fit many times over. */
 const MAX_COUNTED_IDS = 100_000;
+/** A call's place in the queue by quiet time moves at most once a minute of its lines. */
+const REQUEUE_MS = 60_000;
+/** Calls counted early (past the caps) remembered, to count their later lines as past the limits. */
+const MAX_EARLY_IDS = 100_000;
 /** Distinct utterances tracked per node (space-saving: the top ones are exact while fewer than this differ). */
 const UTTERANCE_SLOTS = 200;
 /** The longest utterance shown. */
@@ -59,7 +63,7 @@ export const UNKNOWN_LINE = '(unknown)';
 
 /** A node type as the trace names it. */
 const TYPE = /^[A-Za-z]{1,32}$/;
-const isName = (name: string) => NAME_PATTERN.test(name);
+const isName = (name: string) => NAME_PATTERN.test(name) && !LONG_DIGITS.test(name);
 
 /** Kinds of input the caller gives: the callbacks a node hears. */
 const HEARD_TYPES: ReadonlySet<string> = new Set(['normal', 'dtmf', 'mute']);
@@ -100,6 +104,8 @@ type OpenCall = {
   receipt: ReceiptFacts | undefined;
   /** Counted already: an entry of it still queued is stale. */
   counted: boolean;
+  /** The `last` of its newest entry in the queue of calls by quiet time. */
+  queued: number;
 };
 
 /** Counters of one node. */
@@ -174,16 +180,17 @@ export class JourneyAnalytics {
   /** Steps held in all the calls held. */
   private heldSteps = 0;
   /**
-   * The calls counted in the last {@link CALL_HORIZON_MS} of the export's time (at most
-   * {@link MAX_COUNTED_IDS}): a line of one of them is late. A line of a call counted before them is older
-   * than the horizon, and late by its time.
+   * The last {@link MAX_COUNTED_IDS} calls counted: a line of one of them is late. A line of a call counted
+   * before them is older than the horizon, and late by its time.
    */
   private readonly counted = new Set<string>();
+  /** Calls counted early because too many calls or steps were held: their later lines are past the limits. */
+  private readonly countedEarly = new Set<string>();
+  /** Nodes left out past {@link MAX_NODES}, each counted once (up to as many again). */
+  private readonly overflowNodes = new Set<NodeKey>();
   private readonly countedOrder = new Fifo<{ readonly callId: string; readonly at: number }>();
   /** Receipts without a time, of calls not read yet: joined when their call comes, else counted at the end. */
   private readonly untimedReceipts = new Map<string, ReceiptFacts>();
-  /** A line far ahead of the export's time, held until the next line says whether the export moved on. */
-  private ahead: JourneyLine | undefined;
   private readonly nodes = new Map<NodeKey, NodeCounters>();
   private readonly lines = new Map<string, LineCounters>();
   private readonly flowCalls = new Map<string, { calls: number; contained: number }>();
@@ -210,28 +217,13 @@ export class JourneyAnalytics {
   constructor(private readonly timezone: string) {}
 
   /**
-   * One line of the export, as {@link readJourneyLine} read it. A line over {@link CALL_HORIZON_MS} ahead of
-   * the export's time waits for the next timed line: when that one is far ahead too, the export moved on
-   * (a quiet night), and both are taken; when it is not, the first was an outlier, and is skipped.
+   * One line of the export, as {@link readJourneyLine} read it, or an outlier a file's
+   * {@link OutlierFilter} took out (counted).
    */
-  add(line: JourneyLine): void {
+  add(line: JourneyLine | { readonly kind: 'outlier' }): void {
     this.read.lines++;
-    const at = line.kind === 'callback' || line.kind === 'receipts' ? line.at : undefined;
-    if (at === undefined) {
-      this.take(line);
-      return;
-    }
-    const farAhead = at > this.watermark + CALL_HORIZON_MS && this.watermark !== Number.NEGATIVE_INFINITY;
-    const held = this.ahead;
-    this.ahead = undefined;
-    if (held !== undefined) {
-      if (farAhead) this.take(held);
-      else this.read.outliers++;
-    } else if (farAhead) {
-      this.ahead = line;
-      return;
-    }
-    this.take(line);
+    if (line.kind === 'outlier') this.read.outliers++;
+    else this.take(line);
   }
 
   private take(line: JourneyLine): void {
@@ -261,7 +253,8 @@ export class JourneyAnalytics {
     }
     const call = this.callOf(step.callId, step.at);
     if (call === undefined) {
-      this.read.late++;
+      if (this.countedEarly.has(step.callId)) this.read.overflow++;
+      else this.read.late++;
       return;
     }
     if (step.eventId !== undefined && call.steps.some((kept) => kept.eventId === step.eventId)) {
@@ -274,7 +267,7 @@ export class JourneyAnalytics {
     if (call.steps.length < MAX_STEPS_PER_CALL) {
       call.steps.push(this.digest(step));
       this.heldSteps++;
-      while (this.heldSteps > MAX_HELD_STEPS && this.countQuietest()) {}
+      while (this.heldSteps > MAX_HELD_STEPS && this.countEarly()) {}
     }
     this.advance(step.at);
   }
@@ -308,15 +301,16 @@ export class JourneyAnalytics {
     if (call === undefined) {
       if (at === undefined || this.counted.has(callId) || at <= this.watermark - CALL_HORIZON_MS)
         return undefined;
-      if (this.open.size >= MAX_OPEN_CALLS) this.countQuietest();
+      if (this.open.size >= MAX_OPEN_CALLS) this.countEarly();
       const receipt = this.untimedReceipts.get(callId);
       if (receipt !== undefined) this.untimedReceipts.delete(callId);
-      call = { callId, last: at, steps: [], receipt, counted: false };
+      call = { callId, last: at, steps: [], receipt, counted: false, queued: at };
       this.open.set(callId, call);
       this.quiet.push({ call, last: at });
     } else if (at !== undefined && at > call.last) {
       call.last = at;
-      this.quiet.push({ call, last: at });
+      // Queued again once its lines moved on a minute: a call's lines never grow the queue past that.
+      if (at - call.queued >= REQUEUE_MS) this.requeue(call);
     }
     return call;
   }
@@ -331,17 +325,33 @@ export class JourneyAnalytics {
       entry = this.quiet.peek()
     ) {
       this.quiet.shift();
-      if (!entry.call.counted && entry.call.last === entry.last) this.finish(entry.call);
+      const { call } = entry;
+      // An entry of a call counted, or queued again since, is stale.
+      if (call.counted || call.queued !== entry.last) continue;
+      if (call.last <= at - CALL_HORIZON_MS) this.finish(call);
+      else this.requeue(call);
     }
   }
 
-  /** Counts the call quiet longest, early (too many calls or steps held); whether there was one. */
-  private countQuietest(): boolean {
-    for (let entry = this.quiet.shift(); entry !== undefined; entry = this.quiet.shift())
-      if (!entry.call.counted && entry.call.last === entry.last) {
-        this.finish(entry.call);
-        return true;
-      }
+  private requeue(call: OpenCall): void {
+    call.queued = call.last;
+    this.quiet.push({ call, last: call.last });
+  }
+
+  /**
+   * Counts the call quiet longest early, because too many calls or steps are held; whether there was one.
+   * Its later lines are counted as past the limits.
+   */
+  private countEarly(): boolean {
+    for (let entry = this.quiet.shift(); entry !== undefined; entry = this.quiet.shift()) {
+      const { call } = entry;
+      if (call.counted || call.queued !== entry.last) continue;
+      this.finish(call);
+      this.read.overflow++;
+      if (this.countedEarly.size >= MAX_EARLY_IDS) this.countedEarly.clear();
+      this.countedEarly.add(call.callId);
+      return true;
+    }
     return false;
   }
 
@@ -425,7 +435,10 @@ export class JourneyAnalytics {
     let counters = this.nodes.get(key);
     if (counters === undefined) {
       if (this.nodes.size >= MAX_NODES) {
-        this.read.overflow++;
+        if (!this.overflowNodes.has(key) && this.overflowNodes.size < MAX_NODES) {
+          this.overflowNodes.add(key);
+          this.read.overflow++;
+        }
         return undefined;
       }
       counters = {
@@ -471,8 +484,7 @@ export class JourneyAnalytics {
     this.heldSteps -= call.steps.length;
     for (
       let oldest = this.countedOrder.peek();
-      oldest !== undefined &&
-      (oldest.at <= this.watermark - CALL_HORIZON_MS || this.counted.size >= MAX_COUNTED_IDS);
+      oldest !== undefined && this.counted.size >= MAX_COUNTED_IDS;
       oldest = this.countedOrder.peek()
     ) {
       this.countedOrder.shift();
@@ -621,9 +633,6 @@ export class JourneyAnalytics {
 
   /** Counts every call still held, and gives the figures. */
   figures(): JourneyFigures {
-    const held = this.ahead;
-    this.ahead = undefined;
-    if (held !== undefined) this.take(held);
     for (const call of [...this.open.values()]) this.finish(call);
     this.read.receiptsWithoutCalls += this.untimedReceipts.size;
     this.untimedReceipts.clear();

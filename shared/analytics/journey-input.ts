@@ -59,8 +59,23 @@ export type JourneyLine =
   | { readonly kind: 'other' }
   | { readonly kind: 'unreadable' };
 
-/** A flow, node or line name, as the rules allow them (others, a hostile export's, are left out). */
-const name = v.fallback(v.optional(v.pipe(v.string(), v.regex(NAME_PATTERN))), undefined);
+/** Seven digits in a row: a phone number's, which no name of a hotline needs. */
+export const LONG_DIGITS = /\d{7}/;
+
+/**
+ * A flow, node or line name, as the rules allow them, without a run of seven digits (others, a hostile
+ * export's, are left out: no phone number reaches the figures through a name).
+ */
+const name = v.fallback(
+  v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(NAME_PATTERN),
+      v.check((text) => !LONG_DIGITS.test(text)),
+    ),
+  ),
+  undefined,
+);
 /** A function, event type or reply action: a short word. */
 const word = v.fallback(v.optional(v.pipe(v.string(), v.regex(/^[a-z_]{1,32}$/))), undefined);
 const id = v.fallback(v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/))), undefined);

@@ -3,11 +3,15 @@ import { describe, it } from 'node:test';
 import { CALL_HORIZON_MS, JourneyAnalytics, MAX_OPEN_CALLS } from '../../shared/analytics/journey-analytics';
 import type { JourneyFigures, NodeFigures } from '../../shared/analytics/journey-figures';
 import { readJourneyLine } from '../../shared/analytics/journey-input';
+import { OutlierFilter } from '../../shared/analytics/journey-order';
 import { armKeys, callback, callin, noMatch, receipt, T0 } from './journey-lines-fixture';
 
+/** The lines as one file of an export, through its outlier filter, as the command reads them. */
 function analyse(lines: readonly string[], timezone = 'Asia/Shanghai'): JourneyFigures {
   const analytics = new JourneyAnalytics(timezone);
-  for (const line of lines) analytics.add(readJourneyLine(line));
+  const filter = new OutlierFilter();
+  for (const line of lines) for (const taken of filter.push(readJourneyLine(line))) analytics.add(taken);
+  for (const taken of filter.end()) analytics.add(taken);
   return analytics.figures();
 }
 
@@ -301,24 +305,50 @@ describe('journey analytics', () => {
     assert.equal(nodeOf(figures, 'remind', 'ask').endings.unknown, 1);
   });
 
-  it('skips a line whose time is far off from the lines around it, but follows an export across a quiet night', () => {
+  it('skips lines whose time is far off from the lines around them, but follows an export across a quiet night', () => {
     const night = CALL_HORIZON_MS / 1000 + 3600;
-    const wrong = JSON.parse(armKeys('j1', 5)) as Record<string, unknown>;
-    const figures = analyse([
+    const off = (line: string, time: string) =>
+      JSON.stringify({ ...(JSON.parse(line) as Record<string, unknown>), time });
+    const week = (before: readonly string[], middle: readonly string[], after: readonly string[]) => [
+      ...before,
       callin('j1', 0),
-      JSON.stringify({ ...wrong, time: '9999-12-31T23:59:59.000Z' }),
       armKeys('j1', 8),
       receipt('j1', '用户', 20),
+      ...middle,
       callin('j2', night),
       armKeys('j2', night + 8),
       receipt('j2', '用户', night + 20),
-    ]);
-    assert.equal(figures.read.outliers, 1);
-    assert.equal(figures.read.late, 0);
-    assert.equal(figures.calls.calls, 2);
-    assert.equal(nodeOf(figures, 'main', 'menu').keyArming, 2);
-    assert.equal(figures.calls.endings.caller, 2);
-    assert.match(figures.to ?? '', /^2026-/);
+      ...after,
+    ];
+    const future = off(armKeys('j1', 5), '9999-12-31T23:59:59.000Z');
+    const nextYear = off(armKeys('j1', 5), '2027-03-10T02:00:00.000Z');
+    // A few hours off, inside the export: its judges are there on both sides.
+    const hoursOff = off(armKeys('j1', 5), '2026-03-10T12:00:00.000Z');
+    for (const [what, lines, outliers] of [
+      ['one far line', week([], [future], []), 1],
+      ['one just before the quiet night', week([], [nextYear], []), 1],
+      ['two in a row', week([], [future, nextYear], []), 2],
+      ['hours off', week([], [hoursOff], []), 1],
+      ['the first line', week([future], [], []), 1],
+      ['the last line', week([], [], [future]), 1],
+    ] as const) {
+      const figures = analyse(lines);
+      assert.equal(figures.read.outliers, outliers, what);
+      assert.equal(figures.read.late, 0, what);
+      assert.equal(figures.calls.calls, 2, what);
+      assert.equal(nodeOf(figures, 'main', 'menu').keyArming, 2, what);
+      assert.equal(figures.calls.endings.caller, 2, what);
+      assert.match(figures.to ?? '', /^2026-/, what);
+    }
+  });
+
+  it('keeps a call whose lines go on for longer than the horizon whole, and counts a call counted early past the limits', () => {
+    const lines = [callin('p1', 0)];
+    for (let s = 30; s < 3 * 3600; s += 30) lines.push(armKeys('p1', s));
+    const long = analyse(lines);
+    assert.equal(long.calls.calls, 1);
+    assert.equal(long.read.late, 0);
+    assert.equal(nodeOf(long, 'main', 'menu').keyArming, lines.length - 1);
   });
 
   it('joins a receipt without a time to its call, wherever it comes', () => {
@@ -370,7 +400,12 @@ describe('journey analytics', () => {
         node: '<b>13912345678</b>',
         outcomes: ['started', 'entered'],
         action: 'answer',
-        trace: ['line x (by caller) → flow main', 'enter 13800138000 (menu)', 'enter menu (<script>)'],
+        trace: [
+          'line x (by caller) → flow main',
+          'enter 13800138000 (menu)',
+          'enter n13800138000 (menu)',
+          'enter menu (<script>)',
+        ],
       }),
       callin('n2', late),
       receipt('n1', '用户', late + 10),

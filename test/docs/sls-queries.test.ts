@@ -28,7 +28,7 @@ describe('the SLS queries in the docs', () => {
       if (/'no-match'/.test(query) || /outcomes: no-match/.test(query))
         assert.match(query, /retries\.noMatch|LIMIT/, 'the escalating no-match');
       if (/'no-(match|input)'|type: mute/.test(query))
-        assert.match(query, /nodeBefore AS node/, 'input counts at the node that heard it');
+        assert.match(query, /nodeBefore AS heard_at/, 'input counts at the node that heard it');
       if (counts && !/rulesVersion|last_tag/.test(query))
         assert.match(query, /not duplicate: true/, 'a redelivered event counts nowhere');
     });
