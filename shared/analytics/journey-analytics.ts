@@ -43,6 +43,12 @@ const MAX_HELD_STEPS = 300_000;
 const MAX_ENTERED_PER_STEP = 64;
 /** Call ids remembered after they are counted, at most: a busy hour's calls fit many times over. */
 const MAX_COUNTED_IDS = 100_000;
+/**
+ * How long (in the export's time) a counted call's id is remembered: a line of it within this is late, a
+ * receipt of it late; past it, its lines are older than the horizon and late by their time, and a receipt
+ * names no call.
+ */
+const COUNTED_MEMORY_MS = 2 * CALL_HORIZON_MS;
 /** A call's place in the queue by quiet time moves at most once a minute of its lines. */
 const REQUEUE_MS = 60_000;
 /** Calls counted early (past the caps) remembered, to count their later lines as past the limits. */
@@ -180,8 +186,9 @@ export class JourneyAnalytics {
   /** Steps held in all the calls held. */
   private heldSteps = 0;
   /**
-   * The last {@link MAX_COUNTED_IDS} calls counted: a line of one of them is late. A line of a call counted
-   * before them is older than the horizon, and late by its time.
+   * The calls counted in the last {@link COUNTED_MEMORY_MS} of the export's time (at most
+   * {@link MAX_COUNTED_IDS}): a line of one of them is late. A line of a call counted before them is older
+   * than the horizon, and late by its time.
    */
   private readonly counted = new Set<string>();
   /** Calls counted early because too many calls or steps were held: their later lines are past the limits. */
@@ -365,10 +372,7 @@ export class JourneyAnalytics {
       line.nodeBefore !== undefined && flow !== undefined ? keyOf(flow, line.nodeBefore) : undefined;
     let here = from;
     const entered: NodeKey[] = [];
-    const enter = (key: NodeKey) => {
-      if (entered.length < MAX_ENTERED_PER_STEP && this.node(key) !== undefined) entered.push(key);
-    };
-    if (started && from !== undefined) enter(from);
+    if (started && from !== undefined) this.enter(entered, from);
     let escalated: Step['escalated'];
     let afterHours = false;
     let beforeFirstNode = true;
@@ -379,7 +383,7 @@ export class JourneyAnalytics {
         const key = keyOf(flow, node.node);
         const counters = this.node(key);
         if (counters !== undefined && counters.type === '' && TYPE.test(node.type)) counters.type = node.type;
-        if (key !== here) enter(key);
+        if (key !== here) this.enter(entered, key);
         here = key;
         continue;
       }
@@ -398,7 +402,7 @@ export class JourneyAnalytics {
     }
     const to = line.flow !== undefined && line.node !== undefined ? keyOf(line.flow, line.node) : undefined;
     // A node the call is at without a trace of entering it is entered.
-    if (to !== undefined && to !== here) enter(to);
+    if (to !== undefined && to !== here) this.enter(entered, to);
     if (escalated === undefined && line.outcomes.includes('escalated'))
       escalated =
         line.retries.noMatch !== undefined && line.retries.noInput === undefined
@@ -427,6 +431,11 @@ export class JourneyAnalytics {
           }
         : undefined,
     };
+  }
+
+  /** Adds a node a step entered, while the step keeps fewer than its bound and the node is counted. */
+  private enter(entered: NodeKey[], key: NodeKey): void {
+    if (entered.length < MAX_ENTERED_PER_STEP && this.node(key) !== undefined) entered.push(key);
   }
 
   /** A node's counters, made on first sight (none past {@link MAX_NODES}). */
@@ -484,7 +493,8 @@ export class JourneyAnalytics {
     this.heldSteps -= call.steps.length;
     for (
       let oldest = this.countedOrder.peek();
-      oldest !== undefined && this.counted.size >= MAX_COUNTED_IDS;
+      oldest !== undefined &&
+      (oldest.at <= this.watermark - COUNTED_MEMORY_MS || this.counted.size >= MAX_COUNTED_IDS);
       oldest = this.countedOrder.peek()
     ) {
       this.countedOrder.shift();
