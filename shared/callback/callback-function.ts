@@ -154,6 +154,11 @@ export type FunctionHost = {
    * from a scenario instead, or sends them to the stand-in through that client.
    */
   readonly classify?: (client: PerformClassify) => PerformClassify;
+  /**
+   * How long the process has run, ms, for the cold line's `uptimeMs`: `process.uptime()` when FC hosts
+   * the instance (no host given); none unless a host gives it (the simulator's instances start with a call).
+   */
+  readonly uptimeMs?: () => number;
 };
 
 /**
@@ -213,6 +218,7 @@ export function createCallbackFunction(options: {
     },
     recent: new RecentKeys(2048),
     instance: { answered: 0 },
+    uptimeMs: options.host === undefined ? () => Math.round(process.uptime() * 1000) : options.host.uptimeMs,
     lookups: {
       perform: options.host?.lookups?.(loadLookupClient) ?? loadLookupClient,
       env: (name: string) => (name.startsWith(LOOKUP_ENV_PREFIX) ? getNamedVariable(name) : undefined),

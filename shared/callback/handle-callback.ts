@@ -56,6 +56,8 @@ export type CallbackDeps = {
   readonly recent: RecentKeys;
   /** Callbacks this instance has answered: the first one's log line is marked `cold`. */
   readonly instance: { answered: number };
+  /** How long the process has run, ms, for the cold line's `uptimeMs`; none where a host runs it. */
+  readonly uptimeMs?: (() => number) | undefined;
   /**
    * Performs the lookups flows need (loaded on first use: a document without lookups never loads the
    * client), and reads the environment variables their headers name.
@@ -103,10 +105,11 @@ export async function handleCallbackRequest(request: HttpRequest, deps: Callback
     return rejectRequest(request, { functionName: deps.functionName, log }, parsed.status, parsed.message);
   const { event } = parsed;
 
+  const cold = deps.instance.answered === 0;
   const fields: LogFields = {
     fn: deps.functionName,
     ...(request.requestId === undefined ? {} : { requestId: request.requestId }),
-    ...(deps.instance.answered === 0 ? { cold: true } : {}),
+    ...(cold ? { cold: true } : {}),
     ...describeEvent(event),
   };
   deps.instance.answered++;
@@ -119,7 +122,10 @@ export async function handleCallbackRequest(request: HttpRequest, deps: Callback
   try {
     if (config === undefined) throw configError;
     const deadline = startDeadline(deps.now, config.callbackBudgetMs, started);
+    const rulesStarted = deps.now();
     rules = await deadline.within(deps.getRules(config), 'the rules');
+    // A cold instance loads its rules on this first callback: how long that took.
+    if (cold) fields.rulesMs = deps.now() - rulesStarted;
     reply = await decideReply(event, config, rules, deps, fields, deadline);
   } catch (error) {
     const fallback =
@@ -135,7 +141,13 @@ export async function handleCallbackRequest(request: HttpRequest, deps: Callback
   }
   // A content that looks guessed makes the callback's own line a warning: still one line per callback.
   const write = fields.contentWarning === undefined ? log.info : log.warn;
-  write('callback', { ...fields, action: reply.data.action, ms: deps.now() - started });
+  const uptime = cold ? deps.uptimeMs?.() : undefined;
+  write('callback', {
+    ...fields,
+    action: reply.data.action,
+    ms: deps.now() - started,
+    ...(uptime === undefined ? {} : { uptimeMs: uptime }),
+  });
   return respondJson(200, reply);
 }
 
