@@ -34,6 +34,7 @@ export const COMMAND_MODULES = {
   'outbound-id': 'scripts/outbound/outbound-id.ts',
   call: 'scripts/campaign/call.ts',
   outcomes: 'scripts/campaign/outcomes.ts',
+  capacity: 'scripts/capacity/capacity.ts',
   analytics: 'scripts/analytics/analytics.ts',
   docs: 'scripts/docs/cli-reference.ts',
   'analytics:week': 'scripts/analytics/week.ts',

@@ -18,7 +18,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['shared/lookup'],
   ['shared/classify'],
   ['shared/flow'],
-  ['shared/rules-tooling', 'shared/gate', 'shared/campaign', 'shared/analytics'],
+  ['shared/rules-tooling', 'shared/gate', 'shared/campaign', 'shared/analytics', 'shared/capacity'],
   ['shared/callback', 'shared/report'],
   ['functions', 'dev'],
   ['scripts'],

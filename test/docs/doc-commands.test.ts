@@ -76,6 +76,7 @@ const RUN: readonly RegExp[] = [
   /^holidays$/,
   /^outbound-id --flow\b/,
   /^call .*--dry-run$/,
+  /^capacity .*--dry-run$/,
   /(^| )--help$/,
 ];
 

@@ -1,0 +1,84 @@
+/**
+ * Writes a function's `provisionConfig` into the text of s.yaml and nothing else: the YAML Document API
+ * finds where the resource's props and any earlier `provisionConfig` lie, and the text is spliced there,
+ * so every other byte (comments, anchors, merge keys, quoting) stays as it was.
+ */
+import { isMap, isScalar, parseDocument, stringify, type YAMLMap } from 'yaml';
+import type { ProvisionConfig } from '../../shared/capacity/warm-schedule';
+
+/** The comment atop a written `provisionConfig`. */
+export const WRITTEN_BY =
+  "# Written by `npm run capacity` from the rules' calendars: run it again rather than edit this.";
+
+export type EditResult =
+  | { readonly ok: true; readonly text: string }
+  | { readonly ok: false; readonly error: string };
+
+function findProps(text: string, resource: string): YAMLMap | string {
+  const doc = parseDocument(text, { merge: true });
+  if (doc.errors.length > 0) return `s.yaml is not valid YAML (${doc.errors[0]?.message.split('\n')[0]})`;
+  const props = doc.getIn(['resources', resource, 'props'], true);
+  if (!isMap(props) || props.items.length === 0 || props.range === undefined || props.range === null)
+    return `s.yaml has no resources.${resource}.props block`;
+  return props;
+}
+
+/** The column of the props' keys, from the first key's place in the text. */
+function indentOf(text: string, props: YAMLMap): number {
+  const first = props.items[0]?.key;
+  const at = isScalar(first) && first.range ? first.range[0] : 0;
+  return at - (text.lastIndexOf('\n', at - 1) + 1);
+}
+
+/** `provisionConfig:` and its value as block YAML, each line indented by `indent` spaces. */
+export function renderProvisionConfig(config: ProvisionConfig, indent: number): string {
+  const body = stringify(
+    { provisionConfig: config },
+    { lineWidth: 0, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' },
+  );
+  const [head, ...rest] = body.trimEnd().split('\n');
+  const pad = ' '.repeat(indent);
+  const lines = [`${pad}${head}`, `${pad}  ${WRITTEN_BY}`, ...rest.map((line) => `${pad}${line}`)];
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * s.yaml's text with `resources.<resource>.props.provisionConfig` set to `config`, or removed when
+ * `config` is undefined; everything else byte for byte.
+ */
+export function replaceProvisionConfig(
+  text: string,
+  resource: string,
+  config: ProvisionConfig | undefined,
+): EditResult {
+  const props = findProps(text, resource);
+  if (typeof props === 'string') return { ok: false, error: props };
+  const indent = indentOf(text, props);
+  const rendered = config === undefined ? '' : renderProvisionConfig(config, indent);
+  const pair = props.items.find((item) => isScalar(item.key) && item.key.value === 'provisionConfig');
+  if (pair !== undefined) {
+    const key = pair.key as { range?: [number, number, number] | null };
+    const value = pair.value as { range?: [number, number, number] | null } | null;
+    const start = key.range?.[0];
+    const end = value?.range?.[2] ?? key.range?.[2];
+    if (start === undefined || end === undefined) return { ok: false, error: 'cannot place provisionConfig' };
+    const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+    const lineEnd = text[end - 1] === '\n' ? end : text.indexOf('\n', end) + 1 || text.length;
+    return { ok: true, text: text.slice(0, lineStart) + rendered + text.slice(lineEnd) };
+  }
+  if (config === undefined) return { ok: true, text };
+  const end = (props.range as [number, number, number])[1];
+  const before = text.slice(0, end);
+  const glue = before.endsWith('\n') ? '' : '\n';
+  return { ok: true, text: before + glue + rendered + text.slice(end) };
+}
+
+/** The function's `memorySize` as s.yaml gives it (merge keys followed), when it is a number. */
+export function readMemorySize(text: string, resource: string): number | undefined {
+  const doc = parseDocument(text, { merge: true });
+  const js = doc.toJS({ maxAliasCount: 1000 }) as {
+    resources?: Record<string, { props?: { memorySize?: unknown } }>;
+  } | null;
+  const memory = js?.resources?.[resource]?.props?.memorySize;
+  return typeof memory === 'number' && Number.isFinite(memory) ? memory : undefined;
+}

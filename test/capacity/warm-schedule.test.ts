@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { addDays, weekdayOfDate } from '../../shared/calendar/calendar-dates';
+import {
+  estimateIdleCost,
+  formatWindow,
+  MAX_SCHEDULED_ACTIONS,
+  planWarmCapacity,
+  type ScheduledAction,
+  toWarmWindows,
+  weeklyCron,
+} from '../../shared/capacity/warm-schedule';
+import { type CompiledCalendar, compileRules } from '../../shared/rules/compile-rules';
+import { parseYaml } from '../../shared/rules/yaml-parser';
+import { ROOT } from '../support/fc-event';
+
+function bankOffice(): CompiledCalendar {
+  const document = parseYaml(readFileSync(join(ROOT, 'examples', 'bank-card-service.yaml'), 'utf8'));
+  const compiled = compileRules(document);
+  assert.ok(compiled.ok);
+  const office = compiled.compiled.calendars.get('office');
+  assert.ok(office !== undefined);
+  return office;
+}
+
+function calendar(
+  weekly: Record<string, string[]>,
+  extra: Partial<CompiledCalendar['calendar']> = {},
+): CompiledCalendar {
+  return { calendar: { weekly, holidays: 'none', ...extra }, timezone: 'Asia/Shanghai', holidays: undefined };
+}
+
+const DAY_NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+
+/** When an action fires on `date`, in minutes, if it does: the cron's days, or the at's date. */
+function firesAt(action: ScheduledAction, date: string): number | undefined {
+  if (`${date}T00:00:00` < action.startTime || `${date}T00:00:00` >= action.endTime) return undefined;
+  const at = /^at\((\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})\)$/.exec(action.scheduleExpression);
+  if (at !== null)
+    return at[1] === date ? Number(at[2]) * 60 + Number(at[3]) + Number(at[4]) / 60 : undefined;
+  const cron = /^cron\((\d+) (\d+) (\d+) \? \* ([A-Z,]+)\)$/.exec(action.scheduleExpression);
+  assert.ok(cron !== null, action.scheduleExpression);
+  const day = DAY_NAMES[new Date(`${date}T00:00:00Z`).getUTCDay()] ?? '';
+  if (!cron[4]?.split(',').includes(day)) return undefined;
+  return Number(cron[3]) * 60 + Number(cron[2]) + Number(cron[1]) / 60;
+}
+
+/**
+ * The minimum in force at `minute` of `date` as FC documents it: the latest firing wins (the largest of
+ * those at the same instant); nothing fired yet means `defaultTarget` (0). Looks back up to 10 days.
+ */
+function targetAt(actions: readonly ScheduledAction[], date: string, minute: number): number {
+  for (let back = 0; back <= 10; back++) {
+    const day = addDays(date, -back);
+    let best: { at: number; target: number } | undefined;
+    for (const action of actions) {
+      const at = firesAt(action, day);
+      if (at === undefined || (back === 0 && at > minute)) continue;
+      if (best === undefined || at > best.at || (at === best.at && action.target > best.target))
+        best = { at, target: action.target };
+    }
+    if (best !== undefined) return best.target;
+  }
+  return 0;
+}
+
+describe('toWarmWindows', () => {
+  it('opens each range early, not before midnight, and merges what overlaps or touches', () => {
+    assert.deepEqual(toWarmWindows(['13:30-18:00', '09:00-12:00', '00:10-01:00'], 15), [
+      { start: 0, end: 60 },
+      { start: 525, end: 720 },
+      { start: 795, end: 1080 },
+    ]);
+    assert.deepEqual(toWarmWindows(['09:00-12:00', '12:10-18:00'], 15).map(formatWindow), ['08:45-18:00']);
+    assert.deepEqual(toWarmWindows([], 15), []);
+  });
+});
+
+describe('weeklyCron', () => {
+  it('writes six fields, seconds first, and the end of the day as 23:59:59', () => {
+    assert.equal(weeklyCron(525, ['mon', 'sat']), 'cron(0 45 8 ? * MON,SAT)');
+    assert.equal(weeklyCron(1440, ['sun']), 'cron(59 59 23 ? * SUN)');
+  });
+});
+
+describe('planWarmCapacity', () => {
+  it('follows the bank calendar through Spring Festival 2026, make-up Saturdays included', () => {
+    const office = bankOffice();
+    const planned = planWarmCapacity([office], { from: '2026-02-01', weeks: 8, leadMinutes: 15, target: 2 });
+    assert.ok(planned.ok);
+    const { plan } = planned;
+    const actions = plan.provisionConfig.scheduledActions;
+    assert.equal(plan.until, '2026-03-29');
+    assert.equal(plan.provisionConfig.defaultTarget, 0);
+    assert.equal(plan.provisionConfig.alwaysAllocateCPU, false);
+    assert.ok(actions.length <= MAX_SCHEDULED_ACTIONS);
+    assert.ok(actions.every((action) => action.timeZone === 'Asia/Shanghai'));
+    assert.equal(new Set(actions.map((action) => action.name)).size, actions.length);
+    // Every day of the period and a week after it, at night, before and in opening hours.
+    for (let date = '2026-02-01'; date < addDays(plan.until, 7); date = addDays(date, 1)) {
+      const weekday = weekdayOfDate(date);
+      const holiday = date >= '2026-02-15' && date <= '2026-02-23';
+      const makeUp = date === '2026-02-14' || date === '2026-02-28';
+      const open = makeUp || (!holiday && weekday !== 'sun');
+      assert.equal(targetAt(actions, date, 3 * 60), 0, `${date} 03:00`);
+      assert.equal(targetAt(actions, date, 8 * 60 + 30), 0, `${date} 08:30`);
+      assert.equal(targetAt(actions, date, 8 * 60 + 50), open ? 2 : 0, `${date} 08:50`);
+      assert.equal(targetAt(actions, date, 11 * 60), open ? 2 : 0, `${date} 11:00`);
+      const afternoon = makeUp || (open && weekday !== 'sat');
+      assert.equal(targetAt(actions, date, 15 * 60), afternoon ? 2 : 0, `${date} 15:00`);
+      assert.equal(targetAt(actions, date, 19 * 60), 0, `${date} 19:00`);
+    }
+    assert.deepEqual(
+      plan.deviatingDays.filter((day) => day.windows.length > 0).map((day) => [day.date, day.reason]),
+      [
+        ['2026-02-14', 'make-up workday'],
+        ['2026-02-28', 'make-up workday'],
+      ],
+    );
+    // The baseline: the weekly crons from the period's end, for a year.
+    const baseline = actions.filter((action) => action.name.startsWith('base-'));
+    assert.ok(baseline.length > 0);
+    assert.ok(baseline.every((action) => action.startTime === '2026-03-29T00:00:00'));
+    assert.ok(baseline.every((action) => action.endTime === '2027-03-30T00:00:00'));
+    // Idle minutes: weekdays 9h15, Saturdays 3h15, make-up Saturdays 9h15, times two instances.
+    assert.ok(plan.warmInstanceMinutes > 0);
+  });
+
+  it('keeps a holiday (National Day 2026) cold and its make-up days warm', () => {
+    const planned = planWarmCapacity([bankOffice()], {
+      from: '2026-09-20',
+      weeks: 4,
+      leadMinutes: 0,
+      target: 1,
+    });
+    assert.ok(planned.ok);
+    const actions = planned.plan.provisionConfig.scheduledActions;
+    for (const date of ['2026-10-01', '2026-10-02', '2026-10-05', '2026-10-06', '2026-10-07'])
+      assert.equal(targetAt(actions, date, 10 * 60), 0, date);
+    assert.equal(targetAt(actions, '2026-10-09', 10 * 60), 1);
+    assert.equal(targetAt(actions, '2026-10-10', 15 * 60), 1, 'make-up Saturday, weekday hours');
+    assert.equal(targetAt(actions, '2026-10-12', 9 * 60), 1);
+  });
+
+  it('gives no actions to a run of cold days, and refuses mixed zones and too many actions', () => {
+    const weekdaysOnly = calendar({ workdays: ['09:00-17:00'] }, { closed: ['2026-03-06', '2026-03-09'] });
+    const planned = planWarmCapacity([weekdaysOnly], {
+      from: '2026-03-02',
+      weeks: 2,
+      leadMinutes: 0,
+      target: 1,
+    });
+    assert.ok(planned.ok);
+    // Runs: Mon 2..Thu 5, Sat 7..Sun 8 (cold: none), Tue 10..Sun 15; then the baseline.
+    const runs = new Set(
+      planned.plan.provisionConfig.scheduledActions.map((action) => action.name.split('-')[0]),
+    );
+    assert.deepEqual([...runs], ['w1', 'w2', 'base']);
+    const other = { ...calendar({ sat: ['10:00-12:00'] }), timezone: 'Europe/Berlin' };
+    const mixed = planWarmCapacity([weekdaysOnly, other], {
+      from: '2026-03-02',
+      weeks: 1,
+      leadMinutes: 0,
+      target: 1,
+    });
+    assert.ok(!mixed.ok);
+    assert.match(mixed.error, /different time zones \(Asia\/Shanghai, Europe\/Berlin\)/);
+    const closed = Array.from({ length: 60 }, (_, i) => addDays('2026-01-01', i * 3));
+    const busy = planWarmCapacity(
+      [calendar({ workdays: ['09:00-17:00'], sat: ['09:00-10:00'] }, { closed })],
+      {
+        from: '2026-01-01',
+        weeks: 26,
+        leadMinutes: 0,
+        target: 1,
+      },
+    );
+    assert.ok(!busy.ok);
+    assert.match(busy.error, /more than FC's 100: plan fewer --weeks/);
+    assert.deepEqual(planWarmCapacity([], { from: '2026-01-01', weeks: 1, leadMinutes: 0, target: 1 }), {
+      ok: false,
+      error: 'no calendar to plan from',
+    });
+  });
+
+  it('ends a window at midnight with 23:59:59', () => {
+    const late = calendar(
+      { fri: ['20:00-24:00'] },
+      { open: [{ date: '2026-03-04', hours: ['22:00-24:00'] }] },
+    );
+    const planned = planWarmCapacity([late], { from: '2026-03-02', weeks: 1, leadMinutes: 0, target: 1 });
+    assert.ok(planned.ok);
+    const expressions = planned.plan.provisionConfig.scheduledActions.map(
+      (action) => action.scheduleExpression,
+    );
+    assert.ok(expressions.includes('cron(59 59 23 ? * FRI)'));
+    assert.ok(expressions.includes('at(2026-03-04T23:59:59)'));
+  });
+});
+
+describe('estimateIdleCost', () => {
+  it('prices idle memory alone: minutes × GB × 0.15 CU × price', () => {
+    // 100 hours of 256 MB at 0.15 CU/GB-s and USD 0.00002 per CU: 360,000 s × 0.25 GB × 0.15 × 0.00002.
+    const cost = estimateIdleCost(6000, { memoryMb: 256, pricePerCu: 0.00002, cuPerGbSecond: 0.15 });
+    assert.ok(Math.abs(cost - 0.27) < 1e-9);
+  });
+});
