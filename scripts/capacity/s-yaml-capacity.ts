@@ -82,3 +82,22 @@ export function readMemorySize(text: string, resource: string): number | undefin
   const memory = js?.resources?.[resource]?.props?.memorySize;
   return typeof memory === 'number' && Number.isFinite(memory) ? memory : undefined;
 }
+
+/** The scheduled actions of a function's `provisionConfig` in s.yaml, as far as they read as actions. */
+export function readScheduledActions(
+  text: string,
+  resource: string,
+): { name: string; startTime: string; endTime: string; timeZone: string }[] {
+  const doc = parseDocument(text, { merge: true });
+  const js = doc.toJS({ maxAliasCount: 1000 }) as {
+    resources?: Record<string, { props?: { provisionConfig?: { scheduledActions?: unknown } } }>;
+  } | null;
+  const actions = js?.resources?.[resource]?.props?.provisionConfig?.scheduledActions;
+  if (!Array.isArray(actions)) return [];
+  return actions.flatMap((action: unknown) => {
+    const { name, startTime, endTime, timeZone } = (action ?? {}) as Record<string, unknown>;
+    return typeof name === 'string' && typeof startTime === 'string' && typeof endTime === 'string'
+      ? [{ name, startTime, endTime, timeZone: typeof timeZone === 'string' ? timeZone : 'Asia/Shanghai' }]
+      : [];
+  });
+}

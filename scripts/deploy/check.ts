@@ -3,12 +3,16 @@
  * to anyone (no CALLBACK_SECRETS), whose call states could be forged (no STATE_SECRETS), whose inline
  * rules would fail validation on the first call, or whose environment is over FC's 4 KB (all variables
  * together, RULES included). Set ALLOW_OPEN_DEPLOY=1 to deploy an open test stage. Inline rules whose
- * holiday data runs out within 45 days, and an environment from 3 KB, get a warning.
+ * holiday data runs out within 45 days, an environment from 3 KB, and a warm schedule (`npm run capacity`)
+ * whose calendar period ends within 45 days, get a warning.
  *
  *   npm run deploy:check
  *
  * Everything it says goes on stderr (it has no result). Exit codes: 0 fine, 1 refused, 2 bad command line.
  */
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   type CommandIo,
   EXIT,
@@ -17,11 +21,14 @@ import {
   readCommandLine,
   runWhenMain,
 } from '../../dev/command-line';
-import { toLocalTime } from '../../shared/calendar/local-time';
+import { ROOT } from '../../dev/fc-event';
+import { isValidTimeZone, toLocalTime } from '../../shared/calendar/local-time';
+import { describeScheduleEnd } from '../../shared/capacity/warm-schedule';
 import { ConfigError, readConfig } from '../../shared/config/config';
 import { describeShortfall, findHolidayDataShortfalls } from '../../shared/rules/holiday-coverage';
 import { loadRules } from '../../shared/rules/load-rules';
 import { parseYaml } from '../../shared/rules/yaml-parser';
+import { readScheduledActions } from '../capacity/s-yaml-capacity';
 import { measureEnvironment, readFunctionEnvironments } from './environment-size';
 
 export const PROGRAM = {
@@ -107,11 +114,35 @@ export function main(argv: readonly string[], io: CheckIo = PROCESS_IO): number 
   const size = measureEnvironment(environments.ok ? undefined : (env.RULES ?? ''), environments);
   if (size.level === 'over') problems.push(size.message);
   else if (size.level === 'warning') warnings.push(size.message);
+  warnings.push(...scheduleWarnings(io.sYaml ?? join(ROOT, 's.yaml'), Date.now()));
   if (problems.length > 0) return refuse(problems);
   for (const warning of warnings) say(`warning: ${warning}`);
   if (size.level === 'ok') say(size.message);
   say('environment ok');
   return EXIT.ok;
 }
+
+/**
+ * The warnings of the functions' warm schedules in s.yaml (`npm run capacity`): a calendar period ending
+ * within 45 days, or ended. None when s.yaml cannot be read: the environment check says so.
+ */
+function scheduleWarnings(sYaml: string, now: number): string[] {
+  let text: string;
+  try {
+    text = readFileSync(sYaml, 'utf8');
+  } catch {
+    return [];
+  }
+  return CAPACITY_FUNCTIONS.flatMap((fn) => {
+    const actions = readScheduledActions(text, fn);
+    const zone = actions[0]?.timeZone;
+    if (zone === undefined || !isValidTimeZone(zone)) return [];
+    const warning = describeScheduleEnd(fn, actions, toLocalTime(now, zone).date);
+    return warning === undefined ? [] : [warning];
+  });
+}
+
+/** The functions `npm run capacity` keeps warm. */
+const CAPACITY_FUNCTIONS = ['inbound', 'outbound'] as const;
 
 runWhenMain(import.meta.filename, main);

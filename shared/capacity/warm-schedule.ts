@@ -333,3 +333,37 @@ export function estimateIdleCost(instanceMinutes: number, assumptions: CostAssum
     instanceMinutes * 60 * (assumptions.memoryMb / 1024) * assumptions.cuPerGbSecond * assumptions.pricePerCu
   );
 }
+
+/** How many days ahead `deploy:check` warns that a warm schedule's calendar period ends. */
+export const SCHEDULE_WARNING_DAYS = 45;
+
+/** The prefix of the baseline actions' names: their start is the end of the period planned day by day. */
+const BASELINE_PREFIX = 'base-';
+
+/**
+ * Why a function's warm schedule needs `npm run capacity` again, on local day `today` (`YYYY-MM-DD` in the
+ * schedule's zone), or undefined: its period, planned day by day from the calendars (holidays, 调休), ends
+ * within {@link SCHEDULE_WARNING_DAYS} days (after it only the plain weekly hours hold), or has ended, or
+ * the baseline too. A schedule `npm run capacity` did not write (no baseline actions) says nothing.
+ */
+export function describeScheduleEnd(
+  fn: string,
+  actions: readonly Pick<ScheduledAction, 'name' | 'startTime' | 'endTime'>[],
+  today: string,
+): string | undefined {
+  const baseline = actions.filter((action) => action.name.startsWith(BASELINE_PREFIX));
+  const first = baseline[0];
+  if (first === undefined) return undefined;
+  const periodEnd = first.startTime.slice(0, 10);
+  const baselineEnd = first.endTime.slice(0, 10);
+  const again = 'run npm run capacity again and s deploy';
+  if (baselineEnd <= today)
+    return `${fn}'s warm schedule ended on ${baselineEnd}: no instance is kept warm; ${again}`;
+  const days = Math.round(
+    (Date.parse(`${periodEnd}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / 86_400_000,
+  );
+  if (days > SCHEDULE_WARNING_DAYS) return undefined;
+  return days <= 0
+    ? `${fn}'s warm schedule follows the calendars only until ${periodEnd}: since then plain weekly hours, holidays and 调休 ignored; ${again}`
+    : `${fn}'s warm schedule follows the calendars until ${periodEnd} (in ${days} day${days === 1 ? '' : 's'}), then plain weekly hours, holidays and 调休 ignored; ${again}`;
+}

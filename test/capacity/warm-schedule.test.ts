@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { addDays, weekdayOfDate } from '../../shared/calendar/calendar-dates';
 import {
+  describeScheduleEnd,
   estimateIdleCost,
   formatWindow,
   MAX_SCHEDULED_ACTIONS,
@@ -205,5 +206,31 @@ describe('estimateIdleCost', () => {
     // 100 hours of 256 MB at 0.15 CU/GB-s and USD 0.00002 per CU: 360,000 s × 0.25 GB × 0.15 × 0.00002.
     const cost = estimateIdleCost(6000, { memoryMb: 256, pricePerCu: 0.00002, cuPerGbSecond: 0.15 });
     assert.ok(Math.abs(cost - 0.27) < 1e-9);
+  });
+});
+
+describe('the end of a warm schedule', () => {
+  const actions = [
+    { name: 'w1-up-0845', startTime: '2026-02-01T00:00:00', endTime: '2026-05-03T00:00:00' },
+    { name: 'base-up-0845', startTime: '2026-05-03T00:00:00', endTime: '2027-05-04T00:00:00' },
+  ];
+  it("says nothing while the calendars' period runs for more than 45 days, or for a schedule not written by the command", () => {
+    assert.equal(describeScheduleEnd('inbound', actions, '2026-03-01'), undefined);
+    assert.equal(describeScheduleEnd('inbound', actions.slice(0, 1), '2026-05-01'), undefined);
+  });
+  it('warns from 45 days before the period ends, after it, and once the baseline ended', () => {
+    assert.match(
+      describeScheduleEnd('inbound', actions, '2026-03-19') ?? '',
+      /until 2026-05-03 \(in 45 days\)/,
+    );
+    assert.match(describeScheduleEnd('inbound', actions, '2026-05-02') ?? '', /\(in 1 day\)/);
+    assert.match(
+      describeScheduleEnd('inbound', actions, '2026-05-03') ?? '',
+      /only until 2026-05-03: since then/,
+    );
+    assert.match(
+      describeScheduleEnd('inbound', actions, '2027-05-04') ?? '',
+      /ended on 2027-05-04: no instance/,
+    );
   });
 });

@@ -133,3 +133,37 @@ describe('readFunctionEnvironments', () => {
     assert.equal(size.bytes, 'CALLBACK_SECRETSshellRULES{}LOG_LEVELdebugEXTRAfrom .env'.length);
   });
 });
+
+describe('deploy:check and the warm schedule', () => {
+  /** s.yaml with inbound's schedule as npm run capacity writes it, its calendar period ending `days` from today. */
+  function scheduled(days: number, baselineDays = 366): string {
+    const day = (offset: number) =>
+      new Date(Date.now() + 8 * 3_600_000 + offset * 86_400_000).toISOString().slice(0, 10);
+    const action = (name: string, from: string, to: string) =>
+      `          - name: ${name}\n            startTime: "${from}T00:00:00"\n            endTime: "${to}T00:00:00"\n            target: 1\n            scheduleExpression: "cron(0 45 8 ? * MON,TUE,WED,THU,FRI)"\n            timeZone: Asia/Shanghai\n`;
+    const text = S_YAML.replace(
+      '      functionName: x-inbound\n',
+      `      functionName: x-inbound\n      provisionConfig:\n        defaultTarget: 0\n        alwaysAllocateCPU: false\n        scheduledActions:\n${action('w1-up-0845', day(days - 30), day(days))}${action('base-up-0845', day(days), day(days + baselineDays))}`,
+    );
+    const sYaml = project();
+    writeFileSync(sYaml, text);
+    return sYaml;
+  }
+
+  it('warns when the period planned from the calendars ends within 45 days, or has ended', () => {
+    assert.match(
+      runCheck(SECRETS, scheduled(10)).stderr,
+      /warning: inbound's warm schedule follows the calendars until \S+ \(in 10 days\)/,
+    );
+    assert.match(
+      runCheck(SECRETS, scheduled(-3)).stderr,
+      /follows the calendars only until \S+: since then plain weekly hours/,
+    );
+    assert.match(
+      runCheck(SECRETS, scheduled(-400)).stderr,
+      /warm schedule ended on \S+: no instance is kept warm/,
+    );
+    assert.doesNotMatch(runCheck(SECRETS, scheduled(60)).stderr, /warm schedule/);
+    assert.equal(runCheck(SECRETS, scheduled(10)).status, 0);
+  });
+});
