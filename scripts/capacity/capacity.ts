@@ -23,15 +23,17 @@ import { printable } from '../../dev/simulator/printable';
 import { DateSchema } from '../../shared/calendar/calendar-dates';
 import { toLocalTime } from '../../shared/calendar/local-time';
 import {
+  capacityCalendars,
   estimateIdleCost,
   formatWindow,
   LIST_PRICE_PER_CU,
   MEMORY_CU_PER_GB_SECOND,
+  type PlanStamp,
   periodDays,
   planWarmCapacity,
   type WarmPlan,
 } from '../../shared/capacity/warm-schedule';
-import { type CompiledCalendar, compileRules } from '../../shared/rules/compile-rules';
+import { compileRules } from '../../shared/rules/compile-rules';
 import { readFile, reportRefused } from '../rules/rules-files';
 import { readMemorySize, replaceProvisionConfig } from './s-yaml-capacity';
 
@@ -127,21 +129,6 @@ function readBounded(file: string): string {
   return readFileSync(file, 'utf8');
 }
 
-/** The calendars each function follows, by name. */
-function functionCalendars(
-  calendars: ReadonlyMap<string, CompiledCalendar>,
-  names: readonly (string | undefined)[],
-): { names: string[]; calendars: CompiledCalendar[] } {
-  const unique = [...new Set(names.filter((name): name is string => name !== undefined))];
-  return {
-    names: unique,
-    calendars: unique.flatMap((name) => {
-      const calendar = calendars.get(name);
-      return calendar === undefined ? [] : [calendar];
-    }),
-  };
-}
-
 function describePlan(
   resource: string,
   calendarNames: readonly string[],
@@ -217,15 +204,8 @@ export function main(argv: readonly string[], io: CapacityIo = PROCESS_IO): numb
     io.err(`cannot read ${printable(sYaml)} (${String((error as { code?: unknown }).code ?? error)})\n`);
     return EXIT.failed;
   }
-  const { rules, calendars } = compiled.compiled;
-  const inbound = functionCalendars(calendars, [
-    ...(rules.lines ?? []).map((line) => line.calendar),
-    rules.defaultLine.calendar,
-  ]);
-  const uncounted = (rules.lines ?? [])
-    .filter((line) => line.calendar === undefined)
-    .map((line) => line.name);
-  const outbound = functionCalendars(calendars, [rules.outbound?.calendar]);
+  const { rules } = compiled.compiled;
+  const { inbound, outbound, uncounted } = capacityCalendars(compiled.compiled);
   const functions = [
     { resource: 'inbound', target: inboundTarget, ...inbound },
     { resource: 'outbound', target: outboundTarget, ...outbound },
@@ -234,6 +214,7 @@ export function main(argv: readonly string[], io: CapacityIo = PROCESS_IO): numb
   let updated = text;
   for (const fn of functions) {
     let config: WarmPlan['provisionConfig'] | undefined;
+    let stamp: PlanStamp | undefined;
     if (fn.calendars.length === 0 || fn.target === 0) {
       io.out(
         `${fn.resource}: ${fn.target === 0 ? '0 instances' : 'no calendar'}; no warm capacity (provisionConfig removed)\n`,
@@ -254,8 +235,9 @@ export function main(argv: readonly string[], io: CapacityIo = PROCESS_IO): numb
       if (fn.resource === 'inbound' && uncounted.length > 0)
         io.out(`  lines without a calendar, not counted: ${uncounted.map(printable).join(', ')}\n`);
       config = planned.plan.provisionConfig;
+      stamp = { from, weeks, leadMinutes: lead, target: fn.target };
     }
-    const edited = replaceProvisionConfig(updated, fn.resource, config);
+    const edited = replaceProvisionConfig(updated, fn.resource, config, stamp);
     if (!edited.ok) {
       io.err(`${printable(sYaml)}: ${edited.error}\n`);
       return EXIT.failed;

@@ -4,7 +4,15 @@
  * so every other byte (comments, anchors, merge keys, quoting) stays as it was.
  */
 import { isMap, isScalar, parseDocument, stringify, type YAMLMap } from 'yaml';
-import type { ProvisionConfig } from '../../shared/capacity/warm-schedule';
+import {
+  capacityCalendars,
+  formatPlanStamp,
+  type PlanStamp,
+  type ProvisionConfig,
+  planWarmCapacity,
+  readPlanStamp,
+} from '../../shared/capacity/warm-schedule';
+import type { CompiledRules } from '../../shared/rules/compile-rules';
 
 /** The comment atop a written `provisionConfig`. */
 export const WRITTEN_BY =
@@ -31,14 +39,19 @@ function indentOf(text: string, props: YAMLMap): number {
 }
 
 /** `provisionConfig:` and its value as block YAML, each line indented by `indent` spaces. */
-export function renderProvisionConfig(config: ProvisionConfig, indent: number): string {
+export function renderProvisionConfig(config: ProvisionConfig, indent: number, stamp?: PlanStamp): string {
   const body = stringify(
     { provisionConfig: config },
     { lineWidth: 0, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' },
   );
   const [head, ...rest] = body.trimEnd().split('\n');
   const pad = ' '.repeat(indent);
-  const lines = [`${pad}${head}`, `${pad}  ${WRITTEN_BY}`, ...rest.map((line) => `${pad}${line}`)];
+  const lines = [
+    `${pad}${head}`,
+    `${pad}  ${WRITTEN_BY}`,
+    ...(stamp === undefined ? [] : [`${pad}  ${formatPlanStamp(stamp)}`]),
+    ...rest.map((line) => `${pad}${line}`),
+  ];
   return `${lines.join('\n')}\n`;
 }
 
@@ -50,11 +63,12 @@ export function replaceProvisionConfig(
   text: string,
   resource: string,
   config: ProvisionConfig | undefined,
+  stamp?: PlanStamp,
 ): EditResult {
   const props = findProps(text, resource);
   if (typeof props === 'string') return { ok: false, error: props };
   const indent = indentOf(text, props);
-  const rendered = config === undefined ? '' : renderProvisionConfig(config, indent);
+  const rendered = config === undefined ? '' : renderProvisionConfig(config, indent, stamp);
   const pair = props.items.find((item) => isScalar(item.key) && item.key.value === 'provisionConfig');
   if (pair !== undefined) {
     const key = pair.key as { range?: [number, number, number] | null };
@@ -100,4 +114,52 @@ export function readScheduledActions(
       ? [{ name, startTime, endTime, timeZone: typeof timeZone === 'string' ? timeZone : 'Asia/Shanghai' }]
       : [];
   });
+}
+
+/** The text of a function's `provisionConfig` block in s.yaml (comments included), if it has one. */
+function provisionText(text: string, resource: string): string | undefined {
+  const props = findProps(text, resource);
+  if (typeof props === 'string') return undefined;
+  const pair = props.items.find((item) => isScalar(item.key) && item.key.value === 'provisionConfig');
+  const start = (pair?.key as { range?: [number, number, number] | null } | undefined)?.range?.[0];
+  const end = (pair?.value as { range?: [number, number, number] | null } | null | undefined)?.range?.[2];
+  return start === undefined || end === undefined ? undefined : text.slice(start, end);
+}
+
+/**
+ * What `rules publish` says of the warm capacity in s.yaml (`text`) against the rules being published: for
+ * each function whose schedule `npm run capacity` wrote (with its plan's stamp), whether planning it again
+ * from these rules' calendars, with the same options, gives other actions — then the capacity follows
+ * calendars that are no longer the published ones.
+ */
+export function describeCapacityDrift(
+  compiled: Pick<CompiledRules, 'rules' | 'calendars'>,
+  text: string,
+): string[] {
+  const followed = capacityCalendars(compiled);
+  const notes: string[] = [];
+  for (const resource of ['inbound', 'outbound'] as const) {
+    const block = provisionText(text, resource);
+    const stamp = block === undefined ? undefined : readPlanStamp(block);
+    if (stamp === undefined) continue;
+    const { calendars } = followed[resource];
+    const planned = calendars.length === 0 ? undefined : planWarmCapacity(calendars, { ...stamp });
+    const written = JSON.stringify(readActions(text, resource));
+    const again =
+      planned?.ok === true ? JSON.stringify(planned.plan.provisionConfig.scheduledActions) : undefined;
+    if (again !== written)
+      notes.push(
+        `${resource}'s warm capacity in s.yaml was planned from other calendars than these: run npm run capacity -- <this file> --from ${stamp.from} --weeks ${stamp.weeks} --lead ${stamp.leadMinutes}m --${resource}-instances ${stamp.target}, then npx s deploy`,
+      );
+  }
+  return notes;
+}
+
+/** A function's scheduled actions in s.yaml, whole, as plain data. */
+function readActions(text: string, resource: string): unknown {
+  const doc = parseDocument(text, { merge: true });
+  const js = doc.toJS({ maxAliasCount: 1000 }) as {
+    resources?: Record<string, { props?: { provisionConfig?: { scheduledActions?: unknown } } }>;
+  } | null;
+  return js?.resources?.[resource]?.props?.provisionConfig?.scheduledActions ?? null;
 }

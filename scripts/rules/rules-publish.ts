@@ -15,16 +15,18 @@
  * from --region, ALIBABA_CLOUD_REGION or REGION; the endpoint from --endpoint or OSS_ENDPOINT, else the
  * region's public endpoint.
  */
+import { readFileSync } from 'node:fs';
 import type OSS from 'ali-oss';
 import * as v from 'valibot';
 import type { CommandIo } from '../../dev/command-line';
 import { readAccessKeyPair } from '../../shared/config/config';
 import { regionEndpoint } from '../../shared/oss/oss-address';
 import { OssEndpointSchema, OssRegionSchema } from '../../shared/oss/oss-schemas';
-import { compileRules } from '../../shared/rules/compile-rules';
+import { type CompiledRules, compileRules } from '../../shared/rules/compile-rules';
 import type { Rules } from '../../shared/rules/rules-schema';
 import { diffRules, formatRulesDiff } from '../../shared/rules-tooling/diff-rules';
 import { lintRules } from '../../shared/rules-tooling/lint-rules';
+import { describeCapacityDrift } from '../capacity/s-yaml-capacity';
 import { formatOssLocation, type OssLocation, OssLocationSchema } from './oss-location';
 import {
   compileToJson,
@@ -38,7 +40,11 @@ import {
 } from './rules-files';
 
 /** The output, and the environment the credentials are read from. */
-export type OssCliIo = CommandIo & { readonly env: Readonly<Record<string, string | undefined>> };
+export type OssCliIo = CommandIo & {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The s.yaml whose warm capacity publish compares with the calendars (`s.yaml` in the current folder). */
+  readonly sYaml?: string;
+};
 
 /** A live document larger than this is refused unread: rules are kilobytes, a 16 MB one is a mistake. */
 export const MAX_LIVE_BYTES = 16 * 1024 * 1024;
@@ -328,7 +334,7 @@ function decodeVersion(name: string): string | undefined {
 // --------------------------------------------------------------------------------------------------
 
 /** A document that validated: its compiled JSON and its validated form. */
-type Checked = { readonly json: string; readonly rules: Rules };
+type Checked = { readonly json: string; readonly rules: Rules; readonly compiled: CompiledRules };
 
 /**
  * Lints a read document as `rules check` does (its holiday data judged by `todayIn`, when given) and
@@ -360,7 +366,7 @@ function checkDocument(
     );
   const compiled = compileRules(read.document);
   if (!compiled.ok) throw new CliError(`${label}: not ${action}: ${compiled.issues[0]?.message}`);
-  return { json: compileToJson(read.document), rules: compiled.compiled.rules };
+  return { json: compileToJson(read.document), rules: compiled.compiled.rules, compiled: compiled.compiled };
 }
 
 /** A document as stored in OSS, validated (not linted): for diffs and for naming what is live. */
@@ -409,6 +415,7 @@ async function publish(
     io.out(
       `would publish version ${version} (${bytes} bytes) to ${target}, ${was}; a copy at ${store.describe(versionKey)}\n`,
     );
+    noteCapacityDrift(io, local.compiled);
     return 0;
   }
   // The copy first: whatever is live is then always in the history.
@@ -416,7 +423,22 @@ async function publish(
   const etag = await store.write(store.location.key, local.json);
   io.out(`published version ${version} (${bytes} bytes) to ${target}, ETag ${etag}; ${was}\n`);
   io.out(`kept a copy at ${store.describe(versionKey)}\n`);
+  noteCapacityDrift(io, local.compiled);
   return 0;
+}
+
+/**
+ * Says when the warm capacity that s.yaml (in the current folder, or `io.sYaml`) schedules was planned from
+ * other calendars than the published ones: capacity changes only with `npm run capacity` and `s deploy`.
+ */
+function noteCapacityDrift(io: OssCliIo, compiled: CompiledRules): void {
+  let text: string;
+  try {
+    text = readFileSync(io.sYaml ?? 's.yaml', 'utf8');
+  } catch {
+    return;
+  }
+  for (const note of describeCapacityDrift(compiled, text)) io.err(`note: ${note}\n`);
 }
 
 async function pull(io: OssCliIo, store: RulesStore, output: string | undefined): Promise<number> {

@@ -234,12 +234,15 @@ export type RulesValues = OptionValues<typeof PROGRAM.options>;
 export type RulesIo = CommandIo & {
   readonly now?: () => number;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The s.yaml `publish` compares warm capacity with (`s.yaml` in the current folder by default). */
+  readonly sYaml?: string;
 };
 
 /** A rules io with every part filled in. */
 export type FullRulesIo = CommandIo & {
   readonly now: () => number;
   readonly env: Readonly<Record<string, string | undefined>>;
+  readonly sYaml?: string;
 };
 
 export async function main(argv: readonly string[], io: RulesIo = PROCESS_IO): Promise<number> {
@@ -249,7 +252,13 @@ export async function main(argv: readonly string[], io: RulesIo = PROCESS_IO): P
   const refuse = (message: string) => refuseUsage(io, PROGRAM, command, message);
   const problem = findValueProblem(values);
   if (problem !== undefined) return refuse(problem);
-  const full: FullRulesIo = { out: io.out, err: io.err, now: io.now ?? Date.now, env: io.env ?? process.env };
+  const full: FullRulesIo = {
+    out: io.out,
+    err: io.err,
+    now: io.now ?? Date.now,
+    env: io.env ?? process.env,
+    ...(io.sYaml === undefined ? {} : { sYaml: io.sYaml }),
+  };
   // Holiday data is judged from --at, else from today in each calendar's zone; the linter stays pure.
   const todayInZone = (zone: string) => values.at ?? todayIn(zone, full);
   const [file = ''] = positionals;

@@ -16,7 +16,7 @@
 import { addDays, daysBetween, weekdayOfDate } from '../calendar/calendar-dates';
 import { planDay } from '../calendar/is-open';
 import { WEEKDAYS, type Weekday } from '../calendar/local-time';
-import type { CompiledCalendar } from '../rules/compile-rules';
+import type { CompiledCalendar, CompiledRules } from '../rules/compile-rules';
 
 /** FC accepts at most this many scheduled actions on a function. */
 export const MAX_SCHEDULED_ACTIONS = 100;
@@ -366,4 +366,60 @@ export function describeScheduleEnd(
   return days <= 0
     ? `${fn}'s warm schedule follows the calendars only until ${periodEnd}: since then plain weekly hours, holidays and 调休 ignored; ${again}`
     : `${fn}'s warm schedule follows the calendars until ${periodEnd} (in ${days} day${days === 1 ? '' : 's'}), then plain weekly hours, holidays and 调休 ignored; ${again}`;
+}
+
+/** The options a function's schedule was planned with, written beside it so that it can be planned again. */
+export type PlanStamp = {
+  readonly from: string;
+  readonly weeks: number;
+  readonly leadMinutes: number;
+  readonly target: number;
+};
+
+/** `# planned: from=2026-02-01 weeks=13 lead=15m instances=1`: the comment a written schedule carries. */
+export function formatPlanStamp(stamp: PlanStamp): string {
+  return `# planned: from=${stamp.from} weeks=${stamp.weeks} lead=${stamp.leadMinutes}m instances=${stamp.target}`;
+}
+
+/** The stamp in a schedule's text, if it has one. */
+export function readPlanStamp(text: string): PlanStamp | undefined {
+  const match =
+    /# planned: from=(\d{4}-\d{2}-\d{2}) weeks=(\d{1,2}) lead=(\d{1,3})m instances=(\d{1,3})\b/.exec(text);
+  if (match === null) return undefined;
+  return {
+    from: match[1] as string,
+    weeks: Number(match[2]),
+    leadMinutes: Number(match[3]),
+    target: Number(match[4]),
+  };
+}
+
+/** The calendars a function follows: their names, and those the rules compiled. */
+export type FunctionCalendars = { readonly names: string[]; readonly calendars: CompiledCalendar[] };
+
+/**
+ * The calendars `inbound` follows (its lines' and the default line's) and `outbound` (`outbound.calendar`),
+ * and the lines without a calendar, which warm capacity cannot follow.
+ */
+export function capacityCalendars(compiled: Pick<CompiledRules, 'rules' | 'calendars'>): {
+  readonly inbound: FunctionCalendars;
+  readonly outbound: FunctionCalendars;
+  readonly uncounted: readonly string[];
+} {
+  const { rules, calendars } = compiled;
+  const pick = (names: readonly (string | undefined)[]): FunctionCalendars => {
+    const unique = [...new Set(names.filter((name): name is string => name !== undefined))];
+    return {
+      names: unique,
+      calendars: unique.flatMap((name) => {
+        const calendar = calendars.get(name);
+        return calendar === undefined ? [] : [calendar];
+      }),
+    };
+  };
+  return {
+    inbound: pick([...(rules.lines ?? []).map((line) => line.calendar), rules.defaultLine.calendar]),
+    outbound: pick([rules.outbound?.calendar]),
+    uncounted: (rules.lines ?? []).filter((line) => line.calendar === undefined).map((line) => line.name),
+  };
 }

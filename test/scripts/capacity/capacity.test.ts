@@ -3,6 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseLead } from '../../../scripts/capacity/capacity';
+import { describeCapacityDrift } from '../../../scripts/capacity/s-yaml-capacity';
+import { compileRules } from '../../../shared/rules/compile-rules';
+import { parseYaml } from '../../../shared/rules/yaml-parser';
 import {
   BANK,
   copyProject,
@@ -40,5 +43,35 @@ describe('npm run capacity', { timeout: 120_000 }, () => {
     assert.equal(parseLead('30'), 30);
     assert.equal(parseLead('7h'), undefined);
     assert.equal(parseLead('-5m'), undefined);
+  });
+});
+
+describe('rules publish and the warm capacity in s.yaml', { timeout: 120_000 }, () => {
+  it('stamps the plan, and tells a document whose calendars would plan other actions', () => {
+    const dir = copyProject();
+    const file = join(dir, 's.yaml');
+    assert.equal(
+      run([BANK, '--from', '2026-02-01', '--weeks', '8', '--lead', '30m', '--to-file', file]).code,
+      0,
+    );
+    const written = readFileSync(file, 'utf8');
+    assert.match(written, /# planned: from=2026-02-01 weeks=8 lead=30m instances=1/);
+    const bank = compileRules(parseYaml(readFileSync(BANK, 'utf8')));
+    assert.ok(bank.ok);
+    assert.deepEqual(describeCapacityDrift(bank.compiled, written), []);
+    // The office opens at 08:00 now: the schedule in s.yaml no longer follows it.
+    const earlier = compileRules(
+      parseYaml(readFileSync(BANK, 'utf8').replace("workdays: ['09:00-18:00']", "workdays: ['08:00-18:00']")),
+    );
+    assert.ok(earlier.ok);
+    const notes = describeCapacityDrift(earlier.compiled, written);
+    assert.equal(notes.length, 1);
+    assert.match(
+      notes[0] ?? '',
+      /^inbound's warm capacity in s.yaml was planned from other calendars than these: run npm run capacity -- <this file> --from 2026-02-01 --weeks 8 --lead 30m --inbound-instances 1/,
+    );
+    // A schedule without a stamp (written by hand, or before stamps) is left alone.
+    assert.deepEqual(describeCapacityDrift(earlier.compiled, written.replace(/# planned: .*\n/, '')), []);
+    assert.deepEqual(describeCapacityDrift(earlier.compiled, ORIGINAL), []);
   });
 });

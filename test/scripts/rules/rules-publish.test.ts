@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import { type OssServer, startOssServer } from '../../../dev/oss-server';
+import { main as capacity } from '../../../scripts/capacity/capacity';
 import { main } from '../../../scripts/rules/rules';
 import { MAX_LIVE_BYTES } from '../../../scripts/rules/rules-publish';
 import { captureText } from '../../support/command-io';
@@ -83,6 +84,36 @@ describe('npm run rules -- publish, pull, diff, history, rollback', () => {
   });
   afterEach(() => server.close());
   after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('notes when the warm capacity in s.yaml was planned from other calendars than the published ones', async () => {
+    const project = mkdtempSync(join(dir, 'capacity-'));
+    const sYaml = join(project, 's.yaml');
+    writeFileSync(sYaml, readFileSync(join(ROOT, 's.yaml'), 'utf8'));
+    const planned = capacity([BANK, '--from', '2026-06-01', '--weeks', '4', '--to-file', sYaml], {
+      out: () => undefined,
+      err: () => undefined,
+      now: () => Date.parse('2026-06-01T12:00:00+08:00'),
+    });
+    assert.equal(planned, 0);
+    const now = Date.parse('2026-06-01T12:00:00+08:00');
+    const publish = async (file: string) => {
+      const { streams, captured } = captureText();
+      const status = await main(['publish', file, LIVE], { ...streams, now: () => now, env, sYaml });
+      assert.equal(status, 0, captured.stderr);
+      return captured.stderr;
+    };
+    assert.doesNotMatch(await publish(BANK), /warm capacity/);
+    const moved = writeTemp(
+      'moved.yaml',
+      readFileSync(BANK, 'utf8')
+        .replace("workdays: ['09:00-18:00']", "workdays: ['08:30-18:00']")
+        .replace(/^version: '([^']+)'/m, "version: '$1-moved'"),
+    );
+    assert.match(
+      await publish(moved),
+      /note: inbound's warm capacity in s\.yaml was planned from other calendars than these/,
+    );
+  });
 
   it('refuses a document with errors, and one with warnings unless --force, uploading nothing', async () => {
     const broken = writeTemp('broken.yaml', hotline('v1').replace('9: bye', '9: nowhere'));
