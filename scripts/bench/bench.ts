@@ -45,7 +45,7 @@ import {
   runWhenMain,
 } from '../../dev/command-line';
 import { formCallback } from '../../dev/fc-event';
-import { compileToJson, readFile } from '../rules/rules-files';
+import { compileToCheckedJson, readFile } from '../rules/rules-files';
 import { type AnalyticsPlan, measureAnalytics } from './analytics';
 import { type CampaignPlan, measureCampaign } from './campaign';
 import {
@@ -202,9 +202,10 @@ function compileBankRules(dist: string): string {
  */
 function writeCompiledBankFile(dist: string): string {
   const read = readFile(BANK_RULES_FILE);
-  if (!read.ok) throw new Error(`${BANK_RULES_FILE}: ${JSON.stringify(read.issues)}`);
+  const json = read.ok ? compileToCheckedJson(read.document) : undefined;
+  if (json === undefined) throw new Error(`${BANK_RULES_FILE} does not compile: npm run rules -- check it`);
   const path = builtFile(dist, 'inbound', BANK_COMPILED_FILE);
-  writeFileSync(path, compileToJson(read.document));
+  writeFileSync(path, json);
   return path;
 }
 
@@ -278,15 +279,8 @@ function measureCold(
 ): Row[] {
   const bundle = builtFile(dist, 'inbound');
   const variants: ColdVariant[] = [
-    { name: 'constant', module: CONSTANT_HANDLER, verify: expectAnswer },
+    ...rulesFileVariants(bundle, bankRulesJson, compiledFile),
     { name: 'crypto', module: CRYPTO_FLOOR_HANDLER, verify: expectAnswer },
-    { name: 'default', module: bundle, verify: expectBundleAnswer('default line') },
-    {
-      name: 'json',
-      module: bundle,
-      env: { RULES: bankRulesJson },
-      verify: expectBundleAnswer('line service'),
-    },
     {
       name: 'yaml',
       module: bundle,
@@ -324,7 +318,6 @@ function measureCold(
     // The bank example with its classifier and without (scripts/bench/classifier.ts): the callin, then a
     // no-match at the menu as the first request, classified by the stand-in on 127.0.0.1 or not.
     ...classifierColdVariants(bundle, classifier.bench, classifier.noMatch, classifier.openai),
-    ...rulesFileVariants(bundle, bankRulesJson, compiledFile).filter((v) => v.name === 'compiled-file'),
   ];
   const samples = measureColdFirstReplies(variants, callinEvent(), plan.cold);
   const compare = (name: string) => compareCold(samples, name, 'constant');
