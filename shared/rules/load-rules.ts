@@ -171,7 +171,7 @@ export function loadRulesText(
 }
 
 function fromDocument(source: RulesSource, document: unknown, checked: boolean): LoadedRules {
-  const compiled = checked ? compileValidatedRules(document as Rules) : compileRules(document);
+  const compiled = checked ? compileValidatedRules(document as Rules, true) : compileRules(document);
   return compiled.ok
     ? { ok: true, source, compiled: compiled.compiled, earlier: new Map() }
     : { ok: false, source, issues: compiled.issues };

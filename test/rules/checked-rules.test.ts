@@ -18,12 +18,28 @@ import { parseYaml } from '../../shared/rules/yaml-parser';
 const root = resolve(import.meta.dirname, '../..');
 
 /**
- * SHA-256 of rules.schema.json for each schema version. When this test fails, the rules schema changed:
- * raise RULES_SCHEMA_VERSION in shared/rules/checked-rules.ts and add the new fingerprint here, so that
- * documents compiled under the old schema are validated in full again.
+ * What decides whether a document is valid: the schema (its JSON Schema, and the source of its checks
+ * the JSON Schema does not show) and the checks run as a document is compiled. A document marked by
+ * `rules compile` is taken as valid by all of them.
+ */
+const VALIDATION_FILES = [
+  'rules.schema.json',
+  'shared/rules/rules-schema.ts',
+  'shared/calendar/calendar-schema.ts',
+  'shared/calendar/holiday-schedule.ts',
+  'shared/protocol/call-settings.ts',
+  'shared/rules/compile-rules.ts',
+  'shared/rules/lookup-checks.ts',
+  'shared/rules/classifier-checks.ts',
+];
+
+/**
+ * SHA-256 of {@link VALIDATION_FILES} for each schema version. When this test fails, validation may have
+ * changed: raise RULES_SCHEMA_VERSION in shared/rules/checked-rules.ts and record the new fingerprint
+ * here, so that documents compiled before are validated in full again.
  */
 const SCHEMA_FINGERPRINTS: Readonly<Record<number, string>> = {
-  1: '4c6db3ecaf99fc18ca96746011a0478b336a9c4f5c44de5b6614239e2f0787bf',
+  1: 'cf30e2b744fd221d1c836fc0b4058501aa0a4bc5c1d00f0c474dfcde2ca5d65d',
 };
 
 const bank = () => {
@@ -37,14 +53,14 @@ const bank = () => {
 const load = (text: string) => loadRulesText('file', text, 'json', parseYaml);
 
 describe('checked rules', () => {
-  it('ties the schema version to the schema: a changed rules.schema.json needs a new version', () => {
-    const fingerprint = createHash('sha256')
-      .update(readFileSync(join(root, 'rules.schema.json')))
-      .digest('hex');
+  it('ties the schema version to validation: a changed schema or check needs a new version', () => {
+    const hash = createHash('sha256');
+    for (const file of VALIDATION_FILES) hash.update(readFileSync(join(root, file)));
+    const fingerprint = hash.digest('hex');
     assert.equal(
       fingerprint,
       SCHEMA_FINGERPRINTS[RULES_SCHEMA_VERSION],
-      'the rules schema changed: raise RULES_SCHEMA_VERSION (shared/rules/checked-rules.ts) and record the new fingerprint in this test',
+      `validation may have changed: raise RULES_SCHEMA_VERSION (shared/rules/checked-rules.ts) and record ${fingerprint} for it in this test`,
     );
   });
 
@@ -101,12 +117,16 @@ describe('checked rules', () => {
     assert.deepEqual(edited.issues, plain.issues);
   });
 
-  it('still checks names when a marked document is compiled', () => {
+  it('takes names, lookups and the classifier as checked by the mark, and checks them after an edit', () => {
     const rules = bank();
-    const broken = writeCheckedRules({ ...rules, defaultLine: { ...rules.defaultLine, flow: 'gone' } });
-    const loaded = load(broken);
-    assert.ok(!loaded.ok);
-    assert.match(loaded.issues.map((i) => i.message).join('\n'), /gone/);
+    const broken = { ...rules, defaultLine: { ...rules.defaultLine, flow: 'gone' } };
+    const marked = writeCheckedRules(broken);
+    assert.ok(load(marked).ok, 'the mark says rules compile checked it: a forged mark is believed');
+    const edited = load(marked.replace('"timezone":"Asia/Shanghai"', '"timezone":"Asia/Shanghai" '));
+    const plain = load(JSON.stringify(broken));
+    assert.ok(!edited.ok && !plain.ok);
+    assert.deepEqual(edited.issues, plain.issues);
+    assert.match(plain.issues.map((i) => i.message).join('\n'), /gone/);
   });
 
   it('validates a hand-edited compiled document in full, and accepts it when it is valid', () => {
