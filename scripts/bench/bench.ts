@@ -31,7 +31,7 @@
  * as the median round with the range of rounds, and targets are judged on the median round. Every child
  * process gets an FC-like environment (bench-common.ts), and every loop is bounded in count and time.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, availableParallelism, cpus, platform } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -45,6 +45,7 @@ import {
   runWhenMain,
 } from '../../dev/command-line';
 import { formCallback } from '../../dev/fc-event';
+import { compileToCheckedJson, readFile } from '../rules/rules-files';
 import { type AnalyticsPlan, measureAnalytics } from './analytics';
 import { type CampaignPlan, measureCampaign } from './campaign';
 import {
@@ -59,12 +60,15 @@ import {
   CONSTANT_HANDLER,
   type ColdComparison,
   type ColdPlan,
+  type ColdSamples,
   type ColdVariant,
   coldRow,
   compareCold,
+  compareOwnCpu,
   expectAnswer,
   expectBundleAnswer,
   measureColdFirstReplies,
+  signed,
 } from './cold';
 import {
   buildPrivateDist,
@@ -100,7 +104,7 @@ export const PROGRAM = {
     only: {
       type: 'string',
       value: 'PART',
-      help: 'measure one part alone: campaign (npm run call against the VMS API stand-in; about 75 s, --quick 30 s) or analytics (npm run analytics on a million lines; about 2 min, --quick 250,000 lines)',
+      help: 'measure one part alone: campaign (npm run call against the VMS API stand-in; about 75 s, --quick 30 s), analytics (npm run analytics on a million lines; about 2 min, --quick 250,000 lines) or cold (the compiled bank example as a RULES_FILE beside the bundle against the default rules and RULES; about 20 s)',
     },
   },
   commands: {
@@ -167,6 +171,12 @@ const planFor = (quick: boolean): Plan =>
  */
 const COLD_TARGETS = { defaultRules: 1.5, jsonCalendar: 1.6, lookupFree: 1.5 };
 
+/** The bank example compiled, as a `RULES_FILE` beside the bundle: at most this much own CPU over the default rules' (ms). */
+const RULES_FILE_OVER_DEFAULT_MS = 2;
+
+/** Where the compiled bank example lies in the copy of dist/: in the inbound function's own code folder. */
+const BANK_COMPILED_FILE = 'bank-card-service.json';
+
 const BANK_RULES_FILE = join(root, 'examples', 'bank-card-service.yaml');
 
 /** The constant handler plus loading node:crypto and sealing once: what no bundle that seals can beat. */
@@ -184,6 +194,55 @@ function compileBankRules(dist: string): string {
     parseYaml: (text: string) => unknown;
   };
   return JSON.stringify(parseYaml(readFileSync(BANK_RULES_FILE, 'utf8')));
+}
+
+/**
+ * Writes the bank example as `rules compile` writes it into the inbound function's folder of the copy of
+ * dist/, where a deployment would ship it beside the bundle, and returns its path.
+ */
+function writeCompiledBankFile(dist: string): string {
+  const read = readFile(BANK_RULES_FILE);
+  const json = read.ok ? compileToCheckedJson(read.document) : undefined;
+  if (json === undefined) throw new Error(`${BANK_RULES_FILE} does not compile: npm run rules -- check it`);
+  const path = builtFile(dist, 'inbound', BANK_COMPILED_FILE);
+  writeFileSync(path, json);
+  return path;
+}
+
+/**
+ * The compiled bank example read from beside the bundle, and the default rules and the bank example as
+ * `RULES` it is compared with: the variants of `--only cold`, and part of every full run.
+ */
+function rulesFileVariants(bundle: string, bankRulesJson: string, compiledFile: string): ColdVariant[] {
+  return [
+    { name: 'constant', module: CONSTANT_HANDLER, verify: expectAnswer },
+    { name: 'default', module: bundle, verify: expectBundleAnswer('default line') },
+    {
+      name: 'json',
+      module: bundle,
+      env: { RULES: bankRulesJson },
+      verify: expectBundleAnswer('line service'),
+    },
+    {
+      name: 'compiled-file',
+      module: bundle,
+      env: { RULES_FILE: compiledFile },
+      verify: expectBundleAnswer('line service'),
+    },
+  ];
+}
+
+/** The compiled file's row: its own CPU over the constant handler, against the default rules' own CPU. */
+function rulesFileRow(samples: ColdSamples): Row {
+  const file = compareCold(samples, 'compiled-file', 'constant');
+  const over = compareOwnCpu(samples, 'compiled-file', 'default');
+  return {
+    figure: 'cold first reply: bank example compiled, RULES_FILE beside the bundle, vs default rules',
+    value: `${signed(over.mid)} (${signed(over.min)}–${signed(over.max)}) ms`,
+    target: `≤ +${RULES_FILE_OVER_DEFAULT_MS.toFixed(1)} ms`,
+    pass: over.mid <= RULES_FILE_OVER_DEFAULT_MS,
+    detail: `own CPU over the constant handler, the file's less the default rules'; ${formatSpread(file.ratio, 2, '×')} the constant handler; ${coldRow('', file, undefined).detail}`,
+  };
 }
 
 function sizeRow(dist: string): Row {
@@ -208,6 +267,7 @@ function measureCold(
   plan: Plan,
   bankRulesJson: string,
   dist: string,
+  compiledFile: string,
   oss: BenchOss,
   sdk: { module: string; sideKb: number },
   lookups: BenchLookups,
@@ -219,15 +279,8 @@ function measureCold(
 ): Row[] {
   const bundle = builtFile(dist, 'inbound');
   const variants: ColdVariant[] = [
-    { name: 'constant', module: CONSTANT_HANDLER, verify: expectAnswer },
+    ...rulesFileVariants(bundle, bankRulesJson, compiledFile),
     { name: 'crypto', module: CRYPTO_FLOOR_HANDLER, verify: expectAnswer },
-    { name: 'default', module: bundle, verify: expectBundleAnswer('default line') },
-    {
-      name: 'json',
-      module: bundle,
-      env: { RULES: bankRulesJson },
-      verify: expectBundleAnswer('line service'),
-    },
     {
       name: 'yaml',
       module: bundle,
@@ -266,18 +319,14 @@ function measureCold(
     // no-match at the menu as the first request, classified by the stand-in on 127.0.0.1 or not.
     ...classifierColdVariants(bundle, classifier.bench, classifier.noMatch, classifier.openai),
   ];
-  const content = JSON.stringify({ caller: '15201030105', callee: '95000' });
-  const event = formCallback(
-    { call_id: '130301340124^117079730123', content_type: 'callin', content, timestamp: String(Date.now()) },
-    { base64: true },
-  );
-  const samples = measureColdFirstReplies(variants, event, plan.cold);
+  const samples = measureColdFirstReplies(variants, callinEvent(), plan.cold);
   const compare = (name: string) => compareCold(samples, name, 'constant');
   return [
     coldRow('cold first reply: node:crypto and one seal (floor)', compare('crypto'), undefined),
     coldRow('cold first reply: default rules', compare('default'), COLD_TARGETS.defaultRules),
     coldRow('cold first reply: JSON rules + calendar', compare('json'), COLD_TARGETS.jsonCalendar),
     coldRow('cold first reply: YAML rules file', compare('yaml'), undefined),
+    rulesFileRow(samples),
     {
       ...coldRow('cold first reply: OSS, own client', compareCold(samples, 'oss', 'json'), undefined),
       figure: 'cold first reply: RULES_URL (own client) vs RULES',
@@ -299,6 +348,15 @@ function measureCold(
     ),
     ...classifierColdRows(samples, classifier.openai.sideKb),
   ];
+}
+
+/** The callin every cold variant answers: to the bank example's service number, from a mobile. */
+function callinEvent(): Buffer {
+  const content = JSON.stringify({ caller: '15201030105', callee: '95000' });
+  return formCallback(
+    { call_id: '130301340124^117079730123', content_type: 'callin', content, timestamp: String(Date.now()) },
+    { base64: true },
+  );
 }
 
 /** A cold row's detail, led by the variant's ratio to the document without lookups, and what it did. */
@@ -338,7 +396,7 @@ export async function main(argv: readonly string[], io: CommandIo = PROCESS_IO):
 }
 
 /** The parts `--only` can name. */
-const PARTS = ['campaign', 'analytics'] as const;
+const PARTS = ['campaign', 'analytics', 'cold'] as const;
 type Part = (typeof PARTS)[number];
 
 async function bench(
@@ -349,7 +407,12 @@ async function bench(
 ): Promise<number> {
   const PLAN = planFor(quick);
   const started = performance.now();
-  const measured = only === undefined ? await measureFunctions(PLAN, quick) : { rows: [], notes: [] };
+  const measured =
+    only === undefined
+      ? await measureFunctions(PLAN, quick)
+      : only === 'cold'
+        ? await measureRulesFileCold(PLAN)
+        : { rows: [], notes: [] };
   const rows = [
     ...measured.rows,
     ...(only === undefined || only === 'campaign' ? await measureCampaign(PLAN.campaign) : []),
@@ -387,6 +450,30 @@ async function bench(
   return strict && missed.length > 0 ? EXIT.failed : EXIT.ok;
 }
 
+/** `--only cold`: the compiled bank example as a `RULES_FILE` beside the bundle, and what it is compared with. */
+async function measureRulesFileCold(PLAN: Plan): Promise<{ rows: Row[]; notes: string[] }> {
+  reportProgress('building');
+  const dist = await buildPrivateDist();
+  const variants = rulesFileVariants(
+    builtFile(dist, 'inbound'),
+    compileBankRules(dist),
+    writeCompiledBankFile(dist),
+  );
+  reportProgress(
+    `cold first replies (${plural(PLAN.cold.rounds, 'round')} × ${plural(PLAN.cold.perRound, 'run')} of ${variants.length} variants)`,
+  );
+  const samples = measureColdFirstReplies(variants, callinEvent(), PLAN.cold);
+  const compare = (name: string) => compareCold(samples, name, 'constant');
+  return {
+    rows: [
+      coldRow('cold first reply: default rules', compare('default'), COLD_TARGETS.defaultRules),
+      coldRow('cold first reply: JSON rules + calendar', compare('json'), COLD_TARGETS.jsonCalendar),
+      rulesFileRow(samples),
+    ],
+    notes: [],
+  };
+}
+
 /** Parts 1 to 7: the functions, from a build of their own. */
 async function measureFunctions(PLAN: Plan, quick: boolean): Promise<{ rows: Row[]; notes: string[] }> {
   reportProgress('building');
@@ -403,10 +490,10 @@ async function measureFunctions(PLAN: Plan, quick: boolean): Promise<{ rows: Row
     await noMatchEvents(dist, classifier.rules.plain, 1, 117079770123),
   ];
   reportProgress(
-    `cold first replies (${plural(PLAN.cold.rounds, 'round')} × ${plural(PLAN.cold.perRound, 'run')} of 15 variants)`,
+    `cold first replies (${plural(PLAN.cold.rounds, 'round')} × ${plural(PLAN.cold.perRound, 'run')} of 16 variants)`,
   );
   rows.push(
-    ...measureCold(PLAN, bankRulesJson, dist, oss, sdk, lookups, {
+    ...measureCold(PLAN, bankRulesJson, dist, writeCompiledBankFile(dist), oss, sdk, lookups, {
       bench: classifier,
       noMatch: { classifier: noMatchClassified[0] as Buffer, plain: noMatchPlain[0] as Buffer },
       openai,

@@ -173,6 +173,17 @@ export function compareCold(samples: ColdSamples, name: string, baseline: string
   };
 }
 
+/**
+ * How much more CPU (ms) a variant's process took than `against`'s, round by round (each round's medians):
+ * with both measured against the same baseline, the difference of their own CPU over it.
+ */
+export function compareOwnCpu(samples: ColdSamples, name: string, against: string): Spread {
+  const rounds = samples.get(name) ?? [];
+  const againstRounds = samples.get(against) ?? [];
+  const roundMedian = (list: readonly ColdReport[]) => median(list.map((r) => r.repliedUs)) / 1_000;
+  return spread(rounds.map((list, i) => roundMedian(list) - roundMedian(againstRounds[i] ?? [])));
+}
+
 /** A difference in ms with its sign: `+10.1`, `-0.8`. */
 export function signed(ms: number): string {
   return `${ms < 0 ? '-' : '+'}${Math.abs(ms).toFixed(1)}`;

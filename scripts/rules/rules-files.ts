@@ -6,7 +6,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CommandIo } from '../../dev/command-line';
 import { createYamlLocator } from '../../dev/yaml-locator';
-import type { RulesIssue } from '../../shared/rules/compile-rules';
+import { writeCheckedRules } from '../../shared/rules/checked-rules';
+import { compileRules, type RulesIssue } from '../../shared/rules/compile-rules';
 import { detectRulesFormat, readRulesText } from '../../shared/rules/read-rules-text';
 import { parseYaml } from '../../shared/rules/yaml-parser';
 
@@ -41,11 +42,21 @@ export function parseRulesFileText(text: string, name: string): ReadFile {
 }
 
 /**
- * What `rules compile` makes of a document: minified JSON of the document as written, not the validated
+ * What `rules publish` makes of a document: minified JSON of the document as written, not the validated
  * output (defaults filled in would only cost bytes).
  */
 export function compileToJson(document: unknown): string {
   return JSON.stringify(document);
+}
+
+/**
+ * What `rules compile` makes of a valid document: the validated output as minified JSON (defaults filled
+ * in, a few bytes more), marked as checked under this schema version ({@link writeCheckedRules}), so that
+ * the functions need not validate it again. Undefined for a document that is not valid.
+ */
+export function compileToCheckedJson(document: unknown): string | undefined {
+  const compiled = compileRules(document);
+  return compiled.ok ? writeCheckedRules(compiled.compiled.rules) : undefined;
 }
 
 export function locateAll(

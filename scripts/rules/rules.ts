@@ -42,7 +42,7 @@ import { RULES_DESCRIPTIONS } from '../../shared/rules-tooling/rules-description
 import { NameSchema } from '../../shared/text/name';
 import { measureEnvironment, readFunctionEnvironments } from '../deploy/environment-size';
 import {
-  compileToJson,
+  compileToCheckedJson,
   formatIssue,
   locateAll,
   plural,
@@ -380,7 +380,9 @@ function compile(
     io.err(`${file}: not compiled, ${plural(linted.errors.length, 'error')}\n`);
     return 1;
   }
-  const json = compileToJson(read.document);
+  const json = compileToCheckedJson(read.document);
+  // lintRules refused any document that is not valid.
+  if (json === undefined) throw new Error(`${file}: valid by the lint, not by compileRules`);
   // Over the limit the JSON is still written (for RULES_FILE, say): deploy:check is what refuses to deploy it
   // as RULES.
   const size = measureEnvironment(json, readFunctionEnvironments(io.env));

@@ -1,4 +1,4 @@
-import { constants, promises as fsp } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import type {
@@ -30,9 +30,9 @@ import type { GetObjectRequest, GetObjectResult } from '../oss/get-object';
 import { normaliseOssRegion } from '../oss/oss-address';
 import type { OssCredentials } from '../oss/sign-v4';
 import { MAX_BODY_BYTES } from '../protocol/http';
-import { NOT_A_FILE, TOO_LARGE } from '../rules/load-rules';
 import { ossOrigin } from '../rules/oss-origin';
 import { createRulesCache } from '../rules/rules-cache';
+import { fingerprintOf, readRulesFile, readRulesFileNow } from '../rules/rules-file-readers';
 import { handleCallbackRequest } from './handle-callback';
 
 /**
@@ -104,32 +104,6 @@ function readFcContext(context: unknown): {
 }
 
 /**
- * Reads a rules file asynchronously: opened without blocking (a FIFO with no writer would otherwise hold
- * the read for ever), refused unless it is a regular file, and refused over `maxBytes` before a byte is
- * read. Rejects with a `code` that loadRulesFile words for the log.
- */
-async function readRulesFile(path: string, maxBytes: number): Promise<string> {
-  const handle = await fsp.open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw Object.assign(new Error('not a regular file'), { code: NOT_A_FILE });
-    if (stat.size > maxBytes) throw Object.assign(new Error('too large'), { code: TOO_LARGE });
-    // Read to the limit and one byte more: a file that grew since the stat is refused too.
-    const buffer = Buffer.alloc(Math.min(stat.size, maxBytes) + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    if (length > maxBytes) throw Object.assign(new Error('too large'), { code: TOO_LARGE });
-    return buffer.subarray(0, length).toString('utf8');
-  } finally {
-    await handle.close();
-  }
-}
-
-/**
  * What a function instance takes from whoever hosts it. FC hosts production with nothing: the real clock
  * (`Date.now`) and stdout. The simulator hosts an instance with a clock set to the call's time, and takes
  * its log lines. No global is replaced: each instance reads only the host it was built with.
@@ -159,6 +133,12 @@ export type FunctionHost = {
    * the instance (no host given); none unless a host gives it (the simulator's instances start with a call).
    */
   readonly uptimeMs?: () => number;
+  /**
+   * The folder the function's code was deployed in: the bundle's own by default. A `RULES_FILE` inside it
+   * is read at once at a cold start (it cannot stall); any other path, a mount above all, asynchronously
+   * within `RULES_LOAD_BUDGET_MS`.
+   */
+  readonly codeFolder?: string;
 };
 
 /**
@@ -193,11 +173,10 @@ export function createCallbackFunction(options: {
     getCallbackSecrets,
     getRules: createRulesCache(
       {
-        fingerprint: async (path) => {
-          const stat = await fsp.stat(path);
-          return `${stat.mtimeMs}:${stat.size}`;
-        },
+        fingerprint: async (path) => fingerprintOf(await stat(path)),
         read: readRulesFile,
+        readNow: readRulesFileNow,
+        codeFolder: options.host?.codeFolder ?? __dirname,
         parseYaml: loadYamlParser,
         oss: (config) =>
           ossOrigin(config, {

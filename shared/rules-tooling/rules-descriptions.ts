@@ -120,6 +120,8 @@ export const RULES_DESCRIPTIONS: FieldDescriptions = describeSchemas([
     {
       $schema:
         'The JSON Schema editors check this document against, such as `./rules.schema.json`; ignored by the functions.',
+      checked:
+        'Written by `rules compile` as the last field of the JSON it writes: the schema version and a SHA-256 of the rest of the document. While both still hold, the functions take the document as already validated; any edit, or another schema version, has it validated in full. Never written by hand.',
       version:
         "The name of this version of the document, 1–64 characters, such as `2026-03-clinic`. Shown in status and logs, and kept in each call's state, so that a call in progress is never confused by new rules.",
       timezone:

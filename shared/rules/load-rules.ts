@@ -1,8 +1,10 @@
 import type { Config } from '../config/config';
 import { DOCUMENT_PATH } from '../schema/document-issues';
+import { isCheckedRules, withoutMark } from './checked-rules';
 import { type CompiledRules, compileRules, compileValidatedRules, type RulesIssue } from './compile-rules';
 import { DEFAULT_RULES } from './default-rules';
 import { detectRulesFormat, type RulesTextFormat, readRulesText } from './read-rules-text';
+import type { Rules } from './rules-schema';
 
 /**
  * The paths of the issues that say the rules could not be read at all (a file, an OSS object, a read
@@ -39,6 +41,16 @@ export type ParseYaml = (text: string) => unknown;
  */
 export type RulesFileReader = (path: string, maxBytes: number) => Promise<string>;
 
+/**
+ * Reads a rules file at once, with the refusals of {@link RulesFileReader}, and its fingerprint (mtime and
+ * size) from the same open file: only for a file deployed with the function's code, which cannot stall.
+ * Throws an error whose `code` says why.
+ */
+export type RulesFileReaderNow = (
+  path: string,
+  maxBytes: number,
+) => { readonly text: string; readonly fingerprint: string };
+
 export const NOT_A_FILE = 'NOT_A_FILE';
 export const TOO_LARGE = 'TOO_LARGE';
 
@@ -71,14 +83,40 @@ export async function loadRulesFile(
   try {
     text = await read(path, maxBytes);
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    return {
-      ok: false,
-      source: 'file',
-      issues: [{ path: UNREAD_PATHS.file, message: describeUnreadableFile(path, code ?? error, maxBytes) }],
-    };
+    return unreadableFile(path, error, maxBytes);
   }
   return loadRulesText('file', text, detectRulesFormat(path), parseYaml);
+}
+
+/**
+ * {@link loadRulesFile} at once, for a file in the function's own code folder, with the file's fingerprint
+ * (`undefined` when it could not be read). Never throws.
+ */
+export function loadRulesFileNow(
+  path: string,
+  maxBytes: number,
+  readNow: RulesFileReaderNow,
+  parseYaml: ParseYaml,
+): { readonly fingerprint: string | undefined; readonly loaded: LoadedRules } {
+  let read: ReturnType<RulesFileReaderNow>;
+  try {
+    read = readNow(path, maxBytes);
+  } catch (error) {
+    return { fingerprint: undefined, loaded: unreadableFile(path, error, maxBytes) };
+  }
+  return {
+    fingerprint: read.fingerprint,
+    loaded: loadRulesText('file', read.text, detectRulesFormat(path), parseYaml),
+  };
+}
+
+function unreadableFile(path: string, error: unknown, maxBytes: number): LoadedRules {
+  const code = (error as { code?: unknown }).code;
+  return {
+    ok: false,
+    source: 'file',
+    issues: [{ path: UNREAD_PATHS.file, message: describeUnreadableFile(path, code ?? error, maxBytes) }],
+  };
 }
 
 function loadEmbeddedDefault(): LoadedRules {
@@ -106,7 +144,11 @@ function describeUnreadableFile(path: string, code: unknown, maxBytes: number): 
   return `cannot read RULES_FILE ${path}: ${cause}`;
 }
 
-/** Parses, validates and compiles the text of a rules document. Never throws. */
+/**
+ * Parses, validates and compiles the text of a rules document. JSON that `rules compile` marked as
+ * validated under this schema version, unchanged since ({@link isCheckedRules}), is not validated again;
+ * its names, lookups and numbers are still checked as the document is compiled. Never throws.
+ */
 export function loadRulesText(
   source: RulesSource,
   text: string,
@@ -124,11 +166,12 @@ export function loadRulesText(
       issues: [{ path: DOCUMENT_PATH, message: `cannot parse ${format}: ${String(error)}` }],
     };
   }
-  return read.ok ? fromDocument(source, read.document) : { ok: false, source, issues: read.issues };
+  if (!read.ok) return { ok: false, source, issues: read.issues };
+  return fromDocument(source, withoutMark(read.document), format === 'json' && isCheckedRules(text));
 }
 
-function fromDocument(source: RulesSource, document: unknown): LoadedRules {
-  const compiled = compileRules(document);
+function fromDocument(source: RulesSource, document: unknown, checked: boolean): LoadedRules {
+  const compiled = checked ? compileValidatedRules(document as Rules, true) : compileRules(document);
   return compiled.ok
     ? { ok: true, source, compiled: compiled.compiled, earlier: new Map() }
     : { ok: false, source, issues: compiled.issues };

@@ -7,11 +7,14 @@ import {
   loadEmergencyRules,
   loadRules,
   loadRulesFile,
+  loadRulesFileNow,
   type ParseYaml,
   type RulesFileReader,
+  type RulesFileReaderNow,
   type StandIn,
   UNREAD_PATHS,
 } from './load-rules';
+import { isInCodeFolder } from './rules-file-readers';
 
 /**
  * Where an instance's rules come from after a cold start, looked at again every check interval: a
@@ -49,6 +52,10 @@ export type RulesFiles = {
   /** A text that changes when the file does (mtime and size); rejects when the file is missing. */
   readonly fingerprint: (path: string) => Promise<string>;
   readonly read: RulesFileReader;
+  /** Reads a file at once: used for a cold start's first read of a file inside `codeFolder`, when given. */
+  readonly readNow?: RulesFileReaderNow;
+  /** The folder the function's code was deployed in (the bundle's): a file inside it cannot stall. */
+  readonly codeFolder?: string;
   readonly parseYaml: ParseYaml;
   /** The OSS object a configuration names in `RULES_URL`. */
   readonly oss: (config: Config) => RulesOrigin;
@@ -74,6 +81,8 @@ function fileOrigin(path: string, config: Config, files: RulesFiles): RulesOrigi
  * never replaces good rules, and the versions it replaces stay available to the calls that started
  * under them. At a cold start the first read may take `RULES_LOAD_BUDGET_MS`; past that the emergency
  * document (`RULES_EMERGENCY`, else the embedded default) answers, loudly, until the real rules arrive.
+ * A `RULES_FILE` inside the function's own code folder, deployed with it, is read at once at a cold start,
+ * decided by its path alone (a stalled mount can block a `stat` too); its later checks are as any file's.
  */
 export function createRulesCache(
   files: RulesFiles,
@@ -89,10 +98,17 @@ export function createRulesCache(
   let inFlight: { readonly promise: Promise<void>; readonly awake: AwakeClock } | undefined;
   /** Checks started: the latest is the only one whose result counts. */
   let checks = 0;
-  let origin: { readonly of: Config; readonly origin: RulesOrigin | undefined } | undefined;
+  let origin:
+    | {
+        readonly of: Config;
+        readonly origin: RulesOrigin | undefined;
+        /** The file a cold start reads at once: `RULES_FILE` in the code folder, when that is the origin. */
+        readonly readNow: { readonly path: string; readonly read: RulesFileReaderNow } | undefined;
+      }
+    | undefined;
 
   /** The origin a configuration names (the first one wins: `RULES`, `RULES_URL`, `RULES_FILE`). */
-  const originOf = (config: Config): RulesOrigin | undefined => {
+  const originOf = (config: Config) => {
     if (origin?.of !== config) {
       const named =
         config.rulesJson !== undefined
@@ -102,9 +118,18 @@ export function createRulesCache(
             : config.rulesFile !== undefined
               ? fileOrigin(config.rulesFile, config, files)
               : undefined;
-      origin = { of: config, origin: named };
+      const path = config.rulesFile;
+      const readNow =
+        named !== undefined &&
+        config.rulesUrl === undefined &&
+        path !== undefined &&
+        files.readNow !== undefined &&
+        isInCodeFolder(path, files.codeFolder)
+          ? { path, read: files.readNow }
+          : undefined;
+      origin = { of: config, origin: named, readNow };
     }
-    return origin.origin;
+    return origin;
   };
 
   const apply = (config: Config, loaded: LoadedRules, latest: string | undefined) => {
@@ -218,8 +243,18 @@ export function createRulesCache(
     return promise;
   };
 
+  /** A cold start's first read of a file in the code folder, at once; later checks are asynchronous. */
+  const readAtOnce = (config: Config, file: { path: string; read: RulesFileReaderNow }): LoadedRules => {
+    checkedAt = now();
+    const read = loadRulesFileNow(file.path, config.rulesMaxBytes, file.read, files.parseYaml);
+    apply(config, read.loaded, read.fingerprint);
+    return inForce() ?? read.loaded;
+  };
+  /** `current`, read through a call: narrowing does not see what `apply` set. */
+  const inForce = () => current;
+
   return (config) => {
-    const from = originOf(config);
+    const { origin: from, readNow } = originOf(config);
     if (from === undefined) {
       current ??= loadRules(config, files.parseYaml);
       return current;
@@ -231,6 +266,7 @@ export function createRulesCache(
       }
       return current;
     }
+    if (readNow !== undefined) return readAtOnce(config, readNow);
     return waitForFirstRules(config, check(from, config));
   };
 

@@ -712,6 +712,8 @@ export const FallbackSchema = v.strictObject({
 export const RulesSchema = v.strictObject({
   /** Editors' JSON Schema reference; ignored. */
   $schema: v.optional(v.string()),
+  /** The mark `rules compile` leaves on a document it validated (schema version and checksum); ignored here. */
+  checked: v.optional(v.string()),
   /** Shown in status and logs, and kept in each call's state so a reload never confuses a live call. */
   version: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
   /** The time zone of calendars and time conditions that name none. */

@@ -131,7 +131,7 @@ describe('lint of values across flows', () => {
       flows: { main, f1: call('f2'), f2: call('deep'), deep },
     });
     assert.deepEqual(messages(chained.errors), [
-      'flows.deep.nodes.b: a call here (3 subflows deep) can carry about 206 characters of state, over the 200 that fit in dynamic_id, and would get the fallback: it may hold first (32 bytes, saved by first (flow main)), second (14 bytes, saved by a); keep values only until they are read (scope: once), save fewer or smaller ones (maxBytes, maxDigits), or use shorter names',
+      'flows.deep.nodes.b: a call here (3 subflows deep) can carry about 208 characters of state, over the 200 that fit in dynamic_id, and would get the fallback: it may hold first (32 bytes, saved by first (flow main)), second (14 bytes, saved by a); keep values only until they are read (scope: once), save fewer or smaller ones (maxBytes, maxDigits), or use shorter names',
     ]);
   });
   it('bounds a value a subflow hands back by the largest of the flows it calls that save it too', () => {

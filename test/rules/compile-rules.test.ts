@@ -142,7 +142,7 @@ describe('compileRules', () => {
     });
     assert.ok(result.ok);
     assert.equal(result.compiled.lineByNumber.get('13800138000')?.name, 'a');
-    assert.match(result.compiled.tag, /^[0-9a-z]{1,7}$/);
+    assert.match(result.compiled.tag, /^[0-9a-z]{7}$/);
     assert.notEqual(tagText('v1'), tagText('v2'));
   });
 

@@ -358,3 +358,95 @@ describe('createRulesCache', () => {
     assert.ok(real.earlier.has(emergency.compiled.tag));
   });
 });
+
+describe('createRulesCache: a RULES_FILE in the code folder', () => {
+  /** A cache whose file lies at `path`, with a code folder of `/code` and both readers counted. */
+  function setup(path: string, env: Record<string, string> = {}) {
+    const file = { text: doc('v1'), fingerprint: 'a', now: 0, async: 0, fails: false };
+    let time = 0;
+    const lines: string[] = [];
+    const getRules = createRulesCache(
+      {
+        fingerprint: () => Promise.resolve(file.fingerprint),
+        read: () => {
+          file.async++;
+          return Promise.resolve(file.text);
+        },
+        readNow: () => {
+          file.now++;
+          if (file.fails) throw Object.assign(new Error('gone'), { code: 'ENOENT' });
+          return { text: file.text, fingerprint: file.fingerprint };
+        },
+        codeFolder: '/code',
+        parseYaml,
+        oss: noOss,
+      },
+      () => time,
+      () => createLogger((line) => lines.push(line), 'info'),
+    );
+    const config = readConfig({ RULES_FILE: path, ...env });
+    const advance = (ms: number) => {
+      time += ms;
+    };
+    return { file, getRules, config, advance, lines };
+  }
+
+  const versionOf = (loaded: unknown) => {
+    assert.ok(!(loaded instanceof Promise), 'answered at once, not a promise');
+    const rules = loaded as Awaited<ReturnType<ReturnType<typeof createRulesCache>>>;
+    return rules.ok ? rules.compiled.rules.version : 'invalid';
+  };
+
+  it('reads it at once at a cold start, and asynchronously at later checks', async () => {
+    const { file, getRules, config, advance } = setup('/code/rules.json');
+    assert.equal(versionOf(getRules(config)), 'v1');
+    assert.deepEqual([file.now, file.async], [1, 0]);
+    advance(RULES_FILE_CHECK_MS);
+    assert.equal(versionOf(getRules(config)), 'v1', 'unchanged: its fingerprint came with the first read');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual([file.now, file.async], [1, 0]);
+    file.text = doc('v2');
+    file.fingerprint = 'b';
+    advance(RULES_FILE_CHECK_MS);
+    getRules(config);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(versionOf(getRules(config)), 'v2');
+    assert.deepEqual([file.now, file.async], [1, 1]);
+  });
+
+  it('reads any other path asynchronously, a mount above all, and RULES_URL or RULES first', async () => {
+    const mount = setup('/mnt/rules/rules.json');
+    const loading = mount.getRules(mount.config);
+    assert.ok(loading instanceof Promise);
+    const loaded = await loading;
+    assert.equal(loaded.ok && loaded.compiled.rules.version, 'v1');
+    assert.deepEqual([mount.file.now, mount.file.async], [0, 1]);
+    const inline = setup('/code/rules.json', { RULES: doc('inline') });
+    assert.equal(versionOf(inline.getRules(inline.config)), 'inline');
+    assert.equal(inline.file.now, 0);
+  });
+
+  it('serves the emergency document at once when the file cannot be read, and tries again later', async () => {
+    const { file, getRules, config, advance, lines } = setup('/code/rules.json', {
+      RULES_EMERGENCY: doc('sos'),
+    });
+    file.fails = true;
+    assert.equal(versionOf(getRules(config)), 'sos');
+    assert.match(lines.join('\n'), /cannot read RULES_FILE \/code\/rules\.json: there is no such file/);
+    advance(RULES_FILE_CHECK_MS);
+    getRules(config);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(versionOf(getRules(config)), 'v1');
+    assert.deepEqual([file.now, file.async], [1, 1]);
+  });
+
+  it('refuses an invalid file at once with the same words as any file', () => {
+    const { file, getRules, config } = setup('/code/rules.json');
+    file.text = '{"version":"broken"}';
+    const loaded = getRules(config);
+    assert.notEqual(versionOf(loaded), 'broken');
+    const served = loaded as Exclude<typeof loaded, Promise<unknown>>;
+    assert.ok(served.ok && served.source === 'embedded-default');
+    assert.match(JSON.stringify(served.standsInFor?.issues), /defaultLine/);
+  });
+});

@@ -4,9 +4,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parse } from 'yaml';
+import { isCheckedRules, writeCheckedRules } from '../../../shared/rules/checked-rules';
+import { compileRules } from '../../../shared/rules/compile-rules';
 import { runRules } from '../../support/rules-cli';
 
 const root = resolve(import.meta.dirname, '../../..');
+
+/** What `rules compile` writes for a valid YAML document: its validated form, marked as checked. */
+function compiledForm(yaml: string): string {
+  const compiled = compileRules(parse(yaml));
+  assert.ok(compiled.ok);
+  return writeCheckedRules(compiled.compiled.rules);
+}
 const dir = mkdtempSync(join(tmpdir(), 'rules-cli-'));
 
 function writeTemp(name: string, text: string): string {
@@ -145,13 +154,14 @@ describe('npm run rules', () => {
     );
   });
 
-  it('compile writes the document as minified JSON and says how big it is', async () => {
+  it('compile writes the validated document as minified JSON marked as checked, and says how big it is', async () => {
     const output = join(dir, 'rules.min.json');
     const result = await runRules('compile', writeTemp('compile.yaml', CLEAN_YAML), '-o', output);
     assert.equal(result.status, 0);
     const written = readFileSync(output, 'utf8');
-    assert.deepEqual(JSON.parse(written), parse(CLEAN_YAML));
-    assert.equal(written, JSON.stringify(parse(CLEAN_YAML)));
+    assert.equal(written, compiledForm(CLEAN_YAML));
+    assert.ok(isCheckedRules(written));
+    assert.equal(JSON.parse(written).version, parse(CLEAN_YAML).version);
     const [bytes, size, ...rest] = result.stderr.split('\n');
     assert.equal(bytes, `${output}: ${Buffer.byteLength(written)} bytes of minified JSON`);
     assert.match(
@@ -174,7 +184,7 @@ describe('npm run rules', () => {
     // About 3.4 KB of RULES with s.yaml's other variables: near the limit, still compiled.
     const near = await runRules('compile', sized(170));
     assert.equal(near.status, 0);
-    assert.deepEqual(JSON.parse(near.stdout), parse(readFileSync(sized(170), 'utf8')));
+    assert.equal(near.stdout, `${compiledForm(readFileSync(sized(170), 'utf8'))}\n`);
     assert.match(
       near.stderr,
       /\nwarning: the environment of \w+ is \d+ bytes: .*: near FC's limit .*RULES_URL/,
@@ -182,7 +192,7 @@ describe('npm run rules', () => {
     // Over the limit: still written (for RULES_FILE), with the warning that it cannot be RULES.
     const big = await runRules('compile', sized(300));
     assert.equal(big.status, 0);
-    assert.deepEqual(JSON.parse(big.stdout), parse(readFileSync(sized(300), 'utf8')));
+    assert.equal(big.stdout, `${compiledForm(readFileSync(sized(300), 'utf8'))}\n`);
     assert.match(
       big.stderr,
       /\nwarning: the environment of \w+ is \d+ bytes: .*: over FC's limit of 4096 bytes .* set RULES_URL instead of RULES\n$/,

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import {
+  CHECKED_FIELD,
+  isCheckedRules,
+  RULES_SCHEMA_VERSION,
+  withoutMark,
+  writeCheckedRules,
+} from '../../shared/rules/checked-rules';
+import { compileRules } from '../../shared/rules/compile-rules';
+import { loadRulesText } from '../../shared/rules/load-rules';
+import type { Rules } from '../../shared/rules/rules-schema';
+import { parseYaml } from '../../shared/rules/yaml-parser';
+
+const root = resolve(import.meta.dirname, '../..');
+
+/**
+ * What decides whether a document is valid: the schema (its JSON Schema, and the source of its checks
+ * the JSON Schema does not show) and the checks run as a document is compiled. A document marked by
+ * `rules compile` is taken as valid by all of them.
+ */
+const VALIDATION_FILES = [
+  'rules.schema.json',
+  'shared/rules/rules-schema.ts',
+  'shared/calendar/calendar-schema.ts',
+  'shared/calendar/holiday-schedule.ts',
+  'shared/protocol/call-settings.ts',
+  'shared/rules/compile-rules.ts',
+  'shared/rules/lookup-checks.ts',
+  'shared/rules/classifier-checks.ts',
+];
+
+/**
+ * SHA-256 of {@link VALIDATION_FILES} for each schema version. When this test fails, validation may have
+ * changed: raise RULES_SCHEMA_VERSION in shared/rules/checked-rules.ts and record the new fingerprint
+ * here, so that documents compiled before are validated in full again.
+ */
+const SCHEMA_FINGERPRINTS: Readonly<Record<number, string>> = {
+  1: '78e2f54baa20ebb6286ddf11f985977f03ad2796f4778679514954f51ce47a1a',
+};
+
+const bank = () => {
+  const compiled = compileRules(
+    parseYaml(readFileSync(join(root, 'examples', 'bank-card-service.yaml'), 'utf8')),
+  );
+  assert.ok(compiled.ok);
+  return compiled.compiled.rules;
+};
+
+const load = (text: string) => loadRulesText('file', text, 'json', parseYaml);
+
+describe('checked rules', () => {
+  it('ties the schema version to validation: a changed schema or check needs a new version', () => {
+    const hash = createHash('sha256');
+    for (const file of VALIDATION_FILES) hash.update(readFileSync(join(root, file)));
+    const fingerprint = hash.digest('hex');
+    assert.equal(
+      fingerprint,
+      SCHEMA_FINGERPRINTS[RULES_SCHEMA_VERSION],
+      `validation may have changed: raise RULES_SCHEMA_VERSION (shared/rules/checked-rules.ts) and record ${fingerprint} for it in this test`,
+    );
+  });
+
+  it('marks the validated document last, and knows it again', () => {
+    const text = writeCheckedRules(bank());
+    assert.match(text, new RegExp(`,"${CHECKED_FIELD}":"${RULES_SCHEMA_VERSION}:[A-Za-z0-9_-]{43}"}$`));
+    assert.ok(isCheckedRules(text));
+    assert.ok(isCheckedRules(`${text}\n`), 'a final newline, as stdout has');
+    assert.deepEqual(withoutMark(JSON.parse(text)), JSON.parse(JSON.stringify(bank())));
+    assert.equal(writeCheckedRules(JSON.parse(text) as Rules), text, 'a mark is never marked again');
+  });
+
+  it('refuses any text the mark does not cover exactly', () => {
+    const text = writeCheckedRules(bank());
+    const edited = text.replace('"version":"', '"version":"x');
+    assert.notEqual(edited, text);
+    const otherVersion = text.replace(
+      `"${CHECKED_FIELD}":"${RULES_SCHEMA_VERSION}:`,
+      `"${CHECKED_FIELD}":"0:`,
+    );
+    for (const bad of [
+      edited,
+      otherVersion,
+      JSON.stringify(bank()),
+      `${text} {}`,
+      text.replace(/"}$/, 'x"}'),
+      `{"a":{"x":1${text.slice(text.lastIndexOf(','))}}`,
+      '',
+      `,"${CHECKED_FIELD}":"1:${'a'.repeat(43)}"}`,
+    ]) {
+      assert.equal(isCheckedRules(bad), false, bad.slice(-80));
+    }
+  });
+
+  it('leaves anything without a mark as it is', () => {
+    for (const value of [null, 'text', 3, [1], { version: 'v' }]) assert.equal(withoutMark(value), value);
+    assert.deepEqual(withoutMark({ version: 'v', [CHECKED_FIELD]: 'x' }), { version: 'v' });
+  });
+
+  it('loads a marked document without validating it, as the same rules and tag as validated in full', () => {
+    const text = writeCheckedRules(bank());
+    const checked = load(text);
+    const full = load(JSON.stringify(bank()));
+    assert.ok(checked.ok && full.ok);
+    assert.equal(checked.compiled.tag, full.compiled.tag);
+    assert.deepEqual(checked.compiled.rules, full.compiled.rules);
+    // Past the schema (a version over 64 characters) yet marked: taken as validated, which proves the
+    // schema is skipped; the same text edited anywhere else is validated, and refused as before.
+    const long = writeCheckedRules({ ...bank(), version: 'v'.repeat(65) });
+    assert.ok(load(long).ok);
+    const edited = load(long.replace('"timezone":"Asia/Shanghai"', '"timezone":"Asia/Shanghai" '));
+    const plain = load(JSON.stringify({ ...bank(), version: 'v'.repeat(65) }));
+    assert.ok(!edited.ok && !plain.ok);
+    assert.deepEqual(edited.issues, plain.issues);
+  });
+
+  it('takes names, lookups and the classifier as checked by the mark, and checks them after an edit', () => {
+    const rules = bank();
+    const broken = { ...rules, defaultLine: { ...rules.defaultLine, flow: 'gone' } };
+    const marked = writeCheckedRules(broken);
+    assert.ok(load(marked).ok, 'the mark says rules compile checked it: a forged mark is believed');
+    const edited = load(marked.replace('"timezone":"Asia/Shanghai"', '"timezone":"Asia/Shanghai" '));
+    const plain = load(JSON.stringify(broken));
+    assert.ok(!edited.ok && !plain.ok);
+    assert.deepEqual(edited.issues, plain.issues);
+    assert.match(plain.issues.map((i) => i.message).join('\n'), /gone/);
+  });
+
+  it('validates a hand-edited compiled document in full, and accepts it when it is valid', () => {
+    const text = writeCheckedRules(bank()).replace(`"version":"${bank().version}"`, '"version":"edited"');
+    assert.equal(isCheckedRules(text), false);
+    const loaded = load(text);
+    assert.ok(loaded.ok);
+    assert.equal(loaded.compiled.rules.version, 'edited');
+    assert.equal(Object.hasOwn(loaded.compiled.rules, CHECKED_FIELD), false);
+  });
+});
