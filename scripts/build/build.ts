@@ -5,7 +5,7 @@
  * command line.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build, type Metafile, type Plugin } from 'esbuild';
 import {
@@ -17,6 +17,7 @@ import {
   refuseUsage,
   runWhenMain,
 } from '../../dev/command-line';
+import { compileToCheckedJson, readFile } from '../rules/rules-files';
 import { holidayDataPlugin } from './esbuild-holiday-data';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -33,12 +34,17 @@ export const PROGRAM = {
       value: 'YEAR',
       help: "keep the packaged holiday years from YEAR on (default: last year); the tests fix it so the bundles' knowledge does not depend on the day",
     },
+    rules: {
+      type: 'string',
+      value: 'FILE',
+      help: "compile this rules document (YAML or JSON) into each function's folder as rules.json, for RULES_FILE=/code/rules.json; default: the RULES_BUNDLE variable, if set",
+    },
   },
   commands: {
     build: {
       summary: 'bundle the functions',
       positionals: [0, 0],
-      options: ['quiet', 'holidays-from'],
+      options: ['quiet', 'holidays-from', 'rules'],
       example: '--holidays-from 2025',
     },
   },
@@ -66,6 +72,8 @@ const SIDE_FILE_WORDING: Plugin = {
 export interface BuildOptions {
   readonly quiet?: boolean;
   readonly holidaysFrom?: number;
+  /** A rules document compiled by `rules compile` (checked mark included), written beside each bundle. */
+  readonly rulesJson?: string;
   readonly io?: CommandIo;
 }
 
@@ -76,11 +84,35 @@ export function main(argv: readonly string[], io: CommandIo = PROCESS_IO): Promi
   if (from !== undefined && !/^\d{4}$/.test(from)) {
     return refuseUsage(io, PROGRAM, 'build', `--holidays-from takes a year, such as 2025; not ${from}`);
   }
+  const rulesFile = read.line.values.rules ?? (process.env.RULES_BUNDLE || undefined);
+  // The document is checked before anything is built: a bad one leaves dist/ as it was.
+  const rulesJson = rulesFile === undefined ? undefined : compileBundledRules(rulesFile);
+  if (typeof rulesJson === 'object') {
+    io.err(`build: ${rulesJson.refused}\n`);
+    return EXIT.failed;
+  }
   return buildBundles({
     quiet: quiet === true,
     ...(from === undefined ? {} : { holidaysFrom: Number(from) }),
+    ...(rulesJson === undefined ? {} : { rulesJson }),
     io,
   }).then(() => EXIT.ok);
+}
+
+/**
+ * A rules document compiled (with its checked mark) for the functions' folders, or why it cannot be: the
+ * file missing, unreadable, or not a valid document.
+ */
+function compileBundledRules(file: string): string | { readonly refused: string } {
+  const read = readFile(file);
+  if (!read.ok)
+    return {
+      refused: `${file}: ${read.issues[0]?.message ?? 'cannot be read'} (npm run rules -- check ${file})`,
+    };
+  const json = compileToCheckedJson(read.document);
+  return json === undefined
+    ? { refused: `${file} is not a valid rules document: npm run rules -- check ${file} says why` }
+    : json;
 }
 
 /** The function names: every folder under `functions/` with an `index.ts`. */
@@ -130,6 +162,7 @@ function readsRules(metafile: Metafile): boolean {
 export async function buildBundles({
   quiet = false,
   holidaysFrom,
+  rulesJson,
   io = PROCESS_IO,
 }: BuildOptions = {}): Promise<void> {
   const names = findFunctionNames();
@@ -191,6 +224,14 @@ export async function buildBundles({
       outfile: lookupFile,
     });
     rows.push(`  dist/${name}/lookup-client.js  ${kb(statSync(lookupFile).size)}  (loaded only for lookups)`);
+    if (rulesJson !== undefined) {
+      // Rules that ship with the code, read at once at a cold start: RULES_FILE=/code/rules.json.
+      const rulesFile = join(root, 'dist', name, 'rules.json');
+      writeFileSync(rulesFile, rulesJson);
+      rows.push(
+        `  dist/${name}/rules.json  ${kb(statSync(rulesFile).size)}  (for RULES_FILE=/code/rules.json)`,
+      );
+    }
     // And the classifier client, loaded only when a menu asks the language model.
     const classifierFile = join(root, 'dist', name, 'classifier-client.js');
     await build({

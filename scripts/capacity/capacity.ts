@@ -35,7 +35,7 @@ import {
 } from '../../shared/capacity/warm-schedule';
 import { compileRules } from '../../shared/rules/compile-rules';
 import { readFile, reportRefused } from '../rules/rules-files';
-import { readMemorySize, replaceProvisionConfig } from './s-yaml-capacity';
+import { provisionOwner, readMemorySize, replaceProvisionConfig } from './s-yaml-capacity';
 
 /** Bytes of a rules file or s.yaml read at most. */
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
@@ -215,9 +215,24 @@ export function main(argv: readonly string[], io: CapacityIo = PROCESS_IO): numb
   for (const fn of functions) {
     let config: WarmPlan['provisionConfig'] | undefined;
     let stamp: PlanStamp | undefined;
-    if (fn.calendars.length === 0 || fn.target === 0) {
+    const existing = provisionOwner(updated, fn.resource);
+    if (existing === 'other') {
+      // A provisionConfig written by hand is the operator's: never replaced or removed here.
       io.out(
-        `${fn.resource}: ${fn.target === 0 ? '0 instances' : 'no calendar'}; no warm capacity (provisionConfig removed)\n`,
+        `${fn.resource}: its provisionConfig in ${printable(sYaml)} was not written by npm run capacity: left as it is (remove it to plan it here)\n`,
+      );
+      continue;
+    }
+    if (fn.calendars.length === 0 && fn.target !== 0) {
+      // Another document may plan this function (a campaign's rules for outbound): nothing changes.
+      io.out(
+        `${fn.resource}: no calendar in this document; its provisionConfig left as it is${existing === 'ours' ? ` (--${fn.resource}-instances 0 removes it)` : ''}\n`,
+      );
+      continue;
+    }
+    if (fn.target === 0) {
+      io.out(
+        `${fn.resource}: 0 instances; no warm capacity${existing === 'ours' ? ' (provisionConfig removed)' : ''}\n`,
       );
     } else {
       const zone = fn.calendars[0]?.timezone ?? rules.timezone;

@@ -65,6 +65,30 @@ export function replaceProvisionConfig(
   config: ProvisionConfig | undefined,
   stamp?: PlanStamp,
 ): EditResult {
+  const edited = spliceProvisionConfig(text, resource, config, stamp);
+  if (!edited.ok || edited.text === text) return edited;
+  // The spliced text is read back: a layout the splice does not know (flow-style props) is refused.
+  const doc = parseDocument(edited.text, { merge: true });
+  const js = doc.errors.length > 0 ? undefined : (doc.toJS({ maxAliasCount: 1000 }) as SYamlJs | null);
+  const written = js?.resources?.[resource]?.props?.provisionConfig;
+  if (doc.errors.length > 0 || JSON.stringify(written) !== JSON.stringify(config))
+    return {
+      ok: false,
+      error: `cannot write resources.${resource}.props.provisionConfig into this layout (props as a flow map {…}?): write the props as a block, one key a line`,
+    };
+  return edited;
+}
+
+type SYamlJs = {
+  resources?: Record<string, { props?: { provisionConfig?: unknown } }>;
+};
+
+function spliceProvisionConfig(
+  text: string,
+  resource: string,
+  config: ProvisionConfig | undefined,
+  stamp?: PlanStamp,
+): EditResult {
   const props = findProps(text, resource);
   if (typeof props === 'string') return { ok: false, error: props };
   const indent = indentOf(text, props);
@@ -143,10 +167,11 @@ export function describeCapacityDrift(
     const stamp = block === undefined ? undefined : readPlanStamp(block);
     if (stamp === undefined) continue;
     const { calendars } = followed[resource];
-    const planned = calendars.length === 0 ? undefined : planWarmCapacity(calendars, { ...stamp });
+    // A document without a calendar for this function does not plan it (another document may).
+    if (calendars.length === 0) continue;
+    const planned = planWarmCapacity(calendars, { ...stamp });
     const written = JSON.stringify(readActions(text, resource));
-    const again =
-      planned?.ok === true ? JSON.stringify(planned.plan.provisionConfig.scheduledActions) : undefined;
+    const again = planned.ok ? JSON.stringify(planned.plan.provisionConfig.scheduledActions) : undefined;
     if (again !== written)
       notes.push(
         `${resource}'s warm capacity in s.yaml was planned from other calendars than these: run npm run capacity -- <this file> --from ${stamp.from} --weeks ${stamp.weeks} --lead ${stamp.leadMinutes}m --${resource}-instances ${stamp.target}, then npx s deploy`,
@@ -162,4 +187,14 @@ function readActions(text: string, resource: string): unknown {
     resources?: Record<string, { props?: { provisionConfig?: { scheduledActions?: unknown } } }>;
   } | null;
   return js?.resources?.[resource]?.props?.provisionConfig?.scheduledActions ?? null;
+}
+
+/**
+ * Who wrote a function's `provisionConfig` in s.yaml: `npm run capacity` (its comment is there), someone
+ * else, or there is none.
+ */
+export function provisionOwner(text: string, resource: string): 'ours' | 'other' | 'none' {
+  const block = provisionText(text, resource);
+  if (block === undefined) return 'none';
+  return block.includes(WRITTEN_BY) ? 'ours' : 'other';
 }

@@ -170,8 +170,20 @@ export function loadRulesText(
   return fromDocument(source, withoutMark(read.document), format === 'json' && isCheckedRules(text));
 }
 
+/**
+ * A document marked as checked, compiled without validating it again; should it not compile all the same (a
+ * mark made by another tool, over a document that is not valid), it is validated in full, never thrown.
+ */
+function compileMarked(document: unknown): ReturnType<typeof compileRules> {
+  try {
+    return compileValidatedRules(document as Rules, true);
+  } catch {
+    return compileRules(document);
+  }
+}
+
 function fromDocument(source: RulesSource, document: unknown, checked: boolean): LoadedRules {
-  const compiled = checked ? compileValidatedRules(document as Rules, true) : compileRules(document);
+  const compiled = checked ? compileMarked(document) : compileRules(document);
   return compiled.ok
     ? { ok: true, source, compiled: compiled.compiled, earlier: new Map() }
     : { ok: false, source, issues: compiled.issues };

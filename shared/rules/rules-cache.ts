@@ -235,10 +235,18 @@ export function createRulesCache(
       // A read given up on (above) changes nothing when it settles after all.
       if (generation !== checks) return;
       if (!fetched.unchanged) apply(config, fetched.loaded, fetched.tag);
-    })().finally(() => {
-      awake.stop();
-      if (inFlight?.promise === promise) inFlight = undefined;
-    });
+    })()
+      // Never rejects: a check runs unawaited on a warm instance, where a rejection would end the process.
+      .catch((error: unknown) => {
+        log().error('a check of the rules failed; keeping the last good rules', {
+          from: describeOrigin(config),
+          ...log().describeError(error),
+        });
+      })
+      .finally(() => {
+        awake.stop();
+        if (inFlight?.promise === promise) inFlight = undefined;
+      });
     inFlight = { promise, awake };
     return promise;
   };

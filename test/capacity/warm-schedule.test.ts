@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { replaceProvisionConfig } from '../../scripts/capacity/s-yaml-capacity';
 import { addDays, weekdayOfDate } from '../../shared/calendar/calendar-dates';
 import {
   describeScheduleEnd,
@@ -232,5 +233,15 @@ describe('the end of a warm schedule', () => {
       describeScheduleEnd('inbound', actions, '2027-05-04') ?? '',
       /ended on 2027-05-04: no instance/,
     );
+  });
+});
+
+describe('writing a schedule into s.yaml', () => {
+  it('refuses props written as a flow map rather than writing invalid YAML', () => {
+    const text = 'resources:\n  inbound:\n    props: {memorySize: 256, timeout: 10}\n';
+    const config = { defaultTarget: 0, alwaysAllocateCPU: false, scheduledActions: [] };
+    const edited = replaceProvisionConfig(text, 'inbound', config);
+    assert.equal(edited.ok, false);
+    assert.match(!edited.ok ? edited.error : '', /write the props as a block/);
   });
 });

@@ -63,7 +63,7 @@ describe('npm run capacity, rendered by s preview', { timeout: 120_000 }, () => 
     assert.match(result.out, /2026-02-14 {2}make-up workday +08:45-18:00/);
     assert.match(result.out, /2026-02-17 {2}holiday +cold all day/);
     assert.match(result.out, /cost estimate: .* × 256 MB × 0\.15 CU\/GB-s × 0\.00002 per CU ≈ \d+\.\d\d/);
-    assert.match(result.out, /outbound: no calendar; no warm capacity/);
+    assert.match(result.out, /outbound: no calendar in this document; its provisionConfig left as it is/);
     const written = readFileSync(join(dir, 's.yaml'), 'utf8');
     assert.ok(written.includes(WRITTEN_BY));
     const rendered = await preview(dir);

@@ -138,3 +138,12 @@ describe('checked rules', () => {
     assert.equal(Object.hasOwn(loaded.compiled.rules, CHECKED_FIELD), false);
   });
 });
+
+describe('a mark over a document that is not valid', () => {
+  it('is validated in full instead of thrown (a mark another tool made)', () => {
+    const marked = writeCheckedRules({ version: 'x' } as unknown as Rules);
+    const loaded = load(marked);
+    assert.equal(loaded.ok, false);
+    assert.ok(!loaded.ok && loaded.issues.length > 0);
+  });
+});

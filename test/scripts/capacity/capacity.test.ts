@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseLead } from '../../../scripts/capacity/capacity';
-import { describeCapacityDrift } from '../../../scripts/capacity/s-yaml-capacity';
+import { describeCapacityDrift, provisionOwner } from '../../../scripts/capacity/s-yaml-capacity';
 import { compileRules } from '../../../shared/rules/compile-rules';
 import { parseYaml } from '../../../shared/rules/yaml-parser';
 import {
@@ -73,5 +73,44 @@ describe('rules publish and the warm capacity in s.yaml', { timeout: 120_000 }, 
     // A schedule without a stamp (written by hand, or before stamps) is left alone.
     assert.deepEqual(describeCapacityDrift(earlier.compiled, written.replace(/# planned: .*\n/, '')), []);
     assert.deepEqual(describeCapacityDrift(earlier.compiled, ORIGINAL), []);
+  });
+});
+
+describe('npm run capacity leaves alone what it did not plan', { timeout: 120_000 }, () => {
+  const REMINDER = join(BANK, '..', 'appointment-reminder.yaml');
+
+  it('keeps a function another document planned, and a provisionConfig written by hand', () => {
+    const dir = copyProject();
+    const file = join(dir, 's.yaml');
+    assert.equal(run([BANK, '--from', '2026-02-01', '--weeks', '4', '--to-file', file]).code, 0);
+    const planned = readFileSync(file, 'utf8');
+    // The reminder's rules plan outbound only (it may have no outbound calendar: then nothing changes).
+    const reminder = run([REMINDER, '--from', '2026-02-01', '--weeks', '4', '--to-file', file]);
+    assert.equal(reminder.code, 0, reminder.err);
+    assert.match(
+      reminder.out,
+      /inbound: no calendar in this document; its provisionConfig left as it is \(--inbound-instances 0 removes it\)/,
+    );
+    assert.ok(
+      readFileSync(file, 'utf8').includes(
+        planned.slice(planned.indexOf('    provisionConfig:'), planned.indexOf('w1-up')),
+      ),
+    );
+    // --inbound-instances 0 removes the schedule it wrote.
+    assert.equal(run([BANK, '--inbound-instances', '0', '--from', '2026-02-01', '--to-file', file]).code, 0);
+    assert.equal(provisionOwner(readFileSync(file, 'utf8'), 'inbound'), 'none');
+    // A hand-written one is never touched.
+    const hand = ORIGINAL.replace(
+      /(\n {2}inbound:\n(?:.*\n)*? {4}props:\n)/,
+      '$1      provisionConfig:\n        defaultTarget: 2\n',
+    );
+    writeFileSync(file, hand);
+    const kept = run([BANK, '--from', '2026-02-01', '--weeks', '4', '--to-file', file]);
+    assert.equal(kept.code, 0, kept.err);
+    assert.match(
+      kept.out,
+      /inbound: its provisionConfig in .* was not written by npm run capacity: left as it is/,
+    );
+    assert.match(readFileSync(file, 'utf8'), /provisionConfig:\n {8}defaultTarget: 2\n/);
   });
 });
