@@ -247,6 +247,10 @@ export function main(argv: readonly string[], io: CapacityIo = PROCESS_IO): numb
       io.out(
         describePlan(fn.resource, fn.names.map(printable), planned.plan, fn.target, memoryMb, pricePerCu),
       );
+      if (planned.plan.noHolidayDataFrom !== undefined)
+        io.err(
+          `warning: ${fn.resource}: no holiday data from ${planned.plan.noHolidayDataFrom}: those days are planned by the calendars' noHolidayData policy, holidays and 调休 unknown; add the year (npm run holidays -- --help) and plan again\n`,
+        );
       if (fn.resource === 'inbound' && uncounted.length > 0)
         io.out(`  lines without a calendar, not counted: ${uncounted.map(printable).join(', ')}\n`);
       config = planned.plan.provisionConfig;

@@ -64,6 +64,11 @@ export type WarmPlan = {
   readonly deviatingDays: readonly DeviatingDay[];
   /** Instance-minutes kept warm over the period (windows × target). */
   readonly warmInstanceMinutes: number;
+  /**
+   * The first day of the period no holiday data covers: from it on, days follow the calendars'
+   * `noHolidayData` policy (plain weekly hours, mostly), holidays and 调休 unknown.
+   */
+  readonly noHolidayDataFrom?: string;
 };
 
 export type WarmPlanOptions = {
@@ -112,15 +117,17 @@ function planDate(
   calendars: readonly CompiledCalendar[],
   date: string,
   weekday: Weekday,
-): { hours: string[]; reason: string } {
+): { hours: string[]; reason: string; noData: boolean } {
   const hours: string[] = [];
   let reason = 'weekly';
+  let noData = false;
   for (const { calendar, holidays } of calendars) {
     const plan = planDay(calendar, holidays, date, weekday);
     hours.push(...plan.hours);
     if (reason === 'weekly' && plan.source !== 'weekly') reason = plan.source;
+    if (plan.noData !== undefined) noData = true;
   }
-  return { hours, reason };
+  return { hours, reason, noData };
 }
 
 /** The weekly hours of a weekday alone: no holidays, closures or extra days. */
@@ -214,6 +221,7 @@ export function planWarmCapacity(
   const steps = weeklySteps(weekly, target);
   const actions: ScheduledAction[] = [];
   const deviatingDays: DeviatingDay[] = [];
+  let noHolidayDataFrom: string | undefined;
   const at = (date: string) => `${date}T00:00:00`;
   let runStart: string | undefined;
   // A run whose days are all cold (a lone Sunday between holidays) needs no actions.
@@ -242,6 +250,7 @@ export function planWarmCapacity(
   for (let date = from; date < until; date = addDays(date, 1)) {
     const weekday = weekdayOfDate(date);
     const planned = planDate(calendars, date, weekday);
+    if (planned.noData) noHolidayDataFrom ??= date;
     const windows = toWarmWindows(planned.hours, leadMinutes);
     warmInstanceMinutes += windows.reduce((sum, window) => sum + window.end - window.start, 0) * target;
     if (sameWindows(windows, weekly.get(weekday) ?? [])) {
@@ -295,6 +304,7 @@ export function planWarmCapacity(
       provisionConfig: { defaultTarget: 0, alwaysAllocateCPU: false, scheduledActions: actions },
       deviatingDays,
       warmInstanceMinutes,
+      ...(noHolidayDataFrom === undefined ? {} : { noHolidayDataFrom }),
     },
   };
 }

@@ -17,6 +17,7 @@ import {
 import { type CompiledCalendar, compileRules } from '../../shared/rules/compile-rules';
 import { parseYaml } from '../../shared/rules/yaml-parser';
 import { ROOT } from '../support/fc-event';
+import { LAST_PACKAGED_YEAR } from '../support/holiday-years';
 
 function bankOffice(): CompiledCalendar {
   const document = parseYaml(readFileSync(join(ROOT, 'examples', 'bank-card-service.yaml'), 'utf8'));
@@ -243,5 +244,22 @@ describe('writing a schedule into s.yaml', () => {
     const edited = replaceProvisionConfig(text, 'inbound', config);
     assert.equal(edited.ok, false);
     assert.match(!edited.ok ? edited.error : '', /write the props as a block/);
+  });
+});
+
+describe('a period past the holiday data', () => {
+  it('says from which day it was planned without holiday data', () => {
+    const from = `${LAST_PACKAGED_YEAR + 1}-01-05`;
+    const planned = planWarmCapacity([bankOffice()], { from, weeks: 2, leadMinutes: 15, target: 1 });
+    assert.ok(planned.ok);
+    assert.equal(planned.plan.noHolidayDataFrom, from);
+    const covered = planWarmCapacity([bankOffice()], {
+      from: '2026-03-02',
+      weeks: 2,
+      leadMinutes: 15,
+      target: 1,
+    });
+    assert.ok(covered.ok);
+    assert.equal(covered.plan.noHolidayDataFrom, undefined);
   });
 });
