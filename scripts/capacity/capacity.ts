@@ -96,10 +96,12 @@ export const PROGRAM = {
       example: 'examples/bank-card-service.yaml --from 2026-02-01 --weeks 13 --dry-run',
       details: `
 inbound is kept warm while any calendar of its lines or of the default line is open (lines without a
-calendar are not counted), outbound while outbound.calendar is open; a function with no calendar, or 0
-instances, gets no provisionConfig. Open hours start --lead early; nights, holidays and closures are at
-zero; make-up working days (调休) and extra open days are warm. Only provisionConfig of the two functions
-changes in s.yaml; every other byte stays. Deploy with npx s deploy for the schedule to take effect, and
+calendar are not counted), outbound while outbound.calendar is open. A function this document has no
+calendar for is left as it is (another document may plan it); 0 instances removes the schedule this
+command wrote; a provisionConfig written by hand is never replaced or removed. Open hours start --lead
+early; nights, holidays and closures are at zero; make-up working days (调休) and extra open days are
+warm; a year without holiday data is planned by the calendars' noHolidayData policy, with a warning. Only
+provisionConfig of the two functions changes in s.yaml; every other byte stays. Deploy with npx s deploy for the schedule to take effect, and
 run this again before the period ends: after it, the plain weekly hours apply for a year (holidays warm).
 The estimate counts idle instances' memory alone (alwaysAllocateCPU: false), not calls.`,
     },
