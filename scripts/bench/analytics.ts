@@ -15,7 +15,8 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateWeek } from '../../dev/journey-week';
+import { beijingTime, generateWeek } from '../../dev/journey-week';
+import { readBeijingTime } from '../../shared/analytics/journey-input';
 import { buildBundles } from '../build/build';
 import {
   formatSpread,
@@ -112,9 +113,8 @@ function moveLine(line: string, copy: number, shiftMs: number): string {
 
 /** `YYYY-MM-DD HH:MM:SS` in Beijing time, `shiftMs` later. */
 function moveBeijingTime(text: string, shiftMs: number): string {
-  const at = Date.parse(`${text.replace(' ', 'T')}+08:00`);
-  if (!Number.isFinite(at)) return text;
-  return new Date(at + shiftMs + 8 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
+  const at = readBeijingTime(text);
+  return at === undefined ? text : beijingTime(at + shiftMs);
 }
 
 export async function measureAnalytics(plan: AnalyticsPlan): Promise<Row[]> {

@@ -26,6 +26,7 @@ import {
   type JourneyFigures,
   type LineFigures,
   type NodeFigures,
+  shareOf,
   TOP_UTTERANCES,
   type Utterance,
 } from './journey-figures';
@@ -829,5 +830,6 @@ function sum(values: ArrayLike<number>): number {
 
 /** part / whole, to four places; null for a whole of 0. */
 function share(part: number, whole: number): number | null {
-  return whole === 0 ? null : Math.round((part / whole) * 10_000) / 10_000;
+  const fraction = shareOf(part, whole);
+  return fraction === null ? null : Math.round(fraction * 10_000) / 10_000;
 }

@@ -5,6 +5,11 @@
  * counted). Every word here is defined once, in docs/analytics.md ("Definitions").
  */
 
+/** part / whole; null for nothing to share (a whole of 0) or a part that is not a number. */
+export function shareOf(part: number, whole: number): number | null {
+  return whole > 0 && Number.isFinite(part) ? part / whole : null;
+}
+
 /** Bumped when a field changes meaning or goes away (a new field does not bump it). */
 export const FIGURES_VERSION = 1;
 

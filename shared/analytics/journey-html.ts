@@ -11,6 +11,7 @@ import {
   type JourneyFigures,
   type LineFigures,
   type NodeFigures,
+  shareOf,
   TOP_UTTERANCES,
 } from './journey-figures';
 import {
@@ -29,7 +30,6 @@ import {
   MAX_FLOWS_DRAWN,
   MAX_LINES_DRAWN,
   MAX_NODES_DRAWN,
-  shareOf,
 } from './journey-text';
 
 /** The length of a funnel bar for all of a flow's calls, in SVG units (pixels at full width). */

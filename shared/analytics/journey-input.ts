@@ -177,9 +177,9 @@ function receiptsOf(values: readonly unknown[], loggedAt: number | undefined): J
     const parsed = v.safeParse(VoiceReportSchema, value);
     if (!parsed.success) continue;
     const record = parsed.output;
-    const startAt = beijingTime(record.start_time);
+    const startAt = readBeijingTime(record.start_time);
     const endAt =
-      beijingTime(record.end_time) ??
+      readBeijingTime(record.end_time) ??
       (startAt === undefined || record.duration === undefined ? undefined : startAt + record.duration * 1000);
     receipts.push({ callId: record.call_id, endAt, direction: record.hangup_direction?.trim() });
   }
@@ -193,8 +193,8 @@ function max(a: number | undefined, b: number | undefined): number | undefined {
   return a === undefined ? b : b === undefined ? a : Math.max(a, b);
 }
 
-/** Receipts write their times in Beijing time, `YYYY-MM-DD HH:MM:SS`, without a zone. */
-function beijingTime(value: string | undefined): number | undefined {
+/** Receipts write their times in Beijing time, `YYYY-MM-DD HH:MM:SS`, without a zone: ms since the epoch. */
+export function readBeijingTime(value: string | undefined): number | undefined {
   if (value === undefined || !/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(value)) return undefined;
   const at = Date.parse(`${value.replace(' ', 'T')}+08:00`);
   return Number.isFinite(at) ? at : undefined;

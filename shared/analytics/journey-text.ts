@@ -100,11 +100,6 @@ export function formatSeconds(seconds: number | null): string {
   return seconds === null || !Number.isFinite(seconds) ? '–' : seconds.toFixed(1);
 }
 
-/** `part / whole`, null when the whole is not a positive number. */
-export function shareOf(part: number, whole: number): number | null {
-  return whole > 0 && Number.isFinite(part) ? part / whole : null;
-}
-
 /** `text` cut to at most `length` characters (code points), ending with `…` when it was cut. */
 export function cutToLength(text: string, length: number): string {
   const chars = Array.from(text);

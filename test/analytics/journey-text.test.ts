@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { shareOf } from '../../shared/analytics/journey-figures';
 import {
   cleanLogText,
   cutToLength,
@@ -14,7 +15,6 @@ import {
   formatPercent,
   formatSeconds,
   hoursOf,
-  shareOf,
 } from '../../shared/analytics/journey-text';
 import { buildLine } from './figures-fixture';
 
