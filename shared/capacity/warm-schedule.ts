@@ -183,13 +183,22 @@ function weeklySteps(weekly: ReadonlyMap<Weekday, readonly WarmWindow[]>, target
     step.weekdays.push(weekday);
     steps.set(key, step);
   };
-  for (const weekday of WEEKDAYS) {
+  for (const [index, weekday] of WEEKDAYS.entries()) {
+    const next = weekly.get(WEEKDAYS[(index + 1) % WEEKDAYS.length] ?? weekday) ?? [];
     for (const window of weekly.get(weekday) ?? []) {
       add(window.start, target, weekday);
-      add(window.end, 0, weekday);
+      if (!runsPastMidnight(window, next)) add(window.end, 0, weekday);
     }
   }
   return [...steps.values()].sort((a, b) => a.minute - b.minute || a.target - b.target);
+}
+
+/**
+ * Whether a window ends at midnight into a next day warm from 00:00: then it needs no step down at
+ * 23:59:59, which would leave the function at zero for the last second of the day.
+ */
+function runsPastMidnight(window: WarmWindow, next: readonly WarmWindow[]): boolean {
+  return window.end >= DAY_MINUTES && next[0]?.start === 0;
 }
 
 function stepName(prefix: string, step: { minute: number; target: number }): string {
@@ -247,33 +256,45 @@ export function planWarmCapacity(
     runStart = undefined;
     runWarm = false;
   };
+  const days: { date: string; weekday: Weekday; reason: string; windows: WarmWindow[] }[] = [];
   for (let date = from; date < until; date = addDays(date, 1)) {
     const weekday = weekdayOfDate(date);
     const planned = planDate(calendars, date, weekday);
     if (planned.noData) noHolidayDataFrom ??= date;
-    const windows = toWarmWindows(planned.hours, leadMinutes);
+    days.push({ date, weekday, reason: planned.reason, windows: toWarmWindows(planned.hours, leadMinutes) });
+  }
+  // The day after the period follows the baseline: its weekday's weekly windows.
+  const windowsAfter = (index: number) => days[index + 1]?.windows ?? weekly.get(weekdayOfDate(until)) ?? [];
+  for (const [index, { date, weekday, reason, windows }] of days.entries()) {
     warmInstanceMinutes += windows.reduce((sum, window) => sum + window.end - window.start, 0) * target;
-    if (sameWindows(windows, weekly.get(weekday) ?? [])) {
+    const usual = weekly.get(weekday) ?? [];
+    if (sameWindows(windows, usual)) {
       runStart ??= date;
       runWarm ||= windows.length > 0;
       continue;
     }
     closeRun(date);
-    deviatingDays.push({ date, reason: planned.reason, windows });
+    deviatingDays.push({ date, reason, windows });
+    const dated = (minute: number, to: number) =>
+      actions.push({
+        name: stepName(`d${date.replaceAll('-', '')}`, { minute, target: to }),
+        startTime: at(date),
+        endTime: at(addDays(date, 1)),
+        target: to,
+        scheduleExpression: `at(${date}T${clockText(minute)})`,
+        timeZone,
+      });
+    // The day before ran into this one by its weekly crons, which left it warm past midnight.
+    const before = index === 0 ? undefined : days[index - 1];
+    const beforeUsual = before === undefined ? [] : (weekly.get(before.weekday) ?? []);
+    const carried =
+      before !== undefined &&
+      sameWindows(before.windows, beforeUsual) &&
+      beforeUsual.some((window) => runsPastMidnight(window, weekly.get(weekday) ?? []));
+    if (carried && windows[0]?.start !== 0) dated(0, 0);
     for (const window of windows) {
-      for (const [minute, to] of [
-        [window.start, target],
-        [window.end, 0],
-      ] as const) {
-        actions.push({
-          name: stepName(`d${date.replaceAll('-', '')}`, { minute, target: to }),
-          startTime: at(date),
-          endTime: at(addDays(date, 1)),
-          target: to,
-          scheduleExpression: `at(${date}T${clockText(minute)})`,
-          timeZone,
-        });
-      }
+      dated(window.start, target);
+      if (!runsPastMidnight(window, windowsAfter(index))) dated(window.end, 0);
     }
   }
   closeRun(until);

@@ -203,6 +203,64 @@ describe('planWarmCapacity', () => {
   });
 });
 
+describe('windows that run past midnight', () => {
+  /**
+   * Around each midnight of the period and the week after it: 23:59:58 is warm when the day has a late
+   * window, 00:00:30 when the day has an early one, and 23:59:59.5 as well when both meet at midnight (no
+   * second at zero between them).
+   */
+  function assertMidnights(
+    actions: readonly ScheduledAction[],
+    from: string,
+    until: string,
+    late: (date: string) => boolean,
+    early: (date: string) => boolean,
+  ) {
+    for (let date = from; date < addDays(until, 7); date = addDays(date, 1)) {
+      const next = addDays(date, 1);
+      assert.equal(targetAt(actions, date, 1439 + 58 / 60), late(date) ? 1 : 0, `${date} 23:59:58`);
+      if (late(date) && early(next))
+        assert.equal(targetAt(actions, date, 1439 + 59.5 / 60), 1, `${date} 23:59:59.5`);
+      assert.equal(targetAt(actions, next, 0.5), early(next) ? 1 : 0, `${next} 00:00:30`);
+    }
+  }
+
+  it('keeps a line open round the clock warm through every midnight, and cold on its closed days', () => {
+    const allDay = calendar(
+      { workdays: ['00:00-24:00'], sat: ['00:00-24:00'], sun: ['00:00-24:00'] },
+      { closed: ['2026-03-05', '2026-03-10', '2026-03-11'] },
+    );
+    const planned = planWarmCapacity([allDay], { from: '2026-03-02', weeks: 2, leadMinutes: 0, target: 1 });
+    assert.ok(planned.ok);
+    const actions = planned.plan.provisionConfig.scheduledActions;
+    const closed = new Set(['2026-03-05', '2026-03-10', '2026-03-11']);
+    const open = (date: string) => !closed.has(date);
+    assertMidnights(actions, '2026-03-02', planned.plan.until, open, open);
+    assert.ok(!actions.some((action) => action.scheduleExpression.startsWith('cron(59 59 23')));
+  });
+
+  it('carries a late window into an early one, and steps down at midnight before a day that starts later', () => {
+    const night = calendar(
+      { workdays: ['00:00-02:00', '22:00-24:00'] },
+      { open: [{ date: '2026-03-04', hours: ['10:00-12:00'] }], closed: ['2026-03-09'] },
+    );
+    const planned = planWarmCapacity([night], { from: '2026-03-02', weeks: 2, leadMinutes: 0, target: 1 });
+    assert.ok(planned.ok);
+    const actions = planned.plan.provisionConfig.scheduledActions;
+    const workday = (date: string) => !['sat', 'sun'].includes(weekdayOfDate(date)) && date !== '2026-03-09';
+    const changed = new Set(['2026-03-04']);
+    // Late: from 22:00 to midnight on workdays (the open day and the closed day have no late window).
+    // Early: from midnight to 02:00 on workdays but the closed day and the open day (its hours replace
+    // the weekly ones).
+    const usual = (date: string) => workday(date) && !changed.has(date);
+    assertMidnights(actions, '2026-03-02', planned.plan.until, usual, usual);
+    assert.equal(targetAt(actions, '2026-03-04', 11 * 60), 1);
+    assert.equal(targetAt(actions, '2026-03-04', 1 * 60), 0, 'the open day starts at 10:00, not midnight');
+    assert.equal(targetAt(actions, '2026-03-07', 1 * 60), 0, 'Saturday');
+    assert.equal(targetAt(actions, '2026-03-06', 23 * 60), 1);
+  });
+});
+
 describe('estimateIdleCost', () => {
   it('prices idle memory alone: minutes × GB × 0.15 CU × price', () => {
     // 100 hours of 256 MB at 0.15 CU/GB-s and USD 0.00002 per CU: 360,000 s × 0.25 GB × 0.15 × 0.00002.
