@@ -20,7 +20,7 @@ import {
   runWhenMain,
 } from '../../dev/command-line';
 import { printable } from '../../dev/simulator/printable';
-import { DateSchema } from '../../shared/calendar/calendar-dates';
+import { addDays, DateSchema, daysBetween } from '../../shared/calendar/calendar-dates';
 import { toLocalTime } from '../../shared/calendar/local-time';
 import {
   capacityCalendars,
@@ -238,7 +238,12 @@ export function main(argv: readonly string[], io: CapacityIo = PROCESS_IO): numb
       );
     } else {
       const zone = fn.calendars[0]?.timezone ?? rules.timezone;
-      const from = values.from ?? toLocalTime(now, zone).date;
+      const today = toLocalTime(now, zone).date;
+      const from = values.from ?? today;
+      if (from < today)
+        io.err(
+          `warning: ${fn.resource}: --from ${from} is ${daysBetween(from, today)} days ago: the period's first weeks are over, and it ends on ${addDays(from, weeks * 7)}\n`,
+        );
       const planned = planWarmCapacity(fn.calendars, { from, weeks, leadMinutes: lead, target: fn.target });
       if (!planned.ok) {
         io.err(`${fn.resource}: ${planned.error}\n`);

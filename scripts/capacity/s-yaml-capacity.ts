@@ -92,7 +92,10 @@ function spliceProvisionConfig(
   const props = findProps(text, resource);
   if (typeof props === 'string') return { ok: false, error: props };
   const indent = indentOf(text, props);
-  const rendered = config === undefined ? '' : renderProvisionConfig(config, indent, stamp);
+  // A file written with CRLF line ends gets CRLF in the written block too.
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const rendered =
+    config === undefined ? '' : renderProvisionConfig(config, indent, stamp).replaceAll('\n', eol);
   const pair = props.items.find((item) => isScalar(item.key) && item.key.value === 'provisionConfig');
   if (pair !== undefined) {
     const key = pair.key as { range?: [number, number, number] | null };
@@ -107,7 +110,7 @@ function spliceProvisionConfig(
   if (config === undefined) return { ok: true, text };
   const end = (props.range as [number, number, number])[1];
   const before = text.slice(0, end);
-  const glue = before.endsWith('\n') ? '' : '\n';
+  const glue = before.endsWith('\n') ? '' : eol;
   return { ok: true, text: before + glue + rendered + text.slice(end) };
 }
 
@@ -161,23 +164,35 @@ export function describeCapacityDrift(
   text: string,
 ): string[] {
   const followed = capacityCalendars(compiled);
-  const notes: string[] = [];
+  const stamps = new Map<'inbound' | 'outbound', PlanStamp>();
+  const drifted: ('inbound' | 'outbound')[] = [];
   for (const resource of ['inbound', 'outbound'] as const) {
     const block = provisionText(text, resource);
     const stamp = block === undefined ? undefined : readPlanStamp(block);
     if (stamp === undefined) continue;
+    stamps.set(resource, stamp);
     const { calendars } = followed[resource];
     // A document without a calendar for this function does not plan it (another document may).
     if (calendars.length === 0) continue;
     const planned = planWarmCapacity(calendars, { ...stamp });
     const written = JSON.stringify(readActions(text, resource));
     const again = planned.ok ? JSON.stringify(planned.plan.provisionConfig.scheduledActions) : undefined;
-    if (again !== written)
-      notes.push(
-        `${resource}'s warm capacity in s.yaml was planned from other calendars than these: run npm run capacity -- <this file> --from ${stamp.from} --weeks ${stamp.weeks} --lead ${stamp.leadMinutes}m --${resource}-instances ${stamp.target}, then npx s deploy`,
-      );
+    if (again !== written) drifted.push(resource);
   }
-  return notes;
+  const first = drifted[0] === undefined ? undefined : stamps.get(drifted[0]);
+  if (first === undefined) return [];
+  // One command for both functions: the capacity command plans each function it has a calendar for, so
+  // it names every written schedule's instances, not only the drifted one's (the rest would become 1).
+  const instances = [...stamps]
+    .map(([resource, stamp]) => ` --${resource}-instances ${stamp.target}`)
+    .join('');
+  const differ = [...stamps.values()].some(
+    (stamp) =>
+      stamp.from !== first.from || stamp.weeks !== first.weeks || stamp.leadMinutes !== first.leadMinutes,
+  );
+  return [
+    `${drifted.join(' and ')}'s warm capacity in s.yaml was planned from other calendars than these: run npm run capacity -- <this file> --from ${first.from} --weeks ${first.weeks} --lead ${first.leadMinutes}m${instances}, then npx s deploy${differ ? " (inbound's and outbound's schedules were planned with different --from, --weeks or --lead: check them)" : ''}`,
+  ];
 }
 
 /** A function's scheduled actions in s.yaml, whole, as plain data. */

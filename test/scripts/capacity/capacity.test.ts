@@ -35,6 +35,22 @@ describe('npm run capacity', { timeout: 120_000 }, () => {
     assert.match(zero.out, /unchanged/);
     const noSYaml = run([BANK, '--to-file', join(dir, 'absent.yaml')]);
     assert.equal(noSYaml.code, 1);
+    // Today is 2026-02-01 in these runs: a period from before it is planned, with a warning.
+    const past = run([BANK, '--from', '2026-01-04', '--weeks', '6', '--dry-run', '--to-file', file]);
+    assert.equal(past.code, 0);
+    assert.match(past.err, /warning: inbound: --from 2026-01-04 is 28 days ago: .* it ends on 2026-02-15/);
+    assert.doesNotMatch(dry.err, /days ago/);
+  });
+
+  it('keeps the line ends of an s.yaml written with CRLF', () => {
+    const dir = copyProject();
+    const file = join(dir, 's.yaml');
+    writeFileSync(file, ORIGINAL.replaceAll('\n', '\r\n'));
+    assert.equal(run([BANK, '--from', '2026-02-01', '--weeks', '2', '--to-file', file]).code, 0);
+    const written = readFileSync(file, 'utf8');
+    assert.match(written, /provisionConfig:\r\n/);
+    assert.doesNotMatch(written, /[^\r]\n/);
+    assert.equal(provisionOwner(written, 'inbound'), 'ours');
   });
 
   it('reads lead times in minutes or hours', () => {
@@ -69,6 +85,30 @@ describe('rules publish and the warm capacity in s.yaml', { timeout: 120_000 }, 
     assert.match(
       notes[0] ?? '',
       /^inbound's warm capacity in s.yaml was planned from other calendars than these: run npm run capacity -- <this file> --from 2026-02-01 --weeks 8 --lead 30m --inbound-instances 1/,
+    );
+    // With outbound planned too (by the reminder's rules), the command named keeps both counts.
+    const REMINDER = join(BANK, '..', 'appointment-reminder.yaml');
+    assert.equal(
+      run([
+        REMINDER,
+        '--from',
+        '2026-02-01',
+        '--weeks',
+        '8',
+        '--lead',
+        '30m',
+        '--outbound-instances',
+        '3',
+        '--to-file',
+        file,
+      ]).code,
+      0,
+    );
+    const both = describeCapacityDrift(earlier.compiled, readFileSync(file, 'utf8'));
+    assert.equal(both.length, 1);
+    assert.match(
+      both[0] ?? '',
+      /^inbound's warm capacity .* --inbound-instances 1 --outbound-instances 3, then npx s deploy$/,
     );
     // A schedule without a stamp (written by hand, or before stamps) is left alone.
     assert.deepEqual(describeCapacityDrift(earlier.compiled, written.replace(/# planned: .*\n/, '')), []);
