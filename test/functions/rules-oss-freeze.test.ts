@@ -79,7 +79,8 @@ async function runFrozenLook() {
     instance.kill('SIGCONT');
     // The next requests find v2: the answer that arrived while frozen was read, not timed out.
     let woken = await ask();
-    for (let i = 0; i < 20 && woken.version !== 'v2'; i++) {
+    // Up to 5 s of asking: a busy machine may take a while to give the woken process the answer.
+    for (let i = 0; i < 100 && woken.version !== 'v2'; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       woken = await ask();
     }
