@@ -23,7 +23,9 @@
  *    (campaign.ts); `--only campaign` measures this part alone;
  * 9. analytics: `npm run analytics` on a million lines of a generated week, against reading and parsing
  *    the same lines alone, and its peak memory on a quarter, a half and all of them (analytics.ts);
- *    `--only analytics` measures this part alone.
+ *    `--only analytics` measures this part alone;
+ * 10. sizes, `--only size` alone and never in a full run: cold first replies, warm latency, peak memory
+ *    and cost at the vCPU shares FC allows, each child in a CPU cgroup of that quota (size.ts).
  *
  * The machine is shared and noisy, so every figure is CPU time (user + system) but two, which say so:
  * receipts (wall time, a caller's wait) and throughput (requests per second). The

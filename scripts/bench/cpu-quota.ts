@@ -24,14 +24,17 @@ export type CpuGroup = {
   readonly path: string;
 };
 
-/** The groups, one a share, or why there are none. Removed at exit at the latest. */
-export function openCpuGroups(shares: readonly number[]): CpuGroup[] | string {
-  if (!existsSync(join(CPU_CONTROLLER, 'cpu.cfs_quota_us')))
-    return `no cgroup v1 cpu controller at ${CPU_CONTROLLER}`;
+/**
+ * The groups, one a share, or why there are none. Removed at exit at the latest. `controller` is where
+ * the cgroup v1 `cpu` controller is mounted (a test names one that is not there).
+ */
+export function openCpuGroups(shares: readonly number[], controller = CPU_CONTROLLER): CpuGroup[] | string {
+  if (!existsSync(join(controller, 'cpu.cfs_quota_us')))
+    return `no cgroup v1 cpu controller at ${controller}`;
   const groups: CpuGroup[] = [];
   try {
     for (const share of shares) {
-      const path = join(CPU_CONTROLLER, `vms-callflow-bench-${process.pid}-${Math.round(share * 100)}`);
+      const path = join(controller, `vms-callflow-bench-${process.pid}-${Math.round(share * 100)}`);
       mkdirSync(path);
       groups.push({ share, path });
       writeFileSync(join(path, 'cpu.cfs_period_us'), String(PERIOD_US));
