@@ -23,7 +23,9 @@
  *    (campaign.ts); `--only campaign` measures this part alone;
  * 9. analytics: `npm run analytics` on a million lines of a generated week, against reading and parsing
  *    the same lines alone, and its peak memory on a quarter, a half and all of them (analytics.ts);
- *    `--only analytics` measures this part alone.
+ *    `--only analytics` measures this part alone;
+ * 10. sizes, `--only size` alone and never in a full run: cold first replies, warm latency, peak memory
+ *    and cost at the vCPU shares FC allows, each child in a CPU cgroup of that quota (size.ts).
  *
  * The machine is shared and noisy, so every figure is CPU time (user + system) but two, which say so:
  * receipts (wall time, a caller's wait) and throughput (requests per second). The
@@ -85,8 +87,9 @@ import { type BenchOss, buildSdkVariant, measureOssRefresh, type RefreshPlan, st
 import { measureReceipts } from './receipts';
 import { measureRulesScale, type RulesPlan } from './rules';
 import { measureSimulator } from './simulator';
+import { measureSizes, type SizePlan } from './size';
 import { killServers, measureThroughput, type ThroughputPlan } from './throughput';
-import { measureWarm, type WarmPlan } from './warm';
+import { measureWarm, prepareMixes, type WarmPlan } from './warm';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -104,7 +107,7 @@ export const PROGRAM = {
     only: {
       type: 'string',
       value: 'PART',
-      help: 'measure one part alone: campaign (npm run call against the VMS API stand-in; about 75 s, --quick 30 s), analytics (npm run analytics on a million lines; about 2 min, --quick 250,000 lines) or cold (the compiled bank example as a RULES_FILE beside the bundle against the default rules and RULES; about 20 s)',
+      help: 'measure one part alone: campaign (npm run call against the VMS API stand-in; about 75 s, --quick 30 s), analytics (npm run analytics on a million lines; about 2 min, --quick 250,000 lines) cold (the compiled bank example as a RULES_FILE beside the bundle against the default rules and RULES; about 20 s) or size (cold first replies, warm latency, memory and cost at the vCPU shares FC allows, each child in a CPU cgroup of that quota; about 3 min, --quick 1 min; not measured where no cgroup v1 cpu controller is writable)',
     },
   },
   commands: {
@@ -129,6 +132,7 @@ type Plan = {
   readonly ossRefresh: RefreshPlan;
   readonly campaign: CampaignPlan;
   readonly analytics: AnalyticsPlan;
+  readonly size: SizePlan;
 };
 
 /** Sample counts and time budgets; `--quick` trades precision for a run of about 1 min. */
@@ -148,6 +152,7 @@ const planFor = (quick: boolean): Plan =>
           budgetMs: 15_000,
         },
         analytics: { weekCalls: 1_000, lines: 250_000, rounds: 1 },
+        size: { rounds: 2, perRound: 1, burst: 500, paced: 100, gapMs: 10, budgetMs: 30_000 },
       }
     : {
         cold: { rounds: 5, perRound: 6, budgetMs: 40_000 },
@@ -163,6 +168,7 @@ const planFor = (quick: boolean): Plan =>
           budgetMs: 45_000,
         },
         analytics: { weekCalls: 2_000, lines: 1_000_000, rounds: 3 },
+        size: { rounds: 3, perRound: 3, burst: 1_000, paced: 300, gapMs: 10, budgetMs: 120_000 },
       };
 
 /**
@@ -396,7 +402,7 @@ export async function main(argv: readonly string[], io: CommandIo = PROCESS_IO):
 }
 
 /** The parts `--only` can name. */
-const PARTS = ['campaign', 'analytics', 'cold'] as const;
+const PARTS = ['campaign', 'analytics', 'cold', 'size'] as const;
 type Part = (typeof PARTS)[number];
 
 async function bench(
@@ -412,7 +418,9 @@ async function bench(
       ? await measureFunctions(PLAN, quick)
       : only === 'cold'
         ? await measureRulesFileCold(PLAN)
-        : { rows: [], notes: [] };
+        : only === 'size'
+          ? await measureSizesPart(PLAN)
+          : { rows: [], notes: [] };
   const rows = [
     ...measured.rows,
     ...(only === undefined || only === 'campaign' ? await measureCampaign(PLAN.campaign) : []),
@@ -472,6 +480,29 @@ async function measureRulesFileCold(PLAN: Plan): Promise<{ rows: Row[]; notes: s
     ],
     notes: [],
   };
+}
+
+/** `--only size`: the inbound and report bundles at the vCPU shares FC allows (size.ts). */
+async function measureSizesPart(PLAN: Plan): Promise<{ rows: Row[]; notes: string[] }> {
+  reportProgress('building');
+  const dist = await buildPrivateDist();
+  const bankRulesJson = compileBankRules(dist);
+  reportProgress("walking the bank example's calls");
+  const mixes = await prepareMixes(
+    { warmup: PLAN.size.burst, perRound: PLAN.size.paced, rounds: 1, budgetMs: 0 },
+    bankRulesJson,
+    dist,
+  );
+  return await measureSizes(
+    {
+      dist,
+      compiledFile: writeCompiledBankFile(dist),
+      bankRulesJson,
+      bankEvents: mixes.bank.map((prepared) => prepared.event),
+      callin: callinEvent(),
+    },
+    PLAN.size,
+  );
 }
 
 /** Parts 1 to 7: the functions, from a build of their own. */

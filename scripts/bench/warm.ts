@@ -218,14 +218,14 @@ const bankTurns = (call: number): Turn[] => [
 ];
 
 /** The prepared events of each child: enough for its warm-up and its timed callbacks. */
-type Mixes = Readonly<Record<'inbound' | 'outbound' | 'bank', readonly Prepared[]>>;
+export type Mixes = Readonly<Record<'inbound' | 'outbound' | 'bank', readonly Prepared[]>>;
 
 /**
  * Default rules: inbound calls of four turns to the inbound function, and for every four inbound events
  * the first event of an outbound (SmartCall) call, whose DynamicId names the flow to start, to the
  * outbound function. JSON rules with a calendar: inbound calls of the bank example.
  */
-async function prepareMixes(plan: WarmPlan, bankRulesJson: string, dist: string): Promise<Mixes> {
+export async function prepareMixes(plan: WarmPlan, bankRulesJson: string, dist: string): Promise<Mixes> {
   const count = plan.warmup + plan.perRound;
   return await refusingLoggedErrors(async () => {
     const hotline = await startInstance(dist, 'inbound');

@@ -116,12 +116,24 @@ function spliceProvisionConfig(
 
 /** The function's `memorySize` as s.yaml gives it (merge keys followed), when it is a number. */
 export function readMemorySize(text: string, resource: string): number | undefined {
-  const doc = parseDocument(text, { merge: true });
-  const js = doc.toJS({ maxAliasCount: 1000 }) as {
-    resources?: Record<string, { props?: { memorySize?: unknown } }>;
-  } | null;
-  const memory = js?.resources?.[resource]?.props?.memorySize;
+  const memory = readFunctionProps(text).find(([name]) => name === resource)?.[1].memorySize;
   return typeof memory === 'number' && Number.isFinite(memory) ? memory : undefined;
+}
+
+/**
+ * Every resource's props in s.yaml as `s` merges them (anchors and merge keys applied, `${…}` left as
+ * written), by resource name; none when the text is not YAML.
+ */
+export function readFunctionProps(text: string): [string, Record<string, unknown>][] {
+  const doc = parseDocument(text, { merge: true });
+  if (doc.errors.length > 0) return [];
+  const js = doc.toJS({ maxAliasCount: 1000 }) as { resources?: unknown } | null;
+  const resources = js?.resources;
+  if (typeof resources !== 'object' || resources === null) return [];
+  return Object.entries(resources as Record<string, { props?: unknown }>).flatMap(([name, resource]) => {
+    const props = resource?.props;
+    return typeof props === 'object' && props !== null ? [[name, props as Record<string, unknown>]] : [];
+  });
 }
 
 /** The scheduled actions of a function's `provisionConfig` in s.yaml, as far as they read as actions. */

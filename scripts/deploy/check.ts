@@ -4,7 +4,8 @@
  * rules would fail validation on the first call, or whose environment is over FC's 4 KB (all variables
  * together, RULES included). Set ALLOW_OPEN_DEPLOY=1 to deploy an open test stage. Inline rules whose
  * holiday data runs out within 45 days, an environment from 3 KB, and a warm schedule (`npm run capacity`)
- * whose calendar period ends within 45 days, get a warning.
+ * whose calendar period ends within 45 days, get a warning. A function's `cpu` and `memorySize` outside
+ * what FC takes (steps, bounds, 1 to 4 GB a vCPU) are refused; a `memorySize` without `cpu` gets a warning.
  *
  *   npm run deploy:check
  *
@@ -25,10 +26,11 @@ import { ROOT } from '../../dev/fc-event';
 import { isValidTimeZone, toLocalTime } from '../../shared/calendar/local-time';
 import { describeScheduleEnd } from '../../shared/capacity/warm-schedule';
 import { ConfigError, readConfig } from '../../shared/config/config';
+import { checkInstanceSize, describeMissingCpu } from '../../shared/fc/instance-size';
 import { describeShortfall, findHolidayDataShortfalls } from '../../shared/rules/holiday-coverage';
 import { loadRules } from '../../shared/rules/load-rules';
 import { parseYaml } from '../../shared/rules/yaml-parser';
-import { readScheduledActions } from '../capacity/s-yaml-capacity';
+import { readFunctionProps, readScheduledActions } from '../capacity/s-yaml-capacity';
 import { measureEnvironment, readFunctionEnvironments } from './environment-size';
 
 export const PROGRAM = {
@@ -114,7 +116,11 @@ export function main(argv: readonly string[], io: CheckIo = PROCESS_IO): number 
   const size = measureEnvironment(environments.ok ? undefined : (env.RULES ?? ''), environments);
   if (size.level === 'over') problems.push(size.message);
   else if (size.level === 'warning') warnings.push(size.message);
-  warnings.push(...scheduleWarnings(io.sYaml ?? join(ROOT, 's.yaml'), Date.now()));
+  const sYamlText = readSYaml(io.sYaml ?? join(ROOT, 's.yaml'));
+  warnings.push(...scheduleWarnings(sYamlText, Date.now()));
+  const sizes = sizeProblems(sYamlText);
+  problems.push(...sizes.problems);
+  warnings.push(...sizes.warnings);
   if (problems.length > 0) return refuse(problems);
   for (const warning of warnings) say(`warning: ${warning}`);
   if (size.level === 'ok') say(size.message);
@@ -122,17 +128,37 @@ export function main(argv: readonly string[], io: CheckIo = PROCESS_IO): number 
   return EXIT.ok;
 }
 
+/** s.yaml's text, or undefined when it cannot be read: the environment check says so. */
+function readSYaml(sYaml: string): string | undefined {
+  try {
+    return readFileSync(sYaml, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Each function's `cpu` and `memorySize` against FC's rules (shared/fc/instance-size.ts): a pair FC
+ * would refuse is a problem, a `memorySize` without `cpu` a warning. A function giving neither gets the
+ * fc3 component's default pair (512 MB, 0.35 vCPU), which FC takes.
+ */
+function sizeProblems(text: string | undefined): { problems: string[]; warnings: string[] } {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  for (const [fn, props] of readFunctionProps(text ?? '')) {
+    if (props.cpu === undefined && props.memorySize === undefined) continue;
+    problems.push(...checkInstanceSize(fn, props));
+    if (props.cpu === undefined) warnings.push(describeMissingCpu(fn, props.memorySize));
+  }
+  return { problems, warnings };
+}
+
 /**
  * The warnings of the functions' warm schedules in s.yaml (`npm run capacity`): a calendar period ending
- * within 45 days, or ended. None when s.yaml cannot be read: the environment check says so.
+ * within 45 days, or ended. None when s.yaml cannot be read.
  */
-function scheduleWarnings(sYaml: string, now: number): string[] {
-  let text: string;
-  try {
-    text = readFileSync(sYaml, 'utf8');
-  } catch {
-    return [];
-  }
+function scheduleWarnings(text: string | undefined, now: number): string[] {
+  if (text === undefined) return [];
   return CAPACITY_FUNCTIONS.flatMap((fn) => {
     const actions = readScheduledActions(text, fn);
     const zone = actions[0]?.timeZone;

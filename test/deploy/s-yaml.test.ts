@@ -37,6 +37,7 @@ import { startFcApiStandIn } from '../../dev/fc-api-server';
 import { routeFunctionLogs } from '../../dev/function-logs';
 import { findFunctionNames } from '../../scripts/build/build';
 import { EnvSchema, readConfig } from '../../shared/config/config';
+import { checkInstanceSize } from '../../shared/fc/instance-size';
 import { ROOT } from '../support/fc-event';
 import { createProjectCopy } from '../support/project-copy';
 
@@ -74,6 +75,7 @@ const FunctionPropsSchema = v.object({
   code: v.string(),
   handler: v.string(),
   memorySize: v.number(),
+  cpu: v.optional(v.number()),
   timeout: v.number(),
   logConfig: v.unknown(),
   environmentVariables: v.record(v.string(), v.string()),
@@ -321,6 +323,14 @@ describe('s.yaml rendered by s preview', { timeout: 120_000 }, () => {
       assert.ok(props.memorySize >= 128 && props.memorySize % 64 === 0, `${name}: ${props.memorySize} MB`);
       assert.ok(props.timeout >= 1 && props.timeout <= 30, `${name}: ${props.timeout} s`);
       assert.equal(props.logConfig, 'auto', name);
+    }
+  });
+
+  it('sets cpu explicitly beside memorySize, a pair FC takes (steps, bounds, 1 to 4 GB a vCPU)', () => {
+    for (const name of findFunctionNames()) {
+      const props = propsOf(rendered, name);
+      assert.equal(typeof props.cpu, 'number', `${name} has no cpu: FC would pick one`);
+      assert.deepEqual(checkInstanceSize(name, props), [], name);
     }
   });
 

@@ -167,3 +167,38 @@ describe('deploy:check and the warm schedule', () => {
     assert.equal(runCheck(SECRETS, scheduled(10)).status, 0);
   });
 });
+
+describe("deploy:check on the functions' size", () => {
+  function sized(inbound: string, report: string): string {
+    const text = S_YAML.replace(
+      '      functionName: x-inbound\n',
+      `      functionName: x-inbound\n${inbound}`,
+    ).replace(
+      '  report:\n    props:\n      <<: *function\n',
+      `  report:\n    props:\n      <<: *function\n${report}`,
+    );
+    const sYaml = project();
+    writeFileSync(sYaml, text);
+    return sYaml;
+  }
+
+  it('refuses a cpu and memorySize FC would refuse, naming the function and what would do', () => {
+    const run = runCheck(
+      SECRETS,
+      sized('      cpu: 0.5\n      memorySize: 256\n', '      cpu: 0.12\n      memorySize: 128\n'),
+    );
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /inbound: cpu 0\.5 with memorySize 256 is outside FC's ratio .* cpu 0\.1–0\.25/);
+    assert.match(run.stderr, /report: cpu 0\.12 is not a multiple of 0\.05/);
+  });
+
+  it('accepts a valid pair, and warns of a memorySize without cpu', () => {
+    const run = runCheck(
+      SECRETS,
+      sized('      cpu: 0.25\n      memorySize: 256\n', '      memorySize: 128\n'),
+    );
+    assert.equal(run.status, 0);
+    assert.doesNotMatch(run.stderr, /inbound: /);
+    assert.match(run.stderr, /warning: report: no cpu: FC picks .* \(it allows 0\.05–0\.1\)/);
+  });
+});
