@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { send } from '../../../dev/custom-runtime-client';
 import { ROOT } from '../../../dev/fc-event';
 import {
   createCustomRuntimeServer,
@@ -13,7 +14,7 @@ import {
 } from '../../../functions/custom-runtime/server';
 import { MAX_BODY_BYTES } from '../../../shared/protocol/http';
 import { MAX_REPORT_BODY_BYTES } from '../../../shared/report/handle-report';
-import { send, viaCustomRuntime } from '../../support/custom-runtime-invoker';
+import { viaCustomRuntime } from '../../support/custom-runtime-invoker';
 import { type FcHandler, formCallback, loadWithEnv } from '../../support/fc-event';
 
 const servers: Server[] = [];
