@@ -23,7 +23,9 @@
  *    (campaign.ts); `--only campaign` measures this part alone;
  * 9. analytics: `npm run analytics` on a million lines of a generated week, against reading and parsing
  *    the same lines alone, and its peak memory on a quarter, a half and all of them (analytics.ts);
- *    `--only analytics` measures this part alone.
+ *    `--only analytics` measures this part alone;
+ * 10. the custom runtime: one instance as server.js at 1, 10 and 50 requests in flight against the built-in
+ *    runtime's one at a time, in callbacks per CPU-second (custom.ts); `--only custom` measures it alone.
  *
  * The machine is shared and noisy, so every figure is CPU time (user + system) but two, which say so:
  * receipts (wall time, a caller's wait) and throughput (requests per second). The
@@ -80,6 +82,7 @@ import {
   type Row,
   reportProgress,
 } from './common';
+import { type CustomPlan, measureCustom } from './custom';
 import { type BenchLookups, expectLookupForm, LOOKUP_ENV, startBenchLookups } from './lookups';
 import { type BenchOss, buildSdkVariant, measureOssRefresh, type RefreshPlan, startBenchOss } from './oss';
 import { measureReceipts } from './receipts';
@@ -104,7 +107,7 @@ export const PROGRAM = {
     only: {
       type: 'string',
       value: 'PART',
-      help: 'measure one part alone: campaign (npm run call against the VMS API stand-in; about 75 s, --quick 30 s), analytics (npm run analytics on a million lines; about 2 min, --quick 250,000 lines) or cold (the compiled bank example as a RULES_FILE beside the bundle against the default rules and RULES; about 20 s)',
+      help: 'measure one part alone: campaign (npm run call against the VMS API stand-in; about 75 s, --quick 30 s), analytics (npm run analytics on a million lines; about 2 min, --quick 250,000 lines) cold (the compiled bank example as a RULES_FILE beside the bundle against the default rules and RULES; about 20 s) or custom (server.js, the custom-runtime entry, at 1, 10 and 50 requests in flight against the built-in runtime answering one at a time; about 40 s, --quick 10 s)',
     },
   },
   commands: {
@@ -129,6 +132,7 @@ type Plan = {
   readonly ossRefresh: RefreshPlan;
   readonly campaign: CampaignPlan;
   readonly analytics: AnalyticsPlan;
+  readonly custom: CustomPlan;
 };
 
 /** Sample counts and time budgets; `--quick` trades precision for a run of about 1 min. */
@@ -148,6 +152,7 @@ const planFor = (quick: boolean): Plan =>
           budgetMs: 15_000,
         },
         analytics: { weekCalls: 1_000, lines: 250_000, rounds: 1 },
+        custom: { rounds: 2, warmup: 500, requests: 1_000, budgetMs: 10_000 },
       }
     : {
         cold: { rounds: 5, perRound: 6, budgetMs: 40_000 },
@@ -163,6 +168,7 @@ const planFor = (quick: boolean): Plan =>
           budgetMs: 45_000,
         },
         analytics: { weekCalls: 2_000, lines: 1_000_000, rounds: 3 },
+        custom: { rounds: 5, warmup: 2_000, requests: 3_000, budgetMs: 40_000 },
       };
 
 /**
@@ -396,7 +402,7 @@ export async function main(argv: readonly string[], io: CommandIo = PROCESS_IO):
 }
 
 /** The parts `--only` can name. */
-const PARTS = ['campaign', 'analytics', 'cold'] as const;
+const PARTS = ['campaign', 'analytics', 'cold', 'custom'] as const;
 type Part = (typeof PARTS)[number];
 
 async function bench(
@@ -412,7 +418,9 @@ async function bench(
       ? await measureFunctions(PLAN, quick)
       : only === 'cold'
         ? await measureRulesFileCold(PLAN)
-        : { rows: [], notes: [] };
+        : only === 'custom'
+          ? { rows: await measureCustom(PLAN.custom, await buildPrivateDist()), notes: [] }
+          : { rows: [], notes: [] };
   const rows = [
     ...measured.rows,
     ...(only === undefined || only === 'campaign' ? await measureCampaign(PLAN.campaign) : []),
@@ -503,6 +511,7 @@ async function measureFunctions(PLAN: Plan, quick: boolean): Promise<{ rows: Row
   const warm = await measureWarm(PLAN.warm, bankRulesJson, dist, lookups, classifier);
   lookups.stop();
   rows.push(...warm.rows);
+  rows.push(...(await measureCustom(PLAN.custom, dist)));
   const rules = measureRulesScale(PLAN.rules, dist);
   rows.push(...rules.rows);
   reportProgress(`callbacks while OSS hangs (${plural(PLAN.ossRefresh.rounds, 'round')})`);
