@@ -52,8 +52,8 @@ export function createCustomRuntimeServer(handler: EventHandler, options: Custom
   const server = createServer((req, res) => {
     const timer = setTimeout(() => {
       log('warn', 'request took too long; answered 504', { requestId: requestIdOf(req), ms: deadlineMs });
-      send(res, failAnswer(504, 'the function took too long'));
-      req.destroy();
+      // The connection closes after this answer; the handler's own, should it come, is dropped.
+      send(res, failAnswer(504, 'the function took too long'), true);
     }, deadlineMs);
     res.on('close', () => clearTimeout(timer));
     serve(req, handler, { maxBodyBytes, now, log }).then(
@@ -155,10 +155,10 @@ function readBody(req: IncomingMessage, maxBodyBytes: number): Promise<Buffer | 
   });
 }
 
-function send(res: ServerResponse, answer: HttpAnswer): void {
+function send(res: ServerResponse, answer: HttpAnswer, close = false): void {
   if (res.headersSent || res.destroyed) return;
   // The body may still be arriving (a refused one): the connection is closed after this answer.
-  if (!res.req.complete) res.setHeader('connection', 'close');
+  if (close || !res.req.complete) res.setHeader('connection', 'close');
   res.writeHead(answer.status, { ...answer.headers, 'content-length': String(answer.body.length) });
   res.end(answer.body);
 }
