@@ -26,6 +26,8 @@
  *    `--only analytics` measures this part alone;
  * 10. sizes, `--only size` alone and never in a full run: cold first replies, warm latency, peak memory
  *    and cost at the vCPU shares FC allows, each child in a CPU cgroup of that quota (size.ts).
+ * 11. the custom runtime: one instance as server.js at 1, 10 and 50 requests in flight against the built-in
+ *    runtime's one at a time, in callbacks per CPU-second (custom.ts); `--only custom` measures it alone.
  *
  * The machine is shared and noisy, so every figure is CPU time (user + system) but two, which say so:
  * receipts (wall time, a caller's wait) and throughput (requests per second). The
@@ -82,6 +84,7 @@ import {
   type Row,
   reportProgress,
 } from './common';
+import { type CustomPlan, measureCustom } from './custom';
 import { type BenchLookups, expectLookupForm, LOOKUP_ENV, startBenchLookups } from './lookups';
 import { type BenchOss, buildSdkVariant, measureOssRefresh, type RefreshPlan, startBenchOss } from './oss';
 import { measureReceipts } from './receipts';
@@ -107,7 +110,7 @@ export const PROGRAM = {
     only: {
       type: 'string',
       value: 'PART',
-      help: 'measure one part alone: campaign (npm run call against the VMS API stand-in; about 75 s, --quick 30 s), analytics (npm run analytics on a million lines; about 2 min, --quick 250,000 lines) cold (the compiled bank example as a RULES_FILE beside the bundle against the default rules and RULES; about 20 s) or size (cold first replies, warm latency, memory and cost at the vCPU shares FC allows, each child in a CPU cgroup of that quota; about 3 min, --quick 1 min; not measured where no cgroup v1 cpu controller is writable)',
+      help: 'measure one part alone: campaign (npm run call against the VMS API stand-in; about 75 s, --quick 30 s), analytics (npm run analytics on a million lines; about 2 min, --quick 250,000 lines), cold (the compiled bank example as a RULES_FILE beside the bundle against the default rules and RULES; about 20 s), size (cold first replies, warm latency, memory and cost at the vCPU shares FC allows, each child in a CPU cgroup of that quota; about 3 min, --quick 1 min; not measured where no cgroup v1 cpu controller is writable) or custom (server.js, the custom-runtime entry, at 1, 10 and 50 requests in flight against the built-in runtime answering one at a time; about 40 s, --quick 10 s)',
     },
   },
   commands: {
@@ -133,6 +136,7 @@ type Plan = {
   readonly campaign: CampaignPlan;
   readonly analytics: AnalyticsPlan;
   readonly size: SizePlan;
+  readonly custom: CustomPlan;
 };
 
 /** Sample counts and time budgets; `--quick` trades precision for a run of about 1 min. */
@@ -153,6 +157,7 @@ const planFor = (quick: boolean): Plan =>
         },
         analytics: { weekCalls: 1_000, lines: 250_000, rounds: 1 },
         size: { rounds: 2, perRound: 1, burst: 500, paced: 100, gapMs: 10, budgetMs: 30_000 },
+        custom: { rounds: 2, warmup: 500, requests: 1_000, budgetMs: 10_000 },
       }
     : {
         cold: { rounds: 5, perRound: 6, budgetMs: 40_000 },
@@ -169,6 +174,7 @@ const planFor = (quick: boolean): Plan =>
         },
         analytics: { weekCalls: 2_000, lines: 1_000_000, rounds: 3 },
         size: { rounds: 3, perRound: 3, burst: 1_000, paced: 300, gapMs: 10, budgetMs: 120_000 },
+        custom: { rounds: 5, warmup: 2_000, requests: 3_000, budgetMs: 40_000 },
       };
 
 /**
@@ -402,7 +408,7 @@ export async function main(argv: readonly string[], io: CommandIo = PROCESS_IO):
 }
 
 /** The parts `--only` can name. */
-const PARTS = ['campaign', 'analytics', 'cold', 'size'] as const;
+const PARTS = ['campaign', 'analytics', 'cold', 'size', 'custom'] as const;
 type Part = (typeof PARTS)[number];
 
 async function bench(
@@ -420,7 +426,9 @@ async function bench(
         ? await measureRulesFileCold(PLAN)
         : only === 'size'
           ? await measureSizesPart(PLAN)
-          : { rows: [], notes: [] };
+          : only === 'custom'
+            ? { rows: await measureCustom(PLAN.custom, await buildPrivateDist()), notes: [] }
+            : { rows: [], notes: [] };
   const rows = [
     ...measured.rows,
     ...(only === undefined || only === 'campaign' ? await measureCampaign(PLAN.campaign) : []),
@@ -534,6 +542,7 @@ async function measureFunctions(PLAN: Plan, quick: boolean): Promise<{ rows: Row
   const warm = await measureWarm(PLAN.warm, bankRulesJson, dist, lookups, classifier);
   lookups.stop();
   rows.push(...warm.rows);
+  rows.push(...(await measureCustom(PLAN.custom, dist)));
   const rules = measureRulesScale(PLAN.rules, dist);
   rows.push(...rules.rows);
   reportProgress(`callbacks while OSS hangs (${plural(PLAN.ossRefresh.rounds, 'round')})`);

@@ -159,7 +159,7 @@ type Turn = { readonly type: string; readonly content: Record<string, string>; r
  * returns every call's events in order. Each reply must be a success and, but for the last turn, carry a
  * dynamic_id, with the action a turn expects when it says.
  */
-async function walkCalls(
+export async function walkCalls(
   handler: FcHandler,
   calls: number,
   callIdBase: number,
@@ -198,7 +198,7 @@ async function walkCalls(
 const caller = (call: number) => `152${String(10_000_000 + call).slice(-8)}`;
 
 /** The embedded default hotline: greeting and menu, silence arms the keys, key 1 (hours), "转人工". */
-const hotlineTurns = (call: number): Turn[] => [
+export const hotlineTurns = (call: number): Turn[] => [
   { type: 'callin', content: { caller: caller(call), callee: '05923391657' }, expect: 'answer' },
   { type: 'mute', content: {}, expect: 'dtmf' },
   { type: 'dtmf', content: { dtmf_digits: '1' }, expect: 'dtmf' },

@@ -25,7 +25,7 @@ const root = resolve(import.meta.dirname, '../..');
 export const PROGRAM = {
   name: 'build',
   summary:
-    'Bundles each functions/<name>/index.ts into dist/<name>/index.js with esbuild (the folder s deploy uploads) and prints the sizes.',
+    'Bundles each functions/<name>/index.ts into dist/<name>/index.js with esbuild (the folder s deploy uploads), with server.js beside it for the custom runtime, and prints the sizes.',
   single: true,
   options: {
     quiet: { type: 'boolean', help: 'print nothing (the tests build this way)' },
@@ -49,6 +49,9 @@ export const PROGRAM = {
     },
   },
 } as const satisfies ProgramSpec;
+
+/** The custom runtime's server (functions/custom-runtime), built as `server.js` into every function's folder. */
+const CUSTOM_RUNTIME_SOURCE = join(root, 'functions', 'custom-runtime', 'main.ts');
 
 const WORDING_SOURCE = join(root, 'shared', 'schema', 'word-issues.ts');
 
@@ -203,6 +206,10 @@ export async function buildBundles({
       ],
     });
     rows.push(`  dist/${name}/index.js  ${kb(statSync(outfile).size)}  (${describeShares(result.metafile)})`);
+    // The same handler behind an HTTP server, for FC's custom runtime: it loads ./index.js beside it.
+    const serverFile = join(root, 'dist', name, 'server.js');
+    await build({ ...common, entryPoints: [CUSTOM_RUNTIME_SOURCE], outfile: serverFile });
+    rows.push(`  dist/${name}/server.js  ${kb(statSync(serverFile).size)}  (the custom runtime's entry)`);
     if (!readsRules(result.metafile)) continue;
     // A function that reads rules gets the YAML parser beside it, loaded only for YAML rules.
     const yamlFile = join(root, 'dist', name, 'yaml-parser.js');

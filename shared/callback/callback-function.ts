@@ -154,8 +154,10 @@ export function createCallbackFunction(options: {
   const now = options.host?.now ?? (() => Date.now());
   const log = createProcessLogger(options.name, { write: options.host?.writeLog, now });
   /**
-   * FC's context of the request at hand (its credentials are the freshest: STS keys rotate), kept as
-   * given and read only when OSS is: a function without `RULES_URL` never parses it.
+   * FC's context of the latest request (its credentials are the freshest: STS keys rotate), kept as
+   * given and read only when OSS is: a function without `RULES_URL` never parses it. In the custom
+   * runtime many requests are in flight at once and a read may use a later request's context: every
+   * request of an instance carries the same role and region, so any of them signs as well.
    */
   let latestContext: unknown;
   const context = () => readFcContext(latestContext);

@@ -45,7 +45,11 @@ export type LookupClientOptions = {
   readonly transport?: LookupTransport;
 };
 
-/** Attempts in flight at once by default: an instance serves one call event at a time, so this is ample. */
+/**
+ * Attempts in flight at once by default. A built-in runtime's instance serves one call event at a time; a
+ * custom-runtime instance serves up to its `instanceConcurrency` (s.yaml caps it at 50), so this is ample
+ * for either: past it, the least recently asked-for attempt is aborted.
+ */
 export const DEFAULT_MAX_IN_FLIGHT = 64;
 /** Answers kept for a duplicated or next callback, at most: the least recently asked for go first. */
 export const MAX_SETTLED = 256;

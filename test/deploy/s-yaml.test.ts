@@ -164,12 +164,39 @@ async function renderSYaml(variables: Record<string, string> = {}): Promise<Rend
   return v.parse(RenderedSYamlSchema, JSON.parse(run.stdout));
 }
 
+/** The custom-runtime mode's file (s.custom.yaml), which extends s.yaml. */
+const CUSTOM_FILE = 's.custom.yaml';
+
+/** What s.custom.yaml adds to every function's props. */
+const CustomRuntimePropsSchema = v.object({
+  runtime: v.literal('custom.debian10'),
+  handler: v.string(),
+  instanceConcurrency: v.number(),
+  customRuntimeConfig: v.strictObject({
+    command: v.tuple([v.literal('/var/fc/lang/nodejs20/bin/node')]),
+    args: v.tuple([v.literal('server.js')]),
+    port: v.literal(9000),
+  }),
+});
+
+/** s.custom.yaml rendered from a folder holding only it and s.yaml: each function's props, as rendered. */
+async function renderCustomMode(variables: Record<string, string> = {}): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(scratch, 'render-'));
+  for (const file of ['s.yaml', CUSTOM_FILE]) cpSync(join(ROOT, file), join(dir, file));
+  const run = await runS(['preview', '-t', CUSTOM_FILE, '-o', 'json', '--silent'], dir, variables);
+  assert.equal(run.exitCode, 0, describeRun(run));
+  const rendered = JSON.parse(run.stdout) as {
+    resources: Record<string, { props: Record<string, unknown> }>;
+  };
+  return Object.fromEntries(Object.entries(rendered.resources).map(([name, { props }]) => [name, props]));
+}
+
 /** Deploys a project copy through the stub component; returns the run and what the stub recorded. */
 async function deployWithStub(
   project: string,
   args: readonly string[],
   variables: Record<string, string> = {},
-): Promise<{ run: SRun; records: DeployRecord[] }> {
+): Promise<{ run: SRun; records: DeployRecord[]; raw: Record<string, unknown>[] }> {
   const recordFile = join(project, 'deploy-record.jsonl');
   const run = await runS(args, project, {
     FC_COMPONENT: STUB_COMPONENT,
@@ -178,10 +205,11 @@ async function deployWithStub(
     ...variables,
   });
   const lines = existsSync(recordFile) ? readFileSync(recordFile, 'utf8').split('\n') : [];
-  const records = lines
+  const raw = lines
     .filter((line) => line.trim() !== '')
-    .map((line) => v.parse(DeployRecordSchema, JSON.parse(line)));
-  return { run, records };
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const records = raw.map((record) => v.parse(DeployRecordSchema, record));
+  return { run, records, raw };
 }
 
 function loadModule(file: string): Record<string, unknown> {
@@ -257,6 +285,15 @@ const RUNS = {
       restoreLogs();
       await standIn.close();
     }
+  })(),
+  previewCustom: renderCustomMode({ INSTANCE_CONCURRENCY: '10' }),
+  previewCustomDefault: renderCustomMode(),
+  deployCustom: (async () => {
+    const project = createProjectCopy(scratch, [CUSTOM_FILE]);
+    return {
+      project,
+      ...(await deployWithStub(project, ['deploy', '-y', '-t', CUSTOM_FILE, '-o', 'json', '--silent'])),
+    };
   })(),
   brokenBuild: (async () => {
     const project = createProjectCopy(scratch);
@@ -476,5 +513,57 @@ describe('s deploy through a stub component', { timeout: 120_000 }, () => {
     assert.notEqual(run.exitCode, 0, describeRun(run));
     assert.match(run.stdout + run.stderr, /pre-action failed/);
     assert.deepEqual(records, []);
+  });
+});
+
+describe('the custom-runtime mode (s.custom.yaml)', { timeout: 120_000 }, () => {
+  it("renders s.yaml's functions on custom.debian10 with server.js, and changes nothing else", async () => {
+    const custom = await RUNS.previewCustom;
+    const builtIn = await RUNS.preview;
+    assert.deepEqual(Object.keys(custom).sort(), findFunctionNames());
+    for (const name of findFunctionNames()) {
+      const props = v.parse(CustomRuntimePropsSchema, custom[name]);
+      assert.equal(props.instanceConcurrency, 10, name);
+      // Every other prop (memory, environment, triggers, and any capacity) is s.yaml's own.
+      assert.deepEqual(
+        { ...v.parse(FunctionPropsSchema, custom[name]), runtime: 'nodejs20' },
+        propsOf(builtIn, name),
+        name,
+      );
+    }
+  });
+
+  it('serves 20 callbacks at once per instance unless INSTANCE_CONCURRENCY says otherwise', async () => {
+    const custom = await RUNS.previewCustomDefault;
+    for (const name of findFunctionNames())
+      assert.equal(v.parse(CustomRuntimePropsSchema, custom[name]).instanceConcurrency, 20, name);
+  });
+
+  it('leaves the built-in mode without custom-runtime props', async () => {
+    const dir = mkdtempSync(join(scratch, 'render-'));
+    cpSync(join(ROOT, 's.yaml'), join(dir, 's.yaml'));
+    const run = await runS(['preview', '-t', 's.yaml', '-o', 'json', '--silent'], dir);
+    assert.equal(run.exitCode, 0, describeRun(run));
+    const rendered = JSON.parse(run.stdout) as {
+      resources: Record<string, { props: Record<string, unknown> }>;
+    };
+    for (const [name, { props }] of Object.entries(rendered.resources)) {
+      assert.equal(props.runtime, 'nodejs20', name);
+      assert.ok(!('instanceConcurrency' in props) && !('customRuntimeConfig' in props), name);
+    }
+  });
+
+  it('builds, then deploys each function with server.js beside index.js and the custom-runtime props', async () => {
+    const { project, run, records, raw } = await RUNS.deployCustom;
+    assert.equal(run.exitCode, 0, describeRun(run));
+    assert.deepEqual(records.map((record) => record.resource).sort(), findFunctionNames());
+    for (const [index, record] of records.entries()) {
+      const name = record.resource;
+      assert.equal(record.entry.exists, true, `${name}: no bundle at deploy time`);
+      assert.ok(existsSync(join(project, 'dist', name, 'server.js')), `${name}: no server.js`);
+      const props = v.parse(CustomRuntimePropsSchema, (raw[index] as { props: unknown }).props);
+      assert.equal(props.instanceConcurrency, 20, name);
+      assert.equal(record.props.code, `./dist/${name}`);
+    }
   });
 });

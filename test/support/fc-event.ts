@@ -12,6 +12,13 @@ import {
 import { routeFunctionLogs } from '../../dev/function-logs';
 import { scanLogOutput } from '../../dev/log-scan';
 import { testNow } from './clock';
+import { INVOKER_VARIABLE, viaCustomRuntime } from './custom-runtime-invoker';
+
+/**
+ * Whether {@link loadWithEnv} puts each handler behind the custom runtime's server: the callback suites
+ * run a second time so, in a child process (test/functions/custom-runtime-suites.test.ts).
+ */
+const VIA_CUSTOM_RUNTIME = process.env[INVOKER_VARIABLE] === 'custom-runtime';
 
 export { ROOT } from '../../dev/fc-event';
 // The tests' own helpers over the shared ones in dev/ (which the scripts use too).
@@ -123,5 +130,5 @@ export async function loadWithEnv(
   // With secrets configured the status answers only with one of them.
   const token = (env.CALLBACK_SECRETS ?? '').split(',')[0]?.trim() ?? '';
   await captureLogs(() => handler(fcEvent({ method: 'GET', query: token === '' ? {} : { token } }), context));
-  return handler;
+  return VIA_CUSTOM_RUNTIME ? viaCustomRuntime(handler) : handler;
 }

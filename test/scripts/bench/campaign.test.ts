@@ -72,6 +72,6 @@ describe('the campaign bench', () => {
   it('measures one part alone with --only, and refuses a part it does not have', async () => {
     const { io, err } = captureIo();
     assert.equal(await bench(['--only', 'functions'], io), 2);
-    assert.match(err.join(''), /--only takes campaign or analytics or cold or size, not functions/);
+    assert.match(err.join(''), /--only takes campaign or analytics or cold or size or custom, not functions/);
   });
 });

@@ -1,0 +1,185 @@
+import { writeSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  failAnswer,
+  type HttpAnswer,
+  lifecycleAnswer,
+  toHttpAnswer,
+  tooLargeAnswer,
+  toTriggerEvent,
+} from '../../shared/fc/custom-runtime';
+
+/** An FC 3.0 event handler: `index.handler` of a bundle. */
+export type EventHandler = (event: Buffer, context: unknown) => Promise<unknown>;
+
+export type CustomRuntimeOptions = {
+  /**
+   * Largest body read ({@link MAX_READ_BYTES} by default); a larger one is answered 413 unread. A smaller
+   * one over the handler's own limit reaches the handler, which refuses it as on the built-in runtime.
+   */
+  readonly maxBodyBytes?: number;
+  /**
+   * Milliseconds a request may take, body included, before it is answered 504 (the function's `timeout`
+   * in s.yaml, 10 s, by default; FC ends the invocation there anyway).
+   */
+  readonly deadlineMs?: number;
+  /** The clock of the events' `time` (epoch ms). */
+  readonly now?: () => number;
+  /** Where the server's own log lines go (a refused or failed request): stdout by default. */
+  readonly writeLog?: (line: string) => void;
+};
+
+/**
+ * The most the server reads of a body: twice the largest limit of the handlers (a receipt batch, 1 MB;
+ * test/functions/custom-runtime/server.test.ts checks it), so that every body the built-in runtime would
+ * hand over reaches the handler, which refuses one too large itself, as there (413).
+ */
+export const MAX_READ_BYTES = 2 * 1024 * 1024;
+
+/** The function's `timeout` in s.yaml, in ms. */
+export const DEFAULT_DEADLINE_MS = 10_000;
+
+/**
+ * An HTTP server for FC's custom runtime that hands every request to `handler` as the built-in runtime
+ * would (see shared/fc/custom-runtime.ts), many at once. Keep-alive connections are never closed by the
+ * server (`keepAliveTimeout = 0`): FC's front end keeps them, and a closed one fails a POST with 502.
+ */
+export function createCustomRuntimeServer(handler: EventHandler, options: CustomRuntimeOptions = {}): Server {
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_READ_BYTES;
+  const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const now = options.now ?? Date.now;
+  const log = serverLog(options.writeLog);
+  const server = createServer((req, res) => {
+    const timer = setTimeout(() => {
+      log('warn', 'request took too long; answered 504', { requestId: requestIdOf(req), ms: deadlineMs });
+      // The connection closes after this answer; the handler's own, should it come, is dropped.
+      send(res, failAnswer(504, 'the function took too long'), true);
+    }, deadlineMs);
+    res.on('close', () => clearTimeout(timer));
+    serve(req, handler, { maxBodyBytes, now, log }).then(
+      (answer) => send(res, answer),
+      () => send(res, failAnswer(500, 'internal error')),
+    );
+  });
+  server.keepAliveTimeout = 0;
+  server.requestTimeout = deadlineMs + 1_000;
+  server.headersTimeout = Math.min(deadlineMs, 60_000);
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  return server;
+}
+
+type ServerLog = (level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>) => void;
+
+/**
+ * The server's few log lines, in the handlers' JSON line shape, with the function's name as FC sets it.
+ * Not the handlers' logger: that one reads the configuration, and would double the size of server.js.
+ * Nothing here can hold a phone number (ids, statuses, an error's name).
+ */
+function serverLog(write: (line: string) => void = (line) => writeSync(1, `${line}\n`)): ServerLog {
+  const fn = (process.env.FC_FUNCTION_NAME || 'custom-runtime').slice(0, 64);
+  return (level, msg, fields) =>
+    write(JSON.stringify({ level, msg, time: new Date().toISOString(), fn, ...fields }));
+}
+
+function requestIdOf(req: IncomingMessage): string | undefined {
+  const id = req.headers['x-fc-request-id'];
+  return typeof id === 'string' ? id.slice(0, 128) : undefined;
+}
+
+async function serve(
+  req: IncomingMessage,
+  handler: EventHandler,
+  options: { readonly maxBodyBytes: number; readonly now: () => number; readonly log: ServerLog },
+): Promise<HttpAnswer> {
+  const method = req.method ?? 'GET';
+  const url = req.url ?? '/';
+  const lifecycle = lifecycleAnswer(method, url);
+  if (lifecycle !== undefined) {
+    req.resume();
+    return lifecycle;
+  }
+  const body = await readBody(req, options.maxBodyBytes);
+  if (body === undefined) {
+    options.log('warn', 'request rejected', {
+      status: 413,
+      reason: 'body too large',
+      requestId: requestIdOf(req),
+    });
+    return tooLargeAnswer(options.maxBodyBytes);
+  }
+  const { event, context } = toTriggerEvent(
+    {
+      method,
+      url,
+      rawHeaders: req.rawHeaders,
+      body,
+      remoteAddress: req.socket.remoteAddress,
+      httpVersion: req.httpVersion,
+    },
+    options.now(),
+  );
+  try {
+    return toHttpAnswer(await handler(event, context));
+  } catch (error) {
+    // The error's name only: its message could quote the request.
+    options.log('error', 'request handler crashed', {
+      requestId: context.requestId,
+      error: { name: error instanceof Error ? error.name : typeof error },
+    });
+    return failAnswer(500, 'internal error');
+  }
+}
+
+/** The body, or `undefined` once it passes `maxBodyBytes` (the rest is not read). */
+function readBody(req: IncomingMessage, maxBodyBytes: number): Promise<Buffer | undefined> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBodyBytes) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBodyBytes) {
+        req.removeAllListeners('data');
+        req.removeAllListeners('end');
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks, size)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, answer: HttpAnswer, close = false): void {
+  if (res.headersSent || res.destroyed) return;
+  // The body may still be arriving (a refused one): the connection is closed after this answer.
+  if (close || !res.req.complete) res.setHeader('connection', 'close');
+  res.writeHead(answer.status, { ...answer.headers, 'content-length': String(answer.body.length) });
+  res.end(answer.body);
+}
+
+/**
+ * Starts the server on `0.0.0.0:FC_SERVER_PORT` (9000 by default), as FC's custom runtime expects, and
+ * logs one line once it listens (with the port: `FC_SERVER_PORT=0` picks a free one, for tests).
+ */
+export function startCustomRuntime(
+  handler: EventHandler,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Server {
+  const port = Number(env.FC_SERVER_PORT || 9000);
+  const host = env.FC_SERVER_HOST || '0.0.0.0';
+  const server = createCustomRuntimeServer(handler);
+  const log = serverLog();
+  server.listen(Number.isInteger(port) && port >= 0 && port < 65536 ? port : 9000, host, () => {
+    const address = server.address();
+    log('info', 'custom runtime listening', {
+      port: typeof address === 'object' && address !== null ? address.port : port,
+    });
+  });
+  return server;
+}
