@@ -40,6 +40,7 @@ const VALIDATION_FILES = [
  */
 const SCHEMA_FINGERPRINTS: Readonly<Record<number, string>> = {
   1: '78e2f54baa20ebb6286ddf11f985977f03ad2796f4778679514954f51ce47a1a',
+  2: 'f95342278e7a690ce4554ba20e56fb26a436d666040bfc7cfb689bf37c144308',
 };
 
 const bank = () => {
