@@ -17,9 +17,11 @@ const MARK_START = `,"${CHECKED_FIELD}":"`;
 /** The mark's value and the end of the text: a version, a SHA-256 in base64url, the closing brace. */
 const MARK_END = /^(\d{1,6}):([A-Za-z0-9_-]{43})"\}\s*$/;
 
-/** SHA-256 of the schema version and a document's JSON text, base64url. */
-function checksum(schemaVersion: number, json: string): string {
-  return createHash('sha256').update(`${schemaVersion}\n`).update(json).digest('base64url');
+/** SHA-256 of the schema version and a document's JSON text (given whole or in parts), base64url. */
+function checksum(schemaVersion: number, ...json: readonly string[]): string {
+  const hash = createHash('sha256').update(`${schemaVersion}\n`);
+  for (const part of json) hash.update(part);
+  return hash.digest('base64url');
 }
 
 /**
@@ -44,15 +46,16 @@ export function isCheckedRules(text: string): boolean {
 /**
  * The JSON a holding mark covers (the text without its mark: the document as `rules compile` serialised
  * it, which its tag is taken from, as from any document's JSON), or undefined when the mark does not hold
- * ({@link isCheckedRules}).
+ * ({@link isCheckedRules}). Given in two parts, the text up to the mark and the closing brace, so that
+ * it is hashed without a copy of the text being made.
  */
-export function checkedJson(text: string): string | undefined {
+export function checkedJson(text: string): readonly string[] | undefined {
   const at = text.lastIndexOf(MARK_START);
   if (at < 1) return undefined;
   const mark = MARK_END.exec(text.slice(at + MARK_START.length));
   if (mark === null || mark[1] !== String(RULES_SCHEMA_VERSION)) return undefined;
-  const json = `${text.slice(0, at)}}`;
-  return checksum(RULES_SCHEMA_VERSION, json) === mark[2] ? json : undefined;
+  const json = [text.slice(0, at), '}'];
+  return checksum(RULES_SCHEMA_VERSION, ...json) === mark[2] ? json : undefined;
 }
 
 /**

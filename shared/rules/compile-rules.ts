@@ -23,16 +23,7 @@ import {
   targetsOf,
 } from './node-types';
 import { normalisePhoneNumber } from './phone-number';
-import {
-  type Flow,
-  type FlowNode,
-  type Handler,
-  type Line,
-  type Rules,
-  RulesSchema,
-  type SplitNode,
-  type SubflowNode,
-} from './rules-schema';
+import type { Flow, FlowNode, Handler, Line, Rules, SplitNode, SubflowNode } from './rules-schema';
 
 /** A problem in a rules document, with where it is (`flows.hotline.nodes.menu.keys.1`). */
 export type RulesIssue = DocumentIssue;
@@ -106,6 +97,9 @@ export type CompileRulesResult =
  * what it is for.
  */
 export function compileRules(input: unknown, descriptions?: FieldDescriptions): CompileRulesResult {
+  // Required here, not imported: a function whose rules need no validation (the embedded default, a
+  // checked document) never builds the schema's hundreds of objects; the bundle runs it on first use.
+  const { RulesSchema } = require('./rules-schema') as typeof import('./rules-schema');
   const parsed = parseDocument(RulesSchema, input, descriptions);
   if (!parsed.ok) return parsed;
   return compileValidatedRules(parsed.output);
@@ -115,11 +109,15 @@ export function compileRules(input: unknown, descriptions?: FieldDescriptions): 
  * {@link compileRules} for a document already in the schema's output form: the embedded default, which a
  * test validates, so that a cold start does not (about 7 ms of CPU, measured by `npm run bench`).
  * `checked` says that `rules compile` found the document whole, its names, lookups and classifier
- * included, under this schema version (see checked-rules.ts): those checks are not run again. `text`,
- * when given, is the document's JSON as `JSON.stringify` wrote it (the text a holding mark covers), which
- * the tag is taken from instead of serialising the document again.
+ * included, under this schema version (see checked-rules.ts): those checks are not run again. `json`,
+ * when given, is the document's JSON as `JSON.stringify` wrote it (the text a holding mark covers), in
+ * parts, which the tag is taken from instead of serialising the document again.
  */
-export function compileValidatedRules(rules: Rules, checked = false, text?: string): CompileRulesResult {
+export function compileValidatedRules(
+  rules: Rules,
+  checked = false,
+  json?: readonly string[],
+): CompileRulesResult {
   const issues: RulesIssue[] = checked
     ? []
     : [...findMissingReferences(rules), ...findLookupIssues(rules), ...findClassifierIssues(rules)];
@@ -176,15 +174,14 @@ export function compileValidatedRules(rules: Rules, checked = false, text?: stri
     (flowName) => findDropsOnLeavingFlow(rules, flowName),
     () => Object.keys(rules.flows),
   );
-  const serialised = text ?? JSON.stringify(rules);
+  const serialised = json ?? [JSON.stringify(rules)];
   const longestCallerPrefix = Math.max(0, ...[...lineByCallerPrefix.keys()].map((k) => k.length));
   return {
     ok: true,
     compiled: {
       rules,
-      tag: tagText(serialised),
-      // `{{caller.last4}}` in a prompt, `{{caller}}` in a lookup (which may be sent again on a later event).
-      keepsCaller: /"callerIn"|"callerPrefix"|\{\{\s*caller(?![A-Za-z0-9_])/.test(serialised),
+      tag: tagText(...serialised),
+      keepsCaller: serialised.some((part) => READS_CALLER.test(part)),
       lineByNumber,
       lineByForwarded,
       lineByCaller,
@@ -201,6 +198,13 @@ export function compileValidatedRules(rules: Rules, checked = false, text?: stri
     },
   };
 }
+
+/**
+ * What in a document's JSON reads the caller's number after routing: `{{caller.last4}}` in a prompt,
+ * `{{caller}}` in a lookup (which may be sent again on a later event). None spans two parts of the JSON,
+ * the last of which is a closing brace.
+ */
+const READS_CALLER = /"callerIn"|"callerPrefix"|\{\{\s*caller(?![A-Za-z0-9_])/;
 
 /** The node a `flow/node` key names, if the document has it. */
 function nodeAt(rules: Rules, key: string): FlowNode | undefined {
@@ -558,8 +562,11 @@ function compileIntent(
  * The first 32 bits of a text's SHA-256 in base 36, 7 characters (every one counts in a sealed state;
  * always 7, so that the linter's bound on a state does not move with the text): a tag that changes
  * whenever the text does. Hashed by node:crypto (loaded already for the
- * sealed state) rather than in JavaScript, which cost a cold start about 2 ms for the bank example.
+ * sealed state) rather than in JavaScript, which cost a cold start about 2 ms for the bank example. The
+ * text may come in parts, hashed as if joined.
  */
-export function tagText(text: string): string {
-  return createHash('sha256').update(text).digest().readUInt32BE(0).toString(36).padStart(7, '0');
+export function tagText(...text: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const part of text) hash.update(part);
+  return hash.digest().readUInt32BE(0).toString(36).padStart(7, '0');
 }

@@ -175,7 +175,7 @@ export function loadRulesText(
  * the mark covers; should it not compile all the same (a mark made by another tool, over a document that
  * is not valid), it is validated in full, never thrown.
  */
-function compileMarked(document: unknown, json: string): ReturnType<typeof compileRules> {
+function compileMarked(document: unknown, json: readonly string[]): ReturnType<typeof compileRules> {
   try {
     return compileValidatedRules(document as Rules, true, json);
   } catch {
@@ -183,8 +183,12 @@ function compileMarked(document: unknown, json: string): ReturnType<typeof compi
   }
 }
 
-/** Compiles a document: `checked`, the JSON a holding mark covers, skips validation. */
-function fromDocument(source: RulesSource, document: unknown, checked: string | undefined): LoadedRules {
+/** Compiles a document: `checked`, the JSON a holding mark covers (in parts), skips validation. */
+function fromDocument(
+  source: RulesSource,
+  document: unknown,
+  checked: readonly string[] | undefined,
+): LoadedRules {
   const compiled = checked === undefined ? compileRules(document) : compileMarked(document, checked);
   return compiled.ok
     ? { ok: true, source, compiled: compiled.compiled, earlier: new Map() }

@@ -25,6 +25,7 @@ const root = resolve(import.meta.dirname, '../..');
 const VALIDATION_FILES = [
   'rules.schema.json',
   'shared/rules/rules-schema.ts',
+  'shared/rules/classifier-limits.ts',
   'shared/calendar/calendar-schema.ts',
   'shared/calendar/holiday-schedule.ts',
   'shared/protocol/call-settings.ts',
@@ -40,7 +41,7 @@ const VALIDATION_FILES = [
  */
 const SCHEMA_FINGERPRINTS: Readonly<Record<number, string>> = {
   1: '78e2f54baa20ebb6286ddf11f985977f03ad2796f4778679514954f51ce47a1a',
-  2: 'f95342278e7a690ce4554ba20e56fb26a436d666040bfc7cfb689bf37c144308',
+  2: '896be33b9705a3538924de4f02291a4f9146a51240b56aa23e9bbacd097319bb',
 };
 
 const bank = () => {
