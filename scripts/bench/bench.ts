@@ -35,6 +35,7 @@
  * as the median round with the range of rounds, and targets are judged on the median round. Every child
  * process gets an FC-like environment (bench-common.ts), and every loop is bounded in count and time.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, availableParallelism, cpus, platform } from 'node:os';
@@ -78,6 +79,7 @@ import {
   buildPrivateDist,
   builtFile,
   droppedStartUpVariables,
+  fcLikeEnv,
   formatSpread,
   plural,
   printTable,
@@ -112,12 +114,17 @@ export const PROGRAM = {
       value: 'PART',
       help: 'measure one part alone: campaign (npm run call against the VMS API stand-in; about 75 s, --quick 30 s), analytics (npm run analytics on a million lines; about 2 min, --quick 250,000 lines), cold (the compiled bank example as a RULES_FILE beside the bundle against the default rules and RULES; about 20 s), size (cold first replies, warm latency, memory and cost at the vCPU shares FC allows, each child in a CPU cgroup of that quota; about 3 min, --quick 1 min; not measured where no cgroup v1 cpu controller is writable) or custom (server.js, the custom-runtime entry, at 1, 10 and 50 requests in flight against the built-in runtime answering one at a time; about 40 s, --quick 10 s)',
     },
+    node: {
+      type: 'string',
+      value: 'PATH',
+      help: "run the cold first replies' children on the node binary at PATH (Node 20.10, FC's custom-runtime Node, say); the rest runs on this node (default: this node)",
+    },
   },
   commands: {
     bench: {
       summary: 'measure the functions',
       positionals: [0, 0],
-      options: ['quick', 'strict', 'only'],
+      options: ['quick', 'strict', 'only', 'node'],
       example: '--quick',
       details: `
 Every figure is CPU time (user + system) unless its row says otherwise, taken over interleaved rounds
@@ -387,6 +394,8 @@ export async function main(argv: readonly string[], io: CommandIo = PROCESS_IO):
   const only = read.line.values.only;
   if (only !== undefined && !(PARTS as readonly string[]).includes(only))
     return refuseUsage(io, PROGRAM, 'bench', `--only takes ${PARTS.join(' or ')}, not ${only}`);
+  const node = read.line.values.node === undefined ? undefined : nodeAt(read.line.values.node);
+  if (typeof node === 'string') return refuseUsage(io, PROGRAM, 'bench', node);
   // Cold children are run with spawnSync, each bounded by its timeout; servers are killed here.
   process.on('exit', killServers);
   const interrupted = (signal: NodeJS.Signals) => {
@@ -397,7 +406,7 @@ export async function main(argv: readonly string[], io: CommandIo = PROCESS_IO):
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
-    return await bench(quick, strict, only as Part | undefined, io);
+    return await bench(quick, strict, only as Part | undefined, node, io);
   } catch (error) {
     killServers();
     throw error;
@@ -405,6 +414,24 @@ export async function main(argv: readonly string[], io: CommandIo = PROCESS_IO):
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
   }
+}
+
+/** A node binary the cold children may run on, with its version; what is wrong with it as a string. */
+type OtherNode = { readonly path: string; readonly version: string };
+
+/** `--node PATH`: the binary's absolute path and its `--version`, or why it cannot run a child. */
+function nodeAt(path: string): OtherNode | string {
+  const absolute = resolve(path);
+  const result = spawnSync(absolute, ['--version'], {
+    env: fcLikeEnv(),
+    encoding: 'utf8',
+    timeout: 10_000,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const version = result.stdout?.trim() ?? '';
+  if (result.error !== undefined || result.status !== 0 || !/^v\d+\.\d+\.\d+$/.test(version))
+    return `--node ${path}: not a node binary that runs here (${result.error?.message ?? `exit ${result.status ?? result.signal}`})`;
+  return { path: absolute, version };
 }
 
 /** The parts `--only` can name. */
@@ -415,9 +442,11 @@ async function bench(
   quick: boolean,
   strict: boolean,
   only: Part | undefined,
+  node: OtherNode | undefined,
   io: CommandIo,
 ): Promise<number> {
-  const PLAN = planFor(quick);
+  const quickOrFull = planFor(quick);
+  const PLAN = { ...quickOrFull, cold: { ...quickOrFull.cold, node: node?.path } };
   const started = performance.now();
   const measured =
     only === undefined
@@ -442,6 +471,7 @@ async function bench(
     `vms-callflow bench (${quick ? 'quick' : 'full'} run${only === undefined ? '' : ` of ${only} alone`}, ${seconds} s): ` +
       `Node ${process.version}, ${platform()}-${arch()}, ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? 'unknown model'})`,
   );
+  if (node !== undefined) say(`Cold first replies on Node ${node.version} (${node.path}).`);
   say(
     'CPU time (user + system) unless a row says otherwise, interleaved; "m (a–b)" is the median round ' +
       '(a–b: the range of rounds), and targets are judged on the median round.',

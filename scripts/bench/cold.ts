@@ -57,6 +57,8 @@ export type ColdPlan = {
   readonly perRound: number;
   /** No round starts after this long (the first always runs), whatever the machine's speed. */
   readonly budgetMs: number;
+  /** The node binary the children run on (another Node version, say); this process's own when not given. */
+  readonly node?: string | undefined;
 };
 
 /** Each variant's reports, by round. */
@@ -100,12 +102,19 @@ export function expectAnswer(report: ColdReport): void {
 /** Longest a child may take: a cold start is ~0.1 s, so this only ends one that hangs. */
 const CHILD_TIMEOUT_MS = 15_000;
 
-/** Starts one child and returns its report and stdout; throws when it fails or reports nothing. */
-export function runColdChild(variant: ColdVariant, event: Buffer): { report: ColdReport; stdout: string } {
+/**
+ * Starts one child, on `node` when given (else this process's node), and returns its report and stdout;
+ * throws when it fails or reports nothing.
+ */
+export function runColdChild(
+  variant: ColdVariant,
+  event: Buffer,
+  node?: string,
+): { report: ColdReport; stdout: string } {
   const { reported, stdout } = runMeasuredChild(
     variant.name,
     [...(variant.nodeFlags ?? []), COLD_CHILD, variant.module, event.toString('base64')],
-    { env: variant.env, timeoutMs: CHILD_TIMEOUT_MS, stdout: 'pipe', maxBuffer: 4 * 1024 * 1024 },
+    { env: variant.env, timeoutMs: CHILD_TIMEOUT_MS, stdout: 'pipe', maxBuffer: 4 * 1024 * 1024, node },
   );
   const report = JSON.parse(reported) as ColdReport;
   if (report.statusCode !== 200) {
@@ -125,7 +134,7 @@ export function measureColdFirstReplies(
   plan: ColdPlan,
 ): ColdSamples {
   for (const variant of variants) {
-    const { report, stdout } = runColdChild(variant, variant.event ?? event);
+    const { report, stdout } = runColdChild(variant, variant.event ?? event, plan.node);
     variant.verify(report, stdout);
   }
   const samples = new Map(variants.map((variant) => [variant.name, [] as ColdReport[][]]));
@@ -133,7 +142,7 @@ export function measureColdFirstReplies(
     const reports = new Map(variants.map((variant) => [variant.name, [] as ColdReport[]]));
     for (let run = 0; run < plan.perRound; run++) {
       for (const variant of interleaved(variants, round * plan.perRound + run)) {
-        reports.get(variant.name)?.push(runColdChild(variant, variant.event ?? event).report);
+        reports.get(variant.name)?.push(runColdChild(variant, variant.event ?? event, plan.node).report);
       }
     }
     for (const [name, list] of reports) samples.get(name)?.push(list);

@@ -87,6 +87,8 @@ export type ChildOptions = {
   /** A pipe, as FC's runtime collects stdout (the handlers' log lines cost what they cost there), or ignored. */
   readonly stdout: 'pipe' | 'ignore';
   readonly maxBuffer: number;
+  /** The node binary that runs it: this process's own when not given (`bench --node`). */
+  readonly node?: string | undefined;
 };
 
 /**
@@ -99,7 +101,7 @@ export function runMeasuredChild(
   args: readonly string[],
   options: ChildOptions,
 ): { reported: string; stdout: string } {
-  const result = spawnSync(process.execPath, args, {
+  const result = spawnSync(options.node ?? process.execPath, args, {
     cwd: root,
     env: fcLikeEnv(options.env),
     stdio: ['ignore', options.stdout, 'pipe', 'pipe'],

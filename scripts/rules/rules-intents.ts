@@ -13,13 +13,9 @@ import { createClassifierClient } from '../../shared/classify/classifier-client'
 import type { ClassifyAnswer } from '../../shared/classify/classify-types';
 import { createPool } from '../../shared/lookup/agent-pool';
 import { isLoopbackHost } from '../../shared/lookup/prepare-request';
+import { CLASSIFIER_LIMITS } from '../../shared/rules/classifier-limits';
 import { type CompiledRules, compileRules } from '../../shared/rules/compile-rules';
-import {
-  CLASSIFIER_KEY_PATTERN,
-  CLASSIFIER_LIMITS,
-  type Classifier,
-  ClassifierSchema,
-} from '../../shared/rules/rules-schema';
+import { CLASSIFIER_KEY_PATTERN, type Classifier, ClassifierSchema } from '../../shared/rules/rules-schema';
 import { parseYaml } from '../../shared/rules/yaml-parser';
 import { compareWithClassifier, evaluationGuard } from '../../shared/rules-tooling/classifier-evaluation';
 import {

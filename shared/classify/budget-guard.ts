@@ -12,7 +12,7 @@
  * Pure: no timer, no I/O, no global; the memory is fixed when the guard is created (a ring of the last
  * calls, a minute's bucket of spend for each of the last 60).
  */
-import { CLASSIFIER_LIMITS } from '../rules/rules-schema';
+import { CLASSIFIER_LIMITS } from '../rules/classifier-limits';
 import type { TokenUsage } from './classify-types';
 
 export type GuardPrices = {

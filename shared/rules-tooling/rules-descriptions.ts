@@ -15,12 +15,12 @@ import {
   SESSION_MARGIN_S,
 } from '../flow/flow-limits';
 import { CallSettingsSchema, TtsSettingsSchema } from '../protocol/call-settings';
+import { CLASSIFIER_LIMITS } from '../rules/classifier-limits';
 import { DEFAULT_RETRY_POLICIES } from '../rules/node-types';
 import {
   AudioItemSchema,
   BranchNodeSchema,
   BranchSchema,
-  CLASSIFIER_LIMITS,
   ClassifierGuardSchema,
   ClassifierPricesSchema,
   ClassifierSchema,

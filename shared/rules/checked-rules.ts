@@ -7,7 +7,7 @@ import type { Rules } from './rules-schema';
  * when rules.schema.json changes without it; a check the JSON Schema does not show needs it raised by
  * hand): a document compiled under another version is then validated in full.
  */
-export const RULES_SCHEMA_VERSION = 1;
+export const RULES_SCHEMA_VERSION = 2;
 
 /** The field `rules compile` appends to a document it validated: `"checked":"<schema version>:<sha256>"`. */
 export const CHECKED_FIELD = 'checked';
@@ -17,9 +17,11 @@ const MARK_START = `,"${CHECKED_FIELD}":"`;
 /** The mark's value and the end of the text: a version, a SHA-256 in base64url, the closing brace. */
 const MARK_END = /^(\d{1,6}):([A-Za-z0-9_-]{43})"\}\s*$/;
 
-/** SHA-256 of the schema version and a document's JSON text, base64url. */
-function checksum(schemaVersion: number, json: string): string {
-  return createHash('sha256').update(`${schemaVersion}\n`).update(json).digest('base64url');
+/** SHA-256 of the schema version and a document's JSON text (given whole or in parts), base64url. */
+function checksum(schemaVersion: number, ...json: readonly string[]): string {
+  const hash = createHash('sha256').update(`${schemaVersion}\n`);
+  for (const part of json) hash.update(part);
+  return hash.digest('base64url');
 }
 
 /**
@@ -38,11 +40,22 @@ export function writeCheckedRules(rules: Rules): string {
  * hand, another version, text after it) is `false`: validate in full.
  */
 export function isCheckedRules(text: string): boolean {
+  return checkedJson(text) !== undefined;
+}
+
+/**
+ * The JSON a holding mark covers (the text without its mark: the document as `rules compile` serialised
+ * it, which its tag is taken from, as from any document's JSON), or undefined when the mark does not hold
+ * ({@link isCheckedRules}). Given in two parts, the text up to the mark and the closing brace, so that
+ * it is hashed without a copy of the text being made.
+ */
+export function checkedJson(text: string): readonly string[] | undefined {
   const at = text.lastIndexOf(MARK_START);
-  if (at < 1) return false;
+  if (at < 1) return undefined;
   const mark = MARK_END.exec(text.slice(at + MARK_START.length));
-  if (mark === null || mark[1] !== String(RULES_SCHEMA_VERSION)) return false;
-  return checksum(RULES_SCHEMA_VERSION, `${text.slice(0, at)}}`) === mark[2];
+  if (mark === null || mark[1] !== String(RULES_SCHEMA_VERSION)) return undefined;
+  const json = [text.slice(0, at), '}'];
+  return checksum(RULES_SCHEMA_VERSION, ...json) === mark[2] ? json : undefined;
 }
 
 /**

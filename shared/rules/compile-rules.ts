@@ -12,6 +12,7 @@ import type { FieldDescriptions } from '../schema/field-descriptions';
 import { indexStateNames, type StateNames } from '../state/state-token';
 import { normaliseSpeech } from '../text/normalise-speech';
 import { findClassifierIssues } from './classifier-checks';
+import { LazyMap } from './lazy-map';
 import { findLookup, findLookupIssues } from './lookup-checks';
 import {
   conditionsOf,
@@ -22,15 +23,7 @@ import {
   targetsOf,
 } from './node-types';
 import { normalisePhoneNumber } from './phone-number';
-import {
-  type Flow,
-  type Handler,
-  type Line,
-  type Rules,
-  RulesSchema,
-  type SplitNode,
-  type SubflowNode,
-} from './rules-schema';
+import type { Flow, FlowNode, Handler, Line, Rules, SplitNode, SubflowNode } from './rules-schema';
 
 /** A problem in a rules document, with where it is (`flows.hotline.nodes.menu.keys.1`). */
 export type RulesIssue = DocumentIssue;
@@ -104,6 +97,9 @@ export type CompileRulesResult =
  * what it is for.
  */
 export function compileRules(input: unknown, descriptions?: FieldDescriptions): CompileRulesResult {
+  // Required here, not imported: a function whose rules need no validation (the embedded default, a
+  // checked document) never builds the schema's hundreds of objects; the bundle runs it on first use.
+  const { RulesSchema } = require('./rules-schema') as typeof import('./rules-schema');
   const parsed = parseDocument(RulesSchema, input, descriptions);
   if (!parsed.ok) return parsed;
   return compileValidatedRules(parsed.output);
@@ -113,9 +109,15 @@ export function compileRules(input: unknown, descriptions?: FieldDescriptions): 
  * {@link compileRules} for a document already in the schema's output form: the embedded default, which a
  * test validates, so that a cold start does not (about 7 ms of CPU, measured by `npm run bench`).
  * `checked` says that `rules compile` found the document whole, its names, lookups and classifier
- * included, under this schema version (see checked-rules.ts): those checks are not run again.
+ * included, under this schema version (see checked-rules.ts): those checks are not run again. `json`,
+ * when given, is the document's JSON as `JSON.stringify` wrote it (the text a holding mark covers), in
+ * parts, which the tag is taken from instead of serialising the document again.
  */
-export function compileValidatedRules(rules: Rules, checked = false): CompileRulesResult {
+export function compileValidatedRules(
+  rules: Rules,
+  checked = false,
+  json?: readonly string[],
+): CompileRulesResult {
   const issues: RulesIssue[] = checked
     ? []
     : [...findMissingReferences(rules), ...findLookupIssues(rules), ...findClassifierIssues(rules)];
@@ -146,41 +148,40 @@ export function compileValidatedRules(rules: Rules, checked = false): CompileRul
   if (issues.length > 0) return { ok: false, issues };
   const calendars = compileCalendars(rules);
 
-  const intents = new Map<string, IntentMatcher[]>();
-  const patterns = new Map<string, RegExp>();
-  const compilePattern = (source: string) => {
-    let regex = patterns.get(source);
-    if (regex === undefined) {
-      regex = new RegExp(source, 'u');
-      patterns.set(source, regex);
-    }
-    return regex;
-  };
-  for (const [flowName, flow] of Object.entries(rules.flows)) {
-    for (const [nodeName, node] of Object.entries(flow.nodes)) {
-      for (const { condition } of conditionsOf(node)) {
-        if (condition.matches !== undefined) compilePattern(condition.matches);
-      }
-      for (const source of patternsOf(node)) compilePattern(source);
-      // Intents are the menu's own field: their keywords are matched apart from the patterns.
-      if (node.type !== 'menu' || node.intents === undefined) continue;
-      intents.set(
-        `${flowName}/${nodeName}`,
-        node.intents.map((intent) => compileIntent(intent, compilePattern)),
-      );
-    }
-  }
+  // The indexes of flows and nodes are built as calls first need them (see LazyMap): a cold instance's
+  // first callin touches its line's first flow only.
+  const patterns = new LazyMap<RegExp>(
+    (source) => (listPatternSources(rules).has(source) ? new RegExp(source, 'u') : undefined),
+    () => listPatternSources(rules),
+  );
+  const compilePattern = (source: string) => patterns.get(source) ?? new RegExp(source, 'u');
+  const intents = new LazyMap<readonly IntentMatcher[]>(
+    (key) => {
+      const node = nodeAt(rules, key);
+      return node?.type === 'menu' && node.intents !== undefined
+        ? node.intents.map((intent) => compileIntent(intent, compilePattern))
+        : undefined;
+    },
+    () => listNodeKeys(rules),
+  );
   const handlers = compileHandlers(rules, compilePattern);
   const onceValues = findOnceValues(rules);
-  const serialised = JSON.stringify(rules);
+  const dropsOnLeave = new LazyMap<readonly string[]>(
+    (key) => findDropsOnLeave(rules, onceValues, key),
+    () => listNodeKeys(rules),
+  );
+  const dropsOnLeavingFlow = new LazyMap<readonly string[]>(
+    (flowName) => findDropsOnLeavingFlow(rules, flowName),
+    () => Object.keys(rules.flows),
+  );
+  const serialised = json ?? [JSON.stringify(rules)];
   const longestCallerPrefix = Math.max(0, ...[...lineByCallerPrefix.keys()].map((k) => k.length));
   return {
     ok: true,
     compiled: {
       rules,
-      tag: tagText(serialised),
-      // `{{caller.last4}}` in a prompt, `{{caller}}` in a lookup (which may be sent again on a later event).
-      keepsCaller: /"callerIn"|"callerPrefix"|\{\{\s*caller(?![A-Za-z0-9_])/.test(serialised),
+      tag: tagText(...serialised),
+      keepsCaller: serialised.some((part) => READS_CALLER.test(part)),
       lineByNumber,
       lineByForwarded,
       lineByCaller,
@@ -190,12 +191,56 @@ export function compileValidatedRules(rules: Rules, checked = false): CompileRul
       patterns,
       names: indexStateNames(rules.flows),
       calendars,
-      dropsOnLeave: findDropsOnLeave(rules, onceValues),
+      dropsOnLeave,
       onceValues,
       handlers,
-      dropsOnLeavingFlow: findDropsOnLeavingFlow(rules),
+      dropsOnLeavingFlow,
     },
   };
+}
+
+/**
+ * What in a document's JSON reads the caller's number after routing: `{{caller.last4}}` in a prompt,
+ * `{{caller}}` in a lookup (which may be sent again on a later event). None spans two parts of the JSON,
+ * the last of which is a closing brace.
+ */
+const READS_CALLER = /"callerIn"|"callerPrefix"|\{\{\s*caller(?![A-Za-z0-9_])/;
+
+/** The node a `flow/node` key names, if the document has it. */
+function nodeAt(rules: Rules, key: string): FlowNode | undefined {
+  const slash = key.indexOf('/');
+  const flowName = key.slice(0, slash);
+  const nodeName = key.slice(slash + 1);
+  if (slash < 0 || !Object.hasOwn(rules.flows, flowName)) return undefined;
+  const nodes = rules.flows[flowName]?.nodes ?? {};
+  return Object.hasOwn(nodes, nodeName) ? nodes[nodeName] : undefined;
+}
+
+/** Every node of the document as `flow/node`, in the document's order. */
+function* listNodeKeys(rules: Rules): Generator<string> {
+  for (const [flowName, flow] of Object.entries(rules.flows))
+    for (const nodeName of Object.keys(flow.nodes)) yield `${flowName}/${nodeName}`;
+}
+
+/** Each document's regular expressions, listed once: its nodes' conditions and patterns, and its handlers'. */
+const patternSources = new WeakMap<Rules, ReadonlySet<string>>();
+
+function listPatternSources(rules: Rules): ReadonlySet<string> {
+  const known = patternSources.get(rules);
+  if (known !== undefined) return known;
+  const sources = new Set<string>();
+  const handlerLists = [rules.handlers ?? []];
+  for (const flow of Object.values(rules.flows)) {
+    handlerLists.push(flow.handlers ?? []);
+    for (const node of Object.values(flow.nodes)) {
+      for (const { condition } of conditionsOf(node))
+        if (condition.matches !== undefined) sources.add(condition.matches);
+      for (const source of patternsOf(node)) sources.add(source);
+    }
+  }
+  for (const handler of handlerLists.flat()) for (const source of handler.patterns ?? []) sources.add(source);
+  patternSources.set(rules, sources);
+  return sources;
 }
 
 /**
@@ -232,26 +277,24 @@ function findOnceValues(rules: Rules): Set<string> {
 }
 
 /**
- * Where each `once` variable is dropped: as the call leaves any node that reads it (as the linter reads
- * it, `listVariablesRead`, so that its state-size bound holds), in any flow.
+ * Where a `once` variable is dropped: as the call leaves any node that reads it (as the linter reads it,
+ * `listVariablesRead`, so that its state-size bound holds), in any flow. The values node `key`
+ * (`flow/node`) drops, or undefined when it drops none.
  */
-function findDropsOnLeave(rules: Rules, once: ReadonlySet<string>): Map<string, string[]> {
-  const drops = new Map<string, string[]>();
-  if (once.size === 0) return drops;
-  for (const [flowName, flow] of Object.entries(rules.flows)) {
-    for (const [nodeName, node] of Object.entries(flow.nodes)) {
-      const dropped = [...listVariablesRead(node, flow, rules.lookups)].filter((name) => once.has(name));
-      if (dropped.length > 0) drops.set(`${flowName}/${nodeName}`, dropped);
-    }
-  }
-  return drops;
+function findDropsOnLeave(rules: Rules, once: ReadonlySet<string>, key: string): string[] | undefined {
+  if (once.size === 0) return undefined;
+  const node = nodeAt(rules, key);
+  const flow = rules.flows[key.slice(0, key.indexOf('/'))];
+  if (node === undefined || flow === undefined) return undefined;
+  const dropped = [...listVariablesRead(node, flow, rules.lookups)].filter((name) => once.has(name));
+  return dropped.length > 0 ? dropped : undefined;
 }
 
 /** The handlers in force in each flow: its own in order, then the document's whose names it does not reuse. */
 function compileHandlers(
   rules: Rules,
   compilePattern: (source: string) => RegExp,
-): Map<string, CompiledHandler[]> {
+): LazyMap<readonly CompiledHandler[]> {
   // Each handler compiled once, however many flows it is in force in.
   const compiled = new Map<Handler, CompiledHandler>();
   const compile = (handler: Handler): CompiledHandler => {
@@ -259,12 +302,14 @@ function compileHandlers(
     compiled.set(handler, known);
     return known;
   };
-  const byFlow = new Map<string, CompiledHandler[]>();
-  for (const flowName of Object.keys(rules.flows)) {
-    const inForce = listHandlersInForce(rules, flowName).map(compile);
-    if (inForce.length > 0) byFlow.set(flowName, inForce);
-  }
-  return byFlow;
+  return new LazyMap(
+    (flowName) => {
+      if (!Object.hasOwn(rules.flows, flowName)) return undefined;
+      const inForce = listHandlersInForce(rules, flowName).map(compile);
+      return inForce.length > 0 ? inForce : undefined;
+    },
+    () => Object.keys(rules.flows),
+  );
 }
 
 /** The handlers in force in a flow: its own in order, then the document's whose names it does not reuse. */
@@ -274,19 +319,19 @@ export function listHandlersInForce(rules: Rules, flowName: string): Handler[] {
   return [...own, ...(rules.handlers ?? []).filter((handler) => !names.has(handler.name))];
 }
 
-/** The values each flow saves with no `scope: call` anywhere in it: its own, dropped when it is left. */
-function findDropsOnLeavingFlow(rules: Rules): Map<string, string[]> {
-  const drops = new Map<string, string[]>();
-  for (const [flowName, flow] of Object.entries(rules.flows)) {
-    const kept = new Map<string, boolean>();
-    for (const node of Object.values(flow.nodes)) {
-      for (const saved of savesOf(node))
-        kept.set(saved.name, (kept.get(saved.name) ?? false) || saved.scope === 'call');
-    }
-    const own = [...kept].filter(([, forCall]) => !forCall).map(([name]) => name);
-    if (own.length > 0) drops.set(flowName, own);
+/**
+ * The values flow `flowName` saves with no `scope: call` anywhere in it: its own, dropped when it is left;
+ * undefined when there are none.
+ */
+function findDropsOnLeavingFlow(rules: Rules, flowName: string): string[] | undefined {
+  const flow = Object.hasOwn(rules.flows, flowName) ? rules.flows[flowName] : undefined;
+  const kept = new Map<string, boolean>();
+  for (const node of Object.values(flow?.nodes ?? {})) {
+    for (const saved of savesOf(node))
+      kept.set(saved.name, (kept.get(saved.name) ?? false) || saved.scope === 'call');
   }
-  return drops;
+  const own = [...kept].filter(([, forCall]) => !forCall).map(([name]) => name);
+  return own.length > 0 ? own : undefined;
 }
 
 /** Resolves each calendar's holiday sources (names already checked by {@link findMissingReferences}). */
@@ -517,8 +562,11 @@ function compileIntent(
  * The first 32 bits of a text's SHA-256 in base 36, 7 characters (every one counts in a sealed state;
  * always 7, so that the linter's bound on a state does not move with the text): a tag that changes
  * whenever the text does. Hashed by node:crypto (loaded already for the
- * sealed state) rather than in JavaScript, which cost a cold start about 2 ms for the bank example.
+ * sealed state) rather than in JavaScript, which cost a cold start about 2 ms for the bank example. The
+ * text may come in parts, hashed as if joined.
  */
-export function tagText(text: string): string {
-  return createHash('sha256').update(text).digest().readUInt32BE(0).toString(36).padStart(7, '0');
+export function tagText(...text: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const part of text) hash.update(part);
+  return hash.digest().readUInt32BE(0).toString(36).padStart(7, '0');
 }

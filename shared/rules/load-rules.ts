@@ -1,6 +1,6 @@
 import type { Config } from '../config/config';
 import { DOCUMENT_PATH } from '../schema/document-issues';
-import { isCheckedRules, withoutMark } from './checked-rules';
+import { checkedJson, withoutMark } from './checked-rules';
 import { type CompiledRules, compileRules, compileValidatedRules, type RulesIssue } from './compile-rules';
 import { DEFAULT_RULES } from './default-rules';
 import { detectRulesFormat, type RulesTextFormat, readRulesText } from './read-rules-text';
@@ -167,23 +167,29 @@ export function loadRulesText(
     };
   }
   if (!read.ok) return { ok: false, source, issues: read.issues };
-  return fromDocument(source, withoutMark(read.document), format === 'json' && isCheckedRules(text));
+  return fromDocument(source, withoutMark(read.document), format === 'json' ? checkedJson(text) : undefined);
 }
 
 /**
- * A document marked as checked, compiled without validating it again; should it not compile all the same (a
- * mark made by another tool, over a document that is not valid), it is validated in full, never thrown.
+ * A document marked as checked, compiled without validating it again, its tag taken from `json`, the text
+ * the mark covers; should it not compile all the same (a mark made by another tool, over a document that
+ * is not valid), it is validated in full, never thrown.
  */
-function compileMarked(document: unknown): ReturnType<typeof compileRules> {
+function compileMarked(document: unknown, json: readonly string[]): ReturnType<typeof compileRules> {
   try {
-    return compileValidatedRules(document as Rules, true);
+    return compileValidatedRules(document as Rules, true, json);
   } catch {
     return compileRules(document);
   }
 }
 
-function fromDocument(source: RulesSource, document: unknown, checked: boolean): LoadedRules {
-  const compiled = checked ? compileMarked(document) : compileRules(document);
+/** Compiles a document: `checked`, the JSON a holding mark covers (in parts), skips validation. */
+function fromDocument(
+  source: RulesSource,
+  document: unknown,
+  checked: readonly string[] | undefined,
+): LoadedRules {
+  const compiled = checked === undefined ? compileRules(document) : compileMarked(document, checked);
   return compiled.ok
     ? { ok: true, source, compiled: compiled.compiled, earlier: new Map() }
     : { ok: false, source, issues: compiled.issues };

@@ -17,13 +17,14 @@ export function fingerprintOf(stat: Pick<Stats, 'mtimeMs' | 'size'>): string {
 function bufferFor(stat: Stats, maxBytes: number): Buffer {
   if (!stat.isFile()) throw Object.assign(new Error('not a regular file'), { code: NOT_A_FILE });
   if (stat.size > maxBytes) throw Object.assign(new Error('too large'), { code: TOO_LARGE });
-  return Buffer.alloc(Math.min(stat.size, maxBytes) + 1);
+  // Not zero-filled: only the bytes read are ever decoded.
+  return Buffer.allocUnsafe(Math.min(stat.size, maxBytes) + 1);
 }
 
 /** The text of the `length` bytes read, unless more than `maxBytes` came. */
 function textOf(buffer: Buffer, length: number, maxBytes: number): string {
   if (length > maxBytes) throw Object.assign(new Error('too large'), { code: TOO_LARGE });
-  return buffer.subarray(0, length).toString('utf8');
+  return buffer.toString('utf8', 0, length);
 }
 
 /**

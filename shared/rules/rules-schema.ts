@@ -11,6 +11,7 @@ import { AudioCodeSchema, CallSettingsSchema, PhoneNumberSchema } from '../proto
 import { CLIENT_SET_HEADERS } from '../protocol/client-headers';
 import { integerIn } from '../protocol/coerce';
 import { NameSchema } from '../text/name';
+import { CLASSIFIER_LIMITS } from './classifier-limits';
 
 /**
  * The rules document: which flow each call gets and what each flow does. It is the product's interface
@@ -626,17 +627,6 @@ export const LookupSchema = v.pipe(
   v.check((lookup) => lookup.method === 'POST' || lookup.body === undefined, 'a body is sent with POST only'),
 );
 export type Lookup = v.InferOutput<typeof LookupSchema>;
-
-/** The bounds and defaults of a `classifier`'s numbers. */
-export const CLASSIFIER_LIMITS = {
-  waitMs: { default: 700, min: 100, max: 3000 },
-  maxTokens: { default: 40, min: 10, max: 200 },
-  maxBytes: { default: 16_384, min: 1024, max: 65_536 },
-  latencyP95Ms: { default: 500, min: 100, max: 10_000 },
-  window: { default: 20, min: 5, max: 200 },
-  minSamples: { default: 5, min: 1, max: 200 },
-  cooldownS: { default: 60, min: 5, max: 3600 },
-} as const;
 
 /** A whole number within one of {@link CLASSIFIER_LIMITS}, its default when left out. */
 function classifierLimit(name: keyof typeof CLASSIFIER_LIMITS) {

@@ -47,6 +47,7 @@ function validationFiles(): string[] {
  */
 const SCHEMA_FINGERPRINTS: Readonly<Record<number, string>> = {
   1: '9dade4a90a6c3cf41dcf9557ca1bd853c5a04dfe8d014aae8549850907e42d3f',
+  2: '1a3979e61308aa4d8abef3962688537c5babe5067ba19b9adbd528826dda8049',
 };
 
 const bank = () => {

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import * as v from 'valibot';
 import { compileRules, compileValidatedRules, tagText } from '../../shared/rules/compile-rules';
@@ -311,5 +313,33 @@ describe('compileRules', () => {
     assert.ok(plain.ok);
     assert.deepEqual(plain.compiled.dropsOnLeave.get('remind/ask'), ['code']);
     assert.deepEqual(plain.compiled.dropsOnLeave.get('inner/ask'), ['code']);
+  });
+});
+
+describe('the rules schema at a cold start', () => {
+  it('is built only when a document is validated: never for the embedded default or a checked document', () => {
+    // A fresh process, as a cold instance is: this one has loaded the schema long since.
+    const script = `
+      const { loadRules, loadRulesText } = require('./shared/rules/load-rules');
+      const { writeCheckedRules } = require('./shared/rules/checked-rules');
+      const { DEFAULT_RULES } = require('./shared/rules/default-rules');
+      const built = () => Object.keys(require.cache).some((file) => file.endsWith('rules-schema.ts'));
+      const noYaml = () => { throw new Error('no YAML here'); };
+      const embedded = loadRules({}, noYaml).ok;
+      const checked = loadRulesText('file', writeCheckedRules(DEFAULT_RULES), 'json', noYaml).ok;
+      const before = built();
+      const validated = loadRulesText('file', JSON.stringify(DEFAULT_RULES), 'json', noYaml).ok;
+      console.log(JSON.stringify({ embedded, checked, before, validated, after: built() }));`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      cwd: resolve(import.meta.dirname, '../..'),
+      encoding: 'utf8',
+    });
+    assert.deepEqual(JSON.parse(out), {
+      embedded: true,
+      checked: true,
+      before: false,
+      validated: true,
+      after: true,
+    });
   });
 });
