@@ -143,7 +143,8 @@ function judge(bytes: number, counted: string): EnvironmentSize {
       bytes,
       message:
         `${counted}: over ${limit}; publish the rules to OSS (npm run rules -- publish <file> oss://bucket/key) ` +
-        'and set RULES_URL instead of RULES',
+        'and set RULES_URL instead of RULES, or ship them with the code (npm run build -- --rules <file>, ' +
+        'then RULES_FILE=/code/rules.json)',
     };
   }
   if (bytes >= ENVIRONMENT_WARNING_BYTES) {

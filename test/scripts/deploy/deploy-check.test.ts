@@ -97,7 +97,7 @@ describe('npm run deploy:check', () => {
     assert.equal(over.status, 1);
     assert.match(
       over.stderr,
-      /^deploy check: the environment of outbound is \d+ bytes: .*: over FC's limit of 4096 bytes for all of a function's environment variables together; publish the rules to OSS .* set RULES_URL instead of RULES$/m,
+      /^deploy check: the environment of outbound is \d+ bytes: .*: over FC's limit of 4096 bytes for all of a function's environment variables together; publish the rules to OSS .* set RULES_URL instead of RULES, or ship them with the code \(npm run build -- --rules <file>, then RULES_FILE=\/code\/rules\.json\)$/m,
     );
   });
 

@@ -195,7 +195,7 @@ describe('npm run rules', () => {
     assert.equal(big.stdout, `${compiledForm(readFileSync(sized(300), 'utf8'))}\n`);
     assert.match(
       big.stderr,
-      /\nwarning: the environment of \w+ is \d+ bytes: .*: over FC's limit of 4096 bytes .* set RULES_URL instead of RULES\n$/,
+      /\nwarning: the environment of \w+ is \d+ bytes: .*: over FC's limit of 4096 bytes .* set RULES_URL instead of RULES, or ship them with the code .*RULES_FILE=\/code\/rules\.json\)\n$/,
     );
     const broken = await runRules(
       'compile',
