@@ -292,6 +292,24 @@ export function planWarmCapacity(
       sameWindows(before.windows, beforeUsual) &&
       beforeUsual.some((window) => runsPastMidnight(window, weekly.get(weekday) ?? []));
     if (carried && windows[0]?.start !== 0) dated(0, 0);
+    // The day before stepped down at 23:59:59 by its weekly crons (its usual next day opens later), but
+    // this one opens at 00:00: a dated step up at the same second keeps the last second warm (the largest
+    // of simultaneous firings wins).
+    const steppedDown =
+      before !== undefined &&
+      sameWindows(before.windows, beforeUsual) &&
+      beforeUsual.some(
+        (window) => window.end >= DAY_MINUTES && !runsPastMidnight(window, weekly.get(weekday) ?? []),
+      );
+    if (steppedDown && before !== undefined && windows[0]?.start === 0)
+      actions.push({
+        name: `d${date.replaceAll('-', '')}-up-carry`,
+        startTime: at(before.date),
+        endTime: at(date),
+        target,
+        scheduleExpression: `at(${before.date}T23:59:59)`,
+        timeZone,
+      });
     for (const window of windows) {
       dated(window.start, target);
       if (!runsPastMidnight(window, windowsAfter(index))) dated(window.end, 0);

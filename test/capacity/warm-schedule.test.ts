@@ -259,6 +259,26 @@ describe('windows that run past midnight', () => {
     assert.equal(targetAt(actions, '2026-03-07', 1 * 60), 0, 'Saturday');
     assert.equal(targetAt(actions, '2026-03-06', 23 * 60), 1);
   });
+
+  it('keeps the last second warm before a day that differs and opens at 00:00, when the usual next day opens later', () => {
+    // Fridays to midnight (00:30 less an hour's lead), Saturdays from 09:00; one Saturday opens at 00:00.
+    const friday = calendar(
+      { fri: ['00:30-24:00'], sat: ['09:00-12:00'] },
+      { open: [{ date: '2026-03-14', hours: ['00:00-08:00'] }] },
+    );
+    const planned = planWarmCapacity([friday], { from: '2026-03-02', weeks: 3, leadMinutes: 60, target: 1 });
+    assert.ok(planned.ok);
+    const actions = planned.plan.provisionConfig.scheduledActions;
+    assert.equal(targetAt(actions, '2026-03-13', 1439 + 59.5 / 60), 1, 'the Friday before the open Saturday');
+    assert.equal(targetAt(actions, '2026-03-14', 0.5), 1);
+    assert.equal(targetAt(actions, '2026-03-14', 8 * 60 + 1), 0);
+    assert.equal(
+      targetAt(actions, '2026-03-06', 1439 + 59.5 / 60),
+      0,
+      'an ordinary Friday steps down at 23:59:59',
+    );
+    assert.equal(targetAt(actions, '2026-03-07', 0.5), 0);
+  });
 });
 
 describe('estimateIdleCost', () => {
