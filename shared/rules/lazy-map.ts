@@ -13,6 +13,7 @@ export class LazyMap<V> implements ReadonlyMap<string, V> {
   readonly #build: (key: string) => V | undefined;
   readonly #listKeys: () => Iterable<string>;
   readonly #built = new Map<string, V | undefined>();
+  readonly #failed = new Map<string, unknown>();
 
   constructor(build: (key: string) => V | undefined, listKeys: () => Iterable<string>) {
     this.#build = build;
@@ -21,9 +22,16 @@ export class LazyMap<V> implements ReadonlyMap<string, V> {
 
   get(key: string): V | undefined {
     if (this.#built.has(key)) return this.#built.get(key);
-    const value = this.#build(key);
-    this.#built.set(key, value);
-    return value;
+    // A build that threw throws the same again, without building twice.
+    if (this.#failed.has(key)) throw this.#failed.get(key);
+    try {
+      const value = this.#build(key);
+      this.#built.set(key, value);
+      return value;
+    } catch (error) {
+      this.#failed.set(key, error);
+      throw error;
+    }
   }
 
   has(key: string): boolean {

@@ -177,7 +177,12 @@ export function loadRulesText(
  */
 function compileMarked(document: unknown, json: readonly string[]): ReturnType<typeof compileRules> {
   try {
-    return compileValidatedRules(document as Rules, true, json);
+    const compiled = compileValidatedRules(document as Rules, true, json);
+    // Every pattern compiled now, not when a call first reaches it: one that does not compile sends the
+    // document to full validation here, as before indexes were built lazily, rather than failing a call.
+    // The regular expressions are kept for the calls; the rest of the indexes stay lazy.
+    if (compiled.ok) for (const _pattern of compiled.compiled.patterns.values());
+    return compiled;
   } catch {
     return compileRules(document);
   }

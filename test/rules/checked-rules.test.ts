@@ -47,7 +47,7 @@ function validationFiles(): string[] {
  */
 const SCHEMA_FINGERPRINTS: Readonly<Record<number, string>> = {
   1: '9dade4a90a6c3cf41dcf9557ca1bd853c5a04dfe8d014aae8549850907e42d3f',
-  2: '1a3979e61308aa4d8abef3962688537c5babe5067ba19b9adbd528826dda8049',
+  2: '862696ff6eb8de6466b308074970214fb081afe565c0c8e0d8a287250ebea918',
 };
 
 const bank = () => {
@@ -152,6 +152,28 @@ describe('checked rules', () => {
 });
 
 describe('a mark over a document that is not valid', () => {
+  it('validates in full a marked document with a pattern that does not compile, which lazy indexes would only meet in a call', () => {
+    for (const edit of [
+      (rules: Rules) => {
+        const menu = Object.values(rules.flows)
+          .flatMap((flow) => Object.values(flow.nodes))
+          .find((node) => node.type === 'menu' && node.intents !== undefined);
+        assert.ok(menu?.type === 'menu' && menu.intents?.[0] !== undefined);
+        menu.intents[0].patterns = ['('];
+      },
+      (rules: Rules) => {
+        assert.ok(rules.handlers?.[0] !== undefined);
+        rules.handlers[0].patterns = ['['];
+      },
+    ]) {
+      const rules = structuredClone(bank());
+      edit(rules);
+      const loaded = load(writeCheckedRules(rules));
+      assert.equal(loaded.ok, false);
+      assert.ok(!loaded.ok && loaded.issues.some((issue) => /does not compile/.test(issue.message)));
+    }
+  });
+
   it('is validated in full instead of thrown (a mark another tool made)', () => {
     const marked = writeCheckedRules({ version: 'x' } as unknown as Rules);
     const loaded = load(marked);
