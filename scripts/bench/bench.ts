@@ -401,20 +401,22 @@ export async function main(argv: readonly string[], io: CommandIo = PROCESS_IO):
   const interrupted = (signal: NodeJS.Signals) => {
     killServers();
     io.err(`bench: interrupted by ${signal}\n`);
-    process.exit(signal === 'SIGINT' ? 130 : 143);
+    process.exit(signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143);
   };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  // A closed terminal (SIGHUP) too: the exit handlers then stop the servers and remove any CPU groups.
+  for (const signal of INTERRUPTS) process.once(signal, interrupted);
   try {
     return await bench(quick, strict, only as Part | undefined, node, io);
   } catch (error) {
     killServers();
     throw error;
   } finally {
-    process.off('SIGINT', interrupted);
-    process.off('SIGTERM', interrupted);
+    for (const signal of INTERRUPTS) process.off(signal, interrupted);
   }
 }
+
+/** The signals that end a bench early, its children stopped and its CPU groups removed. */
+const INTERRUPTS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** A node binary the cold children may run on, with its version; what is wrong with it as a string. */
 type OtherNode = { readonly path: string; readonly version: string };

@@ -8,7 +8,7 @@
  * says so and measures nothing at a share.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fcLikeEnv } from './common';
 
@@ -31,6 +31,7 @@ export type CpuGroup = {
 export function openCpuGroups(shares: readonly number[], controller = CPU_CONTROLLER): CpuGroup[] | string {
   if (!existsSync(join(controller, 'cpu.cfs_quota_us')))
     return `no cgroup v1 cpu controller at ${controller}`;
+  removeOrphanGroups(controller);
   const groups: CpuGroup[] = [];
   try {
     for (const share of shares) {
@@ -46,6 +47,35 @@ export function openCpuGroups(shares: readonly number[], controller = CPU_CONTRO
   }
   process.once('exit', () => closeCpuGroups(groups));
   return groups;
+}
+
+/**
+ * Removes the groups of benches that ended without removing theirs (killed with SIGKILL, say): those
+ * named after a process that no longer runs.
+ */
+function removeOrphanGroups(controller: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(controller);
+  } catch {
+    return;
+  }
+  const orphans = names.flatMap((name) => {
+    const owner = /^vms-callflow-bench-(\d+)-(\d+)$/.exec(name);
+    return owner !== null && !isRunning(Number(owner[1]))
+      ? [{ share: Number(owner[2]) / 100, path: join(controller, name) }]
+      : [];
+  });
+  closeCpuGroups(orphans);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Moves any process left in the groups back to the root group, then removes the groups. */

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { openCpuGroups } from '../../../scripts/bench/cpu-quota';
+import { closeCpuGroups, openCpuGroups } from '../../../scripts/bench/cpu-quota';
 import { memoryNeedMb, SIZES } from '../../../scripts/bench/size';
 import { checkInstanceSize } from '../../../shared/fc/instance-size';
 
@@ -31,4 +32,30 @@ describe('the size bench', () => {
   it('says why it measures nothing where no cpu controller is mounted, and creates no group', () => {
     assert.equal(openCpuGroups([0.25], dir), `no cgroup v1 cpu controller at ${dir}`);
   });
+
+  const controller = '/sys/fs/cgroup/cpu';
+  const writable = existsSync(join(controller, 'cpu.cfs_quota_us')) && canWrite(controller);
+  it('removes the groups a killed bench left, and its own when closed', {
+    skip: writable ? false : 'no writable cgroup v1 cpu controller here',
+  }, () => {
+    // A pid that ran and ended: no bench owns the group named after it.
+    const gone = spawnSync(process.execPath, ['--version']).pid;
+    assert.ok(gone !== undefined);
+    const orphan = join(controller, `vms-callflow-bench-${gone}-25`);
+    mkdirSync(orphan);
+    const groups = openCpuGroups([0.25]);
+    assert.ok(Array.isArray(groups));
+    assert.equal(existsSync(orphan), false);
+    closeCpuGroups(groups);
+    assert.ok(groups.every((group) => !existsSync(group.path)));
+  });
 });
+
+function canWrite(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
