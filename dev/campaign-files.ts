@@ -34,6 +34,7 @@ import {
   parseResultsLine,
 } from '../shared/campaign/results-state';
 import { parseYaml } from '../shared/rules/yaml-parser';
+import { isRunning } from './running-process';
 import { readSmallFile } from './small-file';
 
 /**
@@ -321,16 +322,6 @@ function readLockHolder(path: string): { pid: number; host: string; since: strin
     };
   } catch {
     return undefined;
-  }
-}
-
-/** Whether a process of this machine is still running. */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -10,6 +10,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { isRunning } from '../../dev/running-process';
 import { fcLikeEnv } from './common';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -67,15 +68,6 @@ function removeOrphanGroups(controller: string): void {
       : [];
   });
   closeCpuGroups(orphans);
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Moves any process left in the groups back to the root group, then removes the groups. */
