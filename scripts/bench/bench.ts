@@ -112,7 +112,7 @@ export const PROGRAM = {
     only: {
       type: 'string',
       value: 'PART',
-      help: 'measure one part alone: campaign (npm run call against the VMS API stand-in; about 75 s, --quick 30 s), analytics (npm run analytics on a million lines; about 2 min, --quick 250,000 lines), cold (the compiled bank example as a RULES_FILE beside the bundle against the default rules and RULES; about 20 s), size (cold first replies, warm latency, memory and cost at the vCPU shares FC allows, each child in a CPU cgroup of that quota; about 3 min, --quick 1 min; not measured where no cgroup v1 cpu controller is writable) or custom (server.js, the custom-runtime entry, at 1, 10 and 50 requests in flight against the built-in runtime answering one at a time; about 40 s, --quick 10 s)',
+      help: 'measure one part alone: campaign (npm run call against the VMS API stand-in; about 75 s, --quick 30 s), analytics (npm run analytics on a million lines; about 2 min, --quick 250,000 lines), cold (the compiled bank example as a RULES_FILE beside the bundle against the default rules and RULES; about 10 s), size (cold first replies, warm latency, memory and cost at the vCPU shares FC allows, each child in a CPU cgroup of that quota; about 3 min, --quick 1 min; not measured where no cgroup v1 cpu controller is writable) or custom (server.js, the custom-runtime entry, at 1, 10 and 50 requests in flight against the built-in runtime answering one at a time; about 40 s, --quick 10 s)',
     },
     node: {
       type: 'string',

@@ -46,7 +46,11 @@ export function checkInstanceSize(
     memorySize % L.memoryStepMb === 0;
   if (!memoryOk)
     problems.push(
-      `${fn}: memorySize ${String(memorySize)} is not a multiple of ${L.memoryStepMb} MB from ${L.memoryMinMb} to ${L.memoryMaxMb}`,
+      memorySize === undefined
+        ? `${fn}: memorySize is missing: give it with cpu, a multiple of ${L.memoryStepMb} MB from ${L.memoryMinMb} to ${L.memoryMaxMb}`
+        : typeof memorySize !== 'number'
+          ? `${fn}: memorySize ${printableValue(memorySize)} is not a number (write it unquoted)`
+          : `${fn}: memorySize ${memorySize} is not a multiple of ${L.memoryStepMb} MB from ${L.memoryMinMb} to ${L.memoryMaxMb}`,
     );
   const cpuOk =
     typeof cpu === 'number' &&
@@ -56,7 +60,9 @@ export function checkInstanceSize(
     isMultipleOf(cpu, L.cpuStep);
   if (cpu !== undefined && !cpuOk)
     problems.push(
-      `${fn}: cpu ${String(cpu)} is not a multiple of ${L.cpuStep} vCPU from ${L.cpuMin} to ${L.cpuMax}`,
+      typeof cpu !== 'number'
+        ? `${fn}: cpu ${printableValue(cpu)} is not a number (write it unquoted)`
+        : `${fn}: cpu ${cpu} is not a multiple of ${L.cpuStep} vCPU from ${L.cpuMin} to ${L.cpuMax}`,
     );
   if (memoryOk && cpuOk) {
     const range = cpuRangeFor(memorySize);
@@ -72,6 +78,12 @@ export function checkInstanceSize(
   if (diskSize !== undefined && !(L.diskSizesMb as readonly unknown[]).includes(diskSize))
     problems.push(`${fn}: diskSize ${String(diskSize)} is neither 512 nor 10240`);
   return problems;
+}
+
+/** A value from s.yaml in a message: JSON, cut short. */
+function printableValue(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
 
 /** Rounds to the step's hundredths, so that 0.1 + 0.05 prints as 0.15. */

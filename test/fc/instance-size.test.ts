@@ -39,10 +39,14 @@ describe('checkInstanceSize', () => {
     assert.match(one({ cpu: 0.12, memorySize: 256 })[0] ?? '', /cpu 0.12 is not a multiple of 0.05/);
     assert.match(one({ cpu: 0.01, memorySize: 128 })[0] ?? '', /cpu 0.01/);
     assert.match(one({ cpu: 17, memorySize: 32_768 })[0] ?? '', /cpu 17/);
-    assert.match(one({ cpu: '0.25', memorySize: 256 })[0] ?? '', /cpu 0.25 is not/);
+    assert.match(
+      one({ cpu: '0.25', memorySize: 256 })[0] ?? '',
+      /cpu "0.25" is not a number \(write it unquoted\)/,
+    );
+    assert.match(one({ cpu: 0.25 })[0] ?? '', /memorySize is missing: give it with cpu/);
     assert.match(one({ cpu: 0.25, memorySize: 300 })[0] ?? '', /memorySize 300 is not a multiple of 64/);
     assert.match(one({ cpu: 0.05, memorySize: 64 })[0] ?? '', /memorySize 64/);
-    assert.match(one({ cpu: 0.25, memorySize: '256' })[0] ?? '', /memorySize 256/);
+    assert.match(one({ cpu: 0.25, memorySize: '256' })[0] ?? '', /memorySize "256" is not a number/);
     assert.deepEqual(one({ memorySize: 256 }), []);
     assert.match(one({ cpu: 0.25, memorySize: 256, diskSize: 1024 })[0] ?? '', /diskSize 1024/);
     assert.equal(one({ cpu: 0.12, memorySize: 300 }).length, 2);
