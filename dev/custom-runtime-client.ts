@@ -42,7 +42,13 @@ export function toForwardedRequest(event: Buffer, context: unknown): Forwarded |
   for (const [key, value] of Object.entries(asRecord(e.headers)))
     if (!FRAMING.has(key.toLowerCase())) headers[key] = String(value);
   if (typeof requestContext.requestId === 'string') headers['x-fc-request-id'] = requestContext.requestId;
-  if (typeof http.sourceIp === 'string') headers['x-forwarded-for'] = http.sourceIp;
+  // FC's front end appends the address it saw to what the client sent: the last entry is the caller.
+  if (typeof http.sourceIp === 'string') {
+    const sent = Object.keys(headers).find((key) => key.toLowerCase() === 'x-forwarded-for');
+    const before = sent === undefined ? undefined : headers[sent];
+    if (sent !== undefined) delete headers[sent];
+    headers['x-forwarded-for'] = before ? `${before}, ${http.sourceIp}` : http.sourceIp;
+  }
   const given = asRecord(context);
   const credentials = asRecord(given.credentials);
   if (typeof given.region === 'string') headers['x-fc-region'] = given.region;
