@@ -107,3 +107,22 @@ export function send(port: number, forwarded: Forwarded, agent: Agent | false = 
     req.end(forwarded.body);
   });
 }
+
+/**
+ * An event invocation as FC makes it of a custom runtime (InvokeFunction: `POST /invoke`, the event as the
+ * body, `x-fc-control-path: /invoke`): the handler's result, parsed from the JSON answer.
+ */
+export async function invokeEvent(port: number, event: Buffer, requestId: string): Promise<unknown> {
+  const answer = await send(port, {
+    method: 'POST',
+    path: '/invoke',
+    headers: {
+      'content-type': 'application/octet-stream',
+      'x-fc-control-path': '/invoke',
+      'x-fc-request-id': requestId,
+    },
+    body: event,
+  });
+  if (answer.statusCode !== 200) throw new Error(`the custom runtime answered HTTP ${answer.statusCode}`);
+  return JSON.parse(answer.body) as unknown;
+}
