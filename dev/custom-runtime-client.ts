@@ -42,7 +42,13 @@ export function toForwardedRequest(event: Buffer, context: unknown): Forwarded |
   for (const [key, value] of Object.entries(asRecord(e.headers)))
     if (!FRAMING.has(key.toLowerCase())) headers[key] = String(value);
   if (typeof requestContext.requestId === 'string') headers['x-fc-request-id'] = requestContext.requestId;
-  if (typeof http.sourceIp === 'string') headers['x-forwarded-for'] = http.sourceIp;
+  // FC's front end appends the address it saw to what the client sent: the last entry is the caller.
+  if (typeof http.sourceIp === 'string') {
+    const sent = Object.keys(headers).find((key) => key.toLowerCase() === 'x-forwarded-for');
+    const before = sent === undefined ? undefined : headers[sent];
+    if (sent !== undefined) delete headers[sent];
+    headers['x-forwarded-for'] = before ? `${before}, ${http.sourceIp}` : http.sourceIp;
+  }
   const given = asRecord(context);
   const credentials = asRecord(given.credentials);
   if (typeof given.region === 'string') headers['x-fc-region'] = given.region;
@@ -100,4 +106,23 @@ export function send(port: number, forwarded: Forwarded, agent: Agent | false = 
     req.on('error', reject);
     req.end(forwarded.body);
   });
+}
+
+/**
+ * An event invocation as FC makes it of a custom runtime (InvokeFunction: `POST /invoke`, the event as the
+ * body, `x-fc-control-path: /invoke`): the handler's result, parsed from the JSON answer.
+ */
+export async function invokeEvent(port: number, event: Buffer, requestId: string): Promise<unknown> {
+  const answer = await send(port, {
+    method: 'POST',
+    path: '/invoke',
+    headers: {
+      'content-type': 'application/octet-stream',
+      'x-fc-control-path': '/invoke',
+      'x-fc-request-id': requestId,
+    },
+    body: event,
+  });
+  if (answer.statusCode !== 200) throw new Error(`the custom runtime answered HTTP ${answer.statusCode}`);
+  return JSON.parse(answer.body) as unknown;
 }

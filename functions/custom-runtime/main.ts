@@ -6,5 +6,9 @@
 import { join } from 'node:path';
 import { type EventHandler, startCustomRuntime } from './server';
 
-const bundle = require(join(__dirname, 'index.js')) as { handler: EventHandler };
-startCustomRuntime(bundle.handler);
+const bundle = require(join(__dirname, 'index.js')) as { handler: EventHandler; maxBodyBytes?: unknown };
+// The bundle's own body limit: the server reads no more than the handler takes (64 KB for a callback).
+const { maxBodyBytes } = bundle;
+startCustomRuntime(bundle.handler, process.env, {
+  maxBodyBytes: typeof maxBodyBytes === 'number' && maxBodyBytes > 0 ? maxBodyBytes : undefined,
+});

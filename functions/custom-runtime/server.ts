@@ -1,9 +1,13 @@
 import { writeSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import {
+  type Environment,
+  eventAnswer,
   failAnswer,
   type HttpAnswer,
+  invocationKind,
   lifecycleAnswer,
+  readLimits,
   toHttpAnswer,
   tooLargeAnswer,
   toTriggerEvent,
@@ -14,27 +18,29 @@ export type EventHandler = (event: Buffer, context: unknown) => Promise<unknown>
 
 export type CustomRuntimeOptions = {
   /**
-   * Largest body read ({@link MAX_READ_BYTES} by default); a larger one is answered 413 unread. A smaller
-   * one over the handler's own limit reaches the handler, which refuses it as on the built-in runtime.
+   * The handler's own body limit (the bundle's `maxBodyBytes`; {@link DEFAULT_MAX_BODY_BYTES}, the largest
+   * of the handlers', by default). A forwarded request's body over it is answered 413 unread, as the
+   * handler would; an event invocation may carry that body base64-encoded, and a little more.
    */
   readonly maxBodyBytes?: number;
   /**
-   * Milliseconds a request may take, body included, before it is answered 504 (the function's `timeout`
-   * in s.yaml, 10 s, by default; FC ends the invocation there anyway).
+   * Milliseconds a request may take, body included, before it is answered 504. It mirrors the function's
+   * `timeout` in s.yaml (10 s, the default here): FC ends the invocation there anyway.
    */
   readonly deadlineMs?: number;
   /** The clock of the events' `time` (epoch ms). */
   readonly now?: () => number;
   /** Where the server's own log lines go (a refused or failed request): stdout by default. */
   readonly writeLog?: (line: string) => void;
+  /** Where the context's keys and region come from first (see `contextOf`): `process.env` by default. */
+  readonly env?: Environment;
 };
 
 /**
- * The most the server reads of a body: twice the largest limit of the handlers (a receipt batch, 1 MB;
- * test/functions/custom-runtime/server.test.ts checks it), so that every body the built-in runtime would
- * hand over reaches the handler, which refuses one too large itself, as there (413).
+ * The body limit used when a bundle exports none: the largest of the handlers' (a receipt batch, 1 MB).
+ * Each bundle exports its own (`maxBodyBytes`), which server.js passes on: 64 KB for a callback.
  */
-export const MAX_READ_BYTES = 2 * 1024 * 1024;
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 /** The function's `timeout` in s.yaml, in ms. */
 export const DEFAULT_DEADLINE_MS = 10_000;
@@ -45,21 +51,26 @@ export const DEFAULT_DEADLINE_MS = 10_000;
  * server (`keepAliveTimeout = 0`): FC's front end keeps them, and a closed one fails a POST with 502.
  */
 export function createCustomRuntimeServer(handler: EventHandler, options: CustomRuntimeOptions = {}): Server {
-  const maxBodyBytes = options.maxBodyBytes ?? MAX_READ_BYTES;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
   const now = options.now ?? Date.now;
+  const env = options.env ?? process.env;
   const log = serverLog(options.writeLog);
   const server = createServer((req, res) => {
+    // A reset connection must not become an uncaught 'error': the answer is dropped, nothing else.
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
     const timer = setTimeout(() => {
+      // The handler goes on and logs its own line for this request, with an answer nobody receives:
+      // the two lines share the request id.
       log('warn', 'request took too long; answered 504', { requestId: requestIdOf(req), ms: deadlineMs });
-      // The connection closes after this answer; the handler's own, should it come, is dropped.
-      send(res, failAnswer(504, 'the function took too long'), true);
+      sendAnswer(res, failAnswer(504, 'the function took too long'), log, true);
     }, deadlineMs);
     res.on('close', () => clearTimeout(timer));
-    serve(req, handler, { maxBodyBytes, now, log }).then(
-      (answer) => send(res, answer),
-      () => send(res, failAnswer(500, 'internal error')),
-    );
+    serve(req, handler, { maxBodyBytes, now, log, env })
+      .catch(() => failAnswer(500, 'internal error'))
+      .then((answer) => sendAnswer(res, answer, log))
+      .catch(() => undefined);
   });
   server.keepAliveTimeout = 0;
   server.requestTimeout = deadlineMs + 1_000;
@@ -71,7 +82,11 @@ export function createCustomRuntimeServer(handler: EventHandler, options: Custom
   return server;
 }
 
-type ServerLog = (level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>) => void;
+export type ServerLog = (
+  level: 'info' | 'warn' | 'error',
+  msg: string,
+  fields: Record<string, unknown>,
+) => void;
 
 /**
  * The server's few log lines, in the handlers' JSON line shape, with the function's name as FC sets it.
@@ -92,7 +107,12 @@ function requestIdOf(req: IncomingMessage): string | undefined {
 async function serve(
   req: IncomingMessage,
   handler: EventHandler,
-  options: { readonly maxBodyBytes: number; readonly now: () => number; readonly log: ServerLog },
+  options: {
+    readonly maxBodyBytes: number;
+    readonly now: () => number;
+    readonly log: ServerLog;
+    readonly env: Environment;
+  },
 ): Promise<HttpAnswer> {
   const method = req.method ?? 'GET';
   const url = req.url ?? '/';
@@ -101,16 +121,19 @@ async function serve(
     req.resume();
     return lifecycle;
   }
-  const body = await readBody(req, options.maxBodyBytes);
+  const controlPath = req.headers['x-fc-control-path'];
+  const kind = invocationKind(method, url, typeof controlPath === 'string' ? controlPath : undefined);
+  const limit = readLimits(options.maxBodyBytes)[kind];
+  const body = await readBody(req, limit);
   if (body === undefined) {
     options.log('warn', 'request rejected', {
       status: 413,
       reason: 'body too large',
       requestId: requestIdOf(req),
     });
-    return tooLargeAnswer(options.maxBodyBytes);
+    return tooLargeAnswer(limit);
   }
-  const { event, context } = toTriggerEvent(
+  const forwarded = toTriggerEvent(
     {
       method,
       url,
@@ -120,9 +143,14 @@ async function serve(
       httpVersion: req.httpVersion,
     },
     options.now(),
+    options.env,
   );
+  // An event invocation's body is the event itself; the handler's own gate checks it as ever.
+  const event = kind === 'event' ? body : forwarded.event;
+  const { context } = forwarded;
   try {
-    return toHttpAnswer(await handler(event, context));
+    const result = await handler(event, context);
+    return kind === 'event' ? eventAnswer(result) : toHttpAnswer(result);
   } catch (error) {
     // The error's name only: its message could quote the request.
     options.log('error', 'request handler crashed', {
@@ -155,12 +183,36 @@ function readBody(req: IncomingMessage, maxBodyBytes: number): Promise<Buffer | 
   });
 }
 
-function send(res: ServerResponse, answer: HttpAnswer, close = false): void {
+/**
+ * Writes `answer` unless an answer went already. It never throws: should Node refuse the answer, the
+ * client gets a plain 500 if nothing was sent yet, else its connection is cut; the server logs it once.
+ */
+export function sendAnswer(res: ServerResponse, answer: HttpAnswer, log: ServerLog, close = false): void {
   if (res.headersSent || res.destroyed) return;
-  // The body may still be arriving (a refused one): the connection is closed after this answer.
-  if (close || !res.req.complete) res.setHeader('connection', 'close');
-  res.writeHead(answer.status, { ...answer.headers, 'content-length': String(answer.body.length) });
-  res.end(answer.body);
+  try {
+    // The body may still be arriving (a refused one): the connection is closed after this answer.
+    if (close || !res.req.complete) res.setHeader('connection', 'close');
+    res.writeHead(answer.status, { ...answer.headers, 'content-length': String(answer.body.length) });
+    res.end(answer.body);
+  } catch (error) {
+    log('error', 'answer could not be sent', {
+      requestId: requestIdOf(res.req),
+      error: { name: error instanceof Error ? error.name : typeof error },
+    });
+    try {
+      if (res.headersSent) throw new Error('headers sent');
+      const fallback = failAnswer(500, 'internal error');
+      res.removeHeader('connection');
+      res.writeHead(500, {
+        ...fallback.headers,
+        'content-length': String(fallback.body.length),
+        connection: 'close',
+      });
+      res.end(fallback.body);
+    } catch {
+      res.destroy();
+    }
+  }
 }
 
 /**
@@ -169,11 +221,15 @@ function send(res: ServerResponse, answer: HttpAnswer, close = false): void {
  */
 export function startCustomRuntime(
   handler: EventHandler,
-  env: Readonly<Record<string, string | undefined>> = process.env,
+  env: Environment = process.env,
+  options: { readonly maxBodyBytes?: number | undefined } = {},
 ): Server {
   const port = Number(env.FC_SERVER_PORT || 9000);
   const host = env.FC_SERVER_HOST || '0.0.0.0';
-  const server = createCustomRuntimeServer(handler);
+  const server = createCustomRuntimeServer(handler, {
+    env,
+    ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
+  });
   const log = serverLog();
   server.listen(Number.isInteger(port) && port >= 0 && port < 65536 ? port : 9000, host, () => {
     const address = server.address();

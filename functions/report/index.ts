@@ -1,3 +1,4 @@
+import { MAX_REPORT_BODY_BYTES } from '../../shared/report/handle-report';
 import { createReportFunction, type ReportHost } from '../../shared/report/report-function';
 
 /**
@@ -8,3 +9,6 @@ export const createHandler = (host?: ReportHost) => createReportFunction('report
 
 /** FC 3.0 event handler (`index.handler`) for call-record receipts pushed over HTTP. */
 export const handler = createHandler();
+
+/** The largest body the handler takes: the custom runtime's server reads no more (server.js). */
+export const maxBodyBytes = MAX_REPORT_BODY_BYTES;

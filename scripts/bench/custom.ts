@@ -64,6 +64,8 @@ type Run = {
   readonly p99: number;
   /** The server's peak resident memory, MB (`VmHWM`). */
   readonly peakMb: number | undefined;
+  /** The server's CPU ms for the timed callbacks, read in clock ticks; none for the built-in (µs). */
+  readonly cpuMs?: number;
 };
 
 type Contender = { readonly name: string; readonly run: () => Promise<Run> };
@@ -79,6 +81,26 @@ function processCpuMs(pid: number): number {
   const ticks = Number(fields[11]) + Number(fields[12]);
   if (!Number.isFinite(ticks)) throw new Error(`cannot read the CPU time of process ${pid}`);
   return (ticks * 1_000) / TICKS_PER_SECOND;
+}
+
+/**
+ * `m (a–b)` over the rounds, as formatSpread gives, but with the range even when the rounds agree: a
+ * figure read in clock ticks can come out the same twice, and that is worth seeing as such. One round
+ * has no range (the row says how many rounds ran).
+ */
+export function formatRounds(perRound: readonly number[], digits: number, unit = ''): string {
+  const s = spread(perRound);
+  const f = (n: number) => `${n.toFixed(digits)}${unit}`;
+  return perRound.length > 1 && s.min === s.max
+    ? `${f(s.mid)} (${f(s.min)}–${f(s.max)})`
+    : formatSpread(s, digits, unit);
+}
+
+/** How finely the server's rows read CPU time: one clock tick, as a share of the median round's CPU ms. */
+export function tickShare(cpuMsPerRound: readonly number[]): string {
+  const tickMs = 1_000 / TICKS_PER_SECOND;
+  const mid = spread(cpuMsPerRound).mid;
+  return `CPU read to the ${tickMs} ms tick, ±${((100 * tickMs) / Math.max(mid, tickMs)).toFixed(1)}% of a round's ${mid.toFixed(0)} ms`;
 }
 
 /** The peak resident memory of process `pid`, MB, from /proc. */
@@ -166,6 +188,7 @@ async function runServer(
       p50: percentile(latencies, 0.5),
       p99: percentile(latencies, 0.99),
       peakMb: peakMemoryMb(child.pid as number),
+      cpuMs,
     };
   } finally {
     agent.destroy();
@@ -251,16 +274,17 @@ function rowsOf(runs: ReadonlyMap<string, readonly Run[]>, plan: CustomPlan): Ro
   ];
   for (const concurrency of CONCURRENCIES) {
     const server = runs.get(`c${concurrency}`) ?? [];
-    const perCpu = spread(server.map((run) => run.perCpuSecond));
+    const perCpu = server.map((run) => run.perCpuSecond);
     rows.push({
       figure: `custom runtime: server.js, ${concurrency} in flight, callbacks per CPU-s`,
-      value: formatSpread(perCpu, 0),
+      value: formatRounds(perCpu, 0),
       target: '',
       pass: undefined,
       detail:
-        `${(perCpu.mid / baseline).toFixed(2)}× the built-in's; per wall-s ${formatSpread(spread(server.map((run) => run.perWallSecond ?? 0)), 0)}; ` +
+        `${(spread(perCpu).mid / baseline).toFixed(2)}× the built-in's; per wall-s ${formatSpread(spread(server.map((run) => run.perWallSecond ?? 0)), 0)}; ` +
         `latency p50 ${formatSpread(spread(server.map((run) => run.p50)), 2, ' ms')}, p99 ${formatSpread(spread(server.map((run) => run.p99)), 2, ' ms')}; ` +
-        `peak memory ${formatSpread(spread(server.map((run) => run.peakMb ?? 0)), 0, ' MB')}`,
+        `peak memory ${formatSpread(spread(server.map((run) => run.peakMb ?? 0)), 0, ' MB')}; ` +
+        `${tickShare(server.map((run) => run.cpuMs ?? 0))}; ${rounds}`,
     });
   }
   return rows;

@@ -32,6 +32,7 @@ import { loadRules } from '../../shared/rules/load-rules';
 import { parseYaml } from '../../shared/rules/yaml-parser';
 import { readFunctionProps, readScheduledActions } from '../capacity/s-yaml-capacity';
 import { measureEnvironment, readFunctionEnvironments } from './environment-size';
+import { concurrencyProblems } from './instance-concurrency';
 
 export const PROGRAM = {
   name: 'deploy:check',
@@ -122,6 +123,7 @@ export function main(argv: readonly string[], io: CheckIo = PROCESS_IO): number 
   const sizes = sizeProblems(sYamlText);
   problems.push(...sizes.problems);
   warnings.push(...sizes.warnings);
+  problems.push(...concurrencyProblems(env));
   if (problems.length > 0) return refuse(problems);
   for (const warning of warnings) say(`warning: ${warning}`);
   if (size.level === 'ok') say(size.message);

@@ -156,8 +156,10 @@ export function createCallbackFunction(options: {
   /**
    * FC's context of the latest request (its credentials are the freshest: STS keys rotate), kept as
    * given and read only when OSS is: a function without `RULES_URL` never parses it. In the custom
-   * runtime many requests are in flight at once and a read may use a later request's context: every
-   * request of an instance carries the same role and region, so any of them signs as well.
+   * runtime many requests are in flight at once and a read may use a later request's context. That
+   * context never holds what a caller sent: the server leaves the keys and region out whenever FC's
+   * environment has them (then read here from the environment), and takes them from FC's documented
+   * `x-fc-*` headers, shape-checked, only where it lacks them (shared/fc/custom-runtime.ts `contextOf`).
    */
   let latestContext: unknown;
   const context = () => readFcContext(latestContext);

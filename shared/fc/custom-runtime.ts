@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { respondFail } from '../protocol/http';
 
 /**
@@ -34,11 +35,71 @@ export type ForwardedContext = {
   };
 };
 
+/** The process environment, or the part of it the context is built from. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** Shapes of what the context takes from a header; anything else is left out. */
+const REGION = /^[a-z]{2,3}-[a-z0-9-]{2,30}$/;
+const ACCOUNT_ID = /^[0-9]{1,32}$/;
+const FUNCTION_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+const KEY_ID = /^[A-Za-z0-9.]{1,128}$/;
+const KEY_SECRET = /^[A-Za-z0-9+/=._-]{1,256}$/;
+const SECURITY_TOKEN = /^[A-Za-z0-9+/=._-]{1,8192}$/;
+
+/** Longest `sourceIp` kept: an IPv6 address with a zone fits. */
+const MAX_IP = 64;
+
+/** `text` when it is an IPv4 or IPv6 address of at most {@link MAX_IP} characters, else undefined. */
+export function validIp(text: string | undefined): string | undefined {
+  const ip = text?.trim();
+  return ip !== undefined && ip.length <= MAX_IP && isIP(ip) !== 0 ? ip : undefined;
+}
+
 /**
- * The headers FC's custom runtime adds to carry the function role's temporary keys. They go into the
- * context, as the built-in runtime gives them, and never into the event: its headers may be logged.
+ * The caller's address: the LAST `x-forwarded-for` entry, the one FC's front end appends (a client may
+ * send any entries before it), when it is an address; else the socket's peer. Resting on FC's docs: its
+ * front end is the peer and appends what it saw; where it does not, the peer is FC's own address.
  */
-const CREDENTIAL_HEADERS = ['x-fc-access-key-id', 'x-fc-access-key-secret', 'x-fc-security-token'] as const;
+export function sourceIpOf(forwardedFor: string | undefined, peer: string | undefined): string {
+  const last = forwardedFor?.slice(-1024).split(',').at(-1);
+  return validIp(last) ?? validIp(peer) ?? '';
+}
+
+/** `value` when it has the shape `pattern` asks for. */
+function shaped(value: string | undefined, pattern: RegExp): string | undefined {
+  return value !== undefined && pattern.test(value) ? value : undefined;
+}
+
+/**
+ * What the context holds of the role's keys, the region and the function, environment first. FC 3.0
+ * sets `ALIBABA_CLOUD_ACCESS_KEY_ID`, `…_SECRET`, `…_SECURITY_TOKEN` and `FC_REGION` for a custom
+ * runtime (its docs; the Debian 11 runtime no longer sends `x-fc-security-token` at all): with them, the
+ * context carries no keys and no region, and the handlers read the environment, as on the built-in
+ * runtime. The `x-fc-*` headers FC documents are used only where the environment lacks a value, and only
+ * in the shape FC gives it: a header can never replace the environment's keys.
+ */
+export function contextOf(header: (name: string) => string | undefined, env: Environment): ForwardedContext {
+  const requestId = header('x-fc-request-id')?.slice(0, 128);
+  const region = env.FC_REGION?.trim() ? undefined : shaped(header('x-fc-region'), REGION);
+  const accountId = env.FC_ACCOUNT_ID?.trim() ? undefined : shaped(header('x-fc-account-id'), ACCOUNT_ID);
+  const functionName = shaped(env.FC_FUNCTION_NAME?.trim() || header('x-fc-function-name'), FUNCTION_NAME);
+  const environmentKeys = Boolean(
+    env.ALIBABA_CLOUD_ACCESS_KEY_ID?.trim() || env.ALIBABA_CLOUD_ACCESS_KEY_SECRET?.trim(),
+  );
+  const accessKeyId = shaped(header('x-fc-access-key-id'), KEY_ID);
+  const accessKeySecret = shaped(header('x-fc-access-key-secret'), KEY_SECRET);
+  const securityToken = header('x-fc-security-token');
+  const tokenOk = securityToken === undefined || securityToken === '' || SECURITY_TOKEN.test(securityToken);
+  return {
+    requestId,
+    ...(region === undefined ? {} : { region }),
+    ...(accountId === undefined ? {} : { accountId }),
+    ...(functionName === undefined ? {} : { function: { name: functionName } }),
+    ...(environmentKeys || accessKeyId === undefined || accessKeySecret === undefined || !tokenOk
+      ? {}
+      : { credentials: { accessKeyId, accessKeySecret, securityToken: securityToken ?? '' } }),
+  };
+}
 
 /** Longest header value or path kept (FC caps headers at 8 KB and path + query at 4 KB itself). */
 const MAX_TEXT = 16 * 1024;
@@ -94,20 +155,18 @@ function decodeURIComponentSafe(path: string): string {
 export function toTriggerEvent(
   request: ForwardedRequest,
   now: number,
+  env: Environment = {},
 ): { readonly event: Buffer; readonly context: ForwardedContext } {
   const all = joinRepeated(headerPairs(request.rawHeaders), true);
   const folded = new Map(Object.entries(all).map(([key, value]) => [key.toLowerCase(), value]));
   const lower = (name: string): string | undefined => folded.get(name);
+  // FC's own headers (the request id, the role's keys, the function…) go to the context, never the
+  // event: its headers may be logged, and the handlers take all of that from the context.
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(all))
-    if (!(CREDENTIAL_HEADERS as readonly string[]).includes(key.toLowerCase())) headers[key] = value;
+    if (!key.toLowerCase().startsWith('x-fc-')) headers[key] = value;
   const { path, query } = splitUrl(request.url);
-  const requestId = lower('x-fc-request-id');
-  const accessKeyId = lower('x-fc-access-key-id');
-  const accessKeySecret = lower('x-fc-access-key-secret');
-  const region = lower('x-fc-region');
-  const accountId = lower('x-fc-account-id');
-  const functionName = lower('x-fc-function-name');
+  const context = contextOf(lower, env);
   const method = (request.method || 'GET').slice(0, 16);
   const time = new Date(now);
   const event = {
@@ -118,38 +177,58 @@ export function toTriggerEvent(
     headers,
     queryParameters: joinRepeated(query.entries(), false),
     requestContext: {
-      accountId: accountId ?? '',
+      accountId: context.accountId ?? env.FC_ACCOUNT_ID?.trim() ?? '',
       domainName: lower('host') ?? '',
       domainPrefix: (lower('host') ?? '').split('.')[0] ?? '',
       http: {
         method,
         path,
         protocol: `HTTP/${request.httpVersion ?? '1.1'}`,
-        // FC's front end is the peer; it says whom it forwards for (unconfirmed on FC: then the peer).
-        sourceIp: lower('x-forwarded-for')?.split(',')[0]?.trim() || request.remoteAddress || '',
+        sourceIp: sourceIpOf(lower('x-forwarded-for'), request.remoteAddress),
         userAgent: lower('user-agent') ?? '',
       },
-      ...(requestId === undefined ? {} : { requestId }),
+      ...(context.requestId === undefined ? {} : { requestId: context.requestId }),
       time: time.toUTCString(),
       timeEpoch: String(now),
     },
   };
-  const context: ForwardedContext = {
-    requestId,
-    ...(region === undefined ? {} : { region }),
-    ...(accountId === undefined ? {} : { accountId }),
-    ...(functionName === undefined ? {} : { function: { name: functionName } }),
-    ...(accessKeyId === undefined || accessKeySecret === undefined
-      ? {}
-      : {
-          credentials: {
-            accessKeyId,
-            accessKeySecret,
-            securityToken: lower('x-fc-security-token') ?? '',
-          },
-        }),
-  };
   return { event: Buffer.from(JSON.stringify(event)), context };
+}
+
+/**
+ * How FC calls the server for a request (its `x-fc-control-path` header, FC's docs): `event` for an
+ * event invocation (InvokeFunction: `POST /invoke`, the body is the event itself), `http` for a request
+ * through the HTTP trigger (`/http-invoke`, forwarded with its own path). Without the header (a local
+ * client), `POST /invoke` is an event invocation and anything else a forwarded request.
+ */
+export function invocationKind(
+  method: string,
+  url: string,
+  controlPath: string | undefined,
+): 'event' | 'http' {
+  if (controlPath !== undefined) return controlPath.trim() === '/invoke' ? 'event' : 'http';
+  return method === 'POST' && url.split('?')[0] === '/invoke' ? 'event' : 'http';
+}
+
+/**
+ * The answer to an event invocation: the handler's result as JSON, status 200 (FC ignores the status and
+ * headers of an event invocation's answer, and hands the body to the caller as the function's result).
+ */
+export function eventAnswer(result: unknown): HttpAnswer {
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: Buffer.from(JSON.stringify(result ?? null)),
+  };
+}
+
+/**
+ * The most the server reads of a body for a handler that takes `maxBodyBytes`: that for a forwarded
+ * request (the handler would refuse more, with the same 413), and for an event invocation the event that
+ * carries such a body base64-encoded, with 64 KB for the rest (the bound the handlers put on an event).
+ */
+export function readLimits(maxBodyBytes: number): { readonly http: number; readonly event: number } {
+  return { http: maxBodyBytes, event: Math.ceil((maxBodyBytes * 4) / 3) + 64 * 1024 };
 }
 
 /** An HTTP answer: status, headers and the body's bytes. */
@@ -171,8 +250,8 @@ const RESERVED_HEADERS = new Set([
 ]);
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: a header value must hold none but tab.
-const HEADER_VALUE = /^[^\u0000-\u0008\u000a-\u001f\u007f]*$/;
+/** What Node lets a header value hold: tab, printable ASCII and Latin-1 (one byte each); nothing else. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /** A plain answer from a failure response of the handlers' own shape. */
 export function failAnswer(status: number, msg: string): HttpAnswer {

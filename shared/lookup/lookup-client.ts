@@ -47,8 +47,9 @@ export type LookupClientOptions = {
 
 /**
  * Attempts in flight at once by default. A built-in runtime's instance serves one call event at a time; a
- * custom-runtime instance serves up to its `instanceConcurrency` (s.yaml caps it at 50), so this is ample
- * for either: past it, the least recently asked-for attempt is aborted.
+ * custom-runtime instance serves up to its `instanceConcurrency` (s.custom.yaml; FC allows up to 200, and
+ * `npm run deploy:check` refuses more than 64), so this is ample for either: past it, the least recently
+ * asked-for attempt is aborted.
  */
 export const DEFAULT_MAX_IN_FLIGHT = 64;
 /** Answers kept for a duplicated or next callback, at most: the least recently asked for go first. */

@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  contextOf,
+  eventAnswer,
   failAnswer,
+  invocationKind,
   lifecycleAnswer,
+  readLimits,
+  sourceIpOf,
   toHttpAnswer,
   tooLargeAnswer,
   toTriggerEvent,
+  validIp,
 } from '../../shared/fc/custom-runtime';
 import { toHttpRequest } from '../../shared/fc/http-trigger';
 
@@ -94,24 +100,135 @@ describe('toTriggerEvent', () => {
     assert.equal(converted.request.requestId, undefined);
   });
 
-  it('takes the first forwarded-for address as the source, and survives a URL it cannot read', () => {
+  it('takes the last forwarded-for address, the one FC appends, and survives a URL it cannot read', () => {
     const { event } = toTriggerEvent(
-      forwarded({ url: '//[bad', rawHeaders: ['X-Forwarded-For', '198.51.100.9, 10.0.0.2'] }),
+      forwarded({ url: '//[bad', rawHeaders: ['X-Forwarded-For', '198.51.100.9, 203.0.113.7'] }),
       NOW,
     );
     const converted = toHttpRequest(event, 1024);
     assert.ok(converted.ok);
-    assert.equal(converted.request.sourceIp, '198.51.100.9');
+    assert.equal(converted.request.sourceIp, '203.0.113.7');
     assert.equal(converted.request.path, '/');
   });
 
+  it('takes the peer when the last forwarded-for entry is not an address, long or spoofed', () => {
+    const spoofed = `8.8.8.8-spoofed-${'z'.repeat(7000)}`;
+    assert.equal(sourceIpOf(spoofed, '10.0.0.1'), '10.0.0.1');
+    assert.equal(sourceIpOf(`1.1.1.1, ${spoofed}`, '10.0.0.1'), '10.0.0.1');
+    assert.equal(sourceIpOf('2001:db8::1', '10.0.0.1'), '2001:db8::1');
+    assert.equal(sourceIpOf(undefined, '::ffff:10.0.0.1'), '::ffff:10.0.0.1');
+    assert.equal(sourceIpOf('', 'not-an-ip'), '');
+    assert.equal(validIp(`${'1:'.repeat(40)}1`), undefined);
+    assert.equal(validIp('999.1.1.1'), undefined);
+    const { event } = toTriggerEvent(forwarded({ rawHeaders: ['x-forwarded-for', spoofed] }), NOW);
+    assert.equal(JSON.parse(event.toString()).requestContext.http.sourceIp, '10.0.0.1');
+  });
+
+  it("keeps every x-fc- header out of the event's headers", () => {
+    const { event } = toTriggerEvent(
+      forwarded({
+        rawHeaders: [
+          ...forwarded().rawHeaders,
+          'X-FC-Control-Path',
+          '/http-invoke',
+          'x-fc-qualifier',
+          'LATEST',
+        ],
+      }),
+      NOW,
+    );
+    const headers = JSON.parse(event.toString()).headers as Record<string, string>;
+    assert.deepEqual(
+      Object.keys(headers).filter((key) => key.toLowerCase().startsWith('x-fc-')),
+      [],
+    );
+    assert.equal(headers.Accept, 'a,b');
+    assert.equal(JSON.parse(event.toString()).requestContext.requestId, 'req-42');
+  });
   it('leaves a path whose escapes do not decode as it is', () => {
     const { event } = toTriggerEvent(forwarded({ url: '/inbound/%E4%ZZ' }), NOW);
     assert.equal((JSON.parse(event.toString()) as { rawPath: string }).rawPath, '/inbound/%E4%ZZ');
   });
 });
 
+describe('contextOf', () => {
+  const headersOf =
+    (values: Record<string, string>) =>
+    (name: string): string | undefined =>
+      values[name];
+  const fromFc = {
+    'x-fc-request-id': 'r1',
+    'x-fc-region': 'cn-hangzhou',
+    'x-fc-access-key-id': 'STS.abc',
+    'x-fc-access-key-secret': 'secret',
+    'x-fc-security-token': 'CAIS+/=',
+  };
+
+  it("never lets a header replace the environment's keys or region", () => {
+    const context = contextOf(headersOf(fromFc), {
+      ALIBABA_CLOUD_ACCESS_KEY_ID: 'env-id',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'env-secret',
+      FC_REGION: 'cn-shanghai',
+      FC_FUNCTION_NAME: 'vms-inbound',
+      FC_ACCOUNT_ID: '42',
+    });
+    assert.deepEqual(context, { requestId: 'r1', function: { name: 'vms-inbound' } });
+  });
+
+  it("takes FC's headers where the environment lacks them, in the shape FC gives them only", () => {
+    assert.deepEqual(contextOf(headersOf(fromFc), {}), {
+      requestId: 'r1',
+      region: 'cn-hangzhou',
+      credentials: { accessKeyId: 'STS.abc', accessKeySecret: 'secret', securityToken: 'CAIS+/=' },
+    });
+    const odd = contextOf(
+      headersOf({
+        'x-fc-region': 'Hangzhou, evil',
+        'x-fc-account-id': '12a',
+        'x-fc-function-name': 'bad name',
+        'x-fc-access-key-id': 'id\u0000',
+        'x-fc-access-key-secret': 'secret',
+      }),
+      {},
+    );
+    assert.deepEqual(odd, { requestId: undefined });
+    const badToken = contextOf(headersOf({ ...fromFc, 'x-fc-security-token': 'a b' }), {});
+    assert.equal(badToken.credentials, undefined);
+    const longToken = contextOf(headersOf({ ...fromFc, 'x-fc-security-token': 'a'.repeat(9000) }), {});
+    assert.equal(longToken.credentials, undefined);
+  });
+});
+
+describe('event invocations', () => {
+  it('tells an event invocation from a forwarded request by the control path, else by POST /invoke', () => {
+    assert.equal(invocationKind('POST', '/invoke', '/invoke'), 'event');
+    assert.equal(invocationKind('POST', '/invoke', '/http-invoke'), 'http');
+    assert.equal(invocationKind('POST', '/inbound', '/invoke'), 'event');
+    assert.equal(invocationKind('POST', '/invoke?x=1', undefined), 'event');
+    assert.equal(invocationKind('GET', '/invoke', undefined), 'http');
+    assert.equal(invocationKind('POST', '/inbound', undefined), 'http');
+  });
+
+  it("answers the handler's result as JSON, and bounds the body by the handler's own limit", () => {
+    const answer = eventAnswer({ statusCode: 200, body: '{}' });
+    assert.equal(answer.status, 200);
+    assert.deepEqual(JSON.parse(answer.body.toString()), { statusCode: 200, body: '{}' });
+    assert.equal(eventAnswer(undefined).body.toString(), 'null');
+    assert.deepEqual(readLimits(64 * 1024), { http: 64 * 1024, event: 152_918 });
+    assert.ok(readLimits(1024 * 1024).event < 1.5 * 1024 * 1024);
+  });
+});
+
 describe('toHttpAnswer', () => {
+  it('drops a header value Node cannot send (past Latin-1) and keeps Latin-1', () => {
+    const answer = toHttpAnswer({
+      statusCode: 200,
+      headers: { 'x-name': '张三', 'x-cafe': 'café' },
+      body: '',
+    });
+    assert.deepEqual(answer.headers, { 'x-cafe': 'café' });
+  });
+
   it("maps a handler's result, dropping the headers FC reserves and those HTTP cannot carry", () => {
     const answer = toHttpAnswer({
       statusCode: 200,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,9 +10,13 @@ import { ROOT } from '../../../dev/fc-event';
 import {
   createCustomRuntimeServer,
   DEFAULT_DEADLINE_MS,
+  DEFAULT_MAX_BODY_BYTES,
   type EventHandler,
-  MAX_READ_BYTES,
+  sendAnswer,
 } from '../../../functions/custom-runtime/server';
+import { maxBodyBytes as inboundLimit } from '../../../functions/inbound';
+import { maxBodyBytes as outboundLimit } from '../../../functions/outbound';
+import { maxBodyBytes as reportLimit } from '../../../functions/report';
 import { MAX_BODY_BYTES } from '../../../shared/protocol/http';
 import { MAX_REPORT_BODY_BYTES } from '../../../shared/report/handle-report';
 import { viaCustomRuntime } from '../../support/custom-runtime-invoker';
@@ -25,10 +30,11 @@ after(() =>
 /** A server around `handler` on 127.0.0.1, port 0, with the lines it logs. */
 async function serve(
   handler: EventHandler,
-  options: { maxBodyBytes?: number; deadlineMs?: number } = {},
+  options: { maxBodyBytes?: number; deadlineMs?: number; env?: Record<string, string> } = {},
 ): Promise<{ port: number; server: Server; lines: Record<string, unknown>[] }> {
   const lines: Record<string, unknown>[] = [];
   const server = createCustomRuntimeServer(handler, {
+    env: {},
     ...options,
     now: () => 1_000,
     writeLog: (line) => lines.push(JSON.parse(line) as Record<string, unknown>),
@@ -78,9 +84,91 @@ describe('custom runtime server', () => {
     });
   });
 
-  it('reads as much as every handler takes, and no more by default', () => {
-    assert.ok(MAX_READ_BYTES >= 2 * Math.max(MAX_BODY_BYTES, MAX_REPORT_BODY_BYTES));
+  it("reads no more than each function's handler takes: every bundle exports its own limit", () => {
+    assert.equal(inboundLimit, MAX_BODY_BYTES);
+    assert.equal(outboundLimit, MAX_BODY_BYTES);
+    assert.equal(reportLimit, MAX_REPORT_BODY_BYTES);
+    assert.equal(DEFAULT_MAX_BODY_BYTES, Math.max(MAX_BODY_BYTES, MAX_REPORT_BODY_BYTES));
     assert.equal(DEFAULT_DEADLINE_MS, 10_000);
+  });
+
+  it('answers an event invocation (POST /invoke) with the result of the event in its body', async () => {
+    const seen: string[] = [];
+    const { port } = await serve(
+      async (event, context) => {
+        seen.push(event.toString());
+        return { statusCode: 200, body: 'ok', context };
+      },
+      { maxBodyBytes: 100 },
+    );
+    const event = JSON.stringify({ version: 'v1', rawPath: '/', body: 'x'.repeat(120) });
+    for (const headers of [{}, { 'x-fc-control-path': '/invoke' }]) {
+      const answer = await send(port, {
+        method: 'POST',
+        path: '/invoke',
+        headers: { ...headers, 'x-fc-request-id': 'inv-1', 'content-type': 'application/octet-stream' },
+        body: Buffer.from(event),
+      });
+      assert.equal(answer.statusCode, 200);
+      assert.deepEqual(JSON.parse(answer.body), {
+        statusCode: 200,
+        body: 'ok',
+        context: { requestId: 'inv-1' },
+      });
+    }
+    assert.deepEqual(seen, [event, event]);
+    // Over the limit of an event (the base64 of 100 bytes and 64 KB) it is refused unread.
+    const huge = await send(port, {
+      method: 'POST',
+      path: '/invoke',
+      headers: {},
+      body: Buffer.alloc(70_000),
+    });
+    assert.equal(huge.statusCode, 413);
+    assert.equal(seen.length, 2);
+  });
+
+  it('never lets a header from the request replace the environment keys in the context', async () => {
+    const { port } = await serve(echo, {
+      env: {
+        ALIBABA_CLOUD_ACCESS_KEY_ID: 'env-id',
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'env-secret',
+        FC_REGION: 'cn-hangzhou',
+      },
+    });
+    const answer = await send(port, {
+      method: 'POST',
+      path: '/',
+      headers: {
+        'x-fc-access-key-id': 'attacker',
+        'x-fc-access-key-secret': 'attacker',
+        'x-fc-region': 'us-west-1',
+      },
+      body: Buffer.from('x'),
+    });
+    const { context } = JSON.parse(answer.body) as { context: Record<string, unknown> };
+    assert.deepEqual(context, {});
+  });
+
+  it('stays up when Node refuses an answer: a plain 500 instead, logged once', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = (_level: string, msg: string, fields: Record<string, unknown>) =>
+      lines.push({ msg, ...fields });
+    const server = createServer((_req, res) =>
+      sendAnswer(res, { status: 200, headers: { 'x-name': '张三' }, body: Buffer.from('ok') }, log),
+    );
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const answer = await send(port, { method: 'GET', path: '/', headers: {}, body: Buffer.alloc(0) });
+    assert.equal(answer.statusCode, 500);
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0]?.msg, 'answer could not be sent');
+    // And through the whole server, a handler's header past Latin-1 is dropped.
+    const named = await serve(async () => ({ statusCode: 200, headers: { 'x-name': '张三' }, body: 'ok' }));
+    const through = await send(named.port, { method: 'GET', path: '/', headers: {}, body: Buffer.alloc(0) });
+    assert.equal(through.statusCode, 200);
+    assert.equal(through.headers['x-name'], undefined);
   });
 
   it('refuses a body over its limit with 413, declared or streamed, without calling the handler', async () => {
@@ -222,33 +310,84 @@ describe('custom runtime server with many calls in flight', () => {
 });
 
 describe('built server.js', () => {
-  it('listens where FC_SERVER_PORT says and answers with the bundle beside it', async () => {
+  /** `dist/<name>/server.js` in a child with PATH only; its port and log lines, and a stop. */
+  async function startBuilt(name: string) {
     const { NODE_TEST_CONTEXT: _runner, ...env } = process.env;
     const child = spawn(process.execPath, ['server.js'], {
-      cwd: join(ROOT, 'dist', 'report'),
-      env: {
-        PATH: env.PATH ?? '',
-        FC_SERVER_PORT: '0',
-        FC_SERVER_HOST: '127.0.0.1',
-        FC_FUNCTION_NAME: 'report',
-      },
+      cwd: join(ROOT, 'dist', name),
+      env: { PATH: env.PATH ?? '', FC_SERVER_PORT: '0', FC_SERVER_HOST: '127.0.0.1', FC_FUNCTION_NAME: name },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    try {
-      const port = await new Promise<number>((resolve, reject) => {
-        let text = '';
-        child.stdout.on('data', (chunk: Buffer) => {
-          text += chunk.toString();
-          const line = text.split('\n').find((candidate) => candidate.includes('custom runtime listening'));
-          if (line !== undefined) resolve((JSON.parse(line) as { port: number }).port);
-        });
-        child.on('exit', (code) => reject(new Error(`server.js exited with ${code}: ${text}`)));
+    let text = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        const line = text.split('\n').find((candidate) => candidate.includes('custom runtime listening'));
+        if (line !== undefined) resolve((JSON.parse(line) as { port: number }).port);
       });
+      child.on('exit', (code) => reject(new Error(`server.js exited with ${code}: ${text}`)));
+    });
+    return { port, output: () => text, stop: () => child.kill() };
+  }
+
+  it('listens where FC_SERVER_PORT says and answers with the bundle beside it', async () => {
+    const report = await startBuilt('report');
+    try {
+      const { port } = report;
       const status = await send(port, { method: 'GET', path: '/report', headers: {}, body: Buffer.alloc(0) });
       assert.equal(status.statusCode, 200);
       assert.equal((JSON.parse(status.body) as { function: string }).function, 'report');
+      // A 100 KB batch of receipts is within the report's own limit: it reaches the handler.
+      const batch = await send(port, {
+        method: 'POST',
+        path: '/report',
+        headers: {},
+        body: Buffer.alloc(100_000, 0x20),
+      });
+      assert.notEqual(batch.statusCode, 413);
     } finally {
-      child.kill();
+      report.stop();
+    }
+  });
+
+  it("reads no more than the inbound handler's 64 KB, and answers InvokeFunction's event at POST /invoke", async () => {
+    const inbound = await startBuilt('inbound');
+    try {
+      const { port } = inbound;
+      const big = await send(port, {
+        method: 'POST',
+        path: '/inbound',
+        headers: {},
+        body: Buffer.alloc(100_000, 0x20),
+      });
+      assert.equal(big.statusCode, 413);
+      assert.match(inbound.output(), /"msg":"request rejected".*"status":413/);
+      // What deploy:verify sends through InvokeFunction: an HTTP-trigger event asking for the status.
+      const event = {
+        version: 'v1',
+        rawPath: '/',
+        headers: {},
+        queryParameters: {},
+        body: '',
+        isBase64Encoded: false,
+        requestContext: { http: { method: 'GET', path: '/' } },
+      };
+      const invoked = await send(port, {
+        method: 'POST',
+        path: '/invoke',
+        headers: {
+          'x-fc-control-path': '/invoke',
+          'x-fc-request-id': 'v1',
+          'content-type': 'application/octet-stream',
+        },
+        body: Buffer.from(JSON.stringify(event)),
+      });
+      assert.equal(invoked.statusCode, 200);
+      const result = JSON.parse(invoked.body) as { statusCode: number; body: string };
+      assert.equal(result.statusCode, 200);
+      assert.equal((JSON.parse(result.body) as { function: string }).function, 'inbound');
+    } finally {
+      inbound.stop();
     }
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ROOT } from '../../../dev/fc-event';
-import { CONCURRENCIES, measureCustom } from '../../../scripts/bench/custom';
+import { CONCURRENCIES, formatRounds, measureCustom, tickShare } from '../../../scripts/bench/custom';
 
 /**
  * The custom-runtime part of `npm run bench` (scripts/bench/custom.ts) on a tiny plan, through the suite's
@@ -22,9 +22,18 @@ describe('the bench of the custom runtime', () => {
       assert.ok(Number(row?.value) > 0, row?.value);
       assert.match(
         row?.detail ?? '',
-        /× the built-in's; per wall-s \d+; latency p50 [\d.]+ ms, p99 [\d.]+ ms; peak memory \d+ MB$/,
+        /× the built-in's; per wall-s \d+; latency p50 [\d.]+ ms, p99 [\d.]+ ms; peak memory \d+ MB; CPU read to the 10 ms tick, ±[\d.]+% of a round's \d+ ms; 1 round$/,
       );
       assert.equal(row?.pass, undefined);
     }
+  });
+});
+
+describe("the custom runtime bench's rows", () => {
+  it('show a range whenever more than one round ran, even rounds that agree to the tick', () => {
+    assert.equal(formatRounds([1786, 1786], 0), '1786 (1786–1786)');
+    assert.equal(formatRounds([1700, 1800, 1750], 0), '1750 (1700–1800)');
+    assert.equal(formatRounds([1786], 0), '1786');
+    assert.equal(tickShare([560, 560]), "CPU read to the 10 ms tick, ±1.8% of a round's 560 ms");
   });
 });

@@ -5,14 +5,18 @@
  * end by test/deploy/s-yaml.test.ts, where `s deploy` runs the check as its success-deploy action.
  */
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { invokeEvent } from '../../../dev/custom-runtime-client';
 import {
   SIGNATURE_NOT_MATCH,
   type StandIn,
   type StandInFunction,
   startFcApiStandIn,
 } from '../../../dev/fc-api-server';
+import { loadBuiltHandler, setFunctionEnvironment } from '../../../dev/fc-event';
+import { createCustomRuntimeServer } from '../../../functions/custom-runtime/server';
 import { type DeployedFunction, main } from '../../../scripts/deploy/verify';
 import { captureText } from '../../support/command-io';
 import { captureLogs, ROOT } from '../../support/fc-event';
@@ -390,6 +394,42 @@ describe('deploy:verify credentials and options', () => {
         new RegExp(
           `^deploy:verify: ${message.replace(/[()[\]]/g, '\\$&')}.*\\(see 'npm run deploy:verify -- --help'\\)\\n$`,
         ),
+      );
+    }
+  });
+});
+
+describe('deploy:verify against functions in the custom runtime', () => {
+  it("passes through each function's server.js, which FC calls at POST /invoke with the event", async () => {
+    setFunctionEnvironment(FUNCTION_ENV);
+    const servers = RESOURCES.map((resource) =>
+      createCustomRuntimeServer(loadBuiltHandler(resource), { env: {}, writeLog: () => undefined }),
+    );
+    await Promise.all(
+      servers.map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))),
+    );
+    const invoked: string[] = [];
+    const viaServer = (index: number) => async (event: Buffer, context: unknown) => {
+      invoked.push(RESOURCES[index] as string);
+      const requestId = (context as { requestId?: string }).requestId ?? 'verify';
+      return invokeEvent((servers[index]?.address() as AddressInfo).port, event, requestId);
+    };
+    const standIn = await startStandIn({
+      functions: builtFunctions({
+        inbound: viaServer(0),
+        outbound: viaServer(1),
+        report: viaServer(2),
+      }),
+    });
+    try {
+      const run = await runVerify(['--endpoint', standIn.endpoint]);
+      assert.equal(run.status, 0, run.stdout + run.stderr);
+      assert.match(run.stdout, /deploy verify: 3 functions, every check passed/);
+      assert.deepEqual([...new Set(invoked)].sort(), [...RESOURCES]);
+    } finally {
+      await standIn.close();
+      await Promise.all(
+        servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
       );
     }
   });
