@@ -412,7 +412,9 @@ describe('deploy:verify against functions in the custom runtime', () => {
     const viaServer = (index: number) => async (event: Buffer, context: unknown) => {
       invoked.push(RESOURCES[index] as string);
       const requestId = (context as { requestId?: string }).requestId ?? 'verify';
-      return invokeEvent((servers[index]?.address() as AddressInfo).port, event, requestId);
+      const server = servers[index];
+      assert.ok(server !== undefined);
+      return invokeEvent((server.address() as AddressInfo).port, event, requestId);
     };
     const standIn = await startStandIn({
       functions: builtFunctions({
