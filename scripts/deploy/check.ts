@@ -38,7 +38,7 @@ export const PROGRAM = {
   name: 'deploy:check',
   summary:
     "Checks the deployment's environment before `s deploy` (s.yaml runs it): secrets set, inline RULES valid, " +
-    "all variables within FC's 4 KB, each function's cpu and memorySize a pair FC takes; warns of a warm " +
+    "all variables within FC's 4 KB, each function's cpu and memorySize a pair FC takes, the custom runtime's concurrency 1 to 64; warns of a warm " +
     'capacity schedule ending within 45 days.',
   single: true,
   options: {},
