@@ -42,6 +42,8 @@ export function toForwardedRequest(event: Buffer, context: unknown): Forwarded |
   for (const [key, value] of Object.entries(asRecord(e.headers)))
     if (!FRAMING.has(key.toLowerCase())) headers[key] = String(value);
   if (typeof requestContext.requestId === 'string') headers['x-fc-request-id'] = requestContext.requestId;
+  // FC marks a request through the HTTP trigger so, whatever its path (`/invoke` included).
+  headers['x-fc-control-path'] = '/http-invoke';
   // FC's front end appends the address it saw to what the client sent: the last entry is the caller.
   if (typeof http.sourceIp === 'string') {
     const sent = Object.keys(headers).find((key) => key.toLowerCase() === 'x-forwarded-for');

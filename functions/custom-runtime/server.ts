@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import {
   type Environment,
   eventAnswer,
+  eventFailure,
   failAnswer,
   type HttpAnswer,
   invocationKind,
@@ -60,16 +61,26 @@ export function createCustomRuntimeServer(handler: EventHandler, options: Custom
     // A reset connection must not become an uncaught 'error': the answer is dropped, nothing else.
     req.on('error', () => undefined);
     res.on('error', () => undefined);
+    const controlPath = req.headers['x-fc-control-path'];
+    const kind = invocationKind(
+      req.method ?? 'GET',
+      req.url ?? '/',
+      typeof controlPath === 'string' ? controlPath : undefined,
+    );
+    // An event invocation that fails says so to FC (x-fc-status: 404), which would take any other
+    // answer for the function's result.
+    const reported = (answer: HttpAnswer) =>
+      kind === 'event' && answer.status !== 200 ? eventFailure(answer) : answer;
     const timer = setTimeout(() => {
       // The handler goes on and logs its own line for this request, with an answer nobody receives:
       // the two lines share the request id.
       log('warn', 'request took too long; answered 504', { requestId: requestIdOf(req), ms: deadlineMs });
-      sendAnswer(res, failAnswer(504, 'the function took too long'), log, true);
+      sendAnswer(res, reported(failAnswer(504, 'the function took too long')), log, true);
     }, deadlineMs);
     res.on('close', () => clearTimeout(timer));
-    serve(req, handler, { maxBodyBytes, now, log, env })
+    serve(req, handler, kind, { maxBodyBytes, now, log, env })
       .catch(() => failAnswer(500, 'internal error'))
-      .then((answer) => sendAnswer(res, answer, log))
+      .then((answer) => sendAnswer(res, reported(answer), log))
       .catch(() => undefined);
   });
   server.keepAliveTimeout = 0;
@@ -107,6 +118,7 @@ function requestIdOf(req: IncomingMessage): string | undefined {
 async function serve(
   req: IncomingMessage,
   handler: EventHandler,
+  kind: 'event' | 'http',
   options: {
     readonly maxBodyBytes: number;
     readonly now: () => number;
@@ -121,8 +133,6 @@ async function serve(
     req.resume();
     return lifecycle;
   }
-  const controlPath = req.headers['x-fc-control-path'];
-  const kind = invocationKind(method, url, typeof controlPath === 'string' ? controlPath : undefined);
   const limit = readLimits(options.maxBodyBytes)[kind];
   const body = await readBody(req, limit);
   if (body === undefined) {

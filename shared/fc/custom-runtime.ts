@@ -71,33 +71,33 @@ function shaped(value: string | undefined, pattern: RegExp): string | undefined 
 }
 
 /**
- * What the context holds of the role's keys, the region and the function, environment first. FC 3.0
- * sets `ALIBABA_CLOUD_ACCESS_KEY_ID`, `…_SECRET`, `…_SECURITY_TOKEN` and `FC_REGION` for a custom
- * runtime (its docs; the Debian 11 runtime no longer sends `x-fc-security-token` at all): with them, the
- * context carries no keys and no region, and the handlers read the environment, as on the built-in
- * runtime. The `x-fc-*` headers FC documents are used only where the environment lacks a value, and only
- * in the shape FC gives it: a header can never replace the environment's keys.
+ * What the context holds of the role's keys, the region and the function. The keys come from FC's
+ * `x-fc-access-key-*` headers when it sends them, in the shape it gives them: they are fresh on every
+ * request, as the built-in runtime's `context.credentials`, while the environment's copy
+ * (`ALIBABA_CLOUD_*`, which the handlers read when the context has none) is set once at the instance's
+ * start and lasts 36 h, less than a warm instance may live. Keys without their security token (FC's
+ * Debian 11 runtime sends none) are not taken. A client cannot send `x-fc-*` headers of its own (FC's
+ * docs on web functions). The region and account come from the environment first.
  */
 export function contextOf(header: (name: string) => string | undefined, env: Environment): ForwardedContext {
   const requestId = header('x-fc-request-id')?.slice(0, 128);
   const region = env.FC_REGION?.trim() ? undefined : shaped(header('x-fc-region'), REGION);
   const accountId = env.FC_ACCOUNT_ID?.trim() ? undefined : shaped(header('x-fc-account-id'), ACCOUNT_ID);
   const functionName = shaped(env.FC_FUNCTION_NAME?.trim() || header('x-fc-function-name'), FUNCTION_NAME);
-  const environmentKeys = Boolean(
-    env.ALIBABA_CLOUD_ACCESS_KEY_ID?.trim() || env.ALIBABA_CLOUD_ACCESS_KEY_SECRET?.trim(),
-  );
   const accessKeyId = shaped(header('x-fc-access-key-id'), KEY_ID);
   const accessKeySecret = shaped(header('x-fc-access-key-secret'), KEY_SECRET);
-  const securityToken = header('x-fc-security-token');
-  const tokenOk = securityToken === undefined || securityToken === '' || SECURITY_TOKEN.test(securityToken);
+  // A role's keys are temporary: without their token they cannot sign (FC's Debian 11 runtime sends none),
+  // and the environment's, token included, are used instead.
+  const securityToken = shaped(header('x-fc-security-token'), SECURITY_TOKEN);
+  const tokenOk = securityToken !== undefined;
   return {
     requestId,
     ...(region === undefined ? {} : { region }),
     ...(accountId === undefined ? {} : { accountId }),
     ...(functionName === undefined ? {} : { function: { name: functionName } }),
-    ...(environmentKeys || accessKeyId === undefined || accessKeySecret === undefined || !tokenOk
+    ...(accessKeyId === undefined || accessKeySecret === undefined || !tokenOk
       ? {}
-      : { credentials: { accessKeyId, accessKeySecret, securityToken: securityToken ?? '' } }),
+      : { credentials: { accessKeyId, accessKeySecret, securityToken } }),
   };
 }
 
@@ -211,8 +211,8 @@ export function invocationKind(
 }
 
 /**
- * The answer to an event invocation: the handler's result as JSON, status 200 (FC ignores the status and
- * headers of an event invocation's answer, and hands the body to the caller as the function's result).
+ * The answer to an event invocation: the handler's result as JSON, status 200, which FC hands to the
+ * caller as the function's result (see {@link eventFailure} for a failure).
  */
 export function eventAnswer(result: unknown): HttpAnswer {
   return {
@@ -220,6 +220,14 @@ export function eventAnswer(result: unknown): HttpAnswer {
     headers: { 'content-type': 'application/json' },
     body: Buffer.from(JSON.stringify(result ?? null)),
   };
+}
+
+/**
+ * A failed event invocation as FC's custom runtime documents it: status 404 and `x-fc-status: 404`, so
+ * that FC reports an error rather than taking the answer's body for the function's result.
+ */
+export function eventFailure(answer: HttpAnswer): HttpAnswer {
+  return { ...answer, status: 404, headers: { ...answer.headers, 'x-fc-status': '404' } };
 }
 
 /**

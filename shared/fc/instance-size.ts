@@ -29,7 +29,8 @@ function isMultipleOf(value: number, step: number): boolean {
 /**
  * What is wrong with a function's `cpu`, `memorySize` and `diskSize` as s.yaml gives them (any value,
  * as read), each problem a sentence naming `fn`; empty when FC accepts them. A missing `cpu` or
- * `diskSize` is no problem here (FC picks one); {@link describeMissingCpu} says what that means.
+ * `diskSize` is no problem here (FC picks one); {@link describeMissingCpu} says what that means. Nor is a
+ * `cpu` or `memorySize` that `s` computes (`${…}`): its value is only known once rendered.
  */
 export function checkInstanceSize(
   fn: string,
@@ -37,6 +38,8 @@ export function checkInstanceSize(
 ): string[] {
   const L = FC_SIZE_LIMITS;
   const problems: string[] = [];
+  // A value `s` computes (`${env('MEMORY', '256') * 1}`) is only known once rendered: not checked here.
+  if (isComputed(props.cpu) || isComputed(props.memorySize)) return problems;
   const { cpu, memorySize, diskSize } = props;
   const memoryOk =
     typeof memorySize === 'number' &&
@@ -78,6 +81,11 @@ export function checkInstanceSize(
   if (diskSize !== undefined && !(L.diskSizesMb as readonly unknown[]).includes(diskSize))
     problems.push(`${fn}: diskSize ${String(diskSize)} is neither 512 nor 10240`);
   return problems;
+}
+
+/** Whether s.yaml gives a value as an expression `s` renders (`${…}`). */
+function isComputed(value: unknown): boolean {
+  return typeof value === 'string' && value.includes('${');
 }
 
 /** A value from s.yaml in a message: JSON, cut short. */

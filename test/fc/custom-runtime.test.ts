@@ -164,7 +164,7 @@ describe('contextOf', () => {
     'x-fc-security-token': 'CAIS+/=',
   };
 
-  it("never lets a header replace the environment's keys or region", () => {
+  it("takes the keys from FC's headers, fresh on every request, and the region and account from the environment first", () => {
     const context = contextOf(headersOf(fromFc), {
       ALIBABA_CLOUD_ACCESS_KEY_ID: 'env-id',
       ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'env-secret',
@@ -172,7 +172,17 @@ describe('contextOf', () => {
       FC_FUNCTION_NAME: 'vms-inbound',
       FC_ACCOUNT_ID: '42',
     });
-    assert.deepEqual(context, { requestId: 'r1', function: { name: 'vms-inbound' } });
+    assert.deepEqual(context, {
+      requestId: 'r1',
+      function: { name: 'vms-inbound' },
+      credentials: { accessKeyId: 'STS.abc', accessKeySecret: 'secret', securityToken: 'CAIS+/=' },
+    });
+    // Without FC's key headers, the context has none: the handlers read the environment's.
+    const { 'x-fc-access-key-id': _id, ...withoutKeys } = fromFc;
+    assert.equal(
+      contextOf(headersOf(withoutKeys), { ALIBABA_CLOUD_ACCESS_KEY_ID: 'env-id' }).credentials,
+      undefined,
+    );
   });
 
   it("takes FC's headers where the environment lacks them, in the shape FC gives them only", () => {

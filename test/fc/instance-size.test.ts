@@ -48,6 +48,8 @@ describe('checkInstanceSize', () => {
     assert.match(one({ cpu: 0.05, memorySize: 64 })[0] ?? '', /memorySize 64/);
     assert.match(one({ cpu: 0.25, memorySize: '256' })[0] ?? '', /memorySize "256" is not a number/);
     assert.deepEqual(one({ memorySize: 256 }), []);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: s.yaml's own expression syntax, as read
+    assert.deepEqual(one({ cpu: 0.25, memorySize: "${env('MEMORY_SIZE', '256') * 1}" }), []);
     assert.match(one({ cpu: 0.25, memorySize: 256, diskSize: 1024 })[0] ?? '', /diskSize 1024/);
     assert.equal(one({ cpu: 0.12, memorySize: 300 }).length, 2);
   });

@@ -63,6 +63,7 @@ describe('custom runtime server', () => {
         'x-fc-request-id': 'req-9',
         'x-fc-access-key-id': 'id',
         'x-fc-access-key-secret': 'secret-value',
+        'x-fc-security-token': 'token-value',
       },
       body: Buffer.from('call_id=1%5E2'),
     });
@@ -77,10 +78,11 @@ describe('custom runtime server', () => {
     assert.equal((event.requestContext as { requestId: string }).requestId, 'req-9');
     assert.equal((event.requestContext as { timeEpoch: string }).timeEpoch, '1000');
     assert.ok(!JSON.stringify(event).includes('secret-value'));
+    assert.ok(!JSON.stringify(event).includes('token-value'));
     assert.deepEqual(context.credentials, {
       accessKeyId: 'id',
       accessKeySecret: 'secret-value',
-      securityToken: '',
+      securityToken: 'token-value',
     });
   });
 
@@ -124,11 +126,33 @@ describe('custom runtime server', () => {
       headers: {},
       body: Buffer.alloc(70_000),
     });
-    assert.equal(huge.statusCode, 413);
+    // A failed event invocation says so to FC: 404 and x-fc-status.
+    assert.equal(huge.statusCode, 404);
+    assert.equal(huge.headers?.['x-fc-status'], '404');
     assert.equal(seen.length, 2);
+    const { port: crashing } = await serve(async () => {
+      throw new Error('boom');
+    });
+    const crashed = await send(crashing, {
+      method: 'POST',
+      path: '/invoke',
+      headers: {},
+      body: Buffer.from('{}'),
+    });
+    assert.equal(crashed.statusCode, 404);
+    assert.equal(crashed.headers?.['x-fc-status'], '404');
+    // Through the HTTP trigger (FC's control path), /invoke is an ordinary path, and a crash a 500.
+    const viaTrigger = await send(crashing, {
+      method: 'POST',
+      path: '/invoke',
+      headers: { 'x-fc-control-path': '/http-invoke' },
+      body: Buffer.from('{}'),
+    });
+    assert.equal(viaTrigger.statusCode, 500);
+    assert.equal(viaTrigger.headers?.['x-fc-status'], undefined);
   });
 
-  it('never lets a header from the request replace the environment keys in the context', async () => {
+  it("puts FC's per-request keys in the context, and the region of the environment", async () => {
     const { port } = await serve(echo, {
       env: {
         ALIBABA_CLOUD_ACCESS_KEY_ID: 'env-id',
@@ -140,14 +164,29 @@ describe('custom runtime server', () => {
       method: 'POST',
       path: '/',
       headers: {
-        'x-fc-access-key-id': 'attacker',
-        'x-fc-access-key-secret': 'attacker',
+        'x-fc-access-key-id': 'STS.fresh',
+        'x-fc-access-key-secret': 'fresh-secret',
+        'x-fc-security-token': 'fresh-token',
         'x-fc-region': 'us-west-1',
       },
       body: Buffer.from('x'),
     });
     const { context } = JSON.parse(answer.body) as { context: Record<string, unknown> };
-    assert.deepEqual(context, {});
+    assert.deepEqual(context, {
+      credentials: {
+        accessKeyId: 'STS.fresh',
+        accessKeySecret: 'fresh-secret',
+        securityToken: 'fresh-token',
+      },
+    });
+    // Keys without their token cannot sign: the environment's are used (the context has none).
+    const tokenless = await send(port, {
+      method: 'POST',
+      path: '/',
+      headers: { 'x-fc-access-key-id': 'STS.fresh', 'x-fc-access-key-secret': 'fresh-secret' },
+      body: Buffer.from('x'),
+    });
+    assert.deepEqual((JSON.parse(tokenless.body) as { context: unknown }).context, {});
   });
 
   it('stays up when Node refuses an answer: a plain 500 instead, logged once', async () => {
