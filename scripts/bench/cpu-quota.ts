@@ -9,7 +9,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { isRunning } from '../../dev/running-process';
 import { fcLikeEnv } from './common';
 
@@ -52,7 +52,8 @@ export function openCpuGroups(shares: readonly number[], controller = CPU_CONTRO
 
 /**
  * Removes the groups of benches that ended without removing theirs (killed with SIGKILL, say): those
- * named after a process that no longer runs.
+ * named after a process that no longer runs. Pids are this machine's: a bench in another pid namespace
+ * sharing the cgroup mount (another container) would look ended, so do not run two that way.
  */
 function removeOrphanGroups(controller: string): void {
   let names: string[];
@@ -76,7 +77,7 @@ export function closeCpuGroups(groups: readonly CpuGroup[]): void {
     if (!existsSync(group.path)) continue;
     try {
       for (const pid of readFileSync(join(group.path, 'cgroup.procs'), 'utf8').split('\n')) {
-        if (pid !== '') writeFileSync(join(CPU_CONTROLLER, 'cgroup.procs'), pid);
+        if (pid !== '') writeFileSync(join(dirname(group.path), 'cgroup.procs'), pid);
       }
       rmdirSync(group.path);
     } catch (error) {
