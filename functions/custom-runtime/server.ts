@@ -75,12 +75,12 @@ export function createCustomRuntimeServer(handler: EventHandler, options: Custom
       // The handler goes on and logs its own line for this request, with an answer nobody receives:
       // the two lines share the request id.
       log('warn', 'request took too long; answered 504', { requestId: requestIdOf(req), ms: deadlineMs });
-      sendAnswer(res, reported(failAnswer(504, 'the function took too long')), log, true);
+      sendAnswer(res, reported(failAnswer(504, 'the function took too long')), log, true, kind);
     }, deadlineMs);
     res.on('close', () => clearTimeout(timer));
     serve(req, handler, kind, { maxBodyBytes, now, log, env })
       .catch(() => failAnswer(500, 'internal error'))
-      .then((answer) => sendAnswer(res, reported(answer), log))
+      .then((answer) => sendAnswer(res, reported(answer), log, false, kind))
       .catch(() => undefined);
   });
   server.keepAliveTimeout = 0;
@@ -197,7 +197,13 @@ function readBody(req: IncomingMessage, maxBodyBytes: number): Promise<Buffer | 
  * Writes `answer` unless an answer went already. It never throws: should Node refuse the answer, the
  * client gets a plain 500 if nothing was sent yet, else its connection is cut; the server logs it once.
  */
-export function sendAnswer(res: ServerResponse, answer: HttpAnswer, log: ServerLog, close = false): void {
+export function sendAnswer(
+  res: ServerResponse,
+  answer: HttpAnswer,
+  log: ServerLog,
+  close = false,
+  kind: 'event' | 'http' = 'http',
+): void {
   if (res.headersSent || res.destroyed) return;
   try {
     // The body may still be arriving (a refused one): the connection is closed after this answer.
@@ -211,9 +217,11 @@ export function sendAnswer(res: ServerResponse, answer: HttpAnswer, log: ServerL
     });
     try {
       if (res.headersSent) throw new Error('headers sent');
-      const fallback = failAnswer(500, 'internal error');
+      // An event's failure must say so to FC (x-fc-status), or FC takes it for the function's result.
+      const failed = failAnswer(500, 'internal error');
+      const fallback = kind === 'event' ? eventFailure(failed) : failed;
       res.removeHeader('connection');
-      res.writeHead(500, {
+      res.writeHead(fallback.status, {
         ...fallback.headers,
         'content-length': String(fallback.body.length),
         connection: 'close',

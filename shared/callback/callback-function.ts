@@ -156,10 +156,11 @@ export function createCallbackFunction(options: {
   /**
    * FC's context of the latest request (its credentials are the freshest: STS keys rotate), kept as
    * given and read only when OSS is: a function without `RULES_URL` never parses it. In the custom
-   * runtime many requests are in flight at once and a read may use a later request's context. That
-   * context never holds what a caller sent: the server leaves the keys and region out whenever FC's
-   * environment has them (then read here from the environment), and takes them from FC's documented
-   * `x-fc-*` headers, shape-checked, only where it lacks them (shared/fc/custom-runtime.ts `contextOf`).
+   * runtime many requests are in flight at once and a read may use a later request's context. There the
+   * server builds the context (shared/fc/custom-runtime.ts `contextOf`): the keys from FC's documented
+   * `x-fc-access-key-*` headers, shape-checked and with their token, unless the environment holds
+   * static keys of its own (then those are read here); the region from the environment first. That a
+   * caller cannot send `x-fc-*` headers of their own rests on FC's documentation.
    */
   let latestContext: unknown;
   const context = () => readFcContext(latestContext);

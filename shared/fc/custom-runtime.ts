@@ -76,7 +76,8 @@ function shaped(value: string | undefined, pattern: RegExp): string | undefined 
  * request, as the built-in runtime's `context.credentials`, while the environment's copy
  * (`ALIBABA_CLOUD_*`, which the handlers read when the context has none) is set once at the instance's
  * start and lasts 36 h, less than a warm instance may live. Keys without their security token (FC's
- * Debian 11 runtime sends none) are not taken. A client cannot send `x-fc-*` headers of its own (FC's
+ * Debian 11 runtime sends none) are not taken, nor any when the environment holds static keys (an
+ * access key without a token: the operator's, not a role's). A client cannot send `x-fc-*` headers of its own (FC's
  * docs on web functions). The region and account come from the environment first.
  */
 export function contextOf(header: (name: string) => string | undefined, env: Environment): ForwardedContext {
@@ -89,7 +90,10 @@ export function contextOf(header: (name: string) => string | undefined, env: Env
   // A role's keys are temporary: without their token they cannot sign (FC's Debian 11 runtime sends none),
   // and the environment's, token included, are used instead.
   const securityToken = shaped(header('x-fc-security-token'), SECURITY_TOKEN);
-  const tokenOk = securityToken !== undefined;
+  // Static keys in the environment (no token: not a role's) are the operator's: never replaced.
+  const staticKeys =
+    Boolean(env.ALIBABA_CLOUD_ACCESS_KEY_ID?.trim()) && !env.ALIBABA_CLOUD_SECURITY_TOKEN?.trim();
+  const tokenOk = securityToken !== undefined && !staticKeys;
   return {
     requestId,
     ...(region === undefined ? {} : { region }),

@@ -38,8 +38,10 @@ export function checkInstanceSize(
 ): string[] {
   const L = FC_SIZE_LIMITS;
   const problems: string[] = [];
-  // A value `s` computes (`${env('MEMORY', '256') * 1}`) is only known once rendered: not checked here.
-  if (isComputed(props.cpu) || isComputed(props.memorySize)) return problems;
+  // A value `s` computes (`${env('MEMORY', '256') * 1}`) is only known once rendered: it, and the ratio
+  // it takes part in, are not checked here; the other values are.
+  const computedCpu = isComputed(props.cpu);
+  const computedMemory = isComputed(props.memorySize);
   const { cpu, memorySize, diskSize } = props;
   const memoryOk =
     typeof memorySize === 'number' &&
@@ -47,7 +49,7 @@ export function checkInstanceSize(
     memorySize >= L.memoryMinMb &&
     memorySize <= L.memoryMaxMb &&
     memorySize % L.memoryStepMb === 0;
-  if (!memoryOk)
+  if (!memoryOk && !computedMemory)
     problems.push(
       memorySize === undefined
         ? `${fn}: memorySize is missing: give it with cpu, a multiple of ${L.memoryStepMb} MB from ${L.memoryMinMb} to ${L.memoryMaxMb}`
@@ -61,7 +63,7 @@ export function checkInstanceSize(
     cpu >= L.cpuMin - 1e-9 &&
     cpu <= L.cpuMax + 1e-9 &&
     isMultipleOf(cpu, L.cpuStep);
-  if (cpu !== undefined && !cpuOk)
+  if (cpu !== undefined && !cpuOk && !computedCpu)
     problems.push(
       typeof cpu !== 'number'
         ? `${fn}: cpu ${printableValue(cpu)} is not a number (write it unquoted)`

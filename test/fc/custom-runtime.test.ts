@@ -168,6 +168,7 @@ describe('contextOf', () => {
     const context = contextOf(headersOf(fromFc), {
       ALIBABA_CLOUD_ACCESS_KEY_ID: 'env-id',
       ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'env-secret',
+      ALIBABA_CLOUD_SECURITY_TOKEN: 'env-token',
       FC_REGION: 'cn-shanghai',
       FC_FUNCTION_NAME: 'vms-inbound',
       FC_ACCOUNT_ID: '42',
@@ -177,6 +178,14 @@ describe('contextOf', () => {
       function: { name: 'vms-inbound' },
       credentials: { accessKeyId: 'STS.abc', accessKeySecret: 'secret', securityToken: 'CAIS+/=' },
     });
+    // Static keys in the environment (no token) are the operator's: no header replaces them.
+    assert.equal(
+      contextOf(headersOf(fromFc), {
+        ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI-static',
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: 's',
+      }).credentials,
+      undefined,
+    );
     // Without FC's key headers, the context has none: the handlers read the environment's.
     const { 'x-fc-access-key-id': _id, ...withoutKeys } = fromFc;
     assert.equal(
@@ -185,7 +194,7 @@ describe('contextOf', () => {
     );
   });
 
-  it("takes FC's headers where the environment lacks them, in the shape FC gives them only", () => {
+  it("takes FC's headers in the shape FC gives them only, the region where the environment lacks it", () => {
     assert.deepEqual(contextOf(headersOf(fromFc), {}), {
       requestId: 'r1',
       region: 'cn-hangzhou',

@@ -157,6 +157,7 @@ describe('custom runtime server', () => {
       env: {
         ALIBABA_CLOUD_ACCESS_KEY_ID: 'env-id',
         ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'env-secret',
+        ALIBABA_CLOUD_SECURITY_TOKEN: 'env-token',
         FC_REGION: 'cn-hangzhou',
       },
     });
@@ -173,6 +174,27 @@ describe('custom runtime server', () => {
     });
     const { context } = JSON.parse(answer.body) as { context: Record<string, unknown> };
     assert.deepEqual(context, {
+      credentials: {
+        accessKeyId: 'STS.fresh',
+        accessKeySecret: 'fresh-secret',
+        securityToken: 'fresh-token',
+      },
+    });
+    // An event invocation gets the same context.
+    const event = await send(port, {
+      method: 'POST',
+      path: '/invoke',
+      headers: {
+        'x-fc-control-path': '/invoke',
+        'x-fc-access-key-id': 'STS.fresh',
+        'x-fc-access-key-secret': 'fresh-secret',
+        'x-fc-security-token': 'fresh-token',
+      },
+      body: Buffer.from('{}'),
+    });
+    assert.equal(event.statusCode, 200);
+    const result = JSON.parse(event.body) as { body: string };
+    assert.deepEqual((JSON.parse(result.body) as { context: unknown }).context, {
       credentials: {
         accessKeyId: 'STS.fresh',
         accessKeySecret: 'fresh-secret',
