@@ -5,6 +5,7 @@
  */
 import { closeSync, createReadStream, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { printable } from './simulator/printable';
 
 /** A line read: its text, or `undefined` for a line longer than the bound (its bytes were dropped). */
 export type BoundedLine = string | undefined;
@@ -73,22 +74,30 @@ export function startsWithArray(file: string): boolean {
  * line of its own (`undefined` for one longer than `maxBytes`).
  */
 export async function* readExportLines(file: string, maxBytes: number): AsyncGenerator<BoundedLine> {
-  if (statSync(file).size <= MAX_ARRAY_FILE_BYTES && startsWithArray(file)) {
-    let whole: unknown;
-    try {
-      whole = JSON.parse(readFileSync(file, 'utf8'));
-    } catch {
-      // Arrays one per line: read as lines below.
+  const whole = readArrayFile(file);
+  if (whole !== undefined) {
+    for (const item of whole) {
+      const line = stringifyItem(item);
+      yield line === undefined || Buffer.byteLength(line) > maxBytes ? undefined : line;
     }
-    if (Array.isArray(whole)) {
-      for (const item of whole) {
-        const line = stringifyItem(item);
-        yield line === undefined || Buffer.byteLength(line) > maxBytes ? undefined : line;
-      }
-      return;
-    }
+    return;
   }
   yield* readBoundedLines(file, maxBytes);
+}
+
+/**
+ * A file that is one JSON array of at most {@link MAX_ARRAY_FILE_BYTES} (a push saved whole, even over
+ * many lines), as that array; `undefined` for anything else (JSON lines, arrays one per line), to be read
+ * line by line.
+ */
+export function readArrayFile(file: string): unknown[] | undefined {
+  if (statSync(file).size > MAX_ARRAY_FILE_BYTES || !startsWithArray(file)) return undefined;
+  try {
+    const whole: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    return Array.isArray(whole) ? whole : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** An item of an array file as a line; undefined for one nested too deep to write back (a hostile file). */
@@ -109,6 +118,22 @@ export function isSameFile(a: string, b: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Why writing `output` (given as `option`) is refused, when it is one of `inputs`: it would be overwritten
+ * while, or before, it is read. `what` names what to write elsewhere.
+ */
+export function describeOverwrite(
+  option: string,
+  output: string | undefined,
+  inputs: readonly string[],
+  what: string,
+): string | undefined {
+  const clash = output === undefined ? undefined : inputs.find((file) => isSameFile(file, output));
+  return output === undefined || clash === undefined
+    ? undefined
+    : `${option} ${printable(output)} is the input ${printable(clash)}: it would be overwritten; write ${what} elsewhere`;
 }
 
 /** Why `file` cannot be read, if it cannot. */

@@ -12,7 +12,7 @@
  */
 import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { describeUnreadable, isSameFile, readExportLines } from '../../dev/bounded-lines';
+import { describeOverwrite, describeUnreadable, readExportLines } from '../../dev/bounded-lines';
 import {
   type CommandIo,
   EXIT,
@@ -106,14 +106,8 @@ export async function main(argv: readonly string[], io: CommandIo = PROCESS_IO):
       `--timezone ${printable(timezone)} is not a time zone this runtime knows`,
     );
   const html = values.html;
-  const clash = html === undefined ? undefined : files.find((file) => isSameFile(file, html));
-  if (html !== undefined && clash !== undefined)
-    return refuseUsage(
-      io,
-      PROGRAM,
-      'analytics',
-      `--html ${printable(html)} is the input ${printable(clash)}: it would be overwritten; write the report elsewhere`,
-    );
+  const overwrite = describeOverwrite('--html', html, files, 'the report');
+  if (overwrite !== undefined) return refuseUsage(io, PROGRAM, 'analytics', overwrite);
   if (files.length > MAX_FILES)
     return refuseUsage(
       io,

@@ -12,13 +12,12 @@
  * already, and masked again in everything printed or written, glued to letters too. Exit codes: 0 joined,
  * 1 an input cannot be read or a file written, 2 bad command line (an `-o` that is one of the inputs too).
  */
-import { closeSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import {
+  describeOverwrite,
   describeUnreadable,
-  isSameFile,
-  MAX_ARRAY_FILE_BYTES,
+  readArrayFile,
   readBoundedLines,
-  startsWithArray,
 } from '../../dev/bounded-lines';
 import { lockResultsFile, openResultsFile, readResultsFile } from '../../dev/campaign-files';
 import {
@@ -156,14 +155,8 @@ export async function main(argv: readonly string[], io: OutcomesIo = PROCESS_IO)
   };
   const inputs = [resultsFile, ...receiptFiles, ...logFiles];
   const output = values.output;
-  const clash = output === undefined ? undefined : inputs.find((file) => isSameFile(file, output));
-  if (output !== undefined && clash !== undefined)
-    return refuseUsage(
-      io,
-      PROGRAM,
-      'outcomes',
-      `-o ${printable(output)} is the input ${printable(clash)}: it would be overwritten; write the CSV elsewhere`,
-    );
+  const overwrite = describeOverwrite('-o', output, inputs, 'the CSV');
+  if (overwrite !== undefined) return refuseUsage(io, PROGRAM, 'outcomes', overwrite);
   for (const file of inputs) {
     const problem = describeUnreadable(file);
     if (problem !== undefined) return fail(problem);
@@ -265,17 +258,10 @@ function appendSettled(file: string, code: string, lines: readonly SettledLine[]
 
 /** A receipts file: one JSON array read whole (a push saved as it came, even over many lines), else lines. */
 async function readReceipts(join: CampaignOutcomes, file: string): Promise<void> {
-  if (statSync(file).size <= MAX_ARRAY_FILE_BYTES && startsWithArray(file)) {
-    let whole: unknown;
-    try {
-      whole = JSON.parse(readFileSync(file, 'utf8'));
-    } catch {
-      // Arrays one per line: read as lines below.
-    }
-    if (Array.isArray(whole)) {
-      join.addReceipt(whole);
-      return;
-    }
+  const whole = readArrayFile(file);
+  if (whole !== undefined) {
+    join.addReceipt(whole);
+    return;
   }
   for await (const line of readBoundedLines(file, MAX_LOG_LINE_CHARS)) join.addReceiptLine(line);
 }
